@@ -1,0 +1,775 @@
+/* admin.c — the administrators' API (issue 3 points 1, 5–7):
+ *
+ *   users        GET/POST /api/v1/users, PATCH /api/v1/users/:id,
+ *                POST /api/v1/users/:id/password          (user.manage, 系统管理员)
+ *   roles        GET /api/v1/roles, GET /api/v1/permissions,
+ *                POST /api/v1/roles, PUT /api/v1/roles/:id/permissions (role.manage, 安全管理员)
+ *   settings     GET /api/v1/settings, PUT /api/v1/settings/:key     (policy.manage)
+ *   API tokens   GET/POST /api/v1/api-tokens, DELETE /api/v1/api-tokens/:id (token.manage)
+ *   break-glass  POST /api/v1/breakglass (breakglass.request), GET (breakglass.list)
+ *
+ * Every change is audited in the transaction that makes it; targets outside
+ * the administrator's org subtree answer 404. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "util/timeutil.h"
+
+static void store_error(http_req_t *r) {
+    if (db_in_tx(r->db)) db_rollback(r->db);
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+static const char *jstr(json_t *o, const char *k) {
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void invalid(http_req_t *r, const char *field, const char *msg) {
+    json_t *f = json_pack("{s:s}", field, msg);
+    http_error_fields(r, 422, "validation_failed", msg, f);
+    json_decref(f);
+}
+
+/* The org unit's path when it exists and lies in the caller's scope. */
+static const char *org_in_scope(http_req_t *r, int64_t org_id) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
+    if (!s) return NULL;
+    db_bind_int(s, 1, org_id);
+    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    return path && scope_covers(r, path) ? path : NULL;
+}
+
+/* The user's org path when the user exists and is in scope, else NULL. */
+static const char *user_in_scope(http_req_t *r, int64_t user_id) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = $1");
+    if (!s) return NULL;
+    db_bind_int(s, 1, user_id);
+    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    return path && scope_covers(r, path) ? path : NULL;
+}
+
+/* ---- users ---- */
+
+static void write_user_roles(http_req_t *r, int64_t uid) {
+    jw_t *w = &r->json;
+    jw_key(w, "roles");
+    jw_arr(w);
+    db_stmt_t *s = db_prepare(r->db, "SELECT ro.key, ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
+                                     "WHERE ur.user_id = $1 ORDER BY ro.id");
+    if (s) {
+        db_bind_int(s, 1, uid);
+        while (db_step(s) == DB_ROW) {
+            jw_obj(w);
+            jw_kstr(w, "key", db_col_text(s, 0));
+            jw_kstr(w, "name", db_col_text(s, 1));
+            jw_obj_end(w);
+        }
+        db_reset(s);
+    }
+    jw_arr_end(w);
+}
+
+static void list_users(http_req_t *r) {
+    const principal_t *p = auth_principal(r);
+    char hi[512];
+    scope_upper(p->org_path, hi, sizeof(hi));
+    int64_t after = http_query_id(r, "after");
+    const char *q = http_query(r, "q");
+    db_stmt_t *s = db_prepare(r->db,
+                              "SELECT u.id, u.username, u.display_name, u.org_id, o.name, u.status, u.last_login_at, "
+                              "u.locked_until, u.totp_enabled FROM users u JOIN org_units o ON o.id = u.org_id "
+                              "WHERE o.path >= $1 AND o.path < $2 AND u.id > $3 "
+                              "AND ($4 = '' OR u.username LIKE '%' || $4 || '%' OR u.display_name LIKE '%' || $4 || '%') "
+                              "ORDER BY u.id LIMIT 101");
+    if (!s) return store_error(r);
+    db_bind_text(s, 1, p->org_path, -1);
+    db_bind_text(s, 2, hi, -1);
+    db_bind_int(s, 3, after > 0 ? after : 0);
+    db_bind_text(s, 4, q ? q : "", -1);
+    /* collect first: writing roles needs another statement */
+    int64_t ids[101];
+    int n = 0;
+    jw_t *w = &r->json;
+    buf_t rows = BUF_INIT;
+    int64_t now = now_unix();
+    struct {
+        int64_t id, org_id;
+        char *username, *display, *org, *status, *last;
+        bool locked, totp;
+    } u[100];
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == 100) {
+            ids[n++] = 0;
+            break;
+        }
+        int64_t lu = 0;
+        if (!db_col_null(s, 7)) unix_from_iso(db_col_text(s, 7), &lu);
+        u[n].id = ids[n] = db_col_int(s, 0);
+        u[n].username = arena_strdup(r->arena, db_col_text(s, 1));
+        u[n].display = arena_strdup(r->arena, db_col_text(s, 2));
+        u[n].org_id = db_col_int(s, 3);
+        u[n].org = arena_strdup(r->arena, db_col_text(s, 4));
+        u[n].status = arena_strdup(r->arena, db_col_text(s, 5));
+        u[n].last = db_col_null(s, 6) ? NULL : arena_strdup(r->arena, db_col_text(s, 6));
+        u[n].locked = lu > now;
+        u[n].totp = db_col_int(s, 8) != 0;
+        n++;
+    }
+    db_reset(s);
+    buf_free(&rows);
+    if (rc < 0) return store_error(r);
+    bool more = n == 101;
+    if (more) n = 100;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    for (int i = 0; i < n; i++) {
+        jw_obj(w);
+        jw_kint(w, "id", u[i].id);
+        jw_kstr(w, "username", u[i].username);
+        jw_kstr(w, "display_name", u[i].display);
+        jw_key(w, "org");
+        jw_obj(w);
+        jw_kint(w, "id", u[i].org_id);
+        jw_kstr(w, "name", u[i].org);
+        jw_obj_end(w);
+        jw_kstr(w, "status", u[i].locked ? "locked" : u[i].status);
+        jw_kstr(w, "last_login_at", u[i].last);
+        jw_kbool(w, "totp_enabled", u[i].totp);
+        write_user_roles(r, u[i].id);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "next");
+    if (more) jw_str(w, arena_printf(r->arena, "%lld", (long long)u[n - 1].id));
+    else jw_null(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+/* Reads a "roles" array of keys or Chinese names into ids; answers 422 itself. */
+static int parse_roles(http_req_t *r, json_t *arr, int64_t *ids, int max) {
+    if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        invalid(r, "roles", "请至少选择一个角色");
+        return -1;
+    }
+    int n = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        int64_t id = json_is_string(v) ? role_lookup(r->db, json_string_value(v)) : 0;
+        if (!id) {
+            invalid(r, "roles", "角色不存在");
+            return -1;
+        }
+        if (n < max) ids[n++] = id;
+    }
+    const char *why = roles_conflict(r->db, ids, n);
+    if (why) {
+        invalid(r, "roles", why);
+        return -1;
+    }
+    return n;
+}
+
+static void create_user(http_req_t *r) {
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    const char *username = jstr(b, "username"), *display = jstr(b, "display_name"), *pw = jstr(b, "password");
+    json_t *org = json_object_get(b, "org_id");
+    int64_t roles[16];
+    int nroles;
+    char err[256];
+    if (!username || !*username || strlen(username) > 64) invalid(r, "username", "请填写用户名 (不超过 64 个字符)");
+    else if (!display || !*display) invalid(r, "display_name", "请填写姓名");
+    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
+    else if (!pw) invalid(r, "password", "请填写初始密码");
+    else if ((nroles = parse_roles(r, json_object_get(b, "roles"), roles, 16)) < 0) {
+    } else if (db_begin(r->db) != 0) store_error(r);
+    else {
+        int64_t id = user_create(r->db, username, display, json_integer_value(org), roles, nroles, pw, true, err, sizeof(err));
+        if (id < 0) {
+            db_rollback(r->db);
+            invalid(r, strstr(err, "密码") ? "password" : "username", err);
+        } else if (auth_audit(r, "user.create", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
+            store_error(r);
+        } else {
+            jw_obj(&r->json);
+            jw_kint(&r->json, "id", id);
+            jw_obj_end(&r->json);
+            http_send_json(r, 201);
+        }
+    }
+    json_decref(b);
+}
+
+static void update_user(http_req_t *r) {
+    const principal_t *p = auth_principal(r);
+    int64_t id = http_param_id(r, "id");
+    if (id < 0 || !user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    const char *status = jstr(b, "status"), *display = jstr(b, "display_name");
+    json_t *roles_j = json_object_get(b, "roles");
+    int64_t roles[16];
+    int nroles = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(b, k, v) {
+        if (strcmp(k, "status") && strcmp(k, "display_name") && strcmp(k, "roles")) {
+            invalid(r, k, "未知字段");
+            goto out;
+        }
+    }
+    if (status && strcmp(status, "active") && strcmp(status, "disabled")) {
+        invalid(r, "status", "状态只能是 active 或 disabled");
+        goto out;
+    }
+    if (roles_j) {
+        if (id == p->user_id) {
+            http_error(r, 403, "forbidden", "不能修改自己的角色");
+            goto out;
+        }
+        if ((nroles = parse_roles(r, roles_j, roles, 16)) < 0) goto out;
+    }
+    if (db_begin(r->db) != 0) goto fail;
+    if (status || display) {
+        db_stmt_t *s = db_prepare(r->db, "UPDATE users SET status = COALESCE($1, status), "
+                                         "display_name = COALESCE($2, display_name), failed_count = 0, "
+                                         "locked_until = CASE WHEN $1 = 'active' THEN NULL ELSE locked_until END WHERE id = $3");
+        if (!s) goto fail;
+        db_bind_text(s, 1, status, -1);
+        db_bind_text(s, 2, display, -1);
+        db_bind_int(s, 3, id);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) goto fail;
+        if (status && strcmp(status, "disabled") == 0) {
+            char now[21];
+            iso_from_unix(now_unix(), now);
+            s = db_prepare(r->db, "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL");
+            if (!s) goto fail;
+            db_bind_text(s, 1, now, -1);
+            db_bind_int(s, 2, id);
+            db_step(s);
+            db_reset(s);
+        }
+    }
+    if (roles_j) {
+        db_stmt_t *s = db_prepare(r->db, "DELETE FROM user_roles WHERE user_id = $1");
+        if (!s) goto fail;
+        db_bind_int(s, 1, id);
+        db_step(s);
+        db_reset(s);
+        for (int i = 0; i < nroles; i++) {
+            s = db_prepare(r->db, "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING");
+            if (!s) goto fail;
+            db_bind_int(s, 1, id);
+            db_bind_int(s, 2, roles[i]);
+            int rc = db_step(s);
+            db_reset(s);
+            if (rc != DB_DONE) goto fail;
+        }
+    }
+    char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
+    int arc = auth_audit(r, roles_j ? "user.roles" : "user.update", "users", id, "ok", detail);
+    free(detail);
+    if (arc != 0 || db_commit(r->db) != 0) goto fail;
+    jw_obj(&r->json);
+    jw_kint(&r->json, "id", id);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+    goto out;
+fail:
+    store_error(r);
+out:
+    json_decref(b);
+}
+
+static void reset_password(http_req_t *r) {
+    int64_t id = http_param_id(r, "id");
+    if (id < 0 || !user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    const char *pw = jstr(b, "password");
+    const char *why = pw ? password_policy_check(r->db, id, NULL, pw) : "请填写新密码";
+    if (why) invalid(r, "password", why);
+    else if (db_begin(r->db) != 0 || password_set(r->db, id, pw, true) != 0 ||
+             auth_audit(r, "password.reset", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
+        store_error(r);
+    else {
+        jw_obj(&r->json);
+        jw_kbool(&r->json, "must_change_password", true);
+        jw_obj_end(&r->json);
+        http_send_json(r, 200);
+    }
+    json_decref(b);
+}
+
+/* ---- roles and permissions ---- */
+
+static void write_perm(const perm_def_t *pd, void *arg) {
+    jw_t *w = arg;
+    jw_obj(w);
+    jw_kstr(w, "key", pd->key);
+    jw_kstr(w, "label", pd->label);
+    jw_kstr(w, "admin_kind", perm_admin_kind(pd->key));
+    jw_obj_end(w);
+}
+
+static void list_permissions(http_req_t *r) {
+    jw_obj(&r->json);
+    jw_key(&r->json, "items");
+    jw_arr(&r->json);
+    perm_each(write_perm, &r->json);
+    jw_arr_end(&r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static void list_roles(http_req_t *r) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, key, name, builtin, admin_kind, require_totp, description FROM roles ORDER BY id");
+    if (!s) return store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int64_t ids[256];
+    int n = 0;
+    buf_t tmp = BUF_INIT;
+    (void)tmp;
+    while (db_step(s) == DB_ROW && n < 256) {
+        ids[n++] = db_col_int(s, 0);
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 0));
+        jw_kstr(w, "key", db_col_text(s, 1));
+        jw_kstr(w, "name", db_col_text(s, 2));
+        jw_kbool(w, "builtin", db_col_int(s, 3) != 0);
+        jw_kstr(w, "admin_kind", db_col_text(s, 4));
+        jw_kbool(w, "require_totp", db_col_int(s, 5) != 0);
+        jw_kstr(w, "description", db_col_text(s, 6));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    jw_arr_end(w);
+    /* permissions per role, as a map id → [perm] */
+    jw_key(w, "permissions");
+    jw_obj(w);
+    for (int i = 0; i < n; i++) {
+        jw_key(w, arena_printf(r->arena, "%lld", (long long)ids[i]));
+        jw_arr(w);
+        s = db_prepare(r->db, "SELECT perm FROM role_permissions WHERE role_id = $1 ORDER BY perm");
+        if (!s) return store_error(r);
+        db_bind_int(s, 1, ids[i]);
+        while (db_step(s) == DB_ROW) jw_str(w, db_col_text(s, 0));
+        db_reset(s);
+        jw_arr_end(w);
+    }
+    jw_obj_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+/* Replaces a role's permissions; enforces separation of duties. */
+static int set_role_perms(http_req_t *r, int64_t role_id, const char *kind, json_t *perms) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(perms, i, v) {
+        const char *perm = json_string_value(v);
+        if (!perm || !perm_find(perm)) {
+            invalid(r, "permissions", "权限不存在");
+            return -1;
+        }
+        if (!role_perm_allowed(kind, perm)) {
+            invalid(r, "permissions", "三员分立: 该权限不能授予此角色");
+            return -1;
+        }
+    }
+    db_stmt_t *s = db_prepare(r->db, "DELETE FROM role_permissions WHERE role_id = $1");
+    if (!s) return -2;
+    db_bind_int(s, 1, role_id);
+    db_step(s);
+    db_reset(s);
+    json_array_foreach(perms, i, v) {
+        s = db_prepare(r->db, "INSERT INTO role_permissions (role_id, perm) VALUES ($1, $2) ON CONFLICT DO NOTHING");
+        if (!s) return -2;
+        db_bind_int(s, 1, role_id);
+        db_bind_text(s, 2, json_string_value(v), -1);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) return -2;
+    }
+    return 0;
+}
+
+static void put_role_permissions(http_req_t *r) {
+    int64_t id = http_param_id(r, "id");
+    db_stmt_t *s = db_prepare(r->db, "SELECT admin_kind FROM roles WHERE id = $1");
+    if (!s) return store_error(r);
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    const char *kind = rc == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (rc != DB_ROW) return http_error(r, 404, "not_found", "角色不存在");
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    json_t *perms = json_object_get(b, "permissions");
+    if (!json_is_array(perms)) {
+        invalid(r, "permissions", "permissions 必须是权限数组");
+    } else if (db_begin(r->db) != 0) {
+        store_error(r);
+    } else {
+        int src = set_role_perms(r, id, kind, perms);
+        char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (src == -1) db_rollback(r->db);
+        else if (src < 0 || auth_audit(r, "role.permissions", "roles", id, "ok", detail) != 0 || db_commit(r->db) != 0)
+            store_error(r);
+        else {
+            jw_obj(&r->json);
+            jw_kint(&r->json, "id", id);
+            jw_obj_end(&r->json);
+            http_send_json(r, 200);
+        }
+        free(detail);
+    }
+    json_decref(b);
+}
+
+static void create_role(http_req_t *r) {
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    const char *key = jstr(b, "key"), *name = jstr(b, "name"), *desc = jstr(b, "description");
+    json_t *perms = json_object_get(b, "permissions");
+    if (!key || !*key) invalid(r, "key", "请填写角色标识");
+    else if (!name || !*name) invalid(r, "name", "请填写角色名称");
+    else if (perms && !json_is_array(perms)) invalid(r, "permissions", "permissions 必须是权限数组");
+    else if (db_begin(r->db) != 0) store_error(r);
+    else {
+        db_stmt_t *s = db_prepare(r->db, "INSERT INTO roles (key, name, description) VALUES ($1, $2, $3) RETURNING id");
+        int64_t id = 0;
+        int rc = DB_ERR;
+        if (s) {
+            db_bind_text(s, 1, key, -1);
+            db_bind_text(s, 2, name, -1);
+            db_bind_text(s, 3, desc, -1);
+            rc = db_step(s);
+            id = rc == DB_ROW ? db_col_int(s, 0) : 0;
+            db_reset(s);
+        }
+        if (rc == DB_CONSTRAINT) {
+            db_rollback(r->db);
+            invalid(r, "key", "角色标识或名称已存在");
+        } else if (!id) {
+            store_error(r);
+        } else {
+            int src = perms ? set_role_perms(r, id, NULL, perms) : 0;
+            if (src == -1) db_rollback(r->db);
+            else if (src < 0 || auth_audit(r, "role.create", "roles", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
+                store_error(r);
+            else {
+                jw_obj(&r->json);
+                jw_kint(&r->json, "id", id);
+                jw_obj_end(&r->json);
+                http_send_json(r, 201);
+            }
+        }
+    }
+    json_decref(b);
+}
+
+/* ---- settings ---- */
+
+static void get_settings(http_req_t *r) {
+    jw_obj(&r->json);
+    jw_key(&r->json, "items");
+    settings_write_json(r->db, &r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static void put_setting(http_req_t *r) {
+    const char *key = http_param(r, "key");
+    if (!setting_known(key)) return http_error(r, 404, "not_found", "设置项不存在");
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    json_t *v = json_object_get(b, "value");
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100000) {
+        invalid(r, "value", "值必须是 0 到 100000 之间的整数");
+    } else if (db_begin(r->db) != 0) {
+        store_error(r);
+    } else {
+        int64_t before = setting_int(r->db, key);
+        db_stmt_t *s = db_prepare(r->db, "INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3) "
+                                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by");
+        char val[24], detail[160];
+        snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+        snprintf(detail, sizeof(detail), "{\"key\":\"%s\",\"before\":%lld,\"after\":%s}", key, (long long)before, val);
+        int rc = DB_ERR;
+        if (s) {
+            db_bind_text(s, 1, key, -1);
+            db_bind_text(s, 2, val, -1);
+            db_bind_int(s, 3, auth_principal(r)->user_id);
+            rc = db_step(s);
+            db_reset(s);
+        }
+        if (rc != DB_DONE || auth_audit(r, "setting.change", "settings", 0, "ok", detail) != 0 || db_commit(r->db) != 0)
+            store_error(r);
+        else
+            get_settings(r);
+    }
+    json_decref(b);
+}
+
+/* ---- API tokens ---- */
+
+static void list_tokens(http_req_t *r) {
+    const principal_t *p = auth_principal(r);
+    char hi[512];
+    scope_upper(p->org_path, hi, sizeof(hi));
+    db_stmt_t *s = db_prepare(r->db, "SELECT t.id, t.name, t.org_id, o.name, t.permissions, t.created_at, t.expires_at, "
+                                     "t.revoked_at, t.last_used_at FROM api_tokens t JOIN org_units o ON o.id = t.org_id "
+                                     "WHERE o.path >= $1 AND o.path < $2 ORDER BY t.id DESC LIMIT 500");
+    if (!s) return store_error(r);
+    db_bind_text(s, 1, p->org_path, -1);
+    db_bind_text(s, 2, hi, -1);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    while (db_step(s) == DB_ROW) {
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 0));
+        jw_kstr(w, "name", db_col_text(s, 1));
+        jw_key(w, "org");
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 2));
+        jw_kstr(w, "name", db_col_text(s, 3));
+        jw_obj_end(w);
+        jw_kstr(w, "permissions", db_col_text(s, 4));
+        jw_kstr(w, "created_at", db_col_text(s, 5));
+        jw_kstr(w, "expires_at", db_col_text(s, 6));
+        jw_kstr(w, "revoked_at", db_col_text(s, 7));
+        jw_kstr(w, "last_used_at", db_col_text(s, 8));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+static void create_token(http_req_t *r) {
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    const char *name = jstr(b, "name"), *expires = jstr(b, "expires_at");
+    json_t *org = json_object_get(b, "org_id"), *perms = json_object_get(b, "permissions");
+    int64_t exp = 0;
+    buf_t plist = BUF_INIT;
+    if (!name || !*name) invalid(r, "name", "请填写令牌名称 (对方系统名称)");
+    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) invalid(r, "org_id", "数据范围机构不存在或不在您的管辖范围内");
+    else if (!expires || !unix_from_iso(expires, &exp) || exp <= now_unix() || exp > now_unix() + 366LL * 86400)
+        invalid(r, "expires_at", "有效期须为今后一年以内的日期");
+    else if (!json_is_array(perms) || json_array_size(perms) == 0) invalid(r, "permissions", "请选择令牌的权限");
+    else {
+        size_t i;
+        json_t *v;
+        bool ok = true;
+        json_array_foreach(perms, i, v) {
+            const char *pk = json_string_value(v);
+            if (!pk || !perm_find(pk) || perm_admin_kind(pk)) {
+                invalid(r, "permissions", "权限不存在, 或管理类权限不能授予接口令牌");
+                ok = false;
+                break;
+            }
+            if (plist.len) buf_putc(&plist, ' ');
+            buf_puts(&plist, pk);
+        }
+        if (ok) {
+            char secret[80], raw[65], digest[65], expiso[21];
+            random_hex(raw, 32);
+            snprintf(secret, sizeof(secret), "sfs_%s", raw);
+            token_digest(secret, digest);
+            iso_from_unix(exp, expiso);
+            if (db_begin(r->db) != 0) {
+                store_error(r);
+            } else {
+                db_stmt_t *s = db_prepare(r->db, "INSERT INTO api_tokens (name, token_hash, org_id, permissions, created_by, "
+                                                 "expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id");
+                int64_t id = 0;
+                if (s) {
+                    db_bind_text(s, 1, name, -1);
+                    db_bind_text(s, 2, digest, -1);
+                    db_bind_int(s, 3, json_integer_value(org));
+                    db_bind_text(s, 4, plist.data, -1);
+                    db_bind_int(s, 5, auth_principal(r)->user_id);
+                    db_bind_text(s, 6, expiso, -1);
+                    if (db_step(s) == DB_ROW) id = db_col_int(s, 0);
+                    db_reset(s);
+                }
+                if (!id || auth_audit(r, "token.create", "api_tokens", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
+                    store_error(r);
+                } else {
+                    jw_obj(&r->json);
+                    jw_kint(&r->json, "id", id);
+                    jw_kstr(&r->json, "token", secret); /* shown once */
+                    jw_kstr(&r->json, "expires_at", expiso);
+                    jw_obj_end(&r->json);
+                    http_send_json(r, 201);
+                }
+            }
+        }
+    }
+    buf_free(&plist);
+    json_decref(b);
+}
+
+static void revoke_token(http_req_t *r) {
+    int64_t id = http_param_id(r, "id");
+    db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM api_tokens t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1");
+    if (!s) return store_error(r);
+    db_bind_int(s, 1, id);
+    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "令牌不存在");
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (db_begin(r->db) != 0) return store_error(r);
+    s = db_prepare(r->db, "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2");
+    if (!s) return store_error(r);
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, id);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE || auth_audit(r, "token.revoke", "api_tokens", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
+        return store_error(r);
+    http_send_bytes(r, 204, NULL, NULL, 0);
+}
+
+/* ---- break-the-glass ---- */
+
+static void request_breakglass(http_req_t *r) {
+    const principal_t *p = auth_principal(r);
+    json_t *b = http_json_body(r);
+    if (!b) return;
+    const char *entity = jstr(b, "entity"), *reason = jstr(b, "reason");
+    json_t *org = json_object_get(b, "org_id");
+    int64_t org_id = json_is_integer(org) ? json_integer_value(org) : 0;
+    if (!entity || !*entity) invalid(r, "entity", "请指明调阅的业务类别");
+    else if (!reason || strlen(reason) < 12) invalid(r, "reason", "请说明调阅理由 (不少于 4 个汉字)");
+    else if (!p->user_id) http_error(r, 403, "forbidden", "接口令牌不能紧急调阅");
+    else {
+        db_stmt_t *s = db_prepare(r->db, "SELECT 1 FROM org_units WHERE id = $1");
+        int found = 0;
+        if (s) {
+            db_bind_int(s, 1, org_id);
+            found = db_step(s) == DB_ROW;
+            db_reset(s);
+        }
+        int64_t hours = setting_int(r->db, "breakglass.hours");
+        char exp[21];
+        iso_from_unix(now_unix() + hours * 3600, exp);
+        if (!found) invalid(r, "org_id", "机构不存在");
+        else if (db_begin(r->db) != 0) store_error(r);
+        else {
+            s = db_prepare(r->db, "INSERT INTO breakglass (user_id, org_id, entity, reason, expires_at) "
+                                  "VALUES ($1, $2, $3, $4, $5) RETURNING id");
+            int64_t id = 0;
+            if (s) {
+                db_bind_int(s, 1, p->user_id);
+                db_bind_int(s, 2, org_id);
+                db_bind_text(s, 3, entity, -1);
+                db_bind_text(s, 4, reason, -1);
+                db_bind_text(s, 5, exp, -1);
+                if (db_step(s) == DB_ROW) id = db_col_int(s, 0);
+                db_reset(s);
+            }
+            char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
+            int arc = id ? auth_audit(r, "breakglass.grant", entity, org_id, "ok", detail) : -1;
+            free(detail);
+            if (arc != 0 || db_commit(r->db) != 0) store_error(r);
+            else {
+                jw_obj(&r->json);
+                jw_kint(&r->json, "id", id);
+                jw_kstr(&r->json, "expires_at", exp);
+                jw_obj_end(&r->json);
+                http_send_json(r, 201);
+            }
+        }
+    }
+    json_decref(b);
+}
+
+static void list_breakglass(http_req_t *r) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT b.id, u.username, u.display_name, b.org_id, o.name, b.entity, b.reason, "
+                                     "b.created_at, b.expires_at FROM breakglass b JOIN users u ON u.id = b.user_id "
+                                     "JOIN org_units o ON o.id = b.org_id ORDER BY b.id DESC LIMIT 500");
+    if (!s) return store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    while (db_step(s) == DB_ROW) {
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 0));
+        jw_kstr(w, "username", db_col_text(s, 1));
+        jw_kstr(w, "display_name", db_col_text(s, 2));
+        jw_kint(w, "org_id", db_col_int(s, 3));
+        jw_kstr(w, "org_name", db_col_text(s, 4));
+        jw_kstr(w, "entity", db_col_text(s, 5));
+        jw_kstr(w, "reason", db_col_text(s, 6));
+        jw_kstr(w, "created_at", db_col_text(s, 7));
+        jw_kstr(w, "expires_at", db_col_text(s, 8));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+bool auth_breakglass_active(http_req_t *r, const char *entity, const char *org_path) {
+    const principal_t *p = auth_principal(r);
+    if (!p || !p->user_id) return false;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    /* a grant on a unit covers its subtree: the grant's path is a prefix of org_path */
+    db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass b JOIN org_units o ON o.id = b.org_id "
+                                     "WHERE b.user_id = $1 AND b.entity = $2 AND b.expires_at > $3");
+    if (!s) return false;
+    db_bind_int(s, 1, p->user_id);
+    db_bind_text(s, 2, entity, -1);
+    db_bind_text(s, 3, now, -1);
+    bool ok = false;
+    while (!ok && db_step(s) == DB_ROW) ok = strncmp(org_path, db_col_text(s, 0), strlen(db_col_text(s, 0))) == 0;
+    db_reset(s);
+    return ok;
+}
+
+static const route_t admin_routes[] = {
+    {"GET", "/api/v1/users", list_users, .perm = "user.manage"},
+    {"POST", "/api/v1/users", create_user, .perm = "user.manage"},
+    {"PATCH", "/api/v1/users/:id", update_user, .perm = "user.manage"},
+    {"POST", "/api/v1/users/:id/password", reset_password, .perm = "user.manage"},
+    {"GET", "/api/v1/roles", list_roles, .perm = "role.manage"},
+    {"POST", "/api/v1/roles", create_role, .perm = "role.manage"},
+    {"PUT", "/api/v1/roles/:id/permissions", put_role_permissions, .perm = "role.manage"},
+    {"GET", "/api/v1/permissions", list_permissions, .perm = "role.manage"},
+    {"GET", "/api/v1/settings", get_settings, .perm = "policy.manage"},
+    {"PUT", "/api/v1/settings/:key", put_setting, .perm = "policy.manage"},
+    {"GET", "/api/v1/api-tokens", list_tokens, .perm = "token.manage"},
+    {"POST", "/api/v1/api-tokens", create_token, .perm = "token.manage"},
+    {"DELETE", "/api/v1/api-tokens/:id", revoke_token, .perm = "token.manage"},
+    {"POST", "/api/v1/breakglass", request_breakglass, .perm = "breakglass.request"},
+    {"GET", "/api/v1/breakglass", list_breakglass, .perm = "breakglass.list"},
+    {0},
+};
+
+void admin_routes_register(void) { router_add(admin_routes); }

@@ -1,0 +1,96 @@
+/* auth.h — identity and access control (issue 3): who is asking, what they
+ * may do, and within which part of the org tree.
+ *
+ * The auth hook (installed by auth_init) runs before every routed handler:
+ * it identifies the principal from the session cookie or a Bearer token,
+ * enforces CSRF and Origin on unsafe methods, and checks the route's
+ * permission.  Handlers read the principal with auth_principal(r). */
+#ifndef SFS_AUTH_H
+#define SFS_AUTH_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "store/db.h"
+#include "util/crypto.h"
+
+/* A permission a module declares: "<entity>.<action>" and the like. */
+typedef struct perm_def {
+    const char *key;      /* "org.read" */
+    const char *label;    /* "查看组织机构" */
+    const char *defaults; /* space-separated role keys granted it by default */
+} perm_def_t;
+
+/* Registers a table of permissions ending in {0}; call before serving. */
+void perm_register(const perm_def_t *table);
+const perm_def_t *perm_find(const char *key);
+/* Calls fn for every registered permission. */
+void perm_each(void (*fn)(const perm_def_t *p, void *arg), void *arg);
+
+typedef struct principal {
+    int64_t user_id;  /* 0 for an API token */
+    int64_t token_id; /* 0 for a user */
+    int64_t session_id;
+    const char *username;
+    const char *display_name;
+    int64_t org_id;
+    const char *org_path, *org_name, *org_level;
+    int nroles;
+    const char **role_keys, **role_names;
+    int nperms;
+    const char **perms;
+    const char *csrf;
+    bool must_change;   /* password must change before anything else */
+    bool totp_setup;    /* a role requires TOTP and the user has none yet */
+} principal_t;
+
+/* Loads keys, installs the hooks, registers the identity routes. */
+int auth_init(const char *key_file, char *err, size_t errlen);
+const keys_t *auth_keys(void);
+/* The signed-in principal, or NULL on public routes. */
+const principal_t *auth_principal(http_req_t *r);
+bool auth_can(const principal_t *p, const char *perm);
+
+/* Built-in roles and the default grants; idempotent (init and every start). */
+int roles_seed(db_t *db, char *err, size_t errlen);
+/* Role id by key or Chinese name; 0 when unknown. */
+int64_t role_lookup(db_t *db, const char *key_or_name);
+
+/* Password policy (configurable in settings); NULL when pw is acceptable,
+ * else the Chinese reason. */
+const char *password_policy_check(db_t *db, int64_t user_id, const char *username, const char *pw);
+/* Sets a new password (policy already checked), records history. */
+int password_set(db_t *db, int64_t user_id, const char *pw, bool must_change);
+
+/* A setting as an integer, with the built-in default when unset. */
+int64_t setting_int(db_t *db, const char *key);
+
+/* Creates a user; returns the id or a negative error (err set). */
+int64_t user_create(db_t *db, const char *username, const char *display_name, int64_t org_id, const int64_t *role_ids,
+                    int nroles, const char *password, bool must_change, char *err, size_t errlen);
+
+/* Separation-of-duties check of a role set; NULL when fine. */
+const char *roles_conflict(db_t *db, const int64_t *role_ids, int n);
+
+/* Writes an audit row for this request (principal, ip, user agent filled in). */
+int auth_audit(http_req_t *r, const char *action, const char *entity, int64_t entity_id, const char *result,
+               const char *detail_json);
+
+/* Break-the-glass: true when the principal holds an unexpired grant for
+ * entity within org_path (issue 3 point 6). */
+bool auth_breakglass_active(http_req_t *r, const char *entity, const char *org_path);
+
+const char *perm_admin_kind(const char *perm);
+bool role_perm_allowed(const char *role_kind, const char *perm);
+void settings_write_json(db_t *db, jw_t *w);
+bool setting_known(const char *key);
+
+bool recovery_code_use(db_t *db, int64_t user_id, const char *code);
+/* 2*bytes hex characters of CSPRNG output. */
+void random_hex(char *out, size_t bytes);
+/* SHA-256 hex of a bearer secret (session token, API token, recovery code). */
+void token_digest(const char *token, char out[65]);
+
+void session_routes_register(void);
+void admin_routes_register(void);
+#endif

@@ -1,0 +1,235 @@
+/* roles.c — permissions, built-in roles and settings.
+ *
+ * Permissions are declared by modules (perm_register) with the roles that
+ * get them by default.  Roles are data the security administrator edits;
+ * a permission's defaults are applied once (seeded_permissions), so edits
+ * survive restarts and a new module's permissions still reach their roles.
+ *
+ * Separation of duties (三员分立): the three administrator roles each hold a
+ * disjoint set of administrative permissions, and none of them can be given
+ * to another role (role_perm_allowed). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+
+#define ALL_BUSINESS "city_leader city_staff district_admin district_staff office_director office_staff mediator"
+
+static const struct builtin_role {
+    const char *key, *name, *admin_kind;
+    int require_totp;
+    const char *description;
+} builtin_roles[] = {
+    {"sysadmin", "系统管理员", "sys", 1, "管理账户与系统配置; 不接触业务数据, 不能查看审计日志"},
+    {"secadmin", "安全管理员", "sec", 1, "管理角色、权限与安全策略"},
+    {"auditadmin", "审计管理员", "audit", 1, "只读审计日志"},
+    {"city_leader", "市局领导", NULL, 0, "全市数据只读与统计"},
+    {"city_staff", "市局业务处室", NULL, 0, "全市业务指导与监督"},
+    {"district_admin", "区局管理员", NULL, 0, "本区业务管理与审批"},
+    {"district_staff", "区局业务人员", NULL, 0, "本区业务办理"},
+    {"office_director", "司法所所长", NULL, 0, "本所业务审核"},
+    {"office_staff", "司法所工作人员", NULL, 0, "本所业务录入与办理"},
+    {"mediator", "人民调解员", NULL, 0, "调解案件办理"},
+    {"api_client", "外部系统", NULL, 0, "其他机关系统的接口访问"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+/* The administrative permissions and the one administrator kind that may hold each. */
+static const struct {
+    const char *perm, *kind;
+} admin_perms[] = {
+    {"user.manage", "sys"},   {"token.manage", "sys"},  {"config.manage", "sys"},
+    {"role.manage", "sec"},   {"policy.manage", "sec"}, {"audit.read", "audit"},
+    {"breakglass.list", "audit"},
+};
+
+static const perm_def_t identity_perms[] = {
+    {"org.read", "查看组织机构", "sysadmin secadmin auditadmin api_client " ALL_BUSINESS},
+    {"user.manage", "管理用户账户", "sysadmin"},
+    {"token.manage", "管理接口令牌", "sysadmin"},
+    {"config.manage", "系统配置", "sysadmin"},
+    {"role.manage", "管理角色与权限", "secadmin"},
+    {"policy.manage", "管理安全策略", "secadmin"},
+    {"audit.read", "查看审计日志", "auditadmin"},
+    {"breakglass.list", "查看紧急调阅记录", "auditadmin"},
+    {"pi.unmask", "查看完整个人信息", "office_director district_admin"},
+    {"breakglass.request", "紧急调阅受保护记录", "city_staff district_admin district_staff office_director"},
+    {0},
+};
+
+#define MAX_PERM_TABLES 64
+static const perm_def_t *perm_tables[MAX_PERM_TABLES];
+static int nperm_tables;
+
+void perm_register(const perm_def_t *table) {
+    for (int i = 0; i < nperm_tables; i++)
+        if (perm_tables[i] == table) return;
+    if (nperm_tables < MAX_PERM_TABLES) perm_tables[nperm_tables++] = table;
+}
+
+static void register_identity_perms(void) { perm_register(identity_perms); }
+
+const perm_def_t *perm_find(const char *key) {
+    register_identity_perms();
+    for (int i = 0; i < nperm_tables; i++)
+        for (const perm_def_t *p = perm_tables[i]; p->key; p++)
+            if (strcmp(p->key, key) == 0) return p;
+    return NULL;
+}
+
+void perm_each(void (*fn)(const perm_def_t *p, void *arg), void *arg) {
+    register_identity_perms();
+    for (int i = 0; i < nperm_tables; i++)
+        for (const perm_def_t *p = perm_tables[i]; p->key; p++) fn(p, arg);
+}
+
+/* The administrator kind allowed to hold perm; NULL for a business permission. */
+const char *perm_admin_kind(const char *perm) {
+    for (size_t i = 0; i < sizeof(admin_perms) / sizeof(admin_perms[0]); i++)
+        if (strcmp(admin_perms[i].perm, perm) == 0) return admin_perms[i].kind;
+    return NULL;
+}
+
+/* May a role of admin kind role_kind (NULL = business role) hold perm?  An
+ * administrative permission only for its own administrator kind; an
+ * administrator role only its own kind's permissions plus org.read. */
+bool role_perm_allowed(const char *role_kind, const char *perm) {
+    const char *k = perm_admin_kind(perm);
+    if (k) return role_kind && strcmp(k, role_kind) == 0;
+    if (role_kind) return strcmp(perm, "org.read") == 0;
+    return true;
+}
+
+static int grant(db_t *db, const char *role_key, const char *perm) {
+    db_stmt_t *s = db_prepare(db, "INSERT INTO role_permissions (role_id, perm) SELECT id, $2 FROM roles WHERE key = $1 "
+                                  "ON CONFLICT DO NOTHING");
+    if (!s) return -1;
+    db_bind_text(s, 1, role_key, -1);
+    db_bind_text(s, 2, perm, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+typedef struct {
+    db_t *db;
+    int rc;
+} seed_ctx_t;
+
+static void seed_perm(const perm_def_t *p, void *arg) {
+    seed_ctx_t *c = arg;
+    if (c->rc) return;
+    db_stmt_t *s = db_prepare(c->db, "INSERT INTO seeded_permissions (perm) VALUES ($1) ON CONFLICT DO NOTHING");
+    if (!s) {
+        c->rc = -1;
+        return;
+    }
+    db_bind_text(s, 1, p->key, -1);
+    int rc = db_step(s);
+    int64_t fresh = db_changes(s);
+    db_reset(s);
+    if (rc != DB_DONE) {
+        c->rc = -1;
+        return;
+    }
+    if (!fresh) return; /* defaults applied before: the role editors' word stands */
+    char roles[512];
+    snprintf(roles, sizeof(roles), "%s", p->defaults ? p->defaults : "");
+    char *save = NULL;
+    for (char *k = strtok_r(roles, " ", &save); k; k = strtok_r(NULL, " ", &save))
+        if (grant(c->db, k, p->key) != 0) c->rc = -1;
+}
+
+int roles_seed(db_t *db, char *err, size_t errlen) {
+    register_identity_perms();
+    if (db_begin(db) != 0) goto fail;
+    for (const struct builtin_role *b = builtin_roles; b->key; b++) {
+        db_stmt_t *s = db_prepare(db, "INSERT INTO roles (key, name, builtin, admin_kind, require_totp, description) "
+                                      "VALUES ($1, $2, 1, $3, $4, $5) ON CONFLICT DO NOTHING");
+        if (!s) goto fail;
+        db_bind_text(s, 1, b->key, -1);
+        db_bind_text(s, 2, b->name, -1);
+        db_bind_text(s, 3, b->admin_kind, -1);
+        db_bind_int(s, 4, b->require_totp);
+        db_bind_text(s, 5, b->description, -1);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) goto fail;
+    }
+    seed_ctx_t c = {db, 0};
+    perm_each(seed_perm, &c);
+    if (c.rc) goto fail;
+    if (db_commit(db) != 0) goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "初始化角色失败: %s", db_errmsg(db));
+    db_rollback(db);
+    return -1;
+}
+
+int64_t role_lookup(db_t *db, const char *key_or_name) {
+    db_stmt_t *s = db_prepare(db, "SELECT id FROM roles WHERE key = $1 OR name = $1");
+    if (!s) return 0;
+    db_bind_text(s, 1, key_or_name, -1);
+    int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    return id;
+}
+
+/* ---- settings ---- */
+
+static const struct {
+    const char *key;
+    int64_t dflt;
+    const char *label;
+} setting_defaults[] = {
+    {"password.min_length", 10, "密码最短长度"},
+    {"password.min_classes", 3, "密码至少包含的字符类别数 (大写、小写、数字、符号)"},
+    {"password.history", 5, "不得与最近几次密码相同"},
+    {"password.expiry_days", 90, "密码有效期 (天, 0 为不过期)"},
+    {"lockout.threshold", 5, "连续失败几次锁定账户"},
+    {"lockout.minutes", 15, "锁定时长 (分钟)"},
+    {"session.idle_minutes", 30, "会话空闲超时 (分钟)"},
+    {"session.absolute_hours", 12, "会话最长时长 (小时)"},
+    {"login.ip_limit", 30, "同一地址 10 分钟内最多失败登录次数"},
+    {"breakglass.hours", 2, "紧急调阅授权时长 (小时)"},
+};
+
+int64_t setting_int(db_t *db, const char *key) {
+    int64_t dflt = 0;
+    for (size_t i = 0; i < sizeof(setting_defaults) / sizeof(setting_defaults[0]); i++)
+        if (strcmp(setting_defaults[i].key, key) == 0) dflt = setting_defaults[i].dflt;
+    db_stmt_t *s = db_prepare(db, "SELECT value FROM settings WHERE key = $1");
+    if (!s) return dflt;
+    db_bind_text(s, 1, key, -1);
+    int64_t v = dflt;
+    if (db_step(s) == DB_ROW) {
+        const char *t = db_col_text(s, 0);
+        char *end;
+        long long x = t ? strtoll(t, &end, 10) : 0;
+        if (t && *t && !*end) v = x;
+    }
+    db_reset(s);
+    return v;
+}
+
+/* Lists the settings with their values (for the security administrator). */
+void settings_write_json(db_t *db, jw_t *w) {
+    jw_arr(w);
+    for (size_t i = 0; i < sizeof(setting_defaults) / sizeof(setting_defaults[0]); i++) {
+        jw_obj(w);
+        jw_kstr(w, "key", setting_defaults[i].key);
+        jw_kstr(w, "label", setting_defaults[i].label);
+        jw_kint(w, "value", setting_int(db, setting_defaults[i].key));
+        jw_kint(w, "default", setting_defaults[i].dflt);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+bool setting_known(const char *key) {
+    for (size_t i = 0; i < sizeof(setting_defaults) / sizeof(setting_defaults[0]); i++)
+        if (strcmp(setting_defaults[i].key, key) == 0) return true;
+    return false;
+}

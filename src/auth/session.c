@@ -1,0 +1,785 @@
+/* session.c — sign-in, sessions, CSRF, and the auth hook (issue 3 points 2–4).
+ *
+ *   POST   /api/v1/session            sign in {username, password[, totp]}
+ *   GET    /api/v1/session            who am I (user, org, roles, permissions)
+ *   DELETE /api/v1/session            sign out (ends the session on the server)
+ *   POST   /api/v1/session/password   change own password {old_password, new_password}
+ *   POST   /api/v1/session/totp/setup    start TOTP enrolment → otpauth URI
+ *   POST   /api/v1/session/totp/enable   confirm {code} → recovery codes
+ *
+ * Tokens are 256 bits from the CSPRNG, kept only as SHA-256, new at every
+ * sign-in.  The cookie is __Host-sid (HttpOnly, Secure, SameSite=Strict);
+ * only plain-HTTP localhost drops Secure and the prefix. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static keys_t g_keys;
+static bool g_keys_loaded;
+
+const keys_t *auth_keys(void) { return g_keys_loaded ? &g_keys : NULL; }
+
+const principal_t *auth_principal(http_req_t *r) { return r->auth; }
+
+bool auth_can(const principal_t *p, const char *perm) {
+    if (!p) return false;
+    for (int i = 0; i < p->nperms; i++)
+        if (strcmp(p->perms[i], perm) == 0) return true;
+    return false;
+}
+
+void random_hex(char *out, size_t bytes) {
+    unsigned char b[64];
+    if (bytes > sizeof(b)) bytes = sizeof(b);
+    crypto_random(b, bytes);
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < bytes; i++) {
+        out[2 * i] = hx[b[i] >> 4];
+        out[2 * i + 1] = hx[b[i] & 15];
+    }
+    out[2 * bytes] = '\0';
+}
+
+void token_digest(const char *token, char out[65]) { sha256_hex(token, strlen(token), out); }
+
+int auth_audit(http_req_t *r, const char *action, const char *entity, int64_t entity_id, const char *result,
+               const char *detail_json) {
+    const principal_t *p = r->auth;
+    audit_event_t ev = {
+        .action = action,
+        .entity = entity,
+        .entity_id = entity_id,
+        .result = result,
+        .detail_json = detail_json,
+        .user_id = p ? p->user_id : 0,
+        .username = p ? p->username : r->username,
+        .org_id = p ? p->org_id : 0,
+        .ip = r->peer,
+        .user_agent = http_header(r, "User-Agent"),
+    };
+    return audit_write(r->db, &g_keys, &ev);
+}
+
+/* ---- loading a principal ---- */
+
+/* Fills roles and permissions of user_id into p (arena memory). */
+static int load_grants(http_req_t *r, principal_t *p, int64_t user_id) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT r.key, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
+                                     "WHERE ur.user_id = $1 ORDER BY r.id");
+    if (!s) return -1;
+    db_bind_int(s, 1, user_id);
+    const char *keys[32], *names[32];
+    int n = 0;
+    while (db_step(s) == DB_ROW && n < 32) {
+        keys[n] = arena_strdup(r->arena, db_col_text(s, 0));
+        names[n] = arena_strdup(r->arena, db_col_text(s, 1));
+        n++;
+    }
+    db_reset(s);
+    p->nroles = n;
+    p->role_keys = arena_alloc(r->arena, sizeof(char *) * (size_t)(n + 1));
+    p->role_names = arena_alloc(r->arena, sizeof(char *) * (size_t)(n + 1));
+    memcpy(p->role_keys, keys, sizeof(char *) * (size_t)n);
+    memcpy(p->role_names, names, sizeof(char *) * (size_t)n);
+    s = db_prepare(r->db, "SELECT DISTINCT rp.perm FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id "
+                          "WHERE ur.user_id = $1 ORDER BY rp.perm");
+    if (!s) return -1;
+    db_bind_int(s, 1, user_id);
+    int cap = 64;
+    p->perms = arena_alloc(r->arena, sizeof(char *) * (size_t)cap);
+    p->nperms = 0;
+    while (db_step(s) == DB_ROW) {
+        if (p->nperms == cap) {
+            const char **np = arena_alloc(r->arena, sizeof(char *) * (size_t)cap * 2);
+            memcpy(np, p->perms, sizeof(char *) * (size_t)cap);
+            p->perms = np;
+            cap *= 2;
+        }
+        p->perms[p->nperms++] = arena_strdup(r->arena, db_col_text(s, 0));
+    }
+    db_reset(s);
+    return 0;
+}
+
+static int load_org(http_req_t *r, principal_t *p) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT path, name, level FROM org_units WHERE id = $1");
+    if (!s) return -1;
+    db_bind_int(s, 1, p->org_id);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        p->org_path = arena_strdup(r->arena, db_col_text(s, 0));
+        p->org_name = arena_strdup(r->arena, db_col_text(s, 1));
+        p->org_level = arena_strdup(r->arena, db_col_text(s, 2));
+    }
+    db_reset(s);
+    return rc == DB_ROW ? 0 : -1;
+}
+
+static const char *cookie_value(http_req_t *r, const char *name) {
+    const char *c = http_header(r, "Cookie");
+    size_t nl = strlen(name);
+    while (c && *c) {
+        while (*c == ' ' || *c == ';') c++;
+        if (strncmp(c, name, nl) == 0 && c[nl] == '=') {
+            const char *v = c + nl + 1, *e = strchr(v, ';');
+            return arena_strndup(r->arena, v, e ? (size_t)(e - v) : strlen(v));
+        }
+        c = strchr(c, ';');
+    }
+    return NULL;
+}
+
+/* Plain-HTTP localhost is the only place the cookie drops Secure/__Host-. */
+static bool insecure_localhost(http_req_t *r) {
+    if (r->w->cfg->tls_cert) return false;
+    const char *host = http_header(r, "Host");
+    if (!host) return false;
+    return strncmp(host, "127.0.0.1", 9) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
+}
+
+static const char *cookie_name(http_req_t *r) { return insecure_localhost(r) ? "sid" : "__Host-sid"; }
+
+/* Identifies the principal from a session token.  Returns 1 found, 0 none
+ * (or expired), -1 store error. */
+static int load_session(http_req_t *r, principal_t *p, const char *tok) {
+    if (!tok || strlen(tok) < 32) return 0;
+    char digest[65];
+    token_digest(tok, digest);
+    db_stmt_t *s = db_prepare(r->db, "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.username, "
+                                     "u.display_name, u.org_id, u.status, u.must_change, u.password_changed_at, "
+                                     "s.totp_pending FROM sessions s JOIN users u ON u.id = s.user_id "
+                                     "WHERE s.token_hash = $1 AND s.ended_at IS NULL");
+    if (!s) return -1;
+    db_bind_text(s, 1, digest, -1);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? 0 : -1;
+    }
+    int64_t now = now_unix(), last = 0, exp = 0, changed = 0;
+    unix_from_iso(db_col_text(s, 3), &last);
+    unix_from_iso(db_col_text(s, 4), &exp);
+    unix_from_iso(db_col_text(s, 10), &changed);
+    p->session_id = db_col_int(s, 0);
+    p->user_id = db_col_int(s, 1);
+    p->csrf = arena_strdup(r->arena, db_col_text(s, 2));
+    p->username = arena_strdup(r->arena, db_col_text(s, 5));
+    p->display_name = arena_strdup(r->arena, db_col_text(s, 6));
+    p->org_id = db_col_int(s, 7);
+    bool active = strcmp(db_col_text(s, 8), "active") == 0;
+    p->must_change = db_col_int(s, 9) != 0;
+    p->totp_setup = db_col_int(s, 11) != 0;
+    db_reset(s);
+    int64_t idle = setting_int(r->db, "session.idle_minutes") * 60;
+    if (!active || now > exp || now - last > idle) return 0;
+    int64_t expiry_days = setting_int(r->db, "password.expiry_days");
+    if (expiry_days > 0 && now - changed > expiry_days * 86400) p->must_change = true;
+    /* touch at most once a minute: reads stay reads */
+    if (now - last >= 60) {
+        char iso[21];
+        iso_from_unix(now, iso);
+        s = db_prepare(r->db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2");
+        if (s) {
+            db_bind_text(s, 1, iso, -1);
+            db_bind_int(s, 2, p->session_id);
+            db_step(s);
+            db_reset(s);
+        }
+    }
+    if (load_org(r, p) != 0 || load_grants(r, p, p->user_id) != 0) return -1;
+    return 1;
+}
+
+/* Identifies the principal from "Authorization: Bearer <token>". */
+static int token_principal(http_req_t *r, principal_t *p, const char *tok) {
+    char digest[65];
+    token_digest(tok, digest);
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, name, org_id, permissions, expires_at FROM api_tokens "
+                                     "WHERE token_hash = $1 AND revoked_at IS NULL");
+    if (!s) return -1;
+    db_bind_text(s, 1, digest, -1);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? 0 : -1;
+    }
+    int64_t exp = 0;
+    unix_from_iso(db_col_text(s, 4), &exp);
+    p->token_id = db_col_int(s, 0);
+    p->username = arena_printf(r->arena, "token:%s", db_col_text(s, 1));
+    p->display_name = arena_strdup(r->arena, db_col_text(s, 1));
+    p->org_id = db_col_int(s, 2);
+    char *perms = arena_strdup(r->arena, db_col_text(s, 3));
+    db_reset(s);
+    if (now_unix() > exp) return 0;
+    int n = 1;
+    for (char *c = perms; *c; c++) n += *c == ' ';
+    p->perms = arena_alloc(r->arena, sizeof(char *) * (size_t)n);
+    char *save = NULL;
+    for (char *k = strtok_r(perms, " ", &save); k; k = strtok_r(NULL, " ", &save)) p->perms[p->nperms++] = k;
+    static const char *tok_role[] = {"api_client"}, *tok_role_name[] = {"外部系统"};
+    p->nroles = 1;
+    p->role_keys = tok_role;
+    p->role_names = tok_role_name;
+    if (load_org(r, p) != 0) return -1;
+    return 1;
+}
+
+static int session_principal(http_req_t *r, principal_t *p) {
+    return load_session(r, p, cookie_value(r, cookie_name(r)));
+}
+
+static bool unsafe_method(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }
+
+/* When an Origin header is present it must name this host. */
+static bool origin_ok(http_req_t *r) {
+    const char *origin = http_header(r, "Origin");
+    if (!origin) return true;
+    const char *host = http_header(r, "Host");
+    if (!host) return false;
+    const char *sep = strstr(origin, "://");
+    return sep && strcmp(sep + 3, host) == 0;
+}
+
+static const char *scope_of(http_req_t *r) {
+    const principal_t *p = r->auth;
+    return p ? p->org_path : NULL;
+}
+
+/* Routes a principal with a pending duty (password change, TOTP enrolment)
+ * may still use. */
+static bool route_allowed_while_restricted(const route_t *rt) {
+    return strncmp(rt->pattern, "/api/v1/session", 15) == 0;
+}
+
+static bool auth_hook(http_req_t *r) {
+    const route_t *rt = r->route;
+    if (rt->flags & ROUTE_PUBLIC) return true;
+    principal_t *p = arena_calloc(r->arena, sizeof(*p));
+    const char *authz = http_header(r, "Authorization");
+    int found;
+    bool bearer = authz && strncasecmp(authz, "Bearer ", 7) == 0;
+    if (bearer) found = token_principal(r, p, authz + 7);
+    else found = session_principal(r, p);
+    if (found < 0) {
+        http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+        return false;
+    }
+    if (found == 0) {
+        http_error(r, 401, "unauthenticated", bearer ? "接口令牌无效、已过期或已吊销" : "未登录或登录已过期, 请重新登录");
+        return false;
+    }
+    r->auth = p;
+    r->user_id = p->user_id;
+    r->username = p->username;
+    if (!bearer && unsafe_method(r->method)) {
+        const char *csrf = http_header(r, "X-CSRF-Token");
+        if (!csrf || strcmp(csrf, p->csrf) != 0) {
+            http_error(r, 403, "csrf_failed", "请求缺少有效的 CSRF 令牌, 请刷新页面后重试");
+            return false;
+        }
+        if (!origin_ok(r)) {
+            http_error(r, 403, "origin_mismatch", "请求来源与本站不符");
+            return false;
+        }
+    }
+    if ((p->must_change || p->totp_setup) && !route_allowed_while_restricted(rt)) {
+        http_error(r, 403, p->must_change ? "must_change_password" : "totp_setup_required",
+                   p->must_change ? "请先修改密码" : "您的角色要求启用双因素认证, 请先完成绑定");
+        return false;
+    }
+    if (rt->perm && !auth_can(p, rt->perm)) {
+        http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+        return false;
+    }
+    return true;
+}
+
+/* ---- session endpoints ---- */
+
+static void write_principal(jw_t *w, const principal_t *p) {
+    jw_key(w, "user");
+    jw_obj(w);
+    jw_kint(w, "id", p->user_id);
+    jw_kstr(w, "username", p->username);
+    jw_kstr(w, "display_name", p->display_name);
+    jw_key(w, "org");
+    jw_obj(w);
+    jw_kint(w, "id", p->org_id);
+    jw_kstr(w, "name", p->org_name);
+    jw_kstr(w, "level", p->org_level);
+    jw_kstr(w, "path", p->org_path);
+    jw_obj_end(w);
+    jw_key(w, "roles");
+    jw_arr(w);
+    for (int i = 0; i < p->nroles; i++) {
+        jw_obj(w);
+        jw_kstr(w, "key", p->role_keys[i]);
+        jw_kstr(w, "name", p->role_names[i]);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "permissions");
+    jw_arr(w);
+    for (int i = 0; i < p->nperms; i++) jw_str(w, p->perms[i]);
+    jw_arr_end(w);
+    jw_kbool(w, "must_change_password", p->must_change);
+    jw_kbool(w, "totp_setup_required", p->totp_setup);
+    jw_obj_end(w);
+}
+
+static void get_session(http_req_t *r) {
+    const principal_t *p = r->auth;
+    jw_obj(&r->json);
+    write_principal(&r->json, p);
+    jw_kstr(&r->json, "csrf_token", p->csrf);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static int64_t count_ip_failures(http_req_t *r, int64_t since) {
+    char iso[21];
+    iso_from_unix(since, iso);
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND at > $2");
+    if (!s) return 0;
+    db_bind_text(s, 1, r->peer ? r->peer : "-", -1);
+    db_bind_text(s, 2, iso, -1);
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    return n;
+}
+
+/* Records a failed sign-in: the per-IP counter and the audit row, in one
+ * transaction with the account's failure count. */
+static void login_failed(http_req_t *r, const char *username, int64_t user_id, const char *why) {
+    char iso[21], detail[256];
+    iso_from_unix(now_unix(), iso);
+    db_stmt_t *s = db_prepare(r->db, "INSERT INTO login_attempts (ip, at) VALUES ($1, $2)");
+    if (s) {
+        db_bind_text(s, 1, r->peer ? r->peer : "-", -1);
+        db_bind_text(s, 2, iso, -1);
+        db_step(s);
+        db_reset(s);
+    }
+    buf_t d = BUF_INIT;
+    buf_puts(&d, "{\"reason\":");
+    json_escape(&d, why, strlen(why));
+    buf_puts(&d, "}");
+    snprintf(detail, sizeof(detail), "%s", d.data);
+    buf_free(&d);
+    r->username = arena_strdup(r->arena, username);
+    audit_event_t ev = {.action = "login.failure", .entity = "users", .entity_id = user_id, .result = "denied",
+                        .detail_json = detail, .user_id = user_id, .username = username, .ip = r->peer,
+                        .user_agent = http_header(r, "User-Agent")};
+    audit_write(r->db, &g_keys, &ev);
+}
+
+static const char *jstr(json_t *o, const char *k) {
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void post_session(http_req_t *r) {
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    const char *username = jstr(body, "username"), *password = jstr(body, "password"), *totp = jstr(body, "totp");
+    if (!username || !*username || !password || !*password) {
+        json_decref(body);
+        http_error(r, 422, "validation_failed", "请输入用户名和密码");
+        return;
+    }
+    /* the strings outlive the JSON document (audit, access log) */
+    username = arena_strdup(r->arena, username);
+    password = arena_strdup(r->arena, password);
+    totp = totp ? arena_strdup(r->arena, totp) : NULL;
+    int64_t now = now_unix();
+    if (count_ip_failures(r, now - 600) >= setting_int(r->db, "login.ip_limit")) {
+        json_decref(body);
+        http_set_header(r, "Retry-After", "600");
+        http_error(r, 429, "rate_limited", "登录尝试过于频繁, 请 10 分钟后再试");
+        return;
+    }
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, password_hash, status, failed_count, locked_until, totp_enabled, "
+                                     "totp_secret, must_change FROM users WHERE username = $1");
+    if (!s) goto store_error;
+    db_bind_text(s, 1, username, -1);
+    int rc = db_step(s);
+    int64_t uid = 0, failed = 0, locked_until = 0;
+    char *hash = NULL, *status = NULL, *totp_secret = NULL;
+    bool totp_enabled = false;
+    if (rc == DB_ROW) {
+        uid = db_col_int(s, 0);
+        hash = arena_strdup(r->arena, db_col_text(s, 1));
+        status = arena_strdup(r->arena, db_col_text(s, 2));
+        failed = db_col_int(s, 3);
+        if (!db_col_null(s, 4)) unix_from_iso(db_col_text(s, 4), &locked_until);
+        totp_enabled = db_col_int(s, 5) != 0;
+        totp_secret = db_col_null(s, 6) ? NULL : arena_strdup(r->arena, db_col_text(s, 6));
+    }
+    db_reset(s);
+    if (rc < 0) goto store_error;
+    r->username = arena_strdup(r->arena, username);
+    if (!uid) {
+        password_verify("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3vFBJU8jKz3N7r3ZU7dCqZl0y4+3cQ3jW9w1O6jN8YU",
+                        password); /* same work as a real check: no timing oracle for usernames */
+        login_failed(r, username, 0, "unknown user");
+        json_decref(body);
+        http_error(r, 401, "invalid_credentials", "用户名或密码错误");
+        return;
+    }
+    if (locked_until > now) {
+        char until[21];
+        iso_from_unix(locked_until, until);
+        login_failed(r, username, uid, "locked");
+        json_decref(body);
+        char msg[160];
+        /* Beijing time for the clerk */
+        int64_t bj = locked_until + 8 * 3600;
+        snprintf(msg, sizeof(msg), "账户已锁定, 请于 %02d:%02d 后再试", (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
+        buf_clear(r->out);
+        jw_obj(&r->json);
+        jw_key(&r->json, "error");
+        jw_obj(&r->json);
+        jw_kstr(&r->json, "code", "account_locked");
+        jw_kstr(&r->json, "message", msg);
+        jw_kstr(&r->json, "locked_until", until);
+        jw_obj_end(&r->json);
+        jw_obj_end(&r->json);
+        http_send_json(r, 423);
+        return;
+    }
+    if (!password_verify(hash, password)) {
+        int64_t threshold = setting_int(r->db, "lockout.threshold");
+        bool lock = failed + 1 >= threshold;
+        char until[21];
+        iso_from_unix(now + setting_int(r->db, "lockout.minutes") * 60, until);
+        s = db_prepare(r->db, "UPDATE users SET failed_count = $1, locked_until = $2 WHERE id = $3");
+        if (s) {
+            db_bind_int(s, 1, lock ? 0 : failed + 1);
+            if (lock) db_bind_text(s, 2, until, -1);
+            else db_bind_null(s, 2);
+            db_bind_int(s, 3, uid);
+            db_step(s);
+            db_reset(s);
+        }
+        login_failed(r, username, uid, "wrong password");
+        if (lock) {
+            audit_event_t ev = {.action = "account.locked", .entity = "users", .entity_id = uid, .result = "ok",
+                                .user_id = uid, .username = username, .ip = r->peer,
+                                .user_agent = http_header(r, "User-Agent")};
+            audit_write(r->db, &g_keys, &ev);
+        }
+        json_decref(body);
+        if (lock) http_error(r, 423, "account_locked", "密码连续错误次数过多, 账户已锁定 15 分钟");
+        else http_error(r, 401, "invalid_credentials", "用户名或密码错误");
+        return;
+    }
+    if (strcmp(status, "active") != 0) {
+        login_failed(r, username, uid, "disabled");
+        json_decref(body);
+        http_error(r, 403, "account_disabled", "账户已停用, 请联系系统管理员");
+        return;
+    }
+    if (totp_enabled) {
+        if (!totp || !*totp) {
+            json_decref(body);
+            http_error(r, 401, "totp_required", "请输入动态验证码");
+            return;
+        }
+        buf_t secret = BUF_INIT;
+        bool ok = false;
+        if (totp_secret && pi_decrypt(&g_keys, totp_secret, &secret) == 0) {
+            uint8_t raw[64];
+            int n = base32_decode(secret.data, raw, sizeof(raw));
+            ok = n > 0 && totp_verify(raw, (size_t)n, totp, now, 1);
+        }
+        buf_free(&secret);
+        if (!ok) ok = recovery_code_use(r->db, uid, totp);
+        if (!ok) {
+            login_failed(r, username, uid, "wrong totp");
+            json_decref(body);
+            http_error(r, 401, "invalid_totp", "动态验证码错误");
+            return;
+        }
+    }
+    json_decref(body);
+    /* does a role demand TOTP the user has not set up? */
+    s = db_prepare(r->db, "SELECT COUNT(*) FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
+                          "WHERE ur.user_id = $1 AND ro.require_totp = 1");
+    if (!s) goto store_error;
+    db_bind_int(s, 1, uid);
+    bool needs_totp = db_step(s) == DB_ROW && db_col_int(s, 0) > 0 && !totp_enabled;
+    db_reset(s);
+
+    char token[65], digest[65], csrf[65], nowiso[21], expiso[21];
+    random_hex(token, 32);
+    random_hex(csrf, 32);
+    token_digest(token, digest);
+    iso_from_unix(now, nowiso);
+    iso_from_unix(now + setting_int(r->db, "session.absolute_hours") * 3600, expiso);
+    if (db_begin(r->db) != 0) goto store_error;
+    s = db_prepare(r->db, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, "
+                          "totp_pending, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)");
+    if (!s) goto tx_error;
+    db_bind_text(s, 1, digest, -1);
+    db_bind_int(s, 2, uid);
+    db_bind_text(s, 3, csrf, -1);
+    db_bind_text(s, 4, nowiso, -1);
+    db_bind_text(s, 5, expiso, -1);
+    db_bind_int(s, 6, needs_totp);
+    db_bind_text(s, 7, r->peer, -1);
+    db_bind_text(s, 8, http_header(r, "User-Agent"), -1);
+    rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) goto tx_error;
+    s = db_prepare(r->db, "UPDATE users SET failed_count = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2");
+    if (!s) goto tx_error;
+    db_bind_text(s, 1, nowiso, -1);
+    db_bind_int(s, 2, uid);
+    rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) goto tx_error;
+    audit_event_t ev = {.action = "login.success", .entity = "users", .entity_id = uid, .result = "ok",
+                        .user_id = uid, .username = username, .ip = r->peer, .user_agent = http_header(r, "User-Agent")};
+    if (audit_write(r->db, &g_keys, &ev) != 0) goto tx_error;
+    if (db_commit(r->db) != 0) goto store_error;
+
+    /* answer as GET /session would, for the new session */
+    char cookie[256];
+    if (insecure_localhost(r))
+        snprintf(cookie, sizeof(cookie), "sid=%s; Path=/; HttpOnly; SameSite=Strict", token);
+    else
+        snprintf(cookie, sizeof(cookie), "__Host-sid=%s; Path=/; HttpOnly; Secure; SameSite=Strict", token);
+    http_set_header(r, "Set-Cookie", cookie);
+    principal_t *p = arena_calloc(r->arena, sizeof(*p));
+    if (load_session(r, p, token) != 1) goto store_error;
+    r->auth = p;
+    get_session(r);
+    return;
+tx_error:
+    db_rollback(r->db);
+store_error:
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+static void delete_session(http_req_t *r) {
+    const principal_t *p = r->auth;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (db_begin(r->db) != 0) goto fail;
+    db_stmt_t *s = db_prepare(r->db, "UPDATE sessions SET ended_at = $1 WHERE id = $2");
+    if (!s) goto fail_tx;
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, p->session_id);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE || auth_audit(r, "logout", "users", p->user_id, "ok", NULL) != 0) goto fail_tx;
+    if (db_commit(r->db) != 0) goto fail;
+    char cookie[128];
+    snprintf(cookie, sizeof(cookie), "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", cookie_name(r),
+             insecure_localhost(r) ? "" : "; Secure");
+    http_set_header(r, "Set-Cookie", cookie);
+    http_send_bytes(r, 204, NULL, NULL, 0);
+    return;
+fail_tx:
+    db_rollback(r->db);
+fail:
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+static void change_password(http_req_t *r) {
+    const principal_t *p = r->auth;
+    if (!p->user_id) {
+        http_error(r, 403, "forbidden", "接口令牌没有密码");
+        return;
+    }
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    const char *old = jstr(body, "old_password"), *new_pw = jstr(body, "new_password");
+    if (!old || !new_pw) {
+        json_decref(body);
+        http_error(r, 422, "validation_failed", "请输入原密码和新密码");
+        return;
+    }
+    db_stmt_t *s = db_prepare(r->db, "SELECT password_hash FROM users WHERE id = $1");
+    if (!s) goto fail;
+    db_bind_int(s, 1, p->user_id);
+    char *hash = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (!hash || !password_verify(hash, old)) {
+        json_decref(body);
+        auth_audit(r, "password.change", "users", p->user_id, "denied", "{\"reason\":\"wrong old password\"}");
+        http_error_fields(r, 422, "validation_failed", "原密码错误", json_pack("{s:s}", "old_password", "原密码错误"));
+        return;
+    }
+    const char *why = password_policy_check(r->db, p->user_id, p->username, new_pw);
+    if (why) {
+        json_t *f = json_pack("{s:s}", "new_password", why);
+        json_decref(body);
+        http_error_fields(r, 422, "validation_failed", why, f);
+        json_decref(f);
+        return;
+    }
+    if (db_begin(r->db) != 0) goto fail;
+    if (password_set(r->db, p->user_id, new_pw, false) != 0 ||
+        auth_audit(r, "password.change", "users", p->user_id, "ok", NULL) != 0) {
+        db_rollback(r->db);
+        goto fail;
+    }
+    if (db_commit(r->db) != 0) goto fail;
+    json_decref(body);
+    jw_obj(&r->json);
+    jw_kbool(&r->json, "ok", true);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+    return;
+fail:
+    json_decref(body);
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+/* TOTP enrolment: a new secret, kept encrypted and not yet enabled. */
+static void totp_setup(http_req_t *r) {
+    const principal_t *p = r->auth;
+    if (!p->user_id) return http_error(r, 403, "forbidden", "接口令牌不能绑定动态验证码");
+    uint8_t raw[20];
+    crypto_random(raw, sizeof(raw));
+    char b32[64], uri[512];
+    base32_encode(raw, sizeof(raw), b32, sizeof(b32));
+    totp_uri(uri, sizeof(uri), "司法所综合管理平台", p->username, b32);
+    char *enc = pi_encrypt(&g_keys, b32, strlen(b32));
+    if (db_begin(r->db) != 0) goto fail;
+    db_stmt_t *s = db_prepare(r->db, "UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2");
+    if (!s) goto fail_tx;
+    db_bind_text(s, 1, enc, -1);
+    db_bind_int(s, 2, p->user_id);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE || auth_audit(r, "totp.setup", "users", p->user_id, "ok", NULL) != 0) goto fail_tx;
+    if (db_commit(r->db) != 0) goto fail;
+    free(enc);
+    jw_obj(&r->json);
+    jw_kstr(&r->json, "secret", b32);
+    jw_kstr(&r->json, "otpauth_uri", uri);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+    return;
+fail_tx:
+    db_rollback(r->db);
+fail:
+    free(enc);
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+static void totp_enable(http_req_t *r) {
+    const principal_t *p = r->auth;
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    const char *code = jstr(body, "code");
+    db_stmt_t *s = db_prepare(r->db, "SELECT totp_secret FROM users WHERE id = $1");
+    if (!s) goto fail;
+    db_bind_int(s, 1, p->user_id);
+    char *enc = db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    buf_t secret = BUF_INIT;
+    bool ok = false;
+    if (enc && code && pi_decrypt(&g_keys, enc, &secret) == 0) {
+        uint8_t raw[64];
+        int n = base32_decode(secret.data, raw, sizeof(raw));
+        ok = n > 0 && totp_verify(raw, (size_t)n, code, now_unix(), 1);
+    }
+    buf_free(&secret);
+    json_decref(body);
+    if (!ok) {
+        http_error_fields(r, 422, "validation_failed", "动态验证码错误, 请核对手机上的验证器",
+                          json_pack("{s:s}", "code", "动态验证码错误"));
+        return;
+    }
+    /* ten single-use recovery codes, shown once, stored hashed */
+    char codes[10][17];
+    if (db_begin(r->db) != 0) goto fail;
+    s = db_prepare(r->db, "DELETE FROM recovery_codes WHERE user_id = $1");
+    if (!s) goto fail_tx;
+    db_bind_int(s, 1, p->user_id);
+    db_step(s);
+    db_reset(s);
+    for (int i = 0; i < 10; i++) {
+        random_hex(codes[i], 8);
+        char digest[65];
+        token_digest(codes[i], digest);
+        s = db_prepare(r->db, "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)");
+        if (!s) goto fail_tx;
+        db_bind_int(s, 1, p->user_id);
+        db_bind_text(s, 2, digest, -1);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) goto fail_tx;
+    }
+    s = db_prepare(r->db, "UPDATE users SET totp_enabled = 1 WHERE id = $1");
+    if (!s) goto fail_tx;
+    db_bind_int(s, 1, p->user_id);
+    db_step(s);
+    db_reset(s);
+    s = db_prepare(r->db, "UPDATE sessions SET totp_pending = 0 WHERE user_id = $1");
+    if (!s) goto fail_tx;
+    db_bind_int(s, 1, p->user_id);
+    db_step(s);
+    db_reset(s);
+    if (auth_audit(r, "totp.enable", "users", p->user_id, "ok", NULL) != 0) goto fail_tx;
+    if (db_commit(r->db) != 0) goto fail;
+    jw_obj(&r->json);
+    jw_key(&r->json, "recovery_codes");
+    jw_arr(&r->json);
+    for (int i = 0; i < 10; i++) jw_str(&r->json, codes[i]);
+    jw_arr_end(&r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+    return;
+fail_tx:
+    db_rollback(r->db);
+fail:
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+/* Uses up a recovery code; true when it was valid and unused. */
+bool recovery_code_use(db_t *db, int64_t user_id, const char *code) {
+    char digest[65], now[21];
+    token_digest(code, digest);
+    iso_from_unix(now_unix(), now);
+    db_stmt_t *s = db_prepare(db, "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 "
+                                  "AND used_at IS NULL");
+    if (!s) return false;
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, user_id);
+    db_bind_text(s, 3, digest, -1);
+    bool ok = db_step(s) == DB_DONE && db_changes(s) == 1;
+    db_reset(s);
+    return ok;
+}
+
+static const route_t session_routes[] = {
+    {"POST", "/api/v1/session", post_session, ROUTE_PUBLIC},
+    {"GET", "/api/v1/session", get_session},
+    {"DELETE", "/api/v1/session", delete_session},
+    {"POST", "/api/v1/session/password", change_password},
+    {"POST", "/api/v1/session/totp/setup", totp_setup},
+    {"POST", "/api/v1/session/totp/enable", totp_enable},
+    {0},
+};
+
+void session_routes_register(void) { router_add(session_routes); }
+
+int auth_init(const char *key_file, char *err, size_t errlen) {
+    if (keys_load_or_create(key_file, &g_keys, true, err, errlen) != 0) return -1;
+    g_keys_loaded = true;
+    http_auth_hook = auth_hook;
+    scope_path_hook = scope_of;
+    return 0;
+}

@@ -1,0 +1,138 @@
+/* serve.c — init, migrate and serve. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cli.h"
+#include "auth/auth.h"
+#include "cmd/demo.h"
+#include "http/http.h"
+#include "modules/modules.h"
+#include "store/db.h"
+
+db_t *cli_open_store(const cli_opts_t *o) {
+    char err[640];
+    db_t *db = NULL;
+    if (strncmp(o->db_url, "sqlite:", 7) == 0) {
+        /* create the folder of a relative default such as var/ */
+        const char *path = o->db_url + 7;
+        const char *slash = strrchr(path, '/');
+        if (slash && slash != path) {
+            char dir[512];
+            snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+            mkdir(dir, 0700);
+        }
+    }
+    if (db_open(o->db_url, &db, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
+    if (db_migrate(db, err, sizeof(err)) != 0) {
+        char red[512];
+        db_redact_url(o->db_url, red, sizeof(red));
+        fprintf(stderr, "%s: %s\n", red, err);
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+int cmd_migrate(cli_opts_t *o) {
+    db_t *db = cli_open_store(o);
+    if (!db) return 2;
+    printf("数据库已是最新结构 (版本 %lld)\n", (long long)db_query_int(db, "SELECT MAX(version) FROM schema_migrations", 0));
+    db_close(db);
+    return 0;
+}
+
+/* Inserts the root org unit of a non-demo store: the city bureau. */
+static int64_t init_root_org(db_t *db) {
+    db_stmt_t *s = db_prepare(db, "INSERT INTO org_units (parent_id, path, depth, level, name, code) "
+                                  "VALUES (NULL, '/', 0, 'city', '上海市司法局', '310000') RETURNING id");
+    if (!s) return -1;
+    int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    if (id < 0) return -1;
+    s = db_prepare(db, "UPDATE org_units SET path = $1 WHERE id = $2");
+    if (!s) return -1;
+    char path[32];
+    snprintf(path, sizeof(path), "/%lld/", (long long)id);
+    db_bind_text(s, 1, path, -1);
+    db_bind_int(s, 2, id);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? id : -1;
+}
+
+int cmd_init(cli_opts_t *o) {
+    bool nation = o->scale && strcmp(o->scale, "nation") == 0;
+    if (o->scale && !nation && strcmp(o->scale, "city") != 0) {
+        fprintf(stderr, "--scale 只能是 city 或 nation\n");
+        return 2;
+    }
+    db_t *db = cli_open_store(o);
+    if (!db) return 2;
+    char err[512];
+    keys_t keys;
+    int rc = 2;
+    if (db_query_int(db, "SELECT COUNT(*) FROM users", 0) > 0) {
+        fprintf(stderr, "数据库已初始化 (已有账户), 未做改动\n");
+        goto out;
+    }
+    if (keys_load_or_create(o->key_file, &keys, true, err, sizeof(err)) != 0 || roles_seed(db, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    if (o->demo) {
+        if (db_query_int(db, "SELECT COUNT(*) FROM org_units", 0) == 0 && demo_seed_orgs(db, nation, err, sizeof(err)) != 0) {
+            fprintf(stderr, "载入演示数据失败: %s\n", err);
+            goto out;
+        }
+        printf("已载入演示组织机构: %lld 个司法所, %lld 个村(居)委会\n",
+               (long long)db_query_int(db, "SELECT COUNT(*) FROM org_units WHERE level = 'office'", 0),
+               (long long)db_query_int(db, "SELECT COUNT(*) FROM org_units WHERE level = 'village'", 0));
+        if (init_demo_accounts(db, &keys) != 0) goto out;
+    } else {
+        int64_t root = db_query_int(db, "SELECT MIN(id) FROM org_units WHERE parent_id IS NULL", 0);
+        if (!root) {
+            if (db_begin(db) != 0 || (root = init_root_org(db)) < 0 || db_commit(db) != 0) {
+                db_rollback(db);
+                fprintf(stderr, "创建根机构失败: %s\n", db_errmsg(db));
+                goto out;
+            }
+        }
+        if (init_first_admin(db, &keys, root) != 0) goto out;
+    }
+    rc = 0;
+out:
+    db_close(db);
+    return rc;
+}
+
+int cmd_serve(cli_opts_t *o) {
+    db_t *db = cli_open_store(o);
+    if (!db) return 2;
+    char err[512];
+    int rc = roles_seed(db, err, sizeof(err));
+    db_close(db);
+    if (rc != 0 || auth_init(o->key_file, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* one access-log line per write */
+    modules_register();
+    server_config_t cfg = {
+        .listen = o->listen,
+        .workers = o->workers,
+        .db_url = o->db_url,
+        .web_root = o->web_root,
+        .max_conns = o->max_conns,
+        .idle_timeout_s = o->idle_timeout,
+        .header_timeout_s = o->header_timeout,
+        .body_timeout_s = 60,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
+        .quiet = o->quiet,
+    };
+    return http_serve(&cfg);
+}

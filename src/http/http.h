@@ -1,0 +1,140 @@
+/* http.h — what a handler sees: the request, its arena, its worker's store
+ * connection, and the verbs to answer it.
+ *
+ * Handlers are synchronous: each runs to completion on its worker's event
+ * loop and answers exactly once (http_send_json / http_error / …).  All
+ * memory a handler takes from r->arena is freed when the request ends. */
+#ifndef SFS_HTTP_H
+#define SFS_HTTP_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+struct evhttp_request;
+struct worker;
+
+#define HTTP_MAX_PARAMS 6
+#define HTTP_DEFAULT_BODY_LIMIT (1024 * 1024)
+
+typedef struct http_req http_req_t;
+typedef void (*http_handler_fn)(http_req_t *r);
+
+enum route_flags {
+    ROUTE_PUBLIC = 1 << 0, /* no session needed (health, login, public portal) */
+    ROUTE_NO_CSRF = 1 << 1,/* unsafe method without CSRF token (login itself) */
+};
+
+typedef struct route {
+    const char *method;  /* "GET", "POST", "PATCH", "PUT", "DELETE" */
+    const char *pattern; /* "/api/v1/org-units/:id" — ":name" captures one segment */
+    http_handler_fn fn;
+    unsigned flags;
+    size_t body_limit; /* 0 → HTTP_DEFAULT_BODY_LIMIT */
+    const char *perm;  /* permission the identity layer checks; NULL = any signed-in user */
+} route_t;
+
+struct http_req {
+    struct evhttp_request *ev;
+    struct worker *w;
+    struct framing *conn; /* the connection's framing gate */
+    arena_t *arena;
+    db_t *db;
+    const route_t *route;
+    const char *method; /* "GET" … */
+    const char *path;   /* percent-decoded path */
+    const char *query;  /* raw query string, or NULL */
+    int nparams;
+    const char *param_names[HTTP_MAX_PARAMS];
+    const char *params[HTTP_MAX_PARAMS];
+    buf_t *out;  /* response body under construction */
+    jw_t json;   /* writer over out, initialised for the handler */
+    int status;  /* set when answered */
+    bool answered;
+    size_t out_bytes; /* body bytes sent, for the access log */
+    const char *peer; /* client address */
+    /* identity, filled by the auth hook */
+    int64_t user_id;
+    const char *username;
+    void *auth;
+    long long start_us;
+    /* parsed query (lazily) */
+    int nquery;
+    const char **qkeys, **qvals;
+};
+
+/* Registers a route table ending in a {0} row.  Call before http_serve(). */
+void router_add(const route_t *routes);
+/* Finds the route for method+path; sets *allowed (comma list) when only the
+ * method is wrong.  Returns NULL when nothing matches. */
+const route_t *router_match(const char *method, const char *path, http_req_t *r, char *allowed, size_t allowed_len);
+/* The body limit of the route for method+path (default when none). */
+size_t router_body_limit(const char *method, const char *path);
+
+/* Path parameter by name, or NULL. */
+const char *http_param(http_req_t *r, const char *name);
+/* Path parameter as a positive id; -1 when absent or not a positive integer. */
+int64_t http_param_id(http_req_t *r, const char *name);
+/* Query parameter (decoded) by key, or NULL; the first when repeated. */
+const char *http_query(http_req_t *r, const char *key);
+/* Parses an id-like query value: -1 absent, -2 malformed, else the value. */
+int64_t http_query_id(http_req_t *r, const char *key);
+const char *http_header(http_req_t *r, const char *name);
+void http_set_header(http_req_t *r, const char *name, const char *value);
+
+/* Sends r->out (built with r->json) as application/json. */
+void http_send_json(http_req_t *r, int status);
+/* Sends the error shape {"error":{"code","message","fields"}}; fields may be NULL. */
+void http_error(http_req_t *r, int status, const char *code, const char *message);
+void http_error_fields(http_req_t *r, int status, const char *code, const char *message, json_t *fields);
+/* Sends raw bytes with a content type. */
+void http_send_bytes(http_req_t *r, int status, const char *content_type, const void *data, size_t len);
+/* Parses the body as a JSON object.  On failure answers 415/400/413 itself and
+ * returns NULL.  The caller json_decref()s the result. */
+json_t *http_json_body(http_req_t *r);
+/* The raw body (NUL-terminated copy in the arena) and its length. */
+const char *http_body(http_req_t *r, size_t *len);
+
+/* Identity hook: the auth layer installs it; it runs after routing and before
+ * the handler.  Returns true to proceed; false when it has answered. */
+extern bool (*http_auth_hook)(http_req_t *r);
+/* Called for every request after the answer (access log user, audit flush). */
+extern void (*http_done_hook)(http_req_t *r);
+
+typedef struct server_config {
+    const char *listen; /* "ADDR:PORT" */
+    int workers;        /* 0 → cores */
+    const char *db_url;
+    const char *web_root; /* folder of the built SPA (web/dist) */
+    int max_conns;        /* per process */
+    int idle_timeout_s;
+    int header_timeout_s;
+    int body_timeout_s;
+    const char *tls_cert, *tls_key;
+    bool quiet; /* no access log */
+} server_config_t;
+
+/* Runs the server until SIGTERM/SIGINT; returns the process exit status. */
+int http_serve(const server_config_t *cfg);
+
+/* Per-worker open hook: lets modules prepare per-connection state (e.g. keys). */
+struct worker {
+    int id;
+    struct event_base *base;
+    struct evhttp *http;
+    db_t *db;
+    arena_t arena;
+    buf_t out;
+    const server_config_t *cfg;
+    int conns;
+    bool draining;
+    struct evhttp_bound_socket *bound;
+    int listen_fd;
+    void *ssl_ctx;
+};
+#endif

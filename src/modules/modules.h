@@ -1,0 +1,9 @@
+/* modules.h — every module registers its routes (and later its entities)
+ * here; main calls modules_register() once before serving. */
+#ifndef SFS_MODULES_H
+#define SFS_MODULES_H
+void modules_register(void);
+void health_register(void);
+void org_units_register(void);
+void audit_register(void);
+#endif

@@ -1,0 +1,40 @@
+/* driver.h — what a store driver implements (private to src/store). */
+#ifndef SFS_DRIVER_H
+#define SFS_DRIVER_H
+#include "store/db.h"
+
+typedef struct db_ops {
+    void (*close)(db_t *db);
+    db_stmt_t *(*prepare)(db_t *db, const char *sql);
+    int (*bind_int)(db_stmt_t *s, int idx, int64_t v);
+    int (*bind_text)(db_stmt_t *s, int idx, const char *v, int len);
+    int (*bind_blob)(db_stmt_t *s, int idx, const void *v, size_t len);
+    int (*bind_null)(db_stmt_t *s, int idx);
+    int (*step)(db_stmt_t *s);
+    int (*column_count)(db_stmt_t *s);
+    const char *(*column_name)(db_stmt_t *s, int col);
+    bool (*col_null)(db_stmt_t *s, int col);
+    int64_t (*col_int)(db_stmt_t *s, int col);
+    const char *(*col_text)(db_stmt_t *s, int col);
+    int (*col_len)(db_stmt_t *s, int col);
+    const void *(*col_blob)(db_stmt_t *s, int col, size_t *len);
+    void (*reset)(db_stmt_t *s);
+    int64_t (*changes)(db_stmt_t *s);
+    int (*exec)(db_t *db, const char *sql);
+    bool (*ping)(db_t *db);
+} db_ops_t;
+
+struct db {
+    const db_ops_t *ops;
+    db_kind_t kind;
+    bool in_tx;
+    char err[512];
+};
+
+/* Every driver statement starts with this header. */
+struct db_stmt {
+    db_t *db;
+};
+
+void db_set_err(db_t *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#endif

@@ -1,0 +1,234 @@
+/* sqlite.c — the embedded store driver (SQLite 3.40).
+ *
+ * Settings from DESIGN.md: WAL, synchronous=FULL, foreign_keys, secure_delete,
+ * a busy timeout; statements are prepared once per connection and cached by
+ * their SQL text. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/driver.h"
+
+#define CACHE_SIZE 512 /* open addressing, power of two */
+
+typedef struct lite_stmt {
+    db_stmt_t base;
+    sqlite3_stmt *st;
+    char *sql; /* original text (cache key) */
+    uint64_t hash;
+    bool active;
+} lite_stmt_t;
+
+typedef struct lite {
+    db_t base;
+    sqlite3 *h;
+    lite_stmt_t *cache[CACHE_SIZE];
+} lite_t;
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int map_rc(lite_t *l, int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_OK: return DB_OK;
+    case SQLITE_ROW: return DB_ROW;
+    case SQLITE_DONE: return DB_DONE;
+    case SQLITE_CONSTRAINT: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_CONSTRAINT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_BUSY;
+    default: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_ERR;
+    }
+}
+
+/* $N → ?N outside string literals and quoted identifiers, so one SQL text
+ * serves both engines and parameter N is exactly N on SQLite too. */
+static char *rewrite_placeholders(const char *sql) {
+    size_t n = strlen(sql);
+    char *out = malloc(n + 1);
+    if (!out) abort();
+    char quote = 0;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = sql[i];
+        if (quote) {
+            if (c == quote) quote = 0;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '$' && i + 1 < n && sql[i + 1] >= '1' && sql[i + 1] <= '9') {
+            c = '?';
+        }
+        out[j++] = c;
+    }
+    out[j] = '\0';
+    return out;
+}
+
+static db_stmt_t *lite_prepare(db_t *db, const char *sql) {
+    lite_t *l = (lite_t *)db;
+    uint64_t h = fnv1a(sql);
+    size_t slot = h & (CACHE_SIZE - 1);
+    for (size_t probe = 0; probe < CACHE_SIZE; probe++, slot = (slot + 1) & (CACHE_SIZE - 1)) {
+        lite_stmt_t *s = l->cache[slot];
+        if (!s) break;
+        if (s->hash == h && strcmp(s->sql, sql) == 0) {
+            if (s->active) {
+                sqlite3_reset(s->st);
+                sqlite3_clear_bindings(s->st);
+            }
+            s->active = true;
+            return &s->base;
+        }
+    }
+    char *rw = rewrite_placeholders(sql);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(l->h, rw, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    free(rw);
+    if (rc != SQLITE_OK) {
+        db_set_err(db, "%s", sqlite3_errmsg(l->h));
+        return NULL;
+    }
+    lite_stmt_t *s = calloc(1, sizeof(*s));
+    if (!s) abort();
+    s->base.db = db;
+    s->st = st;
+    s->sql = strdup(sql);
+    s->hash = h;
+    s->active = true;
+    if (!l->cache[slot]) l->cache[slot] = s;
+    else {
+        /* cache full: keep it uncached-but-owned by evicting the slot's entry */
+        sqlite3_finalize(l->cache[slot]->st);
+        free(l->cache[slot]->sql);
+        free(l->cache[slot]);
+        l->cache[slot] = s;
+    }
+    return &s->base;
+}
+
+#define ST(s) (((lite_stmt_t *)(s))->st)
+#define LT(s) ((lite_t *)(s)->db)
+
+static int lite_bind_int(db_stmt_t *s, int idx, int64_t v) { return map_rc(LT(s), sqlite3_bind_int64(ST(s), idx, v)); }
+static int lite_bind_text(db_stmt_t *s, int idx, const char *v, int len) {
+    return map_rc(LT(s), sqlite3_bind_text(ST(s), idx, v, len, SQLITE_TRANSIENT));
+}
+static int lite_bind_blob(db_stmt_t *s, int idx, const void *v, size_t len) {
+    return map_rc(LT(s), sqlite3_bind_blob64(ST(s), idx, v, len, SQLITE_TRANSIENT));
+}
+static int lite_bind_null(db_stmt_t *s, int idx) { return map_rc(LT(s), sqlite3_bind_null(ST(s), idx)); }
+static int lite_step(db_stmt_t *s) { return map_rc(LT(s), sqlite3_step(ST(s))); }
+static int lite_column_count(db_stmt_t *s) { return sqlite3_column_count(ST(s)); }
+static const char *lite_column_name(db_stmt_t *s, int col) { return sqlite3_column_name(ST(s), col); }
+static bool lite_col_null(db_stmt_t *s, int col) { return sqlite3_column_type(ST(s), col) == SQLITE_NULL; }
+static int64_t lite_col_int(db_stmt_t *s, int col) { return sqlite3_column_int64(ST(s), col); }
+static const char *lite_col_text(db_stmt_t *s, int col) { return (const char *)sqlite3_column_text(ST(s), col); }
+static int lite_col_len(db_stmt_t *s, int col) { return sqlite3_column_bytes(ST(s), col); }
+static const void *lite_col_blob(db_stmt_t *s, int col, size_t *len) {
+    const void *p = sqlite3_column_blob(ST(s), col);
+    *len = (size_t)sqlite3_column_bytes(ST(s), col);
+    return p;
+}
+static void lite_reset(db_stmt_t *s) {
+    sqlite3_reset(ST(s));
+    sqlite3_clear_bindings(ST(s));
+    ((lite_stmt_t *)s)->active = false;
+}
+static int64_t lite_changes(db_stmt_t *s) { return sqlite3_changes64(LT(s)->h); }
+
+static int lite_exec(db_t *db, const char *sql) {
+    lite_t *l = (lite_t *)db;
+    char *msg = NULL;
+    int rc = sqlite3_exec(l->h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        db_set_err(db, "%s", msg ? msg : sqlite3_errmsg(l->h));
+        sqlite3_free(msg);
+        int m = map_rc(l, rc);
+        if (msg) db_set_err(db, "%s", sqlite3_errmsg(l->h));
+        return m < 0 ? m : DB_ERR;
+    }
+    return 0;
+}
+
+static bool lite_ping(db_t *db) {
+    db_stmt_t *s = lite_prepare(db, "SELECT 1");
+    if (!s) return false;
+    bool ok = lite_step(s) == DB_ROW;
+    lite_reset(s);
+    return ok;
+}
+
+static void lite_close(db_t *db) {
+    lite_t *l = (lite_t *)db;
+    for (size_t i = 0; i < CACHE_SIZE; i++) {
+        if (!l->cache[i]) continue;
+        sqlite3_finalize(l->cache[i]->st);
+        free(l->cache[i]->sql);
+        free(l->cache[i]);
+    }
+    sqlite3_close_v2(l->h);
+    free(l);
+}
+
+static const db_ops_t lite_ops = {
+    .close = lite_close,
+    .prepare = lite_prepare,
+    .bind_int = lite_bind_int,
+    .bind_text = lite_bind_text,
+    .bind_blob = lite_bind_blob,
+    .bind_null = lite_bind_null,
+    .step = lite_step,
+    .column_count = lite_column_count,
+    .column_name = lite_column_name,
+    .col_null = lite_col_null,
+    .col_int = lite_col_int,
+    .col_text = lite_col_text,
+    .col_len = lite_col_len,
+    .col_blob = lite_col_blob,
+    .reset = lite_reset,
+    .changes = lite_changes,
+    .exec = lite_exec,
+    .ping = lite_ping,
+};
+
+int sqlite_driver_open(const char *path, db_t **out, char *err, size_t errlen) {
+    *out = NULL;
+    if (!*path) {
+        snprintf(err, errlen, "无法打开数据库 sqlite:%s: 路径为空", path);
+        return -1;
+    }
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "无法打开数据库 sqlite:%s: %s", path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        sqlite3_close_v2(h);
+        return -1;
+    }
+    chmod(path, 0600); /* holds personal information */
+    lite_t *l = calloc(1, sizeof(*l));
+    if (!l) abort();
+    l->base.ops = &lite_ops;
+    l->base.kind = DB_SQLITE;
+    l->h = h;
+    sqlite3_busy_timeout(h, 5000);
+    sqlite3_extended_result_codes(h, 1);
+    static const char *pragmas = "PRAGMA journal_mode=WAL;"
+                                 "PRAGMA synchronous=FULL;"
+                                 "PRAGMA foreign_keys=ON;"
+                                 "PRAGMA secure_delete=ON;"
+                                 "PRAGMA temp_store=MEMORY;"
+                                 "PRAGMA cache_size=-16000;";
+    char *msg = NULL;
+    if (sqlite3_exec(h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "无法打开数据库 sqlite:%s: %s", path, msg ? msg : sqlite3_errmsg(h));
+        sqlite3_free(msg);
+        lite_close(&l->base);
+        return -1;
+    }
+    *out = &l->base;
+    return 0;
+}

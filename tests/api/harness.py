@@ -1,0 +1,174 @@
+"""Black-box API test harness: starts the real binary against a temporary
+store and talks HTTP to it.  Standard library only.
+
+Each test module defines functions named test_*; they take a `ctx` argument
+(a Context) and raise AssertionError on failure.  run.py discovers and runs
+them once per store (SQLite, and PostgreSQL when SIFASUO_TEST_PG_URL is set)
+and prints the closing line "N passed, N failed"."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("SIFASUO_BIN", os.path.join(ROOT, "build", "sifasuo"))
+
+
+def new_store(kind):
+    """Returns a fresh, empty store URL of the given kind ('sqlite'|'postgres')."""
+    if kind == "sqlite":
+        d = tempfile.mkdtemp(prefix="sifasuo-test-")
+        return "sqlite:" + os.path.join(d, "test.db")
+    base = os.environ["SIFASUO_TEST_PG_URL"]
+    name = "t_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+_keyfiles = {}
+
+
+def keyfile_for(url):
+    """Each store has its own key file, as an installation would."""
+    if url not in _keyfiles:
+        if url.startswith("sqlite:"):
+            _keyfiles[url] = os.path.join(os.path.dirname(url[7:]), "keys")
+        else:
+            _keyfiles[url] = os.path.join(tempfile.mkdtemp(prefix="sifasuo-keys-"), "keys")
+    return _keyfiles[url]
+
+
+def run_cli(args, url=None, input=None, env=None):
+    """Runs a sifasuo command; returns CompletedProcess (text)."""
+    cmd = [BIN] + args + (["--db", url] if url else [])
+    e = dict(os.environ)
+    if url:
+        e["SIFASUO_KEY_FILE"] = keyfile_for(url)
+    if env:
+        e.update(env)
+    return subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=300, cwd=ROOT, env=e)
+
+
+class Server:
+    """One running server on a free port."""
+
+    def __init__(self, url, workers=2, extra=(), web_root=None, env=None):
+        self.url = url
+        self.keyfile = keyfile_for(url)
+        args = [BIN, "serve", "--db", url, "--listen", "127.0.0.1:0", "--workers", str(workers),
+                "--key-file", self.keyfile]
+        if web_root:
+            args += ["--web-root", web_root]
+        args += list(extra)
+        e = dict(os.environ)
+        e["SIFASUO_KEY_FILE"] = self.keyfile
+        if env:
+            e.update(env)
+        self.log = tempfile.NamedTemporaryFile(prefix="sifasuo-log-", delete=False)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=ROOT, env=e)
+        line = self.proc.stdout.readline()
+        m = re.search(r"https?://127\.0\.0\.1:(\d+)", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError("server did not start: " + line + open(self.log.name).read())
+        self.port = int(m.group(1))
+        self.access = []
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def request(self, method, path, body=None, headers=None, raw_body=None):
+        """Returns (status, headers dict (lower-case keys), parsed JSON or raw bytes)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        data = raw_body
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        c.request(method, path, body=data, headers=h)
+        resp = c.getresponse()
+        payload = resp.read()
+        hdrs = {k.lower(): v for k, v in resp.getheaders()}
+        c.close()
+        if hdrs.get("content-type", "").startswith("application/json") and payload:
+            return resp.status, hdrs, json.loads(payload)
+        return resp.status, hdrs, payload
+
+    def raw(self, data, timeout=5, read=True):
+        """Sends raw bytes on a new connection; returns everything received
+        until the server closes (or timeout), and whether it closed."""
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.settimeout(timeout)
+        s.sendall(data)
+        out, closed = b"", False
+        if read:
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        closed = True
+                        break
+                    out += d
+            except socket.timeout:
+                pass
+        s.close()
+        return out, closed
+
+
+class Context:
+    """What a test gets: the store kind and URL, and a demo server started on
+    demand (shared by the tests of one module)."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._demo = None
+        self._servers = []
+
+    def demo_server(self):
+        if self._demo is None:
+            url = new_store(self.kind)
+            r = run_cli(["init", "--demo"], url)
+            if r.returncode != 0:
+                raise RuntimeError("init --demo failed: " + r.stderr)
+            self.demo_output = r.stdout
+            self._demo = Server(url)
+            self._servers.append(self._demo)
+        return self._demo
+
+    def server(self, url=None, **kw):
+        s = Server(url or new_store(self.kind), **kw)
+        self._servers.append(s)
+        return s
+
+    def close(self):
+        for s in self._servers:
+            s.stop()
+
+
+def status_line(raw):
+    return raw.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+def responses(raw):
+    """Status codes of every response in a raw byte stream."""
+    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
+
+
+def json_of(raw):
+    """The JSON body of the first response in a raw stream."""
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    m = re.match(rb"(\{.*?\})(HTTP/1\.1|$)", body, re.S)
+    return json.loads(m.group(1) if m else body)

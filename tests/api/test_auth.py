@@ -1,0 +1,317 @@
+"""Identity, access control and audit (issue 3), through the real server,
+on SQLite and PostgreSQL."""
+import json
+import os
+import re
+import subprocess
+import time
+
+from auth_helpers import DEMO_PASSWORD, Session, admin_session, totp
+from harness import Server, new_store, run_cli
+
+
+def _first_office_child(sess, org_id):
+    st, _, body = sess.get(f"/api/v1/org-units?parent={org_id}")
+    assert st == 200, body
+    return body["items"]
+
+
+def test_plain_init_creates_one_admin_with_one_time_password(ctx):
+    url = new_store(ctx.kind)
+    r = run_cli(["init"], url)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"一次性密码.*\n\s+(\S+)", r.stdout)
+    assert m, r.stdout
+    pw = m.group(1)
+    again = run_cli(["init"], url)
+    assert again.returncode == 2, "a second init changes nothing"
+    s = ctx.server(url)
+    sess = Session(s, "admin", pw)
+    assert sess.login_body["user"]["must_change_password"] is True
+    st, _, body = sess.get("/api/v1/org-units")
+    assert st == 403 and body["error"]["code"] == "must_change_password"
+    st, _, body = sess.post("/api/v1/session/password", {"old_password": pw, "new_password": "short"})
+    assert st == 422 and "new_password" in body["error"]["fields"]
+    st, _, body = sess.post("/api/v1/session/password", {"old_password": pw, "new_password": "admin-Pass-2026"})
+    assert st == 422 and "用户名" in body["error"]["message"]
+    st, _, body = sess.post("/api/v1/session/password", {"old_password": pw, "new_password": "Changed#Pass2026"})
+    assert st == 200, body
+    st, _, body = sess.post("/api/v1/session/password", {"old_password": "Changed#Pass2026", "new_password": pw})
+    assert st == 422 and "最近" in body["error"]["message"], "the last passwords may not be reused"
+
+
+def test_no_session_is_401_in_chinese(ctx):
+    s = ctx.demo_server()
+    st, _, body = s.request("GET", "/api/v1/org-units")
+    assert st == 401 and body["error"]["code"] == "unauthenticated" and "登录" in body["error"]["message"]
+
+
+def test_demo_login_session_shape_and_logout(ctx):
+    s = ctx.demo_server()
+    assert "ljz" in ctx.demo_output
+    sess = Session(s, "ljz")
+    st, h, body = sess.get("/api/v1/session")
+    assert st == 200
+    u = body["user"]
+    assert u["username"] == "ljz" and u["org"]["name"] == "陆家嘴街道司法所" and u["org"]["level"] == "office"
+    assert {"key": "office_staff", "name": "司法所工作人员"} in u["roles"] and "org.read" in u["permissions"]
+    assert len(body["csrf_token"]) >= 32
+    st, h, _ = sess.req("DELETE", "/api/v1/session")
+    assert st == 204 and "Max-Age=0" in h["set-cookie"]
+    st, _, _ = sess.get("/api/v1/session")
+    assert st == 401, "logout ends the session on the server"
+
+
+def test_cookie_flags(ctx):
+    s = ctx.demo_server()
+    st, h, body = s.request("POST", "/api/v1/session", body={"username": "ljz", "password": DEMO_PASSWORD},
+                            headers={"Host": "sifasuo.example.gov.cn"})
+    c = h["set-cookie"]
+    assert c.startswith("__Host-sid=") and "HttpOnly" in c and "Secure" in c and "SameSite=Strict" in c, c
+    token = c.split(";")[0].split("=", 1)[1]
+    assert len(token) >= 32  # >= 128 bits
+    st, h, body = s.request("POST", "/api/v1/session", body={"username": "ljz", "password": DEMO_PASSWORD},
+                            headers={"Host": "127.0.0.1:8080"})
+    assert h["set-cookie"].startswith("sid=") and "Secure" not in h["set-cookie"]
+    assert h["set-cookie"].split(";")[0] != "sid=" + token, "a new token at every sign-in"
+
+
+def test_office_user_cannot_see_another_office(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    njdl = Session(s, "njdl")
+    own = ljz.login_body["user"]["org"]["id"]
+    other = njdl.login_body["user"]["org"]["id"]
+    st, _, body = ljz.get(f"/api/v1/org-units/{own}")
+    assert st == 200 and body["name"] == "陆家嘴街道司法所"
+    for path in [f"/api/v1/org-units/{other}", f"/api/v1/org-units/{other}/stats", f"/api/v1/org-units?parent={other}"]:
+        st, _, body = ljz.get(path)
+        assert st == 404 and body["error"]["code"] == "not_found", (path, st)
+    st, _, body = ljz.get("/api/v1/org-units/99999999")
+    assert st == 404, "missing and out of scope look the same"
+    st, _, body = ljz.get("/api/v1/org-units")
+    assert [i["id"] for i in body["items"]] == [own], "the tree starts at the user's own unit"
+
+
+def test_district_user_sees_its_offices(ctx):
+    s = ctx.demo_server()
+    pd = Session(s, "pudong")
+    org = pd.login_body["user"]["org"]["id"]
+    st, _, body = pd.get(f"/api/v1/org-units/{org}/stats")
+    assert st == 200 and body["counts"]["office"] >= 30, body
+    kids = _first_office_child(pd, org)
+    assert all(k["level"] == "office" for k in kids) and any(k["name"] == "陆家嘴街道司法所" for k in kids)
+
+
+def test_lockout_after_five_failures_refuses_right_password(ctx):
+    s = ctx.demo_server()
+    for i in range(4):
+        st, _, body = s.request("POST", "/api/v1/session", body={"username": "tiaojie", "password": "wrong-Pass-1"})
+        assert st == 401 and body["error"]["code"] == "invalid_credentials"
+    st, _, body = s.request("POST", "/api/v1/session", body={"username": "tiaojie", "password": "wrong-Pass-1"})
+    assert st == 423 and body["error"]["code"] == "account_locked", body
+    st, _, body = s.request("POST", "/api/v1/session", body={"username": "tiaojie", "password": DEMO_PASSWORD})
+    assert st == 423 and "锁定" in body["error"]["message"], "the right password is refused while locked"
+    # an auditor sees the failures and the lock
+    aud, _ = admin_session(s, "auditor")
+    st, _, body = aud.get("/api/v1/audit?user=tiaojie&limit=50")
+    actions = [i["action"] for i in body["items"]]
+    assert "account.locked" in actions and actions.count("login.failure") >= 5, actions
+
+
+def test_unknown_user_and_wrong_password_look_the_same(ctx):
+    s = ctx.demo_server()
+    a = s.request("POST", "/api/v1/session", body={"username": "no-such-user", "password": "x-Y-z-123456"})
+    b = s.request("POST", "/api/v1/session", body={"username": "shiju", "password": "x-Y-z-123456"})
+    assert a[0] == b[0] == 401 and a[2] == b[2]
+
+
+def test_password_expiry_forces_change(ctx):
+    s = ctx.demo_server()
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 91 * 86400))
+    s2 = ctx.server(s.url, env={"SIFASUO_NOW": later})
+    sess = Session(s2, "lingdao")
+    assert sess.login_body["user"]["must_change_password"] is True
+    st, _, body = sess.get("/api/v1/org-units")
+    assert st == 403 and body["error"]["code"] == "must_change_password"
+
+
+def test_idle_timeout_ends_session(ctx):
+    s = ctx.demo_server()
+    sess = Session(s, "shiju")
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 31 * 60))
+    s2 = ctx.server(s.url, env={"SIFASUO_NOW": later})
+    sess.s = s2
+    st, _, body = sess.get("/api/v1/session")
+    assert st == 401
+
+
+def test_csrf_missing_wrong_and_cross_origin(ctx):
+    s = ctx.demo_server()
+    sess = Session(s, "ljz")
+    st, _, body = sess.req("DELETE", "/api/v1/session", csrf=False)
+    assert st == 403 and body["error"]["code"] == "csrf_failed"
+    st, _, body = sess.req("DELETE", "/api/v1/session", csrf=False, headers={"X-CSRF-Token": "0" * 64})
+    assert st == 403 and body["error"]["code"] == "csrf_failed"
+    st, _, body = sess.req("DELETE", "/api/v1/session", headers={"Origin": "https://evil.example"})
+    assert st == 403 and body["error"]["code"] == "origin_mismatch"
+    st, _, _ = sess.get("/api/v1/session")
+    assert st == 200, "nothing changed"
+
+
+def test_three_administrators_cannot_do_each_others_job(ctx):
+    s = ctx.demo_server()
+    sys_, _ = admin_session(s, "sysadmin")
+    sec, _ = admin_session(s, "secadmin")
+    aud, _ = admin_session(s, "auditor")
+    assert sys_.get("/api/v1/audit")[0] == 403
+    assert sys_.get("/api/v1/roles")[0] == 403
+    assert sec.get("/api/v1/users")[0] == 403
+    assert sec.get("/api/v1/audit")[0] == 403
+    assert aud.get("/api/v1/users")[0] == 403
+    assert aud.post("/api/v1/users", {"username": "x"})[0] == 403
+    assert aud.get("/api/v1/audit")[0] == 200
+    assert sys_.get("/api/v1/users")[0] == 200
+    # the security administrator cannot give audit or account powers to a business role
+    st, _, roles = sec.get("/api/v1/roles")
+    staff = next(r for r in roles["items"] if r["key"] == "office_staff")
+    st, _, body = sec.req("PUT", f"/api/v1/roles/{staff['id']}/permissions", {"permissions": ["org.read", "audit.read"]})
+    assert st == 422 and "三员分立" in body["error"]["message"]
+    # nor can the system administrator make one account two administrators
+    root = sys_.login_body["user"]["org"]["id"]
+    st, _, body = sys_.post("/api/v1/users", {"username": "both", "display_name": "两员", "org_id": root,
+                                              "roles": ["sysadmin", "auditadmin"], "password": "Both#Admins2026"})
+    assert st == 422 and "三员分立" in body["error"]["message"]
+
+
+def test_admin_totp_required_and_enforced(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    s = ctx.server(url)
+    sess = Session(s, "secadmin")
+    assert sess.login_body["user"]["totp_setup_required"] is True
+    # before enrolment only the session endpoints answer
+    st, _, body = sess.get("/api/v1/roles")
+    assert st == 403 and body["error"]["code"] == "totp_setup_required"
+    st, _, body = sess.post("/api/v1/session/totp/setup")
+    secret = body["secret"]
+    assert body["otpauth_uri"].startswith("otpauth://totp/")
+    st, _, body = sess.post("/api/v1/session/totp/enable", {"code": "000000" if totp(secret) != "000000" else "111111"})
+    assert st == 422
+    st, _, body = sess.post("/api/v1/session/totp/enable", {"code": totp(secret)})
+    codes = body["recovery_codes"]
+    assert sess.get("/api/v1/roles")[0] == 200
+    again = Session(s)
+    st, body = again.login("secadmin", DEMO_PASSWORD)
+    assert st == 401 and body["error"]["code"] == "totp_required"
+    st, body = again.login("secadmin", DEMO_PASSWORD, "123456" if totp(secret) != "123456" else "654321")
+    assert st == 401 and body["error"]["code"] == "invalid_totp"
+    st, body = again.login("secadmin", DEMO_PASSWORD, totp(secret))
+    assert st == 200
+    st, body = again.login("secadmin", DEMO_PASSWORD, codes[0])
+    assert st == 200, "a recovery code works once"
+    st, body = again.login("secadmin", DEMO_PASSWORD, codes[0])
+    assert st == 401
+
+
+def test_api_token_scope_and_revocation(ctx):
+    s = ctx.demo_server()
+    sys_, _ = admin_session(s, "sysadmin")
+    pd = Session(s, "pudong")
+    district = pd.login_body["user"]["org"]["id"]
+    st, _, body = sys_.post("/api/v1/api-tokens", {"name": "12345 热线系统", "org_id": district,
+                                                   "permissions": ["org.read"], "expires_at": "2099-01-01"})
+    assert st == 422, "more than a year is refused"
+    exp = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 30 * 86400))
+    st, _, body = sys_.post("/api/v1/api-tokens", {"name": "12345 热线系统", "org_id": district,
+                                                   "permissions": ["audit.read"], "expires_at": exp})
+    assert st == 422, "administrative permissions cannot go to a token"
+    st, _, body = sys_.post("/api/v1/api-tokens", {"name": "12345 热线系统", "org_id": district,
+                                                   "permissions": ["org.read"], "expires_at": exp})
+    assert st == 201 and body["token"].startswith("sfs_"), body
+    tok, tid = body["token"], body["id"]
+    auth = {"Authorization": "Bearer " + tok}
+    st, _, body = s.request("GET", f"/api/v1/org-units/{district}", headers=auth)
+    assert st == 200 and body["name"] == "浦东新区司法局"
+    njdl = Session(s, "njdl").login_body["user"]["org"]["id"]
+    st, _, body = s.request("GET", f"/api/v1/org-units/{njdl}", headers=auth)
+    assert st == 404, "outside the token's org scope"
+    st, _, _ = s.request("POST", "/api/v1/breakglass", body={"org_id": district}, headers=auth)
+    assert st == 403, "no permission, and no CSRF needed to learn that"
+    st, _, lst = sys_.get("/api/v1/api-tokens")
+    assert all("token" not in t for t in lst["items"]) and any(t["id"] == tid for t in lst["items"])
+    st, _, _ = sys_.req("DELETE", f"/api/v1/api-tokens/{tid}")
+    assert st == 204
+    st, _, body = s.request("GET", f"/api/v1/org-units/{district}", headers=auth)
+    assert st == 401 and "吊销" in body["error"]["message"]
+
+
+def test_per_ip_login_limit_answers_429(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    s = ctx.server(url)
+    sec, _ = admin_session(s, "secadmin")
+    st, _, body = sec.req("PUT", "/api/v1/settings/login.ip_limit", {"value": 3})
+    assert st == 200, body
+    for i in range(3):
+        s.request("POST", "/api/v1/session", body={"username": f"nobody{i}", "password": "x-Y-z-123456"})
+    st, h, body = s.request("POST", "/api/v1/session", body={"username": "ljz", "password": DEMO_PASSWORD})
+    assert st == 429 and body["error"]["code"] == "rate_limited" and "retry-after" in h
+
+
+def test_every_write_and_login_is_audited_and_chain_verifies(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    s = ctx.server(url)
+    Session(s, "ljz")
+    s.request("POST", "/api/v1/session", body={"username": "ljz", "password": "bad-Pass-123"})
+    aud, _ = admin_session(s, "auditor")
+    st, _, body = aud.get("/api/v1/audit?limit=200")
+    acts = [(i["action"], i["username"], i["result"]) for i in body["items"]]
+    assert ("login.success", "ljz", "ok") in acts and ("login.failure", "ljz", "denied") in acts
+    assert any(a[0] == "totp.enable" for a in acts)
+    item = body["items"][0]
+    for k in ("at", "ip", "user_agent", "org_id"):
+        assert k in item
+    s.stop()
+    r = run_cli(["audit", "verify"], url, env={"SIFASUO_KEY_FILE": s.keyfile})
+    assert r.returncode == 0 and "完整" in r.stdout, r.stdout + r.stderr
+
+
+def test_audit_tamper_detected_after_sqlite_shell_edit(ctx):
+    if ctx.kind != "sqlite":
+        return
+    url = new_store("sqlite")
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    path = url.split(":", 1)[1]
+    keyfile = os.path.join(os.path.dirname(path), "keys")
+    r = run_cli(["audit", "verify"], url, env={"SIFASUO_KEY_FILE": keyfile})
+    assert r.returncode == 0, r.stdout + r.stderr
+    shell = subprocess.run(["sqlite3", path, "UPDATE audit_log SET username = 'mallory' WHERE id = 3"],
+                           capture_output=True, text=True)
+    assert shell.returncode != 0, "the database itself refuses the edit"
+    subprocess.run(["sqlite3", path, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'mallory' WHERE id = 3"],
+                   check=True, capture_output=True)
+    r = run_cli(["audit", "verify"], url, env={"SIFASUO_KEY_FILE": keyfile})
+    assert r.returncode == 1 and "3" in r.stdout, r.stdout + r.stderr
+
+
+def test_user_cli_add_passwd_disable_list(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    r = run_cli(["user", "add", "--username", "zhang3", "--org", "1", "--role", "司法所工作人员", "--password-stdin"],
+                url, input="Zhang#San2026\n")
+    assert r.returncode == 0, r.stderr
+    r = run_cli(["user", "add", "--username", "li4", "--org", "1", "--role", "office_staff", "--password-stdin"],
+                url, input="short\n")
+    assert r.returncode == 1 and "密码" in r.stderr
+    r = run_cli(["user", "add", "--username", "x", "--org", "1", "--role", "nosuchrole", "--password-stdin"], url, input="A\n")
+    assert r.returncode == 2 and "未知角色" in r.stderr
+    r = run_cli(["user", "list"], url)
+    assert "zhang3" in r.stdout
+    s = ctx.server(url)
+    Session(s, "zhang3", "Zhang#San2026")
+    r = run_cli(["user", "disable", "--username", "zhang3"], url)
+    assert r.returncode == 0
+    st, _, body = s.request("POST", "/api/v1/session", body={"username": "zhang3", "password": "Zhang#San2026"})
+    assert st == 403 and body["error"]["code"] == "account_disabled"
