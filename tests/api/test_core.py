@@ -1,0 +1,117 @@
+"""Platform core (issue 2): CLI, store errors, org tree endpoints, demo data."""
+import os
+import subprocess
+import time
+
+from auth_helpers import Session
+from harness import BIN, Server, new_store, run_cli
+
+
+def test_help_version_and_usage_errors(ctx):
+    if ctx.kind != "sqlite":
+        return
+    r = subprocess.run([BIN, "help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "serve" in r.stdout and "init" in r.stdout
+    r = subprocess.run([BIN, "version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("sifasuo ")
+    r = subprocess.run([BIN, "frobnicate"], capture_output=True, text=True)
+    assert r.returncode == 2 and "未知命令" in r.stderr and "用法" in r.stderr
+    r = subprocess.run([BIN, "serve", "--no-such-flag"], capture_output=True, text=True)
+    assert r.returncode == 2 and "未知选项" in r.stderr
+    r = subprocess.run([BIN], capture_output=True, text=True)
+    assert r.returncode == 2 and "用法" in r.stderr
+
+
+def test_unreachable_store_is_one_line_with_password_hidden(ctx):
+    if ctx.kind != "sqlite":
+        return
+    r = subprocess.run([BIN, "migrate", "--db", "postgresql://app:s3cret@127.0.0.1:1/x"], capture_output=True, text=True)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "127.0.0.1" in lines[0] and "s3cret" not in lines[0] and "***" in lines[0], r.stderr
+    r = subprocess.run([BIN, "migrate", "--db", "sqlite:/proc/no/such/dir/x.db"], capture_output=True, text=True)
+    assert r.returncode == 2 and "sqlite:/proc/no/such/dir/x.db" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = subprocess.run([BIN, "migrate", "--db", "mysql://x"], capture_output=True, text=True)
+    assert r.returncode == 2 and "不支持" in r.stderr
+
+
+def test_migrate_is_idempotent(ctx):
+    url = new_store(ctx.kind)
+    a = run_cli(["migrate"], url)
+    b = run_cli(["migrate"], url)
+    assert a.returncode == 0 and b.returncode == 0 and "版本" in b.stdout
+
+
+def test_demo_counts_match_reference_data(ctx):
+    s = ctx.demo_server()
+    assert "216 个司法所" in ctx.demo_output, ctx.demo_output
+    sess = Session(s, "shiju")
+    root = sess.login_body["user"]["org"]["id"]
+    st, _, body = sess.get(f"/api/v1/org-units/{root}/stats")
+    c = body["counts"]
+    assert c["district"] == 16 and c["office"] == 216 and 5500 <= c["village"] <= 6700, c
+
+
+def test_org_unit_with_ancestors_and_children_paging(ctx):
+    s = ctx.demo_server()
+    sess = Session(s, "shiju")
+    root = sess.login_body["user"]["org"]["id"]
+    st, _, body = sess.get(f"/api/v1/org-units?parent={root}&limit=5")
+    assert st == 200 and len(body["items"]) == 5 and body["next"]
+    seen = [i["id"] for i in body["items"]]
+    st, _, body2 = sess.get(f"/api/v1/org-units?parent={root}&limit=500&after={body['next']}")
+    seen += [i["id"] for i in body2["items"]]
+    assert len(seen) == len(set(seen)) and body2["next"] is None
+    pudong = next(i for i in body["items"] + body2["items"] if i["name"] == "浦东新区司法局")
+    assert pudong["child_count"] >= 30 and pudong["level"] == "district" and pudong["code"] == "310115"
+    st, _, kids = sess.get(f"/api/v1/org-units?parent={pudong['id']}&limit=1000")
+    ljz = next(i for i in kids["items"] if i["name"] == "陆家嘴街道司法所")
+    st, _, vill = sess.get(f"/api/v1/org-units?parent={ljz['id']}&limit=1")
+    v = vill["items"][0]
+    st, _, one = sess.get(f"/api/v1/org-units/{v['id']}")
+    assert [a["name"] for a in one["ancestors"]] == ["上海市司法局", "浦东新区司法局", "陆家嘴街道司法所"]
+    assert one["level"] == "village" and one["type"] in ("村", "居") and one["valid_from"]
+
+
+def test_org_query_validation(ctx):
+    s = ctx.demo_server()
+    sess = Session(s, "shiju")
+    for q in ["parent=abc", "parent=-1", "after=x", "limit=0", "limit=5000"]:
+        st, _, body = sess.get("/api/v1/org-units?" + q)
+        assert st == 422 and body["error"]["message"], q
+    st, _, body = sess.get("/api/v1/org-units/abc")
+    assert st == 404
+
+
+def test_readyz_503_when_store_is_gone(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["migrate"], url).returncode == 0
+    s = ctx.server(url, workers=1)
+    assert s.request("GET", "/readyz")[0] == 200
+    if ctx.kind == "sqlite":
+        path = url[7:]
+        for suffix in ("-wal", "-shm", ""):
+            if os.path.exists(path + suffix):
+                with open(path + suffix, "r+b") as f:  # same inode, garbage inside
+                    f.write(b"this is not a database" * 200)
+    else:
+        base, name = url.rsplit("/", 1)
+        subprocess.run(["psql", base + "/postgres", "-qAtc", f"DROP DATABASE {name} WITH (FORCE)"], check=True,
+                       capture_output=True)
+    st, _, body = s.request("GET", "/readyz")
+    assert st == 503 and body["error"]["code"] == "store_unavailable", (st, body)
+    assert s.request("GET", "/healthz")[0] == 200, "alive even when not ready"
+
+
+def test_nation_scale_demo(ctx):
+    if ctx.kind != "sqlite" or os.environ.get("SIFASUO_SKIP_NATION") == "1":
+        return
+    url = new_store("sqlite")
+    t0 = time.time()
+    r = run_cli(["init", "--demo", "--scale", "nation"], url)
+    took = time.time() - t0
+    assert r.returncode == 0, r.stderr
+    assert "个司法所" in r.stdout
+    n = int(r.stdout.split("已载入演示组织机构: ")[1].split(" ")[0])
+    assert 39000 <= n <= 41000, n
+    print(f"    (nation scale on SQLite: {n} offices in {took:.1f}s)")
