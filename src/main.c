@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "modules/modules.h"
 
 #define SIFASUO_VERSION "0.1.0"
 
@@ -129,6 +130,7 @@ int main(int argc, char **argv) {
         .idle_timeout = 30,
     };
     const char *command = NULL;
+    modules_perms_register(); /* every command that seeds roles sees every permission */
     int rc = parse_flags(argc, argv, &o, &command);
     if (rc) return rc;
     if (!command) {

@@ -28,13 +28,27 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/validate.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 /* pg_advisory_xact_lock key of the chain; 7270461 is the migrations'. */
 #define CHAIN_LOCK_SQL "SELECT 1 FROM (SELECT pg_advisory_xact_lock(7270462)) l"
 #define VERIFY_BATCH 1000
 
-enum { F_AT, F_USER_ID, F_USERNAME, F_ORG_ID, F_IP, F_USER_AGENT, F_ACTION, F_ENTITY, F_ENTITY_ID, F_RESULT, F_DETAIL, NF };
+enum {
+    F_AT,
+    F_USER_ID,
+    F_USERNAME,
+    F_ORG_ID,
+    F_IP,
+    F_USER_AGENT,
+    F_ACTION,
+    F_ENTITY,
+    F_ENTITY_ID,
+    F_RESULT,
+    F_DETAIL,
+    NF
+};
 
 typedef struct field {
     const char *v; /* NULL for SQL NULL */
@@ -48,6 +62,32 @@ static field_t id_field(int64_t v, char buf[24]) {
     if (v <= 0) return (field_t){NULL, 0};
     int n = snprintf(buf, 24, "%lld", (long long)v);
     return (field_t){buf, (size_t)n};
+}
+
+/* Copies client-supplied text (a username typed at sign-in, a User-Agent)
+ * into b as valid UTF-8 without control characters, at most max bytes:
+ * PostgreSQL rejects invalid UTF-8, and an audit write that fails would let
+ * a crafted header fail the request or leave a failed sign-in unrecorded. */
+static field_t clean_field(buf_t *b, const char *s, size_t max) {
+    if (!s) return (field_t){NULL, 0};
+    static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+    buf_add(b, "", 0);
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        bool ok = k && i + k <= n && utf8_valid(s + i, k) && !(k == 1 && (c < 0x20 || c == 0x7F));
+        const char *piece = ok ? s + i : replacement;
+        size_t len = ok ? k : 3;
+        if (b->len + len > max) break;
+        buf_add(b, piece, len);
+        i += ok ? k : 1;
+    }
+    return (field_t){b->data, b->len};
 }
 
 /* Lowercase hex of HMAC-SM3 over the canonical message (see the top);
@@ -108,13 +148,14 @@ static int append(db_t *db, const keys_t *keys, const audit_event_t *ev, const c
     }
     char at[21], uid[24], oid[24], eid[24];
     iso_from_unix(now_unix(), at);
+    buf_t username = BUF_INIT, ip = BUF_INIT, agent = BUF_INIT;
     field_t f[NF] = {
         [F_AT] = text_field(at),
         [F_USER_ID] = id_field(ev->user_id, uid),
-        [F_USERNAME] = text_field(ev->username),
+        [F_USERNAME] = clean_field(&username, ev->username, 128),
         [F_ORG_ID] = id_field(ev->org_id, oid),
-        [F_IP] = text_field(ev->ip),
-        [F_USER_AGENT] = text_field(ev->user_agent),
+        [F_IP] = clean_field(&ip, ev->ip, 64),
+        [F_USER_AGENT] = clean_field(&agent, ev->user_agent, 512),
         [F_ACTION] = text_field(ev->action),
         [F_ENTITY] = text_field(ev->entity),
         [F_ENTITY_ID] = id_field(ev->entity_id, eid),
@@ -122,26 +163,35 @@ static int append(db_t *db, const keys_t *keys, const audit_event_t *ev, const c
         [F_DETAIL] = text_field(ev->detail_json),
     };
     char hash[65];
+    db_stmt_t *s = NULL;
+    rc = DB_ERR;
     if (row_hash(keys, prev, f, hash) != 0) {
         log_error("audit: HMAC-SM3 failed");
-        return DB_ERR;
+        goto out;
     }
-    db_stmt_t *s = db_prepare(db, "INSERT INTO audit_log (at, user_id, username, org_id, ip, user_agent, action, "
-                                  "entity, entity_id, result, detail, prev_hash, hash) "
-                                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
-    if (!s) return DB_ERR;
+    s = db_prepare(db, "INSERT INTO audit_log (at, user_id, username, org_id, ip, user_agent, action, "
+                       "entity, entity_id, result, detail, prev_hash, hash) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+    if (!s) goto out;
     /* ids bound as integers (NULL when absent), the rest as the hashed text */
     for (int i = 0; i < NF; i++) {
-        if (!f[i].v) db_bind_null(s, i + 1);
+        if (!f[i].v)
+            db_bind_null(s, i + 1);
         else if (i == F_USER_ID || i == F_ORG_ID || i == F_ENTITY_ID)
             db_bind_int(s, i + 1, i == F_USER_ID ? ev->user_id : i == F_ORG_ID ? ev->org_id : ev->entity_id);
-        else db_bind_text(s, i + 1, f[i].v, (int)f[i].len);
+        else
+            db_bind_text(s, i + 1, f[i].v, (int)f[i].len);
     }
     db_bind_text(s, NF + 1, prev, 64);
     db_bind_text(s, NF + 2, hash, 64);
     rc = db_step(s);
     db_reset(s);
-    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+    rc = rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+out:
+    buf_free(&username);
+    buf_free(&ip);
+    buf_free(&agent);
+    return rc;
 }
 
 static bool detail_is_object(const char *json) {
@@ -203,7 +253,8 @@ int audit_verify(db_t *db, const keys_t *keys, int64_t *first_bad_id, int64_t *r
     /* One read snapshot for the whole walk (a deferred BEGIN on SQLite, so
      * writers are not blocked); outside db_begin, which takes the write lock. */
     bool own = !db_in_tx(db);
-    if (own && db_exec(db, db_kind(db) == DB_SQLITE ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") != 0) {
+    if (own &&
+        db_exec(db, db_kind(db) == DB_SQLITE ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") != 0) {
         snprintf(err, errlen, "无法读取审计日志: %s", db_errmsg(db));
         return -1;
     }
@@ -229,7 +280,8 @@ int audit_verify(db_t *db, const keys_t *keys, int64_t *first_bad_id, int64_t *r
             if (!prev) prev = "";
             if (!stored) stored = "";
             field_t f[NF];
-            for (int i = 0; i < NF; i++) f[i] = col_field(s, i + 1);
+            for (int i = 0; i < NF; i++)
+                f[i] = col_field(s, i + 1);
             int64_t t;
             bool ok = f[F_AT].v && unix_from_iso(f[F_AT].v, &t);
             if (ok) {
@@ -350,8 +402,12 @@ int audit_purge(db_t *db, const keys_t *keys, const char *before_date, int64_t *
              (long long)*deleted, chain_start);
     struct passwd *pw = getpwuid(getuid());
     snprintf(who, sizeof(who), "cli:%s", pw ? pw->pw_name : "?");
-    audit_event_t ev = {.action = "audit.purge", .entity = "audit_log", .result = "ok", .detail_json = detail,
-                        .username = who, .ip = "local"};
+    audit_event_t ev = {.action = "audit.purge",
+                        .entity = "audit_log",
+                        .result = "ok",
+                        .detail_json = detail,
+                        .username = who,
+                        .ip = "local"};
     if ((rc = append(db, keys, &ev, tail)) != 0) goto fail;
     if (own && db_commit(db) != 0) {
         snprintf(err, errlen, "提交失败: %s", db_errmsg(db));

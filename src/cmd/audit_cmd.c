@@ -33,8 +33,10 @@ static int audit_verify_cmd(db_t *db, const keys_t *keys) {
 static int audit_purge_cmd(cli_opts_t *o, db_t *db, const keys_t *keys) {
     const char *before = NULL;
     for (int i = 1; i < o->argc; i++) {
-        if (strcmp(o->argv[i], "--before") == 0 && i + 1 < o->argc) before = o->argv[++i];
-        else if (strncmp(o->argv[i], "--before=", 9) == 0) before = o->argv[i] + 9;
+        if (strcmp(o->argv[i], "--before") == 0 && i + 1 < o->argc)
+            before = o->argv[++i];
+        else if (strncmp(o->argv[i], "--before=", 9) == 0)
+            before = o->argv[i] + 9;
         else {
             fprintf(stderr, "未知参数: %s\n用法: sifasuo audit purge --before YYYY-MM-DD\n", o->argv[i]);
             return 2;

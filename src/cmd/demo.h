@@ -19,4 +19,9 @@
  *
  * Returns 0, or -1 with a one-line Chinese message in err (nothing written). */
 int demo_seed_orgs(db_t *db, bool nation, char *err, size_t errlen);
+
+struct keys;
+/* Registers per_office fictitious residents in every office (valid, generated
+ * ID numbers, encrypted at rest).  Deterministic.  0 or -1 with err. */
+int demo_seed_persons(db_t *db, const struct keys *keys, int per_office, char *err, size_t errlen);
 #endif

@@ -91,6 +91,10 @@ int cmd_init(cli_opts_t *o) {
         printf("已载入演示组织机构: %lld 个司法所, %lld 个村(居)委会\n",
                (long long)db_query_int(db, "SELECT COUNT(*) FROM org_units WHERE level = 'office'", 0),
                (long long)db_query_int(db, "SELECT COUNT(*) FROM org_units WHERE level = 'village'", 0));
+        if (demo_seed_persons(db, &keys, nation ? 0 : 3, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
         if (init_demo_accounts(db, &keys) != 0) goto out;
     } else {
         int64_t root = db_query_int(db, "SELECT MIN(id) FROM org_units WHERE parent_id IS NULL", 0);

@@ -77,8 +77,10 @@ static void write_detail(jw_t *w, const char *detail) {
     /* written as an object when it is one (audit_write checks it); anything
      * else — only a tampered row — goes out as a string */
     json_t *v = json_loads(detail, 0, NULL);
-    if (json_is_object(v)) jw_raw(w, detail);
-    else jw_str(w, detail);
+    if (json_is_object(v))
+        jw_raw(w, detail);
+    else
+        jw_str(w, detail);
     json_decref(v);
 }
 
@@ -134,8 +136,10 @@ static void list_audit(http_req_t *r) {
     q.p[q.n++] = (param_t){NULL, after > 0 ? after : INT64_MAX};
     if (from_at) add_text(&q, " AND a.at >= ", from_at);
     if (to_at) add_text(&q, " AND a.at < ", to_at);
-    if (user && all_digits(user) && strlen(user) <= 18) add_int(&q, " AND a.user_id = ", atoll(user));
-    else if (user) add_text(&q, " AND a.username = ", user);
+    if (user && all_digits(user) && strlen(user) <= 18)
+        add_int(&q, " AND a.user_id = ", atoll(user));
+    else if (user)
+        add_text(&q, " AND a.username = ", user);
     if (action) add_text(&q, " AND a.action = ", action);
     if (entity) add_text(&q, " AND a.entity = ", entity);
     if (entity_id > 0) add_int(&q, " AND a.entity_id = ", entity_id);
@@ -157,8 +161,10 @@ static void list_audit(http_req_t *r) {
         return;
     }
     for (int i = 0; i < q.n; i++) {
-        if (q.p[i].text) db_bind_text(s, i + 1, q.p[i].text, -1);
-        else db_bind_int(s, i + 1, q.p[i].num);
+        if (q.p[i].text)
+            db_bind_text(s, i + 1, q.p[i].text, -1);
+        else
+            db_bind_int(s, i + 1, q.p[i].num);
     }
     jw_t *w = &r->json;
     jw_obj(w);
@@ -179,8 +185,10 @@ static void list_audit(http_req_t *r) {
         static const int id_idx[] = {2, 4, 9};
         for (int i = 0; i < 3; i++) {
             jw_key(w, id_cols[i]);
-            if (db_col_null(s, id_idx[i])) jw_null(w);
-            else jw_int(w, db_col_int(s, id_idx[i]));
+            if (db_col_null(s, id_idx[i]))
+                jw_null(w);
+            else
+                jw_int(w, db_col_int(s, id_idx[i]));
         }
         jw_kstr(w, "username", db_col_text(s, 3));
         jw_kstr(w, "ip", db_col_text(s, 5));

@@ -8,5 +8,10 @@ void modules_register(void) {
     session_routes_register();
     admin_routes_register();
     org_units_register();
+    persons_register();
     audit_register();
 }
+
+/* Every module's permissions, so roles_seed can grant their defaults from
+ * commands that serve no routes (init, user). */
+void modules_perms_register(void) { persons_perms_register(); }

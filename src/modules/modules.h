@@ -5,5 +5,9 @@
 void modules_register(void);
 void health_register(void);
 void org_units_register(void);
+void persons_register(void);
+/* Permission declarations alone (init seeds roles before any route exists). */
+void persons_perms_register(void);
+void modules_perms_register(void);
 void audit_register(void);
 #endif

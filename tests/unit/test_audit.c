@@ -123,7 +123,8 @@ TEST(test_audit_chain_is_intact_after_many_writes) {
     int64_t bad = -1, rows = -1;
     CHECK_EQ_INT(verify(db, &bad, &rows), 0); /* an empty log is intact */
     CHECK_EQ_INT(rows, 0);
-    for (int i = 0; i < 20; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 20; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     /* more than one verify batch, written inside one caller transaction */
     CHECK_EQ_INT(db_begin(db), 0);
     for (int i = 20; i < 1105; i++)
@@ -137,10 +138,21 @@ TEST(test_audit_chain_is_intact_after_many_writes) {
     CHECK_EQ_INT(bad, 0);
     CHECK_EQ_INT(rows, 1105);
     /* the first row chains to zeros, every other row to its predecessor */
-    CHECK_EQ_INT(db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE id = (SELECT MIN(id) FROM audit_log) AND prev_hash = '" ZERO_HASH "'", -1), 1);
-    CHECK_EQ_INT(db_query_int(db, "SELECT COUNT(*) FROM audit_log a JOIN audit_log b ON b.id = a.id + 1 WHERE b.prev_hash <> a.hash", -1), 0);
+    CHECK_EQ_INT(
+        db_query_int(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE id = (SELECT MIN(id) FROM audit_log) AND prev_hash = '" ZERO_HASH "'",
+            -1),
+        1);
+    CHECK_EQ_INT(
+        db_query_int(
+            db, "SELECT COUNT(*) FROM audit_log a JOIN audit_log b ON b.id = a.id + 1 WHERE b.prev_hash <> a.hash", -1),
+        0);
     /* NULLs stay NULL, ids are integers */
-    CHECK_EQ_INT(db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE user_id IS NULL AND username IS NULL AND org_id IS NULL", -1), 221);
+    CHECK_EQ_INT(
+        db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE user_id IS NULL AND username IS NULL AND org_id IS NULL",
+                     -1),
+        221);
     CHECK_EQ_INT(db_query_int(db, "SELECT MAX(entity_id) FROM audit_log", -1), 1204);
     int64_t head_id = 0;
     char head[65];
@@ -173,7 +185,8 @@ TEST(test_audit_concurrent_writers_make_one_chain) {
     CHECK(db);
     if (!db) return;
     pthread_t t[WRITERS];
-    for (long i = 0; i < WRITERS; i++) pthread_create(&t[i], NULL, writer, (void *)i);
+    for (long i = 0; i < WRITERS; i++)
+        pthread_create(&t[i], NULL, writer, (void *)i);
     long failures = 0;
     for (int i = 0; i < WRITERS; i++) {
         void *r;
@@ -193,7 +206,8 @@ TEST(test_audit_a_different_key_fails_verification) {
     db_t *db = fresh_store();
     CHECK(db);
     if (!db) return;
-    for (int i = 0; i < 3; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     keys_t other = keys;
     other.audit[0] ^= 1;
     int64_t bad = 0, rows = 0;
@@ -207,7 +221,8 @@ TEST(test_audit_update_and_delete_are_refused_by_the_database) {
     db_t *db = fresh_store();
     CHECK(db);
     if (!db) return;
-    for (int i = 0; i < 3; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     db_stmt_t *s = db_prepare(db, "UPDATE audit_log SET detail = $1 WHERE id = $2");
     CHECK(s);
     if (s) {
@@ -238,11 +253,13 @@ TEST(test_audit_verify_names_a_row_edited_with_the_trigger_dropped) {
     db_t *db = fresh_store();
     CHECK(db);
     if (!db) return;
-    for (int i = 0; i < 6; i++) CHECK_EQ_INT(write_event(db, i), 0);
-    CHECK_EQ_INT(tamper(db,
-                        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '{\\\"n\\\":99}' WHERE id = 3;",
-                        "DROP TRIGGER audit_log_append_only ON audit_log; UPDATE audit_log SET detail = '{\"n\":99}' WHERE id = 3"),
-                 0);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
+    CHECK_EQ_INT(
+        tamper(
+            db, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '{\\\"n\\\":99}' WHERE id = 3;",
+            "DROP TRIGGER audit_log_append_only ON audit_log; UPDATE audit_log SET detail = '{\"n\":99}' WHERE id = 3"),
+        0);
     CHECK_EQ_INT(db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE detail = '{\"n\":99}'", -1), 1);
     int64_t bad = 0, rows = 0;
     CHECK_EQ_INT(verify(db, &bad, &rows), 1);
@@ -255,7 +272,8 @@ TEST(test_audit_verify_names_the_row_after_a_deleted_one) {
     db_t *db = fresh_store();
     CHECK(db);
     if (!db) return;
-    for (int i = 0; i < 6; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     CHECK_EQ_INT(tamper(db, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 4;",
                         "DROP TRIGGER audit_log_append_only ON audit_log; DELETE FROM audit_log WHERE id = 4"),
                  0);
@@ -269,7 +287,8 @@ TEST(test_audit_verify_names_the_first_row_when_the_head_is_cut_off) {
     db_t *db = fresh_store();
     CHECK(db);
     if (!db) return;
-    for (int i = 0; i < 6; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     /* no purge row records this start: rows were cut off, not purged */
     CHECK_EQ_INT(tamper(db, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id <= 2;",
                         "DROP TRIGGER audit_log_append_only ON audit_log; DELETE FROM audit_log WHERE id <= 2"),
@@ -316,11 +335,41 @@ TEST(test_audit_write_refuses_a_detail_that_is_not_a_json_object) {
     db_close(db);
 }
 
+/* A username typed at sign-in and the User-Agent come from the client:
+ * invalid UTF-8, control characters or a huge header must not make the
+ * audit write fail (PostgreSQL rejects invalid UTF-8). */
+TEST(test_audit_write_cleans_client_supplied_text) {
+    db_t *db = fresh_store();
+    CHECK(db);
+    if (!db) return;
+    char agent[4096];
+    memset(agent, 'A', sizeof(agent) - 1);
+    agent[sizeof(agent) - 1] = '\0';
+    audit_event_t ev = {.action = "login.failure",
+                        .result = "denied",
+                        .username = "bad\xff\xc0\x80name\r\n张",
+                        .ip = "10.0.0.1",
+                        .user_agent = agent};
+    CHECK_EQ_INT(audit_write(db, &keys, &ev), 0);
+    db_stmt_t *s = db_prepare(db, "SELECT username, LENGTH(user_agent) FROM audit_log");
+    CHECK(s && db_step(s) == DB_ROW);
+    if (s) {
+        CHECK_EQ_STR(db_col_text(s, 0), "bad\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDname\xEF\xBF\xBD\xEF\xBF\xBD张");
+        CHECK_EQ_INT(db_col_int(s, 1), 512);
+        db_reset(s);
+    }
+    int64_t bad = -1, rows = 0;
+    CHECK_EQ_INT(verify(db, &bad, &rows), 0);
+    CHECK_EQ_INT(rows, 1);
+    db_close(db);
+}
+
 TEST(test_audit_purge_refuses_dates_within_180_days) {
     db_t *db = fresh_store();
     CHECK(db);
     if (!db) return;
-    for (int i = 0; i < 3; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     char day[21], err[512] = "";
     int64_t deleted = -1;
     iso_from_unix(now_unix() - 179 * 86400LL, day);
@@ -345,9 +394,11 @@ TEST(test_audit_purge_deletes_old_rows_and_the_chain_still_verifies) {
     char then[21], day[21], err[512] = "";
     iso_from_unix(now_unix() - 200 * 86400LL, then);
     setenv("SIFASUO_NOW", then, 1); /* rows written 200 days ago */
-    for (int i = 0; i < 5; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     unsetenv("SIFASUO_NOW");
-    for (int i = 5; i < 8; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 5; i < 8; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     /* the database lets old rows go, and only those */
     CHECK(db_exec(db, "DELETE FROM audit_log WHERE id = 8") != 0);
     iso_from_unix(now_unix() - 190 * 86400LL, day);
@@ -357,7 +408,8 @@ TEST(test_audit_purge_deletes_old_rows_and_the_chain_still_verifies) {
     if (*err) fprintf(stderr, "  audit_purge: %s\n", err);
     CHECK_EQ_INT(deleted, 5);
     CHECK_EQ_INT(count_rows(db), 4);
-    CHECK_EQ_INT(db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'audit.purge' AND result = 'ok'", -1), 1);
+    CHECK_EQ_INT(db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'audit.purge' AND result = 'ok'", -1),
+                 1);
     int64_t bad = -1, rows = 0;
     CHECK_EQ_INT(verify(db, &bad, &rows), 0);
     CHECK_EQ_INT(bad, 0);
@@ -389,7 +441,8 @@ TEST(test_audit_purge_of_everything_leaves_a_verifiable_checkpoint) {
     char then[21], day[21], err[512] = "";
     iso_from_unix(now_unix() - 400 * 86400LL, then);
     setenv("SIFASUO_NOW", then, 1);
-    for (int i = 0; i < 4; i++) CHECK_EQ_INT(write_event(db, i), 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_INT(write_event(db, i), 0);
     unsetenv("SIFASUO_NOW");
     iso_from_unix(now_unix() - 200 * 86400LL, day);
     day[10] = '\0';
@@ -413,8 +466,9 @@ TEST(test_audit_pg_application_role_cannot_remove_the_guard) {
     if (!db) return;
     char role[64], sql[512];
     snprintf(role, sizeof(role), "sifasuo_test_app_%d", (int)getpid());
-    snprintf(sql, sizeof(sql), "DROP ROLE IF EXISTS %s; CREATE ROLE %s NOLOGIN; GRANT SELECT, INSERT ON audit_log TO %s",
-             role, role, role);
+    snprintf(sql, sizeof(sql),
+             "DROP ROLE IF EXISTS %s; CREATE ROLE %s NOLOGIN; GRANT SELECT, INSERT ON audit_log TO %s", role, role,
+             role);
     CHECK_EQ_INT(db_exec(db, sql), 0);
     snprintf(sql, sizeof(sql), "SET ROLE %s", role);
     CHECK_EQ_INT(db_exec(db, sql), 0);
@@ -441,6 +495,7 @@ static void run_all(void) {
     RUN(test_audit_verify_names_the_first_row_when_the_head_is_cut_off);
     RUN(test_audit_write_in_a_rolled_back_transaction_leaves_no_row);
     RUN(test_audit_write_refuses_a_detail_that_is_not_a_json_object);
+    RUN(test_audit_write_cleans_client_supplied_text);
     RUN(test_audit_purge_refuses_dates_within_180_days);
     RUN(test_audit_purge_deletes_old_rows_and_the_chain_still_verifies);
     RUN(test_audit_purge_of_everything_leaves_a_verifiable_checkpoint);
