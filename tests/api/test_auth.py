@@ -315,3 +315,24 @@ def test_user_cli_add_passwd_disable_list(ctx):
     assert r.returncode == 0
     st, _, body = s.request("POST", "/api/v1/session", body={"username": "zhang3", "password": "Zhang#San2026"})
     assert st == 403 and body["error"]["code"] == "account_disabled"
+
+
+def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "ljz_director")
+    njdl_org = Session(s, "njdl").login_body["user"]["org"]["id"]
+    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "corrections-subjects", "reason": "查"})
+    assert st == 422 and "reason" in body["error"]["fields"]
+    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "corrections-subjects",
+                                                "reason": "协查在册社区矫正对象的脱管线索"})
+    assert st == 201, body
+    exp = body["expires_at"]
+    hours = (time.mktime(time.strptime(exp, "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())) / 3600
+    assert 1.9 < hours <= 2.01, hours
+    assert Session(s, "ljz").post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "x", "reason": "y" * 20})[0] == 403
+    aud, _ = admin_session(s, "auditor")
+    st, _, lst = aud.get("/api/v1/breakglass")
+    row = next(i for i in lst["items"] if i["username"] == "ljz_director")
+    assert row["reason"] == "协查在册社区矫正对象的脱管线索" and row["org_name"] == "南京东路街道司法所"
+    st, _, log = aud.get("/api/v1/audit?action=breakglass.grant")
+    assert log["items"] and log["items"][0]["username"] == "ljz_director"

@@ -282,3 +282,52 @@ def test_sigterm_stops_gracefully(ctx):
     st, _, _ = s.request("GET", "/healthz")
     assert st == 200
     assert s.stop() == 0
+
+
+def test_tls_serves_https_with_hsts_and_rejects_tls1_1(ctx):
+    import http.client
+    import ssl
+    import subprocess
+    import tempfile
+    if ctx.kind != "sqlite":
+        return
+    d = tempfile.mkdtemp(prefix="sifasuo-tls-")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-keyout", d + "/key.pem", "-out", d + "/cert.pem"], check=True, capture_output=True)
+    s = ctx.server(extra=["--tls-cert", d + "/cert.pem", "--tls-key", d + "/key.pem"])
+    tls = ssl.create_default_context()
+    tls.check_hostname = False
+    tls.verify_mode = ssl.CERT_NONE
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, context=tls, timeout=10)
+    c.request("GET", "/healthz")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b'{"status":"ok"}'
+    assert "max-age" in r.getheader("Strict-Transport-Security")
+    # the framing gate sits above TLS too
+    c.request("POST", "/healthz", body=b"x" * 10, headers={"Content-Length": "10"})
+    r = c.getresponse()
+    assert r.status == 405
+    r.read()
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.check_hostname = False
+    old.verify_mode = ssl.CERT_NONE
+    old.maximum_version = ssl.TLSVersion.TLSv1_1
+    try:
+        old.minimum_version = ssl.TLSVersion.TLSv1
+        c2 = http.client.HTTPSConnection("127.0.0.1", s.port, context=old, timeout=5)
+        c2.request("GET", "/healthz")
+        c2.getresponse()
+        raise AssertionError("TLS 1.1 must be refused")
+    except (ssl.SSLError, ConnectionError, OSError):
+        pass
+
+
+def test_tls_with_bad_key_refuses_to_start(ctx):
+    import subprocess
+    from harness import BIN
+    if ctx.kind != "sqlite":
+        return
+    r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:/tmp/sifasuo-tls-none.db",
+                        "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "TLS" in r.stderr
