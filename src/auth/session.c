@@ -376,9 +376,9 @@ static void login_failed(http_req_t *r, const char *username, int64_t user_id, c
     buf_free(&d);
     r->username = arena_strdup(r->arena, username);
     audit_event_t ev = {.action = "login.failure", .entity = "users", .entity_id = user_id, .result = "denied",
-                        .detail_json = detail, .user_id = user_id, .username = username, .ip = r->peer,
-                        .user_agent = http_header(r, "User-Agent")};
-    audit_write(r->db, &g_keys, &ev);
+                        .detail_json = detail, .user_id = user_id, .username = username, .org_id = r->org_id,
+                        .ip = r->peer, .user_agent = http_header(r, "User-Agent")};
+    if (audit_write(r->db, &g_keys, &ev) != 0) log_error("audit write failed for a failed sign-in of %s", username);
 }
 
 static const char *jstr(json_t *o, const char *k) {
@@ -407,7 +407,7 @@ static void post_session(http_req_t *r) {
         return;
     }
     db_stmt_t *s = db_prepare(r->db, "SELECT id, password_hash, status, failed_count, locked_until, totp_enabled, "
-                                     "totp_secret, must_change FROM users WHERE username = $1");
+                                     "totp_secret, must_change, org_id FROM users WHERE username = $1");
     if (!s) goto store_error;
     db_bind_text(s, 1, username, -1);
     int rc = db_step(s);
@@ -422,6 +422,7 @@ static void post_session(http_req_t *r) {
         if (!db_col_null(s, 4)) unix_from_iso(db_col_text(s, 4), &locked_until);
         totp_enabled = db_col_int(s, 5) != 0;
         totp_secret = db_col_null(s, 6) ? NULL : arena_strdup(r->arena, db_col_text(s, 6));
+        r->org_id = db_col_int(s, 8); /* sign-in rows carry the org, so district auditors see them */
     }
     db_reset(s);
     if (rc < 0) goto store_error;
@@ -472,7 +473,7 @@ static void post_session(http_req_t *r) {
         login_failed(r, username, uid, "wrong password");
         if (lock) {
             audit_event_t ev = {.action = "account.locked", .entity = "users", .entity_id = uid, .result = "ok",
-                                .user_id = uid, .username = username, .ip = r->peer,
+                                .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
                                 .user_agent = http_header(r, "User-Agent")};
             audit_write(r->db, &g_keys, &ev);
         }
@@ -547,7 +548,8 @@ static void post_session(http_req_t *r) {
     db_reset(s);
     if (rc != DB_DONE) goto tx_error;
     audit_event_t ev = {.action = "login.success", .entity = "users", .entity_id = uid, .result = "ok",
-                        .user_id = uid, .username = username, .ip = r->peer, .user_agent = http_header(r, "User-Agent")};
+                        .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
+                        .user_agent = http_header(r, "User-Agent")};
     if (audit_write(r->db, &g_keys, &ev) != 0) goto tx_error;
     if (db_commit(r->db) != 0) goto store_error;
 

@@ -60,6 +60,7 @@ struct http_req {
     const char *peer; /* client address */
     /* identity, filled by the auth hook */
     int64_t user_id;
+    int64_t org_id;
     const char *username;
     void *auth;
     long long start_us;

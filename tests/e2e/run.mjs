@@ -73,18 +73,19 @@ test('login page renders in Chinese', async ({ page }) => {
   for (const words of ['司法所综合管理平台', '用户名', '密码'])
     expect(text.includes(words), `login page lacks "${words}"`)
   expect(await page.getByRole('button', { name: /登\s*录/ }).isVisible(), 'no 登录 button')
-  // Element Plus in zh-CN: its own validation messages are Chinese
+  await screenshot(page, 'login.png')
+  // the form's own checks speak Chinese too
   await page.getByRole('button', { name: /登\s*录/ }).click()
   await page.getByText('请输入用户名').first().waitFor()
-  await screenshot(page, 'login.png')
 })
 
 test('wrong password shows the server message', async ({ page }) => {
   await page.goto(BASE + '/login')
   // an account that does not exist: no real account is pushed toward lockout
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST')
-  await signIn(page, 'e2e-no-such-user', 'wrong-password-1')
-  const res = await answer
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+    signIn(page, 'e2e-no-such-user', 'wrong-password-1'),
+  ])
   expect(res.status() >= 400, `login with a wrong password answered ${res.status()}`)
   const body = await res.json()
   const message = body && body.error && body.error.message
@@ -165,6 +166,7 @@ test(
   'session expiry returns to login and back',
   async ({ page, context }) => {
     await gotoLoginAndSignIn(page)
+    await page.locator('.home .count').first().waitFor() // home has made its calls
     await context.clearCookies() // the session is gone, the app does not know yet
     await page.locator('.layout-aside .app-menu').getByText('组织队伍').click()
     await page.locator('.layout-aside .app-menu').getByText('组织机构').click()
