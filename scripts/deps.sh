@@ -15,7 +15,7 @@ PKGS=(
 command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)
 case "${1:-}" in
-  --test) PKGS+=(postgresql-15 postgresql-client-15 python3 chromium clang procps) ;;
+  --test) PKGS+=(postgresql-15 postgresql-client-15 python3 chromium fonts-noto-cjk clang procps) ;;
   --bench) PKGS+=(postgresql-15 postgresql-client-15 python3 nginx-light wrk) ;;
 esac
 missing=()

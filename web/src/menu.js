@@ -1,0 +1,171 @@
+// menu.js — the one definition of the left menu, and so of the app's pages.
+//
+// A top-level entry is either a page (path) or a business line with pages
+// (children).  Each page declares the permission it needs (perm: null = any
+// signed-in user); the menu shows it, and the router lets the user in, only
+// when that permission is in the session's permission list.  A page without
+// a component shows "建设中" until its module is built.
+//
+// Modules the server does not have yet ask for org.read (any business user)
+// for now; when a module lands it declares its own permission (e.g.
+// mediation.case.read) and its entries here take that instead.
+import {
+  HomeFilled,
+  DataAnalysis,
+  Medal,
+  OfficeBuilding,
+  Flag,
+  Stamp,
+  Reading,
+  ChatDotRound,
+  Guide,
+  Promotion,
+  Service,
+  Setting,
+} from '@element-plus/icons-vue'
+
+const BUSINESS = 'org.read'
+
+export const menu = [
+  {
+    key: 'home',
+    title: '工作台',
+    icon: HomeFilled,
+    path: '/',
+    perm: null,
+    component: () => import('./pages/HomePage.vue'),
+  },
+  {
+    key: 'cockpit',
+    title: '驾驶舱',
+    icon: DataAnalysis,
+    path: '/cockpit',
+    perm: 'org.read',
+    component: () => import('./pages/CockpitPage.vue'),
+  },
+  {
+    key: 'standards',
+    title: '规范化建设',
+    icon: Medal,
+    children: [
+      { key: 'standards-check', title: '达标评估', path: '/standards/check', perm: BUSINESS },
+      { key: 'standards-problems', title: '问题清单', path: '/standards/problems', perm: BUSINESS },
+      { key: 'standards-reports', title: '年度自评报告', path: '/standards/reports', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'organisation',
+    title: '组织队伍',
+    icon: OfficeBuilding,
+    children: [
+      {
+        key: 'org',
+        title: '组织机构',
+        path: '/org',
+        perm: 'org.read',
+        component: () => import('./pages/OrgPage.vue'),
+      },
+      { key: 'staff', title: '队伍人员', path: '/staff', perm: BUSINESS },
+      { key: 'facilities', title: '场所装备', path: '/facilities', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'rule-of-law',
+    title: '基层法治',
+    icon: Flag,
+    children: [
+      { key: 'rol-tasks', title: '督察考核', path: '/rule-of-law/tasks', perm: BUSINESS },
+      { key: 'rol-points', title: '法治观察点', path: '/rule-of-law/observation-points', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'administration',
+    title: '依法行政',
+    icon: Stamp,
+    children: [
+      { key: 'adm-reviews', title: '合法性审查', path: '/administration/reviews', perm: BUSINESS },
+      { key: 'adm-litigation', title: '复议应诉', path: '/administration/litigation', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'legal-education',
+    title: '普法依法治理',
+    icon: Reading,
+    children: [
+      { key: 'edu-activities', title: '普法活动', path: '/legal-education/activities', perm: BUSINESS },
+      { key: 'edu-villages', title: '民主法治示范村', path: '/legal-education/model-villages', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'mediation',
+    title: '人民调解',
+    icon: ChatDotRound,
+    children: [
+      { key: 'med-cases', title: '调解案件', path: '/mediation/cases', perm: BUSINESS },
+      { key: 'med-committees', title: '调解组织', path: '/mediation/committees', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'corrections',
+    title: '社区矫正',
+    icon: Guide,
+    children: [{ key: 'cor-subjects', title: '矫正对象', path: '/corrections/subjects', perm: BUSINESS }],
+  },
+  {
+    key: 'resettlement',
+    title: '安置帮教',
+    icon: Promotion,
+    children: [{ key: 'res-persons', title: '帮教对象', path: '/resettlement/persons', perm: BUSINESS }],
+  },
+  {
+    key: 'legal-services',
+    title: '公共法律服务',
+    icon: Service,
+    children: [
+      { key: 'pls-consultations', title: '法律咨询', path: '/legal-services/consultations', perm: BUSINESS },
+      { key: 'pls-advisors', title: '村居法律顾问', path: '/legal-services/advisors', perm: BUSINESS },
+    ],
+  },
+  {
+    key: 'admin',
+    title: '系统管理',
+    icon: Setting,
+    children: [
+      { key: 'admin-users', title: '用户管理', path: '/admin/users', perm: 'user.manage' },
+      { key: 'admin-roles', title: '角色权限', path: '/admin/roles', perm: 'role.manage' },
+      { key: 'admin-policy', title: '安全策略', path: '/admin/policy', perm: 'policy.manage' },
+      { key: 'admin-tokens', title: '接口令牌', path: '/admin/tokens', perm: 'token.manage' },
+      { key: 'admin-audit', title: '审计日志', path: '/admin/audit', perm: 'audit.read' },
+      { key: 'admin-breakglass', title: '紧急调阅记录', path: '/admin/breakglass', perm: 'breakglass.list' },
+    ],
+  },
+]
+
+/** Every page of the menu with its trail of titles, for the router. */
+export function menuPages() {
+  const pages = []
+  for (const entry of menu) {
+    if (entry.children) {
+      for (const child of entry.children) pages.push({ ...child, trail: [entry.title, child.title] })
+    } else {
+      pages.push({ ...entry, trail: [entry.title] })
+    }
+  }
+  return pages
+}
+
+/** The menu as the user may see it: pages they hold the permission for,
+ *  business lines with at least one such page. */
+export function visibleMenu(can) {
+  const allowed = (page) => page.perm === null || can(page.perm)
+  const out = []
+  for (const entry of menu) {
+    if (!entry.children) {
+      if (allowed(entry)) out.push(entry)
+      continue
+    }
+    const children = entry.children.filter(allowed)
+    if (children.length) out.push({ ...entry, children })
+  }
+  return out
+}
