@@ -69,6 +69,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap 'echo "bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -123,11 +124,25 @@ if not ids: sys.exit("not found: " + name)
 print(ids[0])' "$DISTRICT"
 }
 
+# CPU time (clock ticks, user + system) used so far by the processes $@ and
+# their direct children (nginx workers, PostgreSQL backends).
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_ticks() {
+  local roots=" $* "
+  # fields after "(comm) ": 1 state, 2 ppid, ..., 12 utime, 13 stime
+  # (a process may exit between the glob and the read: cat's status is ignored)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v roots="$roots" '{
+      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
+      if (index(roots, " " pid " ") || index(roots, " " f[2] " ")) t += f[12] + f[13]
+    } END { print t + 0 }'
+}
+
 # Formats microseconds.
 fmt_us() { awk -v u="$1" 'BEGIN { if (u < 1000) printf "%dus", u; else if (u < 1000000) printf "%.2fms", u/1000; else printf "%.2fs", u/1e6 }'; }
 
 # Result rows.
-R_LABEL=() R_CONNS=() R_RPS=() R_P50=() R_P99=() R_ERR=() R_NGINX=()
+R_LABEL=() R_CONNS=() R_RPS=() R_P50=() R_P99=() R_ERR=() R_NGINX=() R_CPU=()
+CPU_PIDS=() # the server processes whose CPU time a scenario is charged
 NGINX_RPS_64=0 NGINX_RPS_512=0
 NRUN=0
 
@@ -141,8 +156,11 @@ run_wrk() {
     wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null 2>&1 || true
   fi
   echo "  [$NRUN] $label, $conns connections, ${DUR}s ..." >&2
+  local t0 t1
+  t0=$(cpu_ticks "${CPU_PIDS[@]}")
   { echo "# $label  conns=$conns  url=$url"; wrk -t"$THREADS" -c"$conns" -d"${DUR}s" --latency -s "$LUA" "$@" "$url"; } \
     >"$raw" 2>&1 || { cat "$raw" >&2; die "wrk failed for $label"; }
+  t1=$(cpu_ticks "${CPU_PIDS[@]}")
   local line
   line=$(grep '^BENCH ' "$raw" | tail -1) || { cat "$raw" >&2; die "no result line from wrk for $label"; }
   local -A v=()
@@ -154,6 +172,8 @@ run_wrk() {
   R_LABEL+=("$label") R_CONNS+=("$conns") R_RPS+=("$rps")
   R_P50+=("$(fmt_us "${v[p50_us]}")") R_P99+=("$(fmt_us "${v[p99_us]}")")
   R_ERR+=("${v[status]}/$sock")
+  R_CPU+=("$(awk -v t="$((t1 - t0))" -v n="${v[requests]}" -v hz="$CLK_TCK" \
+    'BEGIN { if (n > 0) printf "%.1fus", t / hz * 1e6 / n; else print "-" }')")
   if [ "$label" = "$NGINX_LABEL" ]; then
     R_NGINX+=(1)
     if [ "$conns" = 64 ]; then NGINX_RPS_64=$rps; else NGINX_RPS_512=$rps; fi
@@ -179,6 +199,7 @@ vmhwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo
 bench_store() {
   local store=$1 db=$2 keys=$3
   start_sifasuo "$db" "$keys" "$store"
+  CPU_PIDS=("$SPID" "${DB_PIDS[@]+"${DB_PIDS[@]}"}")
   COOKIE=$(sign_in "$SURL")
   ORG_ID=$(find_district) || die "$DISTRICT not found in the $store demo store"
   local body=$T/body-$store.json
@@ -195,9 +216,11 @@ bench_store() {
 }
 
 declare -A RSS=() LIST_BYTES=()
+DB_PIDS=() # the PostgreSQL postmaster, when the store is PostgreSQL
 NOTES=()
 
 # ---- 1. SQLite demo store and the body nginx will serve ----
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: temp dir $T, ${DUR}s per run" >&2
 chmod 711 "$T" # nginx workers (nobody when run as root) read $T/www
 mkdir -p "$T/sqlite" "$T/www" "$T/nginx/logs" "$T/nginx/tmp"
@@ -253,6 +276,7 @@ done
 cmp -s "$T/nginx-check.json" "$T/www/org-unit.json" || { cat "$T/nginx/logs/"*.log >&2; die "nginx does not serve the body"; }
 
 NGINX_LABEL="nginx static file"
+CPU_PIDS=("$NGINX_PID")
 run_wrk "$NGINX_LABEL" 64 "$NGINX_URL"
 run_wrk "$NGINX_LABEL" 512 "$NGINX_URL"
 
@@ -270,6 +294,7 @@ if [ "$BENCH_PG" != 0 ]; then
     chmod 700 "$T/pg"
     SIFASUO_KEY_FILE=$T/pg/keys "$BIN" init --demo --db "$PG_URL" >"$T/init-pg.log" 2>&1 ||
       { cat "$T/init-pg.log" >&2; die "init --demo on PostgreSQL failed"; }
+    DB_PIDS=("$(head -1 "$SIFASUO_PG_DIR/data/postmaster.pid" 2>/dev/null || true)")
     bench_store pg "$PG_URL" "$T/pg/keys"
   else
     NOTES+=("PostgreSQL: skipped, pg_start failed (see above)")
@@ -288,18 +313,23 @@ ratio_of() { # rps conns
 {
   echo "sifasuo benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), build $git_rev"
   echo "machine: $(nproc) CPUs, $cpu; $(uname -sr); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); wrk $(wrk -v 2>&1 | awk 'NR==1 { print $2 }')"
+  echo "load average before the run: $LOAD_BEFORE (wrk, nginx and sifasuo share these CPUs; other load skews the ratios)"
   echo "wrk -t$THREADS -d${DUR}s --latency (after ${WARMUP}s warm-up); sifasuo --workers 2 --quiet; nginx worker_processes 2"
   echo "org-unit body: $BODY_BYTES bytes (nginx serves the same bytes); list body: ${LIST_BYTES[sqlite]:-?} bytes; user $DEMO_USER"
   echo
-  printf '%-44s %6s %9s %9s %9s %12s %9s\n' scenario conns req/s p50 p99 "non2xx/sock" "vs nginx"
-  printf '%-44s %6s %9s %9s %9s %12s %9s\n' "$(printf '%.0s-' {1..44})" ------ --------- --------- --------- ------------ ---------
+  printf '%-44s %6s %9s %9s %9s %12s %9s %9s\n' scenario conns req/s p50 p99 "non2xx/sock" "vs nginx" "cpu/req"
+  printf '%-44s %6s %9s %9s %9s %12s %9s %9s\n' "$(printf '%.0s-' {1..44})" ------ --------- --------- --------- ------------ --------- ---------
   for i in "${!R_LABEL[@]}"; do
     label=${R_LABEL[$i]}
     [ "${R_NGINX[$i]}" = 1 ] && label="$label ($BODY_BYTES B)"
-    printf '%-44s %6s %9s %9s %9s %12s %9s\n' "$label" "${R_CONNS[$i]}" "${R_RPS[$i]}" "${R_P50[$i]}" \
-      "${R_P99[$i]}" "${R_ERR[$i]}" "$(ratio_of "${R_RPS[$i]}" "${R_CONNS[$i]}")"
+    printf '%-44s %6s %9s %9s %9s %12s %9s %9s\n' "$label" "${R_CONNS[$i]}" "${R_RPS[$i]}" "${R_P50[$i]}" \
+      "${R_P99[$i]}" "${R_ERR[$i]}" "$(ratio_of "${R_RPS[$i]}" "${R_CONNS[$i]}")" "${R_CPU[$i]}"
   done
   echo
+  echo "non2xx/sock: responses other than 2xx/3xx / socket errors (connect, read, write, timeout)."
+  echo "vs nginx: req/s over nginx's at the same connections.  cpu/req: CPU time (user+system) of the"
+  echo "server per request: nginx master+workers; sifasuo; on pg sifasuo plus all PostgreSQL processes."
+  echo "wrk runs on the same CPUs, so a lower cpu/req means a higher req/s; cpu/req varies less with other load."
   for s in sqlite pg; do
     [ -n "${RSS[$s]:-}" ] || continue
     echo "peak RSS of sifasuo on $s (VmHWM): $(awk -v k="${RSS[$s]}" 'BEGIN { printf "%.1f MiB", k/1024 }')"

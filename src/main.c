@@ -30,6 +30,7 @@ static const command_t commands[] = {
     {"migrate", cmd_migrate, "应用数据库迁移"},
     {"serve", cmd_serve, "启动服务 [--listen 地址:端口] [--workers N]"},
     {"user", cmd_user, "账户管理: user add|passwd|disable|enable|list"},
+    {"scheduler", cmd_scheduler, "立即执行一次到期检查与督办升级"},
     {"audit", cmd_audit, "审计日志: audit verify | audit purge --before 日期"},
     {NULL, NULL, NULL},
 };

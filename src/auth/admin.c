@@ -522,8 +522,10 @@ static void put_setting(http_req_t *r) {
         }
         if (rc != DB_DONE || auth_audit(r, "setting.change", "settings", 0, "ok", detail) != 0 || db_commit(r->db) != 0)
             store_error(r);
-        else
+        else {
+            settings_changed();
             get_settings(r);
+        }
     }
     json_decref(b);
 }

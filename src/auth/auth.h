@@ -62,8 +62,10 @@ const char *password_policy_check(db_t *db, int64_t user_id, const char *usernam
 /* Sets a new password (policy already checked), records history. */
 int password_set(db_t *db, int64_t user_id, const char *pw, bool must_change);
 
-/* A setting as an integer, with the built-in default when unset. */
+/* A setting as an integer, with the built-in default when unset (cached per
+ * thread for a few seconds; settings_changed() drops this thread's copy). */
 int64_t setting_int(db_t *db, const char *key);
+void settings_changed(void);
 
 /* Creates a user; returns the id or a negative error (err set). */
 int64_t user_create(db_t *db, const char *username, const char *display_name, int64_t org_id, const int64_t *role_ids,

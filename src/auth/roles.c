@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "util/log.h"
 
 #define ALL_BUSINESS "city_leader city_staff district_admin district_staff office_director office_staff mediator"
 
@@ -196,14 +197,24 @@ static const struct {
     {"breakglass.hours", 2, "紧急调阅授权时长 (小时)"},
 };
 
-int64_t setting_int(db_t *db, const char *key) {
-    int64_t dflt = 0;
-    for (size_t i = 0; i < sizeof(setting_defaults) / sizeof(setting_defaults[0]); i++)
-        if (strcmp(setting_defaults[i].key, key) == 0) dflt = setting_defaults[i].dflt;
+/* Settings are read on every request (session timeouts), so each thread
+ * keeps them for a few seconds: a change reaches every worker within
+ * SETTINGS_TTL_US, and the worker that made it at once (settings_changed). */
+#define NSETTINGS (sizeof(setting_defaults) / sizeof(setting_defaults[0]))
+#define SETTINGS_TTL_US 5000000LL
+static __thread struct {
+    db_t *db;
+    long long loaded_us;
+    int64_t v[NSETTINGS];
+} cache;
+
+void settings_changed(void) { cache.db = NULL; }
+
+static int64_t setting_read(db_t *db, size_t i) {
+    int64_t v = setting_defaults[i].dflt;
     db_stmt_t *s = db_prepare(db, "SELECT value FROM settings WHERE key = $1");
-    if (!s) return dflt;
-    db_bind_text(s, 1, key, -1);
-    int64_t v = dflt;
+    if (!s) return v;
+    db_bind_text(s, 1, setting_defaults[i].key, -1);
     if (db_step(s) == DB_ROW) {
         const char *t = db_col_text(s, 0);
         char *end;
@@ -212,6 +223,19 @@ int64_t setting_int(db_t *db, const char *key) {
     }
     db_reset(s);
     return v;
+}
+
+int64_t setting_int(db_t *db, const char *key) {
+    size_t i = 0;
+    while (i < NSETTINGS && strcmp(setting_defaults[i].key, key) != 0) i++;
+    if (i == NSETTINGS) return 0;
+    long long now = time_mono_us();
+    if (cache.db != db || now - cache.loaded_us > SETTINGS_TTL_US) {
+        for (size_t k = 0; k < NSETTINGS; k++) cache.v[k] = setting_read(db, k);
+        cache.db = db;
+        cache.loaded_us = now;
+    }
+    return cache.v[i];
 }
 
 /* Lists the settings with their values (for the security administrator). */

@@ -69,42 +69,43 @@ int auth_audit(http_req_t *r, const char *action, const char *entity, int64_t en
 
 /* ---- loading a principal ---- */
 
-/* Fills roles and permissions of user_id into p (arena memory). */
+/* Fills roles and permissions of user_id into p (arena memory), in one
+ * round trip: role rows ('r', key, name) then permission rows ('p', perm). */
 static int load_grants(http_req_t *r, principal_t *p, int64_t user_id) {
-    db_stmt_t *s = db_prepare(r->db, "SELECT r.key, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
-                                     "WHERE ur.user_id = $1 ORDER BY r.id");
+    db_stmt_t *s = db_prepare(r->db,
+                              "SELECT 'r', r.key, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 "
+                              "UNION ALL SELECT DISTINCT 'p', rp.perm, NULL FROM user_roles ur "
+                              "JOIN role_permissions rp ON rp.role_id = ur.role_id WHERE ur.user_id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, user_id);
     const char *keys[32], *names[32];
-    int n = 0;
-    while (db_step(s) == DB_ROW && n < 32) {
-        keys[n] = arena_strdup(r->arena, db_col_text(s, 0));
-        names[n] = arena_strdup(r->arena, db_col_text(s, 1));
-        n++;
-    }
-    db_reset(s);
-    p->nroles = n;
-    p->role_keys = arena_alloc(r->arena, sizeof(char *) * (size_t)(n + 1));
-    p->role_names = arena_alloc(r->arena, sizeof(char *) * (size_t)(n + 1));
-    memcpy(p->role_keys, keys, sizeof(char *) * (size_t)n);
-    memcpy(p->role_names, names, sizeof(char *) * (size_t)n);
-    s = db_prepare(r->db, "SELECT DISTINCT rp.perm FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id "
-                          "WHERE ur.user_id = $1 ORDER BY rp.perm");
-    if (!s) return -1;
-    db_bind_int(s, 1, user_id);
-    int cap = 64;
+    int nroles = 0, cap = 64, rc;
     p->perms = arena_alloc(r->arena, sizeof(char *) * (size_t)cap);
     p->nperms = 0;
-    while (db_step(s) == DB_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (db_col_text(s, 0)[0] == 'r') {
+            if (nroles < 32) {
+                keys[nroles] = arena_strdup(r->arena, db_col_text(s, 1));
+                names[nroles] = arena_strdup(r->arena, db_col_text(s, 2));
+                nroles++;
+            }
+            continue;
+        }
         if (p->nperms == cap) {
             const char **np = arena_alloc(r->arena, sizeof(char *) * (size_t)cap * 2);
             memcpy(np, p->perms, sizeof(char *) * (size_t)cap);
             p->perms = np;
             cap *= 2;
         }
-        p->perms[p->nperms++] = arena_strdup(r->arena, db_col_text(s, 0));
+        p->perms[p->nperms++] = arena_strdup(r->arena, db_col_text(s, 1));
     }
     db_reset(s);
+    if (rc < 0) return -1;
+    p->nroles = nroles;
+    p->role_keys = arena_alloc(r->arena, sizeof(char *) * (size_t)(nroles + 1));
+    p->role_names = arena_alloc(r->arena, sizeof(char *) * (size_t)(nroles + 1));
+    memcpy(p->role_keys, keys, sizeof(char *) * (size_t)nroles);
+    memcpy(p->role_names, names, sizeof(char *) * (size_t)nroles);
     return 0;
 }
 
@@ -154,8 +155,8 @@ static int load_session(http_req_t *r, principal_t *p, const char *tok) {
     token_digest(tok, digest);
     db_stmt_t *s = db_prepare(r->db, "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.username, "
                                      "u.display_name, u.org_id, u.status, u.must_change, u.password_changed_at, "
-                                     "s.totp_pending FROM sessions s JOIN users u ON u.id = s.user_id "
-                                     "WHERE s.token_hash = $1 AND s.ended_at IS NULL");
+                                     "s.totp_pending, o.path, o.name, o.level FROM sessions s JOIN users u ON u.id = s.user_id "
+                                     "JOIN org_units o ON o.id = u.org_id WHERE s.token_hash = $1 AND s.ended_at IS NULL");
     if (!s) return -1;
     db_bind_text(s, 1, digest, -1);
     int rc = db_step(s);
@@ -176,6 +177,9 @@ static int load_session(http_req_t *r, principal_t *p, const char *tok) {
     bool active = strcmp(db_col_text(s, 8), "active") == 0;
     p->must_change = db_col_int(s, 9) != 0;
     p->totp_setup = db_col_int(s, 11) != 0;
+    p->org_path = arena_strdup(r->arena, db_col_text(s, 12));
+    p->org_name = arena_strdup(r->arena, db_col_text(s, 13));
+    p->org_level = arena_strdup(r->arena, db_col_text(s, 14));
     db_reset(s);
     int64_t idle = setting_int(r->db, "session.idle_minutes") * 60;
     if (!active || now > exp || now - last > idle) return 0;
@@ -193,7 +197,7 @@ static int load_session(http_req_t *r, principal_t *p, const char *tok) {
             db_reset(s);
         }
     }
-    if (load_org(r, p) != 0 || load_grants(r, p, p->user_id) != 0) return -1;
+    if (load_grants(r, p, p->user_id) != 0) return -1;
     return 1;
 }
 

@@ -27,6 +27,7 @@ int cmd_init(cli_opts_t *o);
 int cmd_migrate(cli_opts_t *o);
 int cmd_serve(cli_opts_t *o);
 int cmd_user(cli_opts_t *o);
+int cmd_scheduler(cli_opts_t *o);
 int cmd_audit(cli_opts_t *o);
 
 struct keys;

@@ -1,11 +1,16 @@
 /* serve.c — init, migrate and serve. */
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cmd/cli.h"
 #include "auth/auth.h"
 #include "cmd/demo.h"
+#include "engine/engine.h"
+#include "engine/workflow.h"
+#include "util/log.h"
 #include "http/http.h"
 #include "modules/modules.h"
 #include "store/db.h"
@@ -27,7 +32,7 @@ db_t *cli_open_store(const cli_opts_t *o) {
         fprintf(stderr, "%s\n", err);
         return NULL;
     }
-    if (db_migrate(db, err, sizeof(err)) != 0) {
+    if (db_migrate(db, err, sizeof(err)) != 0 || engine_migrate(db, err, sizeof(err)) != 0) {
         char red[512];
         db_redact_url(o->db_url, red, sizeof(red));
         fprintf(stderr, "%s: %s\n", red, err);
@@ -113,6 +118,50 @@ out:
     return rc;
 }
 
+/* The job thread: once a minute, mark overdue workflow records and escalate
+ * them (engine/workflow.c).  Its own store connection; stops with the server. */
+static volatile int jobs_stop;
+static const cli_opts_t *jobs_opts;
+
+static void *jobs_main(void *arg) {
+    db_t *db = NULL;
+    char err[512];
+    if (db_open(jobs_opts->db_url, &db, err, sizeof(err)) != 0) {
+        log_error("job thread: %s", err);
+        return NULL;
+    }
+    for (int tick = 0; !jobs_stop; tick++) {
+        if (tick % 60 == 0) {
+            int n = wf_scheduler_tick(db, auth_keys());
+            if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
+        }
+        sleep(1);
+    }
+    db_close(db);
+    return NULL;
+}
+
+/* `sifasuo scheduler` runs one pass now (cron, tests with SIFASUO_NOW). */
+int cmd_scheduler(cli_opts_t *o) {
+    db_t *db = cli_open_store(o);
+    if (!db) return 2;
+    keys_t keys;
+    char err[512];
+    if (keys_load_or_create(o->key_file, &keys, false, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        db_close(db);
+        return 2;
+    }
+    int n = wf_scheduler_tick(db, &keys);
+    db_close(db);
+    if (n < 0) {
+        fprintf(stderr, "到期检查失败\n");
+        return 1;
+    }
+    printf("到期检查完成: 升级督办 %d 条\n", n);
+    return 0;
+}
+
 int cmd_serve(cli_opts_t *o) {
     db_t *db = cli_open_store(o);
     if (!db) return 2;
@@ -138,5 +187,11 @@ int cmd_serve(cli_opts_t *o) {
         .tls_key = o->tls_key,
         .quiet = o->quiet,
     };
-    return http_serve(&cfg);
+    jobs_opts = o;
+    pthread_t jobs;
+    bool have_jobs = pthread_create(&jobs, NULL, jobs_main, NULL) == 0;
+    rc = http_serve(&cfg);
+    jobs_stop = 1;
+    if (have_jobs) pthread_join(jobs, NULL);
+    return rc;
 }

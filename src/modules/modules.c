@@ -1,6 +1,9 @@
 #include "modules/modules.h"
 
 #include "auth/auth.h"
+#include "engine/calendar.h"
+#include "engine/codes.h"
+#include "engine/engine.h"
 
 /* The module table: adding a business line adds one line here. */
 void modules_register(void) {
@@ -10,8 +13,16 @@ void modules_register(void) {
     org_units_register();
     persons_register();
     audit_register();
+    calendar_register();
+    codes_register();
+    engine_routes_register(); /* last: its /api/v1/:entity patterns yield to every explicit route */
 }
 
 /* Every module's permissions, so roles_seed can grant their defaults from
  * commands that serve no routes (init, user). */
-void modules_perms_register(void) { persons_perms_register(); }
+void modules_perms_register(void) {
+    persons_perms_register();
+    calendar_perms_register();
+    codes_perms_register();
+    test_entity_declare();
+}

@@ -9,5 +9,6 @@ void persons_register(void);
 /* Permission declarations alone (init seeds roles before any route exists). */
 void persons_perms_register(void);
 void modules_perms_register(void);
+void test_entity_declare(void);
 void audit_register(void);
 #endif

@@ -145,19 +145,22 @@ static void get_one(http_req_t *r) {
     jw_obj(w);
     write_org(w, s);
     db_reset(s);
-    /* ancestors, root first, read off the path */
+    /* ancestors, root first, read off the path: one query for up to 8 levels */
     jw_key(w, "ancestors");
     jw_arr(w);
-    const char *p = path + 1;
-    while (*p) {
+    int64_t ids[8] = {0};
+    int n = 0;
+    for (const char *p = path + 1; *p && n < 8;) {
         int64_t aid = 0;
         while (*p >= '0' && *p <= '9') aid = aid * 10 + (*p++ - '0');
         if (*p == '/') p++;
-        if (aid == id || aid == 0) continue;
-        s = db_prepare(r->db, "SELECT id, name, level FROM org_units WHERE id = $1");
+        if (aid && aid != id) ids[n++] = aid;
+    }
+    if (n) {
+        s = db_prepare(r->db, "SELECT id, name, level FROM org_units WHERE id IN ($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY depth");
         if (!s) return store_error(r);
-        db_bind_int(s, 1, aid);
-        if (db_step(s) == DB_ROW) {
+        for (int i = 0; i < 8; i++) db_bind_int(s, i + 1, ids[i]);
+        while (db_step(s) == DB_ROW) {
             jw_obj(w);
             jw_kint(w, "id", db_col_int(s, 0));
             jw_kstr(w, "name", db_col_text(s, 1));

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -93,6 +94,7 @@ class Server:
     def request(self, method, path, body=None, headers=None, raw_body=None):
         """Returns (status, headers dict (lower-case keys), parsed JSON or raw bytes)."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        path = urllib.parse.quote(path, safe="/?&=.,-_~%:+")
         h = dict(headers or {})
         data = raw_body
         if body is not None:

@@ -12,6 +12,8 @@ import harness  # noqa: E402
 
 
 def main():
+    # the engine's test entities (src/modules/test_entity.c) exist only here
+    os.environ["SIFASUO_TEST_ENTITY"] = "1"
     args = sys.argv[1:]
     only = None
     if "-k" in args:

@@ -249,7 +249,7 @@ def test_api_token_scope_and_revocation(ctx):
 def test_per_ip_login_limit_answers_429(ctx):
     url = new_store(ctx.kind)
     assert run_cli(["init", "--demo"], url).returncode == 0
-    s = ctx.server(url)
+    s = ctx.server(url, workers=1)  # settings reach other workers within 5 s; one worker sees it at once
     sec, _ = admin_session(s, "secadmin")
     st, _, body = sec.req("PUT", "/api/v1/settings/login.ip_limit", {"value": 3})
     assert st == 200, body

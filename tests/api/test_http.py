@@ -59,8 +59,10 @@ def test_security_headers_on_every_response(ctx):
 
 
 def test_unknown_api_path_is_json_404(ctx):
-    st, h, body = _srv(ctx).request("GET", "/api/v1/no-such-thing")
+    st, h, body = _srv(ctx).request("GET", "/api/v1/no/such/thing/at/all")
     assert st == 404 and body["error"]["code"] == "not_found"
+    st, h, body = _srv(ctx).request("GET", "/api/v1/no-such-thing")
+    assert st == 401, "an unknown entity name reveals nothing before sign-in"
 
 
 def test_wrong_method_is_405_with_allow(ctx):

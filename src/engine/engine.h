@@ -1,0 +1,140 @@
+/* engine.h — the resource engine (DESIGN.md "The resource engine"; issue 4).
+ *
+ * Most of the platform is records of many kinds that are listed, filtered,
+ * created, edited, moved through states and exported.  A module declares
+ * each kind once as a static entity_t table; from it the engine derives the
+ * table (both dialects), serves the generic endpoints, the UI metadata,
+ * validation with a Chinese message per field, history and the to-do inbox.
+ *
+ *   GET    /api/v1/<entity>                 list: filters, q, sort, keyset, total
+ *   GET    /api/v1/<entity>/<id>            one record (personal information masked)
+ *   POST   /api/v1/<entity>                 create
+ *   PATCH  /api/v1/<entity>/<id>            update; body carries "version" (stale → 409)
+ *   DELETE /api/v1/<entity>/<id>            soft delete; POST …/<id>/restore undoes it
+ *   GET    /api/v1/<entity>/<id>/history    the record's timeline (from the audit log)
+ *   POST   /api/v1/<entity>/<id>/actions/<action>   a workflow transition
+ *   POST   /api/v1/<entity>/<id>/unmask     personal information in full (pi.unmask, audited)
+ *   GET    /api/v1/meta/entities[/<entity>] metadata for the UI
+ *   GET    /api/v1/todo                     what the user can act on, overdue first
+ *
+ * Every entity table has the same spine: id, org_id, org_path (the owner's
+ * materialised path, copied so scope filters are one index range), version,
+ * created_at/by, updated_at/by, deleted_at, wf_state, wf_version, due_at. */
+#ifndef SFS_ENGINE_H
+#define SFS_ENGINE_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "store/db.h"
+
+typedef enum {
+    F_TEXT = 1,
+    F_INT,
+    F_DECIMAL,  /* fixed point: stored as an integer in 10^-scale units (fen, 0.01 m²) */
+    F_DATE,     /* "YYYY-MM-DD" */
+    F_DATETIME, /* ISO-8601 UTC */
+    F_BOOL,
+    F_CODE,   /* a value of a 字典 code list */
+    F_REF,    /* id of another entity's record, or of an org unit ("org_units") */
+    F_PERSON, /* id in the person registry */
+    F_FILE,   /* content hash of a stored file */
+} field_type_t;
+
+enum field_flags {
+    FF_REQUIRED = 1 << 0,
+    FF_PI = 1 << 1,       /* personal information: encrypted, masked, unmask audited */
+    FF_SEARCH = 1 << 2,   /* matched by ?q= */
+    FF_FILTER = 1 << 3,   /* indexed filter */
+    FF_LIST = 1 << 4,     /* a default list column */
+    FF_SORT = 1 << 5,     /* may be a sort key */
+    FF_READONLY = 1 << 6, /* set by workflow or system, never by create/update */
+};
+
+typedef struct field {
+    const char *name;  /* column and API name */
+    const char *label; /* zh-CN */
+    field_type_t type;
+    unsigned flags;
+    int64_t min, max;      /* F_INT/F_DECIMAL: range in stored units; F_TEXT: max characters (0 → 2000) */
+    int scale;             /* F_DECIMAL: digits after the point */
+    const char *code_list; /* F_CODE */
+    const char *ref;       /* F_REF: "org_units" or an entity name */
+    const char *mask;      /* FF_PI: "idcard", "phone", "name" or NULL (generic) */
+    /* Extra check of a text value: NULL when fine, else the Chinese reason. */
+    const char *(*check)(const char *value);
+} field_t;
+
+typedef struct wf_state {
+    const char *key, *label;
+    int deadline_days; /* working days allowed in this state; 0 = none */
+    bool final;
+} wf_state_t;
+
+typedef struct wf_transition {
+    const char *action, *label;
+    const char *from; /* space-separated states, or "*" */
+    const char *to;
+    const char *perm;     /* NULL → "<entity perm>.<action>" */
+    const char *requires; /* space-separated fields the body must carry */
+    const char *hook;     /* a named side-effect hook (wf_hook_register) */
+} wf_transition_t;
+
+typedef struct workflow {
+    int version;
+    const char *initial;
+    const wf_state_t *states;           /* ends with {0} */
+    const wf_transition_t *transitions; /* ends with {0} */
+    int deadline_days;                  /* overall, working days from creation; 0 = none */
+    int escalate_after_days;            /* overdue by this many days → escalated */
+} workflow_t;
+
+typedef struct entity {
+    const char *name;  /* URL segment: "mediation-cases" */
+    const char *label; /* "人民调解案件" */
+    const char *table; /* "mediation_case" */
+    const char *perm;  /* permission prefix: <perm>.read|create|update|delete|restore */
+    const field_t *fields;             /* ends with {0} */
+    const workflow_t *const *flows;    /* versions, oldest first, NULL-terminated; NULL = no workflow */
+    const char *default_sort;          /* "-id", "name", … */
+    bool protected_;                   /* readable outside the owning office only by break-the-glass */
+    const char *roles;                 /* default roles for read/create/update (space-separated) */
+} entity_t;
+
+/* Registers an entity (and its permissions); call before serving. */
+void entity_register(const entity_t *e);
+const entity_t *entity_find(const char *name);
+void entity_each(void (*fn)(const entity_t *e, void *arg), void *arg);
+const field_t *entity_field(const entity_t *e, const char *name);
+const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → newest */
+
+/* Creates or extends every registered entity's table and indexes from its
+ * declaration (both dialects).  Returns 0 or -1 with err. */
+int engine_migrate(db_t *db, char *err, size_t errlen);
+/* The generic routes; registered after every module's own routes. */
+void engine_routes_register(void);
+
+/* Side-effect hooks named by transitions: run inside the transition's
+ * transaction; non-zero aborts it (the hook has answered the request). */
+typedef int (*wf_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+void wf_hook_register(const char *name, wf_hook_fn fn);
+
+/* Shared by lists and exports: builds "FROM … WHERE …" for the request's
+ * filters within the caller's scope.  Answers 422 itself and returns -1 on a
+ * bad filter. */
+typedef struct sql_binds {
+    int n;
+    struct {
+        bool is_int;
+        int64_t i;
+        const char *s;
+    } v[64];
+} sql_binds_t;
+int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
+void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
+/* Appends the SELECT column list (spine + fields) for e. */
+void engine_select_cols(const entity_t *e, buf_t *sql);
+/* Writes one record from a row selected with engine_select_cols. */
+void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
+#endif

@@ -1,0 +1,153 @@
+/* meta.c — metadata for the UI (issue 4 point 3): the UI draws lists,
+ * forms, detail pages and workflow buttons from these, with the labels of
+ * the declarations and what the current user may do. */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "engine/codes.h"
+#include "engine/engine.h"
+#include "engine/workflow.h"
+
+static const char *type_name(field_type_t t) {
+    static const char *const names[] = {"", "text", "int", "decimal", "date", "datetime", "bool", "code", "ref", "person", "file"};
+    return (int)t >= 1 && (int)t <= F_FILE ? names[t] : "text";
+}
+
+static bool can(http_req_t *r, const entity_t *e, const char *action) {
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.%s", e->perm, action);
+    return auth_can(auth_principal(r), perm);
+}
+
+static void write_can(http_req_t *r, const entity_t *e) {
+    static const char *const actions[] = {"read", "create", "update", "delete", "restore", "export", "import", NULL};
+    jw_t *w = &r->json;
+    jw_key(w, "can");
+    jw_obj(w);
+    for (int i = 0; actions[i]; i++) jw_kbool(w, actions[i], can(r, e, actions[i]));
+    jw_kbool(w, "unmask", auth_can(auth_principal(r), "pi.unmask"));
+    jw_obj_end(w);
+}
+
+static void list_one(const entity_t *e, void *arg) {
+    http_req_t *r = arg;
+    if (!can(r, e, "read")) return;
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kstr(w, "name", e->name);
+    jw_kstr(w, "label", e->label);
+    jw_kbool(w, "workflow", e->flows != NULL);
+    jw_kbool(w, "protected", e->protected_);
+    write_can(r, e);
+    jw_obj_end(w);
+}
+
+static void meta_entities(http_req_t *r) {
+    jw_obj(&r->json);
+    jw_key(&r->json, "items");
+    jw_arr(&r->json);
+    entity_each(list_one, r);
+    jw_arr_end(&r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static void write_words(jw_t *w, const char *key, const char *list) {
+    jw_key(w, key);
+    jw_arr(w);
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s", list ? list : "");
+    char *save = NULL;
+    for (char *k = strtok_r(tmp, " ", &save); k; k = strtok_r(NULL, " ", &save)) jw_str(w, k);
+    jw_arr_end(w);
+}
+
+static void meta_entity(http_req_t *r) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (!e || !can(r, e, "read")) return http_error(r, 404, "not_found", "业务类别不存在");
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kstr(w, "name", e->name);
+    jw_kstr(w, "label", e->label);
+    jw_kstr(w, "default_sort", e->default_sort ? e->default_sort : "-id");
+    jw_kbool(w, "protected", e->protected_);
+    write_can(r, e);
+    jw_key(w, "fields");
+    jw_arr(w);
+    for (const field_t *f = e->fields; f->name; f++) {
+        jw_obj(w);
+        jw_kstr(w, "name", f->name);
+        jw_kstr(w, "label", f->label);
+        jw_kstr(w, "type", type_name(f->type));
+        jw_kbool(w, "required", f->flags & FF_REQUIRED);
+        jw_kbool(w, "pi", f->flags & FF_PI);
+        jw_kbool(w, "search", f->flags & FF_SEARCH);
+        jw_kbool(w, "filter", f->flags & FF_FILTER);
+        jw_kbool(w, "list", f->flags & FF_LIST);
+        jw_kbool(w, "sort", f->flags & FF_SORT);
+        jw_kbool(w, "readonly", f->flags & FF_READONLY);
+        if (f->type == F_TEXT) jw_kint(w, "max_length", f->max ? f->max : 2000);
+        if ((f->type == F_INT || f->type == F_DECIMAL) && (f->min || f->max)) {
+            jw_kint(w, "min", f->min);
+            jw_kint(w, "max", f->max);
+        }
+        if (f->type == F_DECIMAL) jw_kint(w, "scale", f->scale);
+        if (f->code_list) {
+            jw_kstr(w, "code_list", f->code_list);
+            jw_key(w, "codes");
+            codes_write_items(r->db, f->code_list, w);
+        }
+        if (f->ref) jw_kstr(w, "ref", f->ref);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    const workflow_t *wf = entity_flow(e, 0);
+    jw_key(w, "workflow");
+    if (!wf) {
+        jw_null(w);
+    } else {
+        jw_obj(w);
+        jw_kint(w, "version", wf->version);
+        jw_kstr(w, "initial", wf->initial);
+        jw_kint(w, "deadline_days", wf->deadline_days);
+        jw_kint(w, "escalate_after_days", wf->escalate_after_days);
+        jw_key(w, "states");
+        jw_arr(w);
+        for (const wf_state_t *s = wf->states; s->key; s++) {
+            jw_obj(w);
+            jw_kstr(w, "key", s->key);
+            jw_kstr(w, "label", s->label);
+            jw_kint(w, "deadline_days", s->deadline_days);
+            jw_kbool(w, "final", s->final);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+        jw_key(w, "transitions");
+        jw_arr(w);
+        for (const wf_transition_t *t = wf->transitions; t->action; t++) {
+            jw_obj(w);
+            jw_kstr(w, "action", t->action);
+            jw_kstr(w, "label", t->label);
+            write_words(w, "from", t->from);
+            jw_kstr(w, "to", t->to);
+            write_words(w, "requires", t->requires);
+            char perm[128];
+            snprintf(perm, sizeof(perm), "%s.%s", e->perm, t->action);
+            jw_kbool(w, "allowed", auth_can(auth_principal(r), t->perm ? t->perm : perm));
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+static const route_t meta_routes[] = {
+    {"GET", "/api/v1/meta/entities", meta_entities},
+    {"GET", "/api/v1/meta/entities/:entity", meta_entity},
+    {0},
+};
+
+void meta_routes_register(void) { router_add(meta_routes); }

@@ -1,0 +1,993 @@
+/* records.c — the generic endpoints every declared entity gets (engine.h).
+ *
+ * SQL here is assembled from the static declarations only (table and column
+ * names checked at registration); every value from the request is bound. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "engine/engine.h"
+#include "engine/values.h"
+#include "engine/workflow.h"
+#include "util/crypto.h"
+#include "util/timeutil.h"
+#include "util/validate.h"
+
+static void store_error(http_req_t *r) {
+    if (db_in_tx(r->db)) db_rollback(r->db);
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+static void field_error(http_req_t *r, json_t *fields) {
+    const char *k;
+    json_t *v;
+    const char *first = "提交的数据有误";
+    json_object_foreach(fields, k, v) {
+        first = arena_printf(r->arena, "%s: %s", k, json_string_value(v));
+        break;
+    }
+    http_error_fields(r, 422, "validation_failed", first, fields);
+}
+
+bool engine_scope_covers(http_req_t *r, const char *path) { return path && scope_covers(r, path); }
+
+/* The entity named in the URL, or NULL after answering 404. */
+static const entity_t *entity_of(http_req_t *r) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (!e) http_error(r, 404, "not_found", "接口不存在");
+    return e;
+}
+
+/* Checks <perm>.<action>; answers 403 when missing. */
+static bool allowed(http_req_t *r, const entity_t *e, const char *action) {
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.%s", e->perm, action);
+    if (auth_can(auth_principal(r), perm)) return true;
+    http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+    return false;
+}
+
+/* Protected entities (community corrections, resettlement): outside the
+ * owning office only with an active break-the-glass grant. */
+static bool protected_ok(http_req_t *r, const entity_t *e, const char *org_path) {
+    if (!e->protected_) return true;
+    const principal_t *p = auth_principal(r);
+    if (p && p->org_level && (strcmp(p->org_level, "office") == 0 || strcmp(p->org_level, "village") == 0)) return true;
+    return auth_breakglass_active(r, e->name, org_path);
+}
+
+void engine_select_cols(const entity_t *e, buf_t *sql) {
+    buf_puts(sql, "t.id, t.org_id, t.org_path, t.version, t.created_at, t.created_by, t.updated_at, t.updated_by, "
+                  "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated, o.name");
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (f->flags & FF_PI) buf_printf(sql, ", t.%s_masked", f->name);
+        else buf_printf(sql, ", t.%s", f->name);
+    }
+}
+#define SPINE_COLS 15
+
+void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kint(w, "id", db_col_int(s, 0));
+    jw_kint(w, "org_id", db_col_int(s, 1));
+    jw_kstr(w, "org_name", db_col_text(s, 14));
+    jw_kint(w, "version", db_col_int(s, 3));
+    jw_kstr(w, "created_at", db_col_text(s, 4));
+    jw_kstr(w, "updated_at", db_col_text(s, 6));
+    if (!db_col_null(s, 8)) jw_kstr(w, "deleted_at", db_col_text(s, 8));
+    if (!db_col_null(s, 9)) {
+        const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
+        const char *st = db_col_text(s, 9);
+        jw_kstr(w, "wf_state", st);
+        jw_kstr(w, "wf_state_label", wf ? wf_state_label(wf, st) : st);
+        jw_kint(w, "wf_version", db_col_int(s, 10));
+        jw_kstr(w, "due_at", db_col_text(s, 11));
+        jw_kstr(w, "state_due_at", db_col_text(s, 12));
+        jw_kbool(w, "overdue", wf_overdue(db_col_text(s, 11), db_col_text(s, 12)));
+        jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
+    }
+    int c = SPINE_COLS;
+    for (const field_t *f = e->fields; f->name; f++, c++) {
+        jw_key(w, f->name);
+        if (db_col_null(s, c)) {
+            jw_null(w);
+            continue;
+        }
+        switch (f->type) {
+        case F_INT:
+        case F_REF:
+        case F_PERSON: jw_int(w, db_col_int(s, c)); break;
+        case F_BOOL: jw_bool(w, db_col_int(s, c) != 0); break;
+        case F_DECIMAL: {
+            char d[40];
+            decimal_format(db_col_int(s, c), f->scale, d, sizeof(d));
+            jw_str(w, d);
+            break;
+        }
+        default: jw_str(w, db_col_text(s, c));
+        }
+    }
+    jw_obj_end(w);
+}
+
+/* ---- filters ---- */
+
+static int bind_text(sql_binds_t *b, const char *s) {
+    if (b->n == 64) return 0;
+    b->v[b->n].is_int = false;
+    b->v[b->n].s = s;
+    return ++b->n;
+}
+
+static int bind_int(sql_binds_t *b, int64_t i) {
+    if (b->n == 64) return 0;
+    b->v[b->n].is_int = true;
+    b->v[b->n].i = i;
+    return ++b->n;
+}
+
+void engine_bind_all(db_stmt_t *s, const sql_binds_t *b) {
+    for (int i = 0; i < b->n; i++) {
+        if (b->v[i].is_int) db_bind_int(s, i + 1, b->v[i].i);
+        else db_bind_text(s, i + 1, b->v[i].s, -1);
+    }
+}
+
+static bool reserved_param(const char *k) {
+    static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcmp(k, names[i]) == 0) return true;
+    return false;
+}
+
+/* One typed filter value into a bind; NULL when fine, else the reason. */
+static const char *filter_value(http_req_t *r, const field_t *f, const char *raw, sql_binds_t *b, int *ph) {
+    switch (f->type) {
+    case F_INT:
+    case F_REF:
+    case F_PERSON: {
+        char *end;
+        long long v = strtoll(raw, &end, 10);
+        if (!*raw || *end) return "必须是整数";
+        *ph = bind_int(b, v);
+        return NULL;
+    }
+    case F_DECIMAL: {
+        int64_t v;
+        if (!decimal_parse(raw, f->scale, &v)) return "必须是数字";
+        *ph = bind_int(b, v);
+        return NULL;
+    }
+    case F_BOOL:
+        if (strcmp(raw, "true") && strcmp(raw, "false") && strcmp(raw, "1") && strcmp(raw, "0")) return "必须是 true 或 false";
+        *ph = bind_int(b, strcmp(raw, "true") == 0 || strcmp(raw, "1") == 0);
+        return NULL;
+    case F_DATE:
+        if (!date_valid(raw)) return "日期格式应为 YYYY-MM-DD";
+        *ph = bind_text(b, raw);
+        return NULL;
+    case F_DATETIME: {
+        int64_t t;
+        if (!unix_from_iso(raw, &t)) return "时间格式应为 ISO-8601";
+        char *iso = arena_alloc(r->arena, 21);
+        iso_from_unix(t, iso);
+        *ph = bind_text(b, iso);
+        return NULL;
+    }
+    default: *ph = bind_text(b, raw); return NULL;
+    }
+}
+
+int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
+    const principal_t *p = auth_principal(r);
+    const char *scope = p ? p->org_path : "/";
+    json_t *errs = json_object();
+    char *hi = arena_alloc(r->arena, strlen(scope) + 1);
+    scope_upper(scope, hi, strlen(scope) + 1);
+    buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.org_path >= $%d AND t.org_path < $%d", e->table,
+               bind_text(b, scope), bind_text(b, hi));
+    if (e->protected_ && !protected_ok(r, e, scope)) {
+        /* a grant opens one subtree: the newest active one the user holds */
+        db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
+                                         "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 1");
+        char now[21];
+        iso_from_unix(now_unix(), now);
+        const char *granted = NULL;
+        if (s) {
+            db_bind_int(s, 1, p ? p->user_id : 0);
+            db_bind_text(s, 2, e->name, -1);
+            db_bind_text(s, 3, now, -1);
+            if (db_step(s) == DB_ROW) granted = arena_strdup(r->arena, db_col_text(s, 0));
+            db_reset(s);
+        }
+        if (!granted) {
+            json_decref(errs);
+            http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
+            return -1;
+        }
+        char *ghi = arena_alloc(r->arena, strlen(granted) + 1);
+        scope_upper(granted, ghi, strlen(granted) + 1);
+        buf_printf(sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(b, granted), bind_text(b, ghi));
+    }
+    const char *del = http_query(r, "deleted");
+    if (del && strcmp(del, "1") == 0) {
+        char perm[128];
+        snprintf(perm, sizeof(perm), "%s.restore", e->perm);
+        if (!auth_can(p, perm)) json_object_set_new(errs, "deleted", json_string("无权查看已删除记录"));
+        buf_puts(sql, " AND t.deleted_at IS NOT NULL");
+    } else {
+        buf_puts(sql, " AND t.deleted_at IS NULL");
+    }
+    http_query(r, "q"); /* parse once */
+    for (int i = 0; i < r->nquery; i++) {
+        const char *k = r->qkeys[i], *raw = r->qvals[i];
+        if (reserved_param(k)) continue;
+        char name[96];
+        snprintf(name, sizeof(name), "%s", k);
+        char *dot = strchr(name, '.');
+        const char *op = NULL;
+        if (dot) {
+            *dot = '\0';
+            op = dot + 1;
+        }
+        if (strcmp(name, "org_id") == 0 && !op) {
+            char *end;
+            long long oid = strtoll(raw, &end, 10);
+            db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
+            const char *opath = NULL;
+            if (s && !*end) {
+                db_bind_int(s, 1, oid);
+                if (db_step(s) == DB_ROW) opath = arena_strdup(r->arena, db_col_text(s, 0));
+                db_reset(s);
+            }
+            if (!opath || !scope_covers(r, opath)) {
+                json_object_set_new(errs, k, json_string("机构不存在或不在您的管辖范围内"));
+                continue;
+            }
+            char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
+            scope_upper(opath, ohi, strlen(opath) + 1);
+            buf_printf(sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(b, opath), bind_text(b, ohi));
+            continue;
+        }
+        if (strcmp(name, "wf_state") == 0 && !op && e->flows) {
+            buf_puts(sql, " AND t.wf_state IN (");
+            char *list = arena_strdup(r->arena, raw), *save = NULL;
+            int n = 0;
+            for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save))
+                buf_printf(sql, "%s$%d", n++ ? ", " : "", bind_text(b, c));
+            buf_puts(sql, n ? ")" : "NULL)");
+            continue;
+        }
+        if (strcmp(name, "overdue") == 0 && !op && e->flows) {
+            char today[21];
+            iso_from_unix(now_unix() + 8 * 3600, today);
+            today[10] = '\0';
+            buf_printf(sql, " AND t.due_at < $%d", bind_text(b, arena_strdup(r->arena, today)));
+            continue;
+        }
+        const field_t *f = entity_field(e, name);
+        if (!f) {
+            json_object_set_new(errs, k, json_string("未知的筛选条件"));
+            continue;
+        }
+        if (f->flags & FF_PI) {
+            if (!(f->flags & FF_FILTER) || op) {
+                json_object_set_new(errs, k, json_string("该字段只能按完整值精确查询"));
+                continue;
+            }
+            char norm[19], idx[65];
+            const char *val = raw;
+            if (f->mask && strcmp(f->mask, "idcard") == 0 && idcard_normalize(raw, norm)) val = norm;
+            pi_blind_index(auth_keys(), val, idx);
+            buf_printf(sql, " AND t.%s_index = $%d", f->name, bind_text(b, arena_strdup(r->arena, idx)));
+            continue;
+        }
+        if (op && strcmp(op, "from") && strcmp(op, "to")) {
+            json_object_set_new(errs, k, json_string("只支持 .from 与 .to"));
+            continue;
+        }
+        if (op && !(f->type == F_INT || f->type == F_DECIMAL || f->type == F_DATE || f->type == F_DATETIME)) {
+            json_object_set_new(errs, k, json_string("该字段不支持范围查询"));
+            continue;
+        }
+        if (!op && f->type == F_CODE && strchr(raw, ',')) {
+            buf_printf(sql, " AND t.%s IN (", f->name);
+            char *list = arena_strdup(r->arena, raw), *save = NULL;
+            int n = 0;
+            for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save))
+                buf_printf(sql, "%s$%d", n++ ? ", " : "", bind_text(b, c));
+            buf_puts(sql, ")");
+            continue;
+        }
+        int ph = 0;
+        const char *why = filter_value(r, f, raw, b, &ph);
+        if (why) {
+            json_object_set_new(errs, k, json_string(why));
+            continue;
+        }
+        buf_printf(sql, " AND t.%s %s $%d", f->name, !op ? "=" : strcmp(op, "from") == 0 ? ">=" : "<=", ph);
+    }
+    /* q: substring match over the searchable fields, case-sensitive on both
+     * engines (instr / strpos), so 1–2 character Chinese names are found */
+    const char *q = http_query(r, "q");
+    if (q && *q) {
+        int ph = bind_text(b, q);
+        int n = 0;
+        buf_puts(sql, " AND (");
+        for (const field_t *f = e->fields; f->name; f++) {
+            if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
+            if (db_kind(r->db) == DB_SQLITE) buf_printf(sql, "%sinstr(t.%s, $%d) > 0", n++ ? " OR " : "", f->name, ph);
+            else buf_printf(sql, "%sstrpos(t.%s, $%d) > 0", n++ ? " OR " : "", f->name, ph);
+        }
+        buf_puts(sql, n ? ")" : "1 = 0)");
+    }
+    if (json_object_size(errs)) {
+        field_error(r, errs);
+        json_decref(errs);
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+/* ---- list ---- */
+
+typedef struct {
+    const char *col; /* expression */
+    bool desc, numeric;
+} sort_t;
+
+/* Parses ?sort=; -1 after answering 422. */
+static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
+    const char *s = http_query(r, "sort");
+    if (!s || !*s) s = e->default_sort ? e->default_sort : "-id";
+    st->desc = s[0] == '-';
+    const char *name = s + (s[0] == '-' || s[0] == '+');
+    static const char *const spine[] = {"id", "created_at", "updated_at", "due_at", NULL};
+    for (int i = 0; spine[i]; i++)
+        if (strcmp(name, spine[i]) == 0) {
+            st->col = strcmp(name, "id") == 0 ? NULL
+                      : strcmp(name, "due_at") == 0 ? "COALESCE(t.due_at, '9999-12-31')"
+                                                    : arena_printf(r->arena, "t.%s", name);
+            st->numeric = false;
+            return 0;
+        }
+    const field_t *f = entity_field(e, name);
+    if (!f || !(f->flags & FF_SORT) || (f->flags & FF_PI)) {
+        json_t *fe = json_pack("{s:s}", "sort", "不能按该字段排序");
+        http_error_fields(r, 422, "validation_failed", "不能按该字段排序", fe);
+        json_decref(fe);
+        return -1;
+    }
+    st->numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
+    st->col = arena_printf(r->arena, st->numeric ? "COALESCE(t.%s, -9000000000000000000)" : "COALESCE(t.%s, '')", f->name);
+    return 0;
+}
+
+/* Cursor: the last row's sort value and id, as hex (opaque to clients). */
+static char *cursor_make(http_req_t *r, const char *val, int64_t id) {
+    char raw[600];
+    int n = snprintf(raw, sizeof(raw), "%s\x1f%lld", val ? val : "", (long long)id);
+    if (n < 0 || (size_t)n >= sizeof(raw)) n = 0;
+    char *hex = arena_alloc(r->arena, (size_t)n * 2 + 1);
+    hex_encode(raw, (size_t)n, hex);
+    return hex;
+}
+
+static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64_t *id) {
+    size_t n = strlen(hex);
+    if (n % 2 || n > 1200) return false;
+    char *raw = arena_alloc(r->arena, n / 2 + 1);
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned int byte;
+        if (sscanf(hex + 2 * i, "%2x", &byte) != 1) return false;
+        raw[i] = (char)byte;
+    }
+    raw[n / 2] = '\0';
+    char *sep = strchr(raw, '\x1f');
+    if (!sep) return false;
+    *sep = '\0';
+    char *end;
+    *id = strtoll(sep + 1, &end, 10);
+    *val = raw;
+    return *end == '\0' && *id > 0;
+}
+
+static void list_records(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "read")) return;
+    sort_t st = {0};
+    if (parse_sort(r, e, &st) != 0) return;
+    const char *lim = http_query(r, "limit");
+    int limit = lim ? atoi(lim) : 50;
+    if (limit < 1 || limit > 500) return http_error(r, 422, "validation_failed", "limit 须在 1 到 500 之间");
+    buf_t where = BUF_INIT, sql = BUF_INIT;
+    sql_binds_t b = {0};
+    if (engine_where(r, e, &where, &b) != 0) goto out;
+    /* total over the filters (before the keyset condition) */
+    buf_printf(&sql, "SELECT COUNT(*)%s", where.data);
+    db_stmt_t *s = db_prepare(r->db, sql.data);
+    if (!s) {
+        store_error(r);
+        goto out;
+    }
+    engine_bind_all(s, &b);
+    int64_t total = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    const char *after = http_query(r, "after");
+    if (after) {
+        const char *cv;
+        int64_t cid;
+        if (!cursor_parse(r, after, &cv, &cid)) {
+            http_error(r, 422, "validation_failed", "after 游标无效");
+            goto out;
+        }
+        if (!st.col) {
+            buf_printf(&where, " AND t.id %s $%d", st.desc ? "<" : ">", bind_int(&b, cid));
+        } else {
+            int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
+            int pid = bind_int(&b, cid);
+            buf_printf(&where, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", st.col, st.desc ? "<" : ">", pv, st.col,
+                       pv, st.desc ? "<" : ">", pid);
+        }
+    }
+    buf_clear(&sql);
+    buf_puts(&sql, "SELECT ");
+    engine_select_cols(e, &sql);
+    if (st.col) buf_printf(&sql, ", %s", st.col);
+    buf_puts(&sql, where.data);
+    if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, st.desc ? "DESC" : "ASC", st.desc ? "DESC" : "ASC");
+    else buf_printf(&sql, " ORDER BY t.id %s", st.desc ? "DESC" : "ASC");
+    buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
+    s = db_prepare(r->db, sql.data);
+    if (!s) {
+        store_error(r);
+        goto out;
+    }
+    engine_bind_all(s, &b);
+    int ncols = db_column_count(s);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int n = 0, rc;
+    const char *last_val = NULL;
+    int64_t last_id = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == limit) break;
+        engine_write_record(r, e, s);
+        last_id = db_col_int(s, 0);
+        if (st.col) last_val = arena_strdup(r->arena, db_col_text(s, ncols - 1) ? db_col_text(s, ncols - 1) : "");
+        n++;
+    }
+    bool more = rc == DB_ROW;
+    db_reset(s);
+    if (rc < 0) {
+        store_error(r);
+        goto out;
+    }
+    jw_arr_end(w);
+    jw_key(w, "next");
+    if (more) jw_str(w, cursor_make(r, last_val, last_id));
+    else jw_null(w);
+    jw_kint(w, "total", total);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+out:
+    buf_free(&where);
+    buf_free(&sql);
+}
+
+/* ---- one record ---- */
+
+/* Selects the record (deleted ones too when with_deleted) in the caller's
+ * scope.  Returns the statement positioned on the row, or NULL after
+ * answering (404 / 403 protected / 503). */
+static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool with_deleted, buf_t *sql) {
+    buf_clear(sql);
+    buf_puts(sql, "SELECT ");
+    engine_select_cols(e, sql);
+    buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+    db_stmt_t *s = db_prepare(r->db, sql->data);
+    if (!s) {
+        store_error(r);
+        return NULL;
+    }
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 2)) || (!with_deleted && !db_col_null(s, 8))) {
+        db_reset(s);
+        if (rc < 0) store_error(r);
+        else http_error(r, 404, "not_found", "记录不存在");
+        return NULL;
+    }
+    if (!protected_ok(r, e, db_col_text(s, 2))) {
+        db_reset(s);
+        http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
+        return NULL;
+    }
+    return s;
+}
+
+static void get_record(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "read")) return;
+    buf_t sql = BUF_INIT;
+    /* a deleted record is gone for everyone but those who may restore it */
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.restore", e->perm);
+    db_stmt_t *s = load_record(r, e, http_param_id(r, "id"), auth_can(auth_principal(r), perm), &sql);
+    if (s) {
+        bool prot = e->protected_;
+        int64_t id = db_col_int(s, 0);
+        engine_write_record(r, e, s);
+        db_reset(s);
+        /* every read of a protected record is audited */
+        if (prot && auth_audit(r, "record.read_protected", e->name, id, "ok", NULL) != 0) {
+            buf_clear(r->out);
+            jw_init(&r->json, r->out);
+            http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示记录");
+        } else {
+            http_send_json(r, 200);
+        }
+    }
+    buf_free(&sql);
+}
+
+/* Reads one record's current values as JSON for the audit trail (personal
+ * information masked). */
+static json_t *record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
+    buf_t sql = BUF_INIT;
+    json_t *out = NULL;
+    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    if (s) {
+        buf_t *saved = r->out;
+        buf_t tmp = BUF_INIT;
+        jw_t saved_w = r->json;
+        r->out = &tmp;
+        jw_init(&r->json, &tmp);
+        engine_write_record(r, e, s);
+        db_reset(s);
+        out = json_loads(tmp.data, 0, NULL);
+        buf_free(&tmp);
+        r->out = saved;
+        r->json = saved_w;
+    }
+    buf_free(&sql);
+    return out;
+}
+
+/* Validates the body's fields; fills cols/vals.  Answers 422 and returns -1
+ * on any problem.  creating: required fields must be present. */
+typedef struct {
+    int n;
+    const field_t *f[64];
+    value_t v[64];
+} changes_t;
+
+static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool creating, changes_t *c, bool allow_readonly) {
+    json_t *errs = json_object();
+    const char *k;
+    json_t *j;
+    c->n = 0;
+    json_object_foreach(body, k, j) {
+        if (strcmp(k, "version") == 0 || strcmp(k, "org_id") == 0 || strcmp(k, "comment") == 0) continue;
+        const field_t *f = entity_field(e, k);
+        if (!f) {
+            json_object_set_new(errs, k, json_string("未知字段"));
+            continue;
+        }
+        if ((f->flags & FF_READONLY) && !allow_readonly) {
+            json_object_set_new(errs, k, json_string("只读字段, 由流程设置"));
+            continue;
+        }
+        const char *why = NULL;
+        value_t v;
+        if (value_parse(r, f, j, &v, &why) != 0 || value_check_ref(r, f, &v, &why) != 0) {
+            json_object_set_new(errs, k, json_string(why));
+            continue;
+        }
+        if (c->n < 64) {
+            c->f[c->n] = f;
+            c->v[c->n] = v;
+            c->n++;
+        }
+    }
+    if (creating)
+        for (const field_t *f = e->fields; f->name; f++)
+            if ((f->flags & FF_REQUIRED) && !(f->flags & FF_READONLY) && !json_object_get(body, f->name))
+                json_object_set_new(errs, f->name, json_string("必填"));
+    if (json_object_size(errs)) {
+        field_error(r, errs);
+        json_decref(errs);
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+/* Appends "col = $n" (or the pi triple) for each change and binds. */
+static void set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t *b, bool insert_cols, buf_t *vals) {
+    for (int i = 0; i < c->n; i++) {
+        const field_t *f = c->f[i];
+        const value_t *v = &c->v[i];
+        if (f->flags & FF_PI) {
+            char *enc = NULL, masked[160], idx[65];
+            const char *plain = v->text;
+            char norm[19];
+            if (plain && f->mask && strcmp(f->mask, "idcard") == 0 && idcard_normalize(plain, norm)) plain = norm;
+            if (plain) {
+                char *e = pi_encrypt(auth_keys(), plain, strlen(plain));
+                enc = arena_strdup(r->arena, e);
+                free(e);
+                if (f->mask && strcmp(f->mask, "idcard") == 0) mask_idcard(plain, masked, sizeof(masked));
+                else if (f->mask && strcmp(f->mask, "phone") == 0) mask_phone(plain, masked, sizeof(masked));
+                else if (f->mask && strcmp(f->mask, "name") == 0) mask_name(plain, masked, sizeof(masked));
+                else mask_generic(plain, 1, 1, masked, sizeof(masked));
+                pi_blind_index(auth_keys(), plain, idx);
+            }
+            int p1 = bind_text(b, enc), p2 = bind_text(b, plain ? arena_strdup(r->arena, masked) : NULL);
+            if (insert_cols) {
+                buf_printf(sql, ", %s_enc, %s_masked", f->name, f->name);
+                buf_printf(vals, ", $%d, $%d", p1, p2);
+            } else {
+                buf_printf(sql, ", %s_enc = $%d, %s_masked = $%d", f->name, p1, f->name, p2);
+            }
+            if (f->flags & FF_FILTER) {
+                int p3 = bind_text(b, plain ? arena_strdup(r->arena, idx) : NULL);
+                if (insert_cols) {
+                    buf_printf(sql, ", %s_index", f->name);
+                    buf_printf(vals, ", $%d", p3);
+                } else {
+                    buf_printf(sql, ", %s_index = $%d", f->name, p3);
+                }
+            }
+            continue;
+        }
+        int ph = v->null ? bind_text(b, NULL) : v->is_int ? bind_int(b, v->i) : bind_text(b, v->text);
+        if (insert_cols) {
+            buf_printf(sql, ", %s", f->name);
+            buf_printf(vals, ", $%d", ph);
+        } else {
+            buf_printf(sql, ", %s = $%d", f->name, ph);
+        }
+    }
+}
+
+static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
+    buf_t sql = BUF_INIT;
+    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    if (s) {
+        engine_write_record(r, e, s);
+        db_reset(s);
+        http_send_json(r, status);
+    }
+    buf_free(&sql);
+}
+
+static char *json_text(json_t *j) { return j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL; }
+
+static void create_record(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "create")) return;
+    const principal_t *p = auth_principal(r);
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    changes_t c;
+    buf_t sql = BUF_INIT, vals = BUF_INIT;
+    sql_binds_t b = {0};
+    json_t *org_j = json_object_get(body, "org_id");
+    int64_t org = org_j ? (json_is_integer(org_j) ? json_integer_value(org_j) : -1) : p->org_id;
+    if (collect_fields(r, e, body, true, &c, false) != 0) goto out;
+    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
+    if (!s) goto fail;
+    db_bind_int(s, 1, org);
+    const char *opath = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (!opath || !scope_covers(r, opath)) {
+        json_t *fe = json_pack("{s:s}", "org_id", "所属机构不存在或不在您的管辖范围内");
+        field_error(r, fe);
+        json_decref(fe);
+        goto out;
+    }
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    const workflow_t *wf = entity_flow(e, 0);
+    buf_printf(&sql, "INSERT INTO %s (org_id, org_path, version, created_at, created_by, updated_at, updated_by", e->table);
+    buf_printf(&vals, "$%d, $%d, 1, $%d, $%d, $%d, $%d", bind_int(&b, org), bind_text(&b, opath), bind_text(&b, now),
+               bind_int(&b, p->user_id), bind_text(&b, now), bind_int(&b, p->user_id));
+    if (wf) {
+        wf_dates_t d;
+        if (wf_start_dates(r->db, wf, wf->initial, now, &d) != 0) goto fail;
+        buf_puts(&sql, ", wf_state, wf_version, state_since, due_at, state_due_at");
+        buf_printf(&vals, ", $%d, $%d, $%d, $%d, $%d", bind_text(&b, wf->initial), bind_int(&b, wf->version),
+                   bind_text(&b, arena_strdup(r->arena, d.today)), bind_text(&b, d.due[0] ? arena_strdup(r->arena, d.due) : NULL),
+                   bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
+    }
+    set_clause(r, &c, &sql, &b, true, &vals);
+    buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
+    if (db_begin(r->db) != 0) goto fail;
+    s = db_prepare(r->db, sql.data);
+    if (!s) goto fail;
+    engine_bind_all(s, &b);
+    int rc = db_step(s);
+    int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (!id) goto fail;
+    json_t *after = record_snapshot(r, e, id);
+    json_t *detail = json_pack("{s:O?}", "after", after);
+    char *dt = json_text(detail);
+    int arc = auth_audit(r, "record.create", e->name, id, "ok", dt);
+    free(dt);
+    json_decref(detail);
+    json_decref(after);
+    if (arc != 0 || db_commit(r->db) != 0) goto fail;
+    answer_record(r, e, id, 201);
+    goto out;
+fail:
+    store_error(r);
+out:
+    buf_free(&sql);
+    buf_free(&vals);
+    json_decref(body);
+}
+
+/* Only the fields that differ between two snapshots, for the audit trail. */
+static json_t *diff(json_t *before, json_t *after) {
+    json_t *d = json_pack("{s:{},s:{}}", "before", "after");
+    const char *k;
+    json_t *v;
+    json_object_foreach(after, k, v) {
+        if (!strcmp(k, "version") || !strcmp(k, "updated_at")) continue;
+        json_t *old = json_object_get(before, k);
+        if (!json_equal(old, v)) {
+            json_object_set(json_object_get(d, "before"), k, old ? old : json_null());
+            json_object_set(json_object_get(d, "after"), k, v);
+        }
+    }
+    return d;
+}
+
+/* Applies a guarded update: version must match.  Answers 409 with the
+ * current version when it does not.  Returns 0, or -1 after answering. */
+static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t version, buf_t *set, sql_binds_t *b) {
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "UPDATE %s SET version = version + 1, updated_at = $%d, updated_by = $%d%s WHERE id = $%d AND version = $%d",
+               e->table, bind_text(b, arena_strdup(r->arena, now)), bind_int(b, auth_principal(r)->user_id),
+               set->data ? set->data : "", bind_int(b, id), bind_int(b, version));
+    db_stmt_t *s = db_prepare(r->db, sql.data);
+    buf_free(&sql);
+    if (!s) {
+        store_error(r);
+        return -1;
+    }
+    engine_bind_all(s, b);
+    int rc = db_step(s);
+    int64_t n = db_changes(s);
+    db_reset(s);
+    if (rc != DB_DONE) {
+        store_error(r);
+        return -1;
+    }
+    if (n == 0) {
+        db_rollback(r->db);
+        http_error(r, 409, "version_conflict", "该记录已被他人修改, 请刷新后再提交");
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t body_version(http_req_t *r, json_t *body) {
+    json_t *v = json_object_get(body, "version");
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        json_t *fe = json_pack("{s:s}", "version", "缺少记录版本号 version (防止覆盖他人的修改)");
+        field_error(r, fe);
+        json_decref(fe);
+        return -1;
+    }
+    return json_integer_value(v);
+}
+
+static void update_record(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "update")) return;
+    int64_t id = http_param_id(r, "id");
+    buf_t sql = BUF_INIT, set = BUF_INIT;
+    json_t *body = NULL, *before = NULL;
+    db_stmt_t *s = load_record(r, e, id, false, &sql);
+    if (!s) goto out;
+    db_reset(s);
+    body = http_json_body(r);
+    if (!body) goto out;
+    int64_t version = body_version(r, body);
+    if (version < 0) goto out;
+    if (json_object_get(body, "org_id")) {
+        json_t *fe = json_pack("{s:s}", "org_id", "所属机构不能在此修改");
+        field_error(r, fe);
+        json_decref(fe);
+        goto out;
+    }
+    changes_t c;
+    if (collect_fields(r, e, body, false, &c, false) != 0) goto out;
+    sql_binds_t b = {0};
+    set_clause(r, &c, &set, &b, false, NULL);
+    if (db_begin(r->db) != 0) goto fail;
+    before = record_snapshot(r, e, id);
+    if (!before) goto out_rollback;
+    if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    json_t *after = record_snapshot(r, e, id);
+    json_t *d = diff(before, after);
+    char *dt = json_text(d);
+    int arc = auth_audit(r, "record.update", e->name, id, "ok", dt);
+    free(dt);
+    json_decref(d);
+    json_decref(after);
+    if (arc != 0 || db_commit(r->db) != 0) goto fail;
+    answer_record(r, e, id, 200);
+    goto out;
+out_rollback:
+    db_rollback(r->db);
+    goto out;
+fail:
+    store_error(r);
+out:
+    json_decref(before);
+    json_decref(body);
+    buf_free(&sql);
+    buf_free(&set);
+}
+
+/* Soft delete and restore share the guarded update. */
+static void set_deleted(http_req_t *r, bool deleted) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, deleted ? "delete" : "restore")) return;
+    int64_t id = http_param_id(r, "id");
+    buf_t sql = BUF_INIT, set = BUF_INIT;
+    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    if (!s) goto out;
+    int64_t version = db_col_int(s, 3);
+    bool is_deleted = !db_col_null(s, 8);
+    db_reset(s);
+    if (is_deleted == deleted) {
+        http_error(r, deleted ? 404 : 409, deleted ? "not_found" : "not_deleted", deleted ? "记录不存在" : "该记录未被删除");
+        goto out;
+    }
+    sql_binds_t b = {0};
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (deleted) buf_printf(&set, ", deleted_at = $%d", bind_text(&b, arena_strdup(r->arena, now)));
+    else buf_puts(&set, ", deleted_at = NULL");
+    if (db_begin(r->db) != 0) goto fail;
+    if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
+        goto fail;
+    answer_record(r, e, id, 200);
+    goto out;
+fail:
+    store_error(r);
+out:
+    buf_free(&sql);
+    buf_free(&set);
+}
+
+static void delete_record(http_req_t *r) { set_deleted(r, true); }
+static void restore_record(http_req_t *r) { set_deleted(r, false); }
+
+/* The record's timeline: the audit rows about it, oldest first. */
+static void record_history(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "read")) return;
+    int64_t id = http_param_id(r, "id");
+    buf_t sql = BUF_INIT;
+    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    buf_free(&sql);
+    if (!s) return;
+    db_reset(s);
+    s = db_prepare(r->db, "SELECT id, at, action, username, result, detail FROM audit_log "
+                          "WHERE entity = $1 AND entity_id = $2 AND action <> 'record.read_protected' ORDER BY id LIMIT 1000");
+    if (!s) return store_error(r);
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    while (db_step(s) == DB_ROW) {
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 0));
+        jw_kstr(w, "at", db_col_text(s, 1));
+        jw_kstr(w, "action", db_col_text(s, 2));
+        jw_kstr(w, "username", db_col_text(s, 3));
+        jw_kstr(w, "result", db_col_text(s, 4));
+        jw_key(w, "detail");
+        if (db_col_null(s, 5)) jw_null(w);
+        else jw_raw(w, db_col_text(s, 5));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+/* Personal information in full: pi.unmask, audited, refused if the audit
+ * row cannot be written. */
+static void unmask_record(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "read")) return;
+    if (!auth_can(auth_principal(r), "pi.unmask")) return http_error(r, 403, "forbidden", "您没有查看完整个人信息的权限");
+    int64_t id = http_param_id(r, "id");
+    buf_t sql = BUF_INIT;
+    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    if (!s) goto out;
+    db_reset(s);
+    buf_clear(&sql);
+    buf_puts(&sql, "SELECT id");
+    int n = 0;
+    for (const field_t *f = e->fields; f->name; f++)
+        if (f->flags & FF_PI) buf_printf(&sql, ", %s_enc", f->name), n++;
+    buf_printf(&sql, " FROM %s WHERE id = $1", e->table);
+    if (!n) {
+        http_error(r, 404, "not_found", "该类记录没有个人信息字段");
+        goto out;
+    }
+    s = db_prepare(r->db, sql.data);
+    if (!s) {
+        store_error(r);
+        goto out;
+    }
+    db_bind_int(s, 1, id);
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
+        store_error(r);
+        goto out;
+    }
+    if (auth_audit(r, "pi.unmask", e->name, id, "ok", NULL) != 0) {
+        db_reset(s);
+        http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示个人信息");
+        goto out;
+    }
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kint(w, "id", id);
+    int c = 1;
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!(f->flags & FF_PI)) continue;
+        jw_key(w, f->name);
+        buf_t plain = BUF_INIT;
+        if (!db_col_null(s, c) && pi_decrypt(auth_keys(), db_col_text(s, c), &plain) == 0) jw_str(w, plain.data);
+        else jw_null(w);
+        if (plain.data) memset(plain.data, 0, plain.len);
+        buf_free(&plain);
+        c++;
+    }
+    jw_obj_end(w);
+    db_reset(s);
+    http_set_header(r, "Cache-Control", "no-store");
+    http_send_json(r, 200);
+out:
+    buf_free(&sql);
+}
+
+static const route_t engine_routes[] = {
+    {"GET", "/api/v1/:entity", list_records},
+    {"POST", "/api/v1/:entity", create_record},
+    {"GET", "/api/v1/:entity/:id", get_record},
+    {"PATCH", "/api/v1/:entity/:id", update_record},
+    {"DELETE", "/api/v1/:entity/:id", delete_record},
+    {"POST", "/api/v1/:entity/:id/restore", restore_record},
+    {"GET", "/api/v1/:entity/:id/history", record_history},
+    {"POST", "/api/v1/:entity/:id/unmask", unmask_record},
+    {0},
+};
+
+void engine_routes_register(void) {
+    wf_routes_register();
+    meta_routes_register();
+    router_add(engine_routes);
+}

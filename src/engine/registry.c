@@ -1,0 +1,101 @@
+/* registry.c — the table of declared entities and their permissions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "engine/engine.h"
+
+#define MAX_ENTITIES 128
+static const entity_t *entities[MAX_ENTITIES];
+static int nentities;
+
+/* Identifiers go into DDL and SQL text, so only [a-z0-9_] (and '-' in URL
+ * names) are accepted; a bad declaration is a programming error. */
+static void check_ident(const char *s, bool dash) {
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || (dash && *p == '-'))) {
+            fprintf(stderr, "entity declaration: bad identifier \"%s\"\n", s);
+            abort();
+        }
+}
+
+/* Each entity gets <perm>.read/create/update/delete/restore, and one per
+ * workflow action, granted by default to the entity's roles. */
+static void register_perms(const entity_t *e) {
+    static const struct {
+        const char *action, *label;
+    } std[] = {{"read", "查看"}, {"create", "新建"}, {"update", "修改"}, {"delete", "删除"}, {"restore", "恢复已删除"},
+               {"export", "导出"}, {"import", "导入"}};
+    /* every version's actions: a record begun under an old version can still finish */
+    size_t nflow = 0;
+    if (e->flows)
+        for (const workflow_t *const *w = e->flows; *w; w++)
+            for (const wf_transition_t *t = (*w)->transitions; t->action; t++) nflow++;
+    perm_def_t *defs = calloc(sizeof(std) / sizeof(std[0]) + nflow + 1, sizeof(perm_def_t));
+    if (!defs) abort();
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++) {
+        char key[128], label[256];
+        snprintf(key, sizeof(key), "%s.%s", e->perm, std[i].action);
+        snprintf(label, sizeof(label), "%s%s", std[i].label, e->label);
+        defs[n].key = strdup(key);
+        defs[n].label = strdup(label);
+        /* restore is an administrator's act: district admins by default */
+        defs[n].defaults = strcmp(std[i].action, "restore") == 0 ? "district_admin" : e->roles;
+        n++;
+    }
+    if (e->flows)
+        for (const workflow_t *const *w = e->flows; *w; w++)
+            for (const wf_transition_t *t = (*w)->transitions; t->action; t++) {
+                char key[128], label[256];
+                if (t->perm) snprintf(key, sizeof(key), "%s", t->perm);
+                else snprintf(key, sizeof(key), "%s.%s", e->perm, t->action);
+                bool seen = perm_find(key) != NULL;
+                for (size_t k = 0; k < n && !seen; k++) seen = strcmp(defs[k].key, key) == 0;
+                if (seen) continue;
+                snprintf(label, sizeof(label), "%s: %s", e->label, t->label);
+                defs[n].key = strdup(key);
+                defs[n].label = strdup(label);
+                defs[n].defaults = e->roles;
+                n++;
+            }
+    perm_register(defs);
+}
+
+void entity_register(const entity_t *e) {
+    for (int i = 0; i < nentities; i++)
+        if (entities[i] == e) return;
+    check_ident(e->name, true);
+    check_ident(e->table, false);
+    for (const field_t *f = e->fields; f->name; f++) check_ident(f->name, false);
+    if (nentities == MAX_ENTITIES) abort();
+    entities[nentities++] = e;
+    register_perms(e);
+}
+
+const entity_t *entity_find(const char *name) {
+    for (int i = 0; i < nentities; i++)
+        if (strcmp(entities[i]->name, name) == 0) return entities[i];
+    return NULL;
+}
+
+void entity_each(void (*fn)(const entity_t *e, void *arg), void *arg) {
+    for (int i = 0; i < nentities; i++) fn(entities[i], arg);
+}
+
+const field_t *entity_field(const entity_t *e, const char *name) {
+    for (const field_t *f = e->fields; f->name; f++)
+        if (strcmp(f->name, name) == 0) return f;
+    return NULL;
+}
+
+const workflow_t *entity_flow(const entity_t *e, int version) {
+    if (!e->flows || !e->flows[0]) return NULL;
+    const workflow_t *last = NULL;
+    for (const workflow_t *const *w = e->flows; *w; w++) {
+        if (version && (*w)->version == version) return *w;
+        last = *w;
+    }
+    return version ? NULL : last;
+}

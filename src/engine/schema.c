@@ -1,0 +1,198 @@
+/* schema.c — each entity's table derived from its declaration (DESIGN.md
+ * "How entities are stored"): create what is missing, add missing columns
+ * and indexes; never drop.  Renames and data moves stay hand-written
+ * migrations. */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "store/migrations.h"
+#include "util/buf.h"
+
+static const char *col_type(const field_t *f) {
+    switch (f->type) {
+    case F_INT:
+    case F_DECIMAL:
+    case F_REF:
+    case F_PERSON: return "BIGINT";
+    case F_BOOL: return "INTEGER";
+    case F_DATETIME: return "@TS@";
+    default: return "TEXT";
+    }
+}
+
+/* Calls fn for every (column, type) of e: spine first, then fields (a
+ * personal-information field is stored as _enc, _masked and, when it is a
+ * filter, a blind _index). */
+static void each_column(const entity_t *e, void (*fn)(const char *col, const char *type, void *arg), void *arg) {
+    static const char *spine[][2] = {
+        {"org_id", "BIGINT NOT NULL REFERENCES org_units(id)"},
+        {"org_path", "@PATH@ NOT NULL"},
+        {"version", "INTEGER NOT NULL DEFAULT 1"},
+        {"created_at", "@TS@ NOT NULL"},
+        {"created_by", "BIGINT"},
+        {"updated_at", "@TS@ NOT NULL"},
+        {"updated_by", "BIGINT"},
+        {"deleted_at", "@TS@"},
+        {"wf_state", "TEXT"},
+        {"wf_version", "INTEGER"},
+        {"state_since", "TEXT"},
+        {"due_at", "TEXT"},
+        {"state_due_at", "TEXT"},
+        {"escalated", "INTEGER NOT NULL DEFAULT 0"},
+    };
+    for (size_t i = 0; i < sizeof(spine) / sizeof(spine[0]); i++) fn(spine[i][0], spine[i][1], arg);
+    char col[160];
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (f->flags & FF_PI) {
+            snprintf(col, sizeof(col), "%s_enc", f->name);
+            fn(col, "TEXT", arg);
+            snprintf(col, sizeof(col), "%s_masked", f->name);
+            fn(col, "TEXT", arg);
+            if (f->flags & FF_FILTER) {
+                snprintf(col, sizeof(col), "%s_index", f->name);
+                fn(col, "TEXT", arg);
+            }
+        } else {
+            fn(f->name, col_type(f), arg);
+        }
+    }
+}
+
+typedef struct {
+    buf_t *ddl;
+    const char *table;
+    bool create;
+    char existing[8192]; /* "|col|col|…" */
+    char indexes[8192];  /* "|name|name|…" */
+} ctx_t;
+
+static void add_col(const char *col, const char *type, void *arg) {
+    ctx_t *c = arg;
+    char needle[180];
+    snprintf(needle, sizeof(needle), "|%s|", col);
+    if (c->create) {
+        buf_printf(c->ddl, ",\n    %s %s", col, type);
+    } else if (!strstr(c->existing, needle)) {
+        /* ADD COLUMN cannot carry NOT NULL without a default on existing rows */
+        const char *t = strstr(type, "NOT NULL") && !strstr(type, "DEFAULT") ? "TEXT" : type;
+        buf_printf(c->ddl, "ALTER TABLE %s ADD COLUMN %s %s;\n", c->table, col, t);
+    }
+}
+
+/* Reads one name per row of sql into out as "|a|b|"; returns the count. */
+static int load_names(db_t *db, const char *sql, const char *table, char *out, size_t outlen) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return -1;
+    db_bind_text(s, 1, table, -1);
+    size_t len = 1;
+    int n = 0;
+    strcpy(out, "|");
+    while (db_step(s) == DB_ROW) {
+        const char *name = db_col_text(s, 0);
+        size_t l = strlen(name);
+        if (len + l + 2 < outlen) {
+            memcpy(out + len, name, l);
+            len += l;
+            out[len++] = '|';
+            out[len] = '\0';
+        }
+        n++;
+    }
+    db_reset(s);
+    return n;
+}
+
+static int load_columns(db_t *db, const char *table, ctx_t *c) {
+    bool lite = db_kind(db) == DB_SQLITE;
+    int n = load_names(db,
+                       lite ? "SELECT name FROM pragma_table_info($1)"
+                            : "SELECT column_name FROM information_schema.columns WHERE table_name = $1 "
+                              "AND table_schema = current_schema()",
+                       table, c->existing, sizeof(c->existing));
+    if (n < 0) return n;
+    if (load_names(db,
+                   lite ? "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1"
+                        : "SELECT indexname FROM pg_indexes WHERE tablename = $1 AND schemaname = current_schema()",
+                   table, c->indexes, sizeof(c->indexes)) < 0)
+        return -1;
+    return n;
+}
+
+/* Emits CREATE INDEX for each index the declaration implies and the table
+ * lacks (never for existing ones: the application role may not own them). */
+static void want_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols) {
+    char needle[256];
+    snprintf(needle, sizeof(needle), "|%s|", name);
+    if (!strstr(c->indexes, needle)) buf_printf(ddl, "CREATE INDEX %s ON %s (%s);\n", name, c->table, cols);
+}
+
+static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
+    char name[200], cols[200];
+    snprintf(name, sizeof(name), "%s_scope", e->table);
+    want_index(c, ddl, name, "org_path, id");
+    snprintf(name, sizeof(name), "%s_org", e->table);
+    want_index(c, ddl, name, "org_id, id");
+    if (e->flows) {
+        snprintf(name, sizeof(name), "%s_wf", e->table);
+        want_index(c, ddl, name, "wf_state, due_at");
+    }
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!(f->flags & (FF_FILTER | FF_SORT))) continue;
+        snprintf(name, sizeof(name), "%s_%s", e->table, f->name);
+        if (f->flags & FF_PI) {
+            if (!(f->flags & FF_FILTER)) continue;
+            snprintf(cols, sizeof(cols), "%s_index", f->name);
+        } else {
+            snprintf(cols, sizeof(cols), "%s, id", f->name);
+        }
+        want_index(c, ddl, name, cols);
+    }
+}
+
+typedef struct {
+    db_t *db;
+    buf_t *ddl;
+    int rc;
+    char *err;
+    size_t errlen;
+} mig_t;
+
+static void migrate_entity(const entity_t *e, void *arg) {
+    mig_t *m = arg;
+    if (m->rc) return;
+    ctx_t c = {.ddl = m->ddl, .table = e->table};
+    int ncols = load_columns(m->db, e->table, &c);
+    if (ncols < 0) {
+        m->rc = -1;
+        snprintf(m->err, m->errlen, "读取表结构失败 %s: %s", e->table, db_errmsg(m->db));
+        return;
+    }
+    c.create = ncols == 0;
+    if (c.create) {
+        buf_printf(m->ddl, "CREATE TABLE %s (\n    id @PK@", e->table);
+        each_column(e, add_col, &c);
+        buf_puts(m->ddl, "\n);\n");
+    } else {
+        each_column(e, add_col, &c);
+    }
+    index_ddl(e, &c, m->ddl);
+}
+
+int engine_migrate(db_t *db, char *err, size_t errlen) {
+    buf_t ddl = BUF_INIT, sql = BUF_INIT;
+    mig_t m = {db, &ddl, 0, err, errlen};
+    entity_each(migrate_entity, &m);
+    int rc = m.rc;
+    if (rc == 0 && ddl.len) {
+        migration_render(ddl.data, db_kind(db), &sql);
+        if (db_begin(db) != 0 || db_exec(db, sql.data) != 0 || db_commit(db) != 0) {
+            snprintf(err, errlen, "建立业务表失败: %s", db_errmsg(db));
+            db_rollback(db);
+            rc = -1;
+        }
+    }
+    buf_free(&ddl);
+    buf_free(&sql);
+    return rc;
+}

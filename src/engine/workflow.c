@@ -1,0 +1,518 @@
+/* workflow.c — transitions (POST …/<id>/actions/<action>), deadlines in
+ * working days, the to-do inbox (GET /api/v1/todo) and the escalation
+ * scheduler (DESIGN.md "The resource engine"; issue 4 points 5 and 7). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "engine/calendar.h"
+#include "engine/values.h"
+#include "engine/workflow.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+const wf_state_t *wf_state_find(const workflow_t *wf, const char *state) {
+    for (const wf_state_t *s = wf->states; s->key; s++)
+        if (state && strcmp(s->key, state) == 0) return s;
+    return NULL;
+}
+
+const char *wf_state_label(const workflow_t *wf, const char *state) {
+    const wf_state_t *s = wf_state_find(wf, state);
+    return s ? s->label : state;
+}
+
+void wf_today(char out[11]) {
+    char iso[21];
+    iso_from_unix(now_unix() + 8 * 3600, iso);
+    memcpy(out, iso, 10);
+    out[10] = '\0';
+}
+
+bool wf_overdue(const char *due, const char *state_due) {
+    char today[11];
+    wf_today(today);
+    return (due && *due && strcmp(due, today) < 0) || (state_due && *state_due && strcmp(state_due, today) < 0);
+}
+
+int wf_start_dates(db_t *db, const workflow_t *wf, const char *state, const char *now_iso, wf_dates_t *d) {
+    memset(d, 0, sizeof(*d));
+    wf_today(d->today);
+    const wf_state_t *st = wf_state_find(wf, state);
+    if (wf->deadline_days > 0 && cal_add_workdays(db, d->today, wf->deadline_days, d->due) != 0) return -1;
+    if (st && st->deadline_days > 0 && cal_add_workdays(db, d->today, st->deadline_days, d->state_due) != 0) return -1;
+    return 0;
+}
+
+/* Is state in the space-separated list (or the list "*")? */
+static bool in_list(const char *list, const char *state) {
+    if (!list || !state) return false;
+    if (strcmp(list, "*") == 0) return true;
+    size_t n = strlen(state);
+    for (const char *p = list; *p;) {
+        while (*p == ' ') p++;
+        const char *e = strchr(p, ' ');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && strncmp(p, state, n) == 0) return true;
+        p += l;
+    }
+    return false;
+}
+
+static const char *transition_perm(http_req_t *r, const entity_t *e, const wf_transition_t *t) {
+    return t->perm ? t->perm : arena_printf(r->arena, "%s.%s", e->perm, t->action);
+}
+
+/* ---- hooks ---- */
+
+#define MAX_HOOKS 64
+static struct {
+    const char *name;
+    wf_hook_fn fn;
+} hooks[MAX_HOOKS];
+static int nhooks;
+
+void wf_hook_register(const char *name, wf_hook_fn fn) {
+    if (nhooks < MAX_HOOKS) hooks[nhooks].name = name, hooks[nhooks++].fn = fn;
+}
+
+static wf_hook_fn hook_find(const char *name) {
+    for (int i = 0; i < nhooks; i++)
+        if (strcmp(hooks[i].name, name) == 0) return hooks[i].fn;
+    return NULL;
+}
+
+/* ---- actions ---- */
+
+static void store_error(http_req_t *r) {
+    if (db_in_tx(r->db)) db_rollback(r->db);
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
+/* 409 naming the actions the current state allows. */
+static void not_allowed(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, const char *action) {
+    buf_clear(r->out);
+    jw_t *w = &r->json;
+    jw_init(w, r->out);
+    jw_obj(w);
+    jw_key(w, "error");
+    jw_obj(w);
+    jw_kstr(w, "code", "action_not_allowed");
+    jw_kstr(w, "message",
+            arena_printf(r->arena, "当前状态「%s」不能执行「%s」", wf_state_label(wf, state), action));
+    jw_key(w, "allowed");
+    jw_arr(w);
+    for (const wf_transition_t *t = wf->transitions; t->action; t++)
+        if (in_list(t->from, state)) {
+            jw_obj(w);
+            jw_kstr(w, "action", t->action);
+            jw_kstr(w, "label", t->label);
+            jw_obj_end(w);
+        }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 409);
+}
+
+static void fire_action(http_req_t *r) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (!e) return http_error(r, 404, "not_found", "接口不存在");
+    const char *action = http_param(r, "action");
+    int64_t id = http_param_id(r, "id");
+    char sql[512];
+    snprintf(sql, sizeof(sql), "SELECT org_path, wf_state, wf_version, version, deleted_at FROM %s WHERE id = $1", e->table);
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return store_error(r);
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 0)) || !db_col_null(s, 4) || db_col_null(s, 1)) {
+        db_reset(s);
+        if (rc < 0) return store_error(r);
+        return http_error(r, 404, "not_found", "记录不存在");
+    }
+    char *state = arena_strdup(r->arena, db_col_text(s, 1));
+    int wfv = (int)db_col_int(s, 2);
+    int64_t version = db_col_int(s, 3);
+    db_reset(s);
+    const workflow_t *wf = entity_flow(e, wfv); /* the version the record started under */
+    if (!wf) return http_error(r, 409, "workflow_missing", "该记录的流程版本已不存在");
+    const wf_transition_t *t = NULL;
+    for (const wf_transition_t *c = wf->transitions; c->action; c++)
+        if (strcmp(c->action, action) == 0 && in_list(c->from, state)) t = c;
+    if (!t) {
+        bool known = false;
+        for (const wf_transition_t *c = wf->transitions; c->action; c++) known = known || strcmp(c->action, action) == 0;
+        if (!known) return http_error(r, 404, "not_found", "流程中没有该操作");
+        return not_allowed(r, e, wf, state, action);
+    }
+    if (!auth_can(auth_principal(r), transition_perm(r, e, t)))
+        return http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    json_t *errs = json_object();
+    /* the fields the transition requires; nothing else but a comment */
+    buf_t set = BUF_INIT;
+    sql_binds_t b = {0};
+    char req[256];
+    snprintf(req, sizeof(req), "%s", t->requires ? t->requires : "");
+    const char *k;
+    json_t *j;
+    json_object_foreach(body, k, j) {
+        if (strcmp(k, "comment") == 0 || strcmp(k, "version") == 0) continue;
+        if (!in_list(req, k)) json_object_set_new(errs, k, json_string("此操作不接受该字段"));
+    }
+    char *save = NULL;
+    for (char *fname = strtok_r(req, " ", &save); fname; fname = strtok_r(NULL, " ", &save)) {
+        const field_t *f = entity_field(e, fname);
+        json_t *val = json_object_get(body, fname);
+        if (!f) continue;
+        if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val))) {
+            json_object_set_new(errs, fname, json_string("此操作必须填写"));
+            continue;
+        }
+        value_t v;
+        const char *why;
+        if (value_parse(r, f, val, &v, &why) != 0 || value_check_ref(r, f, &v, &why) != 0) {
+            json_object_set_new(errs, fname, json_string(why));
+            continue;
+        }
+        int ph = v.is_int ? (b.v[b.n].is_int = true, b.v[b.n].i = v.i, ++b.n) : (b.v[b.n].is_int = false, b.v[b.n].s = v.text, ++b.n);
+        buf_printf(&set, ", %s = $%d", f->name, ph);
+    }
+    json_t *cv = json_object_get(body, "version");
+    if (cv && json_is_integer(cv) && json_integer_value(cv) != version) {
+        json_decref(errs);
+        json_decref(body);
+        buf_free(&set);
+        return http_error(r, 409, "version_conflict", "该记录已被他人修改, 请刷新后再提交");
+    }
+    if (json_object_size(errs)) {
+        const char *first = "提交的数据有误";
+        json_object_foreach(errs, k, j) {
+            first = arena_printf(r->arena, "%s: %s", k, json_string_value(j));
+            break;
+        }
+        http_error_fields(r, 422, "validation_failed", first, errs);
+        json_decref(errs);
+        json_decref(body);
+        buf_free(&set);
+        return;
+    }
+    json_decref(errs);
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    wf_dates_t d;
+    const wf_state_t *to = wf_state_find(wf, t->to);
+    if (wf_start_dates(r->db, wf, t->to, now, &d) != 0) {
+        json_decref(body);
+        buf_free(&set);
+        return store_error(r);
+    }
+    /* the overall deadline stays; a final state clears both */
+    b.v[b.n].is_int = false, b.v[b.n].s = t->to, b.n++;
+    int p_to = b.n;
+    b.v[b.n].is_int = false, b.v[b.n].s = arena_strdup(r->arena, d.today), b.n++;
+    int p_since = b.n;
+    b.v[b.n].is_int = false, b.v[b.n].s = d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL, b.n++;
+    int p_sdue = b.n;
+    b.v[b.n].is_int = false, b.v[b.n].s = arena_strdup(r->arena, now), b.n++;
+    int p_now = b.n;
+    b.v[b.n].is_int = true, b.v[b.n].i = auth_principal(r)->user_id, b.n++;
+    int p_by = b.n;
+    b.v[b.n].is_int = true, b.v[b.n].i = id, b.n++;
+    int p_id = b.n;
+    b.v[b.n].is_int = true, b.v[b.n].i = version, b.n++;
+    int p_ver = b.n;
+    buf_t up = BUF_INIT;
+    buf_printf(&up, "UPDATE %s SET wf_state = $%d, state_since = $%d, state_due_at = $%d, escalated = 0, "
+                    "version = version + 1, updated_at = $%d, updated_by = $%d%s%s WHERE id = $%d AND version = $%d",
+               e->table, p_to, p_since, p_sdue, p_now, p_by, to && to->final ? ", due_at = NULL" : "",
+               set.data ? set.data : "", p_id, p_ver);
+    if (db_begin(r->db) != 0) goto fail;
+    s = db_prepare(r->db, up.data);
+    if (!s) goto fail;
+    engine_bind_all(s, &b);
+    rc = db_step(s);
+    int64_t changed = db_changes(s);
+    db_reset(s);
+    if (rc != DB_DONE) goto fail;
+    if (changed == 0) {
+        db_rollback(r->db);
+        http_error(r, 409, "version_conflict", "该记录已被他人修改, 请刷新后再提交");
+        goto out;
+    }
+    if (t->hook) {
+        wf_hook_fn fn = hook_find(t->hook);
+        if (fn && fn(r, e, id, action, body) != 0) {
+            db_rollback(r->db);
+            if (!r->answered) http_error(r, 409, "hook_refused", "流程处理未能完成");
+            goto out;
+        }
+    }
+    json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
+                               json_object_get(body, "comment"));
+    char *dt = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
+    int arc = auth_audit(r, arena_printf(r->arena, "workflow.%s", action), e->name, id, "ok", dt);
+    free(dt);
+    json_decref(detail);
+    if (arc != 0 || db_commit(r->db) != 0) goto fail;
+    /* answer with the record as GET would */
+    {
+        buf_t sel = BUF_INIT;
+        buf_puts(&sel, "SELECT ");
+        engine_select_cols(e, &sel);
+        buf_printf(&sel, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+        s = db_prepare(r->db, sel.data);
+        buf_free(&sel);
+        if (!s) goto fail;
+        db_bind_int(s, 1, id);
+        if (db_step(s) == DB_ROW) engine_write_record(r, e, s);
+        db_reset(s);
+        http_send_json(r, 200);
+    }
+    goto out;
+fail:
+    store_error(r);
+out:
+    json_decref(body);
+    buf_free(&set);
+    buf_free(&up);
+}
+
+/* ---- to-do inbox ---- */
+
+typedef struct todo_item {
+    const entity_t *e;
+    int64_t id;
+    const char *state, *due, *state_due, *title;
+} todo_item_t;
+
+typedef struct {
+    http_req_t *r;
+    todo_item_t *items;
+    int n, cap;
+    jw_t *counts;
+    int rc;
+} todo_ctx_t;
+
+static int todo_cmp(const void *a, const void *b) {
+    const todo_item_t *x = a, *y = b;
+    const char *dx = x->state_due && *x->state_due ? x->state_due : x->due;
+    const char *dy = y->state_due && *y->state_due ? y->state_due : y->due;
+    if (!dx && !dy) return x->id < y->id ? -1 : 1;
+    if (!dx) return 1;
+    if (!dy) return -1;
+    int c = strcmp(dx, dy);
+    return c ? c : (x->id < y->id ? -1 : 1);
+}
+
+static void todo_entity(const entity_t *e, void *arg) {
+    todo_ctx_t *c = arg;
+    http_req_t *r = c->r;
+    const workflow_t *wf = entity_flow(e, 0);
+    if (!wf || c->rc) return;
+    const principal_t *p = auth_principal(r);
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.read", e->perm);
+    if (!auth_can(p, perm)) return;
+    /* states from which this user may fire some transition */
+    buf_t states = BUF_INIT;
+    sql_binds_t b = {0};
+    char hi[512];
+    scope_upper(p->org_path, hi, sizeof(hi));
+    b.v[0].s = p->org_path, b.v[1].s = hi, b.n = 2;
+    for (const wf_state_t *st = wf->states; st->key; st++) {
+        bool can = false;
+        for (const wf_transition_t *t = wf->transitions; t->action && !can; t++)
+            can = in_list(t->from, st->key) && auth_can(p, transition_perm(r, e, t));
+        if (can && b.n < 60) {
+            b.v[b.n].s = st->key;
+            b.n++;
+            buf_printf(&states, "%s$%d", states.len ? ", " : "", b.n);
+        }
+    }
+    if (!states.len) {
+        buf_free(&states);
+        return;
+    }
+    const field_t *title = NULL;
+    for (const field_t *f = e->fields; f->name && !title; f++)
+        if (f->type == F_TEXT && !(f->flags & FF_PI) && (f->flags & FF_LIST)) title = f;
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, wf_state, due_at, state_due_at, %s FROM %s WHERE org_path >= $1 AND org_path < $2 "
+             "AND deleted_at IS NULL AND wf_state IN (%s) ORDER BY COALESCE(state_due_at, due_at, '9999-12-31'), id LIMIT 200",
+             title ? title->name : "NULL", e->table, states.data);
+    char csql[2048];
+    snprintf(csql, sizeof(csql), "SELECT COUNT(*) FROM %s WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL "
+                                 "AND wf_state IN (%s)", e->table, states.data);
+    buf_free(&states);
+    db_stmt_t *s = db_prepare(r->db, csql);
+    if (!s) {
+        c->rc = -1;
+        return;
+    }
+    engine_bind_all(s, &b);
+    int64_t count = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    jw_kint(c->counts, e->name, count);
+    s = db_prepare(r->db, sql);
+    if (!s) {
+        c->rc = -1;
+        return;
+    }
+    engine_bind_all(s, &b);
+    while (db_step(s) == DB_ROW) {
+        if (c->n == c->cap) {
+            int cap = c->cap ? c->cap * 2 : 64;
+            todo_item_t *ni = arena_alloc(r->arena, sizeof(todo_item_t) * (size_t)cap);
+            if (c->n) memcpy(ni, c->items, sizeof(todo_item_t) * (size_t)c->n);
+            c->items = ni;
+            c->cap = cap;
+        }
+        todo_item_t *it = &c->items[c->n++];
+        it->e = e;
+        it->id = db_col_int(s, 0);
+        it->state = arena_strdup(r->arena, db_col_text(s, 1));
+        it->due = db_col_null(s, 2) ? NULL : arena_strdup(r->arena, db_col_text(s, 2));
+        it->state_due = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
+        it->title = db_col_null(s, 4) ? NULL : arena_strdup(r->arena, db_col_text(s, 4));
+    }
+    db_reset(s);
+}
+
+static void get_todo(http_req_t *r) {
+    /* counts first (a separate buffer), then the merged list, overdue first */
+    buf_t counts = BUF_INIT;
+    jw_t cw;
+    jw_init(&cw, &counts);
+    jw_obj(&cw);
+    todo_ctx_t c = {.r = r, .counts = &cw};
+    entity_each(todo_entity, &c);
+    jw_obj_end(&cw);
+    if (c.rc) {
+        buf_free(&counts);
+        return store_error(r);
+    }
+    if (c.n) qsort(c.items, (size_t)c.n, sizeof(todo_item_t), todo_cmp);
+    char today[11], week[11];
+    wf_today(today);
+    cal_add_workdays(r->db, today, 5, week);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int due_this_week = 0, overdue = 0;
+    for (int i = 0; i < c.n && i < 200; i++) {
+        todo_item_t *it = &c.items[i];
+        const workflow_t *wf = entity_flow(it->e, 0);
+        const char *deadline = it->state_due ? it->state_due : it->due;
+        bool od = wf_overdue(it->due, it->state_due);
+        overdue += od;
+        due_this_week += deadline && strcmp(deadline, week) <= 0 && !od;
+        jw_obj(w);
+        jw_kstr(w, "entity", it->e->name);
+        jw_kstr(w, "entity_label", it->e->label);
+        jw_kint(w, "id", it->id);
+        jw_kstr(w, "title", it->title);
+        jw_kstr(w, "wf_state", it->state);
+        jw_kstr(w, "wf_state_label", wf_state_label(wf, it->state));
+        jw_kstr(w, "deadline", deadline);
+        jw_kbool(w, "overdue", od);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "counts");
+    jw_raw(w, counts.data);
+    jw_kint(w, "overdue", overdue);
+    jw_kint(w, "due_this_week", due_this_week);
+    jw_obj_end(w);
+    buf_free(&counts);
+    http_send_json(r, 200);
+}
+
+/* ---- scheduler ---- */
+
+typedef struct {
+    db_t *db;
+    const struct keys *keys;
+    int escalated, rc;
+} tick_t;
+
+static void tick_entity(const entity_t *e, void *arg) {
+    tick_t *t = arg;
+    const workflow_t *wf = entity_flow(e, 0);
+    if (!wf || t->rc) return;
+    char today[11], sql[512];
+    wf_today(today);
+    snprintf(sql, sizeof(sql), "SELECT id, COALESCE(state_due_at, due_at), wf_version, org_id FROM %s WHERE deleted_at IS NULL "
+                               "AND escalated = 0 AND COALESCE(state_due_at, due_at) < $1 ORDER BY id LIMIT 1000", e->table);
+    db_stmt_t *s = db_prepare(t->db, sql);
+    if (!s) {
+        t->rc = -1;
+        return;
+    }
+    db_bind_text(s, 1, today, -1);
+    struct {
+        int64_t id, org;
+        char due[11];
+        int v;
+    } rows[1000];
+    int n = 0;
+    while (db_step(s) == DB_ROW && n < 1000) {
+        rows[n].id = db_col_int(s, 0);
+        snprintf(rows[n].due, sizeof(rows[n].due), "%s", db_col_text(s, 1));
+        rows[n].v = (int)db_col_int(s, 2);
+        rows[n].org = db_col_int(s, 3);
+        n++;
+    }
+    db_reset(s);
+    for (int i = 0; i < n; i++) {
+        const workflow_t *rw = entity_flow(e, rows[i].v);
+        int after = rw ? rw->escalate_after_days : 0;
+        int late = cal_workdays_between(t->db, rows[i].due, today);
+        if (late < after) continue;
+        if (db_begin(t->db) != 0) {
+            t->rc = -1;
+            return;
+        }
+        snprintf(sql, sizeof(sql), "UPDATE %s SET escalated = 1 WHERE id = $1 AND escalated = 0", e->table);
+        s = db_prepare(t->db, sql);
+        if (!s) {
+            db_rollback(t->db);
+            t->rc = -1;
+            return;
+        }
+        db_bind_int(s, 1, rows[i].id);
+        db_step(s);
+        db_reset(s);
+        char detail[128];
+        snprintf(detail, sizeof(detail), "{\"deadline\":\"%s\",\"working_days_late\":%d}", rows[i].due, late);
+        audit_event_t ev = {.action = "workflow.escalate", .entity = e->name, .entity_id = rows[i].id, .result = "ok",
+                            .detail_json = detail, .username = "scheduler", .org_id = rows[i].org, .ip = "local"};
+        if (audit_write(t->db, t->keys, &ev) != 0 || db_commit(t->db) != 0) {
+            db_rollback(t->db);
+            t->rc = -1;
+            return;
+        }
+        t->escalated++;
+    }
+}
+
+int wf_scheduler_tick(db_t *db, const struct keys *keys) {
+    tick_t t = {db, keys, 0, 0};
+    entity_each(tick_entity, &t);
+    return t.rc ? -1 : t.escalated;
+}
+
+static const route_t wf_routes[] = {
+    {"GET", "/api/v1/todo", get_todo},
+    {"POST", "/api/v1/:entity/:id/actions/:action", fire_action},
+    {0},
+};
+
+void wf_routes_register(void) { router_add(wf_routes); }

@@ -1,0 +1,28 @@
+/* workflow.h — states, transitions, working-day deadlines, the to-do inbox
+ * and the scheduler that marks overdue records and escalates them. */
+#ifndef SFS_WORKFLOW_H
+#define SFS_WORKFLOW_H
+#include "engine/engine.h"
+
+typedef struct wf_dates {
+    char today[11];     /* Beijing date */
+    char due[11];       /* overall deadline, "" when none */
+    char state_due[11]; /* deadline of the state entered, "" when none */
+} wf_dates_t;
+
+const char *wf_state_label(const workflow_t *wf, const char *state);
+const wf_state_t *wf_state_find(const workflow_t *wf, const char *state);
+/* True when a deadline (overall or of the state) lies before today. */
+bool wf_overdue(const char *due, const char *state_due);
+/* Deadlines for a record entering state today (creation: both). */
+int wf_start_dates(db_t *db, const workflow_t *wf, const char *state, const char *now_iso, wf_dates_t *d);
+/* Today's date in Beijing (UTC+8), the offices' calendar. */
+void wf_today(char out[11]);
+/* Marks overdue records escalated once they are past their deadline by the
+ * workflow's escalate_after_days working days, writing an audit row each.
+ * Returns the number escalated, or -1. */
+int wf_scheduler_tick(db_t *db, const struct keys *keys);
+
+void wf_routes_register(void);
+void meta_routes_register(void);
+#endif

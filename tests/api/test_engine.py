@@ -1,0 +1,266 @@
+"""The resource engine (issue 4) through its test entities (declared only
+with SIFASUO_TEST_ENTITY=1): validation, lists, scope, versions, soft
+delete, history, workflows with working-day deadlines, the to-do inbox,
+escalation, protected records, personal information."""
+import subprocess
+import time
+
+from auth_helpers import Session, admin_session
+from harness import run_cli
+
+E = "/api/v1/test-items"
+
+
+def _new(sess, **kw):
+    body = {"title": "邻里噪音纠纷", "category": "neighborhood", "amount": "1200.50", "headcount": 2,
+            "happened_on": "2026-11-02", "urgent": False, "phone": "13912345678"}
+    body.update(kw)
+    st, _, rec = sess.post(E, body)
+    assert st == 201, rec
+    return rec
+
+
+def _codes(sess):
+    st, _, meta = sess.get("/api/v1/meta/entities/test-items")
+    cat = next(f for f in meta["fields"] if f["name"] == "category")
+    return [c["code"] for c in cat["codes"]]
+
+
+def test_meta_describes_fields_workflow_and_rights(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, lst = ljz.get("/api/v1/meta/entities")
+    item = next(i for i in lst["items"] if i["name"] == "test-items")
+    assert item["label"] == "测试记录" and item["can"]["create"] and not item["can"]["restore"]
+    st, _, meta = ljz.get("/api/v1/meta/entities/test-items")
+    names = [f["name"] for f in meta["fields"]]
+    assert names[:3] == ["title", "summary", "category"]
+    amount = next(f for f in meta["fields"] if f["name"] == "amount")
+    assert amount["type"] == "decimal" and amount["scale"] == 2
+    assert next(f for f in meta["fields"] if f["name"] == "phone")["pi"] is True
+    assert len(_codes(ljz)) >= 15
+    wf = meta["workflow"]
+    assert wf["version"] == 2 and wf["initial"] == "registered" and wf["deadline_days"] == 30
+    approve = next(t for t in wf["transitions"] if t["action"] == "approve")
+    assert approve["allowed"] is False, "office staff may not approve"
+    d = Session(s, "ljz_director")
+    st, _, meta = d.get("/api/v1/meta/entities/test-items")
+    assert next(t for t in meta["workflow"]["transitions"] if t["action"] == "approve")["allowed"] is True
+
+
+def test_create_validates_every_field_in_chinese(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    njdl = Session(s, "njdl")
+    other_org = njdl.login_body["user"]["org"]["id"]
+    bad = {"title": 5, "amount": "12.345", "headcount": 99999, "happened_on": "2026-02-30", "urgent": "yes",
+           "category": "nope", "village_id": other_org, "phone": "12345", "colour": "red", "result": "x"}
+    st, _, body = ljz.post(E, bad)
+    assert st == 422, body
+    f = body["error"]["fields"]
+    for k in ["title", "amount", "headcount", "happened_on", "urgent", "category", "village_id", "phone", "colour", "result"]:
+        assert k in f, (k, f)
+        assert any(ord(ch) > 0x4E00 for ch in f[k]), (k, f[k])
+    st, _, body = ljz.post(E, {"summary": "没有标题"})
+    assert st == 422 and body["error"]["fields"]["title"] == "必填"
+    st, _, body = ljz.post(E, {"title": "x" * 101})
+    assert st == 422 and "100" in body["error"]["fields"]["title"]
+    st, _, body = ljz.post(E, {"title": "金额是浮点", "amount": 0.1})
+    assert st == 201 and body["amount"] == "0.10", "decimals are exact, never binary floats"
+
+
+def test_record_round_trip_masked_versioned(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    rec = _new(ljz)
+    assert rec["amount"] == "1200.50" and rec["phone"] == "139****5678" and rec["version"] == 1
+    assert rec["wf_state"] == "registered" and rec["wf_state_label"] == "登记" and rec["wf_version"] == 2
+    assert rec["due_at"] > rec["created_at"][:10] and rec["state_due_at"]
+    st, _, got = ljz.get(f"{E}/{rec['id']}")
+    assert got == rec
+    st, _, body = ljz.req("PATCH", f"{E}/{rec['id']}", {"title": "改了标题"})
+    assert st == 422 and "version" in body["error"]["fields"]
+    st, _, up = ljz.req("PATCH", f"{E}/{rec['id']}", {"title": "改了标题", "version": 1})
+    assert st == 200 and up["version"] == 2 and up["title"] == "改了标题"
+    st, _, body = ljz.req("PATCH", f"{E}/{rec['id']}", {"title": "迟到的修改", "version": 1})
+    assert st == 409 and body["error"]["code"] == "version_conflict"
+    st, _, got = ljz.get(f"{E}/{rec['id']}")
+    assert got["title"] == "改了标题", "a stale write changes nothing"
+    st, _, body = ljz.req("PATCH", f"{E}/{rec['id']}", {"org_id": 1, "version": 2})
+    assert st == 422
+
+
+def test_lists_filter_sort_page_and_search(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    codes = _codes(ljz)
+    made = []
+    for i in range(7):
+        made.append(_new(ljz, title=f"第{i}号 物业漏水", category=codes[i % 3], amount=f"{100 * i}.00",
+                         happened_on=f"2026-10-0{i + 1}", urgent=i % 2 == 0))
+    st, _, body = ljz.get(f"{E}?category={codes[0]},{codes[1]}&limit=500")
+    assert body["total"] == len(body["items"]) and all(i["category"] in codes[:2] for i in body["items"])
+    st, _, body = ljz.get(f"{E}?amount.from=200&amount.to=400&q=物业漏水")
+    assert sorted(i["amount"] for i in body["items"]) == ["200.00", "300.00", "400.00"]
+    st, _, body = ljz.get(f"{E}?happened_on.from=2026-10-02&happened_on.to=2026-10-03&q=物业")
+    assert len(body["items"]) == 2
+    st, _, body = ljz.get(f"{E}?q=漏水&urgent=true")
+    assert len(body["items"]) == 4
+    st, _, body = ljz.get(f"{E}?q=漏")  # one Chinese character
+    assert len(body["items"]) >= 7
+    # keyset paging by amount, descending: no row twice, none lost
+    seen, after = [], None
+    while True:
+        st, _, page = ljz.get(f"{E}?q=物业漏水&sort=-amount&limit=3" + (f"&after={after}" if after else ""))
+        seen += [i["amount"] for i in page["items"]]
+        after = page["next"]
+        assert page["total"] == 7
+        if not after:
+            break
+    assert seen == sorted(seen, key=float, reverse=True) and len(seen) == 7
+    for q in ["nosuchfield=1", "amount.gt=5", "sort=summary", "amount=abc", "after=zz", "limit=0"]:
+        st, _, body = ljz.get(f"{E}?{q}")
+        assert st == 422, q
+    st, _, body = ljz.get(f"{E}?phone=13912345678")
+    assert body["items"] and all(i["phone"] == "139****5678" for i in body["items"]), "blind-index lookup"
+
+
+def test_scope_two_offices(ctx):
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    rec = _new(ljz, title="只属于陆家嘴")
+    st, _, _ = njdl.get(f"{E}/{rec['id']}")
+    assert st == 404
+    for method, path, body in [("PATCH", f"{E}/{rec['id']}", {"title": "x", "version": 1}),
+                               ("DELETE", f"{E}/{rec['id']}", None),
+                               ("POST", f"{E}/{rec['id']}/actions/accept", {}),
+                               ("GET", f"{E}/{rec['id']}/history", None)]:
+        st, _, _ = njdl.req(method, path, body)
+        assert st == 404, (method, path, st)
+    st, _, lst = njdl.get(f"{E}?q=只属于陆家嘴")
+    assert lst["items"] == [] and lst["total"] == 0
+    pd = Session(s, "pudong")
+    st, _, lst = pd.get(f"{E}?q=只属于陆家嘴")
+    assert lst["total"] == 1, "the district sees its offices"
+
+
+def test_soft_delete_restore_and_history(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    rec = _new(ljz, title="将被删除")
+    st, _, up = ljz.req("PATCH", f"{E}/{rec['id']}", {"amount": "99.99", "version": 1})
+    st, _, d = ljz.req("DELETE", f"{E}/{rec['id']}")
+    assert st == 200 and d["deleted_at"]
+    st, _, _ = ljz.get(f"{E}/{rec['id']}")
+    assert st == 404
+    st, _, lst = ljz.get(f"{E}?q=将被删除")
+    assert lst["total"] == 0
+    assert ljz.post(f"{E}/{rec['id']}/restore")[0] == 403
+    pd = Session(s, "pudong")
+    st, _, lst = pd.get(f"{E}?q=将被删除&deleted=1")
+    assert lst["total"] == 1
+    st, _, back = pd.post(f"{E}/{rec['id']}/restore")
+    assert st == 200 and "deleted_at" not in back
+    st, _, h = ljz.get(f"{E}/{rec['id']}/history")
+    acts = [i["action"] for i in h["items"]]
+    assert acts == ["record.create", "record.update", "record.delete", "record.restore"], acts
+    upd = h["items"][1]["detail"]
+    assert upd["before"]["amount"] == "1200.50" and upd["after"]["amount"] == "99.99"
+    assert "phone" not in upd["after"], "unchanged fields are not repeated"
+    assert "13912345678" not in str(h), "personal information stays masked in history"
+
+
+def test_workflow_guards_requirements_permissions_and_versions(ctx):
+    s = ctx.demo_server()
+    ljz, director = Session(s, "ljz"), Session(s, "ljz_director")
+    rec = _new(ljz, title="流程测试")
+    path = f"{E}/{rec['id']}/actions"
+    st, _, body = ljz.post(f"{path}/reject", {})
+    assert st == 422 and "reject_reason" in body["error"]["fields"]
+    st, _, body = ljz.post(f"{path}/submit", {"result": "x"})
+    assert st == 409 and body["error"]["code"] == "action_not_allowed"
+    assert sorted(a["action"] for a in body["error"]["allowed"]) == ["accept", "reject"]
+    assert "登记" in body["error"]["message"]
+    st, _, acc = ljz.post(f"{path}/accept", {"comment": "材料齐全"})
+    assert st == 200 and acc["wf_state"] == "accepted" and acc["version"] == 2
+    st, _, body = ljz.post(f"{path}/accept", {})
+    assert st == 409
+    st, _, body = ljz.post(f"{path}/submit", {"result": "双方和解", "colour": "x"})
+    assert st == 422 and "colour" in body["error"]["fields"]
+    st, _, sub = ljz.post(f"{path}/submit", {"result": "双方和解"})
+    assert st == 200 and sub["wf_state"] == "review" and sub["result"] == "双方和解"
+    assert ljz.post(f"{path}/approve", {})[0] == 403
+    st, _, done = director.post(f"{path}/approve", {})
+    assert st == 200 and done["wf_state"] == "closed" and done["due_at"] is None
+    st, _, h = ljz.get(f"{E}/{rec['id']}/history")
+    wf = [i for i in h["items"] if i["action"].startswith("workflow.")]
+    assert [i["action"] for i in wf] == ["workflow.accept", "workflow.submit", "workflow.approve"]
+    assert wf[0]["detail"]["comment"] == "材料齐全" and wf[0]["detail"]["from"] == "registered"
+    # a record begun under v1 finishes under v1
+    old = _new(ljz, title="旧版流程")
+    if ctx.kind == "sqlite":
+        subprocess.run(["sqlite3", s.url[7:], f"UPDATE test_item SET wf_version = 1 WHERE id = {old['id']}"], check=True)
+    else:
+        subprocess.run(["psql", s.url, "-qc", f"UPDATE test_item SET wf_version = 1 WHERE id = {old['id']}"], check=True)
+    p2 = f"{E}/{old['id']}/actions"
+    assert ljz.post(f"{p2}/accept", {})[0] == 200
+    assert ljz.post(f"{p2}/submit", {"result": "x"})[0] == 404, "v1 has no review step"
+    st, _, closed = ljz.post(f"{p2}/close", {"result": "调解成功"})
+    assert st == 200, closed
+    assert closed["wf_state"] == "closed" and closed["wf_version"] == 1
+
+
+def test_todo_overdue_first_and_escalation(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    rec = _new(ljz, title="待办事项")
+    st, _, todo = ljz.get("/api/v1/todo")
+    assert st == 200 and todo["counts"]["test-items"] >= 1
+    assert any(i["id"] == rec["id"] and i["entity"] == "test-items" for i in todo["items"])
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60 * 86400))
+    s2 = ctx.server(s.url, env={"SIFASUO_NOW": later})
+    ljz = Session(s2, "ljz")  # two months on, a new sign-in
+    st, _, todo = ljz.get("/api/v1/todo")
+    assert st == 200, todo
+    assert todo["items"][0]["overdue"] is True and todo["overdue"] >= 1
+    r = run_cli(["scheduler"], s.url, env={"SIFASUO_NOW": later})
+    assert r.returncode == 0 and "督办" in r.stdout, r.stdout + r.stderr
+    st, _, got = ljz.get(f"{E}/{rec['id']}")
+    assert got["escalated"] is True and got["overdue"] is True
+    st, _, h = ljz.get(f"{E}/{rec['id']}/history")
+    assert any(i["action"] == "workflow.escalate" for i in h["items"])
+    st, _, lst = ljz.get(f"{E}?overdue=1&q=待办事项")
+    assert lst["total"] >= 1
+    njdl = Session(s, "njdl")
+    st, _, todo = njdl.get("/api/v1/todo")
+    assert all(i["id"] != rec["id"] for i in todo["items"]), "another office's to-dos stay there"
+
+
+def test_protected_records_need_break_the_glass(ctx):
+    s = ctx.demo_server()
+    ljz, pd = Session(s, "ljz"), Session(s, "pudong")
+    st, _, sec = ljz.post("/api/v1/test-secrets", {"title": "矫正对象甲"})
+    assert st == 201
+    assert ljz.get(f"/api/v1/test-secrets/{sec['id']}")[0] == 200, "the owning office reads its own"
+    st, _, body = pd.get(f"/api/v1/test-secrets/{sec['id']}")
+    assert st == 403 and body["error"]["code"] == "protected"
+    assert pd.get("/api/v1/test-secrets")[0] == 403
+    st, _, g = pd.post("/api/v1/breakglass", {"org_id": ljz.login_body["user"]["org"]["id"], "entity": "test-secrets",
+                                              "reason": "区局复核矫正对象的报到记录"})
+    assert st == 201, g
+    st, _, body = pd.get(f"/api/v1/test-secrets/{sec['id']}")
+    assert st == 200 and body["title"] == "矫正对象甲"
+    st, _, lst = pd.get("/api/v1/test-secrets")
+    assert lst["total"] >= 1
+    aud, _ = admin_session(s, "auditor")
+    st, _, log = aud.get("/api/v1/audit?action=record.read_protected")
+    assert any(i["username"] == "pudong" and i["entity_id"] == sec["id"] for i in log["items"])
+
+
+def test_unmask_engine_field(ctx):
+    s = ctx.demo_server()
+    ljz, director = Session(s, "ljz"), Session(s, "ljz_director")
+    rec = _new(ljz, title="联系电话", phone="13700001111")
+    assert ljz.post(f"{E}/{rec['id']}/unmask")[0] == 403
+    st, _, body = director.post(f"{E}/{rec['id']}/unmask")
+    assert st == 200 and body["phone"] == "13700001111"
