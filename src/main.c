@@ -48,6 +48,7 @@ static void usage(FILE *f) {
                "  --idle-timeout N  空闲连接 N 秒后关闭 (默认 30)\n"
                "  --key-file PATH   密钥文件 (默认 var/keys)\n"
                "  --tls-cert F --tls-key F  启用 HTTPS\n"
+               "  --trusted-proxy IP  来自该反向代理的请求以 X-Real-IP 作为客户端地址\n"
                "  --quiet           不写访问日志\n");
 }
 
@@ -80,6 +81,7 @@ static int parse_flags(int argc, char **argv, cli_opts_t *o, const char **comman
         else if (strcmp(a, "--key-file") == 0) sval = &o->key_file;
         else if (strcmp(a, "--tls-cert") == 0) sval = &o->tls_cert;
         else if (strcmp(a, "--tls-key") == 0) sval = &o->tls_key;
+        else if (strcmp(a, "--trusted-proxy") == 0) sval = &o->trusted_proxy;
         else if (strcmp(a, "--scale") == 0) sval = &o->scale;
         else if (strcmp(a, "--workers") == 0) ival = &o->workers;
         else if (strcmp(a, "--max-conns") == 0) ival = &o->max_conns;

@@ -17,6 +17,7 @@
 #include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/engine.h"
 #include "util/timeutil.h"
 
 static void store_error(http_req_t *r) {
@@ -27,12 +28,6 @@ static void store_error(http_req_t *r) {
 static const char *jstr(json_t *o, const char *k) {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static void invalid(http_req_t *r, const char *field, const char *msg) {
-    json_t *f = json_pack("{s:s}", field, msg);
-    http_error_fields(r, 422, "validation_failed", msg, f);
-    json_decref(f);
 }
 
 /* The org unit's path when it exists and lies in the caller's scope. */
@@ -158,7 +153,7 @@ static void list_users(http_req_t *r) {
 /* Reads a "roles" array of keys or Chinese names into ids; answers 422 itself. */
 static int parse_roles(http_req_t *r, json_t *arr, int64_t *ids, int max) {
     if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        invalid(r, "roles", "请至少选择一个角色");
+        http_invalid(r, "roles", "请至少选择一个角色");
         return -1;
     }
     int n = 0;
@@ -167,17 +162,36 @@ static int parse_roles(http_req_t *r, json_t *arr, int64_t *ids, int max) {
     json_array_foreach(arr, i, v) {
         int64_t id = json_is_string(v) ? role_lookup(r->db, json_string_value(v)) : 0;
         if (!id) {
-            invalid(r, "roles", "角色不存在");
+            http_invalid(r, "roles", "角色不存在");
             return -1;
         }
         if (n < max) ids[n++] = id;
     }
     const char *why = roles_conflict(r->db, ids, n);
     if (why) {
-        invalid(r, "roles", why);
+        http_invalid(r, "roles", why);
         return -1;
     }
+    for (int k = 0; k < n; k++)
+        if (role_is_admin(r->db, ids[k])) {
+            /* 三员分立: otherwise the system administrator could mint an
+             * auditor with a password of its choosing */
+            http_invalid(r, "roles", "三员分立: 管理员角色只能由运维人员在服务器上用 sifasuo user 命令分配");
+            return -1;
+        }
     return n;
+}
+
+/* True when the account holds one of the three administrator roles: such
+ * accounts are managed on the server (sifasuo user), never through the API. */
+static bool admin_account(http_req_t *r, int64_t user_id) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
+                                     "WHERE ur.user_id = $1 AND ro.admin_kind IS NOT NULL");
+    if (!s) return true;
+    db_bind_int(s, 1, user_id);
+    bool admin = db_step(s) != DB_ROW || db_col_int(s, 0) > 0;
+    db_reset(s);
+    return admin;
 }
 
 static void create_user(http_req_t *r) {
@@ -188,17 +202,17 @@ static void create_user(http_req_t *r) {
     int64_t roles[16];
     int nroles;
     char err[256];
-    if (!username || !*username || strlen(username) > 64) invalid(r, "username", "请填写用户名 (不超过 64 个字符)");
-    else if (!display || !*display) invalid(r, "display_name", "请填写姓名");
-    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
-    else if (!pw) invalid(r, "password", "请填写初始密码");
+    if (!username || !*username || strlen(username) > 64) http_invalid(r, "username", "请填写用户名 (不超过 64 个字符)");
+    else if (!display || !*display) http_invalid(r, "display_name", "请填写姓名");
+    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
+    else if (!pw) http_invalid(r, "password", "请填写初始密码");
     else if ((nroles = parse_roles(r, json_object_get(b, "roles"), roles, 16)) < 0) {
     } else if (db_begin(r->db) != 0) store_error(r);
     else {
         int64_t id = user_create(r->db, username, display, json_integer_value(org), roles, nroles, pw, true, err, sizeof(err));
         if (id < 0) {
             db_rollback(r->db);
-            invalid(r, strstr(err, "密码") ? "password" : "username", err);
+            http_invalid(r, strstr(err, "密码") ? "password" : "username", err);
         } else if (auth_audit(r, "user.create", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
             store_error(r);
         } else {
@@ -215,6 +229,7 @@ static void update_user(http_req_t *r) {
     const principal_t *p = auth_principal(r);
     int64_t id = http_param_id(r, "id");
     if (id < 0 || !user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
+    if (admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
     json_t *b = http_json_body(r);
     if (!b) return;
     const char *status = jstr(b, "status"), *display = jstr(b, "display_name");
@@ -225,12 +240,12 @@ static void update_user(http_req_t *r) {
     json_t *v;
     json_object_foreach(b, k, v) {
         if (strcmp(k, "status") && strcmp(k, "display_name") && strcmp(k, "roles")) {
-            invalid(r, k, "未知字段");
+            http_invalid(r, k, "未知字段");
             goto out;
         }
     }
     if (status && strcmp(status, "active") && strcmp(status, "disabled")) {
-        invalid(r, "status", "状态只能是 active 或 disabled");
+        http_invalid(r, "status", "状态只能是 active 或 disabled");
         goto out;
     }
     if (roles_j) {
@@ -297,11 +312,12 @@ out:
 static void reset_password(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
     if (id < 0 || !user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
+    if (admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
     json_t *b = http_json_body(r);
     if (!b) return;
     const char *pw = jstr(b, "password");
     const char *why = pw ? password_policy_check(r->db, id, NULL, pw) : "请填写新密码";
-    if (why) invalid(r, "password", why);
+    if (why) http_invalid(r, "password", why);
     else if (db_begin(r->db) != 0 || password_set(r->db, id, pw, true) != 0 ||
              auth_audit(r, "password.reset", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         store_error(r);
@@ -385,11 +401,11 @@ static int set_role_perms(http_req_t *r, int64_t role_id, const char *kind, json
     json_array_foreach(perms, i, v) {
         const char *perm = json_string_value(v);
         if (!perm || !perm_find(perm)) {
-            invalid(r, "permissions", "权限不存在");
+            http_invalid(r, "permissions", "权限不存在");
             return -1;
         }
         if (!role_perm_allowed(kind, perm)) {
-            invalid(r, "permissions", "三员分立: 该权限不能授予此角色");
+            http_invalid(r, "permissions", "三员分立: 该权限不能授予此角色");
             return -1;
         }
     }
@@ -423,7 +439,7 @@ static void put_role_permissions(http_req_t *r) {
     if (!b) return;
     json_t *perms = json_object_get(b, "permissions");
     if (!json_is_array(perms)) {
-        invalid(r, "permissions", "permissions 必须是权限数组");
+        http_invalid(r, "permissions", "permissions 必须是权限数组");
     } else if (db_begin(r->db) != 0) {
         store_error(r);
     } else {
@@ -448,9 +464,9 @@ static void create_role(http_req_t *r) {
     if (!b) return;
     const char *key = jstr(b, "key"), *name = jstr(b, "name"), *desc = jstr(b, "description");
     json_t *perms = json_object_get(b, "permissions");
-    if (!key || !*key) invalid(r, "key", "请填写角色标识");
-    else if (!name || !*name) invalid(r, "name", "请填写角色名称");
-    else if (perms && !json_is_array(perms)) invalid(r, "permissions", "permissions 必须是权限数组");
+    if (!key || !*key) http_invalid(r, "key", "请填写角色标识");
+    else if (!name || !*name) http_invalid(r, "name", "请填写角色名称");
+    else if (perms && !json_is_array(perms)) http_invalid(r, "permissions", "permissions 必须是权限数组");
     else if (db_begin(r->db) != 0) store_error(r);
     else {
         db_stmt_t *s = db_prepare(r->db, "INSERT INTO roles (key, name, description) VALUES ($1, $2, $3) RETURNING id");
@@ -466,7 +482,7 @@ static void create_role(http_req_t *r) {
         }
         if (rc == DB_CONSTRAINT) {
             db_rollback(r->db);
-            invalid(r, "key", "角色标识或名称已存在");
+            http_invalid(r, "key", "角色标识或名称已存在");
         } else if (!id) {
             store_error(r);
         } else {
@@ -501,8 +517,10 @@ static void put_setting(http_req_t *r) {
     json_t *b = http_json_body(r);
     if (!b) return;
     json_t *v = json_object_get(b, "value");
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100000) {
-        invalid(r, "value", "值必须是 0 到 100000 之间的整数");
+    int64_t lo, hi;
+    setting_bounds(key, &lo, &hi);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        http_invalid(r, "value", arena_printf(r->arena, "值必须是 %lld 到 %lld 之间的整数", (long long)lo, (long long)hi));
     } else if (db_begin(r->db) != 0) {
         store_error(r);
     } else {
@@ -575,11 +593,11 @@ static void create_token(http_req_t *r) {
     json_t *org = json_object_get(b, "org_id"), *perms = json_object_get(b, "permissions");
     int64_t exp = 0;
     buf_t plist = BUF_INIT;
-    if (!name || !*name) invalid(r, "name", "请填写令牌名称 (对方系统名称)");
-    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) invalid(r, "org_id", "数据范围机构不存在或不在您的管辖范围内");
+    if (!name || !*name) http_invalid(r, "name", "请填写令牌名称 (对方系统名称)");
+    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "数据范围机构不存在或不在您的管辖范围内");
     else if (!expires || !unix_from_iso(expires, &exp) || exp <= now_unix() || exp > now_unix() + 366LL * 86400)
-        invalid(r, "expires_at", "有效期须为今后一年以内的日期");
-    else if (!json_is_array(perms) || json_array_size(perms) == 0) invalid(r, "permissions", "请选择令牌的权限");
+        http_invalid(r, "expires_at", "有效期须为今后一年以内的日期");
+    else if (!json_is_array(perms) || json_array_size(perms) == 0) http_invalid(r, "permissions", "请选择令牌的权限");
     else {
         size_t i;
         json_t *v;
@@ -587,7 +605,7 @@ static void create_token(http_req_t *r) {
         json_array_foreach(perms, i, v) {
             const char *pk = json_string_value(v);
             if (!pk || !perm_find(pk) || perm_admin_kind(pk)) {
-                invalid(r, "permissions", "权限不存在, 或管理类权限不能授予接口令牌");
+                http_invalid(r, "permissions", "权限不存在, 或管理类权限不能授予接口令牌");
                 ok = false;
                 break;
             }
@@ -664,8 +682,9 @@ static void request_breakglass(http_req_t *r) {
     const char *entity = jstr(b, "entity"), *reason = jstr(b, "reason");
     json_t *org = json_object_get(b, "org_id");
     int64_t org_id = json_is_integer(org) ? json_integer_value(org) : 0;
-    if (!entity || !*entity) invalid(r, "entity", "请指明调阅的业务类别");
-    else if (!reason || strlen(reason) < 12) invalid(r, "reason", "请说明调阅理由 (不少于 4 个汉字)");
+    const entity_t *pe = entity ? entity_find(entity) : NULL;
+    if (!pe || !pe->protected_) http_invalid(r, "entity", "请指明调阅的受保护业务类别");
+    else if (!reason || strlen(reason) < 12) http_invalid(r, "reason", "请说明调阅理由 (不少于 4 个汉字)");
     else if (!p->user_id) http_error(r, 403, "forbidden", "接口令牌不能紧急调阅");
     else {
         db_stmt_t *s = db_prepare(r->db, "SELECT 1 FROM org_units WHERE id = $1");
@@ -678,7 +697,7 @@ static void request_breakglass(http_req_t *r) {
         int64_t hours = setting_int(r->db, "breakglass.hours");
         char exp[21];
         iso_from_unix(now_unix() + hours * 3600, exp);
-        if (!found) invalid(r, "org_id", "机构不存在");
+        if (!found) http_invalid(r, "org_id", "机构不存在");
         else if (db_begin(r->db) != 0) store_error(r);
         else {
             s = db_prepare(r->db, "INSERT INTO breakglass (user_id, org_id, entity, reason, expires_at) "

@@ -44,8 +44,9 @@ typedef struct principal {
     bool totp_setup;    /* a role requires TOTP and the user has none yet */
 } principal_t;
 
-/* Loads keys, installs the hooks, registers the identity routes. */
-int auth_init(const char *key_file, char *err, size_t errlen);
+/* Loads keys (creating them only when create is set — a store that already
+ * holds data must never get fresh keys), installs the hooks. */
+int auth_init(const char *key_file, bool create, char *err, size_t errlen);
 const keys_t *auth_keys(void);
 /* The signed-in principal, or NULL on public routes. */
 const principal_t *auth_principal(http_req_t *r);
@@ -66,6 +67,9 @@ int password_set(db_t *db, int64_t user_id, const char *pw, bool must_change);
  * thread for a few seconds; settings_changed() drops this thread's copy). */
 int64_t setting_int(db_t *db, const char *key);
 void settings_changed(void);
+void setting_bounds(const char *key, int64_t *min, int64_t *max);
+/* True for the three administrator roles (or when unsure). */
+bool role_is_admin(db_t *db, int64_t role_id);
 
 /* Creates a user; returns the id or a negative error (err set). */
 int64_t user_create(db_t *db, const char *username, const char *display_name, int64_t org_id, const int64_t *role_ids,

@@ -169,6 +169,15 @@ fail:
     return -1;
 }
 
+bool role_is_admin(db_t *db, int64_t role_id) {
+    db_stmt_t *s = db_prepare(db, "SELECT admin_kind FROM roles WHERE id = $1");
+    if (!s) return true;
+    db_bind_int(s, 1, role_id);
+    bool admin = db_step(s) != DB_ROW || !db_col_null(s, 0);
+    db_reset(s);
+    return admin;
+}
+
 int64_t role_lookup(db_t *db, const char *key_or_name) {
     db_stmt_t *s = db_prepare(db, "SELECT id FROM roles WHERE key = $1 OR name = $1");
     if (!s) return 0;
@@ -180,22 +189,30 @@ int64_t role_lookup(db_t *db, const char *key_or_name) {
 
 /* ---- settings ---- */
 
+/* Bounds keep a policy from being switched off by mistake (a zero-length
+ * password, a lockout after 0 failures). */
 static const struct {
     const char *key;
-    int64_t dflt;
+    int64_t dflt, min, max;
     const char *label;
 } setting_defaults[] = {
-    {"password.min_length", 10, "密码最短长度"},
-    {"password.min_classes", 3, "密码至少包含的字符类别数 (大写、小写、数字、符号)"},
-    {"password.history", 5, "不得与最近几次密码相同"},
-    {"password.expiry_days", 90, "密码有效期 (天, 0 为不过期)"},
-    {"lockout.threshold", 5, "连续失败几次锁定账户"},
-    {"lockout.minutes", 15, "锁定时长 (分钟)"},
-    {"session.idle_minutes", 30, "会话空闲超时 (分钟)"},
-    {"session.absolute_hours", 12, "会话最长时长 (小时)"},
-    {"login.ip_limit", 30, "同一地址 10 分钟内最多失败登录次数"},
-    {"breakglass.hours", 2, "紧急调阅授权时长 (小时)"},
+    {"password.min_length", 10, 8, 64, "密码最短长度"},
+    {"password.min_classes", 3, 2, 4, "密码至少包含的字符类别数 (大写、小写、数字、符号)"},
+    {"password.history", 5, 1, 24, "不得与最近几次密码相同"},
+    {"password.expiry_days", 90, 0, 365, "密码有效期 (天, 0 为不过期)"},
+    {"lockout.threshold", 5, 3, 10, "连续失败几次锁定账户"},
+    {"lockout.minutes", 15, 5, 1440, "锁定时长 (分钟)"},
+    {"session.idle_minutes", 30, 5, 120, "会话空闲超时 (分钟)"},
+    {"session.absolute_hours", 12, 1, 24, "会话最长时长 (小时)"},
+    {"login.ip_limit", 30, 3, 10000, "同一地址 10 分钟内最多失败登录次数"},
+    {"breakglass.hours", 2, 1, 24, "紧急调阅授权时长 (小时)"},
 };
+
+void setting_bounds(const char *key, int64_t *min, int64_t *max) {
+    *min = 0, *max = 0;
+    for (size_t i = 0; i < sizeof(setting_defaults) / sizeof(setting_defaults[0]); i++)
+        if (strcmp(setting_defaults[i].key, key) == 0) *min = setting_defaults[i].min, *max = setting_defaults[i].max;
+}
 
 /* Settings are read on every request (session timeouts), so each thread
  * keeps them for a few seconds: a change reaches every worker within
@@ -247,6 +264,8 @@ void settings_write_json(db_t *db, jw_t *w) {
         jw_kstr(w, "label", setting_defaults[i].label);
         jw_kint(w, "value", setting_int(db, setting_defaults[i].key));
         jw_kint(w, "default", setting_defaults[i].dflt);
+        jw_kint(w, "min", setting_defaults[i].min);
+        jw_kint(w, "max", setting_defaults[i].max);
         jw_obj_end(w);
     }
     jw_arr_end(w);

@@ -263,6 +263,40 @@ static bool route_allowed_while_restricted(const route_t *rt) {
     return strncmp(rt->pattern, "/api/v1/session", 15) == 0;
 }
 
+/* 403 for a signed-in principal, and an audit row: refused attempts are
+ * what an assessor looks for first. */
+static void deny(http_req_t *r, const char *code, const char *message) {
+    char detail[512];
+    buf_t d = BUF_INIT;
+    buf_puts(&d, "{\"code\":");
+    json_escape(&d, code, strlen(code));
+    buf_puts(&d, ",\"method\":");
+    json_escape(&d, r->method, strlen(r->method));
+    buf_puts(&d, ",\"path\":");
+    json_escape(&d, r->path, strlen(r->path) > 200 ? 200 : strlen(r->path));
+    buf_puts(&d, "}");
+    snprintf(detail, sizeof(detail), "%s", d.data);
+    buf_free(&d);
+    if (auth_audit(r, "access.denied", NULL, 0, "denied", detail) != 0) log_error("audit write failed for a denial");
+    http_error(r, 403, code, message);
+}
+
+/* An API token's last use, at most once a minute (a read stays a read). */
+static void touch_token(http_req_t *r, int64_t token_id) {
+    char now[21], before[21];
+    int64_t t = now_unix();
+    iso_from_unix(t, now);
+    iso_from_unix(t - 60, before);
+    db_stmt_t *s = db_prepare(r->db, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 "
+                                     "AND (last_used_at IS NULL OR last_used_at < $3)");
+    if (!s) return;
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, token_id);
+    db_bind_text(s, 3, before, -1);
+    db_step(s);
+    db_reset(s);
+}
+
 static bool auth_hook(http_req_t *r) {
     const route_t *rt = r->route;
     if (rt->flags & ROUTE_PUBLIC) return true;
@@ -286,11 +320,11 @@ static bool auth_hook(http_req_t *r) {
     if (!bearer && unsafe_method(r->method)) {
         const char *csrf = http_header(r, "X-CSRF-Token");
         if (!csrf || strcmp(csrf, p->csrf) != 0) {
-            http_error(r, 403, "csrf_failed", "请求缺少有效的 CSRF 令牌, 请刷新页面后重试");
+            deny(r, "csrf_failed", "请求缺少有效的 CSRF 令牌, 请刷新页面后重试");
             return false;
         }
         if (!origin_ok(r)) {
-            http_error(r, 403, "origin_mismatch", "请求来源与本站不符");
+            deny(r, "origin_mismatch", "请求来源与本站不符");
             return false;
         }
     }
@@ -300,9 +334,10 @@ static bool auth_hook(http_req_t *r) {
         return false;
     }
     if (rt->perm && !auth_can(p, rt->perm)) {
-        http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+        deny(r, "forbidden", "您没有执行此操作的权限");
         return false;
     }
+    if (p->token_id) touch_token(r, p->token_id);
     return true;
 }
 
@@ -385,6 +420,63 @@ static void login_failed(http_req_t *r, const char *username, int64_t user_id, c
     if (audit_write(r->db, &g_keys, &ev) != 0) log_error("audit write failed for a failed sign-in of %s", username);
 }
 
+/* A wrong password or second factor: counts the failure, locks the account
+ * at the threshold (audited), and answers 401 — or 423 when it just locked. */
+static void credential_failed(http_req_t *r, json_t *body, const char *username, int64_t uid, int64_t failed,
+                              const char *why, const char *message, const char *code) {
+    int64_t threshold = setting_int(r->db, "lockout.threshold");
+    int64_t minutes = setting_int(r->db, "lockout.minutes");
+    bool lock = failed + 1 >= threshold;
+    char until[21];
+    iso_from_unix(now_unix() + minutes * 60, until);
+    db_stmt_t *s = db_prepare(r->db, "UPDATE users SET failed_count = $1, locked_until = $2 WHERE id = $3");
+    if (s) {
+        db_bind_int(s, 1, lock ? 0 : failed + 1);
+        if (lock) db_bind_text(s, 2, until, -1);
+        else db_bind_null(s, 2);
+        db_bind_int(s, 3, uid);
+        db_step(s);
+        db_reset(s);
+    }
+    login_failed(r, username, uid, why);
+    if (lock) {
+        audit_event_t ev = {.action = "account.locked", .entity = "users", .entity_id = uid, .result = "ok",
+                            .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
+                            .user_agent = http_header(r, "User-Agent")};
+        if (audit_write(r->db, &g_keys, &ev) != 0) log_error("audit write failed for the lock of %s", username);
+    }
+    json_decref(body);
+    if (lock)
+        http_error(r, 423, "account_locked",
+                   arena_printf(r->arena, "连续错误次数过多, 账户已锁定 %lld 分钟", (long long)minutes));
+    else
+        http_error(r, 401, code, message);
+}
+
+/* Accepts a TOTP code once: the step it matches must be later than the last
+ * step this user used (RFC 6238 §5.2), recorded atomically. */
+static bool totp_accept(db_t *db, int64_t uid, const char *enc_secret, const char *code) {
+    if (!enc_secret) return false;
+    buf_t secret = BUF_INIT;
+    int64_t step = -1;
+    if (pi_decrypt(&g_keys, enc_secret, &secret) == 0) {
+        uint8_t raw[64];
+        int n = base32_decode(secret.data, raw, sizeof(raw));
+        if (n > 0) step = totp_match(raw, (size_t)n, code, now_unix(), 1);
+        memset(raw, 0, sizeof(raw));
+    }
+    if (secret.data) memset(secret.data, 0, secret.len);
+    buf_free(&secret);
+    if (step < 0) return false;
+    db_stmt_t *s = db_prepare(db, "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1");
+    if (!s) return false;
+    db_bind_int(s, 1, step);
+    db_bind_int(s, 2, uid);
+    bool ok = db_step(s) == DB_DONE && db_changes(s) == 1;
+    db_reset(s);
+    return ok;
+}
+
 static const char *jstr(json_t *o, const char *k) {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? json_string_value(v) : NULL;
@@ -447,7 +539,7 @@ static void post_session(http_req_t *r) {
         char msg[160];
         /* Beijing time for the clerk */
         int64_t bj = locked_until + 8 * 3600;
-        snprintf(msg, sizeof(msg), "账户已锁定, 请于 %02d:%02d 后再试", (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
+        snprintf(msg, sizeof(msg), "账户已锁定, 请于 %02d:%02d (北京时间) 后再试", (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
         buf_clear(r->out);
         jw_obj(&r->json);
         jw_key(&r->json, "error");
@@ -461,29 +553,7 @@ static void post_session(http_req_t *r) {
         return;
     }
     if (!password_verify(hash, password)) {
-        int64_t threshold = setting_int(r->db, "lockout.threshold");
-        bool lock = failed + 1 >= threshold;
-        char until[21];
-        iso_from_unix(now + setting_int(r->db, "lockout.minutes") * 60, until);
-        s = db_prepare(r->db, "UPDATE users SET failed_count = $1, locked_until = $2 WHERE id = $3");
-        if (s) {
-            db_bind_int(s, 1, lock ? 0 : failed + 1);
-            if (lock) db_bind_text(s, 2, until, -1);
-            else db_bind_null(s, 2);
-            db_bind_int(s, 3, uid);
-            db_step(s);
-            db_reset(s);
-        }
-        login_failed(r, username, uid, "wrong password");
-        if (lock) {
-            audit_event_t ev = {.action = "account.locked", .entity = "users", .entity_id = uid, .result = "ok",
-                                .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
-                                .user_agent = http_header(r, "User-Agent")};
-            audit_write(r->db, &g_keys, &ev);
-        }
-        json_decref(body);
-        if (lock) http_error(r, 423, "account_locked", "密码连续错误次数过多, 账户已锁定 15 分钟");
-        else http_error(r, 401, "invalid_credentials", "用户名或密码错误");
+        credential_failed(r, body, username, uid, failed, "wrong password", "用户名或密码错误", "invalid_credentials");
         return;
     }
     if (strcmp(status, "active") != 0) {
@@ -498,19 +568,9 @@ static void post_session(http_req_t *r) {
             http_error(r, 401, "totp_required", "请输入动态验证码");
             return;
         }
-        buf_t secret = BUF_INIT;
-        bool ok = false;
-        if (totp_secret && pi_decrypt(&g_keys, totp_secret, &secret) == 0) {
-            uint8_t raw[64];
-            int n = base32_decode(secret.data, raw, sizeof(raw));
-            ok = n > 0 && totp_verify(raw, (size_t)n, totp, now, 1);
-        }
-        buf_free(&secret);
-        if (!ok) ok = recovery_code_use(r->db, uid, totp);
-        if (!ok) {
-            login_failed(r, username, uid, "wrong totp");
-            json_decref(body);
-            http_error(r, 401, "invalid_totp", "动态验证码错误");
+        /* a wrong second factor counts towards the lockout like a wrong password */
+        if (!totp_accept(r->db, uid, totp_secret, totp) && !recovery_code_use(r->db, uid, totp)) {
+            credential_failed(r, body, username, uid, failed, "wrong totp", "动态验证码错误或已使用过", "invalid_totp");
             return;
         }
     }
@@ -622,7 +682,7 @@ static void change_password(http_req_t *r) {
     if (!hash || !password_verify(hash, old)) {
         json_decref(body);
         auth_audit(r, "password.change", "users", p->user_id, "denied", "{\"reason\":\"wrong old password\"}");
-        http_error_fields(r, 422, "validation_failed", "原密码错误", json_pack("{s:s}", "old_password", "原密码错误"));
+        http_invalid(r, "old_password", "原密码错误");
         return;
     }
     const char *why = password_policy_check(r->db, p->user_id, p->username, new_pw);
@@ -634,8 +694,18 @@ static void change_password(http_req_t *r) {
         return;
     }
     if (db_begin(r->db) != 0) goto fail;
-    if (password_set(r->db, p->user_id, new_pw, false) != 0 ||
-        auth_audit(r, "password.change", "users", p->user_id, "ok", NULL) != 0) {
+    db_stmt_t *end = db_prepare(r->db, "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND id <> $3 AND ended_at IS NULL");
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (end) {
+        db_bind_text(end, 1, now, -1);
+        db_bind_int(end, 2, p->user_id);
+        db_bind_int(end, 3, p->session_id);
+        db_step(end);
+        db_reset(end);
+    }
+    if (!end || password_set(r->db, p->user_id, new_pw, false) != 0 ||
+        auth_audit(r, "password.change", "users", p->user_id, "ok", "{\"other_sessions_ended\":true}") != 0) {
         db_rollback(r->db);
         goto fail;
     }
@@ -655,6 +725,25 @@ fail:
 static void totp_setup(http_req_t *r) {
     const principal_t *p = r->auth;
     if (!p->user_id) return http_error(r, 403, "forbidden", "接口令牌不能绑定动态验证码");
+    /* replacing a working second factor needs that factor: a stolen session
+     * alone must not be able to switch it off */
+    db_stmt_t *cur = db_prepare(r->db, "SELECT totp_enabled, totp_secret FROM users WHERE id = $1");
+    if (!cur) return http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+    db_bind_int(cur, 1, p->user_id);
+    bool enabled = db_step(cur) == DB_ROW && db_col_int(cur, 0) != 0;
+    char *cur_secret = enabled && !db_col_null(cur, 1) ? arena_strdup(r->arena, db_col_text(cur, 1)) : NULL;
+    db_reset(cur);
+    if (enabled) {
+        json_t *b = http_json_body(r);
+        if (!b) return;
+        const char *code = jstr(b, "code");
+        bool ok = code && totp_accept(r->db, p->user_id, cur_secret, code);
+        json_decref(b);
+        if (!ok) {
+            auth_audit(r, "totp.setup", "users", p->user_id, "denied", "{\"reason\":\"current code missing or wrong\"}");
+            return http_invalid(r, "code", "已绑定动态验证码: 重新绑定须先输入当前的验证码");
+        }
+    }
     uint8_t raw[20];
     crypto_random(raw, sizeof(raw));
     char b32[64], uri[512];
@@ -694,18 +783,10 @@ static void totp_enable(http_req_t *r) {
     db_bind_int(s, 1, p->user_id);
     char *enc = db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
-    buf_t secret = BUF_INIT;
-    bool ok = false;
-    if (enc && code && pi_decrypt(&g_keys, enc, &secret) == 0) {
-        uint8_t raw[64];
-        int n = base32_decode(secret.data, raw, sizeof(raw));
-        ok = n > 0 && totp_verify(raw, (size_t)n, code, now_unix(), 1);
-    }
-    buf_free(&secret);
+    bool ok = code && totp_accept(r->db, p->user_id, enc, code);
     json_decref(body);
     if (!ok) {
-        http_error_fields(r, 422, "validation_failed", "动态验证码错误, 请核对手机上的验证器",
-                          json_pack("{s:s}", "code", "动态验证码错误"));
+        http_invalid(r, "code", "动态验证码错误, 请核对手机上的验证器");
         return;
     }
     /* ten single-use recovery codes, shown once, stored hashed */
@@ -782,8 +863,8 @@ static const route_t session_routes[] = {
 
 void session_routes_register(void) { router_add(session_routes); }
 
-int auth_init(const char *key_file, char *err, size_t errlen) {
-    if (keys_load_or_create(key_file, &g_keys, true, err, errlen) != 0) return -1;
+int auth_init(const char *key_file, bool create, char *err, size_t errlen) {
+    if (keys_load_or_create(key_file, &g_keys, create, err, errlen) != 0) return -1;
     g_keys_loaded = true;
     http_auth_hook = auth_hook;
     scope_path_hook = scope_of;

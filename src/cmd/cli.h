@@ -11,7 +11,7 @@ typedef struct cli_opts {
     const char *listen;
     const char *web_root;
     const char *key_file;
-    const char *tls_cert, *tls_key;
+    const char *tls_cert, *tls_key, *trusted_proxy;
     int workers, max_conns, header_timeout, idle_timeout;
     bool demo, quiet;
     const char *scale;

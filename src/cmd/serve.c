@@ -167,8 +167,12 @@ int cmd_serve(cli_opts_t *o) {
     if (!db) return 2;
     char err[512];
     int rc = roles_seed(db, err, sizeof(err));
+    /* keys are made for an empty store only: a wrong --key-file on a store
+     * with data must stop the server, not silently start a new key set */
+    bool fresh = db_query_int(db, "SELECT COUNT(*) FROM users", 1) == 0 &&
+                 db_query_int(db, "SELECT COUNT(*) FROM audit_log", 1) == 0;
     db_close(db);
-    if (rc != 0 || auth_init(o->key_file, err, sizeof(err)) != 0) {
+    if (rc != 0 || auth_init(o->key_file, fresh, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
@@ -185,6 +189,7 @@ int cmd_serve(cli_opts_t *o) {
         .body_timeout_s = 60,
         .tls_cert = o->tls_cert,
         .tls_key = o->tls_key,
+        .trusted_proxy = o->trusted_proxy,
         .quiet = o->quiet,
     };
     jobs_opts = o;

@@ -187,7 +187,8 @@ int cmd_user(cli_opts_t *o) {
     if (!db) return 2;
     keys_t keys;
     char err[256];
-    if (keys_load_or_create(o->key_file, &keys, true, err, sizeof(err)) != 0) {
+    bool fresh = db_query_int(db, "SELECT COUNT(*) FROM audit_log", 1) == 0;
+    if (keys_load_or_create(o->key_file, &keys, fresh, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         db_close(db);
         return 2;

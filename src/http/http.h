@@ -93,6 +93,8 @@ void http_send_json(http_req_t *r, int status);
 /* Sends the error shape {"error":{"code","message","fields"}}; fields may be NULL. */
 void http_error(http_req_t *r, int status, const char *code, const char *message);
 void http_error_fields(http_req_t *r, int status, const char *code, const char *message, json_t *fields);
+/* 422 validation_failed with one field's Chinese reason (also the message). */
+void http_invalid(http_req_t *r, const char *field, const char *message);
 /* Sends raw bytes with a content type. */
 void http_send_bytes(http_req_t *r, int status, const char *content_type, const void *data, size_t len);
 /* Parses the body as a JSON object.  On failure answers 415/400/413 itself and
@@ -117,7 +119,8 @@ typedef struct server_config {
     int header_timeout_s;
     int body_timeout_s;
     const char *tls_cert, *tls_key;
-    bool quiet; /* no access log */
+    const char *trusted_proxy; /* peer address whose X-Real-IP names the client */
+    bool quiet;                /* no access log */
 } server_config_t;
 
 /* Runs the server until SIGTERM/SIGINT; returns the process exit status. */

@@ -137,6 +137,12 @@ void http_error_fields(http_req_t *r, int status, const char *code, const char *
     http_send_json(r, status);
 }
 
+void http_invalid(http_req_t *r, const char *field, const char *message) {
+    json_t *f = json_pack("{s:s}", field, message);
+    http_error_fields(r, 422, "validation_failed", message, f);
+    json_decref(f);
+}
+
 void http_error(http_req_t *r, int status, const char *code, const char *message) {
     http_error_fields(r, status, code, message, NULL);
 }
@@ -354,6 +360,11 @@ static void on_request(struct evhttp_request *ev, void *arg) {
         ev_uint16_t port = 0;
         evhttp_connection_get_peer(con, &addr, &port);
         r->peer = addr;
+        /* behind a reverse proxy we trust, the client is what it says */
+        const char *real = w->cfg->trusted_proxy && addr && strcmp(addr, w->cfg->trusted_proxy) == 0
+                               ? evhttp_find_header(evhttp_request_get_input_headers(ev), "X-Real-IP")
+                               : NULL;
+        if (real && strlen(real) < 64 && strspn(real, "0123456789abcdefABCDEF.:") == strlen(real)) r->peer = real;
     }
     const char *uri = evhttp_request_get_uri(ev);
     const char *q = strchr(uri, '?');
@@ -495,6 +506,8 @@ static SSL_CTX *tls_context(const server_config_t *cfg) {
     if (!ctx) return NULL;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* TLS 1.2: forward-secret AEAD suites only (no static RSA, no CBC-SHA1) */
+    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL:!eNULL:!MD5:!DSS");
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
         SSL_CTX_free(ctx);

@@ -30,12 +30,6 @@ static void store_error(http_req_t *r) {
     http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
 }
 
-static void invalid(http_req_t *r, const char *field, const char *msg) {
-    json_t *f = json_pack("{s:s}", field, msg);
-    http_error_fields(r, 422, "validation_failed", msg, f);
-    json_decref(f);
-}
-
 #define PERSON_COLS "p.id, p.org_id, o.name, p.name, p.gender, p.birth_date, p.id_type, p.id_masked, p.phone_masked, p.version, p.created_at, o.path"
 
 static void write_person(jw_t *w, db_stmt_t *s) {
@@ -150,29 +144,29 @@ static void create_person(http_req_t *r) {
     json_object_foreach(b, k, v) {
         if (strcmp(k, "name") && strcmp(k, "id_number") && strcmp(k, "phone") && strcmp(k, "address") &&
             strcmp(k, "org_id")) {
-            invalid(r, k, "未知字段");
+            http_invalid(r, k, "未知字段");
             goto out;
         }
         if (!json_is_string(v) && strcmp(k, "org_id") != 0) {
-            invalid(r, k, "必须是文本");
+            http_invalid(r, k, "必须是文本");
             goto out;
         }
     }
     if (!name || !*name || strlen(name) > 100) {
-        invalid(r, "name", "请填写姓名 (不超过 100 字节)");
+        http_invalid(r, "name", "请填写姓名 (不超过 100 字节)");
         goto out;
     }
     if (!idn || !idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why)) {
         if (idn && !why) idcard_valid(idn, NULL, &why); /* the reason for what was typed */
-        invalid(r, "id_number", why ? why : "公民身份号码应为 18 位");
+        http_invalid(r, "id_number", why ? why : "公民身份号码应为 18 位");
         goto out;
     }
     if (phone && *phone && !mobile_valid(phone)) {
-        invalid(r, "phone", "手机号码应为 11 位, 以 1 开头");
+        http_invalid(r, "phone", "手机号码应为 11 位, 以 1 开头");
         goto out;
     }
     if (addr && strlen(addr) > 500) {
-        invalid(r, "address", "地址过长");
+        http_invalid(r, "address", "地址过长");
         goto out;
     }
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
@@ -181,7 +175,7 @@ static void create_person(http_req_t *r) {
     const char *opath = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
     if (!opath || !scope_covers(r, opath)) {
-        invalid(r, "org_id", "登记单位不存在或不在您的管辖范围内");
+        http_invalid(r, "org_id", "登记单位不存在或不在您的管辖范围内");
         goto out;
     }
     char index[65];
@@ -253,7 +247,7 @@ static void find_person(http_req_t *r) {
     int64_t only = 0;
     if (idn) {
         if (!idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why))
-            return invalid(r, "id_number", why ? why : "请提供有效的 18 位公民身份号码");
+            return http_invalid(r, "id_number", why ? why : "请提供有效的 18 位公民身份号码");
         pi_blind_index(auth_keys(), norm, index);
         only = person_by_index(r->db, index);
         if (only < 0) return store_error(r);
@@ -265,7 +259,7 @@ static void find_person(http_req_t *r) {
     int64_t after = http_query_id(r, "after");
     const char *lim = http_query(r, "limit");
     int limit = lim ? atoi(lim) : 50;
-    if (after == -2 || limit < 1 || limit > 500) return invalid(r, "limit", "limit 须在 1 到 500 之间, after 须为正整数");
+    if (after == -2 || limit < 1 || limit > 500) return http_invalid(r, "limit", "limit 须在 1 到 500 之间, after 须为正整数");
     db_stmt_t *s = db_prepare(r->db, "SELECT " PERSON_COLS " FROM persons p JOIN org_units o ON o.id = p.org_id "
                                      "WHERE o.path >= $1 AND o.path < $2 AND p.id > $3 AND ($4 = 0 OR p.id = $4) "
                                      "ORDER BY p.id LIMIT $5");

@@ -207,11 +207,14 @@ def test_admin_totp_required_and_enforced(ctx):
     st, body = again.login("secadmin", DEMO_PASSWORD, "123456" if totp(secret) != "123456" else "654321")
     assert st == 401 and body["error"]["code"] == "invalid_totp"
     st, body = again.login("secadmin", DEMO_PASSWORD, totp(secret))
-    assert st == 200
+    assert st == 401, "the code used to enrol cannot be used again (RFC 6238 §5.2)"
     st, body = again.login("secadmin", DEMO_PASSWORD, codes[0])
     assert st == 200, "a recovery code works once"
     st, body = again.login("secadmin", DEMO_PASSWORD, codes[0])
     assert st == 401
+    # replacing the second factor needs the current one
+    st, _, body = again.post("/api/v1/session/totp/setup", {})
+    assert st == 422 and "当前" in body["error"]["message"]
 
 
 def test_api_token_scope_and_revocation(ctx):
@@ -321,9 +324,11 @@ def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ct
     s = ctx.demo_server()
     d = Session(s, "ljz_director")
     njdl_org = Session(s, "njdl").login_body["user"]["org"]["id"]
-    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "corrections-subjects", "reason": "查"})
+    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "test-secrets", "reason": "查"})
     assert st == 422 and "reason" in body["error"]["fields"]
-    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "corrections-subjects",
+    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "no-such-thing", "reason": "x" * 30})
+    assert st == 422 and "entity" in body["error"]["fields"], "only protected entities"
+    st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "test-secrets",
                                                 "reason": "协查在册社区矫正对象的脱管线索"})
     assert st == 201, body
     exp = body["expires_at"]
@@ -336,3 +341,57 @@ def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ct
     assert row["reason"] == "协查在册社区矫正对象的脱管线索" and row["org_name"] == "南京东路街道司法所"
     st, _, log = aud.get("/api/v1/audit?action=breakglass.grant")
     assert log["items"] and log["items"][0]["username"] == "ljz_director"
+
+
+def test_wrong_totp_counts_towards_lockout(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    s = ctx.server(url)
+    sess, secret = admin_session(s, "auditor")
+    bad = "000000" if totp(secret) != "000000" else "111111"
+    codes = []
+    for i in range(5):
+        st, body = Session(s).login("auditor", DEMO_PASSWORD, bad)
+        codes.append(st)
+    assert codes[-1] == 423 and codes[:4] == [401] * 4, codes
+
+
+def test_system_admin_cannot_mint_or_take_over_administrators(ctx):
+    s = ctx.demo_server()
+    sys_, _ = admin_session(s, "sysadmin")
+    root = sys_.login_body["user"]["org"]["id"]
+    st, _, body = sys_.post("/api/v1/users", {"username": "fake_auditor", "display_name": "假审计", "org_id": root,
+                                              "roles": ["auditadmin"], "password": "Fake#Auditor2026"})
+    assert st == 422 and "三员分立" in body["error"]["message"]
+    st, _, users = sys_.get("/api/v1/users?q=auditor")
+    aud = next(u for u in users["items"] if u["username"] == "auditor")
+    st, _, body = sys_.post(f"/api/v1/users/{aud['id']}/password", {"password": "Taken#Over2026x"})
+    assert st == 403
+    st, _, body = sys_.req("PATCH", f"/api/v1/users/{aud['id']}", {"status": "disabled"})
+    assert st == 403
+    st, _, body = sys_.post("/api/v1/users", {"username": "new_clerk", "display_name": "新同事", "org_id": root,
+                                              "roles": ["office_staff"], "password": "New#Clerk2026x"})
+    assert st == 201, body
+
+
+def test_settings_have_bounds_and_denials_are_audited(ctx):
+    s = ctx.demo_server()
+    sec, _ = admin_session(s, "secadmin")
+    st, _, body = sec.req("PUT", "/api/v1/settings/password.min_length", {"value": 0})
+    assert st == 422 and "8" in body["error"]["message"]
+    ljz = Session(s, "ljz")
+    assert ljz.get("/api/v1/users")[0] == 403
+    aud, _ = admin_session(s, "auditor")
+    st, _, log = aud.get("/api/v1/audit?action=access.denied")
+    assert any(i["username"] == "ljz" and i["result"] == "denied" for i in log["items"])
+
+
+def test_serve_refuses_fresh_keys_for_a_store_with_data(ctx):
+    import tempfile
+    s = ctx.demo_server()
+    from harness import BIN
+    wrong = tempfile.mkdtemp() + "/keys"
+    r = subprocess.run([BIN, "serve", "--db", s.url, "--listen", "127.0.0.1:0", "--key-file", wrong],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and wrong in r.stderr, r.stderr
+    assert not os.path.exists(wrong)
