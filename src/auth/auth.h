@@ -42,6 +42,7 @@ typedef struct principal {
     const char *csrf;
     bool must_change;   /* password must change before anything else */
     bool totp_setup;    /* a role requires TOTP and the user has none yet */
+    bool touch;         /* last_seen_at is due an update (after the reply) */
 } principal_t;
 
 /* Loads keys (creating them only when create is set — a store that already

@@ -186,17 +186,7 @@ static int load_session(http_req_t *r, principal_t *p, const char *tok) {
     int64_t expiry_days = setting_int(r->db, "password.expiry_days");
     if (expiry_days > 0 && now - changed > expiry_days * 86400) p->must_change = true;
     /* touch at most once a minute: reads stay reads */
-    if (now - last >= 60) {
-        char iso[21];
-        iso_from_unix(now, iso);
-        s = db_prepare(r->db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2");
-        if (s) {
-            db_bind_text(s, 1, iso, -1);
-            db_bind_int(s, 2, p->session_id);
-            db_step(s);
-            db_reset(s);
-        }
-    }
+    if (now - last >= 60) p->touch = true; /* after the reply: reads stay reads (after_request) */
     if (load_grants(r, p, p->user_id) != 0) return -1;
     return 1;
 }
@@ -337,8 +327,26 @@ static bool auth_hook(http_req_t *r) {
         deny(r, "forbidden", "您没有执行此操作的权限");
         return false;
     }
-    if (p->token_id) touch_token(r, p->token_id);
     return true;
+}
+
+/* Runs after the reply, outside the request's read snapshot: the once-a-
+ * minute "last seen" of a session or token. */
+static void after_request(http_req_t *r) {
+    const principal_t *p = r->auth;
+    if (!p) return;
+    if (p->token_id) touch_token(r, p->token_id);
+    if (p->touch && p->session_id) {
+        char iso[21];
+        iso_from_unix(now_unix(), iso);
+        db_stmt_t *s = db_prepare(r->db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2");
+        if (s) {
+            db_bind_text(s, 1, iso, -1);
+            db_bind_int(s, 2, p->session_id);
+            db_step(s);
+            db_reset(s);
+        }
+    }
 }
 
 /* ---- session endpoints ---- */
@@ -867,6 +875,7 @@ int auth_init(const char *key_file, bool create, char *err, size_t errlen) {
     if (keys_load_or_create(key_file, &g_keys, create, err, errlen) != 0) return -1;
     g_keys_loaded = true;
     http_auth_hook = auth_hook;
+    http_done_hook = after_request;
     scope_path_hook = scope_of;
     return 0;
 }

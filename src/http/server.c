@@ -395,6 +395,8 @@ static void on_request(struct evhttp_request *ev, void *arg) {
             goto done;
         }
         r->route = rt;
+        bool read_only = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+        if (read_only) db_read_begin(r->db);
         /* fail closed: without an identity layer only public routes answer */
         if (!(rt->flags & ROUTE_PUBLIC) && !http_auth_hook) {
             http_error(r, 401, "unauthenticated", "未登录或登录已过期, 请重新登录");
@@ -410,6 +412,7 @@ static void on_request(struct evhttp_request *ev, void *arg) {
         static_serve(r, w->cfg->web_root);
     }
 done:
+    db_read_end(r->db);
     if (db_in_tx(r->db)) {
         log_error("transaction left open by %s; rolled back", r->path);
         db_rollback(r->db);
@@ -566,7 +569,11 @@ int http_serve(const server_config_t *cfg) {
             socklen_t sl = sizeof(sa);
             getsockname(w->listen_fd, (struct sockaddr *)&sa, &sl);
         }
-        w->base = event_base_new();
+        struct event_config *ec = event_config_new();
+        /* batch epoll_ctl changes: two fewer system calls per request */
+        event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+        w->base = event_base_new_with_config(ec);
+        event_config_free(ec);
         w->http = evhttp_new(w->base);
         evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                                 EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);

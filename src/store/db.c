@@ -75,7 +75,23 @@ int db_exec(db_t *db, const char *sql) { return db->ops->exec(db, sql); }
 bool db_ping(db_t *db) { return db->ops->ping(db); }
 bool db_in_tx(db_t *db) { return db->in_tx; }
 
+/* A read snapshot for a whole GET (SQLite only: one read transaction is
+ * cheaper than one per statement; PostgreSQL would pay two round trips). */
+int db_read_begin(db_t *db) {
+    if (db->kind != DB_SQLITE || db->in_tx || db->in_read) return 0;
+    int rc = db_exec(db, "BEGIN");
+    if (rc == 0) db->in_read = true;
+    return rc;
+}
+
+void db_read_end(db_t *db) {
+    if (!db->in_read) return;
+    db->in_read = false;
+    db_exec(db, "COMMIT");
+}
+
 int db_begin(db_t *db) {
+    db_read_end(db); /* a write takes its own fresh transaction, never an upgraded read */
     int rc = db_exec(db, db->kind == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rc == 0) db->in_tx = true;
     return rc;

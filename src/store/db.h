@@ -74,6 +74,11 @@ int db_begin(db_t *db);
 int db_commit(db_t *db);
 int db_rollback(db_t *db);
 bool db_in_tx(db_t *db);
+/* One read snapshot around a read-only request (SQLite; no-op on
+ * PostgreSQL).  db_begin() ends it first, so a handler that writes gets a
+ * fresh write transaction; db_read_end() is safe to call twice. */
+int db_read_begin(db_t *db);
+void db_read_end(db_t *db);
 /* True when the store answers a trivial query (for /readyz). */
 bool db_ping(db_t *db);
 

@@ -28,6 +28,7 @@ struct db {
     const db_ops_t *ops;
     db_kind_t kind;
     bool in_tx;
+    bool in_read; /* db_read_begin */
     char err[512];
 };
 

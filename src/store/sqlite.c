@@ -3,6 +3,7 @@
  * Settings from DESIGN.md: WAL, synchronous=FULL, foreign_keys, secure_delete,
  * a busy timeout; statements are prepared once per connection and cached by
  * their SQL text. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,7 +196,14 @@ static const db_ops_t lite_ops = {
     .ping = lite_ping,
 };
 
+static void lite_global_init(void) {
+    /* allocation statistics take a process-wide mutex on every malloc: off */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int sqlite_driver_open(const char *path, db_t **out, char *err, size_t errlen) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, lite_global_init);
     *out = NULL;
     if (!*path) {
         snprintf(err, errlen, "无法打开数据库 sqlite:%s: 路径为空", path);

@@ -329,7 +329,9 @@ def test_tls_with_bad_key_refuses_to_start(ctx):
     from harness import BIN
     if ctx.kind != "sqlite":
         return
-    r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:/tmp/sifasuo-tls-none.db",
+    import tempfile
+    d = tempfile.mkdtemp(prefix="sifasuo-tls-")
+    r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--db", f"sqlite:{d}/x.db", "--key-file", f"{d}/keys",
                         "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"],
                        capture_output=True, text=True, timeout=20)
     assert r.returncode == 2 and "TLS" in r.stderr
