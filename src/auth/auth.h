@@ -98,6 +98,9 @@ void random_hex(char *out, size_t bytes);
 /* SHA-256 hex of a bearer secret (session token, API token, recovery code). */
 void token_digest(const char *token, char out[65]);
 
+/* Deletes old login attempts and long-ended sessions (job thread). */
+void auth_housekeeping(db_t *db);
+
 void session_routes_register(void);
 void admin_routes_register(void);
 #endif

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/scope.h"
@@ -309,7 +311,7 @@ static bool auth_hook(http_req_t *r) {
     r->username = p->username;
     if (!bearer && unsafe_method(r->method)) {
         const char *csrf = http_header(r, "X-CSRF-Token");
-        if (!csrf || strcmp(csrf, p->csrf) != 0) {
+        if (!csrf || strlen(csrf) != strlen(p->csrf) || CRYPTO_memcmp(csrf, p->csrf, strlen(csrf)) != 0) {
             deny(r, "csrf_failed", "请求缺少有效的 CSRF 令牌, 请刷新页面后重试");
             return false;
         }
@@ -878,4 +880,25 @@ int auth_init(const char *key_file, bool create, char *err, size_t errlen) {
     http_done_hook = after_request;
     scope_path_hook = scope_of;
     return 0;
+}
+
+void auth_housekeeping(db_t *db) {
+    /* login attempts matter for ten minutes, ended sessions not at all: a
+     * day and thirty days of them are kept for the record */
+    char day[21], month[21];
+    int64_t now = now_unix();
+    iso_from_unix(now - 86400, day);
+    iso_from_unix(now - 30 * 86400, month);
+    db_stmt_t *s = db_prepare(db, "DELETE FROM login_attempts WHERE at < $1");
+    if (s) {
+        db_bind_text(s, 1, day, -1);
+        db_step(s);
+        db_reset(s);
+    }
+    s = db_prepare(db, "DELETE FROM sessions WHERE (ended_at IS NOT NULL AND ended_at < $1) OR expires_at < $1");
+    if (s) {
+        db_bind_text(s, 1, month, -1);
+        db_step(s);
+        db_reset(s);
+    }
 }

@@ -134,6 +134,7 @@ static void *jobs_main(void *arg) {
         if (tick % 60 == 0) {
             int n = wf_scheduler_tick(db, auth_keys());
             if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
+            if (tick % 3600 == 0) auth_housekeeping(db);
         }
         sleep(1);
     }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/engine.h"
@@ -962,7 +964,7 @@ static void unmask_record(http_req_t *r) {
         buf_t plain = BUF_INIT;
         if (!db_col_null(s, c) && pi_decrypt(auth_keys(), db_col_text(s, c), &plain) == 0) jw_str(w, plain.data);
         else jw_null(w);
-        if (plain.data) memset(plain.data, 0, plain.len);
+        if (plain.data) OPENSSL_cleanse(plain.data, plain.len);
         buf_free(&plain);
         c++;
     }

@@ -548,6 +548,19 @@ int http_serve(const server_config_t *cfg) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* SO_REUSEPORT would let a second server silently share the port with a
+     * running one (perhaps on another database): probe without it first */
+    if (sa.sin_port != 0) {
+        int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (probe >= 0 && bind(probe, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            fprintf(stderr, "无法监听 %s: %s (是否已有服务在运行?)\n", cfg->listen, strerror(errno));
+            close(probe);
+            return 2;
+        }
+        if (probe >= 0) close(probe);
+    }
     int status = 0;
     for (int i = 0; i < nworkers; i++) {
         struct worker *w = &ws[i];

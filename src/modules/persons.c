@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "modules/modules.h"
@@ -42,7 +44,12 @@ static void write_person(jw_t *w, db_stmt_t *s) {
     jw_obj_end(w);
     jw_kstr(w, "name", db_col_text(s, 3));
     jw_kstr(w, "gender", db_col_text(s, 4));
-    jw_kstr(w, "birth_date", db_col_text(s, 5));
+    /* the year only: the full date next to a masked number would give most
+     * of the number back (digits 7-14 are the birth date) */
+    const char *birth = db_col_text(s, 5);
+    jw_key(w, "birth_year");
+    if (birth && strlen(birth) >= 4) jw_strn(w, birth, 4);
+    else jw_null(w);
     jw_kstr(w, "id_type", db_col_text(s, 6));
     jw_kstr(w, "id_number", db_col_text(s, 7)); /* masked */
     jw_kstr(w, "phone", db_col_text(s, 8));     /* masked */
@@ -206,7 +213,7 @@ static void create_person(http_req_t *r) {
 fail:
     store_error(r);
 out:
-    memset(norm, 0, sizeof(norm));
+    OPENSSL_cleanse(norm, sizeof(norm));
     json_decref(b);
 }
 
@@ -316,9 +323,9 @@ static void unmask_person(http_req_t *r) {
         http_set_header(r, "Cache-Control", "no-store");
         http_send_json(r, 200);
     }
-    if (idn.data) memset(idn.data, 0, idn.len);
-    if (phone.data) memset(phone.data, 0, phone.len);
-    if (addr.data) memset(addr.data, 0, addr.len);
+    if (idn.data) OPENSSL_cleanse(idn.data, idn.len);
+    if (phone.data) OPENSSL_cleanse(phone.data, phone.len);
+    if (addr.data) OPENSSL_cleanse(addr.data, addr.len);
     buf_free(&idn);
     buf_free(&phone);
     buf_free(&addr);

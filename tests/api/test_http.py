@@ -335,3 +335,16 @@ def test_tls_with_bad_key_refuses_to_start(ctx):
                         "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"],
                        capture_output=True, text=True, timeout=20)
     assert r.returncode == 2 and "TLS" in r.stderr
+
+
+def test_second_server_on_a_busy_port_refuses_to_start(ctx):
+    import subprocess
+    import tempfile
+    from harness import BIN
+    if ctx.kind != "sqlite":
+        return
+    s = _srv(ctx)
+    d = tempfile.mkdtemp(prefix="sifasuo-port-")
+    r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{s.port}", "--db", f"sqlite:{d}/x.db",
+                        "--key-file", f"{d}/keys"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "无法监听" in r.stderr, r.stderr
