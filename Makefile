@@ -81,7 +81,7 @@ test-unit: $(UNIT_BIN)
 	tests/run.sh unit
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wno-format-truncation" \
 	  HARDEN=-fPIE LDFLAGS="-fsanitize=address,undefined -pie" build-asan/sifasuo $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
 	SIFASUO_BIN=build-asan/sifasuo UNIT_DIR=build-asan/tests ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 tests/run.sh
 

@@ -20,11 +20,6 @@
 #include "engine/engine.h"
 #include "util/timeutil.h"
 
-static void store_error(http_req_t *r) {
-    if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
-}
-
 static const char *jstr(json_t *o, const char *k) {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? json_string_value(v) : NULL;
@@ -83,7 +78,7 @@ static void list_users(http_req_t *r) {
                               "WHERE o.path >= $1 AND o.path < $2 AND u.id > $3 "
                               "AND ($4 = '' OR u.username LIKE '%' || $4 || '%' OR u.display_name LIKE '%' || $4 || '%') "
                               "ORDER BY u.id LIMIT 101");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_text(s, 1, p->org_path, -1);
     db_bind_text(s, 2, hi, -1);
     db_bind_int(s, 3, after > 0 ? after : 0);
@@ -120,7 +115,7 @@ static void list_users(http_req_t *r) {
     }
     db_reset(s);
     buf_free(&rows);
-    if (rc < 0) return store_error(r);
+    if (rc < 0) return http_store_error(r);
     bool more = n == 101;
     if (more) n = 100;
     jw_obj(w);
@@ -207,14 +202,14 @@ static void create_user(http_req_t *r) {
     else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
     else if (!pw) http_invalid(r, "password", "请填写初始密码");
     else if ((nroles = parse_roles(r, json_object_get(b, "roles"), roles, 16)) < 0) {
-    } else if (db_begin(r->db) != 0) store_error(r);
+    } else if (db_begin(r->db) != 0) http_store_error(r);
     else {
         int64_t id = user_create(r->db, username, display, json_integer_value(org), roles, nroles, pw, true, err, sizeof(err));
         if (id < 0) {
             db_rollback(r->db);
             http_invalid(r, strstr(err, "密码") ? "password" : "username", err);
         } else if (auth_audit(r, "user.create", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
-            store_error(r);
+            http_store_error(r);
         } else {
             jw_obj(&r->json);
             jw_kint(&r->json, "id", id);
@@ -304,7 +299,7 @@ static void update_user(http_req_t *r) {
     http_send_json(r, 200);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     json_decref(b);
 }
@@ -320,7 +315,7 @@ static void reset_password(http_req_t *r) {
     if (why) http_invalid(r, "password", why);
     else if (db_begin(r->db) != 0 || password_set(r->db, id, pw, true) != 0 ||
              auth_audit(r, "password.reset", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
-        store_error(r);
+        http_store_error(r);
     else {
         jw_obj(&r->json);
         jw_kbool(&r->json, "must_change_password", true);
@@ -353,7 +348,7 @@ static void list_permissions(http_req_t *r) {
 
 static void list_roles(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT id, key, name, builtin, admin_kind, require_totp, description FROM roles ORDER BY id");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "items");
@@ -383,7 +378,7 @@ static void list_roles(http_req_t *r) {
         jw_key(w, arena_printf(r->arena, "%lld", (long long)ids[i]));
         jw_arr(w);
         s = db_prepare(r->db, "SELECT perm FROM role_permissions WHERE role_id = $1 ORDER BY perm");
-        if (!s) return store_error(r);
+        if (!s) return http_store_error(r);
         db_bind_int(s, 1, ids[i]);
         while (db_step(s) == DB_ROW) jw_str(w, db_col_text(s, 0));
         db_reset(s);
@@ -429,7 +424,7 @@ static int set_role_perms(http_req_t *r, int64_t role_id, const char *kind, json
 static void put_role_permissions(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
     db_stmt_t *s = db_prepare(r->db, "SELECT admin_kind FROM roles WHERE id = $1");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_int(s, 1, id);
     int rc = db_step(s);
     const char *kind = rc == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
@@ -441,13 +436,13 @@ static void put_role_permissions(http_req_t *r) {
     if (!json_is_array(perms)) {
         http_invalid(r, "permissions", "permissions 必须是权限数组");
     } else if (db_begin(r->db) != 0) {
-        store_error(r);
+        http_store_error(r);
     } else {
         int src = set_role_perms(r, id, kind, perms);
         char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
         if (src == -1) db_rollback(r->db);
         else if (src < 0 || auth_audit(r, "role.permissions", "roles", id, "ok", detail) != 0 || db_commit(r->db) != 0)
-            store_error(r);
+            http_store_error(r);
         else {
             jw_obj(&r->json);
             jw_kint(&r->json, "id", id);
@@ -467,7 +462,7 @@ static void create_role(http_req_t *r) {
     if (!key || !*key) http_invalid(r, "key", "请填写角色标识");
     else if (!name || !*name) http_invalid(r, "name", "请填写角色名称");
     else if (perms && !json_is_array(perms)) http_invalid(r, "permissions", "permissions 必须是权限数组");
-    else if (db_begin(r->db) != 0) store_error(r);
+    else if (db_begin(r->db) != 0) http_store_error(r);
     else {
         db_stmt_t *s = db_prepare(r->db, "INSERT INTO roles (key, name, description) VALUES ($1, $2, $3) RETURNING id");
         int64_t id = 0;
@@ -484,12 +479,12 @@ static void create_role(http_req_t *r) {
             db_rollback(r->db);
             http_invalid(r, "key", "角色标识或名称已存在");
         } else if (!id) {
-            store_error(r);
+            http_store_error(r);
         } else {
             int src = perms ? set_role_perms(r, id, NULL, perms) : 0;
             if (src == -1) db_rollback(r->db);
             else if (src < 0 || auth_audit(r, "role.create", "roles", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
-                store_error(r);
+                http_store_error(r);
             else {
                 jw_obj(&r->json);
                 jw_kint(&r->json, "id", id);
@@ -522,7 +517,7 @@ static void put_setting(http_req_t *r) {
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
         http_invalid(r, "value", arena_printf(r->arena, "值必须是 %lld 到 %lld 之间的整数", (long long)lo, (long long)hi));
     } else if (db_begin(r->db) != 0) {
-        store_error(r);
+        http_store_error(r);
     } else {
         int64_t before = setting_int(r->db, key);
         db_stmt_t *s = db_prepare(r->db, "INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3) "
@@ -539,7 +534,7 @@ static void put_setting(http_req_t *r) {
             db_reset(s);
         }
         if (rc != DB_DONE || auth_audit(r, "setting.change", "settings", 0, "ok", detail) != 0 || db_commit(r->db) != 0)
-            store_error(r);
+            http_store_error(r);
         else {
             settings_changed();
             get_settings(r);
@@ -557,7 +552,7 @@ static void list_tokens(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT t.id, t.name, t.org_id, o.name, t.permissions, t.created_at, t.expires_at, "
                                      "t.revoked_at, t.last_used_at FROM api_tokens t JOIN org_units o ON o.id = t.org_id "
                                      "WHERE o.path >= $1 AND o.path < $2 ORDER BY t.id DESC LIMIT 500");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_text(s, 1, p->org_path, -1);
     db_bind_text(s, 2, hi, -1);
     jw_t *w = &r->json;
@@ -619,7 +614,7 @@ static void create_token(http_req_t *r) {
             token_digest(secret, digest);
             iso_from_unix(exp, expiso);
             if (db_begin(r->db) != 0) {
-                store_error(r);
+                http_store_error(r);
             } else {
                 db_stmt_t *s = db_prepare(r->db, "INSERT INTO api_tokens (name, token_hash, org_id, permissions, created_by, "
                                                  "expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id");
@@ -635,7 +630,7 @@ static void create_token(http_req_t *r) {
                     db_reset(s);
                 }
                 if (!id || auth_audit(r, "token.create", "api_tokens", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
-                    store_error(r);
+                    http_store_error(r);
                 } else {
                     jw_obj(&r->json);
                     jw_kint(&r->json, "id", id);
@@ -654,22 +649,22 @@ static void create_token(http_req_t *r) {
 static void revoke_token(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
     db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM api_tokens t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_int(s, 1, id);
     const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
     if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "令牌不存在");
     char now[21];
     iso_from_unix(now_unix(), now);
-    if (db_begin(r->db) != 0) return store_error(r);
+    if (db_begin(r->db) != 0) return http_store_error(r);
     s = db_prepare(r->db, "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_text(s, 1, now, -1);
     db_bind_int(s, 2, id);
     int rc = db_step(s);
     db_reset(s);
     if (rc != DB_DONE || auth_audit(r, "token.revoke", "api_tokens", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
-        return store_error(r);
+        return http_store_error(r);
     http_send_bytes(r, 204, NULL, NULL, 0);
 }
 
@@ -698,7 +693,7 @@ static void request_breakglass(http_req_t *r) {
         char exp[21];
         iso_from_unix(now_unix() + hours * 3600, exp);
         if (!found) http_invalid(r, "org_id", "机构不存在");
-        else if (db_begin(r->db) != 0) store_error(r);
+        else if (db_begin(r->db) != 0) http_store_error(r);
         else {
             s = db_prepare(r->db, "INSERT INTO breakglass (user_id, org_id, entity, reason, expires_at) "
                                   "VALUES ($1, $2, $3, $4, $5) RETURNING id");
@@ -715,7 +710,7 @@ static void request_breakglass(http_req_t *r) {
             char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
             int arc = id ? auth_audit(r, "breakglass.grant", entity, org_id, "ok", detail) : -1;
             free(detail);
-            if (arc != 0 || db_commit(r->db) != 0) store_error(r);
+            if (arc != 0 || db_commit(r->db) != 0) http_store_error(r);
             else {
                 jw_obj(&r->json);
                 jw_kint(&r->json, "id", id);
@@ -732,7 +727,7 @@ static void list_breakglass(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT b.id, u.username, u.display_name, b.org_id, o.name, b.entity, b.reason, "
                                      "b.created_at, b.expires_at FROM breakglass b JOIN users u ON u.id = b.user_id "
                                      "JOIN org_units o ON o.id = b.org_id ORDER BY b.id DESC LIMIT 500");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "items");

@@ -217,11 +217,6 @@ static const perm_def_t calendar_perms[] = {
 
 #define BAD_DATE "日期应为 YYYY-MM-DD 格式的有效日期 (1900–2999 年)"
 
-static void store_error(http_req_t *r) {
-    if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
-}
-
 /* Answers 422 with every field's reason; the message is the first one's. */
 static void invalid_fields(http_req_t *r, json_t *fields) {
     const char *first = json_string_value(json_object_iter_value(json_object_iter(fields)));
@@ -269,7 +264,7 @@ static void get_calendar(http_req_t *r) {
     format_day(days_from_civil(year, 1, 1) - 1, before);
     db_stmt_t *s = db_prepare(r->db, "SELECT date, kind, name, source FROM holidays WHERE date >= $1 AND date <= $2 "
                                      "ORDER BY date");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_text(s, 1, first, -1);
     db_bind_text(s, 2, last, -1);
     jw_t *w = &r->json;
@@ -287,10 +282,10 @@ static void get_calendar(http_req_t *r) {
         jw_obj_end(w);
     }
     db_reset(s);
-    if (rc != DB_DONE) return store_error(r);
+    if (rc != DB_DONE) return http_store_error(r);
     jw_arr_end(w);
     int workdays = cal_workdays_between(r->db, before, last);
-    if (workdays == CAL_ERR) return store_error(r);
+    if (workdays == CAL_ERR) return http_store_error(r);
     jw_kint(w, "workdays", workdays);
     jw_obj_end(w);
     http_send_json(r, 200);
@@ -400,7 +395,7 @@ static void put_day(http_req_t *r) {
     http_send_json(r, before ? 200 : 201);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     json_decref(before);
     json_decref(after);
@@ -415,7 +410,7 @@ static void delete_day(http_req_t *r) {
     if (!parse_day(date, &day)) return invalid(r, "date", BAD_DATE);
     json_t *before = NULL;
     if (db_begin(r->db) != 0 || gencache_lock_for_write(&cal_cache, r->db) != 0 || read_row(r->db, date, &before) != 0)
-        return store_error(r);
+        return http_store_error(r);
     if (!before) {
         db_rollback(r->db);
         return http_error(r, 404, "not_found", "该日期没有节假日或调休安排");
@@ -429,7 +424,7 @@ static void delete_day(http_req_t *r) {
     }
     if (rc != DB_DONE || audit_edit(r, "calendar.delete", date, before, NULL) != 0 || db_commit(r->db) != 0) {
         json_decref(before);
-        return store_error(r);
+        return http_store_error(r);
     }
     json_decref(before);
     cal_invalidate();

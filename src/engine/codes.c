@@ -204,11 +204,6 @@ static const perm_def_t codes_perms[] = {
     {0},
 };
 
-static void store_error(http_req_t *r) {
-    if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
-}
-
 /* Answers 422 with every field's reason; the message is the first one's. */
 static void invalid_fields(http_req_t *r, json_t *fields) {
     const char *first = json_string_value(json_object_iter_value(json_object_iter(fields)));
@@ -242,7 +237,7 @@ static bool code_ok(const char *s) {
 /* GET /api/v1/codes — every list, without items. */
 static void get_lists(http_req_t *r) {
     const codes_snap_t *s = gencache_get(&codes_cache, r->db);
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "items");
@@ -262,7 +257,7 @@ static void get_lists(http_req_t *r) {
 static void get_list(http_req_t *r) {
     int rc = codes_write_json(r->db, http_param(r, "list"), &r->json);
     if (rc > 0) return http_error(r, 404, "not_found", "代码表不存在");
-    if (rc < 0) return store_error(r);
+    if (rc < 0) return http_store_error(r);
     http_send_json(r, 200);
 }
 
@@ -401,7 +396,7 @@ static void put_item(http_req_t *r) {
     http_send_json(r, before ? 200 : 201);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     json_decref(before);
     json_decref(after);

@@ -87,11 +87,6 @@ static wf_hook_fn hook_find(const char *name) {
 
 /* ---- actions ---- */
 
-static void store_error(http_req_t *r) {
-    if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
-}
-
 /* 409 naming the actions the current state allows. */
 static void not_allowed(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, const char *action) {
     buf_clear(r->out);
@@ -126,12 +121,12 @@ static void fire_action(http_req_t *r) {
     char sql[512];
     snprintf(sql, sizeof(sql), "SELECT org_path, wf_state, wf_version, version, deleted_at FROM %s WHERE id = $1", e->table);
     db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_int(s, 1, id);
     int rc = db_step(s);
     if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 0)) || !db_col_null(s, 4) || db_col_null(s, 1)) {
         db_reset(s);
-        if (rc < 0) return store_error(r);
+        if (rc < 0) return http_store_error(r);
         return http_error(r, 404, "not_found", "记录不存在");
     }
     char *state = arena_strdup(r->arena, db_col_text(s, 1));
@@ -210,7 +205,7 @@ static void fire_action(http_req_t *r) {
     if (wf_start_dates(r->db, wf, t->to, now, &d) != 0) {
         json_decref(body);
         buf_free(&set);
-        return store_error(r);
+        return http_store_error(r);
     }
     /* the overall deadline stays; a final state clears both */
     b.v[b.n].is_int = false, b.v[b.n].s = t->to, b.n++;
@@ -276,7 +271,7 @@ static void fire_action(http_req_t *r) {
     }
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     json_decref(body);
     buf_free(&set);
@@ -396,7 +391,7 @@ static void get_todo(http_req_t *r) {
     jw_obj_end(&cw);
     if (c.rc) {
         buf_free(&counts);
-        return store_error(r);
+        return http_store_error(r);
     }
     if (c.n) qsort(c.items, (size_t)c.n, sizeof(todo_item_t), todo_cmp);
     char today[11], week[11];

@@ -93,6 +93,9 @@ void http_send_json(http_req_t *r, int status);
 /* Sends the error shape {"error":{"code","message","fields"}}; fields may be NULL. */
 void http_error(http_req_t *r, int status, const char *code, const char *message);
 void http_error_fields(http_req_t *r, int status, const char *code, const char *message, json_t *fields);
+/* 503 store_unavailable, after rolling back any transaction the handler
+ * left open: the one answer to a failed store call. */
+void http_store_error(http_req_t *r);
 /* 422 validation_failed with one field's Chinese reason (also the message). */
 void http_invalid(http_req_t *r, const char *field, const char *message);
 /* Sends raw bytes with a content type. */

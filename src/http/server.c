@@ -137,6 +137,11 @@ void http_error_fields(http_req_t *r, int status, const char *code, const char *
     http_send_json(r, status);
 }
 
+void http_store_error(http_req_t *r) {
+    if (db_in_tx(r->db)) db_rollback(r->db);
+    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+}
+
 void http_invalid(http_req_t *r, const char *field, const char *message) {
     json_t *f = json_pack("{s:s}", field, message);
     http_error_fields(r, 422, "validation_failed", message, f);
@@ -526,6 +531,19 @@ int http_serve(const server_config_t *cfg) {
         fprintf(stderr, "无效的监听地址: %s (应为 地址:端口, 如 127.0.0.1:8080)\n", cfg->listen);
         return 2;
     }
+    /* SO_REUSEPORT would let a second server silently share the port with a
+     * running one (perhaps on another database): probe without it first */
+    if (sa.sin_port != 0) {
+        int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (probe >= 0 && bind(probe, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            fprintf(stderr, "无法监听 %s: %s (是否已有服务在运行?)\n", cfg->listen, strerror(errno));
+            close(probe);
+            return 2;
+        }
+        if (probe >= 0) close(probe);
+    }
     SSL_CTX *ssl_ctx = NULL;
     if (cfg->tls_cert || cfg->tls_key) {
         if (!cfg->tls_cert || !cfg->tls_key || !(ssl_ctx = tls_context(cfg))) {
@@ -548,19 +566,6 @@ int http_serve(const server_config_t *cfg) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* SO_REUSEPORT would let a second server silently share the port with a
-     * running one (perhaps on another database): probe without it first */
-    if (sa.sin_port != 0) {
-        int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        int one = 1;
-        setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (probe >= 0 && bind(probe, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-            fprintf(stderr, "无法监听 %s: %s (是否已有服务在运行?)\n", cfg->listen, strerror(errno));
-            close(probe);
-            return 2;
-        }
-        if (probe >= 0) close(probe);
-    }
     int status = 0;
     for (int i = 0; i < nworkers; i++) {
         struct worker *w = &ws[i];

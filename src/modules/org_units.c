@@ -31,8 +31,6 @@ static void write_org(jw_t *w, db_stmt_t *s) {
     jw_kstr(w, "valid_to", db_col_text(s, 9));
 }
 
-static void store_error(http_req_t *r) { http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试"); }
-
 /* Loads the unit's path (arena copy) if the unit exists and is in the
  * caller's scope; answers 404 otherwise (no existence leak) and returns NULL. */
 static const char *load_path_in_scope(http_req_t *r, int64_t id) {
@@ -42,7 +40,7 @@ static const char *load_path_in_scope(http_req_t *r, int64_t id) {
     }
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         return NULL;
     }
     db_bind_int(s, 1, id);
@@ -50,7 +48,7 @@ static const char *load_path_in_scope(http_req_t *r, int64_t id) {
     const char *path = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
     if (rc < 0) {
-        store_error(r);
+        http_store_error(r);
         return NULL;
     }
     if (!path || !scope_covers(r, path)) {
@@ -82,7 +80,7 @@ static void list_children(http_req_t *r) {
         s = db_prepare(r->db,
                        "SELECT " ORG_COLS ", (SELECT COUNT(*) FROM org_units c WHERE c.parent_id = o.id) "
                        "FROM org_units o WHERE o.parent_id = $1 AND o.id > $2 ORDER BY o.id LIMIT $3");
-        if (!s) return store_error(r);
+        if (!s) return http_store_error(r);
         db_bind_int(s, 1, parent);
     } else {
         /* no parent: the caller's own unit (or the roots when unscoped) */
@@ -91,7 +89,7 @@ static void list_children(http_req_t *r) {
                        "SELECT " ORG_COLS ", (SELECT COUNT(*) FROM org_units c WHERE c.parent_id = o.id) "
                        "FROM org_units o WHERE (CASE WHEN CAST($1 AS TEXT) IS NULL THEN o.parent_id IS NULL ELSE o.path = CAST($1 AS TEXT) END) "
                        "AND o.id > $2 ORDER BY o.id LIMIT $3");
-        if (!s) return store_error(r);
+        if (!s) return http_store_error(r);
         db_bind_text(s, 1, own, -1);
     }
     db_bind_int(s, 2, after > 0 ? after : 0);
@@ -116,7 +114,7 @@ static void list_children(http_req_t *r) {
         n++;
     }
     db_reset(s);
-    if (rc < 0) return store_error(r);
+    if (rc < 0) return http_store_error(r);
     jw_arr_end(w);
     jw_key(w, "next");
     if (more) {
@@ -135,12 +133,12 @@ static void get_one(http_req_t *r) {
     const char *path = load_path_in_scope(r, id);
     if (!path) return;
     db_stmt_t *s = db_prepare(r->db, "SELECT " ORG_COLS " FROM org_units o WHERE o.id = $1");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_int(s, 1, id);
     jw_t *w = &r->json;
     if (db_step(s) != DB_ROW) {
         db_reset(s);
-        return store_error(r);
+        return http_store_error(r);
     }
     jw_obj(w);
     write_org(w, s);
@@ -158,7 +156,7 @@ static void get_one(http_req_t *r) {
     }
     if (n) {
         s = db_prepare(r->db, "SELECT id, name, level FROM org_units WHERE id IN ($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY depth");
-        if (!s) return store_error(r);
+        if (!s) return http_store_error(r);
         for (int i = 0; i < 8; i++) db_bind_int(s, i + 1, ids[i]);
         while (db_step(s) == DB_ROW) {
             jw_obj(w);
@@ -189,7 +187,7 @@ static void get_stats(http_req_t *r) {
     for (int i = 0; levels[i]; i++) {
         /* strictly below: the unit itself is excluded by path > prefix */
         db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM org_units WHERE level = $1 AND path > $2 AND path < $3");
-        if (!s) return store_error(r);
+        if (!s) return http_store_error(r);
         db_bind_text(s, 1, levels[i], -1);
         db_bind_text(s, 2, path, -1);
         db_bind_text(s, 3, hi, -1);

@@ -27,11 +27,6 @@ static const perm_def_t person_perms[] = {
     {0},
 };
 
-static void store_error(http_req_t *r) {
-    if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
-}
-
 #define PERSON_COLS "p.id, p.org_id, o.name, p.name, p.gender, p.birth_date, p.id_type, p.id_masked, p.phone_masked, p.version, p.created_at, o.path"
 
 static void write_person(jw_t *w, db_stmt_t *s) {
@@ -115,11 +110,11 @@ static const char *jstr(json_t *o, const char *k) {
 
 static void send_existing(http_req_t *r, int64_t id) {
     db_stmt_t *s = db_prepare(r->db, "SELECT " PERSON_COLS " FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_int(s, 1, id);
     if (db_step(s) != DB_ROW) {
         db_reset(s);
-        return store_error(r);
+        return http_store_error(r);
     }
     bool visible = scope_covers(r, db_col_text(s, 11));
     jw_obj(&r->json);
@@ -211,7 +206,7 @@ static void create_person(http_req_t *r) {
     http_send_json(r, 201);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     OPENSSL_cleanse(norm, sizeof(norm));
     json_decref(b);
@@ -222,14 +217,14 @@ static bool load_person(http_req_t *r, int64_t id, db_stmt_t **out) {
     db_stmt_t *s = db_prepare(r->db, "SELECT " PERSON_COLS ", p.id_enc, p.phone_enc, p.address_enc "
                                      "FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         return false;
     }
     db_bind_int(s, 1, id);
     int rc = db_step(s);
     if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 11))) {
         db_reset(s);
-        if (rc < 0) store_error(r);
+        if (rc < 0) http_store_error(r);
         else http_error(r, 404, "not_found", "人员不存在");
         return false;
     }
@@ -257,7 +252,7 @@ static void find_person(http_req_t *r) {
             return http_invalid(r, "id_number", why ? why : "请提供有效的 18 位公民身份号码");
         pi_blind_index(auth_keys(), norm, index);
         only = person_by_index(r->db, index);
-        if (only < 0) return store_error(r);
+        if (only < 0) return http_store_error(r);
         if (only == 0) only = -1; /* no such person: an empty list */
     }
     const char *scope = scope_path(r);
@@ -270,7 +265,7 @@ static void find_person(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT " PERSON_COLS " FROM persons p JOIN org_units o ON o.id = p.org_id "
                                      "WHERE o.path >= $1 AND o.path < $2 AND p.id > $3 AND ($4 = 0 OR p.id = $4) "
                                      "ORDER BY p.id LIMIT $5");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_text(s, 1, scope ? scope : "/", -1);
     db_bind_text(s, 2, hi, -1);
     db_bind_int(s, 3, after > 0 ? after : 0);

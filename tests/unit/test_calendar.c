@@ -25,7 +25,7 @@ static char pg_db[64];
 
 /* The next calendar day, by the C library's UTC arithmetic (independent of
  * the calendar's own). */
-static void next_day(char d[11]) {
+static void next_day(char *d) {
     struct tm tm = {.tm_year = atoi(d) - 1900, .tm_mon = atoi(d + 5) - 1, .tm_mday = atoi(d + 8) + 1, .tm_hour = 12};
     time_t t = timegm(&tm);
     gmtime_r(&t, &tm);
@@ -49,7 +49,7 @@ TEST(test_national_day_2024_and_its_make_up_days) {
     CHECK(cal_is_workday(db, "2024-09-29")); /* Sunday, 调休上班 */
     CHECK(cal_is_workday(db, "2024-10-12")); /* Saturday, 调休上班 */
     CHECK(!cal_is_workday(db, "2024-09-28")); /* an ordinary Saturday */
-    char d[11];
+    char d[24];
     for (int day = 1; day <= 7; day++) {
         snprintf(d, sizeof(d), "2024-10-%02d", day);
         CHECK(!cal_is_workday(db, d));
@@ -229,7 +229,7 @@ static double now_s(void) {
 /* Not a pass/fail test: the numbers for the report. */
 TEST(test_bench_cached_calls_against_a_query_per_day) {
     const int N = 1000000;
-    char d[11];
+    char d[24];
     double t = now_s();
     int hits = 0;
     for (int i = 0; i < N; i++) hits += cal_is_workday(db, i & 1 ? "2024-10-03" : "2024-10-08");
