@@ -19,6 +19,7 @@
 
 #include "auth/audit.h"
 #include "auth/auth.h"
+#include "auth/pcache.h"
 #include "auth/scope.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -51,9 +52,18 @@ void random_hex(char *out, size_t bytes) {
 
 void token_digest(const char *token, char out[65]) { sha256_hex(token, strlen(token), out); }
 
+/* Actions after which a cached principal may be wrong (pcache.c). */
+static bool changes_identity(const char *action) {
+    static const char *const prefixes[] = {"user.", "role.", "password.", "totp.", "logout", "setting.", "token.", NULL};
+    for (int i = 0; prefixes[i]; i++)
+        if (strncmp(action, prefixes[i], strlen(prefixes[i])) == 0) return true;
+    return false;
+}
+
 int auth_audit(http_req_t *r, const char *action, const char *entity, int64_t entity_id, const char *result,
                const char *detail_json) {
     const principal_t *p = r->auth;
+    if (changes_identity(action)) r->identity_changed = true; /* caches dropped after the commit (after_request) */
     audit_event_t ev = {
         .action = action,
         .entity = entity,
@@ -153,6 +163,12 @@ static const char *cookie_name(http_req_t *r) { return insecure_localhost(r) ? "
  * (or expired), -1 store error. */
 static int load_session(http_req_t *r, principal_t *p, const char *tok) {
     if (!tok || strlen(tok) < 32) return 0;
+    int64_t now_c = now_unix();
+    const principal_t *hit = pcache_get(tok, now_c, setting_int(r->db, "session.idle_minutes") * 60);
+    if (hit) {
+        *p = *hit; /* strings stay in the cache entry for the rest of this request */
+        return 1;
+    }
     char digest[65];
     token_digest(tok, digest);
     db_stmt_t *s = db_prepare(r->db, "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.username, "
@@ -190,6 +206,7 @@ static int load_session(http_req_t *r, principal_t *p, const char *tok) {
     /* touch at most once a minute: reads stay reads */
     if (now - last >= 60) p->touch = true; /* after the reply: reads stay reads (after_request) */
     if (load_grants(r, p, p->user_id) != 0) return -1;
+    pcache_put(tok, p, exp, p->touch ? now : last);
     return 1;
 }
 
@@ -335,6 +352,7 @@ static bool auth_hook(http_req_t *r) {
 /* Runs after the reply, outside the request's read snapshot: the once-a-
  * minute "last seen" of a session or token. */
 static void after_request(http_req_t *r) {
+    if (r->identity_changed) pcache_invalidate();
     const principal_t *p = r->auth;
     if (!p) return;
     if (p->token_id) touch_token(r, p->token_id);

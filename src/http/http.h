@@ -63,6 +63,7 @@ struct http_req {
     int64_t org_id;
     const char *username;
     void *auth;
+    bool identity_changed; /* an account, role or session changed: drop cached principals */
     long long start_us;
     /* parsed query (lazily) */
     int nquery;
