@@ -42,7 +42,7 @@ static const struct {
 } admin_perms[] = {
     {"user.manage", "sys"},   {"token.manage", "sys"},  {"config.manage", "sys"},
     {"role.manage", "sec"},   {"policy.manage", "sec"}, {"audit.read", "audit"},
-    {"breakglass.list", "audit"},
+    {"breakglass.list", "audit"}, {"calendar.manage", "sys"}, {"codes.manage", "sys"},
 };
 
 static const perm_def_t identity_perms[] = {

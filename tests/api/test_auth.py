@@ -395,3 +395,14 @@ def test_serve_refuses_fresh_keys_for_a_store_with_data(ctx):
                        capture_output=True, text=True, timeout=20)
     assert r.returncode == 2 and wrong in r.stderr, r.stderr
     assert not os.path.exists(wrong)
+
+
+def test_security_admin_can_resave_the_system_admin_role(ctx):
+    s = ctx.demo_server()
+    sec, _ = admin_session(s, "secadmin")
+    st, _, roles = sec.get("/api/v1/roles")
+    sys_role = next(r for r in roles["items"] if r["key"] == "sysadmin")
+    perms = roles["permissions"][str(sys_role["id"])]
+    assert "calendar.manage" in perms and "codes.manage" in perms
+    st, _, body = sec.req("PUT", f"/api/v1/roles/{sys_role['id']}/permissions", {"permissions": perms})
+    assert st == 200, body
