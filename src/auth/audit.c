@@ -421,3 +421,101 @@ fail:
     if (own) db_rollback(db);
     return -1;
 }
+
+/* ---- many rows in one go (bulk operations; audit.h) ---- */
+
+#define MANY_BATCH 100 /* rows per INSERT */
+
+static void many_sql(buf_t *sql, int k) {
+    buf_puts(sql, "INSERT INTO audit_log (at, user_id, username, org_id, ip, user_agent, action, "
+                  "entity, entity_id, result, detail, prev_hash, hash) VALUES ");
+    for (int r = 0; r < k; r++) {
+        buf_puts(sql, r ? ", (" : "(");
+        for (int i = 1; i <= NF + 2; i++) buf_printf(sql, i > 1 ? ", $%d" : "$%d", r * (NF + 2) + i);
+        buf_putc(sql, ')');
+    }
+}
+
+int audit_write_many(db_t *db, const keys_t *keys, const audit_event_t *ev, size_t n) {
+    if (!keys || !db_in_tx(db)) {
+        log_error("audit_write_many: no keys, or no open transaction");
+        return DB_ERR;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!ev[i].action || !*ev[i].action || !ev[i].result || !*ev[i].result || !detail_is_object(ev[i].detail_json)) {
+            log_error("audit_write_many: event %zu has no action or result, or a detail that is not a JSON object", i);
+            return DB_ERR;
+        }
+    if (n == 0) return 0;
+    int rc = chain_lock(db);
+    if (rc != 0) return rc;
+    char prev[65];
+    if ((rc = audit_head(db, NULL, prev)) != 0) return rc;
+    char at[21];
+    iso_from_unix(now_unix(), at);
+    buf_t full = BUF_INIT, last = BUF_INIT;
+    many_sql(&full, (int)(n < MANY_BATCH ? n : MANY_BATCH));
+    if (n > MANY_BATCH && n % MANY_BATCH) many_sql(&last, (int)(n % MANY_BATCH));
+    /* per row of a batch: its cleaned texts, id digits and hash, alive until the step */
+    buf_t *texts = calloc(MANY_BATCH * 3, sizeof(buf_t));
+    char(*ids)[3][24] = calloc(MANY_BATCH, sizeof(*ids));
+    char(*hashes)[65] = calloc(MANY_BATCH, sizeof(*hashes));
+    if (!texts || !ids || !hashes) abort();
+    rc = 0;
+    for (size_t start = 0; start < n && rc == 0; start += MANY_BATCH) {
+        int k = n - start < MANY_BATCH ? (int)(n - start) : MANY_BATCH;
+        db_stmt_t *s = db_prepare(db, k == MANY_BATCH || n <= MANY_BATCH ? full.data : last.data);
+        if (!s) {
+            rc = DB_ERR;
+            break;
+        }
+        for (int r = 0; r < k && rc == 0; r++) {
+            const audit_event_t *e = &ev[start + r];
+            for (int t = 0; t < 3; t++) buf_clear(&texts[r * 3 + t]);
+            field_t f[NF] = {
+                [F_AT] = text_field(at),
+                [F_USER_ID] = id_field(e->user_id, ids[r][0]),
+                [F_USERNAME] = clean_field(&texts[r * 3], e->username, 128),
+                [F_ORG_ID] = id_field(e->org_id, ids[r][1]),
+                [F_IP] = clean_field(&texts[r * 3 + 1], e->ip, 64),
+                [F_USER_AGENT] = clean_field(&texts[r * 3 + 2], e->user_agent, 512),
+                [F_ACTION] = text_field(e->action),
+                [F_ENTITY] = text_field(e->entity),
+                [F_ENTITY_ID] = id_field(e->entity_id, ids[r][2]),
+                [F_RESULT] = text_field(e->result),
+                [F_DETAIL] = text_field(e->detail_json),
+            };
+            if (row_hash(keys, prev, f, hashes[r]) != 0) {
+                log_error("audit: HMAC-SM3 failed");
+                rc = DB_ERR;
+                break;
+            }
+            int base = r * (NF + 2);
+            for (int i = 0; i < NF; i++) {
+                if (!f[i].v)
+                    db_bind_null(s, base + i + 1);
+                else if (i == F_USER_ID || i == F_ORG_ID || i == F_ENTITY_ID)
+                    db_bind_int(s, base + i + 1, i == F_USER_ID ? e->user_id : i == F_ORG_ID ? e->org_id : e->entity_id);
+                else
+                    db_bind_text(s, base + i + 1, f[i].v, (int)f[i].len);
+            }
+            db_bind_text(s, base + NF + 1, prev, 64);
+            db_bind_text(s, base + NF + 2, hashes[r], 64);
+            memcpy(prev, hashes[r], 65);
+        }
+        if (rc != 0) {
+            db_reset(s);
+            break;
+        }
+        int step = db_step(s);
+        db_reset(s);
+        rc = step == DB_DONE ? 0 : step < 0 ? step : DB_ERR;
+    }
+    for (int i = 0; i < MANY_BATCH * 3; i++) buf_free(&texts[i]);
+    free(texts);
+    free(ids);
+    free(hashes);
+    buf_free(&full);
+    buf_free(&last);
+    return rc;
+}

@@ -42,6 +42,14 @@ typedef struct audit_event {
  * statement of a transaction.  Returns 0 or a negative DB_* error. */
 int audit_write(db_t *db, const keys_t *keys, const audit_event_t *ev);
 
+/* Appends n events in order, chained one to the next, with one chain lock,
+ * one head read and one INSERT per 100 rows: for bulk operations (an
+ * import's record.create rows), where audit_write's three round trips per
+ * row would hold the PostgreSQL chain lock for seconds.  Only inside the
+ * caller's open transaction (which rolls back on failure); same rules for
+ * each event as audit_write.  Returns 0 or a negative DB_* error. */
+int audit_write_many(db_t *db, const keys_t *keys, const audit_event_t *ev, size_t n);
+
 /* Walks the whole chain in id order.  Returns 0 when intact, 1 when broken
  * (*first_bad_id = the first row whose hash or link does not match, or whose
  * prev_hash is not an accepted chain start), negative on a store error (err

@@ -10,6 +10,7 @@
  * Requests on a worker are synchronous, so an entry is never replaced while
  * the request that read it is running. */
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,22 @@ typedef struct entry {
 
 static atomic_uint_fast64_t generation = 1;
 static __thread entry_t cache[PCACHE_SLOTS];
+
+/* The entries of a worker are freed when its thread ends (a key destructor
+ * runs only for threads that set a value, i.e. that cached something). */
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+static void free_thread_cache(void *arg) {
+    entry_t *c = arg;
+    for (int i = 0; i < PCACHE_SLOTS; i++) {
+        free(c[i].blob);
+        c[i].blob = NULL;
+        OPENSSL_cleanse(c[i].token, sizeof(c[i].token));
+    }
+}
+
+static void make_key(void) { pthread_key_create(&exit_key, free_thread_cache); }
 
 void pcache_invalidate(void) { atomic_fetch_add(&generation, 1); }
 
@@ -73,6 +90,8 @@ void pcache_put(const char *tok, const principal_t *p, int64_t expires_at, int64
     for (int i = 0; i < p->nperms; i++) need += len0(p->perms[i]);
     char *blob = malloc(need);
     if (!blob) return;
+    pthread_once(&exit_once, make_key);
+    if (!pthread_getspecific(exit_key)) pthread_setspecific(exit_key, cache);
     entry_t *e = &cache[slot_of(tok)];
     free(e->blob);
     OPENSSL_cleanse(e->token, sizeof(e->token));

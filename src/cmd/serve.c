@@ -9,6 +9,7 @@
 #include "auth/auth.h"
 #include "cmd/demo.h"
 #include "engine/engine.h"
+#include "engine/jobs.h"
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "http/http.h"
@@ -194,9 +195,12 @@ int cmd_serve(cli_opts_t *o) {
         .quiet = o->quiet,
     };
     jobs_opts = o;
+    /* the job worker: imports and other long work (engine/jobs.h) */
+    if (job_worker_start(o->db_url) != 0) log_warn("job worker not started: imports are unavailable");
     pthread_t jobs;
     bool have_jobs = pthread_create(&jobs, NULL, jobs_main, NULL) == 0;
     rc = http_serve(&cfg);
+    job_worker_stop(); /* engine/jobs.h: a running job goes back to the queue */
     jobs_stop = 1;
     if (have_jobs) pthread_join(jobs, NULL);
     return rc;

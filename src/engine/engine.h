@@ -16,6 +16,8 @@
  *   POST   /api/v1/<entity>/<id>/unmask     personal information in full (pi.unmask, audited)
  *   GET    /api/v1/meta/entities[/<entity>] metadata for the UI
  *   GET    /api/v1/todo                     what the user can act on, overdue first
+ *   GET    /api/v1/<entity>/export          CSV/XLSX of the list's rows (io.c)
+ *   POST   /api/v1/<entity>/import          CSV upload → a job (import.c, jobs.h)
  *
  * Every entity table has the same spine: id, org_id, org_path (the owner's
  * materialised path, copied so scope filters are one index range), version,
@@ -137,4 +139,13 @@ void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
+
+/* ---- export, import, jobs (io.c, import.c, jobs.c; docs/engine.md) ---- */
+/* A personal-information value for the store: SM4 ciphertext, masked copy
+ * and (for FF_FILTER fields) blind index, in r's arena; all NULL for NULL.
+ * ID numbers are normalised first.  -1 when encryption fails. */
+int engine_pi_encode(http_req_t *r, const field_t *f, const char *plain, const char **enc, const char **masked,
+                     const char **index);
+/* GET /api/v1/<entity>/export, POST /api/v1/<entity>/import, /api/v1/jobs… */
+void engine_io_routes_register(void);
 #endif

@@ -17,11 +17,6 @@
 #include "util/timeutil.h"
 #include "util/validate.h"
 
-static void store_error(http_req_t *r) {
-    if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
-}
-
 static void field_error(http_req_t *r, json_t *fields) {
     const char *k;
     json_t *v;
@@ -139,7 +134,7 @@ void engine_bind_all(db_stmt_t *s, const sql_binds_t *b) {
 }
 
 static bool reserved_param(const char *k) {
-    static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", NULL};
+    static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", "unmask", NULL};
     for (int i = 0; names[i]; i++)
         if (strcmp(k, names[i]) == 0) return true;
     return false;
@@ -413,7 +408,7 @@ static void list_records(http_req_t *r) {
     buf_printf(&sql, "SELECT COUNT(*)%s", where.data);
     db_stmt_t *s = db_prepare(r->db, sql.data);
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         goto out;
     }
     engine_bind_all(s, &b);
@@ -446,7 +441,7 @@ static void list_records(http_req_t *r) {
     buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
     s = db_prepare(r->db, sql.data);
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         goto out;
     }
     engine_bind_all(s, &b);
@@ -468,7 +463,7 @@ static void list_records(http_req_t *r) {
     bool more = rc == DB_ROW;
     db_reset(s);
     if (rc < 0) {
-        store_error(r);
+        http_store_error(r);
         goto out;
     }
     jw_arr_end(w);
@@ -495,14 +490,14 @@ static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool
     buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
     db_stmt_t *s = db_prepare(r->db, sql->data);
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         return NULL;
     }
     db_bind_int(s, 1, id);
     int rc = db_step(s);
     if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 2)) || (!with_deleted && !db_col_null(s, 8))) {
         db_reset(s);
-        if (rc < 0) store_error(r);
+        if (rc < 0) http_store_error(r);
         else http_error(r, 404, "not_found", "记录不存在");
         return NULL;
     }
@@ -611,27 +606,38 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
     return 0;
 }
 
+/* Personal information on its way into the store (engine.h). */
+int engine_pi_encode(http_req_t *r, const field_t *f, const char *plain, const char **enc, const char **masked,
+                     const char **index) {
+    *enc = *masked = *index = NULL;
+    if (!plain) return 0;
+    char norm[19], m[160], idx[65];
+    if (f->mask && strcmp(f->mask, "idcard") == 0 && idcard_normalize(plain, norm)) plain = norm;
+    char *e = pi_encrypt(auth_keys(), plain, strlen(plain));
+    if (!e) return -1;
+    *enc = arena_strdup(r->arena, e);
+    free(e);
+    if (f->mask && strcmp(f->mask, "idcard") == 0) mask_idcard(plain, m, sizeof(m));
+    else if (f->mask && strcmp(f->mask, "phone") == 0) mask_phone(plain, m, sizeof(m));
+    else if (f->mask && strcmp(f->mask, "name") == 0) mask_name(plain, m, sizeof(m));
+    else mask_generic(plain, 1, 1, m, sizeof(m));
+    *masked = arena_strdup(r->arena, m);
+    if (f->flags & FF_FILTER) {
+        pi_blind_index(auth_keys(), plain, idx);
+        *index = arena_strdup(r->arena, idx);
+    }
+    return 0;
+}
+
 /* Appends "col = $n" (or the pi triple) for each change and binds. */
 static void set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t *b, bool insert_cols, buf_t *vals) {
     for (int i = 0; i < c->n; i++) {
         const field_t *f = c->f[i];
         const value_t *v = &c->v[i];
         if (f->flags & FF_PI) {
-            char *enc = NULL, masked[160], idx[65];
-            const char *plain = v->text;
-            char norm[19];
-            if (plain && f->mask && strcmp(f->mask, "idcard") == 0 && idcard_normalize(plain, norm)) plain = norm;
-            if (plain) {
-                char *e = pi_encrypt(auth_keys(), plain, strlen(plain));
-                enc = arena_strdup(r->arena, e);
-                free(e);
-                if (f->mask && strcmp(f->mask, "idcard") == 0) mask_idcard(plain, masked, sizeof(masked));
-                else if (f->mask && strcmp(f->mask, "phone") == 0) mask_phone(plain, masked, sizeof(masked));
-                else if (f->mask && strcmp(f->mask, "name") == 0) mask_name(plain, masked, sizeof(masked));
-                else mask_generic(plain, 1, 1, masked, sizeof(masked));
-                pi_blind_index(auth_keys(), plain, idx);
-            }
-            int p1 = bind_text(b, enc), p2 = bind_text(b, plain ? arena_strdup(r->arena, masked) : NULL);
+            const char *enc, *masked, *idx;
+            engine_pi_encode(r, f, v->text, &enc, &masked, &idx);
+            int p1 = bind_text(b, enc), p2 = bind_text(b, masked);
             if (insert_cols) {
                 buf_printf(sql, ", %s_enc, %s_masked", f->name, f->name);
                 buf_printf(vals, ", $%d, $%d", p1, p2);
@@ -639,7 +645,7 @@ static void set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_
                 buf_printf(sql, ", %s_enc = $%d, %s_masked = $%d", f->name, p1, f->name, p2);
             }
             if (f->flags & FF_FILTER) {
-                int p3 = bind_text(b, plain ? arena_strdup(r->arena, idx) : NULL);
+                int p3 = bind_text(b, idx);
                 if (insert_cols) {
                     buf_printf(sql, ", %s_index", f->name);
                     buf_printf(vals, ", $%d", p3);
@@ -730,7 +736,7 @@ static void create_record(http_req_t *r) {
     answer_record(r, e, id, 201);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     buf_free(&sql);
     buf_free(&vals);
@@ -765,7 +771,7 @@ static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t 
     db_stmt_t *s = db_prepare(r->db, sql.data);
     buf_free(&sql);
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         return -1;
     }
     engine_bind_all(s, b);
@@ -773,7 +779,7 @@ static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t 
     int64_t n = db_changes(s);
     db_reset(s);
     if (rc != DB_DONE) {
-        store_error(r);
+        http_store_error(r);
         return -1;
     }
     if (n == 0) {
@@ -836,7 +842,7 @@ out_rollback:
     db_rollback(r->db);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     json_decref(before);
     json_decref(body);
@@ -871,7 +877,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     answer_record(r, e, id, 200);
     goto out;
 fail:
-    store_error(r);
+    http_store_error(r);
 out:
     buf_free(&sql);
     buf_free(&set);
@@ -892,7 +898,7 @@ static void record_history(http_req_t *r) {
     db_reset(s);
     s = db_prepare(r->db, "SELECT id, at, action, username, result, detail FROM audit_log "
                           "WHERE entity = $1 AND entity_id = $2 AND action <> 'record.read_protected' ORDER BY id LIMIT 1000");
-    if (!s) return store_error(r);
+    if (!s) return http_store_error(r);
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
     jw_t *w = &r->json;
@@ -940,13 +946,13 @@ static void unmask_record(http_req_t *r) {
     }
     s = db_prepare(r->db, sql.data);
     if (!s) {
-        store_error(r);
+        http_store_error(r);
         goto out;
     }
     db_bind_int(s, 1, id);
     if (db_step(s) != DB_ROW) {
         db_reset(s);
-        store_error(r);
+        http_store_error(r);
         goto out;
     }
     if (auth_audit(r, "pi.unmask", e->name, id, "ok", NULL) != 0) {
@@ -991,5 +997,6 @@ static const route_t engine_routes[] = {
 void engine_routes_register(void) {
     wf_routes_register();
     meta_routes_register();
+    engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */
     router_add(engine_routes);
 }

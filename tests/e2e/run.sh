@@ -17,6 +17,8 @@ fi
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 export SIFASUO_KEY_FILE=$dir/keys
+# the engine's test entities (测试记录, src/modules/test_entity.c) for the records pages' tests
+export SIFASUO_TEST_ENTITY=1
 "$BIN" init --demo --db "sqlite:$dir/e2e.db" > "$dir/init.log" 2>&1 || { cat "$dir/init.log"; echo "0 passed, 1 failed"; exit 1; }
 "$BIN" serve --db "sqlite:$dir/e2e.db" --listen 127.0.0.1:0 --workers 2 --quiet > "$dir/out" 2> "$dir/err" &
 pid=$!

@@ -72,14 +72,17 @@ function redirectToLogin() {
  * Calls the API.  path is relative to /api/v1 ("/org-units?parent=3");
  * body, when given, is sent as JSON.  Resolves to the parsed JSON answer
  * (null for an empty one); rejects with an ApiError.
+ *
+ * opts.contentType sends body as it is (a Blob or string: a CSV upload);
+ * opts.blob resolves to { blob, filename } instead of JSON (a download).
  */
-export async function request(method, path, body) {
+export async function request(method, path, body, opts = {}) {
   method = method.toUpperCase()
-  const headers = { Accept: 'application/json' }
+  const headers = { Accept: opts.blob ? '*/*' : 'application/json' }
   const init = { method, headers, credentials: 'same-origin' }
   if (body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    init.body = JSON.stringify(body)
+    headers['Content-Type'] = opts.contentType || 'application/json'
+    init.body = opts.contentType ? body : JSON.stringify(body)
   }
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
 
@@ -89,6 +92,7 @@ export async function request(method, path, body) {
   } catch {
     throw new ApiError(0, 'network_error', '无法连接服务器, 请检查网络后重试')
   }
+  if (opts.blob && res.ok) return { blob: await res.blob(), filename: dispositionName(res) }
 
   let data = null
   const text = await res.text()
@@ -117,12 +121,43 @@ export async function request(method, path, body) {
   throw err
 }
 
+// The file name of a download (Content-Disposition, RFC 6266 filename*=).
+function dispositionName(res) {
+  const cd = res.headers.get('Content-Disposition') || ''
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1])
+    } catch {
+      /* fall through to the plain name */
+    }
+  }
+  const plain = /filename="?([^";]+)"?/i.exec(cd)
+  return plain ? plain[1] : ''
+}
+
 export const api = {
   get: (path) => request('GET', path),
   post: (path, body) => request('POST', path, body ?? {}),
   put: (path, body) => request('PUT', path, body ?? {}),
   patch: (path, body) => request('PATCH', path, body ?? {}),
   del: (path) => request('DELETE', path),
+  /** GETs a file: resolves to { blob, filename }. */
+  download: (path) => request('GET', path, undefined, { blob: true }),
+  /** POSTs a file as it is, e.g. upload('/x/import', file, 'text/csv'). */
+  upload: (path, body, contentType) => request('POST', path, body, { contentType }),
+}
+
+/** Hands a downloaded blob to the browser as a file. */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 /** Builds "?a=1&b=2" from an object, leaving out empty values. */

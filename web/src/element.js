@@ -1,10 +1,13 @@
 // element.js — the Element Plus components the app uses, registered globally
 // with their styles.  Listing them (instead of app.use(ElementPlus)) keeps
 // the rest of the library out of the bundle; a page that uses a new
-// component adds it here.
+// component adds it here.  The heavy ones only the records pages use (table,
+// date picker, tree-select, dialog, …) are in elementRecords.js instead, so
+// they load with those pages, not with the login page.
 import {
   ElAlert,
   ElAside,
+  ElBadge,
   ElBreadcrumb,
   ElBreadcrumbItem,
   ElButton,
@@ -38,6 +41,7 @@ import {
 
 import 'element-plus/es/components/alert/style/css'
 import 'element-plus/es/components/aside/style/css'
+import 'element-plus/es/components/badge/style/css'
 import 'element-plus/es/components/breadcrumb/style/css'
 import 'element-plus/es/components/breadcrumb-item/style/css'
 import 'element-plus/es/components/button/style/css'
@@ -73,6 +77,7 @@ import 'element-plus/es/components/tree/style/css'
 const components = [
   ElAlert,
   ElAside,
+  ElBadge,
   ElBreadcrumb,
   ElBreadcrumbItem,
   ElButton,

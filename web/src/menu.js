@@ -9,6 +9,11 @@
 // Modules the server does not have yet ask for org.read (any business user)
 // for now; when a module lands it declares its own permission (e.g.
 // mediation.case.read) and its entries here take that instead.
+//
+// The entities of the resource engine (GET /meta/entities, only those the
+// user may read) join the menu as generic records pages /records/:entity:
+// a known one under its business line (in place of that line's 建设中
+// placeholder), any other under 业务记录.
 import {
   HomeFilled,
   DataAnalysis,
@@ -22,6 +27,7 @@ import {
   Promotion,
   Service,
   Setting,
+  Files,
 } from '@element-plus/icons-vue'
 
 const BUSINESS = 'org.read'
@@ -141,6 +147,35 @@ export const menu = [
   },
 ]
 
+/** Entities with a home in a business line: name → [line key, placeholder page key it replaces]. */
+const ENTITY_LINES = {
+  'mediation-cases': ['mediation', 'med-cases'],
+  'mediation-committees': ['mediation', 'med-committees'],
+  'correction-subjects': ['corrections', 'cor-subjects'],
+  'resettlement-persons': ['resettlement', 'res-persons'],
+  'legal-consultations': ['legal-services', 'pls-consultations'],
+  'village-advisors': ['legal-services', 'pls-advisors'],
+  'legal-education-activities': ['legal-education', 'edu-activities'],
+  'model-villages': ['legal-education', 'edu-villages'],
+  'legality-reviews': ['administration', 'adm-reviews'],
+  'observation-points': ['rule-of-law', 'rol-points'],
+  'standard-problems': ['standards', 'standards-problems'],
+}
+
+/** The group of the entities without a business line. */
+const RECORDS_GROUP = { key: 'records', title: '业务记录', icon: Files }
+
+/** The business line an entity belongs to in the menu ({ key, title }). */
+export function entityLine(name) {
+  const line = ENTITY_LINES[name] && menu.find((e) => e.key === ENTITY_LINES[name][0])
+  return line || RECORDS_GROUP
+}
+
+/** The records page of an entity of GET /meta/entities. */
+function entityPage(entity) {
+  return { key: 'records-' + entity.name, title: entity.label, path: '/records/' + entity.name, perm: null }
+}
+
 /** Every page of the menu with its trail of titles, for the router. */
 export function menuPages() {
   const pages = []
@@ -155,17 +190,46 @@ export function menuPages() {
 }
 
 /** The menu as the user may see it: pages they hold the permission for,
- *  business lines with at least one such page. */
-export function visibleMenu(can) {
+ *  business lines with at least one such page, and the records pages of
+ *  the entities they may read (GET /meta/entities). */
+export function visibleMenu(can, readable = []) {
   const allowed = (page) => page.perm === null || can(page.perm)
+  const byLine = new Map() // line key → entity pages
+  const replaced = new Map() // placeholder key → entity page
+  for (const entity of readable) {
+    const home = ENTITY_LINES[entity.name]
+    const line = home ? home[0] : RECORDS_GROUP.key
+    if (home && home[1]) replaced.set(home[1], entityPage(entity))
+    else byLine.set(line, [...(byLine.get(line) || []), entityPage(entity)])
+  }
   const out = []
   for (const entry of menu) {
+    if (entry.key === 'admin' && byLine.has(RECORDS_GROUP.key))
+      out.push({ ...RECORDS_GROUP, children: byLine.get(RECORDS_GROUP.key) })
     if (!entry.children) {
       if (allowed(entry)) out.push(entry)
       continue
     }
-    const children = entry.children.filter(allowed)
+    const children = [
+      ...entry.children.map((c) => replaced.get(c.key) || c).filter(allowed),
+      ...(byLine.get(entry.key) || []),
+    ]
     if (children.length) out.push({ ...entry, children })
   }
   return out
+}
+
+/** The breadcrumb of a route: [{ title, to? }]; meta.trail is a list of
+ *  titles or a function of the route (the records pages). */
+export function routeTrail(route) {
+  const t = route.meta.trail
+  const items = typeof t === 'function' ? t(route) : t || []
+  return items.map((x) => (typeof x === 'string' ? { title: x } : x))
+}
+
+/** The document title of a route: its last breadcrumb. */
+export function routeTitle(route) {
+  const trail = routeTrail(route)
+  const last = trail.length ? trail[trail.length - 1].title : route.meta.title
+  return (last ? last + ' - ' : '') + '司法所综合管理平台'
 }

@@ -1,5 +1,6 @@
 // orgUnits.js — the organisation tree as the pages use it: level names and
 // the calls of /api/v1/org-units.
+import { reactive } from 'vue'
 import { api, query } from './api.js'
 
 /** Chinese names of the org levels (DOMAIN.md "Organisation"). */
@@ -38,3 +39,16 @@ export async function fetchChildren(parentId) {
 
 export const fetchUnit = (id) => api.get(`/org-units/${encodeURIComponent(id)}`)
 export const fetchStats = (id) => api.get(`/org-units/${encodeURIComponent(id)}/stats`)
+
+/** Names of units looked up by id (a record's ref to org_units), filled as they arrive. */
+export const unitNames = reactive({})
+const asked = new Set()
+
+/** Starts looking up a unit's name once; unitNames[id] shows it when it comes. */
+export function resolveUnitName(id) {
+  if (!id || asked.has(id)) return
+  asked.add(id)
+  fetchUnit(id)
+    .then((u) => (unitNames[id] = u.name))
+    .catch(() => asked.delete(id))
+}

@@ -2,11 +2,48 @@
 // loads the session and checks each page's permission.
 import { createRouter, createWebHistory } from 'vue-router'
 import { ElMessage } from 'element-plus'
-import { menuPages } from './menu.js'
+import { menuPages, entityLine, routeTitle } from './menu.js'
 import { loadSession, can, hasPendingDuty } from './session.js'
+import { entityLabel } from './entities.js'
 import AppLayout from './components/AppLayout.vue'
 
 const BuildingPage = () => import('./pages/BuildingPage.vue')
+
+// The generic records pages of the resource engine's entities: one list,
+// detail and form for every entity, drawn from GET /meta/entities/:entity.
+// The page itself asks the server, which answers 404 for an entity the user
+// may not read, so the routes need no permission of their own.
+const recordsTrail = (last) => (route) => {
+  const name = route.params.entity
+  const list = { title: entityLabel(name) || '业务记录', to: last ? '/records/' + name : undefined }
+  return [entityLine(name).title, list, ...(last ? [last] : [])]
+}
+const recordRoutes = [
+  {
+    path: 'records/:entity',
+    name: 'records-list',
+    component: () => import('./pages/RecordList.vue'),
+    meta: { title: '业务记录', trail: recordsTrail(), perm: null },
+  },
+  {
+    path: 'records/:entity/new',
+    name: 'records-new',
+    component: () => import('./pages/RecordForm.vue'),
+    meta: { title: '新建', trail: recordsTrail('新建'), perm: null },
+  },
+  {
+    path: 'records/:entity/:id(\\d+)',
+    name: 'records-detail',
+    component: () => import('./pages/RecordDetail.vue'),
+    meta: { title: '详情', trail: recordsTrail('详情'), perm: null },
+  },
+  {
+    path: 'records/:entity/:id(\\d+)/edit',
+    name: 'records-edit',
+    component: () => import('./pages/RecordForm.vue'),
+    meta: { title: '编辑', trail: recordsTrail('编辑'), perm: null },
+  },
+]
 
 const pageRoutes = menuPages().map((page) => ({
   path: page.path === '/' ? '' : page.path.slice(1),
@@ -27,6 +64,7 @@ const routes = [
     component: AppLayout,
     children: [
       ...pageRoutes,
+      ...recordRoutes,
       {
         path: ':rest(.*)*',
         name: 'not-found',
@@ -62,5 +100,5 @@ router.beforeEach(async (to) => {
 })
 
 router.afterEach((to) => {
-  document.title = (to.meta.title ? to.meta.title + ' - ' : '') + '司法所综合管理平台'
+  document.title = routeTitle(to)
 })

@@ -1,0 +1,705 @@
+/* io.c — export (CSV/XLSX) and import submission for every entity (issue 4
+ * points 9 and 11; docs/engine.md "Export, import and jobs").
+ *
+ *   GET  /api/v1/<entity>/export?format=csv|xlsx&<list filters>[&unmask=1]
+ *   POST /api/v1/<entity>/import?mode=all_or_nothing|skip_invalid[&dry_run=1]   (text/csv body) → 202 {"job": id}
+ *
+ * Export runs on the request thread: the rows matching the list's filters
+ * (engine_where: the same scope, protected-entity and filter rules), in id
+ * order, fetched in keyset pages of EXPORT_PAGE rows and written to an
+ * unlinked temporary file, which evhttp then sends from the descriptor —
+ * memory stays flat whatever the row count.  The audit row (filters, row
+ * count, whether personal information was unmasked) is written before a
+ * byte is sent; if it cannot be, nothing is.
+ *
+ * Import stores the upload under the jobs folder and queues a job
+ * (import.c does the work on the job worker). */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <openssl/crypto.h>
+
+#include "auth/auth.h"
+#include "engine/codes.h"
+#include "engine/jobs.h"
+#include "engine/values.h"
+#include "engine/workflow.h"
+#include "http/static.h"
+#include "util/crypto.h"
+#include "util/csv.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/validate.h"
+
+#define EXPORT_PAGE 1000
+#define EXPORT_MAX_ROWS 300000      /* synchronous limit (~2 s of a worker for CSV); larger ones: a job (docs) */
+#define XLSX_MAX_ROWS (1048576 - 1) /* Excel's sheet, less the header */
+#define IMPORT_BODY_LIMIT (64u * 1024 * 1024)
+
+void import_job_register(void);
+
+static const entity_t *entity_of(http_req_t *r) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (!e) http_error(r, 404, "not_found", "接口不存在");
+    return e;
+}
+
+static bool allowed(http_req_t *r, const entity_t *e, const char *action) {
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.%s", e->perm, action);
+    if (auth_can(auth_principal(r), perm)) return true;
+    http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+    return false;
+}
+
+/* ---- the output: CSV or XLSX behind one interface ---- */
+
+typedef struct {
+    bool xlsx;
+    FILE *f;          /* csv */
+    lxw_workbook *wb; /* xlsx */
+    lxw_worksheet *ws;
+    lxw_format *bold, *dec[19];
+    int row, col, ncols;
+    int *width; /* xlsx: widest cell per column, in character cells */
+} out_t;
+
+/* Display width: CJK (3-byte UTF-8 and wider) counts two cells. */
+static int disp_width(const char *s) {
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) == 0x80) continue;
+        w += *p >= 0xE0 ? 2 : 1;
+    }
+    return w;
+}
+
+static void xlsx_width(out_t *o, const char *s) {
+    if (o->col < o->ncols && o->width[o->col] < 60) {
+        int w = disp_width(s);
+        if (w > o->width[o->col]) o->width[o->col] = w;
+    }
+}
+
+/* Free text (guarded against formulas in CSV; a string cell in XLSX,
+ * never evaluated there). */
+static void out_text(out_t *o, const char *s) {
+    if (!o->xlsx) {
+        csv_write_cell(o->f, s, o->col == 0, true);
+    } else if (s && *s) {
+        /* XML cannot carry most C0 controls; Excel's cell limit is 32767 */
+        char *clean = NULL;
+        size_t n = strlen(s);
+        for (const char *p = s; *p; p++)
+            if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {
+                clean = strdup(s);
+                break;
+            }
+        if (clean)
+            for (char *p = clean; *p; p++)
+                if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') *p = ' ';
+        const char *v = clean ? clean : s;
+        char *cut = NULL;
+        if (n > 32000) {
+            cut = strndup(v, 32000);
+            while (cut && strlen(cut) && ((unsigned char)cut[strlen(cut) - 1] & 0xC0) == 0x80)
+                cut[strlen(cut) - 1] = '\0';
+            if (cut && strlen(cut) && (unsigned char)cut[strlen(cut) - 1] >= 0xC0) cut[strlen(cut) - 1] = '\0';
+            v = cut ? cut : v;
+        }
+        worksheet_write_string(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, v, o->row == 0 ? o->bold : NULL);
+        xlsx_width(o, v);
+        free(clean);
+        free(cut);
+    }
+    o->col++;
+}
+
+/* A number the server formats (integers, fixed-point decimals): text in
+ * CSV, a number cell in XLSX (exact below 2^53 units). */
+static void out_number(out_t *o, int64_t v, int scale) {
+    char d[40];
+    decimal_format(v, scale, d, sizeof(d));
+    if (!o->xlsx) {
+        csv_write_cell(o->f, d, o->col == 0, false);
+    } else if (v > -(1LL << 53) && v < (1LL << 53)) {
+        if (scale > 0 && scale <= 18 && !o->dec[scale]) {
+            char fmt[24] = "0.";
+            for (int i = 0; i < scale; i++)
+                fmt[2 + i] = '0';
+            fmt[2 + scale] = '\0';
+            o->dec[scale] = workbook_add_format(o->wb);
+            format_set_num_format(o->dec[scale], fmt);
+        }
+        double x = (double)v;
+        for (int i = 0; i < scale; i++)
+            x /= 10;
+        worksheet_write_number(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, x,
+                               scale > 0 && scale <= 18 ? o->dec[scale] : NULL);
+        xlsx_width(o, d);
+    } else {
+        worksheet_write_string(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, d, NULL);
+        xlsx_width(o, d);
+    }
+    o->col++;
+}
+
+static void out_end_row(out_t *o) {
+    if (!o->xlsx) fputs("\r\n", o->f);
+    o->row++;
+    o->col = 0;
+}
+
+static char *rfc5987(http_req_t *r, const char *s);
+
+/* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
+static void sheet_name(const char *label, char *out, size_t n) {
+    size_t o = 0;
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)label; *p && o + 5 < n;) {
+        size_t len = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 1;
+        if ((*p & 0xC0) == 0x80) {
+            p++;
+            continue;
+        }
+        if (chars == 31) break;
+        if (len == 1 && strchr("[]:*?/\\", *p))
+            out[o++] = '_', p++;
+        else
+            for (size_t i = 0; i < len && *p; i++)
+                out[o++] = (char)*p++;
+        chars++;
+    }
+    out[o] = '\0';
+    if (!o) snprintf(out, n, "Sheet1");
+}
+
+/* GET /api/v1/<entity>/import/template: the header row an import takes
+ * (every field a create may set, by label, and 所属机构), UTF-8 with a BOM. */
+static void import_template(http_req_t *r) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (!e) return http_error(r, 404, "not_found", "接口不存在");
+    if (!allowed(r, e, "import")) return;
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&mem, &len);
+    if (!f) return http_error(r, 503, "export_failed", "无法生成模板");
+    fputs("\xEF\xBB\xBF", f);
+    bool first = true;
+    for (const field_t *fl = e->fields; fl->name; fl++) {
+        if (fl->flags & FF_READONLY) continue;
+        csv_write_cell(f, fl->label, first, true);
+        first = false;
+    }
+    csv_write_cell(f, "所属机构", first, true);
+    fputs("\r\n", f);
+    fclose(f);
+    http_set_header(r, "Content-Disposition",
+                    arena_printf(r->arena, "attachment; filename=\"%s-template.csv\"; filename*=UTF-8''%s", e->name,
+                                 rfc5987(r, arena_printf(r->arena, "%s-导入模板.csv", e->label))));
+    http_set_header(r, "Cache-Control", "no-store");
+    http_send_bytes(r, 200, "text/csv; charset=utf-8", mem, len);
+    free(mem);
+}
+
+static int cmp_id(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* An instant as Beijing wall-clock time, "2026-11-28 20:00:00". */
+static void beijing(const char *iso, char out[24]) {
+    int64_t t;
+    if (!iso || !unix_from_iso(iso, &t)) {
+        snprintf(out, 24, "%s", iso ? iso : "");
+        return;
+    }
+    char b[21];
+    iso_from_unix(t + 8 * 3600, b);
+    snprintf(out, 24, "%.10s %.8s", b, b + 11);
+}
+
+/* RFC 5987 value: UTF-8 bytes outside attr-char percent-encoded. */
+static char *rfc5987(http_req_t *r, const char *s) {
+    static const char ok[] = "!#$&+-.^_`|~";
+    char *out = arena_alloc(r->arena, strlen(s) * 3 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(ok, *p))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The audit detail: format, rows, unmask and the filters (personal
+ * information in a filter masked). */
+static char *export_detail(http_req_t *r, const entity_t *e, const char *fmt, int64_t rows, bool unmask) {
+    json_t *filters = json_object();
+    http_query(r, "q");
+    for (int i = 0; i < r->nquery; i++) {
+        const char *k = r->qkeys[i], *v = r->qvals[i];
+        if (!strcmp(k, "format") || !strcmp(k, "unmask")) continue;
+        char name[96];
+        snprintf(name, sizeof(name), "%s", k);
+        char *dot = strchr(name, '.');
+        if (dot) *dot = '\0';
+        const field_t *f = entity_field(e, name);
+        char masked[160];
+        if (f && (f->flags & FF_PI)) {
+            if (f->mask && !strcmp(f->mask, "idcard"))
+                mask_idcard(v, masked, sizeof(masked));
+            else if (f->mask && !strcmp(f->mask, "phone"))
+                mask_phone(v, masked, sizeof(masked));
+            else if (f->mask && !strcmp(f->mask, "name"))
+                mask_name(v, masked, sizeof(masked));
+            else
+                mask_generic(v, 1, 1, masked, sizeof(masked));
+            v = masked;
+        }
+        json_object_set_new(filters, k, json_string(v));
+    }
+    json_t *d =
+        json_pack("{s:s,s:I,s:b,s:o}", "format", fmt, "rows", (json_int_t)rows, "unmask", unmask, "filters", filters);
+    char *s = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(d);
+    return s;
+}
+
+static void export_records(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "export")) return;
+    const char *fmt = http_query(r, "format");
+    if (!fmt || !*fmt) fmt = "csv";
+    bool xlsx = !strcmp(fmt, "xlsx");
+    if (!xlsx && strcmp(fmt, "csv") != 0) return http_invalid(r, "format", "导出格式只能是 csv 或 xlsx");
+    const char *um = http_query(r, "unmask");
+    bool unmask = um && (!strcmp(um, "1") || !strcmp(um, "true"));
+    if (um && !unmask && strcmp(um, "0") && strcmp(um, "false"))
+        return http_invalid(r, "unmask", "unmask 只能是 1 或 0");
+    if (unmask && !auth_can(auth_principal(r), "pi.unmask"))
+        return http_error(r, 403, "forbidden", "您没有导出完整个人信息的权限");
+    bool with_deleted = http_query(r, "deleted") && !strcmp(http_query(r, "deleted"), "1");
+
+    buf_t where = BUF_INIT, sql = BUF_INIT;
+    sql_binds_t b = {0};
+    out_t o = {.xlsx = xlsx};
+    char path[4096] = "", xdir[4096] = "";
+    int fd = -1;
+    int64_t *ids = NULL;
+    if (engine_where(r, e, &where, &b) != 0) goto out;
+    /* the matching ids first (the planner's best plan for the filters, one
+     * pass; 8 bytes a row), then the rows in pages of EXPORT_PAGE looked up
+     * by id — each page costs its own size, whatever the filters, where a
+     * LIMIT/keyset page over a range index would re-sort the whole match */
+    int64_t limit = xlsx ? XLSX_MAX_ROWS : EXPORT_MAX_ROWS;
+    buf_printf(&sql, "SELECT t.id%s", where.data);
+    db_stmt_t *s = db_prepare(r->db, sql.data);
+    if (!s) {
+        http_store_error(r);
+        goto out;
+    }
+    engine_bind_all(s, &b);
+    int64_t total = 0, capids = 1024;
+    ids = malloc(sizeof(int64_t) * (size_t)capids);
+    if (!ids) abort();
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW && total <= limit) {
+        if (total == capids) {
+            capids *= 2;
+            int64_t *nids = realloc(ids, sizeof(int64_t) * (size_t)capids);
+            if (!nids) abort();
+            ids = nids;
+        }
+        ids[total++] = db_col_int(s, 0);
+    }
+    db_reset(s);
+    if (rc < 0) {
+        http_store_error(r);
+        goto out;
+    }
+    if (total > limit) {
+        http_invalid(r, "format",
+                     arena_printf(r->arena, "符合条件的记录超过%s单次导出上限 %lld 条, 请缩小筛选范围",
+                                  xlsx ? " Excel " : "", (long long)limit));
+        goto out;
+    }
+    qsort(ids, (size_t)total, sizeof(int64_t), cmp_id);
+    /* the page query: the list's columns, the ciphertexts when unmasking,
+     * the names of referenced org units; EXPORT_PAGE id placeholders (a
+     * short last page repeats its last id, so the text — and the prepared
+     * statement — stays the same) */
+    buf_clear(&sql);
+    buf_puts(&sql, "SELECT ");
+    engine_select_cols(e, &sql);
+    int nf = 0;
+    for (const field_t *f = e->fields; f->name; f++)
+        nf++;
+    int *extra = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1)); /* field index → extra column, or -1 */
+    int ncol_base = 15 + nf, nextra = 0, fi = 0;
+    for (const field_t *f = e->fields; f->name; f++, fi++) {
+        extra[fi] = -1;
+        if ((f->flags & FF_PI) && unmask) {
+            buf_printf(&sql, ", t.%s_enc", f->name);
+            extra[fi] = ncol_base + nextra++;
+        } else if (f->type == F_REF && (!f->ref || !strcmp(f->ref, "org_units"))) {
+            buf_printf(&sql, ", (SELECT x.name FROM org_units x WHERE x.id = t.%s)", f->name);
+            extra[fi] = ncol_base + nextra++;
+        }
+    }
+    buf_printf(&sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id IN (", e->table);
+    for (int i = 1; i <= EXPORT_PAGE; i++)
+        buf_printf(&sql, i > 1 ? ", $%d" : "$%d", i);
+    buf_printf(&sql, ") AND t.deleted_at IS %s ORDER BY t.id", with_deleted ? "NOT NULL" : "NULL");
+
+    /* the file: created private, unlinked once open */
+    const char *tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
+    if (xlsx) {
+        /* libxlsxwriter opens by name: give it a private folder, not a
+         * guessable name in a shared /tmp */
+        snprintf(xdir, sizeof(xdir), "%s/sifasuo-export-XXXXXX", tmpdir);
+        if (!mkdtemp(xdir))
+            xdir[0] = '\0';
+        else
+            snprintf(path, sizeof(path), "%s/export.xlsx", xdir);
+    } else {
+        snprintf(path, sizeof(path), "%s/sifasuo-export-XXXXXX", tmpdir);
+        fd = mkstemp(path);
+        if (fd < 0) path[0] = '\0';
+    }
+    if (!path[0]) {
+        log_error("export: cannot create a file in %s: %s", tmpdir, strerror(errno));
+        http_error(r, 503, "export_failed", "导出失败: 无法创建临时文件");
+        goto out;
+    }
+    /* the columns: 编号, the fields, then the spine */
+    const workflow_t *flow = entity_flow(e, 0);
+    o.ncols = 1 + nf + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
+    o.width = arena_calloc(r->arena, sizeof(int) * (size_t)o.ncols);
+    if (xlsx) {
+        lxw_workbook_options wopt = {.constant_memory = LXW_TRUE, .tmpdir = xdir};
+        o.wb = workbook_new_opt(path, &wopt);
+        char sheet[128];
+        sheet_name(e->label, sheet, sizeof(sheet));
+        o.ws = o.wb ? workbook_add_worksheet(o.wb, sheet) : NULL;
+        if (!o.ws) {
+            http_error(r, 503, "export_failed", "导出失败: 无法创建 Excel 文件");
+            goto out;
+        }
+        o.bold = workbook_add_format(o.wb);
+        format_set_bold(o.bold);
+    } else {
+        o.f = fdopen(fd, "w+");
+        if (!o.f) {
+            http_error(r, 503, "export_failed", "导出失败: 无法写入临时文件");
+            goto out;
+        }
+        fd = -1;
+        unlink(path);
+        path[0] = '\0';
+        setvbuf(o.f, NULL, _IOFBF, 1 << 16);
+        fputs("\xEF\xBB\xBF", o.f); /* BOM: Excel then reads UTF-8 */
+    }
+    out_text(&o, "编号");
+    for (const field_t *f = e->fields; f->name; f++)
+        out_text(&o, f->label);
+    out_text(&o, "所属机构");
+    if (flow) {
+        out_text(&o, "状态");
+        out_text(&o, "办理期限");
+    }
+    out_text(&o, "创建时间");
+    out_text(&o, "更新时间");
+    if (with_deleted) out_text(&o, "删除时间");
+    out_end_row(&o);
+
+    int64_t rows = 0;
+    for (int64_t page = 0; page < total; page += EXPORT_PAGE) {
+        s = db_prepare(r->db, sql.data);
+        if (!s) {
+            http_store_error(r);
+            goto out;
+        }
+        for (int i = 0; i < EXPORT_PAGE; i++)
+            db_bind_int(s, i + 1, ids[page + i < total ? page + i : total - 1]);
+        while ((rc = db_step(s)) == DB_ROW) {
+            out_number(&o, db_col_int(s, 0), 0);
+            int c = 15;
+            fi = 0;
+            for (const field_t *f = e->fields; f->name; f++, c++, fi++) {
+                if (db_col_null(s, c) && !((f->flags & FF_PI) && unmask)) {
+                    out_text(&o, NULL);
+                    continue;
+                }
+                if (f->flags & FF_PI) {
+                    if (!unmask) {
+                        out_text(&o, db_col_text(s, c));
+                        continue;
+                    }
+                    buf_t plain = BUF_INIT;
+                    if (!db_col_null(s, extra[fi]) && pi_decrypt(auth_keys(), db_col_text(s, extra[fi]), &plain) == 0)
+                        out_text(&o, plain.data);
+                    else
+                        out_text(&o, NULL);
+                    if (plain.data) OPENSSL_cleanse(plain.data, plain.len);
+                    buf_free(&plain);
+                    continue;
+                }
+                switch (f->type) {
+                case F_INT:
+                case F_PERSON:
+                    out_number(&o, db_col_int(s, c), 0);
+                    break;
+                case F_REF:
+                    if (extra[fi] >= 0 && !db_col_null(s, extra[fi]))
+                        out_text(&o, db_col_text(s, extra[fi]));
+                    else
+                        out_number(&o, db_col_int(s, c), 0);
+                    break;
+                case F_DECIMAL:
+                    out_number(&o, db_col_int(s, c), f->scale);
+                    break;
+                case F_BOOL:
+                    out_text(&o, db_col_int(s, c) ? "是" : "否");
+                    break;
+                case F_CODE: {
+                    const char *label = code_label(r->db, f->code_list, db_col_text(s, c));
+                    out_text(&o, label ? label : db_col_text(s, c));
+                    break;
+                }
+                case F_DATETIME: {
+                    char bj[24];
+                    beijing(db_col_text(s, c), bj);
+                    out_text(&o, bj);
+                    break;
+                }
+                default:
+                    out_text(&o, db_col_text(s, c));
+                }
+            }
+            out_text(&o, db_col_text(s, 14));
+            if (flow) {
+                const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
+                const char *st = db_col_text(s, 9);
+                out_text(&o, st && wf ? wf_state_label(wf, st) : st);
+                out_text(&o, db_col_text(s, 11));
+            }
+            char bj[24];
+            beijing(db_col_text(s, 4), bj);
+            out_text(&o, bj);
+            beijing(db_col_text(s, 6), bj);
+            out_text(&o, bj);
+            if (with_deleted) {
+                beijing(db_col_text(s, 8), bj);
+                out_text(&o, bj);
+            }
+            out_end_row(&o);
+            rows++;
+        }
+        db_reset(s);
+        if (rc < 0) {
+            http_store_error(r);
+            goto out;
+        }
+    }
+
+    /* finish the file and take a descriptor for it */
+    if (xlsx) {
+        for (int c = 0; c < o.ncols; c++) {
+            double w = o.width[c] + 2;
+            worksheet_set_column(o.ws, (lxw_col_t)c, (lxw_col_t)c, w < 8 ? 8 : w > 50 ? 50 : w, NULL);
+        }
+        worksheet_freeze_panes(o.ws, 1, 0);
+        worksheet_autofilter(o.ws, 0, 0, (lxw_row_t)(o.row > 1 ? o.row - 1 : 1), (lxw_col_t)(o.ncols - 1));
+        lxw_error xe = workbook_close(o.wb);
+        o.wb = NULL;
+        if (xe != LXW_NO_ERROR) {
+            log_error("export: xlsx: %s", lxw_strerror(xe));
+            http_error(r, 503, "export_failed", "导出失败: 无法生成 Excel 文件");
+            goto out;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        unlink(path);
+        path[0] = '\0';
+    } else {
+        if (fflush(o.f) != 0 || ferror(o.f)) {
+            http_error(r, 503, "export_failed", "导出失败: 临时文件写入出错 (磁盘已满?)");
+            goto out;
+        }
+        fd = dup(fileno(o.f));
+        fclose(o.f);
+        o.f = NULL;
+    }
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        http_error(r, 503, "export_failed", "导出失败: 无法读取临时文件");
+        goto out;
+    }
+    /* the audit row before a byte leaves */
+    char *detail = export_detail(r, e, fmt, rows, unmask);
+    int arc = auth_audit(r, "record.export", e->name, 0, "ok", detail);
+    free(detail);
+    if (arc != 0) {
+        http_error(r, 503, "audit_failed", "审计记录写入失败, 未导出");
+        goto out;
+    }
+    char today[11];
+    wf_today(today);
+    char ymd[9];
+    snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", today, today + 5, today + 8);
+    const char *ext = xlsx ? "xlsx" : "csv";
+    char *disp = arena_printf(r->arena, "attachment; filename=\"%s-%s.%s\"; filename*=UTF-8''%s", e->name, ymd, ext,
+                              rfc5987(r, arena_printf(r->arena, "%s-%s.%s", e->label, ymd, ext)));
+    http_set_header(r, "Content-Type",
+                    xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                         : "text/csv; charset=utf-8");
+    http_set_header(r, "Content-Disposition", disp);
+    http_set_header(r, "Cache-Control", "no-store");
+    http_set_header(r, "X-Export-Rows", arena_printf(r->arena, "%lld", (long long)rows));
+    struct evbuffer *body = evbuffer_new();
+    if (!body) {
+        http_error(r, 503, "export_failed", "导出失败");
+        goto out;
+    }
+    if (st.st_size > 0) {
+        if (evbuffer_add_file(body, fd, 0, st.st_size) != 0) {
+            evbuffer_free(body);
+            http_error(r, 503, "export_failed", "导出失败");
+            goto out;
+        }
+        fd = -1; /* the buffer owns it now */
+    }
+    http_send_evbuffer(r, 200, body);
+    evbuffer_free(body);
+out:
+    if (o.f) fclose(o.f);
+    if (o.wb) workbook_close(o.wb);
+    if (fd >= 0) close(fd);
+    if (path[0]) unlink(path);
+    if (xdir[0]) rmdir(xdir);
+    free(ids);
+    buf_free(&where);
+    buf_free(&sql);
+}
+
+/* ---- import ---- */
+
+static bool csv_type(const char *ct) {
+    if (!ct) return false;
+    static const char *const ok[] = {"text/csv", "application/csv", "text/comma-separated-values",
+                                     "application/vnd.ms-excel", NULL};
+    for (int i = 0; ok[i]; i++) {
+        size_t l = strlen(ok[i]);
+        if (!strncasecmp(ct, ok[i], l) && (!ct[l] || ct[l] == ';' || ct[l] == ' ')) return true;
+    }
+    return false;
+}
+
+static void import_records(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "import")) return;
+    if (!csv_type(http_header(r, "Content-Type")))
+        return http_error(r, 415, "unsupported_media_type", "请上传 CSV 文件 (Content-Type: text/csv)");
+    const char *mode = http_query(r, "mode");
+    if (!mode || !*mode) mode = "all_or_nothing";
+    if (strcmp(mode, "all_or_nothing") && strcmp(mode, "skip_invalid"))
+        return http_invalid(r, "mode", "mode 只能是 all_or_nothing (全部正确才导入) 或 skip_invalid (只导入正确的行)");
+    const char *dr = http_query(r, "dry_run");
+    bool dry = dr && (!strcmp(dr, "1") || !strcmp(dr, "true"));
+    if (dr && !dry && strcmp(dr, "0") && strcmp(dr, "false"))
+        return http_invalid(r, "dry_run", "dry_run 只能是 1 或 0");
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->qkeys[i], "mode") && strcmp(r->qkeys[i], "dry_run"))
+            return http_invalid(r, r->qkeys[i], "未知的参数");
+    const char *dir = jobs_dir();
+    if (!dir) return http_error(r, 503, "jobs_unavailable", "后台任务服务未启动, 暂时不能导入");
+    const principal_t *p = auth_principal(r);
+    if (p->user_id) {
+        db_stmt_t *s =
+            db_prepare(r->db, "SELECT COUNT(*) FROM jobs WHERE created_by = $1 AND status IN ('queued', 'running')");
+        if (!s) return http_store_error(r);
+        db_bind_int(s, 1, p->user_id);
+        int64_t active = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+        db_reset(s);
+        if (active < 0) return http_store_error(r);
+        if (active >= JOB_MAX_ACTIVE)
+            return http_error(
+                r, 429, "too_many_jobs",
+                arena_printf(r->arena, "您已有 %d 个任务在排队或进行中, 请等其完成后再导入", JOB_MAX_ACTIVE));
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+    size_t n = evbuffer_get_length(in);
+    if (n == 0) return http_invalid(r, "file", "上传的文件为空");
+    if (n > IMPORT_BODY_LIMIT) return http_error(r, 413, "body_too_large", "文件过大: 单次导入不超过 64 MiB");
+    /* the upload: a private file under the jobs folder, synced before the
+     * job that names it is committed */
+    char token[33], name[48], path[4200];
+    random_hex(token, 16);
+    snprintf(name, sizeof(name), "in-%s.csv", token);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_error("import: cannot create %s: %s", path, strerror(errno));
+        return http_error(r, 503, "jobs_unavailable", "无法保存上传的文件");
+    }
+    bool ok = true;
+    int nvec = evbuffer_peek(in, -1, NULL, NULL, 0);
+    struct evbuffer_iovec *vec = arena_alloc(r->arena, sizeof(*vec) * (size_t)(nvec > 0 ? nvec : 1));
+    nvec = evbuffer_peek(in, -1, NULL, vec, nvec);
+    for (int i = 0; i < nvec && ok; i++) {
+        const char *pdata = vec[i].iov_base;
+        size_t left = vec[i].iov_len;
+        while (left && ok) {
+            ssize_t w = write(fd, pdata, left);
+            if (w < 0 && errno == EINTR) continue;
+            ok = w > 0;
+            if (ok) pdata += w, left -= (size_t)w;
+        }
+    }
+    ok = ok && fsync(fd) == 0;
+    close(fd);
+    if (!ok) {
+        unlink(path);
+        log_error("import: writing %s: %s", path, strerror(errno));
+        return http_error(r, 503, "jobs_unavailable", "无法保存上传的文件 (磁盘已满?)");
+    }
+    json_t *opt = json_pack("{s:s,s:b,s:I,s:s?,s:s?}", "mode", mode, "dry_run", dry, "bytes", (json_int_t)n, "ip",
+                            r->peer, "user_agent", http_header(r, "User-Agent"));
+    int64_t id = job_submit(r, "import", e, opt, name);
+    json_decref(opt);
+    if (id < 0) {
+        unlink(path);
+        return;
+    }
+    http_set_header(r, "Location", arena_printf(r->arena, "/api/v1/jobs/%lld", (long long)id));
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kint(w, "job", id);
+    jw_kstr(w, "status", "queued");
+    jw_kstr(w, "url", arena_printf(r->arena, "/api/v1/jobs/%lld", (long long)id));
+    jw_obj_end(w);
+    http_send_json(r, 202);
+}
+
+static const route_t io_routes[] = {
+    {"GET", "/api/v1/:entity/export", export_records},
+    {"GET", "/api/v1/:entity/import/template", import_template},
+    {"POST", "/api/v1/:entity/import", import_records, .body_limit = IMPORT_BODY_LIMIT},
+    {0},
+};
+
+void engine_io_routes_register(void) {
+    jobs_routes_register(); /* /api/v1/jobs/:id before /api/v1/:entity/:id */
+    router_add(io_routes);
+    import_job_register();
+}
