@@ -629,14 +629,16 @@ int engine_pi_encode(http_req_t *r, const field_t *f, const char *plain, const c
     return 0;
 }
 
-/* Appends "col = $n" (or the pi triple) for each change and binds. */
-static void set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t *b, bool insert_cols, buf_t *vals) {
+/* Appends "col = $n" (or the pi triple) for each change and binds.
+ * Returns -1 when personal information could not be encrypted: nothing may
+ * then be written (never a NULL where the value should be). */
+static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t *b, bool insert_cols, buf_t *vals) {
     for (int i = 0; i < c->n; i++) {
         const field_t *f = c->f[i];
         const value_t *v = &c->v[i];
         if (f->flags & FF_PI) {
             const char *enc, *masked, *idx;
-            engine_pi_encode(r, f, v->text, &enc, &masked, &idx);
+            if (engine_pi_encode(r, f, v->text, &enc, &masked, &idx) != 0) return -1;
             int p1 = bind_text(b, enc), p2 = bind_text(b, masked);
             if (insert_cols) {
                 buf_printf(sql, ", %s_enc, %s_masked", f->name, f->name);
@@ -663,6 +665,7 @@ static void set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_
             buf_printf(sql, ", %s = $%d", f->name, ph);
         }
     }
+    return 0;
 }
 
 static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
@@ -715,7 +718,7 @@ static void create_record(http_req_t *r) {
                    bind_text(&b, arena_strdup(r->arena, d.today)), bind_text(&b, d.due[0] ? arena_strdup(r->arena, d.due) : NULL),
                    bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
     }
-    set_clause(r, &c, &sql, &b, true, &vals);
+    if (set_clause(r, &c, &sql, &b, true, &vals) != 0) goto fail;
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
     s = db_prepare(r->db, sql.data);
@@ -823,7 +826,7 @@ static void update_record(http_req_t *r) {
     changes_t c;
     if (collect_fields(r, e, body, false, &c, false) != 0) goto out;
     sql_binds_t b = {0};
-    set_clause(r, &c, &set, &b, false, NULL);
+    if (set_clause(r, &c, &set, &b, false, NULL) != 0) goto fail;
     if (db_begin(r->db) != 0) goto fail;
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
