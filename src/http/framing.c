@@ -439,7 +439,9 @@ int framing_feed(framing_t *f, struct evbuffer *src, struct evbuffer *dst) {
             head_t h;
             const char *why = check_head((const char *)evbuffer_pullup(src, (ev_ssize_t)hl), hl, &h);
             if (why) return reject(f, src, dst, strcmp(why, "unknown-method") == 0 ? 501 : 400, why);
-            f->limit = router_body_limit(h.method, h.path);
+            /* the route's body limit matters only to a request with a body:
+             * most requests skip this walk of the route table */
+            f->limit = (h.ncl && h.cl > 0) || h.te_chunked ? router_body_limit(h.method, h.path) : 0;
             if (h.ncl && h.cl > f->limit) return reject(f, src, dst, 413, "body-too-large");
             disarm(f);
             if (h.te_chunked) {

@@ -130,16 +130,18 @@ static void list_children(http_req_t *r) {
 
 static void get_one(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
-    const char *path = load_path_in_scope(r, id);
-    if (!path) return;
+    /* one read for the unit, its path and the scope check */
     db_stmt_t *s = db_prepare(r->db, "SELECT " ORG_COLS " FROM org_units o WHERE o.id = $1");
     if (!s) return http_store_error(r);
-    db_bind_int(s, 1, id);
-    jw_t *w = &r->json;
-    if (db_step(s) != DB_ROW) {
+    db_bind_int(s, 1, id > 0 ? id : 0);
+    int rc = db_step(s);
+    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 2))) {
         db_reset(s);
-        return http_store_error(r);
+        if (rc < 0) return http_store_error(r);
+        return http_error(r, 404, "not_found", "组织机构不存在");
     }
+    const char *path = arena_strdup(r->arena, db_col_text(s, 2));
+    jw_t *w = &r->json;
     jw_obj(w);
     write_org(w, s);
     db_reset(s);
