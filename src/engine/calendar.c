@@ -6,6 +6,7 @@
  * row's effect on the Monday–Friday count; so "working days between" is two
  * binary searches whatever the span, and "add n working days" walks n days
  * with a cursor instead of a search per day. */
+#include "util/validate.h"
 #include "engine/calendar.h"
 
 #include <stdio.h>
@@ -217,28 +218,6 @@ static const perm_def_t calendar_perms[] = {
 
 #define BAD_DATE "日期应为 YYYY-MM-DD 格式的有效日期 (1900–2999 年)"
 
-/* Answers 422 with every field's reason; the message is the first one's. */
-static void invalid_fields(http_req_t *r, json_t *fields) {
-    const char *first = json_string_value(json_object_iter_value(json_object_iter(fields)));
-    http_error_fields(r, 422, "validation_failed", first ? first : "输入有误", fields);
-}
-
-static void invalid(http_req_t *r, const char *field, const char *msg) {
-    json_t *f = json_pack("{s:s}", field, msg);
-    invalid_fields(r, f);
-    json_decref(f);
-}
-
-/* Text of 1..max characters with no control characters. */
-static bool text_ok(const char *s, size_t max) {
-    if (!s || !*s) return false;
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) return false;
-        chars += (*p & 0xC0) != 0x80;
-    }
-    return chars <= max;
-}
 
 /* "2024-10-01" → 20241001: the audit row's entity id. */
 static int64_t date_id(const char *date) {
@@ -252,7 +231,7 @@ static void get_calendar(http_req_t *r) {
     if (ys) {
         bool digits = strlen(ys) == 4 && strspn(ys, "0123456789") == 4;
         year = digits ? atoi(ys) : 0;
-        if (year < FIRST_YEAR || year > LAST_YEAR) return invalid(r, "year", "年份应为 1900 到 2999 之间的四位数字");
+        if (year < FIRST_YEAR || year > LAST_YEAR) return http_invalid(r, "year", "年份应为 1900 到 2999 之间的四位数字");
     } else {
         char iso[21];
         iso_from_unix(now_unix() + 8 * 3600, iso); /* the year in Beijing */
@@ -302,13 +281,13 @@ static void get_workdays(http_req_t *r) {
     if (days < 0 || days > CAL_MAX_DAYS)
         json_object_set_new(fields, "days", json_string("工作日天数应为 0 到 10000 之间的整数"));
     if (json_object_size(fields)) {
-        invalid_fields(r, fields);
+        http_invalid_fields(r, fields);
         json_decref(fields);
         return;
     }
     json_decref(fields);
     char out[11];
-    if (cal_add_workdays(r->db, from, days, out) != 0) return invalid(r, "days", "结果超出日历范围 (2999 年以后)");
+    if (cal_add_workdays(r->db, from, days, out) != 0) return http_invalid(r, "days", "结果超出日历范围 (2999 年以后)");
     jw_obj(&r->json);
     jw_kstr(&r->json, "from", from);
     jw_kint(&r->json, "days", days);
@@ -346,7 +325,7 @@ static int audit_edit(http_req_t *r, const char *action, const char *date, json_
 static void put_day(http_req_t *r) {
     const char *date = http_param(r, "date");
     int32_t day;
-    if (!parse_day(date, &day)) return invalid(r, "date", BAD_DATE);
+    if (!parse_day(date, &day)) return http_invalid(r, "date", BAD_DATE);
     json_t *b = http_json_body(r);
     if (!b) return;
     json_t *fields = json_object(), *before = NULL, *after = NULL;
@@ -364,11 +343,11 @@ static void put_day(http_req_t *r) {
         json_object_set_new(fields, "kind", json_string("类型应为 holiday (放假) 或 workday (调休上班)"));
     else if (!strcmp(kind, "workday") && !is_weekend(day))
         json_object_set_new(fields, "kind", json_string("调休上班日应为周六或周日 (周一至周五本就是工作日)"));
-    if (!text_ok(name, 50)) json_object_set_new(fields, "name", json_string("请填写名称, 不超过 50 个字"));
-    if (src_j && !json_is_null(src_j) && !text_ok(source, 200))
+    if (!text_valid(name, 50)) json_object_set_new(fields, "name", json_string("请填写名称, 不超过 50 个字"));
+    if (src_j && !json_is_null(src_j) && !text_valid(source, 200))
         json_object_set_new(fields, "source", json_string("来源应为文本, 不超过 200 个字"));
     if (json_object_size(fields)) {
-        invalid_fields(r, fields);
+        http_invalid_fields(r, fields);
         goto out;
     }
     if (!source) source = arena_printf(r->arena, "管理员维护 (%s)", auth_principal(r)->username);
@@ -407,7 +386,7 @@ out:
 static void delete_day(http_req_t *r) {
     const char *date = http_param(r, "date");
     int32_t day;
-    if (!parse_day(date, &day)) return invalid(r, "date", BAD_DATE);
+    if (!parse_day(date, &day)) return http_invalid(r, "date", BAD_DATE);
     json_t *before = NULL;
     if (db_begin(r->db) != 0 || gencache_lock_for_write(&cal_cache, r->db) != 0 || read_row(r->db, date, &before) != 0)
         return http_store_error(r);

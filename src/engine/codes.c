@@ -4,6 +4,7 @@
  * by key, each list's items in display order plus an index sorted by code,
  * so a lookup is two binary searches with no query.  Sorting happens here,
  * not in SQL, so both engines (whose text collations differ) order alike. */
+#include "util/validate.h"
 #include "engine/codes.h"
 
 #include <stdio.h>
@@ -204,28 +205,6 @@ static const perm_def_t codes_perms[] = {
     {0},
 };
 
-/* Answers 422 with every field's reason; the message is the first one's. */
-static void invalid_fields(http_req_t *r, json_t *fields) {
-    const char *first = json_string_value(json_object_iter_value(json_object_iter(fields)));
-    http_error_fields(r, 422, "validation_failed", first ? first : "输入有误", fields);
-}
-
-static void invalid(http_req_t *r, const char *field, const char *msg) {
-    json_t *f = json_pack("{s:s}", field, msg);
-    invalid_fields(r, f);
-    json_decref(f);
-}
-
-/* Text of 1..max characters with no control characters. */
-static bool text_ok(const char *s, size_t max) {
-    if (!s || !*s) return false;
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) return false;
-        chars += (*p & 0xC0) != 0x80;
-    }
-    return chars <= max;
-}
 
 /* A code: 1–32 of [A-Za-z0-9_], so it is safe in URLs, exports and SQL dumps. */
 static bool code_ok(const char *s) {
@@ -315,7 +294,7 @@ static int64_t next_sort(db_t *db, const char *list) {
  * is no delete: {"active": false} retires a code and keeps its label. */
 static void put_item(http_req_t *r) {
     const char *list = http_param(r, "list"), *code = http_param(r, "code");
-    if (!code_ok(code)) return invalid(r, "code", "代码只能由字母、数字和下划线组成, 不超过 32 个字符");
+    if (!code_ok(code)) return http_invalid(r, "code", "代码只能由字母、数字和下划线组成, 不超过 32 个字符");
     json_t *b = http_json_body(r);
     if (!b) return;
     json_t *fields = json_object(), *before = NULL, *after = NULL;
@@ -327,14 +306,14 @@ static void put_item(http_req_t *r) {
     }
     json_t *label_j = json_object_get(b, "label"), *sort_j = json_object_get(b, "sort"),
            *active_j = json_object_get(b, "active");
-    if (label_j && !text_ok(json_string_value(label_j), 50))
+    if (label_j && !text_valid(json_string_value(label_j), 50))
         json_object_set_new(fields, "label", json_string("名称不能为空, 不超过 50 个字"));
     if (sort_j && (!json_is_integer(sort_j) || json_integer_value(sort_j) < 0 || json_integer_value(sort_j) > 100000))
         json_object_set_new(fields, "sort", json_string("排序号应为 0 到 100000 之间的整数"));
     if (active_j && !json_is_boolean(active_j))
         json_object_set_new(fields, "active", json_string("启用状态应为 true 或 false"));
     if (json_object_size(fields)) {
-        invalid_fields(r, fields);
+        http_invalid_fields(r, fields);
         goto out;
     }
     if (db_begin(r->db) != 0 || gencache_lock_for_write(&codes_cache, r->db) != 0) goto fail;
@@ -354,7 +333,7 @@ static void put_item(http_req_t *r) {
     bool active = active_j ? json_is_true(active_j) : before ? json_is_true(json_object_get(before, "active")) : true;
     if (!label) {
         db_rollback(r->db);
-        invalid(r, "label", "新增代码须填写名称");
+        http_invalid(r, "label", "新增代码须填写名称");
         goto out;
     }
     if (sort < 0) goto fail;
@@ -362,7 +341,7 @@ static void put_item(http_req_t *r) {
     if (taken < 0) goto fail;
     if (taken) {
         db_rollback(r->db);
-        invalid(r, "label", "该代码表中已有同名的启用代码");
+        http_invalid(r, "label", "该代码表中已有同名的启用代码");
         goto out;
     }
     db_stmt_t *s = db_prepare(r->db, before ? "UPDATE code_items SET label = $3, sort = $4, active = $5 "

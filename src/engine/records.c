@@ -18,14 +18,10 @@
 #include "util/validate.h"
 
 static void field_error(http_req_t *r, json_t *fields) {
-    const char *k;
-    json_t *v;
-    const char *first = "提交的数据有误";
-    json_object_foreach(fields, k, v) {
-        first = arena_printf(r->arena, "%s: %s", k, json_string_value(v));
-        break;
-    }
-    http_error_fields(r, 422, "validation_failed", first, fields);
+    /* the message names the field: a record form has many */
+    const char *k = json_object_iter_key(json_object_iter(fields));
+    const char *v = json_string_value(json_object_iter_value(json_object_iter(fields)));
+    http_error_fields(r, 422, "validation_failed", k && v ? arena_printf(r->arena, "%s: %s", k, v) : "提交的数据有误", fields);
 }
 
 bool engine_scope_covers(http_req_t *r, const char *path) { return path && scope_covers(r, path); }

@@ -99,6 +99,8 @@ void http_error_fields(http_req_t *r, int status, const char *code, const char *
 void http_store_error(http_req_t *r);
 /* 422 validation_failed with one field's Chinese reason (also the message). */
 void http_invalid(http_req_t *r, const char *field, const char *message);
+/* 422 validation_failed with a reason per field; the message is the first. */
+void http_invalid_fields(http_req_t *r, json_t *fields);
 /* Sends raw bytes with a content type. */
 void http_send_bytes(http_req_t *r, int status, const char *content_type, const void *data, size_t len);
 /* Parses the body as a JSON object.  On failure answers 415/400/413 itself and

@@ -142,6 +142,11 @@ void http_store_error(http_req_t *r) {
     http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
 }
 
+void http_invalid_fields(http_req_t *r, json_t *fields) {
+    const char *first = json_string_value(json_object_iter_value(json_object_iter(fields)));
+    http_error_fields(r, 422, "validation_failed", first ? first : "提交的数据有误", fields);
+}
+
 void http_invalid(http_req_t *r, const char *field, const char *message) {
     json_t *f = json_pack("{s:s}", field, message);
     http_error_fields(r, 422, "validation_failed", message, f);

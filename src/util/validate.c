@@ -293,3 +293,13 @@ char *mask_name(const char *s, char *out, size_t outlen) {
      * two-character one keeps the surname: "张*". */
     return mask_generic(s, head, 0, out, outlen);
 }
+
+bool text_valid(const char *s, size_t max_chars) {
+    if (!s || !*s) return false;
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) return false;
+        chars += (*p & 0xC0) != 0x80;
+    }
+    return chars <= max_chars;
+}

@@ -56,6 +56,8 @@ bool mobile_valid(const char *s);
  * surrogates, nothing above U+10FFFF).  NUL bytes are valid UTF-8 and pass;
  * callers that store C strings reject them separately. */
 bool utf8_valid(const char *s, size_t n);
+/* Text of 1..max characters (not bytes) with no control characters. */
+bool text_valid(const char *s, size_t max_chars);
 
 /* Masks.  Each writes a NUL-terminated string into out (capacity outlen ≥ 1,
  * truncating at a character boundary if it must) and returns out.  Lengths
