@@ -21,10 +21,27 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("SIFASUO_BIN", os.path.join(ROOT, "build", "sifasuo"))
 
 
+_tmpdirs = []
+
+
+def tmpdir(prefix):
+    """A temporary folder removed when the run ends (run.py calls cleanup)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _tmpdirs.append(d)
+    return d
+
+
+def cleanup():
+    import shutil
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+    _tmpdirs.clear()
+
+
 def new_store(kind):
     """Returns a fresh, empty store URL of the given kind ('sqlite'|'postgres')."""
     if kind == "sqlite":
-        d = tempfile.mkdtemp(prefix="sifasuo-test-")
+        d = tmpdir("sifasuo-test-")
         return "sqlite:" + os.path.join(d, "test.db")
     base = os.environ["SIFASUO_TEST_PG_URL"]
     name = "t_" + uuid.uuid4().hex[:12]
@@ -41,7 +58,7 @@ def keyfile_for(url):
         if url.startswith("sqlite:"):
             _keyfiles[url] = os.path.join(os.path.dirname(url[7:]), "keys")
         else:
-            _keyfiles[url] = os.path.join(tempfile.mkdtemp(prefix="sifasuo-keys-"), "keys")
+            _keyfiles[url] = os.path.join(tmpdir("sifasuo-keys-"), "keys")
     return _keyfiles[url]
 
 

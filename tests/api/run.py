@@ -47,6 +47,7 @@ def main():
                         traceback.print_exc(limit=6)
             finally:
                 ctx.close()
+    harness.cleanup()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
