@@ -81,6 +81,7 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
         jw_kstr(w, "state_due_at", db_col_text(s, 12));
         jw_kbool(w, "overdue", wf_overdue(db_col_text(s, 11), db_col_text(s, 12)));
         jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
+        if (wf && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
     }
     int c = SPINE_COLS;
     for (const field_t *f = e->fields; f->name; f++, c++) {

@@ -66,6 +66,27 @@ static const char *transition_perm(http_req_t *r, const entity_t *e, const wf_tr
     return t->perm ? t->perm : arena_printf(r->arena, "%s.%s", e->perm, t->action);
 }
 
+void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, jw_t *w) {
+    jw_key(w, "actions");
+    jw_arr(w);
+    for (const wf_transition_t *t = wf->transitions; t->action; t++) {
+        if (!in_list(t->from, state) || !auth_can(auth_principal(r), transition_perm(r, e, t))) continue;
+        jw_obj(w);
+        jw_kstr(w, "action", t->action);
+        jw_kstr(w, "label", t->label);
+        jw_kstr(w, "to", t->to);
+        jw_key(w, "requires");
+        jw_arr(w);
+        char req[256];
+        snprintf(req, sizeof(req), "%s", t->requires ? t->requires : "");
+        char *save = NULL;
+        for (char *k = strtok_r(req, " ", &save); k; k = strtok_r(NULL, " ", &save)) jw_str(w, k);
+        jw_arr_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
 /* ---- hooks ---- */
 
 #define MAX_HOOKS 64

@@ -23,6 +23,10 @@ void wf_today(char out[11]);
  * Returns the number escalated, or -1. */
 int wf_scheduler_tick(db_t *db, const struct keys *keys);
 
+/* "actions": the transitions the caller may fire from state, under the
+ * record's own workflow version (the UI's buttons). */
+void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, jw_t *w);
+
 void wf_routes_register(void);
 void meta_routes_register(void);
 #endif

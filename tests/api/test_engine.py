@@ -264,3 +264,17 @@ def test_unmask_engine_field(ctx):
     assert ljz.post(f"{E}/{rec['id']}/unmask")[0] == 403
     st, _, body = director.post(f"{E}/{rec['id']}/unmask")
     assert st == 200 and body["phone"] == "13700001111"
+
+
+def test_record_lists_the_actions_of_its_own_workflow_version(ctx):
+    s = ctx.demo_server()
+    ljz, director = Session(s, "ljz"), Session(s, "ljz_director")
+    rec = _new(ljz, title="按钮来自记录")
+    assert sorted(a["action"] for a in rec["actions"]) == ["accept", "reject"]
+    reject = next(a for a in rec["actions"] if a["action"] == "reject")
+    assert reject["requires"] == ["reject_reason"] and reject["label"] == "不予受理"
+    st, _, acc = ljz.post(f"{E}/{rec['id']}/actions/accept", {})
+    st, _, sub = ljz.post(f"{E}/{rec['id']}/actions/submit", {"result": "和解"})
+    assert [a["action"] for a in sub["actions"]] == ["send_back"], "staff may not approve"
+    st, _, seen = director.get(f"{E}/{rec['id']}")
+    assert sorted(a["action"] for a in seen["actions"]) == ["approve", "send_back"]
