@@ -304,19 +304,40 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
         }
         buf_printf(sql, " AND t.%s %s $%d", f->name, !op ? "=" : strcmp(op, "from") == 0 ? ">=" : "<=", ph);
     }
-    /* q: substring match over the searchable fields, case-sensitive on both
-     * engines (instr / strpos), so 1–2 character Chinese names are found */
+    /* q: case-sensitive substring match over the searchable fields, the
+     * same rows on both engines.  SQLite: 3+ characters through the trigram
+     * FTS5 table (a phrase of trigrams is an exact substring), 1–2 through
+     * instr() (no trigram to look up) so short Chinese names are found;
+     * PostgreSQL: LIKE with q's metacharacters escaped, which the GIN
+     * trigram index serves (strpos cannot use it). */
     const char *q = http_query(r, "q");
     if (q && *q) {
-        int ph = bind_text(b, q);
+        bool lite = db_kind(r->db) == DB_SQLITE;
+        size_t chars = 0, ql = strlen(q);
+        for (const char *qc = q; *qc; qc++) chars += ((unsigned char)*qc & 0xC0) != 0x80;
+        bool fts = lite && chars >= 3;
+        char *arg = arena_alloc(r->arena, 2 * ql + 3), *o = arg;
+        *o++ = fts ? '"' : '%';
+        for (const char *qc = q; *qc; qc++) {
+            if (fts && *qc == '"') *o++ = '"';
+            else if (!lite && (*qc == '%' || *qc == '_' || *qc == '\\')) *o++ = '\\';
+            *o++ = *qc;
+        }
+        *o++ = fts ? '"' : '%';
+        *o = '\0';
+        int ph = bind_text(b, lite && !fts ? q : arg);
         int n = 0;
-        buf_puts(sql, " AND (");
         for (const field_t *f = e->fields; f->name; f++) {
             if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
-            if (db_kind(r->db) == DB_SQLITE) buf_printf(sql, "%sinstr(t.%s, $%d) > 0", n++ ? " OR " : "", f->name, ph);
-            else buf_printf(sql, "%sstrpos(t.%s, $%d) > 0", n++ ? " OR " : "", f->name, ph);
+            if (fts) {
+                if (!n++) buf_printf(sql, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH $%d", e->table, e->table, ph);
+            } else if (lite) {
+                buf_printf(sql, "%sinstr(t.%s, $%d) > 0", n++ ? " OR " : " AND (", f->name, ph);
+            } else {
+                buf_printf(sql, "%st.%s LIKE $%d ESCAPE '\\'", n++ ? " OR " : " AND (", f->name, ph);
+            }
         }
-        buf_puts(sql, n ? ")" : "1 = 0)");
+        buf_puts(sql, n ? ")" : " AND 1 = 0");
     }
     if (json_object_size(errs)) {
         field_error(r, errs);

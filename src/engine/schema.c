@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 #include "store/migrations.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 static const char *col_type(const field_t *f) {
     switch (f->type) {
@@ -156,7 +157,82 @@ typedef struct {
     int rc;
     char *err;
     size_t errlen;
+    bool trgm; /* PostgreSQL: pg_trgm is installed */
 } mig_t;
+
+/* Full-text search over the FF_SEARCH fields (personal information never):
+ * on SQLite an external-content FTS5 table <table>_fts with the trigram
+ * tokenizer (case-sensitive, as instr / LIKE on PostgreSQL) kept in step by
+ * triggers and filled by 'rebuild' when created over existing rows; on
+ * PostgreSQL a GIN trigram index per column (pg_trgm).  Created only when
+ * missing; a searchable field added later needs a hand-written migration
+ * (drop the FTS table and its triggers, engine_migrate recreates them). */
+static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
+    char cols[1024] = "", newv[1024] = "", oldv[1024] = "";
+    int n = 0;
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
+        size_t l = strlen(cols);
+        snprintf(cols + l, sizeof(cols) - l, "%s%s", n ? ", " : "", f->name);
+        l = strlen(newv);
+        snprintf(newv + l, sizeof(newv) - l, ", new.%s", f->name);
+        l = strlen(oldv);
+        snprintf(oldv + l, sizeof(oldv) - l, ", old.%s", f->name);
+        n++;
+        if (db_kind(m->db) != DB_SQLITE && m->trgm) {
+            char name[200], idx[210];
+            snprintf(name, sizeof(name), "%s_%s_trgm", e->table, f->name);
+            snprintf(idx, sizeof(idx), "|%s|", name);
+            if (!strstr(c->indexes, idx))
+                buf_printf(m->ddl, "CREATE INDEX %s ON %s USING gin (%s gin_trgm_ops);\n", name, e->table, f->name);
+        }
+    }
+    if (!n || db_kind(m->db) != DB_SQLITE) return;
+    char fts[200], have[256];
+    snprintf(fts, sizeof(fts), "%s_fts", e->table);
+    if (load_names(m->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", fts, have,
+                   sizeof(have)) != 0)
+        return; /* present (or unreadable: the DDL below would fail the same way) */
+    const char *t = e->table;
+    buf_printf(m->ddl,
+               "CREATE VIRTUAL TABLE %s USING fts5(%s, content='%s', content_rowid='id', "
+               "tokenize='trigram case_sensitive 1');\n",
+               fts, cols, t);
+    buf_printf(m->ddl,
+               "CREATE TRIGGER %s_ai AFTER INSERT ON %s BEGIN INSERT INTO %s (rowid, %s) VALUES (new.id%s); END;\n",
+               fts, t, fts, cols, newv);
+    buf_printf(m->ddl,
+               "CREATE TRIGGER %s_ad AFTER DELETE ON %s BEGIN INSERT INTO %s (%s, rowid, %s) VALUES ('delete', "
+               "old.id%s); END;\n",
+               fts, t, fts, fts, cols, oldv);
+    buf_printf(m->ddl,
+               "CREATE TRIGGER %s_au AFTER UPDATE OF %s ON %s BEGIN INSERT INTO %s (%s, rowid, %s) VALUES ('delete', "
+               "old.id%s); INSERT INTO %s (rowid, %s) VALUES (new.id%s); END;\n",
+               fts, cols, t, fts, fts, cols, oldv, fts, cols, newv);
+    buf_printf(m->ddl, "INSERT INTO %s (%s) VALUES ('rebuild');\n", fts, fts);
+}
+
+static bool has_search(const entity_t *e) {
+    for (const field_t *f = e->fields; f->name; f++)
+        if ((f->flags & FF_SEARCH) && !(f->flags & FF_PI)) return true;
+    return false;
+}
+
+static void any_search(const entity_t *e, void *arg) {
+    if (has_search(e)) *(bool *)arg = true;
+}
+
+/* PostgreSQL: pg_trgm present, or created now (trusted since PG 13: the
+ * database owner may create it).  When it cannot be, search still works
+ * (LIKE without an index); said once. */
+static bool ensure_trgm(db_t *db) {
+    static bool warned;
+    if (db_query_int(db, "SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm'", 0) > 0) return true;
+    if (db_exec(db, "CREATE EXTENSION IF NOT EXISTS pg_trgm") == 0) return true;
+    if (!warned) log_warn("pg_trgm unavailable, search runs without an index: %s", db_errmsg(db));
+    warned = true;
+    return false;
+}
 
 static void migrate_entity(const entity_t *e, void *arg) {
     mig_t *m = arg;
@@ -177,11 +253,17 @@ static void migrate_entity(const entity_t *e, void *arg) {
         each_column(e, add_col, &c);
     }
     index_ddl(e, &c, m->ddl);
+    search_ddl(e, m, &c);
 }
 
 int engine_migrate(db_t *db, char *err, size_t errlen) {
     buf_t ddl = BUF_INIT, sql = BUF_INIT;
-    mig_t m = {db, &ddl, 0, err, errlen};
+    mig_t m = {db, &ddl, 0, err, errlen, false};
+    if (db_kind(db) != DB_SQLITE) {
+        bool want = false;
+        entity_each(any_search, &want);
+        if (want) m.trgm = ensure_trgm(db);
+    }
     entity_each(migrate_entity, &m);
     int rc = m.rc;
     if (rc == 0 && ddl.len) {

@@ -4,6 +4,7 @@ delete, history, workflows with working-day deadlines, the to-do inbox,
 escalation, protected records, personal information."""
 import subprocess
 import time
+from urllib.parse import quote
 
 from auth_helpers import Session, admin_session
 from harness import run_cli
@@ -278,3 +279,35 @@ def test_record_lists_the_actions_of_its_own_workflow_version(ctx):
     assert [a["action"] for a in sub["actions"]] == ["send_back"], "staff may not approve"
     st, _, seen = director.get(f"{E}/{rec['id']}")
     assert sorted(a["action"] for a in seen["actions"]) == ["approve", "send_back"]
+
+
+def test_search_same_rows_on_both_engines(ctx):
+    """q through FTS5 trigram (SQLite, 3+ characters), instr (SQLite, 1–2)
+    and LIKE with escaped metacharacters (PostgreSQL): case-sensitive
+    substrings, identical rows, the index kept in step on update."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    rows = [("张伟", "邻里噪音纠纷"), ("张伟明 物业欠费", None), ("ABC公司 合同纠纷", "小写无"),
+            ("退款100%到账", "编号 a_b1"), ('他说"你好"就走了', "x"), ("100 元 退款", "ab1 axb1")]
+    made = []
+    for title, summary in rows:
+        body = {"title": title}
+        if summary:
+            body["summary"] = summary
+        made.append(_new(ljz, **body))
+    ids = [r["id"] for r in made]
+
+    def found(q):
+        st, _, body = ljz.get(f"{E}?q={quote(q)}&limit=500")
+        assert st == 200, body
+        return sorted(ids.index(i["id"]) for i in body["items"] if i["id"] in ids)
+
+    cases = {"张": [0, 1], "张伟": [0, 1], "张伟明": [1], "噪音纠纷": [0], "纠纷": [0, 2],
+             "ABC": [2], "abc": [], "Abc": [], "ABC公": [2],
+             "%": [3], "100%": [3], "0%到": [3], "_": [3], "a_b": [3], "a_b1": [3],
+             '"': [4], '"你好"': [4], '说"你': [4], "x": [4, 5], "退款": [3, 5]}
+    for q, want in cases.items():
+        assert found(q) == want, (q, found(q), want)
+    st, _, up = ljz.req("PATCH", f"{E}/{ids[1]}", {"title": "李明 物业欠费", "version": 1})
+    assert st == 200, up
+    assert found("张伟明") == [] and found("李明 物") == [1] and found("张伟") == [0]
