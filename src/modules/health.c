@@ -12,7 +12,7 @@ static void healthz(http_req_t *r) {
 /* 200 only when this worker's store connection answers a query that reads
  * the schema (a bare SELECT 1 would not touch the database file). */
 static void readyz(http_req_t *r) {
-    if (db_query_int(r->db, "SELECT COUNT(*) FROM schema_migrations", -1) < 0) {
+    if (!db_ping(r->db) || db_query_int(r->db, "SELECT COUNT(*) FROM schema_migrations", -1) < 0) {
         http_error(r, 503, "store_unavailable", "数据库不可用");
         return;
     }

@@ -155,7 +155,16 @@ static int lite_exec(db_t *db, const char *sql) {
     return 0;
 }
 
+/* Reads the file header through SQLite's own file handle (opening and
+ * closing a second descriptor would drop SQLite's POSIX locks), then a
+ * query: a database overwritten under a cached schema still fails here. */
 static bool lite_ping(db_t *db) {
+    sqlite3_file *f = NULL;
+    char head[16];
+    if (sqlite3_file_control(((lite_t *)db)->h, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+        !f->pMethods || f->pMethods->xRead(f, head, sizeof head, 0) != SQLITE_OK ||
+        memcmp(head, "SQLite format 3", 16) != 0)
+        return false;
     db_stmt_t *s = lite_prepare(db, "SELECT 1");
     if (!s) return false;
     bool ok = lite_step(s) == DB_ROW;
