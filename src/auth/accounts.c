@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "auth/auth.h"
+#include "util/crypto.h"
 #include "util/timeutil.h"
 
 /* Case-insensitive substring search (ASCII). */
@@ -14,6 +15,18 @@ static bool contains_ci(const char *hay, const char *needle) {
     for (; *hay; hay++)
         if (strncasecmp(hay, needle, n) == 0) return true;
     return false;
+}
+
+void password_generate(char *out, int n) {
+    static const char *sets[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "@#%+=!"};
+    unsigned char rnd[2 * PASSWORD_GENERATED_MAX];
+    if (n > PASSWORD_GENERATED_MAX) n = PASSWORD_GENERATED_MAX;
+    crypto_random(rnd, sizeof(rnd));
+    for (int i = 0; i < n; i++) {
+        const char *set = sets[i < 4 ? i : rnd[PASSWORD_GENERATED_MAX + i] % 4];
+        out[i] = set[rnd[i] % strlen(set)];
+    }
+    out[n] = '\0';
 }
 
 const char *password_policy_check(db_t *db, int64_t user_id, const char *username, const char *pw) {

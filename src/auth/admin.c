@@ -1,7 +1,8 @@
 /* admin.c — the administrators' API (issue 3 points 1, 5–7):
  *
  *   users        GET/POST /api/v1/users, PATCH /api/v1/users/:id,
- *                POST /api/v1/users/:id/password          (user.manage, 系统管理员)
+ *                POST /api/v1/users/:id/password, GET /api/v1/assignable-roles
+ *                                                         (user.manage, 系统管理员)
  *   roles        GET /api/v1/roles, GET /api/v1/permissions,
  *                POST /api/v1/roles, PUT /api/v1/roles/:id/permissions (role.manage, 安全管理员)
  *   settings     GET /api/v1/settings, PUT /api/v1/settings/:key     (policy.manage)
@@ -66,23 +67,39 @@ static void write_user_roles(http_req_t *r, int64_t uid) {
     jw_arr_end(w);
 }
 
+/* GET /users?q=&org_id=&status=&role=&after= — org_id: that unit and its
+ * subtree (in the caller's scope); status: active, disabled or locked
+ * (active excludes locked accounts); role: a role key. */
 static void list_users(http_req_t *r) {
     const principal_t *p = auth_principal(r);
-    char hi[512];
-    scope_upper(p->org_path, hi, sizeof(hi));
-    int64_t after = http_query_id(r, "after");
-    const char *q = http_query(r, "q");
+    int64_t after = http_query_id(r, "after"), org_id = http_query_id(r, "org_id");
+    const char *q = http_query(r, "q"), *status = http_query(r, "status"), *role = http_query(r, "role");
+    const char *lo = p->org_path;
+    if (org_id == -2 || after == -2) return http_error(r, 422, "validation_failed", "参数 org_id/after 必须是正整数");
+    if (org_id > 0 && !(lo = org_in_scope(r, org_id))) return http_invalid(r, "org_id", "机构不存在或不在您的管辖范围内");
+    if (status && strcmp(status, "active") && strcmp(status, "disabled") && strcmp(status, "locked"))
+        return http_invalid(r, "status", "状态只能是 active、disabled 或 locked");
+    char hi[512], now_iso[21];
+    scope_upper(lo, hi, sizeof(hi));
+    iso_from_unix(now_unix(), now_iso);
     db_stmt_t *s = db_prepare(r->db,
                               "SELECT u.id, u.username, u.display_name, u.org_id, o.name, u.status, u.last_login_at, "
                               "u.locked_until, u.totp_enabled FROM users u JOIN org_units o ON o.id = u.org_id "
                               "WHERE o.path >= $1 AND o.path < $2 AND u.id > $3 "
                               "AND ($4 = '' OR u.username LIKE '%' || $4 || '%' OR u.display_name LIKE '%' || $4 || '%') "
+                              "AND ($5 = '' OR ($5 = 'locked' AND u.locked_until > $6) "
+                              "OR ($5 = u.status AND ($5 = 'disabled' OR u.locked_until IS NULL OR u.locked_until <= $6))) "
+                              "AND ($7 = '' OR EXISTS (SELECT 1 FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
+                              "WHERE ur.user_id = u.id AND ro.key = $7)) "
                               "ORDER BY u.id LIMIT 101");
     if (!s) return http_store_error(r);
-    db_bind_text(s, 1, p->org_path, -1);
+    db_bind_text(s, 1, lo, -1);
     db_bind_text(s, 2, hi, -1);
     db_bind_int(s, 3, after > 0 ? after : 0);
     db_bind_text(s, 4, q ? q : "", -1);
+    db_bind_text(s, 5, status ? status : "", -1);
+    db_bind_text(s, 6, now_iso, -1);
+    db_bind_text(s, 7, role ? role : "", -1);
     /* collect first: writing roles needs another statement */
     int64_t ids[101];
     int n = 0;
@@ -194,13 +211,21 @@ static void create_user(http_req_t *r) {
     if (!b) return;
     const char *username = jstr(b, "username"), *display = jstr(b, "display_name"), *pw = jstr(b, "password");
     json_t *org = json_object_get(b, "org_id");
+    /* no password: a one-time one, shown once in the answer (as a reset) */
+    bool made = !json_object_get(b, "password");
+    char made_pw[PASSWORD_GENERATED_MAX + 1];
+    if (made) {
+        int64_t len = setting_int(r->db, "password.min_length");
+        password_generate(made_pw, len > 16 ? (int)len : 16);
+        pw = made_pw;
+    }
     int64_t roles[16];
     int nroles;
     char err[256];
     if (!username || !*username || strlen(username) > 64) http_invalid(r, "username", "请填写用户名 (不超过 64 个字符)");
     else if (!display || !*display) http_invalid(r, "display_name", "请填写姓名");
     else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
-    else if (!pw) http_invalid(r, "password", "请填写初始密码");
+    else if (!pw) http_invalid(r, "password", "初始密码必须是文本");
     else if ((nroles = parse_roles(r, json_object_get(b, "roles"), roles, 16)) < 0) {
     } else if (db_begin(r->db) != 0) http_store_error(r);
     else {
@@ -213,6 +238,7 @@ static void create_user(http_req_t *r) {
         } else {
             jw_obj(&r->json);
             jw_kint(&r->json, "id", id);
+            if (made) jw_kstr(&r->json, "password", pw); /* shown once */
             jw_obj_end(&r->json);
             http_send_json(r, 201);
         }
@@ -310,8 +336,17 @@ static void reset_password(http_req_t *r) {
     if (admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
     json_t *b = http_json_body(r);
     if (!b) return;
-    const char *pw = jstr(b, "password");
-    const char *why = pw ? password_policy_check(r->db, id, NULL, pw) : "请填写新密码";
+    /* without a password the server makes a one-time one and shows it once:
+     * the administrator hands it over, the user must change it at sign-in */
+    json_t *given = json_object_get(b, "password");
+    const char *pw = json_string_value(given);
+    char made[PASSWORD_GENERATED_MAX + 1];
+    if (!given) {
+        int64_t len = setting_int(r->db, "password.min_length");
+        password_generate(made, len > 16 ? (int)len : 16);
+        pw = made;
+    }
+    const char *why = pw ? password_policy_check(r->db, id, NULL, pw) : "新密码必须是文本";
     if (why) http_invalid(r, "password", why);
     else if (db_begin(r->db) != 0 || password_set(r->db, id, pw, true) != 0 ||
              auth_audit(r, "password.reset", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
@@ -319,6 +354,7 @@ static void reset_password(http_req_t *r) {
     else {
         jw_obj(&r->json);
         jw_kbool(&r->json, "must_change_password", true);
+        if (!given) jw_kstr(&r->json, "password", pw); /* shown once */
         jw_obj_end(&r->json);
         http_send_json(r, 200);
     }
@@ -385,6 +421,31 @@ static void list_roles(http_req_t *r) {
         jw_arr_end(w);
     }
     jw_obj_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+/* GET /assignable-roles — the roles the system administrator may give an
+ * account (not the three administrator roles): the user form's choices,
+ * without the permission sets, which are the security administrator's. */
+static void list_assignable_roles(http_req_t *r) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT key, name, description FROM roles WHERE admin_kind IS NULL ORDER BY id");
+    if (!s) return http_store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        jw_obj(w);
+        jw_kstr(w, "key", db_col_text(s, 0));
+        jw_kstr(w, "name", db_col_text(s, 1));
+        jw_kstr(w, "description", db_col_text(s, 2));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r);
+    jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);
 }
@@ -774,6 +835,7 @@ static const route_t admin_routes[] = {
     {"POST", "/api/v1/users", create_user, .perm = "user.manage"},
     {"PATCH", "/api/v1/users/:id", update_user, .perm = "user.manage"},
     {"POST", "/api/v1/users/:id/password", reset_password, .perm = "user.manage"},
+    {"GET", "/api/v1/assignable-roles", list_assignable_roles, .perm = "user.manage"},
     {"GET", "/api/v1/roles", list_roles, .perm = "role.manage"},
     {"POST", "/api/v1/roles", create_role, .perm = "role.manage"},
     {"PUT", "/api/v1/roles/:id/permissions", put_role_permissions, .perm = "role.manage"},

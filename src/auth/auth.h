@@ -61,6 +61,11 @@ int64_t role_lookup(db_t *db, const char *key_or_name);
 /* Password policy (configurable in settings); NULL when pw is acceptable,
  * else the Chinese reason. */
 const char *password_policy_check(db_t *db, int64_t user_id, const char *username, const char *pw);
+/* A one-time password of n (at most PASSWORD_GENERATED_MAX) characters from
+ * the CSPRNG: the first four one of each class (upper, lower, digit,
+ * symbol), no look-alikes (0/O, 1/l/I); out holds n + 1 bytes. */
+#define PASSWORD_GENERATED_MAX 64
+void password_generate(char *out, int n);
 /* Sets a new password (policy already checked), records history. */
 int password_set(db_t *db, int64_t user_id, const char *pw, bool must_change);
 

@@ -215,22 +215,9 @@ int cmd_user(cli_opts_t *o) {
 
 /* ---- accounts made by init ---- */
 
-/* A one-time password that passes the default policy: 16 characters from
- * four classes, from the CSPRNG. */
-static void one_time_password(char out[17]) {
-    static const char *sets[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "@#%+=!"};
-    unsigned char rnd[32];
-    crypto_random(rnd, sizeof(rnd));
-    for (int i = 0; i < 16; i++) {
-        const char *set = sets[i < 4 ? i : rnd[16 + i] % 4];
-        out[i] = set[rnd[i] % strlen(set)];
-    }
-    out[16] = '\0';
-}
-
 int init_first_admin(db_t *db, const keys_t *keys, int64_t org_id) {
     char pw[17], err[256];
-    one_time_password(pw);
+    password_generate(pw, 16);
     int64_t role = role_lookup(db, "sysadmin");
     if (db_begin(db) != 0) return -1;
     int64_t id = user_create(db, "admin", "系统管理员", org_id, &role, 1, pw, true, err, sizeof(err));
