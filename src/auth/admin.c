@@ -6,7 +6,8 @@
  *   roles        GET /api/v1/roles, GET /api/v1/permissions,
  *                POST /api/v1/roles, PUT /api/v1/roles/:id/permissions (role.manage, 安全管理员)
  *   settings     GET /api/v1/settings, PUT /api/v1/settings/:key     (policy.manage)
- *   API tokens   GET/POST /api/v1/api-tokens, DELETE /api/v1/api-tokens/:id (token.manage)
+ *   API tokens   GET/POST /api/v1/api-tokens, DELETE /api/v1/api-tokens/:id,
+ *                GET /api/v1/token-permissions                 (token.manage)
  *   break-glass  POST /api/v1/breakglass (breakglass.request), GET (breakglass.list)
  *
  * Every change is audited in the transaction that makes it; targets outside
@@ -52,7 +53,7 @@ static void write_user_roles(http_req_t *r, int64_t uid) {
     jw_t *w = &r->json;
     jw_key(w, "roles");
     jw_arr(w);
-    db_stmt_t *s = db_prepare(r->db, "SELECT ro.key, ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
+    db_stmt_t *s = db_prepare(r->db, "SELECT ro.key, ro.name, ro.admin_kind FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
                                      "WHERE ur.user_id = $1 ORDER BY ro.id");
     if (s) {
         db_bind_int(s, 1, uid);
@@ -60,6 +61,7 @@ static void write_user_roles(http_req_t *r, int64_t uid) {
             jw_obj(w);
             jw_kstr(w, "key", db_col_text(s, 0));
             jw_kstr(w, "name", db_col_text(s, 1));
+            jw_kstr(w, "admin_kind", db_col_text(s, 2)); /* such accounts are managed on the server only */
             jw_obj_end(w);
         }
         db_reset(s);
@@ -377,6 +379,22 @@ static void list_permissions(http_req_t *r) {
     jw_key(&r->json, "items");
     jw_arr(&r->json);
     perm_each(write_perm, &r->json);
+    jw_arr_end(&r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static void write_token_perm(const perm_def_t *pd, void *arg) {
+    if (!perm_admin_kind(pd->key)) write_perm(pd, arg);
+}
+
+/* GET /token-permissions — what an API token may be given (no
+ * administrative permission): the token form's choices. */
+static void list_token_permissions(http_req_t *r) {
+    jw_obj(&r->json);
+    jw_key(&r->json, "items");
+    jw_arr(&r->json);
+    perm_each(write_token_perm, &r->json);
     jw_arr_end(&r->json);
     jw_obj_end(&r->json);
     http_send_json(r, 200);
@@ -845,6 +863,7 @@ static const route_t admin_routes[] = {
     {"GET", "/api/v1/api-tokens", list_tokens, .perm = "token.manage"},
     {"POST", "/api/v1/api-tokens", create_token, .perm = "token.manage"},
     {"DELETE", "/api/v1/api-tokens/:id", revoke_token, .perm = "token.manage"},
+    {"GET", "/api/v1/token-permissions", list_token_permissions, .perm = "token.manage"},
     {"POST", "/api/v1/breakglass", request_breakglass, .perm = "breakglass.request"},
     {"GET", "/api/v1/breakglass", list_breakglass, .perm = "breakglass.list"},
     {0},

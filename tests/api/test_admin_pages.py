@@ -23,6 +23,9 @@ def test_user_list_filters_by_status_role_and_org_subtree(ctx):
     names = {u["username"] for u in body["items"]}
     assert "njdl" not in names and "ljz" in names, names
 
+    st, _, body = sys_.get("/api/v1/users?q=admin")
+    kinds = {u["username"]: [r["admin_kind"] for r in u["roles"]] for u in body["items"]}
+    assert kinds["sysadmin"] == ["sys"] and kinds["secadmin"] == ["sec"], kinds
     st, _, body = sys_.get("/api/v1/users?role=office_staff")
     assert st == 200 and {u["username"] for u in body["items"]} == {"ljz", "njdl"}, body
     assert all(any(r["key"] == "office_staff" for r in u["roles"]) for u in body["items"])
@@ -130,3 +133,19 @@ def test_create_without_a_password_hands_out_a_one_time_password(ctx):
     st, _, body = sys_.post("/api/v1/users", {"username": "bad_pw", "display_name": "坏密码", "org_id": org,
                                               "roles": ["mediator"], "password": "short"})
     assert st == 422 and "password" in body["error"]["fields"], body
+
+
+def test_token_permissions_offer_only_business_permissions(ctx):
+    s = ctx.demo_server()
+    sys_, _ = admin_session(s, "sysadmin")
+    st, _, body = sys_.get("/api/v1/token-permissions")
+    assert st == 200, body
+    keys = {p["key"] for p in body["items"]}
+    assert "org.read" in keys and "user.manage" not in keys and "audit.read" not in keys, keys
+    assert all(p["admin_kind"] is None and p["label"] for p in body["items"])
+    root = sys_.login_body["user"]["org"]["id"]
+    st, _, made = sys_.post("/api/v1/api-tokens", {"name": "法院系统", "org_id": root, "permissions": ["org.read"],
+                                                   "expires_at": "2099-01-01"})
+    assert st == 422 and "expires_at" in made["error"]["fields"], made
+    sec, _ = admin_session(s, "secadmin")
+    assert sec.get("/api/v1/token-permissions")[0] == 403

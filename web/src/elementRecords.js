@@ -10,6 +10,7 @@ import 'element-plus/es/components/dialog/style/css'
 import 'element-plus/es/components/input-number/style/css'
 import 'element-plus/es/components/message-box/style/css'
 import 'element-plus/es/components/option/style/css'
+import 'element-plus/es/components/option-group/style/css'
 import 'element-plus/es/components/popover/style/css'
 import 'element-plus/es/components/progress/style/css'
 import 'element-plus/es/components/radio/style/css'
@@ -33,6 +34,7 @@ export {
   ElInputNumber,
   ElMessageBox,
   ElOption,
+  ElOptionGroup,
   ElPopover,
   ElProgress,
   ElRadio,

@@ -195,7 +195,7 @@ export function stateTagType(meta, record) {
 
 /* ---- history ---- */
 
-const AUDIT_ACTIONS = {
+export const AUDIT_ACTIONS = {
   'record.create': '创建',
   'record.update': '修改',
   'record.delete': '删除',

@@ -66,6 +66,12 @@ const routes = [
       ...pageRoutes,
       ...recordRoutes,
       {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('./pages/ForbiddenPage.vue'),
+        meta: { title: '无权访问', trail: ['无权访问'], perm: null },
+      },
+      {
         path: ':rest(.*)*',
         name: 'not-found',
         component: () => import('./pages/NotFoundPage.vue'),
@@ -95,7 +101,7 @@ router.beforeEach(async (to) => {
     // the password change / 2FA enrolment happens on the login page
     return { path: '/login', query: { redirect: to.fullPath } }
   }
-  if (to.meta.perm && !can(to.meta.perm)) return { name: 'home', query: { denied: to.meta.title } }
+  if (to.meta.perm && !can(to.meta.perm)) return { name: 'forbidden', query: { page: to.meta.title } }
   return true
 })
 

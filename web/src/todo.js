@@ -1,0 +1,42 @@
+// todo.js — the signed-in user's to-do counts (GET /todo), shared by the
+// 工作台 (which shows the items) and the left menu (a badge on each entity's
+// page, the sum on its business line and on 工作台).
+import { reactive } from 'vue'
+import { api } from './api.js'
+import { session } from './session.js'
+
+/** counts: entity name → open items; total; overdue; at: when loaded (ms). */
+export const todo = reactive({ counts: {}, total: 0, overdue: 0, at: 0, user: null })
+
+const STALE_MS = 15_000
+
+/** Loads GET /todo and keeps its counts; resolves to the whole answer. */
+let inflight = null
+
+export function refreshTodo() {
+  // the layout and the 工作台 ask at the same moment: one call serves both
+  if (inflight) return inflight
+  const uid = session.user ? session.user.id : null
+  inflight = api
+    .get('/todo')
+    .then((answer) => {
+      if ((session.user ? session.user.id : null) !== uid) return answer // signed out meanwhile
+      todo.counts = answer.counts || {}
+      todo.total = Object.values(todo.counts).reduce((a, n) => a + n, 0)
+      todo.overdue = answer.overdue || 0
+      todo.at = Date.now()
+      todo.user = uid
+      return answer
+    })
+    .finally(() => (inflight = null))
+  return inflight
+}
+
+/** Refreshes the counts when they are older than a few seconds or another user's. */
+export function refreshTodoIfStale() {
+  const uid = session.user ? session.user.id : null
+  if (!uid) return Promise.resolve(null)
+  if (todo.user === uid && Date.now() - todo.at < STALE_MS) return Promise.resolve(null)
+  if (todo.user !== uid) Object.assign(todo, { counts: {}, total: 0, overdue: 0, user: uid })
+  return refreshTodo().catch(() => null) // the badges are a hint: the 工作台 shows errors
+}
