@@ -195,8 +195,9 @@ async function menuText(page) {
 }
 async function openMenu(page, group, title) {
   const menu = page.locator('.layout-aside .app-menu')
-  await menu.getByText(group, { exact: true }).click()
-  await menu.getByText(title, { exact: true }).click()
+  const item = menu.getByText(title, { exact: true })
+  if (!(await item.isVisible())) await menu.getByText(group, { exact: true }).click() // the group is closed
+  await item.click()
 }
 // Confirms the Element Plus message box with its button.
 async function confirmBox(page, button) {
@@ -753,7 +754,7 @@ test(
     // 重置密码: the one-time password is shown once
     await row.getByRole('button', { name: '重置密码' }).click()
     await confirmBox(page, '重置')
-    const otpBox = page.locator('.one-time-dialog .one-time-password')
+    const otpBox = page.locator('.one-time-dialog .secret-value')
     await otpBox.waitFor()
     const oneTime = (await otpBox.innerText()).trim()
     expect(oneTime.length >= 16, `one-time password "${oneTime}"`)
@@ -825,6 +826,13 @@ test(
     ])
     const after = await apiCall(page, 'GET', '/roles')
     expect(!after.body.permissions[String(staff.id)].includes('pi.unmask'), 'the permission was not taken back')
+
+    // 安全策略: each setting with its bounds; a value is sent only when changed
+    await openMenu(page, '系统管理', '安全策略')
+    const lockout = page.locator('.settings-table .el-table__row', { hasText: '连续失败几次锁定账户' })
+    await lockout.waitFor()
+    expect((await lockout.innerText()).includes('3 – 10'), `lockout row "${await lockout.innerText()}"`)
+    expect(await page.locator('.policy-page').getByRole('button', { name: '保存' }).isDisabled(), '保存 enabled with nothing changed')
   },
   { login: true },
 )
@@ -852,6 +860,9 @@ test(
     const detail = page.locator('.audit-detail')
     await detail.waitFor()
     expect(/[0-9a-f]{64}/.test(await detail.innerText()), 'the detail lacks the chain hash')
+    await detail.locator('.el-dialog__headerbtn').click()
+    await openMenu(page, '系统管理', '紧急调阅记录')
+    await page.locator('.breakglass-page .admin-title', { hasText: '紧急调阅记录' }).waitFor()
 
     const clerk = await newContext(browser)
     try {
@@ -969,7 +980,7 @@ test(
     await page.locator('.el-select-dropdown__item:visible', { hasText: '查看组织机构' }).click()
     await dialog.locator('.el-dialog__title').click()
     await dialog.getByRole('button', { name: '创建' }).click()
-    const secret = page.locator('.token-shown .token-secret')
+    const secret = page.locator('.token-shown .secret-value')
     await secret.waitFor()
     const token = (await secret.innerText()).trim()
     expect(/^sfs_[0-9a-f]{64}$/.test(token), `token "${token}"`)

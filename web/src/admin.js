@@ -1,7 +1,9 @@
 // admin.js — what the 系统管理 pages share: times, account states, the
 // permission registry grouped by module, the audit actions' Chinese names
 // (docs/security.md: 三员分立 — each page belongs to one administrator).
+import { reactive } from 'vue'
 import dayjs from 'dayjs'
+import { api } from './api.js'
 import { AUDIT_ACTIONS } from './entities.js'
 
 /** An instant of the API ("2026-03-02T08:00:00Z") in local time, or "—". */
@@ -105,4 +107,49 @@ export function actionLabel(action) {
   if (ACTION_LABELS[action]) return ACTION_LABELS[action]
   if (action && action.startsWith('workflow.')) return '流程: ' + action.slice('workflow.'.length)
   return action
+}
+
+/**
+ * Runs a form's save: state.busy while it runs, state.error / state.fields
+ * cleared before and set from the ApiError after (the server's Chinese
+ * message, and per-field reasons shown at their fields).  Resolves to true
+ * when fn succeeded.
+ */
+export async function submit(state, fn) {
+  state.busy = true
+  state.error = ''
+  state.fields = {}
+  try {
+    await fn()
+    return true
+  } catch (err) {
+    state.error = err.message
+    state.fields = err.fields || {}
+    return false
+  } finally {
+    state.busy = false
+  }
+}
+
+/**
+ * A list the server pages by keyset ({items, next}): pathFor(after) is the
+ * request path; load() starts over, load(true) appends the next page.
+ */
+export function useKeysetList(pathFor) {
+  const list = reactive({ items: [], next: null, loading: false, error: '' })
+  async function load(more = false) {
+    list.loading = true
+    list.error = ''
+    try {
+      const answer = await api.get(pathFor(more ? list.next : ''))
+      list.items = more ? [...list.items, ...answer.items] : answer.items
+      list.next = answer.next
+    } catch (err) {
+      list.error = err.message
+      if (!more) list.items = []
+    } finally {
+      list.loading = false
+    }
+  }
+  return { list, load }
 }
