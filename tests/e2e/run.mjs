@@ -843,7 +843,12 @@ test(
     await signInAdmin(page, context, 'auditor')
     await openMenu(page, '系统管理', '审计日志')
     await page.waitForURL((url) => url.pathname === '/admin/audit')
-    await page.locator('.chain-status[data-intact="true"]', { hasText: '哈希链校验通过' }).waitFor({ timeout: 20_000 })
+    // the chain's status: the last check (none yet), then a check now
+    await page.locator('.audit-table .el-table__row').first().waitFor()
+    await page.locator('.audit-page').getByRole('button', { name: '校验完整性' }).click()
+    await page.locator('.chain-status[data-intact="true"][data-fresh="true"]', { hasText: '哈希链校验通过' }).waitFor()
+    await page.reload()
+    await page.locator('.chain-status[data-intact="true"][data-fresh="false"]', { hasText: '上次校验' }).waitFor()
     await page.locator('.audit-table .el-table__row').first().waitFor()
     // by user: only the auditor's own rows (its sign-in, its queries), with Chinese action names
     await page.locator('.filter-user input').fill('auditor')
