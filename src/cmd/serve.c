@@ -101,6 +101,10 @@ int cmd_init(cli_opts_t *o) {
             fprintf(stderr, "%s\n", err);
             goto out;
         }
+        if (!nation && demo_seed_registers(db, &keys, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
         if (init_demo_accounts(db, &keys) != 0) goto out;
     } else {
         int64_t root = db_query_int(db, "SELECT MIN(id) FROM org_units WHERE parent_id IS NULL", 0);
