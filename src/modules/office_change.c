@@ -42,12 +42,8 @@ static const field_t change_fields[] = {
 };
 
 static const wf_state_t change_states[] = {
-    {"draft", "区局拟稿", 0},
-    {"submitted", "已报市局备案", 10}, /* the city files within 10 working days */
-    {"filed", "已备案待实施", 0},
-    {"applied", "已实施", 0, true},
-    {"withdrawn", "已撤回", 0, true},
-    {0},
+    {"draft", "区局拟稿", 0},     {"submitted", "已报市局备案", 10}, /* the city files within 10 working days */
+    {"filed", "已备案待实施", 0}, {"applied", "已实施", 0, true},    {"withdrawn", "已撤回", 0, true}, {0},
 };
 static const wf_transition_t change_transitions[] = {
     {"submit", "报市局备案", "draft", "submitted", .requires = "approval_doc approval_date"},
@@ -61,8 +57,13 @@ static const workflow_t change_v1 = {1, "draft", change_states, change_transitio
 static const workflow_t *const change_flows[] = {&change_v1, NULL};
 
 static const entity_t office_changes = {
-    .name = "office-changes", .label = "司法所机构变更", .table = "office_change", .perm = "office_change",
-    .fields = change_fields, .flows = change_flows, .default_sort = "-effective_on",
+    .name = "office-changes",
+    .label = "司法所机构变更",
+    .table = "office_change",
+    .perm = "office_change",
+    .fields = change_fields,
+    .flows = change_flows,
+    .default_sort = "-effective_on",
     .roles = "district_admin district_staff city_staff city_leader",
 };
 
@@ -84,7 +85,8 @@ typedef struct unit {
 /* Loads a unit; 1 found, 0 not, -1 store error. */
 static int unit_load(db_t *db, int64_t id, unit_t *u) {
     memset(u, 0, sizeof(*u));
-    db_stmt_t *s = db_prepare(db, "SELECT id, parent_id, path, name, level, valid_from, valid_to, depth FROM org_units WHERE id = $1");
+    db_stmt_t *s = db_prepare(
+        db, "SELECT id, parent_id, path, name, level, valid_from, valid_to, depth FROM org_units WHERE id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, id);
     int rc = db_step(s);
@@ -157,9 +159,12 @@ static int apply_establish(http_req_t *r, const change_t *c, int64_t id, int64_t
     unit_t d;
     int rc = unit_load(r->db, c->district_id, &d);
     if (rc < 0) return -1;
-    if (rc == 0 || strcmp(d.level, "district") != 0) return http_invalid(r, "org_id", "设立司法所的变更须由区司法局提出"), 1;
+    if (rc == 0 || strcmp(d.level, "district") != 0)
+        return http_invalid(r, "org_id", "设立司法所的变更须由区司法局提出"), 1;
     if (!c->new_name[0]) return http_invalid(r, "new_name", "设立司法所须填写名称"), 1;
-    const char *type = strcmp(c->new_type, "subdistrict") == 0 ? "街道" : strcmp(c->new_type, "dev_zone") == 0 ? "开发区" : "乡镇";
+    const char *type = strcmp(c->new_type, "subdistrict") == 0 ? "街道"
+                       : strcmp(c->new_type, "dev_zone") == 0  ? "开发区"
+                                                               : "乡镇";
     db_stmt_t *s = db_prepare(r->db, "INSERT INTO org_units (parent_id, path, depth, level, type, name, valid_from) "
                                      "VALUES ($1, $2, $3, 'office', $4, $5, $6) RETURNING id");
     if (!s) return -1;
@@ -210,7 +215,8 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
     BI(b, (int64_t)strlen(from.path) + 1);
     BT(b, from.path);
     BT(b, hi);
-    if (exec(r->db, "UPDATE org_units SET path = CAST($1 AS TEXT) || substr(path, $2) WHERE path > $3 AND path < $4", &b) != 0)
+    if (exec(r->db, "UPDATE org_units SET path = CAST($1 AS TEXT) || substr(path, $2) WHERE path > $3 AND path < $4",
+             &b) != 0)
         return -1;
     move_ctx_t mc = {r->db, &from, &to, 0};
     entity_each(move_entity, &mc);
@@ -237,7 +243,8 @@ static int apply_rename(http_req_t *r, const change_t *c, int64_t id, int64_t *r
     db_stmt_t *s = db_prepare(r->db, "SELECT MAX(valid_to) FROM org_unit_names WHERE org_id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, u.id);
-    const char *since = db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : u.valid_from;
+    const char *since =
+        db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : u.valid_from;
     db_reset(s);
     sql_binds_t b = {0};
     BI(b, u.id);
@@ -245,7 +252,9 @@ static int apply_rename(http_req_t *r, const change_t *c, int64_t id, int64_t *r
     BT(b, since);
     BT(b, c->effective_on);
     BI(b, id);
-    if (exec(r->db, "INSERT INTO org_unit_names (org_id, name, valid_from, valid_to, change_id) VALUES ($1, $2, $3, $4, $5)", &b))
+    if (exec(r->db,
+             "INSERT INTO org_unit_names (org_id, name, valid_from, valid_to, change_id) VALUES ($1, $2, $3, $4, $5)",
+             &b))
         return -1;
     b.n = 0;
     BT(b, c->new_name);
@@ -256,8 +265,9 @@ static int apply_rename(http_req_t *r, const change_t *c, int64_t id, int64_t *r
 }
 
 static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    db_stmt_t *s = db_prepare(r->db, "SELECT change_type, effective_on, new_name, new_type, new_rank, org_id, office_id, "
-                                     "merge_into_id FROM office_change WHERE id = $1");
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT change_type, effective_on, new_name, new_type, new_rank, org_id, office_id, "
+                          "merge_into_id FROM office_change WHERE id = $1");
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
     if (db_step(s) != DB_ROW) {
@@ -283,9 +293,12 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     int64_t result = 0;
     int rc;
     unit_t u;
-    if (strcmp(c.type, "establish") == 0) rc = apply_establish(r, &c, id, &result);
-    else if (strcmp(c.type, "merge") == 0) rc = apply_merge(r, &c, &result);
-    else if (strcmp(c.type, "rename") == 0) rc = apply_rename(r, &c, id, &result);
+    if (strcmp(c.type, "establish") == 0)
+        rc = apply_establish(r, &c, id, &result);
+    else if (strcmp(c.type, "merge") == 0)
+        rc = apply_merge(r, &c, &result);
+    else if (strcmp(c.type, "rename") == 0)
+        rc = apply_rename(r, &c, id, &result);
     else if ((rc = current_office(r, c.office_id, "office_id", &u)) == 0) {
         sql_binds_t b = {0};
         result = u.id;
@@ -299,7 +312,10 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
         } else {
             BT(b, c.new_rank);
             BI(b, u.id);
-            rc = exec(r->db, "UPDATE office_profile SET rank = $1, version = version + 1 WHERE org_id = $2 AND deleted_at IS NULL", &b);
+            rc = exec(
+                r->db,
+                "UPDATE office_profile SET rank = $1, version = version + 1 WHERE org_id = $2 AND deleted_at IS NULL",
+                &b);
         }
     }
     if (rc < 0) return http_store_error(r), -1;
@@ -307,7 +323,8 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     sql_binds_t b = {0};
     BI(b, result);
     BI(b, id);
-    if (exec(r->db, "UPDATE office_change SET result_org_id = $1 WHERE id = $2", &b) != 0) return http_store_error(r), -1;
+    if (exec(r->db, "UPDATE office_change SET result_org_id = $1 WHERE id = $2", &b) != 0)
+        return http_store_error(r), -1;
     return 0;
 }
 

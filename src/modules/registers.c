@@ -33,8 +33,10 @@ static const char *mobile_check(const char *v) { return mobile_valid(v) ? NULL :
 static const char *office_phone_check(const char *v) {
     size_t n = strlen(v), digits = 0;
     for (const char *p = v; *p; p++) {
-        if (*p >= '0' && *p <= '9') digits++;
-        else if (*p != '-') return "电话号码只能包含数字和 \"-\", 如 021-58881234";
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p != '-')
+            return "电话号码只能包含数字和 \"-\", 如 021-58881234";
     }
     return digits >= 7 && n <= 20 ? NULL : "电话号码应为 7 到 20 位, 如 021-58881234";
 }
@@ -55,8 +57,8 @@ static const wf_transition_t verify_transitions[] = {
     {"send_back", "退回修改", "checked", "entered", .perm = "register.approve"},
     {0},
 };
-static const workflow_t verify_v1 = {1, "entered", verify_states, verify_transitions, .reopen_from = "checked approved",
-                                     .reopen_to = "entered"};
+static const workflow_t verify_v1 = {
+    1, "entered", verify_states, verify_transitions, .reopen_from = "checked approved", .reopen_to = "entered"};
 const workflow_t *const register_verify_flows[] = {&verify_v1, NULL};
 
 static const perm_def_t register_perms[] = {
@@ -84,8 +86,14 @@ static const field_t office_profile_fields[] = {
     {0},
 };
 static const entity_t office_profiles = {
-    .name = "office-profiles", .label = "司法所机构信息", .table = "office_profile", .perm = "register.office",
-    .fields = office_profile_fields, .flows = register_verify_flows, .default_sort = "-id", .roles = REGISTER_ROLES,
+    .name = "office-profiles",
+    .label = "司法所机构信息",
+    .table = "office_profile",
+    .perm = "register.office",
+    .fields = office_profile_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-id",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 3. staff (工作人员; clauses 15–17) ----
@@ -118,8 +126,14 @@ static const field_t staff_fields[] = {
     {0},
 };
 static const entity_t staff = {
-    .name = "staff", .label = "司法所工作人员", .table = "staff", .perm = "register.staff",
-    .fields = staff_fields, .flows = register_verify_flows, .default_sort = "name", .roles = REGISTER_ROLES,
+    .name = "staff",
+    .label = "司法所工作人员",
+    .table = "staff",
+    .perm = "register.staff",
+    .fields = staff_fields,
+    .flows = register_verify_flows,
+    .default_sort = "name",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 4. training, commendations, rotations and stints ---- */
@@ -134,8 +148,14 @@ static const field_t training_fields[] = {
     {0},
 };
 static const entity_t trainings = {
-    .name = "staff-trainings", .label = "教育培训", .table = "staff_training", .perm = "register.training",
-    .fields = training_fields, .flows = register_verify_flows, .default_sort = "-start_on", .roles = REGISTER_ROLES,
+    .name = "staff-trainings",
+    .label = "教育培训",
+    .table = "staff_training",
+    .perm = "register.training",
+    .fields = training_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-start_on",
+    .roles = REGISTER_ROLES,
 };
 
 static const field_t commendation_fields[] = {
@@ -148,8 +168,14 @@ static const field_t commendation_fields[] = {
     {0},
 };
 static const entity_t commendations = {
-    .name = "commendations", .label = "表彰奖励", .table = "commendation", .perm = "register.commendation",
-    .fields = commendation_fields, .flows = register_verify_flows, .default_sort = "-awarded_on", .roles = REGISTER_ROLES,
+    .name = "commendations",
+    .label = "表彰奖励",
+    .table = "commendation",
+    .perm = "register.commendation",
+    .fields = commendation_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-awarded_on",
+    .roles = REGISTER_ROLES,
 };
 
 /* clause 17: 交流任职 and city/district cadres' stints at offices — the
@@ -166,8 +192,14 @@ static const field_t rotation_fields[] = {
     {0},
 };
 static const entity_t rotations = {
-    .name = "staff-rotations", .label = "交流任职与挂职锻炼", .table = "staff_rotation", .perm = "register.rotation",
-    .fields = rotation_fields, .flows = register_verify_flows, .default_sort = "-start_on", .roles = REGISTER_ROLES,
+    .name = "staff-rotations",
+    .label = "交流任职与挂职锻炼",
+    .table = "staff_rotation",
+    .perm = "register.rotation",
+    .fields = rotation_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-start_on",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 5. premises (业务用房; clause 18) ---- */
@@ -177,7 +209,8 @@ static const field_t premises_fields[] = {
     {"in_use_to", "停用日期", F_DATE, FF_FILTER},
     {"property_clear", "产权明晰", F_BOOL, FF_FILTER | FF_LIST},
     {"property_note", "产权情况", F_TEXT, 0, .max = 200},
-    {"floor_area", "建筑面积 (m²)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0, .max = 10000000},
+    {"floor_area", "建筑面积 (m²)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0,
+     .max = 10000000},
     {"has_business_room", "业务用房", F_BOOL, FF_FILTER},
     {"has_archive_room", "档案室", F_BOOL, FF_FILTER},
     {"has_duty_room", "值班备勤室", F_BOOL, FF_FILTER},
@@ -190,13 +223,20 @@ static const field_t premises_fields[] = {
     {0},
 };
 static const entity_t premises = {
-    .name = "premises", .label = "业务用房", .table = "premises", .perm = "register.premises",
-    .fields = premises_fields, .flows = register_verify_flows, .default_sort = "-id", .roles = REGISTER_ROLES,
+    .name = "premises",
+    .label = "业务用房",
+    .table = "premises",
+    .perm = "register.premises",
+    .fields = premises_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-id",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 6. equipment (装备; clause 19) ---- */
 static const field_t equipment_fields[] = {
-    {"item", "装备项目 (市局标准清单)", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST | FF_SORT, .code_list = "equipment_standard"},
+    {"item", "装备项目 (市局标准清单)", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST | FF_SORT,
+     .code_list = "equipment_standard"},
     {"category", "装备类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "equipment_category"},
     {"model", "品牌型号", F_TEXT, FF_SEARCH, .max = 100},
     {"quantity", "数量", F_INT, FF_REQUIRED | FF_FILTER | FF_LIST, .min = 0, .max = 10000},
@@ -206,23 +246,36 @@ static const field_t equipment_fields[] = {
     {0},
 };
 static const entity_t equipment = {
-    .name = "equipment", .label = "装备配备", .table = "equipment", .perm = "register.equipment",
-    .fields = equipment_fields, .flows = register_verify_flows, .default_sort = "item", .roles = REGISTER_ROLES,
+    .name = "equipment",
+    .label = "装备配备",
+    .table = "equipment",
+    .perm = "register.equipment",
+    .fields = equipment_fields,
+    .flows = register_verify_flows,
+    .default_sort = "item",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 7. funding (经费保障; clause 20): one row per office, year and category ---- */
 static const field_t funding_fields[] = {
     {"year", "年度", F_INT, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .min = 2000, .max = 2100},
     {"category", "经费类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "funding_category"},
-    {"amount", "金额 (元)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0, .max = 100000000000},
+    {"amount", "金额 (元)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0,
+     .max = 100000000000},
     {"in_budget", "列入财政预算", F_BOOL, FF_REQUIRED | FF_FILTER | FF_LIST},
     {"source", "经费来源", F_CODE, FF_FILTER | FF_LIST, .code_list = "funding_source"},
     {"note", "说明", F_TEXT, 0, .max = 500},
     {0},
 };
 static const entity_t funding = {
-    .name = "funding", .label = "经费保障", .table = "funding", .perm = "register.funding",
-    .fields = funding_fields, .flows = register_verify_flows, .default_sort = "-year", .roles = REGISTER_ROLES,
+    .name = "funding",
+    .label = "经费保障",
+    .table = "funding",
+    .perm = "register.funding",
+    .fields = funding_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-year",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 8. party branch, institutional rules, extension to villages ---- */
@@ -236,8 +289,14 @@ static const field_t party_fields[] = {
     {0},
 };
 static const entity_t party_branches = {
-    .name = "party-branches", .label = "党组织建设", .table = "party_branch", .perm = "register.party",
-    .fields = party_fields, .flows = register_verify_flows, .default_sort = "-id", .roles = REGISTER_ROLES,
+    .name = "party-branches",
+    .label = "党组织建设",
+    .table = "party_branch",
+    .perm = "register.party",
+    .fields = party_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-id",
+    .roles = REGISTER_ROLES,
 };
 
 static const field_t rule_fields[] = {
@@ -250,8 +309,14 @@ static const field_t rule_fields[] = {
     {0},
 };
 static const entity_t office_rules = {
-    .name = "office-rules", .label = "制度建设", .table = "office_rule", .perm = "register.rule",
-    .fields = rule_fields, .flows = register_verify_flows, .default_sort = "-adopted_on", .roles = REGISTER_ROLES,
+    .name = "office-rules",
+    .label = "制度建设",
+    .table = "office_rule",
+    .perm = "register.rule",
+    .fields = rule_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-adopted_on",
+    .roles = REGISTER_ROLES,
 };
 
 static const field_t extension_fields[] = {
@@ -263,8 +328,14 @@ static const field_t extension_fields[] = {
     {0},
 };
 static const entity_t extensions = {
-    .name = "village-extensions", .label = "向村居延伸", .table = "village_extension", .perm = "register.extension",
-    .fields = extension_fields, .flows = register_verify_flows, .default_sort = "-started_on", .roles = REGISTER_ROLES,
+    .name = "village-extensions",
+    .label = "向村居延伸",
+    .table = "village_extension",
+    .perm = "register.extension",
+    .fields = extension_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-started_on",
+    .roles = REGISTER_ROLES,
 };
 
 /* The registers that describe an office itself: when offices merge they stay

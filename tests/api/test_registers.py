@@ -84,6 +84,61 @@ def test_staff_validation_answers_each_field_in_chinese_and_writes_nothing(ctx):
     assert st == 422 and {"year", "category"} <= set(body["error"]["fields"]), body
 
 
+def _valid_bodies(ljz):
+    """A minimal valid record of each register, in the 陆家嘴 office."""
+    staff = _staff(ljz, name="通用测试")
+    office = ljz.login_body["user"]["org"]["id"]
+    st, _, villages = ljz.get(f"/api/v1/org-units?parent={office}&limit=1")
+    return {
+        "office-profiles": {"office_type": "subdistrict", "approved_posts": 4},
+        "staff": {"name": "甲", "post_type": "clerk", "joined_on": "2024-01-02", "status": "on_duty"},
+        "staff-trainings": {"staff_id": staff["id"], "title": "业务培训", "kind": "business", "start_on": "2024-01-01"},
+        "commendations": {"title": "先进司法所", "level": "district", "awarded_on": "2024-01-01"},
+        "staff-rotations": {"person_name": "张三", "kind": "city_stint", "start_on": "2024-01-01"},
+        "premises": {"address": "银城中路 1 号", "floor_area": "120.5", "signage_status": "done",
+                     "signage_done_on": "2023-06-30"},
+        "equipment": {"item": "computer", "category": "office_comm", "quantity": 4},
+        "funding": {"year": 2025, "category": "personnel", "amount": "1", "in_budget": True},
+        "party-branches": {"name": "党支部", "kind": "independent"},
+        "office-rules": {"title": "学习制度", "category": "study", "adopted_on": "2024-01-01"},
+        "village-extensions": {"village_id": villages["items"][0]["id"], "kind": "service_room",
+                               "started_on": "2024-01-01"},
+    }
+
+
+def test_each_register_validates_scopes_verifies_and_keeps_history(ctx):
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    director, district = Session(s, "ljz_director"), Session(s, "pudong_staff")
+    bodies = _valid_bodies(ljz)
+    for name in REGISTERS:
+        base = f"/api/v1/{name}"
+        st, _, meta = ljz.get(f"/api/v1/meta/entities/{name}")
+        required = {f["name"] for f in meta["fields"] if f["required"] and not f["readonly"]}
+        st, _, body = ljz.post(base, {})
+        assert st == 422 and required <= set(body["error"]["fields"]), (name, body)
+        st, _, body = ljz.post(base, dict(bodies[name], colour="red"))
+        assert st == 422 and "colour" in body["error"]["fields"], (name, body)
+        st, _, rec = ljz.post(base, bodies[name])
+        assert st == 201 and rec["wf_state"] == "entered", (name, rec)
+        path = f"{base}/{rec['id']}"
+        assert njdl.get(path)[0] == 404, name
+        assert rec["id"] not in [x["id"] for x in njdl.get(base + "?limit=500")[2]["items"]], name
+        assert district.get(path)[0] == 200, name
+        st, _, rec = director.post(path + "/actions/check", {})
+        assert st == 200 and rec["wf_state"] == "checked", (name, rec)
+        st, _, rec = district.post(path + "/actions/approve", {})
+        assert st == 200 and rec["wf_state"] == "approved", (name, rec)
+        dates = [f["name"] for f in meta["fields"] if f["type"] == "date" and not f["readonly"]]
+        key, val = (dates[0], "2024-02-29") if dates else ("note", "补充说明")
+        st, _, rec = ljz.req("PATCH", path, {key: val, "version": rec["version"]})
+        assert st == 200 and rec["wf_state"] == "entered" and rec[key] == val, (name, rec)
+        st, _, hist = ljz.get(path + "/history")
+        acts = [h["action"] for h in hist["items"]]
+        assert acts == ["record.create", "workflow.check", "workflow.approve", "record.update"], (name, acts)
+        assert hist["items"][3]["detail"]["after"][key] == val, name
+
+
 def test_staff_personal_information_is_masked_found_by_index_and_unmask_audited(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
@@ -308,3 +363,31 @@ def test_demo_registers_cover_every_office_with_findings(ctx):
     # and a mix of verification states
     for state in ("entered", "checked", "approved"):
         assert total(f"/api/v1/staff?wf_state={state}") > 0, state
+
+
+def test_import_checks_file_fields_like_a_form(ctx):
+    import time
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, f = ljz.req("POST", "/api/v1/files?name=a.png", raw_body=PNG, headers={"Content-Type": "image/png"})
+    assert st == 201, f
+
+    def run(photo):
+        csv = f"地址,建筑面积 (m²),外观标识,外观照片\r\n浦东南路 9 号,150.25,done,{photo}\r\n"
+        st, _, body = ljz.req("POST", "/api/v1/premises/import", raw_body=csv.encode(),
+                              headers={"Content-Type": "text/csv"})
+        assert st == 202, body
+        deadline = time.time() + 60
+        while True:
+            st, _, job = ljz.get(f"/api/v1/jobs/{body['job']}")
+            if job["status"] in ("done", "failed", "cancelled"):
+                return job
+            assert time.time() < deadline, job
+            time.sleep(0.05)
+
+    job = run("0" * 64)
+    assert job["status"] == "failed" and [e["field"] for e in job["errors"]] == ["photo_exterior"], job
+    job = run(f["sha256"])
+    assert job["status"] == "done" and job["written"] == 1, job
+    st, _, lst = ljz.get("/api/v1/premises?q=浦东南路 9 号")
+    assert lst["items"][0]["photo_exterior"] == f["sha256"] and lst["items"][0]["wf_state"] == "entered"
