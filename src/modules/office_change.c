@@ -129,25 +129,30 @@ typedef struct move_ctx {
     int rc;
 } move_ctx_t;
 
-/* Moves one entity's records of the closed office (and of its villages) to
- * the successor: org_id of the office's own rows, org_path of all. */
-static void move_entity(const entity_t *e, void *arg) {
-    move_ctx_t *c = arg;
-    if (c->rc) return;
-    char hi[256], sql[768];
-    scope_upper(c->from->path, hi, sizeof(hi));
+/* Moves a table's rows of the closed office (and of its villages) to the
+ * successor: org_id of the office's own rows, org_path of all.  extra
+ * narrows the rows ($1 = the closed office, $2 = the successor). */
+static int move_rows(db_t *db, const char *table, const unit_t *from, const unit_t *to, const char *extra) {
+    char hi[256], sql[1024];
+    scope_upper(from->path, hi, sizeof(hi));
     snprintf(sql, sizeof(sql),
              "UPDATE %s SET org_id = CASE WHEN org_id = $1 THEN $2 ELSE org_id END, "
              "org_path = CAST($3 AS TEXT) || substr(org_path, $4) WHERE org_path >= $5 AND org_path < $6%s",
-             e->table, stays_with_office(e) ? " AND org_id <> $1" : "");
+             table, extra);
     sql_binds_t b = {0};
-    BI(b, c->from->id);
-    BI(b, c->to->id);
-    BT(b, c->to->path);
-    BI(b, (int64_t)strlen(c->from->path) + 1);
-    BT(b, c->from->path);
+    BI(b, from->id);
+    BI(b, to->id);
+    BT(b, to->path);
+    BI(b, (int64_t)strlen(from->path) + 1);
+    BT(b, from->path);
     BT(b, hi);
-    if (exec(c->db, sql, &b) != 0) c->rc = -1;
+    return exec(db, sql, &b);
+}
+
+static void move_entity(const entity_t *e, void *arg) {
+    move_ctx_t *c = arg;
+    if (!c->rc && move_rows(c->db, e->table, c->from, c->to, stays_with_office(e) ? " AND org_id <> $1" : "") != 0)
+        c->rc = -1;
 }
 
 typedef struct change {
@@ -221,6 +226,12 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
     move_ctx_t mc = {r->db, &from, &to, 0};
     entity_each(move_entity, &mc);
     if (mc.rc) return -1;
+    /* the moved records' files stay usable by their new owner; an upload the
+     * successor holds already keeps its own row */
+    if (move_rows(r->db, "files", &from, &to,
+                  " AND NOT (org_id = $1 AND EXISTS (SELECT 1 FROM files f2 WHERE f2.sha256 = files.sha256 AND "
+                  "f2.org_id = $2))") != 0)
+        return -1;
     b.n = 0;
     BI(b, to.id);
     BI(b, from.id);

@@ -2,7 +2,7 @@
 validation, scope, the shared two-step verification (信息校核 → 信息审核)
 with an edit after approval going back for review, history, stored files,
 office changes applied to the org tree, and demo data with findings."""
-from auth_helpers import Session
+from auth_helpers import Session, admin_session
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -254,6 +254,19 @@ def test_files_are_stored_by_hash_checked_by_content_scoped_and_audited(ctx):
     assert st == 201 and pdf["mime"] == "application/pdf"
 
 
+def _office_user(s, name, org_id):
+    """A new clerk of an office (the demo has clerks only in two offices)."""
+    sys_, _ = admin_session(s, "sysadmin")
+    st, _, body = sys_.post("/api/v1/users", {"username": name, "display_name": name, "org_id": org_id,
+                                              "roles": ["office_staff"], "password": "Merge#Clerk2026x"})
+    assert st == 201, body
+    sess = Session(s, name, password="Merge#Clerk2026x")
+    st, _, body = sess.post("/api/v1/session/password", {"old_password": "Merge#Clerk2026x",
+                                                          "new_password": "Merge#Clerk2027y"})
+    assert st == 200, body
+    return sess
+
+
 def _change(sess, **kw):
     st, _, rec = sess.post("/api/v1/office-changes", kw)
     assert st == 201, rec
@@ -300,6 +313,13 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     st, _, a_prof = city.get(f"/api/v1/office-profiles?org_id={a['id']}")
     st, _, a_vill = city.get(f"/api/v1/org-units?parent={a['id']}&limit=500")
     assert a_staff["items"] and a_prof["items"] and a_vill["items"]
+    # a rule text uploaded by A's clerk, on one of A's rules
+    a_clerk, b_clerk = _office_user(s, "a_clerk", a["id"]), _office_user(s, "b_clerk", b["id"])
+    st, _, f = a_clerk.req("POST", "/api/v1/files?name=制度.pdf", raw_body=PDF, headers={"Content-Type": "application/pdf"})
+    assert st == 201, f
+    st, _, rule = a_clerk.post("/api/v1/office-rules", {"title": "合并前的制度", "category": "study",
+                                                         "adopted_on": "2024-01-01", "document": f["sha256"]})
+    assert st == 201, rule
     rec = _change(district, change_type="merge", office_id=a["id"], merge_into_id=b["id"], effective_on=today,
                   reason="区划调整")
     st, _, rec = _through(district, city, rec, today)
@@ -317,6 +337,14 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     # the district's own staff user still sees the moved records in scope
     x = a_staff["items"][0]["id"]
     assert Session(s, "pudong_staff").get(f"/api/v1/staff/{x}")[0] == 200
+    # B's clerk now holds A's rule and its file: opens it, and may name the file again
+    st, _, rule = b_clerk.get(f"/api/v1/office-rules/{rule['id']}")
+    assert st == 200 and rule["org_id"] == b["id"], rule
+    st, _, data = b_clerk.get(f"/api/v1/office-rules/{rule['id']}/files/document")
+    assert st == 200 and data == PDF
+    st, _, body = b_clerk.req("PATCH", f"/api/v1/office-rules/{rule['id']}",
+                              {"document": f["sha256"], "title": "合并后的制度", "version": rule["version"]})
+    assert st == 200, body
     # a merged office cannot change again
     rec = _change(district, change_type="rename", office_id=a["id"], new_name="再改", effective_on=today)
     st, _, body = _through(district, city, rec, today)
