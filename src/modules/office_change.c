@@ -26,7 +26,7 @@
 static const field_t change_fields[] = {
     {"change_type", "变更类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "office_change_type"},
     {"office_id", "涉及司法所", F_REF, FF_FILTER | FF_LIST, .ref = "org_units"},
-    {"merge_into_id", "并入司法所 (合并时)", F_REF, FF_FILTER, .ref = "org_units"},
+    {"merge_into_id", "并入司法所 (合并时)", F_REF, 0, .ref = "org_units"},
     {"new_name", "新名称 (设立、更名时)", F_TEXT, FF_SEARCH, .max = 50},
     {"new_type", "区划类型 (设立时)", F_CODE, 0, .code_list = "office_type"},
     {"new_rank", "新规格 (设立、调整规格时)", F_CODE, 0, .code_list = "office_rank"},
@@ -35,7 +35,7 @@ static const field_t change_fields[] = {
     {"approval_doc", "编办批复文号", F_TEXT, FF_READONLY | FF_SEARCH | FF_LIST, .max = 100},
     {"approval_date", "批复日期", F_DATE, FF_READONLY},
     {"filing_doc", "市局备案编号", F_TEXT, FF_READONLY, .max = 100},
-    {"filing_date", "备案日期", F_DATE, FF_READONLY | FF_FILTER},
+    {"filing_date", "备案日期", F_DATE, FF_READONLY},
     {"return_reason", "退回理由", F_TEXT, FF_READONLY, .max = 500},
     {"result_org_id", "实施后的机构", F_REF, FF_READONLY, .ref = "org_units"},
     {0},
