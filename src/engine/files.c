@@ -170,11 +170,15 @@ static void download_file(http_req_t *r) {
     if (!s) return;
     int col = engine_field_col(e, f);
     const char *hash = db_col_null(s, col) ? NULL : arena_strdup(r->arena, db_col_text(s, col));
+    const char *owner = arena_strdup(r->arena, db_col_text(s, 2)); /* the record's org_path */
     db_reset(s);
     if (!hash) return http_error(r, 404, "not_found", "该记录尚未上传此文件");
-    s = db_prepare(r->db, "SELECT mime, size, name FROM files WHERE sha256 = $1 ORDER BY id LIMIT 1");
+    /* the name the record's own unit gave the file, not another unit's */
+    s = db_prepare(r->db, "SELECT mime, size, name FROM files WHERE sha256 = $1 "
+                          "ORDER BY CASE WHEN org_path = $2 THEN 0 ELSE 1 END, id LIMIT 1");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, hash, -1);
+    db_bind_text(s, 2, owner, -1);
     int rc = db_step(s);
     const char *mime = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     int64_t size = rc == DB_ROW ? db_col_int(s, 1) : 0;
