@@ -9,8 +9,9 @@
  *   revoke       the office's valid_to = effective date
  *   merge        villages, staff and business records move to the surviving
  *                office (paths rewritten); the closed office keeps its own
- *                registers (registers_of_office), valid_to and successor_id
- *   rename       the old name goes to org_unit_names with the dates it held
+ *                registers (registers_of_office), valid_to and successor_id;
+ *                each village's former parent goes to org_unit_history
+ *   rename       the old name goes to org_unit_history with the dates it held
  *   change_rank  the office profile's rank (the applied change is the
  *                history: rank as of D = the last applied change_rank up to D)
  * Units are never deleted, so a past year reports on that year's structure. */
@@ -201,7 +202,24 @@ static int current_office(http_req_t *r, int64_t id, const char *field, unit_t *
     return 0;
 }
 
-static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
+/* Keeps the name and parent the units matching "o.<column> = $1" have had
+ * until the change's effective date, in org_unit_history (valid from the
+ * end of their last history row, or their own start). */
+static int remember(db_t *db, const char *column, int64_t unit, const char *effective_on, int64_t change_id) {
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO org_unit_history (org_id, name, parent_id, valid_from, valid_to, change_id) "
+             "SELECT o.id, o.name, o.parent_id, COALESCE((SELECT MAX(h.valid_to) FROM org_unit_history h "
+             "WHERE h.org_id = o.id), o.valid_from), $2, $3 FROM org_units o WHERE o.%s = $1",
+             column);
+    sql_binds_t b = {0};
+    BI(b, unit);
+    BT(b, effective_on);
+    BI(b, change_id);
+    return exec(db, sql, &b);
+}
+
+static int apply_merge(http_req_t *r, const change_t *c, int64_t id, int64_t *result) {
     unit_t from, to;
     int rc = current_office(r, c->office_id, "office_id", &from);
     if (rc) return rc;
@@ -211,6 +229,7 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
     /* villages first (the org tree), then every entity's records, then persons */
     char hi[256];
     scope_upper(from.path, hi, sizeof(hi));
+    if (remember(r->db, "parent_id", from.id, c->effective_on, id) != 0) return -1;
     sql_binds_t b = {0};
     BI(b, to.id);
     BI(b, from.id);
@@ -250,24 +269,8 @@ static int apply_rename(http_req_t *r, const change_t *c, int64_t id, int64_t *r
     int rc = current_office(r, c->office_id, "office_id", &u);
     if (rc) return rc;
     if (!c->new_name[0]) return http_invalid(r, "new_name", "更名须填写新名称"), 1;
-    /* the old name held from the end of the name before it (or the unit's start) */
-    db_stmt_t *s = db_prepare(r->db, "SELECT MAX(valid_to) FROM org_unit_names WHERE org_id = $1");
-    if (!s) return -1;
-    db_bind_int(s, 1, u.id);
-    const char *since =
-        db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : u.valid_from;
-    db_reset(s);
+    if (remember(r->db, "id", u.id, c->effective_on, id) != 0) return -1;
     sql_binds_t b = {0};
-    BI(b, u.id);
-    BT(b, arena_strdup(r->arena, u.name));
-    BT(b, since);
-    BT(b, c->effective_on);
-    BI(b, id);
-    if (exec(r->db,
-             "INSERT INTO org_unit_names (org_id, name, valid_from, valid_to, change_id) VALUES ($1, $2, $3, $4, $5)",
-             &b))
-        return -1;
-    b.n = 0;
     BT(b, c->new_name);
     BI(b, u.id);
     if (exec(r->db, "UPDATE org_units SET name = $1 WHERE id = $2", &b) != 0) return -1;
@@ -307,7 +310,7 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     if (strcmp(c.type, "establish") == 0)
         rc = apply_establish(r, &c, id, &result);
     else if (strcmp(c.type, "merge") == 0)
-        rc = apply_merge(r, &c, &result);
+        rc = apply_merge(r, &c, id, &result);
     else if (strcmp(c.type, "rename") == 0)
         rc = apply_rename(r, &c, id, &result);
     else if ((rc = current_office(r, c.office_id, "office_id", &u)) == 0) {

@@ -287,7 +287,8 @@ def _through(district, city, rec, today):
 
 def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     import datetime
-    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).strftime("%Y-%m-%d")
+    now = datetime.datetime.utcnow() + datetime.timedelta(hours=8)
+    today, yesterday = now.strftime("%Y-%m-%d"), (now - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
     s = ctx.demo_server()
     district, city = Session(s, "pudong"), Session(s, "shiju")
     pudong, offices = _pudong_offices(district)
@@ -300,6 +301,12 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     assert st == 200 and rec["wf_state"] == "applied" and rec["result_org_id"] == c["id"], rec
     st, _, unit = city.get(f"/api/v1/org-units/{c['id']}")
     assert unit["name"] == "测试更名街道司法所"
+    units_then = lambda parent, day: {u["id"]: u for u in city.get(
+        f"/api/v1/org-units?parent={parent}&as_of={day}&limit=500")[2]["items"]}
+    assert units_then(pudong, yesterday)[c["id"]]["name"] == c["name"], "the name it had yesterday"
+    assert units_then(pudong, today)[c["id"]]["name"] == "测试更名街道司法所"
+    st, _, body = city.get(f"/api/v1/org-units?parent={pudong}&as_of=2024-02-30")
+    assert st == 422, body
 
     # a change not yet effective cannot be applied, and nothing moves
     rec = _change(district, change_type="revoke", office_id=b["id"], effective_on="2099-01-01")
@@ -332,6 +339,13 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     assert all(v["path"].startswith(b["path"]) for v in b_vill["items"] if v["id"] in moved)
     st, _, b_staff = city.get(f"/api/v1/staff?org_id={b['id']}&limit=500")
     assert {x["id"] for x in a_staff["items"]} <= {x["id"] for x in b_staff["items"]}
+    # the structure as it stood yesterday: A with its villages, B without them
+    before = units_then(pudong, yesterday)
+    assert a["id"] in before and before[a["id"]]["child_count"] == len(a_vill["items"]), before.get(a["id"])
+    assert a["id"] not in units_then(pudong, today), "closed from the effective date"
+    assert set(units_then(a["id"], yesterday)) == moved
+    assert not moved & set(units_then(b["id"], yesterday)) and moved <= set(units_then(b["id"], today))
+    assert all(u["parent_id"] == a["id"] for u in units_then(a["id"], yesterday).values())
     st, _, prof = city.get(f"/api/v1/office-profiles/{a_prof['items'][0]['id']}")
     assert prof["org_id"] == a["id"], "the closed office keeps its profile (history)"
     # the district's own staff user still sees the moved records in scope
@@ -356,6 +370,7 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     assert st == 200 and rec["result_org_id"], rec
     st, _, unit = city.get(f"/api/v1/org-units/{rec['result_org_id']}")
     assert unit["parent_id"] == pudong and unit["level"] == "office" and unit["valid_from"] == today, unit
+    assert unit["id"] in units_then(pudong, today) and unit["id"] not in units_then(pudong, yesterday)
     assert unit["path"].endswith(f"/{unit['id']}/")
     st, _, hist = city.get(f"/api/v1/office-changes/{rec['id']}/history")
     assert [h["action"] for h in hist["items"]] == ["record.create", "workflow.submit", "workflow.file", "workflow.apply"]
