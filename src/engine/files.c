@@ -23,6 +23,7 @@
 #include "auth/scope.h"
 #include "engine/engine.h"
 #include "util/crypto.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -67,14 +68,7 @@ static int write_whole(const char *path, const void *data, size_t len) {
     snprintf(tmp, sizeof(tmp), "%.4200s.tmp%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
-    const char *p = data;
-    bool ok = true;
-    while (len && ok) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR) continue;
-        ok = w > 0;
-        if (ok) p += w, len -= (size_t)w;
-    }
+    bool ok = fd_write_all(fd, data, len) == 0;
     ok = ok && fsync(fd) == 0;
     close(fd);
     if (!ok || rename(tmp, path) != 0) {
