@@ -24,4 +24,10 @@ struct keys;
 /* Registers per_office fictitious residents in every office (valid, generated
  * ID numbers, encrypted at rest).  Deterministic.  0 or -1 with err. */
 int demo_seed_persons(db_t *db, const struct keys *keys, int per_office, char *err, size_t errlen);
+/* Fills the organisation and staff registers (issue 5) of every office:
+ * profile, staff (personal information encrypted), training, commendations,
+ * stints, premises, equipment, funding 2022–2024, party branch, rules,
+ * extension to villages, and two office changes in progress.  Deliberately
+ * mixed so the standards have findings; deterministic.  0 or -1 with err. */
+int demo_seed_registers(db_t *db, const struct keys *keys, char *err, size_t errlen);
 #endif

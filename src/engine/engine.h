@@ -90,6 +90,11 @@ typedef struct workflow {
     const wf_transition_t *transitions; /* ends with {0} */
     int deadline_days;                  /* overall, working days from creation; 0 = none */
     int escalate_after_days;            /* overdue by this many days → escalated */
+    /* An update (PATCH) of a record in one of these states (space-separated)
+     * moves it to reopen_to: a checked or approved register entry that is
+     * edited goes back for review (issue 5 point 9).  NULL = edits keep the state. */
+    const char *reopen_from;
+    const char *reopen_to;
 } workflow_t;
 
 typedef struct entity {
@@ -139,6 +144,18 @@ void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
+/* Selects a live record in the caller's scope with engine_select_cols (sql
+ * is scratch).  Returns the statement on the row (the caller db_reset()s it),
+ * or NULL after answering 404 / 403 (protected) / 503. */
+db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
+/* The column of field f in a row selected with engine_select_cols. */
+int engine_field_col(const entity_t *e, const field_t *f);
+/* RFC 5987 value (filename*=UTF-8''…) of s, in r's arena. */
+char *engine_rfc5987(http_req_t *r, const char *s);
+/* Stored files (files.c): POST /api/v1/files and the download of a record's
+ * F_FILE field; registered by engine_routes_register. */
+void files_routes_register(void);
+void files_perms_register(void);
 
 /* ---- export, import, jobs (io.c, import.c, jobs.c; docs/engine.md) ---- */
 /* A personal-information value for the store: SM4 ciphertext, masked copy

@@ -35,6 +35,7 @@
 #include "http/static.h"
 #include "util/crypto.h"
 #include "util/csv.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
@@ -158,7 +159,6 @@ static void out_end_row(out_t *o) {
     o->col = 0;
 }
 
-static char *rfc5987(http_req_t *r, const char *s);
 
 /* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
 static void sheet_name(const char *label, char *out, size_t n) {
@@ -204,7 +204,7 @@ static void import_template(http_req_t *r) {
     fclose(f);
     http_set_header(r, "Content-Disposition",
                     arena_printf(r->arena, "attachment; filename=\"%s-template.csv\"; filename*=UTF-8''%s", e->name,
-                                 rfc5987(r, arena_printf(r->arena, "%s-导入模板.csv", e->label))));
+                                 engine_rfc5987(r, arena_printf(r->arena, "%s-导入模板.csv", e->label))));
     http_set_header(r, "Cache-Control", "no-store");
     http_send_bytes(r, 200, "text/csv; charset=utf-8", mem, len);
     free(mem);
@@ -228,7 +228,7 @@ static void beijing(const char *iso, char out[24]) {
 }
 
 /* RFC 5987 value: UTF-8 bytes outside attr-char percent-encoded. */
-static char *rfc5987(http_req_t *r, const char *s) {
+char *engine_rfc5987(http_req_t *r, const char *s) {
     static const char ok[] = "!#$&+-.^_`|~";
     char *out = arena_alloc(r->arena, strlen(s) * 3 + 1), *o = out;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -559,7 +559,7 @@ static void export_records(http_req_t *r) {
     snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", today, today + 5, today + 8);
     const char *ext = xlsx ? "xlsx" : "csv";
     char *disp = arena_printf(r->arena, "attachment; filename=\"%s-%s.%s\"; filename*=UTF-8''%s", e->name, ymd, ext,
-                              rfc5987(r, arena_printf(r->arena, "%s-%s.%s", e->label, ymd, ext)));
+                              engine_rfc5987(r, arena_printf(r->arena, "%s-%s.%s", e->label, ymd, ext)));
     http_set_header(r, "Content-Type",
                     xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                          : "text/csv; charset=utf-8");
@@ -656,16 +656,7 @@ static void import_records(http_req_t *r) {
     int nvec = evbuffer_peek(in, -1, NULL, NULL, 0);
     struct evbuffer_iovec *vec = arena_alloc(r->arena, sizeof(*vec) * (size_t)(nvec > 0 ? nvec : 1));
     nvec = evbuffer_peek(in, -1, NULL, vec, nvec);
-    for (int i = 0; i < nvec && ok; i++) {
-        const char *pdata = vec[i].iov_base;
-        size_t left = vec[i].iov_len;
-        while (left && ok) {
-            ssize_t w = write(fd, pdata, left);
-            if (w < 0 && errno == EINTR) continue;
-            ok = w > 0;
-            if (ok) pdata += w, left -= (size_t)w;
-        }
-    }
+    for (int i = 0; i < nvec && ok; i++) ok = fd_write_all(fd, vec[i].iov_base, vec[i].iov_len) == 0;
     ok = ok && fsync(fd) == 0;
     close(fd);
     if (!ok) {

@@ -527,6 +527,16 @@ static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool
     return s;
 }
 
+db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql) {
+    return load_record(r, e, id, false, sql);
+}
+
+int engine_field_col(const entity_t *e, const field_t *f) {
+    int c = SPINE_COLS;
+    for (const field_t *x = e->fields; x->name && x != f; x++) c++;
+    return c;
+}
+
 static void get_record(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "read")) return;
@@ -830,6 +840,8 @@ static void update_record(http_req_t *r) {
     json_t *body = NULL, *before = NULL;
     db_stmt_t *s = load_record(r, e, id, false, &sql);
     if (!s) goto out;
+    const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
+    const workflow_t *wf = state ? entity_flow(e, (int)db_col_int(s, 10)) : NULL;
     db_reset(s);
     body = http_json_body(r);
     if (!body) goto out;
@@ -845,6 +857,8 @@ static void update_record(http_req_t *r) {
     if (collect_fields(r, e, body, false, &c, false) != 0) goto out;
     sql_binds_t b = {0};
     if (set_clause(r, &c, &set, &b, false, NULL) != 0) goto fail;
+    /* an edit of a reviewed record sends it back for review */
+    if (c.n && wf && wf_reopen(r, wf, state, &set, &b) != 0) goto fail;
     if (db_begin(r->db) != 0) goto fail;
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
@@ -1019,5 +1033,6 @@ void engine_routes_register(void) {
     wf_routes_register();
     meta_routes_register();
     engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */
+    files_routes_register();      /* /api/v1/files before /api/v1/:entity */
     router_add(engine_routes);
 }

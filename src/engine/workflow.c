@@ -66,6 +66,22 @@ static const char *transition_perm(http_req_t *r, const entity_t *e, const wf_tr
     return t->perm ? t->perm : arena_printf(r->arena, "%s.%s", e->perm, t->action);
 }
 
+int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set, sql_binds_t *b) {
+    if (!wf->reopen_from || !wf->reopen_to || !in_list(wf->reopen_from, state)) return 0;
+    if (b->n + 4 > 64) return -1; /* never silently keep a reviewed state */
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    wf_dates_t d;
+    if (wf_start_dates(r->db, wf, wf->reopen_to, now, &d) != 0) return -1;
+    const char *vals[4] = {wf->reopen_to, arena_strdup(r->arena, d.today),
+                           d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL,
+                           d.due[0] ? arena_strdup(r->arena, d.due) : NULL};
+    for (int i = 0; i < 4; i++) b->v[b->n].is_int = false, b->v[b->n++].s = vals[i];
+    buf_printf(set, ", wf_state = $%d, state_since = $%d, state_due_at = $%d, due_at = $%d, escalated = 0", b->n - 3,
+               b->n - 2, b->n - 1, b->n);
+    return 0;
+}
+
 void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, jw_t *w) {
     jw_key(w, "actions");
     jw_arr(w);

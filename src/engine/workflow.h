@@ -27,6 +27,11 @@ int wf_scheduler_tick(db_t *db, const struct keys *keys);
  * record's own workflow version (the UI's buttons). */
 void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, jw_t *w);
 
+/* When wf reopens records in state on an edit (reopen_from), appends the
+ * move to reopen_to (state, its dates, the overall deadline) to an UPDATE's
+ * SET list.  0 (also when nothing to do) or -1 on a store error. */
+int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set, sql_binds_t *b);
+
 void wf_routes_register(void);
 void meta_routes_register(void);
 #endif

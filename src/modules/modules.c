@@ -4,6 +4,7 @@
 #include "engine/calendar.h"
 #include "engine/codes.h"
 #include "engine/engine.h"
+#include "modules/registers.h"
 
 /* The module table: adding a business line adds one line here. */
 void modules_register(void) {
@@ -25,4 +26,6 @@ void modules_perms_register(void) {
     calendar_perms_register();
     codes_perms_register();
     test_entity_declare();
+    files_perms_register();
+    registers_declare();
 }

@@ -210,6 +210,20 @@ const ENTITY_LINES = {
   'legality-reviews': ['administration', 'adm-reviews'],
   'observation-points': ['rule-of-law', 'rol-points'],
   'standard-problems': ['standards', 'standards-problems'],
+  // 组织队伍 (issue 5): the registers; staff and premises take the placeholders
+  staff: ['organisation', 'staff'],
+  'staff-trainings': ['organisation'],
+  'staff-rotations': ['organisation'],
+  commendations: ['organisation'],
+  'party-branches': ['organisation'],
+  'office-profiles': ['organisation'],
+  'office-changes': ['organisation'],
+  'village-extensions': ['organisation'],
+  // 规范化建设: the facts clauses 18–20 check
+  premises: ['organisation', 'facilities'],
+  equipment: ['standards'],
+  funding: ['standards'],
+  'office-rules': ['standards'],
 }
 
 /** The group of the entities without a business line. */
