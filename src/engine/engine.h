@@ -146,6 +146,8 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
  * ID numbers are normalised first.  -1 when encryption fails. */
 int engine_pi_encode(http_req_t *r, const field_t *f, const char *plain, const char **enc, const char **masked,
                      const char **index);
+/* A file name for Content-Disposition's filename*= (RFC 5987 percent-encoding), in r's arena. */
+const char *engine_rfc5987(http_req_t *r, const char *name);
 /* GET /api/v1/<entity>/export, POST /api/v1/<entity>/import, /api/v1/jobs… */
 void engine_io_routes_register(void);
 #endif

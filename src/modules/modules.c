@@ -12,6 +12,7 @@ void modules_register(void) {
     admin_routes_register();
     org_units_register();
     persons_register();
+    mediation_routes_register();
     audit_register();
     calendar_register();
     codes_register();
@@ -24,5 +25,6 @@ void modules_perms_register(void) {
     persons_perms_register();
     calendar_perms_register();
     codes_perms_register();
+    mediation_declare();
     test_entity_declare();
 }
