@@ -130,7 +130,7 @@ def _case_with_parties(ctx):
     ljz = Session(s, "ljz")
     _, a = _person(ljz, "张建华", "31011519850307123", phone="13812345678")
     _, b = _person(ljz, "李海燕", "31011519771130234")
-    case = _case(ljz, title="房屋租赁押金纠纷", category="contract", amount="5000")
+    case = _case(ljz, title="测试专用押金纠纷", category="contract", amount="5000")
     for role, pid in (("applicant", a["id"]), ("respondent", b["id"])):
         st, _, party = ljz.post(P, {"case_id": case["id"], "role": role, "person_id": pid})
         assert st == 201, party
@@ -148,7 +148,7 @@ def test_documents_html_and_docx(ctx):
     st, h, html = ljz.req("GET", f"{C}/{case['id']}/documents/application")
     text = html if isinstance(html, str) else html.decode() if isinstance(html, bytes) else str(html)
     assert st == 200 and h["content-type"].startswith("text/html"), (st, h)
-    assert "人民调解申请书" in text and "张建华" in text and "房屋租赁押金纠纷" in text and "5,000" not in text
+    assert "人民调解申请书" in text and "张建华" in text and "测试专用押金纠纷" in text and "5,000" not in text
     assert "138****5678" in text and "13812345678" not in text, "phone numbers are masked in documents"
     st, _, body = ljz.get(f"{C}/{case['id']}/documents/agreement")
     assert st == 409 and body["error"]["code"] == "document_not_ready"
@@ -186,7 +186,7 @@ def test_scope_other_office_sees_nothing(ctx):
     njdl = Session(s, "njdl")
     st, _, _ = njdl.get(f"{C}/{case['id']}")
     assert st == 404
-    st, _, lst = njdl.get(f"{C}?q=房屋租赁押金")
+    st, _, lst = njdl.get(f"{C}?q=测试专用押金")
     assert lst["total"] == 0
     st, _, body = njdl.post(P, {"case_id": case["id"], "role": "applicant", "org_name": "某公司"})
     assert st == 422 and "case_id" in body["error"]["fields"]
