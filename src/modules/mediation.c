@@ -90,7 +90,8 @@ static const field_t case_fields[] = {
     {"village_id", "发生地村(居)", F_REF, FF_FILTER, .ref = "org_units"},
     {"mediation_org_id", "调解组织", F_REF, FF_FILTER, .ref = "mediation-orgs"},
     {"mediator_id", "调解员", F_REF, FF_FILTER, .ref = "mediators"},
-    {"major", "重大疑难复杂", F_BOOL, FF_FILTER | FF_LIST},
+    {"major", "重大疑难复杂", F_BOOL, FF_READONLY | FF_FILTER | FF_LIST},
+    {"major_reason", "提请司法所参与理由", F_TEXT, FF_READONLY, .max = 500},
     {"accepted_on", "受理日期", F_DATE, FF_READONLY | FF_FILTER | FF_SORT},
     {"reject_reason", "不予受理理由", F_TEXT, FF_READONLY, .max = 500},
     {"extension_reason", "延期理由", F_TEXT, FF_READONLY, .max = 500},
@@ -123,6 +124,10 @@ static const wf_transition_t case_transitions[] = {
     {"reject", "不予受理", "registered", "rejected", .requires = "reject_reason"},
     {"start", "开始调解", "accepted", "mediating"},
     {"extend", "延期", "mediating", "mediating", .requires = "extension_reason extension_days", .hook = "mediation_extend"},
+    /* clause 7: the office joins major, complex disputes — one action from
+     * either open state, the case staying where it is */
+    {"refer_major", "提请司法所参与", "accepted", "accepted", .requires = "major_reason", .hook = "mediation_major"},
+    {"refer_major", "提请司法所参与", "mediating", "mediating", .requires = "major_reason", .hook = "mediation_major"},
     {"succeed", "调解成功", "mediating", "succeeded", .requires = "agreement_form agreement_content resolved_level",
      .hook = "mediation_close"},
     {"fail", "调解不成", "mediating", "failed", .requires = "referral failure_reason resolved_level",
@@ -252,6 +257,23 @@ static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *
     return 0;
 }
 
+/* 提请司法所参与: the case is flagged 重大疑难复杂 (counted apart in the
+ * statistics, filtered with ?major=true); a second referral is refused. */
+static int major_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    db_stmt_t *s = db_prepare(r->db, "UPDATE mediation_case SET major = 1 WHERE id = $1 AND (major IS NULL OR major = 0)");
+    if (!s) return http_store_error(r), -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    int64_t n = db_changes(s);
+    db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r), -1;
+    if (n == 0) {
+        http_error(r, 409, "already_major", "该案件已提请司法所参与");
+        return -1;
+    }
+    return 0;
+}
+
 void mediation_declare(void) {
     entity_register(&mediation_orgs);
     entity_register(&mediators);
@@ -261,6 +283,7 @@ void mediation_declare(void) {
     wf_hook_register("mediation_extend", extend_hook);
     wf_hook_register("mediation_close", close_hook);
     wf_hook_register("mediation_visit", close_hook);
+    wf_hook_register("mediation_major", major_hook);
 }
 
 /* The module's own routes (documents, statistics); the entities' routes

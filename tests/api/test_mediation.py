@@ -76,6 +76,16 @@ def test_case_workflow_and_deadlines(ctx):
     assert case["accepted_on"] == "2026-09-25" and case["due_at"] == "2026-10-25", case
     st, _, case = _act(ljz, case, "start")
     assert case["wf_state"] == "mediating"
+    st, _, body = ljz.req("PATCH", f"{C}/{case['id']}", {"version": case["version"], "major": True})
+    assert st == 422 and "major" in body["error"]["fields"], "重大疑难复杂 is set by the referral, not by editing"
+    st, _, body = _act(ljz, case, "refer_major")
+    assert st == 422 and "major_reason" in body["error"]["fields"]
+    st, _, case = _act(ljz, case, "refer_major", major_reason="涉及多户居民, 需街道协调")
+    assert st == 200 and case["major"] is True and case["wf_state"] == "mediating" and case["due_at"] == "2026-10-25", case
+    st, _, body = _act(ljz, case, "refer_major", major_reason="再次提请")
+    assert st == 409 and body["error"]["code"] == "already_major"
+    st, _, lst = ljz.get(f"{C}?major=true&q=楼上漏水纠纷")
+    assert any(c["id"] == case["id"] for c in lst["items"])
     st, _, body = _act(ljz, case, "extend", extension_reason="当事人外出")
     assert st == 422 and "extension_days" in body["error"]["fields"]
     st, _, body = _act(ljz, case, "extend", extension_reason="当事人外出", extension_days=31)
@@ -102,7 +112,8 @@ def test_case_workflow_and_deadlines(ctx):
     assert st == 200 and case["wf_state"] == "archived" and case["actions"] == []
     st, _, h = ljz.get(f"{C}/{case['id']}/history")
     acts = [i["action"] for i in h["items"]]
-    for a in ("workflow.accept", "workflow.extend", "workflow.succeed", "workflow.visit", "workflow.archive"):
+    for a in ("workflow.accept", "workflow.refer_major", "workflow.extend", "workflow.succeed", "workflow.visit",
+              "workflow.archive"):
         assert a in acts, acts
 
 
