@@ -655,6 +655,30 @@ test(
       return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength }
     }, `/api/v1/mediation-cases/${id}/documents/agreement?format=docx`)
     expect(doc.status === 200 && doc.type.includes('wordprocessingml') && doc.size > 1000, `docx ${JSON.stringify(doc)}`)
+
+    // parties: a person registered once through the picker, then offered again by the same number
+    const partyIds = []
+    for (const round of [1, 2]) {
+      await page.goto(BASE + '/records/mediation-parties/new')
+      await formField(page, 'case_id').waitFor()
+      await formField(page, 'case_id').locator('input').fill(String(id))
+      await pickOption(page, 'role', round === 1 ? '申请人' : '第三人')
+      await formField(page, 'person_id').getByRole('button', { name: '登记/查找人员' }).click()
+      const pd = page.locator('.person-dialog')
+      await pd.waitFor()
+      await pd.locator('.el-form-item', { hasText: '姓名' }).locator('input').fill('周浏览')
+      await pd.locator('.el-form-item', { hasText: '证件号码' }).locator('input').fill('310115199001011232')
+      await pd.getByRole('button', { name: '确定' }).click()
+      await formField(page, 'person_id').locator('.person-chosen', { hasText: round === 1 ? '新登记' : '已登记人员' }).waitFor()
+      const [saved] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/mediation-parties') && r.request().method() === 'POST'),
+        page.getByRole('button', { name: '保存' }).click(),
+      ])
+      expect(saved.status() === 201, `party answered ${saved.status()}`)
+      partyIds.push((await saved.json()).person_id)
+    }
+    expect(partyIds[0] && partyIds[0] === partyIds[1], `the second entry made another person: ${partyIds}`)
+    await page.locator('.record-detail .fields', { hasText: '周**' }).waitFor()
     await menu.getByText('调解统计', { exact: true }).click()
     await page.waitForURL((url) => url.pathname === '/mediation/stats')
     await page.locator('.stats-table .el-table__row', { hasText: '婚姻家庭' }).waitFor()
