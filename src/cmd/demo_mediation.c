@@ -240,8 +240,10 @@ static int insert_case(db_t *db, office_t *f, int seq) {
     bool visited_yet = closed_yet && (!strcmp(state, "visited") || !strcmp(state, "archived"));
     char case_no[48];
     snprintf(case_no, sizeof(case_no), "(%.4s)沪调字第%lld-%04d号", received, (long long)f->id, seq);
-    char summary[256];
-    snprintf(summary, sizeof(summary), "%s。当事人申请调解, 请求依法处理。", title);
+    static const char *const summaries[] = {"双方多次协商未果, 申请人请求调解委员会依法调处。",
+                                            "矛盾已持续数月, 双方情绪较为激动, 请求尽快调处。",
+                                            "双方对责任和赔偿数额存在争议, 同意由调解委员会主持调解。"};
+    const char *summary = summaries[rnd() % 3];
     db_stmt_t *s = db_prepare(
         db, "INSERT INTO mediation_case (org_id, org_path, created_at, updated_at, wf_state, wf_version, state_since, "
             "due_at, case_no, title, received_on, source, category, summary, amount, village_id, mediation_org_id, "

@@ -284,6 +284,16 @@ static void mediation_stats(http_req_t *r) {
     st.t[T_SOURCE] = (table_t){.key = "by_source", .title = "二、按案件来源", .head = "案件来源"};
     st.t[T_LEVEL] = (table_t){.key = "by_level", .title = "三、按化解层级 (已办结)", .head = "化解层级"};
     st.t[T_MONTH] = (table_t){.key = "by_month", .title = "四、按月份 (登记)", .head = "月份"};
+    /* every month of a bounded period is a row, as on the printed table */
+    if (from && to && strcmp(from, to) <= 0) {
+        int y = atoi(from), m = atoi(from + 5), ty = atoi(to), tm = atoi(to + 5);
+        for (int n = 0; n < 120 && (y < ty || (y == ty && m <= tm)); n++) {
+            char ym[16];
+            snprintf(ym, sizeof(ym), "%04d-%02d", y % 10000, m % 100);
+            row_get(r, &st.t[T_MONTH], ym, ym);
+            if (++m == 13) m = 1, y++;
+        }
+    }
     if (seed_rows(r, &st.t[T_CATEGORY], "dispute_category") || seed_rows(r, &st.t[T_SOURCE], "mediation_source") ||
         seed_rows(r, &st.t[T_LEVEL], "mediation_level"))
         return http_store_error(r);

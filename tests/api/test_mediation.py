@@ -235,6 +235,9 @@ def test_stats_add_up_and_match_the_list(ctx):
     assert cats["marriage_family"]["cases"] >= 2 and cats["marriage_family"]["label"] == "婚姻家庭"
     assert "medical" in cats, "every category is a row, zero or not"
     assert [r["code"] for r in stats["by_month"]] == ["2026-03"]
+    st, _, year = ljz.get(f"/api/v1/mediation/stats?org={office['id']}&from=2026-01-01&to=2026-12-31")
+    assert [r["code"] for r in year["by_month"]] == ["2026-%02d" % m for m in range(1, 13)], "every month is a row"
+    assert sum(r["cases"] for r in year["by_month"]) == year["total"]["cases"]
     assert stats["indicator"]["resolved_in_village"] >= 1 and 0 < stats["indicator"]["village_rate"] <= 1
     for cat in ("marriage_family", "labor"):
         st, _, lst = ljz.get(f"{C}?org_id={office['id']}&received_on.from=2026-03-01&received_on.to=2026-03-31&category={cat}")
