@@ -762,18 +762,47 @@ static void list_merges(http_req_t *r) {
 
 typedef struct repoint {
     http_req_t *r;
-    int64_t from, into;
+    int64_t from, into, merge;
     const char *now;
     buf_t moved; /* JSON object body */
     int rc;
 } repoint_t;
 
 /* Every person field of every entity: links to the duplicate now name the
- * person kept (each record's version moves on, as any edit). */
+ * person kept (each record's version moves on and its history shows the
+ * change, as any edit). */
 static void repoint_entity(const entity_t *e, void *arg) {
     repoint_t *c = arg;
     for (const field_t *f = e->fields; f->name && c->rc == 0; f++) {
         if (f->type != F_PERSON) continue;
+        /* the records first, for their audit rows */
+        db_stmt_t *q = db_prepare(c->r->db, arena_printf(c->r->arena, "SELECT id FROM %s WHERE %s = $1 ORDER BY id", e->table, f->name));
+        if (!q) {
+            c->rc = -1;
+            return;
+        }
+        db_bind_int(q, 1, c->from);
+        int64_t *ids = NULL;
+        int nids = 0, cap = 0, qrc;
+        while ((qrc = db_step(q)) == DB_ROW) {
+            if (nids == cap) {
+                cap = cap ? cap * 2 : 16;
+                int64_t *m = arena_alloc(c->r->arena, sizeof(int64_t) * (size_t)cap);
+                if (nids) memcpy(m, ids, sizeof(int64_t) * (size_t)nids);
+                ids = m;
+            }
+            ids[nids++] = db_col_int(q, 0);
+        }
+        db_reset(q);
+        if (qrc < 0) {
+            c->rc = -1;
+            return;
+        }
+        for (int i = 0; i < nids && c->rc == 0; i++) {
+            char *detail = arena_printf(c->r->arena, "{\"before\":{\"%s\":%lld},\"after\":{\"%s\":%lld},\"person_merge\":%lld}",
+                                        f->name, (long long)c->from, f->name, (long long)c->into, (long long)c->merge);
+            if (auth_audit(c->r, "record.update", e->name, ids[i], "ok", detail) != 0) c->rc = -1;
+        }
         char *sql = arena_printf(c->r->arena, "UPDATE %s SET %s = $1, version = version + 1, updated_at = $2, updated_by = $3 "
                                               "WHERE %s = $4", e->table, f->name, f->name);
         db_stmt_t *s = db_prepare(c->r->db, sql);
@@ -832,7 +861,7 @@ static void decide_merge(http_req_t *r) {
     }
     char now[21];
     iso_from_unix(now_unix(), now);
-    repoint_t c = {.r = r, .from = from, .into = into, .now = now};
+    repoint_t c = {.r = r, .from = from, .into = into, .merge = id, .now = now};
     buf_putc(&c.moved, '{');
     if (approve) {
         entity_each(repoint_entity, &c);

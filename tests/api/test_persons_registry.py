@@ -90,6 +90,8 @@ def test_merge_by_request_and_approval_keeps_history(ctx):
     assert st == 409
     st, _, got = ljz.get(f"/api/v1/mediation-parties/{party['id']}")
     assert got["person_id"] == keep["id"] and got["version"] == party["version"] + 1
+    st, _, h = ljz.get(f"/api/v1/mediation-parties/{party['id']}/history")
+    assert any(i["action"] == "record.update" for i in h["items"]), "the party's history shows the merge"
     st, _, old = ljz.get(f"{P}/{dupl['id']}")
     assert st == 200 and old["merged_into"] == keep["id"], "the duplicate stays, pointing at the person kept"
     st, _, dup = ljz.post(P, {"name": "孙合并", "id_type": "passport", "id_number": "E99887766"})
