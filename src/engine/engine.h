@@ -102,6 +102,12 @@ typedef struct entity {
     const char *default_sort;          /* "-id", "name", … */
     bool protected_;                   /* readable outside the owning office only by break-the-glass */
     const char *roles;                 /* default roles for read/create/update (space-separated) */
+    /* A rule across fields, run on the record as saved by a create or an
+     * update (its JSON, as GET shows it), inside the transaction: NULL when
+     * fine, else the Chinese reason, with *field the field to show it at;
+     * the write is then rolled back and answered 422.  (Import does not run
+     * it yet.) */
+    const char *(*check)(json_t *record, const char **field);
 } entity_t;
 
 /* Registers an entity (and its permissions); call before serving. */

@@ -586,6 +586,19 @@ static json_t *record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
     return out;
 }
 
+/* The entity's rule across fields on the saved record (engine.h check):
+ * rolls back and answers 422 when it fails. */
+static int record_rule(http_req_t *r, const entity_t *e, json_t *after) {
+    if (!e->check || !after) return 0;
+    const char *field = NULL, *why = e->check(after, &field);
+    if (!why) return 0;
+    db_rollback(r->db);
+    json_t *fe = json_pack("{s:s}", field ? field : "record", why);
+    field_error(r, fe);
+    json_decref(fe);
+    return -1;
+}
+
 /* Validates the body's fields; fills cols/vals.  Answers 422 and returns -1
  * on any problem.  creating: required fields must be present. */
 typedef struct {
@@ -758,6 +771,10 @@ static void create_record(http_req_t *r) {
     db_reset(s);
     if (!id) goto fail;
     json_t *after = record_snapshot(r, e, id);
+    if (record_rule(r, e, after) != 0) {
+        json_decref(after);
+        goto out;
+    }
     json_t *detail = json_pack("{s:O?}", "after", after);
     char *dt = json_text(detail);
     int arc = auth_audit(r, "record.create", e->name, id, "ok", dt);
@@ -861,6 +878,10 @@ static void update_record(http_req_t *r) {
     if (!before) goto out_rollback;
     if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
     json_t *after = record_snapshot(r, e, id);
+    if (record_rule(r, e, after) != 0) {
+        json_decref(after);
+        goto out;
+    }
     json_t *d = diff(before, after);
     char *dt = json_text(d);
     int arc = auth_audit(r, "record.update", e->name, id, "ok", dt);

@@ -161,6 +161,15 @@ static const field_t party_fields[] = {
     {0},
 };
 
+/* A party is a person of the registry or a unit, never neither nor both. */
+static const char *party_check(json_t *rec, const char **field) {
+    const char *org = json_string_value(json_object_get(rec, "org_name"));
+    bool person = json_is_integer(json_object_get(rec, "person_id")), unit = org && *org;
+    if (!person && !unit) return *field = "person_id", "请选择当事人 (自然人), 或填写当事人 (单位)";
+    if (person && unit) return *field = "org_name", "当事人是自然人时不填单位名称";
+    return NULL;
+}
+
 static const entity_t mediation_parties = {
     .name = "mediation-parties",
     .label = "调解案件当事人",
@@ -169,6 +178,7 @@ static const entity_t mediation_parties = {
     .fields = party_fields,
     .default_sort = "id",
     .roles = MEDIATION_ROLES,
+    .check = party_check,
 };
 
 /* ---- workflow hooks (inside the transition's transaction) ---- */

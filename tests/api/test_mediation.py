@@ -149,6 +149,15 @@ def _case_with_parties(ctx):
     assert st == 201, party
     st, _, body = ljz.post(P, {"case_id": case["id"], "role": "judge"})
     assert st == 422 and "role" in body["error"]["fields"]
+    st, _, before = ljz.get(f"{P}?case_id={case['id']}")
+    st, _, body = ljz.post(P, {"case_id": case["id"], "role": "respondent"})
+    assert st == 422 and "person_id" in body["error"]["fields"], "a party is a person or a unit"
+    st, _, body = ljz.post(P, {"case_id": case["id"], "role": "respondent", "person_id": b["id"], "org_name": "某公司"})
+    assert st == 422 and "org_name" in body["error"]["fields"], "not both"
+    st, _, body = ljz.req("PATCH", f"{P}/{party['id']}", {"version": party["version"], "org_name": ""})
+    assert st == 422 and "person_id" in body["error"]["fields"], "an edit cannot leave neither"
+    st, _, after = ljz.get(f"{P}?case_id={case['id']}")
+    assert after["total"] == before["total"] == 3, "the refused writes left nothing"
     ctx.med_case, ctx.med_a, ctx.med_b = case, a, b
     return case
 
