@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,6 +104,12 @@ int cmd_init(cli_opts_t *o) {
             goto out;
         }
         if (!nation && demo_seed_registers(db, &keys, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        /* SIFASUO_DEMO_CASES: mediation cases per office (default 12: ~2,600 a year; Shanghai has ~1,000 an office) */
+        const char *dc = getenv("SIFASUO_DEMO_CASES");
+        if (demo_seed_mediation(db, nation ? -1 : dc ? atoi(dc) : 12, err, sizeof(err)) != 0) {
             fprintf(stderr, "%s\n", err);
             goto out;
         }

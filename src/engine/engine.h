@@ -107,6 +107,12 @@ typedef struct entity {
     const char *default_sort;          /* "-id", "name", … */
     bool protected_;                   /* readable outside the owning office only by break-the-glass */
     const char *roles;                 /* default roles for read/create/update (space-separated) */
+    /* A rule across fields, run on the record as saved by a create or an
+     * update (its JSON, as GET shows it), inside the transaction: NULL when
+     * fine, else the Chinese reason, with *field the field to show it at;
+     * the write is then rolled back and answered 422.  (Import does not run
+     * it yet.) */
+    const char *(*check)(json_t *record, const char **field);
 } entity_t;
 
 /* Registers an entity (and its permissions); call before serving. */
@@ -150,8 +156,6 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
 /* The column of field f in a row selected with engine_select_cols. */
 int engine_field_col(const entity_t *e, const field_t *f);
-/* RFC 5987 value (filename*=UTF-8''…) of s, in r's arena. */
-char *engine_rfc5987(http_req_t *r, const char *s);
 /* Stored files (files.c): POST /api/v1/files and the download of a record's
  * F_FILE field; registered by engine_routes_register. */
 void files_routes_register(void);
@@ -163,6 +167,8 @@ void files_perms_register(void);
  * ID numbers are normalised first.  -1 when encryption fails. */
 int engine_pi_encode(http_req_t *r, const field_t *f, const char *plain, const char **enc, const char **masked,
                      const char **index);
+/* A file name for Content-Disposition's filename*= (RFC 5987 percent-encoding), in r's arena. */
+const char *engine_rfc5987(http_req_t *r, const char *name);
 /* GET /api/v1/<entity>/export, POST /api/v1/<entity>/import, /api/v1/jobs… */
 void engine_io_routes_register(void);
 #endif

@@ -159,7 +159,6 @@ static void out_end_row(out_t *o) {
     o->col = 0;
 }
 
-
 /* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
 static void sheet_name(const char *label, char *out, size_t n) {
     size_t o = 0;
@@ -228,7 +227,7 @@ static void beijing(const char *iso, char out[24]) {
 }
 
 /* RFC 5987 value: UTF-8 bytes outside attr-char percent-encoded. */
-char *engine_rfc5987(http_req_t *r, const char *s) {
+const char *engine_rfc5987(http_req_t *r, const char *s) {
     static const char ok[] = "!#$&+-.^_`|~";
     char *out = arena_alloc(r->arena, strlen(s) * 3 + 1), *o = out;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -341,11 +340,11 @@ static void export_records(http_req_t *r) {
     buf_clear(&sql);
     buf_puts(&sql, "SELECT ");
     engine_select_cols(e, &sql);
-    int nf = 0;
+    int nf = 0, npeople = 0; /* engine_select_cols ends with one name column per person field */
     for (const field_t *f = e->fields; f->name; f++)
-        nf++;
+        nf++, npeople += f->type == F_PERSON;
     int *extra = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1)); /* field index → extra column, or -1 */
-    int ncol_base = 15 + nf, nextra = 0, fi = 0;
+    int ncol_base = 15 + nf + npeople, nextra = 0, fi = 0;
     for (const field_t *f = e->fields; f->name; f++, fi++) {
         extra[fi] = -1;
         if ((f->flags & FF_PI) && unmask) {

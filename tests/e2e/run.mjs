@@ -769,6 +769,94 @@ test(
   { login: true },
 )
 
+/* ---- people's mediation (issue 8) ---- */
+
+test(
+  'mediation: a clerk registers a case, moves it through 受理 → 调解中 → 调解成功, prints its documents and sees the stats',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const menu = page.locator('.layout-aside .app-menu')
+    await menu.getByText('人民调解', { exact: true }).click()
+    await menu.getByText('人民调解案件', { exact: true }).click()
+    await page.waitForURL((url) => url.pathname === '/records/mediation-cases')
+    await page.locator('.record-list').getByRole('button', { name: '新建' }).click()
+    await formField(page, 'title').waitFor()
+    const title = '浏览器测试漏水纠纷'
+    await formField(page, 'title').locator('input').fill(title)
+    await formField(page, 'received_on').locator('input').fill('2026-11-02')
+    await formField(page, 'received_on').locator('input').press('Enter')
+    await pickOption(page, 'source', '当事人申请')
+    await pickOption(page, 'category', '邻里')
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/mediation-cases') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(created.status() === 201, `create answered ${created.status()}`)
+    const id = (await created.json()).id
+    await page.waitForURL((url) => url.pathname === `/records/mediation-cases/${id}`)
+    const head = page.locator('.detail-head')
+    const dialog = page.locator('.workflow-dialog')
+    for (const [action, label, state] of [['accept', '受理', '已受理'], ['start', '开始调解', '调解中']]) {
+      await head.locator(`button[data-action="${action}"]`).click()
+      await dialog.waitFor()
+      await dialog.getByRole('button', { name: '确定' + label }).click()
+      await head.locator('.state-tag', { hasText: state }).waitFor()
+      await dialog.waitFor({ state: 'hidden' })
+    }
+    expect((await page.locator('.mediation-docs a.doc-html').count()) === 2, 'only 申请书 and 登记表 before an agreement')
+    await head.locator('button[data-action="succeed"]').click()
+    await dialog.waitFor()
+    const choose = async (label, option) => {
+      await dialog.locator('.el-form-item', { hasText: label }).locator('.el-select').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+    }
+    await choose('协议形式', '书面协议')
+    await choose('化解层级', '村(居)')
+    await dialog.locator('.el-form-item', { hasText: '协议内容' }).locator('textarea').fill('楼上住户承担维修费用 3000 元')
+    const [done] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/mediation-cases/${id}/actions/succeed`)),
+      dialog.getByRole('button', { name: '确定调解成功' }).click(),
+    ])
+    expect(done.status() === 200, `succeed answered ${done.status()}`)
+    await head.locator('.state-tag', { hasText: '调解成功' }).waitFor()
+    await page.locator('.mediation-docs a.doc-html', { hasText: '调解协议书' }).waitFor()
+    const doc = await page.evaluate(async (u) => {
+      const r = await fetch(u)
+      return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength }
+    }, `/api/v1/mediation-cases/${id}/documents/agreement?format=docx`)
+    expect(doc.status === 200 && doc.type.includes('wordprocessingml') && doc.size > 1000, `docx ${JSON.stringify(doc)}`)
+
+    // parties: a person registered once through the picker, then offered again by the same number
+    const partyIds = []
+    for (const round of [1, 2]) {
+      await page.goto(BASE + '/records/mediation-parties/new')
+      await formField(page, 'case_id').waitFor()
+      await formField(page, 'case_id').locator('input').fill(String(id))
+      await pickOption(page, 'role', round === 1 ? '申请人' : '第三人')
+      await formField(page, 'person_id').getByRole('button', { name: '登记/查找人员' }).click()
+      const pd = page.locator('.person-dialog')
+      await pd.waitFor()
+      await pd.locator('.el-form-item', { hasText: '姓名' }).locator('input').fill('周浏览')
+      await pd.locator('.el-form-item', { hasText: '证件号码' }).locator('input').fill('310115199001011232')
+      await pd.getByRole('button', { name: '确定' }).click()
+      await formField(page, 'person_id').locator('.person-chosen', { hasText: round === 1 ? '新登记' : '已登记人员' }).waitFor()
+      const [saved] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/mediation-parties') && r.request().method() === 'POST'),
+        page.getByRole('button', { name: '保存' }).click(),
+      ])
+      expect(saved.status() === 201, `party answered ${saved.status()}`)
+      partyIds.push((await saved.json()).person_id)
+    }
+    expect(partyIds[0] && partyIds[0] === partyIds[1], `the second entry made another person: ${partyIds}`)
+    await page.locator('.record-detail .fields', { hasText: '周**' }).waitFor()
+    await menu.getByText('调解统计', { exact: true }).click()
+    await page.waitForURL((url) => url.pathname === '/mediation/stats')
+    await page.locator('.stats-table .el-table__row', { hasText: '婚姻家庭' }).waitFor()
+    await page.locator('.stats-table .el-table__row', { hasText: '合计' }).waitFor()
+  },
+  { login: true, records: true },
+)
+
 /* ---- 系统管理 (the three administrators; 三员分立) ---- */
 
 const NEW_USER = { username: `e2e_${STAMP}`, name: `测试员${STAMP.slice(-4)}`, password: 'E2e#First2026x' }

@@ -109,6 +109,13 @@ export const menu = [
     children: [
       { key: 'med-cases', title: '调解案件', path: '/mediation/cases', perm: BUSINESS },
       { key: 'med-committees', title: '调解组织', path: '/mediation/committees', perm: BUSINESS },
+      {
+        key: 'med-stats',
+        title: '调解统计',
+        path: '/mediation/stats',
+        perm: 'mediation.case.read',
+        component: () => import('./pages/MediationStats.vue'),
+      },
     ],
   },
   {
@@ -200,7 +207,9 @@ export const menu = [
 /** Entities with a home in a business line: name → [line key, placeholder page key it replaces]. */
 const ENTITY_LINES = {
   'mediation-cases': ['mediation', 'med-cases'],
-  'mediation-committees': ['mediation', 'med-committees'],
+  'mediation-orgs': ['mediation', 'med-committees'],
+  mediators: ['mediation'],
+  'mediation-parties': ['mediation'],
   'correction-subjects': ['corrections', 'cor-subjects'],
   'resettlement-persons': ['resettlement', 'res-persons'],
   'legal-consultations': ['legal-services', 'pls-consultations'],
