@@ -1087,8 +1087,11 @@ test(
     await page.getByRole('button', { name: '下一年' }).click()
     const year = new Date().getFullYear() + 1
     await page.locator('.year-label', { hasText: String(year) }).waitFor()
-    const count = page.locator('.workday-count')
-    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('.workday-count').textContent.trim()))
+    const count = page.locator(`.workday-count[data-year="${year}"]`)
+    await page.waitForFunction(
+      (y) => /^\d+$/.test(document.querySelector(`.workday-count[data-year="${y}"]`)?.textContent.trim() ?? ''),
+      year,
+    )
     const before = Number(await count.innerText())
     // a Wednesday in June with nothing set (June has no statutory holiday midweek but 端午)
     const day = await page.evaluate(() => {
