@@ -108,7 +108,8 @@ int job_finish(job_t *j, const char *status, int64_t written, const char *error,
     /* only while the job is still ours: if another process has declared it
      * dead meanwhile, the caller's transaction must not commit */
     db_stmt_t *s = db_prepare(j->db, "UPDATE jobs SET status = $1, stage = NULL, finished_at = $2, heartbeat_at = $2, "
-                                     "total = $3, done = $4, rejected = $5, written = $6, error = $7, result = $8 "
+                                     "total = $3, done = $4, rejected = $5, written = $6, error = $7, result = $8, "
+                                     "cancel_requested = CASE WHEN $1 = 'cancelled' THEN 1 ELSE cancel_requested END "
                                      "WHERE id = $9 AND status = 'running' AND worker = $10");
     if (!s) return DB_ERR;
     db_bind_text(s, 1, status, -1);
