@@ -175,14 +175,17 @@ static const char *filter_value(http_req_t *r, const field_t *f, const char *raw
     }
 }
 
-int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
+/* walk: the scope range as "+t.org_path" (SQLite), so the planner cannot
+ * take the scope index and must walk the sort order (list_records). */
+static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk) {
     const principal_t *p = auth_principal(r);
+    const char *pc = walk ? "+t.org_path" : "t.org_path";
     const char *scope = p ? p->org_path : "/";
     json_t *errs = json_object();
     char *hi = arena_alloc(r->arena, strlen(scope) + 1);
     scope_upper(scope, hi, strlen(scope) + 1);
-    buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.org_path >= $%d AND t.org_path < $%d", e->table,
-               bind_text(b, scope), bind_text(b, hi));
+    buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE %s >= $%d AND %s < $%d", e->table, pc,
+               bind_text(b, scope), pc, bind_text(b, hi));
     if (e->protected_ && !protected_ok(r, e, scope)) {
         /* a grant opens one subtree: the newest active one the user holds */
         db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
@@ -204,7 +207,7 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
         }
         char *ghi = arena_alloc(r->arena, strlen(granted) + 1);
         scope_upper(granted, ghi, strlen(granted) + 1);
-        buf_printf(sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(b, granted), bind_text(b, ghi));
+        buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, granted), pc, bind_text(b, ghi));
     }
     const char *del = http_query(r, "deleted");
     if (del && strcmp(del, "1") == 0) {
@@ -243,7 +246,7 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
             }
             char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
             scope_upper(opath, ohi, strlen(opath) + 1);
-            buf_printf(sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(b, opath), bind_text(b, ohi));
+            buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, opath), pc, bind_text(b, ohi));
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows) {
@@ -348,12 +351,20 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
     return 0;
 }
 
+int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) { return where_sql(r, e, sql, b, false); }
+
 /* ---- list ---- */
 
 typedef struct {
     const char *col; /* expression */
     bool desc, numeric;
 } sort_t;
+
+const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen) {
+    bool numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
+    snprintf(out, outlen, "COALESCE(%s%s, %s)", prefix, f->name, numeric ? "-9000000000000000000" : "''");
+    return out;
+}
 
 /* Parses ?sort=; -1 after answering 422. */
 static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
@@ -377,22 +388,24 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
         json_decref(fe);
         return -1;
     }
+    char key[160];
     st->numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
-    st->col = arena_printf(r->arena, st->numeric ? "COALESCE(t.%s, -9000000000000000000)" : "COALESCE(t.%s, '')", f->name);
+    st->col = arena_strdup(r->arena, engine_sort_expr(f, "t.", key, sizeof(key)));
     return 0;
 }
 
-/* Cursor: the last row's sort value and id, as hex (opaque to clients). */
-static char *cursor_make(http_req_t *r, const char *val, int64_t id) {
+/* Cursor: the last row's sort value and id, and "\x1fW" when the first page
+ * chose to walk the sort order (list_records), as hex (opaque to clients). */
+static char *cursor_make(http_req_t *r, const char *val, int64_t id, bool walk) {
     char raw[600];
-    int n = snprintf(raw, sizeof(raw), "%s\x1f%lld", val ? val : "", (long long)id);
+    int n = snprintf(raw, sizeof(raw), "%s\x1f%lld%s", val ? val : "", (long long)id, walk ? "\x1fW" : "");
     if (n < 0 || (size_t)n >= sizeof(raw)) n = 0;
     char *hex = arena_alloc(r->arena, (size_t)n * 2 + 1);
     hex_encode(raw, (size_t)n, hex);
     return hex;
 }
 
-static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64_t *id) {
+static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64_t *id, bool *walk) {
     size_t n = strlen(hex);
     if (n % 2 || n > 1200) return false;
     char *raw = arena_alloc(r->arena, n / 2 + 1);
@@ -402,13 +415,48 @@ static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64
         raw[i] = (char)byte;
     }
     raw[n / 2] = '\0';
-    char *sep = strchr(raw, '\x1f');
+    *walk = n / 2 >= 2 && strcmp(raw + n / 2 - 2, "\x1fW") == 0;
+    if (*walk) raw[n / 2 - 2] = '\0';
+    char *sep = strrchr(raw, '\x1f');
     if (!sep) return false;
     *sep = '\0';
     char *end;
     *id = strtoll(sep + 1, &end, 10);
     *val = raw;
     return *end == '\0' && *id > 0;
+}
+
+/* `total` is counted up to this many rows; beyond, the answer says
+ * "total": TOTAL_CAP, "total_capped": true (docs/api.md "Lists"). */
+#define TOTAL_CAP 10000
+
+/* Rows matching the filters, counted up to TOTAL_CAP + 1 over the live-row
+ * indexes (schema.c): a covering index scan that stops early.  -1 on error. */
+static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t *b) {
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %d) c", where, TOTAL_CAP + 1);
+    db_stmt_t *s = db_prepare(r->db, sql.data);
+    buf_free(&sql);
+    if (!s) return -1;
+    engine_bind_all(s, b);
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    return n;
+}
+
+/* SQLite's planner takes the scope (or filter) range and sorts every match,
+ * even when walking an index in the sort order would stop after limit + 1
+ * rows.  Walk when that is cheaper: about (limit + 1) * N / M rows visited
+ * against M rows sorted, N the table's rows (MAX(id), an upper bound), M the
+ * matches (counted up to the cap: more than that, walk).  PostgreSQL's
+ * planner weighs the LIMIT itself. */
+static bool walk_sort_order(http_req_t *r, const entity_t *e, int64_t matches, int limit) {
+    if (db_kind(r->db) != DB_SQLITE) return false;
+    if (matches > TOTAL_CAP) return true;
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM %s", e->table);
+    int64_t rows = db_query_int(r->db, sql, 0);
+    return matches * matches >= (int64_t)(limit + 1) * rows;
 }
 
 static void list_records(http_req_t *r) {
@@ -419,37 +467,40 @@ static void list_records(http_req_t *r) {
     const char *lim = http_query(r, "limit");
     int limit = lim ? atoi(lim) : 50;
     if (limit < 1 || limit > 500) return http_error(r, 422, "validation_failed", "limit 须在 1 到 500 之间");
+    const char *after = http_query(r, "after"), *tq = http_query(r, "total");
+    const char *cv = NULL;
+    int64_t cid = 0, total = -1;
+    bool walk = false;
+    if (after && !cursor_parse(r, after, &cv, &cid, &walk)) return http_error(r, 422, "validation_failed", "after 游标无效");
+    /* total: on the first page unless total=0, on later ones with total=1 */
+    bool want_total = tq ? strcmp(tq, "0") != 0 : !after;
     buf_t where = BUF_INIT, sql = BUF_INIT;
     sql_binds_t b = {0};
     if (engine_where(r, e, &where, &b) != 0) goto out;
-    /* total over the filters (before the keyset condition) */
-    buf_printf(&sql, "SELECT COUNT(*)%s", where.data);
-    db_stmt_t *s = db_prepare(r->db, sql.data);
-    if (!s) {
-        http_store_error(r);
-        goto out;
-    }
-    engine_bind_all(s, &b);
-    int64_t total = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
-    db_reset(s);
-    const char *after = http_query(r, "after");
-    if (after) {
-        const char *cv;
-        int64_t cid;
-        if (!cursor_parse(r, after, &cv, &cid)) {
-            http_error(r, 422, "validation_failed", "after 游标无效");
+    if (want_total || !after) {
+        total = count_capped(r, where.data, &b);
+        if (total < 0) {
+            http_store_error(r);
             goto out;
         }
+        /* the first page decides the plan; later pages keep it (the cursor) */
+        if (!after) walk = walk_sort_order(r, e, total, limit);
+    }
+    if (walk && db_kind(r->db) == DB_SQLITE) {
+        buf_clear(&where);
+        b.n = 0;
+        if (where_sql(r, e, &where, &b, true) != 0) goto out;
+    }
+    if (after) {
+        /* a row value: both engines use it as a range of the sort index */
+        const char *cmp = st.desc ? "<" : ">";
         if (!st.col) {
-            buf_printf(&where, " AND t.id %s $%d", st.desc ? "<" : ">", bind_int(&b, cid));
+            buf_printf(&where, " AND t.id %s $%d", cmp, bind_int(&b, cid));
         } else {
             int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
-            int pid = bind_int(&b, cid);
-            buf_printf(&where, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", st.col, st.desc ? "<" : ">", pv, st.col,
-                       pv, st.desc ? "<" : ">", pid);
+            buf_printf(&where, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, bind_int(&b, cid));
         }
     }
-    buf_clear(&sql);
     buf_puts(&sql, "SELECT ");
     engine_select_cols(e, &sql);
     if (st.col) buf_printf(&sql, ", %s", st.col);
@@ -457,7 +508,7 @@ static void list_records(http_req_t *r) {
     if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, st.desc ? "DESC" : "ASC", st.desc ? "DESC" : "ASC");
     else buf_printf(&sql, " ORDER BY t.id %s", st.desc ? "DESC" : "ASC");
     buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
-    s = db_prepare(r->db, sql.data);
+    db_stmt_t *s = db_prepare(r->db, sql.data);
     if (!s) {
         http_store_error(r);
         goto out;
@@ -486,9 +537,12 @@ static void list_records(http_req_t *r) {
     }
     jw_arr_end(w);
     jw_key(w, "next");
-    if (more) jw_str(w, cursor_make(r, last_val, last_id));
+    if (more) jw_str(w, cursor_make(r, last_val, last_id, walk));
     else jw_null(w);
-    jw_kint(w, "total", total);
+    if (want_total) {
+        jw_kint(w, "total", total > TOTAL_CAP ? TOTAL_CAP : total);
+        if (total > TOTAL_CAP) jw_kbool(w, "total_capped", true);
+    }
     jw_obj_end(w);
     http_send_json(r, 200);
 out:
