@@ -172,7 +172,7 @@ def main():
                                 "--key-file", env["SIFASUO_KEY_FILE"]], env=env, stdout=out,
                                stderr=open(os.path.join(tmp, "serve.err"), "w"))
         port = None
-        for _ in range(300):
+        for _ in range(6000):  # the first start on a big store builds the list indexes
             m = re.search(r"http://127\.0\.0\.1:(\d+)", open(out.name).read())
             if m:
                 port = int(m.group(1))
@@ -192,6 +192,9 @@ def main():
         assert st == 200 and len(page["items"]) == 50, (st, body[:300])
         total, cursor = page["total"], page["next"]
         ids = [i["id"] for i in page["items"]]
+        deep = cursor
+        for _ in range(18):
+            deep = json.loads(c.req("GET", first + "&after=" + urllib.parse.quote(deep))[2])["next"]
         st, _, body = c.req("GET", "/api/v1/test-items?sort=id&limit=500")
         ids += [i["id"] for i in json.loads(body)["items"]]
         st, _, body = c.req("GET", "/api/v1/test-items?sort=-id&limit=500")
@@ -206,6 +209,8 @@ def main():
             ("(e) q=物业费拖欠&category=property_management&sort=-amount",
              lambda i: f"/api/v1/test-items?q={q}&category=property_management&sort=-amount&limit=50"),
             ("(f) list without filter, default sort (-id)", lambda i: "/api/v1/test-items?limit=50"),
+            ("(g) list without filter, sort=-amount", lambda i: "/api/v1/test-items?sort=-amount&limit=50"),
+            ("(h) the 20th page of (a), total=1", lambda i: first + "&total=1&after=" + urllib.parse.quote(deep)),
         ]
         rows = []
         for label, url in scenarios:
@@ -231,11 +236,18 @@ def main():
         db = sqlite3.connect(store)
         lo, hi = pudong, pudong[:-1] + "0"
         scope = "FROM test_item t WHERE t.org_path >= ? AND t.org_path < ? AND t.deleted_at IS NULL"
+        walk = scope.replace("t.org_path", "+t.org_path")
+        amount = "COALESCE(t.amount, -9000000000000000000)"
         sqls = [
             ("COUNT, category=neighborhood", f"SELECT COUNT(*) {scope} AND t.category = 'neighborhood'"),
-            ("page, category=neighborhood sort -amount",
-             f"SELECT t.id {scope} AND t.category = 'neighborhood' ORDER BY t.amount DESC, t.id DESC LIMIT 51"),
+            ("COUNT capped at 10 001, category=neighborhood",
+             f"SELECT COUNT(*) FROM (SELECT 1 {scope} AND t.category = 'neighborhood' LIMIT 10001)"),
+            ("page, category=neighborhood sort -amount, planner's choice",
+             f"SELECT t.id {scope} AND t.category = 'neighborhood' ORDER BY {amount} DESC, t.id DESC LIMIT 51"),
+            ("the same walking the sort order (+t.org_path), as the server does",
+             f"SELECT t.id {walk} AND t.category = 'neighborhood' ORDER BY {amount} DESC, t.id DESC LIMIT 51"),
             ("COUNT, no filter", f"SELECT COUNT(*) {scope}"),
+            ("COUNT capped at 10 001, no filter", f"SELECT COUNT(*) FROM (SELECT 1 {scope} LIMIT 10001)"),
             ("COUNT, q=物业费拖欠",
              f"SELECT COUNT(*) {scope} AND t.id IN (SELECT rowid FROM test_item_fts WHERE test_item_fts MATCH '\"物业费拖欠\"')"),
         ]
