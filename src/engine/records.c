@@ -439,7 +439,7 @@ static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64
 static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t *b) {
     buf_t sql = BUF_INIT;
     buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %d) c", where, TOTAL_CAP + 1);
-    db_stmt_t *s = db_prepare(r->db, sql.data);
+    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
     buf_free(&sql);
     if (!s) return -1;
     engine_bind_all(s, b);
@@ -512,7 +512,7 @@ static void list_records(http_req_t *r) {
     if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, st.desc ? "DESC" : "ASC", st.desc ? "DESC" : "ASC");
     else buf_printf(&sql, " ORDER BY t.id %s", st.desc ? "DESC" : "ASC");
     buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
-    db_stmt_t *s = db_prepare(r->db, sql.data);
+    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
     if (!s) {
         http_store_error(r);
         goto out;
