@@ -398,18 +398,17 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
     return 0;
 }
 
-/* Cursor: the last row's sort value and id, and "\x1fW" when the first page
- * chose to walk the sort order (list_records), as hex (opaque to clients). */
-static char *cursor_make(http_req_t *r, const char *val, int64_t id, bool walk) {
+/* Cursor: the last row's sort value and id, as hex (opaque to clients). */
+static char *cursor_make(http_req_t *r, const char *val, int64_t id) {
     char raw[600];
-    int n = snprintf(raw, sizeof(raw), "%s\x1f%lld%s", val ? val : "", (long long)id, walk ? "\x1fW" : "");
+    int n = snprintf(raw, sizeof(raw), "%s\x1f%lld", val ? val : "", (long long)id);
     if (n < 0 || (size_t)n >= sizeof(raw)) n = 0;
     char *hex = arena_alloc(r->arena, (size_t)n * 2 + 1);
     hex_encode(raw, (size_t)n, hex);
     return hex;
 }
 
-static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64_t *id, bool *walk) {
+static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64_t *id) {
     size_t n = strlen(hex);
     if (n % 2 || n > 1200) return false;
     char *raw = arena_alloc(r->arena, n / 2 + 1);
@@ -419,8 +418,6 @@ static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64
         raw[i] = (char)byte;
     }
     raw[n / 2] = '\0';
-    *walk = n / 2 >= 2 && strcmp(raw + n / 2 - 2, "\x1fW") == 0;
-    if (*walk) raw[n / 2 - 2] = '\0';
     char *sep = strrchr(raw, '\x1f');
     if (!sep) return false;
     *sep = '\0';
@@ -474,23 +471,24 @@ static void list_records(http_req_t *r) {
     const char *after = http_query(r, "after"), *tq = http_query(r, "total");
     const char *cv = NULL;
     int64_t cid = 0, total = -1;
-    bool walk = false;
-    if (after && !cursor_parse(r, after, &cv, &cid, &walk)) return http_error(r, 422, "validation_failed", "after 游标无效");
+    if (after && !cursor_parse(r, after, &cv, &cid)) return http_error(r, 422, "validation_failed", "after 游标无效");
     /* total: on the first page unless total=0, on later ones with total=1 */
     bool want_total = tq ? strcmp(tq, "0") != 0 : !after;
+    bool walk = false;
     buf_t where = BUF_INIT, sql = BUF_INIT;
     sql_binds_t b = {0};
     if (engine_where(r, e, &where, &b) != 0) goto out;
-    if (want_total || !after) {
+    /* SQLite: the same capped count decides the plan, on every page (the
+     * matches may have changed, and a cursor is the client's to forge) */
+    if (want_total || db_kind(r->db) == DB_SQLITE) {
         total = count_capped(r, where.data, &b);
         if (total < 0) {
             http_store_error(r);
             goto out;
         }
-        /* the first page decides the plan; later pages keep it (the cursor) */
-        if (!after) walk = walk_sort_order(r, e, total, limit);
+        walk = walk_sort_order(r, e, total, limit);
     }
-    if (walk && db_kind(r->db) == DB_SQLITE) {
+    if (walk) {
         buf_clear(&where);
         b.n = 0;
         if (where_sql(r, e, &where, &b, true) != 0) goto out;
@@ -541,7 +539,7 @@ static void list_records(http_req_t *r) {
     }
     jw_arr_end(w);
     jw_key(w, "next");
-    if (more) jw_str(w, cursor_make(r, last_val, last_id, walk));
+    if (more) jw_str(w, cursor_make(r, last_val, last_id));
     else jw_null(w);
     if (want_total) {
         jw_kint(w, "total", total > TOTAL_CAP ? TOTAL_CAP : total);
