@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """bench/engine_scale.py — the 1,000,000-record reach of the resource engine
-(issue 4 "Reaches"), SQLite only, python3 standard library only.
+(issue 4 "Reaches"), SQLite (or PostgreSQL with --pg URL), python3 standard library only.
 
   python3 bench/engine_scale.py [--rows 1000000] [--requests 2000] [--keep]
 
@@ -67,8 +67,51 @@ def name(rng):
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def populate(path, rows, seed=2026):
-    db = sqlite3.connect(path, isolation_level=None)
+class PgStore:
+    """Just enough of sqlite3's connection for populate(), through psql."""
+
+    def __init__(self, url, tmp):
+        self.url, self.tmp = url, tmp
+
+    def execute(self, sql, params=()):
+        for p in params:
+            sql = sql.replace("?", "'" + str(p).replace("'", "''") + "'", 1)
+        out = subprocess.run(["psql", self.url, "-qAt", "-F", "\t", "-c", sql], check=True, capture_output=True,
+                             text=True).stdout
+        rows = [tuple(int(v) if v.lstrip("-").isdigit() else v for v in line.split("\t"))
+                for line in out.splitlines() if line]
+
+        class R(list):
+            def fetchone(self):
+                return self[0] if self else None
+
+            def fetchall(self):
+                return list(self)
+        return R(rows)
+
+    def executemany(self, sql, rows):
+        """INSERT … VALUES (?, …) → one COPY of a CSV file, then ANALYZE."""
+        import csv
+        cols = sql[sql.index("(") + 1:sql.index(")")]
+        table = sql.split()[2]
+        path = os.path.join(self.tmp, "rows.csv")
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            for r in rows:
+                r = list(r)
+                r.insert(2, 1)  # version, a literal in the SQLite statement
+                w.writerow(["\\N" if v is None else v for v in r])
+        subprocess.run(["psql", self.url, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                        f"\\copy {table} ({cols}) FROM '{path}' WITH (FORMAT csv, NULL '\\N')"], check=True)
+        os.unlink(path)
+        subprocess.run(["psql", self.url, "-qc", f"ANALYZE {table}"], check=True)
+
+    def close(self):
+        pass
+
+
+def populate(path, rows, seed=2026, pg=None):
+    db = pg or sqlite3.connect(path, isolation_level=None)
     pudong = db.execute("SELECT path FROM org_units WHERE name = '浦东新区司法局'").fetchone()[0]
     offices = db.execute("SELECT id, path FROM org_units WHERE level = 'office' ORDER BY id").fetchall()
     villages = {}
@@ -109,13 +152,15 @@ def populate(path, rows, seed=2026):
                    "调解成功, 双方签署协议" if state == "closed" else None,
                    "不属于人民调解范围" if state == "rejected" else None)
 
-    db.execute("BEGIN")
+    if not pg:
+        db.execute("BEGIN")
     db.executemany(
         "INSERT INTO test_item (org_id, org_path, version, created_at, created_by, updated_at, updated_by, wf_state,"
         " wf_version, state_since, due_at, state_due_at, title, summary, category, amount, headcount, happened_on,"
         " urgent, village_id, result, reject_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
         " ?, ?, ?)", gen())
-    db.execute("COMMIT")
+    if not pg:
+        db.execute("COMMIT")
     log(f"inserted {rows} rows in {time.time() - t0:.1f} s")
     n_scope = db.execute("SELECT COUNT(*) FROM test_item WHERE org_path >= ? AND org_path < ?",
                          (pudong, pudong[:-1] + "0")).fetchone()[0]
@@ -150,14 +195,26 @@ def main():
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--dir", help="reuse a store made by an earlier --keep run")
+    ap.add_argument("--pg", help="PostgreSQL: the URL of an empty database to fill (or, with --dir, filled)")
     args = ap.parse_args()
     tmp = args.dir or tempfile.mkdtemp(prefix="sifasuo-scale.")
     store = os.path.join(tmp, "demo.db")
     env = dict(os.environ, SIFASUO_TEST_ENTITY="1", SIFASUO_KEY_FILE=os.path.join(tmp, "keys"))
     srv = None
     try:
-        if not args.dir:
-            subprocess.run([BIN, "init", "--demo", "--db", "sqlite:" + store], env=env, check=True,
+        dburl = args.pg or "sqlite:" + store
+        pg = PgStore(args.pg, tmp) if args.pg else None
+        if pg:
+            if not args.dir:
+                subprocess.run([BIN, "init", "--demo", "--db", dburl], env=env, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                pudong, n_scope = populate(None, args.rows, pg=pg)
+            else:
+                pudong = pg.execute("SELECT path FROM org_units WHERE name = '浦东新区司法局'").fetchone()[0]
+                n_scope = pg.execute("SELECT COUNT(*) FROM test_item WHERE org_path >= ? AND org_path < ?",
+                                     (pudong, pudong[:-1] + "0")).fetchone()[0]
+        elif not args.dir:
+            subprocess.run([BIN, "init", "--demo", "--db", dburl], env=env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             pudong, n_scope = populate(store, args.rows)
         else:
@@ -166,13 +223,14 @@ def main():
             n_scope = db.execute("SELECT COUNT(*) FROM test_item WHERE org_path >= ? AND org_path < ?",
                                  (pudong, pudong[:-1] + "0")).fetchone()[0]
             db.close()
-        log(f"scope of {USER}: {n_scope} rows; store {os.path.getsize(store) / 2**20:.0f} MiB")
+        if not pg:
+            log(f"scope of {USER}: {n_scope} rows; store {os.path.getsize(store) / 2**20:.0f} MiB")
         out = open(os.path.join(tmp, "serve.out"), "w+")
-        srv = subprocess.Popen([BIN, "serve", "--db", "sqlite:" + store, "--listen", "127.0.0.1:0", "--workers", "2",
+        srv = subprocess.Popen([BIN, "serve", "--db", dburl, "--listen", "127.0.0.1:0", "--workers", "2",
                                 "--key-file", env["SIFASUO_KEY_FILE"]], env=env, stdout=out,
                                stderr=open(os.path.join(tmp, "serve.err"), "w"))
         port = None
-        for _ in range(300):
+        for _ in range(6000):  # the first start on a big store builds the list indexes
             m = re.search(r"http://127\.0\.0\.1:(\d+)", open(out.name).read())
             if m:
                 port = int(m.group(1))
@@ -192,6 +250,9 @@ def main():
         assert st == 200 and len(page["items"]) == 50, (st, body[:300])
         total, cursor = page["total"], page["next"]
         ids = [i["id"] for i in page["items"]]
+        deep = cursor
+        for _ in range(18):
+            deep = json.loads(c.req("GET", first + "&after=" + urllib.parse.quote(deep))[2])["next"]
         st, _, body = c.req("GET", "/api/v1/test-items?sort=id&limit=500")
         ids += [i["id"] for i in json.loads(body)["items"]]
         st, _, body = c.req("GET", "/api/v1/test-items?sort=-id&limit=500")
@@ -206,6 +267,8 @@ def main():
             ("(e) q=物业费拖欠&category=property_management&sort=-amount",
              lambda i: f"/api/v1/test-items?q={q}&category=property_management&sort=-amount&limit=50"),
             ("(f) list without filter, default sort (-id)", lambda i: "/api/v1/test-items?limit=50"),
+            ("(g) list without filter, sort=-amount", lambda i: "/api/v1/test-items?sort=-amount&limit=50"),
+            ("(h) the 20th page of (a), total=1", lambda i: first + "&total=1&after=" + urllib.parse.quote(deep)),
         ]
         rows = []
         for label, url in scenarios:
@@ -227,15 +290,31 @@ def main():
                       for m in [re.search(r" GET /api/v1/test-items\S* 200 \d+ (\d+)us", line)] if m]
             rows.append((label, len(us), statistics.median(us), pct(us, 99), statistics.median(client),
                          pct(client, 99), totals))
+        print(f"\n{args.rows} test_item rows on {'PostgreSQL' if pg else 'SQLite'}, {n_scope} in the scope of "
+              f"`{USER}` (浦东新区司法局); page (a) total = {total}; {args.requests} sequential requests per scenario, "
+              f"one keep-alive connection, --workers 2.\n")
+        print("| scenario | n | server p50 ms | server p99 ms | client p50 ms | client p99 ms | total |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for label, n, p50, p99, c50, c99, tot in rows:
+            print(f"| {label} | {n} | {p50:.2f} | {p99:.2f} | {c50:.2f} | {c99:.2f} | {tot if tot is not None else ''} |")
+        if pg:
+            return
         # which statement of a list costs: COUNT(*) for total, or the page
         db = sqlite3.connect(store)
         lo, hi = pudong, pudong[:-1] + "0"
         scope = "FROM test_item t WHERE t.org_path >= ? AND t.org_path < ? AND t.deleted_at IS NULL"
+        walk = scope.replace("t.org_path", "+t.org_path")
+        amount = "COALESCE(t.amount, -9000000000000000000)"
         sqls = [
             ("COUNT, category=neighborhood", f"SELECT COUNT(*) {scope} AND t.category = 'neighborhood'"),
-            ("page, category=neighborhood sort -amount",
-             f"SELECT t.id {scope} AND t.category = 'neighborhood' ORDER BY t.amount DESC, t.id DESC LIMIT 51"),
+            ("COUNT capped at 10 001, category=neighborhood",
+             f"SELECT COUNT(*) FROM (SELECT 1 {scope} AND t.category = 'neighborhood' LIMIT 10001)"),
+            ("page, category=neighborhood sort -amount, planner's choice",
+             f"SELECT t.id {scope} AND t.category = 'neighborhood' ORDER BY {amount} DESC, t.id DESC LIMIT 51"),
+            ("the same walking the sort order (+t.org_path), as the server does",
+             f"SELECT t.id {walk} AND t.category = 'neighborhood' ORDER BY {amount} DESC, t.id DESC LIMIT 51"),
             ("COUNT, no filter", f"SELECT COUNT(*) {scope}"),
+            ("COUNT capped at 10 001, no filter", f"SELECT COUNT(*) FROM (SELECT 1 {scope} LIMIT 10001)"),
             ("COUNT, q=物业费拖欠",
              f"SELECT COUNT(*) {scope} AND t.id IN (SELECT rowid FROM test_item_fts WHERE test_item_fts MATCH '\"物业费拖欠\"')"),
         ]
@@ -251,13 +330,6 @@ def main():
             direct.append((label, statistics.median(ts), plan))
         db.close()
 
-        print(f"\n{args.rows} test_item rows, {n_scope} in the scope of `{USER}` (浦东新区司法局); "
-              f"page (a) total = {total}; {args.requests} sequential requests per scenario, one keep-alive "
-              f"connection, --workers 2.\n")
-        print("| scenario | n | server p50 ms | server p99 ms | client p50 ms | client p99 ms | total |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        for label, n, p50, p99, c50, c99, tot in rows:
-            print(f"| {label} | {n} | {p50:.2f} | {p99:.2f} | {c50:.2f} | {c99:.2f} | {tot if tot is not None else ''} |")
         print("\nThe statements alone, python sqlite3 on the same file (median of 20):\n")
         print("| statement | ms | plan |")
         print("|---|---:|---|")

@@ -146,6 +146,10 @@ typedef struct sql_binds {
 } sql_binds_t;
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
+/* The sort key of a FF_SORT field, NULL folded so both engines order the
+ * same: "COALESCE(<prefix><name>, <lowest value>)".  The list's ORDER BY and
+ * the live-row sort indexes (schema.c) must spell it identically. */
+const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen);
 /* Appends the SELECT column list (spine + fields) for e. */
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* Writes one record from a row selected with engine_select_cols. */

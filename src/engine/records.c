@@ -53,7 +53,8 @@ static bool protected_ok(http_req_t *r, const entity_t *e, const char *org_path)
 
 void engine_select_cols(const entity_t *e, buf_t *sql) {
     buf_puts(sql, "t.id, t.org_id, t.org_path, t.version, t.created_at, t.created_by, t.updated_at, t.updated_by, "
-                  "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated, o.name");
+                  "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated, "
+                  "(SELECT o.name FROM org_units o WHERE o.id = t.org_id)");
     for (const field_t *f = e->fields; f->name; f++) {
         if (f->flags & FF_PI) buf_printf(sql, ", t.%s_masked", f->name);
         else buf_printf(sql, ", t.%s", f->name);
@@ -186,14 +187,20 @@ static const char *filter_value(http_req_t *r, const field_t *f, const char *raw
     }
 }
 
-int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
+/* walk: the scope range as "+t.org_path" (SQLite), so the planner cannot
+ * take the scope index and must walk the sort order (list_records). */
+static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk) {
     const principal_t *p = auth_principal(r);
+    const char *pc = walk ? "+t.org_path" : "t.org_path";
     const char *scope = p ? p->org_path : "/";
     json_t *errs = json_object();
     char *hi = arena_alloc(r->arena, strlen(scope) + 1);
     scope_upper(scope, hi, strlen(scope) + 1);
-    buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.org_path >= $%d AND t.org_path < $%d", e->table,
-               bind_text(b, scope), bind_text(b, hi));
+    /* no join: a count stays within the live-row indexes, and the planner
+     * cannot start from org_units (the org name is a subquery of the
+     * select list, engine_select_cols) */
+    buf_printf(sql, " FROM %s t WHERE %s >= $%d AND %s < $%d", e->table, pc,
+               bind_text(b, scope), pc, bind_text(b, hi));
     if (e->protected_ && !protected_ok(r, e, scope)) {
         /* a grant opens one subtree: the newest active one the user holds */
         db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
@@ -215,7 +222,7 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
         }
         char *ghi = arena_alloc(r->arena, strlen(granted) + 1);
         scope_upper(granted, ghi, strlen(granted) + 1);
-        buf_printf(sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(b, granted), bind_text(b, ghi));
+        buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, granted), pc, bind_text(b, ghi));
     }
     const char *del = http_query(r, "deleted");
     if (del && strcmp(del, "1") == 0) {
@@ -254,7 +261,7 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
             }
             char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
             scope_upper(opath, ohi, strlen(opath) + 1);
-            buf_printf(sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(b, opath), bind_text(b, ohi));
+            buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, opath), pc, bind_text(b, ohi));
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows) {
@@ -359,12 +366,20 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
     return 0;
 }
 
+int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) { return where_sql(r, e, sql, b, false); }
+
 /* ---- list ---- */
 
 typedef struct {
     const char *col; /* expression */
     bool desc, numeric;
 } sort_t;
+
+const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen) {
+    bool numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
+    snprintf(out, outlen, "COALESCE(%s%s, %s)", prefix, f->name, numeric ? "-9000000000000000000" : "''");
+    return out;
+}
 
 /* Parses ?sort=; -1 after answering 422. */
 static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
@@ -388,8 +403,9 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
         json_decref(fe);
         return -1;
     }
+    char key[160];
     st->numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
-    st->col = arena_printf(r->arena, st->numeric ? "COALESCE(t.%s, -9000000000000000000)" : "COALESCE(t.%s, '')", f->name);
+    st->col = arena_strdup(r->arena, engine_sort_expr(f, "t.", key, sizeof(key)));
     return 0;
 }
 
@@ -413,13 +429,46 @@ static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64
         raw[i] = (char)byte;
     }
     raw[n / 2] = '\0';
-    char *sep = strchr(raw, '\x1f');
+    char *sep = strrchr(raw, '\x1f');
     if (!sep) return false;
     *sep = '\0';
     char *end;
     *id = strtoll(sep + 1, &end, 10);
     *val = raw;
     return *end == '\0' && *id > 0;
+}
+
+/* `total` is counted up to this many rows; beyond, the answer says
+ * "total": TOTAL_CAP, "total_capped": true (docs/api.md "Lists"). */
+#define TOTAL_CAP 10000
+
+/* Rows matching the filters, counted up to TOTAL_CAP + 1 over the live-row
+ * indexes (schema.c): a covering index scan that stops early.  -1 on error. */
+static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t *b) {
+    buf_t sql = BUF_INIT;
+    buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %d) c", where, TOTAL_CAP + 1);
+    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
+    buf_free(&sql);
+    if (!s) return -1;
+    engine_bind_all(s, b);
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    return n;
+}
+
+/* SQLite's planner takes the scope (or filter) range and sorts every match,
+ * even when walking an index in the sort order would stop after limit + 1
+ * rows.  Walk when that is cheaper: about (limit + 1) * N / M rows visited
+ * against M rows sorted, N the table's rows (MAX(id), an upper bound), M the
+ * matches (counted up to the cap: more than that, walk).  PostgreSQL's
+ * planner weighs the LIMIT itself. */
+static bool walk_sort_order(http_req_t *r, const entity_t *e, int64_t matches, int limit) {
+    if (db_kind(r->db) != DB_SQLITE) return false;
+    if (matches > TOTAL_CAP) return true;
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM %s", e->table);
+    int64_t rows = db_query_int(r->db, sql, 0);
+    return matches * matches >= (int64_t)(limit + 1) * rows;
 }
 
 static void list_records(http_req_t *r) {
@@ -430,37 +479,41 @@ static void list_records(http_req_t *r) {
     const char *lim = http_query(r, "limit");
     int limit = lim ? atoi(lim) : 50;
     if (limit < 1 || limit > 500) return http_error(r, 422, "validation_failed", "limit 须在 1 到 500 之间");
+    const char *after = http_query(r, "after"), *tq = http_query(r, "total");
+    const char *cv = NULL;
+    int64_t cid = 0, total = -1;
+    if (after && !cursor_parse(r, after, &cv, &cid)) return http_error(r, 422, "validation_failed", "after 游标无效");
+    /* total: on the first page unless total=0, on later ones with total=1 */
+    bool want_total = tq ? strcmp(tq, "0") != 0 : !after;
+    bool walk = false;
     buf_t where = BUF_INIT, sql = BUF_INIT;
     sql_binds_t b = {0};
     if (engine_where(r, e, &where, &b) != 0) goto out;
-    /* total over the filters (before the keyset condition) */
-    buf_printf(&sql, "SELECT COUNT(*)%s", where.data);
-    db_stmt_t *s = db_prepare(r->db, sql.data);
-    if (!s) {
-        http_store_error(r);
-        goto out;
-    }
-    engine_bind_all(s, &b);
-    int64_t total = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
-    db_reset(s);
-    const char *after = http_query(r, "after");
-    if (after) {
-        const char *cv;
-        int64_t cid;
-        if (!cursor_parse(r, after, &cv, &cid)) {
-            http_error(r, 422, "validation_failed", "after 游标无效");
+    /* SQLite: the same capped count decides the plan, on every page (the
+     * matches may have changed, and a cursor is the client's to forge) */
+    if (want_total || db_kind(r->db) == DB_SQLITE) {
+        total = count_capped(r, where.data, &b);
+        if (total < 0) {
+            http_store_error(r);
             goto out;
         }
+        walk = walk_sort_order(r, e, total, limit);
+    }
+    if (walk) {
+        buf_clear(&where);
+        b.n = 0;
+        if (where_sql(r, e, &where, &b, true) != 0) goto out;
+    }
+    if (after) {
+        /* a row value: both engines use it as a range of the sort index */
+        const char *cmp = st.desc ? "<" : ">";
         if (!st.col) {
-            buf_printf(&where, " AND t.id %s $%d", st.desc ? "<" : ">", bind_int(&b, cid));
+            buf_printf(&where, " AND t.id %s $%d", cmp, bind_int(&b, cid));
         } else {
             int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
-            int pid = bind_int(&b, cid);
-            buf_printf(&where, " AND (%s %s $%d OR (%s = $%d AND t.id %s $%d))", st.col, st.desc ? "<" : ">", pv, st.col,
-                       pv, st.desc ? "<" : ">", pid);
+            buf_printf(&where, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, bind_int(&b, cid));
         }
     }
-    buf_clear(&sql);
     buf_puts(&sql, "SELECT ");
     engine_select_cols(e, &sql);
     if (st.col) buf_printf(&sql, ", %s", st.col);
@@ -468,7 +521,7 @@ static void list_records(http_req_t *r) {
     if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, st.desc ? "DESC" : "ASC", st.desc ? "DESC" : "ASC");
     else buf_printf(&sql, " ORDER BY t.id %s", st.desc ? "DESC" : "ASC");
     buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
-    s = db_prepare(r->db, sql.data);
+    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
     if (!s) {
         http_store_error(r);
         goto out;
@@ -499,7 +552,10 @@ static void list_records(http_req_t *r) {
     jw_key(w, "next");
     if (more) jw_str(w, cursor_make(r, last_val, last_id));
     else jw_null(w);
-    jw_kint(w, "total", total);
+    if (want_total) {
+        jw_kint(w, "total", total > TOTAL_CAP ? TOTAL_CAP : total);
+        if (total > TOTAL_CAP) jw_kbool(w, "total_capped", true);
+    }
     jw_obj_end(w);
     http_send_json(r, 200);
 out:

@@ -128,12 +128,29 @@ static void want_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols)
     if (!strstr(c->indexes, needle)) buf_printf(ddl, "CREATE INDEX %s ON %s (%s);\n", name, c->table, cols);
 }
 
+/* Same, for a live-row (partial) index: WHERE deleted_at IS NULL. */
+static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols) {
+    char needle[256];
+    snprintf(needle, sizeof(needle), "|%s|", name);
+    if (!strstr(c->indexes, needle))
+        buf_printf(ddl, "CREATE INDEX %s ON %s (%s) WHERE deleted_at IS NULL;\n", name, c->table, cols);
+}
+
+/* Indexes for lists (docs/engine.md "Indexes").  Besides the plain ones,
+ * live-row indexes that lists use, since every list but ?deleted=1 reads
+ * live rows only:
+ *   <t>_live (org_path)                        count of the scope, covering;
+ *   <t>_lf_<f> (<f>, org_path)                 count of a filter in the scope, covering;
+ *   <t>_ls_<s> (<sort key>, id)                a page walked in sort order;
+ *   <t>_lf_<f>_<s> (<f>, <sort key>, id)       the same within one code (F_CODE filter × sort). */
 static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
-    char name[200], cols[200];
+    char name[200], cols[300], key[160];
     snprintf(name, sizeof(name), "%s_scope", e->table);
     want_index(c, ddl, name, "org_path, id");
     snprintf(name, sizeof(name), "%s_org", e->table);
     want_index(c, ddl, name, "org_id, id");
+    snprintf(name, sizeof(name), "%s_live", e->table);
+    want_live_index(c, ddl, name, "org_path");
     if (e->flows) {
         snprintf(name, sizeof(name), "%s_wf", e->table);
         want_index(c, ddl, name, "wf_state, due_at");
@@ -148,6 +165,24 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
             snprintf(cols, sizeof(cols), "%s, id", f->name);
         }
         want_index(c, ddl, name, cols);
+        if (f->flags & FF_PI) continue;
+        if (f->flags & FF_FILTER) {
+            snprintf(name, sizeof(name), "%s_lf_%s", e->table, f->name);
+            snprintf(cols, sizeof(cols), "%s, org_path", f->name);
+            want_live_index(c, ddl, name, cols);
+        }
+        if (f->flags & FF_SORT) {
+            snprintf(name, sizeof(name), "%s_ls_%s", e->table, f->name);
+            snprintf(cols, sizeof(cols), "%s, id", engine_sort_expr(f, "", key, sizeof(key)));
+            want_live_index(c, ddl, name, cols);
+        }
+        if (f->type != F_CODE || !(f->flags & FF_FILTER)) continue;
+        for (const field_t *s = e->fields; s->name; s++) {
+            if (!(s->flags & FF_SORT) || (s->flags & FF_PI)) continue;
+            snprintf(name, sizeof(name), "%s_lf_%s_%s", e->table, f->name, s->name);
+            snprintf(cols, sizeof(cols), "%s, %s, id", f->name, engine_sort_expr(s, "", key, sizeof(key)));
+            want_live_index(c, ddl, name, cols);
+        }
     }
 }
 

@@ -14,6 +14,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -507,6 +508,10 @@ static int open_listener(struct sockaddr_in *sa) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    /* Accepted sockets inherit it (Linux): a response that leaves in two
+     * writes (headers, then a large body) must not wait for the client's
+     * delayed ACK (~40 ms) before its last segment (docs/performance.md). */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) < 0 || listen(fd, 1024) < 0) {
         close(fd);
         return -1;

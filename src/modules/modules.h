@@ -5,6 +5,8 @@
 void modules_register(void);
 void health_register(void);
 void org_units_register(void);
+/* After committing a change to org_units: this process reads the tree anew. */
+void org_units_invalidate(void);
 void persons_register(void);
 /* Permission declarations alone (init seeds roles before any route exists). */
 void persons_perms_register(void);

@@ -22,6 +22,7 @@
 #include "auth/scope.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
+#include "modules/modules.h"
 #include "modules/registers.h"
 
 static const field_t change_fields[] = {
@@ -339,6 +340,11 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     BI(b, id);
     if (exec(r->db, "UPDATE office_change SET result_org_id = $1 WHERE id = $2", &b) != 0)
         return http_store_error(r), -1;
+    /* the org tree snapshot reloads on its next read, which for this
+     * caller comes after the transition commits; a read racing the commit
+     * may still load the old tree, and migration 0010's generation bump
+     * replaces it within GENCACHE_CHECK_MS */
+    org_units_invalidate();
     return 0;
 }
 

@@ -11,12 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/gencache.h"
 #include "http/http.h"
 #include "modules/modules.h"
+#include "util/arena.h"
 #include "util/timeutil.h"
 
-#define ORG_COLS "o.id, o.parent_id, o.path, o.depth, o.level, o.type, o.name, o.code, o.valid_from, o.valid_to"
+/* ---- the tree in memory ----
+ *
+ * The tree is small (6.8 k units in Shanghai, ~40 k nationwide) and edited
+ * rarely, so every worker reads one process-wide snapshot (gencache.h): a
+ * unit by id is a binary search, its answer is rendered once per snapshot,
+ * and a level of children is a run of an array.  Migration 0010's triggers
+ * bump the generation on every change, so an edit by any process shows
+ * within GENCACHE_CHECK_MS; a writer in this process calls
+ * org_units_invalidate() after its commit for at once. */
 
 /* As of a date $4 (list_children ?as_of=): valid then, with the name and
  * parent from the org_unit_history row covering it, children counted the same way. */
@@ -31,7 +42,8 @@
     "AND ch.valid_to > $4)) + (SELECT COUNT(*) FROM org_unit_history ch JOIN org_units c ON c.id = ch.org_id "         \
     "WHERE ch.parent_id = o.id AND ch.valid_from <= $4 AND ch.valid_to > $4 AND " VALID_AS_OF("c") ")"
 
-static void write_org(jw_t *w, db_stmt_t *s) {
+/* A unit from a row of ORG_COLS_AS_OF (the as-of-a-date list reads the store). */
+static void write_org_row(jw_t *w, db_stmt_t *s) {
     jw_kint(w, "id", db_col_int(s, 0));
     jw_key(w, "parent_id");
     if (db_col_null(s, 1)) jw_null(w);
@@ -46,31 +58,206 @@ static void write_org(jw_t *w, db_stmt_t *s) {
     jw_kstr(w, "valid_to", db_col_text(s, 9));
 }
 
-/* Loads the unit's path (arena copy) if the unit exists and is in the
- * caller's scope; answers 404 otherwise (no existence leak) and returns NULL. */
-static const char *load_path_in_scope(http_req_t *r, int64_t id) {
-    if (id <= 0) {
+typedef struct org_unit {
+    int64_t id, parent_id, depth; /* parent_id 0: a root */
+    const char *path, *level, *type, *name, *code, *valid_from, *valid_to;
+    const char *body; /* GET /api/v1/org-units/ID, rendered */
+    size_t body_len;
+    int64_t kids, nkids; /* children: snap->by_parent[kids .. kids + nkids) */
+} org_unit_t;
+
+typedef struct {
+    arena_t arena;
+    int64_t n, nroots;
+    org_unit_t *units;       /* by id */
+    org_unit_t **by_parent;  /* by (parent_id, id): roots first, then each unit's children */
+} org_snap_t;
+
+static void write_org(jw_t *w, const org_unit_t *u) {
+    jw_kint(w, "id", u->id);
+    jw_key(w, "parent_id");
+    if (!u->parent_id) jw_null(w);
+    else jw_int(w, u->parent_id);
+    jw_kstr(w, "path", u->path);
+    jw_kint(w, "depth", u->depth);
+    jw_kstr(w, "level", u->level);
+    jw_kstr(w, "type", u->type);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "code", u->code);
+    jw_kstr(w, "valid_from", u->valid_from);
+    jw_kstr(w, "valid_to", u->valid_to);
+}
+
+static int unit_cmp(const void *a, const void *b) {
+    int64_t x = ((const org_unit_t *)a)->id, y = ((const org_unit_t *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int parent_cmp(const void *a, const void *b) {
+    const org_unit_t *x = *(org_unit_t *const *)a, *y = *(org_unit_t *const *)b;
+    if (x->parent_id != y->parent_id) return (x->parent_id > y->parent_id) - (x->parent_id < y->parent_id);
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static const org_unit_t *unit_by_id(const org_snap_t *s, int64_t id) {
+    org_unit_t probe = {.id = id};
+    return s && id > 0 ? bsearch(&probe, s->units, (size_t)s->n, sizeof(*s->units), unit_cmp) : NULL;
+}
+
+static void org_snap_free(void *p) {
+    org_snap_t *s = p;
+    if (!s) return;
+    arena_free(&s->arena);
+    free(s);
+}
+
+static const char *dup_col(org_snap_t *s, db_stmt_t *st, int i) {
+    const char *v = db_col_text(st, i);
+    return v ? arena_strdup(&s->arena, v) : NULL;
+}
+
+/* Renders one unit's answer: its columns and its ancestors, root first. */
+static void render(org_snap_t *s, org_unit_t *u, buf_t *tmp) {
+    jw_t w;
+    buf_clear(tmp);
+    jw_init(&w, tmp);
+    jw_obj(&w);
+    write_org(&w, u);
+    jw_key(&w, "ancestors");
+    jw_arr(&w);
+    int n = 0;
+    for (const char *p = u->path + 1; *p && n < 8;) {
+        int64_t aid = 0;
+        while (*p >= '0' && *p <= '9') aid = aid * 10 + (*p++ - '0');
+        if (*p == '/') p++;
+        const org_unit_t *a = aid && aid != u->id ? unit_by_id(s, aid) : NULL;
+        if (!a) continue;
+        n++;
+        jw_obj(&w);
+        jw_kint(&w, "id", a->id);
+        jw_kstr(&w, "name", a->name);
+        jw_kstr(&w, "level", a->level);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    u->body = arena_strndup(&s->arena, tmp->data, tmp->len);
+    u->body_len = tmp->len;
+}
+
+static void *org_snap_load(db_t *db) {
+    org_snap_t *s = calloc(1, sizeof(*s));
+    if (!s) return NULL;
+    arena_init(&s->arena);
+    int64_t total = db_query_int(db, "SELECT COUNT(*) FROM org_units", -1);
+    db_stmt_t *st = total < 0 ? NULL : db_prepare(db, "SELECT id, parent_id, path, depth, level, type, name, code, "
+                                                      "valid_from, valid_to FROM org_units ORDER BY id");
+    if (!st) goto fail;
+    /* the count bounds the array; a unit added since is read next time */
+    s->units = arena_calloc(&s->arena, (size_t)total * sizeof(*s->units) + 1);
+    int rc = DB_DONE;
+    while (s->n < total && (rc = db_step(st)) == DB_ROW) {
+        org_unit_t *u = &s->units[s->n++];
+        *u = (org_unit_t){.id = db_col_int(st, 0), .parent_id = db_col_null(st, 1) ? 0 : db_col_int(st, 1),
+                          .path = dup_col(s, st, 2), .depth = db_col_int(st, 3), .level = dup_col(s, st, 4),
+                          .type = dup_col(s, st, 5), .name = dup_col(s, st, 6), .code = dup_col(s, st, 7),
+                          .valid_from = dup_col(s, st, 8), .valid_to = dup_col(s, st, 9)};
+    }
+    db_reset(st);
+    if (rc < 0) goto fail;
+    s->by_parent = arena_alloc(&s->arena, (size_t)s->n * sizeof(*s->by_parent) + 1);
+    for (int64_t i = 0; i < s->n; i++) s->by_parent[i] = &s->units[i];
+    qsort(s->by_parent, (size_t)s->n, sizeof(*s->by_parent), parent_cmp);
+    while (s->nroots < s->n && s->by_parent[s->nroots]->parent_id == 0) s->nroots++;
+    for (int64_t i = s->nroots; i < s->n;) {
+        int64_t j = i;
+        while (j < s->n && s->by_parent[j]->parent_id == s->by_parent[i]->parent_id) j++;
+        org_unit_t *parent = (org_unit_t *)unit_by_id(s, s->by_parent[i]->parent_id);
+        if (parent) parent->kids = i, parent->nkids = j - i;
+        i = j;
+    }
+    buf_t tmp = BUF_INIT;
+    for (int64_t i = 0; i < s->n; i++) render(s, &s->units[i], &tmp);
+    buf_free(&tmp);
+    return s;
+fail:
+    org_snap_free(s);
+    return NULL;
+}
+
+static gencache_t org_cache = GENCACHE_INIT("org_units", org_snap_load, org_snap_free);
+
+void org_units_invalidate(void) { gencache_invalidate(&org_cache); }
+
+/* The current snapshot, or NULL after answering 503. */
+static const org_snap_t *snapshot(http_req_t *r) {
+    const org_snap_t *s = gencache_get(&org_cache, r->db);
+    if (!s) http_store_error(r);
+    return s;
+}
+
+/* The unit if it exists and is in the caller's scope; answers 404 otherwise
+ * (no existence leak) and returns NULL. */
+static const org_unit_t *unit_in_scope(http_req_t *r, const org_snap_t *s, int64_t id) {
+    const org_unit_t *u = unit_by_id(s, id);
+    if (!u || !scope_covers(r, u->path)) {
         http_error(r, 404, "not_found", "组织机构不存在");
         return NULL;
     }
-    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
-    if (!s) {
-        http_store_error(r);
-        return NULL;
+    return u;
+}
+
+/* The keyset cursor of a children page: the last id, or null at the end. */
+static void write_next(jw_t *w, bool more, int64_t last) {
+    jw_key(w, "next");
+    if (more) {
+        char nx[24];
+        snprintf(nx, sizeof(nx), "%lld", (long long)last);
+        jw_str(w, nx);
+    } else {
+        jw_null(w);
     }
-    db_bind_int(s, 1, id);
-    int rc = db_step(s);
-    const char *path = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+}
+
+/* One level of children as the tree stood on as_of (office changes, issue
+ * 5): units valid then, with the name and parent they had
+ * (org_unit_history).  Rare, so read from the store, not the snapshot. */
+static void list_as_of(http_req_t *r, int64_t parent, int64_t after, int limit, const char *as_of) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT " ORG_COLS_AS_OF ", " CHILDREN_AS_OF " FROM org_units o " HISTORY_AS_OF
+                                     "WHERE o.id IN (SELECT id FROM org_units WHERE parent_id = $1 "
+                                     "UNION SELECT org_id FROM org_unit_history WHERE parent_id = $1) "
+                                     "AND COALESCE(h.parent_id, o.parent_id) = $1 AND " VALID_AS_OF("o")
+                                     " AND o.id > $2 ORDER BY o.id LIMIT $3");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, parent);
+    db_bind_int(s, 2, after > 0 ? after : 0);
+    db_bind_int(s, 3, limit + 1);
+    db_bind_text(s, 4, as_of, -1);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int n = 0, rc;
+    int64_t last = 0;
+    bool more = false;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        jw_obj(w);
+        write_org_row(w, s);
+        jw_kint(w, "child_count", db_col_int(s, 10));
+        jw_obj_end(w);
+        last = db_col_int(s, 0);
+        n++;
+    }
     db_reset(s);
-    if (rc < 0) {
-        http_store_error(r);
-        return NULL;
-    }
-    if (!path || !scope_covers(r, path)) {
-        http_error(r, 404, "not_found", "组织机构不存在");
-        return NULL;
-    }
-    return path;
+    if (rc < 0) return http_store_error(r);
+    jw_arr_end(w);
+    write_next(w, more, last);
+    jw_obj_end(w);
+    http_send_json(r, 200);
 }
 
 static void list_children(http_req_t *r) {
@@ -94,123 +281,73 @@ static void list_children(http_req_t *r) {
         http_error(r, 422, "validation_failed", "参数 as_of 应为 YYYY-MM-DD, 且须与 parent 一起使用");
         return;
     }
-    db_stmt_t *s;
+    const org_snap_t *s = snapshot(r);
+    if (!s) return;
     if (as_of) {
-        /* the structure on that date (office changes, issue 5): units valid
-         * then, with the name and parent they had (org_unit_history) */
-        if (!load_path_in_scope(r, parent)) return;
-        s = db_prepare(r->db, "SELECT " ORG_COLS_AS_OF ", " CHILDREN_AS_OF " FROM org_units o " HISTORY_AS_OF
-                              "WHERE o.id IN (SELECT id FROM org_units WHERE parent_id = $1 "
-                              "UNION SELECT org_id FROM org_unit_history WHERE parent_id = $1) "
-                              "AND COALESCE(h.parent_id, o.parent_id) = $1 AND " VALID_AS_OF("o")
-                              " AND o.id > $2 ORDER BY o.id LIMIT $3");
-        if (!s) return http_store_error(r);
-        db_bind_int(s, 1, parent);
-        db_bind_text(s, 4, as_of, -1);
-    } else if (parent > 0) {
-        if (!load_path_in_scope(r, parent)) return;
-        s = db_prepare(r->db,
-                       "SELECT " ORG_COLS ", (SELECT COUNT(*) FROM org_units c WHERE c.parent_id = o.id) "
-                       "FROM org_units o WHERE o.parent_id = $1 AND o.id > $2 ORDER BY o.id LIMIT $3");
-        if (!s) return http_store_error(r);
-        db_bind_int(s, 1, parent);
-    } else {
-        /* no parent: the caller's own unit (or the roots when unscoped) */
-        const char *own = scope_path(r);
-        s = db_prepare(r->db,
-                       "SELECT " ORG_COLS ", (SELECT COUNT(*) FROM org_units c WHERE c.parent_id = o.id) "
-                       "FROM org_units o WHERE (CASE WHEN CAST($1 AS TEXT) IS NULL THEN o.parent_id IS NULL ELSE o.path = CAST($1 AS TEXT) END) "
-                       "AND o.id > $2 ORDER BY o.id LIMIT $3");
-        if (!s) return http_store_error(r);
-        db_bind_text(s, 1, own, -1);
+        if (unit_in_scope(r, s, parent)) list_as_of(r, parent, after, limit, as_of);
+        return;
     }
-    db_bind_int(s, 2, after > 0 ? after : 0);
-    db_bind_int(s, 3, limit + 1);
+    org_unit_t *const *run;
+    int64_t nrun;
+    const char *own = scope_path(r);
+    if (parent > 0) {
+        const org_unit_t *p = unit_in_scope(r, s, parent);
+        if (!p) return;
+        run = s->by_parent + p->kids;
+        nrun = p->nkids;
+    } else if (!own) {
+        /* no parent and unscoped: the roots */
+        run = s->by_parent;
+        nrun = s->nroots;
+    } else {
+        /* no parent: the caller's own unit (a scan, once per tree view) */
+        run = NULL;
+        nrun = 0;
+        for (int64_t i = 0; i < s->n && !run; i++)
+            if (strcmp(s->by_parent[i]->path, own) == 0) run = s->by_parent + i, nrun = 1;
+    }
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    int n = 0, rc;
+    int n = 0;
     int64_t last = 0;
     bool more = false;
-    while ((rc = db_step(s)) == DB_ROW) {
+    for (int64_t i = 0; i < nrun; i++) {
+        const org_unit_t *u = run[i];
+        if (after > 0 && u->id <= after) continue;
         if (n == limit) {
             more = true;
             break;
         }
         jw_obj(w);
-        write_org(w, s);
-        jw_kint(w, "child_count", db_col_int(s, 10));
+        write_org(w, u);
+        jw_kint(w, "child_count", u->nkids);
         jw_obj_end(w);
-        last = db_col_int(s, 0);
+        last = u->id;
         n++;
     }
-    db_reset(s);
-    if (rc < 0) return http_store_error(r);
     jw_arr_end(w);
-    jw_key(w, "next");
-    if (more) {
-        char nx[24];
-        snprintf(nx, sizeof(nx), "%lld", (long long)last);
-        jw_str(w, nx);
-    } else {
-        jw_null(w);
-    }
+    write_next(w, more, last);
     jw_obj_end(w);
     http_send_json(r, 200);
 }
 
 static void get_one(http_req_t *r) {
-    int64_t id = http_param_id(r, "id");
-    /* one read for the unit, its path and the scope check */
-    db_stmt_t *s = db_prepare(r->db, "SELECT " ORG_COLS " FROM org_units o WHERE o.id = $1");
-    if (!s) return http_store_error(r);
-    db_bind_int(s, 1, id > 0 ? id : 0);
-    int rc = db_step(s);
-    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 2))) {
-        db_reset(s);
-        if (rc < 0) return http_store_error(r);
-        return http_error(r, 404, "not_found", "组织机构不存在");
-    }
-    const char *path = arena_strdup(r->arena, db_col_text(s, 2));
-    jw_t *w = &r->json;
-    jw_obj(w);
-    write_org(w, s);
-    db_reset(s);
-    /* ancestors, root first, read off the path: one query for up to 8 levels */
-    jw_key(w, "ancestors");
-    jw_arr(w);
-    int64_t ids[8] = {0};
-    int n = 0;
-    for (const char *p = path + 1; *p && n < 8;) {
-        int64_t aid = 0;
-        while (*p >= '0' && *p <= '9') aid = aid * 10 + (*p++ - '0');
-        if (*p == '/') p++;
-        if (aid && aid != id) ids[n++] = aid;
-    }
-    if (n) {
-        s = db_prepare(r->db, "SELECT id, name, level FROM org_units WHERE id IN ($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY depth");
-        if (!s) return http_store_error(r);
-        for (int i = 0; i < 8; i++) db_bind_int(s, i + 1, ids[i]);
-        while (db_step(s) == DB_ROW) {
-            jw_obj(w);
-            jw_kint(w, "id", db_col_int(s, 0));
-            jw_kstr(w, "name", db_col_text(s, 1));
-            jw_kstr(w, "level", db_col_text(s, 2));
-            jw_obj_end(w);
-        }
-        db_reset(s);
-    }
-    jw_arr_end(w);
-    jw_obj_end(w);
+    const org_snap_t *s = snapshot(r);
+    const org_unit_t *u = s ? unit_in_scope(r, s, http_param_id(r, "id")) : NULL;
+    if (!u) return;
+    buf_add(r->out, u->body, u->body_len);
     http_send_json(r, 200);
 }
 
 static void get_stats(http_req_t *r) {
     static const char *const levels[] = {"province", "city", "department", "district", "office", "village", NULL};
     int64_t id = http_param_id(r, "id");
-    const char *path = load_path_in_scope(r, id);
-    if (!path) return;
+    const org_snap_t *snap = snapshot(r);
+    const org_unit_t *u = snap ? unit_in_scope(r, snap, id) : NULL;
+    if (!u) return;
+    const char *path = u->path;
     char hi[512];
     scope_upper(path, hi, sizeof(hi));
     jw_t *w = &r->json;

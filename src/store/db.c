@@ -54,6 +54,11 @@ void db_close(db_t *db) {
 db_kind_t db_kind(const db_t *db) { return db->kind; }
 const char *db_errmsg(db_t *db) { return db->err; }
 db_stmt_t *db_prepare(db_t *db, const char *sql) { return db->ops->prepare(db, sql); }
+db_stmt_t *db_prepare_custom(db_t *db, const char *sql) {
+    db_stmt_t *s = db->ops->prepare(db, sql);
+    if (s) s->custom_plan = true;
+    return s;
+}
 int db_bind_int(db_stmt_t *s, int idx, int64_t v) { return s->db->ops->bind_int(s, idx, v); }
 int db_bind_text(db_stmt_t *s, int idx, const char *v, int len) {
     if (!v) return s->db->ops->bind_null(s, idx);

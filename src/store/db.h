@@ -47,6 +47,12 @@ void db_redact_url(const char *url, char *out, size_t n);
 /* Returns the cached prepared statement for sql (prepared on first use), or NULL
  * on error (db_errmsg tells why). */
 db_stmt_t *db_prepare(db_t *db, const char *sql);
+/* The same, but on PostgreSQL planned with each execution's values instead
+ * of the server's cached generic plan, which guesses a range's share of the
+ * rows: for a list, whose scope may hold one row or 400 000 (docs/engine.md
+ * "Lists at a million rows").  Costs a plan per execution.  SQLite: as
+ * db_prepare. */
+db_stmt_t *db_prepare_custom(db_t *db, const char *sql);
 int db_bind_int(db_stmt_t *s, int idx, int64_t v); /* idx is 1-based, as in $1 */
 int db_bind_text(db_stmt_t *s, int idx, const char *v, int len); /* len -1: strlen; v NULL: NULL */
 int db_bind_blob(db_stmt_t *s, int idx, const void *v, size_t len);

@@ -35,6 +35,7 @@ struct db {
 /* Every driver statement starts with this header. */
 struct db_stmt {
     db_t *db;
+    bool custom_plan; /* db_prepare_custom */
 };
 
 void db_set_err(db_t *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

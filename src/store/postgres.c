@@ -322,7 +322,9 @@ static int execute(pg_stmt_t *s) {
     if (rc == 0 && s->gen != pg->gen) rc = server_prepare(pg, s);
     if (rc != 0) return s->rc = rc;
     for (int i = 0; i < s->nparams; i++) s->pval[i] = s->pset[i] ? s->pdata.data + s->poff[i] : NULL;
-    s->res = PQexecPrepared(pg->conn, s->name, s->nparams, s->pval, s->plen, s->pfmt, 0);
+    /* custom: the unnamed statement, planned with these values */
+    s->res = s->base.custom_plan ? PQexecParams(pg->conn, s->sql, s->nparams, NULL, s->pval, s->plen, s->pfmt, 0)
+                                 : PQexecPrepared(pg->conn, s->name, s->nparams, s->pval, s->plen, s->pfmt, 0);
     if (!s->res || !result_ok(s->res)) {
         rc = map_error(pg, s->res);
         PQclear(s->res);

@@ -73,6 +73,57 @@ def test_org_unit_with_ancestors_and_children_paging(ctx):
     assert one["level"] == "village" and one["type"] in ("村", "居") and one["valid_from"]
 
 
+def _store_sql(url, sql):
+    if url.startswith("sqlite:"):
+        subprocess.run(["sqlite3", url[7:], sql], check=True, capture_output=True)
+    else:
+        subprocess.run(["psql", url, "-qAtc", sql], check=True, capture_output=True)
+
+
+def _eventually(fn, seconds=10):
+    """The tree is cached per process; an edit by another process shows once
+    the cache sees the new generation (about a second): poll, bounded."""
+    end = time.monotonic() + seconds
+    while True:
+        got = fn()
+        if got or time.monotonic() > end:
+            return got
+        time.sleep(0.1)
+
+
+def test_org_tree_cache_follows_renames_and_moves(ctx):
+    """A rename or a move made by another process (here the store's own
+    shell) reaches the served tree: unit, ancestors, children and scope."""
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    s = ctx.server(url)
+    pd, shiju = Session(s, "pudong"), Session(s, "shiju")
+    ljz = Session(s, "ljz").login_body["user"]["org"]["id"]
+    st, _, unit = pd.get(f"/api/v1/org-units/{ljz}")
+    assert st == 200 and unit["name"] == "陆家嘴街道司法所"
+    st, _, kids = pd.get(f"/api/v1/org-units?parent={ljz}&limit=1")
+    village = kids["items"][0]
+    assert pd.get(f"/api/v1/org-units/{village['id']}")[0] == 200  # warm: now cached
+    _store_sql(url, f"UPDATE org_units SET name = '陆家嘴司法所(更名)' WHERE id = {ljz}")
+    assert _eventually(lambda: pd.get(f"/api/v1/org-units/{ljz}")[2]["name"] == "陆家嘴司法所(更名)"), "renamed"
+    one = pd.get(f"/api/v1/org-units/{village['id']}")[2]
+    assert one["ancestors"][-1]["name"] == "陆家嘴司法所(更名)", "the child's ancestors follow"
+    # move the village under 南京东路 (another district): gone from 浦东's scope, counted there
+    njdl = Session(s, "njdl").login_body["user"]["org"]
+    new_path = njdl["path"] if "path" in njdl else None
+    if new_path is None:
+        new_path = shiju.get(f"/api/v1/org-units/{njdl['id']}")[2]["path"]
+    _store_sql(url, f"UPDATE org_units SET parent_id = {njdl['id']}, path = '{new_path}{village['id']}/' "
+                    f"WHERE id = {village['id']}")
+    assert _eventually(lambda: pd.get(f"/api/v1/org-units/{village['id']}")[0] == 404), "moved out of scope"
+    st, _, moved = shiju.get(f"/api/v1/org-units/{village['id']}")
+    assert st == 200 and moved["parent_id"] == njdl["id"] and moved["ancestors"][-1]["id"] == njdl["id"]
+    st, _, under = shiju.get(f"/api/v1/org-units?parent={njdl['id']}&limit=1000")
+    assert village["id"] in [i["id"] for i in under["items"]]
+    st, _, under = shiju.get(f"/api/v1/org-units?parent={ljz}&limit=1000")
+    assert village["id"] not in [i["id"] for i in under["items"]]
+
+
 def test_org_query_validation(ctx):
     s = ctx.demo_server()
     sess = Session(s, "shiju")

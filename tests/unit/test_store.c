@@ -216,6 +216,44 @@ TEST(test_bind_out_of_range_is_an_error) {
     db_reset(s);
 }
 
+/* db_prepare_custom: the same rows, and on PostgreSQL every execution is
+ * planned with its values, never by the server's named statement (whose
+ * plan counters stay 0) — the plain statement's count its executions. */
+TEST(test_custom_plan_statement_runs_unnamed) {
+    const char *custom = "SELECT CAST($1 AS BIGINT) + 1, CAST($2 AS TEXT)";
+    const char *plain = "SELECT CAST($1 AS BIGINT) + 2, CAST($2 AS TEXT)";
+    for (int i = 0; i < 7; i++) {
+        db_stmt_t *s = db_prepare_custom(db, custom);
+        CHECK(s != NULL);
+        if (!s) return;
+        db_bind_int(s, 1, i);
+        db_bind_text(s, 2, i % 2 ? "单" : NULL, -1);
+        CHECK_EQ_INT(db_step(s), DB_ROW);
+        CHECK_EQ_INT(db_col_int(s, 0), i + 1);
+        CHECK(i % 2 ? db_col_text(s, 1) && strcmp(db_col_text(s, 1), "单") == 0 : db_col_null(s, 1));
+        CHECK_EQ_INT(db_step(s), DB_DONE);
+        db_reset(s);
+        s = db_prepare(db, plain);
+        db_bind_int(s, 1, i);
+        db_bind_text(s, 2, "x", -1);
+        CHECK_EQ_INT(db_step(s), DB_ROW);
+        CHECK_EQ_INT(db_col_int(s, 0), i + 2);
+        db_reset(s);
+    }
+    if (!is_pg) return;
+    db_stmt_t *q = db_prepare(db, "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = $1");
+    CHECK(q != NULL);
+    if (!q) return;
+    db_bind_text(q, 1, custom, -1);
+    CHECK_EQ_INT(db_step(q), DB_ROW);
+    CHECK_EQ_INT(db_col_int(q, 0), 0);
+    db_reset(q);
+    db_bind_text(q, 1, plain, -1);
+    CHECK_EQ_INT(db_step(q), DB_ROW);
+    CHECK_EQ_INT(db_col_int(q, 0), 7);
+    db_reset(q);
+}
+
 TEST(test_statement_cache_reuses_and_rebinds) {
     const char *sql = "SELECT CAST($1 AS BIGINT) * 2";
     const char *count_sql = "SELECT COUNT(*) FROM pg_prepared_statements";
@@ -536,6 +574,7 @@ static void run_engine(void) {
     RUN(test_parameter_two_before_parameter_one);
     RUN(test_bind_out_of_range_is_an_error);
     RUN(test_statement_cache_reuses_and_rebinds);
+    RUN(test_custom_plan_statement_runs_unnamed);
     RUN(test_bad_sql_fails_to_prepare_with_message);
     RUN(test_unique_violation_is_constraint_and_connection_survives);
     RUN(test_changes_counts_updated_and_deleted_rows);
