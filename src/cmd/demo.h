@@ -3,6 +3,7 @@
 #define SFS_DEMO_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/db.h"
 
@@ -30,4 +31,18 @@ int demo_seed_persons(db_t *db, const struct keys *keys, int per_office, char *e
  * extension to villages, and two office changes in progress.  Deliberately
  * mixed so the standards have findings; deterministic.  0 or -1 with err. */
 int demo_seed_registers(db_t *db, const struct keys *keys, char *err, size_t errlen);
+
+/* splitmix64: a tiny deterministic generator for demo data. */
+static inline uint64_t demo_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* People's mediation (demo_mediation.c): a committee per office and per
+ * village, a mediator per office, cases_per_office cases per office over the
+ * year to 2026-11-30 with parties from the demo residents.  Needs the orgs
+ * and persons seeded first.  Deterministic.  0 or -1 with err. */
+int demo_seed_mediation(db_t *db, int cases_per_office, char *err, size_t errlen);
 #endif

@@ -1,6 +1,7 @@
 /* serve.c — init, migrate and serve. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,6 +103,12 @@ int cmd_init(cli_opts_t *o) {
             goto out;
         }
         if (!nation && demo_seed_registers(db, &keys, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        /* SIFASUO_DEMO_CASES: mediation cases per office (default 12: ~2,600 a year; Shanghai has ~1,000 an office) */
+        const char *dc = getenv("SIFASUO_DEMO_CASES");
+        if (demo_seed_mediation(db, nation ? -1 : dc ? atoi(dc) : 12, err, sizeof(err)) != 0) {
             fprintf(stderr, "%s\n", err);
             goto out;
         }

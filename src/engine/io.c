@@ -158,7 +158,6 @@ static void out_end_row(out_t *o) {
     o->col = 0;
 }
 
-
 /* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
 static void sheet_name(const char *label, char *out, size_t n) {
     size_t o = 0;
@@ -340,11 +339,11 @@ static void export_records(http_req_t *r) {
     buf_clear(&sql);
     buf_puts(&sql, "SELECT ");
     engine_select_cols(e, &sql);
-    int nf = 0;
+    int nf = 0, npeople = 0; /* engine_select_cols ends with one name column per person field */
     for (const field_t *f = e->fields; f->name; f++)
-        nf++;
+        nf++, npeople += f->type == F_PERSON;
     int *extra = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1)); /* field index → extra column, or -1 */
-    int ncol_base = 15 + nf, nextra = 0, fi = 0;
+    int ncol_base = 15 + nf + npeople, nextra = 0, fi = 0;
     for (const field_t *f = e->fields; f->name; f++, fi++) {
         extra[fi] = -1;
         if ((f->flags & FF_PI) && unmask) {

@@ -58,6 +58,10 @@ void engine_select_cols(const entity_t *e, buf_t *sql) {
         if (f->flags & FF_PI) buf_printf(sql, ", t.%s_masked", f->name);
         else buf_printf(sql, ", t.%s", f->name);
     }
+    /* after every field, so column positions above stay as they are: the
+     * linked person's name, shown masked next to the bare id */
+    for (const field_t *f = e->fields; f->name; f++)
+        if (f->type == F_PERSON) buf_printf(sql, ", (SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", f->name);
 }
 #define SPINE_COLS 15
 
@@ -104,6 +108,13 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
         default: jw_str(w, db_col_text(s, c));
         }
     }
+    for (const field_t *f = e->fields; f->name; f++) /* the persons' names, masked: "张*" */
+        if (f->type == F_PERSON) {
+            char masked[64];
+            jw_kstr(w, arena_printf(r->arena, "%s_name", f->name),
+                    db_col_null(s, c) ? NULL : mask_name(db_col_text(s, c), masked, sizeof(masked)));
+            c++;
+        }
     jw_obj_end(w);
 }
 

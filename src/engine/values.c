@@ -193,16 +193,28 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
     if (v->null || (f->type != F_REF && f->type != F_PERSON)) return 0;
     const char *table = "org_units";
     const char *pathcol = "path";
-    if (f->type == F_PERSON) table = "persons", pathcol = NULL;
-    else if (f->ref && strcmp(f->ref, "org_units") != 0) {
+    if (f->type == F_PERSON) {
+        /* 一次录入、多方共享: any live, unmerged person may be linked, whoever
+         * registered them (an office finds them by ID number, 409 on create);
+         * reading the person's details still needs scope */
+        db_stmt_t *s = db_prepare(r->db, "SELECT merged_into FROM persons WHERE id = $1");
+        if (!s) return *why = "暂时无法校验引用", -1;
+        db_bind_int(s, 1, v->i);
+        int rc = db_step(s);
+        bool merged = rc == DB_ROW && !db_col_null(s, 0);
+        db_reset(s);
+        if (rc != DB_ROW) return *why = "人员不存在", -1;
+        if (merged) return *why = "该人员已合并到其他人员, 请使用合并后的人员", -1;
+        return 0;
+    }
+    if (f->ref && strcmp(f->ref, "org_units") != 0) {
         const entity_t *t = entity_find(f->ref);
         if (!t) return *why = "引用的业务类别不存在", -1;
         table = t->table;
         pathcol = "org_path";
     }
     char sql[256];
-    if (pathcol) snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE id = $1", pathcol, table);
-    else snprintf(sql, sizeof(sql), "SELECT o.path FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE id = $1", pathcol, table);
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return *why = "暂时无法校验引用", -1;
     db_bind_int(s, 1, v->i);

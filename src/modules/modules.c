@@ -13,6 +13,7 @@ void modules_register(void) {
     admin_routes_register();
     org_units_register();
     persons_register();
+    mediation_routes_register();
     audit_register();
     calendar_register();
     codes_register();
@@ -25,6 +26,7 @@ void modules_perms_register(void) {
     persons_perms_register();
     calendar_perms_register();
     codes_perms_register();
+    mediation_declare();
     test_entity_declare();
     files_perms_register();
     registers_declare();

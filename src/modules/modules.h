@@ -11,4 +11,9 @@ void persons_perms_register(void);
 void modules_perms_register(void);
 void test_entity_declare(void);
 void audit_register(void);
+/* people's mediation (mediation.c, mediation_docs.c, mediation_stats.c) */
+void mediation_declare(void);
+void mediation_routes_register(void);
+void mediation_docs_register(void);
+void mediation_stats_register(void);
 #endif

@@ -16,6 +16,7 @@
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/engine.h"
 #include "modules/modules.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
@@ -326,7 +327,160 @@ static void unmask_person(http_req_t *r) {
     buf_free(&addr);
 }
 
+/* ---- involvements: every record that links the person ---- */
+
+typedef struct inv_item {
+    const entity_t *e;
+    int64_t id;
+    const char *field, *title, *state;
+} inv_item_t;
+
+typedef struct inv_ctx {
+    http_req_t *r;
+    int64_t person;
+    inv_item_t *items;
+    int n, cap, hidden, rc;
+    json_t *hidden_by; /* entity → count */
+} inv_ctx_t;
+
+/* The field a record is known by in a list: the first listed text field. */
+static const field_t *title_field(const entity_t *e) {
+    for (const field_t *f = e->fields; f->name; f++)
+        if (f->type == F_TEXT && !(f->flags & FF_PI) && (f->flags & FF_LIST)) return f;
+    return NULL;
+}
+
+/* May the caller see this record of e here?  Protected entities (community
+ * corrections, resettlement) are shown only inside the owning office's
+ * scope to office-level users; elsewhere they are only counted. */
+static bool inv_visible(inv_ctx_t *c, const entity_t *e, const char *org_path) {
+    const principal_t *p = auth_principal(c->r);
+    if (!org_path || !scope_covers(c->r, org_path)) return false;
+    if (!auth_can(p, arena_printf(c->r->arena, "%s.read", e->perm))) return false;
+    if (e->protected_) return p && p->org_level && (!strcmp(p->org_level, "office") || !strcmp(p->org_level, "village"));
+    return true;
+}
+
+static void inv_add(inv_ctx_t *c, const entity_t *e, int64_t id, const char *field, const char *org_path,
+                    const char *title, const char *state) {
+    for (int i = 0; i < c->n; i++)
+        if (c->items[i].e == e && c->items[i].id == id) return;
+    if (!inv_visible(c, e, org_path)) {
+        c->hidden++;
+        json_t *n = json_object_get(c->hidden_by, e->name);
+        json_object_set_new(c->hidden_by, e->name, json_integer(n ? json_integer_value(n) + 1 : 1));
+        return;
+    }
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        inv_item_t *m = arena_alloc(c->r->arena, sizeof(inv_item_t) * (size_t)c->cap);
+        if (c->n) memcpy(m, c->items, sizeof(inv_item_t) * (size_t)c->n);
+        c->items = m;
+    }
+    c->items[c->n++] = (inv_item_t){e, id, field, title ? arena_strdup(c->r->arena, title) : NULL,
+                                    state ? arena_strdup(c->r->arena, state) : NULL};
+}
+
+/* A linked record's parent (a party's case): the records its F_REF fields
+ * name in other entities, so the person's case is found through the party. */
+static void inv_parents(inv_ctx_t *c, const entity_t *e, db_stmt_t *row, int first_ref_col) {
+    int col = first_ref_col;
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (f->type != F_REF || !f->ref || !strcmp(f->ref, "org_units")) continue;
+        int my = col++;
+        const entity_t *pe = entity_find(f->ref);
+        if (!pe || db_col_null(row, my)) continue;
+        int64_t pid = db_col_int(row, my);
+        const field_t *tf = title_field(pe);
+        char *sql = arena_printf(c->r->arena, "SELECT org_path, %s, wf_state FROM %s WHERE id = $1 AND deleted_at IS NULL",
+                                 tf ? tf->name : "NULL", pe->table);
+        db_stmt_t *s = db_prepare(c->r->db, sql);
+        if (!s) {
+            c->rc = -1;
+            return;
+        }
+        db_bind_int(s, 1, pid);
+        if (db_step(s) == DB_ROW)
+            inv_add(c, pe, pid, arena_printf(c->r->arena, "%s.%s", e->name, f->name), db_col_text(s, 0),
+                    db_col_text(s, 1), db_col_text(s, 2));
+        db_reset(s);
+    }
+}
+
+static void inv_entity(const entity_t *e, void *arg) {
+    inv_ctx_t *c = arg;
+    if (c->rc) return;
+    const field_t *tf = title_field(e);
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (f->type != F_PERSON) continue;
+        buf_t sql = BUF_INIT;
+        buf_printf(&sql, "SELECT id, org_path, %s, wf_state", tf ? tf->name : "NULL");
+        for (const field_t *g = e->fields; g->name; g++)
+            if (g->type == F_REF && g->ref && strcmp(g->ref, "org_units")) buf_printf(&sql, ", %s", g->name);
+        buf_printf(&sql, " FROM %s WHERE %s = $1 AND deleted_at IS NULL ORDER BY id LIMIT 1000", e->table, f->name);
+        db_stmt_t *s = db_prepare(c->r->db, sql.data);
+        buf_free(&sql);
+        if (!s) {
+            c->rc = -1;
+            return;
+        }
+        db_bind_int(s, 1, c->person);
+        /* rows first (the statement is reused by the parents' look-ups of
+         * another entity only, never of this one) */
+        int rc;
+        while (c->rc == 0 && (rc = db_step(s)) == DB_ROW) {
+            int64_t id = db_col_int(s, 0);
+            const char *path = arena_strdup(c->r->arena, db_col_text(s, 1));
+            inv_add(c, e, id, f->name, path, db_col_text(s, 2), db_col_text(s, 3));
+            if (inv_visible(c, e, path)) inv_parents(c, e, s, 4);
+        }
+        db_reset(s);
+    }
+}
+
+/* GET /api/v1/persons/:id/involvements — every live record linking the
+ * person that the caller may read, and how many others exist (counted,
+ * never shown: out of scope, or protected). */
+static void person_involvements(http_req_t *r) {
+    int64_t id = http_param_id(r, "id");
+    db_stmt_t *s;
+    if (!load_person(r, id, &s)) return;
+    db_reset(s);
+    inv_ctx_t c = {.r = r, .person = id, .hidden_by = json_object()};
+    entity_each(inv_entity, &c);
+    if (c.rc) {
+        json_decref(c.hidden_by);
+        return http_store_error(r);
+    }
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kint(w, "person", id);
+    jw_key(w, "items");
+    jw_arr(w);
+    for (int i = 0; i < c.n; i++) {
+        const inv_item_t *it = &c.items[i];
+        jw_obj(w);
+        jw_kstr(w, "entity", it->e->name);
+        jw_kstr(w, "entity_label", it->e->label);
+        jw_kint(w, "id", it->id);
+        jw_kstr(w, "field", it->field);
+        jw_kstr(w, "title", it->title);
+        jw_kstr(w, "wf_state", it->state);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_kint(w, "hidden", c.hidden);
+    char *hb = json_dumps(c.hidden_by, JSON_COMPACT);
+    jw_key(w, "hidden_by_entity");
+    jw_raw(w, hb ? hb : "{}");
+    free(hb);
+    json_decref(c.hidden_by);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
 static const route_t routes[] = {
+    {"GET", "/api/v1/persons/:id/involvements", person_involvements, .perm = "person.read"},
     {"POST", "/api/v1/persons", create_person, .perm = "person.create"},
     {"GET", "/api/v1/persons", find_person, .perm = "person.read"},
     {"GET", "/api/v1/persons/:id", get_person, .perm = "person.read"},

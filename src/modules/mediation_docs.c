@@ -1,0 +1,361 @@
+/* mediation_docs.c — the documents of a people's mediation case (issue 8
+ * point 4), generated from the record, as printable HTML or Word (.docx):
+ *
+ *   GET /api/v1/mediation-cases/:id/documents/:kind?format=html|docx
+ *
+ *   application   人民调解申请书
+ *   registration  人民调解受理登记表
+ *   agreement     人民调解协议书 (once the case has an agreement; 409 before)
+ *   visit         人民调解回访记录 (once the parties were visited; 409 before)
+ *
+ * Each document is one list of blocks (title, paragraph, table rows) that
+ * both renderers walk, so the HTML and the .docx always say the same.
+ * Parties appear by name with their ID and phone numbers masked, as in
+ * lists; each generation is audited (document.generate). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "engine/codes.h"
+#include "engine/engine.h"
+#include "engine/values.h"
+#include "modules/modules.h"
+#include "util/docx.h"
+
+/* ---- one document model, two renderers ---- */
+
+typedef struct doc {
+    bool docx;
+    docx_t d;   /* docx */
+    buf_t html; /* html */
+    int cols;
+} doc_t;
+
+static void doc_title(doc_t *o, const char *t) {
+    if (o->docx) return docx_title(&o->d, t);
+    buf_puts(&o->html, "<h1>");
+    xml_escape(&o->html, t);
+    buf_puts(&o->html, "</h1>\n");
+}
+
+static void doc_para(doc_t *o, const char *t, unsigned flags) {
+    if (o->docx) return docx_para(&o->d, t, flags);
+    buf_printf(&o->html, "<p class=\"%s%s%s\">", flags & DOCX_CENTER ? "c " : "", flags & DOCX_RIGHT ? "r " : "",
+               flags & DOCX_INDENT ? "i" : "");
+    for (const char *p = t; p && *p; p++) { /* '\n' → <br> */
+        const char *nl = strchr(p, '\n');
+        char *piece = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+        if (flags & DOCX_BOLD) buf_puts(&o->html, "<b>");
+        xml_escape(&o->html, piece);
+        if (flags & DOCX_BOLD) buf_puts(&o->html, "</b>");
+        free(piece);
+        if (!nl) break;
+        buf_puts(&o->html, "<br>");
+        p = nl;
+    }
+    buf_puts(&o->html, "</p>\n");
+}
+
+static void doc_table(doc_t *o, int cols, const int *widths) {
+    o->cols = cols;
+    if (o->docx) return docx_table_begin(&o->d, cols, widths);
+    buf_puts(&o->html, "<table>\n");
+}
+
+static void doc_row(doc_t *o, const char *const *cells) {
+    if (o->docx) return docx_row(&o->d, cells);
+    buf_puts(&o->html, "<tr>");
+    for (int i = 0; i < o->cols; i++) {
+        buf_puts(&o->html, i % 2 == 0 && o->cols > 1 ? "<th>" : "<td>");
+        xml_escape(&o->html, cells[i] ? cells[i] : "");
+        buf_puts(&o->html, i % 2 == 0 && o->cols > 1 ? "</th>" : "</td>");
+    }
+    buf_puts(&o->html, "</tr>\n");
+}
+
+static void doc_table_end(doc_t *o) {
+    if (o->docx) return docx_table_end(&o->d);
+    buf_puts(&o->html, "</table>\n");
+}
+
+/* ---- the case ---- */
+
+enum {
+    C_ID, C_NO, C_TITLE, C_RECEIVED, C_SOURCE, C_CATEGORY, C_SUMMARY, C_AMOUNT, C_ACCEPTED, C_REJECT, C_FORM,
+    C_CONTENT, C_PERFORM, C_LEVEL, C_REFERRAL, C_FAILURE, C_CLOSED, C_VISIT, C_STATE, C_DUE, C_PATH, C_OFFICE,
+    C_MORG, C_VILLAGE, C_MEDIATOR, C_MAJOR, C_EXT_REASON, C_EXT_DAYS, C_VISITED_ON, C_NCOLS
+};
+
+#define CASE_SQL                                                                                                      \
+    "SELECT c.id, c.case_no, c.title, c.received_on, c.source, c.category, c.summary, c.amount, c.accepted_on, "      \
+    "c.reject_reason, c.agreement_form, c.agreement_content, c.performance_deadline, c.resolved_level, c.referral, "  \
+    "c.failure_reason, c.closed_on, c.visit_note, c.wf_state, c.due_at, c.org_path, o.name, mo.name, v.name, "        \
+    "mp.name, c.major, c.extension_reason, c.extension_days, c.visited_on "                                            \
+    "FROM mediation_case c JOIN org_units o ON o.id = c.org_id "                                                      \
+    "LEFT JOIN mediation_org mo ON mo.id = c.mediation_org_id LEFT JOIN org_units v ON v.id = c.village_id "          \
+    "LEFT JOIN mediator m ON m.id = c.mediator_id LEFT JOIN persons mp ON mp.id = m.person_id "                      \
+    "WHERE c.id = $1 AND c.deleted_at IS NULL"
+
+typedef struct party {
+    const char *role, *name, *gender, *birth, *id_masked, *phone, *org_name, *agent;
+} party_t;
+
+typedef struct kase {
+    const char *v[C_NCOLS];
+    party_t *parties;
+    int nparties;
+} kase_t;
+
+static const char *dup(http_req_t *r, db_stmt_t *s, int col) {
+    return db_col_null(s, col) ? NULL : arena_strdup(r->arena, db_col_text(s, col));
+}
+
+/* Loads the case (404 when missing or out of scope) and its parties. */
+static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
+    memset(k, 0, sizeof(*k));
+    db_stmt_t *s = db_prepare(r->db, CASE_SQL);
+    if (!s) return http_store_error(r), false;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, C_PATH))) {
+        db_reset(s);
+        if (rc < 0) http_store_error(r);
+        else http_error(r, 404, "not_found", "案件不存在");
+        return false;
+    }
+    for (int i = 0; i < C_NCOLS; i++) k->v[i] = dup(r, s, i);
+    db_reset(s);
+    s = db_prepare(r->db, "SELECT pa.role, p.name, p.gender, p.birth_date, p.id_masked, p.phone_masked, pa.org_name, "
+                          "pa.agent FROM mediation_party pa LEFT JOIN persons p ON p.id = pa.person_id "
+                          "WHERE pa.case_id = $1 AND pa.deleted_at IS NULL ORDER BY pa.id");
+    if (!s) return http_store_error(r), false;
+    db_bind_int(s, 1, id);
+    int cap = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (k->nparties == cap) {
+            cap = cap ? cap * 2 : 8;
+            party_t *n = arena_alloc(r->arena, sizeof(party_t) * (size_t)cap);
+            if (k->nparties) memcpy(n, k->parties, sizeof(party_t) * (size_t)k->nparties);
+            k->parties = n;
+        }
+        party_t *p = &k->parties[k->nparties++];
+        p->role = dup(r, s, 0), p->name = dup(r, s, 1), p->gender = dup(r, s, 2), p->birth = dup(r, s, 3);
+        p->id_masked = dup(r, s, 4), p->phone = dup(r, s, 5), p->org_name = dup(r, s, 6), p->agent = dup(r, s, 7);
+    }
+    db_reset(s);
+    if (rc < 0) return http_store_error(r), false;
+    return true;
+}
+
+static const char *label(http_req_t *r, const char *list, const char *code) {
+    if (!code) return "";
+    const char *l = code_label(r->db, list, code);
+    return l ? arena_strdup(r->arena, l) : code;
+}
+static const char *or_blank(const char *s) { return s && *s ? s : "—"; }
+
+static const char *money(http_req_t *r, const char *fen) {
+    if (!fen) return "—";
+    char d[40];
+    decimal_format(strtoll(fen, NULL, 10), 2, d, sizeof(d));
+    return arena_printf(r->arena, "%s 元", d);
+}
+
+static const char *case_number(http_req_t *r, const kase_t *k) {
+    return k->v[C_NO] && *k->v[C_NO] ? k->v[C_NO]
+                                     : arena_printf(r->arena, "(%.4s) 调字第 %s 号", k->v[C_RECEIVED], k->v[C_ID]);
+}
+
+/* "张三, 男, 1980 年生, 证件号码 310***…, 电话 138****5678" or the unit's name. */
+static const char *party_line(http_req_t *r, const party_t *p) {
+    if (!p->name) return arena_printf(r->arena, "%s%s%s", or_blank(p->org_name), p->agent ? ", 代理人 " : "",
+                                      p->agent ? p->agent : "");
+    return arena_printf(r->arena, "%s, %s, %.4s 年生, 证件号码 %s, 联系电话 %s%s%s", p->name,
+                        p->gender ? (strcmp(p->gender, "F") == 0 ? "女" : "男") : "性别不详",
+                        p->birth ? p->birth : "----", or_blank(p->id_masked), or_blank(p->phone),
+                        p->agent ? ", 代理人 " : "", p->agent ? p->agent : "");
+}
+
+static void parties_rows(http_req_t *r, doc_t *o, const kase_t *k, const char *role_filter) {
+    for (int i = 0; i < k->nparties; i++) {
+        const party_t *p = &k->parties[i];
+        if (role_filter && strcmp(p->role, role_filter) != 0) continue;
+        const char *cells[2] = {label(r, "mediation_party_role", p->role), party_line(r, p)};
+        doc_row(o, cells);
+    }
+}
+
+static const int two_cols[] = {2200, 6826};
+
+/* 人民调解申请书 */
+static void doc_application(http_req_t *r, doc_t *o, const kase_t *k) {
+    doc_title(o, "人民调解申请书");
+    doc_para(o, arena_printf(r->arena, "编号: %s", case_number(r, k)), DOCX_RIGHT);
+    doc_table(o, 2, two_cols);
+    parties_rows(r, o, k, "applicant");
+    parties_rows(r, o, k, "respondent");
+    parties_rows(r, o, k, "third_party");
+    doc_table_end(o);
+    doc_para(o, "纠纷事实及申请事项:", DOCX_BOLD);
+    doc_para(o, arena_printf(r->arena, "%s。%s", k->v[C_TITLE], or_blank(k->v[C_SUMMARY])), DOCX_INDENT);
+    doc_para(o, arena_printf(r->arena, "涉及金额: %s", money(r, k->v[C_AMOUNT])), DOCX_INDENT);
+    doc_para(o, arena_printf(r->arena, "本人自愿申请%s调解上述纠纷。", k->v[C_MORG] ? k->v[C_MORG] : "人民调解委员会"),
+             DOCX_INDENT);
+    doc_para(o, "申请人 (签名或盖章):            ", DOCX_RIGHT);
+    doc_para(o, arena_printf(r->arena, "%s", k->v[C_RECEIVED]), DOCX_RIGHT);
+}
+
+/* 人民调解受理登记表 */
+static void doc_registration(http_req_t *r, doc_t *o, const kase_t *k) {
+    static const int four_cols[] = {1800, 2713, 1800, 2713};
+    doc_title(o, "人民调解受理登记表");
+    doc_table(o, 4, four_cols);
+    const char *rows[][4] = {
+        {"案件编号", case_number(r, k), "登记日期", k->v[C_RECEIVED]},
+        {"案件来源", label(r, "mediation_source", k->v[C_SOURCE]), "纠纷类型", label(r, "dispute_category", k->v[C_CATEGORY])},
+        {"发生地", or_blank(k->v[C_VILLAGE]), "涉及金额", money(r, k->v[C_AMOUNT])},
+        {"调解组织", or_blank(k->v[C_MORG]), "调解员", or_blank(k->v[C_MEDIATOR])},
+        {"受理日期", or_blank(k->v[C_ACCEPTED]), "调解期限", or_blank(k->v[C_DUE])},
+        {"重大疑难复杂", k->v[C_MAJOR] && strcmp(k->v[C_MAJOR], "1") == 0 ? "是 (司法所参与调解)" : "否", "登记单位", k->v[C_OFFICE]},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
+    doc_table_end(o);
+    doc_table(o, 2, two_cols);
+    parties_rows(r, o, k, NULL);
+    const char *summary[2] = {"案由及纠纷简要情况", arena_printf(r->arena, "%s。%s", k->v[C_TITLE], or_blank(k->v[C_SUMMARY]))};
+    doc_row(o, summary);
+    const char *decision[2] = {"受理意见",
+                               k->v[C_REJECT] ? arena_printf(r->arena, "不予受理: %s", k->v[C_REJECT])
+                               : k->v[C_ACCEPTED] ? arena_printf(r->arena, "已于 %s 受理", k->v[C_ACCEPTED])
+                                                  : "待审查"};
+    doc_row(o, decision);
+    if (k->v[C_EXT_REASON]) {
+        const char *ext[2] = {"延期", arena_printf(r->arena, "延长 %s 日: %s", or_blank(k->v[C_EXT_DAYS]), k->v[C_EXT_REASON])};
+        doc_row(o, ext);
+    }
+    doc_table_end(o);
+    doc_para(o, "登记人:                 审核人:               ", 0);
+}
+
+/* 人民调解协议书 */
+static void doc_agreement(http_req_t *r, doc_t *o, const kase_t *k) {
+    bool oral = k->v[C_FORM] && strcmp(k->v[C_FORM], "oral") == 0;
+    doc_title(o, oral ? "人民调解口头协议登记表" : "人民调解协议书");
+    doc_para(o, arena_printf(r->arena, "编号: %s", case_number(r, k)), DOCX_RIGHT);
+    doc_table(o, 2, two_cols);
+    parties_rows(r, o, k, NULL);
+    doc_table_end(o);
+    doc_para(o, "纠纷主要事实、争议事项:", DOCX_BOLD);
+    doc_para(o, arena_printf(r->arena, "%s。%s", k->v[C_TITLE], or_blank(k->v[C_SUMMARY])), DOCX_INDENT);
+    doc_para(o, "经调解, 双方当事人自愿达成如下协议:", DOCX_BOLD);
+    doc_para(o, or_blank(k->v[C_CONTENT]), DOCX_INDENT);
+    doc_para(o, arena_printf(r->arena, "履行方式、时限: 于 %s 前履行完毕。", or_blank(k->v[C_PERFORM])), DOCX_INDENT);
+    doc_para(o, "本协议经双方当事人签名 (盖章或按指印)、人民调解员签名并加盖人民调解委员会印章之日起生效。"
+                "本协议一式三份, 双方当事人、人民调解委员会各执一份。依《中华人民共和国人民调解法》第三十一条, "
+                "经人民调解委员会调解达成的调解协议具有法律约束力, 当事人应当按照约定履行。",
+             DOCX_INDENT);
+    doc_para(o, "当事人 (签名):                当事人 (签名):", 0);
+    doc_para(o, arena_printf(r->arena, "人民调解员 (签名): %s", or_blank(k->v[C_MEDIATOR])), 0);
+    doc_para(o, arena_printf(r->arena, "%s (印章)", k->v[C_MORG] ? k->v[C_MORG] : "人民调解委员会"), DOCX_RIGHT);
+    doc_para(o, or_blank(k->v[C_CLOSED]), DOCX_RIGHT);
+}
+
+/* 人民调解回访记录 */
+static void doc_visit(http_req_t *r, doc_t *o, const kase_t *k) {
+    doc_title(o, "人民调解回访记录");
+    doc_table(o, 2, two_cols);
+    const char *result = k->v[C_FORM] ? arena_printf(r->arena, "调解成功 (%s)", label(r, "agreement_form", k->v[C_FORM]))
+                         : k->v[C_REFERRAL]
+                             ? arena_printf(r->arena, "调解不成, 引导%s", label(r, "mediation_referral", k->v[C_REFERRAL]))
+                             : "—";
+    const char *rows[][2] = {
+        {"案件编号", case_number(r, k)},
+        {"案由", k->v[C_TITLE]},
+        {"调解结果", result},
+        {"结案日期", or_blank(k->v[C_CLOSED])},
+        {"回访日期", or_blank(k->v[C_VISITED_ON])},
+        {"回访情况", or_blank(k->v[C_VISIT])},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
+    parties_rows(r, o, k, NULL);
+    doc_table_end(o);
+    doc_para(o, arena_printf(r->arena, "回访人:               %s", or_blank(k->v[C_MORG])), 0);
+}
+
+static const struct doc_kind {
+    const char *key, *name;
+    void (*render)(http_req_t *r, doc_t *o, const kase_t *k);
+    int needs; /* column that must be set, -1 none */
+    const char *missing;
+} kinds[] = {
+    {"application", "人民调解申请书", doc_application, -1, NULL},
+    {"registration", "人民调解受理登记表", doc_registration, -1, NULL},
+    {"agreement", "人民调解协议书", doc_agreement, C_FORM, "案件尚未达成调解协议"},
+    {"visit", "人民调解回访记录", doc_visit, C_VISIT, "案件尚未回访"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const char html_head[] =
+    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>%s</title><style>"
+    "body{font-family:FangSong,'仿宋',STFangsong,serif;font-size:16pt;max-width:170mm;margin:20mm auto;line-height:1.6}"
+    "h1{font-family:SimSun,'宋体',serif;text-align:center;font-size:22pt}"
+    "table{border-collapse:collapse;width:100%%;margin:8pt 0}th,td{border:1px solid #000;padding:4pt 6pt;"
+    "font-size:13pt;text-align:left;font-weight:normal;vertical-align:top}th{width:22%%}"
+    "p.c{text-align:center}p.r{text-align:right}p.i{text-indent:2em}"
+    "@page{size:A4;margin:20mm}@media print{body{margin:0}}</style></head><body>\n";
+
+static void get_document(http_req_t *r) {
+    int64_t id = http_param_id(r, "id");
+    const char *kind = http_param(r, "kind"), *format = http_query(r, "format");
+    const struct doc_kind *dk = kinds;
+    while (dk->key && strcmp(dk->key, kind) != 0) dk++;
+    if (!dk->key) return http_error(r, 404, "not_found", "没有这种文书 (application, registration, agreement, visit)");
+    if (format && strcmp(format, "html") && strcmp(format, "docx"))
+        return http_invalid(r, "format", "format 只能是 html 或 docx");
+    bool docx = format && strcmp(format, "docx") == 0;
+    kase_t k;
+    if (id < 0 || !load_case(r, id, &k)) {
+        if (id < 0) http_error(r, 404, "not_found", "案件不存在");
+        return;
+    }
+    if (dk->needs >= 0 && !k.v[dk->needs]) return http_error(r, 409, "document_not_ready", dk->missing);
+    doc_t o = {.docx = docx};
+    if (docx) docx_init(&o.d);
+    else buf_printf(&o.html, html_head, dk->name);
+    dk->render(r, &o, &k);
+    buf_t file = BUF_INIT;
+    int rc = 0;
+    if (docx) rc = docx_finish(&o.d, &file);
+    else buf_puts(&o.html, "</body></html>\n");
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"document\":\"%s\",\"format\":\"%s\"}", dk->key, docx ? "docx" : "html");
+    if (rc != 0) {
+        http_error(r, 500, "document_failed", "文书生成失败");
+    } else if (auth_audit(r, "document.generate", "mediation-cases", id, "ok", detail) != 0) {
+        http_error(r, 503, "audit_failed", "审计记录写入失败, 未生成文书");
+    } else {
+        const char *ext = docx ? "docx" : "html";
+        http_set_header(r, "Cache-Control", "no-store");
+        if (docx)
+            http_set_header(r, "Content-Disposition",
+                            arena_printf(r->arena, "attachment; filename=\"mediation-%lld-%s.%s\"; filename*=UTF-8''%s",
+                                         (long long)id, dk->key, ext,
+                                         engine_rfc5987(r, arena_printf(r->arena, "%s-%s.%s", dk->name, k.v[C_ID], ext))));
+        if (docx)
+            http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", file.data,
+                            file.len);
+        else http_send_bytes(r, 200, "text/html; charset=utf-8", o.html.data, o.html.len);
+    }
+    buf_free(&file);
+    buf_free(&o.html);
+    if (docx) docx_free(&o.d);
+}
+
+static const route_t routes[] = {
+    {"GET", "/api/v1/mediation-cases/:id/documents/:kind", get_document, .perm = "mediation.case.read"},
+    {0},
+};
+
+void mediation_docs_register(void) { router_add(routes); }
