@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cmd/cli.h"
+#include "modules/standards.h"
 #include "auth/auth.h"
 #include "cmd/demo.h"
 #include "engine/engine.h"
@@ -147,6 +148,7 @@ static void *jobs_main(void *arg) {
             int n = wf_scheduler_tick(db, auth_keys());
             if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
             if (tick % 3600 == 0) auth_housekeeping(db);
+            if (standards_daily(db) != 0) log_error("standards: the daily recomputation failed");
         }
         sleep(1);
     }
