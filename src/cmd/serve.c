@@ -148,7 +148,7 @@ static void *jobs_main(void *arg) {
             int n = wf_scheduler_tick(db, auth_keys());
             if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
             if (tick % 3600 == 0) auth_housekeeping(db);
-            if (standards_daily(db) != 0) log_error("standards: the daily recomputation failed");
+            if (standards_daily(db) != 0) log_error("standards: the daily recomputation failed: %s", db_errmsg(db));
         }
         sleep(1);
     }

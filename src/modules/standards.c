@@ -28,6 +28,7 @@
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/standards.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 #define FIRST_YEAR 2022 /* 推进年: the first year measured */
@@ -132,6 +133,19 @@ static int deltas_apply(db_t *db, deltas_t *t, const char *as_of) {
         if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
     }
     return 0;
+}
+
+/* Serialises the writers of results and roll-ups on PostgreSQL (a refresh
+ * in a register write, the daily rebuild, a live scorecard): each reads old
+ * statuses and adds differences, which two at once would double count.
+ * SQLite's write transaction already excludes the others. */
+static int writers_lock(db_t *db) {
+    if (db_kind(db) != DB_POSTGRES) return 0;
+    db_stmt_t *s = db_prepare(db, "SELECT pg_advisory_xact_lock(6006)");
+    if (!s) return DB_ERR;
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 /* ---- evaluation ---- */
@@ -239,6 +253,8 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
     char hi[256], now[21];
     upper_of(path, hi, sizeof(hi));
     iso_from_unix(now_unix(), now);
+    int lrc = writers_lock(db);
+    if (lrc) return lrc;
     if (replace) {
         db_stmt_t *s = db_prepare(db, "DELETE FROM standard_result WHERE as_of = $1 AND org_path >= $2 AND org_path < $3");
         if (!s) return DB_ERR;
@@ -333,6 +349,8 @@ int standards_refresh(db_t *db, const char *path, int64_t user_id) {
     char dates[64][11], today[11];
     wf_today(today);
     int n = stored_dates(dates, 64);
+    int lrc = writers_lock(db);
+    if (lrc) return lrc;
     for (int i = 0; i < n; i++) {
         int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, user_id);
         if (rc) return rc;
@@ -346,7 +364,7 @@ int standards_rebuild(db_t *db, int64_t user_id) {
     char dates[64][11], today[11], now[21];
     wf_today(today);
     iso_from_unix(now_unix(), now);
-    int n = stored_dates(dates, 64), rc = 0;
+    int n = stored_dates(dates, 64), rc = writers_lock(db);
     /* dates no longer kept (yesterday's "today") go */
     db_stmt_t *s;
     const char *cleanup[] = {"DELETE FROM standard_result WHERE as_of <> $1 AND substr(as_of, 6) <> '12-31'",
@@ -741,6 +759,7 @@ static void get_scorecard(http_req_t *r) {
     if (rc != 0) {
         buf_clear(r->out);
         jw_init(&r->json, r->out);
+        if (rc != 1) log_error("scorecard of %lld as of %s: %s", (long long)org, as_of, db_errmsg(r->db));
         return rc == 1 ? http_error(r, 404, "not_found", "组织机构不存在") : http_store_error(r);
     }
     http_send_json(r, 200);
