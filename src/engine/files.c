@@ -23,6 +23,7 @@
 #include "auth/scope.h"
 #include "engine/engine.h"
 #include "util/crypto.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -41,11 +42,14 @@ static const char *sniff_mime(const unsigned char *p, size_t n) {
 static const char *files_dir(http_req_t *r, char *out, size_t n) {
     const char *env = getenv("SIFASUO_FILES_DIR");
     const char *url = r->w && r->w->cfg ? r->w->cfg->db_url : NULL;
-    if (env && *env) snprintf(out, n, "%s", env);
+    if (env && *env)
+        snprintf(out, n, "%s", env);
     else if (url && strncmp(url, "sqlite:", 7) == 0) {
         const char *path = url + 7, *slash = strrchr(path, '/');
-        if (slash) snprintf(out, n, "%.*s/files", (int)(slash - path), path);
-        else snprintf(out, n, "files");
+        if (slash)
+            snprintf(out, n, "%.*s/files", (int)(slash - path), path);
+        else
+            snprintf(out, n, "files");
     } else {
         mkdir("var", 0700);
         snprintf(out, n, "var/files");
@@ -64,14 +68,7 @@ static int write_whole(const char *path, const void *data, size_t len) {
     snprintf(tmp, sizeof(tmp), "%.4200s.tmp%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
-    const char *p = data;
-    bool ok = true;
-    while (len && ok) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR) continue;
-        ok = w > 0;
-        if (ok) p += w, len -= (size_t)w;
-    }
+    bool ok = fd_write_all(fd, data, len) == 0;
     ok = ok && fsync(fd) == 0;
     close(fd);
     if (!ok || rename(tmp, path) != 0) {
@@ -88,7 +85,8 @@ static const char *clean_name(http_req_t *r, const char *name) {
     size_t n = strlen(name);
     if (n > 100) {
         n = 100;
-        while (n && ((unsigned char)name[n] & 0xC0) == 0x80) n--;
+        while (n && ((unsigned char)name[n] & 0xC0) == 0x80)
+            n--;
     }
     char *out = arena_alloc(r->arena, n + 1);
     for (size_t i = 0; i < n; i++) {
@@ -129,8 +127,10 @@ static void upload_file(http_req_t *r) {
     db_bind_int(s, 4, (int64_t)n);
     db_bind_text(s, 5, mime, -1);
     db_bind_text(s, 6, name, -1);
-    if (p->user_id) db_bind_int(s, 7, p->user_id);
-    else db_bind_null(s, 7);
+    if (p->user_id)
+        db_bind_int(s, 7, p->user_id);
+    else
+        db_bind_null(s, 7);
     int rc = db_step(s);
     db_reset(s);
     json_t *d = json_pack("{s:s,s:I,s:s,s:s?}", "sha256", hash, "size", (json_int_t)n, "mime", mime, "name", name);
@@ -162,12 +162,17 @@ static void download_file(http_req_t *r) {
     db_stmt_t *s = engine_load_record(r, e, id, &sql);
     buf_free(&sql);
     if (!s) return;
-    const char *hash = db_col_null(s, engine_field_col(e, f)) ? NULL : arena_strdup(r->arena, db_col_text(s, engine_field_col(e, f)));
+    int col = engine_field_col(e, f);
+    const char *hash = db_col_null(s, col) ? NULL : arena_strdup(r->arena, db_col_text(s, col));
+    const char *owner = arena_strdup(r->arena, db_col_text(s, 2)); /* the record's org_path */
     db_reset(s);
     if (!hash) return http_error(r, 404, "not_found", "该记录尚未上传此文件");
-    s = db_prepare(r->db, "SELECT mime, size, name FROM files WHERE sha256 = $1 ORDER BY id LIMIT 1");
+    /* the name the record's own unit gave the file, not another unit's */
+    s = db_prepare(r->db, "SELECT mime, size, name FROM files WHERE sha256 = $1 "
+                          "ORDER BY CASE WHEN org_path = $2 THEN 0 ELSE 1 END, id LIMIT 1");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, hash, -1);
+    db_bind_text(s, 2, owner, -1);
     int rc = db_step(s);
     const char *mime = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     int64_t size = rc == DB_ROW ? db_col_int(s, 1) : 0;
@@ -214,7 +219,8 @@ static void download_file(http_req_t *r) {
 }
 
 static const perm_def_t file_perms[] = {
-    {"file.upload", "上传文件 (照片、扫描件)", "office_director office_staff district_admin district_staff city_staff mediator"},
+    {"file.upload", "上传文件 (照片、扫描件)",
+     "office_director office_staff district_admin district_staff city_staff mediator"},
     {0},
 };
 

@@ -357,11 +357,13 @@ static const mapent_t *org_lookup(imp_t *im, const char *text) {
 }
 
 /* value_check_ref, remembered per (field, id): a file names the same few
- * villages or persons over and over. */
+ * villages or persons over and over.  A stored file's hash (F_FILE) is
+ * checked the same way: uploaded by a unit in the importer's scope. */
 static const char *ref_check(imp_t *im, const field_t *f, const value_t *v) {
-    if (v->null || (f->type != F_REF && f->type != F_PERSON)) return NULL;
+    if (v->null || (f->type != F_REF && f->type != F_PERSON && f->type != F_FILE)) return NULL;
     char key[160];
-    snprintf(key, sizeof(key), "%s#%lld", f->name, (long long)v->i);
+    if (f->type == F_FILE) snprintf(key, sizeof(key), "%s#%s", f->name, v->text);
+    else snprintf(key, sizeof(key), "%s#%lld", f->name, (long long)v->i);
     mapent_t *hit = map_get(&im->refs, key);
     if (hit) return hit->why;
     const char *why = NULL;

@@ -35,6 +35,7 @@
 #include "http/static.h"
 #include "util/crypto.h"
 #include "util/csv.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
@@ -654,16 +655,7 @@ static void import_records(http_req_t *r) {
     int nvec = evbuffer_peek(in, -1, NULL, NULL, 0);
     struct evbuffer_iovec *vec = arena_alloc(r->arena, sizeof(*vec) * (size_t)(nvec > 0 ? nvec : 1));
     nvec = evbuffer_peek(in, -1, NULL, vec, nvec);
-    for (int i = 0; i < nvec && ok; i++) {
-        const char *pdata = vec[i].iov_base;
-        size_t left = vec[i].iov_len;
-        while (left && ok) {
-            ssize_t w = write(fd, pdata, left);
-            if (w < 0 && errno == EINTR) continue;
-            ok = w > 0;
-            if (ok) pdata += w, left -= (size_t)w;
-        }
-    }
+    for (int i = 0; i < nvec && ok; i++) ok = fd_write_all(fd, vec[i].iov_base, vec[i].iov_len) == 0;
     ok = ok && fsync(fd) == 0;
     close(fd);
     if (!ok) {

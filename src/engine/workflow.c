@@ -67,7 +67,8 @@ static const char *transition_perm(http_req_t *r, const entity_t *e, const wf_tr
 }
 
 int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set, sql_binds_t *b) {
-    if (!wf->reopen_from || !wf->reopen_to || !in_list(wf->reopen_from, state) || b->n + 4 > 64) return 0;
+    if (!wf->reopen_from || !wf->reopen_to || !in_list(wf->reopen_from, state)) return 0;
+    if (b->n + 4 > 64) return -1; /* never silently keep a reviewed state */
     char now[21];
     iso_from_unix(now_unix(), now);
     wf_dates_t d;

@@ -9,8 +9,9 @@
  *   revoke       the office's valid_to = effective date
  *   merge        villages, staff and business records move to the surviving
  *                office (paths rewritten); the closed office keeps its own
- *                registers (registers_of_office), valid_to and successor_id
- *   rename       the old name goes to org_unit_names with the dates it held
+ *                registers (registers_of_office), valid_to and successor_id;
+ *                each village's former parent goes to org_unit_history
+ *   rename       the old name goes to org_unit_history with the dates it held
  *   change_rank  the office profile's rank (the applied change is the
  *                history: rank as of D = the last applied change_rank up to D)
  * Units are never deleted, so a past year reports on that year's structure. */
@@ -26,7 +27,7 @@
 static const field_t change_fields[] = {
     {"change_type", "变更类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "office_change_type"},
     {"office_id", "涉及司法所", F_REF, FF_FILTER | FF_LIST, .ref = "org_units"},
-    {"merge_into_id", "并入司法所 (合并时)", F_REF, FF_FILTER, .ref = "org_units"},
+    {"merge_into_id", "并入司法所 (合并时)", F_REF, 0, .ref = "org_units"},
     {"new_name", "新名称 (设立、更名时)", F_TEXT, FF_SEARCH, .max = 50},
     {"new_type", "区划类型 (设立时)", F_CODE, 0, .code_list = "office_type"},
     {"new_rank", "新规格 (设立、调整规格时)", F_CODE, 0, .code_list = "office_rank"},
@@ -35,19 +36,15 @@ static const field_t change_fields[] = {
     {"approval_doc", "编办批复文号", F_TEXT, FF_READONLY | FF_SEARCH | FF_LIST, .max = 100},
     {"approval_date", "批复日期", F_DATE, FF_READONLY},
     {"filing_doc", "市局备案编号", F_TEXT, FF_READONLY, .max = 100},
-    {"filing_date", "备案日期", F_DATE, FF_READONLY | FF_FILTER},
+    {"filing_date", "备案日期", F_DATE, FF_READONLY},
     {"return_reason", "退回理由", F_TEXT, FF_READONLY, .max = 500},
     {"result_org_id", "实施后的机构", F_REF, FF_READONLY, .ref = "org_units"},
     {0},
 };
 
 static const wf_state_t change_states[] = {
-    {"draft", "区局拟稿", 0},
-    {"submitted", "已报市局备案", 10}, /* the city files within 10 working days */
-    {"filed", "已备案待实施", 0},
-    {"applied", "已实施", 0, true},
-    {"withdrawn", "已撤回", 0, true},
-    {0},
+    {"draft", "区局拟稿", 0},     {"submitted", "已报市局备案", 10}, /* the city files within 10 working days */
+    {"filed", "已备案待实施", 0}, {"applied", "已实施", 0, true},    {"withdrawn", "已撤回", 0, true}, {0},
 };
 static const wf_transition_t change_transitions[] = {
     {"submit", "报市局备案", "draft", "submitted", .requires = "approval_doc approval_date"},
@@ -61,8 +58,13 @@ static const workflow_t change_v1 = {1, "draft", change_states, change_transitio
 static const workflow_t *const change_flows[] = {&change_v1, NULL};
 
 static const entity_t office_changes = {
-    .name = "office-changes", .label = "司法所机构变更", .table = "office_change", .perm = "office_change",
-    .fields = change_fields, .flows = change_flows, .default_sort = "-effective_on",
+    .name = "office-changes",
+    .label = "司法所机构变更",
+    .table = "office_change",
+    .perm = "office_change",
+    .fields = change_fields,
+    .flows = change_flows,
+    .default_sort = "-effective_on",
     .roles = "district_admin district_staff city_staff city_leader",
 };
 
@@ -84,7 +86,8 @@ typedef struct unit {
 /* Loads a unit; 1 found, 0 not, -1 store error. */
 static int unit_load(db_t *db, int64_t id, unit_t *u) {
     memset(u, 0, sizeof(*u));
-    db_stmt_t *s = db_prepare(db, "SELECT id, parent_id, path, name, level, valid_from, valid_to, depth FROM org_units WHERE id = $1");
+    db_stmt_t *s = db_prepare(
+        db, "SELECT id, parent_id, path, name, level, valid_from, valid_to, depth FROM org_units WHERE id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, id);
     int rc = db_step(s);
@@ -127,25 +130,30 @@ typedef struct move_ctx {
     int rc;
 } move_ctx_t;
 
-/* Moves one entity's records of the closed office (and of its villages) to
- * the successor: org_id of the office's own rows, org_path of all. */
-static void move_entity(const entity_t *e, void *arg) {
-    move_ctx_t *c = arg;
-    if (c->rc) return;
-    char hi[256], sql[768];
-    scope_upper(c->from->path, hi, sizeof(hi));
+/* Moves a table's rows of the closed office (and of its villages) to the
+ * successor: org_id of the office's own rows, org_path of all.  extra
+ * narrows the rows ($1 = the closed office, $2 = the successor). */
+static int move_rows(db_t *db, const char *table, const unit_t *from, const unit_t *to, const char *extra) {
+    char hi[256], sql[1024];
+    scope_upper(from->path, hi, sizeof(hi));
     snprintf(sql, sizeof(sql),
              "UPDATE %s SET org_id = CASE WHEN org_id = $1 THEN $2 ELSE org_id END, "
              "org_path = CAST($3 AS TEXT) || substr(org_path, $4) WHERE org_path >= $5 AND org_path < $6%s",
-             e->table, stays_with_office(e) ? " AND org_id <> $1" : "");
+             table, extra);
     sql_binds_t b = {0};
-    BI(b, c->from->id);
-    BI(b, c->to->id);
-    BT(b, c->to->path);
-    BI(b, (int64_t)strlen(c->from->path) + 1);
-    BT(b, c->from->path);
+    BI(b, from->id);
+    BI(b, to->id);
+    BT(b, to->path);
+    BI(b, (int64_t)strlen(from->path) + 1);
+    BT(b, from->path);
     BT(b, hi);
-    if (exec(c->db, sql, &b) != 0) c->rc = -1;
+    return exec(db, sql, &b);
+}
+
+static void move_entity(const entity_t *e, void *arg) {
+    move_ctx_t *c = arg;
+    if (!c->rc && move_rows(c->db, e->table, c->from, c->to, stays_with_office(e) ? " AND org_id <> $1" : "") != 0)
+        c->rc = -1;
 }
 
 typedef struct change {
@@ -157,9 +165,12 @@ static int apply_establish(http_req_t *r, const change_t *c, int64_t id, int64_t
     unit_t d;
     int rc = unit_load(r->db, c->district_id, &d);
     if (rc < 0) return -1;
-    if (rc == 0 || strcmp(d.level, "district") != 0) return http_invalid(r, "org_id", "设立司法所的变更须由区司法局提出"), 1;
+    if (rc == 0 || strcmp(d.level, "district") != 0)
+        return http_invalid(r, "org_id", "设立司法所的变更须由区司法局提出"), 1;
     if (!c->new_name[0]) return http_invalid(r, "new_name", "设立司法所须填写名称"), 1;
-    const char *type = strcmp(c->new_type, "subdistrict") == 0 ? "街道" : strcmp(c->new_type, "dev_zone") == 0 ? "开发区" : "乡镇";
+    const char *type = strcmp(c->new_type, "subdistrict") == 0 ? "街道"
+                       : strcmp(c->new_type, "dev_zone") == 0  ? "开发区"
+                                                               : "乡镇";
     db_stmt_t *s = db_prepare(r->db, "INSERT INTO org_units (parent_id, path, depth, level, type, name, valid_from) "
                                      "VALUES ($1, $2, $3, 'office', $4, $5, $6) RETURNING id");
     if (!s) return -1;
@@ -191,7 +202,24 @@ static int current_office(http_req_t *r, int64_t id, const char *field, unit_t *
     return 0;
 }
 
-static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
+/* Keeps the name and parent the units matching "o.<column> = $1" have had
+ * until the change's effective date, in org_unit_history (valid from the
+ * end of their last history row, or their own start). */
+static int remember(db_t *db, const char *column, int64_t unit, const char *effective_on, int64_t change_id) {
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO org_unit_history (org_id, name, parent_id, valid_from, valid_to, change_id) "
+             "SELECT o.id, o.name, o.parent_id, COALESCE((SELECT MAX(h.valid_to) FROM org_unit_history h "
+             "WHERE h.org_id = o.id), o.valid_from), $2, $3 FROM org_units o WHERE o.%s = $1",
+             column);
+    sql_binds_t b = {0};
+    BI(b, unit);
+    BT(b, effective_on);
+    BI(b, change_id);
+    return exec(db, sql, &b);
+}
+
+static int apply_merge(http_req_t *r, const change_t *c, int64_t id, int64_t *result) {
     unit_t from, to;
     int rc = current_office(r, c->office_id, "office_id", &from);
     if (rc) return rc;
@@ -201,6 +229,7 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
     /* villages first (the org tree), then every entity's records, then persons */
     char hi[256];
     scope_upper(from.path, hi, sizeof(hi));
+    if (remember(r->db, "parent_id", from.id, c->effective_on, id) != 0) return -1;
     sql_binds_t b = {0};
     BI(b, to.id);
     BI(b, from.id);
@@ -210,11 +239,18 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t *result) {
     BI(b, (int64_t)strlen(from.path) + 1);
     BT(b, from.path);
     BT(b, hi);
-    if (exec(r->db, "UPDATE org_units SET path = CAST($1 AS TEXT) || substr(path, $2) WHERE path > $3 AND path < $4", &b) != 0)
+    if (exec(r->db, "UPDATE org_units SET path = CAST($1 AS TEXT) || substr(path, $2) WHERE path > $3 AND path < $4",
+             &b) != 0)
         return -1;
     move_ctx_t mc = {r->db, &from, &to, 0};
     entity_each(move_entity, &mc);
     if (mc.rc) return -1;
+    /* the moved records' files stay usable by their new owner; an upload the
+     * successor holds already keeps its own row */
+    if (move_rows(r->db, "files", &from, &to,
+                  " AND NOT (org_id = $1 AND EXISTS (SELECT 1 FROM files f2 WHERE f2.sha256 = files.sha256 AND "
+                  "f2.org_id = $2))") != 0)
+        return -1;
     b.n = 0;
     BI(b, to.id);
     BI(b, from.id);
@@ -233,21 +269,8 @@ static int apply_rename(http_req_t *r, const change_t *c, int64_t id, int64_t *r
     int rc = current_office(r, c->office_id, "office_id", &u);
     if (rc) return rc;
     if (!c->new_name[0]) return http_invalid(r, "new_name", "更名须填写新名称"), 1;
-    /* the old name held from the end of the name before it (or the unit's start) */
-    db_stmt_t *s = db_prepare(r->db, "SELECT MAX(valid_to) FROM org_unit_names WHERE org_id = $1");
-    if (!s) return -1;
-    db_bind_int(s, 1, u.id);
-    const char *since = db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : u.valid_from;
-    db_reset(s);
+    if (remember(r->db, "id", u.id, c->effective_on, id) != 0) return -1;
     sql_binds_t b = {0};
-    BI(b, u.id);
-    BT(b, arena_strdup(r->arena, u.name));
-    BT(b, since);
-    BT(b, c->effective_on);
-    BI(b, id);
-    if (exec(r->db, "INSERT INTO org_unit_names (org_id, name, valid_from, valid_to, change_id) VALUES ($1, $2, $3, $4, $5)", &b))
-        return -1;
-    b.n = 0;
     BT(b, c->new_name);
     BI(b, u.id);
     if (exec(r->db, "UPDATE org_units SET name = $1 WHERE id = $2", &b) != 0) return -1;
@@ -256,8 +279,9 @@ static int apply_rename(http_req_t *r, const change_t *c, int64_t id, int64_t *r
 }
 
 static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    db_stmt_t *s = db_prepare(r->db, "SELECT change_type, effective_on, new_name, new_type, new_rank, org_id, office_id, "
-                                     "merge_into_id FROM office_change WHERE id = $1");
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT change_type, effective_on, new_name, new_type, new_rank, org_id, office_id, "
+                          "merge_into_id FROM office_change WHERE id = $1");
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
     if (db_step(s) != DB_ROW) {
@@ -283,9 +307,12 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     int64_t result = 0;
     int rc;
     unit_t u;
-    if (strcmp(c.type, "establish") == 0) rc = apply_establish(r, &c, id, &result);
-    else if (strcmp(c.type, "merge") == 0) rc = apply_merge(r, &c, &result);
-    else if (strcmp(c.type, "rename") == 0) rc = apply_rename(r, &c, id, &result);
+    if (strcmp(c.type, "establish") == 0)
+        rc = apply_establish(r, &c, id, &result);
+    else if (strcmp(c.type, "merge") == 0)
+        rc = apply_merge(r, &c, id, &result);
+    else if (strcmp(c.type, "rename") == 0)
+        rc = apply_rename(r, &c, id, &result);
     else if ((rc = current_office(r, c.office_id, "office_id", &u)) == 0) {
         sql_binds_t b = {0};
         result = u.id;
@@ -299,7 +326,10 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
         } else {
             BT(b, c.new_rank);
             BI(b, u.id);
-            rc = exec(r->db, "UPDATE office_profile SET rank = $1, version = version + 1 WHERE org_id = $2 AND deleted_at IS NULL", &b);
+            rc = exec(
+                r->db,
+                "UPDATE office_profile SET rank = $1, version = version + 1 WHERE org_id = $2 AND deleted_at IS NULL",
+                &b);
         }
     }
     if (rc < 0) return http_store_error(r), -1;
@@ -307,7 +337,8 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     sql_binds_t b = {0};
     BI(b, result);
     BI(b, id);
-    if (exec(r->db, "UPDATE office_change SET result_org_id = $1 WHERE id = $2", &b) != 0) return http_store_error(r), -1;
+    if (exec(r->db, "UPDATE office_change SET result_org_id = $1 WHERE id = $2", &b) != 0)
+        return http_store_error(r), -1;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* org_units.c — the organisation tree API (DESIGN.md "Organisation tree and
  * data scope"; issue 2 point 5).
  *
- *   GET /api/v1/org-units?parent=ID   one level of children (keyset paged)
+ *   GET /api/v1/org-units?parent=ID   one level of children (keyset paged);
+ *                                     &as_of=YYYY-MM-DD: as the tree stood that day
  *   GET /api/v1/org-units/ID          one unit with its ancestors
  *   GET /api/v1/org-units/ID/stats    counts by level below it
  *
@@ -13,8 +14,22 @@
 #include "auth/scope.h"
 #include "http/http.h"
 #include "modules/modules.h"
+#include "util/timeutil.h"
 
 #define ORG_COLS "o.id, o.parent_id, o.path, o.depth, o.level, o.type, o.name, o.code, o.valid_from, o.valid_to"
+
+/* As of a date $4 (list_children ?as_of=): valid then, with the name and
+ * parent from the org_unit_history row covering it, children counted the same way. */
+#define VALID_AS_OF(t) t ".valid_from <= $4 AND (" t ".valid_to IS NULL OR " t ".valid_to > $4)"
+#define HISTORY_AS_OF "LEFT JOIN org_unit_history h ON h.org_id = o.id AND h.valid_from <= $4 AND h.valid_to > $4 "
+#define ORG_COLS_AS_OF                                                                                                 \
+    "o.id, COALESCE(h.parent_id, o.parent_id), o.path, o.depth, o.level, o.type, COALESCE(h.name, o.name), o.code, "   \
+    "o.valid_from, o.valid_to"
+#define CHILDREN_AS_OF                                                                                                 \
+    "(SELECT COUNT(*) FROM org_units c WHERE c.parent_id = o.id AND " VALID_AS_OF("c")                                 \
+    " AND NOT EXISTS (SELECT 1 FROM org_unit_history ch WHERE ch.org_id = c.id AND ch.valid_from <= $4 "              \
+    "AND ch.valid_to > $4)) + (SELECT COUNT(*) FROM org_unit_history ch JOIN org_units c ON c.id = ch.org_id "         \
+    "WHERE ch.parent_id = o.id AND ch.valid_from <= $4 AND ch.valid_to > $4 AND " VALID_AS_OF("c") ")"
 
 static void write_org(jw_t *w, db_stmt_t *s) {
     jw_kint(w, "id", db_col_int(s, 0));
@@ -74,8 +89,25 @@ static void list_children(http_req_t *r) {
             return;
         }
     }
+    const char *as_of = http_query(r, "as_of");
+    if (as_of && (!date_valid(as_of) || parent <= 0)) {
+        http_error(r, 422, "validation_failed", "参数 as_of 应为 YYYY-MM-DD, 且须与 parent 一起使用");
+        return;
+    }
     db_stmt_t *s;
-    if (parent > 0) {
+    if (as_of) {
+        /* the structure on that date (office changes, issue 5): units valid
+         * then, with the name and parent they had (org_unit_history) */
+        if (!load_path_in_scope(r, parent)) return;
+        s = db_prepare(r->db, "SELECT " ORG_COLS_AS_OF ", " CHILDREN_AS_OF " FROM org_units o " HISTORY_AS_OF
+                              "WHERE o.id IN (SELECT id FROM org_units WHERE parent_id = $1 "
+                              "UNION SELECT org_id FROM org_unit_history WHERE parent_id = $1) "
+                              "AND COALESCE(h.parent_id, o.parent_id) = $1 AND " VALID_AS_OF("o")
+                              " AND o.id > $2 ORDER BY o.id LIMIT $3");
+        if (!s) return http_store_error(r);
+        db_bind_int(s, 1, parent);
+        db_bind_text(s, 4, as_of, -1);
+    } else if (parent > 0) {
         if (!load_path_in_scope(r, parent)) return;
         s = db_prepare(r->db,
                        "SELECT " ORG_COLS ", (SELECT COUNT(*) FROM org_units c WHERE c.parent_id = o.id) "

@@ -33,8 +33,10 @@ static const char *mobile_check(const char *v) { return mobile_valid(v) ? NULL :
 static const char *office_phone_check(const char *v) {
     size_t n = strlen(v), digits = 0;
     for (const char *p = v; *p; p++) {
-        if (*p >= '0' && *p <= '9') digits++;
-        else if (*p != '-') return "电话号码只能包含数字和 \"-\", 如 021-58881234";
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p != '-')
+            return "电话号码只能包含数字和 \"-\", 如 021-58881234";
     }
     return digits >= 7 && n <= 20 ? NULL : "电话号码应为 7 到 20 位, 如 021-58881234";
 }
@@ -55,8 +57,8 @@ static const wf_transition_t verify_transitions[] = {
     {"send_back", "退回修改", "checked", "entered", .perm = "register.approve"},
     {0},
 };
-static const workflow_t verify_v1 = {1, "entered", verify_states, verify_transitions, .reopen_from = "checked approved",
-                                     .reopen_to = "entered"};
+static const workflow_t verify_v1 = {
+    1, "entered", verify_states, verify_transitions, .reopen_from = "checked approved", .reopen_to = "entered"};
 const workflow_t *const register_verify_flows[] = {&verify_v1, NULL};
 
 static const perm_def_t register_perms[] = {
@@ -69,10 +71,10 @@ static const perm_def_t register_perms[] = {
 static const field_t office_profile_fields[] = {
     {"office_type", "所在区划类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "office_type"},
     {"rank", "机构规格", F_CODE, FF_FILTER | FF_LIST, .code_list = "office_rank"},
-    {"established_on", "设立日期", F_DATE, FF_FILTER | FF_SORT},
+    {"established_on", "设立日期", F_DATE, FF_SORT},
     {"approval_doc", "设立批复文号", F_TEXT, FF_SEARCH, .max = 100},
     {"filing_status", "市局备案状态", F_CODE, FF_FILTER | FF_LIST, .code_list = "filing_status"},
-    {"filed_on", "备案日期", F_DATE, FF_FILTER},
+    {"filed_on", "备案日期", F_DATE, 0},
     {"approved_posts", "核定政法专项编制数", F_INT, FF_FILTER | FF_SORT | FF_LIST, .min = 0, .max = 100},
     {"address", "办公地址", F_TEXT, FF_SEARCH, .max = 200},
     {"phone", "办公电话", F_TEXT, 0, .max = 20, .check = office_phone_check},
@@ -84,8 +86,14 @@ static const field_t office_profile_fields[] = {
     {0},
 };
 static const entity_t office_profiles = {
-    .name = "office-profiles", .label = "司法所机构信息", .table = "office_profile", .perm = "register.office",
-    .fields = office_profile_fields, .flows = register_verify_flows, .default_sort = "-id", .roles = REGISTER_ROLES,
+    .name = "office-profiles",
+    .label = "司法所机构信息",
+    .table = "office_profile",
+    .perm = "register.office",
+    .fields = office_profile_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-id",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 3. staff (工作人员; clauses 15–17) ----
@@ -95,31 +103,37 @@ static const entity_t office_profiles = {
  * information here as there (encrypted, masked, unmask audited). */
 static const field_t staff_fields[] = {
     {"name", "姓名", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 50},
-    {"gender", "性别", F_CODE, FF_FILTER | FF_LIST, .code_list = "gender"},
-    {"birth_date", "出生日期", F_DATE, FF_FILTER},
+    {"gender", "性别", F_CODE, FF_LIST, .code_list = "gender"},
+    {"birth_date", "出生日期", F_DATE, 0},
     {"id_number", "公民身份号码", F_TEXT, FF_PI | FF_FILTER, .mask = "idcard", .check = idcard_check},
     {"phone", "手机号码", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
-    {"education", "学历", F_CODE, FF_FILTER, .code_list = "education"},
+    {"education", "学历", F_CODE, 0, .code_list = "education"},
     {"major", "专业", F_TEXT, FF_SEARCH, .max = 50},
-    {"party_membership", "政治面貌", F_CODE, FF_FILTER, .code_list = "party_membership"},
+    {"party_membership", "政治面貌", F_CODE, 0, .code_list = "party_membership"},
     {"post_type", "编制 (用工) 类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "post_type"},
     {"position", "职务", F_CODE, FF_FILTER | FF_LIST, .code_list = "position"},
     {"appointed_on", "任现职日期", F_DATE, FF_FILTER | FF_SORT},
-    {"joined_on", "到所日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT},
-    {"left_on", "离所日期", F_DATE, FF_FILTER | FF_SORT},
+    {"joined_on", "到所日期", F_DATE, FF_REQUIRED | FF_SORT},
+    {"left_on", "离所日期", F_DATE, FF_SORT},
     {"status", "人员状态", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "staff_status"},
     {"cert_number", "法律职业资格证书编号", F_TEXT, 0, .max = 30},
     {"cert_class", "法律职业资格证书类别", F_CODE, FF_FILTER | FF_LIST, .code_list = "certificate_class"},
-    {"cert_date", "取得法律职业资格日期", F_DATE, FF_FILTER},
+    {"cert_date", "取得法律职业资格日期", F_DATE, 0},
     {"enforcement_cert_number", "执法证号", F_TEXT, 0, .max = 30},
-    {"enforcement_cert_expiry", "执法证有效期至", F_DATE, FF_FILTER},
+    {"enforcement_cert_expiry", "执法证有效期至", F_DATE, 0},
     {"post_diverted", "专项编制被挤占挪用", F_BOOL, FF_FILTER},
     {"diverted_note", "挤占挪用情况说明", F_TEXT, 0, .max = 500},
     {0},
 };
 static const entity_t staff = {
-    .name = "staff", .label = "司法所工作人员", .table = "staff", .perm = "register.staff",
-    .fields = staff_fields, .flows = register_verify_flows, .default_sort = "name", .roles = REGISTER_ROLES,
+    .name = "staff",
+    .label = "司法所工作人员",
+    .table = "staff",
+    .perm = "register.staff",
+    .fields = staff_fields,
+    .flows = register_verify_flows,
+    .default_sort = "name",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 4. training, commendations, rotations and stints ---- */
@@ -129,13 +143,19 @@ static const field_t training_fields[] = {
     {"kind", "培训类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "training_kind"},
     {"organizer", "主办单位", F_TEXT, FF_SEARCH, .max = 100},
     {"start_on", "开始日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
-    {"end_on", "结束日期", F_DATE, FF_FILTER},
-    {"hours", "学时", F_DECIMAL, FF_FILTER, .scale = 1, .min = 0, .max = 20000},
+    {"end_on", "结束日期", F_DATE, 0},
+    {"hours", "学时", F_DECIMAL, 0, .scale = 1, .min = 0, .max = 20000},
     {0},
 };
 static const entity_t trainings = {
-    .name = "staff-trainings", .label = "教育培训", .table = "staff_training", .perm = "register.training",
-    .fields = training_fields, .flows = register_verify_flows, .default_sort = "-start_on", .roles = REGISTER_ROLES,
+    .name = "staff-trainings",
+    .label = "教育培训",
+    .table = "staff_training",
+    .perm = "register.training",
+    .fields = training_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-start_on",
+    .roles = REGISTER_ROLES,
 };
 
 static const field_t commendation_fields[] = {
@@ -148,8 +168,14 @@ static const field_t commendation_fields[] = {
     {0},
 };
 static const entity_t commendations = {
-    .name = "commendations", .label = "表彰奖励", .table = "commendation", .perm = "register.commendation",
-    .fields = commendation_fields, .flows = register_verify_flows, .default_sort = "-awarded_on", .roles = REGISTER_ROLES,
+    .name = "commendations",
+    .label = "表彰奖励",
+    .table = "commendation",
+    .perm = "register.commendation",
+    .fields = commendation_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-awarded_on",
+    .roles = REGISTER_ROLES,
 };
 
 /* clause 17: 交流任职 and city/district cadres' stints at offices — the
@@ -162,27 +188,34 @@ static const field_t rotation_fields[] = {
     {"home_unit", "原单位", F_TEXT, FF_SEARCH, .max = 100},
     {"post", "任职 / 挂职岗位", F_TEXT, 0, .max = 100},
     {"start_on", "开始日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
-    {"end_on", "结束日期", F_DATE, FF_FILTER | FF_SORT | FF_LIST},
+    {"end_on", "结束日期", F_DATE, FF_SORT | FF_LIST},
     {0},
 };
 static const entity_t rotations = {
-    .name = "staff-rotations", .label = "交流任职与挂职锻炼", .table = "staff_rotation", .perm = "register.rotation",
-    .fields = rotation_fields, .flows = register_verify_flows, .default_sort = "-start_on", .roles = REGISTER_ROLES,
+    .name = "staff-rotations",
+    .label = "交流任职与挂职锻炼",
+    .table = "staff_rotation",
+    .perm = "register.rotation",
+    .fields = rotation_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-start_on",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 5. premises (业务用房; clause 18) ---- */
 static const field_t premises_fields[] = {
     {"address", "地址", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 200},
-    {"in_use_from", "启用日期", F_DATE, FF_FILTER | FF_SORT},
-    {"in_use_to", "停用日期", F_DATE, FF_FILTER},
+    {"in_use_from", "启用日期", F_DATE, FF_SORT},
+    {"in_use_to", "停用日期", F_DATE, 0},
     {"property_clear", "产权明晰", F_BOOL, FF_FILTER | FF_LIST},
     {"property_note", "产权情况", F_TEXT, 0, .max = 200},
-    {"floor_area", "建筑面积 (m²)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0, .max = 10000000},
-    {"has_business_room", "业务用房", F_BOOL, FF_FILTER},
+    {"floor_area", "建筑面积 (m²)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0,
+     .max = 10000000},
+    {"has_business_room", "业务用房", F_BOOL, 0},
     {"has_archive_room", "档案室", F_BOOL, FF_FILTER},
     {"has_duty_room", "值班备勤室", F_BOOL, FF_FILTER},
-    {"has_mediation_room", "调解室", F_BOOL, FF_FILTER},
-    {"has_announcement_room", "矫正宣告室", F_BOOL, FF_FILTER},
+    {"has_mediation_room", "调解室", F_BOOL, 0},
+    {"has_announcement_room", "矫正宣告室", F_BOOL, 0},
     {"signage_status", "外观标识", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "signage_status"},
     {"signage_done_on", "外观标识规范完成日期", F_DATE, FF_FILTER | FF_SORT},
     {"photo_exterior", "外观照片", F_FILE, 0},
@@ -190,39 +223,58 @@ static const field_t premises_fields[] = {
     {0},
 };
 static const entity_t premises = {
-    .name = "premises", .label = "业务用房", .table = "premises", .perm = "register.premises",
-    .fields = premises_fields, .flows = register_verify_flows, .default_sort = "-id", .roles = REGISTER_ROLES,
+    .name = "premises",
+    .label = "业务用房",
+    .table = "premises",
+    .perm = "register.premises",
+    .fields = premises_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-id",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 6. equipment (装备; clause 19) ---- */
 static const field_t equipment_fields[] = {
-    {"item", "装备项目 (市局标准清单)", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST | FF_SORT, .code_list = "equipment_standard"},
+    {"item", "装备项目 (市局标准清单)", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST | FF_SORT,
+     .code_list = "equipment_standard"},
     {"category", "装备类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "equipment_category"},
     {"model", "品牌型号", F_TEXT, FF_SEARCH, .max = 100},
-    {"quantity", "数量", F_INT, FF_REQUIRED | FF_FILTER | FF_LIST, .min = 0, .max = 10000},
-    {"acquired_on", "配备日期", F_DATE, FF_FILTER | FF_SORT | FF_LIST},
+    {"quantity", "数量", F_INT, FF_REQUIRED | FF_LIST, .min = 0, .max = 10000},
+    {"acquired_on", "配备日期", F_DATE, FF_SORT | FF_LIST},
     {"renewal_due", "应更新日期", F_DATE, FF_FILTER | FF_SORT | FF_LIST},
-    {"retired_on", "报废日期", F_DATE, FF_FILTER},
+    {"retired_on", "报废日期", F_DATE, 0},
     {0},
 };
 static const entity_t equipment = {
-    .name = "equipment", .label = "装备配备", .table = "equipment", .perm = "register.equipment",
-    .fields = equipment_fields, .flows = register_verify_flows, .default_sort = "item", .roles = REGISTER_ROLES,
+    .name = "equipment",
+    .label = "装备配备",
+    .table = "equipment",
+    .perm = "register.equipment",
+    .fields = equipment_fields,
+    .flows = register_verify_flows,
+    .default_sort = "item",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 7. funding (经费保障; clause 20): one row per office, year and category ---- */
 static const field_t funding_fields[] = {
     {"year", "年度", F_INT, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .min = 2000, .max = 2100},
     {"category", "经费类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "funding_category"},
-    {"amount", "金额 (元)", F_DECIMAL, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .scale = 2, .min = 0, .max = 100000000000},
+    {"amount", "金额 (元)", F_DECIMAL, FF_REQUIRED | FF_SORT | FF_LIST, .scale = 2, .min = 0, .max = 100000000000},
     {"in_budget", "列入财政预算", F_BOOL, FF_REQUIRED | FF_FILTER | FF_LIST},
-    {"source", "经费来源", F_CODE, FF_FILTER | FF_LIST, .code_list = "funding_source"},
+    {"source", "经费来源", F_CODE, FF_LIST, .code_list = "funding_source"},
     {"note", "说明", F_TEXT, 0, .max = 500},
     {0},
 };
 static const entity_t funding = {
-    .name = "funding", .label = "经费保障", .table = "funding", .perm = "register.funding",
-    .fields = funding_fields, .flows = register_verify_flows, .default_sort = "-year", .roles = REGISTER_ROLES,
+    .name = "funding",
+    .label = "经费保障",
+    .table = "funding",
+    .perm = "register.funding",
+    .fields = funding_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-year",
+    .roles = REGISTER_ROLES,
 };
 
 /* ---- 8. party branch, institutional rules, extension to villages ---- */
@@ -230,41 +282,59 @@ static const field_t party_fields[] = {
     {"name", "党组织名称", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 100},
     {"kind", "组织形式", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "party_branch_kind"},
     {"secretary", "书记", F_TEXT, FF_SEARCH | FF_LIST, .max = 50},
-    {"members", "党员人数", F_INT, FF_FILTER | FF_LIST, .min = 0, .max = 1000},
-    {"established_on", "成立日期", F_DATE, FF_FILTER},
-    {"last_election_on", "最近换届日期", F_DATE, FF_FILTER | FF_SORT},
+    {"members", "党员人数", F_INT, FF_LIST, .min = 0, .max = 1000},
+    {"established_on", "成立日期", F_DATE, 0},
+    {"last_election_on", "最近换届日期", F_DATE, FF_SORT},
     {0},
 };
 static const entity_t party_branches = {
-    .name = "party-branches", .label = "党组织建设", .table = "party_branch", .perm = "register.party",
-    .fields = party_fields, .flows = register_verify_flows, .default_sort = "-id", .roles = REGISTER_ROLES,
+    .name = "party-branches",
+    .label = "党组织建设",
+    .table = "party_branch",
+    .perm = "register.party",
+    .fields = party_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-id",
+    .roles = REGISTER_ROLES,
 };
 
 static const field_t rule_fields[] = {
     {"title", "制度名称", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 100},
     {"category", "制度类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "rule_category"},
     {"adopted_on", "制定日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
-    {"revised_on", "最近修订日期", F_DATE, FF_FILTER},
+    {"revised_on", "最近修订日期", F_DATE, 0},
     {"in_force", "现行有效", F_BOOL, FF_FILTER | FF_LIST},
     {"document", "制度文本 (PDF)", F_FILE, 0},
     {0},
 };
 static const entity_t office_rules = {
-    .name = "office-rules", .label = "制度建设", .table = "office_rule", .perm = "register.rule",
-    .fields = rule_fields, .flows = register_verify_flows, .default_sort = "-adopted_on", .roles = REGISTER_ROLES,
+    .name = "office-rules",
+    .label = "制度建设",
+    .table = "office_rule",
+    .perm = "register.rule",
+    .fields = rule_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-adopted_on",
+    .roles = REGISTER_ROLES,
 };
 
 static const field_t extension_fields[] = {
     {"village_id", "村(居)", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "org_units"},
     {"kind", "延伸方式", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "extension_kind"},
     {"started_on", "开始日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
-    {"ended_on", "结束日期", F_DATE, FF_FILTER},
+    {"ended_on", "结束日期", F_DATE, 0},
     {"note", "工作内容", F_TEXT, FF_SEARCH, .max = 500},
     {0},
 };
 static const entity_t extensions = {
-    .name = "village-extensions", .label = "向村居延伸", .table = "village_extension", .perm = "register.extension",
-    .fields = extension_fields, .flows = register_verify_flows, .default_sort = "-started_on", .roles = REGISTER_ROLES,
+    .name = "village-extensions",
+    .label = "向村居延伸",
+    .table = "village_extension",
+    .perm = "register.extension",
+    .fields = extension_fields,
+    .flows = register_verify_flows,
+    .default_sort = "-started_on",
+    .roles = REGISTER_ROLES,
 };
 
 /* The registers that describe an office itself: when offices merge they stay

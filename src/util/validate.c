@@ -35,7 +35,7 @@ static bool province_known(int code) {
 
 /* ISO 7064 MOD 11-2 over the first 17 digits: weight of position i is
  * 2^(17-i) mod 11. */
-static char idcard_check_char(const char *s) {
+char idcard_check_char(const char *s) {
     static const uint8_t weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     unsigned sum = 0;
     for (int i = 0; i < 17; i++) sum += (unsigned)(s[i] - '0') * weight[i];

@@ -25,6 +25,8 @@
  * idcard_normalize() for user input.  Store, compare and blind-index only the
  * normalised form (uppercase 'X'). */
 bool idcard_valid(const char *s, const char *today, const char **why);
+/* The GB 11643 check character (ISO 7064 MOD 11-2) of s's first 17 digits. */
+char idcard_check_char(const char *s);
 
 /* Canonical form of user-typed input into out[19]: ASCII and full-width
  * (U+3000) spaces removed anywhere, full-width digits and Ｘ/ｘ folded to

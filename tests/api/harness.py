@@ -62,6 +62,16 @@ def keyfile_for(url):
     return _keyfiles[url]
 
 
+_filesdirs = {}
+
+
+def files_dir_for(url):
+    """Each PostgreSQL store its own stored-files folder, removed at the end."""
+    if url not in _filesdirs:
+        _filesdirs[url] = tmpdir("sifasuo-files-")
+    return _filesdirs[url]
+
+
 def run_cli(args, url=None, input=None, env=None):
     """Runs a sifasuo command; returns CompletedProcess (text)."""
     cmd = [BIN] + args + (["--db", url] if url else [])
@@ -86,6 +96,8 @@ class Server:
         args += list(extra)
         e = dict(os.environ)
         e["SIFASUO_KEY_FILE"] = self.keyfile
+        if not url.startswith("sqlite:"):  # uploads go beside a SQLite file, else here (not var/files)
+            e.setdefault("SIFASUO_FILES_DIR", files_dir_for(url))
         if env:
             e.update(env)
         self.log = tempfile.NamedTemporaryFile(prefix="sifasuo-log-", delete=False)

@@ -2,7 +2,7 @@
 validation, scope, the shared two-step verification (信息校核 → 信息审核)
 with an edit after approval going back for review, history, stored files,
 office changes applied to the org tree, and demo data with findings."""
-from auth_helpers import Session
+from auth_helpers import Session, admin_session
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -82,6 +82,61 @@ def test_staff_validation_answers_each_field_in_chinese_and_writes_nothing(ctx):
     # funding: the year is bounded, the five categories only
     st, _, body = ljz.post("/api/v1/funding", {"year": 1999, "category": "travel", "amount": "1", "in_budget": True})
     assert st == 422 and {"year", "category"} <= set(body["error"]["fields"]), body
+
+
+def _valid_bodies(ljz):
+    """A minimal valid record of each register, in the 陆家嘴 office."""
+    staff = _staff(ljz, name="通用测试")
+    office = ljz.login_body["user"]["org"]["id"]
+    st, _, villages = ljz.get(f"/api/v1/org-units?parent={office}&limit=1")
+    return {
+        "office-profiles": {"office_type": "subdistrict", "approved_posts": 4},
+        "staff": {"name": "甲", "post_type": "clerk", "joined_on": "2024-01-02", "status": "on_duty"},
+        "staff-trainings": {"staff_id": staff["id"], "title": "业务培训", "kind": "business", "start_on": "2024-01-01"},
+        "commendations": {"title": "先进司法所", "level": "district", "awarded_on": "2024-01-01"},
+        "staff-rotations": {"person_name": "张三", "kind": "city_stint", "start_on": "2024-01-01"},
+        "premises": {"address": "银城中路 1 号", "floor_area": "120.5", "signage_status": "done",
+                     "signage_done_on": "2023-06-30"},
+        "equipment": {"item": "computer", "category": "office_comm", "quantity": 4},
+        "funding": {"year": 2025, "category": "personnel", "amount": "1", "in_budget": True},
+        "party-branches": {"name": "党支部", "kind": "independent"},
+        "office-rules": {"title": "学习制度", "category": "study", "adopted_on": "2024-01-01"},
+        "village-extensions": {"village_id": villages["items"][0]["id"], "kind": "service_room",
+                               "started_on": "2024-01-01"},
+    }
+
+
+def test_each_register_validates_scopes_verifies_and_keeps_history(ctx):
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    director, district = Session(s, "ljz_director"), Session(s, "pudong_staff")
+    bodies = _valid_bodies(ljz)
+    for name in REGISTERS:
+        base = f"/api/v1/{name}"
+        st, _, meta = ljz.get(f"/api/v1/meta/entities/{name}")
+        required = {f["name"] for f in meta["fields"] if f["required"] and not f["readonly"]}
+        st, _, body = ljz.post(base, {})
+        assert st == 422 and required <= set(body["error"]["fields"]), (name, body)
+        st, _, body = ljz.post(base, dict(bodies[name], colour="red"))
+        assert st == 422 and "colour" in body["error"]["fields"], (name, body)
+        st, _, rec = ljz.post(base, bodies[name])
+        assert st == 201 and rec["wf_state"] == "entered", (name, rec)
+        path = f"{base}/{rec['id']}"
+        assert njdl.get(path)[0] == 404, name
+        assert rec["id"] not in [x["id"] for x in njdl.get(base + "?limit=500")[2]["items"]], name
+        assert district.get(path)[0] == 200, name
+        st, _, rec = director.post(path + "/actions/check", {})
+        assert st == 200 and rec["wf_state"] == "checked", (name, rec)
+        st, _, rec = district.post(path + "/actions/approve", {})
+        assert st == 200 and rec["wf_state"] == "approved", (name, rec)
+        dates = [f["name"] for f in meta["fields"] if f["type"] == "date" and not f["readonly"]]
+        key, val = (dates[0], "2024-02-29") if dates else ("note", "补充说明")
+        st, _, rec = ljz.req("PATCH", path, {key: val, "version": rec["version"]})
+        assert st == 200 and rec["wf_state"] == "entered" and rec[key] == val, (name, rec)
+        st, _, hist = ljz.get(path + "/history")
+        acts = [h["action"] for h in hist["items"]]
+        assert acts == ["record.create", "workflow.check", "workflow.approve", "record.update"], (name, acts)
+        assert hist["items"][3]["detail"]["after"][key] == val, name
 
 
 def test_staff_personal_information_is_masked_found_by_index_and_unmask_audited(ctx):
@@ -199,6 +254,19 @@ def test_files_are_stored_by_hash_checked_by_content_scoped_and_audited(ctx):
     assert st == 201 and pdf["mime"] == "application/pdf"
 
 
+def _office_user(s, name, org_id):
+    """A new clerk of an office (the demo has clerks only in two offices)."""
+    sys_, _ = admin_session(s, "sysadmin")
+    st, _, body = sys_.post("/api/v1/users", {"username": name, "display_name": name, "org_id": org_id,
+                                              "roles": ["office_staff"], "password": "Merge#Clerk2026x"})
+    assert st == 201, body
+    sess = Session(s, name, password="Merge#Clerk2026x")
+    st, _, body = sess.post("/api/v1/session/password", {"old_password": "Merge#Clerk2026x",
+                                                          "new_password": "Merge#Clerk2027y"})
+    assert st == 200, body
+    return sess
+
+
 def _change(sess, **kw):
     st, _, rec = sess.post("/api/v1/office-changes", kw)
     assert st == 201, rec
@@ -219,7 +287,8 @@ def _through(district, city, rec, today):
 
 def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     import datetime
-    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).strftime("%Y-%m-%d")
+    now = datetime.datetime.utcnow() + datetime.timedelta(hours=8)
+    today, yesterday = now.strftime("%Y-%m-%d"), (now - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
     s = ctx.demo_server()
     district, city = Session(s, "pudong"), Session(s, "shiju")
     pudong, offices = _pudong_offices(district)
@@ -232,6 +301,12 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     assert st == 200 and rec["wf_state"] == "applied" and rec["result_org_id"] == c["id"], rec
     st, _, unit = city.get(f"/api/v1/org-units/{c['id']}")
     assert unit["name"] == "测试更名街道司法所"
+    units_then = lambda parent, day: {u["id"]: u for u in city.get(
+        f"/api/v1/org-units?parent={parent}&as_of={day}&limit=500")[2]["items"]}
+    assert units_then(pudong, yesterday)[c["id"]]["name"] == c["name"], "the name it had yesterday"
+    assert units_then(pudong, today)[c["id"]]["name"] == "测试更名街道司法所"
+    st, _, body = city.get(f"/api/v1/org-units?parent={pudong}&as_of=2024-02-30")
+    assert st == 422, body
 
     # a change not yet effective cannot be applied, and nothing moves
     rec = _change(district, change_type="revoke", office_id=b["id"], effective_on="2099-01-01")
@@ -245,6 +320,13 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     st, _, a_prof = city.get(f"/api/v1/office-profiles?org_id={a['id']}")
     st, _, a_vill = city.get(f"/api/v1/org-units?parent={a['id']}&limit=500")
     assert a_staff["items"] and a_prof["items"] and a_vill["items"]
+    # a rule text uploaded by A's clerk, on one of A's rules
+    a_clerk, b_clerk = _office_user(s, "a_clerk", a["id"]), _office_user(s, "b_clerk", b["id"])
+    st, _, f = a_clerk.req("POST", "/api/v1/files?name=制度.pdf", raw_body=PDF, headers={"Content-Type": "application/pdf"})
+    assert st == 201, f
+    st, _, rule = a_clerk.post("/api/v1/office-rules", {"title": "合并前的制度", "category": "study",
+                                                         "adopted_on": "2024-01-01", "document": f["sha256"]})
+    assert st == 201, rule
     rec = _change(district, change_type="merge", office_id=a["id"], merge_into_id=b["id"], effective_on=today,
                   reason="区划调整")
     st, _, rec = _through(district, city, rec, today)
@@ -257,11 +339,26 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     assert all(v["path"].startswith(b["path"]) for v in b_vill["items"] if v["id"] in moved)
     st, _, b_staff = city.get(f"/api/v1/staff?org_id={b['id']}&limit=500")
     assert {x["id"] for x in a_staff["items"]} <= {x["id"] for x in b_staff["items"]}
+    # the structure as it stood yesterday: A with its villages, B without them
+    before = units_then(pudong, yesterday)
+    assert a["id"] in before and before[a["id"]]["child_count"] == len(a_vill["items"]), before.get(a["id"])
+    assert a["id"] not in units_then(pudong, today), "closed from the effective date"
+    assert set(units_then(a["id"], yesterday)) == moved
+    assert not moved & set(units_then(b["id"], yesterday)) and moved <= set(units_then(b["id"], today))
+    assert all(u["parent_id"] == a["id"] for u in units_then(a["id"], yesterday).values())
     st, _, prof = city.get(f"/api/v1/office-profiles/{a_prof['items'][0]['id']}")
     assert prof["org_id"] == a["id"], "the closed office keeps its profile (history)"
     # the district's own staff user still sees the moved records in scope
     x = a_staff["items"][0]["id"]
     assert Session(s, "pudong_staff").get(f"/api/v1/staff/{x}")[0] == 200
+    # B's clerk now holds A's rule and its file: opens it, and may name the file again
+    st, _, rule = b_clerk.get(f"/api/v1/office-rules/{rule['id']}")
+    assert st == 200 and rule["org_id"] == b["id"], rule
+    st, _, data = b_clerk.get(f"/api/v1/office-rules/{rule['id']}/files/document")
+    assert st == 200 and data == PDF
+    st, _, body = b_clerk.req("PATCH", f"/api/v1/office-rules/{rule['id']}",
+                              {"document": f["sha256"], "title": "合并后的制度", "version": rule["version"]})
+    assert st == 200, body
     # a merged office cannot change again
     rec = _change(district, change_type="rename", office_id=a["id"], new_name="再改", effective_on=today)
     st, _, body = _through(district, city, rec, today)
@@ -273,6 +370,7 @@ def test_office_changes_are_filed_then_applied_to_the_org_tree(ctx):
     assert st == 200 and rec["result_org_id"], rec
     st, _, unit = city.get(f"/api/v1/org-units/{rec['result_org_id']}")
     assert unit["parent_id"] == pudong and unit["level"] == "office" and unit["valid_from"] == today, unit
+    assert unit["id"] in units_then(pudong, today) and unit["id"] not in units_then(pudong, yesterday)
     assert unit["path"].endswith(f"/{unit['id']}/")
     st, _, hist = city.get(f"/api/v1/office-changes/{rec['id']}/history")
     assert [h["action"] for h in hist["items"]] == ["record.create", "workflow.submit", "workflow.file", "workflow.apply"]
@@ -308,3 +406,31 @@ def test_demo_registers_cover_every_office_with_findings(ctx):
     # and a mix of verification states
     for state in ("entered", "checked", "approved"):
         assert total(f"/api/v1/staff?wf_state={state}") > 0, state
+
+
+def test_import_checks_file_fields_like_a_form(ctx):
+    import time
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, f = ljz.req("POST", "/api/v1/files?name=a.png", raw_body=PNG, headers={"Content-Type": "image/png"})
+    assert st == 201, f
+
+    def run(photo):
+        csv = f"地址,建筑面积 (m²),外观标识,外观照片\r\n浦东南路 9 号,150.25,done,{photo}\r\n"
+        st, _, body = ljz.req("POST", "/api/v1/premises/import", raw_body=csv.encode(),
+                              headers={"Content-Type": "text/csv"})
+        assert st == 202, body
+        deadline = time.time() + 60
+        while True:
+            st, _, job = ljz.get(f"/api/v1/jobs/{body['job']}")
+            if job["status"] in ("done", "failed", "cancelled"):
+                return job
+            assert time.time() < deadline, job
+            time.sleep(0.05)
+
+    job = run("0" * 64)
+    assert job["status"] == "failed" and [e["field"] for e in job["errors"]] == ["photo_exterior"], job
+    job = run(f["sha256"])
+    assert job["status"] == "done" and job["written"] == 1, job
+    st, _, lst = ljz.get("/api/v1/premises?q=浦东南路 9 号")
+    assert lst["items"][0]["photo_exterior"] == f["sha256"] and lst["items"][0]["wf_state"] == "entered"

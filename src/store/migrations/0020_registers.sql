@@ -22,20 +22,24 @@ CREATE TABLE files (
 CREATE UNIQUE INDEX files_hash_org ON files (sha256, org_id);
 
 -- Office changes (clause 14) applied to the tree: a merged or revoked unit
--- keeps its row with valid_to set, and names its successor; a renamed unit
--- keeps its earlier names with the dates they held, so a past year reports
--- on that year's structure (name as of D: the org_unit_names row covering D,
--- else org_units.name).
+-- keeps its row with valid_to set, and names its successor; a unit renamed,
+-- or a village moved to another office by a merger, leaves a row here with
+-- the name and parent it had and the dates it had them, so a past year
+-- reports on that year's structure: a unit's name and parent as of D are
+-- the org_unit_history row with valid_from <= D < valid_to, else
+-- org_units.name / parent_id (GET /api/v1/org-units?parent=&as_of=D).
 ALTER TABLE org_units ADD COLUMN successor_id BIGINT REFERENCES org_units(id);
-CREATE TABLE org_unit_names (
+CREATE TABLE org_unit_history (
     id          @PK@,
     org_id      BIGINT NOT NULL REFERENCES org_units(id),
     name        TEXT NOT NULL,
+    parent_id   BIGINT REFERENCES org_units(id),
     valid_from  TEXT NOT NULL,
-    valid_to    TEXT NOT NULL,                -- the day the next name took effect
-    change_id   BIGINT                        -- office_change.id that renamed it
+    valid_to    TEXT NOT NULL,                -- the day the change took effect
+    change_id   BIGINT                        -- office_change.id that made it
 );
-CREATE INDEX org_unit_names_org ON org_unit_names (org_id, valid_from);
+CREATE INDEX org_unit_history_org ON org_unit_history (org_id, valid_from);
+CREATE INDEX org_unit_history_parent ON org_unit_history (parent_id, valid_from);
 
 -- clause 19: the city's standard equipment list per office.  The items are
 -- the code list equipment_standard (labels); this table adds what a rule
