@@ -249,7 +249,16 @@ static char *evidence_json(const std_result_t *r) {
  * replace: the subtree's rows for as_of are deleted first (rebuild: no
  * ancestors, no old statuses); else each row's old status is read and the
  * roll-ups get the difference.  Problems are synchronised for today. */
-static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems, int64_t user_id) {
+static bool reads(const std_rule_t *rule, const char *entity) {
+    if (!entity) return true;
+    size_t n = strlen(entity);
+    for (const char *p = rule->reads; (p = strstr(p, entity)); p += n)
+        if ((p == rule->reads || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return true;
+    return false;
+}
+
+static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems, const char *entity,
+                             int64_t user_id) {
     char hi[256], now[21];
     upper_of(path, hi, sizeof(hi));
     iso_from_unix(now_unix(), now);
@@ -278,6 +287,7 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
     int rc = 0;
     for (int k = 0; k < std_nrules && rc == 0; k++) {
         const std_rule_t *rule = &std_rules[k];
+        if (!reads(rule, entity)) continue;
         arena_t a;
         arena_init(&a);
         std_eval_t e;
@@ -345,14 +355,14 @@ static int stored_dates(char dates[][11], int max) {
     return n;
 }
 
-int standards_refresh(db_t *db, const char *path, int64_t user_id) {
+int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
     char dates[64][11], today[11];
     wf_today(today);
     int n = stored_dates(dates, 64);
     int lrc = writers_lock(db);
     if (lrc) return lrc;
     for (int i = 0; i < n; i++) {
-        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, user_id);
+        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, user_id);
         if (rc) return rc;
     }
     return 0;
@@ -382,7 +392,7 @@ int standards_rebuild(db_t *db, int64_t user_id) {
     }
     const char *root = "/";
     for (int i = 0; rc == 0 && i < n; i++) {
-        rc = compute_and_store(db, root, dates[i], true, strcmp(dates[i], today) == 0, user_id);
+        rc = compute_and_store(db, root, dates[i], true, strcmp(dates[i], today) == 0, NULL, user_id);
         if (rc) break;
         s = db_prepare(db, "INSERT INTO standard_runs (as_of, computed_at) VALUES ($1, $2) "
                            "ON CONFLICT (as_of) DO UPDATE SET computed_at = excluded.computed_at");
@@ -414,13 +424,13 @@ int standards_daily(db_t *db) {
     return standards_rebuild(db, 0);
 }
 
-/* engine_on_write observer: a write to a register a rule reads refreshes
- * the written unit's subtree (the entity names are the rules' facts). */
+/* engine_on_write observer: a write to a register a rule reads re-evaluates
+ * the rules that read it (std_rule_t.reads) for the written unit's subtree. */
 static int on_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
-    static const char *const watched[] = {"office-profiles", "staff", "staff-rotations", "premises", "equipment", "funding",
-                                          "annual-reports", "office-changes", NULL};
-    for (int i = 0; watched[i]; i++)
-        if (strcmp(e->name, watched[i]) == 0) return standards_refresh(db, org_path, user_id);
+    /* an office change moves units in the tree: every rule */
+    if (strcmp(e->name, "office-changes") == 0) return standards_refresh(db, org_path, NULL, user_id);
+    for (int k = 0; k < std_nrules; k++)
+        if (reads(&std_rules[k], e->name)) return standards_refresh(db, org_path, e->name, user_id);
     return 0;
 }
 
@@ -476,7 +486,7 @@ static int ensure(db_t *db, const char *path, const char *as_of, bool *live) {
         if (db_begin(db) != 0) return DB_ERR;
     }
     *live = true;
-    return compute_and_store(db, path, as_of, true, false, 0);
+    return compute_and_store(db, path, as_of, true, false, NULL, 0);
 }
 
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing) {

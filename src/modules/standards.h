@@ -59,6 +59,7 @@ typedef struct std_rule {
     const char *effective; /* not due before this date (NULL: always due) */
     const char *deadline_text; /* how the deadline reads ("2022-12-31", "每年 10 月 31 日") */
     const char *facts;    /* the register columns it reads (docs, metadata) */
+    const char *reads;    /* the entities it reads (space-separated): a write to one re-evaluates it */
     /* Sets e->res[i] for every unit; 0 or a negative DB_* error. */
     int (*eval)(std_eval_t *e);
 } std_rule_t;
@@ -79,10 +80,10 @@ void std_set(std_eval_t *e, int i, std_status_t st, const char *actual, const ch
 int std_unit_index(const std_eval_t *e, int64_t id);
 
 /* ---- results (standards.c) ---- */
-/* Re-evaluates every rule for the units in path's subtree for every stored
+/* Re-evaluates every rule that reads entity (NULL: every rule) for the units in path's subtree for every stored
  * date (31 Decembers and today), inside the caller's transaction, keeping
  * roll-ups in step and opening or flagging problems.  0 or negative. */
-int standards_refresh(db_t *db, const char *path, int64_t user_id);
+int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id);
 /* Recomputes everything from scratch for today and every 31 December since
  * 2022 (sifasuo check --rebuild, a threshold change).  Own transaction
  * unless one is open.  0 or negative. */
