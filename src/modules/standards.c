@@ -150,6 +150,11 @@ static int writers_lock(db_t *db) {
 
 /* ---- evaluation ---- */
 
+static int unit_cmp(const void *a, const void *b) {
+    int64_t x = ((const std_unit_t *)a)->id, y = ((const std_unit_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
 /* The units of a level existing on as_of in path's subtree — and, with
  * ancestors, the one of that level above path (a district's rules for a
  * change in one of its offices).  Sorted by id, in the arena.  Sets
@@ -158,37 +163,63 @@ static int load_units(db_t *db, arena_t *a, const char *level, const char *path,
                       std_unit_t **out, const char **scope) {
     char hi[256];
     upper_of(path, hi, sizeof(hi));
-    db_stmt_t *s = db_prepare(db, "SELECT id, path, name FROM org_units WHERE level = $1 AND valid_from <= $4 "
-                                  "AND (valid_to IS NULL OR valid_to > $4) AND ((path >= $2 AND path < $3) "
-                                  "OR ($5 = 1 AND substr($2, 1, length(path)) = path)) ORDER BY id");
-    if (!s) return DB_ERR;
-    db_bind_text(s, 1, level, -1);
-    db_bind_text(s, 2, path, -1);
-    db_bind_text(s, 3, hi, -1);
-    db_bind_text(s, 4, as_of, -1);
-    db_bind_int(s, 5, ancestors ? 1 : 0);
     size_t cap = 16, n = 0;
     std_unit_t *u = malloc(cap * sizeof(*u));
     if (!u) abort();
     *scope = path;
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        if (n == cap) {
-            cap *= 2;
-            u = realloc(u, cap * sizeof(*u));
-            if (!u) abort();
+    /* the subtree: one range of the (level, path) index; then each proper
+     * ancestor by id (a path holds at most a handful) */
+    int rc = DB_DONE;
+    for (const char *p = path; rc == DB_DONE;) {
+        db_stmt_t *s;
+        if (p == path) {
+            s = db_prepare(db, "SELECT id, path, name FROM org_units WHERE level = $1 AND path >= $2 AND path < $3 "
+                               "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $4)");
+            if (!s) {
+                rc = DB_ERR;
+                break;
+            }
+            db_bind_text(s, 1, level, -1);
+            db_bind_text(s, 2, path, -1);
+            db_bind_text(s, 3, hi, -1);
+            db_bind_text(s, 4, as_of, -1);
+        } else {
+            while (*p == '/') p++;
+            char *end;
+            int64_t id = strtoll(p, &end, 10);
+            if (end == p || !ancestors) break;
+            p = end;
+            if (*p == '/' && p[1] == '\0') break; /* the unit itself: in the subtree */
+            s = db_prepare(db, "SELECT id, path, name FROM org_units WHERE id = $1 AND level = $2 "
+                               "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)");
+            if (!s) {
+                rc = DB_ERR;
+                break;
+            }
+            db_bind_int(s, 1, id);
+            db_bind_text(s, 2, level, -1);
+            db_bind_text(s, 3, as_of, -1);
         }
-        u[n].id = db_col_int(s, 0);
-        u[n].path = arena_strdup(a, db_col_text(s, 1));
-        u[n].name = arena_strdup(a, db_col_text(s, 2));
-        if (strlen(u[n].path) < strlen(*scope)) *scope = u[n].path; /* an ancestor: evaluate its whole subtree */
-        n++;
+        if (p == path) p++; /* next round: the ancestors */
+        while ((rc = db_step(s)) == DB_ROW) {
+            if (n == cap) {
+                cap *= 2;
+                u = realloc(u, cap * sizeof(*u));
+                if (!u) abort();
+            }
+            u[n].id = db_col_int(s, 0);
+            u[n].path = arena_strdup(a, db_col_text(s, 1));
+            u[n].name = arena_strdup(a, db_col_text(s, 2));
+            if (strlen(u[n].path) < strlen(*scope)) *scope = u[n].path; /* an ancestor: evaluate its whole subtree */
+            n++;
+        }
+        db_reset(s);
     }
-    db_reset(s);
     if (rc != DB_DONE) {
         free(u);
         return rc < 0 ? rc : DB_ERR;
     }
+    qsort(u, n, sizeof(*u), unit_cmp);
     *out = arena_alloc(a, (n ? n : 1) * sizeof(*u));
     memcpy(*out, u, n * sizeof(*u));
     free(u);
