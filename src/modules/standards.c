@@ -341,7 +341,7 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
             }
             char *ev = evidence_json(r);
             db_stmt_t *s = db_prepare(db, "INSERT INTO standard_result (org_id, org_path, rule_id, as_of, status, actual, required, evidence, "
-                                          "computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, rule_id, as_of) "
+                                          "computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, as_of, rule_id) "
                                           "DO UPDATE SET org_path = excluded.org_path, status = excluded.status, actual = excluded.actual, "
                                           "required = excluded.required, evidence = excluded.evidence, computed_at = excluded.computed_at");
             if (!s) {

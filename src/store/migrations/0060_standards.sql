@@ -35,7 +35,7 @@ CREATE TABLE standard_result (
     required    TEXT,              -- the threshold, e.g. '≥ 4'
     evidence    TEXT NOT NULL,     -- JSON {"message": …, "records": [{entity, id, label}]}
     computed_at @TS@ NOT NULL,
-    PRIMARY KEY (org_id, rule_id, as_of)
+    PRIMARY KEY (org_id, as_of, rule_id)
 );
 CREATE INDEX standard_result_scope ON standard_result (as_of, org_path);
 
