@@ -21,18 +21,23 @@ static const char *status_label(const char *s) {
 
 static const char *rate_text(json_t *o, char *buf, size_t n) {
     json_t *r = json_object_get(o, "rate");
-    if (json_is_number(r)) snprintf(buf, n, "%.1f%%", json_number_value(r));
-    else snprintf(buf, n, "—");
+    if (json_is_number(r))
+        snprintf(buf, n, "%.1f%%", json_number_value(r));
+    else
+        snprintf(buf, n, "—");
     return buf;
 }
 
 static void print_table(json_t *sc) {
-    json_t *org = json_object_get(sc, "org"), *sum = json_object_get(sc, "summary"), *rank = json_object_get(sc, "rank");
+    json_t *org = json_object_get(sc, "org"), *sum = json_object_get(sc, "summary"),
+           *rank = json_object_get(sc, "rank");
     char rate[32];
-    printf("%s 规范化指标核查 (截至 %s)\n", json_string_value(json_object_get(org, "name")), json_string_value(json_object_get(sc, "as_of")));
-    printf("达标 %lld, 未达标 %lld, 未到期 %lld, 达标率 %s", (long long)json_integer_value(json_object_get(sum, "passed")),
-           (long long)json_integer_value(json_object_get(sum, "failed")), (long long)json_integer_value(json_object_get(sum, "not_due")),
-           rate_text(sum, rate, sizeof(rate)));
+    printf("%s 规范化指标核查 (截至 %s)\n", json_string_value(json_object_get(org, "name")),
+           json_string_value(json_object_get(sc, "as_of")));
+    printf("达标 %lld, 未达标 %lld, 未到期 %lld, 达标率 %s",
+           (long long)json_integer_value(json_object_get(sum, "passed")),
+           (long long)json_integer_value(json_object_get(sum, "failed")),
+           (long long)json_integer_value(json_object_get(sum, "not_due")), rate_text(sum, rate, sizeof(rate)));
     if (json_is_object(rank))
         printf(", 同级排名 %lld/%lld", (long long)json_integer_value(json_object_get(rank, "position")),
                (long long)json_integer_value(json_object_get(rank, "of")));
@@ -46,8 +51,10 @@ static void print_table(json_t *sc) {
             json_t *ev = json_object_get(x, "evidence");
             printf("%-8s %-8s %-10s %-10s %s: %s\n", json_string_value(json_object_get(x, "clause")),
                    status_label(json_string_value(json_object_get(x, "status"))),
-                   json_string_value(json_object_get(x, "actual")) ? json_string_value(json_object_get(x, "actual")) : "",
-                   json_string_value(json_object_get(x, "required")) ? json_string_value(json_object_get(x, "required")) : "",
+                   json_string_value(json_object_get(x, "actual")) ? json_string_value(json_object_get(x, "actual"))
+                                                                   : "",
+                   json_string_value(json_object_get(x, "required")) ? json_string_value(json_object_get(x, "required"))
+                                                                     : "",
                    json_string_value(json_object_get(x, "title")), json_string_value(json_object_get(ev, "message")));
         }
         printf("\n");
@@ -56,20 +63,22 @@ static void print_table(json_t *sc) {
         printf("%-8s %8s %8s %8s %8s  %s\n", "条款", "达标", "未达标", "未到期", "达标率", "指标");
         json_array_foreach(json_object_get(sc, "rules"), i, x) {
             printf("%-8s %8lld %8lld %8lld %8s  %s\n", json_string_value(json_object_get(x, "clause")),
-                   (long long)json_integer_value(json_object_get(x, "passed")), (long long)json_integer_value(json_object_get(x, "failed")),
+                   (long long)json_integer_value(json_object_get(x, "passed")),
+                   (long long)json_integer_value(json_object_get(x, "failed")),
                    (long long)json_integer_value(json_object_get(x, "not_due")), rate_text(x, rate, sizeof(rate)),
                    json_string_value(json_object_get(x, "title")));
         }
         printf("\n");
         json_array_foreach(json_object_get(sc, "units"), i, x) {
             printf("%-30s 达标 %4lld  未达标 %4lld  达标率 %s\n", json_string_value(json_object_get(x, "name")),
-                   (long long)json_integer_value(json_object_get(x, "passed")), (long long)json_integer_value(json_object_get(x, "failed")),
-                   rate_text(x, rate, sizeof(rate)));
+                   (long long)json_integer_value(json_object_get(x, "passed")),
+                   (long long)json_integer_value(json_object_get(x, "failed")), rate_text(x, rate, sizeof(rate)));
         }
         printf("\n");
     }
     printf("历年 (12 月 31 日):");
-    json_array_foreach(json_object_get(sc, "years"), i, x) printf("  %s %s", json_string_value(json_object_get(x, "as_of")), rate_text(x, rate, sizeof(rate)));
+    json_array_foreach(json_object_get(sc, "years"), i, x)
+        printf("  %s %s", json_string_value(json_object_get(x, "as_of")), rate_text(x, rate, sizeof(rate)));
     printf("\n");
 }
 
@@ -78,12 +87,19 @@ int cmd_check(cli_opts_t *o) {
     bool rebuild = false;
     for (int i = 0; i < o->argc; i++) {
         const char *a = o->argv[i];
-        if (strcmp(a, "--org") == 0 && i + 1 < o->argc) org_arg = o->argv[++i];
-        else if (strcmp(a, "--as-of") == 0 && i + 1 < o->argc) as_of = o->argv[++i];
-        else if (strcmp(a, "--format") == 0 && i + 1 < o->argc) format = o->argv[++i];
-        else if (strcmp(a, "--rebuild") == 0) rebuild = true;
+        if (strcmp(a, "--org") == 0 && i + 1 < o->argc)
+            org_arg = o->argv[++i];
+        else if (strcmp(a, "--as-of") == 0 && i + 1 < o->argc)
+            as_of = o->argv[++i];
+        else if (strcmp(a, "--format") == 0 && i + 1 < o->argc)
+            format = o->argv[++i];
+        else if (strcmp(a, "--rebuild") == 0)
+            rebuild = true;
         else {
-            fprintf(stderr, "未知参数: %s\n用法: sifasuo check [--org ID] [--as-of YYYY-MM-DD] [--format table|json] [--rebuild]\n", a);
+            fprintf(
+                stderr,
+                "未知参数: %s\n用法: sifasuo check [--org ID] [--as-of YYYY-MM-DD] [--format table|json] [--rebuild]\n",
+                a);
             return 2;
         }
     }
@@ -128,10 +144,13 @@ int cmd_check(cli_opts_t *o) {
     arena_init(&a);
     int failing = 0;
     int src = standards_scorecard(db, &a, org, as_of ? as_of : today, &w, &failing);
-    if (src == 1) fprintf(stderr, "组织机构 %lld 不存在\n", (long long)org);
-    else if (src != 0) fprintf(stderr, "核查失败: %s\n", db_errmsg(db));
+    if (src == 1)
+        fprintf(stderr, "组织机构 %lld 不存在\n", (long long)org);
+    else if (src != 0)
+        fprintf(stderr, "核查失败: %s\n", db_errmsg(db));
     else {
-        if (strcmp(format, "json") == 0) printf("%s\n", out.data);
+        if (strcmp(format, "json") == 0)
+            printf("%s\n", out.data);
         else {
             json_t *sc = json_loads(out.data, 0, NULL);
             if (sc) print_table(sc);

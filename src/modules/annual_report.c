@@ -76,8 +76,14 @@ static const perm_def_t report_perms[] = {
 };
 
 static const entity_t reports = {
-    .name = "annual-reports", .label = "年度自查自评报告", .table = "annual_report", .perm = "annual_report",
-    .fields = report_fields, .flows = report_flows, .default_sort = "-year", .roles = REPORT_ROLES,
+    .name = "annual-reports",
+    .label = "年度自查自评报告",
+    .table = "annual_report",
+    .perm = "annual_report",
+    .fields = report_fields,
+    .flows = report_flows,
+    .default_sort = "-year",
+    .roles = REPORT_ROLES,
 };
 
 /* Runs one UPDATE of the report row: sets col = today (and clears the
@@ -106,7 +112,8 @@ static int hook_received(http_req_t *r, const entity_t *e, int64_t id, const cha
 }
 static int hook_sent_back(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     /* back to draft: not submitted any more, the 31 October deadline applies again */
-    db_stmt_t *s = db_prepare(r->db, "UPDATE annual_report SET submitted_on = NULL, due_at = CAST(year AS TEXT) || '-10-31' WHERE id = $1");
+    db_stmt_t *s = db_prepare(
+        r->db, "UPDATE annual_report SET submitted_on = NULL, due_at = CAST(year AS TEXT) || '-10-31' WHERE id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, id);
     int rc = db_step(s);
@@ -160,24 +167,37 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     d->title = arena_printf(r->arena, "%s %d 年度司法所规范化建设自查自评报告", dname, year);
 
     /* 一、基本情况 */
-    int64_t offices = count_q(r, "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2 "
-                                 "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)", path, hi, d->as_of);
-    int64_t staff = count_q(r, "SELECT COUNT(*) FROM staff WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
-                               "AND joined_on <= $3 AND (left_on IS NULL OR left_on > $3)", path, hi, d->as_of);
-    int64_t posts = count_q(r, "SELECT COUNT(*) FROM staff WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
-                               "AND post_type = 'political_legal' AND joined_on <= $3 AND (left_on IS NULL OR left_on > $3)", path, hi, d->as_of);
-    int64_t cert = count_q(r, "SELECT COUNT(*) FROM staff WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
-                              "AND post_type = 'political_legal' AND joined_on <= $3 AND (left_on IS NULL OR left_on > $3) "
-                              "AND cert_date IS NOT NULL AND cert_date <= $3", path, hi, d->as_of);
-    int64_t villages = count_q(r, "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
-                                  "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)", path, hi, d->as_of);
+    int64_t offices = count_q(r,
+                              "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2 "
+                              "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)",
+                              path, hi, d->as_of);
+    int64_t staff = count_q(r,
+                            "SELECT COUNT(*) FROM staff WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
+                            "AND joined_on <= $3 AND (left_on IS NULL OR left_on > $3)",
+                            path, hi, d->as_of);
+    int64_t posts =
+        count_q(r,
+                "SELECT COUNT(*) FROM staff WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
+                "AND post_type = 'political_legal' AND joined_on <= $3 AND (left_on IS NULL OR left_on > $3)",
+                path, hi, d->as_of);
+    int64_t cert =
+        count_q(r,
+                "SELECT COUNT(*) FROM staff WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
+                "AND post_type = 'political_legal' AND joined_on <= $3 AND (left_on IS NULL OR left_on > $3) "
+                "AND cert_date IS NOT NULL AND cert_date <= $3",
+                path, hi, d->as_of);
+    int64_t villages = count_q(r,
+                               "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
+                               "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)",
+                               path, hi, d->as_of);
     if (offices < 0 || staff < 0 || posts < 0 || cert < 0 || villages < 0) return -1;
-    d->s1 = arena_printf(r->arena,
-                         "截至 %s, 本区共有司法所 %lld 个, 服务村(居)委会 %lld 个; 在所工作人员 %lld 名, 其中政法专项编制 %lld 名, "
-                         "平均每所 %s 名; 专项编制人员中具有法律职业资格 %lld 名, 占 %s。",
-                         d->as_of, (long long)offices, (long long)villages, (long long)staff, (long long)posts,
-                         offices ? arena_printf(r->arena, "%.1f", (double)posts / (double)offices) : "—", (long long)cert,
-                         pct(r, cert, posts));
+    d->s1 = arena_printf(
+        r->arena,
+        "截至 %s, 本区共有司法所 %lld 个, 服务村(居)委会 %lld 个; 在所工作人员 %lld 名, 其中政法专项编制 %lld 名, "
+        "平均每所 %s 名; 专项编制人员中具有法律职业资格 %lld 名, 占 %s。",
+        d->as_of, (long long)offices, (long long)villages, (long long)staff, (long long)posts,
+        offices ? arena_printf(r->arena, "%.1f", (double)posts / (double)offices) : "—", (long long)cert,
+        pct(r, cert, posts));
 
     /* 二、达标情况: the offices × rules table and a sentence per rule */
     std_cell_t *cells;
@@ -204,9 +224,12 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     int64_t cur = 0;
     for (int i = 0; i < ncells; i++) {
         std_cell_t *c = &cells[i];
-        if (c->status == STD_PASS) pass[c->rule]++;
-        else if (c->status == STD_FAIL) fail[c->rule]++;
-        else nd[c->rule]++;
+        if (c->status == STD_PASS)
+            pass[c->rule]++;
+        else if (c->status == STD_FAIL)
+            fail[c->rule]++;
+        else
+            nd[c->rule]++;
         if (strcmp(c->level, "office") != 0) continue;
         if (c->org_id != cur) {
             if (cur) {
@@ -243,7 +266,8 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
         }
         if (fail[k]) {
             failing_rules++;
-            buf_printf(&s5, "%d. %s: %d 个%s未达标", failing_rules, x->title, fail[k], strcmp(x->level, "office") == 0 ? "所" : "单位");
+            buf_printf(&s5, "%d. %s: %d 个%s未达标", failing_rules, x->title, fail[k],
+                       strcmp(x->level, "office") == 0 ? "所" : "单位");
             int listed = 0;
             for (int i = 0; i < ncells && listed < 5; i++)
                 if (cells[i].rule == k && cells[i].status == STD_FAIL && strcmp(cells[i].level, "office") == 0)
@@ -260,8 +284,9 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     buf_free(&s5);
 
     /* 三、问题清单 */
-    db_stmt_t *s = db_prepare(r->db, "SELECT wf_state, COUNT(*), SUM(CASE WHEN due_at IS NOT NULL AND due_at < $3 THEN 1 ELSE 0 END) "
-                                     "FROM problem WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY wf_state");
+    db_stmt_t *s = db_prepare(
+        r->db, "SELECT wf_state, COUNT(*), SUM(CASE WHEN due_at IS NOT NULL AND due_at < $3 THEN 1 ELSE 0 END) "
+               "FROM problem WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY wf_state");
     if (!s) return -1;
     db_bind_text(s, 1, path, -1);
     db_bind_text(s, 2, hi, -1);
@@ -271,21 +296,25 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
         const char *st = db_col_text(s, 0);
         int64_t n = db_col_int(s, 1);
         total += n;
-        if (st && strcmp(st, "closed") == 0) closed += n;
-        else overdue += db_col_int(s, 2);
+        if (st && strcmp(st, "closed") == 0)
+            closed += n;
+        else
+            overdue += db_col_int(s, 2);
         if (st && strcmp(st, "submitted") == 0) submitted += n;
     }
     db_reset(s);
-    d->s3 = arena_printf(r->arena,
-                         "本区问题清单共列问题 %lld 个, 已整改销号 %lld 个 (销号率 %s), 已申请销号待审核 %lld 个, 正在整改 %lld 个, "
-                         "其中逾期未完成 %lld 个。逾期问题已纳入督办。",
-                         (long long)total, (long long)closed, pct(r, closed, total), (long long)submitted,
-                         (long long)(total - closed - submitted), (long long)overdue);
+    d->s3 = arena_printf(
+        r->arena,
+        "本区问题清单共列问题 %lld 个, 已整改销号 %lld 个 (销号率 %s), 已申请销号待审核 %lld 个, 正在整改 %lld 个, "
+        "其中逾期未完成 %lld 个。逾期问题已纳入督办。",
+        (long long)total, (long long)closed, pct(r, closed, total), (long long)submitted,
+        (long long)(total - closed - submitted), (long long)overdue);
 
     /* 四、经验做法: the district's published typical experiences of the year, to edit */
     buf_t s4 = BUF_INIT;
-    s = db_prepare(r->db, "SELECT title, summary FROM experience WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
-                          "AND published_on >= $3 AND published_on <= $4 ORDER BY published_on, id LIMIT 20");
+    s = db_prepare(
+        r->db, "SELECT title, summary FROM experience WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
+               "AND published_on >= $3 AND published_on <= $4 ORDER BY published_on, id LIMIT 20");
     if (!s) return -1;
     char y0[24];
     snprintf(y0, sizeof(y0), "%04d-01-01", year);
@@ -295,13 +324,15 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     db_bind_text(s, 4, ye, -1);
     int ne = 0;
     while (db_step(s) == DB_ROW)
-        buf_printf(&s4, "%d. %s%s%s\n", ++ne, db_col_text(s, 0), db_col_text(s, 1) ? ": " : "", db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        buf_printf(&s4, "%d. %s%s%s\n", ++ne, db_col_text(s, 0), db_col_text(s, 1) ? ": " : "",
+                   db_col_text(s, 1) ? db_col_text(s, 1) : "");
     db_reset(s);
     d->s4 = arena_strdup(r->arena, ne ? s4.data : "(请填写本区经验做法与特色亮点)");
     buf_free(&s4);
-    d->s6 = arena_printf(r->arena, "1. 对照未达标指标, 逐所细化整改措施, 明确责任人和完成时限, 逐项销号。\n"
-                                   "2. 健全长效机制, 巩固已达标成果, 防止反弹。\n"
-                                   "3. 总结推广典型经验, 于 %d 年 10 月 31 日前完成下一年度自查自评。",
+    d->s6 = arena_printf(r->arena,
+                         "1. 对照未达标指标, 逐所细化整改措施, 明确责任人和完成时限, 逐项销号。\n"
+                         "2. 健全长效机制, 巩固已达标成果, 防止反弹。\n"
+                         "3. 总结推广典型经验, 于 %d 年 10 月 31 日前完成下一年度自查自评。",
                          year + 1);
     return 0;
 }
@@ -317,7 +348,8 @@ static void generate(http_req_t *r) {
     json_t *errs = json_object();
     if (!json_is_integer(dj)) json_object_set_new(errs, "district", json_string("请选择区司法局"));
     if (!json_is_integer(yj) || json_integer_value(yj) < 2022 || json_integer_value(yj) > this_year)
-        json_object_set_new(errs, "year", json_string(arena_printf(r->arena, "年度应为 2022 到 %d 之间的整数", this_year)));
+        json_object_set_new(errs, "year",
+                            json_string(arena_printf(r->arena, "年度应为 2022 到 %d 之间的整数", this_year)));
     int64_t district = json_is_integer(dj) ? json_integer_value(dj) : 0;
     int year = json_is_integer(yj) ? (int)json_integer_value(yj) : 0;
     json_decref(body);
@@ -334,7 +366,8 @@ static void generate(http_req_t *r) {
             dname = arena_strdup(r->arena, db_col_text(s, 1));
         }
         db_reset(s);
-        if (!path || !scope_covers(r, path)) json_object_set_new(errs, "district", json_string("区司法局不存在或不在您的管辖范围内"));
+        if (!path || !scope_covers(r, path))
+            json_object_set_new(errs, "district", json_string("区司法局不存在或不在您的管辖范围内"));
     }
     if (json_object_size(errs)) {
         http_invalid_fields(r, errs);
@@ -376,9 +409,12 @@ static void generate(http_req_t *r) {
     if (db_begin(r->db) != 0) return http_store_error(r);
     int64_t id = existing;
     if (!existing) {
-        s = db_prepare(r->db, "INSERT INTO annual_report (org_id, org_path, version, created_at, created_by, updated_at, updated_by, wf_state, "
-                              "wf_version, state_since, due_at, report_key, year, title, as_of, s1_basic, s2_compliance, compliance_table, "
-                              "s3_problems, s4_experience, s5_issues, s6_next) VALUES ($1, $2, 1, $3, $4, $3, $4, 'draft', 1, $5, $6, $7, "
+        s = db_prepare(r->db, "INSERT INTO annual_report (org_id, org_path, version, created_at, created_by, "
+                              "updated_at, updated_by, wf_state, "
+                              "wf_version, state_since, due_at, report_key, year, title, as_of, s1_basic, "
+                              "s2_compliance, compliance_table, "
+                              "s3_problems, s4_experience, s5_issues, s6_next) VALUES ($1, $2, 1, $3, $4, $3, $4, "
+                              "'draft', 1, $5, $6, $7, "
                               "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id");
         if (!s) return http_store_error(r);
         db_bind_int(s, 1, district);
@@ -390,17 +426,21 @@ static void generate(http_req_t *r) {
         db_bind_text(s, 7, key, -1);
         db_bind_int(s, 8, year);
         const char *vals[] = {d.title, d.as_of, d.s1, d.s2, d.table, d.s3, d.s4, d.s5, d.s6};
-        for (int i = 0; i < 9; i++) db_bind_text(s, 9 + i, vals[i], -1);
+        for (int i = 0; i < 9; i++)
+            db_bind_text(s, 9 + i, vals[i], -1);
         int rc = db_step(s);
         id = rc == DB_ROW ? db_col_int(s, 0) : 0;
         db_reset(s);
     } else {
         /* regenerate a draft: the generated sections anew, the free text (四) kept */
-        s = db_prepare(r->db, "UPDATE annual_report SET as_of = $1, s1_basic = $2, s2_compliance = $3, compliance_table = $4, "
-                              "s3_problems = $5, s5_issues = $6, version = version + 1, updated_at = $7, updated_by = $8 WHERE id = $9");
+        s = db_prepare(
+            r->db,
+            "UPDATE annual_report SET as_of = $1, s1_basic = $2, s2_compliance = $3, compliance_table = $4, "
+            "s3_problems = $5, s5_issues = $6, version = version + 1, updated_at = $7, updated_by = $8 WHERE id = $9");
         if (!s) return http_store_error(r);
         const char *vals[] = {d.as_of, d.s1, d.s2, d.table, d.s3, d.s5, now};
-        for (int i = 0; i < 7; i++) db_bind_text(s, 1 + i, vals[i], -1);
+        for (int i = 0; i < 7; i++)
+            db_bind_text(s, 1 + i, vals[i], -1);
         db_bind_int(s, 8, p->user_id);
         db_bind_int(s, 9, id);
         if (db_step(s) != DB_DONE) id = 0;
@@ -408,8 +448,8 @@ static void generate(http_req_t *r) {
     }
     if (!id) return http_store_error(r);
     if (engine_notify_write(r->db, &reports, path, p->user_id) != 0) return http_store_error(r);
-    char *detail = arena_printf(r->arena, "{\"district\":%lld,\"year\":%d,\"as_of\":\"%s\",\"regenerate\":%s}", (long long)district, year,
-                                d.as_of, existing ? "true" : "false");
+    char *detail = arena_printf(r->arena, "{\"district\":%lld,\"year\":%d,\"as_of\":\"%s\",\"regenerate\":%s}",
+                                (long long)district, year, d.as_of, existing ? "true" : "false");
     if (auth_audit(r, existing ? "annual_report.regenerate" : "record.create", reports.name, id, "ok", detail) != 0 ||
         db_commit(r->db) != 0)
         return http_store_error(r);
@@ -431,8 +471,9 @@ typedef struct report {
     const char *title, *as_of, *state, *org_name, *sec[6], *table;
 } report_t;
 
-static const char *const section_titles[6] = {"一、基本情况", "二、各项规范化指标达标情况", "三、问题清单及整改情况",
-                                              "四、经验做法与特色亮点", "五、存在问题", "六、下一步工作"};
+static const char *const section_titles[6] = {"一、基本情况",           "二、各项规范化指标达标情况",
+                                              "三、问题清单及整改情况", "四、经验做法与特色亮点",
+                                              "五、存在问题",           "六、下一步工作"};
 
 /* Loads the report through the engine's scope rules; answers and returns -1 when not found. */
 static int report_load(http_req_t *r, report_t *rep) {
@@ -443,9 +484,10 @@ static int report_load(http_req_t *r, report_t *rep) {
     if (!s) return -1;
     db_reset(s);
     /* engine_load_record left its row; read ours plainly (same id, already scope-checked) */
-    db_stmt_t *q = db_prepare(r->db, "SELECT a.id, a.org_id, a.year, a.title, a.as_of, a.wf_state, o.name, a.s1_basic, a.s2_compliance, "
-                                     "a.s3_problems, a.s4_experience, a.s5_issues, a.s6_next, a.compliance_table "
-                                     "FROM annual_report a JOIN org_units o ON o.id = a.org_id WHERE a.id = $1");
+    db_stmt_t *q = db_prepare(
+        r->db, "SELECT a.id, a.org_id, a.year, a.title, a.as_of, a.wf_state, o.name, a.s1_basic, a.s2_compliance, "
+               "a.s3_problems, a.s4_experience, a.s5_issues, a.s6_next, a.compliance_table "
+               "FROM annual_report a JOIN org_units o ON o.id = a.org_id WHERE a.id = $1");
     if (!q) {
         http_store_error(r);
         return -1;
@@ -460,8 +502,10 @@ static int report_load(http_req_t *r, report_t *rep) {
     rep->org_id = db_col_int(q, 1);
     rep->year = (int)db_col_int(q, 2);
     const char **dst[] = {&rep->title, &rep->as_of, &rep->state, &rep->org_name};
-    for (int i = 0; i < 4; i++) *dst[i] = db_col_text(q, 3 + i) ? arena_strdup(r->arena, db_col_text(q, 3 + i)) : "";
-    for (int i = 0; i < 6; i++) rep->sec[i] = db_col_text(q, 7 + i) ? arena_strdup(r->arena, db_col_text(q, 7 + i)) : "";
+    for (int i = 0; i < 4; i++)
+        *dst[i] = db_col_text(q, 3 + i) ? arena_strdup(r->arena, db_col_text(q, 3 + i)) : "";
+    for (int i = 0; i < 6; i++)
+        rep->sec[i] = db_col_text(q, 7 + i) ? arena_strdup(r->arena, db_col_text(q, 7 + i)) : "";
     rep->table = db_col_text(q, 13) ? arena_strdup(r->arena, db_col_text(q, 13)) : "{}";
     db_reset(q);
     return 0;
@@ -489,8 +533,8 @@ static int audit_download(http_req_t *r, const report_t *rep, const char *format
 static void send_file(http_req_t *r, const report_t *rep, const char *ext, const char *type, buf_t *file) {
     http_set_header(r, "Cache-Control", "no-store");
     http_set_header(r, "Content-Disposition",
-                    arena_printf(r->arena, "attachment; filename=\"annual-report-%d.%s\"; filename*=UTF-8''%s", rep->year, ext,
-                                 engine_rfc5987(r, arena_printf(r->arena, "%s.%s", rep->title, ext))));
+                    arena_printf(r->arena, "attachment; filename=\"annual-report-%d.%s\"; filename*=UTF-8''%s",
+                                 rep->year, ext, engine_rfc5987(r, arena_printf(r->arena, "%s.%s", rep->title, ext))));
     http_send_bytes(r, 200, type, file->data, file->len);
 }
 
@@ -518,7 +562,8 @@ static void download_docx(http_req_t *r) {
                 docx_table_begin(&d, cols, NULL);
                 cells[0] = "司法所";
                 for (int k = 0; k < nr; k++)
-                    cells[k + 1] = arena_printf(r->arena, "条款%s %s", json_string_value(json_object_get(json_array_get(rules, k), "clause")),
+                    cells[k + 1] = arena_printf(r->arena, "条款%s %s",
+                                                json_string_value(json_object_get(json_array_get(rules, k), "clause")),
                                                 json_string_value(json_object_get(json_array_get(rules, k), "title")));
                 docx_row(&d, cells);
                 size_t oi;
@@ -590,24 +635,29 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
         json_t *res = json_object_get(o, "results");
         int p = 0, f = 0;
         for (int k = 0; k < nr; k++) {
-            const char *st = json_string_value(json_object_get(res, json_string_value(json_object_get(json_array_get(rules, k), "id"))));
+            const char *st = json_string_value(
+                json_object_get(res, json_string_value(json_object_get(json_array_get(rules, k), "id"))));
             if (st && strcmp(st, "pass") == 0) p++;
             if (st && strcmp(st, "fail") == 0) f++;
-            worksheet_write_string(ws, row, (lxw_col_t)(k + 1), status_mark(st), st && strcmp(st, "fail") == 0 ? bad : cell);
+            worksheet_write_string(ws, row, (lxw_col_t)(k + 1), status_mark(st),
+                                   st && strcmp(st, "fail") == 0 ? bad : cell);
         }
         worksheet_write_number(ws, row, (lxw_col_t)(nr + 1), p + f ? (double)p / (double)(p + f) : 0, cell);
         row++;
     }
     /* sheet 2: the problem list of the district */
     lxw_worksheet *ps = workbook_add_worksheet(wb, "问题清单");
-    static const char *const head[] = {"编号", "司法所", "问题", "对应指标", "状态", "整改措施", "责任人", "办理期限", "可销号"};
-    for (int k = 0; k < 9; k++) worksheet_write_string(ps, 0, (lxw_col_t)k, head[k], bold);
+    static const char *const head[] = {"编号",     "司法所", "问题",     "对应指标", "状态",
+                                       "整改措施", "责任人", "办理期限", "可销号"};
+    for (int k = 0; k < 9; k++)
+        worksheet_write_string(ps, 0, (lxw_col_t)k, head[k], bold);
     worksheet_set_column(ps, 1, 2, 24, NULL);
     worksheet_set_column(ps, 5, 5, 40, NULL);
-    db_stmt_t *s = db_prepare(r->db, "SELECT p.id, o.name, p.title, p.rule, p.wf_state, p.measures, p.owner, p.due_at, p.ready_for_closure "
-                                     "FROM problem p JOIN org_units o ON o.id = p.org_id JOIN annual_report a ON a.id = $1 "
-                                     "WHERE p.deleted_at IS NULL AND p.org_path >= a.org_path "
-                                     "AND p.org_path < substr(a.org_path, 1, length(a.org_path) - 1) || '0' ORDER BY p.id LIMIT 100000");
+    db_stmt_t *s = db_prepare(
+        r->db, "SELECT p.id, o.name, p.title, p.rule, p.wf_state, p.measures, p.owner, p.due_at, p.ready_for_closure "
+               "FROM problem p JOIN org_units o ON o.id = p.org_id JOIN annual_report a ON a.id = $1 "
+               "WHERE p.deleted_at IS NULL AND p.org_path >= a.org_path "
+               "AND p.org_path < substr(a.org_path, 1, length(a.org_path) - 1) || '0' ORDER BY p.id LIMIT 100000");
     if (!s) goto out;
     db_bind_int(s, 1, rep->id);
     const entity_t *pe = entity_find("problems");
@@ -637,7 +687,8 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
     if (!f) goto out;
     char chunk[8192];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) buf_add(out, chunk, n);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(out, chunk, n);
     fclose(f);
     rc = 0;
 out:
@@ -672,9 +723,10 @@ static void overview(http_req_t *r) {
     const char *scope = scope_path(r);
     char hi[256];
     scope_upper(scope ? scope : "/", hi, sizeof(hi));
-    db_stmt_t *s = db_prepare(r->db, "SELECT d.id, d.name, a.id, a.wf_state, a.submitted_on, a.received_on, a.due_at FROM org_units d "
-                                     "LEFT JOIN annual_report a ON a.report_key = CAST(d.id AS TEXT) || ':' || $3 AND a.deleted_at IS NULL "
-                                     "WHERE d.level = 'district' AND d.path >= $1 AND d.path < $2 AND d.valid_to IS NULL ORDER BY d.id");
+    db_stmt_t *s = db_prepare(
+        r->db, "SELECT d.id, d.name, a.id, a.wf_state, a.submitted_on, a.received_on, a.due_at FROM org_units d "
+               "LEFT JOIN annual_report a ON a.report_key = CAST(d.id AS TEXT) || ':' || $3 AND a.deleted_at IS NULL "
+               "WHERE d.level = 'district' AND d.path >= $1 AND d.path < $2 AND d.valid_to IS NULL ORDER BY d.id");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, scope ? scope : "/", -1);
     db_bind_text(s, 2, hi, -1);
@@ -695,8 +747,10 @@ static void overview(http_req_t *r) {
         jw_kint(w, "district_id", db_col_int(s, 0));
         jw_kstr(w, "district", db_col_text(s, 1));
         jw_key(w, "report_id");
-        if (db_col_null(s, 2)) jw_null(w);
-        else jw_int(w, db_col_int(s, 2));
+        if (db_col_null(s, 2))
+            jw_null(w);
+        else
+            jw_int(w, db_col_int(s, 2));
         jw_kstr(w, "state", st ? st : "none");
         jw_kstr(w, "state_label", st ? wf_state_label(&report_flow_v1, st) : "未生成");
         jw_kstr(w, "submitted_on", sub);

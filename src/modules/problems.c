@@ -46,12 +46,8 @@ static const field_t problem_fields[] = {
 };
 
 static const wf_state_t problem_states[] = {
-    {"open", "待整改", 0},
-    {"rectifying", "整改中", 0},
-    {"submitted", "待区局销号", 5},
-    {"closed", "已销号", 0, true},
-    {"reopened", "重新整改", 0},
-    {0},
+    {"open", "待整改", 0},         {"rectifying", "整改中", 0}, {"submitted", "待区局销号", 5},
+    {"closed", "已销号", 0, true}, {"reopened", "重新整改", 0}, {0},
 };
 static const wf_transition_t problem_transitions[] = {
     {"start", "开始整改", "open reopened", "rectifying", .perm = "problem.rectify"},
@@ -61,13 +57,19 @@ static const wf_transition_t problem_transitions[] = {
     {"reopen", "重新打开", "closed", "reopened", .perm = "problem.approve", .requires = "review_note"},
     {0},
 };
-static const workflow_t problem_flow_v1 = {1, "open", problem_states, problem_transitions, .deadline_days = 60,
-                                           .escalate_after_days = 5};
+static const workflow_t problem_flow_v1 = {
+    1, "open", problem_states, problem_transitions, .deadline_days = 60, .escalate_after_days = 5};
 static const workflow_t *const problem_flows[] = {&problem_flow_v1, NULL};
 
 static const entity_t problems = {
-    .name = "problems", .label = "问题清单", .table = "problem", .perm = "problem",
-    .fields = problem_fields, .flows = problem_flows, .default_sort = "-id", .roles = STD_ROLES,
+    .name = "problems",
+    .label = "问题清单",
+    .table = "problem",
+    .perm = "problem",
+    .fields = problem_fields,
+    .flows = problem_flows,
+    .default_sort = "-id",
+    .roles = STD_ROLES,
 };
 
 /* ---- 典型经验: a searchable library linked to offices (the owner) and rules ---- */
@@ -101,8 +103,14 @@ static const perm_def_t experience_perms[] = {
     {0},
 };
 static const entity_t experiences = {
-    .name = "experiences", .label = "典型经验", .table = "experience", .perm = "experience",
-    .fields = experience_fields, .flows = experience_flows, .default_sort = "-published_on", .roles = STD_ROLES,
+    .name = "experiences",
+    .label = "典型经验",
+    .table = "experience",
+    .perm = "experience",
+    .fields = experience_fields,
+    .flows = experience_flows,
+    .default_sort = "-published_on",
+    .roles = STD_ROLES,
 };
 
 void problems_declare(void) {
@@ -113,11 +121,18 @@ void problems_declare(void) {
 }
 
 /* The system's audit row for a problem it opened or changed. */
-static int problem_audit(db_t *db, const char *action, int64_t id, int64_t org_id, int64_t user_id, const char *detail) {
+static int problem_audit(db_t *db, const char *action, int64_t id, int64_t org_id, int64_t user_id,
+                         const char *detail) {
     const keys_t *keys = auth_keys();
     if (!keys) return 0; /* a command without keys (never the server) */
-    audit_event_t ev = {.action = action, .entity = "problems", .entity_id = id, .result = "ok", .detail_json = detail,
-                        .user_id = user_id, .username = user_id ? NULL : "system", .org_id = org_id};
+    audit_event_t ev = {.action = action,
+                        .entity = "problems",
+                        .entity_id = id,
+                        .result = "ok",
+                        .detail_json = detail,
+                        .user_id = user_id,
+                        .username = user_id ? NULL : "system",
+                        .org_id = org_id};
     return audit_write(db, keys, &ev);
 }
 
@@ -139,7 +154,8 @@ int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const s
     if (res->status == STD_NOT_DUE) return 0;
     char key[96];
     snprintf(key, sizeof(key), "%s:%lld", rule->id, (long long)u->id);
-    db_stmt_t *s = db_prepare(db, "SELECT id, wf_state, ready_for_closure, deleted_at FROM problem WHERE auto_key = $1");
+    db_stmt_t *s =
+        db_prepare(db, "SELECT id, wf_state, ready_for_closure, deleted_at FROM problem WHERE auto_key = $1");
     if (!s) return DB_ERR;
     db_bind_text(s, 1, key, -1);
     int rc = db_step(s);
@@ -162,15 +178,19 @@ int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const s
         if (!fail) return 0;
         wf_dates_t d;
         if (wf_start_dates(db, &problem_flow_v1, "open", now, &d) != 0) return DB_ERR;
-        s = db_prepare(db, "INSERT INTO problem (org_id, org_path, version, created_at, created_by, updated_at, updated_by, wf_state, "
-                           "wf_version, state_since, due_at, state_due_at, auto_key, title, rule, source, finding, ready_for_closure) "
-                           "VALUES ($1, $2, 1, $3, $4, $3, $4, 'open', 1, $5, $6, $7, $8, $9, $10, 'rule', $11, 0) RETURNING id");
+        s = db_prepare(
+            db,
+            "INSERT INTO problem (org_id, org_path, version, created_at, created_by, updated_at, updated_by, wf_state, "
+            "wf_version, state_since, due_at, state_due_at, auto_key, title, rule, source, finding, ready_for_closure) "
+            "VALUES ($1, $2, 1, $3, $4, $3, $4, 'open', 1, $5, $6, $7, $8, $9, $10, 'rule', $11, 0) RETURNING id");
         if (!s) return DB_ERR;
         db_bind_int(s, 1, u->id);
         db_bind_text(s, 2, u->path, -1);
         db_bind_text(s, 3, now, -1);
-        if (user_id) db_bind_int(s, 4, user_id);
-        else db_bind_null(s, 4);
+        if (user_id)
+            db_bind_int(s, 4, user_id);
+        else
+            db_bind_null(s, 4);
         db_bind_text(s, 5, d.today, -1);
         db_bind_text(s, 6, d.due[0] ? d.due : NULL, -1);
         db_bind_text(s, 7, d.state_due[0] ? d.state_due : NULL, -1);
@@ -192,7 +212,8 @@ int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const s
         /* closed, and the rule fails again: back on the list */
         wf_dates_t d;
         if (wf_start_dates(db, &problem_flow_v1, "reopened", now, &d) != 0) return DB_ERR;
-        s = db_prepare(db, "UPDATE problem SET wf_state = 'reopened', state_since = $1, due_at = $2, state_due_at = NULL, escalated = 0, "
+        s = db_prepare(db, "UPDATE problem SET wf_state = 'reopened', state_since = $1, due_at = $2, state_due_at = "
+                           "NULL, escalated = 0, "
                            "ready_for_closure = 0, finding = $3, version = version + 1, updated_at = $4 WHERE id = $5");
         if (!s) return DB_ERR;
         db_bind_text(s, 1, d.today, -1);
@@ -209,7 +230,8 @@ int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const s
         return rc;
     }
     if (ready == !fail) return 0; /* the flag already says it */
-    s = db_prepare(db, "UPDATE problem SET ready_for_closure = $1, finding = $2, version = version + 1, updated_at = $3 WHERE id = $4");
+    s = db_prepare(db, "UPDATE problem SET ready_for_closure = $1, finding = $2, version = version + 1, updated_at = "
+                       "$3 WHERE id = $4");
     if (!s) return DB_ERR;
     db_bind_int(s, 1, fail ? 0 : 1);
     db_bind_text(s, 2, res->message, -1);

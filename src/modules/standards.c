@@ -120,14 +120,18 @@ static int deltas_apply(db_t *db, deltas_t *t, const char *as_of) {
     for (size_t i = 0; i < t->cap; i++) {
         delta_t *d = &t->v[i];
         if (!d->used || (!d->d[0] && !d->d[1] && !d->d[2])) continue;
-        s = db_prepare(db, "INSERT INTO standard_rollup (org_id, as_of, rule_id, passed, failed, not_due) VALUES ($1, $2, $3, $4, $5, $6) "
-                           "ON CONFLICT (org_id, as_of, rule_id) DO UPDATE SET passed = standard_rollup.passed + excluded.passed, "
-                           "failed = standard_rollup.failed + excluded.failed, not_due = standard_rollup.not_due + excluded.not_due");
+        s = db_prepare(
+            db,
+            "INSERT INTO standard_rollup (org_id, as_of, rule_id, passed, failed, not_due) VALUES ($1, $2, $3, $4, $5, "
+            "$6) "
+            "ON CONFLICT (org_id, as_of, rule_id) DO UPDATE SET passed = standard_rollup.passed + excluded.passed, "
+            "failed = standard_rollup.failed + excluded.failed, not_due = standard_rollup.not_due + excluded.not_due");
         if (!s) return DB_ERR;
         db_bind_int(s, 1, d->org);
         db_bind_text(s, 2, as_of, -1);
         db_bind_text(s, 3, d->rule < 0 ? "*" : std_rules[d->rule].id, -1);
-        for (int k = 0; k < 3; k++) db_bind_int(s, 4 + k, d->d[k]);
+        for (int k = 0; k < 3; k++)
+            db_bind_int(s, 4 + k, d->d[k]);
         int rc = db_step(s);
         db_reset(s);
         if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
@@ -184,7 +188,8 @@ static int load_units(db_t *db, arena_t *a, const char *level, const char *path,
             db_bind_text(s, 3, hi, -1);
             db_bind_text(s, 4, as_of, -1);
         } else {
-            while (*p == '/') p++;
+            while (*p == '/')
+                p++;
             char *end;
             int64_t id = strtoll(p, &end, 10);
             if (end == p || !ancestors) break;
@@ -253,7 +258,8 @@ static int evaluate(db_t *db, arena_t *a, const std_rule_t *rule, const char *pa
         }
     }
     if (rc != 0) {
-        for (int i = 0; i < n; i++) buf_free(&e->res[i].records);
+        for (int i = 0; i < n; i++)
+            buf_free(&e->res[i].records);
         return rc;
     }
     return 0;
@@ -288,15 +294,16 @@ static bool reads(const std_rule_t *rule, const char *entity) {
     return false;
 }
 
-static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems, const char *entity,
-                             int64_t user_id) {
+static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems,
+                             const char *entity, int64_t user_id) {
     char hi[256], now[21];
     upper_of(path, hi, sizeof(hi));
     iso_from_unix(now_unix(), now);
     int lrc = writers_lock(db);
     if (lrc) return lrc;
     if (replace) {
-        db_stmt_t *s = db_prepare(db, "DELETE FROM standard_result WHERE as_of = $1 AND org_path >= $2 AND org_path < $3");
+        db_stmt_t *s =
+            db_prepare(db, "DELETE FROM standard_result WHERE as_of = $1 AND org_path >= $2 AND org_path < $3");
         if (!s) return DB_ERR;
         db_bind_text(s, 1, as_of, -1);
         db_bind_text(s, 2, path, -1);
@@ -328,7 +335,8 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
             std_result_t *r = &e.res[i];
             std_status_t old = 0;
             if (!replace) {
-                db_stmt_t *s = db_prepare(db, "SELECT status FROM standard_result WHERE org_id = $1 AND rule_id = $2 AND as_of = $3");
+                db_stmt_t *s = db_prepare(
+                    db, "SELECT status FROM standard_result WHERE org_id = $1 AND rule_id = $2 AND as_of = $3");
                 if (!s) {
                     rc = DB_ERR;
                     break;
@@ -340,10 +348,12 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
                 db_reset(s);
             }
             char *ev = evidence_json(r);
-            db_stmt_t *s = db_prepare(db, "INSERT INTO standard_result (org_id, org_path, rule_id, as_of, status, actual, required, evidence, "
-                                          "computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, as_of, rule_id) "
-                                          "DO UPDATE SET org_path = excluded.org_path, status = excluded.status, actual = excluded.actual, "
-                                          "required = excluded.required, evidence = excluded.evidence, computed_at = excluded.computed_at");
+            db_stmt_t *s = db_prepare(
+                db,
+                "INSERT INTO standard_result (org_id, org_path, rule_id, as_of, status, actual, required, evidence, "
+                "computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, as_of, rule_id) "
+                "DO UPDATE SET org_path = excluded.org_path, status = excluded.status, actual = excluded.actual, "
+                "required = excluded.required, evidence = excluded.evidence, computed_at = excluded.computed_at");
             if (!s) {
                 free(ev);
                 rc = DB_ERR;
@@ -368,7 +378,8 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
             delta_add(&t, e.units[i].path, office, k, old, r->status);
             if (sync_problems) rc = problems_sync(db, rule, &e.units[i], r, as_of, user_id);
         }
-        for (int i = 0; i < e.n; i++) buf_free(&e.res[i].records);
+        for (int i = 0; i < e.n; i++)
+            buf_free(&e.res[i].records);
         arena_free(&a);
     }
     if (rc == 0) rc = deltas_apply(db, &t, as_of);
@@ -381,7 +392,8 @@ static int stored_dates(char dates[][11], int max) {
     char today[11];
     wf_today(today);
     int year = atoi(today), n = 0;
-    for (int y = FIRST_YEAR; y < year && n < max - 1; y++) snprintf(dates[n++], 11, "%04d-12-31", y % 10000);
+    for (int y = FIRST_YEAR; y < year && n < max - 1; y++)
+        snprintf(dates[n++], 11, "%04d-12-31", y % 10000);
     memcpy(dates[n++], today, 11);
     return n;
 }
@@ -478,7 +490,8 @@ static bool date_stored(db_t *db, const char *as_of) {
 
 static void write_rate(jw_t *w, int64_t passed, int64_t failed) {
     jw_key(w, "rate");
-    if (passed + failed == 0) jw_null(w);
+    if (passed + failed == 0)
+        jw_null(w);
     else {
         int64_t pm = passed * 1000 / (passed + failed);
         char t[48];
@@ -497,13 +510,15 @@ static void write_counts(jw_t *w, int64_t p, int64_t f, int64_t nd) {
 /* Totals of a unit on a date: its roll-up '*' row. */
 static int unit_totals(db_t *db, int64_t org, const char *as_of, int64_t c[3]) {
     c[0] = c[1] = c[2] = 0;
-    db_stmt_t *s = db_prepare(db, "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 AND rule_id = '*'");
+    db_stmt_t *s = db_prepare(
+        db, "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 AND rule_id = '*'");
     if (!s) return DB_ERR;
     db_bind_int(s, 1, org);
     db_bind_text(s, 2, as_of, -1);
     int rc = db_step(s);
     if (rc == DB_ROW)
-        for (int k = 0; k < 3; k++) c[k] = db_col_int(s, k);
+        for (int k = 0; k < 3; k++)
+            c[k] = db_col_int(s, k);
     db_reset(s);
     return rc < 0 ? rc : 0;
 }
@@ -522,8 +537,9 @@ static int ensure(db_t *db, const char *path, const char *as_of, bool *live) {
 
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing) {
     *failing = 0;
-    db_stmt_t *s = db_prepare(db, "SELECT o.path, o.name, o.level, o.parent_id, COALESCE(p.path, o.path) FROM org_units o "
-                                  "LEFT JOIN org_units p ON p.id = o.parent_id WHERE o.id = $1");
+    db_stmt_t *s =
+        db_prepare(db, "SELECT o.path, o.name, o.level, o.parent_id, COALESCE(p.path, o.path) FROM org_units o "
+                       "LEFT JOIN org_units p ON p.id = o.parent_id WHERE o.id = $1");
     if (!s) return DB_ERR;
     db_bind_int(s, 1, org_id);
     int rc = db_step(s);
@@ -563,8 +579,10 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     for (int k = 0; k < std_nrules; k++) {
         const std_rule_t *rule = &std_rules[k];
         int64_t c[3] = {0, 0, 0};
-        s = db_prepare(db, office ? "SELECT status FROM standard_result WHERE org_id = $1 AND as_of = $2 AND rule_id = $3"
-                                  : "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 AND rule_id = $3");
+        s = db_prepare(db, office
+                               ? "SELECT status FROM standard_result WHERE org_id = $1 AND as_of = $2 AND rule_id = $3"
+                               : "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 "
+                                 "AND rule_id = $3");
         if (!s) {
             rc = DB_ERR;
             goto out;
@@ -573,9 +591,11 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
         db_bind_text(s, 2, as_of, -1);
         db_bind_text(s, 3, rule->id, -1);
         if (db_step(s) == DB_ROW) {
-            if (office) c[status_of(db_col_text(s, 0)) - 1] = 1;
+            if (office)
+                c[status_of(db_col_text(s, 0)) - 1] = 1;
             else
-                for (int j = 0; j < 3; j++) c[j] = db_col_int(s, j);
+                for (int j = 0; j < 3; j++)
+                    c[j] = db_col_int(s, j);
         }
         db_reset(s);
         if (c[0] + c[1] + c[2] == 0) continue; /* a rule of another level */
@@ -592,7 +612,8 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     /* the unit's own results with their evidence */
     jw_key(w, "results");
     jw_arr(w);
-    s = db_prepare(db, "SELECT rule_id, status, actual, required, evidence FROM standard_result WHERE org_id = $1 AND as_of = $2");
+    s = db_prepare(
+        db, "SELECT rule_id, status, actual, required, evidence FROM standard_result WHERE org_id = $1 AND as_of = $2");
     if (!s) {
         rc = DB_ERR;
         goto out;
@@ -607,8 +628,9 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     while ((rc = db_step(s)) == DB_ROW) {
         for (int k = 0; k < std_nrules; k++)
             if (strcmp(std_rules[k].id, db_col_text(s, 0)) == 0) {
-                rows[k] = (row_t){arena_strdup(a, db_col_text(s, 1)), db_col_null(s, 2) ? NULL : arena_strdup(a, db_col_text(s, 2)),
-                                  db_col_null(s, 3) ? NULL : arena_strdup(a, db_col_text(s, 3)), arena_strdup(a, db_col_text(s, 4))};
+                rows[k] = (row_t){
+                    arena_strdup(a, db_col_text(s, 1)), db_col_null(s, 2) ? NULL : arena_strdup(a, db_col_text(s, 2)),
+                    db_col_null(s, 3) ? NULL : arena_strdup(a, db_col_text(s, 3)), arena_strdup(a, db_col_text(s, 4))};
                 break;
             }
     }
@@ -635,8 +657,9 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     /* the units below (districts of the city, offices of a district) */
     jw_key(w, "units");
     jw_arr(w);
-    s = db_prepare(db, "SELECT o.id, o.name, o.level, r.passed, r.failed, r.not_due FROM org_units o JOIN standard_rollup r "
-                       "ON r.org_id = o.id AND r.as_of = $2 AND r.rule_id = '*' WHERE o.parent_id = $1 ORDER BY o.id");
+    s = db_prepare(
+        db, "SELECT o.id, o.name, o.level, r.passed, r.failed, r.not_due FROM org_units o JOIN standard_rollup r "
+            "ON r.org_id = o.id AND r.as_of = $2 AND r.rule_id = '*' WHERE o.parent_id = $1 ORDER BY o.id");
     if (!s) {
         rc = DB_ERR;
         goto out;
@@ -658,10 +681,12 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
 
     /* rank among the parent's children of the same level, by compliance rate */
     jw_key(w, "rank");
-    if (!parent) jw_null(w);
+    if (!parent)
+        jw_null(w);
     else {
-        s = db_prepare(db, "SELECT r.passed, r.failed FROM org_units o JOIN standard_rollup r ON r.org_id = o.id AND r.as_of = $2 "
-                           "AND r.rule_id = '*' WHERE o.parent_id = $1 AND o.level = $3");
+        s = db_prepare(
+            db, "SELECT r.passed, r.failed FROM org_units o JOIN standard_rollup r ON r.org_id = o.id AND r.as_of = $2 "
+                "AND r.rule_id = '*' WHERE o.parent_id = $1 AND o.level = $3");
         if (!s) {
             rc = DB_ERR;
             goto out;
@@ -692,8 +717,10 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     int year = atoi(as_of);
     for (int y = FIRST_YEAR; y <= year; y++) {
         char d[24];
-        if (y < year) snprintf(d, sizeof(d), "%04d-12-31", y);
-        else snprintf(d, sizeof(d), "%s", as_of);
+        if (y < year)
+            snprintf(d, sizeof(d), "%04d-12-31", y);
+        else
+            snprintf(d, sizeof(d), "%s", as_of);
         if (strcmp(d, as_of) != 0 && (rc = ensure(db, path, d, &live)) != 0) goto out;
         int64_t c[3];
         if ((rc = unit_totals(db, org_id, d, c)) != 0) goto out;
@@ -717,9 +744,10 @@ int standards_matrix(db_t *db, arena_t *a, const char *path, const char *as_of, 
     if (rc) goto out;
     char hi[256];
     upper_of(path, hi, sizeof(hi));
-    db_stmt_t *s = db_prepare(db, "SELECT r.org_id, o.name, o.level, r.rule_id, r.status, r.evidence FROM standard_result r "
-                                  "JOIN org_units o ON o.id = r.org_id WHERE r.as_of = $1 AND r.org_path >= $2 AND r.org_path < $3 "
-                                  "ORDER BY o.level, o.id");
+    db_stmt_t *s = db_prepare(
+        db, "SELECT r.org_id, o.name, o.level, r.rule_id, r.status, r.evidence FROM standard_result r "
+            "JOIN org_units o ON o.id = r.org_id WHERE r.as_of = $1 AND r.org_path >= $2 AND r.org_path < $3 "
+            "ORDER BY o.level, o.id");
     if (!s) {
         rc = DB_ERR;
         goto out;
@@ -738,8 +766,11 @@ int standards_matrix(db_t *db, arena_t *a, const char *path, const char *as_of, 
             v = bigger, cap *= 2;
         }
         json_t *ev = json_loads(db_col_text(s, 5), 0, NULL);
-        v[*n] = (std_cell_t){db_col_int(s, 0), arena_strdup(a, db_col_text(s, 1)), arena_strdup(a, db_col_text(s, 2)),
-                             (int)(rule - std_rules), status_of(db_col_text(s, 4)),
+        v[*n] = (std_cell_t){db_col_int(s, 0),
+                             arena_strdup(a, db_col_text(s, 1)),
+                             arena_strdup(a, db_col_text(s, 2)),
+                             (int)(rule - std_rules),
+                             status_of(db_col_text(s, 4)),
                              arena_strdup(a, ev && json_is_string(json_object_get(ev, "message"))
                                                  ? json_string_value(json_object_get(ev, "message"))
                                                  : "")};
@@ -827,7 +858,8 @@ static void get_rules(http_req_t *r) {
     jw_arr_end(w);
     jw_key(w, "settings");
     jw_arr(w);
-    db_stmt_t *s = db_prepare(r->db, "SELECT key, value, min_value, max_value, label, updated_at FROM standard_settings ORDER BY key");
+    db_stmt_t *s = db_prepare(
+        r->db, "SELECT key, value, min_value, max_value, label, updated_at FROM standard_settings ORDER BY key");
     if (!s) return http_store_error(r);
     while (db_step(s) == DB_ROW) {
         jw_obj(w);
@@ -862,7 +894,9 @@ static void put_setting(http_req_t *r) {
     json_t *v = json_object_get(body, "value");
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
         json_decref(body);
-        return http_invalid(r, "value", arena_printf(r->arena, "%s: 应为 %lld 到 %lld 之间的整数", label, (long long)lo, (long long)hi));
+        return http_invalid(
+            r, "value",
+            arena_printf(r->arena, "%s: 应为 %lld 到 %lld 之间的整数", label, (long long)lo, (long long)hi));
     }
     int64_t value = json_integer_value(v);
     json_decref(body);
@@ -878,7 +912,8 @@ static void put_setting(http_req_t *r) {
     int rc = db_step(s);
     db_reset(s);
     if (rc != DB_DONE || standards_rebuild(r->db, auth_principal(r)->user_id) != 0) return http_store_error(r);
-    char *detail = arena_printf(r->arena, "{\"key\":\"%s\",\"before\":%lld,\"after\":%lld}", key, (long long)old, (long long)value);
+    char *detail = arena_printf(r->arena, "{\"key\":\"%s\",\"before\":%lld,\"after\":%lld}", key, (long long)old,
+                                (long long)value);
     if (auth_audit(r, "standards.setting", "standard_settings", 0, "ok", detail) != 0 || db_commit(r->db) != 0)
         return http_store_error(r);
     jw_obj(&r->json);

@@ -41,9 +41,9 @@ typedef struct std_result {
 typedef struct std_eval {
     db_t *db;
     arena_t *arena;
-    const char *as_of;   /* YYYY-MM-DD */
-    int year;            /* of as_of */
-    const char *scope;   /* subtree path */
+    const char *as_of;    /* YYYY-MM-DD */
+    int year;             /* of as_of */
+    const char *scope;    /* subtree path */
     const char *scope_hi; /* its exclusive upper bound */
     std_unit_t *units;
     std_result_t *res;
@@ -51,15 +51,15 @@ typedef struct std_eval {
 } std_eval_t;
 
 typedef struct std_rule {
-    const char *id;       /* also a code of the standard_rule list */
-    const char *clause;   /* "15", "四(三)" */
-    const char *title;    /* zh-CN */
-    const char *explain;  /* what it checks and why (zh-CN) */
-    const char *level;    /* "office", "district", "city" */
-    const char *effective; /* not due before this date (NULL: always due) */
+    const char *id;            /* also a code of the standard_rule list */
+    const char *clause;        /* "15", "四(三)" */
+    const char *title;         /* zh-CN */
+    const char *explain;       /* what it checks and why (zh-CN) */
+    const char *level;         /* "office", "district", "city" */
+    const char *effective;     /* not due before this date (NULL: always due) */
     const char *deadline_text; /* how the deadline reads ("2022-12-31", "每年 10 月 31 日") */
-    const char *facts;    /* the register columns it reads (docs, metadata) */
-    const char *reads;    /* the entities it reads (space-separated): a write to one re-evaluates it */
+    const char *facts;         /* the register columns it reads (docs, metadata) */
+    const char *reads;         /* the entities it reads (space-separated): a write to one re-evaluates it */
     /* Sets e->res[i] for every unit; 0 or a negative DB_* error. */
     int (*eval)(std_eval_t *e);
 } std_rule_t;

@@ -25,8 +25,10 @@ int std_unit_index(const std_eval_t *e, int64_t id) {
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         if (e->units[mid].id == id) return mid;
-        if (e->units[mid].id < id) lo = mid + 1;
-        else hi = mid - 1;
+        if (e->units[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return -1;
 }
@@ -92,8 +94,9 @@ static const char *itoa_a(std_eval_t *e, int64_t v) { return arena_printf(e->are
 
 /* ---- clause 14: the office exists, is approved and filed with the city ---- */
 static int eval_c14_filed(std_eval_t *e) {
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, filing_status, filed_on, approval_doc, established_on FROM office_profile WHERE " LIVE
-                             " ORDER BY id");
+    db_stmt_t *s = scoped(
+        e, "SELECT org_path, id, filing_status, filed_on, approval_doc, established_on FROM office_profile WHERE " LIVE
+           " ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     bool *seen = arena_calloc(e->arena, (size_t)e->n + 1);
@@ -108,8 +111,8 @@ static int eval_c14_filed(std_eval_t *e) {
             std_set(e, i, STD_PASS, "已备案", "已备案", "设立批复 %s, %s 报市局备案", doc ? doc : "(未填文号)",
                     filed_on ? filed_on : "");
         else
-            std_set(e, i, STD_FAIL, "未备案", "已备案", "设立批复 %s; 尚未报市局备案 (备案状态: %s)", doc ? doc : "(未填文号)",
-                    status && strcmp(status, "pending") == 0 ? "备案中" : "未备案");
+            std_set(e, i, STD_FAIL, "未备案", "已备案", "设立批复 %s; 尚未报市局备案 (备案状态: %s)",
+                    doc ? doc : "(未填文号)", status && strcmp(status, "pending") == 0 ? "备案中" : "未备案");
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
@@ -124,9 +127,10 @@ static int eval_c15_posts(std_eval_t *e) {
     int *count = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *diverted = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int64_t *approved = arena_calloc(e->arena, sizeof(int64_t) * ((size_t)e->n + 1));
-    for (int i = 0; i < e->n; i++) approved[i] = -1;
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, post_diverted FROM staff WHERE " LIVE " AND post_type = 'political_legal' AND " PRESENT
-                             " ORDER BY id");
+    for (int i = 0; i < e->n; i++)
+        approved[i] = -1;
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, post_diverted FROM staff WHERE " LIVE
+                             " AND post_type = 'political_legal' AND " PRESENT " ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -140,7 +144,8 @@ static int eval_c15_posts(std_eval_t *e) {
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
-    s = scoped(e, "SELECT org_path, approved_posts FROM office_profile WHERE " LIVE " AND approved_posts IS NOT NULL ORDER BY id");
+    s = scoped(e, "SELECT org_path, approved_posts FROM office_profile WHERE " LIVE
+                  " AND approved_posts IS NOT NULL ORDER BY id");
     if (!s) return DB_ERR;
     while ((rc = db_step(s)) == DB_ROW) {
         int i = unit_of_path(e, db_col_text(s, 0));
@@ -153,8 +158,8 @@ static int eval_c15_posts(std_eval_t *e) {
         char approved_txt[48] = "核定数未登记";
         if (approved[i] >= 0) snprintf(approved_txt, sizeof(approved_txt), "核定 %lld 名", (long long)approved[i]);
         bool ok = count[i] >= min && (approved[i] < 0 || approved[i] >= min) && diverted[i] == 0;
-        std_set(e, i, ok ? STD_PASS : STD_FAIL, itoa_a(e, count[i]), req, "政法专项编制在岗 %d 名 (%s), 要求不少于 %lld 名%s", count[i],
-                approved_txt, (long long)min,
+        std_set(e, i, ok ? STD_PASS : STD_FAIL, itoa_a(e, count[i]), req,
+                "政法专项编制在岗 %d 名 (%s), 要求不少于 %lld 名%s", count[i], approved_txt, (long long)min,
                 diverted[i] ? arena_printf(e->arena, "; %d 名专项编制被挤占挪用", diverted[i]) : "");
     }
     return 0;
@@ -177,14 +182,15 @@ static int eval_c16_certified(std_eval_t *e) {
         int i = unit_of_path(e, db_col_text(s, 0));
         if (i < 0) continue;
         n[i]++;
-        std_record(&e->res[i], "staff", db_col_int(s, 1), arena_printf(e->arena, "%s (%s 取得)", db_col_text(s, 2), db_col_text(s, 3)));
+        std_record(&e->res[i], "staff", db_col_int(s, 1),
+                   arena_printf(e->arena, "%s (%s 取得)", db_col_text(s, 2), db_col_text(s, 3)));
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
     const char *req = arena_printf(e->arena, "≥ %lld", (long long)min);
     for (int i = 0; i < e->n; i++)
-        std_set(e, i, n[i] >= min ? STD_PASS : STD_FAIL, itoa_a(e, n[i]), req, "具有法律职业资格的在所人员 %d 名, 要求不少于 %lld 名", n[i],
-                (long long)min);
+        std_set(e, i, n[i] >= min ? STD_PASS : STD_FAIL, itoa_a(e, n[i]), req,
+                "具有法律职业资格的在所人员 %d 名, 要求不少于 %lld 名", n[i], (long long)min);
     return 0;
 }
 
@@ -221,9 +227,11 @@ static int eval_c16_share_rising(std_eval_t *e) {
         bool ok = full || (now[i].staff > 0 && a > b);
         std_set(e, i, ok ? STD_PASS : STD_FAIL, arena_printf(e->arena, "%d.%d%%", a / 10, a % 10),
                 arena_printf(e->arena, "> %d.%d%%", b / 10, b % 10),
-                "专项编制人员持证 %d/%d 名 (%d.%d%%), %s 为 %d/%d 名 (%d.%d%%)%s", now[i].certified, now[i].staff, a / 10, a % 10, prev,
-                before[i].certified, before[i].staff, b / 10, b % 10,
-                full ? ", 已全部持证" : ok ? ", 占比提高" : ", 占比未提高");
+                "专项编制人员持证 %d/%d 名 (%d.%d%%), %s 为 %d/%d 名 (%d.%d%%)%s", now[i].certified, now[i].staff,
+                a / 10, a % 10, prev, before[i].certified, before[i].staff, b / 10, b % 10,
+                full ? ", 已全部持证"
+                : ok ? ", 占比提高"
+                     : ", 占比未提高");
     }
     return 0;
 }
@@ -232,9 +240,10 @@ static int eval_c16_share_rising(std_eval_t *e) {
 static int eval_c16_leaders(std_eval_t *e) {
     int *appointed = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *missing = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, position, appointed_on, cert_date FROM staff WHERE " LIVE " AND " PRESENT
-                             " AND position IN ('director', 'deputy_director') AND appointed_on >= '2022-08-04' AND appointed_on <= $3 "
-                             "ORDER BY id");
+    db_stmt_t *s = scoped(
+        e, "SELECT org_path, id, name, position, appointed_on, cert_date FROM staff WHERE " LIVE " AND " PRESENT
+           " AND position IN ('director', 'deputy_director') AND appointed_on >= '2022-08-04' AND appointed_on <= $3 "
+           "ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -246,15 +255,18 @@ static int eval_c16_leaders(std_eval_t *e) {
         if (!ok) missing[i]++;
         std_record(&e->res[i], "staff", db_col_int(s, 1),
                    arena_printf(e->arena, "%s (%s, %s 任职, %s)", db_col_text(s, 2),
-                                strcmp(db_col_text(s, 3), "director") == 0 ? "所长" : "副所长", on, ok ? "持证" : "任职时未持证"));
+                                strcmp(db_col_text(s, 3), "director") == 0 ? "所长" : "副所长", on,
+                                ok ? "持证" : "任职时未持证"));
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
     for (int i = 0; i < e->n; i++) {
-        if (!appointed[i]) std_set(e, i, STD_PASS, "0", "0", "2022-08-04 以来无新任所长、副所长");
+        if (!appointed[i])
+            std_set(e, i, STD_PASS, "0", "0", "2022-08-04 以来无新任所长、副所长");
         else
             std_set(e, i, missing[i] ? STD_FAIL : STD_PASS, itoa_a(e, missing[i]), "0",
-                    "2022-08-04 以来新任所长、副所长 %d 名, 任职时未持法律职业资格证书 %d 名", appointed[i], missing[i]);
+                    "2022-08-04 以来新任所长、副所长 %d 名, 任职时未持法律职业资格证书 %d 名", appointed[i],
+                    missing[i]);
     }
     return 0;
 }
@@ -280,7 +292,8 @@ static int eval_c17_rotation(std_eval_t *e) {
     db_reset(s);
     if (rc != DB_DONE) return rc;
     for (int i = 0; i < e->n; i++)
-        std_set(e, i, n[i] >= min ? STD_PASS : STD_FAIL, itoa_a(e, n[i]), arena_printf(e->arena, "≥ %lld", (long long)min),
+        std_set(e, i, n[i] >= min ? STD_PASS : STD_FAIL, itoa_a(e, n[i]),
+                arena_printf(e->arena, "≥ %lld", (long long)min),
                 "%d 年区内司法所交流任职、挂职锻炼登记 %d 人次, 要求不少于 %lld 人次", e->year, n[i], (long long)min);
     return 0;
 }
@@ -294,9 +307,11 @@ typedef struct premises_acc {
 } premises_acc_t;
 
 static int load_premises(std_eval_t *e, premises_acc_t *acc) {
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, address, floor_area, property_clear, has_business_room, has_archive_room, has_duty_room, "
-                             "signage_status, signage_done_on FROM premises WHERE " LIVE
-                             " AND (in_use_from IS NULL OR in_use_from <= $3) AND (in_use_to IS NULL OR in_use_to > $3) ORDER BY id");
+    db_stmt_t *s = scoped(
+        e,
+        "SELECT org_path, id, address, floor_area, property_clear, has_business_room, has_archive_room, has_duty_room, "
+        "signage_status, signage_done_on FROM premises WHERE " LIVE
+        " AND (in_use_from IS NULL OR in_use_from <= $3) AND (in_use_to IS NULL OR in_use_to > $3) ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -327,7 +342,8 @@ static int eval_c18_premises(std_eval_t *e) {
     if (rc) return rc;
     for (int i = 0; i < e->n; i++) {
         premises_acc_t *a = &acc[i];
-        const char *area = arena_printf(e->arena, "%lld.%02lld", (long long)(a->area / 100), (long long)(a->area % 100));
+        const char *area =
+            arena_printf(e->arena, "%lld.%02lld", (long long)(a->area / 100), (long long)(a->area % 100));
         const char *req = arena_printf(e->arena, "≥ %lld m²", (long long)min);
         if (!a->count) {
             std_set(e, i, STD_FAIL, "0", req, "无在用业务用房登记");
@@ -339,8 +355,11 @@ static int eval_c18_premises(std_eval_t *e) {
         if (!a->business) buf_puts(&why, "; 缺业务用房");
         if (!a->archive) buf_puts(&why, "; 缺档案室");
         if (!a->duty) buf_puts(&why, "; 缺值班备勤室");
-        if (why.len) std_set(e, i, STD_FAIL, area, req, "在用业务用房 %d 处%s", a->count, why.data);
-        else std_set(e, i, STD_PASS, area, req, "在用业务用房 %d 处, 建筑面积 %s m², 产权明晰, 业务、档案、值班备勤用房齐全", a->count, area);
+        if (why.len)
+            std_set(e, i, STD_FAIL, area, req, "在用业务用房 %d 处%s", a->count, why.data);
+        else
+            std_set(e, i, STD_PASS, area, req,
+                    "在用业务用房 %d 处, 建筑面积 %s m², 产权明晰, 业务、档案、值班备勤用房齐全", a->count, area);
         buf_free(&why);
     }
     return 0;
@@ -353,9 +372,12 @@ static int eval_c18_signage(std_eval_t *e) {
     if (rc) return rc;
     for (int i = 0; i < e->n; i++) {
         if (acc[i].signage)
-            std_set(e, i, STD_PASS, "已规范", "已规范", "外观标识已按《司法所外观标识规范》完成%s%s", acc[i].signage_on ? " (" : "",
+            std_set(e, i, STD_PASS, "已规范", "已规范", "外观标识已按《司法所外观标识规范》完成%s%s",
+                    acc[i].signage_on ? " (" : "",
                     acc[i].signage_on ? arena_printf(e->arena, "%s)", acc[i].signage_on) : "");
-        else std_set(e, i, STD_FAIL, "未规范", "已规范", acc[i].count ? "外观标识尚未规范" : "无在用业务用房登记, 外观标识无从核实");
+        else
+            std_set(e, i, STD_FAIL, "未规范", "已规范",
+                    acc[i].count ? "外观标识尚未规范" : "无在用业务用房登记, 外观标识无从核实");
     }
     return 0;
 }
@@ -366,8 +388,9 @@ static int eval_c19_equipment(std_eval_t *e) {
     char codes[MAX_EQUIP][32], labels[MAX_EQUIP][64];
     int64_t mins[MAX_EQUIP];
     int nitems = 0;
-    db_stmt_t *s = db_prepare(e->db, "SELECT s.code, s.min_count, COALESCE(c.label, s.code) FROM equipment_standard s "
-                                     "LEFT JOIN code_items c ON c.list_key = 'equipment_standard' AND c.code = s.code ORDER BY s.code");
+    db_stmt_t *s = db_prepare(
+        e->db, "SELECT s.code, s.min_count, COALESCE(c.label, s.code) FROM equipment_standard s "
+               "LEFT JOIN code_items c ON c.list_key = 'equipment_standard' AND c.code = s.code ORDER BY s.code");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW && nitems < MAX_EQUIP) {
@@ -380,15 +403,17 @@ static int eval_c19_equipment(std_eval_t *e) {
     if (rc < 0) return rc;
     int64_t *have = arena_calloc(e->arena, sizeof(int64_t) * MAX_EQUIP * ((size_t)e->n + 1));
     int *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
-    s = scoped(e, "SELECT org_path, id, item, quantity, renewal_due FROM equipment WHERE " LIVE
-                  " AND (acquired_on IS NULL OR acquired_on <= $3) AND (retired_on IS NULL OR retired_on > $3) ORDER BY id");
+    s = scoped(
+        e, "SELECT org_path, id, item, quantity, renewal_due FROM equipment WHERE " LIVE
+           " AND (acquired_on IS NULL OR acquired_on <= $3) AND (retired_on IS NULL OR retired_on > $3) ORDER BY id");
     if (!s) return DB_ERR;
     while ((rc = db_step(s)) == DB_ROW) {
         int i = unit_of_path(e, db_col_text(s, 0));
         if (i < 0) continue;
         const char *item = db_col_text(s, 2), *due = db_col_text(s, 4);
         int k = 0;
-        while (k < nitems && strcmp(codes[k], item) != 0) k++;
+        while (k < nitems && strcmp(codes[k], item) != 0)
+            k++;
         if (k < nitems) have[(size_t)i * MAX_EQUIP + (size_t)k] += db_col_int(s, 3);
         if (due && strcmp(due, e->as_of) < 0) {
             overdue[i]++;
@@ -404,13 +429,17 @@ static int eval_c19_equipment(std_eval_t *e) {
         for (int k = 0; k < nitems; k++) {
             int64_t h = have[(size_t)i * MAX_EQUIP + (size_t)k];
             if (h < mins[k]) {
-                buf_printf(&why, "%s%s %lld/%lld", short_items ? ", " : "; 配备不足: ", labels[k], (long long)h, (long long)mins[k]);
+                buf_printf(&why, "%s%s %lld/%lld", short_items ? ", " : "; 配备不足: ", labels[k], (long long)h,
+                           (long long)mins[k]);
                 short_items++;
             }
         }
         if (overdue[i]) buf_printf(&why, "; 逾期未更新 %d 项", overdue[i]);
-        if (why.len) std_set(e, i, STD_FAIL, itoa_a(e, short_items + overdue[i]), "0", "对照市局装备标准清单 %d 项%s", nitems, why.data);
-        else std_set(e, i, STD_PASS, "0", "0", "市局装备标准清单 %d 项均已按数配备, 无逾期未更新", nitems);
+        if (why.len)
+            std_set(e, i, STD_FAIL, itoa_a(e, short_items + overdue[i]), "0", "对照市局装备标准清单 %d 项%s", nitems,
+                    why.data);
+        else
+            std_set(e, i, STD_PASS, "0", "0", "市局装备标准清单 %d 项均已按数配备, 无逾期未更新", nitems);
         buf_free(&why);
     }
     return 0;
@@ -421,7 +450,8 @@ static int eval_c20_funding(std_eval_t *e) {
     static const char *const cats[] = {"personnel", "public_use", "equipment", "infrastructure", "casework"};
     static const char *const labels[] = {"人员经费", "公用经费", "业务装备经费", "基础设施建设经费", "办案(业务)经费"};
     unsigned *have = arena_calloc(e->arena, sizeof(unsigned) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, category FROM funding WHERE " LIVE " AND year = $3 AND in_budget = 1 ORDER BY id");
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, category FROM funding WHERE " LIVE
+                             " AND year = $3 AND in_budget = 1 ORDER BY id");
     if (!s) return DB_ERR;
     db_bind_int(s, 3, e->year);
     int rc;
@@ -431,7 +461,8 @@ static int eval_c20_funding(std_eval_t *e) {
         for (int k = 0; k < 5; k++)
             if (strcmp(db_col_text(s, 2), cats[k]) == 0) {
                 have[i] |= 1u << k;
-                std_record(&e->res[i], "funding", db_col_int(s, 1), arena_printf(e->arena, "%d 年%s", e->year, labels[k]));
+                std_record(&e->res[i], "funding", db_col_int(s, 1),
+                           arena_printf(e->arena, "%d 年%s", e->year, labels[k]));
             }
     }
     db_reset(s);
@@ -440,10 +471,15 @@ static int eval_c20_funding(std_eval_t *e) {
         buf_t missing = BUF_INIT;
         int n = 0;
         for (int k = 0; k < 5; k++)
-            if (have[i] & (1u << k)) n++;
-            else buf_printf(&missing, "%s%s", missing.len ? "、" : "", labels[k]);
-        if (n == 5) std_set(e, i, STD_PASS, "5", "5", "%d 年五类经费均已列入财政预算", e->year);
-        else std_set(e, i, STD_FAIL, itoa_a(e, n), "5", "%d 年列入财政预算的经费 %d 类, 缺: %s", e->year, n, missing.data);
+            if (have[i] & (1u << k))
+                n++;
+            else
+                buf_printf(&missing, "%s%s", missing.len ? "、" : "", labels[k]);
+        if (n == 5)
+            std_set(e, i, STD_PASS, "5", "5", "%d 年五类经费均已列入财政预算", e->year);
+        else
+            std_set(e, i, STD_FAIL, itoa_a(e, n), "5", "%d 年列入财政预算的经费 %d 类, 缺: %s", e->year, n,
+                    missing.data);
         buf_free(&missing);
     }
     return 0;
@@ -451,7 +487,8 @@ static int eval_c20_funding(std_eval_t *e) {
 
 /* ---- clause 4: the director attends the street/town administrative meetings ---- */
 static int eval_c4_meetings(std_eval_t *e) {
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " LIVE " ORDER BY id");
+    db_stmt_t *s =
+        scoped(e, "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " LIVE " ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     bool *seen = arena_calloc(e->arena, (size_t)e->n + 1);
@@ -461,7 +498,8 @@ static int eval_c4_meetings(std_eval_t *e) {
         seen[i] = true;
         bool yes = db_col_int(s, 2) == 1;
         std_record(&e->res[i], "office-profiles", db_col_int(s, 1), "机构信息");
-        std_set(e, i, yes ? STD_PASS : STD_FAIL, yes ? "是" : "否", "是", yes ? "所长列席街道(乡镇)行政会议" : "机构信息登记所长未列席街道(乡镇)行政会议");
+        std_set(e, i, yes ? STD_PASS : STD_FAIL, yes ? "是" : "否", "是",
+                yes ? "所长列席街道(乡镇)行政会议" : "机构信息登记所长未列席街道(乡镇)行政会议");
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
@@ -475,12 +513,12 @@ static int eval_c41_contact_points(std_eval_t *e) {
     int64_t min = std_setting(e->db, "min_contact_points");
     for (int i = 0; i < e->n; i++) {
         /* the districts existing on as_of under this city, with their contact points */
-        db_stmt_t *s = db_prepare(e->db,
-                                  "SELECT d.id, d.name, (SELECT COUNT(*) FROM office_profile p WHERE p.deleted_at IS NULL "
-                                  "AND p.contact_point = 1 AND (p.contact_point_since IS NULL OR p.contact_point_since <= $3) "
-                                  "AND p.org_path >= d.path AND p.org_path < substr(d.path, 1, length(d.path) - 1) || '0') "
-                                  "FROM org_units d WHERE d.level = 'district' AND d.path >= $1 AND d.path < $2 "
-                                  "AND d.valid_from <= $3 AND (d.valid_to IS NULL OR d.valid_to > $3) ORDER BY d.id");
+        db_stmt_t *s = db_prepare(
+            e->db, "SELECT d.id, d.name, (SELECT COUNT(*) FROM office_profile p WHERE p.deleted_at IS NULL "
+                   "AND p.contact_point = 1 AND (p.contact_point_since IS NULL OR p.contact_point_since <= $3) "
+                   "AND p.org_path >= d.path AND p.org_path < substr(d.path, 1, length(d.path) - 1) || '0') "
+                   "FROM org_units d WHERE d.level = 'district' AND d.path >= $1 AND d.path < $2 "
+                   "AND d.valid_from <= $3 AND (d.valid_to IS NULL OR d.valid_to > $3) ORDER BY d.id");
         if (!s) return DB_ERR;
         char hi[256];
         snprintf(hi, sizeof(hi), "%.*s0", (int)strlen(e->units[i].path) - 1, e->units[i].path);
@@ -492,8 +530,9 @@ static int eval_c41_contact_points(std_eval_t *e) {
             districts++;
             if (db_col_int(s, 2) < min) {
                 lacking++;
-                std_record(&e->res[i], "org_units", db_col_int(s, 0),
-                           arena_printf(e->arena, "%s (联系点 %lld 个)", db_col_text(s, 1), (long long)db_col_int(s, 2)));
+                std_record(
+                    &e->res[i], "org_units", db_col_int(s, 0),
+                    arena_printf(e->arena, "%s (联系点 %lld 个)", db_col_text(s, 1), (long long)db_col_int(s, 2)));
             }
         }
         db_reset(s);
@@ -524,13 +563,17 @@ static int eval_c43_annual_report(std_eval_t *e) {
     db_reset(s);
     if (rc != DB_DONE) return rc;
     for (int i = 0; i < e->n; i++) {
-        if (ids[i]) std_record(&e->res[i], "annual-reports", ids[i], arena_printf(e->arena, "%d 年度自查自评报告", e->year));
+        if (ids[i])
+            std_record(&e->res[i], "annual-reports", ids[i], arena_printf(e->arena, "%d 年度自查自评报告", e->year));
         if (sub[i] && strcmp(sub[i], deadline) <= 0)
             std_set(e, i, STD_PASS, sub[i], deadline, "%d 年度自查自评报告已于 %s 报送市局", e->year, sub[i]);
-        else if (sub[i]) std_set(e, i, STD_FAIL, sub[i], deadline, "%d 年度自查自评报告 %s 报送, 逾期 (应于 %s 前)", e->year, sub[i], deadline);
+        else if (sub[i])
+            std_set(e, i, STD_FAIL, sub[i], deadline, "%d 年度自查自评报告 %s 报送, 逾期 (应于 %s 前)", e->year, sub[i],
+                    deadline);
         else if (strcmp(e->as_of, deadline) <= 0)
             std_set(e, i, STD_NOT_DUE, "未报送", deadline, "%d 年度自查自评报告尚未报送, 截止 %s", e->year, deadline);
-        else std_set(e, i, STD_FAIL, "未报送", deadline, "%d 年度自查自评报告未报送市局 (截止 %s)", e->year, deadline);
+        else
+            std_set(e, i, STD_FAIL, "未报送", deadline, "%d 年度自查自评报告未报送市局 (截止 %s)", e->year, deadline);
     }
     return 0;
 }
@@ -538,42 +581,48 @@ static int eval_c43_annual_report(std_eval_t *e) {
 /* The rules, in the order of the plan's table (DOMAIN.md). */
 const std_rule_t std_rules[] = {
     {"c14_filed", "14", "司法所设立并报市局备案",
-     "每个街道、乡镇设立司法所; 设立、撤销、合并、调整规格、更名须经区机构编制部门批准并报市司法局备案。", "office", NULL, NULL,
-     "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计)", "office-profiles", eval_c14_filed},
+     "每个街道、乡镇设立司法所; 设立、撤销、合并、调整规格、更名须经区机构编制部门批准并报市司法局备案。", "office",
+     NULL, NULL, "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计)", "office-profiles",
+     eval_c14_filed},
     {"c15_posts", "15", "政法专项编制不少于规定数且专编专用",
      "每个司法所政法专项编制不少于 4 名 (市局可调整), 单列管理, 专编专用, 不得挤占挪用。", "office", NULL, NULL,
-     "staff.post_type = 政法专项编制, joined_on/left_on (在所), post_diverted; office_profile.approved_posts (现值)", "staff office-profiles", eval_c15_posts},
+     "staff.post_type = 政法专项编制, joined_on/left_on (在所), post_diverted; office_profile.approved_posts (现值)",
+     "staff office-profiles", eval_c15_posts},
     {"c16_certified", "16", "具有法律职业资格的人员不少于规定数",
      "2022 年底前每个司法所至少有 1 名具有法律职业资格的人员。", "office", "2022-12-31", "2022-12-31",
      "staff.joined_on/left_on (在所), cert_date (取得日期不晚于核查日)", "staff", eval_c16_certified},
     {"c16_share_rising", "16", "持证人员占专项编制人员比例逐年提高",
-     "司法所政法专项编制人员中具有法律职业资格的比例逐年提高 (核查日与上年 12 月 31 日相比; 已全部持证视为达标)。", "office",
-     "2023-01-01", "每年", "staff.post_type = 政法专项编制, joined_on/left_on, cert_date, 两个日期各算一次", "staff", eval_c16_share_rising},
+     "司法所政法专项编制人员中具有法律职业资格的比例逐年提高 (核查日与上年 12 月 31 日相比; 已全部持证视为达标)。",
+     "office", "2023-01-01", "每年", "staff.post_type = 政法专项编制, joined_on/left_on, cert_date, 两个日期各算一次",
+     "staff", eval_c16_share_rising},
     {"c16_leaders_certified", "16", "新任所长、副所长具有法律职业资格",
      "2022 年 8 月 4 日起新任司法所所长、副所长应当具有法律职业资格。", "office", NULL, "2022-08-04 起",
-     "staff.position = 所长/副所长, appointed_on (任现职日期, 只保留现职), cert_date ≤ appointed_on", "staff", eval_c16_leaders},
+     "staff.position = 所长/副所长, appointed_on (任现职日期, 只保留现职), cert_date ≤ appointed_on", "staff",
+     eval_c16_leaders},
     {"c17_rotation", "17", "市、区干部交流任职和到所锻炼有记录",
      "推动市、区司法局干部与司法所干部双向交流任职、挂职锻炼, 每区每年不少于规定人次并登记。", "district", NULL, "每年",
      "staff_rotation.start_on/end_on 与本年度相交的记录, 按区汇总", "staff-rotations", eval_c17_rotation},
     {"c18_premises", "18", "业务用房产权明晰、面积达标、功能用房齐全",
      "业务用房产权明晰, 面积符合《司法业务用房建设标准》, 设有业务、档案、值班备勤等用房。", "office", NULL, NULL,
-     "premises.in_use_from/in_use_to (在用), floor_area 合计, property_clear, has_business_room, has_archive_room, has_duty_room",
+     "premises.in_use_from/in_use_to (在用), floor_area 合计, property_clear, has_business_room, has_archive_room, "
+     "has_duty_room",
      "premises", eval_c18_premises},
-    {"c18_signage", "18", "外观标识规范",
-     "2023 年底前全面落实《司法所外观标识规范》。", "office", "2023-12-31", "2023-12-31",
-     "premises 在用, signage_status = 已规范, signage_done_on ≤ 核查日", "premises", eval_c18_signage},
+    {"c18_signage", "18", "外观标识规范", "2023 年底前全面落实《司法所外观标识规范》。", "office", "2023-12-31",
+     "2023-12-31", "premises 在用, signage_status = 已规范, signage_done_on ≤ 核查日", "premises", eval_c18_signage},
     {"c19_equipment", "19", "装备按市局标准配备并及时更新",
      "按市局司法所装备配备标准清单配齐办公通讯、执法执勤、交通工具等装备, 到期及时更新。", "office", NULL, NULL,
-     "equipment.item, quantity, acquired_on/retired_on (在用), renewal_due; equipment_standard.min_count", "equipment", eval_c19_equipment},
+     "equipment.item, quantity, acquired_on/retired_on (在用), renewal_due; equipment_standard.min_count", "equipment",
+     eval_c19_equipment},
     {"c20_funding", "20", "五类经费列入预算、足额保障",
-     "人员经费、公用经费、业务装备经费、基础设施建设经费、办案(业务)经费纳入区或街道(乡镇)财政预算。", "office", NULL, "每年",
-     "funding.year = 核查年度, category, in_budget", "funding", eval_c20_funding},
-    {"c4_meetings", "4", "所长列席街道(乡镇)行政会议",
-     "司法所所长列席街道(乡镇)行政办公会议, 定期向党(工)委汇报工作。", "office", NULL, NULL,
-     "office_profile.director_attends_meetings (只保留现值)", "office-profiles", eval_c4_meetings},
+     "人员经费、公用经费、业务装备经费、基础设施建设经费、办案(业务)经费纳入区或街道(乡镇)财政预算。", "office", NULL,
+     "每年", "funding.year = 核查年度, category, in_budget", "funding", eval_c20_funding},
+    {"c4_meetings", "4", "所长列席街道(乡镇)行政会议", "司法所所长列席街道(乡镇)行政办公会议, 定期向党(工)委汇报工作。",
+     "office", NULL, NULL, "office_profile.director_attends_meetings (只保留现值)", "office-profiles",
+     eval_c4_meetings},
     {"c41_contact_points", "四(一)", "全市基层联系点制度",
      "建立全市司法所基层联系点制度, 每区不少于规定数量的司法所确定为基层联系点。", "city", NULL, NULL,
-     "office_profile.contact_point, contact_point_since ≤ 核查日, 按区汇总", "office-profiles", eval_c41_contact_points},
+     "office_profile.contact_point, contact_point_since ≤ 核查日, 按区汇总", "office-profiles",
+     eval_c41_contact_points},
     {"c43_annual_report", "四(三)", "区年度自查自评报告按时报送市局",
      "各区每年开展自查自评, 于 10 月 31 日前向市司法局报送年度报告。", "district", NULL, "每年 10 月 31 日",
      "annual_report.year, submitted_on (报送日期)", "annual-reports", eval_c43_annual_report},
