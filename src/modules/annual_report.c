@@ -86,15 +86,15 @@ static const entity_t reports = {
     .roles = REPORT_ROLES,
 };
 
-/* Runs one UPDATE of the report row: sets col = today (and clears the
- * deadline when asked). */
-static int set_date(http_req_t *r, int64_t id, const char *sql) {
+/* Runs one UPDATE of the report row in the transition's transaction: $1 is
+ * its id, $2 (when the SQL names it) today.  Answers 503 itself on failure. */
+static int report_update(http_req_t *r, int64_t id, const char *sql) {
     char today[11];
     wf_today(today);
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return -1;
-    db_bind_text(s, 1, today, -1);
-    db_bind_int(s, 2, id);
+    db_bind_int(s, 1, id);
+    if (strstr(sql, "$2")) db_bind_text(s, 2, today, -1);
     int rc = db_step(s);
     db_reset(s);
     if (rc != DB_DONE) {
@@ -105,24 +105,16 @@ static int set_date(http_req_t *r, int64_t id, const char *sql) {
 }
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     /* on time or late, the deadline has been met by the act of sending */
-    return set_date(r, id, "UPDATE annual_report SET submitted_on = $1, due_at = NULL, escalated = 0 WHERE id = $2");
+    return report_update(r, id,
+                         "UPDATE annual_report SET submitted_on = $2, due_at = NULL, escalated = 0 WHERE id = $1");
 }
 static int hook_received(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    return set_date(r, id, "UPDATE annual_report SET received_on = $1 WHERE id = $2");
+    return report_update(r, id, "UPDATE annual_report SET received_on = $2 WHERE id = $1");
 }
 static int hook_sent_back(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     /* back to draft: not submitted any more, the 31 October deadline applies again */
-    db_stmt_t *s = db_prepare(
-        r->db, "UPDATE annual_report SET submitted_on = NULL, due_at = CAST(year AS TEXT) || '-10-31' WHERE id = $1");
-    if (!s) return -1;
-    db_bind_int(s, 1, id);
-    int rc = db_step(s);
-    db_reset(s);
-    if (rc != DB_DONE) {
-        http_store_error(r);
-        return -1;
-    }
-    return 0;
+    return report_update(
+        r, id, "UPDATE annual_report SET submitted_on = NULL, due_at = CAST(year AS TEXT) || '-10-31' WHERE id = $1");
 }
 
 void annual_reports_declare(void) {

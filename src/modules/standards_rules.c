@@ -92,11 +92,12 @@ static const char *itoa_a(std_eval_t *e, int64_t v) { return arena_printf(e->are
 /* A staff member belongs to the office on $3 (to-date history). */
 #define PRESENT "joined_on <= $3 AND (left_on IS NULL OR left_on > $3)"
 
-/* ---- clause 14: the office exists, is approved and filed with the city ---- */
-static int eval_c14_filed(std_eval_t *e) {
-    db_stmt_t *s = scoped(
-        e, "SELECT org_path, id, filing_status, filed_on, approval_doc, established_on FROM office_profile WHERE " LIVE
-           " ORDER BY id");
+/* Calls judge for the office profile of each unit (the first live one,
+ * columns org_path, id, then cols); a unit without one fails with
+ * "未登记司法所机构信息".  Clauses 14 and 4 read the profile. */
+static int each_profile(std_eval_t *e, const char *sql, const char *required,
+                        void (*judge)(std_eval_t *e, int i, db_stmt_t *s)) {
+    db_stmt_t *s = scoped(e, sql);
     if (!s) return DB_ERR;
     int rc;
     bool *seen = arena_calloc(e->arena, (size_t)e->n + 1);
@@ -104,21 +105,31 @@ static int eval_c14_filed(std_eval_t *e) {
         int i = unit_of_path(e, db_col_text(s, 0));
         if (i < 0 || seen[i]) continue;
         seen[i] = true;
-        const char *status = db_col_text(s, 2), *filed_on = db_col_text(s, 3), *doc = db_col_text(s, 4);
-        bool filed = status && strcmp(status, "filed") == 0 && (!filed_on || strcmp(filed_on, e->as_of) <= 0);
-        std_record(&e->res[i], "office-profiles", db_col_int(s, 1), doc ? doc : "机构信息");
-        if (filed)
-            std_set(e, i, STD_PASS, "已备案", "已备案", "设立批复 %s, %s 报市局备案", doc ? doc : "(未填文号)",
-                    filed_on ? filed_on : "");
-        else
-            std_set(e, i, STD_FAIL, "未备案", "已备案", "设立批复 %s; 尚未报市局备案 (备案状态: %s)",
-                    doc ? doc : "(未填文号)", status && strcmp(status, "pending") == 0 ? "备案中" : "未备案");
+        std_record(&e->res[i], "office-profiles", db_col_int(s, 1), "机构信息");
+        judge(e, i, s);
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
     for (int i = 0; i < e->n; i++)
-        if (!seen[i]) std_set(e, i, STD_FAIL, "无", "已备案", "未登记司法所机构信息 (设立批复、备案情况)");
+        if (!seen[i]) std_set(e, i, STD_FAIL, "无", required, "未登记司法所机构信息 (设立批复、备案、列席会议等)");
     return 0;
+}
+
+/* ---- clause 14: the office exists, is approved and filed with the city ---- */
+static void judge_c14(std_eval_t *e, int i, db_stmt_t *s) {
+    const char *status = db_col_text(s, 2), *filed_on = db_col_text(s, 3), *doc = db_col_text(s, 4);
+    bool filed = status && strcmp(status, "filed") == 0 && (!filed_on || strcmp(filed_on, e->as_of) <= 0);
+    if (filed)
+        std_set(e, i, STD_PASS, "已备案", "已备案", "设立批复 %s, %s 报市局备案", doc ? doc : "(未填文号)",
+                filed_on ? filed_on : "");
+    else
+        std_set(e, i, STD_FAIL, "未备案", "已备案", "设立批复 %s; 尚未报市局备案 (备案状态: %s)",
+                doc ? doc : "(未填文号)", status && strcmp(status, "pending") == 0 ? "备案中" : "未备案");
+}
+static int eval_c14_filed(std_eval_t *e) {
+    return each_profile(
+        e, "SELECT org_path, id, filing_status, filed_on, approval_doc FROM office_profile WHERE " LIVE " ORDER BY id",
+        "已备案", judge_c14);
 }
 
 /* ---- clause 15: at least N dedicated political-legal posts, not diverted ---- */
@@ -486,26 +497,15 @@ static int eval_c20_funding(std_eval_t *e) {
 }
 
 /* ---- clause 4: the director attends the street/town administrative meetings ---- */
+static void judge_c4(std_eval_t *e, int i, db_stmt_t *s) {
+    bool yes = db_col_int(s, 2) == 1;
+    std_set(e, i, yes ? STD_PASS : STD_FAIL, yes ? "是" : "否", "是",
+            yes ? "所长列席街道(乡镇)行政会议" : "机构信息登记所长未列席街道(乡镇)行政会议");
+}
 static int eval_c4_meetings(std_eval_t *e) {
-    db_stmt_t *s =
-        scoped(e, "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " LIVE " ORDER BY id");
-    if (!s) return DB_ERR;
-    int rc;
-    bool *seen = arena_calloc(e->arena, (size_t)e->n + 1);
-    while ((rc = db_step(s)) == DB_ROW) {
-        int i = unit_of_path(e, db_col_text(s, 0));
-        if (i < 0 || seen[i]) continue;
-        seen[i] = true;
-        bool yes = db_col_int(s, 2) == 1;
-        std_record(&e->res[i], "office-profiles", db_col_int(s, 1), "机构信息");
-        std_set(e, i, yes ? STD_PASS : STD_FAIL, yes ? "是" : "否", "是",
-                yes ? "所长列席街道(乡镇)行政会议" : "机构信息登记所长未列席街道(乡镇)行政会议");
-    }
-    db_reset(s);
-    if (rc != DB_DONE) return rc;
-    for (int i = 0; i < e->n; i++)
-        if (!seen[i]) std_set(e, i, STD_FAIL, "无", "是", "未登记司法所机构信息");
-    return 0;
+    return each_profile(e,
+                        "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " LIVE " ORDER BY id",
+                        "是", judge_c4);
 }
 
 /* ---- 四(一) (city): every district has at least N grassroots contact points ---- */

@@ -378,6 +378,15 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     row = next(i for i in ov["items"] if i["district_id"] == pudong)
     assert row["state"] == "submitted" and row["overdue"] is True, row
     assert sum(1 for i in ov["items"] if i["state"] == "none") == 15
+    # the city sends it back with a note: a draft again, the deadline back
+    st, _, body = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/send_back", {})
+    assert st == 422, body
+    st, _, rep = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/send_back", {"city_note": "请补充问题整改情况"})
+    assert st == 200 and rep["wf_state"] == "draft" and rep["submitted_on"] is None and rep["due_at"] == "2026-10-31", rep
+    assert rep["city_note"] == "请补充问题整改情况"
+    d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/submit", {})
+    assert st == 200 and rep["wf_state"] == "submitted", rep
     st, _, rep = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/receive", {})
     assert st == 200 and rep["wf_state"] == "received" and rep["received_on"], rep
 
