@@ -418,6 +418,19 @@ def test_annual_report_on_time_passes_and_is_not_due_before_31_october(ctx):
     assert c.returncode == 1 and "达标率" in c.stdout and "四(三)" in c.stdout, c.stdout
     c = run_cli(["check", "--format", "xml"], url, env=env)
     assert c.returncode == 2
+    # the problems the failures opened are in the district's to-do inbox; past
+    # their 60 working days (and 5 more) the scheduler escalates them
+    st, _, todo = d.get("/api/v1/todo")
+    assert st == 200 and todo["counts"].get("problems", 0) > 0, todo["counts"]
+    st, _, lst = d.get("/api/v1/problems?rule=c20_funding&limit=1")
+    p = lst["items"][0]
+    assert p["wf_state"] == "open" and p["due_at"] > "2026-12-31" and p["escalated"] is False, p
+    r = run_cli(["scheduler"], url, env={"SIFASUO_NOW": "2027-03-15T02:00:00Z"})
+    assert r.returncode == 0 and "督办" in r.stdout, r.stdout + r.stderr
+    st, _, p = d.get(f"/api/v1/problems/{p['id']}")
+    assert p["escalated"] is True, p
+    st, _, h = d.get(f"/api/v1/problems/{p['id']}/history")
+    assert any(i["action"] == "workflow.escalate" for i in h["items"]), h
 
 
 def test_cli_check_exits_0_when_every_rule_passes_and_rebuild_keeps_problems_unique(ctx):
