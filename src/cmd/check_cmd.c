@@ -130,7 +130,7 @@ int cmd_check(cli_opts_t *o) {
     }
     if (rebuild) {
         long long t0 = now_unix();
-        if (standards_rebuild(db, 0) != 0) {
+        if (standards_rebuild(db) != 0) {
             fprintf(stderr, "重新核算失败: %s\n", db_errmsg(db));
             goto out;
         }

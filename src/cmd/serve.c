@@ -114,6 +114,11 @@ int cmd_init(cli_opts_t *o) {
             goto out;
         }
         if (init_demo_accounts(db, &keys) != 0) goto out;
+        /* the demo's scorecards and problem list (at national scale the job thread does it) */
+        if (!nation && (auth_init(o->key_file, false, err, sizeof(err)) != 0 || standards_daily(db) != 0)) {
+            fprintf(stderr, "规范化指标核算失败: %s\n", db_errmsg(db));
+            goto out;
+        }
     } else {
         int64_t root = db_query_int(db, "SELECT MIN(id) FROM org_units WHERE parent_id IS NULL", 0);
         if (!root) {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/auth.h"
 #include "auth/scope.h"
@@ -295,7 +296,7 @@ static bool reads(const std_rule_t *rule, const char *entity) {
 }
 
 static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems,
-                             const char *entity, int64_t user_id) {
+                             const char *entity, bool upper_only, int64_t user_id) {
     char hi[256], now[21];
     upper_of(path, hi, sizeof(hi));
     iso_from_unix(now_unix(), now);
@@ -326,6 +327,8 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
     for (int k = 0; k < std_nrules && rc == 0; k++) {
         const std_rule_t *rule = &std_rules[k];
         if (!reads(rule, entity)) continue;
+        /* upper_only: the rules of units above the districts (the city's) */
+        if (upper_only && (!strcmp(rule->level, "office") || !strcmp(rule->level, "district"))) continue;
         arena_t a;
         arena_init(&a);
         std_eval_t e;
@@ -398,73 +401,207 @@ static int stored_dates(char dates[][11], int max) {
     return n;
 }
 
+/* The dates fully stored (standard_runs), oldest first; returns the count. */
+static int run_dates(db_t *db, char dates[][11], int max) {
+    db_stmt_t *s = db_prepare(db, "SELECT as_of FROM standard_runs ORDER BY as_of");
+    if (!s) return DB_ERR;
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        if (n < max) snprintf(dates[n++], 11, "%s", db_col_text(s, 0));
+    db_reset(s);
+    return rc == DB_DONE ? n : DB_ERR;
+}
+
 int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
     char dates[64][11], today[11];
     wf_today(today);
-    int n = stored_dates(dates, 64);
     int lrc = writers_lock(db);
     if (lrc) return lrc;
+    /* only dates fully stored: one being built (standards_daily) gets this
+     * change when its chunk is computed, and a scorecard of it is live */
+    int n = run_dates(db, dates, 64);
+    if (n < 0) return n;
     for (int i = 0; i < n; i++) {
-        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, user_id);
+        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, false, user_id);
         if (rc) return rc;
     }
     return 0;
 }
 
-int standards_rebuild(db_t *db, int64_t user_id) {
-    bool own = !db_in_tx(db);
-    if (own && db_begin(db) != 0) return DB_ERR;
-    char dates[64][11], today[11], now[21];
-    wf_today(today);
-    iso_from_unix(now_unix(), now);
-    int n = stored_dates(dates, 64), rc = writers_lock(db);
-    /* dates no longer kept (yesterday's "today") go */
-    db_stmt_t *s;
-    const char *cleanup[] = {"DELETE FROM standard_result WHERE as_of <> $1 AND substr(as_of, 6) <> '12-31'",
-                             "DELETE FROM standard_rollup WHERE as_of <> $1 AND substr(as_of, 6) <> '12-31'",
-                             "DELETE FROM standard_runs WHERE as_of <> $1 AND substr(as_of, 6) <> '12-31'"};
-    for (int k = 0; rc == 0 && k < 3; k++) {
-        s = db_prepare(db, cleanup[k]);
-        if (!s) {
-            rc = DB_ERR;
-            break;
-        }
-        db_bind_text(s, 1, today, -1);
-        rc = db_step(s) == DB_DONE ? 0 : DB_ERR;
-        db_reset(s);
-    }
-    const char *root = "/";
-    for (int i = 0; rc == 0 && i < n; i++) {
-        rc = compute_and_store(db, root, dates[i], true, strcmp(dates[i], today) == 0, NULL, user_id);
-        if (rc) break;
-        s = db_prepare(db, "INSERT INTO standard_runs (as_of, computed_at) VALUES ($1, $2) "
-                           "ON CONFLICT (as_of) DO UPDATE SET computed_at = excluded.computed_at");
-        if (!s) {
-            rc = DB_ERR;
-            break;
-        }
-        db_bind_text(s, 1, dates[i], -1);
-        db_bind_text(s, 2, now, -1);
-        rc = db_step(s) == DB_DONE ? 0 : DB_ERR;
-        db_reset(s);
-    }
-    if (own) {
-        if (rc == 0 && db_commit(db) != 0) rc = DB_ERR;
-        if (rc != 0) db_rollback(db);
-    }
+/* Runs fn(db, arg) in a transaction of its own (rolled back on failure). */
+static int in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg) {
+    if (db_begin(db) != 0) return DB_ERR;
+    int rc = writers_lock(db);
+    if (rc == 0) rc = fn(db, arg);
+    if (rc == 0 && db_commit(db) != 0) rc = DB_ERR;
+    if (rc != 0) db_rollback(db);
     return rc;
 }
 
-int standards_daily(db_t *db) {
+/* Runs one parameterised statement ($1 = a, $2 = b when named). */
+static int exec2(db_t *db, const char *sql, const char *a, const char *b) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, a, -1);
+    if (b) db_bind_text(s, 2, b, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+typedef struct date_job {
+    const char *as_of, *path;
+    bool sync;
+    bool upper;
+    int64_t generation; /* standard_lease.generation when the date began */
+} date_job_t;
+
+/* Drops a date's rows and those of dates no longer kept (yesterday's "today"). */
+static int clear_date(db_t *db, void *arg) {
+    const date_job_t *j = arg;
     char today[11];
     wf_today(today);
-    db_stmt_t *s = db_prepare(db, "SELECT COUNT(*) FROM standard_runs WHERE as_of = $1");
+    static const char *const sql[] = {
+        "DELETE FROM standard_runs WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')",
+        "DELETE FROM standard_result WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')",
+        "DELETE FROM standard_rollup WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')"};
+    for (int k = 0; k < 3; k++) {
+        int rc = exec2(db, sql[k], j->as_of, today);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int chunk(db_t *db, void *arg) {
+    const date_job_t *j = arg;
+    return compute_and_store(db, j->path, j->as_of, !j->upper, j->sync, NULL, j->upper, 0);
+}
+
+static int finish_date(db_t *db, void *arg) {
+    const date_job_t *j = arg;
+    int rc = chunk(db, arg); /* the rules above the districts (the city's) */
+    if (rc) return rc;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    /* done only if no invalidation (a threshold change) came meanwhile */
+    db_stmt_t *s = db_prepare(db, "INSERT INTO standard_runs (as_of, computed_at) SELECT $1, $2 FROM standard_lease "
+                                  "WHERE id = 1 AND generation = $3 ON CONFLICT (as_of) DO NOTHING");
     if (!s) return DB_ERR;
-    db_bind_text(s, 1, today, -1);
-    int64_t have = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_bind_text(s, 1, j->as_of, -1);
+    db_bind_text(s, 2, now, -1);
+    db_bind_int(s, 3, j->generation);
+    rc = db_step(s);
     db_reset(s);
-    if (have != 0) return have < 0 ? DB_ERR : 0;
-    return standards_rebuild(db, 0);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+/* Computes every result of a date in transactions of one district each, so
+ * the write lock (SQLite) is held for a district's worth at a time even at
+ * national scale; the rules above the districts and the run row last.
+ * Writes meanwhile do not touch the date (it is not in standard_runs yet). */
+static int compute_date(db_t *db, const char *as_of, bool sync) {
+    date_job_t j = {as_of, "/", sync, false,
+                    db_query_int(db, "SELECT generation FROM standard_lease WHERE id = 1", -1)};
+    int rc = in_tx(db, clear_date, &j);
+    if (rc) return rc;
+    db_stmt_t *s = db_prepare(db, "SELECT path FROM org_units WHERE level = 'district' ORDER BY path");
+    if (!s) return DB_ERR;
+    size_t n = 0, cap = 64;
+    char **paths = malloc(cap * sizeof(char *));
+    if (!paths) abort();
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            cap *= 2;
+            paths = realloc(paths, cap * sizeof(char *));
+            if (!paths) abort();
+        }
+        paths[n++] = strdup(db_col_text(s, 0));
+    }
+    db_reset(s);
+    rc = rc == DB_DONE ? 0 : DB_ERR;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        j.path = paths[i];
+        rc = in_tx(db, chunk, &j);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    if (rc) return rc;
+    j.path = "/";
+    j.upper = true;
+    return in_tx(db, finish_date, &j);
+}
+
+/* Takes (or renews) the lease of date computation for this process; true
+ * when held.  A holder that died loses it when `until` passes. */
+static bool lease_take(db_t *db, const char *me, bool release) {
+    char now[21], until[21];
+    iso_from_unix(now_unix(), now);
+    iso_from_unix(now_unix() + 30 * 60, until);
+    db_stmt_t *s =
+        db_prepare(db, release ? "UPDATE standard_lease SET holder = NULL, until = '' WHERE id = 1 AND holder = $1"
+                               : "UPDATE standard_lease SET holder = $1, until = $2 WHERE id = 1 "
+                                 "AND (holder IS NULL OR holder = $1 OR until < $3)");
+    if (!s) return false;
+    db_bind_text(s, 1, me, -1);
+    if (!release) {
+        db_bind_text(s, 2, until, -1);
+        db_bind_text(s, 3, now, -1);
+    }
+    int rc = db_step(s);
+    bool held = rc == DB_DONE && db_changes(s) == 1;
+    db_reset(s);
+    return held;
+}
+
+int standards_daily(db_t *db) {
+    char dates[64][11], runs[64][11], today[11], me[64];
+    wf_today(today);
+    int n = stored_dates(dates, 64), nr = run_dates(db, runs, 64);
+    if (nr < 0) return nr;
+    bool missing = false;
+    for (int i = 0; i < n && !missing; i++) {
+        bool have = false;
+        for (int k = 0; k < nr && !have; k++)
+            have = strcmp(runs[k], dates[i]) == 0;
+        missing = !have;
+    }
+    if (!missing) return 0;
+    static int counter;
+    snprintf(me, sizeof(me), "%ld-%lld-%d", (long)getpid(), (long long)now_unix(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    if (!lease_take(db, me, false)) return 0; /* another process is at it; scorecards are live meanwhile */
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        bool have = false;
+        for (int k = 0; k < nr && !have; k++)
+            have = strcmp(runs[k], dates[i]) == 0;
+        if (have) continue;
+        if (!lease_take(db, me, false)) break; /* renewed per date */
+        rc = compute_date(db, dates[i], strcmp(dates[i], today) == 0);
+    }
+    lease_take(db, me, true);
+    return rc;
+}
+
+int standards_invalidate(db_t *db) {
+    int rc = db_exec(db, "DELETE FROM standard_runs");
+    return rc ? rc : db_exec(db, "UPDATE standard_lease SET generation = generation + 1 WHERE id = 1");
+}
+
+static int invalidate_tx(db_t *db, void *arg) { return standards_invalidate(db); }
+
+int standards_rebuild(db_t *db) {
+    int rc = in_tx(db, invalidate_tx, NULL);
+    return rc ? rc : standards_daily(db);
+}
+
+/* After a threshold change or a rebuild request: recompute now when the
+ * tree is a city's (about a second), else leave it to the job thread (within
+ * a minute; scorecards are computed live meanwhile). */
+static void recompute_soon(http_req_t *r) {
+    if (db_query_int(r->db, "SELECT COUNT(*) FROM org_units WHERE level = 'office'", 0) > 5000) return;
+    if (standards_daily(r->db) != 0) log_error("standards: recomputation failed: %s", db_errmsg(r->db));
 }
 
 /* engine_on_write observer: a write to a register a rule reads re-evaluates
@@ -532,7 +669,7 @@ static int ensure(db_t *db, const char *path, const char *as_of, bool *live) {
         if (db_begin(db) != 0) return DB_ERR;
     }
     *live = true;
-    return compute_and_store(db, path, as_of, true, false, NULL, 0);
+    return compute_and_store(db, path, as_of, true, false, NULL, false, 0);
 }
 
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing) {
@@ -911,11 +1048,12 @@ static void put_setting(http_req_t *r) {
     db_bind_text(s, 4, key, -1);
     int rc = db_step(s);
     db_reset(s);
-    if (rc != DB_DONE || standards_rebuild(r->db, auth_principal(r)->user_id) != 0) return http_store_error(r);
+    if (rc != DB_DONE || standards_invalidate(r->db) != 0) return http_store_error(r);
     char *detail = arena_printf(r->arena, "{\"key\":\"%s\",\"before\":%lld,\"after\":%lld}", key, (long long)old,
                                 (long long)value);
     if (auth_audit(r, "standards.setting", "standard_settings", 0, "ok", detail) != 0 || db_commit(r->db) != 0)
         return http_store_error(r);
+    recompute_soon(r);
     jw_obj(&r->json);
     jw_kstr(&r->json, "key", key);
     jw_kint(&r->json, "value", value);
@@ -925,9 +1063,10 @@ static void put_setting(http_req_t *r) {
 }
 
 static void post_rebuild(http_req_t *r) {
-    if (db_begin(r->db) != 0 || standards_rebuild(r->db, auth_principal(r)->user_id) != 0 ||
+    if (db_begin(r->db) != 0 || standards_invalidate(r->db) != 0 ||
         auth_audit(r, "standards.rebuild", "standard_result", 0, "ok", NULL) != 0 || db_commit(r->db) != 0)
         return http_store_error(r);
+    recompute_soon(r);
     jw_obj(&r->json);
     jw_kbool(&r->json, "rebuilt", true);
     jw_obj_end(&r->json);

@@ -84,12 +84,15 @@ int std_unit_index(const std_eval_t *e, int64_t id);
  * date (31 Decembers and today), inside the caller's transaction, keeping
  * roll-ups in step and opening or flagging problems.  0 or negative. */
 int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id);
-/* Recomputes everything from scratch for today and every 31 December since
- * 2022 (sifasuo check --rebuild, a threshold change).  Own transaction
- * unless one is open.  0 or negative. */
-int standards_rebuild(db_t *db, int64_t user_id);
-/* Rebuilds when today has no stored results yet (the job thread, once a minute). */
+/* Computes every stored date (today and each 31 December since 2022) that
+ * has no complete run, in transactions of one district each, and drops the
+ * dates no longer kept.  The job thread calls it once a minute (a new day,
+ * a change of thresholds).  Outside a transaction.  0 or negative. */
 int standards_daily(db_t *db);
+/* Marks every date for recomputation (in the caller's transaction). */
+int standards_invalidate(db_t *db);
+/* standards_invalidate then standards_daily (sifasuo check --rebuild). */
+int standards_rebuild(db_t *db);
 /* Opens a problem per failing (unit, rule) not yet listed and flags the
  * listed ones whose rule passes again (problems.c).  In the caller's
  * transaction.  0 or negative. */

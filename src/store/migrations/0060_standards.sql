@@ -56,6 +56,16 @@ CREATE TABLE standard_runs (
     as_of       TEXT PRIMARY KEY,
     computed_at @TS@ NOT NULL
 );
+-- Who is computing dates now (one process at a time: the job thread of each
+-- server, `check --rebuild`), until when; generation counts invalidations
+-- (a threshold change), so a date computed across one is not marked done.
+CREATE TABLE standard_lease (
+    id          INTEGER PRIMARY KEY,
+    holder      TEXT,
+    until       TEXT NOT NULL DEFAULT '',
+    generation  BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO standard_lease (id) VALUES (1);
 
 -- The problem list (问题清单) is an engine entity (src/modules/problems.c);
 -- its table is created here with the engine's spine so the dedup key — one
