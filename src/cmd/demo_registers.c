@@ -104,7 +104,7 @@ static void rec_sql(const rec_t *r, int rows, buf_t *sql) {
 
 /* Records wait here and go in BATCH at a time, one INSERT of many rows, as
  * long as they have the same table and columns: PostgreSQL's cost is the
- * round trip (one per row took 1 s more for the ~9 600 rows). */
+ * round trip (about 3 600 statements instead of one per row for ~9 900 rows). */
 #define BATCH 32 /* ≤ 40 columns: at most 1 280 parameters a statement */
 static rec_t pending[BATCH];
 static int npending;

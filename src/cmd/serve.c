@@ -1,5 +1,6 @@
 /* serve.c — init, migrate and serve. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -213,6 +214,15 @@ int cmd_serve(cli_opts_t *o) {
         .quiet = o->quiet,
     };
     jobs_opts = o;
+    /* SIGTERM/SIGINT blocked before any thread starts, so every thread
+     * inherits the mask and a stop signal waits for http_serve's sigwait:
+     * a job thread started unblocked would take a signal sent before that
+     * sigwait and die by it (exit -15 instead of a graceful stop). */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
     /* the job worker: imports and other long work (engine/jobs.h) */
     if (job_worker_start(o->db_url) != 0) log_warn("job worker not started: imports are unavailable");
     pthread_t jobs;
