@@ -200,49 +200,17 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     jw_t w;
     jw_init(&w, &table);
     jw_obj(&w);
-    jw_key(&w, "rules");
-    jw_arr(&w);
-    for (int k = 0; k < std_nrules; k++)
-        if (strcmp(std_rules[k].level, "office") == 0) {
-            jw_obj(&w);
-            jw_kstr(&w, "id", std_rules[k].id);
-            jw_kstr(&w, "clause", std_rules[k].clause);
-            jw_kstr(&w, "title", std_rules[k].title);
-            jw_obj_end(&w);
-        }
-    jw_arr_end(&w);
-    jw_key(&w, "offices");
-    jw_arr(&w);
-    int64_t cur = 0;
+    standards_matrix_write(&w, cells, ncells);
+    jw_obj_end(&w);
     for (int i = 0; i < ncells; i++) {
-        std_cell_t *c = &cells[i];
+        const std_cell_t *c = &cells[i];
         if (c->status == STD_PASS)
             pass[c->rule]++;
         else if (c->status == STD_FAIL)
             fail[c->rule]++;
         else
             nd[c->rule]++;
-        if (strcmp(c->level, "office") != 0) continue;
-        if (c->org_id != cur) {
-            if (cur) {
-                jw_obj_end(&w);
-                jw_obj_end(&w);
-            }
-            cur = c->org_id;
-            jw_obj(&w);
-            jw_kint(&w, "id", c->org_id);
-            jw_kstr(&w, "name", c->org_name);
-            jw_key(&w, "results");
-            jw_obj(&w);
-        }
-        jw_kstr(&w, std_rules[c->rule].id, std_status_key(c->status));
     }
-    if (cur) {
-        jw_obj_end(&w);
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    jw_obj_end(&w);
     int failing_rules = 0;
     for (int k = 0; k < std_nrules; k++) {
         const std_rule_t *x = &std_rules[k];

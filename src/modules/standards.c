@@ -974,6 +974,78 @@ static void get_scorecard(http_req_t *r) {
     http_send_json(r, 200);
 }
 
+void standards_matrix_write(jw_t *w, const std_cell_t *cells, int n) {
+    jw_key(w, "rules");
+    jw_arr(w);
+    for (int k = 0; k < std_nrules; k++)
+        if (strcmp(std_rules[k].level, "office") == 0) {
+            jw_obj(w);
+            jw_kstr(w, "id", std_rules[k].id);
+            jw_kstr(w, "clause", std_rules[k].clause);
+            jw_kstr(w, "title", std_rules[k].title);
+            jw_obj_end(w);
+        }
+    jw_arr_end(w);
+    jw_key(w, "offices");
+    jw_arr(w);
+    int64_t cur = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(cells[i].level, "office") != 0) continue;
+        if (cells[i].org_id != cur) {
+            if (cur) {
+                jw_obj_end(w);
+                jw_obj_end(w);
+            }
+            cur = cells[i].org_id;
+            jw_obj(w);
+            jw_kint(w, "id", cur);
+            jw_kstr(w, "name", cells[i].org_name);
+            jw_key(w, "results");
+            jw_obj(w);
+        }
+        jw_kstr(w, std_rules[cells[i].rule].id, std_status_key(cells[i].status));
+    }
+    if (cur) {
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+/* GET /standards/matrix?org=&as_of=: offices × office rules of a subtree
+ * (the 驾驶舱 heat map; the annual report's table).  At most 2 000 offices. */
+static void get_matrix(http_req_t *r) {
+    int64_t org = http_query_id(r, "org");
+    if (org == -2 || org == 0) return http_invalid(r, "org", "org 应为组织机构编号");
+    if (org == -1) org = auth_principal(r)->org_id;
+    char as_of[11];
+    if (!as_of_param(r, as_of)) return;
+    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, org);
+    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "组织机构不存在");
+    char hi[256];
+    upper_of(path, hi, sizeof(hi));
+    s = db_prepare(r->db, "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, path, -1);
+    db_bind_text(s, 2, hi, -1);
+    int64_t offices = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (offices > 2000) return http_invalid(r, "org", "范围内司法所超过 2000 个, 请选择一个区或市");
+    std_cell_t *cells;
+    int n;
+    if (standards_matrix(r->db, r->arena, path, as_of, &cells, &n) != 0) return http_store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kstr(w, "as_of", as_of);
+    standards_matrix_write(w, cells, n);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
 static void get_rules(http_req_t *r) {
     jw_t *w = &r->json;
     jw_obj(w);
@@ -1076,6 +1148,7 @@ static void post_rebuild(http_req_t *r) {
 static const route_t routes[] = {
     {"GET", "/api/v1/standards/rules", get_rules, .perm = "standards.read"},
     {"GET", "/api/v1/standards/scorecard", get_scorecard, .perm = "standards.read"},
+    {"GET", "/api/v1/standards/matrix", get_matrix, .perm = "standards.read"},
     {"PUT", "/api/v1/standards/settings/:key", put_setting, .perm = "standards.configure"},
     {"POST", "/api/v1/standards/rebuild", post_rebuild, .perm = "standards.configure"},
     {0},

@@ -17,6 +17,7 @@
 #include "util/buf.h"
 
 struct keys;
+struct jw;
 
 typedef enum { STD_PASS = 1, STD_FAIL = 2, STD_NOT_DUE = 3 } std_status_t;
 
@@ -100,7 +101,6 @@ int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const s
                   int64_t user_id);
 
 /* The scorecard of org as of a date, as JSON into w's buffer (also the CLI). */
-struct jw;
 /* Writes the scorecard of org_id as of as_of; returns 0, 1 when the unit is
  * unknown, negative on a store error.  *failing counts failed results. */
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, struct jw *w, int *failing);
@@ -116,6 +116,10 @@ typedef struct std_cell {
     const char *message;
 } std_cell_t;
 int standards_matrix(db_t *db, arena_t *a, const char *path, const char *as_of, std_cell_t **cells, int *n);
+/* Writes the members "rules" (the office rules: id, clause, title) and
+ * "offices" ([{id, name, results: {rule: status}}]) of cells into the
+ * object open in w. */
+void standards_matrix_write(struct jw *w, const std_cell_t *cells, int n);
 
 void standards_declare(void);
 void standards_routes_register(void);

@@ -313,8 +313,16 @@ def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
     sc = _card(ljz, mine)
     assert sc["org"]["level"] == "office" and sc["rank"]["of"] == len(_card(d, pudong)["units"])
     assert len(sc["results"]) == 10 and all(r["evidence"]["message"] for r in sc["results"])
+    # the offices × rules matrix of the district (the heat map), the same results as each office's scorecard
+    st, _, m = d.get(f"/api/v1/standards/matrix?org={pudong}")
+    assert st == 200 and len(m["rules"]) == 10 and len(m["offices"]) == len(_card(d, pudong)["units"]), m
+    row = next(o for o in m["offices"] if o["id"] == mine)
+    assert row["results"] == {r["rule"]: r["status"] for r in sc["results"]}, row
+    st, _, body = city.get(f"/api/v1/standards/matrix?org=999999999")
+    assert st == 404, body
     # scope and validation
     assert ljz.get(f"/api/v1/standards/scorecard?org={pudong}")[0] == 404
+    assert ljz.get(f"/api/v1/standards/matrix?org={pudong}")[0] == 404
     st, _, body = ljz.get("/api/v1/standards/scorecard?as_of=2021-12-31")
     assert st == 422 and "as_of" in body["error"]["fields"], body
     st, _, body = ljz.get("/api/v1/standards/scorecard?as_of=2023-02-30")
