@@ -14,7 +14,8 @@
 //                 the server has the engine's test entities
 //                 (SIFASUO_TEST_ENTITY=1, as tests/e2e/run.sh starts it)
 //   SCREENSHOTS=1 also save docs/screenshots/{login,org,home,list,detail,
-//                 form,mobile,registers-staff,registers-premises}.png
+//                 form,mobile,registers-staff,registers-premises,
+//                 standards-scorecard,standards-office}.png
 //   CHROMIUM      the browser (default /usr/bin/chromium)
 //   E2E_ONLY      run only the tests whose name contains this text
 //
@@ -205,6 +206,8 @@ test(
     await page.locator('.el-statistic__head', { hasText: district }).waitFor({ timeout: 15_000 })
     const dres = await page.locator('[data-test="results"]').innerText()
     expect(dres.includes('自查自评报告') && dres.includes('交流任职'), `district results: ${dres.slice(0, 200)}`)
+    await page.locator('[data-test="heatmap"] canvas').first().waitFor({ timeout: 15_000 })
+    await screenshot(page, 'standards-scorecard.png')
     // an office: ten rules, each with its evidence; a record behind it links to its page
     await page.locator('[data-test="units"] .el-table__body tr').first().click()
     const rows = page.locator('[data-test="results"] .el-table__body tr')
@@ -216,7 +219,7 @@ test(
     const link = page.locator('[data-test="results"] .records a').first()
     const href = await link.getAttribute('href')
     expect(/^\/records\/[a-z-]+\/\d+$/.test(href), `evidence link ${href}`)
-    await screenshot(page, 'standards-scorecard.png')
+    await screenshot(page, 'standards-office.png')
   },
   { login: true },
 )
