@@ -31,6 +31,7 @@ static const command_t commands[] = {
     {"serve", cmd_serve, "启动服务 [--listen 地址:端口] [--workers N]"},
     {"user", cmd_user, "账户管理: user add|passwd|disable|enable|list"},
     {"scheduler", cmd_scheduler, "立即执行一次到期检查与督办升级"},
+    {"check", cmd_check, "规范化指标核查: check [--org ID] [--as-of 日期] [--format table|json] [--rebuild]"},
     {"audit", cmd_audit, "审计日志: audit verify | audit purge --before 日期"},
     {NULL, NULL, NULL},
 };

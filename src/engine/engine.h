@@ -128,6 +128,15 @@ int engine_migrate(db_t *db, char *err, size_t errlen);
 /* The generic routes; registered after every module's own routes. */
 void engine_routes_register(void);
 
+/* Write observers (the standards engine's refresh, issue 6): called inside
+ * every engine write's transaction — create, update, delete, restore,
+ * workflow transition, import — after the change and before its audit row,
+ * with the owning unit's path (for an import, the importer's unit).
+ * Non-zero aborts the write (503, nothing stored). */
+typedef int (*engine_write_fn)(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
+void engine_on_write(engine_write_fn fn);
+int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
+
 /* Side-effect hooks named by transitions: run inside the transition's
  * transaction; non-zero aborts it (the hook has answered the request). */
 typedef int (*wf_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);

@@ -780,6 +780,7 @@ static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
     /* the outcome first, the audit rows last (on PostgreSQL they hold the
      * chain lock until COMMIT: keep that short) */
     long long ms_insert = ms_since(&t0);
+    if (im->nvalid && engine_notify_write(db, e, im->p.org_path, j->created_by) != 0) goto out;
     char *res = result_json(im, ms_parse, ms_check, ms_insert);
     int frc = job_finish(j, "done", im->nvalid, NULL, res);
     free(res);

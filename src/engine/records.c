@@ -836,6 +836,7 @@ static void create_record(http_req_t *r) {
     int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
     db_reset(s);
     if (!id) goto fail;
+    if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
     if (record_rule(r, e, after) != 0) {
         json_decref(after);
@@ -926,6 +927,7 @@ static void update_record(http_req_t *r) {
     if (!s) goto out;
     const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
     const workflow_t *wf = state ? entity_flow(e, (int)db_col_int(s, 10)) : NULL;
+    const char *opath = arena_strdup(r->arena, db_col_text(s, 2));
     db_reset(s);
     body = http_json_body(r);
     if (!body) goto out;
@@ -947,6 +949,7 @@ static void update_record(http_req_t *r) {
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
     if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
     if (record_rule(r, e, after) != 0) {
         json_decref(after);
@@ -983,6 +986,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (!s) goto out;
     int64_t version = db_col_int(s, 3);
     bool is_deleted = !db_col_null(s, 8);
+    const char *opath = arena_strdup(r->arena, db_col_text(s, 2));
     db_reset(s);
     if (is_deleted == deleted) {
         http_error(r, deleted ? 404 : 409, deleted ? "not_found" : "not_deleted", deleted ? "记录不存在" : "该记录未被删除");
@@ -995,6 +999,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     else buf_puts(&set, ", deleted_at = NULL");
     if (db_begin(r->db) != 0) goto fail;
     if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         goto fail;
     answer_record(r, e, id, 200);

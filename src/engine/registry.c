@@ -99,3 +99,20 @@ const workflow_t *entity_flow(const entity_t *e, int version) {
     }
     return version ? NULL : last;
 }
+
+/* ---- write observers ---- */
+#define MAX_OBSERVERS 8
+static engine_write_fn observers[MAX_OBSERVERS];
+static int nobservers;
+
+void engine_on_write(engine_write_fn fn) {
+    if (nobservers < MAX_OBSERVERS) observers[nobservers++] = fn;
+}
+
+int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
+    for (int i = 0; i < nobservers; i++) {
+        int rc = observers[i](db, e, org_path, user_id);
+        if (rc) return rc;
+    }
+    return 0;
+}

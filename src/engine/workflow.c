@@ -167,6 +167,7 @@ static void fire_action(http_req_t *r) {
         return http_error(r, 404, "not_found", "记录不存在");
     }
     char *state = arena_strdup(r->arena, db_col_text(s, 1));
+    const char *opath = arena_strdup(r->arena, db_col_text(s, 0));
     int wfv = (int)db_col_int(s, 2);
     int64_t version = db_col_int(s, 3);
     db_reset(s);
@@ -285,6 +286,7 @@ static void fire_action(http_req_t *r) {
             goto out;
         }
     }
+    if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
                                json_object_get(body, "comment"));
     char *dt = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -5,6 +5,7 @@
 #include "engine/codes.h"
 #include "engine/engine.h"
 #include "modules/registers.h"
+#include "modules/standards.h"
 
 /* The module table: adding a business line adds one line here. */
 void modules_register(void) {
@@ -17,6 +18,7 @@ void modules_register(void) {
     audit_register();
     calendar_register();
     codes_register();
+    standards_routes_register();
     engine_routes_register(); /* last: its /api/v1/:entity patterns yield to every explicit route */
 }
 
@@ -30,4 +32,5 @@ void modules_perms_register(void) {
     test_entity_declare();
     files_perms_register();
     registers_declare();
+    standards_declare();
 }

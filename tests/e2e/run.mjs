@@ -16,7 +16,8 @@
 //   SCREENSHOTS=1 also save docs/screenshots/{login,org,home,list,detail,
 //                 form,mobile,admin-users,admin-roles,admin-codes,
 //                 admin-calendar,admin-tokens,admin-audit,
-//                 registers-staff,registers-premises}.png
+//                 registers-staff,registers-premises,
+//                 standards-scorecard,standards-office}.png
 //
 // The 系统管理 tests sign in the demo's three administrators (sysadmin,
 // secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
@@ -281,6 +282,44 @@ test(
     const crumbs = await page.locator('.org-detail .ancestors').innerText()
     expect(crumbs.includes(rootName), `ancestors "${crumbs}" lack ${rootName}`)
     await screenshot(page, 'org.png')
+  },
+  { login: true },
+)
+
+test(
+  'the scorecard shows each rule with its evidence and drills down from the city to an office',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page)
+    await page.locator('.layout-aside .app-menu').getByText('规范化建设').click()
+    await page.locator('.layout-aside .app-menu').getByText('达标评估').click()
+    await page.waitForURL((url) => url.pathname === '/standards/check', { timeout: 15_000 })
+    const units = page.locator('[data-test="units"] .el-table__body tr')
+    await units.first().waitFor({ timeout: 15_000 })
+    expect((await units.count()) === 16, `the city lists ${await units.count()} districts`)
+    const cityRules = await page.locator('[data-test="results"]').innerText()
+    expect(cityRules.includes('基层联系点'), 'the city rule 四(一) is missing')
+    await page.locator('.el-statistic').first().getByText('%').waitFor()
+    // a district: its two rules, its offices
+    const district = (await units.first().locator('td').first().innerText()).trim()
+    await units.first().click()
+    await page.waitForURL((url) => url.searchParams.has('org'))
+    await page.locator('.el-statistic__head', { hasText: district }).waitFor({ timeout: 15_000 })
+    const dres = await page.locator('[data-test="results"]').innerText()
+    expect(dres.includes('自查自评报告') && dres.includes('交流任职'), `district results: ${dres.slice(0, 200)}`)
+    await page.locator('[data-test="heatmap"] canvas').first().waitFor({ timeout: 15_000 })
+    await screenshot(page, 'standards-scorecard.png')
+    // an office: ten rules, each with its evidence; a record behind it links to its page
+    await page.locator('[data-test="units"] .el-table__body tr').first().click()
+    const rows = page.locator('[data-test="results"] .el-table__body tr')
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="results"] .el-table__body tr').length === 10,
+      null, { timeout: 15_000 })
+    const text = await page.locator('[data-test="results"]').innerText()
+    expect(/政法专项编制在岗 \d+ 名/.test(text), 'clause 15 evidence missing')
+    expect((await rows.count()) === 10, `office results: ${await rows.count()}`)
+    const link = page.locator('[data-test="results"] .records a').first()
+    const href = await link.getAttribute('href')
+    expect(/^\/records\/[a-z-]+\/\d+$/.test(href), `evidence link ${href}`)
+    await screenshot(page, 'standards-office.png')
   },
   { login: true },
 )

@@ -54,9 +54,21 @@ export const menu = [
     title: '规范化建设',
     icon: Medal,
     children: [
-      { key: 'standards-check', title: '达标评估', path: '/standards/check', perm: BUSINESS },
+      {
+        key: 'standards-check',
+        title: '达标评估',
+        path: '/standards/check',
+        perm: 'standards.read',
+        component: () => import('./pages/ScorecardPage.vue'),
+      },
       { key: 'standards-problems', title: '问题清单', path: '/standards/problems', perm: BUSINESS },
-      { key: 'standards-reports', title: '年度自评报告', path: '/standards/reports', perm: BUSINESS },
+      {
+        key: 'standards-reports',
+        title: '年度自评报告',
+        path: '/standards/reports',
+        perm: 'annual_report.read',
+        component: () => import('./pages/AnnualReportsPage.vue'),
+      },
     ],
   },
   {
@@ -218,7 +230,9 @@ const ENTITY_LINES = {
   'model-villages': ['legal-education', 'edu-villages'],
   'legality-reviews': ['administration', 'adm-reviews'],
   'observation-points': ['rule-of-law', 'rol-points'],
-  'standard-problems': ['standards', 'standards-problems'],
+  problems: ['standards', 'standards-problems'],
+  experiences: ['standards'],
+  'annual-reports': ['standards'],
   // 组织队伍 (issue 5): the registers; staff and premises take the placeholders
   staff: ['organisation', 'staff'],
   'staff-trainings': ['organisation'],

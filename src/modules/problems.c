@@ -1,0 +1,248 @@
+/* problems.c — the problem list (问题清单; plan 二 2023 提升年: 列出清单、
+ * 细化措施、逐项销号) and the library of typical experiences (典型经验;
+ * 2024 深化年), both engine entities.
+ *
+ * A failing rule opens one problem per (unit, rule): the table's auto_key
+ * '<rule>:<unit id>' is unique (migration 0060), so re-evaluation never
+ * duplicates one.  When the rule passes again the problem is flagged
+ * ready_for_closure, but it closes only on the district's approval; when a
+ * closed problem's rule fails again it is reopened.  Users add problems by
+ * hand through the generic create (auto_key NULL).  Overdue problems (60
+ * working days) reach the to-do inbox of everyone who may act on them and
+ * are escalated by the engine's scheduler 5 working days later. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "engine/engine.h"
+#include "engine/workflow.h"
+#include "modules/standards.h"
+#include "util/timeutil.h"
+
+#define STD_ROLES "office_director office_staff district_admin district_staff city_staff city_leader"
+
+static const perm_def_t problem_perms[] = {
+    {"problem.rectify", "问题清单: 整改、申请销号", "office_director office_staff district_admin district_staff"},
+    {"problem.approve", "问题清单: 审核销号、退回、重新打开", "district_admin district_staff"},
+    {0},
+};
+
+static const field_t problem_fields[] = {
+    {"title", "问题", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 200},
+    {"rule", "对应指标", F_CODE, FF_FILTER | FF_LIST, .code_list = "standard_rule"},
+    {"source", "问题来源", F_CODE, FF_FILTER | FF_LIST | FF_READONLY, .code_list = "problem_source"},
+    {"finding", "核查结果", F_TEXT, FF_READONLY, .max = 2000},
+    {"description", "问题描述", F_TEXT, FF_SEARCH, .max = 2000},
+    {"measures", "整改措施", F_TEXT, FF_SEARCH, .max = 4000},
+    {"owner", "责任人", F_TEXT, FF_SEARCH | FF_LIST, .max = 50},
+    {"target_date", "计划完成日期", F_DATE, FF_FILTER | FF_SORT | FF_LIST},
+    {"evidence_file", "整改佐证材料", F_FILE, 0},
+    {"evidence_file2", "整改佐证材料 (二)", F_FILE, 0},
+    {"ready_for_closure", "指标已恢复达标 (可销号)", F_BOOL, FF_FILTER | FF_LIST | FF_READONLY},
+    {"review_note", "销号审核意见", F_TEXT, FF_READONLY, .max = 500},
+    {0},
+};
+
+static const wf_state_t problem_states[] = {
+    {"open", "待整改", 0},         {"rectifying", "整改中", 0}, {"submitted", "待区局销号", 5},
+    {"closed", "已销号", 0, true}, {"reopened", "重新整改", 0}, {0},
+};
+static const wf_transition_t problem_transitions[] = {
+    {"start", "开始整改", "open reopened", "rectifying", .perm = "problem.rectify"},
+    {"submit", "申请销号", "open rectifying reopened", "submitted", .perm = "problem.rectify"},
+    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve"},
+    {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note"},
+    {"reopen", "重新打开", "closed", "reopened", .perm = "problem.approve", .requires = "review_note"},
+    {0},
+};
+static const workflow_t problem_flow_v1 = {
+    1, "open", problem_states, problem_transitions, .deadline_days = 60, .escalate_after_days = 5};
+static const workflow_t *const problem_flows[] = {&problem_flow_v1, NULL};
+
+static const entity_t problems = {
+    .name = "problems",
+    .label = "问题清单",
+    .table = "problem",
+    .perm = "problem",
+    .fields = problem_fields,
+    .flows = problem_flows,
+    .default_sort = "-id",
+    .roles = STD_ROLES,
+};
+
+/* ---- 典型经验: a searchable library linked to offices (the owner) and rules ---- */
+static const field_t experience_fields[] = {
+    {"title", "标题", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 100},
+    {"kind", "类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "experience_kind"},
+    {"rule", "对应指标", F_CODE, FF_FILTER | FF_LIST, .code_list = "standard_rule"},
+    {"summary", "经验概要", F_TEXT, FF_SEARCH, .max = 4000},
+    {"content", "详细内容", F_TEXT, FF_SEARCH, .max = 20000},
+    {"published_on", "发布日期", F_DATE, FF_FILTER | FF_SORT | FF_LIST},
+    {"attachment", "附件", F_FILE, 0},
+    {"review_note", "审核意见", F_TEXT, FF_READONLY, .max = 500},
+    {0},
+};
+static const wf_state_t experience_states[] = {
+    {"draft", "草稿", 0},
+    {"submitted", "已报区局", 5},
+    {"published", "已发布", 0, true},
+    {0},
+};
+static const wf_transition_t experience_transitions[] = {
+    {"submit", "报送区局", "draft", "submitted"},
+    {"publish", "发布", "submitted", "published", .perm = "experience.publish"},
+    {"return", "退回修改", "submitted", "draft", .perm = "experience.publish", .requires = "review_note"},
+    {0},
+};
+static const workflow_t experience_flow_v1 = {1, "draft", experience_states, experience_transitions};
+static const workflow_t *const experience_flows[] = {&experience_flow_v1, NULL};
+static const perm_def_t experience_perms[] = {
+    {"experience.publish", "典型经验: 发布、退回", "district_admin district_staff city_staff city_leader"},
+    {0},
+};
+static const entity_t experiences = {
+    .name = "experiences",
+    .label = "典型经验",
+    .table = "experience",
+    .perm = "experience",
+    .fields = experience_fields,
+    .flows = experience_flows,
+    .default_sort = "-published_on",
+    .roles = STD_ROLES,
+};
+
+void problems_declare(void) {
+    perm_register(problem_perms);
+    perm_register(experience_perms);
+    entity_register(&problems);
+    entity_register(&experiences);
+}
+
+/* The system's audit row for a problem it opened or changed. */
+static int problem_audit(db_t *db, const char *action, int64_t id, int64_t org_id, int64_t user_id,
+                         const char *detail) {
+    const keys_t *keys = auth_keys();
+    if (!keys) return 0; /* a command without keys (never the server) */
+    audit_event_t ev = {.action = action,
+                        .entity = "problems",
+                        .entity_id = id,
+                        .result = "ok",
+                        .detail_json = detail,
+                        .user_id = user_id,
+                        .username = user_id ? NULL : "system",
+                        .org_id = org_id};
+    return audit_write(db, keys, &ev);
+}
+
+static char *detail_of(const char *rule, const char *state, const char *finding) {
+    buf_t b = BUF_INIT;
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj(&w);
+    jw_kstr(&w, "rule", rule);
+    jw_kstr(&w, "state", state);
+    jw_kstr(&w, "finding", finding);
+    jw_kstr(&w, "by", "规范化指标核查");
+    jw_obj_end(&w);
+    return buf_detach(&b);
+}
+
+int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const std_result_t *res, const char *as_of,
+                  int64_t user_id) {
+    if (res->status == STD_NOT_DUE) return 0;
+    char key[96];
+    snprintf(key, sizeof(key), "%s:%lld", rule->id, (long long)u->id);
+    db_stmt_t *s =
+        db_prepare(db, "SELECT id, wf_state, ready_for_closure, deleted_at FROM problem WHERE auto_key = $1");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, key, -1);
+    int rc = db_step(s);
+    int64_t id = 0;
+    char state[32] = "";
+    bool ready = false, deleted = false;
+    if (rc == DB_ROW) {
+        id = db_col_int(s, 0);
+        snprintf(state, sizeof(state), "%s", db_col_text(s, 1) ? db_col_text(s, 1) : "");
+        ready = db_col_int(s, 2) == 1;
+        deleted = !db_col_null(s, 3);
+    }
+    db_reset(s);
+    if (rc < 0) return rc;
+    if (deleted) return 0; /* removed by a user: not reopened by the system */
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    bool fail = res->status == STD_FAIL;
+    if (!id) {
+        if (!fail) return 0;
+        wf_dates_t d;
+        if (wf_start_dates(db, &problem_flow_v1, "open", now, &d) != 0) return DB_ERR;
+        s = db_prepare(
+            db,
+            "INSERT INTO problem (org_id, org_path, version, created_at, created_by, updated_at, updated_by, wf_state, "
+            "wf_version, state_since, due_at, state_due_at, auto_key, title, rule, source, finding, ready_for_closure) "
+            "VALUES ($1, $2, 1, $3, $4, $3, $4, 'open', 1, $5, $6, $7, $8, $9, $10, 'rule', $11, 0) RETURNING id");
+        if (!s) return DB_ERR;
+        db_bind_int(s, 1, u->id);
+        db_bind_text(s, 2, u->path, -1);
+        db_bind_text(s, 3, now, -1);
+        if (user_id)
+            db_bind_int(s, 4, user_id);
+        else
+            db_bind_null(s, 4);
+        db_bind_text(s, 5, d.today, -1);
+        db_bind_text(s, 6, d.due[0] ? d.due : NULL, -1);
+        db_bind_text(s, 7, d.state_due[0] ? d.state_due : NULL, -1);
+        db_bind_text(s, 8, key, -1);
+        db_bind_text(s, 9, rule->title, -1);
+        db_bind_text(s, 10, rule->id, -1);
+        db_bind_text(s, 11, res->message, -1);
+        rc = db_step(s);
+        id = rc == DB_ROW ? db_col_int(s, 0) : 0;
+        db_reset(s);
+        if (!id) return rc < 0 ? rc : DB_ERR;
+        char *dt = detail_of(rule->id, "open", res->message);
+        rc = problem_audit(db, "record.create", id, u->id, user_id, dt);
+        free(dt);
+        return rc;
+    }
+    if (strcmp(state, "closed") == 0) {
+        if (!fail) return 0;
+        /* closed, and the rule fails again: back on the list */
+        wf_dates_t d;
+        if (wf_start_dates(db, &problem_flow_v1, "reopened", now, &d) != 0) return DB_ERR;
+        s = db_prepare(db, "UPDATE problem SET wf_state = 'reopened', state_since = $1, due_at = $2, state_due_at = "
+                           "NULL, escalated = 0, "
+                           "ready_for_closure = 0, finding = $3, version = version + 1, updated_at = $4 WHERE id = $5");
+        if (!s) return DB_ERR;
+        db_bind_text(s, 1, d.today, -1);
+        db_bind_text(s, 2, d.due[0] ? d.due : NULL, -1);
+        db_bind_text(s, 3, res->message, -1);
+        db_bind_text(s, 4, now, -1);
+        db_bind_int(s, 5, id);
+        rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+        char *dt = detail_of(rule->id, "reopened", res->message);
+        rc = problem_audit(db, "workflow.reopen", id, u->id, user_id, dt);
+        free(dt);
+        return rc;
+    }
+    if (ready == !fail) return 0; /* the flag already says it */
+    s = db_prepare(db, "UPDATE problem SET ready_for_closure = $1, finding = $2, version = version + 1, updated_at = "
+                       "$3 WHERE id = $4");
+    if (!s) return DB_ERR;
+    db_bind_int(s, 1, fail ? 0 : 1);
+    db_bind_text(s, 2, res->message, -1);
+    db_bind_text(s, 3, now, -1);
+    db_bind_int(s, 4, id);
+    rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+    char *dt = detail_of(rule->id, state, res->message);
+    rc = problem_audit(db, fail ? "problem.not_ready" : "problem.ready", id, u->id, user_id, dt);
+    free(dt);
+    (void)as_of;
+    return rc;
+}

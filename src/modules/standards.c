@@ -1,0 +1,1167 @@
+/* standards.c — results, roll-ups and the scorecard of the 规范化 rules
+ * (issue 6; docs/standards.md).
+ *
+ *   GET  /api/v1/standards/rules                   the rules and their thresholds
+ *   GET  /api/v1/standards/scorecard?org=ID&as_of=D  a unit's scorecard
+ *   PUT  /api/v1/standards/settings/:key {value}   change a threshold (audited; re-evaluates)
+ *   POST /api/v1/standards/rebuild                 recompute everything now
+ *
+ * Precomputation: standard_result holds every rule's result per unit for
+ * today and for each 31 December since 2022; standard_rollup holds the
+ * counts per subtree, so a city or national scorecard reads a few dozen
+ * rows.  Every engine write to a register the rules read re-evaluates the
+ * written unit's subtree (and its district's and city's rules) in the
+ * write's own transaction (engine_on_write), so a 2xx answer means the
+ * scorecard already shows it.  The job thread rebuilds once a day (deadlines
+ * fall due with the date), `sifasuo check --rebuild` on demand.
+ *
+ * A scorecard for a date without stored results is computed into the same
+ * tables inside a transaction that is rolled back: one code path for stored
+ * and live answers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "engine/engine.h"
+#include "engine/workflow.h"
+#include "modules/modules.h"
+#include "modules/standards.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define FIRST_YEAR 2022 /* 推进年: the first year measured */
+
+const char *std_status_key(std_status_t s) { return s == STD_PASS ? "pass" : s == STD_FAIL ? "fail" : "not_due"; }
+
+static std_status_t status_of(const char *k) {
+    return !k ? 0 : strcmp(k, "pass") == 0 ? STD_PASS : strcmp(k, "fail") == 0 ? STD_FAIL : STD_NOT_DUE;
+}
+
+int64_t std_setting(db_t *db, const char *key) {
+    db_stmt_t *s = db_prepare(db, "SELECT value FROM standard_settings WHERE key = $1");
+    if (!s) return 0;
+    db_bind_text(s, 1, key, -1);
+    int64_t v = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    return v;
+}
+
+static void upper_of(const char *path, char *out, size_t n) { scope_upper(path, out, n); }
+
+/* ---- roll-up deltas: (unit, rule) → counts, applied with one upsert each ---- */
+typedef struct delta {
+    int64_t org;
+    int rule; /* index into std_rules, or -1 for the total '*' */
+    int64_t d[3];
+    bool used;
+} delta_t;
+typedef struct deltas {
+    delta_t *v;
+    size_t cap, n;
+} deltas_t;
+
+static void deltas_grow(deltas_t *t);
+static delta_t *delta_slot(deltas_t *t, int64_t org, int rule) {
+    if (t->n * 2 >= t->cap) deltas_grow(t);
+    uint64_t h = ((uint64_t)org * 0x9E3779B97F4A7C15ull) ^ (uint64_t)(rule + 1) * 0xBF58476D1CE4E5B9ull;
+    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        delta_t *d = &t->v[i];
+        if (!d->used) {
+            *d = (delta_t){.org = org, .rule = rule, .used = true};
+            t->n++;
+            return d;
+        }
+        if (d->org == org && d->rule == rule) return d;
+    }
+}
+static void deltas_grow(deltas_t *t) {
+    deltas_t old = *t;
+    t->cap = old.cap ? old.cap * 2 : 1024;
+    t->v = calloc(t->cap, sizeof(delta_t));
+    if (!t->v) abort();
+    t->n = 0;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.v[i].used) {
+            delta_t *d = delta_slot(t, old.v[i].org, old.v[i].rule);
+            memcpy(d->d, old.v[i].d, sizeof(d->d));
+        }
+    free(old.v);
+}
+
+/* Counts a status change of one result (old 0 = none) into every unit of
+ * its path: per rule and in total, except per rule for an office itself
+ * (its own result is the row). */
+static void delta_add(deltas_t *t, const char *path, bool is_office, int rule, std_status_t old, std_status_t now) {
+    if (old == now) return;
+    const char *p = path;
+    while (*p) {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+        char *end;
+        int64_t id = strtoll(p, &end, 10);
+        if (end == p) break;
+        p = end;
+        bool self = *p == '/' && p[1] == '\0';
+        for (int k = 0; k < 2; k++) {
+            if (k == 0 && self && is_office) continue;
+            delta_t *d = delta_slot(t, id, k == 0 ? rule : -1);
+            if (old) d->d[old - 1]--;
+            if (now) d->d[now - 1]++;
+        }
+    }
+}
+
+static int deltas_apply(db_t *db, deltas_t *t, const char *as_of) {
+    db_stmt_t *s = NULL;
+    for (size_t i = 0; i < t->cap; i++) {
+        delta_t *d = &t->v[i];
+        if (!d->used || (!d->d[0] && !d->d[1] && !d->d[2])) continue;
+        s = db_prepare(
+            db,
+            "INSERT INTO standard_rollup (org_id, as_of, rule_id, passed, failed, not_due) VALUES ($1, $2, $3, $4, $5, "
+            "$6) "
+            "ON CONFLICT (org_id, as_of, rule_id) DO UPDATE SET passed = standard_rollup.passed + excluded.passed, "
+            "failed = standard_rollup.failed + excluded.failed, not_due = standard_rollup.not_due + excluded.not_due");
+        if (!s) return DB_ERR;
+        db_bind_int(s, 1, d->org);
+        db_bind_text(s, 2, as_of, -1);
+        db_bind_text(s, 3, d->rule < 0 ? "*" : std_rules[d->rule].id, -1);
+        for (int k = 0; k < 3; k++)
+            db_bind_int(s, 4 + k, d->d[k]);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+    }
+    return 0;
+}
+
+/* Serialises the writers of results and roll-ups on PostgreSQL (a refresh
+ * in a register write, the daily rebuild, a live scorecard): each reads old
+ * statuses and adds differences, which two at once would double count.
+ * SQLite's write transaction already excludes the others. */
+static int writers_lock(db_t *db) {
+    if (db_kind(db) != DB_POSTGRES) return 0;
+    db_stmt_t *s = db_prepare(db, "SELECT pg_advisory_xact_lock(6006)");
+    if (!s) return DB_ERR;
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+/* ---- evaluation ---- */
+
+static int unit_cmp(const void *a, const void *b) {
+    int64_t x = ((const std_unit_t *)a)->id, y = ((const std_unit_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The units of a level existing on as_of in path's subtree — and, with
+ * ancestors, the one of that level above path (a district's rules for a
+ * change in one of its offices).  Sorted by id, in the arena.  Sets
+ * *scope to the widest path evaluated.  Returns the count or negative. */
+static int load_units(db_t *db, arena_t *a, const char *level, const char *path, const char *as_of, bool ancestors,
+                      std_unit_t **out, const char **scope) {
+    char hi[256];
+    upper_of(path, hi, sizeof(hi));
+    size_t cap = 16, n = 0;
+    std_unit_t *u = malloc(cap * sizeof(*u));
+    if (!u) abort();
+    *scope = path;
+    /* the subtree: one range of the (level, path) index; then each proper
+     * ancestor by id (a path holds at most a handful) */
+    int rc = DB_DONE;
+    for (const char *p = path; rc == DB_DONE;) {
+        db_stmt_t *s;
+        if (p == path) {
+            s = db_prepare(db, "SELECT id, path, name FROM org_units WHERE level = $1 AND path >= $2 AND path < $3 "
+                               "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $4)");
+            if (!s) {
+                rc = DB_ERR;
+                break;
+            }
+            db_bind_text(s, 1, level, -1);
+            db_bind_text(s, 2, path, -1);
+            db_bind_text(s, 3, hi, -1);
+            db_bind_text(s, 4, as_of, -1);
+        } else {
+            while (*p == '/')
+                p++;
+            char *end;
+            int64_t id = strtoll(p, &end, 10);
+            if (end == p || !ancestors) break;
+            p = end;
+            if (*p == '/' && p[1] == '\0') break; /* the unit itself: in the subtree */
+            s = db_prepare(db, "SELECT id, path, name FROM org_units WHERE id = $1 AND level = $2 "
+                               "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)");
+            if (!s) {
+                rc = DB_ERR;
+                break;
+            }
+            db_bind_int(s, 1, id);
+            db_bind_text(s, 2, level, -1);
+            db_bind_text(s, 3, as_of, -1);
+        }
+        if (p == path) p++; /* next round: the ancestors */
+        while ((rc = db_step(s)) == DB_ROW) {
+            if (n == cap) {
+                cap *= 2;
+                u = realloc(u, cap * sizeof(*u));
+                if (!u) abort();
+            }
+            u[n].id = db_col_int(s, 0);
+            u[n].path = arena_strdup(a, db_col_text(s, 1));
+            u[n].name = arena_strdup(a, db_col_text(s, 2));
+            if (strlen(u[n].path) < strlen(*scope)) *scope = u[n].path; /* an ancestor: evaluate its whole subtree */
+            n++;
+        }
+        db_reset(s);
+    }
+    if (rc != DB_DONE) {
+        free(u);
+        return rc < 0 ? rc : DB_ERR;
+    }
+    qsort(u, n, sizeof(*u), unit_cmp);
+    *out = arena_alloc(a, (n ? n : 1) * sizeof(*u));
+    memcpy(*out, u, n * sizeof(*u));
+    free(u);
+    return (int)n;
+}
+
+/* Evaluates one rule for its units on as_of; results in e (arena). */
+static int evaluate(db_t *db, arena_t *a, const std_rule_t *rule, const char *path, const char *as_of, bool ancestors,
+                    std_eval_t *e) {
+    memset(e, 0, sizeof(*e));
+    e->db = db;
+    e->arena = a;
+    e->as_of = as_of;
+    e->year = atoi(as_of);
+    int n = load_units(db, a, rule->level, path, as_of, ancestors, &e->units, &e->scope);
+    if (n < 0) return n;
+    e->n = n;
+    char *hi = arena_alloc(a, strlen(e->scope) + 2);
+    upper_of(e->scope, hi, strlen(e->scope) + 2);
+    e->scope_hi = hi;
+    e->res = arena_calloc(a, sizeof(std_result_t) * ((size_t)n + 1));
+    if (!n) return 0;
+    int rc = rule->eval(e);
+    for (int i = 0; i < n; i++) {
+        std_result_t *r = &e->res[i];
+        if (rc == 0 && !r->status) std_set(e, i, STD_FAIL, NULL, NULL, "无法核查");
+        /* before the rule's date a failure is not yet due */
+        if (r->status == STD_FAIL && rule->effective && strcmp(as_of, rule->effective) < 0) {
+            r->status = STD_NOT_DUE;
+            r->message = arena_printf(a, "%s (%s 前完成即可)", r->message, rule->effective);
+        }
+    }
+    if (rc != 0) {
+        for (int i = 0; i < n; i++)
+            buf_free(&e->res[i].records);
+        return rc;
+    }
+    return 0;
+}
+
+static char *evidence_json(const std_result_t *r) {
+    buf_t b = BUF_INIT;
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj(&w);
+    jw_kstr(&w, "message", r->message);
+    jw_key(&w, "records");
+    buf_t arr = BUF_INIT;
+    buf_putc(&arr, '[');
+    if (r->records.len) buf_add(&arr, r->records.data, r->records.len);
+    buf_putc(&arr, ']');
+    jw_raw(&w, arr.data);
+    buf_free(&arr);
+    jw_obj_end(&w);
+    return buf_detach(&b);
+}
+
+/* Computes every rule for path's subtree on as_of and stores the results.
+ * replace: the subtree's rows for as_of are deleted first (rebuild: no
+ * ancestors, no old statuses); else each row's old status is read and the
+ * roll-ups get the difference.  Problems are synchronised for today. */
+static bool reads(const std_rule_t *rule, const char *entity) {
+    if (!entity) return true;
+    size_t n = strlen(entity);
+    for (const char *p = rule->reads; (p = strstr(p, entity)); p += n)
+        if ((p == rule->reads || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return true;
+    return false;
+}
+
+static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems,
+                             const char *entity, bool upper_only, int64_t user_id) {
+    char hi[256], now[21];
+    upper_of(path, hi, sizeof(hi));
+    iso_from_unix(now_unix(), now);
+    int lrc = writers_lock(db);
+    if (lrc) return lrc;
+    if (replace) {
+        db_stmt_t *s =
+            db_prepare(db, "DELETE FROM standard_result WHERE as_of = $1 AND org_path >= $2 AND org_path < $3");
+        if (!s) return DB_ERR;
+        db_bind_text(s, 1, as_of, -1);
+        db_bind_text(s, 2, path, -1);
+        db_bind_text(s, 3, hi, -1);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+        s = db_prepare(db, "DELETE FROM standard_rollup WHERE as_of = $1 AND org_id IN "
+                           "(SELECT id FROM org_units WHERE path >= $2 AND path < $3)");
+        if (!s) return DB_ERR;
+        db_bind_text(s, 1, as_of, -1);
+        db_bind_text(s, 2, path, -1);
+        db_bind_text(s, 3, hi, -1);
+        rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+    }
+    deltas_t t = {0};
+    int rc = 0;
+    for (int k = 0; k < std_nrules && rc == 0; k++) {
+        const std_rule_t *rule = &std_rules[k];
+        if (!reads(rule, entity)) continue;
+        /* upper_only: the rules of units above the districts (the city's) */
+        if (upper_only && (!strcmp(rule->level, "office") || !strcmp(rule->level, "district"))) continue;
+        arena_t a;
+        arena_init(&a);
+        std_eval_t e;
+        rc = evaluate(db, &a, rule, path, as_of, !replace, &e);
+        bool office = strcmp(rule->level, "office") == 0;
+        for (int i = 0; rc == 0 && i < e.n; i++) {
+            std_result_t *r = &e.res[i];
+            std_status_t old = 0;
+            if (!replace) {
+                db_stmt_t *s = db_prepare(
+                    db, "SELECT status FROM standard_result WHERE org_id = $1 AND rule_id = $2 AND as_of = $3");
+                if (!s) {
+                    rc = DB_ERR;
+                    break;
+                }
+                db_bind_int(s, 1, e.units[i].id);
+                db_bind_text(s, 2, rule->id, -1);
+                db_bind_text(s, 3, as_of, -1);
+                if (db_step(s) == DB_ROW) old = status_of(db_col_text(s, 0));
+                db_reset(s);
+            }
+            char *ev = evidence_json(r);
+            db_stmt_t *s = db_prepare(
+                db,
+                "INSERT INTO standard_result (org_id, org_path, rule_id, as_of, status, actual, required, evidence, "
+                "computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (org_id, as_of, rule_id) "
+                "DO UPDATE SET org_path = excluded.org_path, status = excluded.status, actual = excluded.actual, "
+                "required = excluded.required, evidence = excluded.evidence, computed_at = excluded.computed_at");
+            if (!s) {
+                free(ev);
+                rc = DB_ERR;
+                break;
+            }
+            db_bind_int(s, 1, e.units[i].id);
+            db_bind_text(s, 2, e.units[i].path, -1);
+            db_bind_text(s, 3, rule->id, -1);
+            db_bind_text(s, 4, as_of, -1);
+            db_bind_text(s, 5, std_status_key(r->status), -1);
+            db_bind_text(s, 6, r->actual, -1);
+            db_bind_text(s, 7, r->required, -1);
+            db_bind_text(s, 8, ev, -1);
+            db_bind_text(s, 9, now, -1);
+            int src = db_step(s);
+            db_reset(s);
+            free(ev);
+            if (src != DB_DONE) {
+                rc = src < 0 ? src : DB_ERR;
+                break;
+            }
+            delta_add(&t, e.units[i].path, office, k, old, r->status);
+            if (sync_problems) rc = problems_sync(db, rule, &e.units[i], r, as_of, user_id);
+        }
+        for (int i = 0; i < e.n; i++)
+            buf_free(&e.res[i].records);
+        arena_free(&a);
+    }
+    if (rc == 0) rc = deltas_apply(db, &t, as_of);
+    free(t.v);
+    return rc;
+}
+
+/* The dates stored: each 31 December from 2022 to last year, and today. */
+static int stored_dates(char dates[][11], int max) {
+    char today[11];
+    wf_today(today);
+    int year = atoi(today), n = 0;
+    for (int y = FIRST_YEAR; y < year && n < max - 1; y++)
+        snprintf(dates[n++], 11, "%04d-12-31", y % 10000);
+    memcpy(dates[n++], today, 11);
+    return n;
+}
+
+/* The dates fully stored (standard_runs), oldest first; returns the count. */
+static int run_dates(db_t *db, char dates[][11], int max) {
+    db_stmt_t *s = db_prepare(db, "SELECT as_of FROM standard_runs ORDER BY as_of");
+    if (!s) return DB_ERR;
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        if (n < max) snprintf(dates[n++], 11, "%s", db_col_text(s, 0));
+    db_reset(s);
+    return rc == DB_DONE ? n : DB_ERR;
+}
+
+int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
+    char dates[64][11], today[11];
+    wf_today(today);
+    int lrc = writers_lock(db);
+    if (lrc) return lrc;
+    /* only dates fully stored: one being built (standards_daily) gets this
+     * change when its chunk is computed, and a scorecard of it is live */
+    int n = run_dates(db, dates, 64);
+    if (n < 0) return n;
+    for (int i = 0; i < n; i++) {
+        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, false, user_id);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Runs fn(db, arg) in a transaction of its own (rolled back on failure). */
+static int in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg) {
+    if (db_begin(db) != 0) return DB_ERR;
+    int rc = writers_lock(db);
+    if (rc == 0) rc = fn(db, arg);
+    if (rc == 0 && db_commit(db) != 0) rc = DB_ERR;
+    if (rc != 0) db_rollback(db);
+    return rc;
+}
+
+/* Runs one parameterised statement ($1 = a, $2 = b when named). */
+static int exec2(db_t *db, const char *sql, const char *a, const char *b) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, a, -1);
+    if (b) db_bind_text(s, 2, b, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+typedef struct date_job {
+    const char *as_of, *path;
+    bool sync;
+    bool upper;
+    int64_t generation; /* standard_lease.generation when the date began */
+} date_job_t;
+
+/* Drops a date's rows and those of dates no longer kept (yesterday's "today"). */
+static int clear_date(db_t *db, void *arg) {
+    const date_job_t *j = arg;
+    char today[11];
+    wf_today(today);
+    static const char *const sql[] = {
+        "DELETE FROM standard_runs WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')",
+        "DELETE FROM standard_result WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')",
+        "DELETE FROM standard_rollup WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')"};
+    for (int k = 0; k < 3; k++) {
+        int rc = exec2(db, sql[k], j->as_of, today);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int chunk(db_t *db, void *arg) {
+    const date_job_t *j = arg;
+    return compute_and_store(db, j->path, j->as_of, !j->upper, j->sync, NULL, j->upper, 0);
+}
+
+static int finish_date(db_t *db, void *arg) {
+    const date_job_t *j = arg;
+    int rc = chunk(db, arg); /* the rules above the districts (the city's) */
+    if (rc) return rc;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    /* done only if no invalidation (a threshold change) came meanwhile */
+    db_stmt_t *s = db_prepare(db, "INSERT INTO standard_runs (as_of, computed_at) SELECT $1, $2 FROM standard_lease "
+                                  "WHERE id = 1 AND generation = $3 ON CONFLICT (as_of) DO NOTHING");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, j->as_of, -1);
+    db_bind_text(s, 2, now, -1);
+    db_bind_int(s, 3, j->generation);
+    rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+/* Computes every result of a date in transactions of one district each, so
+ * the write lock (SQLite) is held for a district's worth at a time even at
+ * national scale; the rules above the districts and the run row last.
+ * Writes meanwhile do not touch the date (it is not in standard_runs yet). */
+static int compute_date(db_t *db, const char *as_of, bool sync) {
+    date_job_t j = {as_of, "/", sync, false,
+                    db_query_int(db, "SELECT generation FROM standard_lease WHERE id = 1", -1)};
+    int rc = in_tx(db, clear_date, &j);
+    if (rc) return rc;
+    db_stmt_t *s = db_prepare(db, "SELECT path FROM org_units WHERE level = 'district' ORDER BY path");
+    if (!s) return DB_ERR;
+    size_t n = 0, cap = 64;
+    char **paths = malloc(cap * sizeof(char *));
+    if (!paths) abort();
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            cap *= 2;
+            paths = realloc(paths, cap * sizeof(char *));
+            if (!paths) abort();
+        }
+        paths[n++] = strdup(db_col_text(s, 0));
+    }
+    db_reset(s);
+    rc = rc == DB_DONE ? 0 : DB_ERR;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        j.path = paths[i];
+        rc = in_tx(db, chunk, &j);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    if (rc) return rc;
+    j.path = "/";
+    j.upper = true;
+    return in_tx(db, finish_date, &j);
+}
+
+/* Takes (or renews) the lease of date computation for this process; true
+ * when held.  A holder that died loses it when `until` passes. */
+static bool lease_take(db_t *db, const char *me, bool release) {
+    char now[21], until[21];
+    iso_from_unix(now_unix(), now);
+    iso_from_unix(now_unix() + 30 * 60, until);
+    db_stmt_t *s =
+        db_prepare(db, release ? "UPDATE standard_lease SET holder = NULL, until = '' WHERE id = 1 AND holder = $1"
+                               : "UPDATE standard_lease SET holder = $1, until = $2 WHERE id = 1 "
+                                 "AND (holder IS NULL OR holder = $1 OR until < $3)");
+    if (!s) return false;
+    db_bind_text(s, 1, me, -1);
+    if (!release) {
+        db_bind_text(s, 2, until, -1);
+        db_bind_text(s, 3, now, -1);
+    }
+    int rc = db_step(s);
+    bool held = rc == DB_DONE && db_changes(s) == 1;
+    db_reset(s);
+    return held;
+}
+
+int standards_daily(db_t *db) {
+    char dates[64][11], runs[64][11], today[11], me[64];
+    wf_today(today);
+    int n = stored_dates(dates, 64), nr = run_dates(db, runs, 64);
+    if (nr < 0) return nr;
+    bool missing = false;
+    for (int i = 0; i < n && !missing; i++) {
+        bool have = false;
+        for (int k = 0; k < nr && !have; k++)
+            have = strcmp(runs[k], dates[i]) == 0;
+        missing = !have;
+    }
+    if (!missing) return 0;
+    static int counter;
+    snprintf(me, sizeof(me), "%ld-%lld-%d", (long)getpid(), (long long)now_unix(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    if (!lease_take(db, me, false)) return 0; /* another process is at it; scorecards are live meanwhile */
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        bool have = false;
+        for (int k = 0; k < nr && !have; k++)
+            have = strcmp(runs[k], dates[i]) == 0;
+        if (have) continue;
+        if (!lease_take(db, me, false)) break; /* renewed per date */
+        rc = compute_date(db, dates[i], strcmp(dates[i], today) == 0);
+    }
+    lease_take(db, me, true);
+    return rc;
+}
+
+int standards_invalidate(db_t *db) {
+    int rc = db_exec(db, "DELETE FROM standard_runs");
+    return rc ? rc : db_exec(db, "UPDATE standard_lease SET generation = generation + 1 WHERE id = 1");
+}
+
+static int invalidate_tx(db_t *db, void *arg) { return standards_invalidate(db); }
+
+int standards_rebuild(db_t *db) {
+    int rc = in_tx(db, invalidate_tx, NULL);
+    return rc ? rc : standards_daily(db);
+}
+
+/* After a threshold change or a rebuild request: recompute now when the
+ * tree is a city's (about a second), else leave it to the job thread (within
+ * a minute; scorecards are computed live meanwhile). */
+static void recompute_soon(http_req_t *r) {
+    if (db_query_int(r->db, "SELECT COUNT(*) FROM org_units WHERE level = 'office'", 0) > 5000) return;
+    if (standards_daily(r->db) != 0) log_error("standards: recomputation failed: %s", db_errmsg(r->db));
+}
+
+/* engine_on_write observer: a write to a register a rule reads re-evaluates
+ * the rules that read it (std_rule_t.reads) for the written unit's subtree. */
+static int on_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
+    /* an office change moves units in the tree: every rule */
+    if (strcmp(e->name, "office-changes") == 0) return standards_refresh(db, org_path, NULL, user_id);
+    for (int k = 0; k < std_nrules; k++)
+        if (reads(&std_rules[k], e->name)) return standards_refresh(db, org_path, e->name, user_id);
+    return 0;
+}
+
+/* ---- the scorecard ---- */
+
+static bool date_stored(db_t *db, const char *as_of) {
+    db_stmt_t *s = db_prepare(db, "SELECT 1 FROM standard_runs WHERE as_of = $1");
+    if (!s) return false;
+    db_bind_text(s, 1, as_of, -1);
+    bool yes = db_step(s) == DB_ROW;
+    db_reset(s);
+    return yes;
+}
+
+static void write_rate(jw_t *w, int64_t passed, int64_t failed) {
+    jw_key(w, "rate");
+    if (passed + failed == 0)
+        jw_null(w);
+    else {
+        int64_t pm = passed * 1000 / (passed + failed);
+        char t[48];
+        snprintf(t, sizeof(t), "%lld.%lld", (long long)(pm / 10), (long long)(pm % 10));
+        jw_raw(w, t);
+    }
+}
+
+static void write_counts(jw_t *w, int64_t p, int64_t f, int64_t nd) {
+    jw_kint(w, "passed", p);
+    jw_kint(w, "failed", f);
+    jw_kint(w, "not_due", nd);
+    write_rate(w, p, f);
+}
+
+/* Totals of a unit on a date: its roll-up '*' row. */
+static int unit_totals(db_t *db, int64_t org, const char *as_of, int64_t c[3]) {
+    c[0] = c[1] = c[2] = 0;
+    db_stmt_t *s = db_prepare(
+        db, "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 AND rule_id = '*'");
+    if (!s) return DB_ERR;
+    db_bind_int(s, 1, org);
+    db_bind_text(s, 2, as_of, -1);
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        for (int k = 0; k < 3; k++)
+            c[k] = db_col_int(s, k);
+    db_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Makes sure results exist for path's subtree on as_of: stored ones, or
+ * computed now into the caller's (to be rolled back) transaction. */
+static int ensure(db_t *db, const char *path, const char *as_of, bool *live) {
+    if (date_stored(db, as_of)) return 0;
+    if (!db_in_tx(db)) {
+        db_read_end(db);
+        if (db_begin(db) != 0) return DB_ERR;
+    }
+    *live = true;
+    return compute_and_store(db, path, as_of, true, false, NULL, false, 0);
+}
+
+int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing) {
+    *failing = 0;
+    db_stmt_t *s =
+        db_prepare(db, "SELECT o.path, o.name, o.level, o.parent_id, COALESCE(p.path, o.path) FROM org_units o "
+                       "LEFT JOIN org_units p ON p.id = o.parent_id WHERE o.id = $1");
+    if (!s) return DB_ERR;
+    db_bind_int(s, 1, org_id);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc < 0 ? rc : 1;
+    }
+    const char *path = arena_strdup(a, db_col_text(s, 0)), *name = arena_strdup(a, db_col_text(s, 1)),
+               *level = arena_strdup(a, db_col_text(s, 2)), *ppath = arena_strdup(a, db_col_text(s, 4));
+    int64_t parent = db_col_null(s, 3) ? 0 : db_col_int(s, 3);
+    db_reset(s);
+    bool live = false;
+    /* peers are the parent's children: their results are needed for the rank */
+    rc = ensure(db, ppath, as_of, &live);
+    if (rc) goto out;
+    int64_t tot[3];
+    if ((rc = unit_totals(db, org_id, as_of, tot)) != 0) goto out;
+    jw_obj(w);
+    jw_key(w, "org");
+    jw_obj(w);
+    jw_kint(w, "id", org_id);
+    jw_kstr(w, "name", name);
+    jw_kstr(w, "level", level);
+    jw_obj_end(w);
+    jw_kstr(w, "as_of", as_of);
+    jw_kbool(w, "precomputed", !live);
+    jw_key(w, "summary");
+    jw_obj(w);
+    write_counts(w, tot[0], tot[1], tot[2]);
+    jw_obj_end(w);
+    *failing = (int)tot[1];
+
+    /* per rule across the subtree (an office: its own results) */
+    jw_key(w, "rules");
+    jw_arr(w);
+    bool office = strcmp(level, "office") == 0;
+    for (int k = 0; k < std_nrules; k++) {
+        const std_rule_t *rule = &std_rules[k];
+        int64_t c[3] = {0, 0, 0};
+        s = db_prepare(db, office
+                               ? "SELECT status FROM standard_result WHERE org_id = $1 AND as_of = $2 AND rule_id = $3"
+                               : "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 "
+                                 "AND rule_id = $3");
+        if (!s) {
+            rc = DB_ERR;
+            goto out;
+        }
+        db_bind_int(s, 1, org_id);
+        db_bind_text(s, 2, as_of, -1);
+        db_bind_text(s, 3, rule->id, -1);
+        if (db_step(s) == DB_ROW) {
+            if (office)
+                c[status_of(db_col_text(s, 0)) - 1] = 1;
+            else
+                for (int j = 0; j < 3; j++)
+                    c[j] = db_col_int(s, j);
+        }
+        db_reset(s);
+        if (c[0] + c[1] + c[2] == 0) continue; /* a rule of another level */
+        jw_obj(w);
+        jw_kstr(w, "id", rule->id);
+        jw_kstr(w, "clause", rule->clause);
+        jw_kstr(w, "title", rule->title);
+        jw_kstr(w, "level", rule->level);
+        write_counts(w, c[0], c[1], c[2]);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+
+    /* the unit's own results with their evidence */
+    jw_key(w, "results");
+    jw_arr(w);
+    s = db_prepare(
+        db, "SELECT rule_id, status, actual, required, evidence FROM standard_result WHERE org_id = $1 AND as_of = $2");
+    if (!s) {
+        rc = DB_ERR;
+        goto out;
+    }
+    db_bind_int(s, 1, org_id);
+    db_bind_text(s, 2, as_of, -1);
+    /* in rule order */
+    typedef struct {
+        const char *status, *actual, *required, *evidence;
+    } row_t;
+    row_t *rows = arena_calloc(a, sizeof(row_t) * (size_t)std_nrules);
+    while ((rc = db_step(s)) == DB_ROW) {
+        for (int k = 0; k < std_nrules; k++)
+            if (strcmp(std_rules[k].id, db_col_text(s, 0)) == 0) {
+                rows[k] = (row_t){
+                    arena_strdup(a, db_col_text(s, 1)), db_col_null(s, 2) ? NULL : arena_strdup(a, db_col_text(s, 2)),
+                    db_col_null(s, 3) ? NULL : arena_strdup(a, db_col_text(s, 3)), arena_strdup(a, db_col_text(s, 4))};
+                break;
+            }
+    }
+    db_reset(s);
+    if (rc != DB_DONE) goto out;
+    rc = 0;
+    for (int k = 0; k < std_nrules; k++) {
+        if (!rows[k].status) continue;
+        const std_rule_t *rule = &std_rules[k];
+        jw_obj(w);
+        jw_kstr(w, "rule", rule->id);
+        jw_kstr(w, "clause", rule->clause);
+        jw_kstr(w, "title", rule->title);
+        jw_kstr(w, "deadline", rule->deadline_text);
+        jw_kstr(w, "status", rows[k].status);
+        jw_kstr(w, "actual", rows[k].actual);
+        jw_kstr(w, "required", rows[k].required);
+        jw_key(w, "evidence");
+        jw_raw(w, rows[k].evidence);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+
+    /* the units below (districts of the city, offices of a district) */
+    jw_key(w, "units");
+    jw_arr(w);
+    s = db_prepare(
+        db, "SELECT o.id, o.name, o.level, r.passed, r.failed, r.not_due FROM org_units o JOIN standard_rollup r "
+            "ON r.org_id = o.id AND r.as_of = $2 AND r.rule_id = '*' WHERE o.parent_id = $1 ORDER BY o.id");
+    if (!s) {
+        rc = DB_ERR;
+        goto out;
+    }
+    db_bind_int(s, 1, org_id);
+    db_bind_text(s, 2, as_of, -1);
+    while ((rc = db_step(s)) == DB_ROW) {
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 0));
+        jw_kstr(w, "name", db_col_text(s, 1));
+        jw_kstr(w, "level", db_col_text(s, 2));
+        write_counts(w, db_col_int(s, 3), db_col_int(s, 4), db_col_int(s, 5));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) goto out;
+    rc = 0;
+    jw_arr_end(w);
+
+    /* rank among the parent's children of the same level, by compliance rate */
+    jw_key(w, "rank");
+    if (!parent)
+        jw_null(w);
+    else {
+        s = db_prepare(
+            db, "SELECT r.passed, r.failed FROM org_units o JOIN standard_rollup r ON r.org_id = o.id AND r.as_of = $2 "
+                "AND r.rule_id = '*' WHERE o.parent_id = $1 AND o.level = $3");
+        if (!s) {
+            rc = DB_ERR;
+            goto out;
+        }
+        db_bind_int(s, 1, parent);
+        db_bind_text(s, 2, as_of, -1);
+        db_bind_text(s, 3, level, -1);
+        int64_t mine = tot[0] + tot[1] ? tot[0] * 1000000 / (tot[0] + tot[1]) : -1;
+        int position = 1, of = 0;
+        while ((rc = db_step(s)) == DB_ROW) {
+            int64_t p = db_col_int(s, 0), f = db_col_int(s, 1);
+            int64_t rate = p + f ? p * 1000000 / (p + f) : -1;
+            of++;
+            if (rate > mine) position++;
+        }
+        db_reset(s);
+        if (rc != DB_DONE) goto out;
+        rc = 0;
+        jw_obj(w);
+        jw_kint(w, "position", position);
+        jw_kint(w, "of", of);
+        jw_obj_end(w);
+    }
+
+    /* year over year: each 31 December since 2022, then as_of */
+    jw_key(w, "years");
+    jw_arr(w);
+    int year = atoi(as_of);
+    for (int y = FIRST_YEAR; y <= year; y++) {
+        char d[24];
+        if (y < year)
+            snprintf(d, sizeof(d), "%04d-12-31", y);
+        else
+            snprintf(d, sizeof(d), "%s", as_of);
+        if (strcmp(d, as_of) != 0 && (rc = ensure(db, path, d, &live)) != 0) goto out;
+        int64_t c[3];
+        if ((rc = unit_totals(db, org_id, d, c)) != 0) goto out;
+        jw_obj(w);
+        jw_kint(w, "year", y);
+        jw_kstr(w, "as_of", d);
+        write_counts(w, c[0], c[1], c[2]);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+out:
+    if (live) db_rollback(db);
+    return rc;
+}
+
+int standards_matrix(db_t *db, arena_t *a, const char *path, const char *as_of, std_cell_t **cells, int *n) {
+    bool live = false;
+    *n = 0;
+    int rc = ensure(db, path, as_of, &live);
+    if (rc) goto out;
+    char hi[256];
+    upper_of(path, hi, sizeof(hi));
+    db_stmt_t *s = db_prepare(
+        db, "SELECT r.org_id, o.name, o.level, r.rule_id, r.status, r.evidence FROM standard_result r "
+            "JOIN org_units o ON o.id = r.org_id WHERE r.as_of = $1 AND r.org_path >= $2 AND r.org_path < $3 "
+            "ORDER BY o.level, o.id");
+    if (!s) {
+        rc = DB_ERR;
+        goto out;
+    }
+    db_bind_text(s, 1, as_of, -1);
+    db_bind_text(s, 2, path, -1);
+    db_bind_text(s, 3, hi, -1);
+    size_t cap = 256;
+    std_cell_t *v = arena_alloc(a, cap * sizeof(*v));
+    while ((rc = db_step(s)) == DB_ROW) {
+        const std_rule_t *rule = std_rule_find(db_col_text(s, 3));
+        if (!rule) continue;
+        if ((size_t)*n == cap) {
+            std_cell_t *bigger = arena_alloc(a, cap * 2 * sizeof(*v));
+            memcpy(bigger, v, cap * sizeof(*v));
+            v = bigger, cap *= 2;
+        }
+        json_t *ev = json_loads(db_col_text(s, 5), 0, NULL);
+        v[*n] = (std_cell_t){db_col_int(s, 0),
+                             arena_strdup(a, db_col_text(s, 1)),
+                             arena_strdup(a, db_col_text(s, 2)),
+                             (int)(rule - std_rules),
+                             status_of(db_col_text(s, 4)),
+                             arena_strdup(a, ev && json_is_string(json_object_get(ev, "message"))
+                                                 ? json_string_value(json_object_get(ev, "message"))
+                                                 : "")};
+        json_decref(ev);
+        (*n)++;
+    }
+    db_reset(s);
+    rc = rc == DB_DONE ? 0 : rc;
+    *cells = v;
+out:
+    if (live) db_rollback(db);
+    return rc;
+}
+
+/* ---- HTTP ---- */
+
+static const perm_def_t standard_perms[] = {
+    {"standards.read", "规范化建设: 查看指标与达标情况",
+     "office_director office_staff district_admin district_staff city_staff city_leader"},
+    {"standards.configure", "规范化建设: 调整指标阈值、重新核算", "city_staff city_leader"},
+    {0},
+};
+
+static bool as_of_param(http_req_t *r, char out[11]) {
+    const char *v = http_query(r, "as_of");
+    if (!v) {
+        wf_today(out);
+        return true;
+    }
+    if (!date_valid(v)) {
+        http_invalid(r, "as_of", "核查日期应为 YYYY-MM-DD 格式的有效日期");
+        return false;
+    }
+    if (strcmp(v, "2022-01-01") < 0) {
+        http_invalid(r, "as_of", "核查日期不能早于 2022-01-01 (三年行动方案起始)");
+        return false;
+    }
+    memcpy(out, v, 10);
+    out[10] = '\0';
+    return true;
+}
+
+static void get_scorecard(http_req_t *r) {
+    int64_t org = http_query_id(r, "org");
+    const principal_t *p = auth_principal(r);
+    if (org == -2 || org == 0) return http_invalid(r, "org", "org 应为组织机构编号");
+    if (org == -1) org = p->org_id;
+    char as_of[11];
+    if (!as_of_param(r, as_of)) return;
+    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, org);
+    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "组织机构不存在");
+    int failing;
+    int rc = standards_scorecard(r->db, r->arena, org, as_of, &r->json, &failing);
+    if (rc != 0) {
+        buf_clear(r->out);
+        jw_init(&r->json, r->out);
+        if (rc != 1) log_error("scorecard of %lld as of %s: %s", (long long)org, as_of, db_errmsg(r->db));
+        return rc == 1 ? http_error(r, 404, "not_found", "组织机构不存在") : http_store_error(r);
+    }
+    http_send_json(r, 200);
+}
+
+void standards_matrix_write(jw_t *w, const std_cell_t *cells, int n) {
+    jw_key(w, "rules");
+    jw_arr(w);
+    for (int k = 0; k < std_nrules; k++)
+        if (strcmp(std_rules[k].level, "office") == 0) {
+            jw_obj(w);
+            jw_kstr(w, "id", std_rules[k].id);
+            jw_kstr(w, "clause", std_rules[k].clause);
+            jw_kstr(w, "title", std_rules[k].title);
+            jw_obj_end(w);
+        }
+    jw_arr_end(w);
+    jw_key(w, "offices");
+    jw_arr(w);
+    int64_t cur = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(cells[i].level, "office") != 0) continue;
+        if (cells[i].org_id != cur) {
+            if (cur) {
+                jw_obj_end(w);
+                jw_obj_end(w);
+            }
+            cur = cells[i].org_id;
+            jw_obj(w);
+            jw_kint(w, "id", cur);
+            jw_kstr(w, "name", cells[i].org_name);
+            jw_key(w, "results");
+            jw_obj(w);
+        }
+        jw_kstr(w, std_rules[cells[i].rule].id, std_status_key(cells[i].status));
+    }
+    if (cur) {
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+/* GET /standards/matrix?org=&as_of=: offices × office rules of a subtree
+ * (the 驾驶舱 heat map; the annual report's table).  At most 2 000 offices. */
+static void get_matrix(http_req_t *r) {
+    int64_t org = http_query_id(r, "org");
+    if (org == -2 || org == 0) return http_invalid(r, "org", "org 应为组织机构编号");
+    if (org == -1) org = auth_principal(r)->org_id;
+    char as_of[11];
+    if (!as_of_param(r, as_of)) return;
+    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, org);
+    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "组织机构不存在");
+    char hi[256];
+    upper_of(path, hi, sizeof(hi));
+    s = db_prepare(r->db, "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, path, -1);
+    db_bind_text(s, 2, hi, -1);
+    int64_t offices = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (offices > 2000) return http_invalid(r, "org", "范围内司法所超过 2000 个, 请选择一个区或市");
+    std_cell_t *cells;
+    int n;
+    if (standards_matrix(r->db, r->arena, path, as_of, &cells, &n) != 0) return http_store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kstr(w, "as_of", as_of);
+    standards_matrix_write(w, cells, n);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+static void get_rules(http_req_t *r) {
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    for (int k = 0; k < std_nrules; k++) {
+        const std_rule_t *x = &std_rules[k];
+        jw_obj(w);
+        jw_kstr(w, "id", x->id);
+        jw_kstr(w, "clause", x->clause);
+        jw_kstr(w, "title", x->title);
+        jw_kstr(w, "explain", x->explain);
+        jw_kstr(w, "level", x->level);
+        jw_kstr(w, "effective", x->effective);
+        jw_kstr(w, "deadline", x->deadline_text);
+        jw_kstr(w, "facts", x->facts);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "settings");
+    jw_arr(w);
+    db_stmt_t *s = db_prepare(
+        r->db, "SELECT key, value, min_value, max_value, label, updated_at FROM standard_settings ORDER BY key");
+    if (!s) return http_store_error(r);
+    while (db_step(s) == DB_ROW) {
+        jw_obj(w);
+        jw_kstr(w, "key", db_col_text(s, 0));
+        jw_kint(w, "value", db_col_int(s, 1));
+        jw_kint(w, "min", db_col_int(s, 2));
+        jw_kint(w, "max", db_col_int(s, 3));
+        jw_kstr(w, "label", db_col_text(s, 4));
+        jw_kstr(w, "updated_at", db_col_text(s, 5));
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+static void put_setting(http_req_t *r) {
+    const char *key = http_param(r, "key");
+    db_stmt_t *s = db_prepare(r->db, "SELECT value, min_value, max_value, label FROM standard_settings WHERE key = $1");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, key, -1);
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
+        return http_error(r, 404, "not_found", "指标阈值不存在");
+    }
+    int64_t old = db_col_int(s, 0), lo = db_col_int(s, 1), hi = db_col_int(s, 2);
+    const char *label = arena_strdup(r->arena, db_col_text(s, 3));
+    db_reset(s);
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    json_t *v = json_object_get(body, "value");
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        json_decref(body);
+        return http_invalid(
+            r, "value",
+            arena_printf(r->arena, "%s: 应为 %lld 到 %lld 之间的整数", label, (long long)lo, (long long)hi));
+    }
+    int64_t value = json_integer_value(v);
+    json_decref(body);
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    s = db_prepare(r->db, "UPDATE standard_settings SET value = $1, updated_at = $2, updated_by = $3 WHERE key = $4");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, value);
+    db_bind_text(s, 2, now, -1);
+    db_bind_int(s, 3, auth_principal(r)->user_id);
+    db_bind_text(s, 4, key, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE || standards_invalidate(r->db) != 0) return http_store_error(r);
+    char *detail = arena_printf(r->arena, "{\"key\":\"%s\",\"before\":%lld,\"after\":%lld}", key, (long long)old,
+                                (long long)value);
+    if (auth_audit(r, "standards.setting", "standard_settings", 0, "ok", detail) != 0 || db_commit(r->db) != 0)
+        return http_store_error(r);
+    recompute_soon(r);
+    jw_obj(&r->json);
+    jw_kstr(&r->json, "key", key);
+    jw_kint(&r->json, "value", value);
+    jw_kstr(&r->json, "label", label);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static void post_rebuild(http_req_t *r) {
+    if (db_begin(r->db) != 0 || standards_invalidate(r->db) != 0 ||
+        auth_audit(r, "standards.rebuild", "standard_result", 0, "ok", NULL) != 0 || db_commit(r->db) != 0)
+        return http_store_error(r);
+    recompute_soon(r);
+    jw_obj(&r->json);
+    jw_kbool(&r->json, "rebuilt", true);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
+static const route_t routes[] = {
+    {"GET", "/api/v1/standards/rules", get_rules, .perm = "standards.read"},
+    {"GET", "/api/v1/standards/scorecard", get_scorecard, .perm = "standards.read"},
+    {"GET", "/api/v1/standards/matrix", get_matrix, .perm = "standards.read"},
+    {"PUT", "/api/v1/standards/settings/:key", put_setting, .perm = "standards.configure"},
+    {"POST", "/api/v1/standards/rebuild", post_rebuild, .perm = "standards.configure"},
+    {0},
+};
+
+void standards_declare(void) {
+    perm_register(standard_perms);
+    engine_on_write(on_write);
+    problems_declare();
+    annual_reports_declare();
+}
+
+void standards_routes_register(void) {
+    router_add(routes);
+    annual_reports_routes_register();
+}

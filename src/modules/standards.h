@@ -1,0 +1,129 @@
+/* standards.h — the standardisation engine (issue 6; docs/standards.md):
+ * the 规范化 rules of the three-year plan as data, their evaluation over
+ * the registers "as of" a date, precomputed results and roll-ups, the
+ * scorecard, the problem list they open and the annual report.
+ *
+ * A rule is one row of std_rules[] (standards_rules.c): id, clause, title,
+ * explanation, level, effective date or deadline, the facts it reads, and
+ * an evaluator that sets a result for every unit of its level in a subtree
+ * with one or a few set-based queries. */
+#ifndef SFS_STANDARDS_H
+#define SFS_STANDARDS_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+struct keys;
+struct jw;
+
+typedef enum { STD_PASS = 1, STD_FAIL = 2, STD_NOT_DUE = 3 } std_status_t;
+
+/* A unit a rule is evaluated for (an office, a district or the city). */
+typedef struct std_unit {
+    int64_t id;
+    const char *path, *name;
+} std_unit_t;
+
+/* One unit's result: status, measured and required values, and the
+ * evidence a clerk can act on — a sentence and the records behind it
+ * (records: a JSON array built with jw_* into its own buf). */
+typedef struct std_result {
+    std_status_t status;
+    const char *actual, *required, *message;
+    buf_t records; /* JSON array body, without brackets */
+    int nrecords;
+} std_result_t;
+
+/* What an evaluator gets: the units of its level existing on as_of within
+ * scope (sorted by id), one result slot each, and the thresholds. */
+typedef struct std_eval {
+    db_t *db;
+    arena_t *arena;
+    const char *as_of;    /* YYYY-MM-DD */
+    int year;             /* of as_of */
+    const char *scope;    /* subtree path */
+    const char *scope_hi; /* its exclusive upper bound */
+    std_unit_t *units;
+    std_result_t *res;
+    int n;
+} std_eval_t;
+
+typedef struct std_rule {
+    const char *id;            /* also a code of the standard_rule list */
+    const char *clause;        /* "15", "四(三)" */
+    const char *title;         /* zh-CN */
+    const char *explain;       /* what it checks and why (zh-CN) */
+    const char *level;         /* "office", "district", "city" */
+    const char *effective;     /* not due before this date (NULL: always due) */
+    const char *deadline_text; /* how the deadline reads ("2022-12-31", "每年 10 月 31 日") */
+    const char *facts;         /* the register columns it reads (docs, metadata) */
+    const char *reads;         /* the entities it reads (space-separated): a write to one re-evaluates it */
+    /* Sets e->res[i] for every unit; 0 or a negative DB_* error. */
+    int (*eval)(std_eval_t *e);
+} std_rule_t;
+
+extern const std_rule_t std_rules[];
+extern const int std_nrules;
+const std_rule_t *std_rule_find(const char *id);
+const char *std_status_key(std_status_t s);
+
+/* A threshold (standard_settings.value), read fresh each evaluation. */
+int64_t std_setting(db_t *db, const char *key);
+/* Records into a result: appends {"entity","id","label"}. */
+void std_record(std_result_t *r, const char *entity, int64_t id, const char *label);
+/* Sets status and evidence (message printf-style, in the evaluation arena). */
+void std_set(std_eval_t *e, int i, std_status_t st, const char *actual, const char *required, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* The index of unit id in e->units, or -1. */
+int std_unit_index(const std_eval_t *e, int64_t id);
+
+/* ---- results (standards.c) ---- */
+/* Re-evaluates every rule that reads entity (NULL: every rule) for the units in path's subtree for every stored
+ * date (31 Decembers and today), inside the caller's transaction, keeping
+ * roll-ups in step and opening or flagging problems.  0 or negative. */
+int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id);
+/* Computes every stored date (today and each 31 December since 2022) that
+ * has no complete run, in transactions of one district each, and drops the
+ * dates no longer kept.  The job thread calls it once a minute (a new day,
+ * a change of thresholds).  Outside a transaction.  0 or negative. */
+int standards_daily(db_t *db);
+/* Marks every date for recomputation (in the caller's transaction). */
+int standards_invalidate(db_t *db);
+/* standards_invalidate then standards_daily (sifasuo check --rebuild). */
+int standards_rebuild(db_t *db);
+/* Opens a problem per failing (unit, rule) not yet listed and flags the
+ * listed ones whose rule passes again (problems.c).  In the caller's
+ * transaction.  0 or negative. */
+int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const std_result_t *res, const char *as_of,
+                  int64_t user_id);
+
+/* The scorecard of org as of a date, as JSON into w's buffer (also the CLI). */
+/* Writes the scorecard of org_id as of as_of; returns 0, 1 when the unit is
+ * unknown, negative on a store error.  *failing counts failed results. */
+int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, struct jw *w, int *failing);
+
+/* Every result in a district's subtree on a date (stored, or computed and
+ * rolled back): the offices × rules table of the annual report.  Call
+ * outside a transaction.  0 or negative. */
+typedef struct std_cell {
+    int64_t org_id;
+    const char *org_name, *level;
+    int rule; /* index into std_rules */
+    std_status_t status;
+    const char *message;
+} std_cell_t;
+int standards_matrix(db_t *db, arena_t *a, const char *path, const char *as_of, std_cell_t **cells, int *n);
+/* Writes the members "rules" (the office rules: id, clause, title) and
+ * "offices" ([{id, name, results: {rule: status}}]) of cells into the
+ * object open in w. */
+void standards_matrix_write(struct jw *w, const std_cell_t *cells, int n);
+
+void standards_declare(void);
+void standards_routes_register(void);
+void problems_declare(void);
+void annual_reports_declare(void);
+void annual_reports_routes_register(void);
+#endif

@@ -1,0 +1,483 @@
+"""Standardisation engine (issue 6): every rule on crafted data (pass, fail,
+boundary, not yet due, history across years), results refreshed inside the
+register write, scorecards for an office, a district and the city, the
+problem list (one per unit and rule, ready for closure, closed only on the
+district's approval, reopened when the rule fails again), thresholds as
+audited settings, the annual report (generated, edited, approved, submitted,
+received; .docx unzipped and checked; .xlsx), typical experiences, and
+`sifasuo check`."""
+import io
+import json
+import zipfile
+
+from auth_helpers import Session, admin_session
+from harness import run_cli
+from test_registers import idcard
+
+_used = set()
+
+
+def _office(ctx, sess):
+    """A Pudong office (not 陆家嘴, which other tests use) with every register
+    record the rules read deleted, so a test crafts its data from nothing."""
+    pudong = sess.login_body["user"]["org"]["id"]
+    st, _, lst = sess.get(f"/api/v1/org-units?parent={pudong}&limit=100")
+    assert st == 200, lst
+    office = next(o for o in lst["items"]
+                  if o["level"] == "office" and o["name"] != "陆家嘴街道司法所" and o["id"] not in _used)
+    _used.add(office["id"])
+    for ent in ("staff", "premises", "equipment", "funding", "office-profiles", "staff-rotations"):
+        st, _, recs = sess.get(f"/api/v1/{ent}?org_id={office['id']}&limit=200")
+        assert st == 200, recs
+        for rec in recs["items"]:
+            st, _, body = sess.req("DELETE", f"/api/v1/{ent}/{rec['id']}")
+            assert st == 200, body
+    return office
+
+
+def _create(sess, ent, office, **fields):
+    fields["org_id"] = office["id"]
+    st, _, rec = sess.post(f"/api/v1/{ent}", fields)
+    assert st == 201, (ent, rec)
+    return rec
+
+
+def _staff(sess, office, n=[0], **kw):
+    n[0] += 1
+    body = {"name": f"标准测试{n[0]}", "post_type": "political_legal", "position": "staff", "joined_on": "2020-03-01",
+            "status": "on_duty"}
+    body.update(kw)
+    return _create(sess, "staff", office, **body)
+
+
+def _card(sess, org, as_of=None):
+    q = f"/api/v1/standards/scorecard?org={org}" + (f"&as_of={as_of}" if as_of else "")
+    st, _, sc = sess.get(q)
+    assert st == 200, sc
+    return sc
+
+
+def _result(sess, org, rule, as_of=None):
+    sc = _card(sess, org, as_of)
+    return next(r for r in sc["results"] if r["rule"] == rule)
+
+
+def test_rules_are_data_one_per_row_of_the_standards_table(ctx):
+    s = ctx.demo_server()
+    st, _, body = Session(s, "ljz").get("/api/v1/standards/rules")
+    assert st == 200, body
+    clauses = sorted(r["clause"] for r in body["items"])
+    assert clauses == sorted(["14", "15", "16", "16", "16", "17", "18", "18", "19", "20", "4", "四(一)", "四(三)"]), clauses
+    for r in body["items"]:
+        assert r["title"] and r["explain"] and r["facts"] and r["level"] in ("office", "district", "city"), r
+    assert {r["id"]: r["deadline"] for r in body["items"]}["c18_signage"] == "2023-12-31"
+    assert {x["key"]: x["value"] for x in body["settings"]}["min_posts"] == 4
+
+
+def test_clause15_posts_pass_fail_boundary_history_and_diversion(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    _create(d, "office-profiles", office, office_type="subdistrict", approved_posts=4)
+    staff = [_staff(d, office) for _ in range(3)]
+    r = _result(d, office["id"], "c15_posts")
+    assert r["status"] == "fail" and r["actual"] == "3" and r["required"] == "≥ 4", r
+    assert "在岗 3 名" in r["evidence"]["message"] and "不少于 4 名" in r["evidence"]["message"], r
+    assert {x["id"] for x in r["evidence"]["records"]} == {x["id"] for x in staff}, r
+    fourth = _staff(d, office, joined_on="2023-07-01")
+    r = _result(d, office["id"], "c15_posts")
+    assert r["status"] == "pass" and r["actual"] == "4", r   # exactly the minimum
+    # as of a date before the fourth joined: three, from history
+    assert _result(d, office["id"], "c15_posts", "2022-12-31")["status"] == "fail"
+    assert _result(d, office["id"], "c15_posts", "2023-07-01")["status"] == "pass"
+    # one leaves: fails from the day after
+    st, _, up = d.req("PATCH", f"/api/v1/staff/{fourth['id']}", {"left_on": "2024-06-30", "version": fourth["version"]})
+    assert st == 200, up
+    assert _result(d, office["id"], "c15_posts", "2024-06-29")["status"] == "pass"
+    assert _result(d, office["id"], "c15_posts")["status"] == "fail"
+    # four present again, but one post diverted
+    _staff(d, office, post_diverted=True, diverted_note="借调街道")
+    r = _result(d, office["id"], "c15_posts")
+    assert r["status"] == "fail" and "挤占挪用" in r["evidence"]["message"], r
+
+
+def test_clause16_certificate_holder_not_due_before_2022_end(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    _staff(d, office)
+    assert _result(d, office["id"], "c16_certified", "2022-06-30")["status"] == "not_due"
+    r = _result(d, office["id"], "c16_certified", "2023-01-01")
+    assert r["status"] == "fail" and r["actual"] == "0", r
+    holder = _staff(d, office, cert_class="A", cert_date="2022-05-01", position="staff")
+    r = _result(d, office["id"], "c16_certified", "2022-12-31")
+    assert r["status"] == "pass" and r["evidence"]["records"][0]["id"] == holder["id"], r
+    # the certificate obtained after the date does not count then
+    assert _result(d, office["id"], "c16_certified", "2022-04-30")["status"] == "not_due"
+
+
+def test_clause16_share_of_holders_must_rise_year_over_year(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    _staff(d, office)
+    _staff(d, office, cert_class="A", cert_date="2023-05-01")
+    r = _result(d, office["id"], "c16_share_rising", "2023-12-31")
+    assert r["status"] == "pass" and r["actual"] == "50.0%" and r["required"] == "> 0.0%", r
+    r = _result(d, office["id"], "c16_share_rising", "2024-12-31")
+    assert r["status"] == "fail" and "占比未提高" in r["evidence"]["message"], r
+    assert _result(d, office["id"], "c16_share_rising", "2022-12-31")["status"] == "not_due", "compared from 2023"
+    sc = _card(d, office["id"], "2024-12-31")
+    assert [y["year"] for y in sc["years"]] == [2022, 2023, 2024], sc["years"]
+
+
+def test_clause16_new_directors_hold_the_certificate(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    r = _result(d, office["id"], "c16_leaders_certified")
+    assert r["status"] == "pass" and "无新任" in r["evidence"]["message"], r
+    _staff(d, office, name="老所长", position="director", appointed_on="2021-03-01")   # before 2022-08-04
+    assert _result(d, office["id"], "c16_leaders_certified")["status"] == "pass"
+    new = _staff(d, office, name="新副所长", position="deputy_director", appointed_on="2023-03-01")
+    r = _result(d, office["id"], "c16_leaders_certified")
+    assert r["status"] == "fail" and r["evidence"]["records"][0]["id"] == new["id"], r
+    assert "任职时未持证" in r["evidence"]["records"][0]["label"]
+    assert _result(d, office["id"], "c16_leaders_certified", "2023-02-28")["status"] == "pass", "not yet appointed"
+    st, _, up = d.req("PATCH", f"/api/v1/staff/{new['id']}", {"cert_class": "A", "cert_date": "2023-03-01",
+                                                                "version": new["version"]})
+    assert st == 200, up
+    assert _result(d, office["id"], "c16_leaders_certified")["status"] == "pass"
+
+
+def test_clause18_premises_area_boundary_and_signage_deadline(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    prem = _create(d, "premises", office, address="测试路 1 号", in_use_from="2020-01-01", property_clear=True,
+                   floor_area="119.99", has_business_room=True, has_archive_room=True, has_duty_room=False,
+                   signage_status="in_progress")
+    r = _result(d, office["id"], "c18_premises")
+    assert r["status"] == "fail" and "119.99" in r["evidence"]["message"] and "值班备勤" in r["evidence"]["message"], r
+    st, _, prem = d.req("PATCH", f"/api/v1/premises/{prem['id']}", {"floor_area": "120.00", "has_duty_room": True,
+                                                                    "version": prem["version"]})
+    assert st == 200, prem
+    assert _result(d, office["id"], "c18_premises")["status"] == "pass"   # exactly 120 m²
+    # signage: not yet due before 2023-12-31, failing after
+    assert _result(d, office["id"], "c18_signage", "2023-06-30")["status"] == "not_due"
+    assert _result(d, office["id"], "c18_signage", "2024-01-01")["status"] == "fail"
+    st, _, prem = d.req("PATCH", f"/api/v1/premises/{prem['id']}", {"signage_status": "done", "signage_done_on": "2023-11-20",
+                                                                    "version": prem["version"]})
+    assert st == 200, prem
+    assert _result(d, office["id"], "c18_signage", "2024-01-01")["status"] == "pass"
+    assert _result(d, office["id"], "c18_signage", "2023-11-19")["status"] == "not_due"
+
+
+def test_clause19_equipment_and_clause20_funding_and_clause4_and_14(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    std = {"computer": ("office_comm", 4), "printer": ("office_comm", 1), "fax_scanner": ("office_comm", 1),
+           "video_conference": ("office_comm", 1), "body_camera": ("law_enforcement", 2),
+           "mobile_terminal": ("law_enforcement", 2), "id_reader": ("law_enforcement", 1), "duty_car": ("vehicle", 1),
+           "e_bike": ("vehicle", 1)}
+    recs = {}
+    for item, (cat, n) in std.items():
+        recs[item] = _create(d, "equipment", office, item=item, category=cat, quantity=n if item != "body_camera" else 1,
+                             acquired_on="2022-03-01", renewal_due="2030-01-01")
+    r = _result(d, office["id"], "c19_equipment")
+    assert r["status"] == "fail" and "执法记录仪 1/2" in r["evidence"]["message"], r
+    cam = recs["body_camera"]
+    st, _, cam = d.req("PATCH", f"/api/v1/equipment/{cam['id']}", {"quantity": 2, "version": cam["version"]})
+    assert st == 200, cam
+    assert _result(d, office["id"], "c19_equipment")["status"] == "pass"
+    car = recs["duty_car"]
+    st, _, car = d.req("PATCH", f"/api/v1/equipment/{car['id']}", {"renewal_due": "2025-05-01", "version": car["version"]})
+    r = _result(d, office["id"], "c19_equipment")
+    assert r["status"] == "fail" and "逾期未更新 1 项" in r["evidence"]["message"], r
+    assert r["evidence"]["records"][0]["id"] == car["id"]
+    assert _result(d, office["id"], "c19_equipment", "2025-04-30")["status"] == "pass", "not yet due for renewal then"
+    # clause 20: five categories in the year's budget
+    cats = ["personnel", "public_use", "equipment", "infrastructure", "casework"]
+    for c in cats[:4]:
+        _create(d, "funding", office, year=2024, category=c, amount="10000", in_budget=True)
+    r = _result(d, office["id"], "c20_funding", "2024-12-31")
+    assert r["status"] == "fail" and "办案(业务)经费" in r["evidence"]["message"], r
+    _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=False)
+    assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "fail", "not in the budget"
+    _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=True)
+    assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "pass"
+    assert _result(d, office["id"], "c20_funding", "2025-12-31")["status"] == "fail", "each year its own budget"
+    # clause 14 and clause 4 from the office profile
+    assert _result(d, office["id"], "c14_filed")["evidence"]["message"].startswith("未登记")
+    prof = _create(d, "office-profiles", office, office_type="town", approval_doc="浦编〔2010〕1号", filing_status="pending",
+                   director_attends_meetings=True)
+    r = _result(d, office["id"], "c14_filed")
+    assert r["status"] == "fail" and "备案中" in r["evidence"]["message"], r
+    assert _result(d, office["id"], "c4_meetings")["status"] == "pass"
+    st, _, prof = d.req("PATCH", f"/api/v1/office-profiles/{prof['id']}", {"filing_status": "filed", "filed_on": "2024-03-01",
+                                                                          "version": prof["version"]})
+    assert _result(d, office["id"], "c14_filed")["status"] == "pass"
+    assert _result(d, office["id"], "c14_filed", "2024-02-29")["status"] == "fail", "filed later"
+
+
+def test_problem_list_one_per_unit_and_rule_ready_then_closed_on_approval_then_reopened(ctx):
+    s = ctx.demo_server()
+    d, clerk = Session(s, "pudong"), Session(s, "pudong_staff")
+    office = _office(ctx, d)
+    staff = [_staff(d, office) for _ in range(3)]
+    q = f"/api/v1/problems?org_id={office['id']}&rule=c15_posts"
+    st, _, lst = d.get(q)
+    assert st == 200 and len(lst["items"]) == 1, lst
+    p = lst["items"][0]
+    assert p["wf_state"] == "open" and p["source"] == "rule" and p["ready_for_closure"] is False, p
+    assert p["due_at"], "a rectification deadline"
+    # more writes re-evaluate: still one problem
+    _staff(d, office, position="staff", post_type="clerk")
+    st, _, lst = d.get(q)
+    assert len(lst["items"]) == 1, lst
+    # rectify, then the rule passes: flagged, not closed
+    st, _, p = d.req("PATCH", f"/api/v1/problems/{p['id']}", {"measures": "向区编办申请增编 1 名", "owner": "周所长",
+                                                               "version": p["version"]})
+    assert st == 200, p
+    st, _, p = d.post(f"/api/v1/problems/{p['id']}/actions/start", {})
+    assert st == 200 and p["wf_state"] == "rectifying", p
+    _staff(d, office)
+    st, _, p = d.get(f"/api/v1/problems/{p['id']}")
+    assert p["ready_for_closure"] is True and p["wf_state"] == "rectifying", p
+    st, _, p = d.post(f"/api/v1/problems/{p['id']}/actions/submit", {})
+    assert st == 200 and p["wf_state"] == "submitted", p
+    assert Session(s, "ljz").post(f"/api/v1/problems/{p['id']}/actions/close", {})[0] in (403, 404)
+    st, _, body = clerk.post(f"/api/v1/problems/{p['id']}/actions/send_back", {})
+    assert st == 422, body   # the district's reason is required
+    st, _, p = clerk.post(f"/api/v1/problems/{p['id']}/actions/close", {"comment": "核实已增编"})
+    assert st == 200 and p["wf_state"] == "closed", p
+    st, _, hist = d.get(f"/api/v1/problems/{p['id']}/history")
+    actions = [h["action"] for h in hist["items"]]
+    assert actions[0] == "record.create" and "problem.ready" in actions and "workflow.close" in actions, actions
+    # the rule fails again: the same problem is reopened
+    st, _, body = d.req("DELETE", f"/api/v1/staff/{staff[0]['id']}")
+    assert st == 200, body
+    st, _, lst = d.get(q)
+    assert len(lst["items"]) == 1 and lst["items"][0]["id"] == p["id"], lst
+    assert lst["items"][0]["wf_state"] == "reopened" and lst["items"][0]["ready_for_closure"] is False, lst
+    # users add problems by hand
+    st, _, own = d.post("/api/v1/problems", {"title": "档案室防潮设施不足", "org_id": office["id"], "measures": "购置除湿机"})
+    assert st == 201 and own["source"] is None and own["wf_state"] == "open", own
+
+
+def test_thresholds_are_city_settings_audited_and_re_evaluate(ctx):
+    s = ctx.demo_server()
+    d, city = Session(s, "pudong"), Session(s, "shiju")
+    office = _office(ctx, d)
+    for _ in range(3):
+        _staff(d, office)
+    assert _result(d, office["id"], "c15_posts")["status"] == "fail"
+    st, _, body = d.req("PUT", "/api/v1/standards/settings/min_posts", {"value": 3})
+    assert st == 403, body
+    st, _, body = city.req("PUT", "/api/v1/standards/settings/min_posts", {"value": 0})
+    assert st == 422 and "value" in body["error"]["fields"], body
+    st, _, body = city.req("PUT", "/api/v1/standards/settings/min_posts", {"value": 3})
+    assert st == 200 and body["value"] == 3, body
+    try:
+        r = _result(d, office["id"], "c15_posts")
+        assert r["status"] == "pass" and r["required"] == "≥ 3", r
+        aud, _ = admin_session(s, "auditor")
+        st, _, rows = aud.get("/api/v1/audit?action=standards.setting")
+        assert st == 200 and any('"before": 4, "after": 3' in json.dumps(a, ensure_ascii=False) or
+                                 '\\"before\\":4' in json.dumps(a) for a in rows["items"]), rows
+    finally:
+        st, _, body = city.req("PUT", "/api/v1/standards/settings/min_posts", {"value": 4})
+        assert st == 200, body
+    assert _result(d, office["id"], "c15_posts")["status"] == "fail"
+
+
+def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
+    s = ctx.demo_server()
+    city, d, ljz = Session(s, "lingdao"), Session(s, "pudong"), Session(s, "ljz")
+    root = city.login_body["user"]["org"]["id"]
+    sc = _card(city, root)
+    assert sc["org"]["level"] == "city" and sc["rank"] is None, sc["org"]
+    assert len(sc["units"]) == 16 and all(u["level"] == "district" for u in sc["units"]), sc["units"]
+    total = sc["summary"]["passed"] + sc["summary"]["failed"] + sc["summary"]["not_due"]
+    assert sum(u["passed"] + u["failed"] + u["not_due"] for u in sc["units"]) + len(sc["results"]) == total, sc
+    assert [r["rule"] for r in sc["results"]] == ["c41_contact_points"], sc["results"]
+    assert {r["id"] for r in sc["rules"]} >= {"c15_posts", "c17_rotation", "c43_annual_report"}
+    assert [y["year"] for y in sc["years"]][0] == 2022
+    pudong = d.login_body["user"]["org"]["id"]
+    sc = _card(d, pudong)
+    assert sc["rank"]["of"] == 16 and 1 <= sc["rank"]["position"] <= 16, sc["rank"]
+    assert all(u["level"] == "office" for u in sc["units"]) and len(sc["units"]) > 20
+    assert {r["rule"] for r in sc["results"]} == {"c17_rotation", "c43_annual_report"}
+    mine = ljz.login_body["user"]["org"]["id"]
+    sc = _card(ljz, mine)
+    assert sc["org"]["level"] == "office" and sc["rank"]["of"] == len(_card(d, pudong)["units"])
+    assert len(sc["results"]) == 10 and all(r["evidence"]["message"] for r in sc["results"])
+    # the offices × rules matrix of the district (the heat map), the same results as each office's scorecard
+    st, _, m = d.get(f"/api/v1/standards/matrix?org={pudong}")
+    assert st == 200 and len(m["rules"]) == 10 and len(m["offices"]) == len(_card(d, pudong)["units"]), m
+    row = next(o for o in m["offices"] if o["id"] == mine)
+    assert row["results"] == {r["rule"]: r["status"] for r in sc["results"]}, row
+    st, _, body = city.get(f"/api/v1/standards/matrix?org=999999999")
+    assert st == 404, body
+    # scope and validation
+    assert ljz.get(f"/api/v1/standards/scorecard?org={pudong}")[0] == 404
+    assert ljz.get(f"/api/v1/standards/matrix?org={pudong}")[0] == 404
+    st, _, body = ljz.get("/api/v1/standards/scorecard?as_of=2021-12-31")
+    assert st == 422 and "as_of" in body["error"]["fields"], body
+    st, _, body = ljz.get("/api/v1/standards/scorecard?as_of=2023-02-30")
+    assert st == 422, body
+    # a past date is served from the stored 31 December results
+    assert _card(ljz, mine, "2023-12-31")["precomputed"] is True
+    assert _card(ljz, mine, "2023-06-30")["precomputed"] is False
+
+
+def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ctx):
+    s = ctx.demo_server()
+    d, clerk, city = Session(s, "pudong"), Session(s, "pudong_staff"), Session(s, "shiju")
+    pudong = d.login_body["user"]["org"]["id"]
+    st, _, body = d.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2019})
+    assert st == 422 and "year" in body["error"]["fields"], body
+    st, _, body = Session(s, "ljz").post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
+    assert st == 403, body
+    st, _, rep = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
+    assert st == 201, rep
+    assert rep["wf_state"] == "draft" and rep["due_at"] == "2026-10-31" and "浦东新区" in rep["title"], rep
+    assert "司法所" in rep["s1_basic"] and "条款" in rep["s2_compliance"] and "问题清单" in rep["s3_problems"], rep
+    table = json.loads(rep["compliance_table"])
+    st, _, offices = d.get(f"/api/v1/org-units?parent={pudong}&limit=100")
+    assert len(table["offices"]) == len([o for o in offices["items"] if o["level"] == "office"]), table["offices"][:2]
+    assert len(table["rules"]) == 10
+    st, _, dup = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
+    assert st == 409 and dup["error"]["id"] == rep["id"], dup
+    # the free text is edited; regenerating a draft keeps it
+    st, _, rep = clerk.req("PATCH", f"/api/v1/annual-reports/{rep['id']}", {"s4_experience": "陆家嘴所“楼宇调解”经验",
+                                                                             "version": rep["version"]})
+    assert st == 200, rep
+    st, _, rep = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026, "regenerate": True})
+    assert st == 200 and rep["s4_experience"] == "陆家嘴所“楼宇调解”经验", rep
+    # .docx: a real package with Chinese fonts, the sections and the table
+    st, h, raw = d.req("GET", f"/api/v1/annual-reports/{rep['id']}/docx")
+    assert st == 200 and "wordprocessingml" in h["content-type"], h
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    assert z.testzip() is None
+    names = set(z.namelist())
+    assert {"[Content_Types].xml", "word/document.xml"} <= names, names
+    doc = z.read("word/document.xml").decode()
+    assert rep["title"] in doc and "一、基本情况" in doc and "六、下一步工作" in doc and "楼宇调解" in doc
+    assert doc.count("<w:tr") == len(table["offices"]) + 1, "one row per office and the header"
+    fonts = "".join(z.read(n).decode() for n in names if n.endswith(".xml"))
+    assert "仿宋" in fonts or "宋体" in fonts, "Chinese fonts for Word and WPS"
+    st, h, raw = d.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
+    assert st == 200 and "spreadsheetml" in h["content-type"], h
+    x = zipfile.ZipFile(io.BytesIO(raw))
+    wb = x.read("xl/workbook.xml").decode()
+    assert "达标情况" in wb and "问题清单" in wb, wb
+    # workflow: the district approves and submits; the city receives
+    assert clerk.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})[0] == 403
+    st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    assert st == 200 and rep["wf_state"] == "approved", rep
+    st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/submit", {})
+    assert st == 200 and rep["wf_state"] == "submitted" and rep["submitted_on"] and rep["due_at"] is None, rep
+    r = next(x for x in _card(d, pudong)["results"] if x["rule"] == "c43_annual_report")
+    assert r["status"] == "fail" and "逾期" in r["evidence"]["message"], r   # after 31 October
+    st, _, ov = city.get("/api/v1/annual-reports/overview?year=2026")
+    assert st == 200 and len(ov["items"]) == 16, ov
+    row = next(i for i in ov["items"] if i["district_id"] == pudong)
+    assert row["state"] == "submitted" and row["overdue"] is True, row
+    assert sum(1 for i in ov["items"] if i["state"] == "none") == 15
+    # the city sends it back with a note: a draft again, the deadline back
+    st, _, body = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/send_back", {})
+    assert st == 422, body
+    st, _, rep = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/send_back", {"city_note": "请补充问题整改情况"})
+    assert st == 200 and rep["wf_state"] == "draft" and rep["submitted_on"] is None and rep["due_at"] == "2026-10-31", rep
+    assert rep["city_note"] == "请补充问题整改情况"
+    d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/submit", {})
+    assert st == 200 and rep["wf_state"] == "submitted", rep
+    st, _, rep = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/receive", {})
+    assert st == 200 and rep["wf_state"] == "received" and rep["received_on"], rep
+
+
+def test_annual_report_on_time_passes_and_is_not_due_before_31_october(ctx):
+    from harness import new_store, Server
+    url = new_store(ctx.kind)
+    env = {"SIFASUO_NOW": "2026-10-15T02:00:00Z"}
+    r = run_cli(["init", "--demo"], url, env=env)
+    assert r.returncode == 0, r.stderr
+    s = ctx.server(url, env=env)
+    d = Session(s, "pudong")
+    pudong = d.login_body["user"]["org"]["id"]
+    r = next(x for x in _card(d, pudong)["results"] if x["rule"] == "c43_annual_report")
+    assert r["status"] == "not_due" and "2026-10-31" in r["evidence"]["message"], r
+    st, _, rep = d.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
+    assert st == 201 and rep["as_of"] == "2026-10-15", rep
+    d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/submit", {})
+    assert st == 200 and rep["submitted_on"] == "2026-10-15", rep
+    r = next(x for x in _card(d, pudong)["results"] if x["rule"] == "c43_annual_report")
+    assert r["status"] == "pass", r
+    # the CLI: exit 1 with failures, the JSON scorecard
+    c = run_cli(["check", "--org", str(pudong), "--format", "json"], url, env=env)
+    assert c.returncode == 1, c.stderr
+    sc = json.loads(c.stdout)
+    assert sc["org"]["id"] == pudong and sc["summary"]["failed"] > 0
+    c = run_cli(["check", "--org", str(pudong)], url, env=env)
+    assert c.returncode == 1 and "达标率" in c.stdout and "四(三)" in c.stdout, c.stdout
+    c = run_cli(["check", "--format", "xml"], url, env=env)
+    assert c.returncode == 2
+    # the problems the failures opened are in the district's to-do inbox; past
+    # their 60 working days (and 5 more) the scheduler escalates them
+    st, _, todo = d.get("/api/v1/todo")
+    assert st == 200 and todo["counts"].get("problems", 0) > 0, todo["counts"]
+    st, _, lst = d.get("/api/v1/problems?rule=c20_funding&limit=1")
+    p = lst["items"][0]
+    assert p["wf_state"] == "open" and p["due_at"] > "2026-12-31" and p["escalated"] is False, p
+    r = run_cli(["scheduler"], url, env={"SIFASUO_NOW": "2027-03-15T02:00:00Z"})
+    assert r.returncode == 0 and "督办" in r.stdout, r.stdout + r.stderr
+    st, _, p = d.get(f"/api/v1/problems/{p['id']}")
+    assert p["escalated"] is True, p
+    st, _, h = d.get(f"/api/v1/problems/{p['id']}/history")
+    assert any(i["action"] == "workflow.escalate" for i in h["items"]), h
+
+
+def test_cli_check_exits_0_when_every_rule_passes_and_rebuild_keeps_problems_unique(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    _create(d, "office-profiles", office, office_type="subdistrict", approved_posts=4, filing_status="filed",
+            filed_on="2022-03-01", director_attends_meetings=True)
+    for i in range(4):
+        _staff(d, office, cert_class="A", cert_date="2019-09-01", joined_on="2019-01-01",
+               position="director" if i == 0 else "staff", appointed_on="2021-01-01")
+    _create(d, "premises", office, address="达标路 8 号", in_use_from="2019-01-01", property_clear=True, floor_area="300",
+            has_business_room=True, has_archive_room=True, has_duty_room=True, signage_status="done",
+            signage_done_on="2022-06-01")
+    for item, cat, n in (("computer", "office_comm", 4), ("printer", "office_comm", 1), ("fax_scanner", "office_comm", 1),
+                         ("video_conference", "office_comm", 1), ("body_camera", "law_enforcement", 2),
+                         ("mobile_terminal", "law_enforcement", 2), ("id_reader", "law_enforcement", 1),
+                         ("duty_car", "vehicle", 1), ("e_bike", "vehicle", 1)):
+        _create(d, "equipment", office, item=item, category=cat, quantity=n, acquired_on="2019-01-01",
+                renewal_due="2031-01-01")
+    for c in ("personnel", "public_use", "equipment", "infrastructure", "casework"):
+        _create(d, "funding", office, year=2026, category=c, amount="1000", in_budget=True)
+    sc = _card(d, office["id"])
+    assert sc["summary"]["failed"] == 0, [r for r in sc["results"] if r["status"] != "pass"]
+    st, _, before = d.get("/api/v1/problems?limit=1&total=1")
+    c = run_cli(["check", "--org", str(office["id"]), "--rebuild"], s.url)
+    assert c.returncode == 0, c.stdout + c.stderr
+    assert "达标 10" in c.stdout, c.stdout
+    st, _, after = d.get("/api/v1/problems?limit=1&total=1")
+    assert after["total"] == before["total"], "a rebuild opens no duplicate"
+
+
+def test_typical_experiences_are_a_searchable_library(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, e = ljz.post("/api/v1/experiences", {"title": "楼宇调解工作室进驻商务楼宇", "kind": "practice",
+                                                "rule": "c15_posts", "summary": "以所为核心, 延伸到楼宇", "published_on": "2024-05-01"})
+    assert st == 201, e
+    st, _, lst = ljz.get("/api/v1/experiences?q=楼宇调解&rule=c15_posts")
+    assert st == 200 and [x["id"] for x in lst["items"]] == [e["id"]], lst
+    st, _, body = ljz.post("/api/v1/experiences", {"title": "x", "kind": "nope"})
+    assert st == 422 and "kind" in body["error"]["fields"], body
