@@ -32,6 +32,8 @@ static const command_t commands[] = {
     {"user", cmd_user, "账户管理: user add|passwd|disable|enable|list"},
     {"scheduler", cmd_scheduler, "立即执行一次到期检查与督办升级"},
     {"audit", cmd_audit, "审计日志: audit verify | audit purge --before 日期"},
+    {"backup", cmd_backup, "备份数据库: backup --to 文件 [--force] (SQLite 在线备份; PostgreSQL 用 pg_dump)"},
+    {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
     {NULL, NULL, NULL},
 };
 

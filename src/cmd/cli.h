@@ -29,6 +29,8 @@ int cmd_serve(cli_opts_t *o);
 int cmd_user(cli_opts_t *o);
 int cmd_scheduler(cli_opts_t *o);
 int cmd_audit(cli_opts_t *o);
+int cmd_backup(cli_opts_t *o);  /* backup_cmd.c */
+int cmd_restore(cli_opts_t *o);
 
 struct keys;
 /* init's accounts (user_cmd.c): the first system administrator with a
