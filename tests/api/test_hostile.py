@@ -1,0 +1,173 @@
+"""Hostile clients (issue 9 point 5), beyond the framing and limit cases of
+test_http.py: many slow-loris connections while normal clients keep being
+served; deeply nested JSON, invalid UTF-8 in JSON bodies and raw in paths,
+oversized and mis-framed bodies sent to a real write route by a signed-in
+clerk.  Each gets a 4xx with a Chinese message, and "changes nothing" is
+checked by counting the records and audit rows in the store itself before
+and after."""
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+
+from auth_helpers import Session
+from harness import json_of, responses
+
+E = "/api/v1/test-items"
+
+
+def _rows(s):
+    """(records, audit rows) counted in the store, not through the API."""
+    sql = "SELECT (SELECT COUNT(*) FROM test_item), (SELECT COUNT(*) FROM audit_log)"
+    if s.url.startswith("sqlite:"):
+        c = sqlite3.connect(s.url[7:])
+        try:
+            return tuple(c.execute(sql).fetchone())
+        finally:
+            c.close()
+    out = subprocess.run(["psql", s.url, "-qAtc", sql], capture_output=True, text=True, check=True)
+    return tuple(int(x) for x in out.stdout.strip().split("|"))
+
+
+def _chinese(body):
+    return any(ord(ch) > 0x4E00 for ch in body["error"]["message"])
+
+
+def _clerk(ctx):
+    s = ctx.demo_server()
+    return s, Session(s, "ljz")
+
+
+def _raw_with_session(s, sess, method, path, body, ctype=b"application/json", extra=b""):
+    head = (method.encode() + b" " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + sess.cookie.encode() +
+            b"\r\nX-CSRF-Token: " + sess.csrf.encode() + b"\r\nContent-Type: " + ctype + b"\r\n" + extra +
+            b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n")
+    out, _ = s.raw(head + body, timeout=20)
+    return out
+
+
+def test_deeply_nested_json_is_400_and_changes_nothing(ctx):
+    s, ljz = _clerk(ctx)
+    before = _rows(s)
+    for body in [b"[" * 100000 + b"]" * 100000, b'{"title":' * 50000 + b"1" + b"}" * 50000,
+                 b'{"title":"x","summary":' + b"[" * 5000 + b"]" * 5000 + b"}"]:
+        st, _, resp = ljz.req("POST", E, raw_body=body, headers={"Content-Type": "application/json"})
+        assert st in (400, 422), (st, resp)
+        assert _chinese(resp), resp
+    assert _rows(s) == before
+
+
+def test_invalid_utf8_in_json_is_rejected_and_changes_nothing(ctx):
+    s, ljz = _clerk(ctx)
+    before = _rows(s)
+    cases = [
+        b'{"title":"\xff\xfe"}',                 # bytes that are never UTF-8
+        b'{"title":"\xe9\x82"}',                 # a truncated sequence
+        b'{"title":"\xc0\xaf"}',                 # an overlong '/'
+        b'{"title":"\xed\xa0\x80"}',             # an encoded surrogate
+        b'{"title":"\\ud800"}',                  # a lone surrogate escape
+        b'{"title":"a\\u0000b"}',                # NUL inside text
+        b'{"\xff":"x","title":"t"}',             # in a key
+    ]
+    for body in cases:
+        st, _, resp = ljz.req("POST", E, raw_body=body, headers={"Content-Type": "application/json"})
+        assert st in (400, 422), (body, st, resp)
+        assert _chinese(resp), (body, resp)
+    assert _rows(s) == before
+
+
+def test_invalid_utf8_and_traversal_in_api_paths_are_400_or_404(ctx):
+    s, ljz = _clerk(ctx)
+    before = _rows(s)
+    for path in [b"/api/v1/test-items/\xff\xfe", b"/api/v1/\xc0\xaftest-items", b"/api/v1/test-items/%c0%af",
+                 b"/api/v1/test-items/%ed%a0%80", b"/api/v1/%2e%2e/%2e%2e/etc/passwd", b"/api/v1/test-items/..%2f1",
+                 b"/api/v1/test-items/1%00", b"/api/v1/test-items/%0d%0aX-Injected:%201"]:
+        out = _raw_with_session(s, ljz, "POST", path, b'{"title":"x"}')
+        st = responses(out)[:1]
+        assert st and st[0] in (400, 404, 405), (path, out[:200])
+        assert b"X-Injected" not in out.split(b"\r\n\r\n", 1)[0], "no header injection"
+        assert _chinese(json_of(out)), out[:300]
+    assert _rows(s) == before
+
+
+def test_oversized_and_misframed_bodies_on_a_write_route_change_nothing(ctx):
+    s, ljz = _clerk(ctx)
+    before = _rows(s)
+    big = b'{"title":"' + b"a" * (1024 * 1024 + 10) + b'"}'
+    out = _raw_with_session(s, ljz, "POST", E.encode(), big)
+    assert responses(out)[:1] == [413], out[:300]
+    # a body shorter than its Content-Length, then the connection ends
+    head = (b"POST " + E.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + ljz.cookie.encode() +
+            b"\r\nX-CSRF-Token: " + ljz.csrf.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+    c = socket.create_connection(("127.0.0.1", s.port))
+    c.sendall(head + '{"title":"半截'.encode())
+    c.shutdown(socket.SHUT_WR)
+    c.settimeout(15)
+    got = b""
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        pass
+    c.close()
+    assert b"HTTP/1.1 201" not in got, "a truncated body is never written"
+    # a smuggled second request behind a bad Content-Length is never served
+    smuggled = b"POST " + E.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    out = _raw_with_session(s, ljz, "POST", E.encode(), b'{"title":"x"}' + smuggled,
+                            extra=b"Content-Length: 13\r\n")
+    assert responses(out) == [400], out[:300]
+    # wrong media types
+    for ctype in [b"text/plain", b"application/jsonx", b"multipart/form-data; boundary=x"]:
+        out = _raw_with_session(s, ljz, "POST", E.encode(), b'{"title":"x"}', ctype=ctype)
+        assert responses(out)[:1] == [415], (ctype, out[:300])
+    assert _rows(s) == before
+
+
+def test_many_slow_loris_connections_are_dropped_while_clients_are_served(ctx):
+    s = ctx.server(extra=["--header-timeout", "1", "--quiet"], workers=2)  # quiet: nobody reads the access log pipe
+    slow = []
+    for i in range(40):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        c.settimeout(0.05)
+        slow.append(c)
+    stop = threading.Event()
+    dropped = set()
+
+    def trickle():
+        # one header byte per connection in turn: each stays "active" to a naive idle timer
+        while not stop.is_set() and len(dropped) < len(slow):
+            for i, c in enumerate(slow):
+                if i in dropped:
+                    continue
+                try:
+                    c.sendall(b"X")
+                    if c.recv(100) == b"":
+                        dropped.add(i)
+                except socket.timeout:
+                    pass
+                except OSError:
+                    dropped.add(i)
+
+    t = threading.Thread(target=trickle)
+    t.start()
+    served = 0
+    deadline = time.time() + 20
+    try:
+        while len(dropped) < len(slow) and time.time() < deadline:
+            st, _, body = s.request("GET", "/healthz")
+            assert st == 200, (st, body)
+            served += 1
+    finally:
+        stop.set()
+        t.join()
+        for c in slow:
+            c.close()
+    assert len(dropped) == len(slow), f"only {len(dropped)} of {len(slow)} slow connections were dropped"
+    assert served > 0
+    st, _, _ = s.request("GET", "/readyz")
+    assert st == 200
