@@ -3,6 +3,7 @@
 #define SFS_DEMO_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/db.h"
 
@@ -24,4 +25,13 @@ struct keys;
 /* Registers per_office fictitious residents in every office (valid, generated
  * ID numbers, encrypted at rest).  Deterministic.  0 or -1 with err. */
 int demo_seed_persons(db_t *db, const struct keys *keys, int per_office, char *err, size_t errlen);
+
+/* Appends the ISO 7064 MOD 11-2 check character (GB 11643) to the 17
+ * digits in id[0..17), making an 18-character valid ID number. */
+void idcard_complete(char id[19]);
+/* modules/persons.c: inserts one person inside the caller's transaction,
+ * encrypted and blind-indexed like every registration.  id_number must be
+ * valid and normalised.  The new id, 0 on a duplicate, <0 on error. */
+int64_t person_insert(db_t *db, const struct keys *keys, int64_t org_id, const char *name, const char *id_number,
+                      const char *phone, const char *address, int64_t by);
 #endif
