@@ -188,6 +188,20 @@ typedef struct {
     char path[256];
 } head_t;
 
+/* Reads the comma-separated tokens of a Connection value: exact,
+ * case-insensitive "close" and "keep-alive", as evhttp compares them (a
+ * substring match once let "xkeep-alive" on HTTP/1.0 pass as keep-alive
+ * while evhttp closed the connection itself and lost the response). */
+static void connection_tokens(const char *vs, const char *ve, head_t *h) {
+    while (vs < ve) {
+        const char *comma = memchr(vs, ',', (size_t)(ve - vs)), *te = comma ? comma : ve, *ts = vs;
+        trim(&ts, &te);
+        if (te - ts == 5 && strncasecmp(ts, "close", 5) == 0) h->conn_close = true;
+        if (te - ts == 10 && strncasecmp(ts, "keep-alive", 10) == 0) h->conn_keepalive = true;
+        vs = comma ? comma + 1 : ve;
+    }
+}
+
 /* Parses and checks the header block hdr[0..len) (which ends with an empty
  * line).  Returns NULL when fine, else the rejection reason. */
 static const char *check_head(const char *hdr, size_t len, head_t *h) {
@@ -254,10 +268,7 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
             } else if (nl_ == 4 && strncasecmp(p, "Host", 4) == 0) {
                 h->nhost++;
             } else if (nl_ == 10 && strncasecmp(p, "Connection", 10) == 0) {
-                for (const char *c = vs; c + 5 <= ve; c++)
-                    if (strncasecmp(c, "close", 5) == 0) h->conn_close = true;
-                for (const char *c = vs; c + 10 <= ve; c++)
-                    if (strncasecmp(c, "keep-alive", 10) == 0) h->conn_keepalive = true;
+                connection_tokens(vs, ve, h);
             }
         }
         p = nl + 1;
@@ -374,10 +385,12 @@ static int feed_chunked(framing_t *f, struct evbuffer *src) {
 /* Moves the header block (hl bytes) from src to out.  A request that ends the
  * connection (Connection: close, or HTTP/1.0 without keep-alive) is passed on
  * as keep-alive with its Connection lines dropped, and f->close_after set:
- * the gate, not evhttp, closes after the response (see struct framing). */
+ * the gate, not evhttp, closes after the response (see struct framing).
+ * HTTP/1.0 requests always get exactly "Connection: keep-alive", so evhttp's
+ * own reading of their Connection lines can never make it close. */
 static void forward_head(framing_t *f, struct evbuffer *src, struct evbuffer *out, size_t hl, const head_t *h) {
     f->close_after = h->conn_close || (h->http10 && !h->conn_keepalive);
-    if (!f->close_after) {
+    if (!f->close_after && !h->http10) {
         evbuffer_remove_buffer(src, out, hl);
         return;
     }

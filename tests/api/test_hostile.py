@@ -171,3 +171,22 @@ def test_many_slow_loris_connections_are_dropped_while_clients_are_served(ctx):
     assert served > 0
     st, _, _ = s.request("GET", "/readyz")
     assert st == 200
+
+
+def test_http10_connection_tokens_read_exactly_so_no_response_is_lost(ctx):
+    """Found by fuzz_http: HTTP/1.0 with "Connection: xkeep-alive" passed the
+    gate as keep-alive (substring match) while evhttp read it as close and
+    shut the connection itself inside the reply, losing the response."""
+    s = ctx.demo_server()
+    for value in [b"xkeep-alive", b"keep-alivex", b"close-keep-alive", b"upgrade"]:
+        out, closed = s.raw(b"GET /healthz HTTP/1.0\r\nConnection: " + value + b"\r\n\r\n")
+        assert responses(out) == [200], (value, out[:200])
+        assert closed, value
+    # a real keep-alive token among others keeps the connection for a second request
+    out, closed = s.raw(b"GET /healthz HTTP/1.0\r\nConnection: Keep-Alive , x\r\n\r\n"
+                        b"GET /readyz HTTP/1.0\r\n\r\n")
+    assert responses(out) == [200, 200] and closed, out[:400]
+    # HTTP/1.1: only the exact token closes
+    out, closed = s.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: x-close\r\n\r\n"
+                        b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: te, CLOSE\r\n\r\n")
+    assert responses(out) == [200, 200] and closed, out[:400]

@@ -140,8 +140,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
+/* FUZZ_HTTP_TRACE=DIR keeps the last 256 inputs as DIR/NNNNNNNN: a crash
+ * that depends on earlier connections replays from them in order. */
+static void trace(const uint8_t *data, size_t size) {
+    static const char *dir;
+    static unsigned long n;
+    if (!dir && !(dir = getenv("FUZZ_HTTP_TRACE"))) dir = "";
+    if (!*dir) return;
+    char path[4096];
+    if (n >= 256) {
+        snprintf(path, sizeof(path), "%s/%08lu", dir, n - 256);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/%08lu", dir, n++);
+    FILE *f = fopen(path, "wb");
+    if (f) fwrite(data, 1, size, f), fclose(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char token[] = "@AUTH@";
+    trace(data, size);
     size_t tl = sizeof(token) - 1, al = strlen(auth_headers);
     char *req = malloc(size * (al / tl + 1) + 1);
     size_t n = 0;
