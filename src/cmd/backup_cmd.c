@@ -107,14 +107,6 @@ static int run_pg_tool(char *const argv[], const char *password, bool quiet) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int fsync_file(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int pg_backup(const char *url, const char *to, bool force) {
     char conninfo[2048], password[512], tmp[4200], arg_file[4300];
     if (pg_split_url(url, conninfo, sizeof(conninfo), password, sizeof(password)) != 0) {
@@ -132,7 +124,7 @@ static int pg_backup(const char *url, const char *to, bool force) {
         fprintf(stderr, "备份失败: pg_dump 退出码 %d\n", rc);
         return 1;
     }
-    if (fsync_file(tmp) != 0 || (force ? rename(tmp, to) : link(tmp, to)) != 0) {
+    if (fsync_path(tmp) != 0 || (force ? rename(tmp, to) : link(tmp, to)) != 0) {
         fprintf(stderr, errno == EEXIST ? "目标文件已存在: %s (确需覆盖请加 --force)\n" : "无法写入 %s\n", to);
         unlink(tmp);
         return 1;

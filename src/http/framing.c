@@ -41,6 +41,14 @@ struct framing {
     bool shut;
     struct evbuffer_cb_entry *out_cb;
     framing_t *hnext;       /* per-thread bev → framing table */
+    framing_t *unext;       /* per-thread underlying → framing table */
+    /* the client's EOF, held back from evhttp while answers are owed (see
+     * on_under_event): evhttp frees a connection on EOF at once, losing
+     * answers it has not written yet */
+    bufferevent_event_cb filter_eventcb;
+    void *filter_arg;
+    short eof_held;
+    struct event *eof_ev;
 };
 
 /* ---- per-thread table: filter bufferevent → its framing state ---- */
@@ -64,6 +72,59 @@ framing_t *framing_of(struct bufferevent *bev) {
         if (f->bev == bev) return f;
     return NULL;
 }
+static __thread framing_t *fu[FT_BUCKETS];
+static void fu_put(framing_t *f) {
+    size_t h = ft_hash(f->under);
+    f->unext = fu[h];
+    fu[h] = f;
+}
+static void fu_del(framing_t *f) {
+    for (framing_t **pp = &fu[ft_hash(f->under)]; *pp; pp = &(*pp)->unext)
+        if (*pp == f) {
+            *pp = f->unext;
+            return;
+        }
+}
+static framing_t *framing_of_under(struct bufferevent *under) {
+    for (framing_t *f = fu[ft_hash(under)]; f; f = f->unext)
+        if (f->under == under) return f;
+    return NULL;
+}
+
+/* True while the connection owes the client an answer: a request handed
+ * to evhttp is unanswered, or answer bytes have not left the socket. */
+static bool answers_owed(framing_t *f) {
+    return f->responses < f->requests || evbuffer_get_length(bufferevent_get_output(f->bev)) ||
+           evbuffer_get_length(bufferevent_get_output(f->under));
+}
+
+/* Passes a held EOF on to evhttp (from the event loop, never from inside
+ * a buffer callback: evhttp frees the connection in it). */
+static void release_eof(evutil_socket_t fd, short what, void *arg) {
+    framing_t *f = arg;
+    short ev = f->eof_held;
+    f->eof_held = 0;
+    if (ev && f->filter_eventcb) f->filter_eventcb(f->under, ev, f->filter_arg);
+}
+
+static void maybe_release_eof(framing_t *f) {
+    if (!f->eof_held || answers_owed(f) || !f->eof_ev) return;
+    struct timeval now = {0, 0};
+    event_add(f->eof_ev, &now);
+}
+
+/* The socket's events, on their way to the filter (and so to evhttp).  A
+ * client may send its requests and half-close at once (pipelining, or any
+ * client that shuts its side after writing): the EOF waits until every
+ * request forwarded so far is answered and the answers are written. */
+static void on_under_event(struct bufferevent *under, short what, void *arg) {
+    framing_t *f = framing_of_under(under);
+    if (f && f->eof_ev && (what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && answers_owed(f)) {
+        f->eof_held = what;
+        return;
+    }
+    if (f && f->filter_eventcb) f->filter_eventcb(under, what, arg);
+}
 
 /* Half-closes the socket once the last response has fully left it. */
 static void check_close(framing_t *f) {
@@ -76,7 +137,10 @@ static void check_close(framing_t *f) {
 }
 
 static void on_output_change(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg) {
-    if (info->n_deleted) check_close(arg);
+    if (info->n_deleted) {
+        check_close(arg);
+        maybe_release_eof(arg);
+    }
 }
 
 void framing_response_started(framing_t *f, bool close) {
@@ -86,6 +150,7 @@ void framing_response_started(framing_t *f, bool close) {
     f->responses++;
     if (close && (!f->close_at || f->close_at > f->responses)) f->close_at = f->responses;
     check_close(f);
+    maybe_release_eof(f);
 }
 
 bool framing_closing(framing_t *f) { return f->close_at && f->responses >= f->close_at; }
@@ -133,12 +198,14 @@ framing_t *framing_new(struct event_base *base, int header_timeout_s, int body_t
     f->header_timeout_s = header_timeout_s;
     f->body_timeout_s = body_timeout_s;
     if (base) f->timer = evtimer_new(base, on_timeout, f);
+    if (base) f->eof_ev = evtimer_new(base, release_eof, f);
     return f;
 }
 
 void framing_free(framing_t *f) {
     if (!f) return;
     if (f->timer) event_free(f->timer);
+    if (f->eof_ev) event_free(f->eof_ev);
     evbuffer_free(f->held);
     free(f);
 }
@@ -510,6 +577,7 @@ static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evb
 static void filter_free(void *ctx) {
     framing_t *f = ctx;
     ft_del(f);
+    fu_del(f);
     if (f->out_cb) evbuffer_remove_cb_entry(bufferevent_get_output(f->under), f->out_cb);
     if (f->on_close) f->on_close(f->close_arg);
     framing_free(f);
@@ -524,5 +592,10 @@ struct bufferevent *framing_bufferevent(struct bufferevent *underlying, framing_
     f->under = underlying;
     f->out_cb = evbuffer_add_cb(bufferevent_get_output(underlying), on_output_change, f);
     ft_put(f);
+    fu_put(f);
+    /* route the socket's events through on_under_event (EOF held while answers are owed) */
+    bufferevent_data_cb rcb, wcb;
+    bufferevent_getcb(underlying, &rcb, &wcb, &f->filter_eventcb, &f->filter_arg);
+    bufferevent_setcb(underlying, rcb, wcb, on_under_event, f->filter_arg);
     return bev;
 }

@@ -17,8 +17,7 @@
 
 #define BACKUP_STEP_PAGES 1024
 
-/* fsyncs a file or folder by path; 0 or -1. */
-static int fsync_path(const char *path) {
+int fsync_path(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     int rc = fsync(fd);

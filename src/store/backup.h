@@ -38,6 +38,9 @@ int sqlite_backup_check(const char *path, int *version, char *err, size_t errlen
  * while a server holds dst (the serve lock).  0 or -1 with err. */
 int sqlite_restore_from(const char *src, const char *dst, char *aside, size_t asidelen, char *err, size_t errlen);
 
+/* fsyncs a file or folder by path; 0 or -1 (errno set). */
+int fsync_path(const char *path);
+
 /* Takes the shared serve lock on the SQLite file path for the life of the
  * process.  0, or -1 when the file cannot be opened. */
 int sqlite_hold_serve_lock(const char *path);

@@ -11,6 +11,7 @@
  * server is a finding. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <event2/event.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -94,6 +95,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     snprintf(url, sizeof(url), "sqlite:%s/fuzz.db", dir);
     snprintf(keys, sizeof(keys), "%s/keys", dir);
     setenv("SIFASUO_TEST_ENTITY", "1", 1);
+    /* FUZZ_HTTP_EVDEBUG=1: libevent checks every event's lifetime (slower) */
+    if (getenv("FUZZ_HTTP_EVDEBUG")) event_enable_debug_mode();
     modules_perms_register();
     static cli_opts_t o;
     o.db_url = url;
