@@ -33,9 +33,12 @@ static int parse_file_arg(cli_opts_t *o, const char *name, const char *usage, co
     *file = NULL;
     for (int i = 0; i < o->argc; i++) {
         const char *a = o->argv[i];
-        if (strcmp(a, name) == 0 && i + 1 < o->argc) *file = o->argv[++i];
-        else if (strncmp(a, name, nl) == 0 && a[nl] == '=') *file = a + nl + 1;
-        else if (force && strcmp(a, "--force") == 0) *force = true;
+        if (strcmp(a, name) == 0 && i + 1 < o->argc)
+            *file = o->argv[++i];
+        else if (strncmp(a, name, nl) == 0 && a[nl] == '=')
+            *file = a + nl + 1;
+        else if (force && strcmp(a, "--force") == 0)
+            *force = true;
         else {
             fprintf(stderr, "未知参数: %s\n用法: %s\n", a, usage);
             return 2;
@@ -148,11 +151,13 @@ static int pg_restore_into_empty(const char *url, const char *from) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
-    int64_t tables = db_query_int(db, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'", -1);
+    int64_t tables =
+        db_query_int(db, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'", -1);
     db_close(db);
     if (tables != 0) {
-        fprintf(stderr, "目标数据库不是空库 (已有 %lld 张表): 恢复只写入新建的空数据库, 正在使用的库不会被覆盖。\n"
-                        "请先 createdb 一个新库, 用 --db 指向它\n",
+        fprintf(stderr,
+                "目标数据库不是空库 (已有 %lld 张表): 恢复只写入新建的空数据库, 正在使用的库不会被覆盖。\n"
+                "请先 createdb 一个新库, 用 --db 指向它\n",
                 (long long)tables);
         return 1;
     }
@@ -164,7 +169,8 @@ static int pg_restore_into_empty(const char *url, const char *from) {
         fprintf(stderr, "%s 不是 pg_dump --format=custom 的备份文件\n", from);
         return 1;
     }
-    char *argv[] = {"pg_restore", "--exit-on-error", "--single-transaction", "--no-password", arg_db, (char *)from, NULL};
+    char *argv[] = {"pg_restore", "--exit-on-error", "--single-transaction", "--no-password", arg_db, (char *)from,
+                    NULL};
     rc = run_pg_tool(argv, password, false);
     if (rc != 0) {
         fprintf(stderr, "恢复失败: pg_restore 退出码 %d (单一事务, 目标库未写入任何数据)\n", rc);
@@ -184,7 +190,8 @@ static int pg_restore_into_empty(const char *url, const char *from) {
         return 1;
     }
     if (v > newest) {
-        fprintf(stderr, "已恢复, 但数据库结构 (版本 %lld) 比本程序 (版本 %d) 新: 请用新版程序运行\n", (long long)v, newest);
+        fprintf(stderr, "已恢复, 但数据库结构 (版本 %lld) 比本程序 (版本 %d) 新: 请用新版程序运行\n", (long long)v,
+                newest);
         return 1;
     }
     return 0;

@@ -87,9 +87,13 @@ static int persons_prepare(gen_t *g, char *err, size_t errlen) {
 }
 
 static int persons_one(gen_t *g, int64_t i) {
-    static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "朱", "马", "胡", "郭", "林", "何", "高", "欧阳"};
-    static const char *const given[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "晓东", "海燕", "文斌"};
-    static const char *const roads[] = {"浦东南路", "世纪大道", "南京东路", "淮海中路", "四川北路", "长寿路", "虹桥路", "中山北路"};
+    static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
+                                           "徐", "孙", "朱", "马", "胡", "郭", "林", "何", "高", "欧阳"};
+    static const char *const given[] = {"伟", "芳",   "娜",   "敏",   "静",   "丽",   "强",   "磊",
+                                        "军", "洋",   "勇",   "艳",   "杰",   "娟",   "涛",   "明",
+                                        "超", "秀英", "桂英", "建华", "志强", "晓东", "海燕", "文斌"};
+    static const char *const roads[] = {"浦东南路", "世纪大道", "南京东路", "淮海中路",
+                                        "四川北路", "长寿路",   "虹桥路",   "中山北路"};
     if (i / 1000 >= GEN_PERSON_DAYS) {
         fprintf(stderr, "\n生成的人员最多 %d 万 (出生日期已用完)\n", GEN_PERSON_DAYS / 10);
         return -1;
@@ -145,7 +149,8 @@ int cmd_generate(cli_opts_t *o) {
     int64_t count = 0, batch = 5000;
     if (!gen || parse_counts(o, &count, &batch) != 0) {
         fprintf(stderr, "用法: sifasuo generate <种类> --count N [--batch 每个事务的条数, 默认 5000]\n种类:");
-        for (const generator_t *g = generators; g->kind; g++) fprintf(stderr, " %s (%s)", g->kind, g->label);
+        for (const generator_t *g = generators; g->kind; g++)
+            fprintf(stderr, " %s (%s)", g->kind, g->label);
         fprintf(stderr, "\n");
         return 2;
     }
@@ -182,8 +187,12 @@ int cmd_generate(cli_opts_t *o) {
     char detail[160];
     snprintf(detail, sizeof(detail), "{\"kind\":\"%s\",\"count\":%lld,\"first\":%lld}", gen->kind, (long long)count,
              (long long)g.start);
-    audit_event_t ev = {.action = "data.generate", .entity = gen->kind, .result = "ok", .detail_json = detail,
-                        .username = "cli:generate", .ip = "local"};
+    audit_event_t ev = {.action = "data.generate",
+                        .entity = gen->kind,
+                        .result = "ok",
+                        .detail_json = detail,
+                        .username = "cli:generate",
+                        .ip = "local"};
     if (audit_write(db, &keys, &ev) != 0) goto store;
     printf("已生成%s %lld 条 (用时 %.1f 秒)\n", gen->label, (long long)count, (double)(now_ms() - t0) / 1000.0);
     rc = 0;

@@ -51,45 +51,32 @@ struct framing {
     struct event *eof_ev;
 };
 
-/* ---- per-thread table: filter bufferevent → its framing state ---- */
+/* ---- per-thread tables: filter bufferevent → its framing state, and
+ * underlying (socket) bufferevent → its framing state ---- */
 #define FT_BUCKETS 4096
-static __thread framing_t *ft[FT_BUCKETS];
+static __thread framing_t *ft[FT_BUCKETS], *fu[FT_BUCKETS];
 static size_t ft_hash(const void *p) { return ((uintptr_t)p >> 4) % FT_BUCKETS; }
-static void ft_put(framing_t *f) {
-    size_t h = ft_hash(f->bev);
-    f->hnext = ft[h];
-    ft[h] = f;
+/* by_under picks the second table: keyed by f->under, chained by unext */
+static const void *ft_key(const framing_t *f, bool by_under) { return by_under ? (const void *)f->under : (const void *)f->bev; }
+static framing_t **ft_next(framing_t *f, bool by_under) { return by_under ? &f->unext : &f->hnext; }
+static void ft_put(framing_t *f, bool by_under) {
+    framing_t **bucket = &(by_under ? fu : ft)[ft_hash(ft_key(f, by_under))];
+    *ft_next(f, by_under) = *bucket;
+    *bucket = f;
 }
-static void ft_del(framing_t *f) {
-    for (framing_t **pp = &ft[ft_hash(f->bev)]; *pp; pp = &(*pp)->hnext)
+static void ft_del(framing_t *f, bool by_under) {
+    for (framing_t **pp = &(by_under ? fu : ft)[ft_hash(ft_key(f, by_under))]; *pp; pp = ft_next(*pp, by_under))
         if (*pp == f) {
-            *pp = f->hnext;
+            *pp = *ft_next(f, by_under);
             return;
         }
 }
-framing_t *framing_of(struct bufferevent *bev) {
-    for (framing_t *f = ft[ft_hash(bev)]; f; f = f->hnext)
-        if (f->bev == bev) return f;
+static framing_t *ft_find(const void *key, bool by_under) {
+    for (framing_t *f = (by_under ? fu : ft)[ft_hash(key)]; f; f = *ft_next(f, by_under))
+        if (ft_key(f, by_under) == key) return f;
     return NULL;
 }
-static __thread framing_t *fu[FT_BUCKETS];
-static void fu_put(framing_t *f) {
-    size_t h = ft_hash(f->under);
-    f->unext = fu[h];
-    fu[h] = f;
-}
-static void fu_del(framing_t *f) {
-    for (framing_t **pp = &fu[ft_hash(f->under)]; *pp; pp = &(*pp)->unext)
-        if (*pp == f) {
-            *pp = f->unext;
-            return;
-        }
-}
-static framing_t *framing_of_under(struct bufferevent *under) {
-    for (framing_t *f = fu[ft_hash(under)]; f; f = f->unext)
-        if (f->under == under) return f;
-    return NULL;
-}
+framing_t *framing_of(struct bufferevent *bev) { return ft_find(bev, false); }
 
 /* True while the connection owes the client an answer: a request handed
  * to evhttp is unanswered, or answer bytes have not left the socket. */
@@ -118,7 +105,7 @@ static void maybe_release_eof(framing_t *f) {
  * client that shuts its side after writing): the EOF waits until every
  * request forwarded so far is answered and the answers are written. */
 static void on_under_event(struct bufferevent *under, short what, void *arg) {
-    framing_t *f = framing_of_under(under);
+    framing_t *f = ft_find(under, true);
     if (f && f->eof_ev && (what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && answers_owed(f)) {
         f->eof_held = what;
         return;
@@ -576,8 +563,8 @@ static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evb
 
 static void filter_free(void *ctx) {
     framing_t *f = ctx;
-    ft_del(f);
-    fu_del(f);
+    ft_del(f, false);
+    ft_del(f, true);
     if (f->out_cb) evbuffer_remove_cb_entry(bufferevent_get_output(f->under), f->out_cb);
     if (f->on_close) f->on_close(f->close_arg);
     framing_free(f);
@@ -591,8 +578,8 @@ struct bufferevent *framing_bufferevent(struct bufferevent *underlying, framing_
     f->bev = bev;
     f->under = underlying;
     f->out_cb = evbuffer_add_cb(bufferevent_get_output(underlying), on_output_change, f);
-    ft_put(f);
-    fu_put(f);
+    ft_put(f, false);
+    ft_put(f, true);
     /* route the socket's events through on_under_event (EOF held while answers are owed) */
     bufferevent_data_cb rcb, wcb;
     bufferevent_getcb(underlying, &rcb, &wcb, &f->filter_eventcb, &f->filter_arg);

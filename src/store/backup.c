@@ -122,8 +122,7 @@ int sqlite_backup_to(const char *src, const char *dst, bool force, backup_progre
     } else {
         /* link() never replaces: a file that appeared meanwhile is kept */
         if (link(tmp, dst) != 0) {
-            snprintf(err, errlen, errno == EEXIST ? "目标文件已存在: %s (确需覆盖请加 --force)" : "无法写入 %s",
-                     dst);
+            snprintf(err, errlen, errno == EEXIST ? "目标文件已存在: %s (确需覆盖请加 --force)" : "无法写入 %s", dst);
             goto out;
         }
         unlink(tmp);

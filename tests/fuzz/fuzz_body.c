@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         /* the error answer's encoder sees the same text */
         buf_t b = {0};
-        json_object_foreach(j, key, val) if (json_is_string(val)) json_escape(&b, json_string_value(val), json_string_length(val));
+        json_object_foreach(j, key, val) if (json_is_string(val))
+            json_escape(&b, json_string_value(val), json_string_length(val));
         buf_free(&b);
     }
     json_decref(j);

@@ -118,7 +118,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     pthread_create(&t, NULL, serve_thread, &o);
     pthread_detach(t);
     int fd = -1;
-    for (int i = 0; i < 300 && (fd = connect_server()) < 0; i++) usleep(100000);
+    for (int i = 0; i < 300 && (fd = connect_server()) < 0; i++)
+        usleep(100000);
     if (fd < 0) abort();
     close(fd);
     dup2(saved, 1);
@@ -143,16 +144,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-/* FUZZ_HTTP_TRACE=DIR keeps the last 256 inputs as DIR/NNNNNNNN: a crash
- * that depends on earlier connections replays from them in order. */
+/* FUZZ_HTTP_TRACE=DIR keeps the last 20,000 inputs (well over the idle
+ * timeout's worth) as DIR/NNNNNNNN: a crash that depends on earlier
+ * connections replays from them in order. */
+#define TRACE_KEEP 20000
 static void trace(const uint8_t *data, size_t size) {
     static const char *dir;
     static unsigned long n;
     if (!dir && !(dir = getenv("FUZZ_HTTP_TRACE"))) dir = "";
     if (!*dir) return;
     char path[4096];
-    if (n >= 256) {
-        snprintf(path, sizeof(path), "%s/%08lu", dir, n - 256);
+    if (n >= TRACE_KEEP) {
+        snprintf(path, sizeof(path), "%s/%08lu", dir, n - TRACE_KEEP);
         unlink(path);
     }
     snprintf(path, sizeof(path), "%s/%08lu", dir, n++);

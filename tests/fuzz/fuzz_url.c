@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = http_decode_path(&arena, (const char *)data, size);
     if (path) {
         assert(path[0] == '/');
-        for (const char *p = path; *p; p++) assert((unsigned char)*p >= 0x20 && *p != 0x7f && *p != '\\');
+        for (const char *p = path; *p; p++)
+            assert((unsigned char)*p >= 0x20 && *p != 0x7f && *p != '\\');
         static const char *const methods[] = {"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS", NULL};
         for (int i = 0; methods[i]; i++) {
             http_req_t r;

@@ -35,8 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char birth[11];
     (void)idcard_birth(s, birth);
     why = NULL;
-    if (!uscc_valid(s, &why)) assert(why && *why);
-    else assert(strlen(s) == 18);
+    if (!uscc_valid(s, &why))
+        assert(why && *why);
+    else
+        assert(strlen(s) == 18);
     (void)mobile_valid(s);
     (void)text_valid(s, 50);
     char out[64];
