@@ -239,3 +239,40 @@ def test_half_closed_clients_get_their_answers_and_the_server_survives(ctx):
     assert s.proc.poll() is None, "the server is still running"
     assert count[0] == 1200 and not short, f"{len(short)} of {count[0]} connections lost answers: {short[:3]}"
     assert s.request("GET", "/readyz")[0] == 200
+
+
+def test_head_with_a_body_is_rejected_not_smuggled_and_does_not_crash(ctx):
+    """Found by fuzz_http (replaying its trace): evhttp reads no body after
+    HEAD, so body bytes the gate passed on were parsed as a second request —
+    a smuggled GET was served — and evhttp's own error close of such a
+    "request" later crashed libevent (SEGV in event_callback_finalize_many_,
+    a few seconds after, when the connection's timers ran).  The gate now
+    answers 400 and closes."""
+    s = ctx.server(extra=["--quiet", "--header-timeout", "1", "--idle-timeout", "1"], workers=1)
+    smuggled = b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
+    out, closed = s.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(smuggled) + smuggled)
+    assert responses(out) == [400] and closed, out[:300]
+    assert b"ready" not in out
+    chunked = (b"HEAD /index.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+               b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+    for _ in range(6):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.settimeout(5)
+        c.sendall(chunked)
+        c.shutdown(socket.SHUT_WR)
+        got = b""
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += d
+        except OSError:
+            pass
+        c.close()
+        assert responses(got) == [400], got[:300]
+    out, closed = s.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    assert responses(out) == [200], "HEAD with an empty body is fine"
+    time.sleep(3)  # let the connections' idle and header timers run: the crash came from them
+    assert s.proc.poll() is None, "the server is still running"
+    assert s.request("GET", "/readyz")[0] == 200
