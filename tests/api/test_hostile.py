@@ -276,3 +276,22 @@ def test_head_with_a_body_is_rejected_not_smuggled_and_does_not_crash(ctx):
     time.sleep(3)  # let the connections' idle and header timers run: the crash came from them
     assert s.proc.poll() is None, "the server is still running"
     assert s.request("GET", "/readyz")[0] == 200
+
+
+def test_chunked_trailers_are_rejected_and_do_not_crash(ctx):
+    """Found by fuzz_http (its trace replayed): the gate passed trailer lines
+    on unchecked; evhttp refused one (bytes no header may hold) and closed the
+    connection itself, which crashed libevent a few seconds later.  The gate
+    now refuses any trailer field: 400, and the server lives on."""
+    s = ctx.server(extra=["--quiet", "--header-timeout", "1", "--idle-timeout", "1"], workers=1)
+    for trailer in [b"hello\r\x010\r\x00\x00\x00\n", b"X-Checksum: 1\r\n", b"bad line\r\n"]:
+        out, closed = s.raw(b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + trailer +
+                            b"\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert responses(out) == [400] and closed, (trailer, out[:300])
+        assert b'"ready"' not in out
+    out, closed = s.raw(b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                        b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert responses(out) == [405, 200], "a chunked body without trailers is fine"
+    time.sleep(3)  # the crash came from the connections' timers
+    assert s.proc.poll() is None, "the server is still running"
+    assert s.request("GET", "/readyz")[0] == 200
