@@ -295,3 +295,19 @@ def test_chunked_trailers_are_rejected_and_do_not_crash(ctx):
     time.sleep(3)  # the crash came from the connections' timers
     assert s.proc.poll() is None, "the server is still running"
     assert s.request("GET", "/readyz")[0] == 200
+
+
+def test_request_target_must_be_a_path_and_does_not_crash(ctx):
+    """Found by fuzz_http (its trace replayed): a target that is not a path
+    ("GET \\xff…:x HTTP/1.1", absolute or authority form) passed the gate;
+    evhttp's URI parser refused it and closed the connection itself, which
+    crashed libevent seconds later.  The gate now answers 400 itself."""
+    s = ctx.server(extra=["--quiet", "--header-timeout", "1", "--idle-timeout", "1"], workers=1)
+    for target in [b"\xff\xff\xffion\":i/v1otest-t=\xff\xff@\xff1..2", b"http://evil.example/healthz", b"healthz",
+                   b"example.com:443", b"*"]:
+        out, closed = s.raw(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert responses(out) == [400] and closed, (target, out[:300])
+        assert json_of(out)["error"]["code"] == "bad_request"
+    time.sleep(3)  # the crash came from the connections' timers
+    assert s.proc.poll() is None, "the server is still running"
+    assert s.request("GET", "/readyz")[0] == 200
