@@ -34,7 +34,7 @@ static void *serve_thread(void *arg) {
     return NULL;
 }
 
-static int connect_server(void) {
+static int connect_once(void) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -42,10 +42,24 @@ static int connect_server(void) {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        int e = errno;
         close(fd);
+        errno = e;
         return -1;
     }
     return fd;
+}
+
+/* Connects, waiting out a shortage of local ports: thousands of
+ * connections a second leave them in TIME_WAIT (EADDRNOTAVAIL) — the
+ * harness's limit, not the server's.  -1 with errno otherwise. */
+static int connect_server(void) {
+    for (int i = 0; i < 200; i++) {
+        int fd = connect_once();
+        if (fd >= 0 || (errno != EADDRNOTAVAIL && errno != EAGAIN)) return fd;
+        usleep(50000);
+    }
+    return -1;
 }
 
 /* Sends data on a new connection, half-closes, reads the answer into out
@@ -180,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     static char resp[65536];
     if (exchange(req, n, resp, sizeof(resp) - 1) < 0) {
-        fprintf(stderr, "fuzz_http: the server stopped accepting connections\n");
+        fprintf(stderr, "fuzz_http: the server stopped accepting connections: %s\n", strerror(errno));
         abort();
     }
     free(req);
