@@ -280,10 +280,11 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
                 if (!is_tchar((unsigned char)*c)) return "bad-request-line";
             const char *sp2 = memchr(sp1 + 1, ' ', (size_t)(le - sp1 - 1));
             if (!sp2 || sp2 == sp1 + 1) return "bad-request-line";
-            /* origin-form only ("/path?query"): evhttp's URI parser refuses
-             * other targets and then closes the connection itself, which
-             * crashed libevent later (fuzz_http) */
-            if (sp1[1] != '/') return "bad-request-line";
+            /* origin-form only ("/path?query", not "//…", which evhttp's URI
+             * parser reads as an authority): it refuses other targets and then
+             * closes the connection itself, which crashed libevent later
+             * (fuzz_http) */
+            if (sp1[1] != '/' || (sp2 - sp1 > 2 && sp1[2] == '/')) return "bad-request-line";
             size_t vl = (size_t)(le - sp2 - 1);
             if (!((vl == 8 && memcmp(sp2 + 1, "HTTP/1.1", 8) == 0) || (vl == 8 && memcmp(sp2 + 1, "HTTP/1.0", 8) == 0)))
                 return "bad-request-line";

@@ -304,7 +304,7 @@ def test_request_target_must_be_a_path_and_does_not_crash(ctx):
     crashed libevent seconds later.  The gate now answers 400 itself."""
     s = ctx.server(extra=["--quiet", "--header-timeout", "1", "--idle-timeout", "1"], workers=1)
     for target in [b"\xff\xff\xffion\":i/v1otest-t=\xff\xff@\xff1..2", b"http://evil.example/healthz", b"healthz",
-                   b"example.com:443", b"*"]:
+                   b"example.com:443", b"*", b"//he\xff\xff'82%%BB\xd5%E+actions/", b"//evil.example/healthz"]:
         out, closed = s.raw(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert responses(out) == [400] and closed, (target, out[:300])
         assert json_of(out)["error"]["code"] == "bad_request"
