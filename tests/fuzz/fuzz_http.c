@@ -50,13 +50,14 @@ static int connect_once(void) {
     return fd;
 }
 
-/* Connects, waiting out a shortage of local ports: thousands of
+/* Connects, waiting out an interrupted connect (a signal of libFuzzer or
+ * the sanitizers) and a shortage of local ports: thousands of
  * connections a second leave them in TIME_WAIT (EADDRNOTAVAIL) — the
  * harness's limit, not the server's.  -1 with errno otherwise. */
 static int connect_server(void) {
     for (int i = 0; i < 200; i++) {
         int fd = connect_once();
-        if (fd >= 0 || (errno != EADDRNOTAVAIL && errno != EAGAIN)) return fd;
+        if (fd >= 0 || (errno != EADDRNOTAVAIL && errno != EAGAIN && errno != EINTR)) return fd;
         usleep(50000);
     }
     return -1;
