@@ -91,6 +91,7 @@ bench:
 	bench/run.sh
 
 fuzz:
+	scripts/deps.sh --fuzz
 	tests/fuzz/run.sh
 
 format:

@@ -33,6 +33,9 @@ static const command_t commands[] = {
     {"scheduler", cmd_scheduler, "立即执行一次到期检查与督办升级"},
     {"check", cmd_check, "规范化指标核查: check [--org ID] [--as-of 日期] [--format table|json] [--rebuild]"},
     {"audit", cmd_audit, "审计日志: audit verify | audit purge --before 日期"},
+    {"backup", cmd_backup, "备份数据库: backup --to 文件 [--force] (SQLite 在线备份; PostgreSQL 用 pg_dump)"},
+    {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
+    {"generate", cmd_generate, "生成规模测试数据: generate persons --count N [--batch N]"},
     {NULL, NULL, NULL},
 };
 
@@ -61,7 +64,7 @@ static int cmd_help(cli_opts_t *o) {
 /* Commands with flags of their own (user add --username …) get them as
  * positional arguments; every other command refuses unknown flags. */
 static bool command_parses_own_flags(const char *cmd) {
-    static const char *const own[] = {"user", "audit", "backup", "restore", "check", "import", "export", NULL};
+    static const char *const own[] = {"user", "audit", "backup", "restore", "generate", "check", "import", "export", NULL};
     for (int i = 0; own[i]; i++)
         if (strcmp(cmd, own[i]) == 0) return true;
     return false;

@@ -30,6 +30,9 @@ int cmd_user(cli_opts_t *o);
 int cmd_scheduler(cli_opts_t *o);
 int cmd_audit(cli_opts_t *o);
 int cmd_check(cli_opts_t *o);
+int cmd_backup(cli_opts_t *o);  /* backup_cmd.c */
+int cmd_restore(cli_opts_t *o);
+int cmd_generate(cli_opts_t *o); /* generate.c */
 
 struct keys;
 /* init's accounts (user_cmd.c): the first system administrator with a

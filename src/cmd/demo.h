@@ -45,4 +45,13 @@ static inline uint64_t demo_splitmix64(uint64_t *state) {
  * year to 2026-11-30 with parties from the demo residents.  Needs the orgs
  * and persons seeded first.  Deterministic.  0 or -1 with err. */
 int demo_seed_mediation(db_t *db, int cases_per_office, char *err, size_t errlen);
+
+/* Appends the ISO 7064 MOD 11-2 check character (GB 11643) to the 17
+ * digits in id[0..17), making an 18-character valid ID number. */
+void idcard_complete(char id[19]);
+/* modules/persons.c: inserts one person inside the caller's transaction,
+ * encrypted and blind-indexed like every registration.  id_number must be
+ * valid and normalised.  The new id, 0 on a duplicate, <0 on error. */
+int64_t person_insert(db_t *db, const struct keys *keys, int64_t org_id, const char *name, const char *id_number,
+                      const char *phone, const char *address, int64_t by);
 #endif

@@ -8,9 +8,6 @@
 #include "util/crypto.h"
 #include "util/validate.h"
 
-int64_t person_insert(db_t *db, const keys_t *keys, int64_t org_id, const char *name, const char *id_number,
-                      const char *phone, const char *address, int64_t by);
-
 static uint64_t rng_state = 20221;
 static uint32_t rnd(void) { /* splitmix64: deterministic demo data */
     uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
@@ -19,8 +16,7 @@ static uint32_t rnd(void) { /* splitmix64: deterministic demo data */
     return (uint32_t)((z ^ (z >> 31)) >> 32);
 }
 
-/* Appends the ISO 7064 MOD 11-2 check character to 17 digits. */
-static void idcard_complete(char id[19]) {
+void idcard_complete(char id[19]) {
     static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     static const char check[] = "10X98765432";
     int sum = 0;

@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "http/http.h"
 #include "modules/modules.h"
+#include "store/backup.h"
 #include "store/db.h"
 
 db_t *cli_open_store(const cli_opts_t *o) {
@@ -193,6 +194,11 @@ int cmd_serve(cli_opts_t *o) {
     bool fresh = db_query_int(db, "SELECT COUNT(*) FROM users", 1) == 0 &&
                  db_query_int(db, "SELECT COUNT(*) FROM audit_log", 1) == 0;
     db_close(db);
+    /* the serve lock (store/backup.h): `restore` refuses while it is held */
+    if (strncmp(o->db_url, "sqlite:", 7) == 0 && sqlite_hold_serve_lock(o->db_url + 7) == -2) {
+        fprintf(stderr, "数据库 %s 正在恢复, 请在恢复完成后再启动服务\n", o->db_url + 7);
+        return 2;
+    }
     if (rc != 0 || auth_init(o->key_file, fresh, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         return 2;

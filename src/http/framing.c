@@ -41,28 +41,76 @@ struct framing {
     bool shut;
     struct evbuffer_cb_entry *out_cb;
     framing_t *hnext;       /* per-thread bev → framing table */
+    framing_t *unext;       /* per-thread underlying → framing table */
+    /* the client's EOF, held back from evhttp while answers are owed (see
+     * on_under_event): evhttp frees a connection on EOF at once, losing
+     * answers it has not written yet */
+    bufferevent_event_cb filter_eventcb;
+    void *filter_arg;
+    short eof_held;
+    struct event *eof_ev;
 };
 
-/* ---- per-thread table: filter bufferevent → its framing state ---- */
+/* ---- per-thread tables: filter bufferevent → its framing state, and
+ * underlying (socket) bufferevent → its framing state ---- */
 #define FT_BUCKETS 4096
-static __thread framing_t *ft[FT_BUCKETS];
+static __thread framing_t *ft[FT_BUCKETS], *fu[FT_BUCKETS];
 static size_t ft_hash(const void *p) { return ((uintptr_t)p >> 4) % FT_BUCKETS; }
-static void ft_put(framing_t *f) {
-    size_t h = ft_hash(f->bev);
-    f->hnext = ft[h];
-    ft[h] = f;
+/* by_under picks the second table: keyed by f->under, chained by unext */
+static const void *ft_key(const framing_t *f, bool by_under) { return by_under ? (const void *)f->under : (const void *)f->bev; }
+static framing_t **ft_next(framing_t *f, bool by_under) { return by_under ? &f->unext : &f->hnext; }
+static void ft_put(framing_t *f, bool by_under) {
+    framing_t **bucket = &(by_under ? fu : ft)[ft_hash(ft_key(f, by_under))];
+    *ft_next(f, by_under) = *bucket;
+    *bucket = f;
 }
-static void ft_del(framing_t *f) {
-    for (framing_t **pp = &ft[ft_hash(f->bev)]; *pp; pp = &(*pp)->hnext)
+static void ft_del(framing_t *f, bool by_under) {
+    for (framing_t **pp = &(by_under ? fu : ft)[ft_hash(ft_key(f, by_under))]; *pp; pp = ft_next(*pp, by_under))
         if (*pp == f) {
-            *pp = f->hnext;
+            *pp = *ft_next(f, by_under);
             return;
         }
 }
-framing_t *framing_of(struct bufferevent *bev) {
-    for (framing_t *f = ft[ft_hash(bev)]; f; f = f->hnext)
-        if (f->bev == bev) return f;
+static framing_t *ft_find(const void *key, bool by_under) {
+    for (framing_t *f = (by_under ? fu : ft)[ft_hash(key)]; f; f = *ft_next(f, by_under))
+        if (ft_key(f, by_under) == key) return f;
     return NULL;
+}
+framing_t *framing_of(struct bufferevent *bev) { return ft_find(bev, false); }
+
+/* True while the connection owes the client an answer: a request handed
+ * to evhttp is unanswered, or answer bytes have not left the socket. */
+static bool answers_owed(framing_t *f) {
+    return f->responses < f->requests || evbuffer_get_length(bufferevent_get_output(f->bev)) ||
+           evbuffer_get_length(bufferevent_get_output(f->under));
+}
+
+/* Passes a held EOF on to evhttp (from the event loop, never from inside
+ * a buffer callback: evhttp frees the connection in it). */
+static void release_eof(evutil_socket_t fd, short what, void *arg) {
+    framing_t *f = arg;
+    short ev = f->eof_held;
+    f->eof_held = 0;
+    if (ev && f->filter_eventcb) f->filter_eventcb(f->under, ev, f->filter_arg);
+}
+
+static void maybe_release_eof(framing_t *f) {
+    if (!f->eof_held || answers_owed(f) || !f->eof_ev) return;
+    struct timeval now = {0, 0};
+    event_add(f->eof_ev, &now);
+}
+
+/* The socket's events, on their way to the filter (and so to evhttp).  A
+ * client may send its requests and half-close at once (pipelining, or any
+ * client that shuts its side after writing): the EOF waits until every
+ * request forwarded so far is answered and the answers are written. */
+static void on_under_event(struct bufferevent *under, short what, void *arg) {
+    framing_t *f = ft_find(under, true);
+    if (f && f->eof_ev && (what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && answers_owed(f)) {
+        f->eof_held = what;
+        return;
+    }
+    if (f && f->filter_eventcb) f->filter_eventcb(under, what, arg);
 }
 
 /* Half-closes the socket once the last response has fully left it. */
@@ -76,7 +124,10 @@ static void check_close(framing_t *f) {
 }
 
 static void on_output_change(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg) {
-    if (info->n_deleted) check_close(arg);
+    if (info->n_deleted) {
+        check_close(arg);
+        maybe_release_eof(arg);
+    }
 }
 
 void framing_response_started(framing_t *f, bool close) {
@@ -86,6 +137,7 @@ void framing_response_started(framing_t *f, bool close) {
     f->responses++;
     if (close && (!f->close_at || f->close_at > f->responses)) f->close_at = f->responses;
     check_close(f);
+    maybe_release_eof(f);
 }
 
 bool framing_closing(framing_t *f) { return f->close_at && f->responses >= f->close_at; }
@@ -105,6 +157,7 @@ static const struct {
     {"body-too-large", "body_too_large", "请求体过大, 超出该接口允许的大小"},
     {"too-many-connections", "too_many_connections", "服务器连接数已满, 请稍后再试"},
     {"unknown-method", "method_not_implemented", "不支持的请求方法"},
+    {"body-not-allowed", "bad_framing", "请求格式错误: HEAD 请求不能带请求体"},
 };
 
 const char *framing_message(const char *reason, const char **code) {
@@ -133,12 +186,14 @@ framing_t *framing_new(struct event_base *base, int header_timeout_s, int body_t
     f->header_timeout_s = header_timeout_s;
     f->body_timeout_s = body_timeout_s;
     if (base) f->timer = evtimer_new(base, on_timeout, f);
+    if (base) f->eof_ev = evtimer_new(base, release_eof, f);
     return f;
 }
 
 void framing_free(framing_t *f) {
     if (!f) return;
     if (f->timer) event_free(f->timer);
+    if (f->eof_ev) event_free(f->eof_ev);
     evbuffer_free(f->held);
     free(f);
 }
@@ -188,6 +243,20 @@ typedef struct {
     char path[256];
 } head_t;
 
+/* Reads the comma-separated tokens of a Connection value: exact,
+ * case-insensitive "close" and "keep-alive", as evhttp compares them (a
+ * substring match once let "xkeep-alive" on HTTP/1.0 pass as keep-alive
+ * while evhttp closed the connection itself and lost the response). */
+static void connection_tokens(const char *vs, const char *ve, head_t *h) {
+    while (vs < ve) {
+        const char *comma = memchr(vs, ',', (size_t)(ve - vs)), *te = comma ? comma : ve, *ts = vs;
+        trim(&ts, &te);
+        if (te - ts == 5 && strncasecmp(ts, "close", 5) == 0) h->conn_close = true;
+        if (te - ts == 10 && strncasecmp(ts, "keep-alive", 10) == 0) h->conn_keepalive = true;
+        vs = comma ? comma + 1 : ve;
+    }
+}
+
 /* Parses and checks the header block hdr[0..len) (which ends with an empty
  * line).  Returns NULL when fine, else the rejection reason. */
 static const char *check_head(const char *hdr, size_t len, head_t *h) {
@@ -211,6 +280,11 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
                 if (!is_tchar((unsigned char)*c)) return "bad-request-line";
             const char *sp2 = memchr(sp1 + 1, ' ', (size_t)(le - sp1 - 1));
             if (!sp2 || sp2 == sp1 + 1) return "bad-request-line";
+            /* origin-form only ("/path?query", not "//…", which evhttp's URI
+             * parser reads as an authority): it refuses other targets and then
+             * closes the connection itself, which crashed libevent later
+             * (fuzz_http) */
+            if (sp1[1] != '/' || (sp2 - sp1 > 2 && sp1[2] == '/')) return "bad-request-line";
             size_t vl = (size_t)(le - sp2 - 1);
             if (!((vl == 8 && memcmp(sp2 + 1, "HTTP/1.1", 8) == 0) || (vl == 8 && memcmp(sp2 + 1, "HTTP/1.0", 8) == 0)))
                 return "bad-request-line";
@@ -254,10 +328,7 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
             } else if (nl_ == 4 && strncasecmp(p, "Host", 4) == 0) {
                 h->nhost++;
             } else if (nl_ == 10 && strncasecmp(p, "Connection", 10) == 0) {
-                for (const char *c = vs; c + 5 <= ve; c++)
-                    if (strncasecmp(c, "close", 5) == 0) h->conn_close = true;
-                for (const char *c = vs; c + 10 <= ve; c++)
-                    if (strncasecmp(c, "keep-alive", 10) == 0) h->conn_keepalive = true;
+                connection_tokens(vs, ve, h);
             }
         }
         p = nl + 1;
@@ -268,6 +339,10 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
     if (h->nte > 1 || (h->nte && !h->te_chunked)) return "transfer-encoding";
     if (h->ncl > 1) return "duplicate-content-length";
     if (h->ncl && h->cl_bad) return "bad-content-length";
+    /* evhttp reads no body after HEAD: body bytes would be parsed as the
+     * next request (smuggling), and its own error close of that "request"
+     * under a filter crashed libevent (fuzz_http, docs/reliability.md) */
+    if (strcmp(h->method, "HEAD") == 0 && (h->nte || (h->ncl && h->cl > 0))) return "body-not-allowed";
     return NULL;
 }
 
@@ -358,6 +433,10 @@ static int feed_chunked(framing_t *f, struct evbuffer *src) {
             long ll = peek_line(src, 1024, &cl);
             if (ll < 0) return -400;
             if (ll == 0) return 0;
+            /* no trailer fields: evhttp parses them with its own header
+             * rules, and a trailer it refuses made it close the connection
+             * itself, which crashed libevent later (fuzz_http) */
+            if (cl != 0) return -400;
             f->trailer_bytes += (size_t)ll;
             if (f->trailer_bytes > FRAMING_MAX_HEADER) return -400;
             evbuffer_remove_buffer(src, f->held, (size_t)ll);
@@ -374,10 +453,12 @@ static int feed_chunked(framing_t *f, struct evbuffer *src) {
 /* Moves the header block (hl bytes) from src to out.  A request that ends the
  * connection (Connection: close, or HTTP/1.0 without keep-alive) is passed on
  * as keep-alive with its Connection lines dropped, and f->close_after set:
- * the gate, not evhttp, closes after the response (see struct framing). */
+ * the gate, not evhttp, closes after the response (see struct framing).
+ * HTTP/1.0 requests always get exactly "Connection: keep-alive", so evhttp's
+ * own reading of their Connection lines can never make it close. */
 static void forward_head(framing_t *f, struct evbuffer *src, struct evbuffer *out, size_t hl, const head_t *h) {
     f->close_after = h->conn_close || (h->http10 && !h->conn_keepalive);
-    if (!f->close_after) {
+    if (!f->close_after && !h->http10) {
         evbuffer_remove_buffer(src, out, hl);
         return;
     }
@@ -496,7 +577,8 @@ static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evb
 
 static void filter_free(void *ctx) {
     framing_t *f = ctx;
-    ft_del(f);
+    ft_del(f, false);
+    ft_del(f, true);
     if (f->out_cb) evbuffer_remove_cb_entry(bufferevent_get_output(f->under), f->out_cb);
     if (f->on_close) f->on_close(f->close_arg);
     framing_free(f);
@@ -510,6 +592,11 @@ struct bufferevent *framing_bufferevent(struct bufferevent *underlying, framing_
     f->bev = bev;
     f->under = underlying;
     f->out_cb = evbuffer_add_cb(bufferevent_get_output(underlying), on_output_change, f);
-    ft_put(f);
+    ft_put(f, false);
+    ft_put(f, true);
+    /* route the socket's events through on_under_event (EOF held while answers are owed) */
+    bufferevent_data_cb rcb, wcb;
+    bufferevent_getcb(underlying, &rcb, &wcb, &f->filter_eventcb, &f->filter_arg);
+    bufferevent_setcb(underlying, rcb, wcb, on_under_event, f->filter_arg);
     return bev;
 }

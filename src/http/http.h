@@ -78,6 +78,10 @@ const route_t *router_match(const char *method, const char *path, http_req_t *r,
 /* The body limit of the route for method+path (default when none). */
 size_t router_body_limit(const char *method, const char *path);
 
+/* Percent-decodes a request path into a; NULL for the forms that could
+ * escape a folder or split a segment: encoded '/' or '\\', a '\\', NUL,
+ * control characters, invalid UTF-8, or no leading '/'. */
+const char *http_decode_path(arena_t *a, const char *raw, size_t n);
 /* Path parameter by name, or NULL. */
 const char *http_param(http_req_t *r, const char *name);
 /* Path parameter as a positive id; -1 when absent or not a positive integer. */

@@ -311,9 +311,7 @@ static void answer_rejection(http_req_t *r, const char *rest) {
     http_error(r, status, code, msg);
 }
 
-/* Decodes the path and refuses the forms that could escape a folder or split
- * a segment: encoded '/', '\\', NUL, invalid UTF-8.  NULL when refused. */
-static const char *decode_path(http_req_t *r, const char *raw, size_t n) {
+const char *http_decode_path(arena_t *a, const char *raw, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (raw[i] == '%' && i + 2 < n) {
             int hi = hexval(raw[i + 1]), lo = hexval(raw[i + 2]);
@@ -321,7 +319,7 @@ static const char *decode_path(http_req_t *r, const char *raw, size_t n) {
         }
         if (raw[i] == '\\') return NULL;
     }
-    char *p = pct_decode(r->arena, raw, n, false);
+    char *p = pct_decode(a, raw, n, false);
     if (!p || p[0] != '/') return NULL;
     /* UTF-8 check */
     const unsigned char *s = (const unsigned char *)p;
@@ -387,7 +385,7 @@ static void on_request(struct evhttp_request *ev, void *arg) {
         answer_rejection(r, uri + strlen(FRAMING_REJECT_PREFIX));
         goto done;
     }
-    r->path = decode_path(r, uri, plen);
+    r->path = http_decode_path(r->arena, uri, plen);
     if (!r->path) {
         r->path = "(invalid)";
         http_error(r, 400, "bad_path", "请求路径无效");

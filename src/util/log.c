@@ -27,7 +27,7 @@ long long time_mono_us(void) {
     return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-static void vlog(const char *level, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static void vlog(const char *level, const char *fmt, va_list ap) {
     char line[2048], now[25];
     time_iso_utc(now, 0);
     int n = snprintf(line, sizeof(line), "%s %s ", now, level);
