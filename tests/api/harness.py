@@ -5,6 +5,7 @@ Each test module defines functions named test_*; they take a `ctx` argument
 (a Context) and raise AssertionError on failure.  run.py discovers and runs
 them once per store (SQLite, and PostgreSQL when SIFASUO_TEST_PG_URL is set)
 and prints the closing line "N passed, N failed"."""
+import collections
 import http.client
 import json
 import os
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -108,7 +110,14 @@ class Server:
             self.proc.kill()
             raise RuntimeError("server did not start: " + line + open(self.log.name).read())
         self.port = int(m.group(1))
-        self.access = []
+        # the access log goes to stdout: drained here, or after ~64 KiB of
+        # lines the pipe fills and the server blocks writing to it
+        self.access = collections.deque(maxlen=20000)
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.access.append(line.rstrip("\n"))
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc.poll() is None:
