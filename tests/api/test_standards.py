@@ -350,6 +350,20 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     assert len(table["rules"]) == 10
     st, _, dup = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
     assert st == 409 and dup["error"]["id"] == rep["id"], dup
+    # the generic create and import are withheld: a report comes from generate with its key
+    st, _, body = d.post("/api/v1/annual-reports", {"org_id": pudong, "year": 2026, "title": "手工报告"})
+    assert st == 405 and "generate" in body["error"]["message"], body
+    st, _, body = d.req("POST", "/api/v1/annual-reports/import", raw_body="年度,报告标题\r\n2027,手工\r\n".encode(),
+                        headers={"Content-Type": "text/csv"})
+    assert st == 405, body
+    st, _, meta = d.get("/api/v1/meta/entities/annual-reports")
+    assert meta["can"]["create"] is False and meta["can"]["import"] is False and meta["unique"] == "org_id year", meta
+    # one live report per (district, year): another year's report cannot be moved onto it
+    st, _, other = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2023})
+    assert st == 201, other
+    st, _, body = clerk.req("PATCH", f"/api/v1/annual-reports/{other['id']}", {"year": 2026, "version": other["version"]})
+    assert st == 409 and body["error"]["id"] == rep["id"] and "年度" in body["error"]["message"], body
+    assert clerk.req("DELETE", f"/api/v1/annual-reports/{other['id']}")[0] == 200
     # the free text is edited; regenerating a draft keeps it
     st, _, rep = clerk.req("PATCH", f"/api/v1/annual-reports/{rep['id']}", {"s4_experience": "陆家嘴所“楼宇调解”经验",
                                                                              "version": rep["version"]})
