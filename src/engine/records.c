@@ -890,7 +890,10 @@ static char *json_text(json_t *j) { return j ? json_dumps(j, JSON_COMPACT | JSON
 static void create_record(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "create")) return;
-    if (e->create_via) return http_error(r, 405, "create_elsewhere", e->create_via);
+    if (e->create_via) {
+        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
+        return http_error(r, 405, "create_elsewhere", e->create_via);
+    }
     const principal_t *p = auth_principal(r);
     json_t *body = http_json_body(r);
     if (!body) return;

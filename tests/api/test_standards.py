@@ -351,8 +351,8 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     st, _, dup = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
     assert st == 409 and dup["error"]["id"] == rep["id"], dup
     # the generic create and import are withheld: a report comes from generate with its key
-    st, _, body = d.post("/api/v1/annual-reports", {"org_id": pudong, "year": 2026, "title": "手工报告"})
-    assert st == 405 and "generate" in body["error"]["message"], body
+    st, h, body = d.post("/api/v1/annual-reports", {"org_id": pudong, "year": 2026, "title": "手工报告"})
+    assert st == 405 and "generate" in body["error"]["message"] and h.get("allow") == "GET, HEAD", (h, body)
     st, _, body = d.req("POST", "/api/v1/annual-reports/import", raw_body="年度,报告标题\r\n2027,手工\r\n".encode(),
                         headers={"Content-Type": "text/csv"})
     assert st == 405, body
