@@ -203,9 +203,14 @@ def test_clause19_equipment_and_clause20_funding_and_clause4_and_14(ctx):
         _create(d, "funding", office, year=2024, category=c, amount="10000", in_budget=True)
     r = _result(d, office["id"], "c20_funding", "2024-12-31")
     assert r["status"] == "fail" and "办案(业务)经费" in r["evidence"]["message"], r
-    _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=False)
+    case = _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=False)
     assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "fail", "not in the budget"
-    _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=True)
+    # one row per (office, year, category): the row is corrected, not doubled
+    st, _, dup = d.post("/api/v1/funding", {"org_id": office["id"], "year": 2024, "category": "casework",
+                                            "amount": "5000", "in_budget": True})
+    assert st == 409 and dup["error"]["id"] == case["id"], dup
+    st, _, case = d.req("PATCH", f"/api/v1/funding/{case['id']}", {"in_budget": True, "version": case["version"]})
+    assert st == 200, case
     assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "pass"
     assert _result(d, office["id"], "c20_funding", "2025-12-31")["status"] == "fail", "each year its own budget"
     # clause 14 and clause 4 from the office profile
