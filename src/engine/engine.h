@@ -81,6 +81,9 @@ typedef struct wf_transition {
     const char *perm;     /* NULL → "<entity perm>.<action>" */
     const char *requires; /* space-separated fields the body must carry */
     const char *hook;     /* a named side-effect hook (wf_hook_register) */
+    /* Four-eyes: space-separated earlier actions; whoever did the latest of
+     * them on the record (its audit trail) may not do this one (403). */
+    const char *distinct_from;
 } wf_transition_t;
 
 typedef struct workflow {
@@ -113,6 +116,14 @@ typedef struct entity {
      * the write is then rolled back and answered 422.  (Import does not run
      * it yet.) */
     const char *(*check)(json_t *record, const char **field);
+    /* At most one live record per key: space-separated columns ("org_id",
+     * "org_id year category"; spine org_id or non-PI fields).  A partial
+     * unique index on live rows (schema.c); create, update, restore and
+     * import answer 409 naming the existing record instead. */
+    const char *unique;
+    /* When set, the generic create and import are withheld: 405 with this
+     * Chinese message (where records of this kind come from). */
+    const char *create_via;
 } entity_t;
 
 /* Registers an entity (and its permissions); call before serving. */
@@ -159,6 +170,13 @@ void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
  * same: "COALESCE(<prefix><name>, <lowest value>)".  The list's ORDER BY and
  * the live-row sort indexes (schema.c) must spell it identically. */
 const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen);
+/* Another live record with the key (entity_t.unique) that the record self
+ * (0 when creating) would have once the changed key values in keys (a JSON
+ * object of field → stored value; org_id for creation) are applied: its id,
+ * 0 when none, -1 on a store error. */
+int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *keys);
+/* The 409 for such a clash, naming the existing record. */
+void engine_unique_error(http_req_t *r, const entity_t *e, int64_t existing);
 /* Appends the SELECT column list (spine + fields) for e. */
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* Writes one record from a row selected with engine_select_cols. */

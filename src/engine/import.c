@@ -138,7 +138,7 @@ typedef struct {
     /* errors */
     json_t *errors;
     int64_t nerrors;
-    map_t orgs, refs;
+    map_t orgs, refs, keys; /* keys: unique key → the file's row that has it */
 } imp_t;
 
 static void add_error(imp_t *im, int64_t row, const char *field, const char *label, const char *msg) {
@@ -415,6 +415,52 @@ static int bool_of(const char *s) {
 }
 
 /* Checks one row; stores its binds when valid.  Returns true when valid. */
+/* A row of an entity with a unique key (entity_t.unique) may neither clash
+ * with a live record nor with an earlier row of the file. */
+static bool unique_row(imp_t *im, int64_t row, const bv_t *out) {
+    json_t *keys = json_object();
+    buf_t text = BUF_INIT;
+    bool has_null = false;
+    char key[256];
+    snprintf(key, sizeof(key), "%s", im->e->unique);
+    char *save = NULL;
+    for (char *c = strtok_r(key, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+        const bv_t *v = NULL;
+        if (strcmp(c, "org_id") == 0) v = &out[0];
+        for (int k = 0, b = 2; k < im->nm && !v; b += im->m[k].nb, k++)
+            if (strcmp(im->m[k].f->name, c) == 0) v = &out[b];
+        if (!v || v->kind == 0) {
+            has_null = true; /* NULL equals nothing */
+            break;
+        }
+        json_object_set_new(keys, c, v->kind == 1 ? json_integer(v->i) : json_string(v->s));
+        if (v->kind == 1) buf_printf(&text, "%lld\x1f", (long long)v->i);
+        else buf_printf(&text, "%s\x1f", v->s);
+    }
+    bool ok = true;
+    if (!has_null) {
+        const mapent_t *seen = map_get(&im->keys, text.data);
+        int64_t clash = seen ? 0 : engine_unique_clash(im->j->db, im->e, 0, keys);
+        if (seen) {
+            add_error(im, row, NULL, NULL,
+                      arena_printf(im->j->arena, "与第 %lld 行重复: 不能有两条相同的%s", (long long)seen->id,
+                                   im->e->label));
+            ok = false;
+        } else if (clash != 0) {
+            add_error(im, row, NULL, NULL,
+                      clash > 0 ? arena_printf(im->j->arena, "已有%s (编号 %lld), 请直接修改该记录", im->e->label,
+                                               (long long)clash)
+                                : "查重失败");
+            ok = false;
+        } else {
+            map_put(&im->keys, arena_strdup(im->j->arena, text.data))->id = row;
+        }
+    }
+    json_decref(keys);
+    buf_free(&text);
+    return ok;
+}
+
 static bool check_row(imp_t *im, int64_t rec) {
     char **cells = im->cells + im->rec_start[rec];
     int n = im->rec_n[rec];
@@ -547,6 +593,7 @@ static bool check_row(imp_t *im, int64_t rec) {
             dst[0] = (bv_t){.s = f->type == F_DATETIME ? v.text : src, .kind = 2};
         }
     }
+    if (ok && im->e->unique) ok = unique_row(im, row, out);
     if (ok) im->valid_row[im->nvalid++] = row;
     return ok;
 }
@@ -967,6 +1014,7 @@ out:
         free(im.m[k].codes);
     free(im.orgs.e);
     free(im.refs.e);
+    free(im.keys.e);
     free(im.cells);
     free(im.rec_start);
     free(im.rec_n);

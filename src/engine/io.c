@@ -607,6 +607,10 @@ static bool csv_type(const char *ct) {
 static void import_records(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "import")) return;
+    if (e->create_via) {
+        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
+        return http_error(r, 405, "create_elsewhere", e->create_via);
+    }
     if (!csv_type(http_header(r, "Content-Type")))
         return http_error(r, 415, "unsupported_media_type", "请上传 CSV 文件 (Content-Type: text/csv)");
     const char *mode = http_query(r, "mode");

@@ -15,6 +15,8 @@ static const char *type_name(field_type_t t) {
 }
 
 static bool can(http_req_t *r, const entity_t *e, const char *action) {
+    /* withheld generic create (entity_t.create_via): no 新建 / 导入 buttons */
+    if (e->create_via && (strcmp(action, "create") == 0 || strcmp(action, "import") == 0)) return false;
     char perm[128];
     snprintf(perm, sizeof(perm), "%s.%s", e->perm, action);
     return auth_can(auth_principal(r), perm);
@@ -72,6 +74,8 @@ static void meta_entity(http_req_t *r) {
     jw_kstr(w, "label", e->label);
     jw_kstr(w, "default_sort", e->default_sort ? e->default_sort : "-id");
     jw_kbool(w, "protected", e->protected_);
+    if (e->unique) jw_kstr(w, "unique", e->unique);
+    if (e->create_via) jw_kstr(w, "create_via", e->create_via);
     write_can(r, e);
     jw_key(w, "fields");
     jw_arr(w);

@@ -787,11 +787,113 @@ static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int stat
     buf_free(&sql);
 }
 
+/* ---- uniqueness (entity_t.unique; docs/engine.md "Unique keys") ---- */
+
+int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *keys) {
+    if (!e->unique) return 0;
+    buf_t sql = BUF_INIT;
+    sql_binds_t b = {0};
+    int p_self = bind_int(&b, self);
+    buf_printf(&sql, "SELECT o.id FROM %s o WHERE o.deleted_at IS NULL AND o.id <> $%d", e->table, p_self);
+    char key[256];
+    snprintf(key, sizeof(key), "%s", e->unique);
+    char *save = NULL;
+    int64_t found = 0;
+    for (char *c = strtok_r(key, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+        json_t *v = json_object_get(keys, c);
+        if (!v) {
+            /* unchanged: the record's own value */
+            buf_printf(&sql, " AND o.%s = (SELECT s.%s FROM %s s WHERE s.id = $%d)", c, c, e->table, p_self);
+            continue;
+        }
+        if (json_is_null(v)) goto out; /* NULL equals nothing: the index lets it be */
+        int ph = json_is_integer(v) ? bind_int(&b, json_integer_value(v)) : bind_text(&b, json_string_value(v));
+        buf_printf(&sql, " AND o.%s = $%d", c, ph);
+    }
+    buf_puts(&sql, " ORDER BY o.id LIMIT 1");
+    db_stmt_t *s = db_prepare(db, sql.data);
+    if (!s) {
+        found = -1;
+        goto out;
+    }
+    engine_bind_all(s, &b);
+    int rc = db_step(s);
+    found = rc == DB_ROW ? db_col_int(s, 0) : rc == DB_DONE ? 0 : -1;
+    db_reset(s);
+out:
+    buf_free(&sql);
+    return found;
+}
+
+/* "该机构已有同一年度、经费类别的经费保障 (编号 12), 请直接修改该记录" */
+void engine_unique_error(http_req_t *r, const entity_t *e, int64_t existing) {
+    char key[256];
+    snprintf(key, sizeof(key), "%s", e->unique);
+    buf_t labels = BUF_INIT;
+    bool by_org = false;
+    char *save = NULL;
+    for (char *c = strtok_r(key, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+        const field_t *f = entity_field(e, c);
+        if (!f) {
+            by_org = true;
+            continue;
+        }
+        buf_printf(&labels, "%s%s", labels.len ? "、" : "", f->label);
+    }
+    const char *msg = arena_printf(r->arena, "%s已有%s%s%s%s (编号 %lld), 请直接修改该记录", by_org ? "该机构" : "",
+                                   labels.len ? "同一" : "", labels.len ? labels.data : "", labels.len ? "的" : "",
+                                   e->label, (long long)existing);
+    buf_free(&labels);
+    buf_clear(r->out);
+    jw_init(&r->json, r->out);
+    jw_obj(&r->json);
+    jw_key(&r->json, "error");
+    jw_obj(&r->json);
+    jw_kstr(&r->json, "code", "duplicate");
+    jw_kstr(&r->json, "message", msg);
+    jw_kint(&r->json, "id", existing);
+    jw_obj_end(&r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 409);
+}
+
+/* Inside the write's transaction, before it: 0 when the key is free, else
+ * rolls back and answers (409 naming the record, or 503) and returns -1. */
+static int unique_guard(http_req_t *r, const entity_t *e, int64_t self, json_t *keys) {
+    int64_t clash = engine_unique_clash(r->db, e, self, keys);
+    if (clash == 0) return 0;
+    db_rollback(r->db);
+    if (clash < 0) http_store_error(r);
+    else engine_unique_error(r, e, clash);
+    return -1;
+}
+
+/* The changed key columns of an entity with a unique key, as stored. */
+static json_t *unique_keys(const entity_t *e, const changes_t *c) {
+    json_t *k = json_object();
+    if (!e->unique) return k;
+    for (int i = 0; i < c->n; i++) {
+        const field_t *f = c->f[i];
+        char needle[160];
+        snprintf(needle, sizeof(needle), " %s ", f->name);
+        char padded[300];
+        snprintf(padded, sizeof(padded), " %s ", e->unique);
+        if (!strstr(padded, needle)) continue;
+        const value_t *v = &c->v[i];
+        json_object_set_new(k, f->name, v->null ? json_null() : v->is_int ? json_integer(v->i) : json_string(v->text));
+    }
+    return k;
+}
+
 static char *json_text(json_t *j) { return j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL; }
 
 static void create_record(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "create")) return;
+    if (e->create_via) {
+        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
+        return http_error(r, 405, "create_elsewhere", e->create_via);
+    }
     const principal_t *p = auth_principal(r);
     json_t *body = http_json_body(r);
     if (!body) return;
@@ -829,6 +931,13 @@ static void create_record(http_req_t *r) {
     if (set_clause(r, &c, &sql, &b, true, &vals) != 0) goto fail;
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
+    if (e->unique) {
+        json_t *keys = unique_keys(e, &c);
+        json_object_set_new(keys, "org_id", json_integer(org));
+        int u = unique_guard(r, e, 0, keys);
+        json_decref(keys);
+        if (u != 0) goto out;
+    }
     s = db_prepare(r->db, sql.data);
     if (!s) goto fail;
     engine_bind_all(s, &b);
@@ -948,6 +1057,12 @@ static void update_record(http_req_t *r) {
     if (db_begin(r->db) != 0) goto fail;
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
+    if (e->unique) {
+        json_t *keys = unique_keys(e, &c);
+        int u = json_object_size(keys) ? unique_guard(r, e, id, keys) : 0;
+        json_decref(keys);
+        if (u != 0) goto out;
+    }
     if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
@@ -998,6 +1113,13 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (deleted) buf_printf(&set, ", deleted_at = $%d", bind_text(&b, arena_strdup(r->arena, now)));
     else buf_puts(&set, ", deleted_at = NULL");
     if (db_begin(r->db) != 0) goto fail;
+    if (!deleted && e->unique) {
+        /* a restore must not bring back a second live record of the key */
+        json_t *keys = json_object();
+        int u = unique_guard(r, e, id, keys);
+        json_decref(keys);
+        if (u != 0) goto out;
+    }
     if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)

@@ -69,6 +69,18 @@ void entity_register(const entity_t *e) {
     check_ident(e->name, true);
     check_ident(e->table, false);
     for (const field_t *f = e->fields; f->name; f++) check_ident(f->name, false);
+    /* a unique key names org_id or plain fields (personal information is
+     * stored encrypted: no key can compare it) */
+    char key[256];
+    snprintf(key, sizeof(key), "%s", e->unique ? e->unique : "");
+    char *save = NULL;
+    for (char *c = strtok_r(key, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+        const field_t *f = entity_field(e, c);
+        if (strcmp(c, "org_id") != 0 && (!f || (f->flags & FF_PI))) {
+            fprintf(stderr, "entity %s: unique key column \"%s\" is neither org_id nor a plain field\n", e->name, c);
+            abort();
+        }
+    }
     if (nentities == MAX_ENTITIES) abort();
     entities[nentities++] = e;
     register_perms(e);

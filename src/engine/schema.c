@@ -269,6 +269,64 @@ static bool ensure_trgm(db_t *db) {
     return false;
 }
 
+/* The unique key's partial index on live rows (entity_t.unique):
+ * <t>_uq.  Over existing rows, duplicates are named and the migration
+ * fails rather than drop or hide anyone's records. */
+static void unique_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
+    if (!e->unique) return;
+    char name[200], needle[210], cols[256];
+    snprintf(name, sizeof(name), "%s_uq", e->table);
+    snprintf(needle, sizeof(needle), "|%s|", name);
+    if (strstr(c->indexes, needle)) return;
+    snprintf(cols, sizeof(cols), "%s", e->unique);
+    for (char *p = cols; *p; p++)
+        if (*p == ' ') *p = ',';
+    if (!c->create) {
+        buf_t sql = BUF_INIT;
+        buf_printf(&sql, "SELECT a.id FROM %s a WHERE a.deleted_at IS NULL AND EXISTS (SELECT 1 FROM %s b WHERE "
+                         "b.deleted_at IS NULL AND b.id <> a.id", e->table, e->table);
+        char key[256];
+        snprintf(key, sizeof(key), "%s", e->unique);
+        char *save = NULL;
+        bool fresh = false; /* a key column added now holds only NULLs: no duplicates */
+        for (char *k = strtok_r(key, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
+            char col[160];
+            snprintf(col, sizeof(col), "|%s|", k);
+            fresh = fresh || !strstr(c->existing, col);
+            buf_printf(&sql, " AND b.%s = a.%s", k, k);
+        }
+        if (fresh) {
+            buf_free(&sql);
+            goto create;
+        }
+        buf_printf(&sql, ") ORDER BY %s, a.id LIMIT 20", cols);
+        db_stmt_t *s = db_prepare(m->db, sql.data);
+        buf_free(&sql);
+        if (!s) {
+            m->rc = -1;
+            snprintf(m->err, m->errlen, "检查重复记录失败 %s: %s", e->table, db_errmsg(m->db));
+            return;
+        }
+        buf_t ids = BUF_INIT;
+        int rc;
+        while ((rc = db_step(s)) == DB_ROW) buf_printf(&ids, "%s%lld", ids.len ? ", " : "", (long long)db_col_int(s, 0));
+        db_reset(s);
+        if (rc != DB_DONE || ids.len) {
+            m->rc = -1;
+            if (rc != DB_DONE) snprintf(m->err, m->errlen, "检查重复记录失败 %s: %s", e->table, db_errmsg(m->db));
+            else
+                snprintf(m->err, m->errlen,
+                         "%s (%s) 有重复的在用记录, 每个 (%s) 只能有一条: 编号 %s; 请合并或删除多余的记录后再启动",
+                         e->label, e->table, e->unique, ids.data);
+            buf_free(&ids);
+            return;
+        }
+        buf_free(&ids);
+    }
+create:
+    buf_printf(m->ddl, "CREATE UNIQUE INDEX %s ON %s (%s) WHERE deleted_at IS NULL;\n", name, e->table, cols);
+}
+
 static void migrate_entity(const entity_t *e, void *arg) {
     mig_t *m = arg;
     if (m->rc) return;
@@ -289,6 +347,7 @@ static void migrate_entity(const entity_t *e, void *arg) {
     }
     index_ddl(e, &c, m->ddl);
     search_ddl(e, m, &c);
+    unique_ddl(e, m, &c);
 }
 
 int engine_migrate(db_t *db, char *err, size_t errlen) {

@@ -150,6 +150,42 @@ static void not_allowed(http_req_t *r, const entity_t *e, const workflow_t *wf, 
     http_send_json(r, 409);
 }
 
+/* Four-eyes (wf_transition_t.distinct_from): the latest of the named
+ * earlier actions on the record, from its audit trail, must have been
+ * someone else's.  0, or -1 after answering 403 / 503. */
+static int four_eyes(http_req_t *r, const entity_t *e, const workflow_t *wf, const wf_transition_t *t, int64_t id) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT user_id, action FROM audit_log WHERE entity = $1 AND entity_id = $2 "
+                                     "AND action LIKE 'workflow.%' AND result = 'ok' ORDER BY id DESC");
+    if (!s) {
+        http_store_error(r);
+        return -1;
+    }
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    int rc;
+    int64_t by = 0;
+    const char *earlier = NULL;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *a = db_col_text(s, 1) + strlen("workflow.");
+        if (!in_list(t->distinct_from, a)) continue;
+        by = db_col_null(s, 0) ? 0 : db_col_int(s, 0);
+        earlier = arena_strdup(r->arena, a);
+        break;
+    }
+    db_reset(s);
+    if (rc < 0) {
+        http_store_error(r);
+        return -1;
+    }
+    if (!earlier || by != auth_principal(r)->user_id) return 0;
+    const char *label = earlier;
+    for (const wf_transition_t *c = wf->transitions; c->action; c++)
+        if (strcmp(c->action, earlier) == 0) label = c->label;
+    http_error(r, 403, "four_eyes",
+               arena_printf(r->arena, "该记录由您本人「%s」, 「%s」须由另一人办理", label, t->label));
+    return -1;
+}
+
 static void fire_action(http_req_t *r) {
     const entity_t *e = entity_find(http_param(r, "entity"));
     if (!e) return http_error(r, 404, "not_found", "接口不存在");
@@ -184,6 +220,7 @@ static void fire_action(http_req_t *r) {
     }
     if (!auth_can(auth_principal(r), transition_perm(r, e, t)))
         return http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+    if (t->distinct_from && four_eyes(r, e, wf, t, id) != 0) return;
     json_t *body = http_json_body(r);
     if (!body) return;
     json_t *errs = json_object();

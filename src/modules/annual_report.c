@@ -84,6 +84,10 @@ static const entity_t reports = {
     .flows = report_flows,
     .default_sort = "-year",
     .roles = REPORT_ROLES,
+    .unique = "org_id year",
+    /* a report is generated from live data with its (district, year) key,
+     * deadline and snapshot; a hand-made one would lack them */
+    .create_via = "年度报告须从实时数据生成: 请使用「生成报告」(POST /api/v1/annual-reports/generate)",
 };
 
 /* Runs one UPDATE of the report row in the transition's transaction: $1 is

@@ -53,7 +53,8 @@ static const wf_state_t verify_states[] = {
 };
 static const wf_transition_t verify_transitions[] = {
     {"check", "校核无误", "entered", "checked", .perm = "register.check"},
-    {"approve", "审核通过", "checked", "approved", .perm = "register.approve"},
+    /* four-eyes: a district administrator holds both permissions */
+    {"approve", "审核通过", "checked", "approved", .perm = "register.approve", .distinct_from = "check"},
     {"send_back", "退回修改", "checked", "entered", .perm = "register.approve"},
     {0},
 };
@@ -94,6 +95,7 @@ static const entity_t office_profiles = {
     .flows = register_verify_flows,
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
+    .unique = "org_id",
 };
 
 /* ---- 3. staff (工作人员; clauses 15–17) ----
@@ -275,6 +277,7 @@ static const entity_t funding = {
     .flows = register_verify_flows,
     .default_sort = "-year",
     .roles = REGISTER_ROLES,
+    .unique = "org_id year category",
 };
 
 /* ---- 8. party branch, institutional rules, extension to villages ---- */
@@ -296,6 +299,7 @@ static const entity_t party_branches = {
     .flows = register_verify_flows,
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
+    .unique = "org_id",
 };
 
 static const field_t rule_fields[] = {

@@ -2,7 +2,10 @@
 validation, scope, the shared two-step verification (信息校核 → 信息审核)
 with an edit after approval going back for review, history, stored files,
 office changes applied to the org tree, and demo data with findings."""
+import subprocess
+
 from auth_helpers import Session, admin_session
+from harness import new_store, run_cli
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -20,6 +23,9 @@ def bad_check(first17):
 
 REGISTERS = ["office-profiles", "staff", "staff-trainings", "commendations", "staff-rotations", "premises",
              "equipment", "funding", "party-branches", "office-rules", "village-extensions"]
+
+# one live record per key (entity_t.unique)
+UNIQUE = {"office-profiles": "org_id", "funding": "org_id year category", "party-branches": "org_id"}
 
 
 def _staff(sess, **kw):
@@ -120,6 +126,9 @@ def test_each_register_validates_scopes_verifies_and_keeps_history(ctx):
         st, _, body = ljz.post(base, dict(bodies[name], colour="red"))
         assert st == 422 and "colour" in body["error"]["fields"], (name, body)
         st, _, rec = ljz.post(base, bodies[name])
+        if st == 409 and name in UNIQUE:  # the demo's record of the office: one per key
+            assert ljz.req("DELETE", f"{base}/{rec['error']['id']}")[0] == 200, name
+            st, _, rec = ljz.post(base, bodies[name])
         assert st == 201 and rec["wf_state"] == "entered", (name, rec)
         path = f"{base}/{rec['id']}"
         assert njdl.get(path)[0] == 404, name
@@ -434,3 +443,134 @@ def test_import_checks_file_fields_like_a_form(ctx):
     assert job["status"] == "done" and job["written"] == 1, job
     st, _, lst = ljz.get("/api/v1/premises?q=浦东南路 9 号")
     assert lst["items"][0]["photo_exterior"] == f["sha256"] and lst["items"][0]["wf_state"] == "entered"
+
+
+def _store(url, sql):
+    """Runs SQL straight on the store; returns its output."""
+    if url.startswith("sqlite:"):
+        return subprocess.run(["sqlite3", url[7:], sql], capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(["psql", url, "-qAtc", sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_one_live_record_per_key_answers_409_naming_the_existing_one(ctx):
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    # a second office profile of the office: 409 naming the first, nothing written
+    st, _, lst = ljz.get("/api/v1/office-profiles?limit=10&total=1")
+    assert st == 200 and lst["total"] == 1, lst
+    first = lst["items"][0]
+    st, _, body = ljz.post("/api/v1/office-profiles", {"office_type": "subdistrict", "approved_posts": 5})
+    assert st == 409 and body["error"]["code"] == "duplicate" and body["error"]["id"] == first["id"], body
+    assert f"编号 {first['id']}" in body["error"]["message"] and "机构信息" in body["error"]["message"], body
+    assert ljz.get("/api/v1/office-profiles?limit=10&total=1")[2]["total"] == 1
+    # another office's key is its own
+    st, _, other = njdl.get("/api/v1/party-branches?limit=1")
+    assert other["items"], other
+    # funding: one row per (office, year, category); another category or year is fine
+    body = {"year": 2031, "category": "personnel", "amount": "100", "in_budget": True}
+    st, _, a = ljz.post("/api/v1/funding", body)
+    assert st == 201, a
+    st, _, dup = ljz.post("/api/v1/funding", dict(body, amount="200"))
+    assert st == 409 and dup["error"]["id"] == a["id"], dup
+    assert "年度、经费类别" in dup["error"]["message"], dup
+    st, _, b = ljz.post("/api/v1/funding", dict(body, category="casework"))
+    assert st == 201, b
+    # an update onto an existing key: 409, the record unchanged
+    st, _, up = ljz.req("PATCH", f"/api/v1/funding/{b['id']}", {"category": "personnel", "version": b["version"]})
+    assert st == 409 and up["error"]["id"] == a["id"], up
+    assert ljz.get(f"/api/v1/funding/{b['id']}")[2]["category"] == "casework"
+    # an update of other fields of a keyed record is fine
+    st, up, _ = ljz.req("PATCH", f"/api/v1/funding/{a['id']}", {"amount": "150", "version": a["version"]})
+    assert st == 200, up
+    # delete frees the key; restoring the old one while a new one lives: 409
+    assert ljz.req("DELETE", f"/api/v1/funding/{a['id']}")[0] == 200
+    st, _, c = ljz.post("/api/v1/funding", body)
+    assert st == 201, c
+    d = Session(s, "pudong")  # restore is the district administrator's
+    st, _, body2 = d.post(f"/api/v1/funding/{a['id']}/restore")
+    assert st == 409 and body2["error"]["id"] == c["id"], body2
+    assert ljz.req("DELETE", f"/api/v1/funding/{c['id']}")[0] == 200
+    st, _, back = d.post(f"/api/v1/funding/{a['id']}/restore")
+    assert st == 200 and back["id"] == a["id"], back
+    assert ljz.get(f"/api/v1/funding/{a['id']}")[0] == 200, "live again"
+
+
+def test_import_refuses_rows_that_repeat_a_key(ctx):
+    import time
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+
+    def run(csv, mode):
+        st, _, body = ljz.req("POST", f"/api/v1/funding/import?mode={mode}", raw_body=csv.encode(),
+                              headers={"Content-Type": "text/csv"})
+        assert st == 202, body
+        deadline = time.time() + 60
+        while True:
+            st, _, job = ljz.get(f"/api/v1/jobs/{body['job']}")
+            if job["status"] in ("done", "failed", "cancelled"):
+                return job
+            assert time.time() < deadline, job
+            time.sleep(0.05)
+
+    st, _, have = ljz.post("/api/v1/funding", {"year": 2032, "category": "personnel", "amount": "1", "in_budget": True})
+    assert st == 201, have
+    csv = ("年度,经费类别,金额 (元),列入财政预算\r\n2032,personnel,5,是\r\n2032,casework,5,是\r\n"
+           "2032,casework,6,是\r\n2032,public_use,7,否\r\n")
+    job = run(csv, "all_or_nothing")
+    assert job["status"] == "failed", job
+    errs = {e["row"]: e["message"] for e in job["errors"]}
+    assert set(errs) == {2, 4}, job
+    assert f"编号 {have['id']}" in errs[2] and "第 3 行" in errs[4], errs
+    job = run(csv, "skip_invalid")
+    assert job["status"] == "done" and job["written"] == 2, job
+    st, _, lst = ljz.get("/api/v1/funding?year=2032&limit=10")
+    assert sorted(x["category"] for x in lst["items"]) == ["casework", "personnel", "public_use"], lst
+
+
+def test_unique_index_on_an_existing_store_names_duplicates_instead_of_dropping_them(ctx):
+    url = new_store(ctx.kind)
+    assert run_cli(["init"], url).returncode == 0
+    org = _store(url, "SELECT MIN(id) FROM org_units")
+    _store(url, "DROP INDEX office_profile_uq")
+    ins = ("INSERT INTO office_profile (org_id, org_path, version, created_at, updated_at, office_type) "
+           f"VALUES ({org}, '/', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'town')")
+    for _ in range(2):
+        _store(url, ins)
+    ids = _store(url, "SELECT id FROM office_profile ORDER BY id").split()
+    r = run_cli(["migrate"], url)
+    assert r.returncode != 0, r.stdout
+    assert "重复" in r.stderr and all(i in r.stderr for i in ids), r.stderr
+    assert _store(url, "SELECT COUNT(*) FROM office_profile") == "2", "nothing dropped"
+    # a deleted duplicate does not count
+    _store(url, f"UPDATE office_profile SET deleted_at = '2026-01-02T00:00:00Z' WHERE id = {ids[1]}")
+    r = run_cli(["migrate"], url)
+    assert r.returncode == 0, r.stderr
+    with_index = "SELECT COUNT(*) FROM " + ("sqlite_master WHERE type = 'index' AND name = 'office_profile_uq'"
+                                           if url.startswith("sqlite:") else "pg_indexes WHERE indexname = 'office_profile_uq'")
+    assert _store(url, with_index) == "1"
+
+
+def test_four_eyes_the_checker_may_not_approve_the_same_record(ctx):
+    s = ctx.demo_server()
+    ljz, admin, staff, director = Session(s, "ljz"), Session(s, "pudong"), Session(s, "pudong_staff"), Session(
+        s, "ljz_director")
+    st, _, rec = ljz.post("/api/v1/commendations", {"title": "四眼原则", "level": "district", "awarded_on": "2025-01-01"})
+    assert st == 201, rec
+    path = f"/api/v1/commendations/{rec['id']}"
+    # the district administrator holds both permissions: checks, then may not approve
+    st, _, rec = admin.post(path + "/actions/check", {})
+    assert st == 200 and rec["wf_state"] == "checked", rec
+    st, _, body = admin.post(path + "/actions/approve", {})
+    assert st == 403 and body["error"]["code"] == "four_eyes" and "另一人" in body["error"]["message"], body
+    assert admin.get(path)[2]["wf_state"] == "checked", "nothing changed"
+    # someone else approves
+    st, _, rec = staff.post(path + "/actions/approve", {})
+    assert st == 200 and rec["wf_state"] == "approved", rec
+    # after an edit and a new check by the director, the administrator may approve
+    st, _, rec = ljz.req("PATCH", path, {"title": "四眼原则 (修订)", "version": rec["version"]})
+    assert st == 200 and rec["wf_state"] == "entered", rec
+    assert director.post(path + "/actions/check", {})[0] == 200
+    st, _, rec = admin.post(path + "/actions/approve", {})
+    assert st == 200 and rec["wf_state"] == "approved", rec
+    st, _, hist = ljz.get(path + "/history")
+    assert [h["action"] for h in hist["items"]][-3:] == ["record.update", "workflow.check", "workflow.approve"]

@@ -203,9 +203,14 @@ def test_clause19_equipment_and_clause20_funding_and_clause4_and_14(ctx):
         _create(d, "funding", office, year=2024, category=c, amount="10000", in_budget=True)
     r = _result(d, office["id"], "c20_funding", "2024-12-31")
     assert r["status"] == "fail" and "办案(业务)经费" in r["evidence"]["message"], r
-    _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=False)
+    case = _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=False)
     assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "fail", "not in the budget"
-    _create(d, "funding", office, year=2024, category="casework", amount="5000", in_budget=True)
+    # one row per (office, year, category): the row is corrected, not doubled
+    st, _, dup = d.post("/api/v1/funding", {"org_id": office["id"], "year": 2024, "category": "casework",
+                                            "amount": "5000", "in_budget": True})
+    assert st == 409 and dup["error"]["id"] == case["id"], dup
+    st, _, case = d.req("PATCH", f"/api/v1/funding/{case['id']}", {"in_budget": True, "version": case["version"]})
+    assert st == 200, case
     assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "pass"
     assert _result(d, office["id"], "c20_funding", "2025-12-31")["status"] == "fail", "each year its own budget"
     # clause 14 and clause 4 from the office profile
@@ -350,6 +355,20 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     assert len(table["rules"]) == 10
     st, _, dup = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
     assert st == 409 and dup["error"]["id"] == rep["id"], dup
+    # the generic create and import are withheld: a report comes from generate with its key
+    st, h, body = d.post("/api/v1/annual-reports", {"org_id": pudong, "year": 2026, "title": "手工报告"})
+    assert st == 405 and "generate" in body["error"]["message"] and h.get("allow") == "GET, HEAD", (h, body)
+    st, _, body = d.req("POST", "/api/v1/annual-reports/import", raw_body="年度,报告标题\r\n2027,手工\r\n".encode(),
+                        headers={"Content-Type": "text/csv"})
+    assert st == 405, body
+    st, _, meta = d.get("/api/v1/meta/entities/annual-reports")
+    assert meta["can"]["create"] is False and meta["can"]["import"] is False and meta["unique"] == "org_id year", meta
+    # one live report per (district, year): another year's report cannot be moved onto it
+    st, _, other = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2023})
+    assert st == 201, other
+    st, _, body = clerk.req("PATCH", f"/api/v1/annual-reports/{other['id']}", {"year": 2026, "version": other["version"]})
+    assert st == 409 and body["error"]["id"] == rep["id"] and "年度" in body["error"]["message"], body
+    assert clerk.req("DELETE", f"/api/v1/annual-reports/{other['id']}")[0] == 200
     # the free text is edited; regenerating a draft keeps it
     st, _, rep = clerk.req("PATCH", f"/api/v1/annual-reports/{rep['id']}", {"s4_experience": "陆家嘴所“楼宇调解”经验",
                                                                              "version": rep["version"]})
