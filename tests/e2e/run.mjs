@@ -17,7 +17,7 @@
 //                 form,mobile,admin-users,admin-roles,admin-codes,
 //                 admin-calendar,admin-tokens,admin-audit,
 //                 registers-staff,registers-premises,
-//                 standards-scorecard,standards-office}.png
+//                 standards-scorecard,standards-office,cockpit}.png
 //
 // The 系统管理 tests sign in the demo's three administrators (sysadmin,
 // secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
@@ -320,6 +320,113 @@ test(
     const href = await link.getAttribute('href')
     expect(/^\/records\/[a-z-]+\/\d+$/.test(href), `evidence link ${href}`)
     await screenshot(page, 'standards-office.png')
+  },
+  { login: true },
+)
+
+// The page position of the first pixel (leftmost column, top down) of the
+// canvases under `selector` (ECharts may draw a series on a layer of its own)
+// whose colour is one of `colors` ([r,g,b]): where to click to hit a bar or a
+// heat map cell of that colour. Null when none.
+async function canvasPixel(page, selector, colors) {
+  await page.locator(`${selector} canvas`).first().waitFor({ timeout: 15_000 })
+  for (const canvas of await page.locator(`${selector} canvas`).all()) {
+    const box = await canvas.boundingBox()
+    const at = await canvas.evaluate((c, colors) => {
+      const { width, height } = c
+      const d = c.getContext('2d').getImageData(0, 0, width, height).data
+      for (let x = 0; x < width; x += 2)
+        for (let y = 0; y < height; y += 2) {
+          const i = (y * width + x) * 4
+          const near = ([r, g, b]) => Math.abs(d[i] - r) < 6 && Math.abs(d[i + 1] - g) < 6 && Math.abs(d[i + 2] - b) < 6
+          if (d[i + 3] === 255 && colors.some(near)) return { x: x / width, y: y / height }
+        }
+      return null
+    }, colors)
+    if (at) return { x: box.x + at.x * box.width + 3, y: box.y + at.y * box.height + 3 }
+  }
+  return null
+}
+
+// How many pixels of the canvases under `selector` are drawn (not transparent).
+async function canvasInk(page, selector) {
+  await page.locator(`${selector} canvas`).first().waitFor({ timeout: 15_000 })
+  let n = 0
+  for (const canvas of await page.locator(`${selector} canvas`).all())
+    n += await canvas.evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      let k = 0
+      for (let i = 3; i < d.length; i += 4) if (d[i]) k++
+      return k
+    })
+  return n
+}
+
+test(
+  'the cockpit draws its charts and drills down from the city to a district and an office',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page)
+    await page.locator('.layout-aside .app-menu').getByText('驾驶舱').click()
+    await page.waitForURL((url) => url.pathname === '/cockpit', { timeout: 15_000 })
+    for (const chart of ['rates', 'trend', 'problems', 'mediation']) {
+      const ink = await canvasInk(page, `[data-test="${chart}"]`)
+      expect(ink > 500, `the ${chart} chart is blank (${ink} pixels drawn)`)
+    }
+    const crumbs = page.locator('[data-test="trail"] .el-breadcrumb__item')
+    expect((await crumbs.count()) === 1, `the city's breadcrumb has ${await crumbs.count()} items`)
+    if (SHOTS) {
+      // the whole dashboard in one picture
+      await page.setViewportSize({ width: VIEWPORT.width, height: 1240 })
+      await page.waitForTimeout(1200) // the charts' resize and entry animation
+      await screenshot(page, 'cockpit.png')
+      await page.setViewportSize(VIEWPORT)
+    }
+    // a district's bar → the district, with its offices × rules heat map
+    await page.locator('[data-test="rates"]').scrollIntoViewIfNeeded()
+    const bar = await canvasPixel(page, '[data-test="rates"]', [[47, 125, 50]])
+    expect(bar, 'no district bar to click')
+    await page.mouse.click(bar.x, bar.y)
+    await page.waitForURL((url) => url.searchParams.has('org'), { timeout: 15_000 })
+    const districtId = new URL(page.url()).searchParams.get('org')
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="trail"] .el-breadcrumb__item').length === 2,
+      null, { timeout: 15_000 })
+    expect((await canvasInk(page, '[data-test="heatmap"]')) > 500, 'the district heat map is blank')
+    await page.waitForTimeout(1200)
+    // a heat map cell → its office
+    await page.locator('[data-test="heatmap"]').scrollIntoViewIfNeeded()
+    const cell = await canvasPixel(page, '[data-test="heatmap"]', [[47, 125, 50], [198, 40, 40], [189, 189, 189]])
+    expect(cell, 'no heat map cell to click')
+    await page.mouse.click(cell.x, cell.y)
+    await page.waitForURL((url) => url.searchParams.get('org') && url.searchParams.get('org') !== districtId,
+      { timeout: 15_000 })
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="trail"] .el-breadcrumb__item').length === 3,
+      null, { timeout: 15_000 })
+    expect((await canvasInk(page, '[data-test="trend"]')) > 500, 'the office trend is blank')
+    // the breadcrumb goes back up to the district
+    await crumbs.nth(1).locator('a').click()
+    await page.waitForURL((url) => url.searchParams.get('org') === districtId, { timeout: 15_000 })
+    await page.locator('[data-test="heatmap"] canvas').first().waitFor({ timeout: 15_000 })
+  },
+  { login: true },
+)
+
+test(
+  'the cockpit starts at the user\'s own unit: a district with its heat map, an office with its trend',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await page.goto(BASE + '/cockpit')
+    const crumbs = page.locator('[data-test="trail"] .el-breadcrumb__item')
+    await crumbs.first().waitFor({ timeout: 15_000 })
+    const trail = await page.locator('[data-test="trail"]').innerText()
+    expect((await crumbs.count()) === 1 && trail.includes('浦东新区司法局'), `pudong's breadcrumb: ${trail}`)
+    expect((await canvasInk(page, '[data-test="heatmap"]')) > 500, 'the district heat map is blank')
+    expect((await canvasInk(page, '[data-test="rates"]')) > 500, 'the offices\' rates are blank')
+    await page.context().clearCookies()
+    await gotoLoginAndSignIn(page, DIRECTOR, PASS)
+    await page.goto(BASE + '/cockpit')
+    await page.locator('[data-test="trail"]').getByText('陆家嘴').waitFor({ timeout: 15_000 })
+    expect((await canvasInk(page, '[data-test="trend"]')) > 500, 'the office trend is blank')
+    expect((await page.locator('[data-test="heatmap"]').count()) === 0, 'an office shows a heat map')
   },
   { login: true },
 )

@@ -1,0 +1,72 @@
+// ECharts options shared by 达标评估 (ScorecardPage) and 驾驶舱 (CockpitPage):
+// the offices × rules heat map of a district (GET /standards/matrix) and the
+// compliance rate bar of the units below (GET /standards/scorecard units).
+// Pages register the chart types themselves (HeatmapChart, BarChart,
+// VisualMapComponent …) so each page's bundle holds only what it draws.
+export const shortName = (name) => name.replace(/司法局$|司法所$/, '')
+
+/** The heat map option; the y index of a clicked cell is its office in
+ *  matrix.offices. */
+export function heatmapOption(matrix) {
+  const rules = matrix.rules
+  const offices = matrix.offices
+  const value = { pass: 2, not_due: 1, fail: 0 }
+  const data = []
+  offices.forEach((o, y) =>
+    rules.forEach((r, x) => {
+      const st = o.results[r.id]
+      if (st) data.push([x, y, value[st]])
+    }),
+  )
+  return {
+    tooltip: {
+      formatter: (p) => `${offices[p.value[1]].name}<br/>${rules[p.value[0]].title}: ${['未达标', '未到期', '达标'][p.value[2]]}`,
+    },
+    grid: { left: 8, right: 16, top: 8, bottom: 40, containLabel: true },
+    xAxis: { type: 'category', data: rules.map((r) => '条款' + r.clause), axisLabel: { interval: 0, rotate: 30 } },
+    yAxis: { type: 'category', data: offices.map((o) => shortName(o.name)), axisLabel: { interval: 0 } },
+    visualMap: {
+      type: 'piecewise',
+      orient: 'horizontal',
+      left: 'center',
+      bottom: 0,
+      pieces: [
+        { value: 0, label: '未达标', color: '#c62828' },
+        { value: 1, label: '未到期', color: '#bdbdbd' },
+        { value: 2, label: '达标', color: '#2f7d32' },
+      ],
+    },
+    series: [{ type: 'heatmap', data, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
+  }
+}
+
+/** The units sorted by rate, best first, and their bar option; the data
+ *  index of a clicked bar is its unit in the returned units. */
+export function rateBarsOption(scorecardUnits) {
+  const units = [...scorecardUnits].sort((a, b) => (b.rate ?? -1) - (a.rate ?? -1))
+  return {
+    units,
+    option: {
+      tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : v + '%') },
+      grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+      xAxis: {
+        type: 'category',
+        data: units.map((u) => shortName(u.name)),
+        axisLabel: { interval: 0, rotate: units.length > 8 ? 40 : 0 },
+      },
+      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+      series: [{ type: 'bar', data: units.map((u) => u.rate), itemStyle: { color: '#2f7d32' }, barMaxWidth: 36 }],
+    },
+  }
+}
+
+/** The trend of the rate by year (scorecard years). */
+export function trendOption(years) {
+  return {
+    tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : v + '%') },
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: years.map((y) => y.as_of), axisLabel: { interval: 0 } },
+    yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    series: [{ type: 'line', data: years.map((y) => y.rate), itemStyle: { color: '#1d4e89' }, label: { show: true, formatter: '{c}%' } }],
+  }
+}
