@@ -6,13 +6,12 @@ job visibility, cancel, and a kill -9 in the middle of an import."""
 import io
 import os
 import signal
-import subprocess
 import time
 import uuid
 import zipfile
 
 from auth_helpers import Session, admin_session
-from harness import new_store, run_cli
+from harness import new_store, run_cli, store_count
 
 E = "/api/v1/test-items"
 
@@ -389,8 +388,6 @@ def test_graceful_stop_puts_a_running_import_back_in_the_queue(ctx):
     assert job["status"] == "done" and job["written"] == 30000, job
     # the list's total stops at 10 000 (docs/api.md): count in the store
     sql = f"SELECT COUNT(*) FROM test_item WHERE title LIKE '{tag} %'"
-    n = (subprocess.run(["sqlite3", url[7:], sql], capture_output=True, text=True, check=True) if url.startswith("sqlite:")
-         else subprocess.run(["psql", url, "-qAtc", sql], capture_output=True, text=True, check=True)).stdout.strip()
-    assert n == "30000", "run again from the start after the restart, once"
+    assert store_count(url, sql) == 30000, "run again from the start after the restart, once"
     r = run_cli(["audit", "verify"], url)
     assert r.returncode == 0, "30 000 record.create rows chained in batches verify: " + r.stdout + r.stderr
