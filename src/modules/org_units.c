@@ -42,22 +42,6 @@
     "AND ch.valid_to > $4)) + (SELECT COUNT(*) FROM org_unit_history ch JOIN org_units c ON c.id = ch.org_id "         \
     "WHERE ch.parent_id = o.id AND ch.valid_from <= $4 AND ch.valid_to > $4 AND " VALID_AS_OF("c") ")"
 
-/* A unit from a row of ORG_COLS_AS_OF (the as-of-a-date list reads the store). */
-static void write_org_row(jw_t *w, db_stmt_t *s) {
-    jw_kint(w, "id", db_col_int(s, 0));
-    jw_key(w, "parent_id");
-    if (db_col_null(s, 1)) jw_null(w);
-    else jw_int(w, db_col_int(s, 1));
-    jw_kstr(w, "path", db_col_text(s, 2));
-    jw_kint(w, "depth", db_col_int(s, 3));
-    jw_kstr(w, "level", db_col_text(s, 4));
-    jw_kstr(w, "type", db_col_text(s, 5));
-    jw_kstr(w, "name", db_col_text(s, 6));
-    jw_kstr(w, "code", db_col_text(s, 7));
-    jw_kstr(w, "valid_from", db_col_text(s, 8));
-    jw_kstr(w, "valid_to", db_col_text(s, 9));
-}
-
 typedef struct org_unit {
     int64_t id, parent_id, depth; /* parent_id 0: a root */
     const char *path, *level, *type, *name, *code, *valid_from, *valid_to;
@@ -246,7 +230,11 @@ static void list_as_of(http_req_t *r, int64_t parent, int64_t after, int limit, 
             break;
         }
         jw_obj(w);
-        write_org_row(w, s);
+        const org_unit_t u = {.id = db_col_int(s, 0), .parent_id = db_col_null(s, 1) ? 0 : db_col_int(s, 1),
+                              .path = db_col_text(s, 2), .depth = db_col_int(s, 3), .level = db_col_text(s, 4),
+                              .type = db_col_text(s, 5), .name = db_col_text(s, 6), .code = db_col_text(s, 7),
+                              .valid_from = db_col_text(s, 8), .valid_to = db_col_text(s, 9)};
+        write_org(w, &u); /* the columns of ORG_COLS_AS_OF, valid until the next step */
         jw_kint(w, "child_count", db_col_int(s, 10));
         jw_obj_end(w);
         last = db_col_int(s, 0);
