@@ -383,10 +383,19 @@ test(
     }
     // a district's bar → the district, with its offices × rules heat map
     await page.locator('[data-test="rates"]').scrollIntoViewIfNeeded()
-    const bar = await canvasPixel(page, '[data-test="rates"]', [[47, 125, 50]])
-    expect(bar, 'no district bar to click')
-    await page.mouse.click(bar.x, bar.y)
-    await page.waitForURL((url) => url.searchParams.has('org'), { timeout: 15_000 })
+    // the bars grow in for a moment after drawing: a pixel found mid-animation
+    // may be empty when clicked, so find and click again until the view moves
+    for (let tries = 0; ; tries++) {
+      const bar = await canvasPixel(page, '[data-test="rates"]', [[47, 125, 50]])
+      expect(bar, 'no district bar to click')
+      await page.mouse.click(bar.x, bar.y)
+      try {
+        await page.waitForURL((url) => url.searchParams.has('org'), { timeout: 3_000 })
+        break
+      } catch (err) {
+        if (tries === 4) throw err
+      }
+    }
     const districtId = new URL(page.url()).searchParams.get('org')
     await page.waitForFunction(() => document.querySelectorAll('[data-test="trail"] .el-breadcrumb__item').length === 2,
       null, { timeout: 15_000 })
