@@ -158,6 +158,7 @@ static const struct {
     {"too-many-connections", "too_many_connections", "服务器连接数已满, 请稍后再试"},
     {"unknown-method", "method_not_implemented", "不支持的请求方法"},
     {"body-not-allowed", "bad_framing", "请求格式错误: HEAD 请求不能带请求体"},
+    {"expectation-failed", "expectation_failed", "不支持的 Expect 请求头 (仅支持 100-continue)"},
 };
 
 const char *framing_message(const char *reason, const char **code) {
@@ -239,6 +240,7 @@ typedef struct {
     uint64_t cl;
     bool cl_bad, te_chunked;
     bool http10, conn_close, conn_keepalive;
+    bool expect, expect_continue, expect_bad; /* Expect lines: 100-continue, or another value */
     char method[16];
     char path[256];
 } head_t;
@@ -329,6 +331,13 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
                 h->nhost++;
             } else if (nl_ == 10 && strncasecmp(p, "Connection", 10) == 0) {
                 connection_tokens(vs, ve, h);
+            } else if (nl_ == 6 && strncasecmp(p, "Expect", 6) == 0) {
+                /* evhttp answers Expect itself (417, or 100 Continue) and
+                 * closes after its 417: the gate answers it instead and
+                 * evhttp never sees the line (forward_head) */
+                h->expect = true;
+                h->expect_continue = ve - vs == 12 && strncasecmp(vs, "100-continue", 12) == 0;
+                if (!h->expect_continue) h->expect_bad = true;
             }
         }
         p = nl + 1;
@@ -343,6 +352,9 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
      * next request (smuggling), and its own error close of that "request"
      * under a filter crashed libevent (fuzz_http, docs/reliability.md) */
     if (strcmp(h->method, "HEAD") == 0 && (h->nte || (h->ncl && h->cl > 0))) return "body-not-allowed";
+    /* RFC 9110 §10.1.1: an expectation the server cannot meet is 417; an
+     * HTTP/1.0 server ignores Expect */
+    if (h->expect_bad && !h->http10) return "expectation-failed";
     return NULL;
 }
 
@@ -458,7 +470,7 @@ static int feed_chunked(framing_t *f, struct evbuffer *src) {
  * own reading of their Connection lines can never make it close. */
 static void forward_head(framing_t *f, struct evbuffer *src, struct evbuffer *out, size_t hl, const head_t *h) {
     f->close_after = h->conn_close || (h->http10 && !h->conn_keepalive);
-    if (!f->close_after && !h->http10) {
+    if (!f->close_after && !h->http10 && !h->expect) {
         evbuffer_remove_buffer(src, out, hl);
         return;
     }
@@ -469,12 +481,23 @@ static void forward_head(framing_t *f, struct evbuffer *src, struct evbuffer *ou
         size_t ll = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
         bool blank = ll <= 2 && (p[0] == '\n' || p[0] == '\r');
         if (blank && h->http10) evbuffer_add(tmp, "Connection: keep-alive\r\n", 24);
-        if (!(ll > 11 && strncasecmp(p, "Connection:", 11) == 0)) evbuffer_add(tmp, p, ll);
+        bool drop = (ll > 11 && strncasecmp(p, "Connection:", 11) == 0) || (ll > 7 && strncasecmp(p, "Expect:", 7) == 0);
+        if (!drop) evbuffer_add(tmp, p, ll);
         p += ll;
     }
     evbuffer_drain(src, hl);
     evbuffer_add_buffer(out, tmp);
     evbuffer_free(tmp);
+}
+
+/* "Expect: 100-continue": the client waits a while for a go-ahead before it
+ * sends the body.  The gate gives it when the body has not started to
+ * arrive and nothing else is owed on the connection (an interim answer must
+ * not land inside an earlier answer); otherwise the client goes ahead after
+ * its own timeout (RFC 9110 §10.1.1). */
+static void send_continue(framing_t *f, struct evbuffer *src, const head_t *h) {
+    if (!h->expect_continue || h->http10 || !f->under || !f->bev || evbuffer_get_length(src) || answers_owed(f)) return;
+    evbuffer_add(bufferevent_get_output(f->under), "HTTP/1.1 100 Continue\r\n\r\n", 25);
 }
 
 /* A request has been handed to evhttp whole. */
@@ -519,7 +542,12 @@ int framing_feed(framing_t *f, struct evbuffer *src, struct evbuffer *dst) {
             if (hl > FRAMING_MAX_HEADER) return reject(f, src, dst, 431, "headers-too-large");
             head_t h;
             const char *why = check_head((const char *)evbuffer_pullup(src, (ev_ssize_t)hl), hl, &h);
-            if (why) return reject(f, src, dst, strcmp(why, "unknown-method") == 0 ? 501 : 400, why);
+            if (why)
+                return reject(f, src, dst,
+                              strcmp(why, "unknown-method") == 0       ? 501
+                              : strcmp(why, "expectation-failed") == 0 ? 417
+                                                                       : 400,
+                              why);
             /* the route's body limit matters only to a request with a body:
              * most requests skip this walk of the route table */
             f->limit = (h.ncl && h.cl > 0) || h.te_chunked ? router_body_limit(h.method, h.path) : 0;
@@ -527,6 +555,7 @@ int framing_feed(framing_t *f, struct evbuffer *src, struct evbuffer *dst) {
             disarm(f);
             if (h.te_chunked) {
                 forward_head(f, src, f->held, hl, &h);
+                send_continue(f, src, &h);
                 f->state = ST_BODY_CHUNKED;
                 f->chunk_state = CH_SIZE;
                 f->body_total = 0;
@@ -534,6 +563,7 @@ int framing_feed(framing_t *f, struct evbuffer *src, struct evbuffer *dst) {
             } else {
                 forward_head(f, src, dst, hl, &h);
                 if (h.ncl && h.cl > 0) {
+                    send_continue(f, src, &h);
                     f->state = ST_BODY_CL;
                     f->remaining = h.cl;
                     arm(f, f->body_timeout_s);
@@ -575,8 +605,23 @@ static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evb
     return evbuffer_get_length(dst) > before ? BEV_OK : BEV_NEED_MORE;
 }
 
+/* libevent calls this when it finalizes the filter, just before freeing it.
+ *
+ * The filter's generic timeouts are deleted here, whatever libevent thinks
+ * of them (docs/reliability.md finding 4, the crash in libevent).  When
+ * evhttp frees a connection from inside the filter's write callback — it
+ * does after an answer it sent with "Connection: close", i.e. its own error
+ * answers (417, 400, ...) — libevent 2.1.12's be_filter_writecb holds no
+ * reference: the filter is unlinked at once, its write-timeout event
+ * cancelled, and then be_filter_process_output, returning into the freed
+ * filter, re-arms that timeout (BEV_RESET_GENERIC_WRITE_TIMEOUT).  The
+ * memory is freed with the timer still queued; when the idle timeout
+ * expires it fires on freed memory and the worker crashes.  Deleting the
+ * timers here, after every callback has returned and before the memory
+ * goes, closes that window for any path that re-arms them. */
 static void filter_free(void *ctx) {
     framing_t *f = ctx;
+    bufferevent_set_timeouts(f->bev, NULL, NULL);
     ft_del(f, false);
     ft_del(f, true);
     if (f->out_cb) evbuffer_remove_cb_entry(bufferevent_get_output(f->under), f->out_cb);

@@ -49,6 +49,7 @@ static const char *status_text(int status) {
     case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
     case 422: return "Unprocessable Content";
     case 423: return "Locked";
     case 429: return "Too Many Requests";

@@ -311,3 +311,60 @@ def test_request_target_must_be_a_path_and_does_not_crash(ctx):
     time.sleep(3)  # the crash came from the connections' timers
     assert s.proc.poll() is None, "the server is still running"
     assert s.request("GET", "/readyz")[0] == 200
+
+
+def test_expect_is_answered_by_the_gate_and_does_not_crash(ctx):
+    """Found by hand while chasing fuzz_http's open crash (docs/reliability.md
+    finding 4): evhttp answers an Expect header itself — 417 with
+    "Connection: close" — and frees the connection from inside the filter's
+    write callback, after which libevent re-armed the freed filter's write
+    timeout; when it expired the worker crashed.  Four such connections took
+    the server down within the idle timeout.  The gate now answers Expect
+    itself: 417 for an expectation it cannot meet, "100 Continue" when the
+    client waits for it, and evhttp never sees the line."""
+    s = ctx.server(extra=["--quiet", "--header-timeout", "2", "--idle-timeout", "1"], workers=1)
+    login = b'{"username":"nobody","password":"wrong-password-1"}'
+    head = (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n" % len(login))
+    for _ in range(6):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.settimeout(5)
+        c.sendall(head + b"Expect: please-hurry\r\n\r\n" + login)
+        c.shutdown(socket.SHUT_WR)
+        got = b""
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += d
+        except OSError:
+            pass
+        c.close()
+        assert responses(got) == [417], got[:300]
+        body = json_of(got)
+        assert body["error"]["code"] == "expectation_failed" and _chinese(body), body
+    # a client that waits for the go-ahead gets it, then its answer
+    c = socket.create_connection(("127.0.0.1", s.port))
+    c.settimeout(5)
+    c.sendall(head + b"Expect: 100-Continue\r\n\r\n")
+    first = c.recv(65536)
+    assert first == b"HTTP/1.1 100 Continue\r\n\r\n", first
+    c.sendall(login)
+    got = b""
+    while b"}" not in got:
+        d = c.recv(65536)
+        if not d:
+            break
+        got += d
+    c.close()
+    assert responses(got) == [401], got[:300]
+    # a client that sent its body at once gets no interim answer
+    out, _ = s.raw(head + b"Expect: 100-continue\r\nConnection: close\r\n\r\n" + login)
+    assert responses(out) == [401], out[:300]
+    # HTTP/1.0 servers ignore Expect (RFC 9110 §10.1.1)
+    out, _ = s.raw(head.replace(b"HTTP/1.1", b"HTTP/1.0") + b"Expect: please-hurry\r\n\r\n" + login)
+    assert responses(out) == [401], out[:300]
+    time.sleep(3)  # the crash came from the connections' idle timers
+    assert s.proc.poll() is None, "the server is still running"
+    assert s.request("GET", "/readyz")[0] == 200
