@@ -28,6 +28,7 @@ import {
   Service,
   Setting,
   Files,
+  UserFilled,
 } from '@element-plus/icons-vue'
 
 const BUSINESS = 'org.read'
@@ -150,6 +151,16 @@ export const menu = [
       { key: 'pls-consultations', title: '法律咨询', path: '/legal-services/consultations', perm: BUSINESS },
       { key: 'pls-advisors', title: '村居法律顾问', path: '/legal-services/advisors', perm: BUSINESS },
     ],
+  },
+  {
+    // 一次录入、多方共享: the people every business line links (mediation
+    // parties now; corrections subjects, released persons, clients later)
+    key: 'persons',
+    title: '人员库',
+    icon: UserFilled,
+    path: '/persons',
+    perm: 'person.read',
+    component: () => import('./pages/PersonsPage.vue'),
   },
   {
     key: 'admin',
