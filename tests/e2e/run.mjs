@@ -18,7 +18,8 @@
 //                 admin-calendar,admin-tokens,admin-audit,
 //                 registers-staff,registers-premises,
 //                 standards-scorecard,standards-office,cockpit,
-//                 persons,person-detail}.png
+//                 persons,person-detail,problems-board,
+//                 annual-report-preview}.png
 //
 // The 系统管理 tests sign in the demo's three administrators (sysadmin,
 // secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
@@ -1011,6 +1012,120 @@ test(
     await page.locator('.stats-table .el-table__row', { hasText: '合计' }).waitFor()
   },
   { login: true, records: true },
+)
+
+/* ---- 规范化建设: the problem board and the annual report ---- */
+
+test(
+  '整改看板: the problem list by stage; a card\'s 开始整改 moves it to 整改中 and its title opens the problem',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await openMenu(page, '规范化建设', '整改看板')
+    await page.waitForURL((url) => url.pathname === '/standards/board')
+    const column = (key) => page.locator(`.column[data-column="${key}"]`)
+    const total = async (key) => Number((await column(key).locator('.col-total').innerText()).replace('+', ''))
+    const card = column('open').locator('.board-card').first()
+    await card.waitFor()
+    const id = await card.getAttribute('data-id')
+    const before = await total('rectifying')
+    await card.locator('button[data-action="start"]').click()
+    const dialog = page.locator('.workflow-dialog')
+    await dialog.waitFor()
+    const [moved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/problems/${id}/actions/start`)),
+      dialog.getByRole('button', { name: '确定开始整改' }).click(),
+    ])
+    expect(moved.status() === 200, `开始整改 answered ${moved.status()}`)
+    await page.waitForFunction(
+      ([id, n]) =>
+        !document.querySelector(`.column[data-column="open"] .board-card[data-id="${id}"]`) &&
+        Number(document.querySelector('.column[data-column="rectifying"] .col-total').textContent.replace('+', '')) === n,
+      [id, before + 1],
+    )
+    await column('rectifying').locator(`.board-card[data-id="${id}"]`).waitFor()
+    await screenshot(page, 'problems-board.png')
+    await column('rectifying').locator(`.board-card[data-id="${id}"] .card-title`).click()
+    await page.waitForURL((url) => url.pathname === `/records/problems/${id}`)
+    await page.locator('.detail-head .state-tag', { hasText: '整改中' }).waitFor()
+  },
+  { login: true },
+)
+
+test(
+  '年度自评报告: a district generates its draft, edits a section, previews, 审定 and 报送市局, downloads Word; the city receives it',
+  async ({ page, browser }) => {
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await openMenu(page, '规范化建设', '年度自评报告')
+    await page.waitForURL((url) => url.pathname === '/standards/reports')
+    const row = page.locator('[data-test="reports"] .el-table__row', { hasText: '浦东新区司法局' })
+    await row.waitFor()
+    const [generated] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/annual-reports/generate')),
+      row.getByRole('button', { name: '生成草稿' }).click(),
+    ])
+    expect(generated.status() === 201, `generate answered ${generated.status()}`)
+    const id = (await generated.json()).id
+    await page.waitForURL((url) => url.pathname === `/records/annual-reports/${id}`)
+    const head = page.locator('.detail-head')
+    await head.locator('.state-tag', { hasText: '草稿' }).waitFor()
+
+    // the editor: the generic form of the entity, section four rewritten
+    const text = `推行"枫桥式司法所"创建, 浏览器测试 ${STAMP}`
+    await head.getByRole('button', { name: '编辑' }).click()
+    await formField(page, 's4_experience').locator('textarea').fill(text)
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/annual-reports/${id}`) && r.request().method() === 'PATCH'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(saved.status() === 200, `save answered ${saved.status()}`)
+    await page.waitForURL((url) => url.pathname === `/records/annual-reports/${id}`)
+
+    // the preview: the sections as they read, the offices × rules snapshot
+    await head.getByRole('button', { name: '预览报告' }).click()
+    const preview = page.locator('.report-preview')
+    await preview.locator('.sec-s4_experience', { hasText: text }).waitFor()
+    await preview.locator('h1', { hasText: '浦东新区司法局' }).waitFor()
+    expect((await preview.locator('table.compliance tbody tr').count()) > 10, 'the preview lacks the offices × rules table')
+    await preview.locator('table.compliance td.fail').first().waitFor()
+    await screenshot(page, 'annual-report-preview.png')
+    await preview.getByRole('button', { name: '关闭', exact: true }).click()
+    await preview.waitFor({ state: 'hidden' })
+
+    // 区局审定 → 报送市局 through the workflow dialogs
+    const dialog = page.locator('.workflow-dialog')
+    for (const [action, label, state] of [['approve', '区局审定', '区局已审定'], ['submit', '报送市局', '已报市局']]) {
+      await head.locator(`button[data-action="${action}"]`).click()
+      await dialog.waitFor()
+      await dialog.getByRole('button', { name: '确定' + label }).click()
+      await head.locator('.state-tag', { hasText: state }).waitFor()
+      await dialog.waitFor({ state: 'hidden' })
+    }
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      head.getByRole('button', { name: '下载 Word' }).click(),
+    ])
+    expect(/\.docx$/.test(download.suggestedFilename()), `the report saved as ${download.suggestedFilename()}`)
+
+    // the city sees it 已报市局 in the overview and receives it
+    const city = await newContext(browser)
+    try {
+      const p = await city.newPage()
+      await gotoLoginAndSignIn(p, USER, PASS)
+      await p.goto(BASE + '/standards/reports')
+      const r = p.locator('[data-test="reports"] .el-table__row', { hasText: '浦东新区司法局' })
+      await r.locator('.el-tag', { hasText: '已报市局' }).waitFor()
+      await r.getByRole('button', { name: '查看 / 编辑' }).click()
+      await p.waitForURL((url) => url.pathname === `/records/annual-reports/${id}`)
+      const h = p.locator('.detail-head')
+      await h.locator('button[data-action="receive"]').click()
+      const d = p.locator('.workflow-dialog')
+      await d.getByRole('button', { name: '确定市局接收' }).click()
+      await h.locator('.state-tag', { hasText: '市局已接收' }).waitFor()
+    } finally {
+      await city.close()
+    }
+  },
+  { login: true },
 )
 
 /* ---- 人员库: the person registry (一次录入、多方共享) ---- */

@@ -64,6 +64,13 @@ export const menu = [
       },
       { key: 'standards-problems', title: '问题清单', path: '/standards/problems', perm: BUSINESS },
       {
+        key: 'standards-board',
+        title: '整改看板',
+        path: '/standards/board',
+        perm: 'problem.read',
+        component: () => import('./pages/ProblemsBoard.vue'),
+      },
+      {
         key: 'standards-reports',
         title: '年度自评报告',
         path: '/standards/reports',
