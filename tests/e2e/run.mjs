@@ -370,7 +370,8 @@ test(
     await gotoLoginAndSignIn(page)
     await page.locator('.layout-aside .app-menu').getByText('驾驶舱').click()
     await page.waitForURL((url) => url.pathname === '/cockpit', { timeout: 15_000 })
-    for (const chart of ['rates', 'trend', 'problems', 'mediation']) {
+    // business volumes: mediation by month, every line's records, the annual reports by state
+    for (const chart of ['rates', 'trend', 'problems', 'mediation', 'volumes', 'reports']) {
       const ink = await canvasInk(page, `[data-test="${chart}"]`)
       expect(ink > 500, `the ${chart} chart is blank (${ink} pixels drawn)`)
     }
@@ -378,7 +379,7 @@ test(
     expect((await crumbs.count()) === 1, `the city's breadcrumb has ${await crumbs.count()} items`)
     if (SHOTS) {
       // the whole dashboard in one picture
-      await page.setViewportSize({ width: VIEWPORT.width, height: 1240 })
+      await page.setViewportSize({ width: VIEWPORT.width, height: 1700 })
       await page.waitForTimeout(1200) // the charts' resize and entry animation
       await screenshot(page, 'cockpit.png')
       await page.setViewportSize(VIEWPORT)
