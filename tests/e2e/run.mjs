@@ -52,6 +52,7 @@ const DIRECTOR = process.env.SIFASUO_DIRECTOR_USER || 'ljz_director'
 const TEST_TIMEOUT_MS = 60_000
 const VIEWPORT = { width: 1366, height: 800 }
 const PHONE = { width: 375, height: 740 }
+const PHONE_WIDTH = PHONE.width
 
 const tests = []
 /** Declares a test; opts.login: needs SIFASUO_USER/SIFASUO_PASS;
@@ -856,6 +857,45 @@ test(
     const a = await formField(page, 'title').boundingBox()
     const b = await formField(page, 'category').boundingBox()
     expect(b.y > a.y && Math.abs(b.x - a.x) < 2, 'form fields are not stacked')
+  },
+  { login: true, records: true },
+)
+
+test(
+  '掌上办: on a phone the to-do inbox shows each title whole and opens the record; a record entered on the phone is saved',
+  async ({ page }) => {
+    await page.setViewportSize(PHONE)
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const first = page.locator('.todo-list li').first()
+    await first.waitFor()
+    // the title has the row's width, not what the entity, state and date leave of it
+    const row = await first.boundingBox()
+    const title = await first.locator('.todo-title').boundingBox()
+    expect(title.width > row.width * 0.8, `the to-do title is ${Math.round(title.width)} of ${Math.round(row.width)} px`)
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth)
+    expect(wide <= PHONE_WIDTH, `the home page is ${wide}px wide on a ${PHONE_WIDTH}px phone`)
+    await screenshot(page, 'mobile-todo.png')
+    const href = await first.locator('a').getAttribute('href')
+    await first.locator('a').click()
+    await page.waitForURL((url) => url.pathname === href)
+    await page.locator('.detail-head .head-title').waitFor()
+
+    // record entry: the form stacked, filled with the thumb, saved
+    await page.goto(BASE + LIST + '/new')
+    await formField(page, 'title').waitFor()
+    const entered = `掌上办录入-${STAMP}`
+    await formField(page, 'title').locator('input').fill(entered)
+    await pickOption(page, 'category', '邻里')
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/test-items') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(saved.status() === 201, `create on the phone answered ${saved.status()}: ${await saved.text()}`)
+    const savedId = (await saved.json()).id
+    await page.waitForURL((url) => url.pathname === `${LIST}/${savedId}`)
+    await page.locator('.detail-head .head-title', { hasText: entered }).waitFor()
+    const wideDetail = await page.evaluate(() => document.documentElement.scrollWidth)
+    expect(wideDetail <= PHONE_WIDTH, `the record page is ${wideDetail}px wide on a phone`)
   },
   { login: true, records: true },
 )
