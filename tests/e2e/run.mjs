@@ -247,6 +247,43 @@ test('wrong password shows the server message', async ({ page }) => {
   expect(new URL(page.url()).pathname === '/login', 'left the login page after a failed login')
 })
 
+test(
+  'a locked account: the lock message on the failure that locks it, then until when, even with the right password',
+  async ({ page }) => {
+    // pudong_staff: a demo account no other test signs in with
+    const who = process.env.SIFASUO_LOCK_USER || 'pudong_staff'
+    await page.goto(BASE + '/login')
+    const status = await page.evaluate(async (who) => {
+      const out = []
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch('/api/v1/session', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: who, password: 'wrong-password-' + i }),
+        })
+        out.push(r.status)
+      }
+      return out
+    }, who)
+    expect(status.every((s) => s === 401), `four wrong passwords answered ${status}`)
+    const alert = page.locator('.login-error')
+    const [fifth] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      signIn(page, who, 'wrong-password-5'),
+    ])
+    expect(fifth.status() === 423, `the fifth wrong password answered ${fifth.status()}`)
+    await alert.filter({ hasText: '账户已锁定' }).waitFor()
+    const [right] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      signIn(page, who, PASS),
+    ])
+    expect(right.status() === 423, `the right password on a locked account answered ${right.status()}`)
+    await alert.filter({ hasText: /账户已锁定, 请于 \d\d:\d\d \(北京时间\) 后再试/ }).waitFor()
+    expect(new URL(page.url()).pathname === '/login', 'a locked account left the login page')
+  },
+  { login: true },
+)
+
 test('a page without a session goes to login with a redirect', async ({ page }) => {
   await page.goto(BASE + '/org')
   await page.waitForURL((url) => url.pathname === '/login')
