@@ -19,7 +19,7 @@
 //                 registers-staff,registers-premises,
 //                 standards-scorecard,standards-office,cockpit,
 //                 persons,person-detail,problems-board,
-//                 annual-report-preview}.png
+//                 annual-report-preview,mobile-todo}.png
 //
 // The 系统管理 tests sign in the demo's three administrators (sysadmin,
 // secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
@@ -417,7 +417,7 @@ test(
     expect((await crumbs.count()) === 1, `the city's breadcrumb has ${await crumbs.count()} items`)
     if (SHOTS) {
       // the whole dashboard in one picture
-      await page.setViewportSize({ width: VIEWPORT.width, height: 1700 })
+      await page.setViewportSize({ width: VIEWPORT.width, height: 2150 })
       await page.waitForTimeout(1200) // the charts' resize and entry animation
       await screenshot(page, 'cockpit.png')
       await page.setViewportSize(VIEWPORT)
@@ -756,6 +756,10 @@ test(
     const item = page.locator('.todo-list li', { hasText: RECORD.title })
     await item.waitFor()
     expect((await item.innerText()).includes('所长审核'), 'the to-do lacks the state')
+    // overdue first: no overdue to-do below one that is not
+    const overdue = await page.locator('.todo-list li').evaluateAll((els) => els.map((e) => e.classList.contains('todo-overdue')))
+    const firstOnTime = overdue.indexOf(false)
+    expect(overdue.includes(true) && (firstOnTime < 0 || !overdue.slice(firstOnTime).includes(true)), `to-do order by overdue: ${overdue}`)
     const stats = await page.locator('.todo-stats').innerText()
     for (const words of ['我的待办', '已逾期', '本周到期']) expect(stats.includes(words), `statistics lack ${words}`)
     await page.locator('.todo-counts', { hasText: '测试记录' }).waitFor()
