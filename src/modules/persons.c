@@ -4,6 +4,7 @@
  *   POST /api/v1/persons                 register {name, id_type?, id_number, phone?, address?,
  *                                        household?, gender?, birth_date?, org_id?}
  *   GET  /api/v1/persons?id_number=…[&id_type=…]   exact lookup through the blind index
+ *   GET  /api/v1/persons?name=…          the persons in scope whose name contains the text
  *   GET  /api/v1/persons/:id             one person, masked
  *   POST /api/v1/persons/:id/unmask      the full values (pi.unmask), audited
  *   GET  /api/v1/persons/:id/involvements   every record linking the person (below)
@@ -371,12 +372,26 @@ static void get_person(http_req_t *r) {
 }
 
 /* Lists the persons registered in the caller's subtree (keyset by id); with
- * ?id_number= an exact lookup through the blind index instead. */
+ * ?id_number= an exact lookup through the blind index instead; ?name= keeps
+ * those whose name contains the text (names are stored in clear: only the
+ * numbers, phone and addresses are encrypted, so a name is found by LIKE
+ * within the scope's index range, the registry page's 按姓名查找). */
 static void find_person(http_req_t *r) {
-    const char *idn = http_query(r, "id_number"), *type = http_query(r, "id_type");
+    const char *idn = http_query(r, "id_number"), *type = http_query(r, "id_type"), *name = http_query(r, "name");
     char norm[40], index[65];
     const char *why = NULL;
     int64_t only = 0;
+    if (name && strlen(name) > 100) return http_invalid(r, "name", "姓名不超过 100 字节");
+    /* the LIKE pattern: %text% with %, _ and the escape character escaped */
+    buf_t like = BUF_INIT;
+    buf_putc(&like, '%');
+    for (const char *c = name ? name : ""; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '!') buf_putc(&like, '!');
+        buf_putc(&like, *c);
+    }
+    buf_putc(&like, '%');
+    const char *pattern = arena_strdup(r->arena, like.data);
+    buf_free(&like);
     if (idn) {
         if (!type || strcmp(type, "resident_id") == 0) {
             if (!idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why))
@@ -398,13 +413,14 @@ static void find_person(http_req_t *r) {
     if (after == -2 || limit < 1 || limit > 500) return http_invalid(r, "limit", "limit 须在 1 到 500 之间, after 须为正整数");
     db_stmt_t *s = db_prepare(r->db, "SELECT " PERSON_COLS " FROM persons p JOIN org_units o ON o.id = p.org_id "
                                      "WHERE o.path >= $1 AND o.path < $2 AND p.id > $3 AND ($4 = 0 OR p.id = $4) "
-                                     "ORDER BY p.id LIMIT $5");
+                                     "AND p.name LIKE $6 ESCAPE '!' ORDER BY p.id LIMIT $5");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, scope ? scope : "/", -1);
     db_bind_text(s, 2, hi, -1);
     db_bind_int(s, 3, after > 0 ? after : 0);
     db_bind_int(s, 4, only);
     db_bind_int(s, 5, limit + 1);
+    db_bind_text(s, 6, pattern, -1);
     jw_obj(&r->json);
     jw_key(&r->json, "items");
     jw_arr(&r->json);

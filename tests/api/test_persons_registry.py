@@ -103,3 +103,29 @@ def test_merge_by_request_and_approval_keeps_history(ctx):
     st, _, h = Session(s, "auditor").get(f"/api/v1/audit?entity=persons&entity_id={dupl['id']}")
     if st == 200:
         assert {"person.merge.request", "person.merge"} <= {i["action"] for i in h["items"]}
+
+
+def test_find_by_name_within_scope(ctx):
+    """The registry page's 按姓名查找: ?name= keeps the persons in scope whose
+    name contains the text (LIKE with %, _ taken literally); another office's
+    persons stay out."""
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    st, _, a = ljz.post(P, {"name": "欧阳查找", "id_number": _id("31011519700101004")})
+    assert st == 201
+    st, _, b = njdl.post(P, {"name": "欧阳查找", "id_number": _id("31011519700101012")})
+    assert st == 201
+    st, _, c = ljz.post(P, {"name": "百分%号", "id_type": "passport", "id_number": "E98765432"})
+    assert st == 201
+    st, _, found = ljz.get(f"{P}?name=" + "欧阳")
+    assert st == 200 and [i["id"] for i in found["items"]] == [a["id"]], found
+    st, _, found = ljz.get(f"{P}?name=" + "阳查")
+    assert [i["id"] for i in found["items"]] == [a["id"]], "contains, not only a prefix"
+    st, _, found = ljz.get(f"{P}?name=%25")
+    assert [i["id"] for i in found["items"]] == [c["id"]], "% is a character, not a wildcard"
+    st, _, found = ljz.get(f"{P}?name=_")
+    assert found["items"] == [], "_ is a character, not a wildcard"
+    st, _, found = njdl.get(f"{P}?name=" + "欧阳查找")
+    assert [i["id"] for i in found["items"]] == [b["id"]]
+    st, _, body = ljz.get(f"{P}?name=" + "长" * 40)
+    assert st == 422 and "name" in body["error"]["fields"]

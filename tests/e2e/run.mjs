@@ -17,7 +17,9 @@
 //                 form,mobile,admin-users,admin-roles,admin-codes,
 //                 admin-calendar,admin-tokens,admin-audit,
 //                 registers-staff,registers-premises,
-//                 standards-scorecard,standards-office,cockpit}.png
+//                 standards-scorecard,standards-office,cockpit,
+//                 persons,person-detail,problems-board,
+//                 annual-report-preview,mobile-todo}.png
 //
 // The 系统管理 tests sign in the demo's three administrators (sysadmin,
 // secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
@@ -50,6 +52,7 @@ const DIRECTOR = process.env.SIFASUO_DIRECTOR_USER || 'ljz_director'
 const TEST_TIMEOUT_MS = 60_000
 const VIEWPORT = { width: 1366, height: 800 }
 const PHONE = { width: 375, height: 740 }
+const PHONE_WIDTH = PHONE.width
 
 const tests = []
 /** Declares a test; opts.login: needs SIFASUO_USER/SIFASUO_PASS;
@@ -244,6 +247,43 @@ test('wrong password shows the server message', async ({ page }) => {
   expect(new URL(page.url()).pathname === '/login', 'left the login page after a failed login')
 })
 
+test(
+  'a locked account: the lock message on the failure that locks it, then until when, even with the right password',
+  async ({ page }) => {
+    // pudong_staff: a demo account no other test signs in with
+    const who = process.env.SIFASUO_LOCK_USER || 'pudong_staff'
+    await page.goto(BASE + '/login')
+    const status = await page.evaluate(async (who) => {
+      const out = []
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch('/api/v1/session', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: who, password: 'wrong-password-' + i }),
+        })
+        out.push(r.status)
+      }
+      return out
+    }, who)
+    expect(status.every((s) => s === 401), `four wrong passwords answered ${status}`)
+    const alert = page.locator('.login-error')
+    const [fifth] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      signIn(page, who, 'wrong-password-5'),
+    ])
+    expect(fifth.status() === 423, `the fifth wrong password answered ${fifth.status()}`)
+    await alert.filter({ hasText: '账户已锁定' }).waitFor()
+    const [right] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      signIn(page, who, PASS),
+    ])
+    expect(right.status() === 423, `the right password on a locked account answered ${right.status()}`)
+    await alert.filter({ hasText: /账户已锁定, 请于 \d\d:\d\d \(北京时间\) 后再试/ }).waitFor()
+    expect(new URL(page.url()).pathname === '/login', 'a locked account left the login page')
+  },
+  { login: true },
+)
+
 test('a page without a session goes to login with a redirect', async ({ page }) => {
   await page.goto(BASE + '/org')
   await page.waitForURL((url) => url.pathname === '/login')
@@ -368,7 +408,8 @@ test(
     await gotoLoginAndSignIn(page)
     await page.locator('.layout-aside .app-menu').getByText('驾驶舱').click()
     await page.waitForURL((url) => url.pathname === '/cockpit', { timeout: 15_000 })
-    for (const chart of ['rates', 'trend', 'problems', 'mediation']) {
+    // business volumes: mediation by month, every line's records, the annual reports by state
+    for (const chart of ['rates', 'trend', 'problems', 'mediation', 'volumes', 'reports']) {
       const ink = await canvasInk(page, `[data-test="${chart}"]`)
       expect(ink > 500, `the ${chart} chart is blank (${ink} pixels drawn)`)
     }
@@ -376,7 +417,7 @@ test(
     expect((await crumbs.count()) === 1, `the city's breadcrumb has ${await crumbs.count()} items`)
     if (SHOTS) {
       // the whole dashboard in one picture
-      await page.setViewportSize({ width: VIEWPORT.width, height: 1240 })
+      await page.setViewportSize({ width: VIEWPORT.width, height: 2150 })
       await page.waitForTimeout(1200) // the charts' resize and entry animation
       await screenshot(page, 'cockpit.png')
       await page.setViewportSize(VIEWPORT)
@@ -715,6 +756,10 @@ test(
     const item = page.locator('.todo-list li', { hasText: RECORD.title })
     await item.waitFor()
     expect((await item.innerText()).includes('所长审核'), 'the to-do lacks the state')
+    // overdue first: no overdue to-do below one that is not
+    const overdue = await page.locator('.todo-list li').evaluateAll((els) => els.map((e) => e.classList.contains('todo-overdue')))
+    const firstOnTime = overdue.indexOf(false)
+    expect(overdue.includes(true) && (firstOnTime < 0 || !overdue.slice(firstOnTime).includes(true)), `to-do order by overdue: ${overdue}`)
     const stats = await page.locator('.todo-stats').innerText()
     for (const words of ['我的待办', '已逾期', '本周到期']) expect(stats.includes(words), `statistics lack ${words}`)
     await page.locator('.todo-counts', { hasText: '测试记录' }).waitFor()
@@ -853,6 +898,45 @@ test(
     const a = await formField(page, 'title').boundingBox()
     const b = await formField(page, 'category').boundingBox()
     expect(b.y > a.y && Math.abs(b.x - a.x) < 2, 'form fields are not stacked')
+  },
+  { login: true, records: true },
+)
+
+test(
+  '掌上办: on a phone the to-do inbox shows each title whole and opens the record; a record entered on the phone is saved',
+  async ({ page }) => {
+    await page.setViewportSize(PHONE)
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const first = page.locator('.todo-list li').first()
+    await first.waitFor()
+    // the title has the row's width, not what the entity, state and date leave of it
+    const row = await first.boundingBox()
+    const title = await first.locator('.todo-title').boundingBox()
+    expect(title.width > row.width * 0.8, `the to-do title is ${Math.round(title.width)} of ${Math.round(row.width)} px`)
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth)
+    expect(wide <= PHONE_WIDTH, `the home page is ${wide}px wide on a ${PHONE_WIDTH}px phone`)
+    await screenshot(page, 'mobile-todo.png')
+    const href = await first.locator('a').getAttribute('href')
+    await first.locator('a').click()
+    await page.waitForURL((url) => url.pathname === href)
+    await page.locator('.detail-head .head-title').waitFor()
+
+    // record entry: the form stacked, filled with the thumb, saved
+    await page.goto(BASE + LIST + '/new')
+    await formField(page, 'title').waitFor()
+    const entered = `掌上办录入-${STAMP}`
+    await formField(page, 'title').locator('input').fill(entered)
+    await pickOption(page, 'category', '邻里')
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/test-items') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(saved.status() === 201, `create on the phone answered ${saved.status()}: ${await saved.text()}`)
+    const savedId = (await saved.json()).id
+    await page.waitForURL((url) => url.pathname === `${LIST}/${savedId}`)
+    await page.locator('.detail-head .head-title', { hasText: entered }).waitFor()
+    const wideDetail = await page.evaluate(() => document.documentElement.scrollWidth)
+    expect(wideDetail <= PHONE_WIDTH, `the record page is ${wideDetail}px wide on a phone`)
   },
   { login: true, records: true },
 )
@@ -1010,6 +1094,233 @@ test(
     await page.locator('.stats-table .el-table__row', { hasText: '合计' }).waitFor()
   },
   { login: true, records: true },
+)
+
+/* ---- 规范化建设: the problem board and the annual report ---- */
+
+test(
+  '整改看板: the problem list by stage; a card\'s 开始整改 moves it to 整改中 and its title opens the problem',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await openMenu(page, '规范化建设', '整改看板')
+    await page.waitForURL((url) => url.pathname === '/standards/board')
+    const column = (key) => page.locator(`.column[data-column="${key}"]`)
+    const total = async (key) => Number((await column(key).locator('.col-total').innerText()).replace('+', ''))
+    const card = column('open').locator('.board-card').first()
+    await card.waitFor()
+    const id = await card.getAttribute('data-id')
+    const before = await total('rectifying')
+    await card.locator('button[data-action="start"]').click()
+    const dialog = page.locator('.workflow-dialog')
+    await dialog.waitFor()
+    const [moved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/problems/${id}/actions/start`)),
+      dialog.getByRole('button', { name: '确定开始整改' }).click(),
+    ])
+    expect(moved.status() === 200, `开始整改 answered ${moved.status()}`)
+    await page.waitForFunction(
+      ([id, n]) =>
+        !document.querySelector(`.column[data-column="open"] .board-card[data-id="${id}"]`) &&
+        Number(document.querySelector('.column[data-column="rectifying"] .col-total').textContent.replace('+', '')) === n,
+      [id, before + 1],
+    )
+    await column('rectifying').locator(`.board-card[data-id="${id}"]`).waitFor()
+    await screenshot(page, 'problems-board.png')
+    await column('rectifying').locator(`.board-card[data-id="${id}"] .card-title`).click()
+    await page.waitForURL((url) => url.pathname === `/records/problems/${id}`)
+    await page.locator('.detail-head .state-tag', { hasText: '整改中' }).waitFor()
+  },
+  { login: true },
+)
+
+test(
+  '年度自评报告: a district generates its draft, edits a section, previews, 审定 and 报送市局, downloads Word; the city receives it',
+  async ({ page, browser }) => {
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await openMenu(page, '规范化建设', '年度自评报告')
+    await page.waitForURL((url) => url.pathname === '/standards/reports')
+    const row = page.locator('[data-test="reports"] .el-table__row', { hasText: '浦东新区司法局' })
+    await row.waitFor()
+    const [generated] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/annual-reports/generate')),
+      row.getByRole('button', { name: '生成草稿' }).click(),
+    ])
+    expect(generated.status() === 201, `generate answered ${generated.status()}`)
+    const id = (await generated.json()).id
+    await page.waitForURL((url) => url.pathname === `/records/annual-reports/${id}`)
+    const head = page.locator('.detail-head')
+    await head.locator('.state-tag', { hasText: '草稿' }).waitFor()
+
+    // the editor: the generic form of the entity, section four rewritten
+    const text = `推行"枫桥式司法所"创建, 浏览器测试 ${STAMP}`
+    await head.getByRole('button', { name: '编辑' }).click()
+    await formField(page, 's4_experience').locator('textarea').fill(text)
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/annual-reports/${id}`) && r.request().method() === 'PATCH'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(saved.status() === 200, `save answered ${saved.status()}`)
+    await page.waitForURL((url) => url.pathname === `/records/annual-reports/${id}`)
+
+    // the preview: the sections as they read, the offices × rules snapshot
+    await head.getByRole('button', { name: '预览报告' }).click()
+    const preview = page.locator('.report-preview')
+    await preview.locator('.sec-s4_experience', { hasText: text }).waitFor()
+    await preview.locator('h1', { hasText: '浦东新区司法局' }).waitFor()
+    expect((await preview.locator('table.compliance tbody tr').count()) > 10, 'the preview lacks the offices × rules table')
+    await preview.locator('table.compliance td.fail').first().waitFor()
+    await screenshot(page, 'annual-report-preview.png')
+    await preview.getByRole('button', { name: '关闭', exact: true }).click()
+    await preview.waitFor({ state: 'hidden' })
+
+    // 区局审定 → 报送市局 through the workflow dialogs
+    const dialog = page.locator('.workflow-dialog')
+    for (const [action, label, state] of [['approve', '区局审定', '区局已审定'], ['submit', '报送市局', '已报市局']]) {
+      await head.locator(`button[data-action="${action}"]`).click()
+      await dialog.waitFor()
+      await dialog.getByRole('button', { name: '确定' + label }).click()
+      await head.locator('.state-tag', { hasText: state }).waitFor()
+      await dialog.waitFor({ state: 'hidden' })
+    }
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      head.getByRole('button', { name: '下载 Word' }).click(),
+    ])
+    expect(/\.docx$/.test(download.suggestedFilename()), `the report saved as ${download.suggestedFilename()}`)
+
+    // the city sees it 已报市局 in the overview and receives it
+    const city = await newContext(browser)
+    try {
+      const p = await city.newPage()
+      await gotoLoginAndSignIn(p, USER, PASS)
+      await p.goto(BASE + '/standards/reports')
+      const r = p.locator('[data-test="reports"] .el-table__row', { hasText: '浦东新区司法局' })
+      await r.locator('.el-tag', { hasText: '已报市局' }).waitFor()
+      await r.getByRole('button', { name: '查看 / 编辑' }).click()
+      await p.waitForURL((url) => url.pathname === `/records/annual-reports/${id}`)
+      const h = p.locator('.detail-head')
+      await h.locator('button[data-action="receive"]').click()
+      const d = p.locator('.workflow-dialog')
+      await d.getByRole('button', { name: '确定市局接收' }).click()
+      await h.locator('.state-tag', { hasText: '市局已接收' }).waitFor()
+    } finally {
+      await city.close()
+    }
+  },
+  { login: true },
+)
+
+/* ---- 人员库: the person registry (一次录入、多方共享) ---- */
+
+// A valid resident ID number (GB 11643 check digit) from 17 digits.
+function residentId(id17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...id17].reduce((a, c, i) => a + Number(c) * w[i], 0)
+  return id17 + '10X98765432'[sum % 11]
+}
+
+test(
+  '人员库: find by name and by ID number, involvements, a merge requested by staff and approved by the director, unmask audited',
+  async ({ page, browser }) => {
+    const seq = String(parseInt(STAMP.slice(-4), 36) % 1000).padStart(3, '0')
+    const name = `欧阳E${seq}`
+    const idKept = residentId(`3101151985030${seq}`.slice(0, 14) + seq)
+    const passport = `E${seq}${STAMP.slice(-5).replace(/[^0-9]/g, '7')}9`.slice(0, 12)
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    // the person kept (resident ID) and the duplicate (passport), the duplicate a party of a case
+    const kept = await apiCall(page, 'POST', '/persons', { name, id_number: idKept, phone: '13912345678' })
+    expect(kept.status === 201, `register answered ${kept.status}: ${JSON.stringify(kept.body)}`)
+    const dup = await apiCall(page, 'POST', '/persons', { name, id_type: 'passport', id_number: passport })
+    expect(dup.status === 201, `register answered ${dup.status}: ${JSON.stringify(dup.body)}`)
+    const caseTitle = `人员库测试纠纷${seq}`
+    const mc = await apiCall(page, 'POST', '/mediation-cases', { title: caseTitle, received_on: '2026-11-03', source: 'proactive', category: 'other' })
+    expect(mc.status === 201, `case answered ${mc.status}`)
+    const party = await apiCall(page, 'POST', '/mediation-parties', { case_id: mc.body.id, role: 'applicant', person_id: dup.body.id })
+    expect(party.status === 201, `party answered ${party.status}`)
+
+    // 人员库 from the menu: by part of the name both, by the full number only the one
+    await page.locator('.layout-aside .app-menu').getByText('人员库', { exact: true }).click()
+    await page.waitForURL((url) => url.pathname === '/persons')
+    const table = page.locator('.persons-table')
+    await page.locator('.person-search input[name="name"]').fill(`阳E${seq}`)
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/persons?') && r.url().includes('name=')),
+      page.locator('.person-search').getByRole('button', { name: '查询' }).click(),
+    ])
+    await table.locator('.el-table__row', { hasText: '护照' }).waitFor()
+    expect((await table.locator('.el-table__row').count()) === 2, 'the name search does not give both')
+    const text = await table.innerText()
+    expect(!text.includes(idKept) && text.includes(idKept.slice(-4)), 'the ID number is not masked in the list')
+    await screenshot(page, 'persons.png')
+    await page.locator('.person-search input[name="name"]').fill('')
+    await page.locator('.person-search input[name="id_number"]').fill(idKept)
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/persons?') && r.url().includes('id_number=')),
+      page.locator('.person-search').getByRole('button', { name: '查询' }).click(),
+    ])
+    await page.locator('.searched', { hasText: '证件号码精确查找' }).waitFor()
+    expect((await table.locator('.el-table__row').count()) === 1, 'the number lookup does not give one person')
+
+    // the duplicate: its case through the party; no unmask for staff; ask to merge it
+    await page.goto(BASE + `/persons/${dup.body.id}`)
+    const caseLink = `.involvements .inv-link[href="/records/mediation-cases/${mc.body.id}"]` // through the party
+    await page.locator(caseLink).waitFor()
+    expect((await page.getByRole('button', { name: '查看完整信息' }).count()) === 0, 'unmask offered without pi.unmask')
+    const crumb = await page.locator('.page-breadcrumb').innerText()
+    expect(crumb.includes('人员库') && crumb.includes('人员详情'), `breadcrumb "${crumb}"`)
+    await page.getByRole('button', { name: '申请合并到其他人员' }).click()
+    const md = page.locator('.merge-dialog')
+    await md.locator('input[name="kept-id-number"]').fill(idKept)
+    await md.getByRole('button', { name: '查找' }).click()
+    await md.locator('.kept-found', { hasText: name }).waitFor()
+    await md.getByRole('button', { name: '提交申请' }).click()
+    await md.locator('.el-form-item__error', { hasText: '请说明合并理由' }).waitFor() // the server's 422 at its field
+    await md.locator('textarea[name="merge-reason"]').fill('同一人分别以护照和身份证登记')
+    const [asked] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/persons/${dup.body.id}/merge`)),
+      md.getByRole('button', { name: '提交申请' }).click(),
+    ])
+    expect(asked.status() === 201, `merge request answered ${asked.status()}`)
+    await md.waitFor({ state: 'hidden' })
+
+    // the director approves in 合并审批; the kept person now has the case, shown in full on request
+    const director = await newContext(browser)
+    try {
+      const p = await director.newPage()
+      await gotoLoginAndSignIn(p, DIRECTOR, PASS)
+      await p.goto(BASE + '/persons')
+      await p.getByRole('tab', { name: /合并审批/ }).click()
+      const row = p.locator('.merges-table .el-table__row', { hasText: `#${dup.body.id}` })
+      await row.locator('.el-tag', { hasText: '待审批' }).waitFor()
+      await row.getByRole('button', { name: '同意合并' }).click()
+      const dd = p.locator('.decision-dialog')
+      const [approved] = await Promise.all([
+        p.waitForResponse((r) => r.url().includes('/person-merges/') && r.url().endsWith('/approve')),
+        dd.getByRole('button', { name: '确定合并' }).click(),
+      ])
+      expect(approved.status() === 200, `approve answered ${approved.status()}`)
+      await row.locator('.el-tag', { hasText: '已合并' }).waitFor()
+      await p.goto(BASE + `/persons/${kept.body.id}`)
+      await p.locator(caseLink).waitFor()
+      expect(!(await p.locator('.field-id_number').innerText()).includes(idKept), 'the number shows before unmasking')
+      const [unmasked] = await Promise.all([
+        p.waitForResponse((r) => r.url().endsWith(`/persons/${kept.body.id}/unmask`)),
+        p.getByRole('button', { name: '查看完整信息' }).click(),
+      ])
+      expect(unmasked.status() === 200, `unmask answered ${unmasked.status()}`)
+      await p.locator('.field-id_number', { hasText: idKept }).waitFor()
+      await p.locator('.field-phone', { hasText: '13912345678' }).waitFor()
+      await p.getByText('本次查看已记入审计日志').waitFor()
+      await screenshot(p, 'person-detail.png')
+    } finally {
+      await director.close()
+    }
+    // the duplicate says where it went
+    await page.reload()
+    await page.locator('.detail-head .el-tag', { hasText: '已合并' }).waitFor()
+    await page.locator('.merged-note a', { hasText: `#${kept.body.id}` }).waitFor()
+  },
+  { login: true },
 )
 
 /* ---- 系统管理 (the three administrators; 三员分立) ---- */

@@ -28,6 +28,7 @@ import {
   Service,
   Setting,
   Files,
+  UserFilled,
 } from '@element-plus/icons-vue'
 
 const BUSINESS = 'org.read'
@@ -62,6 +63,13 @@ export const menu = [
         component: () => import('./pages/ScorecardPage.vue'),
       },
       { key: 'standards-problems', title: '问题清单', path: '/standards/problems', perm: BUSINESS },
+      {
+        key: 'standards-board',
+        title: '整改看板',
+        path: '/standards/board',
+        perm: 'problem.read',
+        component: () => import('./pages/ProblemsBoard.vue'),
+      },
       {
         key: 'standards-reports',
         title: '年度自评报告',
@@ -150,6 +158,16 @@ export const menu = [
       { key: 'pls-consultations', title: '法律咨询', path: '/legal-services/consultations', perm: BUSINESS },
       { key: 'pls-advisors', title: '村居法律顾问', path: '/legal-services/advisors', perm: BUSINESS },
     ],
+  },
+  {
+    // 一次录入、多方共享: the people every business line links (mediation
+    // parties now; corrections subjects, released persons, clients later)
+    key: 'persons',
+    title: '人员库',
+    icon: UserFilled,
+    path: '/persons',
+    perm: 'person.read',
+    component: () => import('./pages/PersonsPage.vue'),
   },
   {
     key: 'admin',

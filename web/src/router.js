@@ -66,6 +66,12 @@ const routes = [
       ...pageRoutes,
       ...recordRoutes,
       {
+        path: 'persons/:id(\\d+)',
+        name: 'person-detail',
+        component: () => import('./pages/PersonDetail.vue'),
+        meta: { title: '人员详情', trail: [{ title: '人员库', to: '/persons' }, '人员详情'], perm: 'person.read' },
+      },
+      {
         path: 'forbidden',
         name: 'forbidden',
         component: () => import('./pages/ForbiddenPage.vue'),
