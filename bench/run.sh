@@ -230,7 +230,7 @@ sifasuo_scenarios() {
   SCRIPT=$ROOT/bench/wrk-create.lua
   BENCH_BODY=$(create_body)
   export BENCH_COOKIE=$COOKIE BENCH_CSRF=$CSRF BENCH_BODY BENCH_REPORT_LUA=$LUA
-  for c in 64 512; do run_wrk "$store POST /api/v1/mediation-cases (durable)" $c "$SURL/api/v1/mediation-cases" org; done
+  for c in 64 512; do run_wrk "$store POST /api/v1/mediation-cases (durable)" $c "$SURL/api/v1/mediation-cases" none; done
   SCRIPT=$LUA
 }
 
