@@ -220,20 +220,21 @@ static int case_exists(db_t *db, int64_t i) {
 }
 
 static int cases_prepare(gen_t *g, char *err, size_t errlen) {
-    /* earlier runs made cases 0 … start-1 (committed batches are a prefix) */
-    int64_t lo = 0, hi = 1;
+    /* earlier runs made cases 0 … start-1 (committed batches are a prefix):
+     * find the first missing number, doubling then halving */
+    int64_t lo = 0, hi = 1; /* cases 0 … lo-1 exist; case hi-1 does not, once found */
     int e;
-    while ((e = case_exists(g->db, hi - 1)) == 1 && hi < ((int64_t)1 << 40)) lo = hi, hi *= 2;
-    while (e >= 0 && hi - lo > 1) { /* cases < lo exist, case hi-1 does not */
+    while ((e = case_exists(g->db, hi - 1)) == 1) lo = hi, hi *= 2;
+    while (e >= 0 && hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
         if ((e = case_exists(g->db, mid - 1)) == 1) lo = mid;
-        else hi = mid;
+        else if (e == 0) hi = mid;
     }
     if (e < 0) {
         snprintf(err, errlen, "%s", db_errmsg(g->db));
         return -1;
     }
-    g->start = e == 1 ? hi : lo;
+    g->start = lo;
     /* SQLite: the index pages of a large table want 1 GiB of cache while
      * loading; and no fsync per commit (WAL still keeps every commit atomic
      * and in order, so a crash loses at most the last batches, and a rerun

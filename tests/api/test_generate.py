@@ -89,13 +89,17 @@ def test_generate_mediation_cases_listed_shown_searched_counted_and_continuing(c
                        "WHERE case_no LIKE 'GEN-%'")
     assert rows == [(2000, 2000, "GEN-0000000001", "GEN-0000002000")], "the second run continues the numbering"
     assert _query(url, "SELECT COUNT(*) FROM mediation_case")[0][0] == before + 2000
+    for _ in range(2):  # after an odd number too, the next run takes the very next number
+        assert run_cli(["generate", "mediation-cases", "--count", "1"], url).returncode == 0
+    assert _query(url, "SELECT COUNT(*), MAX(case_no) FROM mediation_case WHERE case_no LIKE 'GEN-%'") == \
+        [(2002, "GEN-0000002002")], "numbers run on without a gap"
     assert _query(url, "SELECT COUNT(*) FROM mediation_case c JOIN org_units o ON o.id = c.org_id "
-                       "WHERE c.case_no LIKE 'GEN-%' AND c.org_path = o.path AND o.level = 'office'")[0][0] == 2000
+                       "WHERE c.case_no LIKE 'GEN-%' AND c.org_path = o.path AND o.level = 'office'")[0][0] == 2002
     years = _query(url, "SELECT COUNT(DISTINCT substr(received_on, 1, 4)) FROM mediation_case WHERE case_no LIKE 'GEN-%'")
     assert years[0][0] >= 6, "registered over six years"
     states = {s for (s,) in _query(url, "SELECT DISTINCT wf_state FROM mediation_case WHERE case_no LIKE 'GEN-%'")}
     assert {"archived", "visited", "rejected"} <= states, states
-    assert _query(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'data.generate' AND entity = 'mediation-cases'")[0][0] == 2
+    assert _query(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'data.generate' AND entity = 'mediation-cases'")[0][0] == 4
 
     s = Server(url, extra=["--quiet"])
     ctx._servers.append(s)
