@@ -82,19 +82,9 @@ bool db_in_tx(db_t *db) { return db->in_tx; }
 
 /* A read snapshot for a whole GET (SQLite only: one read transaction is
  * cheaper than one per statement; PostgreSQL would pay two round trips). */
-/* BEGIN / COMMIT of a read snapshot through the statement cache: every
- * GET runs both, and sqlite3_exec would compile them afresh each time. */
-static int step_cached(db_t *db, const char *sql) {
-    db_stmt_t *s = db_prepare(db, sql);
-    if (!s) return -1;
-    int rc = db_step(s);
-    db_reset(s);
-    return rc == DB_DONE ? 0 : -1;
-}
-
 int db_read_begin(db_t *db) {
     if (db->kind != DB_SQLITE || db->in_tx || db->in_read) return 0;
-    int rc = step_cached(db, "BEGIN");
+    int rc = db_exec(db, "BEGIN");
     if (rc == 0) db->in_read = true;
     return rc;
 }
@@ -102,7 +92,7 @@ int db_read_begin(db_t *db) {
 void db_read_end(db_t *db) {
     if (!db->in_read) return;
     db->in_read = false;
-    if (step_cached(db, "COMMIT") != 0) db_exec(db, "ROLLBACK");
+    db_exec(db, "COMMIT");
 }
 
 int db_begin(db_t *db) {
