@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # bench/run.sh — `make bench` (the Makefile has built build/sifasuo already).
 #
-# One run, one table: nginx serving a static file of exactly the bytes of
-# GET /api/v1/org-units/<浦东新区司法局> is the ceiling; the sifasuo
-# scenarios are reported as req/s, p50, p99, errors and the ratio to nginx at
-# the same number of connections (DESIGN.md "Performance model").  Everything
-# runs on 127.0.0.1 in a temp dir and is stopped on exit.  Timings are
-# reported, never asserted.
+# One run, one table: nginx serving static files of exactly the bytes of
+# GET /api/v1/org-units/<浦东新区司法局> and of one mediation case is the
+# ceiling; the sifasuo scenarios (issue 9: health, one org unit, one record,
+# a filtered and sorted list over BENCH_RECORDS records, the city scorecard,
+# creating a record) are reported as req/s, p50, p99, errors and the ratio to
+# nginx at the same number of connections (DESIGN.md "Performance model"), at
+# 64 and 512 connections, on SQLite and PostgreSQL.  Everything runs on
+# 127.0.0.1 in a temp dir and is stopped on exit.  Timings are reported,
+# never asserted; the targets are printed as met or not.
 #
 #   BENCH_SECONDS=8   length of each wrk run (default 8)
 #   BENCH_WARMUP=1    seconds of unrecorded wrk before each scenario (0: none)
 #   BENCH_PG=1        also the sifasuo scenarios on PostgreSQL (0: SQLite only)
+#   BENCH_RECORDS=1000000  mediation cases generated on top of init --demo
+#                     (`sifasuo generate mediation-cases`); 100000 for a quick run
+#   BENCH_DATA_DIR=/var/tmp/sifasuo-bench  where the generated stores are kept
+#                     between runs (keyed by BENCH_RECORDS and a hash of the
+#                     schema and generator sources); empty: never cached
+#   BENCH_TIMEOUT=10  wrk's per-request timeout in seconds (wrk's own default, 2 s,
+#                     counts a durable write queued behind 511 others as an error)
 #   BENCH_KEEP=0      1: keep the temp dir (wrk outputs, logs) for inspection
 #   BENCH_OUT=bench/results/latest.txt
 #   SIFASUO_BIN=build/sifasuo
@@ -22,6 +32,9 @@ BIN=${SIFASUO_BIN:-$ROOT/build/sifasuo}
 DUR=${BENCH_SECONDS:-8}
 WARMUP=${BENCH_WARMUP:-1}
 BENCH_PG=${BENCH_PG:-1}
+RECORDS=${BENCH_RECORDS:-1000000}
+DATA_DIR=${BENCH_DATA_DIR-/var/tmp/sifasuo-bench}
+WRK_TIMEOUT=${BENCH_TIMEOUT:-10}
 OUT=${BENCH_OUT:-$ROOT/bench/results/latest.txt}
 LUA=$ROOT/bench/wrk-report.lua
 DEMO_USER=shiju            # city level, sees everything; no TOTP
@@ -37,6 +50,8 @@ for c in wrk curl python3; do command -v "$c" >/dev/null || die "$c not found (s
 [ -x "$BIN" ] || die "$BIN is missing (make build/sifasuo)"
 [[ $DUR =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
+[[ $RECORDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RECORDS must be a positive integer"
+[[ $WRK_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "BENCH_TIMEOUT must be a positive integer"
 
 # ---- cleanup: everything this script started ----
 T=$(mktemp -d /tmp/sifasuo-bench.XXXXXX)
@@ -97,10 +112,11 @@ start_sifasuo() {
   [ -n "$SURL" ] || { cat "$log.err" >&2; die "sifasuo did not print its address"; }
 }
 
-# Signs in as DEMO_USER at $1; prints "sid=…".
+# Signs in as DEMO_USER at $1; prints "sid=…" (the answer, with its
+# csrf_token, is left in $T/login.json).
 sign_in() {
   local hdr=$T/login.hdr
-  lcurl -f -D "$hdr" -o /dev/null -H 'Host: 127.0.0.1' -H 'Content-Type: application/json' \
+  lcurl -f -D "$hdr" -o "$T/login.json" -H 'Host: 127.0.0.1' -H 'Content-Type: application/json' \
     --data "{\"username\":\"$DEMO_USER\",\"password\":\"$DEMO_PASSWORD\"}" "$1/api/v1/session" ||
     die "sign-in as $DEMO_USER failed"
   local c
@@ -124,6 +140,15 @@ if not ids: sys.exit("not found: " + name)
 print(ids[0])' "$DISTRICT"
 }
 
+# The city root: the caller's own unit (shiju is at the city bureau).
+find_root() { api_get /api/v1/org-units | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])'; }
+
+# The id of one generated case of the district $1, for the record-by-id scenario.
+find_case() {
+  api_get "/api/v1/mediation-cases?org_id=$1&q=GEN-&limit=1&total=0" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])'
+}
+
 # CPU time (clock ticks, user + system) used so far by the processes $@ and
 # their direct children (nginx workers, PostgreSQL backends).
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
@@ -141,24 +166,27 @@ cpu_ticks() {
 fmt_us() { awk -v u="$1" 'BEGIN { if (u < 1000) printf "%dus", u; else if (u < 1000000) printf "%.2fms", u/1000; else printf "%.2fs", u/1e6 }'; }
 
 # Result rows.
-R_LABEL=() R_CONNS=() R_RPS=() R_P50=() R_P99=() R_ERR=() R_NGINX=() R_CPU=()
+R_LABEL=() R_CONNS=() R_RPS=() R_P50=() R_P99=() R_P99US=() R_ERR=() R_SOCK=() R_BASE=() R_CPU=()
 CPU_PIDS=() # the server processes whose CPU time a scenario is charged
-NGINX_RPS_64=0 NGINX_RPS_512=0
+declare -A NGINX_RPS=() # "org:64" → req/s of nginx serving that body at 64 connections
 NRUN=0
+SCRIPT=$LUA # the wrk script of the next run_wrk (wrk-create.lua for the writes)
 
-# run_wrk LABEL CONNS URL [wrk options...]: warm-up, then one recorded run.
+# run_wrk LABEL CONNS URL BASE [wrk options...]: warm-up, then one recorded
+# run.  BASE names the nginx body the ratio is taken against (org, case);
+# nginx:org and nginx:case are the nginx runs themselves.
 run_wrk() {
-  local label=$1 conns=$2 url=$3
-  shift 3
+  local label=$1 conns=$2 url=$3 base=$4
+  shift 4
   NRUN=$((NRUN + 1))
   local raw=$T/wrk-$NRUN.txt
   if [ "$WARMUP" -gt 0 ]; then
-    wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null 2>&1 || true
+    wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" -s "$SCRIPT" "$@" "$url" >/dev/null 2>&1 || true
   fi
   echo "  [$NRUN] $label, $conns connections, ${DUR}s ..." >&2
   local t0 t1
   t0=$(cpu_ticks "${CPU_PIDS[@]}")
-  { echo "# $label  conns=$conns  url=$url"; wrk -t"$THREADS" -c"$conns" -d"${DUR}s" --latency -s "$LUA" "$@" "$url"; } \
+  { echo "# $label  conns=$conns  url=$url"; wrk -t"$THREADS" -c"$conns" -d"${DUR}s" --timeout "${WRK_TIMEOUT}s" --latency -s "$SCRIPT" "$@" "$url"; } \
     >"$raw" 2>&1 || { cat "$raw" >&2; die "wrk failed for $label"; }
   t1=$(cpu_ticks "${CPU_PIDS[@]}")
   local line
@@ -170,26 +198,40 @@ run_wrk() {
   rps=$(awk -v n="${v[requests]}" -v d="${v[duration_us]}" 'BEGIN { printf "%.0f", (d > 0 ? n / (d / 1e6) : 0) }')
   local sock=$((v[connect] + v[read] + v[write] + v[timeout]))
   R_LABEL+=("$label") R_CONNS+=("$conns") R_RPS+=("$rps")
-  R_P50+=("$(fmt_us "${v[p50_us]}")") R_P99+=("$(fmt_us "${v[p99_us]}")")
-  R_ERR+=("${v[status]}/$sock")
+  R_P50+=("$(fmt_us "${v[p50_us]}")") R_P99+=("$(fmt_us "${v[p99_us]}")") R_P99US+=("${v[p99_us]}")
+  R_ERR+=("${v[status]}/$sock") R_SOCK+=("$((v[status] + sock))") R_BASE+=("$base")
   R_CPU+=("$(awk -v t="$((t1 - t0))" -v n="${v[requests]}" -v hz="$CLK_TCK" \
     'BEGIN { if (n > 0) printf "%.1fus", t / hz * 1e6 / n; else print "-" }')")
-  if [ "$label" = "$NGINX_LABEL" ]; then
-    R_NGINX+=(1)
-    if [ "$conns" = 64 ]; then NGINX_RPS_64=$rps; else NGINX_RPS_512=$rps; fi
-  else
-    R_NGINX+=(0)
-  fi
+  [[ $base != nginx:* ]] || NGINX_RPS[${base#nginx:}:$conns]=$rps
 }
 
-# The sifasuo scenarios against the running server (SURL, COOKIE, ORG_ID).
+# The list of issue 9: the district's cases (scope by org path) in one
+# state, newest registration first, the first page with its (capped) total.
+list_path() { echo "/api/v1/mediation-cases?org_id=$1&wf_state=archived&sort=-received_on&limit=20"; }
+
+# The body of the create scenario: a valid new case of office OFFICE_ID.
+create_body() {
+  printf '{"org_id":%d,"title":"压测登记: 楼上漏水纠纷","received_on":"2026-11-30","source":"party_application",%s}' \
+    "$OFFICE_ID" '"category":"neighborhood","summary":"楼上卫生间漏水, 楼下要求赔偿装修损失 (bench/run.sh 写入)","amount":"12000.50"'
+}
+
+# The sifasuo scenarios against the running server (SURL, COOKIE, CSRF,
+# ORG_ID, ROOT_ID, CASE_ID), each at 64 and 512 connections; the writes
+# last, so that every read sees the same store.
 sifasuo_scenarios() {
-  local store=$1
+  local store=$1 c
   local auth=(-H "Cookie: $COOKIE" -H 'Host: 127.0.0.1')
-  run_wrk "$store GET /healthz" 64 "$SURL/healthz"
-  run_wrk "$store GET /healthz" 512 "$SURL/healthz"
-  run_wrk "$store GET /api/v1/org-units/$ORG_ID" 64 "$SURL/api/v1/org-units/$ORG_ID" "${auth[@]}"
-  run_wrk "$store GET /api/v1/org-units?parent=$ORG_ID" 64 "$SURL/api/v1/org-units?parent=$ORG_ID" "${auth[@]}"
+  for c in 64 512; do run_wrk "$store GET /healthz" $c "$SURL/healthz" org; done
+  for c in 64 512; do run_wrk "$store GET /api/v1/org-units/$ORG_ID" $c "$SURL/api/v1/org-units/$ORG_ID" org "${auth[@]}"; done
+  run_wrk "$store GET /api/v1/org-units?parent=$ORG_ID" 64 "$SURL/api/v1/org-units?parent=$ORG_ID" org "${auth[@]}"
+  for c in 64 512; do run_wrk "$store GET /api/v1/mediation-cases/$CASE_ID" $c "$SURL/api/v1/mediation-cases/$CASE_ID" case "${auth[@]}"; done
+  for c in 64 512; do run_wrk "$store list: district, state, sort (${RECORDS_LABEL})" $c "$SURL$(list_path "$ORG_ID")" org "${auth[@]}"; done
+  for c in 64 512; do run_wrk "$store GET /api/v1/standards/scorecard (city)" $c "$SURL/api/v1/standards/scorecard?org=$ROOT_ID" org "${auth[@]}"; done
+  SCRIPT=$ROOT/bench/wrk-create.lua
+  BENCH_BODY=$(create_body)
+  export BENCH_COOKIE=$COOKIE BENCH_CSRF=$CSRF BENCH_BODY BENCH_REPORT_LUA=$LUA
+  for c in 64 512; do run_wrk "$store POST /api/v1/mediation-cases (durable)" $c "$SURL/api/v1/mediation-cases" none; done
+  SCRIPT=$LUA
 }
 
 vmhwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -201,12 +243,31 @@ bench_store() {
   start_sifasuo "$db" "$keys" "$store"
   CPU_PIDS=("$SPID" "${DB_PIDS[@]+"${DB_PIDS[@]}"}")
   COOKIE=$(sign_in "$SURL")
+  CSRF=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$T/login.json")
   ORG_ID=$(find_district) || die "$DISTRICT not found in the $store demo store"
+  ROOT_ID=$(find_root) || die "no root unit on $store"
+  OFFICE_ID=$(api_get "/api/v1/org-units?parent=$ORG_ID&limit=1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])') || die "no office in $DISTRICT on $store"
+  CASE_ID=$(find_case "$ORG_ID") || die "no generated case in $DISTRICT on $store"
   local body=$T/body-$store.json
   api_get "/api/v1/org-units/$ORG_ID" >"$body" || die "GET /api/v1/org-units/$ORG_ID failed on $store"
   if ! cmp -s "$body" "$T/www/org-unit.json"; then
     NOTES+=("$store: the org-unit body is $(wc -c <"$body") bytes (nginx serves $(wc -c <"$T/www/org-unit.json"))")
   fi
+  api_get "/api/v1/mediation-cases/$CASE_ID" >"$body" || die "GET /api/v1/mediation-cases/$CASE_ID failed on $store"
+  if ! cmp -s "$body" "$T/www/case.json"; then
+    NOTES+=("$store: the case body is $(wc -c <"$body") bytes (nginx serves $(wc -c <"$T/www/case.json"))")
+  fi
+  api_get "$(list_path "$ORG_ID")" >"$T/cases-$store.json" || die "the case list failed on $store"
+  CASES_BYTES[$store]=$(wc -c <"$T/cases-$store.json")
+  CASES_TOTAL[$store]=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("total", "?"), len(d["items"]))' \
+    "$T/cases-$store.json")
+  api_get "/api/v1/standards/scorecard?org=$ROOT_ID" >/dev/null || die "the city scorecard failed on $store"
+  # one create by hand first: the scenario must measure 201s, not refusals
+  local st
+  st=$(lcurl -o "$T/create-check-$store.json" -w '%{http_code}' -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" \
+    -H 'Host: 127.0.0.1' -H 'Content-Type: application/json' --data "$(create_body)" "$SURL/api/v1/mediation-cases")
+  [ "$st" = 201 ] || { cat "$T/create-check-$store.json" >&2; die "POST /api/v1/mediation-cases answered $st on $store"; }
   api_get "/api/v1/org-units?parent=$ORG_ID" >"$T/list-$store.json" || die "the list request failed on $store"
   lcurl -f -o /dev/null "$SURL/healthz" || die "/healthz failed on $store"
   LIST_BYTES[$store]=$(wc -c <"$T/list-$store.json")
@@ -215,25 +276,72 @@ bench_store() {
   stop_pid "$SPID"
 }
 
-declare -A RSS=() LIST_BYTES=()
+declare -A RSS=() LIST_BYTES=() CASES_BYTES=() CASES_TOTAL=()
 DB_PIDS=() # the PostgreSQL postmaster, when the store is PostgreSQL
 NOTES=()
 
-# ---- 1. SQLite demo store and the body nginx will serve ----
+# ---- the dataset: init --demo plus RECORDS generated cases, cached ----
+# A cached store is used only when it was made from the same schema, demo
+# data and generator sources (DATA_KEY) and for the same RECORDS; a run
+# copies it, so the cached file is never written.
+DATA_KEY=$({
+  echo "$RECORDS"
+  find "$ROOT/src/store/migrations" "$ROOT/src/engine" "$ROOT/src/modules" "$ROOT/src/cmd" "$ROOT/data" -type f | LC_ALL=C sort |
+    xargs cat
+} | sha256sum | cut -c1-16)
+RECORDS_LABEL=$(awk -v n="$RECORDS" 'BEGIN { if (n >= 1e6 && n % 1e6 == 0) printf "%dM", n/1e6; else if (n >= 1e3 && n % 1e3 == 0) printf "%dk", n/1e3; else print n }')
+DATA_NOTES=()
+
+# Runs `init --demo` and `generate mediation-cases` on store URL $2 with key
+# file $3 ($1: label); the generator's time goes into DATA_NOTES.
+fill_store() {
+  local store=$1 db=$2 keys=$3 t0 t1
+  SIFASUO_KEY_FILE=$keys "$BIN" init --demo --db "$db" >"$T/init-$store.log" 2>&1 ||
+    { cat "$T/init-$store.log" >&2; die "init --demo on $store failed"; }
+  echo "bench: generating $RECORDS mediation cases on $store ..." >&2
+  t0=$(date +%s.%N)
+  SIFASUO_KEY_FILE=$keys "$BIN" generate mediation-cases --count "$RECORDS" --db "$db" >"$T/gen-$store.log" 2>&1 ||
+    { tail -5 "$T/gen-$store.log" >&2; die "generate mediation-cases on $store failed"; }
+  t1=$(date +%s.%N)
+  DATA_NOTES+=("$(awk -v a="$t0" -v b="$t1" -v n="$RECORDS" -v s="$store" \
+    'BEGIN { printf "%s: %d cases generated in %.0f s (%.0f/s)", s, n, b - a, n / (b - a) }')")
+}
+
+# Keeps directory $1 (a finished dataset) as cache entry $2, replacing
+# entries of the same size made from other sources.
+cache_put() {
+  [ -n "$DATA_DIR" ] || return 0
+  local kind=${2%%-*}
+  mkdir -p "$DATA_DIR" && chmod 700 "$DATA_DIR" || return 0
+  rm -rf "$DATA_DIR/$kind-$RECORDS-"* "$DATA_DIR/.tmp-$2"
+  mkdir -m 700 "$DATA_DIR/.tmp-$2" && cp -a "$1"/. "$DATA_DIR/.tmp-$2/" && mv "$DATA_DIR/.tmp-$2" "$DATA_DIR/$2" ||
+    { rm -rf "$DATA_DIR/.tmp-$2"; echo "bench: could not cache the $kind dataset in $DATA_DIR" >&2; }
+}
+
+# ---- 1. SQLite store (cached or generated) and the bodies nginx will serve ----
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: temp dir $T, ${DUR}s per run" >&2
+echo "bench: temp dir $T, ${DUR}s per run, $RECORDS records" >&2
 chmod 711 "$T" # nginx workers (nobody when run as root) read $T/www
 mkdir -p "$T/sqlite" "$T/www" "$T/nginx/logs" "$T/nginx/tmp"
 chmod 700 "$T/sqlite"
-SIFASUO_KEY_FILE=$T/sqlite/keys "$BIN" init --demo --db "sqlite:$T/sqlite/demo.db" >"$T/init-sqlite.log" 2>&1 ||
-  { cat "$T/init-sqlite.log" >&2; die "init --demo on SQLite failed"; }
+SQLITE_CACHE=sqlite-$RECORDS-$DATA_KEY
+if [ -n "$DATA_DIR" ] && [ -f "$DATA_DIR/$SQLITE_CACHE/demo.db" ] && [ -f "$DATA_DIR/$SQLITE_CACHE/keys" ]; then
+  cp "$DATA_DIR/$SQLITE_CACHE/demo.db" "$DATA_DIR/$SQLITE_CACHE/keys" "$T/sqlite/"
+  DATA_NOTES+=("sqlite: the $RECORDS cases from the cache ($DATA_DIR/$SQLITE_CACHE)")
+else
+  fill_store sqlite "sqlite:$T/sqlite/demo.db" "$T/sqlite/keys"
+  cache_put "$T/sqlite" "$SQLITE_CACHE"
+fi
 start_sifasuo "sqlite:$T/sqlite/demo.db" "$T/sqlite/keys" probe
 COOKIE=$(sign_in "$SURL")
 ORG_ID=$(find_district) || die "$DISTRICT not found in the demo store"
 api_get "/api/v1/org-units/$ORG_ID" >"$T/www/org-unit.json" || die "GET /api/v1/org-units/$ORG_ID failed"
+CASE_ID=$(find_case "$ORG_ID") || die "no generated case in $DISTRICT"
+api_get "/api/v1/mediation-cases/$CASE_ID" >"$T/www/case.json" || die "GET /api/v1/mediation-cases/$CASE_ID failed"
 chmod 755 "$T/www"
-chmod 644 "$T/www/org-unit.json"
+chmod 644 "$T/www/org-unit.json" "$T/www/case.json"
 BODY_BYTES=$(wc -c <"$T/www/org-unit.json")
+CASE_BYTES=$(wc -c <"$T/www/case.json")
 stop_pid "$SPID" # a fresh server for the measured runs
 
 # ---- 2. nginx, the ceiling ----
@@ -268,17 +376,19 @@ EOF
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
 NGINX_URL="http://127.0.0.1:$NPORT/org-unit.json"
+NGINX_CASE_URL="http://127.0.0.1:$NPORT/case.json"
 for i in $(seq 1 100); do
   lcurl -f -o "$T/nginx-check.json" "$NGINX_URL" 2>/dev/null && break
   kill -0 "$NGINX_PID" 2>/dev/null || { cat "$T/nginx/logs/"*.log >&2; die "nginx did not start"; }
   sleep 0.1
 done
 cmp -s "$T/nginx-check.json" "$T/www/org-unit.json" || { cat "$T/nginx/logs/"*.log >&2; die "nginx does not serve the body"; }
+lcurl -f -o "$T/nginx-check.json" "$NGINX_CASE_URL" && cmp -s "$T/nginx-check.json" "$T/www/case.json" ||
+  die "nginx does not serve the case body"
 
-NGINX_LABEL="nginx static file"
 CPU_PIDS=("$NGINX_PID")
-run_wrk "$NGINX_LABEL" 64 "$NGINX_URL"
-run_wrk "$NGINX_LABEL" 512 "$NGINX_URL"
+for c in 64 512; do run_wrk "nginx static file: org unit ($BODY_BYTES B)" $c "$NGINX_URL" nginx:org; done
+for c in 64 512; do run_wrk "nginx static file: case ($CASE_BYTES B)" $c "$NGINX_CASE_URL" nginx:case; done
 
 # ---- 3. sifasuo on SQLite ----
 bench_store sqlite "sqlite:$T/sqlite/demo.db" "$T/sqlite/keys"
@@ -292,8 +402,24 @@ if [ "$BENCH_PG" != 0 ]; then
     PG_URL=$(pg_new_db bench_demo) || die "createdb failed"
     mkdir -p "$T/pg"
     chmod 700 "$T/pg"
-    SIFASUO_KEY_FILE=$T/pg/keys "$BIN" init --demo --db "$PG_URL" >"$T/init-pg.log" 2>&1 ||
-      { cat "$T/init-pg.log" >&2; die "init --demo on PostgreSQL failed"; }
+    PG_CACHE=pg-$RECORDS-$DATA_KEY
+    if [ -n "$DATA_DIR" ] && [ -f "$DATA_DIR/$PG_CACHE/demo.dump" ] && [ -f "$DATA_DIR/$PG_CACHE/keys" ]; then
+      t0=$(date +%s)
+      "$_PG_BIN/pg_restore" -j 2 --no-owner -d "$PG_URL" "$DATA_DIR/$PG_CACHE/demo.dump" >"$T/restore-pg.log" 2>&1 ||
+        { tail -5 "$T/restore-pg.log" >&2; die "pg_restore of the cached dataset failed"; }
+      cp "$DATA_DIR/$PG_CACHE/keys" "$T/pg/keys"
+      DATA_NOTES+=("pg: the $RECORDS cases from the cache ($DATA_DIR/$PG_CACHE), restored in $(($(date +%s) - t0)) s")
+    else
+      fill_store pg "$PG_URL" "$T/pg/keys"
+      if [ -n "$DATA_DIR" ]; then
+        mkdir -p "$T/pg-cache" && chmod 700 "$T/pg-cache" && cp "$T/pg/keys" "$T/pg-cache/" &&
+          "$_PG_BIN/pg_dump" -Fc -Z1 -f "$T/pg-cache/demo.dump" "$PG_URL" && cache_put "$T/pg-cache" "$PG_CACHE"
+        rm -rf "$T/pg-cache"
+      fi
+    fi
+    # what autovacuum does some minutes after a bulk load: statistics and the
+    # visibility map (index-only counts), now rather than during a run
+    psql -q "$PG_URL" -c "VACUUM ANALYZE" >/dev/null 2>&1 || NOTES+=("pg: VACUUM ANALYZE failed")
     DB_PIDS=("$(head -1 "$SIFASUO_PG_DIR/data/postmaster.pid" 2>/dev/null || true)")
     bench_store pg "$PG_URL" "$T/pg/keys"
   else
@@ -305,44 +431,73 @@ fi
 git_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain -- src 2>/dev/null)" ] || git_rev+="+dirty-src"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-ratio_of() { # rps conns
-  local base=$NGINX_RPS_64
-  [ "$2" = 512 ] && base=$NGINX_RPS_512
+ratio_of() { # rps conns base
+  local base=${NGINX_RPS[${3#nginx:}:$2]:-0}
   awk -v a="$1" -v b="$base" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'
+}
+# row index of the first run whose label matches $1 (a regex) at $2 connections, or empty
+row_of() {
+  local i
+  for i in "${!R_LABEL[@]}"; do
+    [[ ${R_LABEL[$i]} =~ $1 ]] && [ "${R_CONNS[$i]}" = "$2" ] && { echo "$i"; return 0; }
+  done
+  return 0
 }
 {
   echo "sifasuo benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), build $git_rev"
   echo "machine: $(nproc) CPUs, $cpu; $(uname -sr); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); wrk $(wrk -v 2>&1 | awk 'NR==1 { print $2 }')"
   echo "load average before the run: $LOAD_BEFORE (wrk, nginx and sifasuo share these CPUs; other load skews the ratios)"
-  echo "wrk -t$THREADS -d${DUR}s --latency (after ${WARMUP}s warm-up); sifasuo --workers 2 --quiet; nginx worker_processes 2"
-  echo "org-unit body: $BODY_BYTES bytes (nginx serves the same bytes); list body: ${LIST_BYTES[sqlite]:-?} bytes; user $DEMO_USER"
+  echo "wrk -t$THREADS -d${DUR}s --timeout ${WRK_TIMEOUT}s --latency (after ${WARMUP}s warm-up); sifasuo --workers 2 --quiet; nginx worker_processes 2"
+  echo "data: init --demo + $RECORDS generated mediation cases (sifasuo generate mediation-cases); user $DEMO_USER (city)"
+  for n in "${DATA_NOTES[@]+"${DATA_NOTES[@]}"}"; do echo "  $n"; done
+  echo "bodies: org unit $BODY_BYTES B, case $CASE_BYTES B (nginx serves the same bytes); org-unit children list ${LIST_BYTES[sqlite]:-?} B;"
+  echo "  case list $(list_path "<$DISTRICT>") ${CASES_BYTES[sqlite]:-?} B, total/items: sqlite ${CASES_TOTAL[sqlite]:-?}, pg ${CASES_TOTAL[pg]:-?}"
   echo
-  printf '%-44s %6s %9s %9s %9s %12s %9s %9s\n' scenario conns req/s p50 p99 "non2xx/sock" "vs nginx" "cpu/req"
-  printf '%-44s %6s %9s %9s %9s %12s %9s %9s\n' "$(printf '%.0s-' {1..44})" ------ --------- --------- --------- ------------ --------- ---------
+  printf '%-58s %6s %9s %9s %9s %12s %9s %9s\n' scenario conns req/s p50 p99 "non2xx/sock" "vs nginx" "cpu/req"
+  printf '%-58s %6s %9s %9s %9s %12s %9s %9s\n' "$(printf '%.0s-' {1..58})" ------ --------- --------- --------- ------------ --------- ---------
   for i in "${!R_LABEL[@]}"; do
-    label=${R_LABEL[$i]}
-    [ "${R_NGINX[$i]}" = 1 ] && label="$label ($BODY_BYTES B)"
-    printf '%-44s %6s %9s %9s %9s %12s %9s %9s\n' "$label" "${R_CONNS[$i]}" "${R_RPS[$i]}" "${R_P50[$i]}" \
-      "${R_P99[$i]}" "${R_ERR[$i]}" "$(ratio_of "${R_RPS[$i]}" "${R_CONNS[$i]}")" "${R_CPU[$i]}"
+    printf '%-58s %6s %9s %9s %9s %12s %9s %9s\n' "${R_LABEL[$i]}" "${R_CONNS[$i]}" "${R_RPS[$i]}" "${R_P50[$i]}" \
+      "${R_P99[$i]}" "${R_ERR[$i]}" "$(ratio_of "${R_RPS[$i]}" "${R_CONNS[$i]}" "${R_BASE[$i]}")" "${R_CPU[$i]}"
   done
   echo
   echo "non2xx/sock: responses other than 2xx/3xx / socket errors (connect, read, write, timeout)."
-  echo "vs nginx: req/s over nginx's at the same connections.  cpu/req: CPU time (user+system) of the"
-  echo "server per request: nginx master+workers; sifasuo; on pg sifasuo plus all PostgreSQL processes."
-  echo "wrk runs on the same CPUs, so a lower cpu/req means a higher req/s; cpu/req varies less with other load."
+  echo "vs nginx: req/s over nginx's at the same connections, serving the org-unit body (the case body for the"
+  echo "case by id).  cpu/req: CPU time (user+system) of the server per request: nginx master+workers; sifasuo;"
+  echo "on pg sifasuo plus all PostgreSQL processes.  wrk runs on the same CPUs, so a lower cpu/req means a higher"
+  echo "req/s; cpu/req varies less with other load.  The POSTs commit one case each (SQLite synchronous=FULL, fsync"
+  echo "per commit; PostgreSQL synchronous_commit on) before answering 201."
   for s in sqlite pg; do
     [ -n "${RSS[$s]:-}" ] || continue
-    echo "peak RSS of sifasuo on $s (VmHWM): $(awk -v k="${RSS[$s]}" 'BEGIN { printf "%.1f MiB", k/1024 }')"
+    mib=$(awk -v k="${RSS[$s]}" 'BEGIN { printf "%.1f", k/1024 }')
+    verdict=met
+    awk -v m="$mib" 'BEGIN { exit !(m <= 100) }' || verdict="NOT met"
+    echo "peak RSS of sifasuo on $s (VmHWM, after all scenarios): $mib MiB — target <= 100 MB: $verdict"
   done
-  # the issue's target: GET /api/v1/org-units/ID at 64 connections >= 70% of nginx
-  for i in "${!R_LABEL[@]}"; do
-    if [[ ${R_LABEL[$i]} =~ GET\ /api/v1/org-units/[0-9]+$ ]]; then
-      [ "${R_CONNS[$i]}" = 64 ] || continue
-      pct=$(awk -v a="${R_RPS[$i]}" -v b="$NGINX_RPS_64" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
-      verdict=met
-      [ "$pct" -ge 70 ] || verdict="NOT met"
-      echo "target (org-unit by id, 64 conns, >= 70% of nginx): ${R_LABEL[$i]%% *} ${pct}% — $verdict"
+  # the targets of issue 2 and issue 9
+  for s in sqlite pg; do
+    i=$(row_of "^$s GET /api/v1/org-units/[0-9]+$" 64)
+    if [ -n "$i" ]; then
+      pct=$(awk -v a="${R_RPS[$i]}" -v b="${NGINX_RPS[org:64]:-0}" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
+      verdict=met; [ "$pct" -ge 70 ] || verdict="NOT met"
+      echo "target (org unit by id, 64 conns, >= 70% of nginx): $s ${pct}% — $verdict"
     fi
+    i=$(row_of "^$s GET /api/v1/mediation-cases/[0-9]+$" 64)
+    if [ -n "$i" ]; then
+      pct=$(awk -v a="${R_RPS[$i]}" -v b="${NGINX_RPS[case:64]:-0}" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
+      verdict=met; [ "$pct" -ge 60 ] || verdict="NOT met"
+      echo "target (one record by id, 64 conns, >= 60% of nginx): $s ${pct}% — $verdict"
+    fi
+    i=$(row_of "^$s list: " 64)
+    if [ -n "$i" ]; then
+      verdict=met; [ "${R_P99US[$i]}" -le 10000 ] || verdict="NOT met"
+      echo "target (list over $RECORDS records, 64 conns, p99 <= 10 ms): $s ${R_P99[$i]} — $verdict"
+    fi
+    errs=0 n=0
+    for i in "${!R_LABEL[@]}"; do
+      [[ ${R_LABEL[$i]} == "$s "* ]] && [ "${R_CONNS[$i]}" = 512 ] || continue
+      n=$((n + 1)) errs=$((errs + R_SOCK[i]))
+    done
+    [ "$n" = 0 ] || echo "target (no errors at 512 conns): $s $errs errors in $n scenarios — $([ "$errs" = 0 ] && echo met || echo "NOT met")"
   done
   for n in "${NOTES[@]+"${NOTES[@]}"}"; do echo "note: $n"; done
 } >"$T/table.txt"

@@ -196,11 +196,33 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     json_t *errs = json_object();
     char *hi = arena_alloc(r->arena, strlen(scope) + 1);
     scope_upper(scope, hi, strlen(scope) + 1);
+    /* ?org_id= inside the caller's scope is the narrower range: it stands
+     * for both, because SQLite's planner, given two ranges on org_path,
+     * may search the index by the wide one (the whole city) and test the
+     * other on every entry — 0.8 ms instead of 0.05 for a district's count
+     * of 800 */
+    const char *base = scope, *base_hi = hi;
+    const char *org_q = http_query(r, "org_id");
+    if (org_q) {
+        char *end;
+        long long oid = strtoll(org_q, &end, 10);
+        db_stmt_t *s = *org_q && !*end ? db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1") : NULL;
+        if (s) {
+            db_bind_int(s, 1, oid);
+            if (db_step(s) == DB_ROW && scope_covers(r, db_col_text(s, 0))) {
+                base = arena_strdup(r->arena, db_col_text(s, 0));
+                char *ohi = arena_alloc(r->arena, strlen(base) + 1);
+                scope_upper(base, ohi, strlen(base) + 1);
+                base_hi = ohi;
+            }
+            db_reset(s);
+        }
+    }
     /* no join: a count stays within the live-row indexes, and the planner
      * cannot start from org_units (the org name is a subquery of the
      * select list, engine_select_cols) */
     buf_printf(sql, " FROM %s t WHERE %s >= $%d AND %s < $%d", e->table, pc,
-               bind_text(b, scope), pc, bind_text(b, hi));
+               bind_text(b, base), pc, bind_text(b, base_hi));
     if (e->protected_ && !protected_ok(r, e, scope)) {
         /* a grant opens one subtree: the newest active one the user holds */
         db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
@@ -259,6 +281,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
                 json_object_set_new(errs, k, json_string("机构不存在或不在您的管辖范围内"));
                 continue;
             }
+            if (strcmp(opath, base) == 0) continue; /* the base range already */
             char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
             scope_upper(opath, ohi, strlen(opath) + 1);
             buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, opath), pc, bind_text(b, ohi));
@@ -568,12 +591,42 @@ out:
 /* Selects the record (deleted ones too when with_deleted) in the caller's
  * scope.  Returns the statement positioned on the row, or NULL after
  * answering (404 / 403 protected / 503). */
+/* The text of load_record's statement for e, built once per worker thread
+ * (kept for the life of the process): reading one record is a hot path
+ * (issue 9: one record by id at >= 60% of nginx) and formatting its forty
+ * column names on every request cost about a tenth of it.  NULL when the
+ * thread's table is full; the caller then builds the text itself. */
+#define LOAD_SQL_CACHE 64
+static const char *load_sql(const entity_t *e) {
+    static _Thread_local struct {
+        const entity_t *e;
+        char *sql;
+    } cache[LOAD_SQL_CACHE];
+    int i = 0;
+    for (; i < LOAD_SQL_CACHE && cache[i].e; i++)
+        if (cache[i].e == e) return cache[i].sql;
+    if (i == LOAD_SQL_CACHE) return NULL;
+    buf_t sql = BUF_INIT;
+    buf_puts(&sql, "SELECT ");
+    engine_select_cols(e, &sql);
+    buf_printf(&sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+    cache[i].sql = strdup(sql.data);
+    buf_free(&sql);
+    if (!cache[i].sql) return NULL;
+    cache[i].e = e;
+    return cache[i].sql;
+}
+
 static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool with_deleted, buf_t *sql) {
-    buf_clear(sql);
-    buf_puts(sql, "SELECT ");
-    engine_select_cols(e, sql);
-    buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
-    db_stmt_t *s = db_prepare(r->db, sql->data);
+    const char *text = load_sql(e);
+    if (!text) {
+        buf_clear(sql);
+        buf_puts(sql, "SELECT ");
+        engine_select_cols(e, sql);
+        buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+        text = sql->data;
+    }
+    db_stmt_t *s = db_prepare(r->db, text);
     if (!s) {
         http_store_error(r);
         return NULL;

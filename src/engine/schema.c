@@ -142,7 +142,8 @@ static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *
  *   <t>_live (org_path)                        count of the scope, covering;
  *   <t>_lf_<f> (<f>, org_path)                 count of a filter in the scope, covering;
  *   <t>_ls_<s> (<sort key>, id)                a page walked in sort order;
- *   <t>_lf_<f>_<s> (<f>, <sort key>, id)       the same within one code (F_CODE filter × sort). */
+ *   <t>_lf_<f>_<s> (<f>, <sort key>, id)       the same within one code (F_CODE filter × sort);
+ *   <t>_lf_wf_state[_<s>]                      the same for the workflow state. */
 static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     char name[200], cols[300], key[160];
     snprintf(name, sizeof(name), "%s_scope", e->table);
@@ -154,6 +155,21 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     if (e->flows) {
         snprintf(name, sizeof(name), "%s_wf", e->table);
         want_index(c, ddl, name, "wf_state, due_at");
+        /* ?wf_state= is a filter like a code's (the most common one: "my open
+         * cases"), so it gets the same live-row pair: counted over
+         * (wf_state, org_path), paged along (wf_state, <sort>, id).  The
+         * count's index carries deleted_at too: SQLite 3.40 does not count
+         * a partial index's WHERE as covered, so without the column every
+         * counted row is a table lookup (10 001 of them, ~5 ms, at a
+         * million rows) */
+        snprintf(name, sizeof(name), "%s_lf_wf_state", e->table);
+        want_live_index(c, ddl, name, "wf_state, org_path, deleted_at");
+        for (const field_t *s = e->fields; s->name; s++) {
+            if (!(s->flags & FF_SORT) || (s->flags & FF_PI)) continue;
+            snprintf(name, sizeof(name), "%s_lf_wf_state_%s", e->table, s->name);
+            snprintf(cols, sizeof(cols), "wf_state, %s, id", engine_sort_expr(s, "", key, sizeof(key)));
+            want_live_index(c, ddl, name, cols);
+        }
     }
     for (const field_t *f = e->fields; f->name; f++) {
         if (!(f->flags & (FF_FILTER | FF_SORT))) continue;

@@ -70,3 +70,60 @@ def test_generate_usage_errors(ctx):
         assert r.returncode == 2 and "用法" in r.stderr, (args, r.stderr)
     r = run_cli(["generate", "persons", "--count", "5"], url)
     assert r.returncode == 1 and "init --demo" in r.stderr, "without offices there is nothing to own the rows"
+
+
+def test_generate_mediation_cases_listed_shown_searched_counted_and_continuing(ctx):
+    """Generated cases are records like any: owned by offices (org path of
+    the owner), in valid workflow states, registered over several years,
+    numbered GEN-0000000001… across runs, searchable, counted by the
+    statistics; a run inserts them in multi-row statements, one audit row."""
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    before = _query(url, "SELECT COUNT(*) FROM mediation_case")[0][0]
+    r = run_cli(["generate", "mediation-cases", "--count", "1300", "--batch", "500"], url)
+    assert r.returncode == 0 and "已生成人民调解案件 1300 条" in r.stdout, r.stdout + r.stderr
+    assert "1300/1300 (100%)" in r.stderr, "progress on stderr"
+    r = run_cli(["generate", "mediation-cases", "--count", "700"], url)
+    assert r.returncode == 0, r.stderr
+    rows = _query(url, "SELECT COUNT(*), COUNT(DISTINCT case_no), MIN(case_no), MAX(case_no) FROM mediation_case "
+                       "WHERE case_no LIKE 'GEN-%'")
+    assert rows == [(2000, 2000, "GEN-0000000001", "GEN-0000002000")], "the second run continues the numbering"
+    assert _query(url, "SELECT COUNT(*) FROM mediation_case")[0][0] == before + 2000
+    for _ in range(2):  # after an odd number too, the next run takes the very next number
+        assert run_cli(["generate", "mediation-cases", "--count", "1"], url).returncode == 0
+    assert _query(url, "SELECT COUNT(*), MAX(case_no) FROM mediation_case WHERE case_no LIKE 'GEN-%'") == \
+        [(2002, "GEN-0000002002")], "numbers run on without a gap"
+    assert _query(url, "SELECT COUNT(*) FROM mediation_case c JOIN org_units o ON o.id = c.org_id "
+                       "WHERE c.case_no LIKE 'GEN-%' AND c.org_path = o.path AND o.level = 'office'")[0][0] == 2002
+    years = _query(url, "SELECT COUNT(DISTINCT substr(received_on, 1, 4)) FROM mediation_case WHERE case_no LIKE 'GEN-%'")
+    assert years[0][0] >= 6, "registered over six years"
+    states = {s for (s,) in _query(url, "SELECT DISTINCT wf_state FROM mediation_case WHERE case_no LIKE 'GEN-%'")}
+    assert {"archived", "visited", "rejected"} <= states, states
+    assert _query(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'data.generate' AND entity = 'mediation-cases'")[0][0] == 4
+
+    s = Server(url, extra=["--quiet"])
+    ctx._servers.append(s)
+    director = Session(s, "ljz_director")
+    org = director.login_body["user"]["org"]["id"]
+    mine = _query(url, f"SELECT id, case_no FROM mediation_case WHERE org_id = {org} AND case_no LIKE 'GEN-%' "
+                       "ORDER BY id LIMIT 1")
+    assert mine, "generated cases are spread over every office"
+    cid, no = mine[0]
+    st, _, case = director.get(f"/api/v1/mediation-cases/{cid}")
+    assert st == 200 and case["case_no"] == no and case["wf_state"] in states, case
+    assert case["title"].endswith("纠纷") and case["category"] and case["source"], case
+    st, _, lst = director.get(f"/api/v1/mediation-cases?wf_state={case['wf_state']}&sort=-received_on&limit=200")
+    assert st == 200 and cid in [i["id"] for i in lst["items"]] or lst.get("next"), lst
+    st, _, found = director.get(f"/api/v1/mediation-cases?q={no}")
+    assert st == 200 and [i["id"] for i in found["items"]] == [cid], "a generated case is found by its number"
+    st, _, stats = director.get(f"/api/v1/mediation/stats?org={org}")
+    assert st == 200, stats
+    counted = _query(url, f"SELECT COUNT(*) FROM mediation_case WHERE org_path LIKE "
+                          f"(SELECT path FROM org_units WHERE id = {org}) || '%' AND deleted_at IS NULL")[0][0]
+    assert counted > 1 and stats["total"]["cases"] == counted, ("the statistics count generated cases", stats["total"])
+    other = Session(s, "njdl")  # 南京东路 (黄浦区), not 陆家嘴
+    st, _, hidden = other.get(f"/api/v1/mediation-cases/{cid}")
+    assert st in (403, 404), "scope applies to generated cases"
+    s.stop()
+    v = run_cli(["audit", "verify"], url)
+    assert v.returncode == 0, v.stdout + v.stderr
