@@ -2,6 +2,7 @@
  *
  * SQL here is assembled from the static declarations only (table and column
  * names checked at registration); every value from the request is bound. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -588,35 +589,47 @@ out:
 
 /* ---- one record ---- */
 
-/* Selects the record (deleted ones too when with_deleted) in the caller's
- * scope.  Returns the statement positioned on the row, or NULL after
- * answering (404 / 403 protected / 503). */
-/* The text of load_record's statement for e, built once per worker thread
- * (kept for the life of the process): reading one record is a hot path
- * (issue 9: one record by id at >= 60% of nginx) and formatting its forty
- * column names on every request cost about a tenth of it.  NULL when the
- * thread's table is full; the caller then builds the text itself. */
+/* The text of load_record's statement for e, built once per process and
+ * kept for its life: reading one record is a hot path (issue 9: one record
+ * by id at >= 60% of nginx) and formatting its forty column names on every
+ * request cost about a tenth of it.  One table for all workers (a
+ * thread-local one would leave its strings unreachable when a worker exits,
+ * which LeakSanitizer reports); NULL when the table is full, and the caller
+ * then builds the text itself. */
 #define LOAD_SQL_CACHE 64
 static const char *load_sql(const entity_t *e) {
-    static _Thread_local struct {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
         const entity_t *e;
         char *sql;
     } cache[LOAD_SQL_CACHE];
+    const char *found = NULL;
+    pthread_mutex_lock(&mu);
     int i = 0;
     for (; i < LOAD_SQL_CACHE && cache[i].e; i++)
-        if (cache[i].e == e) return cache[i].sql;
-    if (i == LOAD_SQL_CACHE) return NULL;
-    buf_t sql = BUF_INIT;
-    buf_puts(&sql, "SELECT ");
-    engine_select_cols(e, &sql);
-    buf_printf(&sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
-    cache[i].sql = strdup(sql.data);
-    buf_free(&sql);
-    if (!cache[i].sql) return NULL;
-    cache[i].e = e;
-    return cache[i].sql;
+        if (cache[i].e == e) {
+            found = cache[i].sql;
+            break;
+        }
+    if (!found && i < LOAD_SQL_CACHE) {
+        buf_t sql = BUF_INIT;
+        buf_puts(&sql, "SELECT ");
+        engine_select_cols(e, &sql);
+        buf_printf(&sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+        cache[i].sql = strdup(sql.data);
+        buf_free(&sql);
+        if (cache[i].sql) {
+            cache[i].e = e;
+            found = cache[i].sql;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return found;
 }
 
+/* Selects the record (deleted ones too when with_deleted) in the caller's
+ * scope.  Returns the statement positioned on the row, or NULL after
+ * answering (404 / 403 protected / 503). */
 static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool with_deleted, buf_t *sql) {
     const char *text = load_sql(e);
     if (!text) {
