@@ -222,11 +222,6 @@ def test_todo_overdue_first_and_escalation(ctx):
     assert st == 200 and todo["counts"]["test-items"] >= 1
     assert any(i["id"] == rec["id"] and i["entity"] == "test-items" for i in todo["items"])
     later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60 * 86400))
-    # signed in before the second server starts: its job thread recomputes
-    # the scorecards for the new date at once, in back-to-back transactions
-    # that kept this sign-in waiting past SQLite's 5 s busy timeout under
-    # ASan on a loaded machine (503)
-    njdl = Session(s, "njdl")
     s2 = ctx.server(s.url, env={"SIFASUO_NOW": later})
     ljz = Session(s2, "ljz")  # two months on, a new sign-in
     st, _, todo = ljz.get("/api/v1/todo")
@@ -240,6 +235,7 @@ def test_todo_overdue_first_and_escalation(ctx):
     assert any(i["action"] == "workflow.escalate" for i in h["items"])
     st, _, lst = ljz.get(f"{E}?overdue=1&q=待办事项")
     assert lst["total"] >= 1
+    njdl = Session(s, "njdl")
     st, _, todo = njdl.get("/api/v1/todo")
     assert all((i["entity"], i["id"]) != ("test-items", rec["id"]) for i in todo["items"]), \
         "another office's to-dos stay there"
