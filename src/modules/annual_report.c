@@ -341,7 +341,9 @@ static void generate(http_req_t *r) {
     json_decref(errs);
     char key[64];
     snprintf(key, sizeof(key), "%lld:%d", (long long)district, year);
-    db_stmt_t *s = db_prepare(r->db, "SELECT id, wf_state FROM annual_report WHERE report_key = $1");
+    /* a deleted report is not the year's report: generate a new one (0070) */
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT id, wf_state FROM annual_report WHERE report_key = $1 AND deleted_at IS NULL");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, key, -1);
     int64_t existing = 0;

@@ -500,3 +500,21 @@ def test_typical_experiences_are_a_searchable_library(ctx):
     assert st == 200 and [x["id"] for x in lst["items"]] == [e["id"]], lst
     st, _, body = ljz.post("/api/v1/experiences", {"title": "x", "kind": "nope"})
     assert st == 422 and "kind" in body["error"]["fields"], body
+
+
+def test_annual_report_deleted_then_generated_again_makes_a_new_report(ctx):
+    """A deleted report no longer holds its district and year: generate
+    drafts a new one (it used to find the deleted report, 409 pointing at a
+    record nobody can open), and restoring the old one then clashes."""
+    s = ctx.demo_server()
+    clerk = Session(s, "pudong_staff")
+    pudong = Session(s, "pudong").login_body["user"]["org"]["id"]
+    st, _, old = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2022})
+    assert st == 201, old
+    assert clerk.req("DELETE", f"/api/v1/annual-reports/{old['id']}")[0] == 200
+    st, _, new = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2022})
+    assert st == 201 and new["id"] != old["id"] and new["year"] == 2022, new
+    st, _, again = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2022, "regenerate": True})
+    assert st == 200 and again["id"] == new["id"], again
+    st, _, body = Session(s, "pudong").post(f"/api/v1/annual-reports/{old['id']}/restore")
+    assert st == 409 and body["error"]["id"] == new["id"], body
