@@ -66,6 +66,9 @@ typedef struct field {
     const char *mask;      /* FF_PI: "idcard", "phone", "name" or NULL (generic) */
     /* Extra check of a text value: NULL when fine, else the Chinese reason. */
     const char *(*check)(const char *value);
+    /* FF_READONLY: why a create or update may not set it (Chinese), when
+     * not "set by the workflow" — e.g. fixed when the record was made. */
+    const char *readonly_why;
 } field_t;
 
 typedef struct wf_state {

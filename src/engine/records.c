@@ -686,7 +686,7 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
             continue;
         }
         if ((f->flags & FF_READONLY) && !allow_readonly) {
-            json_object_set_new(errs, k, json_string("只读字段, 由流程设置"));
+            json_object_set_new(errs, k, json_string(f->readonly_why ? f->readonly_why : "只读字段, 由流程设置"));
             continue;
         }
         const char *why = NULL;

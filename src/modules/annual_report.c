@@ -32,7 +32,11 @@
 #define REPORT_ROLES "district_admin district_staff city_staff city_leader"
 
 static const field_t report_fields[] = {
-    {"year", "年度", F_INT, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .min = 2022, .max = 2100},
+    /* fixed by generate with the report's key (district:year) and its data as of
+     * that year: an edited year would leave the key, the deadline and the
+     * content on the old one (docs/standards.md) */
+    {"year", "年度", F_INT, FF_REQUIRED | FF_READONLY | FF_FILTER | FF_SORT | FF_LIST, .min = 2022, .max = 2100,
+     .readonly_why = "年度在生成报告时确定, 不能修改; 其他年度的报告请用「生成报告」"},
     {"title", "报告标题", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 200},
     {"as_of", "数据截止日期", F_DATE, FF_READONLY | FF_LIST},
     {"s1_basic", "一、基本情况", F_TEXT, 0, .max = 20000},

@@ -363,11 +363,18 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     assert st == 405, body
     st, _, meta = d.get("/api/v1/meta/entities/annual-reports")
     assert meta["can"]["create"] is False and meta["can"]["import"] is False and meta["unique"] == "org_id year", meta
-    # one live report per (district, year): another year's report cannot be moved onto it
+    # the year is fixed with the report's key: no edit moves a report to another
+    # year, taken (2026) or free (2021), so key, year and deadline never drift apart
     st, _, other = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2023})
     assert st == 201, other
-    st, _, body = clerk.req("PATCH", f"/api/v1/annual-reports/{other['id']}", {"year": 2026, "version": other["version"]})
-    assert st == 409 and body["error"]["id"] == rep["id"] and "年度" in body["error"]["message"], body
+    assert next(f for f in meta["fields"] if f["name"] == "year")["readonly"] is True, meta["fields"]
+    for year in (2026, 2024):
+        st, _, body = clerk.req("PATCH", f"/api/v1/annual-reports/{other['id']}", {"year": year, "version": other["version"]})
+        assert st == 422 and "不能修改" in body["error"]["fields"]["year"], body
+    st, _, other = clerk.get(f"/api/v1/annual-reports/{other['id']}")
+    assert other["year"] == 2023 and other["due_at"] == "2023-10-31" and other["version"] == 1, other
+    st, _, ov = Session(s, "shiju").get("/api/v1/annual-reports/overview?year=2023")
+    assert next(x for x in ov["items"] if x["district_id"] == pudong)["report_id"] == other["id"], ov
     assert clerk.req("DELETE", f"/api/v1/annual-reports/{other['id']}")[0] == 200
     # the free text is edited; regenerating a draft keeps it
     st, _, rep = clerk.req("PATCH", f"/api/v1/annual-reports/{rep['id']}", {"s4_experience": "陆家嘴所“楼宇调解”经验",
