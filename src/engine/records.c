@@ -868,6 +868,18 @@ static int unique_guard(http_req_t *r, const entity_t *e, int64_t self, json_t *
     return -1;
 }
 
+/* The write itself hit a unique index (DB_UNIQUE): on PostgreSQL a
+ * concurrent write of the same key committed between unique_guard's check
+ * and ours (SQLite's writes are serial).  Rolls back, then answers as the
+ * check would have: 409 naming the record that now holds the key, or 503
+ * when none does (another index refused the row). */
+static void unique_raced(http_req_t *r, const entity_t *e, int64_t self, json_t *keys) {
+    db_rollback(r->db);
+    int64_t clash = e->unique ? engine_unique_clash(r->db, e, self, keys) : 0;
+    if (clash > 0) engine_unique_error(r, e, clash);
+    else http_store_error(r);
+}
+
 /* The changed key columns of an entity with a unique key, as stored. */
 static json_t *unique_keys(const entity_t *e, const changes_t *c) {
     json_t *k = json_object();
@@ -900,6 +912,7 @@ static void create_record(http_req_t *r) {
     changes_t c;
     buf_t sql = BUF_INIT, vals = BUF_INIT;
     sql_binds_t b = {0};
+    json_t *keys = NULL;
     json_t *org_j = json_object_get(body, "org_id");
     int64_t org = org_j ? (json_is_integer(org_j) ? json_integer_value(org_j) : -1) : p->org_id;
     if (collect_fields(r, e, body, true, &c, false) != 0) goto out;
@@ -932,11 +945,9 @@ static void create_record(http_req_t *r) {
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
     if (e->unique) {
-        json_t *keys = unique_keys(e, &c);
+        keys = unique_keys(e, &c);
         json_object_set_new(keys, "org_id", json_integer(org));
-        int u = unique_guard(r, e, 0, keys);
-        json_decref(keys);
-        if (u != 0) goto out;
+        if (unique_guard(r, e, 0, keys) != 0) goto out;
     }
     s = db_prepare(r->db, sql.data);
     if (!s) goto fail;
@@ -944,6 +955,10 @@ static void create_record(http_req_t *r) {
     int rc = db_step(s);
     int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
     db_reset(s);
+    if (rc == DB_UNIQUE) {
+        unique_raced(r, e, 0, keys);
+        goto out;
+    }
     if (!id) goto fail;
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
@@ -965,6 +980,7 @@ fail:
 out:
     buf_free(&sql);
     buf_free(&vals);
+    json_decref(keys);
     json_decref(body);
 }
 
@@ -985,8 +1001,11 @@ static json_t *diff(json_t *before, json_t *after) {
 }
 
 /* Applies a guarded update: version must match.  Answers 409 with the
- * current version when it does not.  Returns 0, or -1 after answering. */
-static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t version, buf_t *set, sql_binds_t *b) {
+ * current version when it does not, and 409 naming the holder when a
+ * concurrent write took the key (keys: the changed key columns, as for
+ * unique_guard).  Returns 0, or -1 after answering. */
+static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t version, buf_t *set, sql_binds_t *b,
+                          json_t *keys) {
     char now[21];
     iso_from_unix(now_unix(), now);
     buf_t sql = BUF_INIT;
@@ -1003,6 +1022,10 @@ static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t 
     int rc = db_step(s);
     int64_t n = db_changes(s);
     db_reset(s);
+    if (rc == DB_UNIQUE) {
+        unique_raced(r, e, id, keys);
+        return -1;
+    }
     if (rc != DB_DONE) {
         http_store_error(r);
         return -1;
@@ -1031,7 +1054,7 @@ static void update_record(http_req_t *r) {
     if (!e || !allowed(r, e, "update")) return;
     int64_t id = http_param_id(r, "id");
     buf_t sql = BUF_INIT, set = BUF_INIT;
-    json_t *body = NULL, *before = NULL;
+    json_t *body = NULL, *before = NULL, *keys = NULL;
     db_stmt_t *s = load_record(r, e, id, false, &sql);
     if (!s) goto out;
     const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
@@ -1058,12 +1081,10 @@ static void update_record(http_req_t *r) {
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
     if (e->unique) {
-        json_t *keys = unique_keys(e, &c);
-        int u = json_object_size(keys) ? unique_guard(r, e, id, keys) : 0;
-        json_decref(keys);
-        if (u != 0) goto out;
+        keys = unique_keys(e, &c);
+        if (json_object_size(keys) && unique_guard(r, e, id, keys) != 0) goto out;
     }
-    if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    if (guarded_update(r, e, id, version, &set, &b, keys) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
     if (record_rule(r, e, after) != 0) {
@@ -1085,6 +1106,7 @@ out_rollback:
 fail:
     http_store_error(r);
 out:
+    json_decref(keys);
     json_decref(before);
     json_decref(body);
     buf_free(&sql);
@@ -1113,14 +1135,10 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (deleted) buf_printf(&set, ", deleted_at = $%d", bind_text(&b, arena_strdup(r->arena, now)));
     else buf_puts(&set, ", deleted_at = NULL");
     if (db_begin(r->db) != 0) goto fail;
-    if (!deleted && e->unique) {
-        /* a restore must not bring back a second live record of the key */
-        json_t *keys = json_object();
-        int u = unique_guard(r, e, id, keys);
-        json_decref(keys);
-        if (u != 0) goto out;
-    }
-    if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    /* a restore must not bring back a second live record of the key (no
+     * changed columns: the record's own values) */
+    if (!deleted && e->unique && unique_guard(r, e, id, NULL) != 0) goto out;
+    if (guarded_update(r, e, id, version, &set, &b, NULL) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         goto fail;

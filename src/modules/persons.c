@@ -143,7 +143,7 @@ static int64_t person_insert_ex(db_t *db, const keys_t *keys, const person_in_t 
         db_bind_text(s, 12, in->id_type ? in->id_type : "resident_id", -1);
         db_bind_text(s, 13, house_enc, -1);
         int rc = db_step(s);
-        id = rc == DB_ROW ? db_col_int(s, 0) : rc == DB_CONSTRAINT ? 0 : -1;
+        id = rc == DB_ROW ? db_col_int(s, 0) : db_is_constraint(rc) ? 0 : -1;
         db_reset(s);
     }
     free(id_enc);

@@ -574,3 +574,35 @@ def test_four_eyes_the_checker_may_not_approve_the_same_record(ctx):
     assert st == 200 and rec["wf_state"] == "approved", rec
     st, _, hist = ljz.get(path + "/history")
     assert [h["action"] for h in hist["items"]][-3:] == ["record.update", "workflow.check", "workflow.approve"]
+
+
+def test_simultaneous_creates_of_one_key_one_201_the_rest_409_naming_it(ctx):
+    """Creates of one key at the same moment: on PostgreSQL several pass the
+    check before any commits and the unique index stops all but one — those
+    were 503; each is now the same 409 as the check's, naming the survivor."""
+    import threading
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    for round_ in range(8):
+        body = {"year": 2040 + round_, "category": "personnel", "amount": "100", "in_budget": True}
+        n = 6
+        gate = threading.Barrier(n)
+        out = [None] * n
+
+        def create(i):
+            gate.wait()
+            out[i] = ljz.post("/api/v1/funding", body)
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        made = [b for st, _, b in out if st == 201]
+        assert len(made) == 1, [(st, b) for st, _, b in out]
+        for st, _, b in out:
+            if st != 201:
+                assert st == 409 and b["error"]["code"] == "duplicate" and b["error"]["id"] == made[0]["id"], (st, b)
+                assert f"编号 {made[0]['id']}" in b["error"]["message"], b
+        st, _, lst = ljz.get(f"/api/v1/funding?year={body['year']}&limit=10&total=1")
+        assert lst["total"] == 1, lst

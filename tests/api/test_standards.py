@@ -525,3 +525,29 @@ def test_annual_report_deleted_then_generated_again_makes_a_new_report(ctx):
     assert st == 200 and again["id"] == new["id"], again
     st, _, body = Session(s, "pudong").post(f"/api/v1/annual-reports/{old['id']}/restore")
     assert st == 409 and body["error"]["id"] == new["id"], body
+
+
+def test_annual_report_simultaneous_generates_make_one_report_the_rest_409(ctx):
+    """Generates of one district and year at the same moment: one report, the
+    others the same 409 as a later generate (on PostgreSQL they used to pass
+    the check together and all but one ended in 503 at the unique index)."""
+    import threading
+    s = ctx.demo_server()
+    clerk = Session(s, "pudong_staff")
+    pudong = Session(s, "pudong").login_body["user"]["org"]["id"]
+    n = 4
+    gate, out = threading.Barrier(n), [None] * n
+
+    def generate(i):
+        gate.wait()
+        out[i] = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2025})
+
+    threads = [threading.Thread(target=generate, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    made = [b for st, _, b in out if st == 201]
+    assert len(made) == 1, [(st, b) for st, _, b in out]
+    for st, _, b in out:
+        assert st == 201 or (st == 409 and b["error"]["code"] == "report_exists" and b["error"]["id"] == made[0]["id"]), b
