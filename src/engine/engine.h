@@ -169,6 +169,10 @@ typedef struct sql_binds {
 } sql_binds_t;
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
+/* Steps s (bound, ready) to its end and returns the integers of its first
+ * column in an array from the request's arena (NULL when none), their count
+ * in *n; resets s.  *n is -1 on a store error. */
+int64_t *engine_collect_ids(http_req_t *r, db_stmt_t *s, int *n);
 /* The sort key of a FF_SORT field, NULL folded so both engines order the
  * same: "COALESCE(<prefix><name>, <lowest value>)".  The list's ORDER BY and
  * the live-row sort indexes (schema.c) must spell it identically. */

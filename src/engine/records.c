@@ -142,6 +142,24 @@ void engine_bind_all(db_stmt_t *s, const sql_binds_t *b) {
     }
 }
 
+int64_t *engine_collect_ids(http_req_t *r, db_stmt_t *s, int *n) {
+    int64_t *ids = NULL;
+    int cap = 0, rc;
+    *n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *more = arena_alloc(r->arena, sizeof(*ids) * (size_t)cap);
+            if (*n) memcpy(more, ids, sizeof(*ids) * (size_t)*n);
+            ids = more;
+        }
+        ids[(*n)++] = db_col_int(s, 0);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) *n = -1;
+    return ids;
+}
+
 static bool reserved_param(const char *k) {
     static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", "unmask", NULL};
     for (int i = 0; names[i]; i++)

@@ -2,6 +2,7 @@
 validation, scope, the shared two-step verification (信息校核 → 信息审核)
 with an edit after approval going back for review, history, stored files,
 office changes applied to the org tree, and demo data with findings."""
+import json
 import subprocess
 
 from auth_helpers import Session, admin_session
@@ -606,3 +607,42 @@ def test_simultaneous_creates_of_one_key_one_201_the_rest_409_naming_it(ctx):
                 assert f"编号 {made[0]['id']}" in b["error"]["message"], b
         st, _, lst = ljz.get(f"/api/v1/funding?year={body['year']}&limit=10&total=1")
         assert lst["total"] == 1, lst
+
+
+def test_office_change_moves_a_merged_offices_accounts_and_disables_a_revoked_ones(ctx):
+    """Merged: the closed office's accounts move to the successor with its
+    records, so its clerks keep working there (their to-dos follow the
+    records); revoked: nothing survives to move them to, so they are
+    disabled.  Each account's change is audited with the office change."""
+    import datetime
+    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).strftime("%Y-%m-%d")
+    s = ctx.demo_server()
+    district, city = Session(s, "pudong"), Session(s, "shiju")
+    pudong, offices = _pudong_offices(district)
+    a, b, c = offices[-1], offices[-2], offices[-3]
+    a_clerk, c_clerk = _office_user(s, "merge_clerk", a["id"]), _office_user(s, "revoke_clerk", c["id"])
+    st, _, rec = a_clerk.post("/api/v1/commendations", {"title": "合并前待校核", "level": "district",
+                                                        "awarded_on": "2025-01-01"})
+    assert st == 201, rec
+    ch = _change(district, change_type="merge", office_id=a["id"], merge_into_id=b["id"], effective_on=today)
+    st, _, ch = _through(district, city, ch, today)
+    assert st == 200 and ch["wf_state"] == "applied", ch
+    st, _, me = a_clerk.get("/api/v1/session")
+    assert st == 200 and me["user"]["org"]["id"] == b["id"], me["user"]
+    # the clerk still opens the record (now the successor's) and B's own records
+    st, _, moved = a_clerk.get(f"/api/v1/commendations/{rec['id']}")
+    assert st == 200 and moved["org_id"] == b["id"], moved
+    st, _, lst = a_clerk.get(f"/api/v1/staff?org_id={b['id']}&limit=1&total=1")
+    assert st == 200 and lst["total"] > 0, lst
+    # revoke: the office's clerk is signed out and can no longer sign in
+    ch = _change(district, change_type="revoke", office_id=c["id"], effective_on=today)
+    st, _, ch = _through(district, city, ch, today)
+    assert st == 200 and ch["wf_state"] == "applied", ch
+    assert c_clerk.get("/api/v1/session")[0] == 401
+    st, body = Session(s).login("revoke_clerk", "Merge#Clerk2027y")
+    assert st == 403 and body["error"]["code"] == "account_disabled", body
+    aud = admin_session(s, "auditor")[0]
+    st, _, log = aud.get("/api/v1/audit?action=user.move&limit=10")
+    assert st == 200 and any("并入" in json.dumps(i["detail"], ensure_ascii=False) for i in log["items"]), log
+    st, _, log = aud.get("/api/v1/audit?action=user.disable&limit=10")
+    assert st == 200 and any("撤销" in json.dumps(i["detail"], ensure_ascii=False) for i in log["items"]), log
