@@ -81,6 +81,14 @@ def store_count(url, sql):
     return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
 
 
+def store_exec(url, sql):
+    """Runs the test's own SQL script straight in the store (to stage what
+    the API cannot, such as audit rows gone after a purge)."""
+    cmd = ["sqlite3", "-cmd", ".timeout 5000", url[7:], sql] if url.startswith("sqlite:") else \
+        ["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    subprocess.run(cmd, capture_output=True, text=True, check=True)
+
+
 def run_cli(args, url=None, input=None, env=None):
     """Runs a sifasuo command; returns CompletedProcess (text)."""
     cmd = [BIN] + args + (["--db", url] if url else [])

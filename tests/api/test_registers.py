@@ -646,3 +646,32 @@ def test_office_change_moves_a_merged_offices_accounts_and_disables_a_revoked_on
     assert st == 200 and any("并入" in json.dumps(i["detail"], ensure_ascii=False) for i in log["items"]), log
     st, _, log = aud.get("/api/v1/audit?action=user.disable&limit=10")
     assert st == 200 and any("撤销" in json.dumps(i["detail"], ensure_ascii=False) for i in log["items"]), log
+
+
+def test_four_eyes_holds_when_the_audit_rows_of_the_check_are_gone(ctx):
+    """Audit rows may be purged after 180 days; who checked a record is kept
+    with the workflow (workflow_steps), so the checker still may not approve."""
+    from harness import store_count, store_exec
+    s = ctx.demo_server()
+    ljz, admin, staff = Session(s, "ljz"), Session(s, "pudong"), Session(s, "pudong_staff")
+    st, _, rec = ljz.post("/api/v1/commendations", {"title": "审计清除后的四眼", "level": "district",
+                                                    "awarded_on": "2025-02-01"})
+    assert st == 201, rec
+    path = f"/api/v1/commendations/{rec['id']}"
+    assert admin.post(path + "/actions/check", {})[0] == 200
+    where = f"entity = 'commendations' AND entity_id = {rec['id']} AND action = 'workflow.check'"
+    assert store_count(s.url, f"SELECT COUNT(*) FROM audit_log WHERE {where}") == 1
+    if s.url.startswith("sqlite:"):  # as a purge would, past the append-only guard
+        store_exec(s.url, "BEGIN; DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE " + where + "; "
+                   "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+                   "WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-180 days') "
+                   "BEGIN SELECT RAISE(ABORT, '审计日志只能追加'); END; COMMIT;")
+    else:
+        store_exec(s.url, "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; "
+                   "DELETE FROM audit_log WHERE " + where + "; "
+                   "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only; COMMIT;")
+    assert store_count(s.url, f"SELECT COUNT(*) FROM audit_log WHERE {where}") == 0
+    st, _, body = admin.post(path + "/actions/approve", {})
+    assert st == 403 and body["error"]["code"] == "four_eyes", body
+    st, _, rec = staff.post(path + "/actions/approve", {})
+    assert st == 200 and rec["wf_state"] == "approved", rec
