@@ -581,24 +581,12 @@ def test_simultaneous_creates_of_one_key_one_201_the_rest_409_naming_it(ctx):
     """Creates of one key at the same moment: on PostgreSQL several pass the
     check before any commits and the unique index stops all but one — those
     were 503; each is now the same 409 as the check's, naming the survivor."""
-    import threading
+    from harness import at_once
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
     for round_ in range(8):
         body = {"year": 2040 + round_, "category": "personnel", "amount": "100", "in_budget": True}
-        n = 6
-        gate = threading.Barrier(n)
-        out = [None] * n
-
-        def create(i):
-            gate.wait()
-            out[i] = ljz.post("/api/v1/funding", body)
-
-        threads = [threading.Thread(target=create, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        out = at_once(6, lambda i: ljz.post("/api/v1/funding", body))
         made = [b for st, _, b in out if st == 201]
         assert len(made) == 1, [(st, b) for st, _, b in out]
         for st, _, b in out:

@@ -545,22 +545,11 @@ def test_annual_report_simultaneous_generates_make_one_report_the_rest_409(ctx):
     """Generates of one district and year at the same moment: one report, the
     others the same 409 as a later generate (on PostgreSQL they used to pass
     the check together and all but one ended in 503 at the unique index)."""
-    import threading
+    from harness import at_once
     s = ctx.demo_server()
     clerk = Session(s, "pudong_staff")
     pudong = Session(s, "pudong").login_body["user"]["org"]["id"]
-    n = 4
-    gate, out = threading.Barrier(n), [None] * n
-
-    def generate(i):
-        gate.wait()
-        out[i] = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2025})
-
-    threads = [threading.Thread(target=generate, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    out = at_once(4, lambda i: clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2025}))
     made = [b for st, _, b in out if st == 201]
     assert len(made) == 1, [(st, b) for st, _, b in out]
     for st, _, b in out:
