@@ -142,7 +142,7 @@ int64_t user_create(db_t *db, const char *username, const char *display_name, in
     int rc = db_step(s);
     int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
     db_reset(s);
-    if (rc == DB_CONSTRAINT) {
+    if (db_is_constraint(rc)) {
         snprintf(err, errlen, "用户名 %s 已存在, 或所属机构不存在", username);
         return -1;
     }

@@ -554,7 +554,7 @@ static void create_role(http_req_t *r) {
             id = rc == DB_ROW ? db_col_int(s, 0) : 0;
             db_reset(s);
         }
-        if (rc == DB_CONSTRAINT) {
+        if (db_is_constraint(rc)) {
             db_rollback(r->db);
             http_invalid(r, "key", "角色标识或名称已存在");
         } else if (!id) {

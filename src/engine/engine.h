@@ -66,6 +66,9 @@ typedef struct field {
     const char *mask;      /* FF_PI: "idcard", "phone", "name" or NULL (generic) */
     /* Extra check of a text value: NULL when fine, else the Chinese reason. */
     const char *(*check)(const char *value);
+    /* FF_READONLY: why a create or update may not set it (Chinese), when
+     * not "set by the workflow" — e.g. fixed when the record was made. */
+    const char *readonly_why;
 } field_t;
 
 typedef struct wf_state {
@@ -166,6 +169,10 @@ typedef struct sql_binds {
 } sql_binds_t;
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
+/* Steps s (bound, ready) to its end and returns the integers of its first
+ * column in an array from the request's arena (NULL when none), their count
+ * in *n; resets s.  *n is -1 on a store error. */
+int64_t *engine_collect_ids(http_req_t *r, db_stmt_t *s, int *n);
 /* The sort key of a FF_SORT field, NULL folded so both engines order the
  * same: "COALESCE(<prefix><name>, <lowest value>)".  The list's ORDER BY and
  * the live-row sort indexes (schema.c) must spell it identically. */

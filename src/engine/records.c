@@ -143,6 +143,24 @@ void engine_bind_all(db_stmt_t *s, const sql_binds_t *b) {
     }
 }
 
+int64_t *engine_collect_ids(http_req_t *r, db_stmt_t *s, int *n) {
+    int64_t *ids = NULL;
+    int cap = 0, rc;
+    *n = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *more = arena_alloc(r->arena, sizeof(*ids) * (size_t)cap);
+            if (*n) memcpy(more, ids, sizeof(*ids) * (size_t)*n);
+            ids = more;
+        }
+        ids[(*n)++] = db_col_int(s, 0);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) *n = -1;
+    return ids;
+}
+
 static bool reserved_param(const char *k) {
     static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", "unmask", NULL};
     for (int i = 0; names[i]; i++)
@@ -752,7 +770,7 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
             continue;
         }
         if ((f->flags & FF_READONLY) && !allow_readonly) {
-            json_object_set_new(errs, k, json_string("只读字段, 由流程设置"));
+            json_object_set_new(errs, k, json_string(f->readonly_why ? f->readonly_why : "只读字段, 由流程设置"));
             continue;
         }
         const char *why = NULL;
@@ -934,6 +952,18 @@ static int unique_guard(http_req_t *r, const entity_t *e, int64_t self, json_t *
     return -1;
 }
 
+/* The write itself hit a unique index (DB_UNIQUE): on PostgreSQL a
+ * concurrent write of the same key committed between unique_guard's check
+ * and ours (SQLite's writes are serial).  Rolls back, then answers as the
+ * check would have: 409 naming the record that now holds the key, or 503
+ * when none does (another index refused the row). */
+static void unique_raced(http_req_t *r, const entity_t *e, int64_t self, json_t *keys) {
+    db_rollback(r->db);
+    int64_t clash = e->unique ? engine_unique_clash(r->db, e, self, keys) : 0;
+    if (clash > 0) engine_unique_error(r, e, clash);
+    else http_store_error(r);
+}
+
 /* The changed key columns of an entity with a unique key, as stored. */
 static json_t *unique_keys(const entity_t *e, const changes_t *c) {
     json_t *k = json_object();
@@ -966,6 +996,7 @@ static void create_record(http_req_t *r) {
     changes_t c;
     buf_t sql = BUF_INIT, vals = BUF_INIT;
     sql_binds_t b = {0};
+    json_t *keys = NULL;
     json_t *org_j = json_object_get(body, "org_id");
     int64_t org = org_j ? (json_is_integer(org_j) ? json_integer_value(org_j) : -1) : p->org_id;
     if (collect_fields(r, e, body, true, &c, false) != 0) goto out;
@@ -998,11 +1029,9 @@ static void create_record(http_req_t *r) {
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
     if (e->unique) {
-        json_t *keys = unique_keys(e, &c);
+        keys = unique_keys(e, &c);
         json_object_set_new(keys, "org_id", json_integer(org));
-        int u = unique_guard(r, e, 0, keys);
-        json_decref(keys);
-        if (u != 0) goto out;
+        if (unique_guard(r, e, 0, keys) != 0) goto out;
     }
     s = db_prepare(r->db, sql.data);
     if (!s) goto fail;
@@ -1010,6 +1039,10 @@ static void create_record(http_req_t *r) {
     int rc = db_step(s);
     int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
     db_reset(s);
+    if (rc == DB_UNIQUE) {
+        unique_raced(r, e, 0, keys);
+        goto out;
+    }
     if (!id) goto fail;
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
@@ -1031,6 +1064,7 @@ fail:
 out:
     buf_free(&sql);
     buf_free(&vals);
+    json_decref(keys);
     json_decref(body);
 }
 
@@ -1051,8 +1085,11 @@ static json_t *diff(json_t *before, json_t *after) {
 }
 
 /* Applies a guarded update: version must match.  Answers 409 with the
- * current version when it does not.  Returns 0, or -1 after answering. */
-static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t version, buf_t *set, sql_binds_t *b) {
+ * current version when it does not, and 409 naming the holder when a
+ * concurrent write took the key (keys: the changed key columns, as for
+ * unique_guard).  Returns 0, or -1 after answering. */
+static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t version, buf_t *set, sql_binds_t *b,
+                          json_t *keys) {
     char now[21];
     iso_from_unix(now_unix(), now);
     buf_t sql = BUF_INIT;
@@ -1069,6 +1106,10 @@ static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t 
     int rc = db_step(s);
     int64_t n = db_changes(s);
     db_reset(s);
+    if (rc == DB_UNIQUE) {
+        unique_raced(r, e, id, keys);
+        return -1;
+    }
     if (rc != DB_DONE) {
         http_store_error(r);
         return -1;
@@ -1097,7 +1138,7 @@ static void update_record(http_req_t *r) {
     if (!e || !allowed(r, e, "update")) return;
     int64_t id = http_param_id(r, "id");
     buf_t sql = BUF_INIT, set = BUF_INIT;
-    json_t *body = NULL, *before = NULL;
+    json_t *body = NULL, *before = NULL, *keys = NULL;
     db_stmt_t *s = load_record(r, e, id, false, &sql);
     if (!s) goto out;
     const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
@@ -1124,12 +1165,10 @@ static void update_record(http_req_t *r) {
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
     if (e->unique) {
-        json_t *keys = unique_keys(e, &c);
-        int u = json_object_size(keys) ? unique_guard(r, e, id, keys) : 0;
-        json_decref(keys);
-        if (u != 0) goto out;
+        keys = unique_keys(e, &c);
+        if (json_object_size(keys) && unique_guard(r, e, id, keys) != 0) goto out;
     }
-    if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    if (guarded_update(r, e, id, version, &set, &b, keys) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *after = record_snapshot(r, e, id);
     if (record_rule(r, e, after) != 0) {
@@ -1151,6 +1190,7 @@ out_rollback:
 fail:
     http_store_error(r);
 out:
+    json_decref(keys);
     json_decref(before);
     json_decref(body);
     buf_free(&sql);
@@ -1179,14 +1219,10 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (deleted) buf_printf(&set, ", deleted_at = $%d", bind_text(&b, arena_strdup(r->arena, now)));
     else buf_puts(&set, ", deleted_at = NULL");
     if (db_begin(r->db) != 0) goto fail;
-    if (!deleted && e->unique) {
-        /* a restore must not bring back a second live record of the key */
-        json_t *keys = json_object();
-        int u = unique_guard(r, e, id, keys);
-        json_decref(keys);
-        if (u != 0) goto out;
-    }
-    if (guarded_update(r, e, id, version, &set, &b) != 0) goto out;
+    /* a restore must not bring back a second live record of the key (no
+     * changed columns: the record's own values) */
+    if (!deleted && e->unique && unique_guard(r, e, id, NULL) != 0) goto out;
+    if (guarded_update(r, e, id, version, &set, &b, NULL) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         goto fail;

@@ -151,11 +151,12 @@ static void not_allowed(http_req_t *r, const entity_t *e, const workflow_t *wf, 
 }
 
 /* Four-eyes (wf_transition_t.distinct_from): the latest of the named
- * earlier actions on the record, from its audit trail, must have been
- * someone else's.  0, or -1 after answering 403 / 503. */
+ * earlier actions on the record must have been someone else's.  Read from
+ * workflow_steps (migration 0071), not the audit trail, which may be purged
+ * after 180 days.  0, or -1 after answering 403 / 503. */
 static int four_eyes(http_req_t *r, const entity_t *e, const workflow_t *wf, const wf_transition_t *t, int64_t id) {
-    db_stmt_t *s = db_prepare(r->db, "SELECT user_id, action FROM audit_log WHERE entity = $1 AND entity_id = $2 "
-                                     "AND action LIKE 'workflow.%' AND result = 'ok' ORDER BY id DESC");
+    db_stmt_t *s = db_prepare(r->db, "SELECT user_id, action FROM workflow_steps WHERE entity = $1 AND record_id = $2 "
+                                     "ORDER BY id DESC");
     if (!s) {
         http_store_error(r);
         return -1;
@@ -166,14 +167,14 @@ static int four_eyes(http_req_t *r, const entity_t *e, const workflow_t *wf, con
     int64_t by = 0;
     const char *earlier = NULL;
     while ((rc = db_step(s)) == DB_ROW) {
-        const char *a = db_col_text(s, 1) + strlen("workflow.");
+        const char *a = db_col_text(s, 1);
         if (!in_list(t->distinct_from, a)) continue;
         by = db_col_null(s, 0) ? 0 : db_col_int(s, 0);
         earlier = arena_strdup(r->arena, a);
         break;
     }
     db_reset(s);
-    if (rc < 0) {
+    if (rc != DB_ROW && rc != DB_DONE) {
         http_store_error(r);
         return -1;
     }
@@ -184,6 +185,30 @@ static int four_eyes(http_req_t *r, const entity_t *e, const workflow_t *wf, con
     http_error(r, 403, "four_eyes",
                arena_printf(r->arena, "该记录由您本人「%s」, 「%s」须由另一人办理", label, t->label));
     return -1;
+}
+
+/* Records that the caller did action on the record now (the row four_eyes
+ * reads), inside the transition's transaction.  0 or a negative DB_*. */
+static int step_record(http_req_t *r, const entity_t *e, int64_t id, const char *action, const char *now) {
+    db_stmt_t *s = db_prepare(r->db, "DELETE FROM workflow_steps WHERE entity = $1 AND record_id = $2 AND action = $3");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    db_bind_text(s, 3, action, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+    s = db_prepare(r->db, "INSERT INTO workflow_steps (entity, record_id, action, user_id, done_at) "
+                          "VALUES ($1, $2, $3, $4, $5)");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    db_bind_text(s, 3, action, -1);
+    db_bind_int(s, 4, auth_principal(r)->user_id);
+    db_bind_text(s, 5, now, -1);
+    rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 static void fire_action(http_req_t *r) {
@@ -323,6 +348,7 @@ static void fire_action(http_req_t *r) {
             goto out;
         }
     }
+    if (step_record(r, e, id, action, now) != 0) goto fail;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
                                json_object_get(body, "comment"));

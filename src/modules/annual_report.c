@@ -32,7 +32,11 @@
 #define REPORT_ROLES "district_admin district_staff city_staff city_leader"
 
 static const field_t report_fields[] = {
-    {"year", "年度", F_INT, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .min = 2022, .max = 2100},
+    /* fixed by generate with the report's key (district:year) and its data as of
+     * that year: an edited year would leave the key, the deadline and the
+     * content on the old one (docs/standards.md) */
+    {"year", "年度", F_INT, FF_REQUIRED | FF_READONLY | FF_FILTER | FF_SORT | FF_LIST, .min = 2022, .max = 2100,
+     .readonly_why = "年度在生成报告时确定, 不能修改; 其他年度的报告请用「生成报告」"},
     {"title", "报告标题", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 200},
     {"as_of", "数据截止日期", F_DATE, FF_READONLY | FF_LIST},
     {"s1_basic", "一、基本情况", F_TEXT, 0, .max = 20000},
@@ -301,6 +305,33 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     return 0;
 }
 
+/* The live report of a key ("<district>:<year>"): its id (state copied),
+ * 0 when none, -1 on a store error.  A deleted report is not the year's
+ * report: generate makes a new one (migration 0070). */
+static int64_t live_report(db_t *db, const char *key, char state[32]) {
+    db_stmt_t *s = db_prepare(db, "SELECT id, wf_state FROM annual_report WHERE report_key = $1 AND deleted_at IS NULL");
+    if (!s) return -1;
+    db_bind_text(s, 1, key, -1);
+    int rc = db_step(s);
+    int64_t id = rc == DB_ROW ? db_col_int(s, 0) : rc == DB_DONE ? 0 : -1;
+    if (rc == DB_ROW) snprintf(state, 32, "%s", db_col_text(s, 1));
+    db_reset(s);
+    return id;
+}
+
+/* 409 naming the district's report of the year. */
+static void report_exists(http_req_t *r, const char *dname, int year, int64_t id) {
+    jw_obj(&r->json);
+    jw_key(&r->json, "error");
+    jw_obj(&r->json);
+    jw_kstr(&r->json, "code", "report_exists");
+    jw_kstr(&r->json, "message", arena_printf(r->arena, "%s %d 年度报告已存在, 可打开编辑或重新生成", dname, year));
+    jw_kint(&r->json, "id", id);
+    jw_obj_end(&r->json);
+    jw_obj_end(&r->json);
+    http_send_json(r, 409);
+}
+
 static void generate(http_req_t *r) {
     json_t *body = http_json_body(r);
     if (!body) return;
@@ -341,27 +372,10 @@ static void generate(http_req_t *r) {
     json_decref(errs);
     char key[64];
     snprintf(key, sizeof(key), "%lld:%d", (long long)district, year);
-    db_stmt_t *s = db_prepare(r->db, "SELECT id, wf_state FROM annual_report WHERE report_key = $1");
-    if (!s) return http_store_error(r);
-    db_bind_text(s, 1, key, -1);
-    int64_t existing = 0;
     char state[32] = "";
-    if (db_step(s) == DB_ROW) {
-        existing = db_col_int(s, 0);
-        snprintf(state, sizeof(state), "%s", db_col_text(s, 1));
-    }
-    db_reset(s);
-    if (existing && !regenerate) {
-        jw_obj(&r->json);
-        jw_key(&r->json, "error");
-        jw_obj(&r->json);
-        jw_kstr(&r->json, "code", "report_exists");
-        jw_kstr(&r->json, "message", arena_printf(r->arena, "%s %d 年度报告已存在, 可打开编辑或重新生成", dname, year));
-        jw_kint(&r->json, "id", existing);
-        jw_obj_end(&r->json);
-        jw_obj_end(&r->json);
-        return http_send_json(r, 409);
-    }
+    int64_t existing = live_report(r->db, key, state);
+    if (existing < 0) return http_store_error(r);
+    if (existing && !regenerate) return report_exists(r, dname, year, existing);
     if (existing && strcmp(state, "draft") != 0)
         return http_error(r, 409, "report_not_draft", "报告已审定或报送, 不能重新生成; 如需修改请先退回");
     draft_t d;
@@ -372,6 +386,7 @@ static void generate(http_req_t *r) {
     const principal_t *p = auth_principal(r);
     if (db_begin(r->db) != 0) return http_store_error(r);
     int64_t id = existing;
+    db_stmt_t *s;
     if (!existing) {
         s = db_prepare(r->db, "INSERT INTO annual_report (org_id, org_path, version, created_at, created_by, "
                               "updated_at, updated_by, wf_state, "
@@ -395,6 +410,12 @@ static void generate(http_req_t *r) {
         int rc = db_step(s);
         id = rc == DB_ROW ? db_col_int(s, 0) : 0;
         db_reset(s);
+        if (rc == DB_UNIQUE) {
+            /* PostgreSQL: a simultaneous generate of the key committed first */
+            db_rollback(r->db);
+            int64_t won = live_report(r->db, key, state);
+            return won > 0 ? report_exists(r, dname, year, won) : http_store_error(r);
+        }
     } else {
         /* regenerate a draft: the generated sections anew, the free text (四) kept */
         s = db_prepare(

@@ -6,16 +6,18 @@
  * done, the city applies it on or after its effective date — the hook
  * office_change_apply, inside the transition's transaction:
  *   establish    a new office under the district, valid_from = effective date
- *   revoke       the office's valid_to = effective date
- *   merge        villages, staff and business records move to the surviving
- *                office (paths rewritten); the closed office keeps its own
- *                registers (registers_of_office), valid_to and successor_id;
- *                each village's former parent goes to org_unit_history
+ *   revoke       the office's valid_to = effective date; its accounts disabled
+ *   merge        villages, staff, business records and user accounts move to
+ *                the surviving office (paths rewritten); the closed office
+ *                keeps its own registers (registers_of_office), valid_to and
+ *                successor_id; each village's former parent goes to
+ *                org_unit_history
  *   rename       the old name goes to org_unit_history with the dates it held
  *   change_rank  the office profile's rank (the applied change is the
  *                history: rank as of D = the last applied change_rank up to D)
  * Units are never deleted, so a past year reports on that year's structure. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
@@ -24,6 +26,7 @@
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/registers.h"
+#include "util/timeutil.h"
 
 static const field_t change_fields[] = {
     {"change_type", "变更类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "office_change_type"},
@@ -162,6 +165,57 @@ typedef struct change {
     int64_t district_id, office_id, merge_into_id;
 } change_t;
 
+/* The accounts of a closed office (docs/registers.md "Office changes"):
+ * merged, they move with its records to the successor (to != NULL), so its
+ * clerks keep their roles and their to-dos; revoked, nothing survives to
+ * move them to, so they are disabled (sessions ended) until an
+ * administrator places them.  The office's API tokens follow the same way.
+ * One audit row per account, with the change as its reason.  0 or -1. */
+static int close_office_accounts(http_req_t *r, const unit_t *from, const unit_t *to, int64_t change_id,
+                                 const change_t *c) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT id FROM users WHERE org_id = $1 ORDER BY id");
+    if (!s) return -1;
+    db_bind_int(s, 1, from->id);
+    int n;
+    int64_t *ids = engine_collect_ids(r, s, &n);
+    if (n < 0) return -1;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    sql_binds_t b = {0};
+    if (to) {
+        BI(b, to->id);
+        BI(b, from->id);
+        if (exec(r->db, "UPDATE users SET org_id = $1 WHERE org_id = $2", &b) != 0 ||
+            exec(r->db, "UPDATE api_tokens SET org_id = $1 WHERE org_id = $2", &b) != 0)
+            return -1;
+    } else {
+        BT(b, now);
+        BI(b, from->id);
+        if (exec(r->db, "UPDATE sessions SET ended_at = $1 WHERE ended_at IS NULL AND user_id IN "
+                        "(SELECT id FROM users WHERE org_id = $2)", &b) != 0 ||
+            exec(r->db, "UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND revoked_at IS NULL", &b) != 0)
+            return -1;
+        b.n = 0;
+        BI(b, from->id);
+        if (exec(r->db, "UPDATE users SET status = 'disabled' WHERE org_id = $1", &b) != 0) return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        json_t *d = to ? json_pack("{s:I,s:I,s:I,s:s}", "from_org", (json_int_t)from->id, "to_org", (json_int_t)to->id,
+                                   "office_change", (json_int_t)change_id, "reason",
+                                   arena_printf(r->arena, "%s于 %s 并入%s", from->name, c->effective_on, to->name))
+                       : json_pack("{s:I,s:I,s:s}", "org", (json_int_t)from->id, "office_change", (json_int_t)change_id,
+                                   "reason",
+                                   arena_printf(r->arena, "%s于 %s 撤销, 账号停用; 请管理员调整所属机构后启用",
+                                                from->name, c->effective_on));
+        char *dt = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(d);
+        int arc = auth_audit(r, to ? "user.move" : "user.disable", "users", ids[i], "ok", dt);
+        free(dt);
+        if (arc != 0) return -1;
+    }
+    return 0;
+}
+
 static int apply_establish(http_req_t *r, const change_t *c, int64_t id, int64_t *result) {
     unit_t d;
     int rc = unit_load(r->db, c->district_id, &d);
@@ -256,6 +310,7 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t id, int64_t *re
     BI(b, to.id);
     BI(b, from.id);
     if (exec(r->db, "UPDATE persons SET org_id = $1 WHERE org_id = $2", &b) != 0) return -1;
+    if (close_office_accounts(r, &from, &to, id, c) != 0) return -1;
     b.n = 0;
     BT(b, c->effective_on);
     BI(b, to.id);
@@ -321,6 +376,7 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
             BT(b, c.effective_on);
             BI(b, u.id);
             rc = exec(r->db, "UPDATE org_units SET valid_to = $1 WHERE id = $2", &b);
+            if (rc == 0) rc = close_office_accounts(r, &u, NULL, id, &c);
         } else if (!c.new_rank[0]) {
             http_invalid(r, "new_rank", "调整规格须填写新规格");
             rc = 1;

@@ -144,7 +144,7 @@ static int64_t person_insert_ex(db_t *db, const keys_t *keys, const person_in_t 
         db_bind_text(s, 12, in->id_type ? in->id_type : "resident_id", -1);
         db_bind_text(s, 13, house_enc, -1);
         int rc = db_step(s);
-        id = rc == DB_ROW ? db_col_int(s, 0) : rc == DB_CONSTRAINT ? 0 : -1;
+        id = rc == DB_ROW ? db_col_int(s, 0) : db_is_constraint(rc) ? 0 : -1;
         db_reset(s);
     }
     free(id_enc);
@@ -798,19 +798,9 @@ static void repoint_entity(const entity_t *e, void *arg) {
             return;
         }
         db_bind_int(q, 1, c->from);
-        int64_t *ids = NULL;
-        int nids = 0, cap = 0, qrc;
-        while ((qrc = db_step(q)) == DB_ROW) {
-            if (nids == cap) {
-                cap = cap ? cap * 2 : 16;
-                int64_t *m = arena_alloc(c->r->arena, sizeof(int64_t) * (size_t)cap);
-                if (nids) memcpy(m, ids, sizeof(int64_t) * (size_t)nids);
-                ids = m;
-            }
-            ids[nids++] = db_col_int(q, 0);
-        }
-        db_reset(q);
-        if (qrc < 0) {
+        int nids;
+        int64_t *ids = engine_collect_ids(c->r, q, &nids);
+        if (nids < 0) {
             c->rc = -1;
             return;
         }

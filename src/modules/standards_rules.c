@@ -87,14 +87,19 @@ static db_stmt_t *scoped(std_eval_t *e, const char *sql) {
 
 static const char *itoa_a(std_eval_t *e, int64_t v) { return arena_printf(e->arena, "%lld", (long long)v); }
 
-/* The live record filter every register query starts with. */
+/* The live record filter every query starts with. */
 #define LIVE "deleted_at IS NULL AND org_path >= $1 AND org_path < $2"
+/* A register fact counts once the district approved it (信息审核 → 已审核,
+ * registers.c): a record entered or checked only, or edited since its
+ * approval (back to entered), is not yet a fact for a formal assessment. */
+#define APPROVED "wf_state = 'approved'"
+#define REGISTER LIVE " AND " APPROVED
 /* A staff member belongs to the office on $3 (to-date history). */
 #define PRESENT "joined_on <= $3 AND (left_on IS NULL OR left_on > $3)"
 
 /* Calls judge for the office profile of each unit (the first live one,
  * columns org_path, id, then cols); a unit without one fails with
- * "未登记司法所机构信息".  Clauses 14 and 4 read the profile. */
+ * "无已审核的司法所机构信息".  Clauses 14 and 4 read the profile. */
 static int each_profile(std_eval_t *e, const char *sql, const char *required,
                         void (*judge)(std_eval_t *e, int i, db_stmt_t *s)) {
     db_stmt_t *s = scoped(e, sql);
@@ -111,7 +116,7 @@ static int each_profile(std_eval_t *e, const char *sql, const char *required,
     db_reset(s);
     if (rc != DB_DONE) return rc;
     for (int i = 0; i < e->n; i++)
-        if (!seen[i]) std_set(e, i, STD_FAIL, "无", required, "未登记司法所机构信息 (设立批复、备案、列席会议等)");
+        if (!seen[i]) std_set(e, i, STD_FAIL, "无", required, "无已审核的司法所机构信息 (设立批复、备案、列席会议等; 未登记或待审核)");
     return 0;
 }
 
@@ -128,7 +133,7 @@ static void judge_c14(std_eval_t *e, int i, db_stmt_t *s) {
 }
 static int eval_c14_filed(std_eval_t *e) {
     return each_profile(
-        e, "SELECT org_path, id, filing_status, filed_on, approval_doc FROM office_profile WHERE " LIVE " ORDER BY id",
+        e, "SELECT org_path, id, filing_status, filed_on, approval_doc FROM office_profile WHERE " REGISTER " ORDER BY id",
         "已备案", judge_c14);
 }
 
@@ -140,7 +145,7 @@ static int eval_c15_posts(std_eval_t *e) {
     int64_t *approved = arena_calloc(e->arena, sizeof(int64_t) * ((size_t)e->n + 1));
     for (int i = 0; i < e->n; i++)
         approved[i] = -1;
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, post_diverted FROM staff WHERE " LIVE
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, post_diverted FROM staff WHERE " REGISTER
                              " AND post_type = 'political_legal' AND " PRESENT " ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
@@ -155,7 +160,7 @@ static int eval_c15_posts(std_eval_t *e) {
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
-    s = scoped(e, "SELECT org_path, approved_posts FROM office_profile WHERE " LIVE
+    s = scoped(e, "SELECT org_path, approved_posts FROM office_profile WHERE " REGISTER
                   " AND approved_posts IS NOT NULL ORDER BY id");
     if (!s) return DB_ERR;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -185,7 +190,7 @@ typedef struct cert_count {
 static int eval_c16_certified(std_eval_t *e) {
     int64_t min = std_setting(e->db, "min_certified");
     int *n = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, cert_date FROM staff WHERE " LIVE " AND " PRESENT
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, cert_date FROM staff WHERE " REGISTER " AND " PRESENT
                              " AND cert_date IS NOT NULL AND cert_date <= $3 ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
@@ -212,7 +217,7 @@ static int eval_c16_share_rising(std_eval_t *e) {
     snprintf(prev, sizeof(prev), "%04d-12-31", e->year - 1);
     cert_count_t *now = arena_calloc(e->arena, sizeof(cert_count_t) * ((size_t)e->n + 1));
     cert_count_t *before = arena_calloc(e->arena, sizeof(cert_count_t) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, joined_on, left_on, cert_date FROM staff WHERE " LIVE
+    db_stmt_t *s = scoped(e, "SELECT org_path, joined_on, left_on, cert_date FROM staff WHERE " REGISTER
                              " AND post_type = 'political_legal' AND joined_on <= $3 ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
@@ -252,7 +257,7 @@ static int eval_c16_leaders(std_eval_t *e) {
     int *appointed = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *missing = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     db_stmt_t *s = scoped(
-        e, "SELECT org_path, id, name, position, appointed_on, cert_date FROM staff WHERE " LIVE " AND " PRESENT
+        e, "SELECT org_path, id, name, position, appointed_on, cert_date FROM staff WHERE " REGISTER " AND " PRESENT
            " AND position IN ('director', 'deputy_director') AND appointed_on >= '2022-08-04' AND appointed_on <= $3 "
            "ORDER BY id");
     if (!s) return DB_ERR;
@@ -288,7 +293,7 @@ static int eval_c17_rotation(std_eval_t *e) {
     char from[24];
     snprintf(from, sizeof(from), "%04d-01-01", e->year);
     int *n = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, person_name, start_on FROM staff_rotation WHERE " LIVE
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, person_name, start_on FROM staff_rotation WHERE " REGISTER
                              " AND start_on <= $3 AND (end_on IS NULL OR end_on >= $4) ORDER BY id");
     if (!s) return DB_ERR;
     db_bind_text(s, 4, from, -1);
@@ -321,7 +326,7 @@ static int load_premises(std_eval_t *e, premises_acc_t *acc) {
     db_stmt_t *s = scoped(
         e,
         "SELECT org_path, id, address, floor_area, property_clear, has_business_room, has_archive_room, has_duty_room, "
-        "signage_status, signage_done_on FROM premises WHERE " LIVE
+        "signage_status, signage_done_on FROM premises WHERE " REGISTER
         " AND (in_use_from IS NULL OR in_use_from <= $3) AND (in_use_to IS NULL OR in_use_to > $3) ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
@@ -415,7 +420,7 @@ static int eval_c19_equipment(std_eval_t *e) {
     int64_t *have = arena_calloc(e->arena, sizeof(int64_t) * MAX_EQUIP * ((size_t)e->n + 1));
     int *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     s = scoped(
-        e, "SELECT org_path, id, item, quantity, renewal_due FROM equipment WHERE " LIVE
+        e, "SELECT org_path, id, item, quantity, renewal_due FROM equipment WHERE " REGISTER
            " AND (acquired_on IS NULL OR acquired_on <= $3) AND (retired_on IS NULL OR retired_on > $3) ORDER BY id");
     if (!s) return DB_ERR;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -461,7 +466,7 @@ static int eval_c20_funding(std_eval_t *e) {
     static const char *const cats[] = {"personnel", "public_use", "equipment", "infrastructure", "casework"};
     static const char *const labels[] = {"人员经费", "公用经费", "业务装备经费", "基础设施建设经费", "办案(业务)经费"};
     unsigned *have = arena_calloc(e->arena, sizeof(unsigned) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, category FROM funding WHERE " LIVE
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, category FROM funding WHERE " REGISTER
                              " AND year = $3 AND in_budget = 1 ORDER BY id");
     if (!s) return DB_ERR;
     db_bind_int(s, 3, e->year);
@@ -504,7 +509,7 @@ static void judge_c4(std_eval_t *e, int i, db_stmt_t *s) {
 }
 static int eval_c4_meetings(std_eval_t *e) {
     return each_profile(e,
-                        "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " LIVE " ORDER BY id",
+                        "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " REGISTER " ORDER BY id",
                         "是", judge_c4);
 }
 
@@ -515,7 +520,8 @@ static int eval_c41_contact_points(std_eval_t *e) {
         /* the districts existing on as_of under this city, with their contact points */
         db_stmt_t *s = db_prepare(
             e->db, "SELECT d.id, d.name, (SELECT COUNT(*) FROM office_profile p WHERE p.deleted_at IS NULL "
-                   "AND p.contact_point = 1 AND (p.contact_point_since IS NULL OR p.contact_point_since <= $3) "
+                   "AND p.wf_state = 'approved' AND p.contact_point = 1 "
+                   "AND (p.contact_point_since IS NULL OR p.contact_point_since <= $3) "
                    "AND p.org_path >= d.path AND p.org_path < substr(d.path, 1, length(d.path) - 1) || '0') "
                    "FROM org_units d WHERE d.level = 'district' AND d.path >= $1 AND d.path < $2 "
                    "AND d.valid_from <= $3 AND (d.valid_to IS NULL OR d.valid_to > $3) ORDER BY d.id");

@@ -29,10 +29,15 @@ enum {
     DB_ROW = 1,          /* db_step: a row is ready */
     DB_DONE = 2,         /* db_step: no more rows */
     DB_ERR = -1,         /* any other error; see db_errmsg() */
-    DB_CONSTRAINT = -2,  /* unique / foreign key / check violation */
+    DB_CONSTRAINT = -2,  /* foreign key / check / not-null violation */
     DB_BUSY = -3,        /* lock timeout, serialization failure: retryable */
     DB_UNAVAILABLE = -4, /* connection lost */
+    DB_UNIQUE = -5,      /* unique (or primary key) violation: the row's key is taken,
+                          * e.g. by a concurrent writer; PostgreSQL 23505,
+                          * SQLite SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY */
 };
+/* Any constraint violation, unique or other. */
+static inline bool db_is_constraint(int rc) { return rc == DB_CONSTRAINT || rc == DB_UNIQUE; }
 
 /* Opens a connection.  url: "sqlite:PATH" or "postgresql://…" / "postgres://…".
  * On failure returns non-zero and writes one line into err naming the URL

@@ -101,6 +101,7 @@ static int map_error(pg_t *pg, const PGresult *res) {
     if (msg) db_set_err(&pg->base, "%s", msg);
     else set_conn_err(pg);
     if (!state) return DB_ERR;
+    if (strcmp(state, "23505") == 0) return DB_UNIQUE;
     if (strncmp(state, "23", 2) == 0) return DB_CONSTRAINT;
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0) return DB_BUSY;
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) return DB_UNAVAILABLE;

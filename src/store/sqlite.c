@@ -39,7 +39,9 @@ static int map_rc(lite_t *l, int rc) {
     case SQLITE_OK: return DB_OK;
     case SQLITE_ROW: return DB_ROW;
     case SQLITE_DONE: return DB_DONE;
-    case SQLITE_CONSTRAINT: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_CONSTRAINT;
+    case SQLITE_CONSTRAINT: /* extended codes are on (sqlite_driver_open) */
+        db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
+        return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_UNIQUE : DB_CONSTRAINT;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_BUSY;
     default: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_ERR;

@@ -81,6 +81,32 @@ def store_count(url, sql):
     return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
 
 
+def at_once(n, fn):
+    """Calls fn(i) for i in 0..n-1 on n threads released together (a
+    barrier), so the requests they send meet in the server; returns the
+    results in order."""
+    gate, out = threading.Barrier(n), [None] * n
+
+    def run(i):
+        gate.wait()
+        out[i] = fn(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def store_exec(url, sql):
+    """Runs the test's own SQL script straight in the store (to stage what
+    the API cannot, such as audit rows gone after a purge)."""
+    cmd = ["sqlite3", "-cmd", ".timeout 5000", url[7:], sql] if url.startswith("sqlite:") else \
+        ["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    subprocess.run(cmd, capture_output=True, text=True, check=True)
+
+
 def run_cli(args, url=None, input=None, env=None):
     """Runs a sifasuo command; returns CompletedProcess (text)."""
     cmd = [BIN] + args + (["--db", url] if url else [])

@@ -2,6 +2,7 @@
 validation, scope, the shared two-step verification (信息校核 → 信息审核)
 with an edit after approval going back for review, history, stored files,
 office changes applied to the org tree, and demo data with findings."""
+import json
 import subprocess
 
 from auth_helpers import Session, admin_session
@@ -574,3 +575,91 @@ def test_four_eyes_the_checker_may_not_approve_the_same_record(ctx):
     assert st == 200 and rec["wf_state"] == "approved", rec
     st, _, hist = ljz.get(path + "/history")
     assert [h["action"] for h in hist["items"]][-3:] == ["record.update", "workflow.check", "workflow.approve"]
+
+
+def test_simultaneous_creates_of_one_key_one_201_the_rest_409_naming_it(ctx):
+    """Creates of one key at the same moment: on PostgreSQL several pass the
+    check before any commits and the unique index stops all but one — those
+    were 503; each is now the same 409 as the check's, naming the survivor."""
+    from harness import at_once
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    for round_ in range(8):
+        body = {"year": 2040 + round_, "category": "personnel", "amount": "100", "in_budget": True}
+        out = at_once(6, lambda i: ljz.post("/api/v1/funding", body))
+        made = [b for st, _, b in out if st == 201]
+        assert len(made) == 1, [(st, b) for st, _, b in out]
+        for st, _, b in out:
+            if st != 201:
+                assert st == 409 and b["error"]["code"] == "duplicate" and b["error"]["id"] == made[0]["id"], (st, b)
+                assert f"编号 {made[0]['id']}" in b["error"]["message"], b
+        st, _, lst = ljz.get(f"/api/v1/funding?year={body['year']}&limit=10&total=1")
+        assert lst["total"] == 1, lst
+
+
+def test_office_change_moves_a_merged_offices_accounts_and_disables_a_revoked_ones(ctx):
+    """Merged: the closed office's accounts move to the successor with its
+    records, so its clerks keep working there (their to-dos follow the
+    records); revoked: nothing survives to move them to, so they are
+    disabled.  Each account's change is audited with the office change."""
+    import datetime
+    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).strftime("%Y-%m-%d")
+    s = ctx.demo_server()
+    district, city = Session(s, "pudong"), Session(s, "shiju")
+    pudong, offices = _pudong_offices(district)
+    a, b, c = offices[-1], offices[-2], offices[-3]
+    a_clerk, c_clerk = _office_user(s, "merge_clerk", a["id"]), _office_user(s, "revoke_clerk", c["id"])
+    st, _, rec = a_clerk.post("/api/v1/commendations", {"title": "合并前待校核", "level": "district",
+                                                        "awarded_on": "2025-01-01"})
+    assert st == 201, rec
+    ch = _change(district, change_type="merge", office_id=a["id"], merge_into_id=b["id"], effective_on=today)
+    st, _, ch = _through(district, city, ch, today)
+    assert st == 200 and ch["wf_state"] == "applied", ch
+    st, _, me = a_clerk.get("/api/v1/session")
+    assert st == 200 and me["user"]["org"]["id"] == b["id"], me["user"]
+    # the clerk still opens the record (now the successor's) and B's own records
+    st, _, moved = a_clerk.get(f"/api/v1/commendations/{rec['id']}")
+    assert st == 200 and moved["org_id"] == b["id"], moved
+    st, _, lst = a_clerk.get(f"/api/v1/staff?org_id={b['id']}&limit=1&total=1")
+    assert st == 200 and lst["total"] > 0, lst
+    # revoke: the office's clerk is signed out and can no longer sign in
+    ch = _change(district, change_type="revoke", office_id=c["id"], effective_on=today)
+    st, _, ch = _through(district, city, ch, today)
+    assert st == 200 and ch["wf_state"] == "applied", ch
+    assert c_clerk.get("/api/v1/session")[0] == 401
+    st, body = Session(s).login("revoke_clerk", "Merge#Clerk2027y")
+    assert st == 403 and body["error"]["code"] == "account_disabled", body
+    aud = admin_session(s, "auditor")[0]
+    st, _, log = aud.get("/api/v1/audit?action=user.move&limit=10")
+    assert st == 200 and any("并入" in json.dumps(i["detail"], ensure_ascii=False) for i in log["items"]), log
+    st, _, log = aud.get("/api/v1/audit?action=user.disable&limit=10")
+    assert st == 200 and any("撤销" in json.dumps(i["detail"], ensure_ascii=False) for i in log["items"]), log
+
+
+def test_four_eyes_holds_when_the_audit_rows_of_the_check_are_gone(ctx):
+    """Audit rows may be purged after 180 days; who checked a record is kept
+    with the workflow (workflow_steps), so the checker still may not approve."""
+    from harness import store_count, store_exec
+    s = ctx.demo_server()
+    ljz, admin, staff = Session(s, "ljz"), Session(s, "pudong"), Session(s, "pudong_staff")
+    st, _, rec = ljz.post("/api/v1/commendations", {"title": "审计清除后的四眼", "level": "district",
+                                                    "awarded_on": "2025-02-01"})
+    assert st == 201, rec
+    path = f"/api/v1/commendations/{rec['id']}"
+    assert admin.post(path + "/actions/check", {})[0] == 200
+    where = f"entity = 'commendations' AND entity_id = {rec['id']} AND action = 'workflow.check'"
+    assert store_count(s.url, f"SELECT COUNT(*) FROM audit_log WHERE {where}") == 1
+    if s.url.startswith("sqlite:"):  # as a purge would, past the append-only guard
+        store_exec(s.url, "BEGIN; DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE " + where + "; "
+                   "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+                   "WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-180 days') "
+                   "BEGIN SELECT RAISE(ABORT, '审计日志只能追加'); END; COMMIT;")
+    else:
+        store_exec(s.url, "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; "
+                   "DELETE FROM audit_log WHERE " + where + "; "
+                   "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only; COMMIT;")
+    assert store_count(s.url, f"SELECT COUNT(*) FROM audit_log WHERE {where}") == 0
+    st, _, body = admin.post(path + "/actions/approve", {})
+    assert st == 403 and body["error"]["code"] == "four_eyes", body
+    st, _, rec = staff.post(path + "/actions/approve", {})
+    assert st == 200 and rec["wf_state"] == "approved", rec

@@ -294,14 +294,17 @@ TEST(test_bad_sql_fails_to_prepare_with_message) {
 
 static const char *unique_insert = "INSERT INTO st_unique (id, code) VALUES ($1, $2)";
 
-TEST(test_unique_violation_is_constraint_and_connection_survives) {
+/* A unique violation is its own code (the engine answers it 409), other
+ * constraints stay DB_CONSTRAINT. */
+TEST(test_unique_violation_is_db_unique_and_connection_survives) {
     CHECK_EQ_INT(db_exec(db, "CREATE TABLE st_unique (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)"), 0);
     CHECK_EQ_INT(insert_code(unique_insert, 1, "A-1"), DB_DONE);
-    CHECK_EQ_INT(insert_code(unique_insert, 2, "A-1"), DB_CONSTRAINT);
+    CHECK_EQ_INT(insert_code(unique_insert, 2, "A-1"), DB_UNIQUE);
     CHECK(*db_errmsg(db) != '\0');
-    CHECK_EQ_INT(insert_code(unique_insert, 1, "A-2"), DB_CONSTRAINT); /* primary key */
-    CHECK_EQ_INT(insert_code(unique_insert, 3, NULL), DB_CONSTRAINT);  /* NOT NULL */
-    CHECK_EQ_INT(db_exec(db, "INSERT INTO st_unique (id, code) VALUES (4, 'A-1')"), DB_CONSTRAINT);
+    CHECK_EQ_INT(insert_code(unique_insert, 1, "A-2"), DB_UNIQUE);    /* primary key */
+    CHECK_EQ_INT(insert_code(unique_insert, 3, NULL), DB_CONSTRAINT); /* NOT NULL */
+    CHECK(db_is_constraint(DB_UNIQUE) && db_is_constraint(DB_CONSTRAINT) && !db_is_constraint(DB_ERR));
+    CHECK_EQ_INT(db_exec(db, "INSERT INTO st_unique (id, code) VALUES (4, 'A-1')"), DB_UNIQUE);
     CHECK_EQ_INT(insert_code(unique_insert, 2, "A-2"), DB_DONE);
     CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_unique"), 2);
     CHECK(db_ping(db));
@@ -378,7 +381,7 @@ TEST(test_commit_after_failed_statement_is_not_success_pg) {
     const char *ins = "INSERT INTO st_abort (id, code) VALUES ($1, $2)";
     CHECK_EQ_INT(db_begin(db), 0);
     CHECK_EQ_INT(insert_code(ins, 1, "a"), DB_DONE);
-    CHECK_EQ_INT(insert_code(ins, 2, "a"), DB_CONSTRAINT);
+    CHECK_EQ_INT(insert_code(ins, 2, "a"), DB_UNIQUE);
     CHECK(insert_code(ins, 3, "c") < 0); /* transaction is aborted */
     CHECK(db_commit(db) != 0);
     CHECK(!db_in_tx(db));
@@ -497,7 +500,7 @@ TEST(test_exec_runs_scripts_and_reports_errors) {
                              "INSERT INTO st_script VALUES (2);"),
                  0);
     CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_script"), 2);
-    CHECK_EQ_INT(db_exec(db, "INSERT INTO st_script VALUES (1)"), DB_CONSTRAINT);
+    CHECK_EQ_INT(db_exec(db, "INSERT INTO st_script VALUES (1)"), DB_UNIQUE);
     CHECK_EQ_INT(db_exec(db, "SELECT * FROM st_no_such_table"), DB_ERR);
     CHECK(strstr(db_errmsg(db), "st_no_such_table") != NULL);
     CHECK_EQ_INT(db_query_int(db, "SELECT id FROM st_script WHERE id > 100", -7), -7);
@@ -576,7 +579,7 @@ static void run_engine(void) {
     RUN(test_statement_cache_reuses_and_rebinds);
     RUN(test_custom_plan_statement_runs_unnamed);
     RUN(test_bad_sql_fails_to_prepare_with_message);
-    RUN(test_unique_violation_is_constraint_and_connection_survives);
+    RUN(test_unique_violation_is_db_unique_and_connection_survives);
     RUN(test_changes_counts_updated_and_deleted_rows);
     RUN(test_insert_returning_gives_new_id);
     RUN(test_rollback_discards_and_commit_keeps);
