@@ -180,12 +180,15 @@ class Server:
             return resp.status, hdrs, json.loads(payload)
         return resp.status, hdrs, payload
 
-    def raw(self, data, timeout=5, read=True):
-        """Sends raw bytes on a new connection; returns everything received
-        until the server closes (or timeout), and whether it closed."""
+    def raw(self, data, timeout=5, read=True, half_close=False):
+        """Sends raw bytes on a new connection (then shuts its sending side
+        when half_close); returns everything received until the server
+        closes (or timeout, or a reset), and whether it closed."""
         s = socket.create_connection(("127.0.0.1", self.port))
         s.settimeout(timeout)
         s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         out, closed = b"", False
         if read:
             try:
@@ -195,7 +198,7 @@ class Server:
                         closed = True
                         break
                     out += d
-            except socket.timeout:
+            except OSError:
                 pass
         s.close()
         return out, closed

@@ -100,20 +100,7 @@ def test_oversized_and_misframed_bodies_on_a_write_route_change_nothing(ctx):
     # a body shorter than its Content-Length, then the connection ends
     head = (b"POST " + E.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + ljz.cookie.encode() +
             b"\r\nX-CSRF-Token: " + ljz.csrf.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
-    c = socket.create_connection(("127.0.0.1", s.port))
-    c.sendall(head + '{"title":"半截'.encode())
-    c.shutdown(socket.SHUT_WR)
-    c.settimeout(15)
-    got = b""
-    try:
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            got += d
-    except socket.timeout:
-        pass
-    c.close()
+    got, _ = s.raw(head + '{"title":"半截'.encode(), timeout=15, half_close=True)
     assert b"HTTP/1.1 201" not in got, "a truncated body is never written"
     # a smuggled second request behind a bad Content-Length is never served
     smuggled = b"POST " + E.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -213,20 +200,7 @@ def test_half_closed_clients_get_their_answers_and_the_server_survives(ctx):
     def run(k):
         for i in range(150):
             data, want = reqs[(k + i) % len(reqs)]
-            c = socket.create_connection(("127.0.0.1", s.port))
-            c.settimeout(10)
-            c.sendall(data)
-            c.shutdown(socket.SHUT_WR)
-            out = b""
-            try:
-                while True:
-                    d = c.recv(65536)
-                    if not d:
-                        break
-                    out += d
-            except OSError:
-                pass
-            c.close()
+            out, _ = s.raw(data, timeout=10, half_close=True)
             count[0] += 1
             if len(responses(out)) != want:
                 short.append((data[:60], responses(out)))
@@ -256,20 +230,7 @@ def test_head_with_a_body_is_rejected_not_smuggled_and_does_not_crash(ctx):
     chunked = (b"HEAD /index.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
                b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
     for _ in range(6):
-        c = socket.create_connection(("127.0.0.1", s.port))
-        c.settimeout(5)
-        c.sendall(chunked)
-        c.shutdown(socket.SHUT_WR)
-        got = b""
-        try:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                got += d
-        except OSError:
-            pass
-        c.close()
+        got, _ = s.raw(chunked, half_close=True)
         assert responses(got) == [400], got[:300]
     out, closed = s.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     assert responses(out) == [200], "HEAD with an empty body is fine"
@@ -327,20 +288,7 @@ def test_expect_is_answered_by_the_gate_and_does_not_crash(ctx):
     head = (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n" % len(login))
     for _ in range(6):
-        c = socket.create_connection(("127.0.0.1", s.port))
-        c.settimeout(5)
-        c.sendall(head + b"Expect: please-hurry\r\n\r\n" + login)
-        c.shutdown(socket.SHUT_WR)
-        got = b""
-        try:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                got += d
-        except OSError:
-            pass
-        c.close()
+        got, _ = s.raw(head + b"Expect: please-hurry\r\n\r\n" + login, half_close=True)
         assert responses(got) == [417], got[:300]
         body = json_of(got)
         assert body["error"]["code"] == "expectation_failed" and _chinese(body), body
