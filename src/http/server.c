@@ -29,6 +29,7 @@
 #include "http/http.h"
 #include "http/static.h"
 #include "util/log.h"
+#include "util/validate.h"
 
 bool (*http_auth_hook)(http_req_t *r);
 void (*http_done_hook)(http_req_t *r);
@@ -322,21 +323,10 @@ const char *http_decode_path(arena_t *a, const char *raw, size_t n) {
     }
     char *p = pct_decode(a, raw, n, false);
     if (!p || p[0] != '/') return NULL;
-    /* UTF-8 check */
-    const unsigned char *s = (const unsigned char *)p;
-    while (*s) {
-        if (*s < 0x80) {
-            if (*s < 0x20 || *s == 0x7f) return NULL;
-            s++;
-            continue;
-        }
-        int len = (*s >= 0xC2 && *s <= 0xDF) ? 2 : (*s >= 0xE0 && *s <= 0xEF) ? 3 : (*s >= 0xF0 && *s <= 0xF4) ? 4 : 0;
-        if (!len) return NULL;
-        for (int i = 1; i < len; i++)
-            if ((s[i] & 0xC0) != 0x80) return NULL;
-        s += len;
-    }
-    return p;
+    /* strict UTF-8 (no overlongs, no surrogates) and no control characters */
+    for (const char *c = p; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) return NULL;
+    return utf8_valid(p, strlen(p)) ? p : NULL;
 }
 
 static void access_log(http_req_t *r) {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void buf_reserve(buf_t *b, size_t extra) {
+void buf_grow(buf_t *b, size_t extra) {
     if (b->len + extra + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) cap *= 2;
@@ -26,11 +26,6 @@ void buf_add(buf_t *b, const void *p, size_t n) {
 
 void buf_puts(buf_t *b, const char *s) { buf_add(b, s, strlen(s)); }
 
-void buf_putc(buf_t *b, char c) {
-    buf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-}
 
 void buf_vprintf(buf_t *b, const char *fmt, va_list ap) {
     va_list ap2;

@@ -11,10 +11,19 @@ typedef struct buf {
 } buf_t;
 
 #define BUF_INIT {NULL, 0, 0}
-void buf_reserve(buf_t *b, size_t extra);
+/* Room for extra more bytes and the NUL (the growth itself out of line:
+ * the check is on every JSON byte written). */
+void buf_grow(buf_t *b, size_t extra);
+static inline void buf_reserve(buf_t *b, size_t extra) {
+    if (b->len + extra + 1 > b->cap) buf_grow(b, extra);
+}
 void buf_add(buf_t *b, const void *p, size_t n);
 void buf_puts(buf_t *b, const char *s);
-void buf_putc(buf_t *b, char c);
+static inline void buf_putc(buf_t *b, char c) {
+    buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_put_i64(buf_t *b, int64_t v);

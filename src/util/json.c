@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "util/validate.h"
+
 void jw_init(jw_t *w, buf_t *b) {
     w->b = b;
     w->depth = 0;
@@ -93,66 +95,46 @@ void jw_kbool(jw_t *w, const char *k, bool v) {
     jw_bool(w, v);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-    else return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
+/* What json_escape does with each byte: 0 copies it, 1 escapes it,
+ * 2 starts a multi-byte sequence to validate (utf8_seq_len). */
+static const unsigned char esc_class[256] = {
+    [0x00 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, ['<'] = 1, [0x7F] = 1, [0x80 ... 0xFF] = 2,
+};
 
 void json_escape(buf_t *b, const char *str, size_t n) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
+    /* the common case, no byte to escape, is one reservation and one copy:
+     * runs of plain ASCII and valid UTF-8 are found first, then copied */
     buf_reserve(b, n + 2);
-    buf_putc(b, '"');
+    b->data[b->len++] = '"';
     size_t run = 0; /* start of the pending run of bytes that need no escaping */
     size_t i = 0;
     while (i < n) {
-        unsigned char c = s[i];
-        const char *esc = NULL;
-        char u[6];
-        size_t step = 1;
-        if (c >= 0x80) {
-            step = utf8_len(s + i, n - i);
-            if (step) {
-                i += step;
-                continue;
-            }
-            esc = "\xEF\xBF\xBD"; /* U+FFFD */
-            step = 1;
-        } else if (c == '"') esc = "\\\"";
-        else if (c == '\\') esc = "\\\\";
-        else if (c == '\n') esc = "\\n";
-        else if (c == '\r') esc = "\\r";
-        else if (c == '\t') esc = "\\t";
-        else if (c < 0x20 || c == 0x7F) {
-            u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15];
-            buf_add(b, s + run, i - run);
-            buf_add(b, u, 6);
-            i++;
-            run = i;
-            continue;
-        } else if (c == '<') esc = "\\u003c"; /* safe to embed in HTML */
-        else {
+        unsigned char k = esc_class[s[i]];
+        if (k == 0) {
             i++;
             continue;
         }
+        size_t step = 1;
+        if (k == 2 && (step = utf8_seq_len(s + i, n - i)) != 0) {
+            i += step;
+            continue;
+        }
         buf_add(b, s + run, i - run);
-        buf_puts(b, esc);
-        i += step;
+        unsigned char c = s[i];
+        if (k == 2) buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD for an invalid byte */
+        else if (c == '"') buf_add(b, "\\\"", 2);
+        else if (c == '\\') buf_add(b, "\\\\", 2);
+        else if (c == '\n') buf_add(b, "\\n", 2);
+        else if (c == '\r') buf_add(b, "\\r", 2);
+        else if (c == '\t') buf_add(b, "\\t", 2);
+        else if (c == '<') buf_add(b, "\\u003c", 6); /* safe to embed in HTML */
+        else {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_add(b, u, 6);
+        }
+        i++;
         run = i;
     }
     buf_add(b, s + run, n - run);

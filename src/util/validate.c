@@ -202,7 +202,7 @@ bool mobile_valid(const char *s) {
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
 /* Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n) {
+size_t utf8_seq_len(const unsigned char *p, size_t n) {
     unsigned c = p[0];
     if (c < 0x80) return 1;
     size_t len;

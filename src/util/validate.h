@@ -58,6 +58,9 @@ bool mobile_valid(const char *s);
  * surrogates, nothing above U+10FFFF).  NUL bytes are valid UTF-8 and pass;
  * callers that store C strings reject them separately. */
 bool utf8_valid(const char *s, size_t n);
+/* Bytes of the well-formed UTF-8 sequence at p (at most n): 1 for ASCII;
+ * 0 when malformed (overlong, surrogate, above U+10FFFF, cut short). */
+size_t utf8_seq_len(const unsigned char *p, size_t n);
 /* Text of 1..max characters (not bytes) with no control characters. */
 bool text_valid(const char *s, size_t max_chars);
 

@@ -88,6 +88,11 @@ def test_invalid_utf8_and_traversal_in_api_paths_are_400_or_404(ctx):
         assert st and st[0] in (400, 404, 405), (path, out[:200])
         assert b"X-Injected" not in out.split(b"\r\n\r\n", 1)[0], "no header injection"
         assert _chinese(json_of(out)), out[:300]
+    # well-formed in shape but not UTF-8: a surrogate, an overlong '/', raw
+    # or percent-encoded: refused as a bad path (and never logged as such)
+    for path in [b"/api/v1/test-items/%ed%a0%80", b"/api/v1/test-items/%e0%80%af", b"/api/v1/test-items/\xed\xa0\x80"]:
+        out = _raw_with_session(s, ljz, "GET", path, b"")
+        assert responses(out)[:1] == [400] and json_of(out)["error"]["code"] == "bad_path", (path, out[:300])
     assert _rows(s) == before
 
 
