@@ -99,7 +99,9 @@ lcurl() { curl --noproxy '*' -sS --max-time 30 "$@"; }
 # Starts sifasuo on store URL $1 with key file $2; sets SPID and SURL.
 start_sifasuo() {
   local db=$1 keys=$2 log=$T/sifasuo-$3 i
-  "$BIN" serve --db "$db" --listen 127.0.0.1:0 --workers 2 --key-file "$keys" --quiet >"$log.out" 2>"$log.err" &
+  # the default number of workers: one per core on SQLite, four per core on
+  # PostgreSQL (each waits on its round trips; src/cmd/serve.c)
+  "$BIN" serve --db "$db" --listen 127.0.0.1:0 --key-file "$keys" --quiet >"$log.out" 2>"$log.err" &
   SPID=$!
   PIDS+=("$SPID")
   SURL=
@@ -447,7 +449,7 @@ row_of() {
   echo "sifasuo benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), build $git_rev"
   echo "machine: $(nproc) CPUs, $cpu; $(uname -sr); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); wrk $(wrk -v 2>&1 | awk 'NR==1 { print $2 }')"
   echo "load average before the run: $LOAD_BEFORE (wrk, nginx and sifasuo share these CPUs; other load skews the ratios)"
-  echo "wrk -t$THREADS -d${DUR}s --timeout ${WRK_TIMEOUT}s --latency (after ${WARMUP}s warm-up); sifasuo --workers 2 --quiet; nginx worker_processes 2"
+  echo "wrk -t$THREADS -d${DUR}s --timeout ${WRK_TIMEOUT}s --latency (after ${WARMUP}s warm-up); sifasuo --quiet (default workers: $(nproc) on sqlite, $(( $(nproc) * 4 )) on pg); nginx worker_processes 2"
   echo "data: init --demo + $RECORDS generated mediation cases (sifasuo generate mediation-cases); user $DEMO_USER (city)"
   for n in "${DATA_NOTES[@]+"${DATA_NOTES[@]}"}"; do echo "  $n"; done
   echo "bodies: org unit $BODY_BYTES B, case $CASE_BYTES B (nginx serves the same bytes); org-unit children list ${LIST_BYTES[sqlite]:-?} B;"

@@ -45,7 +45,7 @@ static void usage(FILE *f) {
     fprintf(f, "\n通用选项:\n"
                "  --db URL          数据库: sqlite:路径 (默认 sqlite:var/sifasuo.db) 或 postgresql://…\n"
                "  --listen A:P      监听地址 (默认 127.0.0.1:8080; 端口 0 由系统分配)\n"
-               "  --workers N       工作线程数 (默认 CPU 核数)\n"
+               "  --workers N       工作线程数 (默认: SQLite 为 CPU 核数, PostgreSQL 为核数的 4 倍, 至多 64)\n"
                "  --web-root DIR    前端文件目录 (默认 web/dist)\n"
                "  --max-conns N     最大连接数 (默认 4096)\n"
                "  --header-timeout N  请求头须在 N 秒内收完 (默认 10)\n"

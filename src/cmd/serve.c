@@ -205,9 +205,18 @@ int cmd_serve(cli_opts_t *o) {
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* one access-log line per write */
     modules_register();
+    /* a worker waits on each PostgreSQL round trip (libpq is synchronous):
+     * by default four per core keep the cores busy while some wait (each
+     * is one connection: at most 64, under PostgreSQL's default of 100);
+     * on SQLite the calls are in-process, one per core */
+    int workers = o->workers;
+    if (workers <= 0 && strncmp(o->db_url, "sqlite:", 7) != 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        workers = cores < 1 ? 4 : cores > 16 ? 64 : (int)cores * 4;
+    }
     server_config_t cfg = {
         .listen = o->listen,
-        .workers = o->workers,
+        .workers = workers,
         .db_url = o->db_url,
         .web_root = o->web_root,
         .max_conns = o->max_conns,
