@@ -139,6 +139,7 @@ const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → 
 /* Creates or extends every registered entity's table and indexes from its
  * declaration (both dialects).  Returns 0 or -1 with err. */
 int engine_migrate(db_t *db, char *err, size_t errlen);
+int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen);
 /* The generic routes; registered after every module's own routes. */
 void engine_routes_register(void);
 

@@ -206,9 +206,19 @@ static const char *filter_value(http_req_t *r, const field_t *f, const char *raw
     }
 }
 
+/* A list's conditions over <t>_counts (schema.c, counts_ddl), when they
+ * are the scope, ?org_id= and ?wf_state= only: then its total is a sum of
+ * precomputed cells instead of a count of rows (count_total). */
+typedef struct {
+    bool ok;
+    buf_t sql; /* " FROM <t>_counts t WHERE …" */
+    sql_binds_t b;
+} count_where_t;
+
 /* walk: the scope range as "+t.org_path" (SQLite), so the planner cannot
- * take the scope index and must walk the sort order (list_records). */
-static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk) {
+ * take the scope index and must walk the sort order (list_records).
+ * cw, when not NULL, receives the same conditions over <t>_counts. */
+static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk, count_where_t *cw) {
     const principal_t *p = auth_principal(r);
     const char *pc = walk ? "+t.org_path" : "t.org_path";
     const char *scope = p ? p->org_path : "/";
@@ -242,6 +252,11 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
      * select list, engine_select_cols) */
     buf_printf(sql, " FROM %s t WHERE %s >= $%d AND %s < $%d", e->table, pc,
                bind_text(b, base), pc, bind_text(b, base_hi));
+    if (cw) {
+        cw->ok = true;
+        buf_printf(&cw->sql, " FROM %s_counts t WHERE t.org_path >= $%d AND t.org_path < $%d", e->table,
+                   bind_text(&cw->b, base), bind_text(&cw->b, base_hi));
+    }
     if (e->protected_ && !protected_ok(r, e, scope)) {
         /* a grant opens one subtree: the newest active one the user holds */
         db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
@@ -256,6 +271,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             if (db_step(s) == DB_ROW) granted = arena_strdup(r->arena, db_col_text(s, 0));
             db_reset(s);
         }
+        if (cw) cw->ok = false;
         if (!granted) {
             json_decref(errs);
             http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
@@ -271,6 +287,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         snprintf(perm, sizeof(perm), "%s.restore", e->perm);
         if (!auth_can(p, perm)) json_object_set_new(errs, "deleted", json_string("无权查看已删除记录"));
         buf_puts(sql, " AND t.deleted_at IS NOT NULL");
+        if (cw) cw->ok = false;
     } else {
         buf_puts(sql, " AND t.deleted_at IS NULL");
     }
@@ -304,17 +321,36 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
             scope_upper(opath, ohi, strlen(opath) + 1);
             buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, opath), pc, bind_text(b, ohi));
+            if (cw)
+                buf_printf(&cw->sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(&cw->b, opath),
+                           bind_text(&cw->b, ohi));
+            continue;
+        }
+        if (strcmp(name, "wf_state") == 0 && !op && e->flows && db_kind(r->db) != DB_SQLITE && *raw &&
+            !strchr(raw, ',')) {
+            /* PostgreSQL, one state: as a range, not an equality, so the
+             * planner keeps t.wf_state in a list's ORDER BY (list_records,
+             * state_lead) and must walk <t>_lf_wf_state_<sort> */
+            int ph = bind_text(b, raw);
+            buf_printf(sql, " AND t.wf_state >= $%d AND t.wf_state <= $%d", ph, ph);
+            if (cw) buf_printf(&cw->sql, " AND t.wf_state = $%d", bind_text(&cw->b, raw));
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows) {
             buf_puts(sql, " AND t.wf_state IN (");
+            if (cw) buf_puts(&cw->sql, " AND t.wf_state IN (");
             char *list = arena_strdup(r->arena, raw), *save = NULL;
             int n = 0;
-            for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save))
-                buf_printf(sql, "%s$%d", n++ ? ", " : "", bind_text(b, c));
+            for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                buf_printf(sql, "%s$%d", n ? ", " : "", bind_text(b, c));
+                if (cw) buf_printf(&cw->sql, "%s$%d", n ? ", " : "", bind_text(&cw->b, c));
+                n++;
+            }
             buf_puts(sql, n ? ")" : "NULL)");
+            if (cw) buf_puts(&cw->sql, n ? ")" : "NULL)");
             continue;
         }
+        if (cw) cw->ok = false; /* any other filter: rows are counted */
         if (strcmp(name, "overdue") == 0 && !op && e->flows) {
             char today[21];
             iso_from_unix(now_unix() + 8 * 3600, today);
@@ -372,6 +408,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
      * trigram index serves (strpos cannot use it). */
     const char *q = http_query(r, "q");
     if (q && *q) {
+        if (cw) cw->ok = false;
         bool lite = db_kind(r->db) == DB_SQLITE;
         size_t chars = 0, ql = strlen(q);
         for (const char *qc = q; *qc; qc++) chars += ((unsigned char)*qc & 0xC0) != 0x80;
@@ -408,13 +445,16 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     return 0;
 }
 
-int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) { return where_sql(r, e, sql, b, false); }
+int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
+    return where_sql(r, e, sql, b, false, NULL);
+}
 
 /* ---- list ---- */
 
 typedef struct {
     const char *col; /* expression */
     bool desc, numeric;
+    bool field; /* a declared field's (it has <t>_lf_wf_state_<field>) */
 } sort_t;
 
 const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen) {
@@ -448,6 +488,7 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
     char key[160];
     st->numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
     st->col = arena_strdup(r->arena, engine_sort_expr(f, "t.", key, sizeof(key)));
+    st->field = true;
     return 0;
 }
 
@@ -498,6 +539,33 @@ static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t 
     return n;
 }
 
+/* Cells of <t>_counts summed at most: a scope wider than this (a ministry's
+ * 40 000 offices times their states) counts its rows, capped, instead. */
+#define COUNT_CELLS 5000
+
+/* The list's total: the sum of the precomputed cells when the filters allow
+ * it and they are few, else count_capped.  -1 on error. */
+static int64_t count_total(http_req_t *r, const char *where, const sql_binds_t *b, const count_where_t *cw) {
+    char sql[1200];
+    int len = cw->ok ? snprintf(sql, sizeof(sql), "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (SELECT t.n%s LIMIT %d) c",
+                                cw->sql.data, COUNT_CELLS + 1)
+                     : -1;
+    if (len > 0 && (size_t)len < sizeof(sql)) { /* else: filters the cells cannot answer (or too many states) */
+        db_stmt_t *s = db_prepare(r->db, sql);
+        if (!s) return -1;
+        engine_bind_all(s, &cw->b);
+        int64_t cells = -1, n = -1;
+        if (db_step(s) == DB_ROW) {
+            cells = db_col_int(s, 0);
+            n = db_col_int(s, 1);
+        }
+        db_reset(s);
+        if (cells < 0) return -1;
+        if (cells <= COUNT_CELLS) return n;
+    }
+    return count_capped(r, where, b);
+}
+
 /* SQLite's planner takes the scope (or filter) range and sorts every match,
  * even when walking an index in the sort order would stop after limit + 1
  * rows.  Walk when that is cheaper: about (limit + 1) * N / M rows visited
@@ -530,11 +598,12 @@ static void list_records(http_req_t *r) {
     bool walk = false;
     buf_t where = BUF_INIT, sql = BUF_INIT;
     sql_binds_t b = {0};
-    if (engine_where(r, e, &where, &b) != 0) goto out;
+    count_where_t cw = {.sql = BUF_INIT};
+    if (where_sql(r, e, &where, &b, false, &cw) != 0) goto out;
     /* SQLite: the same capped count decides the plan, on every page (the
      * matches may have changed, and a cursor is the client's to forge) */
     if (want_total || db_kind(r->db) == DB_SQLITE) {
-        total = count_capped(r, where.data, &b);
+        total = count_total(r, where.data, &b, &cw);
         if (total < 0) {
             http_store_error(r);
             goto out;
@@ -544,13 +613,28 @@ static void list_records(http_req_t *r) {
     if (walk) {
         buf_clear(&where);
         b.n = 0;
-        if (where_sql(r, e, &where, &b, true) != 0) goto out;
+        if (where_sql(r, e, &where, &b, true, NULL) != 0) goto out;
     }
+    /* PostgreSQL, one state and a field's sort: the state leads the order
+     * (a no-op: it is one value, given as a range by where_sql).  Only
+     * <t>_lf_wf_state_<sort> then yields the order; without it, the
+     * planner, which sees the state's rows spread evenly over the sort
+     * key, walks <t>_ls_<sort> through every newer row of other states
+     * (the newest cases are the open ones: 27 874 rows and 69 ms for a
+     * district's first 21 archived ones at 10^6, against 56 rows and
+     * 0.7 ms) */
+    const char *wfs = http_query(r, "wf_state");
+    bool lead = db_kind(r->db) != DB_SQLITE && e->flows && st.field && wfs && *wfs && !strchr(wfs, ',');
+    const char *dir = st.desc ? "DESC" : "ASC";
     if (after) {
         /* a row value: both engines use it as a range of the sort index */
         const char *cmp = st.desc ? "<" : ">";
         if (!st.col) {
             buf_printf(&where, " AND t.id %s $%d", cmp, bind_int(&b, cid));
+        } else if (lead) {
+            int ps = bind_text(&b, wfs);
+            int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
+            buf_printf(&where, " AND (t.wf_state, %s, t.id) %s ($%d, $%d, $%d)", st.col, cmp, ps, pv, bind_int(&b, cid));
         } else {
             int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
             buf_printf(&where, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, bind_int(&b, cid));
@@ -560,8 +644,9 @@ static void list_records(http_req_t *r) {
     engine_select_cols(e, &sql);
     if (st.col) buf_printf(&sql, ", %s", st.col);
     buf_puts(&sql, where.data);
-    if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, st.desc ? "DESC" : "ASC", st.desc ? "DESC" : "ASC");
-    else buf_printf(&sql, " ORDER BY t.id %s", st.desc ? "DESC" : "ASC");
+    if (lead) buf_printf(&sql, " ORDER BY t.wf_state %s, %s %s, t.id %s", dir, st.col, dir, dir);
+    else if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, dir, dir);
+    else buf_printf(&sql, " ORDER BY t.id %s", dir);
     buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
     db_stmt_t *s = db_prepare_custom(r->db, sql.data);
     if (!s) {
@@ -603,6 +688,7 @@ static void list_records(http_req_t *r) {
 out:
     buf_free(&where);
     buf_free(&sql);
+    buf_free(&cw.sql);
 }
 
 /* ---- one record ---- */

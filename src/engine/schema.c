@@ -128,12 +128,17 @@ static void want_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols)
     if (!strstr(c->indexes, needle)) buf_printf(ddl, "CREATE INDEX %s ON %s (%s);\n", name, c->table, cols);
 }
 
-/* Same, for a live-row (partial) index: WHERE deleted_at IS NULL. */
-static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols) {
+/* Same, for a partial index: WHERE where. */
+static void want_partial_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols, const char *where) {
     char needle[256];
     snprintf(needle, sizeof(needle), "|%s|", name);
     if (!strstr(c->indexes, needle))
-        buf_printf(ddl, "CREATE INDEX %s ON %s (%s) WHERE deleted_at IS NULL;\n", name, c->table, cols);
+        buf_printf(ddl, "CREATE INDEX %s ON %s (%s) WHERE %s;\n", name, c->table, cols, where);
+}
+
+/* A live-row index: WHERE deleted_at IS NULL. */
+static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *cols) {
+    want_partial_index(c, ddl, name, cols, "deleted_at IS NULL");
 }
 
 /* Indexes for lists (docs/engine.md "Indexes").  Besides the plain ones,
@@ -155,6 +160,12 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     if (e->flows) {
         snprintf(name, sizeof(name), "%s_wf", e->table);
         want_index(c, ddl, name, "wf_state, due_at");
+        /* the scheduler's tick (workflow.c, tick_entity) reads the live,
+         * unescalated records past their deadline once a minute: by this
+         * index, the overdue ones only (without it, every row: about a
+         * second a minute at 10^6 records) */
+        snprintf(name, sizeof(name), "%s_due", e->table);
+        want_partial_index(c, ddl, name, "COALESCE(state_due_at, due_at), id", "deleted_at IS NULL AND escalated = 0");
         /* ?wf_state= is a filter like a code's (the most common one: "my open
          * cases"), so it gets the same live-row pair: counted over
          * (wf_state, org_path), paged along (wf_state, <sort>, id).  The
@@ -343,6 +354,74 @@ create:
     buf_printf(m->ddl, "CREATE UNIQUE INDEX %s ON %s (%s) WHERE deleted_at IS NULL;\n", name, e->table, cols);
 }
 
+/* Live rows per (org_path, wf_state), kept by triggers in the writing
+ * transaction whatever writes (the engine, imports, merges, restores,
+ * `sifasuo generate`): <t>_counts.  A list's total over a scope and
+ * workflow states sums these instead of counting rows (records.c,
+ * count_total; DESIGN.md "precomputed figures maintained on write").
+ * Created with its triggers and filled from the live rows when missing. */
+static void counts_ddl(const entity_t *e, mig_t *m) {
+    char cnt[200], have[256];
+    snprintf(cnt, sizeof(cnt), "%s_counts", e->table);
+    bool lite = db_kind(m->db) == DB_SQLITE;
+    if (load_names(m->db,
+                   lite ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1"
+                        : "SELECT table_name FROM information_schema.tables WHERE table_name = $1 "
+                          "AND table_schema = current_schema()",
+                   cnt, have, sizeof(have)) != 0)
+        return;
+    const char *t = e->table;
+    /* keyed by state first, so the cells of a state filter are one range
+     * each; the second index serves a list of every state.  Both carry n:
+     * the sum reads no other page (SQLite: WITHOUT ROWID, the key is the row) */
+    buf_printf(m->ddl,
+               "CREATE TABLE %s (\n    wf_state TEXT NOT NULL,\n    org_path @PATH@ NOT NULL,\n"
+               "    n BIGINT NOT NULL,\n    PRIMARY KEY (wf_state, org_path)\n)%s;\n"
+               "CREATE INDEX %s_path ON %s (org_path, n);\n",
+               cnt, lite ? " WITHOUT ROWID" : "", cnt, cnt);
+    buf_printf(m->ddl,
+               "INSERT INTO %s (org_path, wf_state, n) SELECT org_path, COALESCE(wf_state, ''), COUNT(*) FROM %s "
+               "WHERE deleted_at IS NULL GROUP BY org_path, COALESCE(wf_state, '');\n",
+               cnt, t);
+    /* a row leaves its old cell when it was live, and enters its new one
+     * when it is live; an update that moves neither fires nothing */
+    char plus[600], minus[300];
+    snprintf(minus, sizeof(minus),
+             "UPDATE %s SET n = n - 1 WHERE org_path = old.org_path AND wf_state = COALESCE(old.wf_state, '')", cnt);
+    snprintf(plus, sizeof(plus),
+             "INSERT INTO %s (org_path, wf_state, n) VALUES (new.org_path, COALESCE(new.wf_state, ''), 1) "
+             "ON CONFLICT (org_path, wf_state) DO UPDATE SET n = %s.n + 1",
+             cnt, cnt);
+    if (lite) {
+        buf_printf(m->ddl, "CREATE TRIGGER %s_ai AFTER INSERT ON %s WHEN new.deleted_at IS NULL BEGIN %s; END;\n", cnt,
+                   t, plus);
+        buf_printf(m->ddl, "CREATE TRIGGER %s_ad AFTER DELETE ON %s WHEN old.deleted_at IS NULL BEGIN %s; END;\n", cnt,
+                   t, minus);
+        buf_printf(m->ddl,
+                   "CREATE TRIGGER %s_au AFTER UPDATE OF org_path, wf_state, deleted_at ON %s WHEN "
+                   "old.org_path IS NOT new.org_path OR old.wf_state IS NOT new.wf_state OR "
+                   "(old.deleted_at IS NULL) <> (new.deleted_at IS NULL) BEGIN "
+                   "%s AND old.deleted_at IS NULL; "
+                   "INSERT INTO %s (org_path, wf_state, n) SELECT new.org_path, COALESCE(new.wf_state, ''), 1 "
+                   "WHERE new.deleted_at IS NULL ON CONFLICT (org_path, wf_state) DO UPDATE SET n = %s.n + 1; END;\n",
+                   cnt, t, minus, cnt, cnt);
+        return;
+    }
+    buf_printf(m->ddl,
+               "CREATE FUNCTION %s_f() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n"
+               "    IF TG_OP <> 'INSERT' AND old.deleted_at IS NULL THEN %s; END IF;\n"
+               "    IF TG_OP <> 'DELETE' AND new.deleted_at IS NULL THEN %s; END IF;\n"
+               "    RETURN NULL;\nEND\n$body$;\n",
+               cnt, minus, plus);
+    buf_printf(m->ddl, "CREATE TRIGGER %s_aid AFTER INSERT OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s_f();\n",
+               cnt, t, cnt);
+    buf_printf(m->ddl,
+               "CREATE TRIGGER %s_au AFTER UPDATE OF org_path, wf_state, deleted_at ON %s FOR EACH ROW WHEN "
+               "(old.org_path IS DISTINCT FROM new.org_path OR old.wf_state IS DISTINCT FROM new.wf_state OR "
+               "(old.deleted_at IS NULL) <> (new.deleted_at IS NULL)) EXECUTE FUNCTION %s_f();\n",
+               cnt, t, cnt);
+}
+
 static void migrate_entity(const entity_t *e, void *arg) {
     mig_t *m = arg;
     if (m->rc) return;
@@ -364,6 +443,46 @@ static void migrate_entity(const entity_t *e, void *arg) {
     index_ddl(e, &c, m->ddl);
     search_ddl(e, m, &c);
     unique_ddl(e, m, &c);
+    counts_ddl(e, m);
+}
+
+/* Drops what engine_migrate derives from e's declaration and can rebuild
+ * from the rows alone: the list indexes, the search index (FTS5 table and
+ * its triggers, or the trigram GIN indexes) and <t>_counts with its
+ * triggers.  Never the table, its key or its unique index.  For a bulk
+ * load (`sifasuo generate`): rows go in without index upkeep, then
+ * engine_migrate builds each structure once, sorted, over all of them;
+ * and if the load stops half-way, the next start builds them. */
+int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen) {
+    ctx_t c = {.table = e->table, .indexes = "|"};
+    buf_t made = BUF_INIT, ddl = BUF_INIT;
+    index_ddl(e, &c, &made);
+    const char *t = e->table;
+    for (const char *l = made.data; l && (l = strstr(l, "CREATE INDEX ")); l++) {
+        l += strlen("CREATE INDEX ");
+        buf_printf(&ddl, "DROP INDEX IF EXISTS %.*s;\n", (int)strcspn(l, " "), l);
+    }
+    for (const field_t *f = e->fields; f->name; f++)
+        if ((f->flags & FF_SEARCH) && !(f->flags & FF_PI))
+            buf_printf(&ddl, "DROP INDEX IF EXISTS %s_%s_trgm;\n", t, f->name);
+    if (db_kind(db) == DB_SQLITE)
+        buf_printf(&ddl,
+                   "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; DROP TRIGGER IF EXISTS %s_fts_au;\n"
+                   "DROP TABLE IF EXISTS %s_fts;\n"
+                   "DROP TRIGGER IF EXISTS %s_counts_ai; DROP TRIGGER IF EXISTS %s_counts_ad; "
+                   "DROP TRIGGER IF EXISTS %s_counts_au;\nDROP TABLE IF EXISTS %s_counts;\n",
+                   t, t, t, t, t, t, t, t);
+    else
+        buf_printf(&ddl, "DROP FUNCTION IF EXISTS %s_counts_f() CASCADE;\nDROP TABLE IF EXISTS %s_counts;\n", t, t);
+    int rc = 0;
+    if (db_begin(db) != 0 || db_exec(db, ddl.data) != 0 || db_commit(db) != 0) {
+        snprintf(err, errlen, "删除派生索引失败 %s: %s", t, db_errmsg(db));
+        db_rollback(db);
+        rc = -1;
+    }
+    buf_free(&made);
+    buf_free(&ddl);
+    return rc;
 }
 
 int engine_migrate(db_t *db, char *err, size_t errlen) {

@@ -547,7 +547,8 @@ static void tick_entity(const entity_t *e, void *arg) {
     char today[11], sql[512];
     wf_today(today);
     snprintf(sql, sizeof(sql), "SELECT id, COALESCE(state_due_at, due_at), wf_version, org_id FROM %s WHERE deleted_at IS NULL "
-                               "AND escalated = 0 AND COALESCE(state_due_at, due_at) < $1 ORDER BY id LIMIT 1000", e->table);
+                               "AND escalated = 0 AND COALESCE(state_due_at, due_at) < $1 "
+                               "ORDER BY COALESCE(state_due_at, due_at), id LIMIT 1000", e->table);
     db_stmt_t *s = db_prepare(t->db, sql);
     if (!s) {
         t->rc = -1;

@@ -7,7 +7,7 @@ import time
 from urllib.parse import quote
 
 from auth_helpers import Session, admin_session
-from harness import new_store, run_cli
+from harness import new_store, run_cli, store_exec
 
 E = "/api/v1/test-items"
 
@@ -401,3 +401,71 @@ def test_large_lists_cap_total_and_page_by_key(ctx):
     # a scope with few rows (another office): the exact count, not capped
     st, _, page = Session(s, "njdl").get(f"{E}?sort=-amount")
     assert page["total"] == 0 and "total_capped" not in page and page["items"] == []
+
+
+def test_list_totals_are_kept_on_write_whoever_writes(ctx):
+    """A list filtered by scope, office and workflow state only takes its
+    total from <table>_counts, which triggers keep in the writing
+    transaction: creates, workflow actions, deletes and restores through
+    the API, and writes straight into the store (an office merge's move, a
+    purge) alike.  The cells equal a count of the live rows, and so do the
+    totals the API answers."""
+    s = ctx.demo_server()
+    ljz, pd = Session(s, "ljz"), Session(s, "pudong")
+    ljz_id = ljz.login_body["user"]["org"]["id"]
+    made = [_new(ljz, title=f"计数{i}") for i in range(6)]
+    for rec in made[:3]:
+        assert ljz.post(f"{E}/{rec['id']}/actions/accept", {})[0] == 200
+    assert ljz.req("DELETE", f"{E}/{made[3]['id']}")[0] == 200
+    assert ljz.req("DELETE", f"{E}/{made[4]['id']}")[0] == 200
+    assert pd.post(f"{E}/{made[4]['id']}/restore")[0] == 200
+    st, _, up = ljz.req("PATCH", f"{E}/{made[5]['id']}", {"title": "改名", "version": 1})
+    assert st == 200, up
+    other = Session(s, "njdl").login_body["user"]["org"]["id"]
+    store_exec(s.url, f"UPDATE test_item SET org_id = {other}, org_path = (SELECT path FROM org_units WHERE id = {other}) "
+                      f"WHERE id = {made[0]['id']}")
+    store_exec(s.url, f"DELETE FROM test_item WHERE id = {made[1]['id']}")
+    cells = _store_scalar(s, "SELECT org_path, wf_state, n FROM test_item_counts WHERE n <> 0 ORDER BY 1, 2")
+    rows = _store_scalar(s, "SELECT org_path, COALESCE(wf_state, ''), COUNT(*) FROM test_item "
+                            "WHERE deleted_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2")
+    assert cells == rows and cells, (cells, rows)
+    path = _store_scalar(s, f"SELECT path FROM org_units WHERE id = {ljz_id}")
+    pd_path = _store_scalar(s, f"SELECT path FROM org_units WHERE id = {pd.login_body['user']['org']['id']}")
+    for sess, query, where in [
+            (ljz, "", f"org_path = '{path}'"),
+            (ljz, "wf_state=accepted", f"org_path = '{path}' AND wf_state = 'accepted'"),
+            (pd, "wf_state=registered,accepted", f"org_path LIKE '{pd_path}%' AND wf_state IN ('registered', 'accepted')"),
+            (pd, f"org_id={ljz_id}&wf_state=registered&sort=-amount", f"org_path = '{path}' AND wf_state = 'registered'"),
+            (Session(s, "shiju"), f"org_id={other}", f"org_id = {other}")]:
+        st, _, page = sess.get(f"{E}?{query}&limit=2")
+        assert st == 200, page
+        want = int(_store_scalar(s, f"SELECT COUNT(*) FROM test_item WHERE deleted_at IS NULL AND {where}"))
+        assert page["total"] == want and want > 0, (query, page["total"], want)
+
+
+def test_one_state_sorted_pages_by_key_without_gaps(ctx):
+    """A list of one workflow state sorted by a field (on PostgreSQL led by
+    the state, so the planner walks the state's sort index) pages by key
+    exactly: every record of the state once, in order, ties by id, across
+    pages, in both directions."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    made = [_new(ljz, title=f"分页{i}", amount=f"{(i * 37) % 5}00.00") for i in range(9)]
+    for rec in made[::3]:
+        assert ljz.post(f"{E}/{rec['id']}/actions/accept", {})[0] == 200
+    for sort, key in [("-amount", lambda i: (-float(i["amount"]), -i["id"])),
+                      ("amount", lambda i: (float(i["amount"]), i["id"]))]:
+        for state in ["registered", "accepted"]:
+            seen, after = [], None
+            while True:
+                st, _, page = ljz.get(f"{E}?wf_state={state}&sort={sort}&limit=2" + (f"&after={after}" if after else ""))
+                assert st == 200, page
+                assert all(i["wf_state"] == state for i in page["items"])
+                seen += page["items"]
+                after = page["next"]
+                if not after:
+                    break
+            assert [key(i) for i in seen] == sorted(key(i) for i in seen), (sort, state)
+            want = int(_store_scalar(s, f"SELECT COUNT(*) FROM test_item WHERE deleted_at IS NULL AND wf_state = '{state}' "
+                                        f"AND org_id = {ljz.login_body['user']['org']['id']}"))
+            assert len(seen) == len({i["id"] for i in seen}) == want, (sort, state, len(seen), want)

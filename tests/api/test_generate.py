@@ -127,3 +127,51 @@ def test_generate_mediation_cases_listed_shown_searched_counted_and_continuing(c
     s.stop()
     v = run_cli(["audit", "verify"], url)
     assert v.returncode == 0, v.stdout + v.stderr
+
+
+def _derived(url):
+    """The names of mediation_case's indexes and triggers, and of the tables
+    kept beside it (search, counts)."""
+    if url.startswith("sqlite:"):
+        return _query(url, "SELECT type, name FROM sqlite_master WHERE name LIKE 'mediation_case%' "
+                           "OR tbl_name = 'mediation_case' ORDER BY 1, 2")
+    return _query(url, "SELECT 'index', indexname FROM pg_indexes WHERE tablename LIKE 'mediation_case%' "
+                       "UNION ALL SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
+                       "AND tgrelid = 'mediation_case'::regclass UNION ALL SELECT 'table', tablename FROM pg_tables "
+                       "WHERE tablename LIKE 'mediation_case%' ORDER BY 1, 2")
+
+
+def test_generate_bulk_drops_and_rebuilds_every_derived_index(ctx):
+    """--bulk (automatic from 100 000 cases) loads the rows without index
+    upkeep and then builds the list indexes, the search index and the list
+    counts once: afterwards the same indexes, triggers and tables exist, the
+    counts match the rows, search finds a generated case, and writes through
+    the API keep everything in step again."""
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    before = _derived(url)
+    assert ("table", "mediation_case_counts") in before and len(before) > 40, before
+    r = run_cli(["generate", "mediation-cases", "--count", "1500", "--bulk"], url)
+    assert r.returncode == 0 and "批量装载" in r.stderr and "索引已重建" in r.stderr, r.stdout + r.stderr
+    assert _derived(url) == before, "every derived index, trigger and table is back"
+    cells = _query(url, "SELECT wf_state, org_path, n FROM mediation_case_counts WHERE n <> 0 ORDER BY 1, 2")
+    rows = _query(url, "SELECT COALESCE(wf_state, ''), org_path, COUNT(*) FROM mediation_case "
+                       "WHERE deleted_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2")
+    assert cells == rows and sum(n for _, _, n in cells) >= 1500, "the counts are rebuilt from the rows"
+    s = Server(url, extra=["--quiet"])
+    ctx._servers.append(s)
+    director = Session(s, "ljz_director")
+    org = director.login_body["user"]["org"]["id"]
+    cid, no = _query(url, f"SELECT id, case_no FROM mediation_case WHERE org_id = {org} AND case_no LIKE 'GEN-%' "
+                          "ORDER BY id DESC LIMIT 1")[0]
+    st, _, found = director.get(f"/api/v1/mediation-cases?q={no}")
+    assert st == 200 and [i["id"] for i in found["items"]] == [cid], "the search index holds the loaded cases"
+    st, _, lst = director.get("/api/v1/mediation-cases?wf_state=archived&limit=1")
+    want = _query(url, f"SELECT COUNT(*) FROM mediation_case WHERE deleted_at IS NULL AND wf_state = 'archived' "
+                       f"AND org_path LIKE (SELECT path FROM org_units WHERE id = {org}) || '%'")[0][0]
+    assert st == 200 and lst["total"] == want > 0, (lst.get("total"), want)
+    st, _, gone = director.req("DELETE", f"/api/v1/mediation-cases/{cid}")
+    assert st == 200, gone
+    assert director.get("/api/v1/mediation-cases?wf_state=archived&limit=1")[2]["total"] == \
+        want - (1 if gone.get("wf_state") == "archived" else 0), "the rebuilt triggers count again"
+    s.stop()
