@@ -33,9 +33,11 @@ void wf_today(char out[11]) {
 }
 
 bool wf_overdue(const char *due, const char *state_due) {
+    bool d = due && *due, sd = state_due && *state_due;
+    if (!d && !sd) return false; /* a finished record: no clock to read (lists call this per row) */
     char today[11];
     wf_today(today);
-    return (due && *due && strcmp(due, today) < 0) || (state_due && *state_due && strcmp(state_due, today) < 0);
+    return (d && strcmp(due, today) < 0) || (sd && strcmp(state_due, today) < 0);
 }
 
 int wf_start_dates(db_t *db, const workflow_t *wf, const char *state, const char *now_iso, wf_dates_t *d) {

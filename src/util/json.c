@@ -34,10 +34,26 @@ void jw_obj_end(jw_t *w) { close_(w, '}'); }
 void jw_arr(jw_t *w) { open(w, '['); }
 void jw_arr_end(jw_t *w) { close_(w, ']'); }
 
+static const unsigned char esc_class[256];
+
 void jw_key(jw_t *w, const char *k) {
     sep(w);
-    json_escape(w->b, k, strlen(k));
-    buf_putc(w->b, ':');
+    /* keys are nearly always plain ASCII names: then copied in one go */
+    size_t n = 0;
+    while (k[n] && !esc_class[(unsigned char)k[n]]) n++;
+    buf_t *b = w->b;
+    if (k[n]) {
+        json_escape(b, k, strlen(k));
+        buf_putc(b, ':');
+    } else {
+        buf_reserve(b, n + 3);
+        b->data[b->len++] = '"';
+        memcpy(b->data + b->len, k, n);
+        b->len += n;
+        b->data[b->len++] = '"';
+        b->data[b->len++] = ':';
+        b->data[b->len] = '\0';
+    }
     w->first[w->depth] = true; /* the value that follows takes no comma */
 }
 

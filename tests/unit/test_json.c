@@ -50,10 +50,25 @@ TEST(test_long_strings_grow_the_buffer) {
     free(s);
 }
 
+TEST(test_object_keys_plain_and_escaped) {
+    buf_t b = BUF_INIT;
+    jw_t w;
+    jw_init(&w, &b);
+    jw_obj(&w);
+    jw_kint(&w, "id", 7);
+    jw_kstr(&w, "org_name", "陆家嘴");
+    jw_kbool(&w, "a\"<b", true);
+    jw_kstr(&w, "名称", NULL);
+    jw_obj_end(&w);
+    CHECK_EQ_STR(b.data, "{\"id\":7,\"org_name\":\"陆家嘴\",\"a\\\"\\u003cb\":true,\"名称\":null}");
+    buf_free(&b);
+}
+
 int main(void) {
     RUN(test_plain_text_and_chinese_pass_through);
     RUN(test_json_and_html_specials_are_escaped);
     RUN(test_invalid_utf8_becomes_replacement_characters);
     RUN(test_long_strings_grow_the_buffer);
+    RUN(test_object_keys_plain_and_escaped);
     return test_summary();
 }
