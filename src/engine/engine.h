@@ -140,6 +140,7 @@ const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → 
  * declaration (both dialects).  Returns 0 or -1 with err. */
 int engine_migrate(db_t *db, char *err, size_t errlen);
 int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen);
+void engine_fold_counts(db_t *db);
 /* The generic routes; registered after every module's own routes. */
 void engine_routes_register(void);
 
@@ -187,6 +188,7 @@ int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *k
 void engine_unique_error(http_req_t *r, const entity_t *e, int64_t existing);
 /* Appends the SELECT column list (spine + fields) for e. */
 void engine_select_cols(const entity_t *e, buf_t *sql);
+void engine_record_sql(const entity_t *e, buf_t *sql);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
 /* Selects a live record in the caller's scope with engine_select_cols (sql

@@ -355,7 +355,7 @@ static void export_records(http_req_t *r) {
             extra[fi] = ncol_base + nextra++;
         }
     }
-    buf_printf(&sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id IN (", e->table);
+    buf_printf(&sql, " FROM %s t WHERE t.id IN (", e->table);
     for (int i = 1; i <= EXPORT_PAGE; i++)
         buf_printf(&sql, i > 1 ? ", $%d" : "$%d", i);
     buf_printf(&sql, ") AND t.deleted_at IS %s ORDER BY t.id", with_deleted ? "NOT NULL" : "NULL");

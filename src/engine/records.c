@@ -15,6 +15,7 @@
 #include "engine/values.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
 
@@ -211,7 +212,7 @@ static const char *filter_value(http_req_t *r, const field_t *f, const char *raw
  * precomputed cells instead of a count of rows (count_total). */
 typedef struct {
     bool ok;
-    buf_t sql; /* " FROM <t>_counts t WHERE …" */
+    buf_t sql; /* " WHERE …" over <t>_counts t (and <t>_counts_new t) */
     sql_binds_t b;
 } count_where_t;
 
@@ -254,8 +255,8 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
                bind_text(b, base), pc, bind_text(b, base_hi));
     if (cw) {
         cw->ok = true;
-        buf_printf(&cw->sql, " FROM %s_counts t WHERE t.org_path >= $%d AND t.org_path < $%d", e->table,
-                   bind_text(&cw->b, base), bind_text(&cw->b, base_hi));
+        buf_printf(&cw->sql, " WHERE t.org_path >= $%d AND t.org_path < $%d", bind_text(&cw->b, base),
+                   bind_text(&cw->b, base_hi));
     }
     if (e->protected_ && !protected_ok(r, e, scope)) {
         /* a grant opens one subtree: the newest active one the user holds */
@@ -545,26 +546,65 @@ static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t 
 
 /* The list's total: the sum of the precomputed cells when the filters allow
  * it, else count_capped.  Like the count, the sum stops past TOTAL_CAP: a
- * district's archived cases are over it after a few offices' cells.  -1 on
- * error. */
-static int64_t count_total(http_req_t *r, const char *where, const sql_binds_t *b, const count_where_t *cw) {
+ * district's archived cases are over it after a few offices' cells.  On
+ * PostgreSQL the changes not yet folded into the cells (<t>_counts_new,
+ * schema.c) are added first, so that only cells, never negative, remain
+ * when the sum stops early.  -1 on error. */
+static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, const sql_binds_t *b,
+                           const count_where_t *cw) {
     char sql[1200];
-    int len = cw->ok ? snprintf(sql, sizeof(sql), "SELECT t.n%s", cw->sql.data) : -1;
-    if (len > 0 && (size_t)len < sizeof(sql)) { /* else: filters the cells cannot answer (or too many states) */
+    int len;
+#define FITS(n) ((n) > 0 && (size_t)(n) < sizeof(sql))
+    if (!cw->ok) return count_capped(r, where, b);
+    int64_t sum = 0;
+    if (db_kind(r->db) != DB_SQLITE) {
+        len = snprintf(sql, sizeof(sql), "SELECT COALESCE(SUM(t.n), 0) FROM %s_counts_new t%s", e->table, cw->sql.data);
+        if (!FITS(len)) return count_capped(r, where, b); /* too many states for the buffer */
         db_stmt_t *s = db_prepare(r->db, sql);
         if (!s) return -1;
         engine_bind_all(s, &cw->b);
-        int64_t sum = 0, cells = 0;
-        int rc = DB_DONE;
-        while (sum <= TOTAL_CAP && cells <= COUNT_CELLS && (rc = db_step(s)) == DB_ROW) {
-            sum += db_col_int(s, 0);
-            cells++;
-        }
+        int rc = db_step(s);
+        if (rc == DB_ROW) sum = db_col_int(s, 0);
         db_reset(s);
-        if (rc < 0) return -1;
-        if (cells <= COUNT_CELLS) return sum;
+        if (rc != DB_ROW) return -1;
     }
-    return count_capped(r, where, b);
+    len = snprintf(sql, sizeof(sql), "SELECT t.n FROM %s_counts t%s", e->table, cw->sql.data);
+    if (!FITS(len)) return count_capped(r, where, b);
+#undef FITS
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return -1;
+    engine_bind_all(s, &cw->b);
+    int64_t cells = 0;
+    int rc = DB_DONE;
+    while (sum <= TOTAL_CAP && cells <= COUNT_CELLS && (rc = db_step(s)) == DB_ROW) {
+        sum += db_col_int(s, 0);
+        cells++;
+    }
+    db_reset(s);
+    if (rc < 0) return -1;
+    return cells <= COUNT_CELLS ? sum : count_capped(r, where, b);
+}
+
+/* PostgreSQL: folds each entity's <t>_counts_new into its cells, in one
+ * statement (atomic; rows committed later stay for the next fold).  The
+ * job thread calls it once a minute; a failure is logged and the rows
+ * wait for the next fold (the lists add them meanwhile). */
+static void fold_entity(const entity_t *e, void *arg) {
+    db_t *db = arg;
+    char sql[800];
+    snprintf(sql, sizeof(sql),
+             "WITH d AS (DELETE FROM %s_counts_new RETURNING wf_state, org_path, n) "
+             "INSERT INTO %s_counts (wf_state, org_path, n) SELECT wf_state, org_path, SUM(n) FROM d GROUP BY 1, 2 "
+             "ON CONFLICT (wf_state, org_path) DO UPDATE SET n = %s_counts.n + EXCLUDED.n",
+             e->table, e->table, e->table);
+    db_stmt_t *s = db_prepare(db, sql);
+    int rc = s ? db_step(s) : -1;
+    if (s) db_reset(s);
+    if (rc != DB_DONE) log_error("counts: folding %s_counts_new failed: %s", e->table, db_errmsg(db));
+}
+
+void engine_fold_counts(db_t *db) {
+    if (db_kind(db) != DB_SQLITE) entity_each(fold_entity, db);
 }
 
 /* SQLite's planner takes the scope (or filter) range and sorts every match,
@@ -604,7 +644,7 @@ static void list_records(http_req_t *r) {
     /* SQLite: the same capped count decides the plan, on every page (the
      * matches may have changed, and a cursor is the client's to forge) */
     if (want_total || db_kind(r->db) == DB_SQLITE) {
-        total = count_total(r, where.data, &b, &cw);
+        total = count_total(r, e, where.data, &b, &cw);
         if (total < 0) {
             http_store_error(r);
             goto out;
@@ -694,6 +734,14 @@ out:
 
 /* ---- one record ---- */
 
+/* One record by id ($1), as lists and GET show it (no join: the org's
+ * name is a subquery of the select list, engine_select_cols). */
+void engine_record_sql(const entity_t *e, buf_t *sql) {
+    buf_puts(sql, "SELECT ");
+    engine_select_cols(e, sql);
+    buf_printf(sql, " FROM %s t WHERE t.id = $1", e->table);
+}
+
 /* The text of load_record's statement for e, built once per process and
  * kept for its life: reading one record is a hot path (issue 9: one record
  * by id at >= 60% of nginx) and formatting its forty column names on every
@@ -718,9 +766,7 @@ static const char *load_sql(const entity_t *e) {
         }
     if (!found && i < LOAD_SQL_CACHE) {
         buf_t sql = BUF_INIT;
-        buf_puts(&sql, "SELECT ");
-        engine_select_cols(e, &sql);
-        buf_printf(&sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+        engine_record_sql(e, &sql);
         cache[i].sql = strdup(sql.data);
         buf_free(&sql);
         if (cache[i].sql) {
@@ -739,9 +785,7 @@ static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool
     const char *text = load_sql(e);
     if (!text) {
         buf_clear(sql);
-        buf_puts(sql, "SELECT ");
-        engine_select_cols(e, sql);
-        buf_printf(sql, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+        engine_record_sql(e, sql);
         text = sql->data;
     }
     db_stmt_t *s = db_prepare(r->db, text);

@@ -362,9 +362,7 @@ static void fire_action(http_req_t *r) {
     /* answer with the record as GET would */
     {
         buf_t sel = BUF_INIT;
-        buf_puts(&sel, "SELECT ");
-        engine_select_cols(e, &sel);
-        buf_printf(&sel, " FROM %s t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1", e->table);
+        engine_record_sql(e, &sel);
         s = db_prepare(r->db, sel.data);
         buf_free(&sel);
         if (!s) goto fail;
