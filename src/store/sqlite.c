@@ -207,9 +207,17 @@ static const db_ops_t lite_ops = {
     .ping = lite_ping,
 };
 
+/* How long a statement waits for another connection's lock before it fails
+ * with DB_BUSY (which the API answers with 503 store_unavailable): 5 s, or
+ * SIFASUO_SQLITE_BUSY_MS (1–60000; tests shorten it to show a writer kept
+ * waiting without waiting as long). */
+static int busy_timeout_ms = 5000;
+
 static void lite_global_init(void) {
     /* allocation statistics take a process-wide mutex on every malloc: off */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    const char *ms = getenv("SIFASUO_SQLITE_BUSY_MS");
+    if (ms && atoi(ms) >= 1 && atoi(ms) <= 60000) busy_timeout_ms = atoi(ms);
 }
 
 int sqlite_driver_open(const char *path, db_t **out, char *err, size_t errlen) {
@@ -233,7 +241,7 @@ int sqlite_driver_open(const char *path, db_t **out, char *err, size_t errlen) {
     l->base.ops = &lite_ops;
     l->base.kind = DB_SQLITE;
     l->h = h;
-    sqlite3_busy_timeout(h, 5000);
+    sqlite3_busy_timeout(h, busy_timeout_ms);
     sqlite3_extended_result_codes(h, 1);
     static const char *pragmas = "PRAGMA journal_mode=WAL;"
                                  "PRAGMA synchronous=FULL;"
