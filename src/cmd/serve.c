@@ -117,7 +117,7 @@ int cmd_init(cli_opts_t *o) {
         }
         if (init_demo_accounts(db, &keys) != 0) goto out;
         /* the demo's scorecards and problem list (at national scale the job thread does it) */
-        if (!nation && (auth_init(o->key_file, false, err, sizeof(err)) != 0 || standards_daily(db) != 0)) {
+        if (!nation && (auth_init(o->key_file, false, err, sizeof(err)) != 0 || standards_daily(db, true) != 0)) {
             fprintf(stderr, "规范化指标核算失败: %s\n", db_errmsg(db));
             goto out;
         }
@@ -156,7 +156,7 @@ static void *jobs_main(void *arg) {
             if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
             engine_fold_counts(db);
             if (tick % 3600 == 0) auth_housekeeping(db);
-            if (standards_daily(db) != 0) log_error("standards: the daily recomputation failed: %s", db_errmsg(db));
+            if (standards_daily(db, false) != 0) log_error("standards: the daily recomputation failed: %s", db_errmsg(db));
         }
         sleep(1);
     }

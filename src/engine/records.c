@@ -1438,29 +1438,38 @@ static void unmask_record(http_req_t *r) {
         http_store_error(r);
         goto out;
     }
-    if (auth_audit(r, "pi.unmask", e->name, id, "ok", NULL) != 0) {
-        db_reset(s);
-        http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示个人信息");
-        goto out;
-    }
-    jw_t *w = &r->json;
-    jw_obj(w);
-    jw_kint(w, "id", id);
-    int c = 1;
-    for (const field_t *f = e->fields; f->name; f++) {
-        if (!(f->flags & FF_PI)) continue;
-        jw_key(w, f->name);
-        buf_t plain = BUF_INIT;
-        if (!db_col_null(s, c) && pi_decrypt(auth_keys(), db_col_text(s, c), &plain) == 0) jw_str(w, plain.data);
-        else jw_null(w);
-        if (plain.data) OPENSSL_cleanse(plain.data, plain.len);
-        buf_free(&plain);
-        c++;
-    }
-    jw_obj_end(w);
+    /* decrypted and the statement reset before the audit row: a write while
+     * this read is still open needs its snapshot to be current (SQLite), so
+     * any commit by another connection in between failed it with 503 */
+    struct pi_value {
+        buf_t plain;
+        bool ok;
+    } *v = arena_calloc(r->arena, sizeof(*v) * (size_t)n);
+    for (int k = 0; k < n; k++)
+        v[k].ok = !db_col_null(s, k + 1) && pi_decrypt(auth_keys(), db_col_text(s, k + 1), &v[k].plain) == 0;
     db_reset(s);
-    http_set_header(r, "Cache-Control", "no-store");
-    http_send_json(r, 200);
+    if (auth_audit(r, "pi.unmask", e->name, id, "ok", NULL) != 0) {
+        http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示个人信息");
+    } else {
+        jw_t *w = &r->json;
+        jw_obj(w);
+        jw_kint(w, "id", id);
+        int k = 0;
+        for (const field_t *f = e->fields; f->name; f++) {
+            if (!(f->flags & FF_PI)) continue;
+            jw_key(w, f->name);
+            if (v[k].ok) jw_str(w, v[k].plain.data);
+            else jw_null(w);
+            k++;
+        }
+        jw_obj_end(w);
+        http_set_header(r, "Cache-Control", "no-store");
+        http_send_json(r, 200);
+    }
+    for (int k = 0; k < n; k++) {
+        if (v[k].plain.data) OPENSSL_cleanse(v[k].plain.data, v[k].plain.len);
+        buf_free(&v[k].plain);
+    }
 out:
     buf_free(&sql);
 }

@@ -383,18 +383,50 @@ out:
 /* ---- to-do inbox ---- */
 
 typedef struct todo_item {
-    const entity_t *e;
+    const char *entity, *entity_label; /* a declared entity's, or a source's */
     int64_t id;
-    const char *state, *due, *state_due, *title;
+    const char *state, *state_label, *due, *state_due, *title;
 } todo_item_t;
 
-typedef struct {
+struct wf_todo {
     http_req_t *r;
     todo_item_t *items;
     int n, cap;
     jw_t *counts;
     int rc;
-} todo_ctx_t;
+};
+typedef wf_todo_t todo_ctx_t;
+
+#define MAX_TODO_SOURCES 8
+static wf_todo_fn todo_sources[MAX_TODO_SOURCES];
+static int ntodo_sources;
+
+void wf_todo_source(wf_todo_fn fn) {
+    for (int i = 0; i < ntodo_sources; i++)
+        if (todo_sources[i] == fn) return; /* registered again (a second server in one process) */
+    if (ntodo_sources < MAX_TODO_SOURCES) todo_sources[ntodo_sources++] = fn;
+}
+
+void wf_todo_count(wf_todo_t *t, const char *name, int64_t n) { jw_kint(t->counts, name, n); }
+
+static todo_item_t *todo_push(todo_ctx_t *c) {
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 64;
+        todo_item_t *ni = arena_alloc(c->r->arena, sizeof(todo_item_t) * (size_t)cap);
+        if (c->n) memcpy(ni, c->items, sizeof(todo_item_t) * (size_t)c->n);
+        c->items = ni;
+        c->cap = cap;
+    }
+    return &c->items[c->n++];
+}
+
+void wf_todo_add(wf_todo_t *t, const char *name, const char *label, int64_t id, const char *title, const char *state,
+                 const char *state_label, const char *deadline) {
+    todo_item_t *it = todo_push(t);
+    *it = (todo_item_t){0};
+    it->entity = name, it->entity_label = label, it->id = id, it->title = title;
+    it->state = state, it->state_label = state_label, it->due = deadline;
+}
 
 static int todo_cmp(const void *a, const void *b) {
     const todo_item_t *x = a, *y = b;
@@ -464,17 +496,12 @@ static void todo_entity(const entity_t *e, void *arg) {
     }
     engine_bind_all(s, &b);
     while (db_step(s) == DB_ROW) {
-        if (c->n == c->cap) {
-            int cap = c->cap ? c->cap * 2 : 64;
-            todo_item_t *ni = arena_alloc(r->arena, sizeof(todo_item_t) * (size_t)cap);
-            if (c->n) memcpy(ni, c->items, sizeof(todo_item_t) * (size_t)c->n);
-            c->items = ni;
-            c->cap = cap;
-        }
-        todo_item_t *it = &c->items[c->n++];
-        it->e = e;
+        todo_item_t *it = todo_push(c);
+        it->entity = e->name;
+        it->entity_label = e->label;
         it->id = db_col_int(s, 0);
         it->state = arena_strdup(r->arena, db_col_text(s, 1));
+        it->state_label = wf_state_label(wf, it->state);
         it->due = db_col_null(s, 2) ? NULL : arena_strdup(r->arena, db_col_text(s, 2));
         it->state_due = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
         it->title = db_col_null(s, 4) ? NULL : arena_strdup(r->arena, db_col_text(s, 4));
@@ -490,6 +517,8 @@ static void get_todo(http_req_t *r) {
     jw_obj(&cw);
     todo_ctx_t c = {.r = r, .counts = &cw};
     entity_each(todo_entity, &c);
+    for (int i = 0; i < ntodo_sources && !c.rc; i++)
+        c.rc = todo_sources[i](r, &c);
     jw_obj_end(&cw);
     if (c.rc) {
         buf_free(&counts);
@@ -506,18 +535,17 @@ static void get_todo(http_req_t *r) {
     int due_this_week = 0, overdue = 0;
     for (int i = 0; i < c.n && i < 200; i++) {
         todo_item_t *it = &c.items[i];
-        const workflow_t *wf = entity_flow(it->e, 0);
         const char *deadline = it->state_due ? it->state_due : it->due;
         bool od = wf_overdue(it->due, it->state_due);
         overdue += od;
         due_this_week += deadline && strcmp(deadline, week) <= 0 && !od;
         jw_obj(w);
-        jw_kstr(w, "entity", it->e->name);
-        jw_kstr(w, "entity_label", it->e->label);
+        jw_kstr(w, "entity", it->entity);
+        jw_kstr(w, "entity_label", it->entity_label);
         jw_kint(w, "id", it->id);
         jw_kstr(w, "title", it->title);
         jw_kstr(w, "wf_state", it->state);
-        jw_kstr(w, "wf_state_label", wf_state_label(wf, it->state));
+        jw_kstr(w, "wf_state_label", it->state_label);
         jw_kstr(w, "deadline", deadline);
         jw_kbool(w, "overdue", od);
         jw_obj_end(w);

@@ -32,6 +32,18 @@ void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, co
  * SET list.  0 (also when nothing to do) or -1 on a store error. */
 int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set, sql_binds_t *b);
 
+/* To-do sources beside the declared entities' workflows (persons.c: merge
+ * requests awaiting the caller's approval).  GET /todo calls each with the
+ * request; it adds its count under its own name (wf_todo_count) and its
+ * items (wf_todo_add, strings the request's arena keeps).  Non-zero: a
+ * store error (the to-do answers 503).  Registered at start. */
+typedef struct wf_todo wf_todo_t;
+typedef int (*wf_todo_fn)(http_req_t *r, wf_todo_t *t);
+void wf_todo_source(wf_todo_fn fn);
+void wf_todo_count(wf_todo_t *t, const char *name, int64_t n);
+void wf_todo_add(wf_todo_t *t, const char *name, const char *label, int64_t id, const char *title, const char *state,
+                 const char *state_label, const char *deadline);
+
 void wf_routes_register(void);
 void meta_routes_register(void);
 #endif

@@ -11,6 +11,7 @@
  *   POST /api/v1/persons/:id/merge       ask to merge this duplicate into {into_id, reason}
  *   GET  /api/v1/person-merges           merge requests in scope (?status=)
  *   POST /api/v1/person-merges/:id/approve|reject   decided by another user (person.merge.approve)
+ *   (open requests are in their approvers' to-do: GET /api/v1/todo, "person-merges")
  *
  * A person is entered once: an ID number already registered answers 409 with
  * the existing person (its masked summary and id when in the caller's scope),
@@ -31,6 +32,7 @@
 #include "auth/scope.h"
 #include "engine/codes.h"
 #include "engine/engine.h"
+#include "engine/workflow.h"
 #include "modules/modules.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -776,6 +778,42 @@ static void list_merges(http_req_t *r) {
     http_send_json(r, 200);
 }
 
+/* The to-do source (engine/workflow.h): the open merge requests whose
+ * duplicate lies in the caller's scope, for a caller who may approve them,
+ * except the caller's own (four eyes: someone else decides those). */
+static int todo_merges(http_req_t *r, wf_todo_t *t) {
+    const principal_t *p = auth_principal(r);
+    if (!auth_can(p, "person.merge.approve")) return 0;
+    const char *scope = scope_path(r);
+    char hi[512];
+    scope_upper(scope ? scope : "/", hi, sizeof(hi));
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) " MERGE_FROM "WHERE o.path >= $1 AND o.path < $2 "
+                                     "AND m.status = 'requested' AND m.requested_by <> $3");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, scope ? scope : "/", -1);
+    db_bind_text(s, 2, hi, -1);
+    db_bind_int(s, 3, p->user_id);
+    int rc = db_step(s);
+    int64_t n = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (rc != DB_ROW) return rc < 0 ? rc : DB_ERR;
+    wf_todo_count(t, "person-merges", n);
+    s = db_prepare(r->db, "SELECT " MERGE_COLS " " MERGE_FROM "WHERE o.path >= $1 AND o.path < $2 "
+                          "AND m.status = 'requested' AND m.requested_by <> $3 ORDER BY m.id LIMIT 200");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, scope ? scope : "/", -1);
+    db_bind_text(s, 2, hi, -1);
+    db_bind_int(s, 3, p->user_id);
+    while ((rc = db_step(s)) == DB_ROW) {
+        char a[64], b[64];
+        const char *title = arena_printf(r->arena, "%s 合并到 %s", mask_name(db_col_text(s, 12), a, sizeof(a)),
+                                         mask_name(db_col_text(s, 13), b, sizeof(b)));
+        wf_todo_add(t, "person-merges", "人员合并申请", db_col_int(s, 0), title, "requested", "待审批", NULL);
+    }
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
 typedef struct repoint {
     http_req_t *r;
     int64_t from, into, merge;
@@ -929,4 +967,5 @@ void persons_perms_register(void) { perm_register(person_perms); }
 void persons_register(void) {
     persons_perms_register();
     router_add(routes);
+    wf_todo_source(todo_merges);
 }

@@ -495,15 +495,30 @@ static int finish_date(db_t *db, void *arg) {
     return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
+/* After each transaction of a recomputation on SQLite: leaves the write
+ * lock free for 10 ms, so writers waiting for it — this server's workers,
+ * another server on the same file — get it between two chunks instead of
+ * after all of them (they try every 1–2 ms, store/sqlite.c).  Without the
+ * pause the next chunk began at once, and a sign-in in another process
+ * waited past the 5 s busy timeout: 503 (docs/reliability.md finding 6).
+ * Not when the caller has the store to itself (init). */
+static void let_writers_in(db_t *db, bool alone) {
+    if (alone || db_kind(db) != DB_SQLITE) return;
+    struct timespec pause = {0, 10 * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
 /* Computes every result of a date in transactions of one district each, so
  * the write lock (SQLite) is held for a district's worth at a time even at
- * national scale; the rules above the districts and the run row last.
- * Writes meanwhile do not touch the date (it is not in standard_runs yet). */
-static int compute_date(db_t *db, const char *as_of, bool sync) {
+ * national scale, with a pause between them (let_writers_in); the rules
+ * above the districts and the run row last.  Writes meanwhile do not touch
+ * the date (it is not in standard_runs yet). */
+static int compute_date(db_t *db, const char *as_of, bool sync, bool alone) {
     date_job_t j = {as_of, "/", sync, false,
                     db_query_int(db, "SELECT generation FROM standard_lease WHERE id = 1", -1)};
     int rc = in_tx(db, clear_date, &j);
     if (rc) return rc;
+    let_writers_in(db, alone);
     db_stmt_t *s = db_prepare(db, "SELECT path FROM org_units WHERE level = 'district' ORDER BY path");
     if (!s) return DB_ERR;
     size_t n = 0, cap = 64;
@@ -522,6 +537,7 @@ static int compute_date(db_t *db, const char *as_of, bool sync) {
     for (size_t i = 0; rc == 0 && i < n; i++) {
         j.path = paths[i];
         rc = in_tx(db, chunk, &j);
+        let_writers_in(db, alone);
     }
     for (size_t i = 0; i < n; i++)
         free(paths[i]);
@@ -529,7 +545,9 @@ static int compute_date(db_t *db, const char *as_of, bool sync) {
     if (rc) return rc;
     j.path = "/";
     j.upper = true;
-    return in_tx(db, finish_date, &j);
+    rc = in_tx(db, finish_date, &j);
+    let_writers_in(db, alone);
+    return rc;
 }
 
 /* Takes (or renews) the lease of date computation for this process; true
@@ -554,7 +572,7 @@ static bool lease_take(db_t *db, const char *me, bool release) {
     return held;
 }
 
-int standards_daily(db_t *db) {
+int standards_daily(db_t *db, bool alone) {
     char dates[64][11], runs[64][11], today[11], me[64];
     wf_today(today);
     int n = stored_dates(dates, 64), nr = run_dates(db, runs, 64);
@@ -578,7 +596,7 @@ int standards_daily(db_t *db) {
             have = strcmp(runs[k], dates[i]) == 0;
         if (have) continue;
         if (!lease_take(db, me, false)) break; /* renewed per date */
-        rc = compute_date(db, dates[i], strcmp(dates[i], today) == 0);
+        rc = compute_date(db, dates[i], strcmp(dates[i], today) == 0, alone);
     }
     lease_take(db, me, true);
     return rc;
@@ -593,7 +611,7 @@ static int invalidate_tx(db_t *db, void *arg) { return standards_invalidate(db);
 
 int standards_rebuild(db_t *db) {
     int rc = in_tx(db, invalidate_tx, NULL);
-    return rc ? rc : standards_daily(db);
+    return rc ? rc : standards_daily(db, false);
 }
 
 /* After a threshold change or a rebuild request: recompute now when the
@@ -601,7 +619,7 @@ int standards_rebuild(db_t *db) {
  * a minute; scorecards are computed live meanwhile). */
 static void recompute_soon(http_req_t *r) {
     if (db_query_int(r->db, "SELECT COUNT(*) FROM org_units WHERE level = 'office'", 0) > 5000) return;
-    if (standards_daily(r->db) != 0) log_error("standards: recomputation failed: %s", db_errmsg(r->db));
+    if (standards_daily(r->db, false) != 0) log_error("standards: recomputation failed: %s", db_errmsg(r->db));
 }
 
 /* engine_on_write observer: a write to a register a rule reads re-evaluates

@@ -88,8 +88,10 @@ int standards_refresh(db_t *db, const char *path, const char *entity, int64_t us
 /* Computes every stored date (today and each 31 December since 2022) that
  * has no complete run, in transactions of one district each, and drops the
  * dates no longer kept.  The job thread calls it once a minute (a new day,
- * a change of thresholds).  Outside a transaction.  0 or negative. */
-int standards_daily(db_t *db);
+ * a change of thresholds).  Outside a transaction.  On SQLite it pauses
+ * 10 ms after each transaction so other writers get the lock, unless alone
+ * (init: no other connection can be using the store).  0 or negative. */
+int standards_daily(db_t *db, bool alone);
 /* Marks every date for recomputation (in the caller's transaction). */
 int standards_invalidate(db_t *db);
 /* standards_invalidate then standards_daily (sifasuo check --rebuild). */

@@ -6,6 +6,7 @@ Each test module defines functions named test_*; they take a `ctx` argument
 them once per store (SQLite, and PostgreSQL when SIFASUO_TEST_PG_URL is set)
 and prints the closing line "N passed, N failed"."""
 import collections
+import contextlib
 import http.client
 import json
 import os
@@ -97,6 +98,35 @@ def at_once(n, fn):
     for t in threads:
         t.join()
     return out
+
+
+@contextlib.contextmanager
+def recomputing(url):
+    """A second process writing the store all the time: `sifasuo check
+    --rebuild` in a loop (SIFASUO_NOW in 2080 makes 59 dates of 18
+    transactions each, ~10 s a run), killed on leaving the block.  Yields
+    the exit codes of the runs so far (0, or 1 when some rule fails)."""
+    env = dict(os.environ, SIFASUO_KEY_FILE=keyfile_for(url), SIFASUO_NOW="2080-06-01T00:00:00Z")
+    stop, runs, current = threading.Event(), [], [None]
+
+    def loop():
+        while not stop.is_set():
+            current[0] = subprocess.Popen([BIN, "check", "--rebuild", "--db", url], env=env, cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            rc = current[0].wait()
+            if not stop.is_set():
+                runs.append(rc)
+
+    th = threading.Thread(target=loop)
+    th.start()
+    try:
+        time.sleep(1)  # under way
+        yield runs
+    finally:
+        stop.set()
+        if current[0] and current[0].poll() is None:
+            current[0].kill()
+        th.join()
 
 
 def store_exec(url, sql):

@@ -129,3 +129,40 @@ def test_find_by_name_within_scope(ctx):
     assert [i["id"] for i in found["items"]] == [b["id"]]
     st, _, body = ljz.get(f"{P}?name=" + "长" * 40)
     assert st == 422 and "name" in body["error"]["fields"]
+
+
+def test_open_merge_requests_are_in_the_approvers_todo_but_not_the_requesters(ctx):
+    """工作台 counts: a merge request waits in the to-do of those who may
+    approve it in its scope (the office director, the district), never in
+    its requester's (four eyes), and leaves it once decided."""
+    s = ctx.demo_server()
+    ljz, director, district = Session(s, "ljz"), Session(s, "ljz_director"), Session(s, "pudong")
+
+    def merges(sess):
+        st, _, todo = sess.get("/api/v1/todo")
+        assert st == 200, todo
+        return todo["counts"].get("person-merges", 0), [i for i in todo["items"] if i["entity"] == "person-merges"]
+
+    (d0, _), (p0, _) = merges(director), merges(district)
+    assert "person-merges" not in ljz.get("/api/v1/todo")[2]["counts"], "office staff cannot approve: no count"
+    st, _, keep = ljz.post(P, {"name": "钱待办", "id_number": _id("31011519710303005")})
+    st, _, dupl = ljz.post(P, {"name": "钱待办", "id_type": "passport", "id_number": "E55667788"})
+    assert st == 201, dupl
+    st, _, req = ljz.post(f"{P}/{dupl['id']}/merge", {"into_id": keep["id"], "reason": "同一人"})
+    assert st == 201, req
+    (d1, items), (p1, _) = merges(director), merges(district)
+    assert (d1, p1) == (d0 + 1, p0 + 1), ((d0, p0), (d1, p1))
+    item = next(i for i in items if i["id"] == req["id"])
+    assert item["entity_label"] == "人员合并申请" and item["wf_state"] == "requested" and "合并到" in item["title"], item
+    assert "钱待办" not in item["title"], "names stay masked"
+    # the director's own request waits for someone else
+    st, _, other = director.post(P, {"name": "李待办", "id_type": "passport", "id_number": "E55667799"})
+    st, _, req2 = director.post(f"{P}/{other['id']}/merge", {"into_id": keep["id"], "reason": "同一人"})
+    assert st == 201, req2
+    (d2, items), (p2, _) = merges(director), merges(district)
+    assert (d2, p2) == (d1, p1 + 1) and all(i["id"] != req2["id"] for i in items), ((d1, p1), (d2, p2))
+    st, _, done = director.post(f"/api/v1/person-merges/{req['id']}/approve", {"note": "核实为同一人"})
+    assert st == 200, done
+    st, _, done = district.post(f"/api/v1/person-merges/{req2['id']}/reject", {"note": "不是同一人"})
+    assert st == 200, done
+    assert (merges(director)[0], merges(district)[0]) == (d0, p0), "decided: out of every to-do"

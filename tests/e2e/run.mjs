@@ -1283,13 +1283,14 @@ test(
     expect(asked.status() === 201, `merge request answered ${asked.status()}`)
     await md.waitFor({ state: 'hidden' })
 
-    // the director approves in 合并审批; the kept person now has the case, shown in full on request
+    // the director finds the request in the 工作台's to-do and approves it in
+    // 合并审批; the kept person now has the case, shown in full on request
     const director = await newContext(browser)
     try {
       const p = await director.newPage()
       await gotoLoginAndSignIn(p, DIRECTOR, PASS)
-      await p.goto(BASE + '/persons')
-      await p.getByRole('tab', { name: /合并审批/ }).click()
+      await p.locator('.todo-counts a', { hasText: '人员合并申请' }).click()
+      await p.waitForURL((url) => url.pathname === '/persons' && url.searchParams.get('tab') === 'merges')
       const row = p.locator('.merges-table .el-table__row', { hasText: `#${dup.body.id}` })
       await row.locator('.el-tag', { hasText: '待审批' }).waitFor()
       await row.getByRole('button', { name: '同意合并' }).click()

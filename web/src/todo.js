@@ -5,6 +5,21 @@ import { reactive } from 'vue'
 import { api } from './api.js'
 import { session } from './session.js'
 
+// To-do kinds that are not records of a declared entity, and the page where
+// they are handled (the server's to-do sources, engine/workflow.h).
+const PAGES = { 'person-merges': '/persons?tab=merges' }
+
+/** The page listing a to-do kind's open items. */
+export const todoListPath = (name) => PAGES[name] || `/records/${name}`
+/** The page of one to-do item. */
+export const todoItemPath = (item) => PAGES[item.entity] || `/records/${item.entity}/${item.id}`
+/** The to-do kind whose open items a menu page handles, or null. */
+export function todoKindOf(path) {
+  if (path.startsWith('/records/')) return path.slice(9)
+  const kind = Object.keys(PAGES).find((k) => PAGES[k].split('?')[0] === path)
+  return kind || null
+}
+
 /** counts: entity name → open items; total; overdue; at: when loaded (ms). */
 export const todo = reactive({ counts: {}, total: 0, overdue: 0, at: 0, user: null })
 
