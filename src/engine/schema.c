@@ -354,7 +354,7 @@ create:
     buf_printf(m->ddl, "CREATE UNIQUE INDEX %s ON %s (%s) WHERE deleted_at IS NULL;\n", name, e->table, cols);
 }
 
-/* Live rows per (org_path, wf_state), kept by triggers in the writing
+/* Live rows per (wf_state, org_path), kept by triggers in the writing
  * transaction whatever writes (the engine, imports, merges, restores,
  * `sifasuo generate`): <t>_counts.  A list's total over a scope and
  * workflow states sums these instead of counting rows (records.c,
@@ -383,16 +383,17 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
                "INSERT INTO %s (org_path, wf_state, n) SELECT org_path, COALESCE(wf_state, ''), COUNT(*) FROM %s "
                "WHERE deleted_at IS NULL GROUP BY org_path, COALESCE(wf_state, '');\n",
                cnt, t);
-    /* a row leaves its old cell when it was live, and enters its new one
-     * when it is live; an update that moves neither fires nothing */
-    char plus[600], minus[300];
-    snprintf(minus, sizeof(minus),
-             "UPDATE %s SET n = n - 1 WHERE org_path = old.org_path AND wf_state = COALESCE(old.wf_state, '')", cnt);
-    snprintf(plus, sizeof(plus),
-             "INSERT INTO %s (org_path, wf_state, n) VALUES (new.org_path, COALESCE(new.wf_state, ''), 1) "
-             "ON CONFLICT (org_path, wf_state) DO UPDATE SET n = %s.n + 1",
-             cnt, cnt);
-    if (lite) { /* one row trigger per change: SQLite updates a cell in place */
+    if (lite) {
+        /* row triggers (SQLite updates a cell in place): a row leaves its
+         * old cell when it was live and enters its new one when it is live;
+         * an update that moves neither fires nothing */
+        char plus[600], minus[300];
+        snprintf(minus, sizeof(minus),
+                 "UPDATE %s SET n = n - 1 WHERE org_path = old.org_path AND wf_state = COALESCE(old.wf_state, '')", cnt);
+        snprintf(plus, sizeof(plus),
+                 "INSERT INTO %s (org_path, wf_state, n) VALUES (new.org_path, COALESCE(new.wf_state, ''), 1) "
+                 "ON CONFLICT (org_path, wf_state) DO UPDATE SET n = %s.n + 1",
+                 cnt, cnt);
         buf_printf(m->ddl, "CREATE TRIGGER %s_ai AFTER INSERT ON %s WHEN new.deleted_at IS NULL BEGIN %s; END;\n", cnt,
                    t, plus);
         buf_printf(m->ddl, "CREATE TRIGGER %s_ad AFTER DELETE ON %s WHEN old.deleted_at IS NULL BEGIN %s; END;\n", cnt,
@@ -416,8 +417,8 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
      * update), the lists add those rows to the cells, and the job thread
      * folds them into the cells once a minute (engine_fold_counts). */
     buf_printf(m->ddl,
-               "CREATE TABLE %s_new (\n    wf_state TEXT NOT NULL,\n    org_path @PATH@ NOT NULL,\n    n BIGINT NOT NULL\n);\n"
-               "CREATE INDEX %s_new_key ON %s_new (wf_state, org_path);\n",
+               "CREATE TABLE %s_new (\n    wf_state TEXT NOT NULL,\n    org_path @PATH@ NOT NULL,\n"
+               "    n BIGINT NOT NULL\n);\nCREATE INDEX %s_new_key ON %s_new (wf_state, org_path);\n",
                cnt, cnt, cnt);
     buf_printf(m->ddl,
                "CREATE FUNCTION %s_f() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n"
