@@ -731,28 +731,34 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     jw_key(w, "rules");
     jw_arr(w);
     bool office = strcmp(level, "office") == 0;
+    /* every rule's row in one statement (a statement per rule was 30-odd
+     * round trips on PostgreSQL: 2 ms of the city scorecard) */
+    int64_t(*counts)[3] = arena_calloc(a, sizeof(*counts) * (size_t)std_nrules);
+    s = db_prepare(db, office ? "SELECT rule_id, status FROM standard_result WHERE org_id = $1 AND as_of = $2"
+                              : "SELECT rule_id, passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND "
+                                "as_of = $2");
+    if (!s) {
+        rc = DB_ERR;
+        goto out;
+    }
+    db_bind_int(s, 1, org_id);
+    db_bind_text(s, 2, as_of, -1);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const std_rule_t *found = std_rule_find(db_col_text(s, 0));
+        if (!found) continue; /* a rule no longer declared */
+        int k = (int)(found - std_rules);
+        if (office)
+            counts[k][status_of(db_col_text(s, 1)) - 1] = 1;
+        else
+            for (int j = 0; j < 3; j++)
+                counts[k][j] = db_col_int(s, j + 1);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) goto out;
+    rc = 0;
     for (int k = 0; k < std_nrules; k++) {
         const std_rule_t *rule = &std_rules[k];
-        int64_t c[3] = {0, 0, 0};
-        s = db_prepare(db, office
-                               ? "SELECT status FROM standard_result WHERE org_id = $1 AND as_of = $2 AND rule_id = $3"
-                               : "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 "
-                                 "AND rule_id = $3");
-        if (!s) {
-            rc = DB_ERR;
-            goto out;
-        }
-        db_bind_int(s, 1, org_id);
-        db_bind_text(s, 2, as_of, -1);
-        db_bind_text(s, 3, rule->id, -1);
-        if (db_step(s) == DB_ROW) {
-            if (office)
-                c[status_of(db_col_text(s, 0)) - 1] = 1;
-            else
-                for (int j = 0; j < 3; j++)
-                    c[j] = db_col_int(s, j);
-        }
-        db_reset(s);
+        const int64_t *c = counts[k];
         if (c[0] + c[1] + c[2] == 0) continue; /* a rule of another level */
         jw_obj(w);
         jw_kstr(w, "id", rule->id);
@@ -781,13 +787,11 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     } row_t;
     row_t *rows = arena_calloc(a, sizeof(row_t) * (size_t)std_nrules);
     while ((rc = db_step(s)) == DB_ROW) {
-        for (int k = 0; k < std_nrules; k++)
-            if (strcmp(std_rules[k].id, db_col_text(s, 0)) == 0) {
-                rows[k] = (row_t){
-                    arena_strdup(a, db_col_text(s, 1)), db_col_null(s, 2) ? NULL : arena_strdup(a, db_col_text(s, 2)),
-                    db_col_null(s, 3) ? NULL : arena_strdup(a, db_col_text(s, 3)), arena_strdup(a, db_col_text(s, 4))};
-                break;
-            }
+        const std_rule_t *found = std_rule_find(db_col_text(s, 0));
+        if (!found) continue;
+        rows[found - std_rules] = (row_t){
+            arena_strdup(a, db_col_text(s, 1)), db_col_null(s, 2) ? NULL : arena_strdup(a, db_col_text(s, 2)),
+            db_col_null(s, 3) ? NULL : arena_strdup(a, db_col_text(s, 3)), arena_strdup(a, db_col_text(s, 4))};
     }
     db_reset(s);
     if (rc != DB_DONE) goto out;
