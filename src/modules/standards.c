@@ -662,14 +662,24 @@ static void write_counts(jw_t *w, int64_t p, int64_t f, int64_t nd) {
     write_rate(w, p, f);
 }
 
+/* A statement of sql prepared with $1 = an org unit's id and $2 = the date:
+ * the shape of every read of stored results below.  NULL on a store error. */
+static db_stmt_t *by_org_date(db_t *db, const char *sql, int64_t org, const char *as_of) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (s) {
+        db_bind_int(s, 1, org);
+        db_bind_text(s, 2, as_of, -1);
+    }
+    return s;
+}
+
 /* Totals of a unit on a date: its roll-up '*' row. */
 static int unit_totals(db_t *db, int64_t org, const char *as_of, int64_t c[3]) {
     c[0] = c[1] = c[2] = 0;
-    db_stmt_t *s = db_prepare(
-        db, "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 AND rule_id = '*'");
+    db_stmt_t *s = by_org_date(
+        db, "SELECT passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND as_of = $2 AND rule_id = '*'", org,
+        as_of);
     if (!s) return DB_ERR;
-    db_bind_int(s, 1, org);
-    db_bind_text(s, 2, as_of, -1);
     int rc = db_step(s);
     if (rc == DB_ROW)
         for (int k = 0; k < 3; k++)
@@ -734,15 +744,15 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     /* every rule's row in one statement (a statement per rule was 30-odd
      * round trips on PostgreSQL: 2 ms of the city scorecard) */
     int64_t(*counts)[3] = arena_calloc(a, sizeof(*counts) * (size_t)std_nrules);
-    s = db_prepare(db, office ? "SELECT rule_id, status FROM standard_result WHERE org_id = $1 AND as_of = $2"
-                              : "SELECT rule_id, passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND "
-                                "as_of = $2");
+    s = by_org_date(db,
+                    office ? "SELECT rule_id, status FROM standard_result WHERE org_id = $1 AND as_of = $2"
+                           : "SELECT rule_id, passed, failed, not_due FROM standard_rollup WHERE org_id = $1 AND "
+                             "as_of = $2",
+                    org_id, as_of);
     if (!s) {
         rc = DB_ERR;
         goto out;
     }
-    db_bind_int(s, 1, org_id);
-    db_bind_text(s, 2, as_of, -1);
     while ((rc = db_step(s)) == DB_ROW) {
         const std_rule_t *found = std_rule_find(db_col_text(s, 0));
         if (!found) continue; /* a rule no longer declared */
@@ -773,14 +783,13 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     /* the unit's own results with their evidence */
     jw_key(w, "results");
     jw_arr(w);
-    s = db_prepare(
-        db, "SELECT rule_id, status, actual, required, evidence FROM standard_result WHERE org_id = $1 AND as_of = $2");
+    s = by_org_date(
+        db, "SELECT rule_id, status, actual, required, evidence FROM standard_result WHERE org_id = $1 AND as_of = $2",
+        org_id, as_of);
     if (!s) {
         rc = DB_ERR;
         goto out;
     }
-    db_bind_int(s, 1, org_id);
-    db_bind_text(s, 2, as_of, -1);
     /* in rule order */
     typedef struct {
         const char *status, *actual, *required, *evidence;
@@ -816,15 +825,14 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     /* the units below (districts of the city, offices of a district) */
     jw_key(w, "units");
     jw_arr(w);
-    s = db_prepare(
-        db, "SELECT o.id, o.name, o.level, r.passed, r.failed, r.not_due FROM org_units o JOIN standard_rollup r "
-            "ON r.org_id = o.id AND r.as_of = $2 AND r.rule_id = '*' WHERE o.parent_id = $1 ORDER BY o.id");
+    s = by_org_date(db,
+                    "SELECT o.id, o.name, o.level, r.passed, r.failed, r.not_due FROM org_units o JOIN standard_rollup r "
+                    "ON r.org_id = o.id AND r.as_of = $2 AND r.rule_id = '*' WHERE o.parent_id = $1 ORDER BY o.id",
+                    org_id, as_of);
     if (!s) {
         rc = DB_ERR;
         goto out;
     }
-    db_bind_int(s, 1, org_id);
-    db_bind_text(s, 2, as_of, -1);
     while ((rc = db_step(s)) == DB_ROW) {
         jw_obj(w);
         jw_kint(w, "id", db_col_int(s, 0));
@@ -843,15 +851,14 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     if (!parent)
         jw_null(w);
     else {
-        s = db_prepare(
-            db, "SELECT r.passed, r.failed FROM org_units o JOIN standard_rollup r ON r.org_id = o.id AND r.as_of = $2 "
-                "AND r.rule_id = '*' WHERE o.parent_id = $1 AND o.level = $3");
+        s = by_org_date(db,
+                        "SELECT r.passed, r.failed FROM org_units o JOIN standard_rollup r ON r.org_id = o.id AND "
+                        "r.as_of = $2 AND r.rule_id = '*' WHERE o.parent_id = $1 AND o.level = $3",
+                        parent, as_of);
         if (!s) {
             rc = DB_ERR;
             goto out;
         }
-        db_bind_int(s, 1, parent);
-        db_bind_text(s, 2, as_of, -1);
         db_bind_text(s, 3, level, -1);
         int64_t mine = tot[0] + tot[1] ? tot[0] * 1000000 / (tot[0] + tot[1]) : -1;
         int position = 1, of = 0;
