@@ -1224,7 +1224,7 @@ test(
   async ({ page, browser }) => {
     const seq = String(parseInt(STAMP.slice(-4), 36) % 1000).padStart(3, '0')
     const name = `欧阳E${seq}`
-    const idKept = residentId(`3101151985030${seq}`.slice(0, 14) + seq)
+    const idKept = residentId(`31011519850301${seq}`)
     const passport = `E${seq}${STAMP.slice(-5).replace(/[^0-9]/g, '7')}9`.slice(0, 12)
     await gotoLoginAndSignIn(page, STAFF, PASS)
     // the person kept (resident ID) and the duplicate (passport), the duplicate a party of a case
