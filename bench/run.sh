@@ -208,8 +208,13 @@ run_wrk() {
 }
 
 # The list of issue 9: the district's cases (scope by org path) in one
-# state, newest registration first, the first page with its (capped) total.
-list_path() { echo "/api/v1/mediation-cases?org_id=$1&wf_state=archived&sort=-received_on&limit=20"; }
+# state, newest registration first, the first page with its (capped) total,
+# as the web app's list asks for it: the default columns only (fields=, the
+# mediation case's `list` fields).  list_path_whole: every field of each
+# case, as API clients without fields= get it.
+LIST_FIELDS=case_no,title,received_on,source,category,major
+list_path_whole() { echo "/api/v1/mediation-cases?org_id=$1&wf_state=archived&sort=-received_on&limit=20"; }
+list_path() { echo "$(list_path_whole "$1")&fields=$LIST_FIELDS"; }
 
 # The body of the create scenario: a valid new case of office OFFICE_ID.
 create_body() {
@@ -228,6 +233,7 @@ sifasuo_scenarios() {
   run_wrk "$store GET /api/v1/org-units?parent=$ORG_ID" 64 "$SURL/api/v1/org-units?parent=$ORG_ID" org "${auth[@]}"
   for c in 64 512; do run_wrk "$store GET /api/v1/mediation-cases/$CASE_ID" $c "$SURL/api/v1/mediation-cases/$CASE_ID" case "${auth[@]}"; done
   for c in 64 512; do run_wrk "$store list: district, state, sort (${RECORDS_LABEL})" $c "$SURL$(list_path "$ORG_ID")" org "${auth[@]}"; done
+  run_wrk "$store list, every field: district, state, sort" 64 "$SURL$(list_path_whole "$ORG_ID")" org "${auth[@]}"
   for c in 64 512; do run_wrk "$store GET /api/v1/standards/scorecard (city)" $c "$SURL/api/v1/standards/scorecard?org=$ROOT_ID" org "${auth[@]}"; done
   SCRIPT=$ROOT/bench/wrk-create.lua
   BENCH_BODY=$(create_body)

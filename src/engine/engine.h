@@ -188,9 +188,14 @@ int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *k
 void engine_unique_error(http_req_t *r, const entity_t *e, int64_t existing);
 /* Appends the SELECT column list (spine + fields) for e. */
 void engine_select_cols(const entity_t *e, buf_t *sql);
+/* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
+void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);
 void engine_record_sql(const entity_t *e, buf_t *sql);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
+/* From a row selected with engine_select_cols_of(sel): only those fields,
+ * and, when sel is not NULL, without the workflow actions. */
+void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s);
 /* Selects a live record in the caller's scope with engine_select_cols (sql
  * is scratch).  Returns the statement on the row (the caller db_reset()s it),
  * or NULL after answering 404 / 403 (protected) / 503. */

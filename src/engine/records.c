@@ -53,22 +53,28 @@ static bool protected_ok(http_req_t *r, const entity_t *e, const char *org_path)
     return auth_breakglass_active(r, e->name, org_path);
 }
 
-void engine_select_cols(const entity_t *e, buf_t *sql) {
+void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     buf_puts(sql, "t.id, t.org_id, t.org_path, t.version, t.created_at, t.created_by, t.updated_at, t.updated_by, "
                   "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated, "
                   "(SELECT o.name FROM org_units o WHERE o.id = t.org_id)");
-    for (const field_t *f = e->fields; f->name; f++) {
+    int i = 0;
+    for (const field_t *f = e->fields; f->name; f++, i++) {
+        if (sel && !sel[i]) continue;
         if (f->flags & FF_PI) buf_printf(sql, ", t.%s_masked", f->name);
         else buf_printf(sql, ", t.%s", f->name);
     }
     /* after every field, so column positions above stay as they are: the
      * linked person's name, shown masked next to the bare id */
-    for (const field_t *f = e->fields; f->name; f++)
-        if (f->type == F_PERSON) buf_printf(sql, ", (SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", f->name);
+    i = 0;
+    for (const field_t *f = e->fields; f->name; f++, i++)
+        if (f->type == F_PERSON && (!sel || sel[i]))
+            buf_printf(sql, ", (SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", f->name);
 }
+
+void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
 #define SPINE_COLS 15
 
-void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
+void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kint(w, "id", db_col_int(s, 0));
@@ -88,13 +94,15 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
         jw_kstr(w, "state_due_at", db_col_text(s, 12));
         jw_kbool(w, "overdue", wf_overdue(db_col_text(s, 11), db_col_text(s, 12)));
         jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
-        if (wf && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
+        if (wf && !sel && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
     }
-    int c = SPINE_COLS;
-    for (const field_t *f = e->fields; f->name; f++, c++) {
+    int c = SPINE_COLS, i = 0;
+    for (const field_t *f = e->fields; f->name; f++, i++) {
+        if (sel && !sel[i]) continue;
         jw_key(w, f->name);
         if (db_col_null(s, c)) {
             jw_null(w);
+            c++;
             continue;
         }
         switch (f->type) {
@@ -110,9 +118,11 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
         }
         default: jw_str(w, db_col_text(s, c));
         }
+        c++;
     }
-    for (const field_t *f = e->fields; f->name; f++) /* the persons' names, masked: "张*" */
-        if (f->type == F_PERSON) {
+    i = 0;
+    for (const field_t *f = e->fields; f->name; f++, i++) /* the persons' names, masked: "张*" */
+        if (f->type == F_PERSON && (!sel || sel[i])) {
             char masked[64];
             jw_kstr(w, arena_printf(r->arena, "%s_name", f->name),
                     db_col_null(s, c) ? NULL : mask_name(db_col_text(s, c), masked, sizeof(masked)));
@@ -120,6 +130,8 @@ void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) {
         }
     jw_obj_end(w);
 }
+
+void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) { engine_write_record_of(r, e, NULL, s); }
 
 /* ---- filters ---- */
 
@@ -163,7 +175,7 @@ int64_t *engine_collect_ids(http_req_t *r, db_stmt_t *s, int *n) {
 }
 
 static bool reserved_param(const char *k) {
-    static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", "unmask", NULL};
+    static const char *const names[] = {"q", "sort", "after", "limit", "total", "deleted", "format", "columns", "unmask", "fields", NULL};
     for (int i = 0; names[i]; i++)
         if (strcmp(k, names[i]) == 0) return true;
     return false;
@@ -216,12 +228,21 @@ typedef struct {
     sql_binds_t b;
 } count_where_t;
 
-/* walk: the scope range as "+t.org_path" (SQLite), so the planner cannot
- * take the scope index and must walk the sort order (list_records).
- * cw, when not NULL, receives the same conditions over <t>_counts. */
-static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk, count_where_t *cw) {
+/* walk: the scope range as "+t.org_path" (SQLite) or "(t.org_path || '')"
+ * (PostgreSQL), an expression no index holds, so the planner cannot take
+ * the scope index and must walk the sort order (list_records).
+ * cw, when not NULL, receives the same conditions over <t>_counts.
+ * base_io, when not NULL, keeps the ?org_id= range the first call looked
+ * up for the next (a list builds its WHERE twice when it walks). */
+typedef struct {
+    bool known;
+    const char *lo, *hi;
+} org_range_t;
+
+static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk, count_where_t *cw,
+                     org_range_t *base_io) {
     const principal_t *p = auth_principal(r);
-    const char *pc = walk ? "+t.org_path" : "t.org_path";
+    const char *pc = !walk ? "t.org_path" : db_kind(r->db) == DB_SQLITE ? "+t.org_path" : "(t.org_path || '')";
     const char *scope = p ? p->org_path : "/";
     json_t *errs = json_object();
     char *hi = arena_alloc(r->arena, strlen(scope) + 1);
@@ -233,21 +254,21 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
      * of 800 */
     const char *base = scope, *base_hi = hi;
     const char *org_q = http_query(r, "org_id");
-    if (org_q) {
+    if (base_io && base_io->known) {
+        base = base_io->lo;
+        base_hi = base_io->hi;
+    } else if (org_q) {
         char *end;
         long long oid = strtoll(org_q, &end, 10);
-        db_stmt_t *s = *org_q && !*end ? db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1") : NULL;
-        if (s) {
-            db_bind_int(s, 1, oid);
-            if (db_step(s) == DB_ROW && scope_covers(r, db_col_text(s, 0))) {
-                base = arena_strdup(r->arena, db_col_text(s, 0));
-                char *ohi = arena_alloc(r->arena, strlen(base) + 1);
-                scope_upper(base, ohi, strlen(base) + 1);
-                base_hi = ohi;
-            }
-            db_reset(s);
+        const char *opath = *org_q && !*end ? scope_unit_path(r, oid) : NULL;
+        if (opath && scope_covers(r, opath)) {
+            base = opath;
+            char *ohi = arena_alloc(r->arena, strlen(base) + 1);
+            scope_upper(base, ohi, strlen(base) + 1);
+            base_hi = ohi;
         }
     }
+    if (base_io) *base_io = (org_range_t){true, base, base_hi};
     /* no join: a count stays within the live-row indexes, and the planner
      * cannot start from org_units (the org name is a subquery of the
      * select list, engine_select_cols) */
@@ -304,16 +325,12 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             *dot = '\0';
             op = dot + 1;
         }
+        if (strcmp(name, "org_id") == 0 && !op && raw == org_q && base != scope)
+            continue; /* the base range already (looked up above) */
         if (strcmp(name, "org_id") == 0 && !op) {
             char *end;
             long long oid = strtoll(raw, &end, 10);
-            db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
-            const char *opath = NULL;
-            if (s && !*end) {
-                db_bind_int(s, 1, oid);
-                if (db_step(s) == DB_ROW) opath = arena_strdup(r->arena, db_col_text(s, 0));
-                db_reset(s);
-            }
+            const char *opath = *raw && !*end ? scope_unit_path(r, oid) : NULL;
             if (!opath || !scope_covers(r, opath)) {
                 json_object_set_new(errs, k, json_string("机构不存在或不在您的管辖范围内"));
                 continue;
@@ -447,7 +464,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
 }
 
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
-    return where_sql(r, e, sql, b, false, NULL);
+    return where_sql(r, e, sql, b, false, NULL, NULL);
 }
 
 /* ---- list ---- */
@@ -545,28 +562,34 @@ static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t 
 #define COUNT_CELLS 5000
 
 /* The list's total: the sum of the precomputed cells when the filters allow
- * it, else count_capped.  Like the count, the sum stops past TOTAL_CAP: a
- * district's archived cases are over it after a few offices' cells.  On
- * PostgreSQL the changes not yet folded into the cells (<t>_counts_new,
- * schema.c) are added first, so that only cells, never negative, remain
- * when the sum stops early.  -1 on error. */
+ * it, else count_capped.  SQLite: like the count, the sum stops past
+ * TOTAL_CAP (a district's archived cases are over it after a few offices'
+ * cells).  PostgreSQL: one statement adds the changes not yet folded into
+ * the cells (<t>_counts_new, schema.c) to the cells' sum.  A scope of more
+ * than COUNT_CELLS cells is counted instead.  -1 on error. */
 static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, const sql_binds_t *b,
                            const count_where_t *cw) {
-    char sql[1200];
+    char sql[2600];
     int len;
 #define FITS(n) ((n) > 0 && (size_t)(n) < sizeof(sql))
     if (!cw->ok) return count_capped(r, where, b);
-    int64_t sum = 0;
     if (db_kind(r->db) != DB_SQLITE) {
-        len = snprintf(sql, sizeof(sql), "SELECT COALESCE(SUM(t.n), 0) FROM %s_counts_new t%s", e->table, cw->sql.data);
+        /* one round trip: the changes not yet folded plus at most
+         * COUNT_CELLS + 1 cells, summed by the server (a round trip costs
+         * more than summing a district's few hundred cells) */
+        len = snprintf(sql, sizeof(sql),
+                       "SELECT COALESCE((SELECT SUM(t.n) FROM %s_counts_new t%s), 0) + COALESCE(SUM(c.n), 0), COUNT(*) "
+                       "FROM (SELECT t.n FROM %s_counts t%s LIMIT %d) c",
+                       e->table, cw->sql.data, e->table, cw->sql.data, COUNT_CELLS + 1);
         if (!FITS(len)) return count_capped(r, where, b); /* too many states for the buffer */
         db_stmt_t *s = db_prepare(r->db, sql);
         if (!s) return -1;
         engine_bind_all(s, &cw->b);
-        int rc = db_step(s);
-        if (rc == DB_ROW) sum = db_col_int(s, 0);
+        int64_t sum = -1, cells = 0;
+        if (db_step(s) == DB_ROW) sum = db_col_int(s, 0), cells = db_col_int(s, 1);
         db_reset(s);
-        if (rc != DB_ROW) return -1;
+        if (sum < 0) return -1;
+        return cells <= COUNT_CELLS ? sum : count_capped(r, where, b);
     }
     len = snprintf(sql, sizeof(sql), "SELECT t.n FROM %s_counts t%s", e->table, cw->sql.data);
     if (!FITS(len)) return count_capped(r, where, b);
@@ -574,7 +597,7 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return -1;
     engine_bind_all(s, &cw->b);
-    int64_t cells = 0;
+    int64_t sum = 0, cells = 0;
     int rc = DB_DONE;
     while (sum <= TOTAL_CAP && cells <= COUNT_CELLS && (rc = db_step(s)) == DB_ROW) {
         sum += db_col_int(s, 0);
@@ -611,15 +634,52 @@ void engine_fold_counts(db_t *db) {
  * even when walking an index in the sort order would stop after limit + 1
  * rows.  Walk when that is cheaper: about (limit + 1) * N / M rows visited
  * against M rows sorted, N the table's rows (MAX(id), an upper bound), M the
- * matches (counted up to the cap: more than that, walk).  PostgreSQL's
- * planner weighs the LIMIT itself. */
+ * matches (counted up to the cap: more than that, walk).
+ * PostgreSQL's planner weighs the LIMIT itself, but planning with the
+ * values, over an entity's seventy-odd indexes, cost 0.5-1 ms a list, more
+ * than running it; a generic plan, made once per statement, is as good only
+ * when the scope cannot lead it astray.  So past the cap the list walks
+ * there too, and with a kept plan (list_records); below, the planner
+ * chooses with the values. */
 static bool walk_sort_order(http_req_t *r, const entity_t *e, int64_t matches, int limit) {
-    if (db_kind(r->db) != DB_SQLITE) return false;
     if (matches > TOTAL_CAP) return true;
+    if (db_kind(r->db) != DB_SQLITE) return false;
     char sql[200];
     snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM %s", e->table);
     int64_t rows = db_query_int(r->db, sql, 0);
     return matches * matches >= (int64_t)(limit + 1) * rows;
+}
+
+/* ?fields=a,b: the declared fields a list's items carry, besides the spine
+ * (id, org, version, times, state).  NULL with *bad false when absent (all
+ * fields, and each record's workflow actions); NULL with *bad true after
+ * answering 422.  A list screen asks for the columns it shows: at 20 rows a
+ * page, rendering every field was half the list's cost (docs/performance.md). */
+static const bool *parse_fields(http_req_t *r, const entity_t *e, bool *bad) {
+    const char *q = http_query(r, "fields");
+    *bad = false;
+    if (!q) return NULL;
+    int nf = 0;
+    for (const field_t *f = e->fields; f->name; f++) nf++;
+    bool *sel = arena_alloc(r->arena, (size_t)nf + 1);
+    memset(sel, 0, (size_t)nf + 1);
+    for (const char *p = q;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int i = 0;
+        const field_t *f = e->fields;
+        for (; f->name && len; f++, i++)
+            if (strlen(f->name) == len && memcmp(f->name, p, len) == 0) break;
+        if (!len || !f->name) {
+            http_invalid(r, "fields", len ? arena_printf(r->arena, "没有字段 %.*s", (int)(len < 40 ? len : 40), p) : "字段名不能为空");
+            *bad = true;
+            return NULL;
+        }
+        sel[i] = true;
+        if (!end) break;
+        p = end + 1;
+    }
+    return sel;
 }
 
 static void list_records(http_req_t *r) {
@@ -627,6 +687,9 @@ static void list_records(http_req_t *r) {
     if (!e || !allowed(r, e, "read")) return;
     sort_t st = {0};
     if (parse_sort(r, e, &st) != 0) return;
+    bool bad;
+    const bool *sel = parse_fields(r, e, &bad);
+    if (bad) return;
     const char *lim = http_query(r, "limit");
     int limit = lim ? atoi(lim) : 50;
     if (limit < 1 || limit > 500) return http_error(r, 422, "validation_failed", "limit 须在 1 到 500 之间");
@@ -640,10 +703,12 @@ static void list_records(http_req_t *r) {
     buf_t where = BUF_INIT, sql = BUF_INIT;
     sql_binds_t b = {0};
     count_where_t cw = {.sql = BUF_INIT};
-    if (where_sql(r, e, &where, &b, false, &cw) != 0) goto out;
-    /* SQLite: the same capped count decides the plan, on every page (the
-     * matches may have changed, and a cursor is the client's to forge) */
-    if (want_total || db_kind(r->db) == DB_SQLITE) {
+    org_range_t base = {0}; /* looked up once for both where_sql */
+    if (where_sql(r, e, &where, &b, false, &cw, &base) != 0) goto out;
+    /* the same capped count decides the plan, on every page (the matches
+     * may have changed, and a cursor is the client's to forge); on
+     * PostgreSQL only when it comes from the cells or is wanted anyway */
+    if (want_total || db_kind(r->db) == DB_SQLITE || cw.ok) {
         total = count_total(r, e, where.data, &b, &cw);
         if (total < 0) {
             http_store_error(r);
@@ -654,7 +719,7 @@ static void list_records(http_req_t *r) {
     if (walk) {
         buf_clear(&where);
         b.n = 0;
-        if (where_sql(r, e, &where, &b, true, NULL) != 0) goto out;
+        if (where_sql(r, e, &where, &b, true, NULL, &base) != 0) goto out;
     }
     /* PostgreSQL, one state and a field's sort: the state leads the order
      * (a no-op: it is one value, given as a range by where_sql).  Only
@@ -682,14 +747,16 @@ static void list_records(http_req_t *r) {
         }
     }
     buf_puts(&sql, "SELECT ");
-    engine_select_cols(e, &sql);
+    engine_select_cols_of(e, sel, &sql);
     if (st.col) buf_printf(&sql, ", %s", st.col);
     buf_puts(&sql, where.data);
     if (lead) buf_printf(&sql, " ORDER BY t.wf_state %s, %s %s, t.id %s", dir, st.col, dir, dir);
     else if (st.col) buf_printf(&sql, " ORDER BY %s %s, t.id %s", st.col, dir, dir);
     else buf_printf(&sql, " ORDER BY t.id %s", dir);
     buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
-    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
+    /* PostgreSQL: a walk keeps its plan (walk_sort_order); otherwise the
+     * planner sees the values */
+    db_stmt_t *s = walk ? db_prepare(r->db, sql.data) : db_prepare_custom(r->db, sql.data);
     if (!s) {
         http_store_error(r);
         goto out;
@@ -705,7 +772,7 @@ static void list_records(http_req_t *r) {
     int64_t last_id = 0;
     while ((rc = db_step(s)) == DB_ROW) {
         if (n == limit) break;
-        engine_write_record(r, e, s);
+        engine_write_record_of(r, e, sel, s);
         last_id = db_col_int(s, 0);
         if (st.col) last_val = arena_strdup(r->arena, db_col_text(s, ncols - 1) ? db_col_text(s, ncols - 1) : "");
         n++;

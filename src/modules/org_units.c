@@ -173,6 +173,15 @@ static gencache_t org_cache = GENCACHE_INIT("org_units", org_snap_load, org_snap
 
 void org_units_invalidate(void) { gencache_invalidate(&org_cache); }
 
+/* scope_unit_path_hook: a unit's path from the snapshot. */
+static bool unit_path(http_req_t *r, int64_t id, const char **path) {
+    const org_snap_t *s = gencache_get(&org_cache, r->db);
+    if (!s) return false;
+    const org_unit_t *u = unit_by_id(s, id);
+    *path = u ? arena_strdup(r->arena, u->path) : NULL;
+    return true;
+}
+
 /* The current snapshot, or NULL after answering 503. */
 static const org_snap_t *snapshot(http_req_t *r) {
     const org_snap_t *s = gencache_get(&org_cache, r->db);
@@ -366,4 +375,7 @@ static const route_t routes[] = {
     {0},
 };
 
-void org_units_register(void) { router_add(routes); }
+void org_units_register(void) {
+    router_add(routes);
+    scope_unit_path_hook = unit_path;
+}
