@@ -823,13 +823,21 @@ test(
   'records: the column choice is remembered; import a CSV with a rejected row; export to Excel',
   async ({ page }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
+    const mine = await apiCall(page, 'POST', '/test-items', { title: `选列-${STAMP}`, amount: '4321.50' })
+    expect(mine.status === 201, `create answered ${mine.status}`)
     await page.goto(BASE + LIST)
-    await page.locator('.record-table .el-table__row').first().waitFor()
+    const row = page.locator('.record-table .el-table__row', { hasText: `选列-${STAMP}` })
+    await row.waitFor()
+    // the list asks only for the columns shown (?fields=): a column added
+    // brings its values with it
+    expect(!(await row.innerText()).includes('4321.50'), 'the amount is not a default column')
     await page.getByRole('button', { name: '列设置' }).click()
     await page.locator('.column-chooser').getByText('金额 (元)').click()
     await page.locator('.record-table thead', { hasText: '金额 (元)' }).waitFor()
+    await row.filter({ hasText: '4321.50' }).waitFor()
     await page.reload()
     await page.locator('.record-table thead', { hasText: '金额 (元)' }).waitFor()
+    await row.filter({ hasText: '4321.50' }).waitFor()
 
     const tag = `导入-${STAMP}`
     const csv = `标题,类别,金额 (元)\n${tag}-甲,邻里,12.5\n,合同,3\n${tag}-乙,合同,100\n`
