@@ -268,7 +268,12 @@ def test_todo_overdue_first_and_escalation(ctx):
     st, _, h = ljz.get(f"{E}/{rec['id']}/history")
     assert any(i["action"] == "workflow.escalate" for i in h["items"])
     st, _, lst = ljz.get(f"{E}?overdue=1&q=待办事项")
-    assert lst["total"] >= 1
+    assert lst["total"] >= 1 and all(i["overdue"] for i in lst["items"])
+    assert ljz.get(f"{E}?overdue=1&org_id={ljz.login_body['user']['org']['id']}&sort=-amount")[2]["total"] >= 1
+    st, _, every = ljz.get(f"{E}?overdue=0&q=待办事项")
+    assert st == 200 and every["total"] >= lst["total"], "overdue=0 filters nothing"
+    st, _, body = ljz.get(f"{E}?overdue=yes")
+    assert st == 422 and "overdue" in body["error"]["fields"], body
     njdl = Session(s, "njdl")
     st, _, todo = njdl.get("/api/v1/todo")
     # (by entity and id: njdl's inbox holds problems too, whose ids may match)

@@ -180,3 +180,26 @@ def test_generate_bulk_drops_and_rebuilds_every_derived_index(ctx):
     assert director.get("/api/v1/mediation-cases?wf_state=archived&limit=1")[2]["total"] == \
         want - (1 if gone.get("wf_state") == "archived" else 0), "the rebuilt triggers count again"
     s.stop()
+
+
+def test_start_drops_list_indexes_no_longer_declared(ctx):
+    """The code × sort indexes are made for the default sort only (each one
+    costs every write): a store made by an earlier release has one for every
+    sort, and the next start drops those — and only the engine's own list
+    indexes, never another one on the table."""
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    names = {n for t, n in _derived(url) if t == "index"}
+    assert "mediation_case_lf_category_received_on" in names, "the default sort's pair"
+    assert "mediation_case_lf_category_amount" not in names and len(names) < 60, sorted(names)
+    stale = "CREATE INDEX mediation_case_lf_category_amount ON mediation_case (category, COALESCE(amount, 0), id) " \
+            "WHERE deleted_at IS NULL"
+    _query(url, stale)
+    _query(url, "CREATE INDEX mediation_case_dba_extra ON mediation_case (summary)")
+    assert {"mediation_case_lf_category_amount", "mediation_case_dba_extra"} <= {n for t, n in _derived(url)}
+    s = Server(url, extra=["--quiet"])
+    ctx._servers.append(s)
+    after = {n for t, n in _derived(url) if t == "index"}
+    assert "mediation_case_lf_category_amount" not in after, "the stale pair is dropped"
+    assert after == names | {"mediation_case_dba_extra"}, sorted(after ^ (names | {"mediation_case_dba_extra"}))
+    s.stop()
