@@ -140,6 +140,13 @@ const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → 
  * declaration (both dialects).  Returns 0 or -1 with err. */
 int engine_migrate(db_t *db, char *err, size_t errlen);
 int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen);
+/* Builds e's missing list indexes one at a time, each committed alone (a
+ * stopped build keeps those done), calling progress(i, n, name) before the
+ * i-th of n and (n, n, NULL) at the end; engine_migrate then makes the rest.
+ * For a bulk load (`sifasuo generate`).  0 or -1 with err. */
+typedef void (*engine_index_progress_fn)(int i, int n, const char *name, void *arg);
+int engine_build_indexes(db_t *db, const entity_t *e, engine_index_progress_fn progress, void *arg, char *err,
+                         size_t errlen);
 void engine_fold_counts(db_t *db);
 /* The generic routes; registered after every module's own routes. */
 void engine_routes_register(void);

@@ -561,6 +561,37 @@ int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen) {
     return rc;
 }
 
+int engine_build_indexes(db_t *db, const entity_t *e, engine_index_progress_fn progress, void *arg, char *err,
+                         size_t errlen) {
+    ctx_t c = {.table = e->table};
+    if (load_columns(db, e->table, &c) < 0) {
+        snprintf(err, errlen, "读取表结构失败 %s: %s", e->table, db_errmsg(db));
+        return -1;
+    }
+    buf_t ddl = BUF_INIT;
+    index_ddl(e, &c, &ddl);
+    int n = 0, i = 0, rc = 0;
+    for (const char *l = ddl.data; l && (l = strstr(l, "CREATE INDEX ")); l++) n++;
+    /* one statement a line (index_ddl writes them so), each committed alone */
+    for (char *l = ddl.data; rc == 0 && l && *l; i++) {
+        char *end = strchr(l, '\n');
+        if (end) *end = '\0';
+        const char *name = l + strlen("CREATE INDEX ");
+        char shown[200];
+        snprintf(shown, sizeof(shown), "%.*s", (int)strcspn(name, " "), name);
+        if (progress) progress(i, n, shown, arg);
+        if (db_begin(db) != 0 || db_exec(db, l) != 0 || db_commit(db) != 0) {
+            snprintf(err, errlen, "建立索引 %s 失败: %s", shown, db_errmsg(db));
+            db_rollback(db);
+            rc = -1;
+        }
+        l = end ? end + 1 : NULL;
+    }
+    if (rc == 0 && progress) progress(n, n, NULL, arg);
+    buf_free(&ddl);
+    return rc;
+}
+
 int engine_migrate(db_t *db, char *err, size_t errlen) {
     buf_t ddl = BUF_INIT, sql = BUF_INIT;
     mig_t m = {db, &ddl, 0, err, errlen, false};

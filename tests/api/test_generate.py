@@ -153,6 +153,7 @@ def test_generate_bulk_drops_and_rebuilds_every_derived_index(ctx):
     assert ("table", "mediation_case_counts") in before and len(before) > 40, before
     r = run_cli(["generate", "mediation-cases", "--count", "1500", "--bulk"], url)
     assert r.returncode == 0 and "批量装载" in r.stderr and "索引已重建" in r.stderr, r.stdout + r.stderr
+    assert "重建索引 1/" in r.stderr and "列表索引已建" in r.stderr, "index by index, with progress"
     assert _derived(url) == before, "every derived index, trigger and table is back"
     if not url.startswith("sqlite:"):
         # PostgreSQL plans by statistics: without them a district's list read every archived case
