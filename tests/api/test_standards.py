@@ -324,6 +324,11 @@ def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
     assert [r["rule"] for r in sc["results"]] == ["c41_contact_points"], sc["results"]
     assert {r["id"] for r in sc["rules"]} >= {"c15_posts", "c17_rotation", "c43_annual_report"}
     assert [y["year"] for y in sc["years"]][0] == 2022
+    counts = ("passed", "failed", "not_due")
+    assert [sc["years"][-1][k] for k in counts] == [sc["summary"][k] for k in counts], "this year is the summary"
+    for y in sc["years"][:-1]:
+        past = _card(city, root, y["as_of"])["summary"]
+        assert y["as_of"] == f"{y['year']}-12-31" and [y[k] for k in counts] == [past[k] for k in counts], (y, past)
     pudong = d.login_body["user"]["org"]["id"]
     sc = _card(d, pudong)
     assert sc["rank"]["of"] == 16 and 1 <= sc["rank"]["position"] <= 16, sc["rank"]
