@@ -363,7 +363,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             !strchr(raw, ',')) {
             /* PostgreSQL, one state: as a range, not an equality, so the
              * planner keeps t.wf_state in a list's ORDER BY (list_records,
-             * state_lead) and must walk <t>_lf_wf_state_<sort> */
+             * state_lead) and must walk <t>_lw_<sort> */
             int ph = bind_text(b, raw);
             buf_printf(sql, " AND t.wf_state >= $%d AND t.wf_state <= $%d", ph, ph);
             if (cw) buf_printf(&cw->sql, " AND t.wf_state = $%d", bind_text(&cw->b, raw));
@@ -495,7 +495,7 @@ int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b) {
 typedef struct {
     const char *col; /* expression */
     bool desc, numeric;
-    bool field; /* a declared field's (it has <t>_lf_wf_state_<field>) */
+    bool field; /* a declared field's (it has <t>_lw_<field>) */
 } sort_t;
 
 const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen) {
@@ -746,7 +746,7 @@ static void list_records(http_req_t *r) {
     }
     /* PostgreSQL, one state and a field's sort: the state leads the order
      * (a no-op: it is one value, given as a range by where_sql).  Only
-     * <t>_lf_wf_state_<sort> then yields the order; without it, the
+     * <t>_lw_<sort> then yields the order; without it, the
      * planner, which sees the state's rows spread evenly over the sort
      * key, walks <t>_ls_<sort> through every newer row of other states
      * (the newest cases are the open ones: 27 874 rows and 69 ms for a

@@ -149,7 +149,8 @@ static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *
  *   <t>_ls_<s> (<sort key>, id)                a page walked in sort order;
  *   <t>_lf_<f>_<s> (<f>, <sort key>, id)       the same within one code (F_CODE filter × the
  *                                              default sort only: each pair costs every write);
- *   <t>_lf_wf_state[_<s>]                      the same for the workflow state (× every sort);
+ *   <t>_lf_wf_state (wf_state, org_path, …)   count of a state in the scope, covering;
+ *   <t>_lw_<s> (wf_state, <sort key>, id, org_path)  a state's page walked in sort order (× every sort);
  *   <t>_lf_due_at (due_at, org_path)           the open records by deadline (?overdue=1). */
 static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     /* the field of the default sort: a code tab's pages are walked along it */
@@ -185,10 +186,14 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
          * count read every row (10 s at 10^6 cases) */
         snprintf(name, sizeof(name), "%s_lf_due_at", e->table);
         want_partial_index(c, ddl, name, "due_at, org_path", "deleted_at IS NULL AND due_at IS NOT NULL");
+        /* a state's page walked in a field's order; org_path last, so a walk
+         * checks the scope in the index and reads only the rows it keeps
+         * (the city's archived cases at 10^7: 4 000 entries visited for 21
+         * rows, each a table read, 29 ms) */
         for (const field_t *s = e->fields; s->name; s++) {
             if (!(s->flags & FF_SORT) || (s->flags & FF_PI)) continue;
-            snprintf(name, sizeof(name), "%s_lf_wf_state_%s", e->table, s->name);
-            snprintf(cols, sizeof(cols), "wf_state, %s, id", engine_sort_expr(s, "", key, sizeof(key)));
+            snprintf(name, sizeof(name), "%s_lw_%s", e->table, s->name);
+            snprintf(cols, sizeof(cols), "wf_state, %s, id, org_path", engine_sort_expr(s, "", key, sizeof(key)));
             want_live_index(c, ddl, name, cols);
         }
     }
@@ -221,10 +226,11 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     }
 }
 
-/* Drops the list indexes (<t>_lf_*, <t>_ls_*) a store has but index_ddl no
- * longer makes: a field no longer filtered or sorted, a code × sort pair of
- * an earlier release.  Each costs every write and nothing reads it.  On
- * PostgreSQL only those the application's role owns (a DBA's own stay). */
+/* Drops the list indexes (<t>_lf_*, <t>_ls_*, <t>_lw_*) a store has but
+ * index_ddl no longer makes: a field no longer filtered or sorted, a code ×
+ * sort pair or a <t>_lf_wf_state_<s> of an earlier release.  Each costs
+ * every write and nothing reads it.  On PostgreSQL only those the
+ * application's role owns (a DBA's own stay). */
 static int drop_stale_indexes(db_t *db, const entity_t *e, const ctx_t *c, buf_t *ddl) {
     char owned[8192];
     const char *names = c->indexes;
@@ -240,8 +246,9 @@ static int drop_stale_indexes(db_t *db, const entity_t *e, const ctx_t *c, buf_t
     ctx_t all = {.table = e->table, .indexes = "|"};
     buf_t made = BUF_INIT;
     index_ddl(e, &all, &made);
-    char lf[160], ls[160];
-    int nlf = snprintf(lf, sizeof(lf), "%s_lf_", e->table), nls = snprintf(ls, sizeof(ls), "%s_ls_", e->table);
+    char lf[160], ls[160], lw[160];
+    int nlf = snprintf(lf, sizeof(lf), "%s_lf_", e->table), nls = snprintf(ls, sizeof(ls), "%s_ls_", e->table),
+        nlw = snprintf(lw, sizeof(lw), "%s_lw_", e->table);
     for (const char *p = names; *p;) {
         if (*p == '|') {
             p++;
@@ -250,7 +257,8 @@ static int drop_stale_indexes(db_t *db, const entity_t *e, const ctx_t *c, buf_t
         size_t n = strcspn(p, "|");
         char want[200];
         snprintf(want, sizeof(want), "CREATE INDEX %.*s ON ", (int)n, p);
-        if ((strncmp(p, lf, (size_t)nlf) == 0 || strncmp(p, ls, (size_t)nls) == 0) && !strstr(made.data, want))
+        bool listed = strncmp(p, lf, (size_t)nlf) == 0 || strncmp(p, ls, (size_t)nls) == 0 || strncmp(p, lw, (size_t)nlw) == 0;
+        if (listed && !strstr(made.data, want))
             buf_printf(ddl, "DROP INDEX %.*s;\n", (int)n, p);
         p += n;
     }
