@@ -134,6 +134,9 @@ void entity_register(const entity_t *e);
 const entity_t *entity_find(const char *name);
 void entity_each(void (*fn)(const entity_t *e, void *arg), void *arg);
 const field_t *entity_field(const entity_t *e, const char *name);
+/* The declared field a ?sort= value ("-received_on") names, the entity's
+ * default sort when sort is NULL or empty; NULL for a spine column (id). */
+const field_t *entity_sort_field(const entity_t *e, const char *sort);
 const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → newest */
 
 /* Creates or extends every registered entity's table and indexes from its

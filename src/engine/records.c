@@ -252,12 +252,8 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     const char *pc = !walk && !(overdue && lite) ? "t.org_path" : lite ? "+t.org_path" : "(t.org_path || '')";
     /* the field of the list's sort when it is the default one: only that
      * sort has code × sort indexes (schema.c index_ddl) */
-    const field_t *walk_sort = NULL;
-    if (walk && e->default_sort) {
-        const char *ds = e->default_sort + (e->default_sort[0] == '-' || e->default_sort[0] == '+');
-        const char *qs = http_query(r, "sort");
-        if (!qs || !*qs || strcmp(qs + (qs[0] == '-' || qs[0] == '+'), ds) == 0) walk_sort = entity_field(e, ds);
-    }
+    const field_t *dsf = walk ? entity_sort_field(e, NULL) : NULL;
+    const field_t *walk_sort = dsf && entity_sort_field(e, http_query(r, "sort")) == dsf ? dsf : NULL;
     const char *scope = p ? p->org_path : "/";
     json_t *errs = json_object();
     char *hi = arena_alloc(r->arena, strlen(scope) + 1);

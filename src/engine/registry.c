@@ -102,6 +102,12 @@ const field_t *entity_field(const entity_t *e, const char *name) {
     return NULL;
 }
 
+const field_t *entity_sort_field(const entity_t *e, const char *sort) {
+    if (!sort || !*sort) sort = e->default_sort;
+    if (!sort) return NULL;
+    return entity_field(e, sort + (sort[0] == '-' || sort[0] == '+'));
+}
+
 const workflow_t *entity_flow(const entity_t *e, int version) {
     if (!e->flows || !e->flows[0]) return NULL;
     const workflow_t *last = NULL;

@@ -154,8 +154,7 @@ static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *
  *   <t>_lf_due_at (due_at, org_path)           the open records by deadline (?overdue=1). */
 static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     /* the field of the default sort: a code tab's pages are walked along it */
-    const char *ds = e->default_sort ? e->default_sort + (e->default_sort[0] == '-' || e->default_sort[0] == '+') : "";
-    const field_t *dsf = entity_field(e, ds);
+    const field_t *dsf = entity_sort_field(e, NULL);
     char name[200], cols[300], key[160];
     snprintf(name, sizeof(name), "%s_scope", e->table);
     want_index(c, ddl, name, "org_path, id");
