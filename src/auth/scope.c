@@ -7,7 +7,7 @@
 #include "util/arena.h"
 
 const char *(*scope_path_hook)(http_req_t *r);
-bool (*scope_unit_path_hook)(http_req_t *r, int64_t id, const char **path);
+bool (*scope_unit_hook)(http_req_t *r, int64_t id, scope_unit_t *u);
 
 void scope_upper(const char *path, char *out, size_t n) {
     snprintf(out, n, "%s", path);
@@ -22,13 +22,33 @@ bool scope_covers(http_req_t *r, const char *path) {
     return !own || strncmp(path, own, strlen(own)) == 0;
 }
 
-const char *scope_unit_path(http_req_t *r, int64_t id) {
-    const char *path = NULL;
-    if (scope_unit_path_hook && scope_unit_path_hook(r, id, &path)) return path;
-    db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
-    if (!s) return NULL;
+static bool unit_from_store(http_req_t *r, int64_t id, scope_unit_t *u) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT path, name FROM org_units WHERE id = $1");
+    if (!s) return false;
     db_bind_int(s, 1, id);
-    if (db_step(s) == DB_ROW) path = arena_strdup(r->arena, db_col_text(s, 0));
+    if (db_step(s) == DB_ROW) {
+        u->path = arena_strdup(r->arena, db_col_text(s, 0));
+        u->name = arena_strdup(r->arena, db_col_text(s, 1));
+    }
     db_reset(s);
-    return path;
+    return u->path != NULL;
+}
+
+bool scope_unit(http_req_t *r, int64_t id, scope_unit_t *u) {
+    *u = (scope_unit_t){0};
+    if (scope_unit_hook && scope_unit_hook(r, id, u)) return u->path != NULL;
+    return unit_from_store(r, id, u);
+}
+
+const char *scope_unit_path(http_req_t *r, int64_t id) {
+    scope_unit_t u;
+    return scope_unit(r, id, &u) ? arena_strdup(r->arena, u.path) : NULL;
+}
+
+const char *scope_unit_name(http_req_t *r, int64_t id) {
+    scope_unit_t u;
+    if (scope_unit(r, id, &u)) return u.name;
+    /* a record's unit exists (a foreign key): one the snapshot does not know
+     * yet was added by another process within the last second */
+    return unit_from_store(r, id, &u) ? u.name : NULL;
 }

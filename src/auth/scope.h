@@ -21,13 +21,25 @@ const char *scope_path(http_req_t *r);
 bool scope_covers(http_req_t *r, const char *path);
 /* Identity layer sets this: returns the org path of the signed-in principal. */
 extern const char *(*scope_path_hook)(http_req_t *r);
-/* The path of org unit id (in r's arena), NULL when there is no such unit.
- * From the org units module's in-memory snapshot when it has one (a list's
- * ?org_id= then costs no round trip; another process's edit shows within a
- * second, gencache.h), else from the store.  For reads: a write that must
- * see the committed tree reads it in its transaction. */
+/* An org unit as the lookups below see it. */
+typedef struct scope_unit {
+    const char *path, *name;
+} scope_unit_t;
+/* Org unit id's path and name; false when there is no such unit (or the
+ * store cannot say).  From the org units module's in-memory snapshot when it
+ * has one (no round trip; another process's edit shows within a second,
+ * gencache.h), else from the store.  The strings point into the snapshot
+ * (kept GENCACHE_RETIRE_S seconds after it is replaced) or r's arena: use
+ * them within the request, copy to keep.  For reads: a write that must see
+ * the committed tree reads it in its transaction. */
+bool scope_unit(http_req_t *r, int64_t id, scope_unit_t *u);
+/* Its path, copied into r's arena; NULL when there is no such unit. */
 const char *scope_unit_path(http_req_t *r, int64_t id);
-/* The org units module sets this: true with *path set (NULL: no such unit)
- * when its snapshot answers, false when the snapshot cannot be loaded. */
-extern bool (*scope_unit_path_hook)(http_req_t *r, int64_t id, const char **path);
+/* Its name (as scope_unit; a unit the snapshot does not know yet is looked
+ * up in the store), NULL when there is no such unit: a record's org_name, so
+ * a list page's rows cost no subquery each. */
+const char *scope_unit_name(http_req_t *r, int64_t id);
+/* The org units module sets this: true with *u set (u->path NULL: no such
+ * unit) when its snapshot answers, false when the snapshot cannot be loaded. */
+extern bool (*scope_unit_hook)(http_req_t *r, int64_t id, scope_unit_t *u);
 #endif

@@ -196,7 +196,11 @@ const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, si
 int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *keys);
 /* The 409 for such a clash, naming the existing record. */
 void engine_unique_error(http_req_t *r, const entity_t *e, int64_t existing);
-/* Appends the SELECT column list (spine + fields) for e. */
+/* Appends the SELECT column list (spine + fields) for e: ENGINE_SPINE_COLS
+ * columns (id, org_id, org_path, version, ..., escalated), then one per field,
+ * then the linked persons' names.  The org unit's name is not selected: it
+ * comes from the org-unit snapshot (scope_unit_name). */
+#define ENGINE_SPINE_COLS 14
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);

@@ -28,6 +28,7 @@
 #include <openssl/crypto.h>
 
 #include "auth/auth.h"
+#include "auth/scope.h"
 #include "engine/codes.h"
 #include "engine/jobs.h"
 #include "engine/values.h"
@@ -344,7 +345,7 @@ static void export_records(http_req_t *r) {
     for (const field_t *f = e->fields; f->name; f++)
         nf++, npeople += f->type == F_PERSON;
     int *extra = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1)); /* field index → extra column, or -1 */
-    int ncol_base = 15 + nf + npeople, nextra = 0, fi = 0;
+    int ncol_base = ENGINE_SPINE_COLS + nf + npeople, nextra = 0, fi = 0;
     for (const field_t *f = e->fields; f->name; f++, fi++) {
         extra[fi] = -1;
         if ((f->flags & FF_PI) && unmask) {
@@ -433,7 +434,7 @@ static void export_records(http_req_t *r) {
             db_bind_int(s, i + 1, ids[page + i < total ? page + i : total - 1]);
         while ((rc = db_step(s)) == DB_ROW) {
             out_number(&o, db_col_int(s, 0), 0);
-            int c = 15;
+            int c = ENGINE_SPINE_COLS;
             fi = 0;
             for (const field_t *f = e->fields; f->name; f++, c++, fi++) {
                 if (db_col_null(s, c) && !((f->flags & FF_PI) && unmask)) {
@@ -486,7 +487,7 @@ static void export_records(http_req_t *r) {
                     out_text(&o, db_col_text(s, c));
                 }
             }
-            out_text(&o, db_col_text(s, 14));
+            out_text(&o, scope_unit_name(r, db_col_int(s, 1)));
             if (flow) {
                 const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
                 const char *st = db_col_text(s, 9);

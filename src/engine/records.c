@@ -55,8 +55,7 @@ static bool protected_ok(http_req_t *r, const entity_t *e, const char *org_path)
 
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     buf_puts(sql, "t.id, t.org_id, t.org_path, t.version, t.created_at, t.created_by, t.updated_at, t.updated_by, "
-                  "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated, "
-                  "(SELECT o.name FROM org_units o WHERE o.id = t.org_id)");
+                  "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated");
     int i = 0;
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (sel && !sel[i]) continue;
@@ -72,14 +71,13 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
 }
 
 void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
-#define SPINE_COLS 15
 
 void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kint(w, "id", db_col_int(s, 0));
     jw_kint(w, "org_id", db_col_int(s, 1));
-    jw_kstr(w, "org_name", db_col_text(s, 14));
+    jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 1)));
     jw_kint(w, "version", db_col_int(s, 3));
     jw_kstr(w, "created_at", db_col_text(s, 4));
     jw_kstr(w, "updated_at", db_col_text(s, 6));
@@ -96,7 +94,7 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
         jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
         if (wf && !sel && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
     }
-    int c = SPINE_COLS, i = 0;
+    int c = ENGINE_SPINE_COLS, i = 0;
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (sel && !sel[i]) continue;
         jw_key(w, f->name);
@@ -281,8 +279,8 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     }
     if (base_io) *base_io = (org_range_t){true, base, base_hi};
     /* no join: a count stays within the live-row indexes, and the planner
-     * cannot start from org_units (the org name is a subquery of the
-     * select list, engine_select_cols) */
+     * cannot start from org_units (the org name comes from the snapshot,
+     * engine_select_cols) */
     buf_printf(sql, " FROM %s t WHERE %s >= $%d AND %s < $%d", e->table, pc,
                bind_text(b, base), pc, bind_text(b, base_hi));
     if (cw) {
@@ -827,7 +825,7 @@ out:
 /* ---- one record ---- */
 
 /* One record by id ($1), as lists and GET show it (no join: the org's
- * name is a subquery of the select list, engine_select_cols). */
+ * name comes from the snapshot, engine_select_cols). */
 void engine_record_sql(const entity_t *e, buf_t *sql) {
     buf_puts(sql, "SELECT ");
     engine_select_cols(e, sql);
@@ -906,7 +904,7 @@ db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_
 }
 
 int engine_field_col(const entity_t *e, const field_t *f) {
-    int c = SPINE_COLS;
+    int c = ENGINE_SPINE_COLS;
     for (const field_t *x = e->fields; x->name && x != f; x++) c++;
     return c;
 }

@@ -173,12 +173,12 @@ static gencache_t org_cache = GENCACHE_INIT("org_units", org_snap_load, org_snap
 
 void org_units_invalidate(void) { gencache_invalidate(&org_cache); }
 
-/* scope_unit_path_hook: a unit's path from the snapshot. */
-static bool unit_path(http_req_t *r, int64_t id, const char **path) {
+/* scope_unit_hook: a unit's path and name from the snapshot. */
+static bool unit_lookup(http_req_t *r, int64_t id, scope_unit_t *out) {
     const org_snap_t *s = gencache_get(&org_cache, r->db);
     if (!s) return false;
     const org_unit_t *u = unit_by_id(s, id);
-    *path = u ? arena_strdup(r->arena, u->path) : NULL;
+    if (u) *out = (scope_unit_t){u->path, u->name};
     return true;
 }
 
@@ -377,5 +377,5 @@ static const route_t routes[] = {
 
 void org_units_register(void) {
     router_add(routes);
-    scope_unit_path_hook = unit_path;
+    scope_unit_hook = unit_lookup;
 }
