@@ -247,7 +247,7 @@ static int flush_batch(db_t *db) {
     /* the parties find their case by its number (indexed: case_no is a sort key) */
     static const char *const types[PARTY_COLS] = {"TEXT", "TEXT", "BIGINT", "TEXT"};
     buf_clear(&sql);
-    buf_puts(&sql, "INSERT INTO mediation_party (org_id, org_path, created_at, updated_at, case_id, role, person_id, org_name) "
+    buf_puts(&sql, "INSERT INTO mediation_party (org_id, org_path, created_at, updated_at, case_id, role, person_id, unit_name) "
                    "SELECT c.org_id, c.org_path, $1, $1, c.id, v.column2, v.column3, v.column4 FROM (VALUES ");
     values_sql(&sql, nparties, PARTY_COLS, types, 2);
     buf_puts(&sql, ") AS v JOIN mediation_case c ON c.case_no = v.column1 ORDER BY c.id, v.column2");
@@ -265,13 +265,13 @@ static int flush_batch(db_t *db) {
     return rc;
 }
 
-static void add_party(const char *case_no, const char *role, int64_t person, const char *org_name) {
+static void add_party(const char *case_no, const char *role, int64_t person, const char *unit_name) {
     cell_t *p = party_rows[nparties++];
     put_copy(&p[0], case_no);
     put_text(&p[1], role);
     if (person) put_int(&p[2], person);
     else put_text(&p[2], NULL);
-    put_text(&p[3], org_name);
+    put_text(&p[3], unit_name);
 }
 
 /* One case: its dates, state and result drawn from the proportions above. */

@@ -69,6 +69,9 @@ typedef struct field {
     /* FF_READONLY: why a create or update may not set it (Chinese), when
      * not "set by the workflow" — e.g. fixed when the record was made. */
     const char *readonly_why;
+    /* The column's former name, when the field was renamed: a start renames
+     * it (data kept) and rebuilds what is derived from it (engine_migrate). */
+    const char *was;
 } field_t;
 
 typedef struct wf_state {

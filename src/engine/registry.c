@@ -63,12 +63,37 @@ static void register_perms(const entity_t *e) {
     perm_register(defs);
 }
 
+/* A field's name is both a column and a key of the record's JSON, so it may
+ * not be one of the spine's (schema.c each_column, records.c
+ * engine_write_record_of): the record would carry the key twice. */
+static void check_field_name(const entity_t *e, const field_t *f) {
+    static const char *const spine[] = {"id",        "org_id",     "org_name",       "org_path",     "version",
+                                        "created_at", "created_by", "updated_at",     "updated_by",   "deleted_at",
+                                        "wf_state",   "wf_version", "wf_state_label", "state_since",  "due_at",
+                                        "state_due_at", "overdue",  "escalated",      "actions",      NULL};
+    bool clash = false;
+    for (const char *const *k = spine; *k; k++) clash |= strcmp(f->name, *k) == 0;
+    /* a person field x is also written as x_name (the masked name) */
+    for (const field_t *p = e->fields; p->name; p++) {
+        size_t l = strlen(p->name);
+        if (p->type == F_PERSON && strncmp(f->name, p->name, l) == 0 && strcmp(f->name + l, "_name") == 0) clash = true;
+    }
+    if (clash) {
+        fprintf(stderr, "entity %s: field \"%s\" clashes with a key every record carries\n", e->name, f->name);
+        abort();
+    }
+}
+
 void entity_register(const entity_t *e) {
     for (int i = 0; i < nentities; i++)
         if (entities[i] == e) return;
     check_ident(e->name, true);
     check_ident(e->table, false);
-    for (const field_t *f = e->fields; f->name; f++) check_ident(f->name, false);
+    for (const field_t *f = e->fields; f->name; f++) {
+        check_ident(f->name, false);
+        if (f->was) check_ident(f->was, false);
+        check_field_name(e, f);
+    }
     /* a unique key names org_id or plain fields (personal information is
      * stored encrypted: no key can compare it) */
     char key[256];

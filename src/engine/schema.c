@@ -66,6 +66,7 @@ typedef struct {
     bool create;
     char existing[8192]; /* "|col|col|…" */
     char indexes[8192];  /* "|name|name|…" */
+    bool fts_dropped;    /* SQLite: the FTS5 table is dropped by this DDL */
 } ctx_t;
 
 static void add_col(const char *col, const char *type, void *arg) {
@@ -304,7 +305,8 @@ static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
     if (!n || db_kind(m->db) != DB_SQLITE) return;
     char fts[200], have[256];
     snprintf(fts, sizeof(fts), "%s_fts", e->table);
-    if (load_names(m->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", fts, have,
+    if (!c->fts_dropped &&
+        load_names(m->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", fts, have,
                    sizeof(have)) != 0)
         return; /* present (or unreadable: the DDL below would fail the same way) */
     const char *t = e->table;
@@ -497,6 +499,47 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
                cnt, t, cnt, cnt, t, cnt, cnt, t, cnt);
 }
 
+/* Appends "name|" to a "|a|b|" list. */
+static void list_add(char *list, size_t n, const char *name) {
+    size_t l = strlen(list);
+    snprintf(list + l, n - l, "%s|", name);
+}
+
+/* A field declared with .was whose column still has the former name: the
+ * column is renamed, keeping its values.  What names the column is rebuilt
+ * or renamed with it: a list index <t>_lf_<was> is dropped as stale and
+ * made anew (drop_stale_indexes, index_ddl); SQLite's FTS5 table, whose
+ * columns are the field names, is dropped and rebuilt (search_ddl);
+ * PostgreSQL's trigram index is renamed. */
+static void rename_fields(const entity_t *e, db_t *db, ctx_t *c) {
+    bool lite = db_kind(db) == DB_SQLITE;
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!f->was) continue;
+        char was[160], now[160];
+        snprintf(was, sizeof(was), "|%s|", f->was);
+        snprintf(now, sizeof(now), "|%s|", f->name);
+        if (!strstr(c->existing, was) || strstr(c->existing, now)) continue;
+        bool search = (f->flags & FF_SEARCH) && !(f->flags & FF_PI);
+        if (search && lite && !c->fts_dropped) {
+            buf_printf(c->ddl,
+                       "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; "
+                       "DROP TRIGGER IF EXISTS %s_fts_au;\nDROP TABLE IF EXISTS %s_fts;\n",
+                       c->table, c->table, c->table, c->table);
+            c->fts_dropped = true;
+        }
+        buf_printf(c->ddl, "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", c->table, f->was, f->name);
+        list_add(c->existing, sizeof(c->existing), f->name);
+        char old_idx[200], new_idx[200];
+        snprintf(old_idx, sizeof(old_idx), "|%s_%s_trgm|", c->table, f->was);
+        snprintf(new_idx, sizeof(new_idx), "%s_%s_trgm", c->table, f->name);
+        if (search && !lite && strstr(c->indexes, old_idx)) {
+            buf_printf(c->ddl, "ALTER INDEX %.*s RENAME TO %s;\n", (int)strlen(old_idx) - 2, old_idx + 1, new_idx);
+            list_add(c->indexes, sizeof(c->indexes), new_idx);
+        }
+        log_info("%s: 字段 %s 更名为 %s", c->table, f->was, f->name);
+    }
+}
+
 static void migrate_entity(const entity_t *e, void *arg) {
     mig_t *m = arg;
     if (m->rc) return;
@@ -513,6 +556,7 @@ static void migrate_entity(const entity_t *e, void *arg) {
         each_column(e, add_col, &c);
         buf_puts(m->ddl, "\n);\n");
     } else {
+        rename_fields(e, m->db, &c);
         each_column(e, add_col, &c);
     }
     index_ddl(e, &c, m->ddl);

@@ -156,17 +156,17 @@ static const field_t party_fields[] = {
     {"case_id", "案件", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "mediation-cases"},
     {"role", "当事人地位", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "mediation_party_role"},
     {"person_id", "当事人 (自然人)", F_PERSON, FF_FILTER | FF_LIST},
-    {"org_name", "当事人 (单位)", F_TEXT, FF_SEARCH | FF_LIST, .max = 200},
+    {"unit_name", "当事人 (单位)", F_TEXT, FF_SEARCH | FF_LIST, .max = 200, .was = "org_name"},
     {"agent", "代理人", F_TEXT, 0, .max = 100},
     {0},
 };
 
 /* A party is a person of the registry or a unit, never neither nor both. */
 static const char *party_check(json_t *rec, const char **field) {
-    const char *org = json_string_value(json_object_get(rec, "org_name"));
+    const char *org = json_string_value(json_object_get(rec, "unit_name"));
     bool person = json_is_integer(json_object_get(rec, "person_id")), unit = org && *org;
     if (!person && !unit) return *field = "person_id", "请选择当事人 (自然人), 或填写当事人 (单位)";
-    if (person && unit) return *field = "org_name", "当事人是自然人时不填单位名称";
+    if (person && unit) return *field = "unit_name", "当事人是自然人时不填单位名称";
     return NULL;
 }
 

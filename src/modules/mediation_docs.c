@@ -99,7 +99,7 @@ enum {
     "WHERE c.id = $1 AND c.deleted_at IS NULL"
 
 typedef struct party {
-    const char *role, *name, *gender, *birth, *id_masked, *phone, *org_name, *agent;
+    const char *role, *name, *gender, *birth, *id_masked, *phone, *unit_name, *agent;
 } party_t;
 
 typedef struct kase {
@@ -127,7 +127,7 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
     }
     for (int i = 0; i < C_NCOLS; i++) k->v[i] = dup(r, s, i);
     db_reset(s);
-    s = db_prepare(r->db, "SELECT pa.role, p.name, p.gender, p.birth_date, p.id_masked, p.phone_masked, pa.org_name, "
+    s = db_prepare(r->db, "SELECT pa.role, p.name, p.gender, p.birth_date, p.id_masked, p.phone_masked, pa.unit_name, "
                           "pa.agent FROM mediation_party pa LEFT JOIN persons p ON p.id = pa.person_id "
                           "WHERE pa.case_id = $1 AND pa.deleted_at IS NULL ORDER BY pa.id");
     if (!s) return http_store_error(r), false;
@@ -142,7 +142,7 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
         }
         party_t *p = &k->parties[k->nparties++];
         p->role = dup(r, s, 0), p->name = dup(r, s, 1), p->gender = dup(r, s, 2), p->birth = dup(r, s, 3);
-        p->id_masked = dup(r, s, 4), p->phone = dup(r, s, 5), p->org_name = dup(r, s, 6), p->agent = dup(r, s, 7);
+        p->id_masked = dup(r, s, 4), p->phone = dup(r, s, 5), p->unit_name = dup(r, s, 6), p->agent = dup(r, s, 7);
     }
     db_reset(s);
     if (rc < 0) return http_store_error(r), false;
@@ -170,7 +170,7 @@ static const char *case_number(http_req_t *r, const kase_t *k) {
 
 /* "张三, 男, 1980 年生, 证件号码 310***…, 电话 138****5678" or the unit's name. */
 static const char *party_line(http_req_t *r, const party_t *p) {
-    if (!p->name) return arena_printf(r->arena, "%s%s%s", or_blank(p->org_name), p->agent ? ", 代理人 " : "",
+    if (!p->name) return arena_printf(r->arena, "%s%s%s", or_blank(p->unit_name), p->agent ? ", 代理人 " : "",
                                       p->agent ? p->agent : "");
     return arena_printf(r->arena, "%s, %s, %.4s 年生, 证件号码 %s, 联系电话 %s%s%s", p->name,
                         p->gender ? (strcmp(p->gender, "F") == 0 ? "女" : "男") : "性别不详",

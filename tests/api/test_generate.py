@@ -204,3 +204,41 @@ def test_start_drops_list_indexes_no_longer_declared(ctx):
     assert "mediation_case_lf_category_amount" not in after, "the stale pair is dropped"
     assert after == names | {"mediation_case_dba_extra"}, sorted(after ^ (names | {"mediation_case_dba_extra"}))
     s.stop()
+
+
+def test_start_renames_a_renamed_field_keeping_its_values(ctx):
+    """A field renamed in the declaration (mediation-parties' unit, once
+    org_name, the key every record carries for its office) keeps its values:
+    the next start renames the column, and the search over it works again
+    (SQLite's FTS5 table is rebuilt, PostgreSQL's trigram index renamed)."""
+    url = new_store(ctx.kind)
+    assert run_cli(["init", "--demo"], url).returncode == 0
+    units = _query(url, "SELECT id, unit_name FROM mediation_party WHERE unit_name IS NOT NULL ORDER BY id")
+    assert units, "the demo has parties that are units"
+    # the store as the release before the rename left it
+    if url.startswith("sqlite:"):
+        _query(url, "DROP TRIGGER mediation_party_fts_ai")
+        _query(url, "DROP TRIGGER mediation_party_fts_ad")
+        _query(url, "DROP TRIGGER mediation_party_fts_au")
+        _query(url, "DROP TABLE mediation_party_fts")
+        _query(url, "ALTER TABLE mediation_party RENAME COLUMN unit_name TO org_name")
+        _query(url, "CREATE VIRTUAL TABLE mediation_party_fts USING fts5(org_name, content='mediation_party', "
+                    "content_rowid='id', tokenize='trigram case_sensitive 1')")
+        _query(url, "INSERT INTO mediation_party_fts (mediation_party_fts) VALUES ('rebuild')")
+    else:
+        _query(url, "ALTER TABLE mediation_party RENAME COLUMN unit_name TO org_name")
+        _query(url, "ALTER INDEX mediation_party_unit_name_trgm RENAME TO mediation_party_org_name_trgm")
+    s = Server(url, extra=["--quiet"])
+    ctx._servers.append(s)
+    assert _query(url, "SELECT id, unit_name FROM mediation_party WHERE unit_name IS NOT NULL ORDER BY id") == units
+    pid, name = units[0]
+    shiju = Session(s, "shiju")
+    st, _, rec = shiju.get(f"/api/v1/mediation-parties/{pid}")
+    office = _query(url, f"SELECT name FROM org_units WHERE id = {rec['org_id']}")[0][0]
+    assert st == 200 and rec["unit_name"] == name and rec["org_name"] == office, rec
+    st, _, found = shiju.get(f"/api/v1/mediation-parties?q={name[:6]}&limit=100")
+    assert st == 200 and pid in [i["id"] for i in found["items"]], found
+    if not url.startswith("sqlite:"):
+        names = {r[0] for r in _query(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'mediation_party'")}
+        assert "mediation_party_unit_name_trgm" in names and "mediation_party_org_name_trgm" not in names, names
+    s.stop()

@@ -150,16 +150,19 @@ def _case_with_parties(ctx):
     for role, pid in (("applicant", a["id"]), ("respondent", b["id"])):
         st, _, party = ljz.post(P, {"case_id": case["id"], "role": role, "person_id": pid})
         assert st == 201, party
-    st, _, party = ljz.post(P, {"case_id": case["id"], "role": "third_party", "org_name": "上海某某物业管理有限公司"})
+    st, _, party = ljz.post(P, {"case_id": case["id"], "role": "third_party", "unit_name": "上海某某物业管理有限公司"})
     assert st == 201, party
+    # the party's unit is its own field: org_name stays the office the record
+    # belongs to (a field named org_name made the JSON carry that key twice)
+    assert party["unit_name"] == "上海某某物业管理有限公司" and party["org_name"] == "陆家嘴街道司法所", party
     st, _, body = ljz.post(P, {"case_id": case["id"], "role": "judge"})
     assert st == 422 and "role" in body["error"]["fields"]
     st, _, before = ljz.get(f"{P}?case_id={case['id']}")
     st, _, body = ljz.post(P, {"case_id": case["id"], "role": "respondent"})
     assert st == 422 and "person_id" in body["error"]["fields"], "a party is a person or a unit"
-    st, _, body = ljz.post(P, {"case_id": case["id"], "role": "respondent", "person_id": b["id"], "org_name": "某公司"})
-    assert st == 422 and "org_name" in body["error"]["fields"], "not both"
-    st, _, body = ljz.req("PATCH", f"{P}/{party['id']}", {"version": party["version"], "org_name": ""})
+    st, _, body = ljz.post(P, {"case_id": case["id"], "role": "respondent", "person_id": b["id"], "unit_name": "某公司"})
+    assert st == 422 and "unit_name" in body["error"]["fields"], "not both"
+    st, _, body = ljz.req("PATCH", f"{P}/{party['id']}", {"version": party["version"], "unit_name": ""})
     assert st == 422 and "person_id" in body["error"]["fields"], "an edit cannot leave neither"
     st, _, after = ljz.get(f"{P}?case_id={case['id']}")
     assert after["total"] == before["total"] == 3, "the refused writes left nothing"
@@ -213,7 +216,7 @@ def test_scope_other_office_sees_nothing(ctx):
     assert st == 404
     st, _, lst = njdl.get(f"{C}?q=测试专用押金")
     assert lst["total"] == 0
-    st, _, body = njdl.post(P, {"case_id": case["id"], "role": "applicant", "org_name": "某公司"})
+    st, _, body = njdl.post(P, {"case_id": case["id"], "role": "applicant", "unit_name": "某公司"})
     assert st == 422 and "case_id" in body["error"]["fields"]
     st, _, body = _act(njdl, case, "accept")
     assert st == 404
