@@ -152,15 +152,18 @@ find_case() {
 }
 
 # CPU time (clock ticks, user + system) used so far by the processes $@ and
-# their direct children (nginx workers, PostgreSQL backends).
+# their direct children (nginx workers, PostgreSQL backends), with the
+# children that have exited and been waited for (a pgbench run's backends).
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 cpu_ticks() {
   local roots=" $* "
-  # fields after "(comm) ": 1 state, 2 ppid, ..., 12 utime, 13 stime
+  # fields after "(comm) ": 1 state, 2 ppid, ..., 12 utime, 13 stime,
+  # 14 cutime, 15 cstime
   # (a process may exit between the glob and the read: cat's status is ignored)
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v roots="$roots" '{
       pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      if (index(roots, " " pid " ") || index(roots, " " f[2] " ")) t += f[12] + f[13]
+      if (index(roots, " " pid " ")) t += f[12] + f[13] + f[14] + f[15]
+      else if (index(roots, " " f[2] " ")) t += f[12] + f[13]
     } END { print t + 0 }'
 }
 
@@ -199,12 +202,44 @@ run_wrk() {
   local rps
   rps=$(awk -v n="${v[requests]}" -v d="${v[duration_us]}" 'BEGIN { printf "%.0f", (d > 0 ? n / (d / 1e6) : 0) }')
   local sock=$((v[connect] + v[read] + v[write] + v[timeout]))
-  R_LABEL+=("$label") R_CONNS+=("$conns") R_RPS+=("$rps")
-  R_P50+=("$(fmt_us "${v[p50_us]}")") R_P99+=("$(fmt_us "${v[p99_us]}")") R_P99US+=("${v[p99_us]}")
-  R_ERR+=("${v[status]}/$sock") R_SOCK+=("$((v[status] + sock))") R_BASE+=("$base")
-  R_CPU+=("$(awk -v t="$((t1 - t0))" -v n="${v[requests]}" -v hz="$CLK_TCK" \
-    'BEGIN { if (n > 0) printf "%.1fus", t / hz * 1e6 / n; else print "-" }')")
-  [[ $base != nginx:* ]] || NGINX_RPS[${base#nginx:}:$conns]=$rps
+  add_row "$label" "$conns" "$rps" "${v[p50_us]}" "${v[p99_us]}" "${v[status]}" "$sock" "$base" "$((t1 - t0))" "${v[requests]}"
+}
+
+# add_row LABEL CONNS RPS P50_US P99_US NON2XX SOCKERR BASE CPU_TICKS REQUESTS
+add_row() {
+  R_LABEL+=("$1") R_CONNS+=("$2") R_RPS+=("$3")
+  R_P50+=("$(fmt_us "$4")") R_P99+=("$([ "$5" = - ] && echo - || fmt_us "$5")") R_P99US+=("$5")
+  R_ERR+=("$6/$7") R_SOCK+=("$(($6 + $7))") R_BASE+=("$8")
+  R_CPU+=("$(awk -v t="$9" -v n="${10}" -v hz="$CLK_TCK" 'BEGIN { if (n > 0) printf "%.1fus", t / hz * 1e6 / n; else print "-" }')")
+  [[ $8 != nginx:* ]] || NGINX_RPS[${8#nginx:}:$2]=$3
+}
+
+# PostgreSQL alone, no HTTP: pgbench reads the case's row by primary key
+# (prepared, 64 clients, the same CPUs), charged the PostgreSQL processes'
+# CPU.  What the store's round trip costs before sifasuo does anything: the
+# case-by-id scenario on pg cannot go above it.  $1 = database URL.
+pg_alone() {
+  local url=$1 dir=$T/pgbench t0 t1 out
+  mkdir -p "$dir"
+  echo "SELECT * FROM mediation_case WHERE id = $CASE_ID;" >"$dir/case.sql"
+  if [ "$WARMUP" -gt 0 ]; then
+    "$_PG_BIN/pgbench" -n -M prepared -c 64 -j "$THREADS" -T "$WARMUP" -f "$dir/case.sql" "$url" >/dev/null 2>&1 || true
+  fi
+  NRUN=$((NRUN + 1))
+  echo "  [$NRUN] pg alone (pgbench), 64 clients, ${DUR}s ..." >&2
+  sleep 0.5 # the warm-up's backends exit and are waited for: their CPU is in t0
+  t0=$(cpu_ticks "${DB_PIDS[@]}")
+  # no -l: a log line per transaction slows pgbench by a fifth, so no
+  # percentiles either; the summary's average latency stands in the p50 column
+  "$_PG_BIN/pgbench" -n -M prepared -c 64 -j "$THREADS" -T "$DUR" -f "$dir/case.sql" "$url" \
+    >"$dir/out.txt" 2>&1 || { NOTES+=("pg alone: pgbench failed: $(tail -1 "$dir/out.txt")"); return 0; }
+  sleep 0.5 # and the run's, so that all of theirs is in t1
+  t1=$(cpu_ticks "${DB_PIDS[@]}")
+  local rps n avg
+  rps=$(awk '/^tps = / { printf "%.0f", $3 }' "$dir/out.txt")
+  n=$(awk '/^number of transactions actually processed: / { print $6 }' "$dir/out.txt")
+  avg=$(awk '/^latency average = / { printf "%.0f", $4 * 1000 }' "$dir/out.txt")
+  add_row "pg alone: the case row by id (pgbench, no HTTP)" 64 "${rps:-0}" "${avg:-0}" - 0 0 case "$((t1 - t0))" "${n:-0}"
 }
 
 # The list of issue 9: the district's cases (scope by org path) in one
@@ -430,6 +465,7 @@ if [ "$BENCH_PG" != 0 ]; then
     psql -q "$PG_URL" -c "VACUUM ANALYZE" >/dev/null 2>&1 || NOTES+=("pg: VACUUM ANALYZE failed")
     DB_PIDS=("$(head -1 "$SIFASUO_PG_DIR/data/postmaster.pid" 2>/dev/null || true)")
     bench_store pg "$PG_URL" "$T/pg/keys"
+    pg_alone "$PG_URL"
   else
     NOTES+=("PostgreSQL: skipped, pg_start failed (see above)")
   fi
@@ -473,7 +509,10 @@ row_of() {
   echo "case by id).  cpu/req: CPU time (user+system) of the server per request: nginx master+workers; sifasuo;"
   echo "on pg sifasuo plus all PostgreSQL processes.  wrk runs on the same CPUs, so a lower cpu/req means a higher"
   echo "req/s; cpu/req varies less with other load.  The POSTs commit one case each (SQLite synchronous=FULL, fsync"
-  echo "per commit; PostgreSQL synchronous_commit on) before answering 201."
+  echo "per commit; PostgreSQL synchronous_commit on) before answering 201.  pg alone: PostgreSQL answering the"
+  echo "case's row by primary key to pgbench (prepared, 64 clients; p50 column: pgbench's average, no p99), no HTTP"
+  echo "and no sifasuo: the most the case-by-id scenario on pg could reach on these CPUs, since each of its"
+  echo "requests makes that round trip."
   for s in sqlite pg; do
     [ -n "${RSS[$s]:-}" ] || continue
     mib=$(awk -v k="${RSS[$s]}" 'BEGIN { printf "%.1f", k/1024 }')
