@@ -208,38 +208,55 @@ run_wrk() {
 # add_row LABEL CONNS RPS P50_US P99_US NON2XX SOCKERR BASE CPU_TICKS REQUESTS
 add_row() {
   R_LABEL+=("$1") R_CONNS+=("$2") R_RPS+=("$3")
-  R_P50+=("$(fmt_us "$4")") R_P99+=("$([ "$5" = - ] && echo - || fmt_us "$5")") R_P99US+=("$5")
+  R_P50+=("$(fmt_us "$4")") R_P99+=("$([[ $5 =~ ^[0-9]+$ ]] && fmt_us "$5" || echo "$5")") R_P99US+=("$5")
   R_ERR+=("$6/$7") R_SOCK+=("$(($6 + $7))") R_BASE+=("$8")
   R_CPU+=("$(awk -v t="$9" -v n="${10}" -v hz="$CLK_TCK" 'BEGIN { if (n > 0) printf "%.1fus", t / hz * 1e6 / n; else print "-" }')")
   [[ $8 != nginx:* ]] || NGINX_RPS[${8#nginx:}:$2]=$3
 }
 
-# PostgreSQL alone, no HTTP: pgbench reads the case's row by primary key
-# (prepared, 64 clients, the same CPUs), charged the PostgreSQL processes'
-# CPU.  What the store's round trip costs before sifasuo does anything: the
-# case-by-id scenario on pg cannot go above it.  $1 = database URL.
+# The statements one request (API path $1) makes PostgreSQL run, as a
+# pgbench script $2 with the parameters written in: statement logging is on
+# for a second request (the first one warms the connection), read back from
+# the server log.  Needs the running server (SURL, COOKIE) and PG_URL.
+pg_capture() {
+  local path=$1 out=$2 log=$SIFASUO_PG_DIR/server.log from
+  api_get "$path" >/dev/null || die "GET $path failed on pg"
+  psql -q "$PG_URL" -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 0.5
+  from=$(wc -c <"$log")
+  api_get "$path" >/dev/null || die "GET $path failed on pg"
+  sleep 0.3
+  psql -q "$PG_URL" -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+  tail -c +"$((from + 1))" "$log" | python3 "$ROOT/bench/pg_statements.py" >"$out" || die "could not read the statements of GET $path from the PostgreSQL log"
+}
+
+# PostgreSQL alone, no HTTP and no sifasuo: pgbench runs the statements a
+# scenario's request makes (pg_capture; prepared, 64 clients, the same
+# CPUs), charged the PostgreSQL processes' CPU.  A scenario on pg cannot go
+# above it: each of its requests waits for those round trips.  No -l (a log
+# line per transaction slows pgbench by a fifth), so no percentiles: the
+# p50 column shows the average and the p99 column the share of requests
+# over 10 ms (--latency-limit), over 1 % meaning a p99 above 10 ms.
+# $1 = label, $2 = script, $3 = nginx body for the ratio, $4 = URL.
 pg_alone() {
-  local url=$1 dir=$T/pgbench t0 t1 out
-  mkdir -p "$dir"
-  echo "SELECT * FROM mediation_case WHERE id = $CASE_ID;" >"$dir/case.sql"
+  local label=$1 script=$2 base=$3 url=$4 out=$T/pgbench-$NRUN.txt t0 t1
   if [ "$WARMUP" -gt 0 ]; then
-    "$_PG_BIN/pgbench" -n -M prepared -c 64 -j "$THREADS" -T "$WARMUP" -f "$dir/case.sql" "$url" >/dev/null 2>&1 || true
+    "$_PG_BIN/pgbench" -n -M prepared -c 64 -j "$THREADS" -T "$WARMUP" -f "$script" "$url" >/dev/null 2>&1 || true
   fi
   NRUN=$((NRUN + 1))
-  echo "  [$NRUN] pg alone (pgbench), 64 clients, ${DUR}s ..." >&2
+  echo "  [$NRUN] $label, 64 clients, ${DUR}s ..." >&2
   sleep 0.5 # the warm-up's backends exit and are waited for: their CPU is in t0
   t0=$(cpu_ticks "${DB_PIDS[@]}")
-  # no -l: a log line per transaction slows pgbench by a fifth, so no
-  # percentiles either; the summary's average latency stands in the p50 column
-  "$_PG_BIN/pgbench" -n -M prepared -c 64 -j "$THREADS" -T "$DUR" -f "$dir/case.sql" "$url" \
-    >"$dir/out.txt" 2>&1 || { NOTES+=("pg alone: pgbench failed: $(tail -1 "$dir/out.txt")"); return 0; }
+  "$_PG_BIN/pgbench" -n -M prepared -c 64 -j "$THREADS" -T "$DUR" --latency-limit=10 -f "$script" "$url" \
+    >"$out" 2>&1 || { NOTES+=("$label: pgbench failed: $(tail -1 "$out")"); return 0; }
   sleep 0.5 # and the run's, so that all of theirs is in t1
   t1=$(cpu_ticks "${DB_PIDS[@]}")
-  local rps n avg
-  rps=$(awk '/^tps = / { printf "%.0f", $3 }' "$dir/out.txt")
-  n=$(awk '/^number of transactions actually processed: / { print $6 }' "$dir/out.txt")
-  avg=$(awk '/^latency average = / { printf "%.0f", $4 * 1000 }' "$dir/out.txt")
-  add_row "pg alone: the case row by id (pgbench, no HTTP)" 64 "${rps:-0}" "${avg:-0}" - 0 0 case "$((t1 - t0))" "${n:-0}"
+  local rps n avg over
+  rps=$(awk '/^tps = / { printf "%.0f", $3 }' "$out")
+  n=$(awk '/^number of transactions actually processed: / { print $6 }' "$out")
+  avg=$(awk '/^latency average = / { printf "%.0f", $4 * 1000 }' "$out")
+  over=$(awk '/above the 10.0 ms latency limit/ { v = $NF; gsub(/[()%]/, "", v); printf "%.1f%%>10ms", v }' "$out")
+  add_row "$label" 64 "${rps:-0}" "${avg:-0}" "${over:--}" 0 0 "$base" "$((t1 - t0))" "${n:-0}"
 }
 
 # The list of issue 9: the district's cases (scope by org path) in one
@@ -316,6 +333,10 @@ bench_store() {
   LIST_BYTES[$store]=$(wc -c <"$T/list-$store.json")
   sifasuo_scenarios "$store"
   RSS[$store]=$(vmhwm_kib "$SPID")
+  if [ "$store" = pg ]; then
+    pg_capture "/api/v1/mediation-cases/$CASE_ID" "$T/pg-case.sql"
+    pg_capture "$(list_path "$ORG_ID")" "$T/pg-list.sql"
+  fi
   stop_pid "$SPID"
 }
 
@@ -465,7 +486,8 @@ if [ "$BENCH_PG" != 0 ]; then
     psql -q "$PG_URL" -c "VACUUM ANALYZE" >/dev/null 2>&1 || NOTES+=("pg: VACUUM ANALYZE failed")
     DB_PIDS=("$(head -1 "$SIFASUO_PG_DIR/data/postmaster.pid" 2>/dev/null || true)")
     bench_store pg "$PG_URL" "$T/pg/keys"
-    pg_alone "$PG_URL"
+    pg_alone "pg alone: the case by id's statements (pgbench)" "$T/pg-case.sql" case "$PG_URL"
+    pg_alone "pg alone: the list's statements (pgbench)" "$T/pg-list.sql" org "$PG_URL"
   else
     NOTES+=("PostgreSQL: skipped, pg_start failed (see above)")
   fi
@@ -509,10 +531,10 @@ row_of() {
   echo "case by id).  cpu/req: CPU time (user+system) of the server per request: nginx master+workers; sifasuo;"
   echo "on pg sifasuo plus all PostgreSQL processes.  wrk runs on the same CPUs, so a lower cpu/req means a higher"
   echo "req/s; cpu/req varies less with other load.  The POSTs commit one case each (SQLite synchronous=FULL, fsync"
-  echo "per commit; PostgreSQL synchronous_commit on) before answering 201.  pg alone: PostgreSQL answering the"
-  echo "case's row by primary key to pgbench (prepared, 64 clients; p50 column: pgbench's average, no p99), no HTTP"
-  echo "and no sifasuo: the most the case-by-id scenario on pg could reach on these CPUs, since each of its"
-  echo "requests makes that round trip."
+  echo "per commit; PostgreSQL synchronous_commit on) before answering 201.  pg alone: pgbench (prepared, 64"
+  echo "clients) runs the statements one request of the scenario makes, read from PostgreSQL's log: no HTTP and no"
+  echo "sifasuo, so the most that scenario could reach on these CPUs.  Its p50 column is pgbench's average, its"
+  echo "p99 column the share of runs over 10 ms (over 1%: a p99 above 10 ms)."
   for s in sqlite pg; do
     [ -n "${RSS[$s]:-}" ] || continue
     mib=$(awk -v k="${RSS[$s]}" 'BEGIN { printf "%.1f", k/1024 }')
