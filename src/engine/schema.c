@@ -499,6 +499,15 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
                cnt, t, cnt, cnt, t, cnt, cnt, t, cnt);
 }
 
+/* SQLite: drops table t's FTS5 search table and the triggers that keep it
+ * (search_ddl makes them again when missing). */
+static void fts_drop_ddl(buf_t *ddl, const char *t) {
+    buf_printf(ddl,
+               "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; DROP TRIGGER IF EXISTS %s_fts_au;\n"
+               "DROP TABLE IF EXISTS %s_fts;\n",
+               t, t, t, t);
+}
+
 /* Appends "name|" to a "|a|b|" list. */
 static void list_add(char *list, size_t n, const char *name) {
     size_t l = strlen(list);
@@ -521,10 +530,7 @@ static void rename_fields(const entity_t *e, db_t *db, ctx_t *c) {
         if (!strstr(c->existing, was) || strstr(c->existing, now)) continue;
         bool search = (f->flags & FF_SEARCH) && !(f->flags & FF_PI);
         if (search && lite && !c->fts_dropped) {
-            buf_printf(c->ddl,
-                       "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; "
-                       "DROP TRIGGER IF EXISTS %s_fts_au;\nDROP TABLE IF EXISTS %s_fts;\n",
-                       c->table, c->table, c->table, c->table);
+            fts_drop_ddl(c->ddl, c->table);
             c->fts_dropped = true;
         }
         buf_printf(c->ddl, "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", c->table, f->was, f->name);
@@ -589,14 +595,13 @@ int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen) {
     for (const field_t *f = e->fields; f->name; f++)
         if ((f->flags & FF_SEARCH) && !(f->flags & FF_PI))
             buf_printf(&ddl, "DROP INDEX IF EXISTS %s_%s_trgm;\n", t, f->name);
-    if (db_kind(db) == DB_SQLITE)
+    if (db_kind(db) == DB_SQLITE) {
+        fts_drop_ddl(&ddl, t);
         buf_printf(&ddl,
-                   "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; DROP TRIGGER IF EXISTS %s_fts_au;\n"
-                   "DROP TABLE IF EXISTS %s_fts;\n"
                    "DROP TRIGGER IF EXISTS %s_counts_ai; DROP TRIGGER IF EXISTS %s_counts_ad; "
                    "DROP TRIGGER IF EXISTS %s_counts_au;\nDROP TABLE IF EXISTS %s_counts;\n",
-                   t, t, t, t, t, t, t, t);
-    else
+                   t, t, t, t);
+    } else
         buf_printf(&ddl,
                    "DROP FUNCTION IF EXISTS %s_counts_f() CASCADE;\nDROP TABLE IF EXISTS %s_counts;\n"
                    "DROP TABLE IF EXISTS %s_counts_new;\n",
