@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from auth_helpers import DEMO_PASSWORD, Session, admin_session, totp
-from harness import Server, new_store, run_cli
+from harness import Server, demo_store, new_store, only, run_cli
 
 
 def _first_office_child(sess, org_id):
@@ -130,10 +130,15 @@ def test_password_expiry_forces_change(ctx):
     s = ctx.demo_server()
     later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 91 * 86400))
     s2 = ctx.server(s.url, env={"SIFASUO_NOW": later})
-    sess = Session(s2, "lingdao")
-    assert sess.login_body["user"]["must_change_password"] is True
-    st, _, body = sess.get("/api/v1/org-units")
-    assert st == 403 and body["error"]["code"] == "must_change_password"
+    try:
+        sess = Session(s2, "lingdao")
+        assert sess.login_body["user"]["must_change_password"] is True
+        st, _, body = sess.get("/api/v1/org-units")
+        assert st == 403 and body["error"]["code"] == "must_change_password"
+    finally:
+        # a server 91 days ahead sweeps the shared store's sessions as expired
+        # while it runs: the later tests' sign-ins would vanish under them
+        s2.stop()
 
 
 def test_idle_timeout_ends_session(ctx):
@@ -142,8 +147,11 @@ def test_idle_timeout_ends_session(ctx):
     later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 31 * 60))
     s2 = ctx.server(s.url, env={"SIFASUO_NOW": later})
     sess.s = s2
-    st, _, body = sess.get("/api/v1/session")
-    assert st == 401
+    try:
+        st, _, body = sess.get("/api/v1/session")
+        assert st == 401
+    finally:
+        s2.stop()  # as above: its sweep would end the later tests' sessions
 
 
 def test_csrf_missing_wrong_and_cross_origin(ctx):
@@ -186,8 +194,7 @@ def test_three_administrators_cannot_do_each_others_job(ctx):
 
 
 def test_admin_totp_required_and_enforced(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url)
     sess = Session(s, "secadmin")
     assert sess.login_body["user"]["totp_setup_required"] is True
@@ -253,8 +260,7 @@ def test_api_token_scope_and_revocation(ctx):
 
 
 def test_per_ip_login_limit_answers_429(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url, workers=1)  # settings reach other workers within 5 s; one worker sees it at once
     sec, _ = admin_session(s, "secadmin")
     st, _, body = sec.req("PUT", "/api/v1/settings/login.ip_limit", {"value": 3})
@@ -266,8 +272,7 @@ def test_per_ip_login_limit_answers_429(ctx):
 
 
 def test_every_write_and_login_is_audited_and_chain_verifies(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url)
     Session(s, "ljz")
     s.request("POST", "/api/v1/session", body={"username": "ljz", "password": "bad-Pass-123"})
@@ -284,11 +289,9 @@ def test_every_write_and_login_is_audited_and_chain_verifies(ctx):
     assert r.returncode == 0 and "完整" in r.stdout, r.stdout + r.stderr
 
 
+@only("sqlite", "SQLite 文件的 shell 篡改; PostgreSQL 上由 test_audit 覆盖")
 def test_audit_tamper_detected_after_sqlite_shell_edit(ctx):
-    if ctx.kind != "sqlite":
-        return
-    url = new_store("sqlite")
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store("sqlite")
     path = url.split(":", 1)[1]
     keyfile = os.path.join(os.path.dirname(path), "keys")
     r = run_cli(["audit", "verify"], url, env={"SIFASUO_KEY_FILE": keyfile})
@@ -303,8 +306,7 @@ def test_audit_tamper_detected_after_sqlite_shell_edit(ctx):
 
 
 def test_user_cli_add_passwd_disable_list(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     r = run_cli(["user", "add", "--username", "zhang3", "--org", "1", "--role", "司法所工作人员", "--password-stdin"],
                 url, input="Zhang#San2026\n")
     assert r.returncode == 0, r.stderr
@@ -347,8 +349,7 @@ def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ct
 
 
 def test_wrong_totp_counts_towards_lockout(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url)
     sess, secret = admin_session(s, "auditor")
     bad = "000000" if totp(secret) != "000000" else "111111"
