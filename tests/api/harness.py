@@ -41,6 +41,20 @@ def cleanup():
     _tmpdirs.clear()
 
 
+class Skip(Exception):
+    """Raised by a test (or by run.py for a test marked @only) that does not
+    apply here; run.py reports it as skipped with this reason."""
+
+
+def only(kind, reason):
+    """Marks a test that runs on one store only (e.g. a SQLite file's own
+    backup); on the other it is reported as skipped, with the reason."""
+    def mark(fn):
+        fn.only_kind, fn.only_reason = kind, reason
+        return fn
+    return mark
+
+
 def new_store(kind):
     """Returns a fresh, empty store URL of the given kind ('sqlite'|'postgres')."""
     if kind == "sqlite":
@@ -53,6 +67,80 @@ def new_store(kind):
 
 
 _keyfiles = {}
+_TEMPLATE_DB = "tpl_demo"
+
+
+def make_template(kind, root):
+    """Builds the demo store of one kind once (`init --demo`, with the
+    engine's test entities) under root/<kind>: SQLite's file and key file,
+    or PostgreSQL database tpl_demo with its key file; the init output goes
+    to root/<kind>/demo.out.  tests/run.sh calls this (template.py) once per
+    run; demo_store() copies it."""
+    d = os.path.join(root, kind)
+    os.makedirs(d, exist_ok=True)
+    if kind == "sqlite":
+        url = "sqlite:" + os.path.join(d, "store", "test.db")
+        os.makedirs(os.path.dirname(url[7:]))
+    else:
+        base = os.environ["SIFASUO_TEST_PG_URL"]
+        subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {_TEMPLATE_DB}"], check=True, capture_output=True)
+        url = base.rsplit("/", 1)[0] + "/" + _TEMPLATE_DB
+        _keyfiles[url] = os.path.join(d, "keys")
+    r = run_cli(["init", "--demo"], url, env={"SIFASUO_TEST_ENTITY": "1"})
+    if r.returncode != 0:
+        raise RuntimeError(f"init --demo ({kind}) failed: " + r.stderr)
+    with open(os.path.join(d, "demo.out"), "w") as f:
+        f.write(r.stdout)
+
+
+_own_template = {}
+
+
+def _template_dir(kind):
+    """The run's template of this kind (SIFASUO_TEST_TEMPLATES, made by
+    tests/run.sh), else one made by this process on first use."""
+    root = os.environ.get("SIFASUO_TEST_TEMPLATES")
+    if root and os.path.exists(os.path.join(root, kind, "demo.out")):
+        return os.path.join(root, kind)
+    if kind not in _own_template:
+        root = tmpdir("sifasuo-tpl-")
+        make_template(kind, root)
+        _own_template[kind] = os.path.join(root, kind)
+    return _own_template[kind]
+
+
+def demo_store(kind):
+    """A fresh store holding the demo data, as `init --demo` leaves it, and
+    its key file: a copy of the run's template (a file copy on SQLite,
+    CREATE DATABASE … TEMPLATE on PostgreSQL), not a new init.  Returns
+    (url, the init's output)."""
+    import shutil
+    t = _template_dir(kind)
+    out = open(os.path.join(t, "demo.out")).read()
+    if kind == "sqlite":
+        d = tmpdir("sifasuo-test-")
+        os.rmdir(d)
+        shutil.copytree(os.path.join(t, "store"), d)
+        return "sqlite:" + os.path.join(d, "test.db"), out
+    base = os.environ["SIFASUO_TEST_PG_URL"]
+    name = "t_" + uuid.uuid4().hex[:12]
+    # CREATE DATABASE … TEMPLATE fails while another session is connected to
+    # the template (another copy starting at the same moment): retry briefly
+    for attempt in range(50):
+        r = subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE_DB}"],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            break
+        if "being accessed by other users" not in r.stderr:
+            raise RuntimeError("CREATE DATABASE … TEMPLATE failed: " + r.stderr)
+        time.sleep(0.2)
+    else:
+        raise RuntimeError("CREATE DATABASE … TEMPLATE: the template stayed busy")
+    url = base.rsplit("/", 1)[0] + "/" + name
+    kd = tmpdir("sifasuo-keys-")
+    shutil.copy(os.path.join(t, "keys"), os.path.join(kd, "keys"))
+    _keyfiles[url] = os.path.join(kd, "keys")
+    return url, out
 
 
 def keyfile_for(url):
@@ -245,11 +333,7 @@ class Context:
 
     def demo_server(self):
         if self._demo is None:
-            url = new_store(self.kind)
-            r = run_cli(["init", "--demo"], url)
-            if r.returncode != 0:
-                raise RuntimeError("init --demo failed: " + r.stderr)
-            self.demo_output = r.stdout
+            url, self.demo_output = demo_store(self.kind)
             self._demo = Server(url)
             self._servers.append(self._demo)
         return self._demo

@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
-"""Runs every tests/api/test_*.py against each store and prints the closing
-line "N passed, N failed".  Usage: run.py [sqlite|postgres ...] [-k substring]"""
+"""Runs tests/api/test_*.py against each store and prints the closing line
+"N passed, N failed, N skipped".
+
+  run.py                          every file, on SQLite (and PostgreSQL when
+                                  SIFASUO_TEST_PG_URL is set)
+  run.py sqlite|postgres ...      these stores only
+  run.py test_engine.py ...       these files only (a name or a path)
+  run.py -k substring             only tests whose "<store>:<file>.<test>" has it
+
+tests/run.sh runs one file on one store per process, several at once."""
 import importlib.util
 import os
 import sys
@@ -20,11 +28,23 @@ def main():
         i = args.index("-k")
         only = args[i + 1]
         del args[i:i + 2]
-    kinds = args or (["sqlite", "postgres"] if os.environ.get("SIFASUO_TEST_PG_URL") else ["sqlite"])
     here = os.path.dirname(os.path.abspath(__file__))
-    files = sorted(f for f in os.listdir(here) if f.startswith("test_") and f.endswith(".py"))
-    passed = failed = 0
+    kinds = [a for a in args if a in ("sqlite", "postgres")]
+    chosen = [os.path.basename(a) for a in args if a not in ("sqlite", "postgres")]
+    for c in chosen:
+        if not (c.startswith("test_") and c.endswith(".py") and os.path.exists(os.path.join(here, c))):
+            print(f"no such test file: {c}")
+            print("0 passed, 1 failed")
+            return 2
+    if not kinds:
+        kinds = ["sqlite", "postgres"] if os.environ.get("SIFASUO_TEST_PG_URL") else ["sqlite"]
+    files = chosen or sorted(f for f in os.listdir(here) if f.startswith("test_") and f.endswith(".py"))
+    passed = failed = skipped = 0
     for kind in kinds:
+        if kind == "postgres" and not os.environ.get("SIFASUO_TEST_PG_URL"):
+            print("FAIL postgres: SIFASUO_TEST_PG_URL is not set (tests/run.sh starts a server)")
+            failed += 1
+            continue
         for fname in files:
             spec = importlib.util.spec_from_file_location(fname[:-3], os.path.join(here, fname))
             mod = importlib.util.module_from_spec(spec)
@@ -36,11 +56,19 @@ def main():
                     full = f"{kind}:{fname[:-3]}.{name}"
                     if only and only not in full:
                         continue
+                    want = getattr(fn, "only_kind", None)
+                    if want and want != kind:
+                        skipped += 1
+                        print(f"skip {full} ({fn.only_reason})", flush=True)
+                        continue
                     t0 = time.time()
                     try:
                         fn(ctx)
                         passed += 1
                         print(f"ok   {full} ({time.time() - t0:.2f}s)", flush=True)
+                    except harness.Skip as e:
+                        skipped += 1
+                        print(f"skip {full} ({e})", flush=True)
                     except Exception:
                         failed += 1
                         print(f"FAIL {full}", flush=True)
@@ -48,7 +76,7 @@ def main():
             finally:
                 ctx.close()
     harness.cleanup()
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 
 

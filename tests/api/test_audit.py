@@ -5,7 +5,7 @@ import datetime
 import subprocess
 
 from auth_helpers import admin_session
-from harness import new_store, run_cli
+from harness import demo_store, new_store, only, run_cli
 
 
 def _auditor(ctx):
@@ -66,8 +66,7 @@ def test_audit_reading_the_log_is_itself_audited(ctx):
 
 
 def test_audit_purge_keeps_180_days_and_the_chain(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     today = datetime.datetime.now(datetime.timezone.utc).date()
     r = run_cli(["audit", "purge", "--before", str(today - datetime.timedelta(days=30))], url)
     assert r.returncode == 2 and "180" in r.stderr, r.stdout + r.stderr
@@ -79,11 +78,9 @@ def test_audit_purge_keeps_180_days_and_the_chain(ctx):
     assert r.returncode == 0 and "审计日志完整" in r.stdout, r.stdout + r.stderr
 
 
+@only("postgres", "PostgreSQL 的审计触发器; SQLite 上由 test_auth 的篡改测试覆盖")
 def test_audit_tamper_detected_on_postgres_with_the_trigger_dropped(ctx):
-    if ctx.kind != "postgres":
-        return
-    url = new_store("postgres")
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store("postgres")
     edit = subprocess.run(["psql", url, "-qAtc", "UPDATE audit_log SET username = 'mallory' WHERE id = 4"],
                           capture_output=True, text=True)
     assert edit.returncode != 0 and "审计日志只能追加" in edit.stderr, edit.stderr

@@ -10,7 +10,7 @@ import threading
 import time
 
 from auth_helpers import Session
-from harness import new_store, run_cli, tmpdir
+from harness import demo_store, new_store, only, run_cli, tmpdir
 
 E = "/api/v1/test-items"
 
@@ -51,9 +51,7 @@ class Writers:
 
 
 def _demo_store(ctx):
-    url = new_store(ctx.kind)
-    r = run_cli(["init", "--demo"], url)
-    assert r.returncode == 0, r.stderr
+    url, _ = demo_store(ctx.kind)
     return url
 
 
@@ -66,9 +64,8 @@ def _ids_in_sqlite(path):
         c.close()
 
 
+@only("sqlite", "SQLite 文件的备份与恢复")
 def test_sqlite_backup_while_writing_then_restore_keeps_every_acknowledged_row(ctx):
-    if ctx.kind != "sqlite":
-        return
     url = _demo_store(ctx)
     path = url[7:]
     s = ctx.server(url)
@@ -116,9 +113,8 @@ def test_sqlite_backup_while_writing_then_restore_keeps_every_acknowledged_row(c
         assert st == 200, (i, st, rec)
 
 
+@only("sqlite", "SQLite 文件的备份与恢复")
 def test_sqlite_restore_refuses_foreign_corrupt_and_newer_files(ctx):
-    if ctx.kind != "sqlite":
-        return
     url = _demo_store(ctx)
     d = tmpdir("sifasuo-bak-")
     good = os.path.join(d, "good.db")
@@ -157,9 +153,8 @@ def test_sqlite_restore_refuses_foreign_corrupt_and_newer_files(ctx):
     assert r.returncode == 2 and "用法" in r.stderr
 
 
+@only("postgres", "PostgreSQL 的备份与恢复")
 def test_postgres_backup_restores_into_an_empty_database_with_the_chain_intact(ctx):
-    if ctx.kind != "postgres":
-        return
     url = _demo_store(ctx)
     s = ctx.server(url)
     w = Writers(s, n=2)

@@ -4,12 +4,11 @@ import subprocess
 import time
 
 from auth_helpers import Session
-from harness import BIN, Server, new_store, run_cli
+from harness import BIN, Server, Skip, demo_store, new_store, only, run_cli
 
 
+@only("sqlite", "命令行用法与存储无关, 只运行一次")
 def test_help_version_and_usage_errors(ctx):
-    if ctx.kind != "sqlite":
-        return
     r = subprocess.run([BIN, "help"], capture_output=True, text=True)
     assert r.returncode == 0 and "serve" in r.stdout and "init" in r.stdout
     r = subprocess.run([BIN, "version"], capture_output=True, text=True)
@@ -22,9 +21,8 @@ def test_help_version_and_usage_errors(ctx):
     assert r.returncode == 2 and "用法" in r.stderr
 
 
+@only("sqlite", "连接失败的存储地址与所选存储无关, 只运行一次")
 def test_unreachable_store_is_one_line_with_password_hidden(ctx):
-    if ctx.kind != "sqlite":
-        return
     r = subprocess.run([BIN, "migrate", "--db", "postgresql://app:s3cret@127.0.0.1:1/x"], capture_output=True, text=True)
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
@@ -94,8 +92,7 @@ def _eventually(fn, seconds=10):
 def test_org_tree_cache_follows_renames_and_moves(ctx):
     """A rename or a move made by another process (here the store's own
     shell) reaches the served tree: unit, ancestors, children and scope."""
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url)
     pd, shiju = Session(s, "pudong"), Session(s, "shiju")
     ljz = Session(s, "ljz").login_body["user"]["org"]["id"]
@@ -154,9 +151,10 @@ def test_readyz_503_when_store_is_gone(ctx):
     assert s.request("GET", "/healthz")[0] == 200, "alive even when not ready"
 
 
+@only("sqlite", "全国规模演示数据只在 SQLite 上载入 (test_demo 的单元测试在两种存储上检查其结构)")
 def test_nation_scale_demo(ctx):
-    if ctx.kind != "sqlite" or os.environ.get("SIFASUO_SKIP_NATION") == "1":
-        return
+    if os.environ.get("SIFASUO_SKIP_NATION") == "1":
+        raise Skip("SIFASUO_SKIP_NATION=1")
     url = new_store("sqlite")
     t0 = time.time()
     r = run_cli(["init", "--demo", "--scale", "nation"], url)

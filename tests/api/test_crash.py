@@ -18,7 +18,7 @@ import time
 import uuid
 
 from auth_helpers import Session
-from harness import Server, new_store, run_cli, store_count
+from harness import Server, demo_store, new_store, run_cli, store_count
 
 E = "/api/v1/test-items"
 KILLS = int(os.environ.get("SIFASUO_CRASH_KILLS", "100"))
@@ -138,9 +138,7 @@ def _csv(tag, n):
 
 
 def test_kill_9_under_concurrent_writes_loses_no_acknowledged_write(ctx):
-    url = new_store(ctx.kind)
-    r = run_cli(["init", "--demo"], url)
-    assert r.returncode == 0, r.stderr
+    url, _ = demo_store(ctx.kind)
     s = Server(url, extra=["--quiet"])
     first = Session(s, "ljz")
     cookie, csrf = first.cookie, first.csrf

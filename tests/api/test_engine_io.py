@@ -11,7 +11,7 @@ import uuid
 import zipfile
 
 from auth_helpers import Session, admin_session
-from harness import new_store, run_cli, store_count
+from harness import demo_store, new_store, run_cli, store_count
 
 E = "/api/v1/test-items"
 
@@ -339,9 +339,7 @@ def test_cancel_a_running_import(ctx):
 
 
 def test_kill_9_mid_import_fails_the_job_and_writes_nothing(ctx):
-    url = new_store(ctx.kind)
-    r = run_cli(["init", "--demo"], url)
-    assert r.returncode == 0, r.stderr
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url)
     ljz = Session(s, "ljz")
     tag = _tag()
@@ -372,9 +370,7 @@ def test_kill_9_mid_import_fails_the_job_and_writes_nothing(ctx):
 
 
 def test_graceful_stop_puts_a_running_import_back_in_the_queue(ctx):
-    url = new_store(ctx.kind)
-    r = run_cli(["init", "--demo"], url)
-    assert r.returncode == 0, r.stderr
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url)
     ljz = Session(s, "ljz")
     tag = _tag()

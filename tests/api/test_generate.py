@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 
 from auth_helpers import Session
-from harness import Server, new_store, run_cli
+from harness import Server, demo_store, new_store, run_cli
 
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -28,8 +28,7 @@ def _query(url, sql):
 
 
 def test_generate_persons_in_batches_valid_indexed_and_continuing(ctx):
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     before = _query(url, "SELECT COUNT(*) FROM persons")[0][0]
     r = run_cli(["generate", "persons", "--count", "1300", "--batch", "500"], url)
     assert r.returncode == 0 and "已生成人员 1300 条" in r.stdout, r.stdout + r.stderr
@@ -77,8 +76,7 @@ def test_generate_mediation_cases_listed_shown_searched_counted_and_continuing(c
     the owner), in valid workflow states, registered over several years,
     numbered GEN-0000000001… across runs, searchable, counted by the
     statistics; a run inserts them in multi-row statements, one audit row."""
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     before = _query(url, "SELECT COUNT(*) FROM mediation_case")[0][0]
     r = run_cli(["generate", "mediation-cases", "--count", "1300", "--batch", "500"], url)
     assert r.returncode == 0 and "已生成人民调解案件 1300 条" in r.stdout, r.stdout + r.stderr
@@ -147,8 +145,7 @@ def test_generate_bulk_drops_and_rebuilds_every_derived_index(ctx):
     counts once: afterwards the same indexes, triggers and tables exist, the
     counts match the rows, search finds a generated case, and writes through
     the API keep everything in step again."""
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     before = _derived(url)
     assert ("table", "mediation_case_counts") in before and len(before) > 40, before
     r = run_cli(["generate", "mediation-cases", "--count", "1500", "--bulk"], url)
@@ -188,8 +185,7 @@ def test_start_drops_list_indexes_no_longer_declared(ctx):
     costs every write): a store made by an earlier release has one for every
     sort, and the next start drops those — and only the engine's own list
     indexes, never another one on the table."""
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     names = {n for t, n in _derived(url) if t == "index"}
     assert "mediation_case_lf_category_received_on" in names, "the default sort's pair"
     assert "mediation_case_lf_category_amount" not in names and len(names) < 60, sorted(names)
@@ -211,8 +207,7 @@ def test_start_renames_a_renamed_field_keeping_its_values(ctx):
     org_name, the key every record carries for its office) keeps its values:
     the next start renames the column, and the search over it works again
     (SQLite's FTS5 table is rebuilt, PostgreSQL's trigram index renamed)."""
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     units = _query(url, "SELECT id, unit_name FROM mediation_party WHERE unit_name IS NOT NULL ORDER BY id")
     assert units, "the demo has parties that are units"
     # the store as the release before the rename left it

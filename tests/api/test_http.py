@@ -5,7 +5,7 @@ served."""
 import os
 import tempfile
 
-from harness import json_of, responses
+from harness import json_of, only, responses
 
 H = b"Host: t\r\n"
 
@@ -294,13 +294,12 @@ def test_sigterm_right_after_start_still_stops_gracefully(ctx):
         assert ctx.server().stop() == 0
 
 
+@only("sqlite", "TLS 与存储无关, 只运行一次")
 def test_tls_serves_https_with_hsts_and_rejects_tls1_1(ctx):
     import http.client
     import ssl
     import subprocess
     import tempfile
-    if ctx.kind != "sqlite":
-        return
     d = tempfile.mkdtemp(prefix="sifasuo-tls-")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
                     "-keyout", d + "/key.pem", "-out", d + "/cert.pem"], check=True, capture_output=True)
@@ -332,11 +331,10 @@ def test_tls_serves_https_with_hsts_and_rejects_tls1_1(ctx):
         pass
 
 
+@only("sqlite", "TLS 与存储无关, 只运行一次")
 def test_tls_with_bad_key_refuses_to_start(ctx):
     import subprocess
     from harness import BIN
-    if ctx.kind != "sqlite":
-        return
     import tempfile
     d = tempfile.mkdtemp(prefix="sifasuo-tls-")
     r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--db", f"sqlite:{d}/x.db", "--key-file", f"{d}/keys",
@@ -345,12 +343,11 @@ def test_tls_with_bad_key_refuses_to_start(ctx):
     assert r.returncode == 2 and "TLS" in r.stderr
 
 
+@only("sqlite", "监听端口与存储无关, 只运行一次")
 def test_second_server_on_a_busy_port_refuses_to_start(ctx):
     import subprocess
     import tempfile
     from harness import BIN
-    if ctx.kind != "sqlite":
-        return
     s = _srv(ctx)
     d = tempfile.mkdtemp(prefix="sifasuo-port-")
     r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{s.port}", "--db", f"sqlite:{d}/x.db",

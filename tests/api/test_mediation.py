@@ -6,7 +6,7 @@ import time
 import zipfile
 
 from auth_helpers import Session
-from harness import new_store, run_cli
+from harness import demo_store, new_store, run_cli
 
 C = "/api/v1/mediation-cases"
 P = "/api/v1/mediation-parties"
@@ -55,8 +55,7 @@ def test_case_workflow_and_deadlines(ctx):
     # a store of its own: a server on today's clock over the same store
     # (the shared demo server) would end this one's sessions, which it sees
     # as begun months ago, in its start-up housekeeping (seen under ASan)
-    url = new_store(ctx.kind)
-    assert run_cli(["init", "--demo"], url).returncode == 0
+    url, _ = demo_store(ctx.kind)
     pinned = ctx.server(url, env={"SIFASUO_NOW": PINNED})
     ljz = Session(pinned, "ljz")
     office, village = _village(ljz)

@@ -12,7 +12,7 @@ import time
 import zipfile
 
 from auth_helpers import DEMO_PASSWORD, Session, admin_session
-from harness import at_once, new_store, recomputing, run_cli
+from harness import at_once, demo_store, new_store, recomputing, run_cli
 from test_registers import idcard
 
 _used = set()
@@ -603,9 +603,7 @@ def test_sign_ins_and_writes_go_through_while_another_process_recomputes_every_d
     here slept through the gaps and waited up to 3-5 s: 6-10 of ~90
     answers were 503.  PostgreSQL has no store-wide write lock; it must
     pass the same way."""
-    url = new_store(ctx.kind)
-    r = run_cli(["init", "--demo"], url)
-    assert r.returncode == 0, r.stderr
+    url, _ = demo_store(ctx.kind)
     s = ctx.server(url, workers=4, extra=["--quiet"], env={"SIFASUO_SQLITE_BUSY_MS": "1000"})
     with recomputing(url) as runs:
         end = time.time() + 8

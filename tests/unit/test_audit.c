@@ -530,6 +530,12 @@ int main(void) {
             }
             db_close(admin);
         }
+    } else {
+        use_pg = true;
+        engine = "postgresql";
+        test_skip_begin(TEST_NO_PG);
+        run_all();
+        test_skip_end();
     }
     keys_wipe(&keys);
     char cmd[128];

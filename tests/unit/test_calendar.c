@@ -326,7 +326,10 @@ int main(void) {
             db_close(admin);
         }
     } else {
-        printf("(SIFASUO_TEST_PG_URL not set: PostgreSQL tests skipped)\n");
+        engine = "postgresql";
+        test_skip_begin(TEST_NO_PG);
+        run_all();
+        test_skip_end();
     }
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);

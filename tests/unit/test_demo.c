@@ -313,6 +313,12 @@ int main(void) {
             db_exec(db, "DROP SCHEMA IF EXISTS " PG_SCHEMA " CASCADE");
             db_close(db);
         }
+    } else {
+        use_pg = true;
+        engine = "postgresql";
+        test_skip_begin(TEST_NO_PG);
+        run_all();
+        test_skip_end();
     }
     free(first_snapshot);
     for (int i = 0; i < sqlite_files; i++)

@@ -659,7 +659,12 @@ int main(void) {
     run_sqlite();
     const char *pg = getenv("SIFASUO_TEST_PG_URL");
     if (pg && *pg) run_postgres(pg);
-    else printf("(SIFASUO_TEST_PG_URL not set: PostgreSQL tests skipped)\n");
+    else {
+        test_skip_begin(TEST_NO_PG);
+        is_pg = true;
+        run_engine();
+        test_skip_end();
+    }
     char path[128];
     const char *files[] = {"store.db", "store.db-wal", "store.db-shm"};
     for (size_t i = 0; i < 3; i++) {
