@@ -21,6 +21,10 @@ LIBOBJ   := $(filter-out $(BUILD)/obj/src/main.o,$(OBJ))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# the fuzz targets, each linked with tests/fuzz/replay.c to replay its corpus (make asan)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wno-format-truncation
 
 DB       ?= sqlite:var/sifasuo.db
 LISTEN   ?= 127.0.0.1:8080
@@ -51,7 +55,13 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ) tests/unit/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+	@echo "  LINK $@"
+	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBOBJ) $(LDLIBS)
 
 # The web app is built when npm is present (scripts/deps.sh installs it);
 # web/dist is what the server serves.
@@ -80,10 +90,14 @@ deps-test:
 test-unit: $(UNIT_BIN)
 	tests/run.sh unit
 
+# The sanitizer pass (docs/testing.md): unit tests, the fuzz corpus replayed
+# and the API files on SQLite; PostgreSQL's API pass and the browser tests
+# run in `make test` only.
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wno-format-truncation" \
-	  HARDEN=-fPIE LDFLAGS="-fsanitize=address,undefined -pie" build-asan/sifasuo $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
-	SIFASUO_BIN=build-asan/sifasuo UNIT_DIR=build-asan/tests ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 tests/run.sh
+	$(MAKE) BUILD=build-asan OPT="$(ASAN_CFLAGS)" HARDEN=-fPIE LDFLAGS="-fsanitize=address,undefined -pie" \
+	  build-asan/sifasuo $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(FUZZ_BIN))
+	SIFASUO_BIN=build-asan/sifasuo UNIT_DIR=build-asan/tests FUZZ_DIR=build-asan/fuzz API_STORES=sqlite \
+	  TEST_BUDGET_S=$${TEST_BUDGET_S:-900} ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} tests/run.sh unit fuzz api
 
 bench:
 	scripts/deps.sh --bench

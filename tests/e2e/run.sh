@@ -1,28 +1,57 @@
 #!/usr/bin/env bash
-# Browser tests: a real server on a fresh demo store, Debian's chromium
-# driven by playwright-core (tests/e2e/run.mjs).  Ends with "N passed, N failed".
+# Browser tests: tests/e2e/run.sh [FILE.mjs ...] — each file (default: every
+# tests/e2e/test_*.mjs, one after another) against a server of its own on a
+# fresh demo store (a copy of the run's template when tests/run.sh made one,
+# SIFASUO_TEST_TEMPLATES, else `init --demo`), driving Debian's chromium
+# through playwright-core.  Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${SIFASUO_BIN:-build/sifasuo}
 if [ ! -f web/dist/index.html ] || [ ! -d web/node_modules/playwright-core ]; then
-  echo "web app not built (make all needs npm): 0 passed, 1 failed"
-  echo "0 passed, 1 failed"
+  echo "web app not built (make all needs npm)"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "chromium is missing (scripts/deps.sh --test installs it)"
-  echo "0 passed, 1 failed"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
+files=("$@")
+[ ${#files[@]} -eq 0 ] && files=(tests/e2e/test_*.mjs)
+if [ ${#files[@]} -gt 1 ]; then
+  p=0 f=0 s=0
+  for file in "${files[@]}"; do
+    out=$("$0" "$file" 2>&1)
+    echo "$out"
+    line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+    if [ -z "$line" ]; then f=$((f + 1)); continue; fi
+    read -r a _ b _ c _ <<< "${line//,/}"
+    p=$((p + a)) f=$((f + b)) s=$((s + ${c:-0}))
+  done
+  echo "$p passed, $f failed, $s skipped"
+  [ "$f" -eq 0 ]
+  exit
+fi
+file=${files[0]}
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-export SIFASUO_KEY_FILE=$dir/keys
+pid=
+trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf "$dir"' EXIT
 # the engine's test entities (测试记录, src/modules/test_entity.c) for the records pages' tests
 export SIFASUO_TEST_ENTITY=1
-"$BIN" init --demo --db "sqlite:$dir/e2e.db" > "$dir/init.log" 2>&1 || { cat "$dir/init.log"; echo "0 passed, 1 failed"; exit 1; }
+tpl=${SIFASUO_TEST_TEMPLATES:-}/sqlite/store
+if [ -n "${SIFASUO_TEST_TEMPLATES:-}" ] && [ -f "$tpl/test.db" ]; then
+  cp -a "$tpl/." "$dir/"
+  mv "$dir/test.db" "$dir/e2e.db"
+  for x in -wal -shm; do [ -f "$dir/test.db$x" ] && mv "$dir/test.db$x" "$dir/e2e.db$x"; done
+  export SIFASUO_KEY_FILE=$dir/keys
+else
+  export SIFASUO_KEY_FILE=$dir/keys
+  "$BIN" init --demo --db "sqlite:$dir/e2e.db" > "$dir/init.log" 2>&1 || { cat "$dir/init.log"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
 "$BIN" serve --db "sqlite:$dir/e2e.db" --listen 127.0.0.1:0 --workers 2 --quiet > "$dir/out" 2> "$dir/err" &
 pid=$!
-for _ in $(seq 50); do grep -q "http://" "$dir/out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "http://" "$dir/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/out" | head -1)
-[ -n "$url" ] || { cat "$dir/err"; echo "0 passed, 1 failed"; exit 1; }
-SIFASUO_URL=$url SIFASUO_USER=shiju SIFASUO_PASS='Sfs@demo2026' node tests/e2e/run.mjs
+[ -n "$url" ] || { cat "$dir/err"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+SIFASUO_URL=$url SIFASUO_USER=shiju SIFASUO_PASS='Sfs@demo2026' node "$file"

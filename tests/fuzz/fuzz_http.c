@@ -124,7 +124,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     o.workers = 1;
     o.quiet = true;
     int saved = dup(1); /* init's listing of demo accounts is not libFuzzer output */
-    freopen("/dev/null", "w", stdout);
+    if (!freopen("/dev/null", "w", stdout)) abort();
     if (cmd_init(&o) != 0) abort();
     port = free_port();
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
@@ -164,16 +164,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
  * connections replays from them in order. */
 #define TRACE_KEEP 20000
 static void trace(const uint8_t *data, size_t size) {
-    static const char *dir;
+    static const char *trace_dir;
     static unsigned long n;
-    if (!dir && !(dir = getenv("FUZZ_HTTP_TRACE"))) dir = "";
-    if (!*dir) return;
+    if (!trace_dir && !(trace_dir = getenv("FUZZ_HTTP_TRACE"))) trace_dir = "";
+    if (!*trace_dir) return;
     char path[4096];
     if (n >= TRACE_KEEP) {
-        snprintf(path, sizeof(path), "%s/%08lu", dir, n - TRACE_KEEP);
+        snprintf(path, sizeof(path), "%s/%08lu", trace_dir, n - TRACE_KEEP);
         unlink(path);
     }
-    snprintf(path, sizeof(path), "%s/%08lu", dir, n++);
+    snprintf(path, sizeof(path), "%s/%08lu", trace_dir, n++);
     FILE *f = fopen(path, "wb");
     if (f) fwrite(data, 1, size, f), fclose(f);
 }

@@ -1,0 +1,323 @@
+// lib.mjs — what the browser test files (tests/e2e/test_*.mjs, one per
+// business line) share: the settings, helpers and the runner.  Each file
+// declares its tests with test() and ends with `await run()`; tests/e2e/run.sh
+// FILE starts a server of its own for it.  The tests drive the web app on a
+// running sifasuo server through Debian's chromium and playwright-core
+// (web/package.json; no browser download).
+//
+//   SIFASUO_URL   the server (default http://127.0.0.1:8080)
+//   SIFASUO_USER  a demo account without 2FA whose org unit is the city
+//   SIFASUO_PASS  bureau, e.g. shiju / Sfs@demo2026; without them the tests
+//                 that sign in are skipped
+//   SIFASUO_STAFF_USER  司法所 staff for the records pages' tests (default
+//   SIFASUO_OTHER_USER  ljz), staff of another office (default njdl) and
+//   SIFASUO_DIRECTOR_USER  the staff's director (default ljz_director); all
+//                 sign in with SIFASUO_PASS; those tests run only when
+//                 the server has the engine's test entities
+//                 (SIFASUO_TEST_ENTITY=1, as tests/e2e/run.sh starts it)
+//   SCREENSHOTS=1 also save docs/screenshots/{login,org,home,list,detail,
+//                 form,mobile,admin-users,admin-roles,admin-codes,
+//                 admin-calendar,admin-tokens,admin-audit,
+//                 registers-staff,registers-premises,
+//                 standards-scorecard,standards-office,cockpit,
+//                 persons,person-detail,problems-board,
+//                 annual-report-preview,mobile-todo}.png
+//
+// The 系统管理 tests sign in the demo's three administrators (sysadmin,
+// secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
+// by RFC 6238) once each and reuse their session cookies.
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//   E2E_ONLY      run only the tests whose name contains this text
+//
+// Prints one line per test and, last, "N passed, N failed, N skipped"; exits 1
+// when a test failed.
+import { createHmac } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repo = resolve(here, '../..')
+const require = createRequire(resolve(repo, 'web/package.json'))
+const { chromium } = require('playwright-core')
+
+export const BASE = (process.env.SIFASUO_URL || 'http://127.0.0.1:8080').replace(/\/$/, '')
+export const USER = process.env.SIFASUO_USER || ''
+export const PASS = process.env.SIFASUO_PASS || ''
+export const SHOTS = process.env.SCREENSHOTS === '1'
+export const SHOT_DIR = resolve(repo, 'docs/screenshots')
+export const ONLY = process.env.E2E_ONLY || ''
+export const STAFF = process.env.SIFASUO_STAFF_USER || 'ljz'
+export const OTHER = process.env.SIFASUO_OTHER_USER || 'njdl'
+export const DIRECTOR = process.env.SIFASUO_DIRECTOR_USER || 'ljz_director'
+export const TEST_TIMEOUT_MS = 60_000
+export const VIEWPORT = { width: 1366, height: 800 }
+export const PHONE = { width: 375, height: 740 }
+export const PHONE_WIDTH = PHONE.width
+
+const tests = []
+/** Declares a test; opts.login: needs SIFASUO_USER/SIFASUO_PASS;
+ *  opts.records: needs the engine's test entities too. */
+export function test(name, fn, opts = {}) {
+  tests.push({ name, fn, ...opts })
+}
+
+export class Failure extends Error {}
+export function expect(cond, message) {
+  if (!cond) throw new Failure(message)
+}
+
+export async function screenshot(page, name) {
+  if (!SHOTS) return
+  mkdirSync(SHOT_DIR, { recursive: true })
+  await page.waitForLoadState('networkidle').catch(() => {})
+  // toasts come and go: not part of the picture
+  await page.screenshot({ path: resolve(SHOT_DIR, name), animations: 'disabled', style: '.el-message { display: none }' })
+}
+
+// Signs in through the login form of the page already showing it.
+export async function signIn(page, username = USER, password = PASS) {
+  await page.locator('input[name="username"]').fill(username)
+  await page.locator('input[name="password"]').fill(password)
+  await page.getByRole('button', { name: /登\s*录/ }).click()
+}
+
+export async function gotoLoginAndSignIn(page, username = USER, password = PASS) {
+  await page.goto(BASE + '/login')
+  await signIn(page, username, password)
+  await page.waitForURL((url) => url.pathname === '/', { timeout: 15_000 })
+}
+
+// Calls the API from the signed-in page (its cookie and CSRF token).
+export async function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const headers = { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('sifasuo.csrf') || '' }
+      const res = await fetch('/api/v1' + path, { method, headers, body: body ? JSON.stringify(body) : undefined })
+      return { status: res.status, body: await res.json().catch(() => null) }
+    },
+    [method, path, body],
+  )
+}
+
+// Does the server have the engine's test entities?  (signs in from node)
+export async function haveTestEntities() {
+  try {
+    const login = await fetch(BASE + '/api/v1/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: STAFF, password: PASS }),
+    })
+    const cookie = (login.headers.get('set-cookie') || '').split(';')[0]
+    if (!login.ok || !cookie) return false
+    const meta = await fetch(BASE + '/api/v1/meta/entities/test-items', { headers: { cookie } })
+    return meta.status === 200
+  } catch {
+    return false
+  }
+}
+
+// The form item of a field on the records form.
+export const formField = (page, name) => page.locator(`.record-form [data-field="${name}"]`)
+
+/* ---- administrators: TOTP (RFC 6238: HMAC-SHA1, 30 s, 6 digits) ---- */
+
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  const out = []
+  let bits = 0
+  let value = 0
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c)
+    if (v < 0) throw new Error('not base32: ' + text)
+    value = ((value << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff)
+      bits -= 8
+    }
+  }
+  return Buffer.from(out)
+}
+
+export function totpStep(ms = Date.now()) {
+  return Math.floor(ms / 1000 / 30)
+}
+
+export function totp(secret, step = totpStep()) {
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(step))
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest()
+  const off = mac[mac.length - 1] & 15
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, '0')
+}
+
+// The server takes each code once: a second sign-in waits for the next step.
+export async function freshTotp(admin) {
+  while (totpStep() <= admin.lastStep) await new Promise((r) => setTimeout(r, 500))
+  admin.lastStep = totpStep()
+  return totp(admin.secret, admin.lastStep)
+}
+
+export const admins = {} // username → { secret, lastStep, cookies }
+
+/** Signs in one of the demo's administrators: the first time through the
+ *  login page's TOTP enrolment, afterwards with its session's cookies (or,
+ *  when that session is gone, with a fresh code). */
+export async function signInAdmin(page, context, username) {
+  const known = admins[username]
+  if (known) {
+    await context.addCookies(known.cookies)
+    await page.goto(BASE + '/')
+    await page.waitForURL((url) => url.pathname === '/' || url.pathname === '/login')
+    if (new URL(page.url()).pathname === '/') {
+      await page.locator('.app-header').waitFor()
+      return
+    }
+    await signIn(page, username, PASS)
+    await page.locator('input[name="totp"]').fill(await freshTotp(known))
+    await page.getByRole('button', { name: /验\s*证/ }).click()
+  } else {
+    await page.goto(BASE + '/login')
+    await signIn(page, username, PASS)
+    const secretInput = page.locator('.secret input')
+    await page.waitForFunction(() => (document.querySelector('.secret input') || {}).value)
+    const admin = { secret: (await secretInput.inputValue()).replace(/\s/g, ''), lastStep: 0 }
+    expect(/^[A-Z2-7]{16,}$/.test(admin.secret), `TOTP secret "${admin.secret}"`)
+    await page.locator('input[name="code"]').fill(await freshTotp(admin))
+    await page.getByRole('button', { name: /绑\s*定/ }).click()
+    await page.locator('.recovery-codes li').first().waitFor()
+    await page.getByRole('button', { name: '我已保存, 进入平台' }).click()
+    admins[username] = admin
+  }
+  await page.waitForURL((url) => url.pathname === '/', { timeout: 15_000 })
+  admins[username].cookies = await context.cookies()
+}
+
+// The menu's entries as text, and a page reached through it.
+export async function menuText(page) {
+  // textContent: the entries of closed groups too
+  return page.locator('.layout-aside .app-menu').textContent()
+}
+export async function openMenu(page, group, title) {
+  const menu = page.locator('.layout-aside .app-menu')
+  const item = menu.getByText(title, { exact: true })
+  if (!(await item.isVisible())) await menu.getByText(group, { exact: true }).click() // the group is closed
+  await item.click()
+}
+// Confirms the Element Plus message box with its button.
+export async function confirmBox(page, button) {
+  const box = page.locator('.el-message-box')
+  await box.waitFor()
+  await box.getByRole('button', { name: button }).click()
+  await box.waitFor({ state: 'hidden' })
+}
+
+// The engine's 测试记录 (test-items): its list page.
+export const LIST = '/records/test-items'
+
+// Picks the option with this label in a form field's select.
+export async function pickOption(page, field, label) {
+  await formField(page, field).locator('.el-select').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click()
+}
+
+// Tells this run's records and users from earlier ones.
+export const STAMP = Date.now().toString(36)
+
+/* ---- the runner ---- */
+
+// A browser context as the tests use it (a test may open a second one for another user).
+export async function newContext(browser) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: VIEWPORT })
+  context.setDefaultTimeout(10_000)
+  return context
+}
+
+export async function runOne(browser, t) {
+  // a new context per test: no cookies or storage carried over
+  const context = await newContext(browser)
+  const page = await context.newPage()
+  const problems = []
+  page.on('pageerror', (err) => problems.push('page error: ' + err.message))
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) problems.push('CSP: ' + msg.text())
+  })
+  let timer
+  try {
+    await Promise.race([
+      t.fn({ page, context, browser }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Failure(`timed out after ${TEST_TIMEOUT_MS / 1000}s`)), TEST_TIMEOUT_MS)
+      }),
+    ])
+    expect(problems.length === 0, problems.join('; '))
+  } finally {
+    clearTimeout(timer)
+    await context.close().catch(() => {})
+  }
+}
+
+export async function runTests() {
+  // launch() gives chromium a fresh --user-data-dir (a temp dir it removes
+  // at close); it refuses one in args.
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  let passed = 0
+  let failed = 0
+  let skipped = 0
+  const wanted = tests.filter((t) => !ONLY || t.name.includes(ONLY))
+  const records = PASS && wanted.some((t) => t.records) && (await haveTestEntities())
+  try {
+    for (const t of wanted) {
+      if (t.login && !(USER && PASS)) {
+        skipped++
+        console.log(`skip  ${t.name} (set SIFASUO_USER and SIFASUO_PASS)`)
+        continue
+      }
+      if (t.records && !records) {
+        skipped++
+        console.log(`skip  ${t.name} (needs the test entities: SIFASUO_TEST_ENTITY=1 on the server)`)
+        continue
+      }
+      const started = Date.now()
+      try {
+        await runOne(browser, t)
+        passed++
+        console.log(`ok    ${t.name} (${Date.now() - started} ms)`)
+      } catch (err) {
+        failed++
+        console.log(`FAIL  ${t.name}: ${err instanceof Failure ? err.message : err.stack || err}`)
+      }
+    }
+  } finally {
+    await browser.close()
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
+  process.exitCode = failed ? 1 : 0
+}
+
+
+
+/** Runs the tests the file declared; the last line printed is
+ *  "N passed, N failed, N skipped". */
+export async function run() {
+  await runTests().catch((err) => {
+    console.log(String(err && err.stack ? err.stack : err))
+    console.log('0 passed, 1 failed, 0 skipped')
+    process.exitCode = 1
+  })
+}

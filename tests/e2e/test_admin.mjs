@@ -1,0 +1,332 @@
+// Browser tests: 系统管理 (三员分立).
+// Run with tests/e2e/run.sh tests/e2e/test_admin.mjs (a server of its own; docs/testing.md).
+import {
+  BASE,
+  LIST,
+  PASS,
+  STAFF,
+  STAMP,
+  apiCall,
+  confirmBox,
+  expect,
+  formField,
+  gotoLoginAndSignIn,
+  menuText,
+  newContext,
+  openMenu,
+  run,
+  screenshot,
+  signIn,
+  signInAdmin,
+  test,
+} from './lib.mjs'
+
+/* ---- 系统管理 (the three administrators; 三员分立) ---- */
+
+const NEW_USER = { username: `e2e_${STAMP}`, name: `测试员${STAMP.slice(-4)}`, password: 'E2e#First2026x' }
+
+test(
+  'sysadmin enrols TOTP, creates a user in 用户管理 and resets its password; the user signs in',
+  async ({ page, context, browser }) => {
+    await signInAdmin(page, context, 'sysadmin')
+    const menu = await menuText(page)
+    for (const t of ['系统管理', '用户管理', '字典管理', '节假日日历', 'API 令牌'])
+      expect(menu.includes(t), `sysadmin's menu lacks ${t}`)
+    for (const t of ['审计日志', '角色权限', '安全策略'])
+      expect(!menu.includes(t), `sysadmin's menu shows ${t} (三员分立)`)
+    await openMenu(page, '系统管理', '用户管理')
+    await page.waitForURL((url) => url.pathname === '/admin/users')
+    const crumb = await page.locator('.page-breadcrumb').innerText()
+    expect(crumb.includes('系统管理') && crumb.includes('用户管理'), `breadcrumb "${crumb}"`)
+    await page.locator('.users-table .el-table__row', { hasText: 'ljz_director' }).waitFor()
+
+    // filters: a role narrows the list
+    await page.locator('.filter-role').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '人民调解员' }).click()
+    await page.locator('.users-table .el-table__row', { hasText: 'tiaojie' }).waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('.users-table .el-table__row').length === 1)
+    await page.reload() // the filters start empty again
+    await page.locator('.users-table .el-table__row', { hasText: 'ljz_director' }).waitFor()
+
+    // 新建账户: the form's own checks, then the org picker and a role
+    await page.getByRole('button', { name: '新建账户' }).click()
+    const dialog = page.locator('.user-dialog')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await dialog.getByText('请填写用户名').waitFor()
+    await dialog.locator('input[name="new-username"]').fill(NEW_USER.username)
+    await dialog.locator('input[name="new-display-name"]').fill(NEW_USER.name)
+    await dialog.locator('.org-picker').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '上海市司法局' }).first().click()
+    await dialog.locator('.roles-select').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '司法所工作人员' }).click()
+    await dialog.locator('.el-dialog__title').click() // closes the role list
+    await dialog.locator('input[name="new-password"]').fill(NEW_USER.password)
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/users') && r.request().method() === 'POST'),
+      dialog.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(created.status() === 201, `create answered ${created.status()}`)
+    const row = page.locator('.users-table .el-table__row', { hasText: NEW_USER.username })
+    await row.waitFor()
+    expect((await row.innerText()).includes('司法所工作人员'), 'the new row lacks its role')
+    await screenshot(page, 'admin-users.png')
+
+    // 重置密码: the one-time password is shown once
+    await row.getByRole('button', { name: '重置密码' }).click()
+    await confirmBox(page, '重置')
+    const otpBox = page.locator('.one-time-dialog .secret-value')
+    await otpBox.waitFor()
+    const oneTime = (await otpBox.innerText()).trim()
+    expect(oneTime.length >= 16, `one-time password "${oneTime}"`)
+    await page.getByRole('button', { name: '我已记下' }).click()
+
+    // the user signs in with it and must choose a password
+    const other = await newContext(browser)
+    try {
+      const userPage = await other.newPage()
+      await userPage.goto(BASE + '/login')
+      await signIn(userPage, NEW_USER.username, oneTime)
+      await userPage.locator('input[name="new_password"]').waitFor()
+      await userPage.locator('input[name="new_password"]').fill('E2e#Second2026x')
+      await userPage.locator('input[name="confirm"]').fill('E2e#Second2026x')
+      await userPage.getByRole('button', { name: '修改密码' }).click()
+      await userPage.waitForURL((url) => url.pathname === '/', { timeout: 15_000 })
+      await userPage.locator('.app-header', { hasText: NEW_USER.name }).waitFor()
+      expect(!(await menuText(userPage)).includes('系统管理'), 'a clerk sees 系统管理')
+    } finally {
+      await other.close()
+    }
+
+    // 停用: the state shows, and the account cannot sign in
+    await page.reload()
+    await row.getByRole('button', { name: '停用' }).click()
+    await confirmBox(page, '确定停用')
+    await row.locator('.status-tag', { hasText: '已停用' }).waitFor()
+    await row.getByRole('button', { name: '启用' }).waitFor()
+  },
+  { login: true },
+)
+
+test(
+  'secadmin edits a role\'s permissions, grouped by module; administrative ones stay with their administrator',
+  async ({ page, context }) => {
+    await signInAdmin(page, context, 'secadmin')
+    const menu = await menuText(page)
+    expect(menu.includes('角色权限') && menu.includes('安全策略'), `secadmin's menu: ${menu}`)
+    expect(!menu.includes('用户管理') && !menu.includes('审计日志'), `secadmin's menu shows another administrator's page`)
+    await openMenu(page, '系统管理', '角色权限')
+    await page.waitForURL((url) => url.pathname === '/admin/roles')
+    await page.locator('.roles-table .role-name[data-role="office_staff"]').click()
+    const editor = page.locator('.role-editor[data-role="office_staff"]')
+    await editor.waitFor()
+    expect((await editor.locator('.perm-group').count()) >= 3, 'the permissions are not grouped')
+    // a business role cannot hold an administrator's permission
+    expect(await editor.locator('[data-perm="audit.read"] input').isDisabled(), 'audit.read offered to a business role')
+    const unmask = editor.locator('label[data-perm="pi.unmask"]')
+    expect(!(await unmask.locator('input').isChecked()), 'office_staff already holds pi.unmask')
+    await unmask.click()
+    const [put] = await Promise.all([
+      page.waitForResponse((r) => /\/api\/v1\/roles\/\d+\/permissions$/.test(r.url())),
+      editor.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(put.status() === 200, `PUT permissions answered ${put.status()}`)
+    const sent = JSON.parse(put.request().postData()).permissions
+    expect(sent.includes('pi.unmask') && sent.includes('org.read'), `sent ${sent}`)
+    await screenshot(page, 'admin-roles.png')
+    // the server has it; then the role is put back as it was
+    const roles = await apiCall(page, 'GET', '/roles')
+    const staff = roles.body.items.find((r) => r.key === 'office_staff')
+    expect(roles.body.permissions[String(staff.id)].includes('pi.unmask'), 'the server lacks the new permission')
+    await page.reload()
+    await page.locator('.roles-table .role-name[data-role="office_staff"]').click()
+    await editor.locator('label[data-perm="pi.unmask"]').click()
+    await Promise.all([
+      page.waitForResponse((r) => /\/api\/v1\/roles\/\d+\/permissions$/.test(r.url())),
+      editor.getByRole('button', { name: '保存' }).click(),
+    ])
+    const after = await apiCall(page, 'GET', '/roles')
+    expect(!after.body.permissions[String(staff.id)].includes('pi.unmask'), 'the permission was not taken back')
+
+    // 安全策略: each setting with its bounds; a value is sent only when changed
+    await openMenu(page, '系统管理', '安全策略')
+    const lockout = page.locator('.settings-table .el-table__row', { hasText: '连续失败几次锁定账户' })
+    await lockout.waitFor()
+    expect((await lockout.innerText()).includes('3 – 10'), `lockout row "${await lockout.innerText()}"`)
+    expect(await page.locator('.policy-page').getByRole('button', { name: '保存' }).isDisabled(), '保存 enabled with nothing changed')
+  },
+  { login: true },
+)
+
+test(
+  'auditor reads the audit log with the chain verified; a clerk gets no menu and a 403 page',
+  async ({ page, context, browser }) => {
+    await signInAdmin(page, context, 'auditor')
+    await openMenu(page, '系统管理', '审计日志')
+    await page.waitForURL((url) => url.pathname === '/admin/audit')
+    // the chain's status: the last check (none yet), then a check now
+    await page.locator('.audit-table .el-table__row').first().waitFor()
+    await page.locator('.audit-page').getByRole('button', { name: '校验完整性' }).click()
+    await page.locator('.chain-status[data-intact="true"][data-fresh="true"]', { hasText: '哈希链校验通过' }).waitFor()
+    await page.reload()
+    await page.locator('.chain-status[data-intact="true"][data-fresh="false"]', { hasText: '上次校验' }).waitFor()
+    await page.locator('.audit-table .el-table__row').first().waitFor()
+    // by user: only the auditor's own rows (its sign-in, its queries), with Chinese action names
+    await page.locator('.filter-user input').fill('auditor')
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/audit?') && r.url().includes('user=auditor')),
+      page.getByRole('button', { name: '查询' }).click(),
+    ])
+    await page.locator('.audit-table .audit-action[data-action="login.success"]', { hasText: '登录成功' }).first().waitFor()
+    const users = await page.locator('.audit-table .el-table__row td:nth-child(2)').allInnerTexts()
+    expect(users.length > 0 && users.every((u) => u.trim() === 'auditor'), `rows of ${JSON.stringify(users)}`)
+    await page.locator('.audit-table .audit-action[data-action="audit.verify"]', { hasText: '校验审计日志' }).first().waitFor()
+    await screenshot(page, 'admin-audit.png')
+    await page.locator('.audit-table .el-table__row').first().click()
+    const detail = page.locator('.audit-detail')
+    await detail.waitFor()
+    expect(/[0-9a-f]{64}/.test(await detail.innerText()), 'the detail lacks the chain hash')
+    await detail.locator('.el-dialog__headerbtn').click()
+    await openMenu(page, '系统管理', '紧急调阅记录')
+    await page.locator('.breakglass-page .admin-title', { hasText: '紧急调阅记录' }).waitFor()
+
+    const clerk = await newContext(browser)
+    try {
+      const p = await clerk.newPage()
+      await gotoLoginAndSignIn(p, STAFF, PASS)
+      expect(!(await menuText(p)).includes('系统管理'), 'a clerk sees 系统管理')
+      await p.goto(BASE + '/admin/audit')
+      await p.waitForURL((url) => url.pathname === '/forbidden')
+      await p.locator('.forbidden-page', { hasText: '您没有访问「审计日志」的权限' }).waitFor()
+      const api = await apiCall(p, 'GET', '/audit')
+      expect(api.status === 403 && /权限/.test(api.body.error.message), `GET /audit as a clerk: ${JSON.stringify(api)}`)
+    } finally {
+      await clerk.close()
+    }
+  },
+  { login: true },
+)
+
+test(
+  'a code added in 字典管理 is offered by the records form',
+  async ({ page, context, browser }) => {
+    const label = `E2E纠纷${STAMP.slice(-4)}`
+    await signInAdmin(page, context, 'sysadmin')
+    await page.goto(BASE + '/admin/codes')
+    await page.locator('.code-lists .list-name[data-list="dispute_category"]').click()
+    const items = page.locator('.code-items[data-list="dispute_category"]')
+    await items.locator('.items-table .el-table__row', { hasText: '邻里' }).waitFor()
+    await items.getByRole('button', { name: '新增代码' }).click()
+    const dialog = page.locator('.el-dialog', { hasText: '新增代码' })
+    await dialog.locator('input[name="code"]').fill('bad code')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await dialog.getByText('代码只能由字母、数字和下划线组成').waitFor()
+    await dialog.locator('input[name="code"]').fill(`e2e_${STAMP}`)
+    await dialog.locator('input[name="label"]').fill(label)
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await items.locator('.items-table .el-table__row', { hasText: label }).waitFor()
+    await screenshot(page, 'admin-codes.png')
+
+    const clerk = await newContext(browser)
+    try {
+      const p = await clerk.newPage()
+      await gotoLoginAndSignIn(p, STAFF, PASS)
+      await p.goto(BASE + LIST + '/new')
+      await formField(p, 'category').locator('.el-select').click()
+      await p.locator('.el-select-dropdown__item:visible', { hasText: label }).waitFor()
+    } finally {
+      await clerk.close()
+    }
+    // 停用: it stays listed, struck through
+    await items.locator('.items-table .el-table__row', { hasText: label }).locator('.el-switch').click()
+    await items.locator('.items-table .retired', { hasText: label }).waitFor()
+  },
+  { login: true, records: true },
+)
+
+test(
+  'a holiday set in 节假日日历 lowers the year\'s working days and moves the working-day calculation',
+  async ({ page, context }) => {
+    await signInAdmin(page, context, 'sysadmin')
+    await page.goto(BASE + '/admin/calendar')
+    await page.getByRole('button', { name: '下一年' }).click()
+    const year = new Date().getFullYear() + 1
+    await page.locator('.year-label', { hasText: String(year) }).waitFor()
+    const count = page.locator(`.workday-count[data-year="${year}"]`)
+    await page.waitForFunction(
+      (y) => /^\d+$/.test(document.querySelector(`.workday-count[data-year="${y}"]`)?.textContent.trim() ?? ''),
+      year,
+    )
+    const before = Number(await count.innerText())
+    // a Wednesday in June with nothing set (June has no statutory holiday midweek but 端午)
+    const day = await page.evaluate(() => {
+      const cells = [...document.querySelectorAll('.day[data-date]')]
+      const c = cells.find((el) => {
+        const d = new Date(el.dataset.date + 'T00:00:00')
+        return d.getMonth() === 5 && d.getDay() === 3 && !el.classList.contains('holiday') && !el.classList.contains('makeup')
+      })
+      return c.dataset.date
+    })
+    await page.locator(`.day[data-date="${day}"]`).click()
+    const dialog = page.locator('.day-dialog')
+    await dialog.locator('input[name="day-name"]').fill('E2E假日')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await page.locator(`.day.holiday[data-date="${day}"]`).waitFor()
+    await page.locator('.workday-count', { hasText: String(before - 1) }).waitFor()
+    await screenshot(page, 'admin-calendar.png')
+
+    // 工作日推算: one working day after the Tuesday before skips the holiday to Thursday
+    const tuesday = new Date(day + 'T00:00:00Z')
+    tuesday.setUTCDate(tuesday.getUTCDate() - 1)
+    const thursday = new Date(day + 'T00:00:00Z')
+    thursday.setUTCDate(thursday.getUTCDate() + 1)
+    const from = page.locator('.calc-from input')
+    await from.fill(tuesday.toISOString().slice(0, 10))
+    await from.press('Enter')
+    await page.locator('.calc-days input').fill('1')
+    await page.locator('.calc').getByRole('button', { name: '计算' }).click()
+    await page.locator('.calc-result', { hasText: thursday.toISOString().slice(0, 10) }).waitFor()
+
+    // 取消设置: the day is a working day again
+    await page.locator(`.day[data-date="${day}"]`).click()
+    await dialog.getByRole('button', { name: '取消设置' }).click()
+    await page.locator('.workday-count', { hasText: String(before) }).waitFor()
+    expect((await page.locator(`.day.holiday[data-date="${day}"]`).count()) === 0, 'the holiday is still marked')
+  },
+  { login: true },
+)
+
+test(
+  'sysadmin creates an API token shown once, it works, and revoking it ends it',
+  async ({ page, context }) => {
+    const name = `E2E对接系统-${STAMP}`
+    await signInAdmin(page, context, 'sysadmin')
+    await page.goto(BASE + '/admin/tokens')
+    await page.getByRole('button', { name: '新建令牌' }).click()
+    const dialog = page.locator('.token-dialog')
+    await dialog.locator('input[name="token-name"]').fill(name)
+    await dialog.locator('.token-perms').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '查看组织机构' }).click()
+    await dialog.locator('.el-dialog__title').click()
+    await dialog.getByRole('button', { name: '创建' }).click()
+    const secret = page.locator('.token-shown .secret-value')
+    await secret.waitFor()
+    const token = (await secret.innerText()).trim()
+    expect(/^sfs_[0-9a-f]{64}$/.test(token), `token "${token}"`)
+    await page.getByRole('button', { name: '我已保存' }).click()
+    await page.locator('.token-shown').waitFor({ state: 'hidden' })
+    const row = page.locator('.tokens-table .el-table__row', { hasText: name })
+    await row.waitFor()
+    expect((await row.innerText()).includes('查看组织机构'), 'the row lacks its permission')
+    await screenshot(page, 'admin-tokens.png')
+
+    const call = () => fetch(BASE + '/api/v1/org-units', { headers: { Authorization: 'Bearer ' + token } }).then((r) => r.status)
+    expect((await call()) === 200, 'the new token does not work')
+    await row.getByRole('button', { name: '撤销' }).click()
+    await confirmBox(page, '撤销')
+    await row.locator('.el-tag', { hasText: '已撤销' }).waitFor()
+    expect((await call()) === 401, 'a revoked token still works')
+  },
+  { login: true },
+)
+
+await run()

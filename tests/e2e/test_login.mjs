@@ -1,0 +1,199 @@
+// Browser tests: 登录、会话、首页与手机布局.
+// Run with tests/e2e/run.sh tests/e2e/test_login.mjs (a server of its own; docs/testing.md).
+import {
+  BASE,
+  PASS,
+  PHONE,
+  expect,
+  gotoLoginAndSignIn,
+  run,
+  screenshot,
+  signIn,
+  test,
+} from './lib.mjs'
+
+test('login page renders in Chinese', async ({ page }) => {
+  await page.goto(BASE + '/login')
+  await page.getByRole('heading', { name: '用户登录' }).waitFor()
+  expect((await page.getAttribute('html', 'lang')) === 'zh-CN', 'html lang is not zh-CN')
+  expect((await page.title()).includes('司法所综合管理平台'), 'title lacks 司法所综合管理平台')
+  const text = await page.locator('body').innerText()
+  for (const words of ['司法所综合管理平台', '用户名', '密码'])
+    expect(text.includes(words), `login page lacks "${words}"`)
+  expect(await page.getByRole('button', { name: /登\s*录/ }).isVisible(), 'no 登录 button')
+  await screenshot(page, 'login.png')
+  // the form's own checks speak Chinese too
+  await page.getByRole('button', { name: /登\s*录/ }).click()
+  await page.getByText('请输入用户名').first().waitFor()
+})
+
+test('wrong password shows the server message', async ({ page }) => {
+  await page.goto(BASE + '/login')
+  // an account that does not exist: no real account is pushed toward lockout
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+    signIn(page, 'e2e-no-such-user', 'wrong-password-1'),
+  ])
+  expect(res.status() >= 400, `login with a wrong password answered ${res.status()}`)
+  const body = await res.json()
+  const message = body && body.error && body.error.message
+  expect(message, 'the error answer has no error.message')
+  const alert = page.locator('.login-error')
+  await alert.waitFor()
+  const shown = await alert.innerText()
+  expect(shown.includes(message), `page shows "${shown}", server said "${message}"`)
+  expect(new URL(page.url()).pathname === '/login', 'left the login page after a failed login')
+})
+
+test(
+  'a locked account: the lock message on the failure that locks it, then until when, even with the right password',
+  async ({ page }) => {
+    // pudong_staff: a demo account no other test signs in with
+    const who = process.env.SIFASUO_LOCK_USER || 'pudong_staff'
+    await page.goto(BASE + '/login')
+    const status = await page.evaluate(async (who) => {
+      const out = []
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch('/api/v1/session', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: who, password: 'wrong-password-' + i }),
+        })
+        out.push(r.status)
+      }
+      return out
+    }, who)
+    expect(status.every((s) => s === 401), `four wrong passwords answered ${status}`)
+    const alert = page.locator('.login-error')
+    const [fifth] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      signIn(page, who, 'wrong-password-5'),
+    ])
+    expect(fifth.status() === 423, `the fifth wrong password answered ${fifth.status()}`)
+    await alert.filter({ hasText: '账户已锁定' }).waitFor()
+    const [right] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      signIn(page, who, PASS),
+    ])
+    expect(right.status() === 423, `the right password on a locked account answered ${right.status()}`)
+    await alert.filter({ hasText: /账户已锁定, 请于 \d\d:\d\d \(北京时间\) 后再试/ }).waitFor()
+    expect(new URL(page.url()).pathname === '/login', 'a locked account left the login page')
+  },
+  { login: true },
+)
+
+test('a page without a session goes to login with a redirect', async ({ page }) => {
+  await page.goto(BASE + '/org')
+  await page.waitForURL((url) => url.pathname === '/login')
+  const url = new URL(page.url())
+  expect(url.searchParams.get('redirect') === '/org', `redirect is "${url.searchParams.get('redirect')}"`)
+  await page.getByRole('heading', { name: '用户登录' }).waitFor()
+})
+
+test(
+  'login returns to the page asked for and the org tree expands',
+  async ({ page }) => {
+    await page.goto(BASE + '/org')
+    await page.waitForURL((url) => url.pathname === '/login')
+    await signIn(page)
+    await page.waitForURL((url) => url.pathname === '/org', { timeout: 15_000 })
+
+    const me = await page.evaluate(() => fetch('/api/v1/session').then((r) => r.json()))
+    const root = page.locator('.org-tree .el-tree-node').first()
+    await root.locator('.org-node-name').first().waitFor()
+    const rootName = await root.locator('.org-node-name').first().innerText()
+    expect(rootName === me.user.org.name, `tree root is "${rootName}", user's unit is "${me.user.org.name}"`)
+    if (me.user.org.level === 'city') expect(rootName === '上海市司法局', `city root is "${rootName}"`)
+
+    // the root opens by itself; the detail panel shows it with its counts
+    const district = page.locator('.org-node[data-level="district"]').first()
+    await district.waitFor({ timeout: 15_000 })
+    await page.locator('.org-detail .detail-title', { hasText: rootName }).waitFor()
+    await page.locator('.org-detail .count[data-level="office"]').waitFor()
+
+    // a district: its offices load, the panel shows its ancestors
+    const districtName = await district.locator('.org-node-name').innerText()
+    expect(/区司法局$/.test(districtName), `"${districtName}" is not a district bureau`)
+    await district.click()
+    await page.locator('.org-node[data-level="office"]').first().waitFor({ timeout: 15_000 })
+    await page.locator('.org-detail .detail-title', { hasText: districtName }).waitFor()
+    const crumbs = await page.locator('.org-detail .ancestors').innerText()
+    expect(crumbs.includes(rootName), `ancestors "${crumbs}" lack ${rootName}`)
+    await screenshot(page, 'org.png')
+  },
+  { login: true },
+)
+
+
+test(
+  'home shows the user, the org unit and the permitted menu',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page)
+    const me = await page.evaluate(() => fetch('/api/v1/session').then((r) => r.json()))
+    const header = page.locator('.app-header')
+    await header.getByText(me.user.display_name).waitFor()
+    expect((await header.innerText()).includes(me.user.org.name), 'header lacks the org unit')
+    await page.locator('.welcome').getByText(me.user.org.name).first().waitFor()
+    const menu = await page.locator('.layout-aside .app-menu').innerText()
+    expect(menu.includes('工作台'), 'menu lacks 工作台')
+    const perms = me.user.permissions
+    expect(menu.includes('组织队伍') === perms.includes('org.read'), '组织队伍 shown against org.read')
+    expect(menu.includes('系统管理') === perms.some((p) => /\.manage$|^audit\.read$|^breakglass\.list$/.test(p)),
+      '系统管理 shown against the admin permissions')
+    await page.locator('.home .count').first().waitFor()
+    const crumb = await page.locator('.page-breadcrumb').innerText()
+    expect(crumb.includes('工作台'), `breadcrumb "${crumb}" lacks 工作台`)
+  },
+  { login: true },
+)
+
+test(
+  'session expiry returns to login and back',
+  async ({ page, context }) => {
+    await gotoLoginAndSignIn(page)
+    await page.locator('.home .count').first().waitFor() // home has made its calls
+    await context.clearCookies() // the session is gone, the app does not know yet
+    await page.locator('.layout-aside .app-menu').getByText('组织队伍').click()
+    await page.locator('.layout-aside .app-menu').getByText('组织机构').click()
+    await page.waitForURL((url) => url.pathname === '/login', { timeout: 15_000 })
+    const url = new URL(page.url())
+    expect(url.searchParams.get('redirect') === '/org', `redirect is "${url.searchParams.get('redirect')}"`)
+    await signIn(page)
+    await page.waitForURL((u) => u.pathname === '/org', { timeout: 15_000 })
+    await page.locator('.org-tree .org-node-name').first().waitFor()
+  },
+  { login: true },
+)
+
+test(
+  'logout ends the session',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page)
+    await page.locator('.user-chip').click()
+    await page.getByText('退出登录').click()
+    await page.waitForURL((url) => url.pathname === '/login')
+    const status = await page.evaluate(() => fetch('/api/v1/session').then((r) => r.status))
+    expect(status === 401, `GET /session after logout answered ${status}`)
+  },
+  { login: true },
+)
+
+test(
+  'phone width puts the menu in a drawer',
+  async ({ page }) => {
+    await page.setViewportSize(PHONE)
+    await gotoLoginAndSignIn(page)
+    expect((await page.locator('.layout-aside').count()) === 0, 'the side menu is shown on a phone')
+    await page.getByRole('button', { name: '打开菜单' }).click()
+    const drawer = page.locator('.menu-drawer')
+    await drawer.getByText('工作台').waitFor()
+    await drawer.getByText('组织队伍').click()
+    await drawer.getByText('组织机构').click()
+    await page.waitForURL((url) => url.pathname === '/org')
+    await page.locator('.org-tree .org-node-name').first().waitFor()
+    await drawer.waitFor({ state: 'hidden' })
+  },
+  { login: true },
+)
+
+await run()
