@@ -80,13 +80,19 @@ typedef struct wf_state {
     bool final;
 } wf_state_t;
 
+struct entity;
+/* A transition's side effect (wf_transition_t.hook): runs inside the
+ * transition's transaction after the state change; non-zero aborts it (the
+ * hook has answered the request, else 409 hook_refused). */
+typedef int (*wf_hook_fn)(http_req_t *r, const struct entity *e, int64_t id, const char *action, json_t *body);
+
 typedef struct wf_transition {
     const char *action, *label;
     const char *from; /* space-separated states, or "*" */
     const char *to;
     const char *perm;     /* NULL → "<entity perm>.<action>" */
     const char *requires; /* space-separated fields the body must carry */
-    const char *hook;     /* a named side-effect hook (wf_hook_register) */
+    wf_hook_fn hook;      /* NULL = none; a pointer, so a misspelling cannot compile */
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */
     const char *distinct_from;
@@ -165,11 +171,6 @@ void engine_routes_register(void);
 typedef int (*engine_write_fn)(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
 void engine_on_write(engine_write_fn fn);
 int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
-
-/* Side-effect hooks named by transitions: run inside the transition's
- * transaction; non-zero aborts it (the hook has answered the request). */
-typedef int (*wf_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
-void wf_hook_register(const char *name, wf_hook_fn fn);
 
 /* Shared by lists and exports: builds "FROM … WHERE …" for the request's
  * filters within the caller's scope.  Answers 422 itself and returns -1 on a
