@@ -147,6 +147,22 @@ const field_t *entity_field(const entity_t *e, const char *name);
  * default sort when sort is NULL or empty; NULL for a spine column (id). */
 const field_t *entity_sort_field(const entity_t *e, const char *sort);
 const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → newest */
+/* True when a list may sort by name (without its "-"): a spine column (id,
+ * created_at, updated_at, due_at) or a FF_SORT field that is not personal
+ * information.  ?sort= answers 422 otherwise; a .default_sort must pass. */
+bool engine_sort_allowed(const entity_t *e, const char *name);
+
+/* The declarations' check at start (registry.c; issue 15): every registered
+ * entity against itself and the others — identifiers, permission names,
+ * fields (keys every record carries, code lists the migrations seed, ref
+ * targets, masks), workflows (initial state, each transition's from and to
+ * states, requires fields, distinct_from actions, reopen states), default
+ * sort and unique key.  Prints one line per fault on stderr,
+ *   声明错误: <entity>: <item>: <reason>
+ * and returns how many.  cli_open_store runs it before opening the store,
+ * so serve, init, migrate and every other command that opens one stop with
+ * exit 2 before doing any work.  Call it after every module registered. */
+int entity_verify_all(void);
 
 /* Creates or extends every registered entity's table and indexes from its
  * declaration (both dialects).  Returns 0 or -1 with err. */
