@@ -185,7 +185,8 @@ static void seed_scan(const char *sql) {
             if (!p) break;
         } else if (*p == '\'') {
             p = sql_string(p, NULL, 0);
-        } else if (!in_insert && strncasecmp(p, insert, ilen) == 0 && !(isalnum((unsigned char)p[ilen]) || p[ilen] == '_')) {
+        } else if (!in_insert && strncasecmp(p, insert, ilen) == 0 &&
+                   !(isalnum((unsigned char)p[ilen]) || p[ilen] == '_')) {
             in_insert = true;
             p += ilen;
         } else if (in_insert && !in_values && strncasecmp(p, "VALUES", 6) == 0 &&

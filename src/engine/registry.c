@@ -152,7 +152,8 @@ static bool ident_ok(const char *s, bool dash) {
 static bool perm_ok(const char *s) {
     if (!s || !*s || *s == '.') return false;
     for (const char *p = s; *p; p++) {
-        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || (*p == '.' && p[1] && p[1] != '.');
+        bool ok =
+            (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || (*p == '.' && p[1] && p[1] != '.');
         if (!ok) return false;
     }
     return true;
@@ -326,7 +327,8 @@ static void check_sort(const entity_t *e) {
     if (!s) return;
     const char *name = s + (s[0] == '-' || s[0] == '+');
     if (!*name || !engine_sort_allowed(e, name))
-        fault(e, ".default_sort", "\"%s\" 不能排序 (id, created_at, updated_at, due_at, 或带 FF_SORT 的非个人信息字段)", s);
+        fault(e, ".default_sort", "\"%s\" 不能排序 (id, created_at, updated_at, due_at, 或带 FF_SORT 的非个人信息字段)",
+              s);
 }
 
 /* A unique key names org_id or plain fields (personal information is
