@@ -20,8 +20,9 @@ typedef struct cli_opts {
     char **argv;
 } cli_opts_t;
 
-/* Opens the store named by o->db_url and applies migrations; prints a one-line
- * error (URL with password hidden) and returns NULL on failure. */
+/* Checks the entity declarations (entity_verify_all), opens the store named
+ * by o->db_url and applies migrations; prints a one-line error per fault
+ * (URL with password hidden) and returns NULL on failure. */
 struct db *cli_open_store(const cli_opts_t *o);
 int cmd_init(cli_opts_t *o);
 int cmd_migrate(cli_opts_t *o);

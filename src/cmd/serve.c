@@ -23,6 +23,9 @@
 db_t *cli_open_store(const cli_opts_t *o) {
     char err[640];
     db_t *db = NULL;
+    /* a broken declaration (issue 15) stops the command before the store
+     * is touched: its DDL, migrations and seeds all derive from them */
+    if (entity_verify_all() != 0) return NULL;
     if (strncmp(o->db_url, "sqlite:", 7) == 0) {
         /* create the folder of a relative default such as var/ */
         const char *path = o->db_url + 7;

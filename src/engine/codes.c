@@ -7,12 +7,15 @@
 #include "util/validate.h"
 #include "engine/codes.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/auth.h"
 #include "engine/gencache.h"
+#include "store/migrations.h"
 #include "util/arena.h"
 
 typedef struct code_item {
@@ -148,6 +151,75 @@ bool code_valid(db_t *db, const char *list, const char *code) {
 const char *code_label(db_t *db, const char *list, const char *code) {
     const code_item_t *it = find_item(find_list(gencache_get(&codes_cache, db), list), code);
     return it ? it->label : NULL;
+}
+
+/* ---- the lists the migrations seed (code_list_seeded) ---- */
+
+#define MAX_SEEDED 512
+static char *seeded[MAX_SEEDED];
+static int nseeded = -1; /* -1: not scanned yet */
+
+/* p is at the opening quote of an SQL string ('' stands for '): copies it
+ * into out (when out is not NULL, truncated to outlen) and returns the
+ * character after the closing quote. */
+static const char *sql_string(const char *p, char *out, size_t outlen) {
+    size_t n = 0;
+    for (p++; *p; p++) {
+        if (*p == '\'' && p[1] != '\'') return out ? (out[n] = '\0', p + 1) : p + 1;
+        if (*p == '\'') p++;
+        if (out && n + 1 < outlen) out[n++] = *p;
+    }
+    if (out) out[n] = '\0';
+    return p;
+}
+
+/* Collects the first value of every row of every INSERT INTO code_lists …
+ * VALUES (…), (…) statement of sql, skipping comments and strings. */
+static void seed_scan(const char *sql) {
+    static const char insert[] = "INSERT INTO code_lists";
+    const size_t ilen = sizeof(insert) - 1;
+    bool in_insert = false, in_values = false;
+    for (const char *p = sql; *p;) {
+        if (p[0] == '-' && p[1] == '-') {
+            p = strchr(p, '\n');
+            if (!p) break;
+        } else if (*p == '\'') {
+            p = sql_string(p, NULL, 0);
+        } else if (!in_insert && strncasecmp(p, insert, ilen) == 0 &&
+                   !(isalnum((unsigned char)p[ilen]) || p[ilen] == '_')) {
+            in_insert = true;
+            p += ilen;
+        } else if (in_insert && !in_values && strncasecmp(p, "VALUES", 6) == 0 &&
+                   !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+            in_values = true;
+            p += 6;
+        } else if (*p == ';') {
+            in_insert = in_values = false;
+            p++;
+        } else if (in_values && *p == '(') {
+            const char *q = p + 1;
+            while (isspace((unsigned char)*q)) q++;
+            if (*q != '\'') {
+                p++;
+                continue;
+            }
+            char key[128];
+            p = sql_string(q, key, sizeof(key));
+            if (nseeded < MAX_SEEDED) seeded[nseeded++] = strdup(key);
+        } else {
+            p++;
+        }
+    }
+}
+
+bool code_list_seeded(const char *list) {
+    if (nseeded < 0) {
+        nseeded = 0;
+        for (const migration_t *m = migrations; m->sql; m++) seed_scan(m->sql);
+    }
+    for (int i = 0; list && i < nseeded; i++)
+        if (seeded[i] && strcmp(seeded[i], list) == 0) return true;
+    return false;
 }
 
 static void write_item(jw_t *w, const code_item_t *it) {

@@ -37,6 +37,14 @@ int codes_write_json(db_t *db, const char *list, jw_t *w);
  * returns as codes_write_json. */
 int codes_write_items(db_t *db, const char *list, jw_t *w);
 
+/* True when a migration compiled into the binary creates list (a row of an
+ * INSERT INTO code_lists … VALUES ('list', …)).  Lists are made only by
+ * migrations — the API adds and edits items, never lists — so this is, with
+ * no store opened, the set every migrated store holds: the declarations'
+ * check at start (engine/registry.c) tests each F_CODE field against it.
+ * Not thread-safe on its first call (it scans once); call it at start. */
+bool code_list_seeded(const char *list);
+
 /* Drops this process's cached lists (after an edit outside the API, or
  * after switching the process to another store). */
 void codes_invalidate(void);

@@ -80,13 +80,19 @@ typedef struct wf_state {
     bool final;
 } wf_state_t;
 
+struct entity;
+/* A transition's side effect (wf_transition_t.hook): runs inside the
+ * transition's transaction after the state change; non-zero aborts it (the
+ * hook has answered the request, else 409 hook_refused). */
+typedef int (*wf_hook_fn)(http_req_t *r, const struct entity *e, int64_t id, const char *action, json_t *body);
+
 typedef struct wf_transition {
     const char *action, *label;
     const char *from; /* space-separated states, or "*" */
     const char *to;
     const char *perm;     /* NULL → "<entity perm>.<action>" */
     const char *requires; /* space-separated fields the body must carry */
-    const char *hook;     /* a named side-effect hook (wf_hook_register) */
+    wf_hook_fn hook;      /* NULL = none; a pointer, so a misspelling cannot compile */
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */
     const char *distinct_from;
@@ -141,6 +147,22 @@ const field_t *entity_field(const entity_t *e, const char *name);
  * default sort when sort is NULL or empty; NULL for a spine column (id). */
 const field_t *entity_sort_field(const entity_t *e, const char *sort);
 const workflow_t *entity_flow(const entity_t *e, int version); /* version 0 → newest */
+/* True when a list may sort by name (without its "-"): a spine column (id,
+ * created_at, updated_at, due_at) or a FF_SORT field that is not personal
+ * information.  ?sort= answers 422 otherwise; a .default_sort must pass. */
+bool engine_sort_allowed(const entity_t *e, const char *name);
+
+/* The declarations' check at start (registry.c; issue 15): every registered
+ * entity against itself and the others — identifiers, permission names,
+ * fields (keys every record carries, code lists the migrations seed, ref
+ * targets, masks), workflows (initial state, each transition's from and to
+ * states, requires fields, distinct_from actions, reopen states), default
+ * sort and unique key.  Prints one line per fault on stderr,
+ *   声明错误: <entity>: <item>: <reason>
+ * and returns how many.  cli_open_store runs it before opening the store,
+ * so serve, init, migrate and every other command that opens one stop with
+ * exit 2 before doing any work.  Call it after every module registered. */
+int entity_verify_all(void);
 
 /* Creates or extends every registered entity's table and indexes from its
  * declaration (both dialects).  Returns 0 or -1 with err. */
@@ -165,11 +187,6 @@ void engine_routes_register(void);
 typedef int (*engine_write_fn)(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
 void engine_on_write(engine_write_fn fn);
 int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
-
-/* Side-effect hooks named by transitions: run inside the transition's
- * transaction; non-zero aborts it (the hook has answered the request). */
-typedef int (*wf_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
-void wf_hook_register(const char *name, wf_hook_fn fn);
 
 /* Shared by lists and exports: builds "FROM … WHERE …" for the request's
  * filters within the caller's scope.  Answers 422 itself and returns -1 on a

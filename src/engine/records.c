@@ -498,15 +498,24 @@ const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, si
     return out;
 }
 
+/* The spine columns a list may sort by. */
+static const char *const sort_spine[] = {"id", "created_at", "updated_at", "due_at", NULL};
+
+bool engine_sort_allowed(const entity_t *e, const char *name) {
+    for (int i = 0; sort_spine[i]; i++)
+        if (strcmp(name, sort_spine[i]) == 0) return true;
+    const field_t *f = entity_field(e, name);
+    return f && (f->flags & FF_SORT) && !(f->flags & FF_PI);
+}
+
 /* Parses ?sort=; -1 after answering 422. */
 static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
     const char *s = http_query(r, "sort");
     if (!s || !*s) s = e->default_sort ? e->default_sort : "-id";
     st->desc = s[0] == '-';
     const char *name = s + (s[0] == '-' || s[0] == '+');
-    static const char *const spine[] = {"id", "created_at", "updated_at", "due_at", NULL};
-    for (int i = 0; spine[i]; i++)
-        if (strcmp(name, spine[i]) == 0) {
+    for (int i = 0; sort_spine[i]; i++)
+        if (strcmp(name, sort_spine[i]) == 0) {
             st->col = strcmp(name, "id") == 0 ? NULL
                       : strcmp(name, "due_at") == 0 ? "COALESCE(t.due_at, '9999-12-31')"
                                                     : arena_printf(r->arena, "t.%s", name);
@@ -514,7 +523,7 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
             return 0;
         }
     const field_t *f = entity_field(e, name);
-    if (!f || !(f->flags & FF_SORT) || (f->flags & FF_PI)) {
+    if (!engine_sort_allowed(e, name)) {
         json_t *fe = json_pack("{s:s}", "sort", "不能按该字段排序");
         http_error_fields(r, 422, "validation_failed", "不能按该字段排序", fe);
         json_decref(fe);

@@ -1,24 +1,22 @@
-/* registry.c — the table of declared entities and their permissions. */
+/* registry.c — the table of declared entities and their permissions, and
+ * the check of the declarations at start (entity_verify_all).
+ *
+ * Registration only records: a declaration is checked once every module has
+ * registered, because some of its items name others (a ref target, another
+ * entity's name or table).  Like Redis's check of its command table, the
+ * check runs before the store is opened and a fault stops the command. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
+#include "engine/codes.h"
 #include "engine/engine.h"
 
 #define MAX_ENTITIES 128
 static const entity_t *entities[MAX_ENTITIES];
 static int nentities;
-
-/* Identifiers go into DDL and SQL text, so only [a-z0-9_] (and '-' in URL
- * names) are accepted; a bad declaration is a programming error. */
-static void check_ident(const char *s, bool dash) {
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || (dash && *p == '-'))) {
-            fprintf(stderr, "entity declaration: bad identifier \"%s\"\n", s);
-            abort();
-        }
-}
 
 /* Each entity gets <perm>.read/create/update/delete/restore, and one per
  * workflow action, granted by default to the entity's roles. */
@@ -32,6 +30,7 @@ static void register_perms(const entity_t *e) {
     if (e->flows)
         for (const workflow_t *const *w = e->flows; *w; w++)
             for (const wf_transition_t *t = (*w)->transitions; t->action; t++) nflow++;
+    if (!e->perm) return; /* entity_verify_all refuses the declaration */
     perm_def_t *defs = calloc(sizeof(std) / sizeof(std[0]) + nflow + 1, sizeof(perm_def_t));
     if (!defs) abort();
     size_t n = 0;
@@ -63,57 +62,20 @@ static void register_perms(const entity_t *e) {
     perm_register(defs);
 }
 
-/* A field's name is both a column and a key of the record's JSON, so it may
- * not be one of the spine's (schema.c each_column, records.c
- * engine_write_record_of): the record would carry the key twice. */
-static void check_field_name(const entity_t *e, const field_t *f) {
-    static const char *const spine[] = {"id",        "org_id",     "org_name",       "org_path",     "version",
-                                        "created_at", "created_by", "updated_at",     "updated_by",   "deleted_at",
-                                        "wf_state",   "wf_version", "wf_state_label", "state_since",  "due_at",
-                                        "state_due_at", "overdue",  "escalated",      "actions",      NULL};
-    bool clash = false;
-    for (const char *const *k = spine; *k; k++) clash |= strcmp(f->name, *k) == 0;
-    /* a person field x is also written as x_name (the masked name) */
-    for (const field_t *p = e->fields; p->name; p++) {
-        size_t l = strlen(p->name);
-        if (p->type == F_PERSON && strncmp(f->name, p->name, l) == 0 && strcmp(f->name + l, "_name") == 0) clash = true;
-    }
-    if (clash) {
-        fprintf(stderr, "entity %s: field \"%s\" clashes with a key every record carries\n", e->name, f->name);
-        abort();
-    }
-}
-
 void entity_register(const entity_t *e) {
     for (int i = 0; i < nentities; i++)
         if (entities[i] == e) return;
-    check_ident(e->name, true);
-    check_ident(e->table, false);
-    for (const field_t *f = e->fields; f->name; f++) {
-        check_ident(f->name, false);
-        if (f->was) check_ident(f->was, false);
-        check_field_name(e, f);
+    if (nentities == MAX_ENTITIES) {
+        fprintf(stderr, "声明错误: %s: 实体超过 %d 个 (registry.c MAX_ENTITIES)\n", e->name, MAX_ENTITIES);
+        abort();
     }
-    /* a unique key names org_id or plain fields (personal information is
-     * stored encrypted: no key can compare it) */
-    char key[256];
-    snprintf(key, sizeof(key), "%s", e->unique ? e->unique : "");
-    char *save = NULL;
-    for (char *c = strtok_r(key, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
-        const field_t *f = entity_field(e, c);
-        if (strcmp(c, "org_id") != 0 && (!f || (f->flags & FF_PI))) {
-            fprintf(stderr, "entity %s: unique key column \"%s\" is neither org_id nor a plain field\n", e->name, c);
-            abort();
-        }
-    }
-    if (nentities == MAX_ENTITIES) abort();
     entities[nentities++] = e;
     register_perms(e);
 }
 
 const entity_t *entity_find(const char *name) {
     for (int i = 0; i < nentities; i++)
-        if (strcmp(entities[i]->name, name) == 0) return entities[i];
+        if (entities[i]->name && name && strcmp(entities[i]->name, name) == 0) return entities[i];
     return NULL;
 }
 
@@ -158,4 +120,242 @@ int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64
         if (rc) return rc;
     }
     return 0;
+}
+
+/* ---- the declarations' check at start (issue 15) ---- */
+
+static int faults;
+
+/* One line per fault: the entity, the item (a field, a transition, a
+ * member of the declaration), the reason. */
+static void fault(const entity_t *e, const char *item, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fault(const entity_t *e, const char *item, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "声明错误: %s: %s: ", e->name ? e->name : "(未命名)", item);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    faults++;
+}
+
+/* Identifiers go into DDL and SQL text, so only [a-z0-9_] (and '-' in URL
+ * names) are accepted. */
+static bool ident_ok(const char *s, bool dash) {
+    if (!s || !*s) return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || (dash && *p == '-'))) return false;
+    return true;
+}
+
+/* A permission key: identifiers joined by dots ("mediation.case.accept"). */
+static bool perm_ok(const char *s) {
+    if (!s || !*s || *s == '.') return false;
+    for (const char *p = s; *p; p++) {
+        bool ok =
+            (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || (*p == '.' && p[1] && p[1] != '.');
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Calls fn(word, arg) for each space-separated word of list (NULL: none);
+ * words are at most 127 bytes (a longer one is cut and then fails its check). */
+static void each_word(const char *list, void (*fn)(const char *word, void *arg), void *arg) {
+    for (const char *p = list ? list : ""; *p;) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (!n) break;
+        char w[128];
+        snprintf(w, sizeof(w), "%.*s", (int)n, p);
+        fn(w, arg);
+        p += n;
+    }
+}
+
+/* Names: the entity's URL name, table and permission prefix, unique among
+ * entities; each field's name and former name, once per entity. */
+static void check_names(const entity_t *e) {
+    if (!ident_ok(e->name, true)) fault(e, ".name", "\"%s\" 不是标识符 ([a-z0-9_-])", e->name ? e->name : "");
+    if (!ident_ok(e->table, false)) fault(e, ".table", "\"%s\" 不是标识符 ([a-z0-9_])", e->table ? e->table : "");
+    if (!perm_ok(e->perm)) fault(e, ".perm", "\"%s\" 不是权限名 (以点分隔的标识符)", e->perm ? e->perm : "");
+    if (!e->label || !*e->label) fault(e, ".label", "缺少中文名称");
+    for (int i = 0; i < nentities && entities[i] != e; i++) {
+        if (e->name && entities[i]->name && strcmp(e->name, entities[i]->name) == 0)
+            fault(e, ".name", "与另一实体重名");
+        if (e->table && entities[i]->table && strcmp(e->table, entities[i]->table) == 0)
+            fault(e, ".table", "表 %s 已由实体 %s 使用", e->table, entities[i]->name);
+    }
+    if (!e->fields) {
+        fault(e, ".fields", "缺少字段表");
+        return;
+    }
+    for (const field_t *f = e->fields; f->name; f++) {
+        char item[160];
+        snprintf(item, sizeof(item), "字段 %s", f->name);
+        if (!ident_ok(f->name, false)) fault(e, item, "不是标识符 ([a-z0-9_])");
+        if (!f->label || !*f->label) fault(e, item, "缺少中文名称 (label)");
+        if (f->was && !ident_ok(f->was, false)) fault(e, item, ".was \"%s\" 不是标识符", f->was);
+        for (const field_t *g = e->fields; g != f; g++)
+            if (strcmp(g->name, f->name) == 0) fault(e, item, "重复声明");
+    }
+}
+
+/* Each field: not a key every record carries (schema.c each_column, records.c
+ * engine_write_record_of: the record's JSON would carry the key twice); a
+ * code field's list seeded by a migration; a ref field's target an org unit
+ * or a registered entity; a mask one records.c knows. */
+static void check_fields(const entity_t *e) {
+    static const char *const spine[] = {"id",         "org_id",     "org_name",       "org_path",    "version",
+                                        "created_at", "created_by", "updated_at",     "updated_by",  "deleted_at",
+                                        "wf_state",   "wf_version", "wf_state_label", "state_since", "due_at",
+                                        "state_due_at", "overdue",  "escalated",      "actions",     NULL};
+    static const char *const masks[] = {"idcard", "phone", "name", NULL};
+    for (const field_t *f = e->fields; f->name; f++) {
+        char item[160];
+        snprintf(item, sizeof(item), "字段 %s", f->name);
+        bool clash = false;
+        for (const char *const *k = spine; *k; k++) clash |= strcmp(f->name, *k) == 0;
+        /* a person field x is also written as x_name (the masked name) */
+        for (const field_t *p = e->fields; p->name; p++) {
+            size_t l = strlen(p->name);
+            if (p->type == F_PERSON && strncmp(f->name, p->name, l) == 0 && strcmp(f->name + l, "_name") == 0) clash = true;
+        }
+        if (clash) fault(e, item, "与每条记录都有的键重名");
+        if (f->type < F_TEXT || f->type > F_FILE) fault(e, item, "未知的字段类型 %d", (int)f->type);
+        if (f->type == F_CODE && !f->code_list) fault(e, item, "代码字段缺少 .code_list");
+        else if (f->type == F_CODE && !code_list_seeded(f->code_list))
+            fault(e, item, "字典 \"%s\" 不存在 (没有迁移 INSERT INTO code_lists 建立它)", f->code_list);
+        if (f->type == F_REF && !f->ref) fault(e, item, "引用字段缺少 .ref");
+        else if (f->type == F_REF && strcmp(f->ref, "org_units") != 0 && !entity_find(f->ref))
+            fault(e, item, ".ref \"%s\" 既不是 org_units 也不是已注册的实体", f->ref);
+        if (f->mask) {
+            bool known = false;
+            for (const char *const *m = masks; *m; m++) known |= strcmp(f->mask, *m) == 0;
+            if (!known) fault(e, item, ".mask \"%s\" 未知 (idcard, phone, name 或不写)", f->mask);
+            else if (!(f->flags & FF_PI)) fault(e, item, ".mask 只用于个人信息字段 (FF_PI)");
+        }
+    }
+}
+
+/* What a workflow's words are checked against while walking it. */
+typedef struct {
+    const entity_t *e;
+    const workflow_t *wf;
+    const char *item;   /* "流程 v1 动作 accept" */
+    const char *member; /* ".from", ".requires", … */
+} flow_walk_t;
+
+static bool flow_has_state(const workflow_t *wf, const char *key) {
+    for (const wf_state_t *s = wf->states; s && s->key; s++)
+        if (strcmp(s->key, key) == 0) return true;
+    return false;
+}
+
+static void want_state(const char *word, void *arg) {
+    flow_walk_t *w = arg;
+    if (!flow_has_state(w->wf, word)) fault(w->e, w->item, "%s \"%s\" 不是该流程的状态", w->member, word);
+}
+
+static void want_field(const char *word, void *arg) {
+    flow_walk_t *w = arg;
+    if (!entity_field(w->e, word)) fault(w->e, w->item, "%s \"%s\" 不是已声明的字段", w->member, word);
+}
+
+static void want_action(const char *word, void *arg) {
+    flow_walk_t *w = arg;
+    bool found = false;
+    for (const wf_transition_t *t = w->wf->transitions; t->action && !found; t++) found = strcmp(t->action, word) == 0;
+    if (!found) fault(w->e, w->item, "%s \"%s\" 不是该流程的动作", w->member, word);
+}
+
+/* Every version of the workflow: its initial state and reopen states exist;
+ * every transition's from (or "*") and to are states, its permission is
+ * well formed, its requires are declared fields and its distinct_from are
+ * actions of the same version. */
+static void check_flows(const entity_t *e) {
+    if (!e->flows) return;
+    int last = 0;
+    for (const workflow_t *const *w = e->flows; *w; w++) {
+        const workflow_t *wf = *w;
+        char item[200];
+        snprintf(item, sizeof(item), "流程 v%d", wf->version);
+        flow_walk_t walk = {e, wf, item, NULL};
+        if (wf->version <= last) fault(e, item, "版本号须为正且逐版递增");
+        last = wf->version;
+        if (!wf->states || !wf->states[0].key || !wf->transitions) {
+            fault(e, item, "缺少状态表或动作表");
+            continue;
+        }
+        for (const wf_state_t *s = wf->states; s->key; s++) {
+            if (!ident_ok(s->key, false)) fault(e, item, "状态 \"%s\" 不是标识符", s->key);
+            for (const wf_state_t *o = wf->states; o != s; o++)
+                if (strcmp(o->key, s->key) == 0) fault(e, item, "状态 \"%s\" 重复声明", s->key);
+        }
+        if (!wf->initial || !flow_has_state(wf, wf->initial))
+            fault(e, item, ".initial \"%s\" 不是该流程的状态", wf->initial ? wf->initial : "");
+        if (!wf->reopen_from != !wf->reopen_to) fault(e, item, ".reopen_from 与 .reopen_to 须同时声明");
+        walk.member = ".reopen_from";
+        each_word(wf->reopen_from, want_state, &walk);
+        walk.member = ".reopen_to";
+        if (wf->reopen_to) want_state(wf->reopen_to, &walk);
+        for (const wf_transition_t *t = wf->transitions; t->action; t++) {
+            char titem[260];
+            snprintf(titem, sizeof(titem), "流程 v%d 动作 %s", wf->version, t->action);
+            walk.item = titem;
+            if (!ident_ok(t->action, false)) fault(e, titem, "动作名不是标识符");
+            if (!t->from || !*t->from) fault(e, titem, "缺少 .from");
+            else if (strcmp(t->from, "*") != 0) {
+                walk.member = ".from";
+                each_word(t->from, want_state, &walk);
+            }
+            walk.member = ".to";
+            if (!t->to) fault(e, titem, "缺少 .to");
+            else want_state(t->to, &walk);
+            if (t->perm && !perm_ok(t->perm)) fault(e, titem, ".perm \"%s\" 不是权限名 (以点分隔的标识符)", t->perm);
+            walk.member = ".requires";
+            each_word(t->requires, want_field, &walk);
+            walk.member = ".distinct_from";
+            each_word(t->distinct_from, want_action, &walk);
+        }
+    }
+}
+
+/* The default sort is a key ?sort= accepts (engine_sort_allowed). */
+static void check_sort(const entity_t *e) {
+    const char *s = e->default_sort;
+    if (!s) return;
+    const char *name = s + (s[0] == '-' || s[0] == '+');
+    if (!*name || !engine_sort_allowed(e, name))
+        fault(e, ".default_sort", "\"%s\" 不能排序 (id, created_at, updated_at, due_at, 或带 FF_SORT 的非个人信息字段)",
+              s);
+}
+
+/* A unique key names org_id or plain fields (personal information is
+ * stored encrypted: no key can compare it). */
+static void want_key_column(const char *word, void *arg) {
+    const entity_t *e = arg;
+    const field_t *f = entity_field(e, word);
+    if (strcmp(word, "org_id") != 0 && (!f || (f->flags & FF_PI)))
+        fault(e, ".unique", "\"%s\" 既不是 org_id 也不是非个人信息的字段", word);
+}
+static void check_unique(const entity_t *e) { each_word(e->unique, want_key_column, (void *)e); }
+
+/* The checks, in order.  To come here: child links (a child entity's ref
+ * back to its parent) and number patterns (a record's 编号) once the
+ * declaration carries them — each one more function of this table. */
+static void (*const entity_checks[])(const entity_t *e) = {
+    check_names, check_fields, check_flows, check_sort, check_unique, NULL,
+};
+
+int entity_verify_all(void) {
+    faults = 0;
+    for (int i = 0; i < nentities; i++) {
+        const entity_t *e = entities[i];
+        for (int c = 0; entity_checks[c]; c++) {
+            if (c > 0 && !e->fields) break; /* check_names said so; the rest read fields */
+            entity_checks[c](e);
+        }
+    }
+    return faults;
 }

@@ -105,25 +105,6 @@ void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, co
     jw_arr_end(w);
 }
 
-/* ---- hooks ---- */
-
-#define MAX_HOOKS 64
-static struct {
-    const char *name;
-    wf_hook_fn fn;
-} hooks[MAX_HOOKS];
-static int nhooks;
-
-void wf_hook_register(const char *name, wf_hook_fn fn) {
-    if (nhooks < MAX_HOOKS) hooks[nhooks].name = name, hooks[nhooks++].fn = fn;
-}
-
-static wf_hook_fn hook_find(const char *name) {
-    for (int i = 0; i < nhooks; i++)
-        if (strcmp(hooks[i].name, name) == 0) return hooks[i].fn;
-    return NULL;
-}
-
 /* ---- actions ---- */
 
 /* 409 naming the actions the current state allows. */
@@ -342,13 +323,10 @@ static void fire_action(http_req_t *r) {
         http_error(r, 409, "version_conflict", "该记录已被他人修改, 请刷新后再提交");
         goto out;
     }
-    if (t->hook) {
-        wf_hook_fn fn = hook_find(t->hook);
-        if (fn && fn(r, e, id, action, body) != 0) {
-            db_rollback(r->db);
-            if (!r->answered) http_error(r, 409, "hook_refused", "流程处理未能完成");
-            goto out;
-        }
+    if (t->hook && t->hook(r, e, id, action, body) != 0) {
+        db_rollback(r->db);
+        if (!r->answered) http_error(r, 409, "hook_refused", "流程处理未能完成");
+        goto out;
     }
     if (step_record(r, e, id, action, now) != 0) goto fail;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;

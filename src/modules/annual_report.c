@@ -59,13 +59,17 @@ static const wf_state_t report_states[] = {
     {"received", "市局已接收", 0, true},
     {0},
 };
+/* the transitions' hooks (below) */
+static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int hook_received(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int hook_sent_back(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t report_transitions[] = {
     {"approve", "区局审定", "draft", "approved", .perm = "annual_report.approve"},
     {"redraft", "退回修改", "approved", "draft", .perm = "annual_report.approve"},
-    {"submit", "报送市局", "approved", "submitted", .perm = "annual_report.approve", .hook = "annual_report_submitted"},
-    {"receive", "市局接收", "submitted", "received", .perm = "annual_report.receive", .hook = "annual_report_received"},
+    {"submit", "报送市局", "approved", "submitted", .perm = "annual_report.approve", .hook = hook_submitted},
+    {"receive", "市局接收", "submitted", "received", .perm = "annual_report.receive", .hook = hook_received},
     {"send_back", "市局退回", "submitted", "draft", .perm = "annual_report.receive", .requires = "city_note",
-     .hook = "annual_report_sent_back"},
+     .hook = hook_sent_back},
     {0},
 };
 /* escalation: overdue (after 31 October) for 1 working day → escalated */
@@ -128,9 +132,6 @@ static int hook_sent_back(http_req_t *r, const entity_t *e, int64_t id, const ch
 void annual_reports_declare(void) {
     perm_register(report_perms);
     entity_register(&reports);
-    wf_hook_register("annual_report_submitted", hook_submitted);
-    wf_hook_register("annual_report_received", hook_received);
-    wf_hook_register("annual_report_sent_back", hook_sent_back);
 }
 
 /* ---- generation ---- */

@@ -119,20 +119,25 @@ static const wf_state_t case_states[] = {
     {"archived", "已归档", 0, true},
     {0},
 };
+/* the transitions' hooks (below) */
+static int accept_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int major_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t case_transitions[] = {
-    {"accept", "受理", "registered", "accepted", .hook = "mediation_accept"},
+    {"accept", "受理", "registered", "accepted", .hook = accept_hook},
     {"reject", "不予受理", "registered", "rejected", .requires = "reject_reason"},
     {"start", "开始调解", "accepted", "mediating"},
-    {"extend", "延期", "mediating", "mediating", .requires = "extension_reason extension_days", .hook = "mediation_extend"},
+    {"extend", "延期", "mediating", "mediating", .requires = "extension_reason extension_days", .hook = extend_hook},
     /* clause 7: the office joins major, complex disputes — one action from
      * either open state, the case staying where it is */
-    {"refer_major", "提请司法所参与", "accepted", "accepted", .requires = "major_reason", .hook = "mediation_major"},
-    {"refer_major", "提请司法所参与", "mediating", "mediating", .requires = "major_reason", .hook = "mediation_major"},
+    {"refer_major", "提请司法所参与", "accepted", "accepted", .requires = "major_reason", .hook = major_hook},
+    {"refer_major", "提请司法所参与", "mediating", "mediating", .requires = "major_reason", .hook = major_hook},
     {"succeed", "调解成功", "mediating", "succeeded", .requires = "agreement_form agreement_content resolved_level",
-     .hook = "mediation_close"},
+     .hook = close_hook},
     {"fail", "调解不成", "mediating", "failed", .requires = "referral failure_reason resolved_level",
-     .hook = "mediation_close"},
-    {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .hook = "mediation_visit"},
+     .hook = close_hook},
+    {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .hook = close_hook},
     {"archive", "归档", "visited", "archived"},
     {0},
 };
@@ -289,11 +294,6 @@ void mediation_declare(void) {
     entity_register(&mediators);
     entity_register(&mediation_cases);
     entity_register(&mediation_parties);
-    wf_hook_register("mediation_accept", accept_hook);
-    wf_hook_register("mediation_extend", extend_hook);
-    wf_hook_register("mediation_close", close_hook);
-    wf_hook_register("mediation_visit", close_hook);
-    wf_hook_register("mediation_major", major_hook);
 }
 
 /* The module's own routes (documents, statistics); the entities' routes

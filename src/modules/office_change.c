@@ -50,11 +50,12 @@ static const wf_state_t change_states[] = {
     {"draft", "区局拟稿", 0},     {"submitted", "已报市局备案", 10}, /* the city files within 10 working days */
     {"filed", "已备案待实施", 0}, {"applied", "已实施", 0, true},    {"withdrawn", "已撤回", 0, true}, {0},
 };
+static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t change_transitions[] = {
     {"submit", "报市局备案", "draft", "submitted", .requires = "approval_doc approval_date"},
     {"file", "备案", "submitted", "filed", .perm = "office_change.file", .requires = "filing_doc filing_date"},
     {"send_back", "退回", "submitted", "draft", .perm = "office_change.file", .requires = "return_reason"},
-    {"apply", "实施 (调整组织机构)", "filed", "applied", .perm = "office_change.apply", .hook = "office_change_apply"},
+    {"apply", "实施 (调整组织机构)", "filed", "applied", .perm = "office_change.apply", .hook = office_change_apply},
     {"withdraw", "撤回", "draft", "withdrawn"},
     {0},
 };
@@ -407,5 +408,4 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
 void office_changes_declare(void) {
     perm_register(change_perms);
     entity_register(&office_changes);
-    wf_hook_register("office_change_apply", office_change_apply);
 }

@@ -122,12 +122,34 @@ TEST(test_bench_cached_lookup_against_a_query) {
     printf("bench: %s: code_valid %.0f ns cached; one SELECT %.1f us\n", engine, cached_ns, query_us);
 }
 
+/* The declarations' check at start (engine/registry.c) knows the lists from
+ * the migrations compiled in, with no store: the scan must find every list a
+ * migrated store holds, and no item codes. */
+TEST(test_the_migrations_scan_finds_every_seeded_list) {
+    db_stmt_t *s = db_prepare(db, "SELECT key FROM code_lists");
+    CHECK(s != NULL);
+    int n = 0;
+    while (s && db_step(s) == DB_ROW) {
+        const char *key = db_col_text(s, 0);
+        if (!code_list_seeded(key)) fprintf(stderr, "  not found by the scan: %s\n", key);
+        CHECK(code_list_seeded(key));
+        n++;
+    }
+    if (s) db_reset(s);
+    CHECK(n >= 30);
+    CHECK(!code_list_seeded("applicant")); /* an item of mediation_party_role */
+    CHECK(!code_list_seeded("dispute_categry"));
+    CHECK(!code_list_seeded(""));
+    CHECK(!code_list_seeded(NULL));
+}
+
 static void run_all(void) {
     codes_invalidate(); /* a new store: drop the previous one's lists */
     RUN(test_seeded_lists_hold_the_required_items);
     RUN(test_code_valid_accepts_active_codes_only);
     RUN(test_retired_code_keeps_its_label_and_edits_reach_the_cache);
     RUN(test_codes_write_json_in_display_order);
+    RUN(test_the_migrations_scan_finds_every_seeded_list);
     RUN(test_bench_cached_lookup_against_a_query);
 }
 
