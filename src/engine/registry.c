@@ -67,10 +67,11 @@ static void register_perms(const entity_t *e) {
  * not be one of the spine's (schema.c each_column, records.c
  * engine_write_record_of): the record would carry the key twice. */
 static void check_field_name(const entity_t *e, const field_t *f) {
-    static const char *const spine[] = {"id",        "org_id",     "org_name",       "org_path",     "version",
-                                        "created_at", "created_by", "updated_at",     "updated_by",   "deleted_at",
-                                        "wf_state",   "wf_version", "wf_state_label", "state_since",  "due_at",
-                                        "state_due_at", "overdue",  "escalated",      "actions",      NULL};
+    static const char *const spine[] = {
+        "id",         "org_id",       "org_name",   "org_path",  "version",    "created_at",     "created_by",
+        "updated_at", "updated_by",   "deleted_at", "wf_state",  "wf_version", "wf_state_label", "state_since",
+        "due_at",     "state_due_at", "overdue",    "escalated", "actions",    "locked",         "locked_reason",
+        NULL};
     bool clash = false;
     for (const char *const *k = spine; *k; k++) clash |= strcmp(f->name, *k) == 0;
     /* a person field x is also written as x_name (the masked name) */
@@ -103,6 +104,15 @@ void entity_register(const entity_t *e) {
         const field_t *f = entity_field(e, c);
         if (strcmp(c, "org_id") != 0 && (!f || (f->flags & FF_PI))) {
             fprintf(stderr, "entity %s: unique key column \"%s\" is neither org_id nor a plain field\n", e->name, c);
+            abort();
+        }
+    }
+    /* a parent is one of the entity's references to another entity's records */
+    if (e->parent) {
+        const field_t *pf = entity_field(e, e->parent);
+        if (!pf || pf->type != F_REF || !pf->ref || strcmp(pf->ref, "org_units") == 0) {
+            fprintf(stderr, "entity %s: parent \"%s\" is not a reference to another entity's records\n", e->name,
+                    e->parent);
             abort();
         }
     }
