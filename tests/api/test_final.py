@@ -3,7 +3,8 @@
 the state, and so is adding, changing, deleting or restoring a child (an
 entity whose .parent points at the record) — unless the workflow declares a
 transition out of the state (a reopen), fired only with a reason, which is
-audited.  Through the test entities (SIFASUO_TEST_ENTITY=1)."""
+audited.  Through the test entities (SIFASUO_TEST_ENTITY=1) and mediation
+cases with their parties."""
 import time
 import uuid
 
@@ -11,6 +12,8 @@ from auth_helpers import Session
 
 E = "/api/v1/test-items"
 N = "/api/v1/test-notes"
+C = "/api/v1/mediation-cases"
+P = "/api/v1/mediation-parties"
 
 
 def _closed_item(s, title):
@@ -175,3 +178,44 @@ def test_children_of_a_final_record_are_locked_with_it(ctx):
     st, _, added = ljz.post(N, {"item_id": item["id"], "note": "重新办理后的备注"})
     assert st == 201, added
 
+
+def test_archived_mediation_case_is_locked_and_the_district_may_unarchive(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, case = ljz.post(C, {"title": "归档锁定测试纠纷", "received_on": "2026-09-24", "source": "party_application",
+                               "category": "neighborhood", "summary": "测试"})
+    assert st == 201, case
+    st, _, party = ljz.post(P, {"case_id": case["id"], "role": "applicant", "unit_name": "上海某某物业管理有限公司"})
+    assert st == 201, party
+    for action, body in (("accept", {}), ("start", {}),
+                         ("succeed", {"agreement_form": "written", "agreement_content": "赔偿", "resolved_level": "village"}),
+                         ("visit", {"visit_note": "已履行"}), ("archive", {})):
+        st, _, case = ljz.post(f"{C}/{case['id']}/actions/{action}", body)
+        assert st == 200, (action, case)
+    assert case["wf_state"] == "archived" and case["locked"] is True and case["actions"] == []
+
+    st, _, body = ljz.req("PATCH", f"{C}/{case['id']}", {"version": case["version"], "summary": "改"})
+    assert _assert_final(st, body, "已归档")["message"].startswith("记录已处于「已归档」状态, 不能修改")
+    st, _, body = ljz.req("DELETE", f"{C}/{case['id']}")
+    _assert_final(st, body, "已归档")
+    st, _, body = ljz.post(P, {"case_id": case["id"], "role": "respondent", "unit_name": "某公司"})
+    assert "不能添加调解案件当事人" in _assert_final(st, body, "已归档")["message"]
+    st, _, body = ljz.req("PATCH", f"{P}/{party['id']}", {"version": party["version"], "agent": "王律师"})
+    _assert_final(st, body, "已归档")
+    st, _, body = ljz.req("DELETE", f"{P}/{party['id']}")
+    _assert_final(st, body, "已归档")
+
+    # the office that archived it may not take it out; the district may, with a reason
+    assert ljz.post(f"{C}/{case['id']}/actions/unarchive", {"reason": "x"})[0] == 403
+    pd = Session(s, "pudong")
+    st, _, body = pd.post(f"{C}/{case['id']}/actions/unarchive", {})
+    assert st == 422 and "reason" in body["error"]["fields"]
+    st, _, back = pd.post(f"{C}/{case['id']}/actions/unarchive", {"reason": "卷宗评查发现当事人名称有误"})
+    assert st == 200 and back["wf_state"] == "visited" and back["locked"] is False, back
+    st, _, up = ljz.req("PATCH", f"{P}/{party['id']}", {"version": party["version"], "unit_name": "上海某某物业有限公司"})
+    assert st == 200, up
+    st, _, again = ljz.post(f"{C}/{case['id']}/actions/archive", {})
+    assert st == 200 and again["wf_state"] == "archived"
+    st, _, h = ljz.get(f"{C}/{case['id']}/history")
+    row = next(i for i in h["items"] if i["action"] == "workflow.unarchive")
+    assert row["detail"]["reason"] == "卷宗评查发现当事人名称有误"
