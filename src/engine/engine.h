@@ -77,6 +77,9 @@ typedef struct field {
 typedef struct wf_state {
     const char *key, *label;
     int deadline_days; /* working days allowed in this state; 0 = none */
+    /* Final: deadlines cleared, and the record locked — no update, delete,
+     * nor children (entity_t.parent) — until a transition out of it (a
+     * reopen, which needs a reason) fires (issue 15 point 6, wf_locked). */
     bool final;
 } wf_state_t;
 
@@ -106,7 +109,8 @@ typedef struct workflow {
     int deadline_days;                  /* overall, working days from creation; 0 = none */
     int escalate_after_days;            /* overdue by this many days → escalated */
     /* An update (PATCH) of a record in one of these states (space-separated)
-     * moves it to reopen_to: a checked or approved register entry that is
+     * moves it to reopen_to; such a state is editable even when final (the
+     * edit itself reopens it, wf_locked): a checked or approved register entry that is
      * edited goes back for review (issue 5 point 9).  NULL = edits keep the state. */
     const char *reopen_from;
     const char *reopen_to;
@@ -136,6 +140,11 @@ typedef struct entity {
     /* When set, the generic create and import are withheld: 405 with this
      * Chinese message (where records of this kind come from). */
     const char *create_via;
+    /* The F_REF field naming the record this one belongs to (a mediation
+     * case's parties: "case_id").  While that record is in a final state
+     * (wf_locked) a child is not created, updated, deleted or restored
+     * there: 409 record_final (issue 15 point 6). */
+    const char *parent;
 } entity_t;
 
 /* Registers an entity (and its permissions); call before serving. */
@@ -216,6 +225,19 @@ const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, si
 int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *keys);
 /* The 409 for such a clash, naming the existing record. */
 void engine_unique_error(http_req_t *r, const entity_t *e, int64_t existing);
+/* For a child entity (entity_t.parent): the state that locks parent record
+ * parent_id (final, see wf_locked) in *st and its workflow in *wf, NULL when it is open, missing or
+ * has no workflow; on PostgreSQL with lock the row is held FOR SHARE until
+ * the transaction ends, so a concurrent archive waits for the child's write
+ * (or the child's check sees it).  0, or a negative DB_* on a store error. */
+int engine_parent_locked(db_t *db, const entity_t *e, int64_t parent_id, bool lock, const wf_state_t **st,
+                         const workflow_t **wf);
+/* "所属人民调解案件 (编号 12) 已处于「已归档」状态, 不能添加调解案件当事人"
+ * (verb: 添加/修改/删除/恢复), in r's arena. */
+const char *engine_parent_locked_message(http_req_t *r, const entity_t *e, int64_t parent_id, const wf_state_t *st,
+                                         const char *verb);
+/* The same from a job (import), in malloc'd memory the caller frees. */
+char *engine_parent_locked_text(const entity_t *e, int64_t parent_id, const wf_state_t *st, const char *verb);
 /* Appends the SELECT column list (spine + fields) for e: ENGINE_SPINE_COLS
  * columns (id, org_id, org_path, version, ..., escalated), then one per field,
  * then the linked persons' names.  The org unit's name is not selected: it

@@ -368,6 +368,19 @@ static const char *ref_check(imp_t *im, const field_t *f, const value_t *v) {
     if (hit) return hit->why;
     const char *why = NULL;
     if (value_check_ref(&im->req, f, v, &why) != 0 && !why) why = "引用的记录不存在或不在您的管辖范围内";
+    /* no children added to a record in a final state (issue 15 point 6);
+     * checked here, before the write's transaction, as the references are */
+    if (!why && im->e->parent && f->type == F_REF && strcmp(f->name, im->e->parent) == 0) {
+        const wf_state_t *st;
+        const workflow_t *wf;
+        if (engine_parent_locked(im->j->db, im->e, v->i, false, &st, &wf) != 0)
+            why = "暂时无法核对所属记录, 请稍后重试";
+        else if (st) {
+            char *m = engine_parent_locked_text(im->e, v->i, st, "添加");
+            why = arena_strdup(im->j->arena, m);
+            free(m);
+        }
+    }
     mapent_t *ent = map_put(&im->refs, arena_strdup(im->j->arena, key));
     ent->why = why;
     return why;

@@ -76,6 +76,7 @@ static void meta_entity(http_req_t *r) {
     jw_kbool(w, "protected", e->protected_);
     if (e->unique) jw_kstr(w, "unique", e->unique);
     if (e->create_via) jw_kstr(w, "create_via", e->create_via);
+    if (e->parent) jw_kstr(w, "parent", e->parent);
     write_can(r, e);
     jw_key(w, "fields");
     jw_arr(w);
@@ -124,6 +125,7 @@ static void meta_entity(http_req_t *r) {
             jw_kstr(w, "label", s->label);
             jw_kint(w, "deadline_days", s->deadline_days);
             jw_kbool(w, "final", s->final);
+            jw_kbool(w, "locks", wf_locked(wf, s->key) != NULL); /* no edit, delete or children */
             jw_obj_end(w);
         }
         jw_arr_end(w);
@@ -136,6 +138,8 @@ static void meta_entity(http_req_t *r) {
             write_words(w, "from", t->from);
             jw_kstr(w, "to", t->to);
             write_words(w, "requires", t->requires);
+            /* out of a final state: reopens a locked record, with a reason */
+            jw_kbool(w, "reopen", wf_is_reopen(wf, t));
             char perm[128];
             snprintf(perm, sizeof(perm), "%s.%s", e->perm, t->action);
             jw_kbool(w, "allowed", auth_can(auth_principal(r), t->perm ? t->perm : perm));

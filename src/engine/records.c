@@ -72,8 +72,11 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
 
 void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
 
-void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
+/* parent_lock: for a child's GET (entity_t.parent), why its parent locks it
+ * ("" when it does not); NULL elsewhere (lists do not look parents up). */
+static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock) {
     jw_t *w = &r->json;
+    const char *lock_why = parent_lock;
     jw_obj(w);
     jw_kint(w, "id", db_col_int(s, 0));
     jw_kint(w, "org_id", db_col_int(s, 1));
@@ -93,6 +96,14 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
         jw_kbool(w, "overdue", wf_overdue(db_col_text(s, 11), db_col_text(s, 12)));
         jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
         if (wf && !sel && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
+        const wf_state_t *lk = wf ? wf_locked(wf, st) : NULL;
+        if (lk && (!lock_why || !*lock_why)) lock_why = wf_locked_message(r, wf, lk, "修改或删除");
+        if (!lock_why) lock_why = "";
+    }
+    /* final states lock the record (issue 15 point 6): the UI offers no 编辑/删除 */
+    if (lock_why) {
+        jw_kbool(w, "locked", *lock_why != '\0');
+        if (*lock_why) jw_kstr(w, "locked_reason", lock_why);
     }
     int c = ENGINE_SPINE_COLS, i = 0;
     for (const field_t *f = e->fields; f->name; f++, i++) {
@@ -129,7 +140,88 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
     jw_obj_end(w);
 }
 
+void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
+    write_record(r, e, sel, s, NULL);
+}
+
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) { engine_write_record_of(r, e, NULL, s); }
+
+/* ---- final states lock the record and its children (issue 15 point 6) ---- */
+
+static const entity_t *parent_entity(const entity_t *e) {
+    const field_t *pf = e->parent ? entity_field(e, e->parent) : NULL;
+    return pf && pf->ref ? entity_find(pf->ref) : NULL;
+}
+
+int engine_parent_locked(db_t *db, const entity_t *e, int64_t parent_id, bool lock, const wf_state_t **st,
+                         const workflow_t **wf) {
+    *st = NULL;
+    *wf = NULL;
+    const entity_t *pe = parent_entity(e);
+    if (!pe || !pe->flows || parent_id <= 0) return 0;
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT wf_state, wf_version FROM %s WHERE id = $1 AND deleted_at IS NULL%s", pe->table,
+             lock && db_kind(db) == DB_POSTGRES ? " FOR SHARE" : "");
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return DB_ERR;
+    db_bind_int(s, 1, parent_id);
+    int rc = db_step(s);
+    if (rc == DB_ROW && !db_col_null(s, 0)) {
+        *wf = entity_flow(pe, (int)db_col_int(s, 1));
+        *st = wf_locked(*wf, db_col_text(s, 0)); /* points into the static declaration */
+    }
+    db_reset(s);
+    return rc == DB_ROW || rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+char *engine_parent_locked_text(const entity_t *e, int64_t parent_id, const wf_state_t *st, const char *verb) {
+    const entity_t *pe = parent_entity(e);
+    char *out = NULL;
+    if (asprintf(&out, "所属%s (编号 %lld) 已处于「%s」状态, 不能%s%s", pe ? pe->label : "记录", (long long)parent_id,
+                 st->label, verb, e->label) < 0)
+        abort();
+    return out;
+}
+
+const char *engine_parent_locked_message(http_req_t *r, const entity_t *e, int64_t parent_id, const wf_state_t *st,
+                                         const char *verb) {
+    char *m = engine_parent_locked_text(e, parent_id, st, verb);
+    const char *out = arena_strdup(r->arena, m);
+    free(m);
+    return out;
+}
+
+/* Inside a write's transaction: 0 when the child's parent parent_id (0:
+ * none) does not lock it, else -1 after rolling back and answering 409
+ * record_final (or 503). */
+static int parent_guard(http_req_t *r, const entity_t *e, int64_t parent_id, const char *verb) {
+    if (!e->parent || parent_id <= 0) return 0;
+    const wf_state_t *st;
+    const workflow_t *wf;
+    if (engine_parent_locked(r->db, e, parent_id, true, &st, &wf) != 0) {
+        db_rollback(r->db);
+        http_store_error(r);
+        return -1;
+    }
+    if (!st) return 0;
+    db_rollback(r->db);
+    wf_locked_error(r, parent_entity(e), wf, st, engine_parent_locked_message(r, e, parent_id, st, verb));
+    return -1;
+}
+
+/* The parent a child's row (selected with engine_select_cols) names, 0 when none. */
+static int64_t row_parent(const entity_t *e, db_stmt_t *s) {
+    const field_t *pf = e->parent ? entity_field(e, e->parent) : NULL;
+    if (!pf) return 0;
+    int c = engine_field_col(e, pf);
+    return db_col_null(s, c) ? 0 : db_col_int(s, c);
+}
+
+/* The parent a create's or update's body names, 0 when it names none. */
+static int64_t body_parent(const entity_t *e, json_t *body) {
+    json_t *j = e->parent ? json_object_get(body, e->parent) : NULL;
+    return json_is_integer(j) ? json_integer_value(j) : 0;
+}
 
 /* ---- filters ---- */
 
@@ -929,7 +1021,16 @@ static void get_record(http_req_t *r) {
     if (s) {
         bool prot = e->protected_;
         int64_t id = db_col_int(s, 0);
-        engine_write_record(r, e, s);
+        /* a child shows whether its parent locks it (the UI hides 编辑/删除) */
+        const char *parent_lock = NULL;
+        int64_t pid = row_parent(e, s);
+        if (pid) {
+            const wf_state_t *st;
+            const workflow_t *wf;
+            if (engine_parent_locked(r->db, e, pid, false, &st, &wf) == 0)
+                parent_lock = st ? engine_parent_locked_message(r, e, pid, st, "修改或删除") : "";
+        }
+        write_record(r, e, NULL, s, parent_lock);
         db_reset(s);
         /* every read of a protected record is audited */
         if (prot && auth_audit(r, "record.read_protected", e->name, id, "ok", NULL) != 0) {
@@ -1258,6 +1359,7 @@ static void create_record(http_req_t *r) {
     if (set_clause(r, &c, &sql, &b, true, &vals) != 0) goto fail;
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
+    if (parent_guard(r, e, body_parent(e, body), "添加") != 0) goto out;
     if (e->unique) {
         keys = unique_keys(e, &c);
         json_object_set_new(keys, "org_id", json_integer(org));
@@ -1374,7 +1476,13 @@ static void update_record(http_req_t *r) {
     const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
     const workflow_t *wf = state ? entity_flow(e, (int)db_col_int(s, 10)) : NULL;
     const char *opath = arena_strdup(r->arena, db_col_text(s, 2));
+    int64_t parent = row_parent(e, s);
     db_reset(s);
+    const wf_state_t *lk = wf_locked(wf, state);
+    if (lk) {
+        wf_locked_error(r, e, wf, lk, wf_locked_message(r, wf, lk, "修改"));
+        goto out;
+    }
     body = http_json_body(r);
     if (!body) goto out;
     int64_t version = body_version(r, body);
@@ -1392,6 +1500,10 @@ static void update_record(http_req_t *r) {
     /* an edit of a reviewed record sends it back for review */
     if (c.n && wf && wf_reopen(r, wf, state, &set, &b) != 0) goto fail;
     if (db_begin(r->db) != 0) goto fail;
+    /* neither the parent it leaves nor the one it moves to may be locked */
+    if (parent_guard(r, e, parent, "修改") != 0) goto out;
+    int64_t moved_to = body_parent(e, body);
+    if (moved_to != parent && parent_guard(r, e, moved_to, "添加") != 0) goto out;
     before = record_snapshot(r, e, id);
     if (!before) goto out_rollback;
     if (e->unique) {
@@ -1438,9 +1550,19 @@ static void set_deleted(http_req_t *r, bool deleted) {
     int64_t version = db_col_int(s, 3);
     bool is_deleted = !db_col_null(s, 8);
     const char *opath = arena_strdup(r->arena, db_col_text(s, 2));
+    const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
+    const workflow_t *wf = state ? entity_flow(e, (int)db_col_int(s, 10)) : NULL;
+    int64_t parent = row_parent(e, s);
     db_reset(s);
     if (is_deleted == deleted) {
         http_error(r, deleted ? 404 : 409, deleted ? "not_found" : "not_deleted", deleted ? "记录不存在" : "该记录未被删除");
+        goto out;
+    }
+    /* a final record is not deleted; a restore brings one back as it was
+     * (still locked), so it is allowed */
+    const wf_state_t *lk = deleted ? wf_locked(wf, state) : NULL;
+    if (lk) {
+        wf_locked_error(r, e, wf, lk, wf_locked_message(r, wf, lk, "删除"));
         goto out;
     }
     sql_binds_t b = {0};
@@ -1449,6 +1571,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (deleted) buf_printf(&set, ", deleted_at = $%d", bind_text(&b, arena_strdup(r->arena, now)));
     else buf_puts(&set, ", deleted_at = NULL");
     if (db_begin(r->db) != 0) goto fail;
+    if (parent_guard(r, e, parent, deleted ? "删除" : "恢复") != 0) goto out;
     /* a restore must not bring back a second live record of the key (no
      * changed columns: the record's own values) */
     if (!deleted && e->unique && unique_guard(r, e, id, NULL) != 0) goto out;

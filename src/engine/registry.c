@@ -209,7 +209,8 @@ static void check_fields(const entity_t *e) {
     static const char *const spine[] = {"id",         "org_id",     "org_name",       "org_path",    "version",
                                         "created_at", "created_by", "updated_at",     "updated_by",  "deleted_at",
                                         "wf_state",   "wf_version", "wf_state_label", "state_since", "due_at",
-                                        "state_due_at", "overdue",  "escalated",      "actions",     NULL};
+                                        "state_due_at", "overdue",  "escalated",      "actions",     "locked",
+                                        "locked_reason", NULL};
     static const char *const masks[] = {"idcard", "phone", "name", NULL};
     for (const field_t *f = e->fields; f->name; f++) {
         char item[160];
@@ -341,11 +342,19 @@ static void want_key_column(const char *word, void *arg) {
 }
 static void check_unique(const entity_t *e) { each_word(e->unique, want_key_column, (void *)e); }
 
-/* The checks, in order.  To come here: child links (a child entity's ref
- * back to its parent) and number patterns (a record's 编号) once the
- * declaration carries them — each one more function of this table. */
+/* A child's parent (entity_t.parent) is one of its references to another
+ * entity's records: a final parent locks its children (records.c). */
+static void check_parent(const entity_t *e) {
+    if (!e->parent) return;
+    const field_t *pf = entity_field(e, e->parent);
+    if (!pf || pf->type != F_REF || !pf->ref || strcmp(pf->ref, "org_units") == 0)
+        fault(e, ".parent", "\"%s\" 不是指向另一类业务记录的引用字段", e->parent);
+}
+
+/* The checks, in order.  To come here: number patterns (a record's 编号)
+ * once the declaration carries them — one more function of this table. */
 static void (*const entity_checks[])(const entity_t *e) = {
-    check_names, check_fields, check_flows, check_sort, check_unique, NULL,
+    check_names, check_fields, check_flows, check_sort, check_unique, check_parent, NULL,
 };
 
 int entity_verify_all(void) {

@@ -68,6 +68,55 @@ static const char *transition_perm(http_req_t *r, const entity_t *e, const wf_tr
     return t->perm ? t->perm : arena_printf(r->arena, "%s.%s", e->perm, t->action);
 }
 
+const wf_state_t *wf_locked(const workflow_t *wf, const char *state) {
+    const wf_state_t *st = wf && state ? wf_state_find(wf, state) : NULL;
+    if (!st || !st->final) return NULL;
+    /* the registers: an edit after approval is itself the reopen */
+    if (wf->reopen_from && wf->reopen_to && in_list(wf->reopen_from, state)) return NULL;
+    return st;
+}
+
+bool wf_is_reopen(const workflow_t *wf, const wf_transition_t *t) {
+    for (const wf_state_t *st = wf->states; st->key; st++)
+        if (st->final && in_list(t->from, st->key)) return true;
+    return false;
+}
+
+const char *wf_locked_message(http_req_t *r, const workflow_t *wf, const wf_state_t *st, const char *verb) {
+    const char *msg = arena_printf(r->arena, "记录已处于「%s」状态, 不能%s", st->label, verb);
+    for (const wf_transition_t *t = wf->transitions; t->action; t++)
+        if (in_list(t->from, st->key))
+            return arena_printf(r->arena, "%s; 如需更正, 请先「%s」(须说明原因)", msg, t->label);
+    return msg;
+}
+
+void wf_locked_error(http_req_t *r, const entity_t *e, const workflow_t *wf, const wf_state_t *st,
+                     const char *message) {
+    buf_clear(r->out);
+    jw_t *w = &r->json;
+    jw_init(w, r->out);
+    jw_obj(w);
+    jw_key(w, "error");
+    jw_obj(w);
+    jw_kstr(w, "code", "record_final");
+    jw_kstr(w, "message", message);
+    jw_kstr(w, "state", st->key);
+    jw_kstr(w, "state_label", st->label);
+    jw_key(w, "reopen");
+    jw_arr(w);
+    for (const wf_transition_t *t = wf->transitions; t->action; t++)
+        if (in_list(t->from, st->key) && auth_can(auth_principal(r), transition_perm(r, e, t))) {
+            jw_obj(w);
+            jw_kstr(w, "action", t->action);
+            jw_kstr(w, "label", t->label);
+            jw_obj_end(w);
+        }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 409);
+}
+
 int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set, sql_binds_t *b) {
     if (!wf->reopen_from || !wf->reopen_to || !in_list(wf->reopen_from, state)) return 0;
     if (b->n + 4 > 64) return -1; /* never silently keep a reviewed state */
@@ -85,6 +134,7 @@ int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set
 }
 
 void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state, jw_t *w) {
+    const wf_state_t *st = wf_state_find(wf, state);
     jw_key(w, "actions");
     jw_arr(w);
     for (const wf_transition_t *t = wf->transitions; t->action; t++) {
@@ -93,6 +143,7 @@ void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, co
         jw_kstr(w, "action", t->action);
         jw_kstr(w, "label", t->label);
         jw_kstr(w, "to", t->to);
+        if (st && st->final) jw_kbool(w, "reopen", true); /* needs a reason */
         jw_key(w, "requires");
         jw_arr(w);
         char req[256];
@@ -239,9 +290,28 @@ static void fire_action(http_req_t *r) {
     snprintf(req, sizeof(req), "%s", t->requires ? t->requires : "");
     const char *k;
     json_t *j;
+    /* a transition out of a final state reopens a locked record: only with
+     * a reason, kept in the audit row (issue 15 point 6) */
+    const wf_state_t *from = wf_state_find(wf, state);
+    bool reopen = from && from->final;
     json_object_foreach(body, k, j) {
-        if (strcmp(k, "comment") == 0 || strcmp(k, "version") == 0) continue;
+        if (strcmp(k, "comment") == 0 || strcmp(k, "version") == 0 || (reopen && strcmp(k, "reason") == 0)) continue;
         if (!in_list(req, k)) json_object_set_new(errs, k, json_string("此操作不接受该字段"));
+    }
+    const char *reason = reopen ? json_string_value(json_object_get(body, "reason")) : NULL;
+    if (reopen) {
+        size_t chars = 0;
+        bool blank = true;
+        for (const char *c = reason ? reason : ""; *c; c++) {
+            chars += ((unsigned char)*c & 0xC0) != 0x80;
+            blank = blank && (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r');
+        }
+        if (blank)
+            json_object_set_new(
+                errs, "reason",
+                json_string(arena_printf(r->arena, "「%s」须说明原因 (记录已处于「%s」状态)", t->label, from->label)));
+        else if (chars > 500)
+            json_object_set_new(errs, "reason", json_string("原因不能超过 500 个字"));
     }
     char *save = NULL;
     for (char *fname = strtok_r(req, " ", &save); fname; fname = strtok_r(NULL, " ", &save)) {
@@ -332,6 +402,10 @@ static void fire_action(http_req_t *r) {
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
                                json_object_get(body, "comment"));
+    if (reopen) {
+        json_object_set_new(detail, "reopen", json_true());
+        json_object_set_new(detail, "reason", json_string(reason));
+    }
     char *dt = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
     int arc = auth_audit(r, arena_printf(r->arena, "workflow.%s", action), e->name, id, "ok", dt);
     free(dt);

@@ -12,6 +12,17 @@ typedef struct wf_dates {
 
 const char *wf_state_label(const workflow_t *wf, const char *state);
 const wf_state_t *wf_state_find(const workflow_t *wf, const char *state);
+/* The final state that locks a record in state (no update, delete or
+ * children; issue 15 point 6), NULL when the record may be edited: the state
+ * is not final, or the workflow reopens it on an edit (reopen_from). */
+const wf_state_t *wf_locked(const workflow_t *wf, const char *state);
+/* True when t leaves a final state: a reopen, fired only with a reason. */
+bool wf_is_reopen(const workflow_t *wf, const wf_transition_t *t);
+/* Answers 409 record_final: message, the state and its label, and "reopen":
+ * the transitions out of it the caller may fire (each needs a reason). */
+void wf_locked_error(http_req_t *r, const entity_t *e, const workflow_t *wf, const wf_state_t *st, const char *message);
+/* "记录已处于「已归档」状态, 不能修改" + how to reopen, if the workflow can, in r's arena. */
+const char *wf_locked_message(http_req_t *r, const workflow_t *wf, const wf_state_t *st, const char *verb);
 /* True when a deadline (overall or of the state) lies before today. */
 bool wf_overdue(const char *due, const char *state_due);
 /* Deadlines for a record entering state today (creation: both). */

@@ -139,6 +139,16 @@ static const wf_transition_t case_transitions[] = {
      .hook = close_hook},
     {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .hook = close_hook},
     {"archive", "归档", "visited", "archived"},
+    /* An archived case is locked (issue 15 point 6).  A file review (卷宗评查)
+     * may find an error in it: the district, not the office that archived
+     * it, may take it out of the archive — with a reason, audited — for the
+     * office to correct and archive again.  A rejected application stays
+     * closed: the party applies anew, as a new case. */
+    {"unarchive", "撤销归档", "archived", "visited", .perm = "mediation.case.unarchive"},
+    {0},
+};
+static const perm_def_t case_perms[] = {
+    {"mediation.case.unarchive", "人民调解案件: 撤销归档 (须说明原因)", "district_admin"},
     {0},
 };
 static const workflow_t case_flow_v1 = {1, "registered", case_states, case_transitions, 0, 3};
@@ -184,6 +194,7 @@ static const entity_t mediation_parties = {
     .default_sort = "id",
     .roles = MEDIATION_ROLES,
     .check = party_check,
+    .parent = "case_id", /* no party added to, changed in or removed from a closed case */
 };
 
 /* ---- workflow hooks (inside the transition's transaction) ---- */
@@ -292,6 +303,7 @@ static int major_hook(http_req_t *r, const entity_t *e, int64_t id, const char *
 void mediation_declare(void) {
     entity_register(&mediation_orgs);
     entity_register(&mediators);
+    perm_register(case_perms); /* before the entity: its defaults, not the entity's roles */
     entity_register(&mediation_cases);
     entity_register(&mediation_parties);
 }

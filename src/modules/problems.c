@@ -54,7 +54,9 @@ static const wf_transition_t problem_transitions[] = {
     {"submit", "申请销号", "open rectifying reopened", "submitted", .perm = "problem.rectify"},
     {"close", "审核销号", "submitted", "closed", .perm = "problem.approve"},
     {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note"},
-    {"reopen", "重新打开", "closed", "reopened", .perm = "problem.approve", .requires = "review_note"},
+    /* out of a final state: the engine asks for a reason (the body's
+     * "reason", kept in the audit row), so no review note besides */
+    {"reopen", "重新打开", "closed", "reopened", .perm = "problem.approve"},
     {0},
 };
 static const workflow_t problem_flow_v1 = {

@@ -57,6 +57,9 @@ static const wf_transition_t v2_transitions[] = {
     {"submit", "提交审核", "accepted", "review", .requires = "result"},
     {"approve", "审核通过", "review", "closed", .perm = "test.item.approve_director"},
     {"send_back", "退回", "review", "accepted"},
+    /* out of a final state: a reopen (a reason required, audited); v1 has
+     * none, so a record closed under v1 stays locked */
+    {"reopen", "重新办理", "closed", "accepted", .perm = "test.item.reopen"},
     {0},
 };
 static const workflow_t item_flow_v2 = {2, "registered", v2_states, v2_transitions, 30, 2};
@@ -87,8 +90,25 @@ static const entity_t test_secrets = {
     .roles = "office_staff office_director district_admin district_staff city_staff",
 };
 
+/* a child of a test item: locked with it (entity_t.parent) */
+static const field_t note_fields[] = {
+    {"item_id", "所属测试记录", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "test-items"},
+    {"note", "备注", F_TEXT, FF_REQUIRED | FF_LIST, .max = 200},
+    {0},
+};
+static const entity_t test_notes = {
+    .name = "test-notes",
+    .label = "测试备注",
+    .table = "test_note",
+    .perm = "test.note",
+    .fields = note_fields,
+    .parent = "item_id",
+    .roles = "office_staff office_director district_admin district_staff city_staff",
+};
+
 static const perm_def_t test_perms[] = {
     {"test.item.approve_director", "测试记录: 所长审核", "office_director"},
+    {"test.item.reopen", "测试记录: 重新办理", "district_admin"},
     {0},
 };
 
@@ -98,4 +118,5 @@ void test_entity_declare(void) {
     perm_register(test_perms);
     entity_register(&test_items);
     entity_register(&test_secrets);
+    entity_register(&test_notes);
 }

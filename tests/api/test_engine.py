@@ -140,7 +140,7 @@ def test_list_fields_choose_what_items_carry(ctx):
     assert st == 200 and whole["total"] == 3
     assert all("summary" in i and "actions" in i for i in whole["items"]), "without fields=, whole records"
     spine = {"id", "org_id", "org_name", "version", "created_at", "updated_at", "wf_state", "wf_state_label",
-             "wf_version", "due_at", "state_due_at", "overdue", "escalated"}
+             "wf_version", "due_at", "state_due_at", "overdue", "escalated", "locked"}
     chosen = {"title", "phone", "party_id", "party_id_name", "happened_on"}
     seen, after = [], None
     while True:

@@ -258,11 +258,39 @@ test(
     const dialog = page.locator('.workflow-dialog')
     await dialog.getByRole('button', { name: '确定审核通过' }).click()
     await head.locator('.state-tag', { hasText: '办结' }).waitFor()
-    // a final state: nothing more to do
+    // a final state: nothing more to do, and the record is locked (no 编辑 / 删除)
     expect((await head.locator('.workflow-actions button').count()) === 0, 'actions offered in a final state')
+    await head.locator('[data-test="locked"]', { hasText: '已锁定' }).waitFor()
+    await head.locator('.locked-note', { hasText: '「办结」' }).waitFor()
+    expect((await head.getByRole('button', { name: '编辑' }).count()) === 0, '编辑 offered on a final record')
+    expect((await head.getByRole('button', { name: '删除' }).count()) === 0, '删除 offered on a final record')
     await page.getByRole('tab', { name: '历史记录' }).click()
     await page.locator('.record-history .history-item[data-action="pi.unmask"]', { hasText: '查看完整个人信息' }).waitFor()
     await page.locator('.record-history .history-item[data-action="workflow.approve"]', { hasText: '所长审核 → 办结' }).waitFor()
+  },
+  { login: true, records: true },
+)
+
+test(
+  'records: a district administrator reopens a closed record, giving a reason',
+  async ({ page }) => {
+    expect(RECORD.id, 'no record from the tests before')
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await page.goto(BASE + `${LIST}/${RECORD.id}`)
+    const head = page.locator('.detail-head')
+    await head.locator('.state-tag', { hasText: '办结' }).waitFor()
+    expect((await head.getByRole('button', { name: '编辑' }).count()) === 0, '编辑 offered on a final record')
+    await head.locator('button[data-action="reopen"]').click()
+    const dialog = page.locator('.workflow-dialog')
+    await dialog.getByRole('button', { name: '确定重新办理' }).click()
+    await dialog.locator('.el-form-item__error', { hasText: '请说明原因' }).waitFor()
+    await dialog.locator('textarea[data-field="reason"]').fill('当事人反映协议未履行')
+    await dialog.getByRole('button', { name: '确定重新办理' }).click()
+    await head.locator('.state-tag', { hasText: '受理' }).waitFor()
+    await head.getByRole('button', { name: '编辑' }).waitFor()
+    // the 已锁定 tag leaves with el-tag's transition
+    await head.locator('[data-test="locked"]').waitFor({ state: 'detached' })
+    await head.getByRole('button', { name: '删除' }).waitFor()
   },
   { login: true, records: true },
 )
