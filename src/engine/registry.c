@@ -6,9 +6,9 @@
 #include "auth/auth.h"
 #include "engine/engine.h"
 
-#define MAX_ENTITIES 128
-static const entity_t *entities[MAX_ENTITIES];
-static int nentities;
+/* Grows as modules register (at start, before any worker runs). */
+static const entity_t **entities;
+static int nentities, entities_cap;
 
 /* Identifiers go into DDL and SQL text, so only [a-z0-9_] (and '-' in URL
  * names) are accepted; a bad declaration is a programming error. */
@@ -84,6 +84,35 @@ static void check_field_name(const entity_t *e, const field_t *f) {
     }
 }
 
+/* The statements the engine builds for an entity bind into a fixed
+ * sql_binds_t (engine.h): a create binds 11 spine values and each field's
+ * (a personal-information field: its ciphertext, mask and blind index), an
+ * update a few more, the to-do inbox the scope and one per state.  A
+ * declaration that could overflow it is refused here, at start (issue 15:
+ * no silent limits), rather than failing its requests with 503. */
+#define WRITE_SPINE_BINDS 16
+static void check_binds(const entity_t *e) {
+    int need = WRITE_SPINE_BINDS;
+    for (const field_t *f = e->fields; f->name; f++)
+        need += !(f->flags & FF_PI) ? 1 : (f->flags & FF_FILTER) ? 3 : 2;
+    if (need > SQL_BINDS_MAX) {
+        fprintf(stderr, "entity %s: its fields need %d bound values in one statement, more than SQL_BINDS_MAX (%d)\n",
+                e->name, need, SQL_BINDS_MAX);
+        exit(2);
+    }
+    if (e->flows)
+        for (const workflow_t *const *w = e->flows; *w; w++) {
+            int states = 0;
+            for (const wf_state_t *st = (*w)->states; st->key; st++)
+                states++;
+            if (2 + states > SQL_BINDS_MAX) {
+                fprintf(stderr, "entity %s: workflow version %d has %d states, more than SQL_BINDS_MAX (%d) less 2\n",
+                        e->name, (*w)->version, states, SQL_BINDS_MAX);
+                exit(2);
+            }
+        }
+}
+
 void entity_register(const entity_t *e) {
     for (int i = 0; i < nentities; i++)
         if (entities[i] == e) return;
@@ -106,7 +135,12 @@ void entity_register(const entity_t *e) {
             abort();
         }
     }
-    if (nentities == MAX_ENTITIES) abort();
+    check_binds(e);
+    if (nentities == entities_cap) {
+        entities_cap = entities_cap ? entities_cap * 2 : 32;
+        entities = realloc(entities, sizeof(*entities) * (size_t)entities_cap);
+        if (!entities) abort();
+    }
     entities[nentities++] = e;
     register_perms(e);
 }
@@ -144,12 +178,17 @@ const workflow_t *entity_flow(const entity_t *e, int version) {
 }
 
 /* ---- write observers ---- */
-#define MAX_OBSERVERS 8
-static engine_write_fn observers[MAX_OBSERVERS];
-static int nobservers;
+/* Grows as modules register (at start). */
+static engine_write_fn *observers;
+static int nobservers, observers_cap;
 
 void engine_on_write(engine_write_fn fn) {
-    if (nobservers < MAX_OBSERVERS) observers[nobservers++] = fn;
+    if (nobservers == observers_cap) {
+        observers_cap = observers_cap ? observers_cap * 2 : 8;
+        observers = realloc(observers, sizeof(*observers) * (size_t)observers_cap);
+        if (!observers) abort();
+    }
+    observers[nobservers++] = fn;
 }
 
 int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
