@@ -13,6 +13,7 @@
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 const wf_state_t *wf_state_find(const workflow_t *wf, const char *state) {
     for (const wf_state_t *s = wf->states; s->key; s++)
@@ -108,15 +109,16 @@ void wf_write_actions(http_req_t *r, const entity_t *e, const workflow_t *wf, co
 
 /* ---- hooks ---- */
 
-#define MAX_HOOKS 64
-static struct {
+/* Grows (registered at start). */
+static struct hook {
     const char *name;
     wf_hook_fn fn;
-} hooks[MAX_HOOKS];
-static int nhooks;
+} * hooks;
+static int nhooks, hooks_cap;
 
 void wf_hook_register(const char *name, wf_hook_fn fn) {
-    if (nhooks < MAX_HOOKS) hooks[nhooks].name = name, hooks[nhooks++].fn = fn;
+    hooks = vec_reserve(hooks, nhooks, &hooks_cap, sizeof(*hooks), 64);
+    hooks[nhooks++] = (struct hook){name, fn};
 }
 
 static wf_hook_fn hook_find(const char *name) {
@@ -391,14 +393,14 @@ struct wf_todo {
 };
 typedef wf_todo_t todo_ctx_t;
 
-#define MAX_TODO_SOURCES 8
-static wf_todo_fn todo_sources[MAX_TODO_SOURCES];
-static int ntodo_sources;
+static wf_todo_fn *todo_sources; /* grows (registered at start) */
+static int ntodo_sources, todo_sources_cap;
 
 void wf_todo_source(wf_todo_fn fn) {
     for (int i = 0; i < ntodo_sources; i++)
         if (todo_sources[i] == fn) return; /* registered again (a second server in one process) */
-    if (ntodo_sources < MAX_TODO_SOURCES) todo_sources[ntodo_sources++] = fn;
+    todo_sources = vec_reserve(todo_sources, ntodo_sources, &todo_sources_cap, sizeof(*todo_sources), 8);
+    todo_sources[ntodo_sources++] = fn;
 }
 
 void wf_todo_count(wf_todo_t *t, const char *name, int64_t n) { jw_kint(t->counts, name, n); }
