@@ -56,3 +56,16 @@ def test_more_fields_than_the_entity_has_is_422_naming_the_limit(ctx):
     assert f"最多 {n} 个" in body["error"]["message"], body
     st, _, body = ljz.get(f"{E}?fields=" + ",".join(["title"] * n))
     assert st == 200, body
+
+
+def test_more_roles_than_an_account_holds_is_422_naming_the_limit(ctx):
+    """The 17th role was dropped without a word (roles[16], admin.c)."""
+    from auth_helpers import DEMO_PASSWORD, admin_session
+    s = ctx.demo_server()
+    sys_, _ = admin_session(s, "sysadmin")
+    st, _, me = Session(s, "ljz").get("/api/v1/session")
+    org = me["user"]["org"]["id"] if "user" in me else me["org"]["id"]
+    st, _, body = sys_.post("/api/v1/users", {"username": "many_roles", "display_name": "角色过多", "org_id": org,
+                                              "roles": ["office_staff"] * 17, "password": DEMO_PASSWORD})
+    assert st == 422 and body["error"]["code"] == "too_many_roles", body
+    assert "最多 16 个角色" in body["error"]["message"], body
