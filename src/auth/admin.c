@@ -179,7 +179,11 @@ static int parse_roles(http_req_t *r, json_t *arr, int64_t *ids, int max) {
             http_invalid(r, "roles", "角色不存在");
             return -1;
         }
-        if (n < max) ids[n++] = id;
+        if (n == max) { /* never a silent first-max */
+            http_error(r, 422, "too_many_roles", arena_printf(r->arena, "角色过多: 一个账户最多 %d 个角色", max));
+            return -1;
+        }
+        ids[n++] = id;
     }
     const char *why = roles_conflict(r->db, ids, n);
     if (why) {
@@ -407,11 +411,15 @@ static void list_roles(http_req_t *r) {
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    int64_t ids[256];
-    int n = 0;
-    buf_t tmp = BUF_INIT;
-    (void)tmp;
-    while (db_step(s) == DB_ROW && n < 256) {
+    int64_t *ids = NULL; /* every role: grows in the request's arena */
+    int n = 0, cap = 0;
+    while (db_step(s) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *more = arena_alloc(r->arena, sizeof(*ids) * (size_t)cap);
+            if (n) memcpy(more, ids, sizeof(*ids) * (size_t)n);
+            ids = more;
+        }
         ids[n++] = db_col_int(s, 0);
         jw_obj(w);
         jw_kint(w, "id", db_col_int(s, 0));

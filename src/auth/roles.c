@@ -14,6 +14,7 @@
 
 #include "auth/auth.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define ALL_BUSINESS "city_leader city_staff district_admin district_staff office_director office_staff mediator"
 
@@ -59,14 +60,15 @@ static const perm_def_t identity_perms[] = {
     {0},
 };
 
-#define MAX_PERM_TABLES 64
-static const perm_def_t *perm_tables[MAX_PERM_TABLES];
-static int nperm_tables;
+/* One table per module and per entity; grows (at start). */
+static const perm_def_t **perm_tables;
+static int nperm_tables, perm_tables_cap;
 
 void perm_register(const perm_def_t *table) {
     for (int i = 0; i < nperm_tables; i++)
         if (perm_tables[i] == table) return;
-    if (nperm_tables < MAX_PERM_TABLES) perm_tables[nperm_tables++] = table;
+    perm_tables = vec_reserve(perm_tables, nperm_tables, &perm_tables_cap, sizeof(*perm_tables), 64);
+    perm_tables[nperm_tables++] = table;
 }
 
 static void register_identity_perms(void) { perm_register(identity_perms); }

@@ -197,17 +197,44 @@ typedef int (*engine_write_fn)(db_t *db, const entity_t *e, const char *org_path
 void engine_on_write(engine_write_fn fn);
 int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id);
 
-/* Shared by lists and exports: builds "FROM … WHERE …" for the request's
- * filters within the caller's scope.  Answers 422 itself and returns -1 on a
- * bad filter. */
+/* The values bound to one statement built by the engine, in placeholder
+ * order.  Fixed-size (no allocation on a request's path): a declaration that
+ * could need more is refused at start (registry.c, check_binds), and a
+ * list's filters are capped per request below it (ENGINE_FILTER_VALUES_MAX,
+ * 422).  A bind past the end returns 0 and sets overflow, which the builder
+ * must answer, never send ("$0" would reach the store: 503). */
+#define SQL_BINDS_MAX 128
 typedef struct sql_binds {
     int n;
+    bool overflow;
     struct {
         bool is_int;
         int64_t i;
         const char *s;
-    } v[64];
+    } v[SQL_BINDS_MAX];
 } sql_binds_t;
+/* Appends a value; its placeholder number ($N), or 0 on overflow. */
+static inline int sql_bind_text(sql_binds_t *b, const char *s) {
+    if (b->n == SQL_BINDS_MAX) return b->overflow = true, 0;
+    b->v[b->n].is_int = false;
+    b->v[b->n].s = s;
+    return ++b->n;
+}
+static inline int sql_bind_int(sql_binds_t *b, int64_t i) {
+    if (b->n == SQL_BINDS_MAX) return b->overflow = true, 0;
+    b->v[b->n].is_int = true;
+    b->v[b->n].i = i;
+    return ++b->n;
+}
+/* Per request: a list's or export's filter values (each value of a=x,y,
+ * each .from/.to, each org_id; q and the scope do not count) — 422
+ * too_many_filter_values past it.  Two binds per org_id value at most, plus
+ * the scope's and a grant's four and q's and overdue's: within SQL_BINDS_MAX. */
+#define ENGINE_FILTER_VALUES_MAX 50
+
+/* Shared by lists and exports: builds "FROM … WHERE …" for the request's
+ * filters within the caller's scope.  Answers 422 itself and returns -1 on a
+ * bad filter or more than ENGINE_FILTER_VALUES_MAX values. */
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
 /* Steps s (bound, ready) to its end and returns the integers of its first

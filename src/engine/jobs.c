@@ -21,15 +21,15 @@
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 /* ---- process-wide state ---- */
 
-#define MAX_KINDS 16
-static struct {
+static struct kind {
     const char *kind;
     job_fn fn;
-} kinds[MAX_KINDS];
-static int nkinds;
+} * kinds; /* grows (registered at start) */
+static int nkinds, kinds_cap;
 
 static char g_dir[1024];   /* "" when the worker is not running here */
 static char g_node[256];   /* this host */
@@ -47,7 +47,8 @@ static atomic_llong g_cancel_id;  /* a cancel asked of that job */
 void job_kind_register(const char *kind, job_fn fn) {
     for (int i = 0; i < nkinds; i++)
         if (strcmp(kinds[i].kind, kind) == 0) return;
-    if (nkinds < MAX_KINDS) kinds[nkinds].kind = kind, kinds[nkinds++].fn = fn;
+    kinds = vec_reserve(kinds, nkinds, &kinds_cap, sizeof(*kinds), 16);
+    kinds[nkinds++] = (struct kind){kind, fn};
 }
 
 static job_fn kind_find(const char *kind) {

@@ -225,20 +225,6 @@ static int64_t body_parent(const entity_t *e, json_t *body) {
 
 /* ---- filters ---- */
 
-static int bind_text(sql_binds_t *b, const char *s) {
-    if (b->n == 64) return 0;
-    b->v[b->n].is_int = false;
-    b->v[b->n].s = s;
-    return ++b->n;
-}
-
-static int bind_int(sql_binds_t *b, int64_t i) {
-    if (b->n == 64) return 0;
-    b->v[b->n].is_int = true;
-    b->v[b->n].i = i;
-    return ++b->n;
-}
-
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b) {
     for (int i = 0; i < b->n; i++) {
         if (b->v[i].is_int) db_bind_int(s, i + 1, b->v[i].i);
@@ -280,32 +266,34 @@ static const char *filter_value(http_req_t *r, const field_t *f, const char *raw
         char *end;
         long long v = strtoll(raw, &end, 10);
         if (!*raw || *end) return "必须是整数";
-        *ph = bind_int(b, v);
+        *ph = sql_bind_int(b, v);
         return NULL;
     }
     case F_DECIMAL: {
         int64_t v;
         if (!decimal_parse(raw, f->scale, &v)) return "必须是数字";
-        *ph = bind_int(b, v);
+        *ph = sql_bind_int(b, v);
         return NULL;
     }
     case F_BOOL:
         if (strcmp(raw, "true") && strcmp(raw, "false") && strcmp(raw, "1") && strcmp(raw, "0")) return "必须是 true 或 false";
-        *ph = bind_int(b, strcmp(raw, "true") == 0 || strcmp(raw, "1") == 0);
+        *ph = sql_bind_int(b, strcmp(raw, "true") == 0 || strcmp(raw, "1") == 0);
         return NULL;
     case F_DATE:
         if (!date_valid(raw)) return "日期格式应为 YYYY-MM-DD";
-        *ph = bind_text(b, raw);
+        *ph = sql_bind_text(b, raw);
         return NULL;
     case F_DATETIME: {
         int64_t t;
         if (!unix_from_iso(raw, &t)) return "时间格式应为 ISO-8601";
         char *iso = arena_alloc(r->arena, 21);
         iso_from_unix(t, iso);
-        *ph = bind_text(b, iso);
+        *ph = sql_bind_text(b, iso);
         return NULL;
     }
-    default: *ph = bind_text(b, raw); return NULL;
+    default:
+        *ph = sql_bind_text(b, raw);
+        return NULL;
     }
 }
 
@@ -329,8 +317,26 @@ typedef struct {
     const char *lo, *hi;
 } org_range_t;
 
+/* 422 when the request's filters carry more than ENGINE_FILTER_VALUES_MAX
+ * values (engine.h): each bound, they would outgrow sql_binds_t. */
+static bool too_many_filter_values(http_req_t *r) {
+    http_query(r, "q"); /* parses the query string */
+    int n = 0;
+    for (int i = 0; i < r->nquery; i++) {
+        if (reserved_param(r->qkeys[i])) continue;
+        n++;
+        for (const char *c = r->qvals[i]; *c; c++)
+            n += *c == ',';
+    }
+    if (n <= ENGINE_FILTER_VALUES_MAX) return false;
+    http_error(r, 422, "too_many_filter_values",
+               arena_printf(r->arena, "筛选条件的值过多 (%d 个): 一次查询最多 %d 个", n, ENGINE_FILTER_VALUES_MAX));
+    return true;
+}
+
 static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk, count_where_t *cw,
                      org_range_t *base_io) {
+    if (too_many_filter_values(r)) return -1;
     const principal_t *p = auth_principal(r);
     bool lite = db_kind(r->db) == DB_SQLITE;
     /* SQLite, ?overdue=: the open records past their deadline are few, and
@@ -373,12 +379,12 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     /* no join: a count stays within the live-row indexes, and the planner
      * cannot start from org_units (the org name comes from the snapshot,
      * engine_select_cols) */
-    buf_printf(sql, " FROM %s t WHERE %s >= $%d AND %s < $%d", e->table, pc,
-               bind_text(b, base), pc, bind_text(b, base_hi));
+    buf_printf(sql, " FROM %s t WHERE %s >= $%d AND %s < $%d", e->table, pc, sql_bind_text(b, base), pc,
+               sql_bind_text(b, base_hi));
     if (cw) {
         cw->ok = true;
-        buf_printf(&cw->sql, " WHERE t.org_path >= $%d AND t.org_path < $%d", bind_text(&cw->b, base),
-                   bind_text(&cw->b, base_hi));
+        buf_printf(&cw->sql, " WHERE t.org_path >= $%d AND t.org_path < $%d", sql_bind_text(&cw->b, base),
+                   sql_bind_text(&cw->b, base_hi));
     }
     if (e->protected_ && !protected_ok(r, e, scope)) {
         /* a grant opens one subtree: the newest active one the user holds */
@@ -402,7 +408,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         }
         char *ghi = arena_alloc(r->arena, strlen(granted) + 1);
         scope_upper(granted, ghi, strlen(granted) + 1);
-        buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, granted), pc, bind_text(b, ghi));
+        buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, sql_bind_text(b, granted), pc, sql_bind_text(b, ghi));
     }
     const char *del = http_query(r, "deleted");
     if (del && strcmp(del, "1") == 0) {
@@ -439,10 +445,10 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             if (strcmp(opath, base) == 0) continue; /* the base range already */
             char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
             scope_upper(opath, ohi, strlen(opath) + 1);
-            buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, bind_text(b, opath), pc, bind_text(b, ohi));
+            buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, sql_bind_text(b, opath), pc, sql_bind_text(b, ohi));
             if (cw)
-                buf_printf(&cw->sql, " AND t.org_path >= $%d AND t.org_path < $%d", bind_text(&cw->b, opath),
-                           bind_text(&cw->b, ohi));
+                buf_printf(&cw->sql, " AND t.org_path >= $%d AND t.org_path < $%d", sql_bind_text(&cw->b, opath),
+                           sql_bind_text(&cw->b, ohi));
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows && db_kind(r->db) != DB_SQLITE && *raw &&
@@ -450,9 +456,9 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             /* PostgreSQL, one state: as a range, not an equality, so the
              * planner keeps t.wf_state in a list's ORDER BY (list_records,
              * state_lead) and must walk <t>_lw_<sort> */
-            int ph = bind_text(b, raw);
+            int ph = sql_bind_text(b, raw);
             buf_printf(sql, " AND t.wf_state >= $%d AND t.wf_state <= $%d", ph, ph);
-            if (cw) buf_printf(&cw->sql, " AND t.wf_state = $%d", bind_text(&cw->b, raw));
+            if (cw) buf_printf(&cw->sql, " AND t.wf_state = $%d", sql_bind_text(&cw->b, raw));
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows) {
@@ -461,8 +467,8 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             char *list = arena_strdup(r->arena, raw), *save = NULL;
             int n = 0;
             for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-                buf_printf(sql, "%s$%d", n ? ", " : "", bind_text(b, c));
-                if (cw) buf_printf(&cw->sql, "%s$%d", n ? ", " : "", bind_text(&cw->b, c));
+                buf_printf(sql, "%s$%d", n ? ", " : "", sql_bind_text(b, c));
+                if (cw) buf_printf(&cw->sql, "%s$%d", n ? ", " : "", sql_bind_text(&cw->b, c));
                 n++;
             }
             buf_puts(sql, n ? ")" : "NULL)");
@@ -479,7 +485,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             iso_from_unix(now_unix() + 8 * 3600, today);
             today[10] = '\0';
             buf_printf(sql, " AND %sdue_at < $%d", walk && lite ? "+t." : "t.",
-                       bind_text(b, arena_strdup(r->arena, today)));
+                       sql_bind_text(b, arena_strdup(r->arena, today)));
             continue;
         }
         const field_t *f = entity_field(e, name);
@@ -500,7 +506,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             const char *val = raw;
             if (f->mask && strcmp(f->mask, "idcard") == 0 && idcard_normalize(raw, norm)) val = norm;
             pi_blind_index(auth_keys(), val, idx);
-            buf_printf(sql, " AND t.%s_index = $%d", f->name, bind_text(b, arena_strdup(r->arena, idx)));
+            buf_printf(sql, " AND t.%s_index = $%d", f->name, sql_bind_text(b, arena_strdup(r->arena, idx)));
             continue;
         }
         if (op && strcmp(op, "from") && strcmp(op, "to")) {
@@ -516,7 +522,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             char *list = arena_strdup(r->arena, raw), *save = NULL;
             int n = 0;
             for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save))
-                buf_printf(sql, "%s$%d", n++ ? ", " : "", bind_text(b, c));
+                buf_printf(sql, "%s$%d", n++ ? ", " : "", sql_bind_text(b, c));
             buf_puts(sql, ")");
             continue;
         }
@@ -549,7 +555,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         }
         *o++ = fts ? '"' : '%';
         *o = '\0';
-        int ph = bind_text(b, lite && !fts ? q : arg);
+        int ph = sql_bind_text(b, lite && !fts ? q : arg);
         int n = 0;
         for (const field_t *f = e->fields; f->name; f++) {
             if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
@@ -562,6 +568,12 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             }
         }
         buf_puts(sql, n ? ")" : " AND 1 = 0");
+    }
+    if (b->overflow || (cw && cw->b.overflow)) { /* not reached within ENGINE_FILTER_VALUES_MAX */
+        json_decref(errs);
+        http_error(r, 422, "too_many_filter_values",
+                   arena_printf(r->arena, "筛选条件过多: 一次查询最多 %d 个值", ENGINE_FILTER_VALUES_MAX));
+        return -1;
     }
     if (json_object_size(errs)) {
         field_error(r, errs);
@@ -604,6 +616,10 @@ bool engine_sort_allowed(const entity_t *e, const char *name) {
 static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
     const char *s = http_query(r, "sort");
     if (!s || !*s) s = e->default_sort ? e->default_sort : "-id";
+    if (strchr(s, ',')) { /* one key (its index, schema.c), never a silent first-of-several */
+        http_error(r, 422, "too_many_sort_keys", "排序字段过多: 一次只能按 1 个字段排序");
+        return -1;
+    }
     st->desc = s[0] == '-';
     const char *name = s + (s[0] == '-' || s[0] == '+');
     for (int i = 0; sort_spine[i]; i++)
@@ -779,6 +795,15 @@ static const bool *parse_fields(http_req_t *r, const entity_t *e, bool *bad) {
     if (!q) return NULL;
     int nf = 0;
     for (const field_t *f = e->fields; f->name; f++) nf++;
+    int asked = 1;
+    for (const char *c = q; *c; c++)
+        asked += *c == ',';
+    if (asked > nf) {
+        http_error(r, 422, "too_many_fields",
+                   arena_printf(r->arena, "fields 列出的字段过多 (%d 个): 最多 %d 个 (本类记录的字段数)", asked, nf));
+        *bad = true;
+        return NULL;
+    }
     bool *sel = arena_alloc(r->arena, (size_t)nf + 1);
     memset(sel, 0, (size_t)nf + 1);
     for (const char *p = q;;) {
@@ -854,14 +879,15 @@ static void list_records(http_req_t *r) {
         /* a row value: both engines use it as a range of the sort index */
         const char *cmp = st.desc ? "<" : ">";
         if (!st.col) {
-            buf_printf(&where, " AND t.id %s $%d", cmp, bind_int(&b, cid));
+            buf_printf(&where, " AND t.id %s $%d", cmp, sql_bind_int(&b, cid));
         } else if (lead) {
-            int ps = bind_text(&b, wfs);
-            int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
-            buf_printf(&where, " AND (t.wf_state, %s, t.id) %s ($%d, $%d, $%d)", st.col, cmp, ps, pv, bind_int(&b, cid));
+            int ps = sql_bind_text(&b, wfs);
+            int pv = st.numeric ? sql_bind_int(&b, strtoll(cv, NULL, 10)) : sql_bind_text(&b, cv);
+            buf_printf(&where, " AND (t.wf_state, %s, t.id) %s ($%d, $%d, $%d)", st.col, cmp, ps, pv,
+                       sql_bind_int(&b, cid));
         } else {
-            int pv = st.numeric ? bind_int(&b, strtoll(cv, NULL, 10)) : bind_text(&b, cv);
-            buf_printf(&where, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, bind_int(&b, cid));
+            int pv = st.numeric ? sql_bind_int(&b, strtoll(cv, NULL, 10)) : sql_bind_text(&b, cv);
+            buf_printf(&where, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, sql_bind_int(&b, cid));
         }
     }
     buf_puts(&sql, "SELECT ");
@@ -876,7 +902,7 @@ static void list_records(http_req_t *r) {
     if (lead) buf_printf(&sql, " ORDER BY t.wf_state %s, %s %s, t.id %s", dir, st.col, dir, dir);
     else if (st.col) buf_printf(&sql, " ORDER BY %s%s %s, t.id %s", nw, st.col, dir, dir);
     else buf_printf(&sql, " ORDER BY %st.id %s", nw, dir);
-    buf_printf(&sql, " LIMIT $%d", bind_int(&b, limit + 1));
+    buf_printf(&sql, " LIMIT $%d", sql_bind_int(&b, limit + 1));
     /* PostgreSQL: a walk filtered by scope and state only keeps its plan
      * (walk_sort_order); with any other filter, which a kept plan might
      * take an index of and sort, the planner sees the values */
@@ -1084,8 +1110,8 @@ static int record_rule(http_req_t *r, const entity_t *e, json_t *after) {
  * on any problem.  creating: required fields must be present. */
 typedef struct {
     int n;
-    const field_t *f[64];
-    value_t v[64];
+    const field_t *f[SQL_BINDS_MAX]; /* an entity has fewer fields (registry.c, check_binds) */
+    value_t v[SQL_BINDS_MAX];
 } changes_t;
 
 static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool creating, changes_t *c, bool allow_readonly) {
@@ -1110,11 +1136,9 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
             json_object_set_new(errs, k, json_string(why));
             continue;
         }
-        if (c->n < 64) {
-            c->f[c->n] = f;
-            c->v[c->n] = v;
-            c->n++;
-        }
+        c->f[c->n] = f; /* each field once (a JSON object's keys), fewer than SQL_BINDS_MAX */
+        c->v[c->n] = v;
+        c->n++;
     }
     if (creating)
         for (const field_t *f = e->fields; f->name; f++)
@@ -1162,7 +1186,7 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
         if (f->flags & FF_PI) {
             const char *enc, *masked, *idx;
             if (engine_pi_encode(r, f, v->text, &enc, &masked, &idx) != 0) return -1;
-            int p1 = bind_text(b, enc), p2 = bind_text(b, masked);
+            int p1 = sql_bind_text(b, enc), p2 = sql_bind_text(b, masked);
             if (insert_cols) {
                 buf_printf(sql, ", %s_enc, %s_masked", f->name, f->name);
                 buf_printf(vals, ", $%d, $%d", p1, p2);
@@ -1170,7 +1194,7 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
                 buf_printf(sql, ", %s_enc = $%d, %s_masked = $%d", f->name, p1, f->name, p2);
             }
             if (f->flags & FF_FILTER) {
-                int p3 = bind_text(b, idx);
+                int p3 = sql_bind_text(b, idx);
                 if (insert_cols) {
                     buf_printf(sql, ", %s_index", f->name);
                     buf_printf(vals, ", $%d", p3);
@@ -1180,7 +1204,7 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
             }
             continue;
         }
-        int ph = v->null ? bind_text(b, NULL) : v->is_int ? bind_int(b, v->i) : bind_text(b, v->text);
+        int ph = v->null ? sql_bind_text(b, NULL) : v->is_int ? sql_bind_int(b, v->i) : sql_bind_text(b, v->text);
         if (insert_cols) {
             buf_printf(sql, ", %s", f->name);
             buf_printf(vals, ", $%d", ph);
@@ -1208,7 +1232,7 @@ int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *k
     if (!e->unique) return 0;
     buf_t sql = BUF_INIT;
     sql_binds_t b = {0};
-    int p_self = bind_int(&b, self);
+    int p_self = sql_bind_int(&b, self);
     buf_printf(&sql, "SELECT o.id FROM %s o WHERE o.deleted_at IS NULL AND o.id <> $%d", e->table, p_self);
     char key[256];
     snprintf(key, sizeof(key), "%s", e->unique);
@@ -1222,7 +1246,7 @@ int64_t engine_unique_clash(db_t *db, const entity_t *e, int64_t self, json_t *k
             continue;
         }
         if (json_is_null(v)) goto out; /* NULL equals nothing: the index lets it be */
-        int ph = json_is_integer(v) ? bind_int(&b, json_integer_value(v)) : bind_text(&b, json_string_value(v));
+        int ph = json_is_integer(v) ? sql_bind_int(&b, json_integer_value(v)) : sql_bind_text(&b, json_string_value(v));
         buf_printf(&sql, " AND o.%s = $%d", c, ph);
     }
     buf_puts(&sql, " ORDER BY o.id LIMIT 1");
@@ -1346,15 +1370,17 @@ static void create_record(http_req_t *r) {
     iso_from_unix(now_unix(), now);
     const workflow_t *wf = entity_flow(e, 0);
     buf_printf(&sql, "INSERT INTO %s (org_id, org_path, version, created_at, created_by, updated_at, updated_by", e->table);
-    buf_printf(&vals, "$%d, $%d, 1, $%d, $%d, $%d, $%d", bind_int(&b, org), bind_text(&b, opath), bind_text(&b, now),
-               bind_int(&b, p->user_id), bind_text(&b, now), bind_int(&b, p->user_id));
+    buf_printf(&vals, "$%d, $%d, 1, $%d, $%d, $%d, $%d", sql_bind_int(&b, org), sql_bind_text(&b, opath),
+               sql_bind_text(&b, now), sql_bind_int(&b, p->user_id), sql_bind_text(&b, now),
+               sql_bind_int(&b, p->user_id));
     if (wf) {
         wf_dates_t d;
         if (wf_start_dates(r->db, wf, wf->initial, now, &d) != 0) goto fail;
         buf_puts(&sql, ", wf_state, wf_version, state_since, due_at, state_due_at");
-        buf_printf(&vals, ", $%d, $%d, $%d, $%d, $%d", bind_text(&b, wf->initial), bind_int(&b, wf->version),
-                   bind_text(&b, arena_strdup(r->arena, d.today)), bind_text(&b, d.due[0] ? arena_strdup(r->arena, d.due) : NULL),
-                   bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
+        buf_printf(&vals, ", $%d, $%d, $%d, $%d, $%d", sql_bind_text(&b, wf->initial), sql_bind_int(&b, wf->version),
+                   sql_bind_text(&b, arena_strdup(r->arena, d.today)),
+                   sql_bind_text(&b, d.due[0] ? arena_strdup(r->arena, d.due) : NULL),
+                   sql_bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
     }
     if (set_clause(r, &c, &sql, &b, true, &vals) != 0) goto fail;
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
@@ -1425,9 +1451,11 @@ static int guarded_update(http_req_t *r, const entity_t *e, int64_t id, int64_t 
     char now[21];
     iso_from_unix(now_unix(), now);
     buf_t sql = BUF_INIT;
-    buf_printf(&sql, "UPDATE %s SET version = version + 1, updated_at = $%d, updated_by = $%d%s WHERE id = $%d AND version = $%d",
-               e->table, bind_text(b, arena_strdup(r->arena, now)), bind_int(b, auth_principal(r)->user_id),
-               set->data ? set->data : "", bind_int(b, id), bind_int(b, version));
+    buf_printf(
+        &sql,
+        "UPDATE %s SET version = version + 1, updated_at = $%d, updated_by = $%d%s WHERE id = $%d AND version = $%d",
+        e->table, sql_bind_text(b, arena_strdup(r->arena, now)), sql_bind_int(b, auth_principal(r)->user_id),
+        set->data ? set->data : "", sql_bind_int(b, id), sql_bind_int(b, version));
     db_stmt_t *s = db_prepare(r->db, sql.data);
     buf_free(&sql);
     if (!s) {
@@ -1568,7 +1596,8 @@ static void set_deleted(http_req_t *r, bool deleted) {
     sql_binds_t b = {0};
     char now[21];
     iso_from_unix(now_unix(), now);
-    if (deleted) buf_printf(&set, ", deleted_at = $%d", bind_text(&b, arena_strdup(r->arena, now)));
+    if (deleted)
+        buf_printf(&set, ", deleted_at = $%d", sql_bind_text(&b, arena_strdup(r->arena, now)));
     else buf_puts(&set, ", deleted_at = NULL");
     if (db_begin(r->db) != 0) goto fail;
     if (parent_guard(r, e, parent, deleted ? "删除" : "恢复") != 0) goto out;

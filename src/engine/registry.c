@@ -13,10 +13,11 @@
 #include "auth/auth.h"
 #include "engine/codes.h"
 #include "engine/engine.h"
+#include "util/vec.h"
 
-#define MAX_ENTITIES 128
-static const entity_t *entities[MAX_ENTITIES];
-static int nentities;
+/* Grows as modules register (at start, before any worker runs). */
+static const entity_t **entities;
+static int nentities, entities_cap;
 
 /* Each entity gets <perm>.read/create/update/delete/restore, and one per
  * workflow action, granted by default to the entity's roles. */
@@ -65,10 +66,7 @@ static void register_perms(const entity_t *e) {
 void entity_register(const entity_t *e) {
     for (int i = 0; i < nentities; i++)
         if (entities[i] == e) return;
-    if (nentities == MAX_ENTITIES) {
-        fprintf(stderr, "声明错误: %s: 实体超过 %d 个 (registry.c MAX_ENTITIES)\n", e->name, MAX_ENTITIES);
-        abort();
-    }
+    entities = vec_reserve(entities, nentities, &entities_cap, sizeof(*entities), 32);
     entities[nentities++] = e;
     register_perms(e);
 }
@@ -106,12 +104,17 @@ const workflow_t *entity_flow(const entity_t *e, int version) {
 }
 
 /* ---- write observers ---- */
-#define MAX_OBSERVERS 8
-static engine_write_fn observers[MAX_OBSERVERS];
-static int nobservers;
+/* Grows as modules register (at start). */
+static engine_write_fn *observers;
+static int nobservers, observers_cap;
 
 void engine_on_write(engine_write_fn fn) {
-    if (nobservers < MAX_OBSERVERS) observers[nobservers++] = fn;
+    if (nobservers == observers_cap) {
+        observers_cap = observers_cap ? observers_cap * 2 : 8;
+        observers = realloc(observers, sizeof(*observers) * (size_t)observers_cap);
+        if (!observers) abort();
+    }
+    observers[nobservers++] = fn;
 }
 
 int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
@@ -342,6 +345,29 @@ static void want_key_column(const char *word, void *arg) {
 }
 static void check_unique(const entity_t *e) { each_word(e->unique, want_key_column, (void *)e); }
 
+/* The statements the engine builds for an entity bind into a fixed
+ * sql_binds_t (engine.h): a create binds 16 spine values at most and each
+ * field's (a personal-information field: its ciphertext, mask and blind
+ * index), the to-do inbox the scope and one per state.  A declaration that
+ * could overflow it is refused here, at start (issue 15: no silent limits),
+ * rather than failing its requests with 503. */
+#define WRITE_SPINE_BINDS 16
+static void check_binds(const entity_t *e) {
+    int need = WRITE_SPINE_BINDS;
+    for (const field_t *f = e->fields; f->name; f++)
+        need += !(f->flags & FF_PI) ? 1 : (f->flags & FF_FILTER) ? 3 : 2;
+    if (need > SQL_BINDS_MAX)
+        fault(e, ".fields", "一条语句要绑定 %d 个值, 超过 SQL_BINDS_MAX (%d)", need, SQL_BINDS_MAX);
+    if (e->flows)
+        for (const workflow_t *const *w = e->flows; *w; w++) {
+            int states = 0;
+            for (const wf_state_t *st = (*w)->states; st->key; st++) states++;
+            if (2 + states > SQL_BINDS_MAX)
+                fault(e, "流程", "版本 %d 有 %d 个状态, 超过 SQL_BINDS_MAX (%d) 减 2", (*w)->version, states,
+                      SQL_BINDS_MAX);
+        }
+}
+
 /* A child's parent (entity_t.parent) is one of its references to another
  * entity's records: a final parent locks its children (records.c). */
 static void check_parent(const entity_t *e) {
@@ -354,7 +380,7 @@ static void check_parent(const entity_t *e) {
 /* The checks, in order.  To come here: number patterns (a record's 编号)
  * once the declaration carries them — one more function of this table. */
 static void (*const entity_checks[])(const entity_t *e) = {
-    check_names, check_fields, check_flows, check_sort, check_unique, check_parent, NULL,
+    check_names, check_fields, check_flows, check_sort, check_unique, check_parent, check_binds, NULL,
 };
 
 int entity_verify_all(void) {

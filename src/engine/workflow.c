@@ -13,6 +13,7 @@
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 const wf_state_t *wf_state_find(const workflow_t *wf, const char *state) {
     for (const wf_state_t *s = wf->states; s->key; s++)
@@ -119,7 +120,7 @@ void wf_locked_error(http_req_t *r, const entity_t *e, const workflow_t *wf, con
 
 int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set, sql_binds_t *b) {
     if (!wf->reopen_from || !wf->reopen_to || !in_list(wf->reopen_from, state)) return 0;
-    if (b->n + 4 > 64) return -1; /* never silently keep a reviewed state */
+    if (b->n + 4 > SQL_BINDS_MAX) return -1; /* never silently keep a reviewed state */
     char now[21];
     iso_from_unix(now_unix(), now);
     wf_dates_t d;
@@ -127,7 +128,8 @@ int wf_reopen(http_req_t *r, const workflow_t *wf, const char *state, buf_t *set
     const char *vals[4] = {wf->reopen_to, arena_strdup(r->arena, d.today),
                            d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL,
                            d.due[0] ? arena_strdup(r->arena, d.due) : NULL};
-    for (int i = 0; i < 4; i++) b->v[b->n].is_int = false, b->v[b->n++].s = vals[i];
+    for (int i = 0; i < 4; i++)
+        sql_bind_text(b, vals[i]);
     buf_printf(set, ", wf_state = $%d, state_since = $%d, state_due_at = $%d, due_at = $%d, escalated = 0", b->n - 3,
                b->n - 2, b->n - 1, b->n);
     return 0;
@@ -328,7 +330,7 @@ static void fire_action(http_req_t *r) {
             json_object_set_new(errs, fname, json_string(why));
             continue;
         }
-        int ph = v.is_int ? (b.v[b.n].is_int = true, b.v[b.n].i = v.i, ++b.n) : (b.v[b.n].is_int = false, b.v[b.n].s = v.text, ++b.n);
+        int ph = v.is_int ? sql_bind_int(&b, v.i) : sql_bind_text(&b, v.text); /* fewer than the fields (registry.c) */
         buf_printf(&set, ", %s = $%d", f->name, ph);
     }
     json_t *cv = json_object_get(body, "version");
@@ -361,20 +363,13 @@ static void fire_action(http_req_t *r) {
         return http_store_error(r);
     }
     /* the overall deadline stays; a final state clears both */
-    b.v[b.n].is_int = false, b.v[b.n].s = t->to, b.n++;
-    int p_to = b.n;
-    b.v[b.n].is_int = false, b.v[b.n].s = arena_strdup(r->arena, d.today), b.n++;
-    int p_since = b.n;
-    b.v[b.n].is_int = false, b.v[b.n].s = d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL, b.n++;
-    int p_sdue = b.n;
-    b.v[b.n].is_int = false, b.v[b.n].s = arena_strdup(r->arena, now), b.n++;
-    int p_now = b.n;
-    b.v[b.n].is_int = true, b.v[b.n].i = auth_principal(r)->user_id, b.n++;
-    int p_by = b.n;
-    b.v[b.n].is_int = true, b.v[b.n].i = id, b.n++;
-    int p_id = b.n;
-    b.v[b.n].is_int = true, b.v[b.n].i = version, b.n++;
-    int p_ver = b.n;
+    int p_to = sql_bind_text(&b, t->to);
+    int p_since = sql_bind_text(&b, arena_strdup(r->arena, d.today));
+    int p_sdue = sql_bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL);
+    int p_now = sql_bind_text(&b, arena_strdup(r->arena, now));
+    int p_by = sql_bind_int(&b, auth_principal(r)->user_id);
+    int p_id = sql_bind_int(&b, id);
+    int p_ver = sql_bind_int(&b, version);
     buf_t up = BUF_INIT;
     buf_printf(&up, "UPDATE %s SET wf_state = $%d, state_since = $%d, state_due_at = $%d, escalated = 0, "
                     "version = version + 1, updated_at = $%d, updated_by = $%d%s%s WHERE id = $%d AND version = $%d",
@@ -449,14 +444,14 @@ struct wf_todo {
 };
 typedef wf_todo_t todo_ctx_t;
 
-#define MAX_TODO_SOURCES 8
-static wf_todo_fn todo_sources[MAX_TODO_SOURCES];
-static int ntodo_sources;
+static wf_todo_fn *todo_sources; /* grows (registered at start) */
+static int ntodo_sources, todo_sources_cap;
 
 void wf_todo_source(wf_todo_fn fn) {
     for (int i = 0; i < ntodo_sources; i++)
         if (todo_sources[i] == fn) return; /* registered again (a second server in one process) */
-    if (ntodo_sources < MAX_TODO_SOURCES) todo_sources[ntodo_sources++] = fn;
+    todo_sources = vec_reserve(todo_sources, ntodo_sources, &todo_sources_cap, sizeof(*todo_sources), 8);
+    todo_sources[ntodo_sources++] = fn;
 }
 
 void wf_todo_count(wf_todo_t *t, const char *name, int64_t n) { jw_kint(t->counts, name, n); }
@@ -505,16 +500,14 @@ static void todo_entity(const entity_t *e, void *arg) {
     sql_binds_t b = {0};
     char hi[512];
     scope_upper(p->org_path, hi, sizeof(hi));
-    b.v[0].s = p->org_path, b.v[1].s = hi, b.n = 2;
+    sql_bind_text(&b, p->org_path);
+    sql_bind_text(&b, hi);
     for (const wf_state_t *st = wf->states; st->key; st++) {
         bool can = false;
         for (const wf_transition_t *t = wf->transitions; t->action && !can; t++)
             can = in_list(t->from, st->key) && auth_can(p, transition_perm(r, e, t));
-        if (can && b.n < 60) {
-            b.v[b.n].s = st->key;
-            b.n++;
-            buf_printf(&states, "%s$%d", states.len ? ", " : "", b.n);
-        }
+        if (can) /* 2 + the states fit (registry.c, check_binds) */
+            buf_printf(&states, "%s$%d", states.len ? ", " : "", sql_bind_text(&b, st->key));
     }
     if (!states.len) {
         buf_free(&states);

@@ -4,20 +4,31 @@
  * table is small and static after start-up, so matching is a linear walk
  * that compares segments in place, with no allocation. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http.h"
+#include "util/vec.h"
 
-#define MAX_ROUTES 512
-static const route_t *routes[MAX_ROUTES];
-static int nroutes;
+static const route_t **routes; /* grows (routes are added at start) */
+static int nroutes, routes_cap;
+
+/* A pattern with more captures than a request holds (HTTP_MAX_PARAMS)
+ * would never match: refused at start. */
+static void check_captures(const route_t *r) {
+    int n = 0;
+    for (const char *p = r->pattern; (p = strstr(p, "/:")); p += 2)
+        n++;
+    if (n <= HTTP_MAX_PARAMS) return;
+    fprintf(stderr, "router: %s %s has %d captures, more than HTTP_MAX_PARAMS (%d)\n", r->method, r->pattern, n,
+            HTTP_MAX_PARAMS);
+    exit(2);
+}
 
 void router_add(const route_t *table) {
     for (const route_t *r = table; r->method; r++) {
-        if (nroutes == MAX_ROUTES) {
-            fprintf(stderr, "router: too many routes\n");
-            return;
-        }
+        check_captures(r);
+        routes = vec_reserve(routes, nroutes, &routes_cap, sizeof(*routes), 512);
         routes[nroutes++] = r;
     }
 }

@@ -204,7 +204,9 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     std_cell_t *cells;
     int ncells;
     if (standards_matrix(r->db, r->arena, path, d->as_of, &cells, &ncells) != 0) return -1;
-    int pass[64] = {0}, fail[64] = {0}, nd[64] = {0};
+    /* per rule: as many as std_rules holds */
+    int *pass = arena_calloc(r->arena, sizeof(int) * (size_t)std_nrules * 3), *fail = pass + std_nrules,
+        *nd = fail + std_nrules;
     buf_t table = BUF_INIT, s2 = BUF_INIT, s5 = BUF_INIT;
     jw_t w;
     jw_init(&w, &table);

@@ -120,8 +120,8 @@ static int exec(db_t *db, const char *sql, const sql_binds_t *b) {
     return rc == DB_DONE || rc == DB_ROW ? 0 : -1;
 }
 
-#define BT(b, val) ((b).v[(b).n].is_int = false, (b).v[(b).n].s = (val), ++(b).n)
-#define BI(b, val) ((b).v[(b).n].is_int = true, (b).v[(b).n].i = (val), ++(b).n)
+#define BT(b, val) sql_bind_text(&(b), (val))
+#define BI(b, val) sql_bind_int(&(b), (val))
 
 static bool stays_with_office(const entity_t *e) {
     for (int i = 0; registers_of_office[i]; i++)

@@ -399,25 +399,37 @@ static int eval_c18_signage(std_eval_t *e) {
 }
 
 /* ---- clause 19: the city's standard equipment list, in number and renewed in time ---- */
-#define MAX_EQUIP 32
 static int eval_c19_equipment(std_eval_t *e) {
-    char codes[MAX_EQUIP][32], labels[MAX_EQUIP][64];
-    int64_t mins[MAX_EQUIP];
-    int nitems = 0;
+    /* the standard list is data (equipment_standard): as long as it is */
+    const char **codes = NULL, **labels = NULL;
+    int64_t *mins = NULL;
+    int nitems = 0, cap = 0;
     db_stmt_t *s = db_prepare(
         e->db, "SELECT s.code, s.min_count, COALESCE(c.label, s.code) FROM equipment_standard s "
                "LEFT JOIN code_items c ON c.list_key = 'equipment_standard' AND c.code = s.code ORDER BY s.code");
     if (!s) return DB_ERR;
     int rc;
-    while ((rc = db_step(s)) == DB_ROW && nitems < MAX_EQUIP) {
-        snprintf(codes[nitems], sizeof(codes[0]), "%s", db_col_text(s, 0));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nitems == cap) {
+            cap = cap ? cap * 2 : 32;
+            const char **nc = arena_alloc(e->arena, sizeof(*nc) * (size_t)cap),
+                       **nl = arena_alloc(e->arena, sizeof(*nl) * (size_t)cap);
+            int64_t *nm = arena_alloc(e->arena, sizeof(*nm) * (size_t)cap);
+            if (nitems) {
+                memcpy(nc, codes, sizeof(*nc) * (size_t)nitems);
+                memcpy(nl, labels, sizeof(*nl) * (size_t)nitems);
+                memcpy(nm, mins, sizeof(*nm) * (size_t)nitems);
+            }
+            codes = nc, labels = nl, mins = nm;
+        }
+        codes[nitems] = arena_strdup(e->arena, db_col_text(s, 0));
         mins[nitems] = db_col_int(s, 1);
-        snprintf(labels[nitems], sizeof(labels[0]), "%s", db_col_text(s, 2));
+        labels[nitems] = arena_strdup(e->arena, db_col_text(s, 2));
         nitems++;
     }
     db_reset(s);
     if (rc < 0) return rc;
-    int64_t *have = arena_calloc(e->arena, sizeof(int64_t) * MAX_EQUIP * ((size_t)e->n + 1));
+    int64_t *have = arena_calloc(e->arena, sizeof(int64_t) * ((size_t)nitems + 1) * ((size_t)e->n + 1));
     int *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     s = scoped(
         e, "SELECT org_path, id, item, quantity, renewal_due FROM equipment WHERE " REGISTER
@@ -430,7 +442,7 @@ static int eval_c19_equipment(std_eval_t *e) {
         int k = 0;
         while (k < nitems && strcmp(codes[k], item) != 0)
             k++;
-        if (k < nitems) have[(size_t)i * MAX_EQUIP + (size_t)k] += db_col_int(s, 3);
+        if (k < nitems) have[(size_t)i * (size_t)nitems + (size_t)k] += db_col_int(s, 3);
         if (due && strcmp(due, e->as_of) < 0) {
             overdue[i]++;
             std_record(&e->res[i], "equipment", db_col_int(s, 1),
@@ -443,7 +455,7 @@ static int eval_c19_equipment(std_eval_t *e) {
         buf_t why = BUF_INIT;
         int short_items = 0;
         for (int k = 0; k < nitems; k++) {
-            int64_t h = have[(size_t)i * MAX_EQUIP + (size_t)k];
+            int64_t h = have[(size_t)i * (size_t)nitems + (size_t)k];
             if (h < mins[k]) {
                 buf_printf(&why, "%s%s %lld/%lld", short_items ? ", " : "; 配备不足: ", labels[k], (long long)h,
                            (long long)mins[k]);

@@ -8,7 +8,9 @@
  *  - Every statement is prepared with bound parameters and cached per
  *    connection: db_prepare() returns the cached statement, reset, ready to
  *    bind.  Call db_reset() when done reading (or before preparing the same
- *    SQL again).  Never build SQL from request text.
+ *    SQL again).  Until then the statement is in use and the cache never
+ *    frees it, however many others are prepared meanwhile (stmt_cache.c).
+ *    Never build SQL from request text.
  *  - A db_t is one connection and is used by one thread only (one per worker).
  *  - Instants are UTC ISO-8601 text ("2026-11-28T12:00:00Z") in and out on
  *    both engines (TEXT on SQLite; timestamptz on PostgreSQL, normalised on
@@ -58,7 +60,7 @@ db_stmt_t *db_prepare(db_t *db, const char *sql);
  * "Lists at a million rows").  Costs a plan per execution.  SQLite: as
  * db_prepare. */
 db_stmt_t *db_prepare_custom(db_t *db, const char *sql);
-int db_bind_int(db_stmt_t *s, int idx, int64_t v); /* idx is 1-based, as in $1 */
+int db_bind_int(db_stmt_t *s, int idx, int64_t v);               /* idx is 1-based, as in $1 */
 int db_bind_text(db_stmt_t *s, int idx, const char *v, int len); /* len -1: strlen; v NULL: NULL */
 int db_bind_blob(db_stmt_t *s, int idx, const void *v, size_t len);
 int db_bind_null(db_stmt_t *s, int idx);

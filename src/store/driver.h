@@ -36,7 +36,24 @@ struct db {
 struct db_stmt {
     db_t *db;
     bool custom_plan; /* db_prepare_custom */
+    bool active;      /* in use: from db_prepare until db_reset; never evicted */
+    char *sql;        /* original text (cache key), owned by the driver's statement */
+    uint64_t hash;    /* stmt_hash(sql) */
 };
+
+/* stmt_cache.c — a connection's statements by SQL text (open addressing).
+ * Starts at STMT_CACHE_SIZE slots; when full, a new statement replaces an
+ * idle one (drop() frees it) and never one in use; when all are in use the
+ * table doubles. */
+#define STMT_CACHE_SIZE 512 /* a power of two */
+typedef struct stmt_cache {
+    db_stmt_t **slot;
+    size_t cap, n;
+} stmt_cache_t;
+uint64_t stmt_hash(const char *sql);
+db_stmt_t *stmt_cache_find(const stmt_cache_t *c, const char *sql, uint64_t h);
+void stmt_cache_add(stmt_cache_t *c, db_stmt_t *s, void (*drop)(db_stmt_t *));
+void stmt_cache_free(stmt_cache_t *c, void (*drop)(db_stmt_t *));
 
 void db_set_err(db_t *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #endif

@@ -21,20 +21,16 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-#define CACHE_SIZE 512 /* open addressing, power of two */
-#define TS_MAX 40      /* "YYYYY-MM-DDTHH:MM:SS.ffffffZ" and some */
+#define TS_MAX 40 /* "YYYYY-MM-DDTHH:MM:SS.ffffffZ" and some */
 
 /* type OIDs (server header catalog/pg_type_d.h is not for clients) */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_TIMESTAMP = 1114, OID_TIMESTAMPTZ = 1184 };
 
 typedef struct pg_stmt {
     db_stmt_t base;
-    char *sql; /* original text (cache key) */
-    uint64_t hash;
     char name[24];  /* server-side prepared statement name */
     unsigned gen;   /* connection generation it was prepared in */
     PGresult *desc; /* parameter count, column names and types */
-    bool active;
     /* parameters: bytes live in pdata, addressed by offset (pdata may move) */
     int nparams;
     size_t *poff;
@@ -60,7 +56,7 @@ typedef struct pg {
     unsigned gen;     /* bumped by each successful PQreset */
     unsigned next_id; /* for statement names */
     bool tx_lost;     /* the connection died inside a transaction */
-    pg_stmt_t *cache[CACHE_SIZE];
+    stmt_cache_t cache;
 } pg_t;
 
 static void *xcalloc(size_t n, size_t size) {
@@ -69,17 +65,12 @@ static void *xcalloc(size_t n, size_t size) {
     return p;
 }
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* Copies the first line of msg (no trailing blanks) into out. */
 static void first_line(const char *msg, char *out, size_t n) {
     if (!msg) msg = "";
     size_t len = strcspn(msg, "\r\n");
-    while (len && (msg[len - 1] == ' ' || msg[len - 1] == '\t')) len--;
+    while (len && (msg[len - 1] == ' ' || msg[len - 1] == '\t'))
+        len--;
     snprintf(out, n, "%.*s", (int)len, msg);
 }
 
@@ -98,8 +89,10 @@ static int map_error(pg_t *pg, const PGresult *res) {
     }
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    if (msg) db_set_err(&pg->base, "%s", msg);
-    else set_conn_err(pg);
+    if (msg)
+        db_set_err(&pg->base, "%s", msg);
+    else
+        set_conn_err(pg);
     if (!state) return DB_ERR;
     if (strcmp(state, "23505") == 0) return DB_UNIQUE;
     if (strncmp(state, "23", 2) == 0) return DB_CONSTRAINT;
@@ -168,14 +161,15 @@ static void clear_result(pg_stmt_t *s) {
 }
 
 static void clear_params(pg_stmt_t *s) {
-    for (int i = 0; i < s->nparams; i++) s->pset[i] = false;
+    for (int i = 0; i < s->nparams; i++)
+        s->pset[i] = false;
     buf_clear(&s->pdata);
 }
 
 static void stmt_free(pg_stmt_t *s) {
     clear_result(s);
     PQclear(s->desc);
-    free(s->sql);
+    free(s->base.sql);
     free(s->poff);
     free(s->plen);
     free(s->pfmt);
@@ -190,7 +184,7 @@ static void stmt_free(pg_stmt_t *s) {
 
 /* Prepares s->sql on the server under s->name; 0 or a DB_* error. */
 static int server_prepare(pg_t *pg, pg_stmt_t *s) {
-    PGresult *r = PQprepare(pg->conn, s->name, s->sql, 0, NULL);
+    PGresult *r = PQprepare(pg->conn, s->name, s->base.sql, 0, NULL);
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
         int rc = map_error(pg, r);
         PQclear(r);
@@ -214,28 +208,36 @@ static void ensure_cols(pg_stmt_t *s, int n) {
     s->ncols = n;
 }
 
+/* Evicted from the cache: gone here and on the server. */
+static void pg_drop(db_stmt_t *st) {
+    pg_stmt_t *s = (pg_stmt_t *)st;
+    pg_t *pg = (pg_t *)st->db;
+    if (s->gen == pg->gen && PQstatus(pg->conn) == CONNECTION_OK) {
+        char dealloc[48];
+        snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", s->name);
+        PQclear(PQexec(pg->conn, dealloc));
+    }
+    stmt_free(s);
+}
+
 static db_stmt_t *pg_prepare(db_t *db, const char *sql) {
     pg_t *pg = (pg_t *)db;
-    uint64_t h = fnv1a(sql);
-    size_t slot = h & (CACHE_SIZE - 1);
-    for (size_t probe = 0; probe < CACHE_SIZE; probe++, slot = (slot + 1) & (CACHE_SIZE - 1)) {
-        pg_stmt_t *s = pg->cache[slot];
-        if (!s) break;
-        if (s->hash == h && strcmp(s->sql, sql) == 0) {
-            if (s->active) {
-                clear_result(s);
-                clear_params(s);
-            }
-            s->active = true;
-            return &s->base;
+    uint64_t h = stmt_hash(sql);
+    pg_stmt_t *found = (pg_stmt_t *)stmt_cache_find(&pg->cache, sql, h);
+    if (found) {
+        if (found->base.active) {
+            clear_result(found);
+            clear_params(found);
         }
+        found->base.active = true;
+        return &found->base;
     }
     if (ensure_conn(pg) != 0) return NULL;
     pg_stmt_t *s = xcalloc(1, sizeof(*s));
     s->base.db = db;
-    s->sql = strdup(sql);
-    if (!s->sql) abort();
-    s->hash = h;
+    s->base.sql = strdup(sql);
+    if (!s->base.sql) abort();
+    s->base.hash = h;
     s->row = -1;
     snprintf(s->name, sizeof(s->name), "sfs_%u", pg->next_id++);
     if (server_prepare(pg, s) != 0) {
@@ -256,15 +258,8 @@ static db_stmt_t *pg_prepare(db_t *db, const char *sql) {
     s->pset = xcalloc(np, sizeof(*s->pset));
     s->pval = xcalloc(np, sizeof(*s->pval));
     ensure_cols(s, PQnfields(s->desc));
-    s->active = true;
-    if (pg->cache[slot]) {
-        /* cache full: evict the slot's entry, here and on the server */
-        char dealloc[48];
-        snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", pg->cache[slot]->name);
-        PQclear(PQexec(pg->conn, dealloc));
-        stmt_free(pg->cache[slot]);
-    }
-    pg->cache[slot] = s;
+    s->base.active = true;
+    stmt_cache_add(&pg->cache, &s->base, pg_drop);
     return &s->base;
 }
 
@@ -322,9 +317,10 @@ static int execute(pg_stmt_t *s) {
     int rc = ensure_conn(pg);
     if (rc == 0 && s->gen != pg->gen) rc = server_prepare(pg, s);
     if (rc != 0) return s->rc = rc;
-    for (int i = 0; i < s->nparams; i++) s->pval[i] = s->pset[i] ? s->pdata.data + s->poff[i] : NULL;
+    for (int i = 0; i < s->nparams; i++)
+        s->pval[i] = s->pset[i] ? s->pdata.data + s->poff[i] : NULL;
     /* custom: the unnamed statement, planned with these values */
-    s->res = s->base.custom_plan ? PQexecParams(pg->conn, s->sql, s->nparams, NULL, s->pval, s->plen, s->pfmt, 0)
+    s->res = s->base.custom_plan ? PQexecParams(pg->conn, s->base.sql, s->nparams, NULL, s->pval, s->plen, s->pfmt, 0)
                                  : PQexecPrepared(pg->conn, s->name, s->nparams, s->pval, s->plen, s->pfmt, 0);
     if (!s->res || !result_ok(s->res)) {
         rc = map_error(pg, s->res);
@@ -409,7 +405,8 @@ static bool normalise_instant(const char *in, char *out, size_t n) {
     const char *p = in;
     int64_t y = 0;
     int yd = 0;
-    for (; *p >= '0' && *p <= '9' && yd < 7; p++, yd++) y = y * 10 + (*p - '0');
+    for (; *p >= '0' && *p <= '9' && yd < 7; p++, yd++)
+        y = y * 10 + (*p - '0');
     if (yd < 4 || *p++ != '-') return false;
     int64_t mo = digits(&p, 2);
     if (mo < 1 || *p++ != '-') return false;
@@ -429,7 +426,8 @@ static bool normalise_instant(const char *in, char *out, size_t n) {
             if (fd < 6) frac[fd++] = *p;
         frac[fd] = '\0';
     }
-    while (fd > 0 && frac[fd - 1] == '0') frac[--fd] = '\0';
+    while (fd > 0 && frac[fd - 1] == '0')
+        frac[--fd] = '\0';
     int64_t off = 0; /* seconds east of UTC */
     if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1;
@@ -507,7 +505,7 @@ static void pg_reset(db_stmt_t *st) {
     pg_stmt_t *s = PS(st);
     clear_result(s);
     clear_params(s);
-    s->active = false;
+    s->base.active = false;
 }
 
 static int64_t pg_changes(db_stmt_t *s) { return PS(s)->changes; }
@@ -548,8 +546,9 @@ static bool pg_ping(db_t *db) {
 
 static void pg_close(db_t *db) {
     pg_t *pg = (pg_t *)db;
-    for (size_t i = 0; i < CACHE_SIZE; i++)
-        if (pg->cache[i]) stmt_free(pg->cache[i]);
+    for (size_t i = 0; i < pg->cache.cap; i++) /* the server drops them with the session */
+        if (pg->cache.slot[i]) stmt_free((pg_stmt_t *)pg->cache.slot[i]);
+    free(pg->cache.slot);
     PQfinish(pg->conn);
     free(pg);
 }

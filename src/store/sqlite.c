@@ -13,28 +13,17 @@
 
 #include "store/driver.h"
 
-#define CACHE_SIZE 512 /* open addressing, power of two */
-
 typedef struct lite_stmt {
     db_stmt_t base;
     sqlite3_stmt *st;
-    char *sql; /* original text (cache key) */
-    uint64_t hash;
-    bool active;
 } lite_stmt_t;
 
 typedef struct lite {
     db_t base;
     sqlite3 *h;
     int64_t busy_since; /* ms (CLOCK_MONOTONIC) the current wait for a lock began */
-    lite_stmt_t *cache[CACHE_SIZE];
+    stmt_cache_t cache;
 } lite_t;
-
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
 
 /* How long a statement waits for another connection's lock before it fails
  * with DB_BUSY (which the API answers with 503 store_unavailable): 5 s, or
@@ -67,15 +56,22 @@ static int lite_busy(void *arg, int tries) {
 
 static int map_rc(lite_t *l, int rc) {
     switch (rc & 0xff) {
-    case SQLITE_OK: return DB_OK;
-    case SQLITE_ROW: return DB_ROW;
-    case SQLITE_DONE: return DB_DONE;
+    case SQLITE_OK:
+        return DB_OK;
+    case SQLITE_ROW:
+        return DB_ROW;
+    case SQLITE_DONE:
+        return DB_DONE;
     case SQLITE_CONSTRAINT: /* extended codes are on (sqlite_driver_open) */
         db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
         return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_UNIQUE : DB_CONSTRAINT;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_BUSY;
-    default: db_set_err(&l->base, "%s", sqlite3_errmsg(l->h)); return DB_ERR;
+    case SQLITE_LOCKED:
+        db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
+        return DB_BUSY;
+    default:
+        db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
+        return DB_ERR;
     }
 }
 
@@ -102,21 +98,24 @@ static char *rewrite_placeholders(const char *sql) {
     return out;
 }
 
+static void lite_drop(db_stmt_t *st) {
+    lite_stmt_t *s = (lite_stmt_t *)st;
+    sqlite3_finalize(s->st);
+    free(s->base.sql);
+    free(s);
+}
+
 static db_stmt_t *lite_prepare(db_t *db, const char *sql) {
     lite_t *l = (lite_t *)db;
-    uint64_t h = fnv1a(sql);
-    size_t slot = h & (CACHE_SIZE - 1);
-    for (size_t probe = 0; probe < CACHE_SIZE; probe++, slot = (slot + 1) & (CACHE_SIZE - 1)) {
-        lite_stmt_t *s = l->cache[slot];
-        if (!s) break;
-        if (s->hash == h && strcmp(s->sql, sql) == 0) {
-            if (s->active) {
-                sqlite3_reset(s->st);
-                sqlite3_clear_bindings(s->st);
-            }
-            s->active = true;
-            return &s->base;
+    uint64_t h = stmt_hash(sql);
+    lite_stmt_t *s = (lite_stmt_t *)stmt_cache_find(&l->cache, sql, h);
+    if (s) {
+        if (s->base.active) {
+            sqlite3_reset(s->st);
+            sqlite3_clear_bindings(s->st);
         }
+        s->base.active = true;
+        return &s->base;
     }
     char *rw = rewrite_placeholders(sql);
     sqlite3_stmt *st = NULL;
@@ -126,21 +125,15 @@ static db_stmt_t *lite_prepare(db_t *db, const char *sql) {
         db_set_err(db, "%s", sqlite3_errmsg(l->h));
         return NULL;
     }
-    lite_stmt_t *s = calloc(1, sizeof(*s));
+    s = calloc(1, sizeof(*s));
     if (!s) abort();
     s->base.db = db;
     s->st = st;
-    s->sql = strdup(sql);
-    s->hash = h;
-    s->active = true;
-    if (!l->cache[slot]) l->cache[slot] = s;
-    else {
-        /* cache full: keep it uncached-but-owned by evicting the slot's entry */
-        sqlite3_finalize(l->cache[slot]->st);
-        free(l->cache[slot]->sql);
-        free(l->cache[slot]);
-        l->cache[slot] = s;
-    }
+    s->base.sql = strdup(sql);
+    if (!s->base.sql) abort();
+    s->base.hash = h;
+    s->base.active = true;
+    stmt_cache_add(&l->cache, &s->base, lite_drop);
     return &s->base;
 }
 
@@ -170,7 +163,7 @@ static const void *lite_col_blob(db_stmt_t *s, int col, size_t *len) {
 static void lite_reset(db_stmt_t *s) {
     sqlite3_reset(ST(s));
     sqlite3_clear_bindings(ST(s));
-    ((lite_stmt_t *)s)->active = false;
+    s->active = false;
 }
 static int64_t lite_changes(db_stmt_t *s) { return sqlite3_changes64(LT(s)->h); }
 
@@ -207,12 +200,7 @@ static bool lite_ping(db_t *db) {
 
 static void lite_close(db_t *db) {
     lite_t *l = (lite_t *)db;
-    for (size_t i = 0; i < CACHE_SIZE; i++) {
-        if (!l->cache[i]) continue;
-        sqlite3_finalize(l->cache[i]->st);
-        free(l->cache[i]->sql);
-        free(l->cache[i]);
-    }
+    stmt_cache_free(&l->cache, lite_drop);
     sqlite3_close_v2(l->h);
     free(l);
 }

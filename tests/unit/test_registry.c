@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "cmd/cli.h"
 #include "engine/engine.h"
 #include "test.h"
@@ -315,6 +316,108 @@ TEST(test_migrate_stops_with_exit_2_and_creates_no_store) {
     unlink(store_path);
 }
 
+/* ---- issue 15: no silent limits ---- */
+
+/* n fields named f0…, with flags each (allocated; the test process ends). */
+static const field_t *many_fields(int n, unsigned flags) {
+    field_t *f = calloc((size_t)n + 1, sizeof(*f));
+    for (int i = 0; i < n; i++) {
+        char *name = malloc(16);
+        snprintf(name, 16, "f%d", i);
+        f[i] = (field_t){.name = name, .label = "字段", .type = F_TEXT, .flags = flags};
+    }
+    return f;
+}
+
+TEST(test_an_entity_whose_write_outgrows_the_bind_table_is_refused_with_exit_2) {
+    static entity_t wide = {.name = "too-wide", .label = "测试", .table = "too_wide", .perm = "too.wide"};
+    wide.fields = many_fields(SQL_BINDS_MAX, 0);
+    CHECK(refused(&wide, ".fields: 一条语句要绑定"));
+    /* personal information binds three values a field */
+    static entity_t wide_pi = {.name = "too-wide-pi", .label = "测试", .table = "too_wide_pi", .perm = "too.wide_pi"};
+    wide_pi.fields = many_fields(SQL_BINDS_MAX / 3, FF_PI | FF_FILTER);
+    CHECK(refused(&wide_pi, ".fields: 一条语句要绑定 142 个值, 超过 SQL_BINDS_MAX (128)"));
+}
+
+TEST(test_the_widest_entity_the_bind_table_holds_registers) {
+    static entity_t wide = {.name = "widest-ok", .label = "测试", .table = "widest_ok", .perm = "widest.ok"};
+    wide.fields = many_fields(SQL_BINDS_MAX - 16, 0); /* WRITE_SPINE_BINDS */
+    char msg[1024];
+    CHECK_EQ_INT(in_child(register_and_verify, &wide, msg, sizeof(msg)), 0);
+}
+
+/* The entity table stopped at 128 (abort) and the permission tables at 64,
+ * one per entity: the 65th entity's permissions were silently missing. */
+TEST(test_300_entities_register_with_their_permissions) {
+    static entity_t e[300];
+    static char names[300][3][32];
+    static const field_t one[] = {{"title", "标题", F_TEXT, FF_LIST}, {0}};
+    for (int i = 0; i < 300; i++) {
+        snprintf(names[i][0], 32, "grow-%d", i);
+        snprintf(names[i][1], 32, "grow_%d", i);
+        snprintf(names[i][2], 32, "grow.e%d", i);
+        e[i] = (entity_t){.name = names[i][0],
+                          .label = "测试",
+                          .table = names[i][1],
+                          .perm = names[i][2],
+                          .fields = one,
+                          .roles = "office_staff"};
+        entity_register(&e[i]);
+    }
+    int found = 0, perms = 0;
+    char key[64];
+    for (int i = 0; i < 300; i++) {
+        found += entity_find(names[i][0]) == &e[i];
+        snprintf(key, sizeof(key), "grow.e%d.read", i);
+        perms += perm_find(key) != NULL;
+    }
+    CHECK_EQ_INT(found, 300);
+    CHECK_EQ_INT(perms, 300);
+}
+
+static int observed;
+static int observer(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
+    observed++;
+    return 0;
+}
+
+/* engine_on_write kept 8 observers and dropped the rest without a word. */
+TEST(test_every_write_observer_is_called) {
+    for (int i = 0; i < 20; i++)
+        engine_on_write(observer);
+    observed = 0;
+    CHECK_EQ_INT(engine_notify_write(NULL, NULL, "/", 0), 0);
+    CHECK_EQ_INT(observed, 20);
+}
+
+static void ok_handler(http_req_t *r) {}
+
+/* The route table stopped at 512 ("too many routes" and the rest dropped). */
+TEST(test_600_routes_all_match) {
+    static route_t t[601];
+    static char pat[600][40];
+    for (int i = 0; i < 600; i++) {
+        snprintf(pat[i], sizeof(pat[i]), "/api/v1/grow/r%d", i);
+        t[i] = (route_t){.method = "GET", .pattern = pat[i], .fn = ok_handler};
+    }
+    router_add(t);
+    int matched = 0;
+    for (int i = 0; i < 600; i++)
+        matched += router_match("GET", pat[i], NULL, NULL, 0) == &t[i];
+    CHECK_EQ_INT(matched, 600);
+}
+
+/* A pattern with more captures than a request holds never matched. */
+static void add_seven_captures(const entity_t *unused) {
+    static const route_t t[] = {{"GET", "/a/:p1/:p2/:p3/:p4/:p5/:p6/:p7", ok_handler}, {0}};
+    router_add(t);
+}
+TEST(test_a_route_with_more_captures_than_a_request_holds_is_refused_with_exit_2) {
+    char msg[1024];
+    CHECK_EQ_INT(in_child(add_seven_captures, NULL, msg, sizeof(msg)), 2);
+    CHECK(strstr(msg, "has 7 captures, more than HTTP_MAX_PARAMS (6)") != NULL);
+}
+
 int main(void) {
     RUN(test_a_declaration_using_every_item_rightly_passes);
     RUN(test_names_that_are_not_identifiers_are_refused);
@@ -333,5 +436,11 @@ int main(void) {
     RUN(test_unique_key_columns_must_be_org_id_or_plain_fields);
     RUN(test_two_entities_may_not_share_a_table);
     RUN(test_migrate_stops_with_exit_2_and_creates_no_store);
+    RUN(test_an_entity_whose_write_outgrows_the_bind_table_is_refused_with_exit_2);
+    RUN(test_the_widest_entity_the_bind_table_holds_registers);
+    RUN(test_300_entities_register_with_their_permissions);
+    RUN(test_every_write_observer_is_called);
+    RUN(test_600_routes_all_match);
+    RUN(test_a_route_with_more_captures_than_a_request_holds_is_refused_with_exit_2);
     return test_summary();
 }

@@ -103,8 +103,10 @@ TEST(test_ints_text_and_null_round_trip) {
     for (int i = 0; i < 5; i++) {
         CHECK_EQ_INT(db_bind_int(s, 1, nums[i]), DB_OK);
         CHECK_EQ_INT(db_bind_text(s, 2, texts[i], -1), DB_OK);
-        if (i % 2) CHECK_EQ_INT(db_bind_null(s, 3), DB_OK);
-        else CHECK_EQ_INT(db_bind_text(s, 3, NULL, -1), DB_OK); /* NULL text is SQL NULL */
+        if (i % 2)
+            CHECK_EQ_INT(db_bind_null(s, 3), DB_OK);
+        else
+            CHECK_EQ_INT(db_bind_text(s, 3, NULL, -1), DB_OK); /* NULL text is SQL NULL */
         CHECK_EQ_INT(db_step(s), DB_DONE);
         CHECK_EQ_INT(db_changes(s), 1);
         db_reset(s);
@@ -133,7 +135,8 @@ TEST(test_ints_text_and_null_round_trip) {
 TEST(test_blobs_round_trip_every_byte) {
     CHECK_EQ_INT(exec_tokens(db, "CREATE TABLE st_blobs (id INTEGER PRIMARY KEY, b @BLOB@)"), 0);
     unsigned char all[256];
-    for (int i = 0; i < 256; i++) all[i] = (unsigned char)(255 - i); /* includes NUL bytes and \x5c */
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)(255 - i); /* includes NUL bytes and \x5c */
     db_stmt_t *s = db_prepare(db, "INSERT INTO st_blobs (id, b) VALUES ($1, $2)");
     CHECK(s != NULL);
     if (!s) return;
@@ -241,7 +244,8 @@ TEST(test_custom_plan_statement_runs_unnamed) {
         db_reset(s);
     }
     if (!is_pg) return;
-    db_stmt_t *q = db_prepare(db, "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = $1");
+    db_stmt_t *q =
+        db_prepare(db, "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = $1");
     CHECK(q != NULL);
     if (!q) return;
     db_bind_text(q, 1, custom, -1);
@@ -284,6 +288,68 @@ TEST(test_statement_cache_reuses_and_rebinds) {
     CHECK(db_prepare(db, copy) == a);
     db_reset(a);
     if (is_pg) CHECK_EQ_INT(count_rows(count_sql), before + 1); /* one server-side statement */
+}
+
+/* issue 15: a statement held with rows still to read survives more than the
+ * cache's size of other statements prepared meanwhile (it used to be evicted
+ * and freed under its holder: a heap use-after-free under ASan). */
+#define OTHERS 5000
+static const char *const three_rows =
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT i FROM n";
+
+TEST(test_held_statement_survives_5000_others) {
+    db_stmt_t *held = db_prepare(db, three_rows);
+    CHECK(held != NULL);
+    if (!held) return;
+    CHECK_EQ_INT(db_step(held), DB_ROW);
+    CHECK_EQ_INT(db_col_int(held, 0), 1);
+    char sql[64];
+    int ok = 0;
+    for (int i = 0; i < OTHERS; i++) {
+        snprintf(sql, sizeof(sql), "SELECT %d + CAST($1 AS BIGINT)", i);
+        db_stmt_t *s = db_prepare(db, sql);
+        if (!s) continue;
+        db_bind_int(s, 1, 1);
+        if (db_step(s) == DB_ROW && db_col_int(s, 0) == i + 1) ok++;
+        db_reset(s);
+    }
+    CHECK_EQ_INT(ok, OTHERS);
+    CHECK_EQ_INT(db_step(held), DB_ROW);
+    CHECK_EQ_INT(db_col_int(held, 0), 2);
+    CHECK_EQ_INT(db_step(held), DB_ROW);
+    CHECK_EQ_INT(db_col_int(held, 0), 3);
+    CHECK_EQ_INT(db_step(held), DB_DONE);
+    db_reset(held);
+    CHECK(db_prepare(db, three_rows) == held); /* still the cached one */
+    db_reset(held);
+    if (is_pg) /* evicted statements are gone from the server too */
+        CHECK(count_rows("SELECT COUNT(*) FROM pg_prepared_statements") <= 520); /* 512 slots */
+}
+
+/* More statements in use at once than the cache has slots: it grows, and
+ * every one keeps its own binding and rows. */
+#define HELD 700
+TEST(test_more_statements_held_than_cache_slots_all_stay_valid) {
+    static db_stmt_t *s[HELD];
+    char sql[64];
+    int prepared = 0;
+    for (int i = 0; i < HELD; i++) {
+        snprintf(sql, sizeof(sql), "SELECT %d * CAST($1 AS BIGINT) UNION ALL SELECT -1", i);
+        s[i] = db_prepare(db, sql);
+        if (!s[i]) break;
+        prepared++;
+        db_bind_int(s[i], 1, 2);
+        CHECK_EQ_INT(db_step(s[i]), DB_ROW);
+    }
+    CHECK_EQ_INT(prepared, HELD);
+    int ok = 0;
+    for (int i = 0; i < prepared; i++) {
+        if (db_col_int(s[i], 0) == 2 * i && db_step(s[i]) == DB_ROW && db_col_int(s[i], 0) == -1 &&
+            db_step(s[i]) == DB_DONE)
+            ok++;
+        db_reset(s[i]);
+    }
+    CHECK_EQ_INT(ok, HELD);
 }
 
 TEST(test_bad_sql_fails_to_prepare_with_message) {
@@ -475,7 +541,8 @@ TEST(test_instants_normalised_whatever_the_session_zone_pg) {
 
 TEST(test_migrate_fresh_then_again_is_a_no_op) {
     int n = 0;
-    while (migrations[n].version) n++;
+    while (migrations[n].version)
+        n++;
     char err[512] = "";
     CHECK_EQ_INT(db_migrate(db, err, sizeof(err)), 0);
     if (*err) fprintf(stderr, "  migrate: %s\n", err);
@@ -577,6 +644,8 @@ static void run_engine(void) {
     RUN(test_parameter_two_before_parameter_one);
     RUN(test_bind_out_of_range_is_an_error);
     RUN(test_statement_cache_reuses_and_rebinds);
+    RUN(test_held_statement_survives_5000_others);
+    RUN(test_more_statements_held_than_cache_slots_all_stay_valid);
     RUN(test_custom_plan_statement_runs_unnamed);
     RUN(test_bad_sql_fails_to_prepare_with_message);
     RUN(test_unique_violation_is_db_unique_and_connection_survives);
