@@ -8,7 +8,7 @@
 # it ends.  The last lines are the ten slowest jobs and, alone on its line,
 # "N passed, N failed, N skipped" summed over every job.
 #
-#   tests/run.sh                       unit, api and e2e
+#   tests/run.sh                       unit, api, e2e and self (the runner's own test)
 #   tests/run.sh unit api e2e fuzz     these parts
 #   tests/run.sh tests/api/test_pi.py  one file (on each store), or several:
 #   tests/run.sh tests/e2e/test_mediation.mjs build/tests/test_json
@@ -36,11 +36,11 @@ chmod 755 "$log"
 parts=() files=()
 for a in "$@"; do
   case "$a" in
-    unit | api | e2e | fuzz) parts+=("$a") ;;
+    unit | api | e2e | fuzz | self) parts+=("$a") ;;
     *) files+=("$a") ;;
   esac
 done
-[ ${#parts[@]} -eq 0 ] && [ ${#files[@]} -eq 0 ] && parts=(unit api e2e)
+[ ${#parts[@]} -eq 0 ] && [ ${#files[@]} -eq 0 ] && parts=(unit api e2e self)
 want() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 jobs_kind=() jobs_arg=() jobs_name=()
@@ -55,12 +55,14 @@ if want api; then for f in tests/api/test_*.py; do add_api "$f"; done; fi
 if want unit; then
   for t in "$UNIT_DIR"/test_*; do [ -x "$t" ] && add_job unit "$t" "unit $(basename "$t")"; done
 fi
+if want self; then for f in tests/self/test_*.sh; do add_job self "$f" "self $(basename "$f" .sh)"; done; fi
 if want fuzz; then
   for t in "$FUZZ_DIR"/fuzz_*; do [ -x "$t" ] && add_job fuzz "$t" "fuzz $(basename "$t")"; done
 fi
 for f in "${files[@]}"; do
   case "$f" in
-    tests/api/test_*.py) add_api "$f" ;;
+    */test_*.py) add_api "$f" ;;
+    */self/test_*.sh) add_job self "$f" "self $(basename "$f" .sh)" ;;
     tests/e2e/test_*.mjs) add_job e2e "$f" "e2e $(basename "$f" .mjs)" ;;
     */fuzz/fuzz_*) add_job fuzz "$f" "fuzz $(basename "$f")" ;;
     */test_*) add_job unit "$f" "unit $(basename "$f")" ;;
@@ -139,6 +141,7 @@ run_job() {
       python3 tests/api/run.py $arg
       ;;
     e2e) tests/e2e/run.sh "$arg" ;;
+    self) "$arg" ;;
     fuzz)
       local t leaks=1
       t=$(basename "$arg")

@@ -5,7 +5,7 @@
   run.py                          every file, on SQLite (and PostgreSQL when
                                   SIFASUO_TEST_PG_URL is set)
   run.py sqlite|postgres ...      these stores only
-  run.py test_engine.py ...       these files only (a name or a path)
+  run.py test_engine.py ...       these files only (a name here, or a path)
   run.py -k substring             only tests whose "<store>:<file>.<test>" has it
 
 tests/run.sh runs one file on one store per process, several at once."""
@@ -30,23 +30,29 @@ def main():
         del args[i:i + 2]
     here = os.path.dirname(os.path.abspath(__file__))
     kinds = [a for a in args if a in ("sqlite", "postgres")]
-    chosen = [os.path.basename(a) for a in args if a not in ("sqlite", "postgres")]
-    for c in chosen:
-        if not (c.startswith("test_") and c.endswith(".py") and os.path.exists(os.path.join(here, c))):
-            print(f"no such test file: {c}")
-            print("0 passed, 1 failed")
+    chosen = []
+    for a in args:
+        if a in ("sqlite", "postgres"):
+            continue
+        path = a if os.sep in a else os.path.join(here, a)
+        if not (os.path.basename(path).startswith("test_") and path.endswith(".py") and os.path.exists(path)):
+            print(f"no such test file: {a}")
+            print("0 passed, 1 failed, 0 skipped")
             return 2
+        chosen.append(os.path.abspath(path))
     if not kinds:
         kinds = ["sqlite", "postgres"] if os.environ.get("SIFASUO_TEST_PG_URL") else ["sqlite"]
-    files = chosen or sorted(f for f in os.listdir(here) if f.startswith("test_") and f.endswith(".py"))
+    files = chosen or sorted(os.path.join(here, f) for f in os.listdir(here)
+                             if f.startswith("test_") and f.endswith(".py"))
     passed = failed = skipped = 0
     for kind in kinds:
         if kind == "postgres" and not os.environ.get("SIFASUO_TEST_PG_URL"):
             print("FAIL postgres: SIFASUO_TEST_PG_URL is not set (tests/run.sh starts a server)")
             failed += 1
             continue
-        for fname in files:
-            spec = importlib.util.spec_from_file_location(fname[:-3], os.path.join(here, fname))
+        for path in files:
+            fname = os.path.basename(path)
+            spec = importlib.util.spec_from_file_location(fname[:-3], path)
             mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
             tests = [(n, f) for n, f in vars(mod).items() if n.startswith("test_") and callable(f)]
