@@ -1717,6 +1717,57 @@ const char *engine_action_label(http_req_t *r, const entity_t *e, const char *ac
     return "其他操作";
 }
 
+/* The names a history's changed ref and person values show (an update's
+ * before/after carry ids): remembered per request, one lookup per value. */
+typedef struct {
+    const field_t *f;
+    int64_t id;
+    const char *name;
+} name_memo_t;
+
+static const char *history_ref_name(http_req_t *r, const field_t *f, int64_t id, name_memo_t *memo, int *n) {
+    for (int i = 0; i < *n; i++)
+        if (memo[i].f == f && memo[i].id == id) return memo[i].name;
+    const char *name = NULL;
+    if (f->type == F_REF && !engine_entity_ref(f)) name = scope_unit_name(r, id);
+    else {
+        buf_t sql = BUF_INIT;
+        if (f->type == F_PERSON) buf_puts(&sql, "SELECT name FROM persons WHERE id = $1");
+        else {
+            buf_puts(&sql, "SELECT ");
+            engine_ref_name_sql(f, "x", &sql);
+            buf_printf(&sql, " FROM (SELECT CAST($1 AS BIGINT) AS %s) x", f->name);
+        }
+        db_stmt_t *s = db_prepare(r->db, sql.data);
+        buf_free(&sql);
+        if (s) {
+            db_bind_int(s, 1, id);
+            if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
+                char shown[256];
+                name = arena_strdup(r->arena, engine_ref_display(f, db_col_text(s, 0), shown, sizeof(shown)));
+            }
+            db_reset(s);
+        }
+    }
+    if (*n < 64) memo[(*n)++] = (name_memo_t){f, id, name};
+    return name;
+}
+
+/* For an item's detail.before / detail.after: {"<field>": "<name>"} of its
+ * ref and person values, so the timeline shows 案件「…」, not #12. */
+static void write_history_names(http_req_t *r, const entity_t *e, json_t *side, name_memo_t *memo, int *n) {
+    jw_t *w = &r->json;
+    jw_obj(w);
+    const char *k;
+    json_t *v;
+    json_object_foreach(side, k, v) {
+        const field_t *f = entity_field(e, k);
+        if (!f || (f->type != F_REF && f->type != F_PERSON) || !json_is_integer(v)) continue;
+        jw_kstr(w, k, history_ref_name(r, f, json_integer_value(v), memo, n));
+    }
+    jw_obj_end(w);
+}
+
 /* The record's timeline: the audit rows about it, oldest first, each with
  * its action's Chinese label and the actor's name (系统 for the scheduler). */
 static void record_history(http_req_t *r) {
@@ -1735,30 +1786,62 @@ static void record_history(http_req_t *r) {
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
+    /* every row first: the names' lookups may not run while s is open (SQLite) */
+    typedef struct {
+        int64_t id, user_id;
+        const char *at, *action, *username, *result, *detail, *display;
+    } hist_row_t;
+    int cap = 64, nrows = 0, rc;
+    hist_row_t *rows = arena_alloc(r->arena, sizeof(hist_row_t) * (size_t)cap);
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nrows == cap) {
+            hist_row_t *more = arena_alloc(r->arena, sizeof(hist_row_t) * (size_t)cap * 2);
+            memcpy(more, rows, sizeof(hist_row_t) * (size_t)cap);
+            rows = more, cap *= 2;
+        }
+        hist_row_t *h = &rows[nrows++];
+        h->id = db_col_int(s, 0);
+        h->at = arena_strdup(r->arena, db_col_text(s, 1));
+        h->action = arena_strdup(r->arena, db_col_text(s, 2));
+        h->username = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
+        h->result = arena_strdup(r->arena, db_col_text(s, 4));
+        h->detail = db_col_null(s, 5) ? NULL : arena_strdup(r->arena, db_col_text(s, 5));
+        h->display = db_col_null(s, 6) ? NULL : arena_strdup(r->arena, db_col_text(s, 6));
+        h->user_id = db_col_null(s, 7) ? 0 : db_col_int(s, 7);
+    }
+    db_reset(s);
+    if (rc < 0) return http_store_error(r);
+    name_memo_t memo[64];
+    int nmemo = 0;
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    while (db_step(s) == DB_ROW) {
-        const char *action = db_col_text(s, 2);
-        json_t *detail = db_col_null(s, 5) ? NULL : json_loads(db_col_text(s, 5), 0, NULL);
+    for (int i = 0; i < nrows; i++) {
+        const hist_row_t *h = &rows[i];
+        const char *action = h->action;
+        json_t *detail = h->detail ? json_loads(h->detail, 0, NULL) : NULL;
         jw_obj(w);
-        jw_kint(w, "id", db_col_int(s, 0));
-        jw_kstr(w, "at", db_col_text(s, 1));
+        jw_kint(w, "id", h->id);
+        jw_kstr(w, "at", h->at);
         jw_kstr(w, "action", action);
         jw_kstr(w, "action_label", engine_action_label(r, e, action, detail));
-        jw_kstr(w, "username", db_col_text(s, 3));
-        jw_kstr(w, "actor", !db_col_null(s, 6)   ? db_col_text(s, 6)
-                            : db_col_null(s, 7) ? "系统"
-                                                 : db_col_text(s, 3));
-        jw_kstr(w, "result", db_col_text(s, 4));
+        jw_kstr(w, "username", h->username);
+        jw_kstr(w, "actor", h->display ? h->display : !h->user_id ? "系统" : h->username);
+        jw_kstr(w, "result", h->result);
         jw_key(w, "detail");
-        if (db_col_null(s, 5)) jw_null(w);
-        else jw_raw(w, db_col_text(s, 5));
+        if (!h->detail) jw_null(w);
+        else jw_raw(w, h->detail);
+        static const char *const sides[] = {"before", "after"};
+        for (int k = 0; k < 2; k++) {
+            json_t *side = json_object_get(detail, sides[k]);
+            if (!json_is_object(side)) continue;
+            jw_key(w, arena_printf(r->arena, "%s_names", sides[k]));
+            write_history_names(r, e, side, memo, &nmemo);
+        }
         jw_obj_end(w);
         json_decref(detail);
     }
-    db_reset(s);
     jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);

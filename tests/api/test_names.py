@@ -225,3 +225,25 @@ def test_history_of_a_generated_document_names_it(ctx):
     last = h["items"][-1]
     assert last["action"] == "document.generate" and last["action_label"] == "生成文书「人民调解申请书」"
     assert last["actor"] == "刘芳"
+
+
+def test_history_names_the_refs_an_update_changed(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    tag = _tag()
+    a, b = _item(ljz, f"{tag} 甲"), _item(ljz, f"{tag} 乙")
+    note = _note(ljz, a["id"], "改挂")
+    st, _, upd = ljz.req("PATCH", f"{N}/{note['id']}", {"item_id": b["id"], "version": note["version"]})
+    assert st == 200 and upd["item_id_name"] == f"{tag} 乙", upd
+    p1, p2 = _person(ljz, "周一"), _person(ljz, "吴二")
+    item = _item(ljz, f"{tag} 当事人", party_id=p1["id"])
+    st, _, upd = ljz.req("PATCH", f"{I}/{item['id']}", {"party_id": p2["id"], "version": item["version"]})
+    assert st == 200, upd
+    st, _, h = ljz.get(f"{N}/{note['id']}/history")
+    change = h["items"][-1]
+    assert change["action_label"] == "修改" and change["detail"]["after"]["item_id"] == b["id"]
+    assert change["before_names"] == {"item_id": f"{tag} 甲"} and change["after_names"] == {"item_id": f"{tag} 乙"}
+    st, _, h = ljz.get(f"{I}/{item['id']}/history")
+    change = h["items"][-1]
+    assert change["before_names"]["party_id"].startswith("周") and change["after_names"]["party_id"].startswith("吴")
+    assert "二" not in change["after_names"]["party_id"], "masked as everywhere"
