@@ -1692,6 +1692,7 @@ static const char *const history_labels[][2] = {
     {"person.merge.request", "申请合并人员"},
     {"person.merge.reject", "驳回人员合并"},
     {"breakglass.grant", "紧急调阅授权"},
+    {"annual_report.regenerate", "重新生成"},
     {"access.denied", "拒绝访问"},
     {NULL, NULL},
 };
