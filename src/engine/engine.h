@@ -152,6 +152,12 @@ void entity_register(const entity_t *e);
 const entity_t *entity_find(const char *name);
 void entity_each(void (*fn)(const entity_t *e, void *arg), void *arg);
 const field_t *entity_field(const entity_t *e, const char *name);
+/* The field whose value names a record of e where another record refers to
+ * it (a ref field x's x_name, exports, import by name): "name", else
+ * "title", else the first FF_LIST text or person field, else the first text
+ * or person field; NULL when none (a ref to such an entity fails the start
+ * check).  The one place of the rule: an explicit declaration replaces it. */
+const field_t *entity_title_field(const entity_t *e);
 /* The declared field a ?sort= value ("-received_on") names, the entity's
  * default sort when sort is NULL or empty; NULL for a spine column (id). */
 const field_t *entity_sort_field(const entity_t *e, const char *sort);
@@ -270,6 +276,15 @@ char *engine_parent_locked_text(const entity_t *e, int64_t parent_id, const wf_s
  * then the linked persons' names.  The org unit's name is not selected: it
  * comes from the org-unit snapshot (scope_unit_name). */
 #define ENGINE_SPINE_COLS 14
+/* An F_REF to another entity (not to org_units): its x_name is the target
+ * record's title (entity_title_field), selected after the persons' names. */
+bool engine_entity_ref(const field_t *f);
+/* Appends the scalar subquery giving ref field f's target title for the row
+ * aliased alias (a person title: the full name, to mask). */
+void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql);
+/* The name to show for a person field's or entity ref's selected name raw
+ * (NULL → NULL): persons' names masked ("张*"), other titles as stored. */
+const char *engine_ref_display(const field_t *f, const char *raw, char *out, size_t outlen);
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);
@@ -285,6 +300,10 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
 /* The column of field f in a row selected with engine_select_cols. */
 int engine_field_col(const entity_t *e, const field_t *f);
+/* The Chinese label of an audit action in a record's history ("受理",
+ * "生成文书「人民调解协议书」", "导出"); detail is the row's detail (may be
+ * NULL).  In r's arena or static. */
+const char *engine_action_label(http_req_t *r, const entity_t *e, const char *action, json_t *detail);
 /* Stored files (files.c): POST /api/v1/files and the download of a record's
  * F_FILE field; registered by engine_routes_register. */
 void files_routes_register(void);

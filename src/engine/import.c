@@ -103,7 +103,8 @@ typedef struct {
 
 typedef struct {
     const field_t *f;
-    int csv_col;
+    int csv_col; /* -1: only the id column is there */
+    int id_col;  /* a person or record ref's "<label>编号" column (our export's), else -1 */
     int nb; /* binds: 1, or 2–3 for personal information */
     code_pair_t *codes;
     int ncodes;
@@ -138,7 +139,7 @@ typedef struct {
     /* errors */
     json_t *errors;
     int64_t nerrors;
-    map_t orgs, refs, keys; /* keys: unique key → the file's row that has it */
+    map_t orgs, refs, keys, names; /* keys: unique key → the file's row that has it */
 } imp_t;
 
 static void add_error(imp_t *im, int64_t row, const char *field, const char *label, const char *msg) {
@@ -216,8 +217,9 @@ static int map_header(imp_t *im, char **cells, int n) {
     for (const field_t *f = e->fields; f->name; f++)
         nfields++;
     int *col_of = arena_alloc(im->j->arena, sizeof(int) * (size_t)(nfields + 1));
+    int *id_of = arena_alloc(im->j->arena, sizeof(int) * (size_t)(nfields + 1));
     for (int i = 0; i < nfields; i++)
-        col_of[i] = -1;
+        col_of[i] = id_of[i] = -1;
     im->org_col = -1;
     im->ncsv = n;
     im->ignored = arena_calloc(im->j->arena, (size_t)n + 1);
@@ -239,19 +241,27 @@ static int map_header(imp_t *im, char **cells, int n) {
         } else {
             int idx = 0;
             const field_t *hit = NULL;
+            bool id_column = false; /* "<label>编号": a ref's number beside its name */
             for (const field_t *f = e->fields; f->name; f++, idx++) {
                 header_key(f->label, lk, sizeof(lk));
                 if (!strcmp(key, f->name) || !strcmp(key, lk)) {
                     hit = f;
                     break;
                 }
+                size_t l = strlen(lk);
+                if ((f->type == F_PERSON || f->type == F_REF) && !strncmp(key, lk, l) && !strcmp(key + l, "编号")) {
+                    hit = f;
+                    id_column = true;
+                    break;
+                }
             }
+            int *slot = hit ? (id_column ? &id_of[idx] : &col_of[idx]) : NULL;
             if (hit && (hit->flags & FF_READONLY))
                 why = "该字段由流程填写, 不能导入, 请删除该列";
-            else if (hit && col_of[idx] >= 0)
+            else if (hit && *slot >= 0)
                 why = "列重复";
             else if (hit)
-                col_of[idx] = c;
+                *slot = c;
             else {
                 why = "未知的列";
                 for (int s = 0; system_cols[s][0]; s++)
@@ -266,7 +276,7 @@ static int map_header(imp_t *im, char **cells, int n) {
     }
     int idx = 0;
     for (const field_t *f = e->fields; f->name; f++, idx++)
-        if ((f->flags & FF_REQUIRED) && !(f->flags & FF_READONLY) && col_of[idx] < 0) {
+        if ((f->flags & FF_REQUIRED) && !(f->flags & FF_READONLY) && col_of[idx] < 0 && id_of[idx] < 0) {
             add_error(im, 1, f->name, f->label, arena_printf(im->j->arena, "缺少必填列「%s」", f->label));
             bad++;
         }
@@ -276,10 +286,11 @@ static int map_header(imp_t *im, char **cells, int n) {
     im->nb = 2;
     idx = 0;
     for (const field_t *f = e->fields; f->name; f++, idx++) {
-        if (col_of[idx] < 0) continue;
+        if (col_of[idx] < 0 && id_of[idx] < 0) continue;
         mapped_t *mp = &im->m[im->nm++];
         mp->f = f;
         mp->csv_col = col_of[idx];
+        mp->id_col = id_of[idx];
         mp->nb = (f->flags & FF_PI) ? ((f->flags & FF_FILTER) ? 3 : 2) : 1;
         im->nb += mp->nb;
     }
@@ -314,6 +325,61 @@ static int load_codes(imp_t *im) {
     return 0;
 }
 
+/* The upper end of the importer's scope as a path range [org_path, hi). */
+static void scope_hi(const imp_t *im, char *hi, size_t n) {
+    snprintf(hi, n, "%s", im->p.org_path);
+    size_t l = strlen(hi);
+    if (l && hi[l - 1] == '/') hi[l - 1] = '0';
+}
+
+/* A person, or a record of ref field f's target, by its display name (the
+ * person's name; the target's title, entity_title_field), unique among
+ * those the importer may see: a live, unmerged person registered in the
+ * importer's scope; a live record in it.  Cached per (field, name). */
+static const mapent_t *name_lookup(imp_t *im, const field_t *f, const char *text) {
+    const char *key = arena_printf(im->j->arena, "%s\x1f%s", f->name, text);
+    mapent_t *hit = map_get(&im->names, key);
+    if (hit) return hit;
+    mapent_t *ent = map_put(&im->names, key);
+    const entity_t *te = f->type == F_REF ? entity_find(f->ref) : NULL;
+    const field_t *tf = te ? entity_title_field(te) : NULL;
+    const char *what = te ? te->label : "人员";
+    char sql[512];
+    if (f->type == F_PERSON)
+        snprintf(sql, sizeof(sql), "SELECT p.id FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.name = $1 "
+                                   "AND p.merged_into IS NULL AND o.path >= $2 AND o.path < $3 ORDER BY p.id LIMIT 2");
+    else if (tf && tf->type == F_PERSON)
+        snprintf(sql, sizeof(sql), "SELECT t.id FROM %s t JOIN persons pn ON pn.id = t.%s WHERE pn.name = $1 "
+                 "AND t.deleted_at IS NULL AND t.org_path >= $2 AND t.org_path < $3 ORDER BY t.id LIMIT 2", te->table, tf->name);
+    else if (tf && !(tf->flags & FF_PI))
+        snprintf(sql, sizeof(sql), "SELECT t.id FROM %s t WHERE t.%s = $1 "
+                 "AND t.deleted_at IS NULL AND t.org_path >= $2 AND t.org_path < $3 ORDER BY t.id LIMIT 2", te->table, tf->name);
+    else {
+        ent->why = arena_printf(im->j->arena, "「%s」: %s只能按编号导入, 请填写编号", text, what);
+        return ent;
+    }
+    char hi[512];
+    scope_hi(im, hi, sizeof(hi));
+    db_stmt_t *s = db_prepare(im->j->db, sql);
+    if (!s) {
+        ent->why = "暂时无法按名称查找, 请稍后重试";
+        return ent;
+    }
+    db_bind_text(s, 1, text, -1);
+    db_bind_text(s, 2, im->p.org_path, -1);
+    db_bind_text(s, 3, hi, -1);
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        if (n++ == 0) ent->id = db_col_int(s, 0);
+    db_reset(s);
+    if (rc < 0) ent->why = "暂时无法按名称查找, 请稍后重试";
+    else if (n == 0)
+        ent->why = arena_printf(im->j->arena, "「%s」: 找不到这个名称的%s (或不在您的管辖范围内)", text, what);
+    else if (n > 1)
+        ent->why = arena_printf(im->j->arena, "「%s」: 有多个同名的%s, 请在「%s编号」列填写编号", text, what, f->label);
+    return ent;
+}
+
 /* An org unit by id or exact name, within the importer's scope (cached). */
 static const mapent_t *org_lookup(imp_t *im, const char *text) {
     mapent_t *hit = map_get(&im->orgs, text);
@@ -323,9 +389,7 @@ static const mapent_t *org_lookup(imp_t *im, const char *text) {
     long long id = strtoll(text, &end, 10);
     db_stmt_t *s;
     char hi[512];
-    snprintf(hi, sizeof(hi), "%s", im->p.org_path);
-    size_t l = strlen(hi);
-    if (l && hi[l - 1] == '/') hi[l - 1] = '0';
+    scope_hi(im, hi, sizeof(hi));
     if (*text && !*end) {
         s = db_prepare(db, "SELECT id, path FROM org_units WHERE id = $1 AND path >= $2 AND path < $3");
         if (s) db_bind_int(s, 1, id);
@@ -514,7 +578,9 @@ static bool check_row(imp_t *im, int64_t rec) {
         const field_t *f = mp->f;
         bv_t *dst = out + b;
         b += mp->nb;
-        const char *src = mp->csv_col < n ? trim(cells[mp->csv_col]) : "";
+        const char *src = mp->csv_col >= 0 && mp->csv_col < n ? trim(cells[mp->csv_col]) : "";
+        bool by_id = false; /* the "<label>编号" column, when filled, wins over the name */
+        if (mp->id_col >= 0 && mp->id_col < n && *trim(cells[mp->id_col])) src = trim(cells[mp->id_col]), by_id = true;
         json_t *j;
         const char *why = NULL;
         if (!*src) {
@@ -528,14 +594,18 @@ static bool check_row(imp_t *im, int64_t rec) {
                 long long v = strtoll(src, &end, 10);
                 if (!*end)
                     j = json_integer(v);
-                else if (f->type == F_REF && (!f->ref || !strcmp(f->ref, "org_units"))) {
-                    const mapent_t *o = org_lookup(im, src);
+                else if (by_id || f->type == F_INT)
+                    j = json_string(src); /* value_parse: 必须是整数 */
+                else {
+                    /* the display name (issue 15 point 7) */
+                    const mapent_t *o = f->type == F_REF && (!f->ref || !strcmp(f->ref, "org_units"))
+                                            ? org_lookup(im, src)
+                                            : name_lookup(im, f, src);
                     if (o->why)
                         why = o->why, j = NULL;
                     else
                         j = json_integer(o->id);
-                } else
-                    j = json_string(src);
+                }
                 break;
             }
             case F_BOOL: {
@@ -1027,6 +1097,7 @@ out:
         free(im.m[k].codes);
     free(im.orgs.e);
     free(im.refs.e);
+    free(im.names.e);
     free(im.keys.e);
     free(im.cells);
     free(im.rec_start);

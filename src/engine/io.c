@@ -341,11 +341,22 @@ static void export_records(http_req_t *r) {
     buf_clear(&sql);
     buf_puts(&sql, "SELECT ");
     engine_select_cols(e, &sql);
-    int nf = 0, npeople = 0; /* engine_select_cols ends with one name column per person field */
+    /* engine_select_cols ends with one name column per person field, then
+     * one per entity ref: where each field's name is (field index → column) */
+    int nf = 0, nnames = 0, nid_cols = 0;
     for (const field_t *f = e->fields; f->name; f++)
-        nf++, npeople += f->type == F_PERSON;
+        nf++, nnames += f->type == F_PERSON || engine_entity_ref(f);
     int *extra = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1)); /* field index → extra column, or -1 */
-    int ncol_base = ENGINE_SPINE_COLS + nf + npeople, nextra = 0, fi = 0;
+    int *name_col = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1));
+    int ncol_base = ENGINE_SPINE_COLS + nf + nnames, nextra = 0, fi = 0, nc = ENGINE_SPINE_COLS + nf;
+    for (int pass = 0; pass < 2; pass++) {
+        fi = 0;
+        for (const field_t *f = e->fields; f->name; f++, fi++) {
+            if (pass == 0) name_col[fi] = -1;
+            if (pass == 0 ? f->type == F_PERSON : engine_entity_ref(f)) name_col[fi] = nc++, nid_cols++;
+        }
+    }
+    fi = 0;
     for (const field_t *f = e->fields; f->name; f++, fi++) {
         extra[fi] = -1;
         if ((f->flags & FF_PI) && unmask) {
@@ -384,7 +395,7 @@ static void export_records(http_req_t *r) {
     }
     /* the columns: 编号, the fields, then the spine */
     const workflow_t *flow = entity_flow(e, 0);
-    o.ncols = 1 + nf + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
+    o.ncols = 1 + nf + nid_cols + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
     o.width = arena_calloc(r->arena, sizeof(int) * (size_t)o.ncols);
     if (xlsx) {
         lxw_workbook_options wopt = {.constant_memory = LXW_TRUE, .tmpdir = xdir};
@@ -411,8 +422,12 @@ static void export_records(http_req_t *r) {
         fputs("\xEF\xBB\xBF", o.f); /* BOM: Excel then reads UTF-8 */
     }
     out_text(&o, "编号");
-    for (const field_t *f = e->fields; f->name; f++)
+    /* a person or record ref by its name, then its number (编号) so the
+     * file imports back unchanged (import.c takes either) */
+    for (const field_t *f = e->fields; f->name; f++) {
         out_text(&o, f->label);
+        if (f->type == F_PERSON || engine_entity_ref(f)) out_text(&o, arena_printf(r->arena, "%s编号", f->label));
+    }
     out_text(&o, "所属机构");
     if (flow) {
         out_text(&o, "状态");
@@ -437,6 +452,14 @@ static void export_records(http_req_t *r) {
             int c = ENGINE_SPINE_COLS;
             fi = 0;
             for (const field_t *f = e->fields; f->name; f++, c++, fi++) {
+                if (name_col[fi] >= 0) {
+                    char shown[256];
+                    const char *nm = db_col_null(s, name_col[fi]) ? NULL : db_col_text(s, name_col[fi]);
+                    out_text(&o, f->type == F_PERSON && unmask ? nm : engine_ref_display(f, nm, shown, sizeof(shown)));
+                    if (db_col_null(s, c)) out_text(&o, NULL);
+                    else out_number(&o, db_col_int(s, c), 0);
+                    continue;
+                }
                 if (db_col_null(s, c) && !((f->flags & FF_PI) && unmask)) {
                     out_text(&o, NULL);
                     continue;

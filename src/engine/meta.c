@@ -73,6 +73,9 @@ static void meta_entity(http_req_t *r) {
     jw_kstr(w, "name", e->name);
     jw_kstr(w, "label", e->label);
     jw_kstr(w, "default_sort", e->default_sort ? e->default_sort : "-id");
+    /* the field that names a record (entity_title_field), as refs to it show it */
+    const field_t *tf = entity_title_field(e);
+    jw_kstr(w, "title_field", tf ? tf->name : NULL);
     jw_kbool(w, "protected", e->protected_);
     if (e->unique) jw_kstr(w, "unique", e->unique);
     if (e->create_via) jw_kstr(w, "create_via", e->create_via);

@@ -68,6 +68,35 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     for (const field_t *f = e->fields; f->name; f++, i++)
         if (f->type == F_PERSON && (!sel || sel[i]))
             buf_printf(sql, ", (SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", f->name);
+    /* then each entity ref's title (issue 15 point 7): a scalar subquery by
+     * primary key, so a page costs one statement, not one per row */
+    i = 0;
+    for (const field_t *f = e->fields; f->name; f++, i++)
+        if (engine_entity_ref(f) && (!sel || sel[i])) {
+            buf_puts(sql, ", ");
+            engine_ref_name_sql(f, "t", sql);
+        }
+}
+
+bool engine_entity_ref(const field_t *f) { return f->type == F_REF && f->ref && strcmp(f->ref, "org_units") != 0; }
+
+void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql) {
+    const entity_t *te = entity_find(f->ref);
+    const field_t *tf = entity_title_field(te);
+    if (!tf) buf_puts(sql, "NULL"); /* refused at start (registry.c); never here */
+    else if (tf->type == F_PERSON)
+        buf_printf(sql, "(SELECT pn.name FROM %s rt JOIN persons pn ON pn.id = rt.%s WHERE rt.id = %s.%s)", te->table,
+                   tf->name, alias, f->name);
+    else
+        buf_printf(sql, "(SELECT rt.%s%s FROM %s rt WHERE rt.id = %s.%s)", tf->name, (tf->flags & FF_PI) ? "_masked" : "",
+                   te->table, alias, f->name);
+}
+
+const char *engine_ref_display(const field_t *f, const char *raw, char *out, size_t outlen) {
+    if (!raw) return NULL;
+    const field_t *tf = f->type == F_PERSON ? NULL : entity_title_field(entity_find(f->ref));
+    if (f->type == F_PERSON || (tf && tf->type == F_PERSON)) return mask_name(raw, out, outlen);
+    return raw;
 }
 
 void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
@@ -137,6 +166,26 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
                     db_col_null(s, c) ? NULL : mask_name(db_col_text(s, c), masked, sizeof(masked)));
             c++;
         }
+    /* the refs' names: an org unit's from the snapshot, a record's title */
+    i = 0;
+    int rc = c;
+    for (const field_t *f = e->fields; f->name; f++, i++) {
+        if (f->type != F_REF || (sel && !sel[i])) continue;
+        const char *key = arena_printf(r->arena, "%s_name", f->name);
+        if (!engine_entity_ref(f)) {
+            int fc = engine_field_col(e, f);
+            if (sel) { /* a narrowed row: count the field's own position */
+                fc = ENGINE_SPINE_COLS;
+                int k = 0;
+                for (const field_t *g = e->fields; g != f; g++, k++) fc += sel[k];
+            }
+            jw_kstr(w, key, db_col_null(s, fc) ? NULL : scope_unit_name(r, db_col_int(s, fc)));
+            continue;
+        }
+        char shown[256];
+        jw_kstr(w, key, engine_ref_display(f, db_col_null(s, rc) ? NULL : db_col_text(s, rc), shown, sizeof(shown)));
+        rc++;
+    }
     jw_obj_end(w);
 }
 
@@ -1620,7 +1669,108 @@ out:
 static void delete_record(http_req_t *r) { set_deleted(r, true); }
 static void restore_record(http_req_t *r) { set_deleted(r, false); }
 
-/* The record's timeline: the audit rows about it, oldest first. */
+/* History reads in Chinese (issue 15 point 7): each audit action a record's
+ * trail may hold, by the label a clerk knows.  Workflow actions take their
+ * transition's label; an action not listed here shows as 其他操作, never as
+ * its key. */
+static const char *const history_labels[][2] = {
+    {"record.create", "创建"},
+    {"record.update", "修改"},
+    {"record.delete", "删除"},
+    {"record.restore", "恢复"},
+    {"record.export", "导出"},
+    {"record.import", "导入"},
+    {"pi.unmask", "查看完整个人信息"},
+    {"document.generate", "生成文书"},
+    {"file.upload", "上传文件"},
+    {"file.download", "下载文件"},
+    {"workflow.escalate", "超期升级督办"},
+    {"workflow.reopen", "重新打开"},
+    {"problem.ready", "规则已达标, 待销号"},
+    {"problem.not_ready", "规则仍未达标"},
+    {"person.merge", "人员合并"},
+    {"person.merge.request", "申请合并人员"},
+    {"person.merge.reject", "驳回人员合并"},
+    {"breakglass.grant", "紧急调阅授权"},
+    {"annual_report.regenerate", "重新生成"},
+    {"access.denied", "拒绝访问"},
+    {NULL, NULL},
+};
+
+const char *engine_action_label(http_req_t *r, const entity_t *e, const char *action, json_t *detail) {
+    if (!action) return "其他操作";
+    if (strncmp(action, "workflow.", 9) == 0 && e && e->flows) {
+        const char *a = action + 9;
+        /* the newest version that has the action: labels may be reworded */
+        int n = 0;
+        while (e->flows[n]) n++;
+        for (int v = n - 1; v >= 0; v--)
+            for (const wf_transition_t *t = e->flows[v]->transitions; t->action; t++)
+                if (strcmp(t->action, a) == 0) return t->label;
+    }
+    if (strcmp(action, "record.create") == 0 && json_object_get(detail, "import_job")) return "导入";
+    if (strcmp(action, "document.generate") == 0) {
+        const char *title = json_string_value(json_object_get(detail, "title"));
+        if (title) return arena_printf(r->arena, "生成文书「%s」", title);
+    }
+    for (int i = 0; history_labels[i][0]; i++)
+        if (strcmp(history_labels[i][0], action) == 0) return history_labels[i][1];
+    return "其他操作";
+}
+
+/* The names a history's changed ref and person values show (an update's
+ * before/after carry ids): remembered per request, one lookup per value. */
+typedef struct {
+    const field_t *f;
+    int64_t id;
+    const char *name;
+} name_memo_t;
+
+static const char *history_ref_name(http_req_t *r, const field_t *f, int64_t id, name_memo_t *memo, int *n) {
+    for (int i = 0; i < *n; i++)
+        if (memo[i].f == f && memo[i].id == id) return memo[i].name;
+    const char *name = NULL;
+    if (f->type == F_REF && !engine_entity_ref(f)) name = scope_unit_name(r, id);
+    else {
+        buf_t sql = BUF_INIT;
+        if (f->type == F_PERSON) buf_puts(&sql, "SELECT name FROM persons WHERE id = $1");
+        else {
+            buf_puts(&sql, "SELECT ");
+            engine_ref_name_sql(f, "x", &sql);
+            buf_printf(&sql, " FROM (SELECT CAST($1 AS BIGINT) AS %s) x", f->name);
+        }
+        db_stmt_t *s = db_prepare(r->db, sql.data);
+        buf_free(&sql);
+        if (s) {
+            db_bind_int(s, 1, id);
+            if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
+                char shown[256];
+                name = arena_strdup(r->arena, engine_ref_display(f, db_col_text(s, 0), shown, sizeof(shown)));
+            }
+            db_reset(s);
+        }
+    }
+    if (*n < 64) memo[(*n)++] = (name_memo_t){f, id, name};
+    return name;
+}
+
+/* For an item's detail.before / detail.after: {"<field>": "<name>"} of its
+ * ref and person values, so the timeline shows 案件「…」, not #12. */
+static void write_history_names(http_req_t *r, const entity_t *e, json_t *side, name_memo_t *memo, int *n) {
+    jw_t *w = &r->json;
+    jw_obj(w);
+    const char *k;
+    json_t *v;
+    json_object_foreach(side, k, v) {
+        const field_t *f = entity_field(e, k);
+        if (!f || (f->type != F_REF && f->type != F_PERSON) || !json_is_integer(v)) continue;
+        jw_kstr(w, k, history_ref_name(r, f, json_integer_value(v), memo, n));
+    }
+    jw_obj_end(w);
+}
+
+/* The record's timeline: the audit rows about it, oldest first, each with
+ * its action's Chinese label and the actor's name (系统 for the scheduler). */
 static void record_history(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "read")) return;
@@ -1630,28 +1780,69 @@ static void record_history(http_req_t *r) {
     buf_free(&sql);
     if (!s) return;
     db_reset(s);
-    s = db_prepare(r->db, "SELECT id, at, action, username, result, detail FROM audit_log "
-                          "WHERE entity = $1 AND entity_id = $2 AND action <> 'record.read_protected' ORDER BY id LIMIT 1000");
+    s = db_prepare(r->db, "SELECT a.id, a.at, a.action, a.username, a.result, a.detail, u.display_name, a.user_id "
+                          "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
+                          "WHERE a.entity = $1 AND a.entity_id = $2 AND a.action <> 'record.read_protected' "
+                          "ORDER BY a.id LIMIT 1000");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
+    /* every row first: the names' lookups may not run while s is open (SQLite) */
+    typedef struct {
+        int64_t id, user_id;
+        const char *at, *action, *username, *result, *detail, *display;
+    } hist_row_t;
+    int cap = 64, nrows = 0, rc;
+    hist_row_t *rows = arena_alloc(r->arena, sizeof(hist_row_t) * (size_t)cap);
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nrows == cap) {
+            hist_row_t *more = arena_alloc(r->arena, sizeof(hist_row_t) * (size_t)cap * 2);
+            memcpy(more, rows, sizeof(hist_row_t) * (size_t)cap);
+            rows = more, cap *= 2;
+        }
+        hist_row_t *h = &rows[nrows++];
+        h->id = db_col_int(s, 0);
+        h->at = arena_strdup(r->arena, db_col_text(s, 1));
+        h->action = arena_strdup(r->arena, db_col_text(s, 2));
+        h->username = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
+        h->result = arena_strdup(r->arena, db_col_text(s, 4));
+        h->detail = db_col_null(s, 5) ? NULL : arena_strdup(r->arena, db_col_text(s, 5));
+        h->display = db_col_null(s, 6) ? NULL : arena_strdup(r->arena, db_col_text(s, 6));
+        h->user_id = db_col_null(s, 7) ? 0 : db_col_int(s, 7);
+    }
+    db_reset(s);
+    if (rc < 0) return http_store_error(r);
+    name_memo_t memo[64];
+    int nmemo = 0;
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    while (db_step(s) == DB_ROW) {
+    for (int i = 0; i < nrows; i++) {
+        const hist_row_t *h = &rows[i];
+        const char *action = h->action;
+        json_t *detail = h->detail ? json_loads(h->detail, 0, NULL) : NULL;
         jw_obj(w);
-        jw_kint(w, "id", db_col_int(s, 0));
-        jw_kstr(w, "at", db_col_text(s, 1));
-        jw_kstr(w, "action", db_col_text(s, 2));
-        jw_kstr(w, "username", db_col_text(s, 3));
-        jw_kstr(w, "result", db_col_text(s, 4));
+        jw_kint(w, "id", h->id);
+        jw_kstr(w, "at", h->at);
+        jw_kstr(w, "action", action);
+        jw_kstr(w, "action_label", engine_action_label(r, e, action, detail));
+        jw_kstr(w, "username", h->username);
+        jw_kstr(w, "actor", h->display ? h->display : !h->user_id ? "系统" : h->username);
+        jw_kstr(w, "result", h->result);
         jw_key(w, "detail");
-        if (db_col_null(s, 5)) jw_null(w);
-        else jw_raw(w, db_col_text(s, 5));
+        if (!h->detail) jw_null(w);
+        else jw_raw(w, h->detail);
+        static const char *const sides[] = {"before", "after"};
+        for (int k = 0; k < 2; k++) {
+            json_t *side = json_object_get(detail, sides[k]);
+            if (!json_is_object(side)) continue;
+            jw_key(w, arena_printf(r->arena, "%s_names", sides[k]));
+            write_history_names(r, e, side, memo, &nmemo);
+        }
         jw_obj_end(w);
+        json_decref(detail);
     }
-    db_reset(s);
     jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);

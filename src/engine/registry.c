@@ -87,6 +87,23 @@ const field_t *entity_field(const entity_t *e, const char *name) {
     return NULL;
 }
 
+/* The record-title rule (issue 15 point 7), in this one place: a field
+ * named name, else title, else the first default list column that is text
+ * or a person, else the first such field.  A person title shows the
+ * person's name; a personal-information text its masked copy. */
+const field_t *entity_title_field(const entity_t *e) {
+    if (!e) return NULL;
+    static const char *const preferred[] = {"name", "title", NULL};
+    for (int i = 0; preferred[i]; i++) {
+        const field_t *f = entity_field(e, preferred[i]);
+        if (f && f->type == F_TEXT) return f;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (const field_t *f = e->fields; f->name; f++)
+            if ((f->type == F_TEXT || f->type == F_PERSON) && (pass == 1 || (f->flags & FF_LIST))) return f;
+    return NULL;
+}
+
 const field_t *entity_sort_field(const entity_t *e, const char *sort) {
     if (!sort || !*sort) sort = e->default_sort;
     if (!sort) return NULL;
@@ -220,10 +237,12 @@ static void check_fields(const entity_t *e) {
         snprintf(item, sizeof(item), "字段 %s", f->name);
         bool clash = false;
         for (const char *const *k = spine; *k; k++) clash |= strcmp(f->name, *k) == 0;
-        /* a person field x is also written as x_name (the masked name) */
+        /* a person or ref field x is also written as x_name (its display name) */
         for (const field_t *p = e->fields; p->name; p++) {
             size_t l = strlen(p->name);
-            if (p->type == F_PERSON && strncmp(f->name, p->name, l) == 0 && strcmp(f->name + l, "_name") == 0) clash = true;
+            if ((p->type == F_PERSON || p->type == F_REF) && strncmp(f->name, p->name, l) == 0 &&
+                strcmp(f->name + l, "_name") == 0)
+                clash = true;
         }
         if (clash) fault(e, item, "与每条记录都有的键重名");
         if (f->type < F_TEXT || f->type > F_FILE) fault(e, item, "未知的字段类型 %d", (int)f->type);
@@ -233,6 +252,8 @@ static void check_fields(const entity_t *e) {
         if (f->type == F_REF && !f->ref) fault(e, item, "引用字段缺少 .ref");
         else if (f->type == F_REF && strcmp(f->ref, "org_units") != 0 && !entity_find(f->ref))
             fault(e, item, ".ref \"%s\" 既不是 org_units 也不是已注册的实体", f->ref);
+        else if (f->type == F_REF && strcmp(f->ref, "org_units") != 0 && !entity_title_field(entity_find(f->ref)))
+            fault(e, item, ".ref \"%s\" 没有可作名称的字段 (文本或人员字段), 引用处无法显示名称", f->ref);
         if (f->mask) {
             bool known = false;
             for (const char *const *m = masks; *m; m++) known |= strcmp(f->mask, *m) == 0;

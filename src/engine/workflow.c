@@ -13,6 +13,7 @@
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/validate.h"
 #include "util/vec.h"
 
 const wf_state_t *wf_state_find(const workflow_t *wf, const char *state) {
@@ -513,14 +514,18 @@ static void todo_entity(const entity_t *e, void *arg) {
         buf_free(&states);
         return;
     }
-    const field_t *title = NULL;
-    for (const field_t *f = e->fields; f->name && !title; f++)
-        if (f->type == F_TEXT && !(f->flags & FF_PI) && (f->flags & FF_LIST)) title = f;
+    /* the item's title: the record's (entity_title_field), as refs show it */
+    const field_t *title = entity_title_field(e);
+    char texpr[256] = "NULL";
+    if (title && title->type == F_PERSON)
+        snprintf(texpr, sizeof(texpr), "(SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", title->name);
+    else if (title)
+        snprintf(texpr, sizeof(texpr), "t.%s%s", title->name, (title->flags & FF_PI) ? "_masked" : "");
     char sql[2048];
     snprintf(sql, sizeof(sql),
-             "SELECT id, wf_state, due_at, state_due_at, %s FROM %s WHERE org_path >= $1 AND org_path < $2 "
-             "AND deleted_at IS NULL AND wf_state IN (%s) ORDER BY COALESCE(state_due_at, due_at, '9999-12-31'), id LIMIT 200",
-             title ? title->name : "NULL", e->table, states.data);
+             "SELECT t.id, t.wf_state, t.due_at, t.state_due_at, %s FROM %s t WHERE t.org_path >= $1 AND t.org_path < $2 "
+             "AND t.deleted_at IS NULL AND t.wf_state IN (%s) ORDER BY COALESCE(t.state_due_at, t.due_at, '9999-12-31'), t.id LIMIT 200",
+             texpr, e->table, states.data);
     char csql[2048];
     snprintf(csql, sizeof(csql), "SELECT COUNT(*) FROM %s WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL "
                                  "AND wf_state IN (%s)", e->table, states.data);
@@ -549,7 +554,10 @@ static void todo_entity(const entity_t *e, void *arg) {
         it->state_label = wf_state_label(wf, it->state);
         it->due = db_col_null(s, 2) ? NULL : arena_strdup(r->arena, db_col_text(s, 2));
         it->state_due = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
-        it->title = db_col_null(s, 4) ? NULL : arena_strdup(r->arena, db_col_text(s, 4));
+        char masked[256];
+        const char *tt = db_col_null(s, 4) ? NULL : db_col_text(s, 4);
+        if (tt && title && title->type == F_PERSON) tt = mask_name(tt, masked, sizeof(masked));
+        it->title = tt ? arena_strdup(r->arena, tt) : NULL;
     }
     db_reset(s);
 }

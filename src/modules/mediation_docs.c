@@ -329,8 +329,10 @@ static void get_document(http_req_t *r) {
     int rc = 0;
     if (docx) rc = docx_finish(&o.d, &file);
     else buf_puts(&o.html, "</body></html>\n");
-    char detail[96];
-    snprintf(detail, sizeof(detail), "{\"document\":\"%s\",\"format\":\"%s\"}", dk->key, docx ? "docx" : "html");
+    /* the title, so the case's history reads 生成文书「人民调解协议书」 */
+    char detail[256];
+    snprintf(detail, sizeof(detail), "{\"document\":\"%s\",\"title\":\"%s\",\"format\":\"%s\"}", dk->key, dk->name,
+             docx ? "docx" : "html");
     if (rc != 0) {
         http_error(r, 500, "document_failed", "文书生成失败");
     } else if (auth_audit(r, "document.generate", "mediation-cases", id, "ok", detail) != 0) {

@@ -204,8 +204,37 @@ test(
       `history actions ${actions.join()}`,
     )
     const text = await page.locator('.record-history').innerText()
-    for (const words of ['创建', '修改', '概要', '受理', '提交审核', '受理 → 所长审核', '材料齐全', STAFF])
+    // people by name, not username (issue 15 point 7): the name the header shows
+    const me = (await page.locator('.user-name').first().innerText()).trim()
+    for (const words of ['创建', '修改', '概要', '受理', '提交审核', '受理 → 所长审核', '材料齐全', me])
       expect(text.includes(words), `history lacks "${words}"`)
+    expect(!text.includes(STAFF), `history shows the username ${STAFF}`)
+    expect(!/workflow\.|record\./.test(text), 'history shows an action key')
+  },
+  { login: true, records: true },
+)
+
+test(
+  'records: a ref shows the referenced record by name, linking to it, never #<id>',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const title = `被引用记录-${STAMP}`
+    const item = await apiCall(page, 'POST', '/test-items', { title })
+    expect(item.status === 201, `item: ${item.status}`)
+    const note = await apiCall(page, 'POST', '/test-notes', { item_id: item.body.id, note: '已电话回访' })
+    expect(note.status === 201, `note: ${note.status} ${JSON.stringify(note.body)}`)
+    await page.goto(BASE + `/records/test-notes/${note.body.id}`)
+    const fields = page.locator('.record-detail .fields')
+    const link = fields.locator('a.field-link', { hasText: title })
+    await link.waitFor()
+    const text = await fields.innerText()
+    expect(!/#\d+/.test(text), `the detail shows an id: ${text}`)
+    await link.click()
+    await page.waitForURL((url) => url.pathname === `${LIST}/${item.body.id}`)
+    await page.locator('.detail-head .head-title', { hasText: title }).waitFor()
+    // the list of notes names the record too
+    await page.goto(BASE + `/records/test-notes?item_id=${item.body.id}`)
+    await page.locator('.record-table a.field-link, .record-cards a.field-link', { hasText: title }).first().waitFor()
   },
   { login: true, records: true },
 )

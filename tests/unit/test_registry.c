@@ -158,6 +158,9 @@ BROKEN(with_spine_clash, "clash-spine", .fields = spine_clash);
 static const field_t person_clash[] = {
     {"person_id", "当事人", F_PERSON, 0}, {"person_id_name", "当事人姓名", F_TEXT, 0}, {0}};
 BROKEN(with_person_clash, "clash-person", .fields = person_clash);
+static const field_t ref_clash[] = {
+    {"unit_id", "单位", F_REF, 0, .ref = "org_units"}, {"unit_id_name", "单位名称", F_TEXT, 0}, {0}};
+BROKEN(with_ref_clash, "clash-ref", .fields = ref_clash);
 static const field_t unknown_list[] = {{"category", "纠纷类型", F_CODE, 0, .code_list = "dispute_categry"}, {0}};
 BROKEN(bad_code_list, "bad-code-list", .fields = unknown_list);
 static const field_t no_list[] = {{"category", "纠纷类型", F_CODE, 0}, {0}};
@@ -172,6 +175,7 @@ BROKEN(mask_not_pi, "mask-not-pi", .fields = plain_mask);
 TEST(test_a_field_named_like_a_key_every_record_carries_is_refused) {
     CHECK(refused(&with_spine_clash, "字段 org_name: 与每条记录都有的键重名"));
     CHECK(refused(&with_person_clash, "字段 person_id_name: 与每条记录都有的键重名"));
+    CHECK(refused(&with_ref_clash, "字段 unit_id_name: 与每条记录都有的键重名"));
 }
 
 TEST(test_a_code_field_needs_a_list_a_migration_seeds) {
@@ -181,6 +185,42 @@ TEST(test_a_code_field_needs_a_list_a_migration_seeds) {
 
 TEST(test_a_ref_field_needs_an_org_unit_or_a_registered_entity) {
     CHECK(refused(&bad_ref, "字段 case_id: .ref \"mediation-case\" 既不是 org_units 也不是已注册的实体"));
+}
+
+/* ---- the record-title rule (issue 15 point 7: names, not ids) ---- */
+
+static const field_t numbers_only[] = {{"year", "年度", F_INT, FF_LIST}, {"amount", "金额", F_DECIMAL, 0, .scale = 2}, {0}};
+static const entity_t untitled = {.name = "untitled-rows", .label = "无名称", .table = "untitled_row",
+                                  .perm = "untitled.row", .fields = numbers_only};
+static const field_t ref_untitled[] = {{"row_id", "所属", F_REF, 0, .ref = "untitled-rows"}, {0}};
+BROKEN(refs_untitled, "refs-untitled", .fields = ref_untitled);
+
+static void register_after_untitled(const entity_t *e) {
+    entity_register(&untitled);
+    entity_register(e);
+    _exit(entity_verify_all() ? 2 : 0);
+}
+
+TEST(test_a_ref_target_must_have_a_field_that_names_its_records) {
+    char msg[1024];
+    CHECK_EQ_INT(in_child(register_after_untitled, &refs_untitled, msg, sizeof(msg)), 2);
+    CHECK(strstr(msg, "声明错误: refs-untitled: 字段 row_id: .ref \"untitled-rows\" 没有可作名称的字段") != NULL);
+}
+
+static const field_t name_after_title[] = {
+    {"case_no", "编号", F_TEXT, FF_LIST}, {"title", "案由", F_TEXT, FF_LIST}, {"name", "名称", F_TEXT, 0}, {0}};
+static const field_t listed_person[] = {
+    {"note", "备注", F_TEXT, 0}, {"person_id", "调解员", F_PERSON, FF_LIST}, {0}};
+static const field_t unlisted_text[] = {{"year", "年度", F_INT, FF_LIST}, {"note", "备注", F_TEXT, 0}, {0}};
+
+TEST(test_the_title_is_name_then_title_then_the_first_listed_text_or_person) {
+    const entity_t a = {.fields = name_after_title}, b = {.fields = listed_person}, c = {.fields = unlisted_text};
+    CHECK(strcmp(entity_title_field(&a)->name, "name") == 0);
+    CHECK(strcmp(entity_title_field(&good)->name, "title") == 0);
+    CHECK(strcmp(entity_title_field(&b)->name, "person_id") == 0);
+    CHECK(strcmp(entity_title_field(&c)->name, "note") == 0);
+    CHECK(entity_title_field(&untitled) == NULL);
+    CHECK(entity_title_field(NULL) == NULL);
 }
 
 TEST(test_a_mask_must_be_known_and_on_personal_information) {
@@ -424,6 +464,8 @@ int main(void) {
     RUN(test_a_field_named_like_a_key_every_record_carries_is_refused);
     RUN(test_a_code_field_needs_a_list_a_migration_seeds);
     RUN(test_a_ref_field_needs_an_org_unit_or_a_registered_entity);
+    RUN(test_a_ref_target_must_have_a_field_that_names_its_records);
+    RUN(test_the_title_is_name_then_title_then_the_first_listed_text_or_person);
     RUN(test_a_mask_must_be_known_and_on_personal_information);
     RUN(test_a_workflows_initial_state_must_be_declared);
     RUN(test_every_transitions_from_and_to_must_be_states);

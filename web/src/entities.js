@@ -68,9 +68,14 @@ export function fieldOf(meta, name) {
   return meta && meta.fields ? meta.fields.find((f) => f.name === name) : undefined
 }
 
-/** The text that names a record: the first listed, non-personal text field. */
+/** The field that names a record: the server's rule (meta.title_field, the
+ * name refs to the record show), else the first listed, non-personal text. */
 export function titleField(meta) {
   const fields = (meta && meta.fields) || []
+  if (meta && meta.title_field) {
+    const f = fields.find((x) => x.name === meta.title_field)
+    if (f) return f
+  }
   return (
     fields.find((f) => f.type === 'text' && f.list && !f.pi) || fields.find((f) => f.type === 'text' && !f.pi) || null
   )
@@ -78,8 +83,9 @@ export function titleField(meta) {
 
 export function recordTitle(meta, record) {
   const f = titleField(meta)
-  const t = f && record ? record[f.name] : ''
-  return t || (record ? `#${record.id}` : '')
+  // a person title (a mediator) reads as the person's masked name
+  const t = f && record ? (f.type === 'person' ? record[f.name + '_name'] : record[f.name]) : ''
+  return t || (record ? `${(meta && meta.label) || '记录'} ${record.id} 号` : '')
 }
 
 /** A code's label from the field's code list (inactive codes included). */
