@@ -513,7 +513,7 @@ static void todo_entity(const entity_t *e, void *arg) {
         buf_free(&states);
         return;
     }
-    const field_t *title = NULL;
+    const field_t *title = e->title ? entity_field(e, e->title) : NULL;
     for (const field_t *f = e->fields; f->name && !title; f++)
         if (f->type == F_TEXT && !(f->flags & FF_PI) && (f->flags & FF_LIST)) title = f;
     char sql[2048];

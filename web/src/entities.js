@@ -68,9 +68,12 @@ export function fieldOf(meta, name) {
   return meta && meta.fields ? meta.fields.find((f) => f.name === name) : undefined
 }
 
-/** The text that names a record: the first listed, non-personal text field. */
+/** The field that names a record: the one the entity declares (title_field,
+ *  e.g. case_no), else the first listed, non-personal text field. */
 export function titleField(meta) {
   const fields = (meta && meta.fields) || []
+  const declared = meta && meta.title_field && fields.find((f) => f.name === meta.title_field)
+  if (declared) return declared
   return (
     fields.find((f) => f.type === 'text' && f.list && !f.pi) || fields.find((f) => f.type === 'text' && !f.pi) || null
   )
