@@ -108,13 +108,9 @@ int cmd_init(cli_opts_t *o) {
             fprintf(stderr, "%s\n", err);
             goto out;
         }
-        if (!nation && demo_seed_registers(db, &keys, err, sizeof(err)) != 0) {
-            fprintf(stderr, "%s\n", err);
-            goto out;
-        }
-        /* SIFASUO_DEMO_CASES: mediation cases per office (default 12: ~2,600 a year; Shanghai has ~1,000 an office) */
-        const char *dc = getenv("SIFASUO_DEMO_CASES");
-        if (demo_seed_mediation(db, nation ? -1 : dc ? atoi(dc) : 12, err, sizeof(err)) != 0) {
+        /* every business line's demo data (entity_t.demo): cmd/ names none */
+        engine_demo_t d = {db, &keys, nation};
+        if (engine_demo_all(&d, err, sizeof(err)) != 0) {
             fprintf(stderr, "%s\n", err);
             goto out;
         }

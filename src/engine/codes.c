@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "auth/auth.h"
+#include "engine/engine.h"
 #include "engine/gencache.h"
 #include "store/migrations.h"
 #include "util/arena.h"
@@ -453,6 +454,77 @@ out:
     json_decref(after);
     json_decref(fields);
     json_decref(b);
+}
+
+/* ---- the lists entities declare (entity_t.code_lists) ----
+ *
+ * At every start, inside one transaction: a declared list missing from the
+ * store is created, and each declared code is inserted only when no item of
+ * that code exists in the list.  Codes are never deleted (only
+ * deactivated), so "the code exists" covers every administrator's change:
+ * an edited label, a new sort, a deactivation and a code they added are
+ * all kept; only what the store has never had is added. */
+
+typedef struct {
+    db_t *db;
+    int rc, added;
+    char *err;
+    size_t errlen;
+} seed_t;
+
+static int seed_step(seed_t *c, db_stmt_t *s) {
+    int rc = s ? db_step(s) : -1;
+    int64_t changed = rc == DB_DONE ? db_changes(s) : 0;
+    if (s) db_reset(s);
+    if (rc != DB_DONE) {
+        snprintf(c->err, c->errlen, "写入声明的字典失败: %s", db_errmsg(c->db));
+        return c->rc = -1;
+    }
+    c->added += changed > 0;
+    return 0;
+}
+
+static void seed_entity(const entity_t *e, void *arg) {
+    seed_t *c = arg;
+    for (const code_list_decl_t *l = e->code_lists; c->rc == 0 && l && l->key; l++) {
+        db_stmt_t *s = db_prepare(c->db, "INSERT INTO code_lists (key, name, editable) SELECT $1, $2, $3 "
+                                         "WHERE NOT EXISTS (SELECT 1 FROM code_lists WHERE key = $1)");
+        if (s) {
+            db_bind_text(s, 1, l->key, -1);
+            db_bind_text(s, 2, l->name, -1);
+            db_bind_int(s, 3, l->fixed ? 0 : 1);
+        }
+        if (seed_step(c, s) != 0) return;
+        int sort = 0;
+        for (const code_seed_t *k = l->codes; k && k->code; k++) {
+            sort += 10;
+            s = db_prepare(c->db, "INSERT INTO code_items (list_key, code, label, sort, active) SELECT $1, $2, $3, $4, 1 "
+                                  "WHERE NOT EXISTS (SELECT 1 FROM code_items WHERE list_key = $1 AND code = $2)");
+            if (s) {
+                db_bind_text(s, 1, l->key, -1);
+                db_bind_text(s, 2, k->code, -1);
+                db_bind_text(s, 3, k->label, -1);
+                db_bind_int(s, 4, sort);
+            }
+            if (seed_step(c, s) != 0) return;
+        }
+    }
+}
+
+int codes_seed_declared(db_t *db, char *err, size_t errlen) {
+    seed_t c = {db, 0, 0, err, errlen};
+    if (db_begin(db) != 0) {
+        snprintf(err, errlen, "写入声明的字典失败: %s", db_errmsg(db));
+        return -1;
+    }
+    entity_each(seed_entity, &c);
+    if (c.rc != 0 || db_commit(db) != 0) {
+        if (c.rc == 0) snprintf(err, errlen, "写入声明的字典失败: %s", db_errmsg(db));
+        db_rollback(db);
+        return -1;
+    }
+    if (c.added) codes_invalidate();
+    return 0;
 }
 
 static const route_t routes[] = {

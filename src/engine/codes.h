@@ -52,4 +52,10 @@ void codes_invalidate(void);
 /* Routes and the codes.manage permission (modules.c). */
 void codes_perms_register(void);
 void codes_register(void);
+/* Creates the code lists entities declare (entity_t.code_lists) that the
+ * store lacks and inserts each declared code whose key the list has never
+ * held (edited, deactivated and added codes are kept).  engine_migrate
+ * calls it at every start.  0, or -1 with err. */
+int codes_seed_declared(db_t *db, char *err, size_t errlen);
+
 #endif

@@ -116,6 +116,8 @@ typedef struct workflow {
     const char *reopen_to;
 } workflow_t;
 
+struct engine_demo;
+struct code_list_decl;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */
     const char *label; /* "人民调解案件" */
@@ -145,7 +147,60 @@ typedef struct entity {
      * (wf_locked) a child is not created, updated, deleted or restored
      * there: 409 record_final (issue 15 point 6). */
     const char *parent;
+
+    /* ---- a business line in one file (issue 15 point 3; docs/engine.md
+     * "Adding a business line") ---- */
+    /* Code lists this entity brings, {0}-terminated: created at start when
+     * missing, and each initial code inserted when that code never existed
+     * in the list — codes administrators edited, deactivated or added are
+     * kept (codes.c, codes_seed_declared). */
+    const struct code_list_decl *code_lists;
+    /* The business line (menu group) the entity's pages sit in: a key
+     * ("mediation") and its Chinese name ("人民调解"); NULL → 业务记录. */
+    const char *line, *line_label;
+    /* The field that names a record (to-do, detail page, breadcrumbs):
+     * "case_no"; NULL → the first listed non-personal text field. */
+    const char *title;
+    /* Cockpit figures: the group the entity's record count is shown under
+     * on the cockpit ("场所装备经费"; "" → the line's name); NULL → none.
+     * With cockpit_by_state the count is split by workflow state. */
+    const char *cockpit;
+    bool cockpit_by_state;
+    /* Extra panels of the detail page, space-separated names the web app
+     * maps to components ("documents", "report-preview"); a field named in
+     * .detail_hide is left out of the detail table (a panel shows it). */
+    const char *panels, *detail_hide;
+    /* Point 8 (record numbers): the number pattern slot — reserved, not
+     * read yet. */
+    const char *number;
+    /* Demo data: called by `init --demo` after the organisation, the
+     * person registry and the accounts' units exist, in registration
+     * order (engine_demo_all).  0, or -1 with err. */
+    int (*demo)(const struct engine_demo *d, char *err, size_t errlen);
 } entity_t;
+
+/* A declared code list (entity_t.code_lists). */
+typedef struct code_seed {
+    const char *code, *label;
+} code_seed_t;
+typedef struct code_list_decl {
+    const char *key, *name;
+    const code_seed_t *codes; /* {0}-terminated, in display order */
+    bool fixed;               /* not editable by administrators */
+} code_list_decl_t;
+
+/* What a demo generator is given (entity_t.demo). */
+struct keys;
+typedef struct engine_demo {
+    db_t *db;
+    const struct keys *keys;
+    bool nation; /* --scale nation: the organisation only, no business data */
+} engine_demo_t;
+/* Runs every registered entity's demo generator, in registration order;
+ * prints nothing.  0, or -1 with err naming the entity. */
+int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen);
+/* True when a registered entity declares code list key. */
+bool entity_declares_code_list(const char *key);
 
 /* Registers an entity (and its permissions); call before serving. */
 void entity_register(const entity_t *e);

@@ -32,6 +32,23 @@ static void write_can(http_req_t *r, const entity_t *e) {
     jw_obj_end(w);
 }
 
+/* What a business line declares beside its fields (issue 15 point 3): its
+ * menu group, cockpit figures and detail panels (the record title is
+ * entity_title_field's, written by the callers). */
+static void write_line(jw_t *w, const entity_t *e) {
+    if (e->line) {
+        jw_kstr(w, "line", e->line);
+        jw_kstr(w, "line_label", e->line_label);
+    }
+    if (e->cockpit) {
+        jw_key(w, "cockpit");
+        jw_obj(w);
+        jw_kstr(w, "group", *e->cockpit ? e->cockpit : e->line_label);
+        jw_kbool(w, "by_state", e->cockpit_by_state);
+        jw_obj_end(w);
+    }
+}
+
 static void list_one(const entity_t *e, void *arg) {
     http_req_t *r = arg;
     if (!can(r, e, "read")) return;
@@ -41,6 +58,9 @@ static void list_one(const entity_t *e, void *arg) {
     jw_kstr(w, "label", e->label);
     jw_kbool(w, "workflow", e->flows != NULL);
     jw_kbool(w, "protected", e->protected_);
+    const field_t *tf = entity_title_field(e);
+    jw_kstr(w, "title_field", tf ? tf->name : NULL);
+    write_line(w, e);
     write_can(r, e);
     jw_obj_end(w);
 }
@@ -80,6 +100,9 @@ static void meta_entity(http_req_t *r) {
     if (e->unique) jw_kstr(w, "unique", e->unique);
     if (e->create_via) jw_kstr(w, "create_via", e->create_via);
     if (e->parent) jw_kstr(w, "parent", e->parent);
+    write_line(w, e);
+    write_words(w, "panels", e->panels);
+    write_words(w, "detail_hide", e->detail_hide);
     write_can(r, e);
     jw_key(w, "fields");
     jw_arr(w);

@@ -87,12 +87,13 @@ const field_t *entity_field(const entity_t *e, const char *name) {
     return NULL;
 }
 
-/* The record-title rule (issue 15 point 7), in this one place: a field
- * named name, else title, else the first default list column that is text
+/* The record-title rule (issue 15 points 3 and 7), in this one place: the
+ * field the entity declares (entity_t.title), else a field named name, else title, else the first default list column that is text
  * or a person, else the first such field.  A person title shows the
  * person's name; a personal-information text its masked copy. */
 const field_t *entity_title_field(const entity_t *e) {
     if (!e) return NULL;
+    if (e->title) return entity_field(e, e->title); /* declared (check_line: a field) */
     static const char *const preferred[] = {"name", "title", NULL};
     for (int i = 0; preferred[i]; i++) {
         const field_t *f = entity_field(e, preferred[i]);
@@ -247,8 +248,8 @@ static void check_fields(const entity_t *e) {
         if (clash) fault(e, item, "与每条记录都有的键重名");
         if (f->type < F_TEXT || f->type > F_FILE) fault(e, item, "未知的字段类型 %d", (int)f->type);
         if (f->type == F_CODE && !f->code_list) fault(e, item, "代码字段缺少 .code_list");
-        else if (f->type == F_CODE && !code_list_seeded(f->code_list))
-            fault(e, item, "字典 \"%s\" 不存在 (没有迁移 INSERT INTO code_lists 建立它)", f->code_list);
+        else if (f->type == F_CODE && !code_list_seeded(f->code_list) && !entity_declares_code_list(f->code_list))
+            fault(e, item, "字典 \"%s\" 不存在 (没有实体 .code_lists 声明它, 也没有迁移建立它)", f->code_list);
         if (f->type == F_REF && !f->ref) fault(e, item, "引用字段缺少 .ref");
         else if (f->type == F_REF && strcmp(f->ref, "org_units") != 0 && !entity_find(f->ref))
             fault(e, item, ".ref \"%s\" 既不是 org_units 也不是已注册的实体", f->ref);
@@ -398,10 +399,63 @@ static void check_parent(const entity_t *e) {
         fault(e, ".parent", "\"%s\" 不是指向另一类业务记录的引用字段", e->parent);
 }
 
+bool entity_declares_code_list(const char *key) {
+    for (int i = 0; key && i < nentities; i++)
+        for (const code_list_decl_t *l = entities[i]->code_lists; l && l->key; l++)
+            if (strcmp(l->key, key) == 0) return true;
+    return false;
+}
+
+/* What a business line declares beside its fields (issue 15 point 3): its
+ * code lists (identifier keys, a name, codes once each, one declaration per
+ * list across entities, none a migration already seeds), its line (key and
+ * name together), its record title and cockpit group. */
+static void check_line(const entity_t *e) {
+    for (const code_list_decl_t *l = e->code_lists; l && l->key; l++) {
+        char item[160];
+        snprintf(item, sizeof(item), "字典 %s", l->key);
+        if (!ident_ok(l->key, false)) fault(e, item, "键不是标识符 ([a-z0-9_])");
+        if (!l->name || !*l->name) fault(e, item, "缺少名称 .name");
+        if (code_list_seeded(l->key)) fault(e, item, "已由迁移建立, 不要再声明");
+        for (int i = 0; i < nentities && entities[i] != e; i++)
+            for (const code_list_decl_t *o = entities[i]->code_lists; o && o->key; o++)
+                if (strcmp(o->key, l->key) == 0) fault(e, item, "已由 %s 声明", entities[i]->name);
+        for (const code_list_decl_t *o = e->code_lists; o != l; o++)
+            if (strcmp(o->key, l->key) == 0) fault(e, item, "声明了两次");
+        for (const code_seed_t *c = l->codes; c && c->code; c++) {
+            if (!c->label || !*c->label) fault(e, item, "代码 %s 缺少名称", c->code);
+            if (!*c->code || strlen(c->code) > 32) fault(e, item, "代码 \"%s\" 为空或过长", c->code);
+            for (const code_seed_t *o = l->codes; o != c; o++)
+                if (strcmp(o->code, c->code) == 0) fault(e, item, "代码 %s 出现两次", c->code);
+        }
+    }
+    if (!e->line != !e->line_label) fault(e, ".line", ".line 与 .line_label 须同时声明");
+    if (e->line && !ident_ok(e->line, true)) fault(e, ".line", "\"%s\" 不是标识符", e->line);
+    if (e->title) {
+        const field_t *f = entity_field(e, e->title);
+        if (!f || (f->flags & FF_PI) || (f->type != F_TEXT && f->type != F_CODE && f->type != F_DATE))
+            fault(e, ".title", "\"%s\" 不是可作标题的字段 (文本、代码或日期, 非个人信息)", e->title);
+    }
+    if (e->cockpit && !*e->cockpit && !e->line_label) fault(e, ".cockpit", "为空时取条线名称, 但没有 .line_label");
+    if (e->cockpit_by_state && !e->flows) fault(e, ".cockpit_by_state", "没有流程, 无法按状态统计");
+}
+
+int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen) {
+    for (int i = 0; i < nentities; i++) {
+        if (!entities[i]->demo) continue;
+        char inner[400] = "";
+        if (entities[i]->demo(d, inner, sizeof(inner)) != 0) {
+            snprintf(err, errlen, "演示数据 %s: %s", entities[i]->name, inner);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The checks, in order.  To come here: number patterns (a record's 编号)
  * once the declaration carries them — one more function of this table. */
 static void (*const entity_checks[])(const entity_t *e) = {
-    check_names, check_fields, check_flows, check_sort, check_unique, check_parent, check_binds, NULL,
+    check_names, check_fields, check_flows, check_sort, check_unique, check_parent, check_binds, check_line, NULL,
 };
 
 int entity_verify_all(void) {

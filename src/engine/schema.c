@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/codes.h"
 #include "engine/engine.h"
 #include "store/migrations.h"
 #include "util/buf.h"
@@ -668,5 +669,6 @@ int engine_migrate(db_t *db, char *err, size_t errlen) {
     }
     buf_free(&ddl);
     buf_free(&sql);
+    if (rc == 0) rc = codes_seed_declared(db, err, errlen);
     return rc;
 }

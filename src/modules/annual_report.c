@@ -96,6 +96,7 @@ static const entity_t reports = {
     /* a report is generated from live data with its (district, year) key,
      * deadline and snapshot; a hand-made one would lack them */
     .create_via = "年度报告须从实时数据生成: 请使用「生成报告」(POST /api/v1/annual-reports/generate)",
+    .line = "standards", .line_label = "规范化建设", .cockpit = "", .panels = "annual-report", .detail_hide = "compliance_table",
 };
 
 /* Runs one UPDATE of the report row in the transition's transaction: $1 is

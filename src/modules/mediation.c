@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cmd/demo.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
 #include "modules/modules.h"
@@ -52,6 +53,7 @@ static const entity_t mediation_orgs = {
     .fields = org_fields,
     .default_sort = "name",
     .roles = MEDIATION_ROLES,
+    .line = "mediation", .line_label = "人民调解", .cockpit = "",
 };
 
 /* ---- 人民调解员 ---- */
@@ -75,6 +77,7 @@ static const entity_t mediators = {
     .fields = mediator_fields,
     .default_sort = "-id",
     .roles = MEDIATION_ROLES,
+    .line = "mediation", .line_label = "人民调解", .cockpit = "",
 };
 
 /* ---- 人民调解案件 ---- */
@@ -154,6 +157,14 @@ static const perm_def_t case_perms[] = {
 static const workflow_t case_flow_v1 = {1, "registered", case_states, case_transitions, 0, 3};
 static const workflow_t *const case_flows[] = {&case_flow_v1, NULL};
 
+/* Demo data (init --demo): committees, mediators and cases of every state;
+ * SIFASUO_DEMO_CASES cases per office (default 12: ~2,600 a year; Shanghai
+ * has ~1,000 an office); at national scale the committees only. */
+static int mediation_demo(const engine_demo_t *d, char *err, size_t errlen) {
+    const char *dc = getenv("SIFASUO_DEMO_CASES");
+    return demo_seed_mediation(d->db, d->nation ? -1 : dc ? atoi(dc) : 12, err, errlen);
+}
+
 static const entity_t mediation_cases = {
     .name = "mediation-cases",
     .label = "人民调解案件",
@@ -163,6 +174,8 @@ static const entity_t mediation_cases = {
     .flows = case_flows,
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
+    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "mediation-documents",
+    .demo = mediation_demo,
 };
 
 /* ---- 当事人: many per case, a person of the registry or an organisation ---- */
@@ -195,6 +208,7 @@ static const entity_t mediation_parties = {
     .roles = MEDIATION_ROLES,
     .check = party_check,
     .parent = "case_id", /* no party added to, changed in or removed from a closed case */
+    .line = "mediation", .line_label = "人民调解", .cockpit = "",
 };
 
 /* ---- workflow hooks (inside the transition's transaction) ---- */

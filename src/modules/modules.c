@@ -30,6 +30,7 @@ void modules_perms_register(void) {
     codes_perms_register();
     mediation_declare();
     test_entity_declare();
+    test_line_declare();
     files_perms_register();
     registers_declare();
     standards_declare();

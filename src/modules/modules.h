@@ -12,6 +12,7 @@ void persons_register(void);
 void persons_perms_register(void);
 void modules_perms_register(void);
 void test_entity_declare(void);
+void test_line_declare(void); /* test_line.c: the throwaway business line */
 void audit_register(void);
 /* people's mediation (mediation.c, mediation_docs.c, mediation_stats.c) */
 void mediation_declare(void);

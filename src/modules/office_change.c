@@ -71,6 +71,7 @@ static const entity_t office_changes = {
     .flows = change_flows,
     .default_sort = "-effective_on",
     .roles = "district_admin district_staff city_staff city_leader",
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 static const perm_def_t change_perms[] = {

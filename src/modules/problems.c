@@ -72,6 +72,7 @@ static const entity_t problems = {
     .flows = problem_flows,
     .default_sort = "-id",
     .roles = STD_ROLES,
+    .line = "standards", .line_label = "规范化建设", .cockpit = "",
 };
 
 /* ---- 典型经验: a searchable library linked to offices (the owner) and rules ---- */
@@ -113,6 +114,7 @@ static const entity_t experiences = {
     .flows = experience_flows,
     .default_sort = "-published_on",
     .roles = STD_ROLES,
+    .line = "standards", .line_label = "规范化建设", .cockpit = "",
 };
 
 void problems_declare(void) {

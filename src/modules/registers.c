@@ -10,9 +10,11 @@
  * date" and per year, so each fact a rule needs is its own typed column
  * (a count, a date, a code, a yes/no), never free text; docs/registers.md
  * lists rule → columns. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cmd/demo.h"
 #include "engine/engine.h"
 #include "modules/modules.h"
 #include "modules/registers.h"
@@ -86,6 +88,11 @@ static const field_t office_profile_fields[] = {
     {"director_attends_meetings", "所长列席街镇行政会议", F_BOOL, FF_FILTER},
     {0},
 };
+/* Demo data (init --demo, city scale): every office's registers. */
+static int registers_demo(const engine_demo_t *d, char *err, size_t errlen) {
+    return d->nation ? 0 : demo_seed_registers(d->db, d->keys, err, errlen);
+}
+
 static const entity_t office_profiles = {
     .name = "office-profiles",
     .label = "司法所机构信息",
@@ -96,6 +103,8 @@ static const entity_t office_profiles = {
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
     .unique = "org_id",
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
+    .demo = registers_demo,
 };
 
 /* ---- 3. staff (工作人员; clauses 15–17) ----
@@ -136,6 +145,7 @@ static const entity_t staff = {
     .flows = register_verify_flows,
     .default_sort = "name",
     .roles = REGISTER_ROLES,
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 /* ---- 4. training, commendations, rotations and stints ---- */
@@ -158,6 +168,7 @@ static const entity_t trainings = {
     .flows = register_verify_flows,
     .default_sort = "-start_on",
     .roles = REGISTER_ROLES,
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 static const field_t commendation_fields[] = {
@@ -178,6 +189,7 @@ static const entity_t commendations = {
     .flows = register_verify_flows,
     .default_sort = "-awarded_on",
     .roles = REGISTER_ROLES,
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 /* clause 17: 交流任职 and city/district cadres' stints at offices — the
@@ -202,6 +214,7 @@ static const entity_t rotations = {
     .flows = register_verify_flows,
     .default_sort = "-start_on",
     .roles = REGISTER_ROLES,
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 /* ---- 5. premises (业务用房; clause 18) ---- */
@@ -233,6 +246,7 @@ static const entity_t premises = {
     .flows = register_verify_flows,
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "场所装备经费",
 };
 
 /* ---- 6. equipment (装备; clause 19) ---- */
@@ -256,6 +270,7 @@ static const entity_t equipment = {
     .flows = register_verify_flows,
     .default_sort = "item",
     .roles = REGISTER_ROLES,
+    .line = "standards", .line_label = "规范化建设", .cockpit = "场所装备经费",
 };
 
 /* ---- 7. funding (经费保障; clause 20): one row per office, year and category ---- */
@@ -278,6 +293,7 @@ static const entity_t funding = {
     .default_sort = "-year",
     .roles = REGISTER_ROLES,
     .unique = "org_id year category",
+    .line = "standards", .line_label = "规范化建设", .cockpit = "场所装备经费",
 };
 
 /* ---- 8. party branch, institutional rules, extension to villages ---- */
@@ -300,6 +316,7 @@ static const entity_t party_branches = {
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
     .unique = "org_id",
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 static const field_t rule_fields[] = {
@@ -320,6 +337,7 @@ static const entity_t office_rules = {
     .flows = register_verify_flows,
     .default_sort = "-adopted_on",
     .roles = REGISTER_ROLES,
+    .line = "standards", .line_label = "规范化建设", .cockpit = "场所装备经费",
 };
 
 static const field_t extension_fields[] = {
@@ -339,6 +357,7 @@ static const entity_t extensions = {
     .flows = register_verify_flows,
     .default_sort = "-started_on",
     .roles = REGISTER_ROLES,
+    .line = "organisation", .line_label = "组织队伍", .cockpit = "",
 };
 
 /* The registers that describe an office itself: when offices merge they stay

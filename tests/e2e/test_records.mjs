@@ -468,4 +468,36 @@ test(
   { login: true, records: true },
 )
 
+test(
+  'a business line declared in one C file (src/modules/test_line.c) has its menu group, list, detail, to-do and cockpit figures',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const subject = `探针走访-${STAMP}`
+    const res = await apiCall(page, 'POST', '/line-probes', { subject, kind: 'visit', held_on: '2026-11-20' })
+    expect(res.status === 201, `creating a probe answered ${res.status}: ${JSON.stringify(res.body)}`)
+    // the menu: its own group, named by the declaration (nothing in web/src names it)
+    await page.reload()
+    const menu = page.locator('.layout-aside .app-menu')
+    await menu.getByText('探针条线').click()
+    await menu.getByText('条线探针', { exact: true }).click()
+    await page.waitForURL((url) => url.pathname === '/records/line-probes')
+    const crumb = await page.locator('.page-breadcrumb').innerText()
+    expect(crumb.includes('探针条线') && crumb.includes('条线探针'), `breadcrumb "${crumb}"`)
+    // the list, then the detail page titled by the declared title field
+    await page.locator('.record-table .el-table__row', { hasText: subject }).first().click()
+    await page.waitForURL((url) => url.pathname === `/records/line-probes/${res.body.id}`)
+    await page.locator('.detail-head .head-title', { hasText: subject }).waitFor()
+    // the to-do inbox counts it under its label
+    await page.goto(BASE + '/')
+    await page.locator('.todo-count', { hasText: '条线探针' }).first().waitFor()
+    // the cockpit: its figures, by state, under its group
+    await page.goto(BASE + '/cockpit')
+    const fig = page.locator('[data-test="volume-figures"] li', { hasText: '条线探针 · 办理中' })
+    await fig.first().waitFor({ state: 'attached' })
+    const text = await fig.first().textContent()
+    expect(/^探针条线: 条线探针 · 办理中 [1-9]/.test(text.trim()), `cockpit figure "${text}"`)
+  },
+  { login: true },
+)
+
 await run()

@@ -11,9 +11,11 @@
 // mediation.case.read) and its entries here take that instead.
 //
 // The entities of the resource engine (GET /meta/entities, only those the
-// user may read) join the menu as generic records pages /records/:entity:
-// a known one under its business line (in place of that line's 建设中
-// placeholder), any other under 业务记录.
+// user may read) join the menu as generic records pages /records/:entity,
+// under the business line each declares (its line and line_label: a line
+// below, where the ENTITIES marker stands, or a group of its own before
+// 系统管理), or under 业务记录 when it declares none.  Nothing here names
+// an entity: a new line appears without an edit of this file.
 import {
   HomeFilled,
   DataAnalysis,
@@ -30,8 +32,11 @@ import {
   Files,
   UserFilled,
 } from '@element-plus/icons-vue'
+import { entities } from './entities.js'
 
 const BUSINESS = 'org.read'
+/** Where a line's declared entity pages go among its children (else at the end). */
+export const ENTITIES = { entities: true }
 
 export const menu = [
   {
@@ -62,7 +67,7 @@ export const menu = [
         perm: 'standards.read',
         component: () => import('./pages/ScorecardPage.vue'),
       },
-      { key: 'standards-problems', title: '问题清单', path: '/standards/problems', perm: BUSINESS },
+      ENTITIES,
       {
         key: 'standards-board',
         title: '整改看板',
@@ -91,8 +96,7 @@ export const menu = [
         perm: 'org.read',
         component: () => import('./pages/OrgPage.vue'),
       },
-      { key: 'staff', title: '队伍人员', path: '/staff', perm: BUSINESS },
-      { key: 'facilities', title: '场所装备', path: '/facilities', perm: BUSINESS },
+      ENTITIES,
     ],
   },
   {
@@ -127,8 +131,7 @@ export const menu = [
     title: '人民调解',
     icon: ChatDotRound,
     children: [
-      { key: 'med-cases', title: '调解案件', path: '/mediation/cases', perm: BUSINESS },
-      { key: 'med-committees', title: '调解组织', path: '/mediation/committees', perm: BUSINESS },
+      ENTITIES,
       {
         key: 'med-stats',
         title: '调解统计',
@@ -234,46 +237,19 @@ export const menu = [
   },
 ]
 
-/** Entities with a home in a business line: name → [line key, placeholder page key it replaces]. */
-const ENTITY_LINES = {
-  'mediation-cases': ['mediation', 'med-cases'],
-  'mediation-orgs': ['mediation', 'med-committees'],
-  mediators: ['mediation'],
-  'mediation-parties': ['mediation'],
-  'correction-subjects': ['corrections', 'cor-subjects'],
-  'resettlement-persons': ['resettlement', 'res-persons'],
-  'legal-consultations': ['legal-services', 'pls-consultations'],
-  'village-advisors': ['legal-services', 'pls-advisors'],
-  'legal-education-activities': ['legal-education', 'edu-activities'],
-  'model-villages': ['legal-education', 'edu-villages'],
-  'legality-reviews': ['administration', 'adm-reviews'],
-  'observation-points': ['rule-of-law', 'rol-points'],
-  problems: ['standards', 'standards-problems'],
-  experiences: ['standards'],
-  'annual-reports': ['standards'],
-  // 组织队伍 (issue 5): the registers; staff and premises take the placeholders
-  staff: ['organisation', 'staff'],
-  'staff-trainings': ['organisation'],
-  'staff-rotations': ['organisation'],
-  commendations: ['organisation'],
-  'party-branches': ['organisation'],
-  'office-profiles': ['organisation'],
-  'office-changes': ['organisation'],
-  'village-extensions': ['organisation'],
-  // 规范化建设: the facts clauses 18–20 check
-  premises: ['organisation', 'facilities'],
-  equipment: ['standards'],
-  funding: ['standards'],
-  'office-rules': ['standards'],
-}
-
 /** The group of the entities without a business line. */
 const RECORDS_GROUP = { key: 'records', title: '业务记录', icon: Files }
 
-/** The business line an entity belongs to in the menu ({ key, title }). */
+/** The business line an entity declares, as a menu group ({ key, title }):
+ *  one of the menu's lines, a group of its own, or 业务记录. */
+function lineOf(entity) {
+  if (!entity || !entity.line) return RECORDS_GROUP
+  return menu.find((e) => e.key === entity.line) || { key: entity.line, title: entity.line_label, icon: Files }
+}
+
+/** The business line of an entity named in a URL, once the list is loaded. */
 export function entityLine(name) {
-  const line = ENTITY_LINES[name] && menu.find((e) => e.key === ENTITY_LINES[name][0])
-  return line || RECORDS_GROUP
+  return lineOf(entities.items.find((e) => e.name === name))
 }
 
 /** The records page of an entity of GET /meta/entities. */
@@ -286,7 +262,8 @@ export function menuPages() {
   const pages = []
   for (const entry of menu) {
     if (entry.children) {
-      for (const child of entry.children) pages.push({ ...child, trail: [entry.title, child.title] })
+      for (const child of entry.children)
+        if (child !== ENTITIES) pages.push({ ...child, trail: [entry.title, child.title] })
     } else {
       pages.push({ ...entry, trail: [entry.title] })
     }
@@ -299,25 +276,31 @@ export function menuPages() {
  *  the entities they may read (GET /meta/entities). */
 export function visibleMenu(can, readable = []) {
   const allowed = (page) => page.perm === null || can(page.perm)
-  const byLine = new Map() // line key → entity pages
-  const replaced = new Map() // placeholder key → entity page
+  const byLine = new Map() // line key → entity pages, in declaration order
+  const ownLines = [] // declared lines the menu does not hold, in order of first entity
   for (const entity of readable) {
-    const home = ENTITY_LINES[entity.name]
-    const line = home ? home[0] : RECORDS_GROUP.key
-    if (home && home[1]) replaced.set(home[1], entityPage(entity))
-    else byLine.set(line, [...(byLine.get(line) || []), entityPage(entity)])
+    const line = lineOf(entity)
+    if (!byLine.has(line.key)) {
+      byLine.set(line.key, [])
+      if (line !== RECORDS_GROUP && !menu.some((e) => e.key === line.key)) ownLines.push(line)
+    }
+    byLine.get(line.key).push(entityPage(entity))
   }
   const out = []
   for (const entry of menu) {
-    if (entry.key === 'admin' && byLine.has(RECORDS_GROUP.key))
-      out.push({ ...RECORDS_GROUP, children: byLine.get(RECORDS_GROUP.key) })
+    if (entry.key === 'admin') {
+      for (const line of ownLines) out.push({ ...line, children: byLine.get(line.key) })
+      if (byLine.has(RECORDS_GROUP.key)) out.push({ ...RECORDS_GROUP, children: byLine.get(RECORDS_GROUP.key) })
+    }
     if (!entry.children) {
       if (allowed(entry)) out.push(entry)
       continue
     }
+    const pages = byLine.get(entry.key) || []
+    const marked = entry.children.includes(ENTITIES)
     const children = [
-      ...entry.children.map((c) => replaced.get(c.key) || c).filter(allowed),
-      ...(byLine.get(entry.key) || []),
+      ...entry.children.flatMap((c) => (c === ENTITIES ? pages : allowed(c) ? [c] : [])),
+      ...(marked ? [] : pages),
     ]
     if (children.length) out.push({ ...entry, children })
   }

@@ -1,0 +1,12 @@
+// panels.js — the extra panels a record's detail page may show, by the name
+// an entity declares in its .panels (GET /meta/entities/:entity → panels).
+// A panel is a feature (documents to download, a report preview), not an
+// entity: any entity may declare one; the page branches on no entity name.
+import { defineAsyncComponent } from 'vue'
+
+export const PANELS = {
+  // 文书: the documents of a case, generated from its fields, and its parties
+  'mediation-documents': defineAsyncComponent(() => import('./components/MediationDocuments.vue')),
+  // 预览报告 / downloads of a generated report
+  'annual-report': defineAsyncComponent(() => import('./components/AnnualReportPanel.vue')),
+}
