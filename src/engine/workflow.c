@@ -51,6 +51,7 @@ int wf_start_dates(db_t *db, const workflow_t *wf, const char *state, const char
     return 0;
 }
 
+
 /* Is state in the space-separated list (or the list "*")? */
 static bool in_list(const char *list, const char *state) {
     if (!list || !state) return false;
@@ -68,6 +69,23 @@ static bool in_list(const char *list, const char *state) {
 
 static const char *transition_perm(http_req_t *r, const entity_t *e, const wf_transition_t *t) {
     return t->perm ? t->perm : arena_printf(r->arena, "%s.%s", e->perm, t->action);
+}
+
+/* Writes key: [{action, label}…], the transitions out of state (only those
+ * the user may fire when permitted_only): what a 409 offers instead. */
+static void write_actions_from(http_req_t *r, const entity_t *e, const workflow_t *wf, const char *state,
+                               const char *key, bool permitted_only) {
+    jw_t *w = &r->json;
+    jw_key(w, key);
+    jw_arr(w);
+    for (const wf_transition_t *t = wf->transitions; t->action; t++)
+        if (in_list(t->from, state) && (!permitted_only || auth_can(auth_principal(r), transition_perm(r, e, t)))) {
+            jw_obj(w);
+            jw_kstr(w, "action", t->action);
+            jw_kstr(w, "label", t->label);
+            jw_obj_end(w);
+        }
+    jw_arr_end(w);
 }
 
 const wf_state_t *wf_locked(const workflow_t *wf, const char *state) {
@@ -104,16 +122,7 @@ void wf_locked_error(http_req_t *r, const entity_t *e, const workflow_t *wf, con
     jw_kstr(w, "message", message);
     jw_kstr(w, "state", st->key);
     jw_kstr(w, "state_label", st->label);
-    jw_key(w, "reopen");
-    jw_arr(w);
-    for (const wf_transition_t *t = wf->transitions; t->action; t++)
-        if (in_list(t->from, st->key) && auth_can(auth_principal(r), transition_perm(r, e, t))) {
-            jw_obj(w);
-            jw_kstr(w, "action", t->action);
-            jw_kstr(w, "label", t->label);
-            jw_obj_end(w);
-        }
-    jw_arr_end(w);
+    write_actions_from(r, e, wf, st->key, "reopen", true);
     jw_obj_end(w);
     jw_obj_end(w);
     http_send_json(r, 409);
@@ -172,16 +181,7 @@ static void not_allowed(http_req_t *r, const entity_t *e, const workflow_t *wf, 
     jw_kstr(w, "code", "action_not_allowed");
     jw_kstr(w, "message",
             arena_printf(r->arena, "当前状态「%s」不能执行「%s」", wf_state_label(wf, state), action));
-    jw_key(w, "allowed");
-    jw_arr(w);
-    for (const wf_transition_t *t = wf->transitions; t->action; t++)
-        if (in_list(t->from, state)) {
-            jw_obj(w);
-            jw_kstr(w, "action", t->action);
-            jw_kstr(w, "label", t->label);
-            jw_obj_end(w);
-        }
-    jw_arr_end(w);
+    write_actions_from(r, e, wf, state, "allowed", false);
     jw_obj_end(w);
     jw_obj_end(w);
     http_send_json(r, 409);
