@@ -56,13 +56,18 @@ char *engine_number_format(const char *pattern, int year, int64_t office, const 
         if (n == 0 || n >= sizeof(word)) goto bad;
         memcpy(word, p + 1, n);
         word[n] = '\0';
-        if (strcmp(word, "year") == 0) buf_printf(&out, "%04d", year);
-        else if (strcmp(word, "office") == 0) buf_printf(&out, "%lld", (long long)office);
-        else if (strcmp(word, "district") == 0) buf_puts(&out, district ? district : "");
-        else if (strcmp(word, "seq") == 0) buf_printf(&out, "%lld", (long long)seq);
+        if (strcmp(word, "year") == 0)
+            buf_printf(&out, "%04d", year);
+        else if (strcmp(word, "office") == 0)
+            buf_printf(&out, "%lld", (long long)office);
+        else if (strcmp(word, "district") == 0)
+            buf_puts(&out, district ? district : "");
+        else if (strcmp(word, "seq") == 0)
+            buf_printf(&out, "%lld", (long long)seq);
         else if (strncmp(word, "seq:", 4) == 0 && word[4] >= '1' && word[4] <= '9' && word[5] == '\0')
             buf_printf(&out, "%0*lld", word[4] - '0', (long long)seq);
-        else goto bad;
+        else
+            goto bad;
         p = end + 1;
     }
     if (!out.data) buf_puts(&out, "");
@@ -95,7 +100,8 @@ static int number_units(db_t *db, int64_t org, const char *org_path, number_unit
         int rc = db_step(s);
         if (rc == DB_ROW) {
             const char *level = db_col_text(s, 1);
-            if (strcmp(level, "office") == 0) u->office = db_col_int(s, 0);
+            if (strcmp(level, "office") == 0)
+                u->office = db_col_int(s, 0);
             else if (strcmp(level, "district") == 0) {
                 free(u->district);
                 u->district = district_short_name(db_col_null(s, 3) ? NULL : db_col_text(s, 3), db_col_text(s, 2));
