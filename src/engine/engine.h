@@ -301,6 +301,17 @@ char *engine_parent_locked_text(const entity_t *e, int64_t parent_id, const wf_s
  * org (path org_path), inside the caller's transaction, formatted into r's
  * arena in *out.  0, or -1 on a store error. */
 int engine_number_next(http_req_t *r, const entity_t *e, int64_t org, const char *org_path, const char **out);
+/* A block of n consecutive numbers of e for unit org, taken inside the
+ * caller's transaction on db (an import numbers its rows with it): year,
+ * office, district (malloc'd; the caller frees it) and the first
+ * sequence number.  0, or -1 on a store error. */
+typedef struct engine_numbers {
+    int year;
+    int64_t office, first;
+    char *district;
+} engine_numbers_t;
+int engine_number_reserve(db_t *db, const entity_t *e, int64_t org, const char *org_path, int64_t n,
+                          engine_numbers_t *out);
 /* Formats pattern with the given parts into out (malloc'd); NULL when the
  * pattern has an unknown or malformed {word} (registry.c checks at start
  * with this). */

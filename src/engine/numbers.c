@@ -113,19 +113,20 @@ static int number_units(db_t *db, int64_t org, const char *org_path, number_unit
     return 0;
 }
 
-int engine_number_next(http_req_t *r, const entity_t *e, int64_t org, const char *org_path, const char **out) {
-    *out = NULL;
+int engine_number_reserve(db_t *db, const entity_t *e, int64_t org, const char *org_path, int64_t n,
+                          engine_numbers_t *out) {
     number_units_t u;
-    if (number_units(r->db, org, org_path, &u) != 0) {
+    memset(out, 0, sizeof(*out));
+    if (number_units(db, org, org_path, &u) != 0) {
         free(u.district);
         return -1;
     }
     char today[11];
     wf_today(today);
     int year = atoi(today);
-    db_stmt_t *s = db_prepare(r->db, "INSERT INTO number_seq (entity, org_id, year, last) VALUES ($1, $2, $3, 1) "
-                                     "ON CONFLICT (entity, org_id, year) DO UPDATE SET last = number_seq.last + 1 "
-                                     "RETURNING last");
+    db_stmt_t *s = db_prepare(db, "INSERT INTO number_seq (entity, org_id, year, last) VALUES ($1, $2, $3, $4) "
+                                  "ON CONFLICT (entity, org_id, year) DO UPDATE SET last = number_seq.last + $4 "
+                                  "RETURNING last");
     if (!s) {
         free(u.district);
         return -1;
@@ -133,11 +134,24 @@ int engine_number_next(http_req_t *r, const entity_t *e, int64_t org, const char
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, u.office);
     db_bind_int(s, 3, year);
+    db_bind_int(s, 4, n);
     int rc = db_step(s);
-    int64_t seq = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    int64_t last = rc == DB_ROW ? db_col_int(s, 0) : 0;
     db_reset(s);
-    char *no = seq ? engine_number_format(e->number->pattern, year, u.office, u.district, seq) : NULL;
-    free(u.district);
+    if (last < n) {
+        free(u.district);
+        return -1;
+    }
+    *out = (engine_numbers_t){.year = year, .office = u.office, .district = u.district, .first = last - n + 1};
+    return 0;
+}
+
+int engine_number_next(http_req_t *r, const entity_t *e, int64_t org, const char *org_path, const char **out) {
+    *out = NULL;
+    engine_numbers_t b;
+    if (engine_number_reserve(r->db, e, org, org_path, 1, &b) != 0) return -1;
+    char *no = engine_number_format(e->number->pattern, b.year, b.office, b.district, b.first);
+    free(b.district);
     if (!no) return -1;
     *out = arena_strdup(r->arena, no);
     free(no);

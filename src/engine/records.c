@@ -1689,7 +1689,8 @@ static int children_follow(http_req_t *r, const entity_t *e, int64_t id, bool de
                      "UPDATE %s SET deleted_at = NULL, updated_at = $1, updated_by = $2, version = version + 1 "
                      "WHERE %s = $3 AND deleted_at = $4 RETURNING id",
                      ce->table, ce->parent);
-        if (!when && !deleted) continue;
+        /* only a cascade deleted children with the parent: a refusing kind had none live */
+        if (!deleted && (!when || c->on_delete != CHILD_DELETE_CASCADE)) continue;
         if (!(s = db_prepare(r->db, sql))) return http_store_error(r), -1;
         char now[21];
         iso_from_unix(now_unix(), now);

@@ -217,3 +217,24 @@ def test_dates_declared_today_default_to_shanghai_today_and_meta_says_so(ctx):
     st, _, meta = ljz.get("/api/v1/meta/entities/mediation-cases")
     assert meta["number"]["at"] == "accept"
     assert {x["name"]: x for x in meta["fields"]}["received_on"]["default"] == "today"
+
+
+def test_an_import_numbers_its_rows_in_row_order_after_the_last_number(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    before = _seq(_folder(ljz, "导入前")["folder_no"])
+    csv = "标题,立卷日期\r\n导入甲,2026-03-01\r\n导入乙,2026-03-02\r\n导入丙,2026-03-03\r\n"
+    st, _, body = ljz.req("POST", f"{F}/import", raw_body=csv.encode(), headers={"Content-Type": "text/csv"})
+    assert st == 202, body
+    deadline = time.time() + 60
+    while True:
+        st, _, job = ljz.get(f"/api/v1/jobs/{body['job']}")
+        if job["status"] in ("done", "failed", "cancelled"):
+            break
+        assert time.time() < deadline, job
+        time.sleep(0.05)
+    assert job["status"] == "done" and job["written"] == 3, job
+    st, _, lst = ljz.get(f"{F}?sort=id&limit=100")
+    got = {i["title"]: _seq(i["folder_no"]) for i in lst["items"] if i["title"].startswith("导入") and i["title"] != "导入前"}
+    assert got == {"导入甲": before + 1, "导入乙": before + 2, "导入丙": before + 3}, got
+    assert _seq(_folder(ljz, "导入后")["folder_no"]) == before + 4
