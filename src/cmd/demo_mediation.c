@@ -400,6 +400,19 @@ int demo_seed_mediation(db_t *db, int cases_per_office, char *err, size_t errlen
         }
         for (int k = 0; k < cases_per_office; k++)
             if (insert_case(db, f, k + 1) != 0) goto fail_tx;
+        /* the numbers given here are 1..cases_per_office whatever the year:
+         * the engine's sequence (entity_t.number) goes on after them */
+        db_stmt_t *q = db_prepare(db, "INSERT INTO number_seq (entity, org_id, year, last) "
+                                      "VALUES ('mediation-cases', $1, $2, $3)");
+        if (!q) goto fail_tx;
+        for (int year = 2024; year <= 2026; year++) {
+            db_bind_int(q, 1, f->id);
+            db_bind_int(q, 2, year);
+            db_bind_int(q, 3, cases_per_office);
+            int qrc = db_step(q);
+            db_reset(q);
+            if (qrc != DB_DONE) goto fail_tx;
+        }
     }
     if (flush_batch(db) != 0 || db_commit(db) != 0) goto fail_tx;
     free_offices(o, n);

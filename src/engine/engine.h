@@ -52,6 +52,7 @@ enum field_flags {
     FF_LIST = 1 << 4,     /* a default list column */
     FF_SORT = 1 << 5,     /* may be a sort key */
     FF_READONLY = 1 << 6, /* set by workflow or system, never by create/update */
+    FF_TODAY = 1 << 7,    /* F_DATE: a create without it gets today (Shanghai); the form shows it filled in */
 };
 
 typedef struct field {
@@ -82,6 +83,33 @@ typedef struct wf_state {
      * reopen, which needs a reason) fires (issue 15 point 6, wf_locked). */
     bool final;
 } wf_state_t;
+
+/* A parent's children (entity_t.children): the child entity names this one
+ * in its .parent.  The parent's GET carries its live children under key
+ * (their list columns, at most ENGINE_CHILDREN_MAX), and deleting a parent
+ * with live children is refused (409) or deletes them too, in the same
+ * transaction, each audited (issue 15 point 8). */
+typedef enum { CHILD_DELETE_REFUSE = 1, CHILD_DELETE_CASCADE } child_delete_t;
+typedef struct entity_child {
+    const char *key;    /* the key in the parent's JSON: "parties" */
+    const char *entity; /* the child entity: "mediation-parties" */
+    child_delete_t on_delete;
+} entity_child_t;
+#define ENGINE_CHILDREN_MAX 100
+
+/* A record's number (entity_t.number): pattern filled into field when the
+ * record is created (at NULL) or when transition `at` first fires.  Words:
+ * {year} (Shanghai), {office} (the owning office's id; a village's record
+ * counts in its office), {district} (the district's one-character short
+ * name, 浦 for 浦东新区), {seq} or {seq:N} (zero-padded to N digits).  The
+ * sequence is per entity, office and year, kept in number_seq and taken
+ * inside the write's transaction: gap-free (a rolled-back write gives its
+ * number back) and unique. */
+typedef struct entity_number {
+    const char *field;   /* an F_TEXT FF_READONLY field */
+    const char *pattern; /* "({year})沪调字第{office}-{seq:4}号" */
+    const char *at;      /* NULL: at create; else a workflow action */
+} entity_number_t;
 
 struct entity;
 /* A transition's side effect (wf_transition_t.hook): runs inside the
@@ -170,13 +198,14 @@ typedef struct entity {
      * maps to components ("documents", "report-preview"); a field named in
      * .detail_hide is left out of the detail table (a panel shows it). */
     const char *panels, *detail_hide;
-    /* Point 8 (record numbers): the number pattern slot — reserved, not
-     * read yet. */
-    const char *number;
     /* Demo data: called by `init --demo` after the organisation, the
      * person registry and the accounts' units exist, in registration
      * order (engine_demo_all).  0, or -1 with err. */
     int (*demo)(const struct engine_demo *d, char *err, size_t errlen);
+    /* The entities whose .parent names this one, ending with {0}; NULL = none. */
+    const entity_child_t *children;
+    /* The record's number, assigned by the engine; NULL = none. */
+    const entity_number_t *number;
 } entity_t;
 
 /* A declared code list (entity_t.code_lists). */
@@ -326,6 +355,26 @@ const char *engine_parent_locked_message(http_req_t *r, const entity_t *e, int64
                                          const char *verb);
 /* The same from a job (import), in malloc'd memory the caller frees. */
 char *engine_parent_locked_text(const entity_t *e, int64_t parent_id, const wf_state_t *st, const char *verb);
+/* Takes the next number of e (entity_t.number) for a record owned by unit
+ * org (path org_path), inside the caller's transaction, formatted into r's
+ * arena in *out.  0, or -1 on a store error. */
+int engine_number_next(http_req_t *r, const entity_t *e, int64_t org, const char *org_path, const char **out);
+/* A block of n consecutive numbers of e for unit org, taken inside the
+ * caller's transaction on db (an import numbers its rows with it): year,
+ * office, district (malloc'd; the caller frees it) and the first
+ * sequence number.  0, or -1 on a store error. */
+typedef struct engine_numbers {
+    int year;
+    int64_t office, first;
+    char *district;
+} engine_numbers_t;
+int engine_number_reserve(db_t *db, const entity_t *e, int64_t org, const char *org_path, int64_t n,
+                          engine_numbers_t *out);
+/* Formats pattern with the given parts into out (malloc'd); NULL when the
+ * pattern has an unknown or malformed {word} (registry.c checks at start
+ * with this). */
+char *engine_number_format(const char *pattern, int year, int64_t office, const char *district, int64_t seq);
+
 /* Appends the SELECT column list (spine + fields) for e: ENGINE_SPINE_COLS
  * columns (id, org_id, org_path, version, ..., escalated), then one per field,
  * then the linked persons' names.  The org unit's name is not selected: it

@@ -835,6 +835,62 @@ static void insert_sql(imp_t *im, const workflow_t *wf, int k, buf_t *sql) {
     buf_puts(sql, " RETURNING id");
 }
 
+/* The imported rows' numbers (entity_t.number at creation), in the write's
+ * transaction: one block per owning unit, taken in one upsert, then each
+ * row's number in row order.  0 or -1. */
+static int number_rows(imp_t *im, const int64_t *ids) {
+    const entity_t *e = im->e;
+    typedef struct {
+        int64_t org, count, next;
+        const char *path;
+        engine_numbers_t blk;
+    } unit_t;
+    unit_t *units = NULL;
+    int nunits = 0, rc = -1;
+    int *unit_of = malloc(sizeof(int) * (size_t)(im->nvalid + 1));
+    if (!unit_of) abort();
+    for (int64_t i = 0; i < im->nvalid; i++) {
+        const bv_t *v = im->vals + i * im->nb; /* org_id, org_path, then the fields */
+        int u = 0;
+        while (u < nunits && units[u].org != v[0].i) u++;
+        if (u == nunits) {
+            units = realloc(units, sizeof(*units) * (size_t)(nunits + 1));
+            if (!units) abort();
+            units[nunits++] = (unit_t){.org = v[0].i, .path = v[1].s};
+        }
+        units[u].count++;
+        unit_of[i] = u;
+    }
+    for (int u = 0; u < nunits; u++) {
+        if (engine_number_reserve(im->j->db, e, units[u].org, units[u].path, units[u].count, &units[u].blk) != 0)
+            goto out;
+        units[u].next = units[u].blk.first;
+    }
+    char sql[256];
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = $1 WHERE id = $2", e->table, e->number->field);
+    for (int64_t i = 0; i < im->nvalid; i++) {
+        unit_t *un = &units[unit_of[i]];
+        char *no = engine_number_format(e->number->pattern, un->blk.year, un->blk.office, un->blk.district, un->next++);
+        db_stmt_t *s = no ? db_prepare(im->j->db, sql) : NULL;
+        if (!s) {
+            free(no);
+            goto out;
+        }
+        db_bind_text(s, 1, no, -1);
+        db_bind_int(s, 2, ids[i]);
+        int step = db_step(s);
+        db_reset(s);
+        free(no);
+        if (step != DB_DONE) goto out;
+    }
+    rc = 0;
+out:
+    for (int u = 0; u < nunits; u++) free(units[u].blk.district);
+    free(units);
+    free(unit_of);
+    return rc;
+}
+
 /* Writes the valid rows, their audit rows and the job's outcome in one
  * transaction.  Returns JOB_FINISHED, JOB_ABORTED, or JOB_ERROR. */
 static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
@@ -909,6 +965,7 @@ static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
     }
     /* the outcome first, the audit rows last (on PostgreSQL they hold the
      * chain lock until COMMIT: keep that short) */
+    if (e->number && !e->number->at && im->nvalid && number_rows(im, ids) != 0) goto out;
     long long ms_insert = ms_since(&t0);
     if (im->nvalid && engine_notify_write(db, e, im->p.org_path, j->created_by) != 0) goto out;
     char *res = result_json(im, ms_parse, ms_check, ms_insert);

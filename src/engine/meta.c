@@ -103,6 +103,32 @@ static void meta_entity(http_req_t *r) {
     write_line(w, e);
     write_words(w, "panels", e->panels);
     write_words(w, "detail_hide", e->detail_hide);
+    if (e->children) {
+        /* the parent page's tables (issue 15 point 8): the child kinds the
+         * caller may read, with what deleting the parent does to them */
+        jw_key(w, "children");
+        jw_arr(w);
+        for (const entity_child_t *c = e->children; c->key; c++) {
+            const entity_t *ce = entity_find(c->entity);
+            if (!ce || !can(r, ce, "read")) continue;
+            jw_obj(w);
+            jw_kstr(w, "key", c->key);
+            jw_kstr(w, "entity", ce->name);
+            jw_kstr(w, "label", ce->label);
+            jw_kstr(w, "parent_field", ce->parent);
+            jw_kstr(w, "on_delete", c->on_delete == CHILD_DELETE_CASCADE ? "cascade" : "refuse");
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+    }
+    if (e->number) {
+        jw_key(w, "number");
+        jw_obj(w);
+        jw_kstr(w, "field", e->number->field);
+        jw_kstr(w, "pattern", e->number->pattern);
+        jw_kstr(w, "at", e->number->at); /* null: at creation */
+        jw_obj_end(w);
+    }
     write_can(r, e);
     jw_key(w, "fields");
     jw_arr(w);
@@ -118,6 +144,14 @@ static void meta_entity(http_req_t *r) {
         jw_kbool(w, "list", f->flags & FF_LIST);
         jw_kbool(w, "sort", f->flags & FF_SORT);
         jw_kbool(w, "readonly", f->flags & FF_READONLY);
+        if (f->flags & FF_READONLY && f->readonly_why) jw_kstr(w, "readonly_why", f->readonly_why);
+        if (f->type == F_DATE && (f->flags & FF_TODAY)) {
+            /* the form shows it filled in; a create without it gets it */
+            char today[11];
+            wf_today(today);
+            jw_kstr(w, "default", "today");
+            jw_kstr(w, "default_value", today);
+        }
         if (f->type == F_TEXT) jw_kint(w, "max_length", f->max ? f->max : 2000);
         if ((f->type == F_INT || f->type == F_DECIMAL) && (f->min || f->max)) {
             jw_kint(w, "min", f->min);

@@ -103,7 +103,10 @@ void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e
 
 /* parent_lock: for a child's GET (entity_t.parent), why its parent locks it
  * ("" when it does not); NULL elsewhere (lists do not look parents up). */
-static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock) {
+static void write_children(http_req_t *r, const entity_t *e, int64_t id);
+
+static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
+                         bool children) {
     jw_t *w = &r->json;
     const char *lock_why = parent_lock;
     jw_obj(w);
@@ -186,11 +189,64 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
         jw_kstr(w, key, engine_ref_display(f, db_col_null(s, rc) ? NULL : db_col_text(s, rc), shown, sizeof(shown)));
         rc++;
     }
+    if (children) write_children(r, e, db_col_int(s, 0));
     jw_obj_end(w);
 }
 
 void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
-    write_record(r, e, sel, s, NULL);
+    write_record(r, e, sel, s, NULL, false);
+}
+
+/* ---- children (entity_t.children; issue 15 point 8) ---- */
+
+/* The parent's GET: each declared child kind the caller may read, under its
+ * key, {"entity", "items": [the live children in id order, their list
+ * columns], "more": true past ENGINE_CHILDREN_MAX (the child's list,
+ * filtered by the parent, has them all)}.  Children outside the caller's
+ * scope are left out, as the list would. */
+static void write_children(http_req_t *r, const entity_t *e, int64_t id) {
+    if (!e->children) return;
+    jw_t *w = &r->json;
+    for (const entity_child_t *c = e->children; c->key; c++) {
+        const entity_t *ce = entity_find(c->entity);
+        char perm[128];
+        snprintf(perm, sizeof(perm), "%s.read", ce ? ce->perm : "");
+        if (!ce || !auth_can(auth_principal(r), perm)) continue;
+        bool sel[SQL_BINDS_MAX] = {0};
+        int i = 0;
+        for (const field_t *f = ce->fields; f->name && i < SQL_BINDS_MAX; f++, i++)
+            sel[i] = (f->flags & FF_LIST) && strcmp(f->name, ce->parent) != 0;
+        buf_t sql = BUF_INIT;
+        buf_puts(&sql, "SELECT ");
+        engine_select_cols_of(ce, sel, &sql);
+        buf_printf(&sql, " FROM %s t WHERE t.%s = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT %d", ce->table,
+                   ce->parent, ENGINE_CHILDREN_MAX + 1);
+        db_stmt_t *s = db_prepare(r->db, sql.data);
+        buf_free(&sql);
+        jw_key(w, c->key);
+        jw_obj(w);
+        jw_kstr(w, "entity", ce->name);
+        jw_key(w, "items");
+        jw_arr(w);
+        int n = 0;
+        bool more = false;
+        if (s) {
+            db_bind_int(s, 1, id);
+            while (db_step(s) == DB_ROW) {
+                if (!scope_covers(r, db_col_text(s, 2))) continue;
+                if (n == ENGINE_CHILDREN_MAX) {
+                    more = true;
+                    break;
+                }
+                write_record(r, ce, sel, s, NULL, false);
+                n++;
+            }
+            db_reset(s);
+        }
+        jw_arr_end(w);
+        jw_kbool(w, "more", more);
+        jw_obj_end(w);
+    }
 }
 
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) { engine_write_record_of(r, e, NULL, s); }
@@ -1105,7 +1161,7 @@ static void get_record(http_req_t *r) {
             if (engine_parent_locked(r->db, e, pid, false, &st, &wf) == 0)
                 parent_lock = st ? engine_parent_locked_message(r, e, pid, st, "修改或删除") : "";
         }
-        write_record(r, e, NULL, s, parent_lock);
+        write_record(r, e, NULL, s, parent_lock, true);
         db_reset(s);
         /* every read of a protected record is audited */
         if (prot && auth_audit(r, "record.read_protected", e->name, id, "ok", NULL) != 0) {
@@ -1190,9 +1246,19 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
         c->n++;
     }
     if (creating)
-        for (const field_t *f = e->fields; f->name; f++)
-            if ((f->flags & FF_REQUIRED) && !(f->flags & FF_READONLY) && !json_object_get(body, f->name))
+        for (const field_t *f = e->fields; f->name; f++) {
+            if (json_object_get(body, f->name)) continue;
+            if (f->type == F_DATE && (f->flags & FF_TODAY) && !(f->flags & FF_READONLY)) {
+                /* absent (not null): today, Shanghai time, as the form showed it */
+                char today[11];
+                wf_today(today);
+                c->f[c->n] = f;
+                c->v[c->n] = (value_t){.text = arena_strdup(r->arena, today)};
+                c->n++;
+            } else if ((f->flags & FF_REQUIRED) && !(f->flags & FF_READONLY)) {
                 json_object_set_new(errs, f->name, json_string("必填"));
+            }
+        }
     if (json_object_size(errs)) {
         field_error(r, errs);
         json_decref(errs);
@@ -1268,7 +1334,7 @@ static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int stat
     buf_t sql = BUF_INIT;
     db_stmt_t *s = load_record(r, e, id, true, &sql);
     if (s) {
-        engine_write_record(r, e, s);
+        write_record(r, e, NULL, s, NULL, true); /* as GET shows it, children included */
         db_reset(s);
         http_send_json(r, status);
     }
@@ -1432,9 +1498,22 @@ static void create_record(http_req_t *r) {
                    sql_bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
     }
     if (set_clause(r, &c, &sql, &b, true, &vals) != 0) goto fail;
+    /* the record's number (entity_t.number) is taken inside the transaction */
+    const char *number = NULL;
+    int number_ph = 0;
+    if (e->number && !e->number->at) {
+        number_ph = sql_bind_text(&b, NULL);
+        buf_printf(&sql, ", %s", e->number->field);
+        buf_printf(&vals, ", $%d", number_ph);
+    }
+    if (b.overflow) goto fail;
     buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
     if (parent_guard(r, e, body_parent(e, body), "添加") != 0) goto out;
+    if (number_ph) {
+        if (engine_number_next(r, e, org, opath, &number) != 0) goto fail;
+        b.v[number_ph - 1].s = number;
+    }
     if (e->unique) {
         keys = unique_keys(e, &c);
         json_object_set_new(keys, "org_id", json_integer(org));
@@ -1617,6 +1696,75 @@ out:
 }
 
 /* Soft delete and restore share the guarded update. */
+/* Deleting a parent (entity_t.children), inside its transaction: a kind
+ * declared CHILD_DELETE_REFUSE with live children answers 409 naming how
+ * many; CHILD_DELETE_CASCADE deletes them with the parent, at the same
+ * instant, each audited.  Restoring the parent brings back the children
+ * deleted with it (those whose deleted_at is the parent's), each audited.
+ * 0, or -1 having answered (the transaction rolled back). */
+static int children_follow(http_req_t *r, const entity_t *e, int64_t id, bool deleted, const char *when,
+                           const char *opath) {
+    if (!e->children) return 0;
+    int64_t uid = auth_principal(r)->user_id;
+    for (const entity_child_t *c = e->children; c->key; c++) {
+        const entity_t *ce = entity_find(c->entity);
+        if (!ce) continue;
+        char sql[512];
+        db_stmt_t *s;
+        if (deleted && c->on_delete == CHILD_DELETE_REFUSE) {
+            snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE %s = $1 AND deleted_at IS NULL", ce->table,
+                     ce->parent);
+            if (!(s = db_prepare(r->db, sql))) return http_store_error(r), -1;
+            db_bind_int(s, 1, id);
+            int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+            db_reset(s);
+            if (n < 0) return http_store_error(r), -1;
+            if (n > 0) {
+                db_rollback(r->db);
+                http_error(r, 409, "has_children",
+                           arena_printf(r->arena, "该%s还有 %lld 条%s, 请先删除后再删除本记录", e->label, (long long)n,
+                                        ce->label));
+                return -1;
+            }
+            continue;
+        }
+        if (deleted)
+            snprintf(sql, sizeof(sql),
+                     "UPDATE %s SET deleted_at = $1, updated_at = $1, updated_by = $2, version = version + 1 "
+                     "WHERE %s = $3 AND deleted_at IS NULL RETURNING id",
+                     ce->table, ce->parent);
+        else
+            snprintf(sql, sizeof(sql),
+                     "UPDATE %s SET deleted_at = NULL, updated_at = $1, updated_by = $2, version = version + 1 "
+                     "WHERE %s = $3 AND deleted_at = $4 RETURNING id",
+                     ce->table, ce->parent);
+        /* only a cascade deleted children with the parent: a refusing kind had none live */
+        if (!deleted && (!when || c->on_delete != CHILD_DELETE_CASCADE)) continue;
+        if (!(s = db_prepare(r->db, sql))) return http_store_error(r), -1;
+        char now[21];
+        iso_from_unix(now_unix(), now);
+        db_bind_text(s, 1, deleted ? when : now, -1);
+        db_bind_int(s, 2, uid);
+        db_bind_int(s, 3, id);
+        if (!deleted) db_bind_text(s, 4, when, -1);
+        int nids = 0;
+        int64_t *ids = engine_collect_ids(r, s, &nids);
+        if (nids < 0) return http_store_error(r), -1;
+        if (nids == 0) continue;
+        if (engine_notify_write(r->db, ce, opath, uid) != 0) return http_store_error(r), -1;
+        json_t *detail = json_pack("{s:{s:s,s:I}}", deleted ? "cascade_from" : "restored_with", "entity", e->name, "id",
+                                   (json_int_t)id);
+        char *dt = json_text(detail);
+        json_decref(detail);
+        int arc = 0;
+        for (int i = 0; i < nids && !arc; i++)
+            arc = auth_audit(r, deleted ? "record.delete" : "record.restore", ce->name, ids[i], "ok", dt);
+        free(dt);
+        if (arc != 0) return http_store_error(r), -1;
+    }
+    return 0;
+}
+
 static void set_deleted(http_req_t *r, bool deleted) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, deleted ? "delete" : "restore")) return;
@@ -1626,6 +1774,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (!s) goto out;
     int64_t version = db_col_int(s, 3);
     bool is_deleted = !db_col_null(s, 8);
+    const char *deleted_at = is_deleted ? arena_strdup(r->arena, db_col_text(s, 8)) : NULL;
     const char *opath = arena_strdup(r->arena, db_col_text(s, 2));
     const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
     const workflow_t *wf = state ? entity_flow(e, (int)db_col_int(s, 10)) : NULL;
@@ -1654,6 +1803,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
      * changed columns: the record's own values) */
     if (!deleted && e->unique && unique_guard(r, e, id, NULL) != 0) goto out;
     if (guarded_update(r, e, id, version, &set, &b, NULL) != 0) goto out;
+    if (children_follow(r, e, id, deleted, deleted ? now : deleted_at, opath) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         goto fail;

@@ -452,10 +452,70 @@ int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen) {
     return 0;
 }
 
-/* The checks, in order.  To come here: number patterns (a record's 编号)
- * once the declaration carries them — one more function of this table. */
+/* Children (entity_t.children): each a registered entity whose .parent is a
+ * reference to this one, under a key that is an identifier and no field's
+ * nor a spine key's name, once, with what deleting the parent does. */
+static void check_children(const entity_t *e) {
+    for (const entity_child_t *c = e->children; c && c->key; c++) {
+        char item[200];
+        snprintf(item, sizeof(item), "子记录 %s", c->key);
+        if (!ident_ok(c->key, false)) fault(e, item, "键不是标识符 ([a-z0-9_])");
+        else if (entity_field(e, c->key)) fault(e, item, "键与字段重名");
+        for (const entity_child_t *o = e->children; o != c; o++)
+            if (strcmp(o->key, c->key) == 0) fault(e, item, "重复声明");
+        const entity_t *ce = c->entity ? entity_find(c->entity) : NULL;
+        const field_t *pf = ce && ce->parent ? entity_field(ce, ce->parent) : NULL;
+        if (!ce) fault(e, item, ".entity \"%s\" 不是已注册的实体", c->entity ? c->entity : "");
+        else if (!pf || !pf->ref || strcmp(pf->ref, e->name) != 0)
+            fault(e, item, "实体 %s 的 .parent 不是指向 %s 的引用字段", ce->name, e->name);
+        if (c->on_delete != CHILD_DELETE_REFUSE && c->on_delete != CHILD_DELETE_CASCADE)
+            fault(e, item, ".on_delete 须为 CHILD_DELETE_REFUSE 或 CHILD_DELETE_CASCADE");
+    }
+}
+
+/* A number (entity_t.number) fills a read-only text field (the engine sets
+ * it, never a form) by a pattern that formats (engine_number_format) and
+ * names {seq}, {year} and {office} — the sequence restarts each year per
+ * office, so a pattern without them would repeat numbers — at creation or
+ * at an action of the workflow. */
+static void check_number(const entity_t *e) {
+    const entity_number_t *n = e->number;
+    if (!n) return;
+    const field_t *f = n->field ? entity_field(e, n->field) : NULL;
+    if (!f || f->type != F_TEXT || !(f->flags & FF_READONLY) || (f->flags & FF_PI))
+        fault(e, ".number.field", "\"%s\" 不是只读 (FF_READONLY) 的非个人信息文本字段", n->field ? n->field : "");
+    char *sample = n->pattern ? engine_number_format(n->pattern, 2026, 1, "浦", 1) : NULL;
+    if (!sample) fault(e, ".number.pattern", "\"%s\" 有未知的 {…} (year, office, district, seq, seq:1-9)",
+                       n->pattern ? n->pattern : "");
+    else if (!strstr(n->pattern, "{seq") || !strstr(n->pattern, "{year}") || !strstr(n->pattern, "{office}"))
+        fault(e, ".number.pattern", "\"%s\" 须含 {seq}、{year} 和 {office} (序号按所、按年), 否则编号会重复",
+              n->pattern);
+    else if (f && f->type == F_TEXT && (int64_t)strlen(sample) + 8 > (f->max ? f->max : 2000))
+        fault(e, ".number.pattern", "编号可能超过字段 %s 的长度上限", f->name);
+    free(sample);
+    if (n->at) {
+        bool found = false;
+        for (const workflow_t *const *w = e->flows; w && *w && !found; w++)
+            for (const wf_transition_t *t = (*w)->transitions; t->action && !found; t++)
+                found = strcmp(t->action, n->at) == 0;
+        if (!found) fault(e, ".number.at", "\"%s\" 不是该实体流程的动作", n->at);
+    }
+}
+
+/* Defaults (FF_TODAY) only on dates. */
+static void check_defaults(const entity_t *e) {
+    for (const field_t *f = e->fields; f->name; f++)
+        if ((f->flags & FF_TODAY) && f->type != F_DATE) {
+            char item[160];
+            snprintf(item, sizeof(item), "字段 %s", f->name);
+            fault(e, item, "FF_TODAY 只用于日期字段 (F_DATE)");
+        }
+}
+
+/* The checks, in order. */
 static void (*const entity_checks[])(const entity_t *e) = {
-    check_names, check_fields, check_flows, check_sort, check_unique, check_parent, check_binds, check_line, NULL,
+    check_names,  check_fields,   check_flows,  check_sort,     check_unique, check_parent,
+    check_children, check_number, check_defaults, check_binds, check_line,   NULL,
 };
 
 int entity_verify_all(void) {

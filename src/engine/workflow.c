@@ -248,13 +248,40 @@ static int step_record(http_req_t *r, const entity_t *e, int64_t id, const char 
     return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
+/* The record's number when its declaration names this action
+ * (entity_t.number.at) and it has none yet (a case accepted again after a
+ * reopen keeps its number), inside the transition's transaction.  0 or -1. */
+static int number_at_transition(http_req_t *r, const entity_t *e, int64_t id, const char *action, int64_t org,
+                                const char *opath) {
+    if (!e->number || !e->number->at || strcmp(e->number->at, action) != 0) return 0;
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE id = $1", e->number->field, e->table);
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    bool has = rc == DB_ROW && !db_col_null(s, 0) && *db_col_text(s, 0);
+    db_reset(s);
+    if (rc != DB_ROW) return -1;
+    if (has) return 0;
+    const char *no;
+    if (engine_number_next(r, e, org, opath, &no) != 0) return -1;
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = $1 WHERE id = $2", e->table, e->number->field);
+    if (!(s = db_prepare(r->db, sql))) return -1;
+    db_bind_text(s, 1, no, -1);
+    db_bind_int(s, 2, id);
+    rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static void fire_action(http_req_t *r) {
     const entity_t *e = entity_find(http_param(r, "entity"));
     if (!e) return http_error(r, 404, "not_found", "接口不存在");
     const char *action = http_param(r, "action");
     int64_t id = http_param_id(r, "id");
     char sql[512];
-    snprintf(sql, sizeof(sql), "SELECT org_path, wf_state, wf_version, version, deleted_at FROM %s WHERE id = $1", e->table);
+    snprintf(sql, sizeof(sql), "SELECT org_path, wf_state, wf_version, version, deleted_at, org_id FROM %s WHERE id = $1", e->table);
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return http_store_error(r);
     db_bind_int(s, 1, id);
@@ -268,6 +295,7 @@ static void fire_action(http_req_t *r) {
     const char *opath = arena_strdup(r->arena, db_col_text(s, 0));
     int wfv = (int)db_col_int(s, 2);
     int64_t version = db_col_int(s, 3);
+    int64_t org = db_col_int(s, 5);
     db_reset(s);
     const workflow_t *wf = entity_flow(e, wfv); /* the version the record started under */
     if (!wf) return http_error(r, 409, "workflow_missing", "该记录的流程版本已不存在");
@@ -394,6 +422,7 @@ static void fire_action(http_req_t *r) {
         if (!r->answered) http_error(r, 409, "hook_refused", "流程处理未能完成");
         goto out;
     }
+    if (number_at_transition(r, e, id, action, org, opath) != 0) goto fail;
     if (step_record(r, e, id, action, now) != 0) goto fail;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",

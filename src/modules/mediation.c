@@ -83,9 +83,10 @@ static const entity_t mediators = {
 /* ---- 人民调解案件 ---- */
 
 static const field_t case_fields[] = {
-    {"case_no", "案件编号", F_TEXT, FF_SEARCH | FF_LIST | FF_SORT, .max = 40},
+    {"case_no", "案件编号", F_TEXT, FF_READONLY | FF_SEARCH | FF_LIST | FF_SORT, .max = 40,
+     .readonly_why = "受理时由系统按本所年度顺序编号"},
     {"title", "案由", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 100},
-    {"received_on", "登记日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
+    {"received_on", "登记日期", F_DATE, FF_REQUIRED | FF_TODAY | FF_FILTER | FF_SORT | FF_LIST},
     {"source", "案件来源", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "mediation_source"},
     {"category", "纠纷类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "dispute_category"},
     {"summary", "纠纷概要", F_TEXT, FF_SEARCH, .max = 2000},
@@ -165,6 +166,17 @@ static int mediation_demo(const engine_demo_t *d, char *err, size_t errlen) {
     return demo_seed_mediation(d->db, d->nation ? -1 : dc ? atoi(dc) : 12, err, errlen);
 }
 
+/* The parties go with their case: a case deleted as registered by mistake
+ * takes its parties along (and a restore brings them back). */
+static const entity_child_t case_children[] = {
+    {"parties", "mediation-parties", CHILD_DELETE_CASCADE},
+    {0},
+};
+/* 案件编号 on acceptance (受理), per office and year, in the format the
+ * offices' registers already use: (2026)沪调字第57-0012号.  A rejected
+ * application (不予受理) is not a case and takes no number. */
+static const entity_number_t case_number = {"case_no", "({year})沪调字第{office}-{seq:4}号", "accept"};
+
 static const entity_t mediation_cases = {
     .name = "mediation-cases",
     .label = "人民调解案件",
@@ -176,6 +188,8 @@ static const entity_t mediation_cases = {
     .roles = MEDIATION_ROLES,
     .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "mediation-documents",
     .demo = mediation_demo,
+    .children = case_children,
+    .number = &case_number,
 };
 
 /* ---- 当事人: many per case, a person of the registry or an organisation ---- */

@@ -106,6 +106,72 @@ static const entity_t test_notes = {
     .roles = "office_staff office_director district_admin district_staff city_staff",
 };
 
+/* A folder with two kinds of children and a number (issue 15 point 8):
+ * entries go with it when it is deleted, a hold keeps it from deletion. */
+static const field_t folder_fields[] = {
+    {"folder_no", "卷宗编号", F_TEXT, FF_READONLY | FF_LIST | FF_SEARCH, .max = 60, .readonly_why = "由系统按年度顺序编号"},
+    {"title", "标题", F_TEXT, FF_REQUIRED | FF_LIST, .max = 100},
+    {"opened_on", "立卷日期", F_DATE, FF_REQUIRED | FF_TODAY | FF_LIST | FF_SORT},
+    {"remind_on", "提醒日期", F_DATE, FF_TODAY}, /* not required: an explicit null stays null */
+    {0},
+};
+/* a rule that fails after the number was taken: the number is given back */
+static const char *folder_check(json_t *rec, const char **field) {
+    const char *t = json_string_value(json_object_get(rec, "title"));
+    if (t && strcmp(t, "作废") == 0) return *field = "title", "标题不能为「作废」";
+    return NULL;
+}
+static const entity_child_t folder_children[] = {
+    {"entries", "test-entries", CHILD_DELETE_CASCADE},
+    {"holds", "test-holds", CHILD_DELETE_REFUSE},
+    {0},
+};
+static const entity_number_t folder_number = {"folder_no", "({year})沪{district}测字第{office}-{seq:3}号"};
+static const entity_t test_folders = {
+    .name = "test-folders",
+    .label = "测试卷宗",
+    .table = "test_folder",
+    .perm = "test.folder",
+    .fields = folder_fields,
+    .default_sort = "-id",
+    .check = folder_check,
+    .children = folder_children,
+    .number = &folder_number,
+    .roles = "office_staff office_director district_admin district_staff city_staff",
+};
+static const field_t entry_fields[] = {
+    {"folder_id", "所属卷宗", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "test-folders"},
+    {"text", "内容", F_TEXT, FF_REQUIRED | FF_LIST, .max = 200},
+    {"party_id", "当事人", F_PERSON, FF_LIST},
+    {"note", "备注 (不列出)", F_TEXT, 0, .max = 200},
+    {0},
+};
+static const entity_t test_entries = {
+    .name = "test-entries",
+    .label = "测试卷内文件",
+    .table = "test_entry",
+    .perm = "test.entry",
+    .fields = entry_fields,
+    .default_sort = "id",
+    .parent = "folder_id",
+    .roles = "office_staff office_director district_admin district_staff city_staff",
+};
+static const field_t hold_fields[] = {
+    {"folder_id", "所属卷宗", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "test-folders"},
+    {"reason", "保全理由", F_TEXT, FF_REQUIRED | FF_LIST, .max = 200},
+    {0},
+};
+static const entity_t test_holds = {
+    .name = "test-holds",
+    .label = "测试保全",
+    .table = "test_hold",
+    .perm = "test.hold",
+    .fields = hold_fields,
+    .default_sort = "id",
+    .parent = "folder_id",
+    .roles = "office_staff office_director district_admin district_staff city_staff",
+};
+
 static const perm_def_t test_perms[] = {
     {"test.item.approve_director", "测试记录: 所长审核", "office_director"},
     {"test.item.reopen", "测试记录: 重新办理", "district_admin"},
@@ -119,4 +185,7 @@ void test_entity_declare(void) {
     entity_register(&test_items);
     entity_register(&test_secrets);
     entity_register(&test_notes);
+    entity_register(&test_folders);
+    entity_register(&test_entries);
+    entity_register(&test_holds);
 }

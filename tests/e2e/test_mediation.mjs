@@ -220,4 +220,49 @@ test(
   { login: true },
 )
 
+test(
+  'mediation: a clerk adds, edits and deletes a party from the case page without typing the case id; 登记日期 starts as today',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    // the new-case form shows 登记日期 filled in with today (Shanghai)
+    await page.goto(BASE + '/records/mediation-cases/new')
+    await formField(page, 'received_on').waitFor()
+    const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)
+    const shown = await formField(page, 'received_on').locator('input').inputValue()
+    expect(shown === today, `登记日期 shows ${shown}, want ${today}`)
+    const c = await apiCall(page, 'POST', '/mediation-cases', {
+      title: `当事人页面测试${STAMP}`,
+      source: 'party_application',
+      category: 'neighborhood',
+    })
+    expect(c.status === 201, `case create answered ${c.status}`)
+    await page.goto(BASE + `/records/mediation-cases/${c.body.id}`)
+    const parties = page.locator('[data-children="parties"]')
+    await parties.getByRole('button', { name: '新增调解案件当事人' }).click()
+    const dialog = page.locator('.el-dialog', { hasText: '新增调解案件当事人' })
+    await dialog.locator('[data-field="role"] .el-select').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '申请人' }).first().click()
+    await dialog.locator('[data-field="unit_name"] input').fill('浏览器测试物业公司')
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/mediation-parties') && r.request().method() === 'POST'),
+      dialog.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(saved.status() === 201, `party create answered ${saved.status()}`)
+    expect((await saved.json()).case_id === c.body.id, 'the party belongs to the case')
+    await parties.locator('.el-table__row', { hasText: '浏览器测试物业公司' }).waitFor()
+    // edit it in place
+    await parties.locator('.el-table__row', { hasText: '浏览器测试物业公司' }).getByRole('button', { name: '编辑' }).click()
+    const edit = page.locator('.el-dialog', { hasText: '编辑调解案件当事人' })
+    await edit.locator('[data-field="agent"] input').fill('王律师')
+    await edit.locator('[data-field="unit_name"] input').fill('浏览器测试物业公司二')
+    await edit.getByRole('button', { name: '保存' }).click()
+    await parties.locator('.el-table__row', { hasText: '浏览器测试物业公司二' }).waitFor()
+    await screenshot(page, 'case-parties.png')
+    // delete it
+    await parties.locator('.el-table__row', { hasText: '浏览器测试物业公司二' }).getByRole('button', { name: '删除' }).click()
+    await page.locator('.el-message-box').getByRole('button', { name: '删除' }).click()
+    await parties.getByText('暂无调解案件当事人').waitFor()
+  },
+)
+
 await run()

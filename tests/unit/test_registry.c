@@ -316,6 +316,101 @@ TEST(test_unique_key_columns_must_be_org_id_or_plain_fields) {
     CHECK(refused(&unique_pi, ".unique: \"phone\" 既不是 org_id 也不是非个人信息的字段"));
 }
 
+/* children, numbers and date defaults (issue 15 point 8) */
+static const field_t kid_fields[] = {
+    {"folder_id", "所属", F_REF, FF_REQUIRED | FF_FILTER, .ref = "kid-parents"},
+    {0},
+};
+static const entity_t kids = {.name = "good-kids", .label = "子记录", .table = "good_kid", .perm = "good.kid",
+                              .fields = kid_fields, .parent = "folder_id"};
+static const field_t numbered_fields[] = {
+    {"no", "编号", F_TEXT, FF_READONLY, .max = 60},
+    {"title", "标题", F_TEXT, 0, .max = 60},
+    {"opened_on", "立卷日期", F_DATE, FF_REQUIRED | FF_TODAY},
+    {"note", "意见", F_TEXT, FF_READONLY, .max = 500}, /* the workflow's return requires it */
+    {0},
+};
+static const entity_child_t good_kids[] = {{"kids", "good-kids", CHILD_DELETE_REFUSE}, {0}};
+static const entity_number_t good_number = {"no", "({year})沪{district}字第{office}-{seq:4}号", "close"};
+#define PARENT(var, ...)                                                                                               \
+    static const entity_t var = {.name = "kid-parents", .label = "测试", .table = "kid_parent", .perm = "kid.parent", \
+                                 .fields = numbered_fields, .flows = good_flows, .children = good_kids,                \
+                                 .number = &good_number, __VA_ARGS__}
+PARENT(kid_parent);
+static const entity_child_t kids_bad_key[] = {{"Kids", "good-kids", CHILD_DELETE_REFUSE}, {0}};
+PARENT(child_bad_key, .children = kids_bad_key);
+static const entity_child_t kids_field_key[] = {{"title", "good-kids", CHILD_DELETE_CASCADE}, {0}};
+PARENT(child_field_key, .children = kids_field_key);
+static const entity_child_t kids_unknown[] = {{"kids", "good-kidz", CHILD_DELETE_REFUSE}, {0}};
+PARENT(child_unknown, .children = kids_unknown);
+static const entity_child_t kids_not_ours[] = {{"kids", "good-children", CHILD_DELETE_REFUSE}, {0}};
+PARENT(child_not_ours, .children = kids_not_ours);
+static const entity_child_t kids_no_rule[] = {{"kids", "good-kids"}, {0}};
+PARENT(child_no_rule, .children = kids_no_rule);
+static const entity_number_t number_writable = {"title", "({year})第{office}-{seq}号"};
+PARENT(number_bad_field, .number = &number_writable);
+static const entity_number_t number_bad_word = {"no", "({yr})第{office}-{seq}号"};
+PARENT(number_bad_word_p, .number = &number_bad_word);
+static const entity_number_t number_no_office = {"no", "({year})沪{district}调字第{seq}号"};
+PARENT(number_no_office_p, .number = &number_no_office);
+static const entity_number_t number_bad_at = {"no", "({year})第{office}-{seq:4}号", "acept"};
+PARENT(number_bad_at_p, .number = &number_bad_at);
+static const field_t today_text[] = {{"no", "编号", F_TEXT, FF_TODAY}, {0}};
+PARENT(today_on_text, .fields = today_text, .number = NULL);
+
+static void register_with_kids(const entity_t *e) {
+    entity_register(&kids);
+    entity_register(&good);
+    entity_register(&child); /* a child of good-entries, not of kid-parents */
+    entity_register(e);
+    _exit(entity_verify_all() ? 2 : 0);
+}
+/* As refused(), with the kids registered too. */
+static bool refused_with_kids(const entity_t *e, const char *want) {
+    char msg[1024], line[512];
+    int rc = in_child(register_with_kids, e, msg, sizeof(msg));
+    snprintf(line, sizeof(line), "声明错误: %s: %s", e->name, want);
+    bool ok = rc == 2 && strstr(msg, line) != NULL;
+    if (!ok) fprintf(stderr, "  exit %d, stderr: %s  want: %s\n", rc, msg, line);
+    return ok;
+}
+
+TEST(test_children_numbers_and_today_declared_rightly_pass) {
+    char msg[1024];
+    CHECK_EQ_INT(in_child(register_with_kids, &kid_parent, msg, sizeof(msg)), 0);
+    CHECK_EQ_STR(msg, "");
+}
+
+TEST(test_children_must_be_entities_whose_parent_is_this_one) {
+    CHECK(refused_with_kids(&child_bad_key, "子记录 Kids: 键不是标识符"));
+    CHECK(refused_with_kids(&child_field_key, "子记录 title: 键与字段重名"));
+    CHECK(refused_with_kids(&child_unknown, "子记录 kids: .entity \"good-kidz\" 不是已注册的实体"));
+    CHECK(refused_with_kids(&child_not_ours, "子记录 kids: 实体 good-children 的 .parent 不是指向 kid-parents 的引用字段"));
+    CHECK(refused_with_kids(&child_no_rule, "子记录 kids: .on_delete 须为"));
+}
+
+TEST(test_a_number_fills_a_readonly_text_by_a_pattern_that_cannot_repeat) {
+    CHECK(refused_with_kids(&number_bad_field, ".number.field: \"title\" 不是只读"));
+    CHECK(refused_with_kids(&number_bad_word_p, ".number.pattern: \"({yr})第{office}-{seq}号\" 有未知的 {…}"));
+    CHECK(refused_with_kids(&number_no_office_p, ".number.pattern: \"({year})沪{district}调字第{seq}号\" 须含"));
+    CHECK(refused_with_kids(&number_bad_at_p, ".number.at: \"acept\" 不是该实体流程的动作"));
+}
+
+TEST(test_today_is_a_default_of_dates_only) {
+    CHECK(refused_with_kids(&today_on_text, "字段 no: FF_TODAY 只用于日期字段"));
+}
+
+TEST(test_the_number_pattern_formats_year_office_district_and_padded_seq) {
+    char *s = engine_number_format("({year})沪{district}调字第{office}-{seq:4}号", 2026, 57, "浦", 12);
+    CHECK_EQ_STR(s, "(2026)沪浦调字第57-0012号");
+    free(s);
+    s = engine_number_format("{year}-{seq}", 2027, 1, NULL, 12345);
+    CHECK_EQ_STR(s, "2027-12345");
+    free(s);
+    CHECK(engine_number_format("{seq:0}", 2026, 1, NULL, 1) == NULL);
+    CHECK(engine_number_format("{seq", 2026, 1, NULL, 1) == NULL);
+}
+
 /* two entities on one table */
 static const entity_t same_table = {.name = "same-table", .label = "测试", .table = "good_entry", .perm = "same.table",
                                     .fields = good_fields};
@@ -476,6 +571,11 @@ int main(void) {
     RUN(test_workflow_versions_must_rise);
     RUN(test_the_default_sort_must_be_a_key_lists_accept);
     RUN(test_unique_key_columns_must_be_org_id_or_plain_fields);
+    RUN(test_children_numbers_and_today_declared_rightly_pass);
+    RUN(test_children_must_be_entities_whose_parent_is_this_one);
+    RUN(test_a_number_fills_a_readonly_text_by_a_pattern_that_cannot_repeat);
+    RUN(test_today_is_a_default_of_dates_only);
+    RUN(test_the_number_pattern_formats_year_office_district_and_padded_seq);
     RUN(test_two_entities_may_not_share_a_table);
     RUN(test_migrate_stops_with_exit_2_and_creates_no_store);
     RUN(test_an_entity_whose_write_outgrows_the_bind_table_is_refused_with_exit_2);
