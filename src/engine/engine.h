@@ -117,6 +117,7 @@ typedef struct workflow {
 } workflow_t;
 
 struct engine_demo;
+struct engine_generator;
 struct code_list_decl;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */
@@ -177,6 +178,9 @@ typedef struct entity {
      * person registry and the accounts' units exist, in registration
      * order (engine_demo_all).  0, or -1 with err. */
     int (*demo)(const struct engine_demo *d, char *err, size_t errlen);
+    /* Scale data: `sifasuo generate <name> --count N [--bulk]` (load and
+     * capacity tests; engine/generate.h).  NULL → not a kind generate knows. */
+    const struct engine_generator *generate;
 } entity_t;
 
 /* A declared code list (entity_t.code_lists). */
