@@ -35,7 +35,7 @@ static const command_t commands[] = {
     {"audit", cmd_audit, "审计日志: audit verify | audit purge --before 日期"},
     {"backup", cmd_backup, "备份数据库: backup --to 文件 [--force] (SQLite 在线备份; PostgreSQL 用 pg_dump)"},
     {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
-    {"generate", cmd_generate, "生成规模测试数据: generate persons --count N [--batch N]"},
+    {"generate", cmd_generate, "生成规模测试数据: generate <种类> --count N [--batch N] [--bulk]"},
     {NULL, NULL, NULL},
 };
 

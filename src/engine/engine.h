@@ -145,6 +145,7 @@ typedef struct workflow {
 } workflow_t;
 
 struct engine_demo;
+struct engine_generator;
 struct code_list_decl;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */
@@ -206,6 +207,9 @@ typedef struct entity {
     const entity_child_t *children;
     /* The record's number, assigned by the engine; NULL = none. */
     const entity_number_t *number;
+    /* Scale data: `sifasuo generate <name> --count N [--bulk]` (load and
+     * capacity tests; engine/generate.h).  NULL → not a kind generate knows. */
+    const struct engine_generator *generate;
 } entity_t;
 
 /* A declared code list (entity_t.code_lists). */

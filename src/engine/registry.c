@@ -13,6 +13,7 @@
 #include "auth/auth.h"
 #include "engine/codes.h"
 #include "engine/engine.h"
+#include "engine/generate.h"
 #include "util/vec.h"
 
 /* Grows as modules register (at start, before any worker runs). */
@@ -438,6 +439,8 @@ static void check_line(const entity_t *e) {
     }
     if (e->cockpit && !*e->cockpit && !e->line_label) fault(e, ".cockpit", "为空时取条线名称, 但没有 .line_label");
     if (e->cockpit_by_state && !e->flows) fault(e, ".cockpit_by_state", "没有流程, 无法按状态统计");
+    if (e->generate && (!e->generate->prepare || !e->generate->one || e->generate->batch < 1))
+        fault(e, ".generate", "须有 prepare、one 与每批条数 batch");
 }
 
 int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen) {

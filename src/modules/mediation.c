@@ -3,7 +3,8 @@
  * workflow, and the cases' parties.  All four are engine entities; this file
  * adds only what the declarations cannot say: the deadline rules of the
  * workflow (hooks below).  Documents: mediation_docs.c; statistics:
- * mediation_stats.c; demo data: cmd/demo_mediation.c.
+ * mediation_stats.c; demo data: cmd/demo_mediation.c; scale data
+ * (sifasuo generate): mediation_generate.c.
  *
  * Deadlines.  《人民调解工作若干规定》第三十七条: a dispute is in general
  * settled within one month of acceptance — 30 calendar days from the day
@@ -190,6 +191,7 @@ static const entity_t mediation_cases = {
     .demo = mediation_demo,
     .children = case_children,
     .number = &case_number,
+    .generate = &mediation_case_generator, /* mediation_generate.c */
 };
 
 /* ---- 当事人: many per case, a person of the registry or an organisation ---- */

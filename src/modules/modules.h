@@ -19,4 +19,8 @@ void mediation_declare(void);
 void mediation_routes_register(void);
 void mediation_docs_register(void);
 void mediation_stats_register(void);
+/* scale data (generate.h): the cases' .generate (mediation_generate.c), and
+ * the person registry's module registration (persons_generate.c) */
+extern const struct engine_generator mediation_case_generator;
+void persons_generator_register(void);
 #endif

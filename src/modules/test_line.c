@@ -3,13 +3,16 @@
  * business line").  Served only when SIFASUO_TEST_ENTITY=1, as the test
  * entities are.  tests/api/test_new_line.py checks that it reaches the menu
  * (meta), list, detail, cockpit and to-do, that its code list is seeded at
- * start without undoing an administrator's edits, and that its name appears
- * in no other file of src/ or web/src/. */
+ * start without undoing an administrator's edits, that its demo and scale
+ * data generators run (init --demo, generate line-probes), and that its
+ * name appears in no other file of src/ or web/src/. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
 #include "engine/engine.h"
+#include "engine/generate.h"
 #include "modules/modules.h"
 
 /* its code list, seeded at every start (codes the store already holds are left alone) */
@@ -73,6 +76,34 @@ fail:
     return -1;
 }
 
+/* Scale data (`sifasuo generate line-probes --count N`): item i is
+ * "生成探针 i+1", owned by office i mod offices; a run continues after the
+ * probes earlier runs made. */
+static int probe_prepare(engine_gen_t *g, char *err, size_t errlen) {
+    g->start = db_query_int(g->db, "SELECT COUNT(*) FROM line_probe WHERE subject LIKE '生成探针 %'", 0);
+    return engine_gen_offices(g, err, errlen);
+}
+
+static int probe_one(engine_gen_t *g, int64_t i) {
+    int office = (int)(i % g->noffices);
+    db_stmt_t *s = db_prepare(g->db, "INSERT INTO line_probe (org_id, org_path, created_at, updated_at, wf_state, "
+                                     "wf_version, state_since, subject, kind, held_on) "
+                                     "VALUES ($1, $2, $3, $3, 'open', 1, $5, $4, 'survey', '2026-11-03')");
+    if (!s) return -1;
+    char subject[64];
+    snprintf(subject, sizeof(subject), "生成探针 %lld", (long long)(i + 1));
+    db_bind_int(s, 1, g->offices[office]);
+    db_bind_text(s, 2, g->path[office], -1);
+    db_bind_text(s, 3, "2026-11-30T09:00:00Z", -1);
+    db_bind_text(s, 4, subject, -1);
+    db_bind_text(s, 5, "2026-11-30T09:00:00Z", -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static const engine_generator_t probe_generator = {.batch = 100, .prepare = probe_prepare, .one = probe_one};
+
 static const entity_t probes = {
     .name = "line-probes",
     .label = "条线探针",
@@ -90,6 +121,7 @@ static const entity_t probes = {
     .cockpit_by_state = true,
     .number = NULL, /* point 8: its number pattern, when numbers land */
     .demo = probe_demo,
+    .generate = &probe_generator,
 };
 
 void test_line_declare(void) {

@@ -2,12 +2,13 @@
 in src/modules/test_line.c alone (served with SIFASUO_TEST_ENTITY=1)
 reaches the menu (meta), list, detail, cockpit figures and to-do; its code
 list is seeded at start without undoing administrators' edits; its demo
-generator runs in `init --demo`; and its name is in no other source file."""
+generator runs in `init --demo` and its scale-data generator in
+`sifasuo generate line-probes`; and its name is in no other source file."""
 import os
 import subprocess
 
 from auth_helpers import Session
-from harness import ROOT, demo_store, only, store_count, store_exec
+from harness import ROOT, demo_store, only, run_cli, store_count, store_exec
 
 NAME = "line-probes"
 E = "/api/v1/" + NAME
@@ -62,6 +63,35 @@ def test_demo_generator_runs_in_init_demo(ctx):
     assert store_count(s.url, "SELECT COUNT(*) FROM line_probe WHERE subject LIKE '演示探针%'") == 3
 
 
+def test_generate_makes_the_lines_scale_data_continuing_across_runs(ctx):
+    """`sifasuo generate <entity>` works for any entity declaring .generate:
+    cmd/generate.c names no line, the kind is the entity's name."""
+    url, _ = demo_store(ctx.kind)
+    r = run_cli(["generate", NAME, "--count", "250", "--batch", "100"], url)
+    assert r.returncode == 0 and "已生成条线探针 250 条" in r.stdout, r.stdout + r.stderr
+    assert "250/250 (100%)" in r.stderr, "progress per batch on stderr"
+    assert run_cli(["generate", NAME, "--count", "5"], url).returncode == 0
+    rows = store_count(url, "SELECT COUNT(DISTINCT subject) FROM line_probe WHERE subject LIKE '生成探针 %'")
+    assert rows == 255, "the second run continues the numbering"
+    assert store_count(url, "SELECT COUNT(*) FROM line_probe l JOIN org_units o ON o.id = l.org_id "
+                            "WHERE l.subject LIKE '生成探针 %' AND o.level = 'office' AND l.org_path = o.path") == 255
+    assert store_count(url, f"SELECT COUNT(*) FROM audit_log WHERE action = 'data.generate' AND entity = '{NAME}'") == 2
+    r = run_cli(["generate", NAME, "--count", "20", "--bulk"], url)
+    assert r.returncode == 0 and "索引已重建" in r.stderr, "an entity kind may load in bulk: " + r.stderr
+    s = ctx.server(url)
+    st, _, lst = Session(s, "shiju").get(E + "?q=生成探针 275")
+    assert st == 200 and [i["subject"] for i in lst["items"]] == ["生成探针 275"], "searchable after the rebuild"
+    s.stop()
+
+
+@only("sqlite", "the kinds come from the declarations, not from the store")
+def test_generate_unknown_kind_lists_the_declared_kinds(ctx):
+    r = run_cli(["generate", "unicorns", "--count", "5"], "sqlite:/nonexistent/never-opened.db")
+    assert r.returncode == 2 and "没有可生成的种类 \"unicorns\"" in r.stderr and "可生成的种类" in r.stderr, r.stderr
+    for kind, label in (("persons", "人员"), ("mediation-cases", "人民调解案件"), (NAME, "条线探针")):
+        assert any(line.split()[:2] == [kind, label] for line in r.stderr.splitlines()), (kind, r.stderr)
+
+
 def test_code_list_seeded_at_start_keeps_administrators_edits(ctx):
     url, _ = demo_store(ctx.kind)
     # an administrator renamed and deactivated one code and added their own;
@@ -94,6 +124,10 @@ def test_a_line_is_one_file(ctx):
     # plus one line in the module table, by function name
     assert _files_naming("test_line_declare", ["src"]) == [
         "src/modules/modules.c", "src/modules/modules.h", "src/modules/test_line.c"]
+    # the generate command names no kind: the lines declare theirs
+    text = open(os.path.join(ROOT, "src/cmd/generate.c"), encoding="utf-8").read()
+    for word in ("persons", "mediation", "person_", "人员", "调解"):
+        assert word not in text, f"src/cmd/generate.c names {word}"
     # and the menu, cockpit and detail page name no entity: what they show
     # of each comes from /api/v1/meta
     s = ctx.demo_server()
