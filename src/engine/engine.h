@@ -147,6 +147,7 @@ typedef struct workflow {
 struct engine_demo;
 struct engine_generator;
 struct code_list_decl;
+struct check_ctx;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */
     const char *label; /* "人民调解案件" */
@@ -157,12 +158,14 @@ typedef struct entity {
     const char *default_sort;          /* "-id", "name", … */
     bool protected_;                   /* readable outside the owning office only by break-the-glass */
     const char *roles;                 /* default roles for read/create/update (space-separated) */
-    /* A rule across fields, run on the record as saved by a create or an
-     * update (its JSON, as GET shows it), inside the transaction: NULL when
+    /* A rule across fields and records (issue 15 point 4), run on create,
+     * update, every import row and each workflow action that writes fields
+     * (check_ctx_t says which, with the record before and after): NULL when
      * fine, else the Chinese reason, with *field the field to show it at;
-     * the write is then rolled back and answered 422.  (Import does not run
-     * it yet.) */
-    const char *(*check)(json_t *record, const char **field);
+     * the write is then rolled back and answered 422 (an import row gets
+     * the reason as its error).  check_linked() reads a ref's record or a
+     * person's fields, only when the rule asks. */
+    const char *(*check)(struct check_ctx *c, const char **field);
     /* At most one live record per key: space-separated columns ("org_id",
      * "org_id year category"; spine org_id or non-PI fields).  A partial
      * unique index on live rows (schema.c); create, update, restore and
@@ -211,6 +214,49 @@ typedef struct entity {
      * capacity tests; engine/generate.h).  NULL → not a kind generate knows. */
     const struct engine_generator *generate;
 } entity_t;
+
+/* ---- the entity's rule (entity_t.check; checks.c; docs/engine.md) ---- */
+typedef enum {
+    CHECK_CREATE, /* POST /api/v1/<entity> */
+    CHECK_UPDATE, /* PATCH /api/v1/<entity>/<id> */
+    CHECK_IMPORT, /* one row of a CSV import, before any row is written */
+    CHECK_ACTION, /* a workflow transition that writes fields (.requires) */
+} check_op_t;
+
+typedef struct check_ctx {
+    http_req_t *r;         /* the request, or the import job's request-like context */
+    db_t *db;              /* r->db: read only (the write's transaction when there is one) */
+    const entity_t *e;
+    check_op_t op;
+    const char *action;    /* CHECK_ACTION: the transition's action ("close"), else NULL */
+    json_t *before;        /* the record as GET showed it before the write; NULL on create and import */
+    json_t *after;         /* the record as saved (import: as it would be, without id) */
+    json_t *linked;        /* check_linked's loads, by field; freed when the check returns */
+} check_ctx_t;
+
+/* The record or person field `field` of c->after links to, for reading:
+ * an entity ref's target as GET shows it (live, in the caller's scope, a
+ * protected one only as GET allows), an org-unit ref's {id, name, path},
+ * a person's {id, name, gender, birth_date, id_type} (the name in full and
+ * the birth date: for rules, never for messages or logs).  NULL when the
+ * field is empty, not a ref or person, or the target cannot be read.
+ * Borrowed: valid until the check returns.  Loaded only when asked. */
+json_t *check_linked(check_ctx_t *c, const char *field);
+/* Full years from birth ("YYYY-MM-DD") to on (NULL = today); -1 when
+ * either date is malformed. */
+int check_age(const char *birth, const char *on);
+/* Runs e->check (NULL when the entity has none or the record passes): the
+ * Chinese reason, *field the field it names. */
+const char *engine_check_run(check_ctx_t *c, const char **field);
+/* The same inside a write's transaction: on a reason rolls back, answers
+ * 422 at the field and returns -1; 0 when fine. */
+int engine_check_answer(check_ctx_t *c);
+/* A record as GET shows it, for a check's before/after (a new reference;
+ * deleted records too), or NULL after answering 404/403/503. */
+json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id);
+/* The same for a linked record: live, in scope, protected as GET allows;
+ * NULL without answering. */
+json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id);
 
 /* A declared code list (entity_t.code_lists). */
 typedef struct code_seed {

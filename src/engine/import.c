@@ -538,6 +538,32 @@ static bool unique_row(imp_t *im, int64_t row, const bv_t *out) {
     return ok;
 }
 
+/* A parsed value as GET shows it (records.c write_record), for the rule. */
+static json_t *rule_value(const field_t *f, const value_t *v) {
+    if (v->null) return json_null();
+    if (f->type == F_BOOL) return json_boolean(v->i);
+    if (f->type == F_DECIMAL && v->is_int) {
+        char d[40];
+        decimal_format(v->i, f->scale, d, sizeof(d));
+        return json_string(d);
+    }
+    return v->is_int ? json_integer(v->i) : json_string(v->text ? v->text : "");
+}
+
+/* The entity's rule on one row (entity_t.check, op CHECK_IMPORT): a reason
+ * becomes the row's error at the field it names. */
+static bool row_rule(imp_t *im, int64_t row, json_t *rec) {
+    /* the columns the file leaves out are empty, as a create would save them */
+    for (const field_t *f = im->e->fields; f->name; f++)
+        if (!json_object_get(rec, f->name)) json_object_set_new(rec, f->name, json_null());
+    check_ctx_t c = {.r = &im->req, .db = im->req.db, .e = im->e, .op = CHECK_IMPORT, .after = rec};
+    const char *field = NULL, *why = engine_check_run(&c, &field);
+    if (!why) return true;
+    const field_t *f = field ? entity_field(im->e, field) : NULL;
+    add_error(im, row, f ? f->name : NULL, f ? f->label : NULL, why);
+    return false;
+}
+
 static bool check_row(imp_t *im, int64_t rec) {
     char **cells = im->cells + im->rec_start[rec];
     int n = im->rec_n[rec];
@@ -572,6 +598,8 @@ static bool check_row(imp_t *im, int64_t rec) {
             }
         }
     }
+    /* the row as the entity's rule sees it, only when there is one */
+    json_t *seen = im->e->check ? json_pack("{s:I}", "org_id", (json_int_t)out[0].i) : NULL;
     int b = 2;
     for (int k = 0; k < im->nm; k++) {
         const mapped_t *mp = &im->m[k];
@@ -663,6 +691,8 @@ static bool check_row(imp_t *im, int64_t rec) {
                 ok = false;
                 continue;
             }
+            if (seen) /* the rule sees it masked, as GET shows it */
+                json_object_set_new(seen, f->name, masked ? json_string(masked) : json_null());
             dst[0] = (bv_t){.s = enc, .kind = enc ? 2 : 0};
             dst[1] = (bv_t){.s = masked, .kind = masked ? 2 : 0};
             if (mp->nb == 3) dst[2] = (bv_t){.s = idx, .kind = idx ? 2 : 0};
@@ -675,7 +705,10 @@ static bool check_row(imp_t *im, int64_t rec) {
              * long as the job), or its own arena copy (datetimes) */
             dst[0] = (bv_t){.s = f->type == F_DATETIME ? v.text : src, .kind = 2};
         }
+        if (seen && !(f->flags & FF_PI)) json_object_set_new(seen, f->name, rule_value(f, &v));
     }
+    if (ok && seen) ok = row_rule(im, row, seen);
+    json_decref(seen);
     if (ok && im->e->unique) ok = unique_row(im, row, out);
     if (ok) im->valid_row[im->nvalid++] = row;
     return ok;

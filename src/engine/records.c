@@ -1175,40 +1175,61 @@ static void get_record(http_req_t *r) {
     buf_free(&sql);
 }
 
-/* Reads one record's current values as JSON for the audit trail (personal
- * information masked). */
-static json_t *record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
+/* The loaded row s as JSON, as GET shows it (personal information masked). */
+static json_t *row_json(http_req_t *r, const entity_t *e, db_stmt_t *s) {
+    buf_t *saved = r->out;
+    buf_t tmp = BUF_INIT;
+    jw_t saved_w = r->json;
+    r->out = &tmp;
+    jw_init(&r->json, &tmp);
+    engine_write_record(r, e, s);
+    json_t *out = json_loads(tmp.data, 0, NULL);
+    buf_free(&tmp);
+    r->out = saved;
+    r->json = saved_w;
+    return out;
+}
+
+/* Reads one record's current values as JSON for the audit trail and the
+ * entity's check (personal information masked). */
+json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
     buf_t sql = BUF_INIT;
     json_t *out = NULL;
     db_stmt_t *s = load_record(r, e, id, true, &sql);
     if (s) {
-        buf_t *saved = r->out;
-        buf_t tmp = BUF_INIT;
-        jw_t saved_w = r->json;
-        r->out = &tmp;
-        jw_init(&r->json, &tmp);
-        engine_write_record(r, e, s);
+        out = row_json(r, e, s);
         db_reset(s);
-        out = json_loads(tmp.data, 0, NULL);
-        buf_free(&tmp);
-        r->out = saved;
-        r->json = saved_w;
     }
     buf_free(&sql);
     return out;
 }
 
-/* The entity's rule across fields on the saved record (engine.h check):
- * rolls back and answers 422 when it fails. */
-static int record_rule(http_req_t *r, const entity_t *e, json_t *after) {
+json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id) {
+    buf_t sql = BUF_INIT;
+    const char *text = load_sql(e);
+    if (!text) {
+        engine_record_sql(e, &sql);
+        text = sql.data;
+    }
+    json_t *out = NULL;
+    db_stmt_t *s = db_prepare(r->db, text);
+    if (s) {
+        db_bind_int(s, 1, id);
+        if (db_step(s) == DB_ROW && db_col_null(s, 8) && scope_covers(r, db_col_text(s, 2)) &&
+            protected_ok(r, e, db_col_text(s, 2)))
+            out = row_json(r, e, s);
+        db_reset(s);
+    }
+    buf_free(&sql);
+    return out;
+}
+
+/* The entity's rule on the saved record (engine.h check): rolls back and
+ * answers 422 when it fails. */
+static int record_rule(http_req_t *r, const entity_t *e, check_op_t op, json_t *before, json_t *after) {
     if (!e->check || !after) return 0;
-    const char *field = NULL, *why = e->check(after, &field);
-    if (!why) return 0;
-    db_rollback(r->db);
-    json_t *fe = json_pack("{s:s}", field ? field : "record", why);
-    field_error(r, fe);
-    json_decref(fe);
-    return -1;
+    check_ctx_t c = {.r = r, .db = r->db, .e = e, .op = op, .before = before, .after = after};
+    return engine_check_answer(&c);
 }
 
 /* Validates the body's fields; fills cols/vals.  Answers 422 and returns -1
@@ -1531,8 +1552,8 @@ static void create_record(http_req_t *r) {
     }
     if (!id) goto fail;
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
-    json_t *after = record_snapshot(r, e, id);
-    if (record_rule(r, e, after) != 0) {
+    json_t *after = engine_record_snapshot(r, e, id);
+    if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
         json_decref(after);
         goto out;
     }
@@ -1660,7 +1681,7 @@ static void update_record(http_req_t *r) {
     if (parent_guard(r, e, parent, "修改") != 0) goto out;
     int64_t moved_to = body_parent(e, body);
     if (moved_to != parent && parent_guard(r, e, moved_to, "添加") != 0) goto out;
-    before = record_snapshot(r, e, id);
+    before = engine_record_snapshot(r, e, id);
     if (!before) goto out_rollback;
     if (e->unique) {
         keys = unique_keys(e, &c);
@@ -1668,8 +1689,8 @@ static void update_record(http_req_t *r) {
     }
     if (guarded_update(r, e, id, version, &set, &b, keys) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
-    json_t *after = record_snapshot(r, e, id);
-    if (record_rule(r, e, after) != 0) {
+    json_t *after = engine_record_snapshot(r, e, id);
+    if (record_rule(r, e, CHECK_UPDATE, before, after) != 0) {
         json_decref(after);
         goto out;
     }

@@ -400,11 +400,17 @@ static void fire_action(http_req_t *r) {
     int p_id = sql_bind_int(&b, id);
     int p_ver = sql_bind_int(&b, version);
     buf_t up = BUF_INIT;
+    json_t *before = NULL;
     buf_printf(&up, "UPDATE %s SET wf_state = $%d, state_since = $%d, state_due_at = $%d, escalated = 0, "
                     "version = version + 1, updated_at = $%d, updated_by = $%d%s%s WHERE id = $%d AND version = $%d",
                e->table, p_to, p_since, p_sdue, p_now, p_by, to && to->final ? ", due_at = NULL" : "",
                set.data ? set.data : "", p_id, p_ver);
     if (db_begin(r->db) != 0) goto fail;
+    /* a transition that writes fields runs the entity's rule (issue 15 point 4) */
+    if (t->requires && e->check && !(before = engine_record_snapshot(r, e, id))) {
+        db_rollback(r->db);
+        goto out;
+    }
     s = db_prepare(r->db, up.data);
     if (!s) goto fail;
     engine_bind_all(s, &b);
@@ -423,6 +429,16 @@ static void fire_action(http_req_t *r) {
         goto out;
     }
     if (number_at_transition(r, e, id, action, org, opath) != 0) goto fail;
+    if (before) {
+        json_t *after = engine_record_snapshot(r, e, id);
+        check_ctx_t cc = {.r = r, .e = e, .op = CHECK_ACTION, .action = action, .before = before, .after = after};
+        int crc = after ? engine_check_answer(&cc) : -1;
+        json_decref(after);
+        if (crc != 0) {
+            if (!after) db_rollback(r->db);
+            goto out;
+        }
+    }
     if (step_record(r, e, id, action, now) != 0) goto fail;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
@@ -452,6 +468,7 @@ static void fire_action(http_req_t *r) {
 fail:
     http_store_error(r);
 out:
+    json_decref(before);
     json_decref(body);
     buf_free(&set);
     buf_free(&up);

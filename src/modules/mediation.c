@@ -206,7 +206,8 @@ static const field_t party_fields[] = {
 };
 
 /* A party is a person of the registry or a unit, never neither nor both. */
-static const char *party_check(json_t *rec, const char **field) {
+static const char *party_check(check_ctx_t *c, const char **field) {
+    json_t *rec = c->after;
     const char *org = json_string_value(json_object_get(rec, "unit_name"));
     bool person = json_is_integer(json_object_get(rec, "person_id")), unit = org && *org;
     if (!person && !unit) return *field = "person_id", "请选择当事人 (自然人), 或填写当事人 (单位)";

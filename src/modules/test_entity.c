@@ -116,8 +116,8 @@ static const field_t folder_fields[] = {
     {0},
 };
 /* a rule that fails after the number was taken: the number is given back */
-static const char *folder_check(json_t *rec, const char **field) {
-    const char *t = json_string_value(json_object_get(rec, "title"));
+static const char *folder_check(check_ctx_t *c, const char **field) {
+    const char *t = json_string_value(json_object_get(c->after, "title"));
     if (t && strcmp(t, "作废") == 0) return *field = "title", "标题不能为「作废」";
     return NULL;
 }
@@ -172,6 +172,74 @@ static const entity_t test_holds = {
     .roles = "office_staff office_director district_admin district_staff city_staff",
 };
 
+/* ---- a record whose rule uses its context (entity_t.check; issue 15 point 4) ---- */
+
+static const field_t checked_fields[] = {
+    {"title", "标题", F_TEXT, FF_REQUIRED | FF_LIST | FF_SEARCH, .max = 100},
+    {"party_id", "当事人", F_PERSON, 0},
+    {"item_id", "所属测试记录", F_REF, FF_FILTER, .ref = "test-items"},
+    {"amount", "金额 (元)", F_DECIMAL, 0, .scale = 2, .min = 0, .max = 10000000000},
+    {"headcount", "人数", F_INT, 0, .min = 0, .max = 10000},
+    {"result", "办理结果", F_TEXT, FF_READONLY, .max = 500},
+    {0},
+};
+static const wf_state_t checked_states[] = {
+    {"open", "办理中", 0},
+    {"closed", "办结", 0, true},
+    {0},
+};
+static const wf_transition_t checked_transitions[] = {
+    {"close", "办结", "open", "closed", .requires = "result"},
+    {0},
+};
+static const workflow_t checked_flow = {1, "open", checked_states, checked_transitions, 0, 0};
+static const workflow_t *const checked_flows[] = {&checked_flow, NULL};
+
+/* Cents of a decimal as GET shows it ("1200.50"); -1 when empty. */
+static long long cents(json_t *v) {
+    const char *t = json_string_value(v);
+    if (!t || !*t) return -1;
+    double d = strtod(t, NULL);
+    return (long long)(d * 100 + 0.5);
+}
+
+/* Every kind of context a rule may use: a person's birth date, a linked
+ * record's fields, the record before an update, the action. */
+static const char *checked_rule(check_ctx_t *c, const char **field) {
+    json_t *party = check_linked(c, "party_id");
+    const char *birth = party ? json_string_value(json_object_get(party, "birth_date")) : NULL;
+    if (birth && check_age(birth, NULL) < 18) return *field = "party_id", "当事人须年满 18 周岁";
+    long long amount = cents(json_object_get(c->after, "amount"));
+    if (amount >= 0 && json_is_integer(json_object_get(c->after, "item_id"))) {
+        json_t *item = check_linked(c, "item_id");
+        long long cap = item ? cents(json_object_get(item, "amount")) : -1;
+        if (cap >= 0 && amount > cap)
+            return *field = "amount", arena_printf(c->r->arena, "金额不能超过所属测试记录的金额 (%s 元)",
+                                                   json_string_value(json_object_get(item, "amount")));
+    }
+    json_t *was = c->before ? json_object_get(c->before, "headcount") : NULL;
+    json_t *now = json_object_get(c->after, "headcount");
+    if (c->op == CHECK_UPDATE && json_is_integer(was) &&
+        (!json_is_integer(now) || json_integer_value(now) < json_integer_value(was)))
+        return *field = "headcount",
+               arena_printf(c->r->arena, "人数不能减少 (原为 %lld 人)", (long long)json_integer_value(was));
+    if (c->op == CHECK_ACTION && !strcmp(c->action, "close") && amount < 0)
+        return *field = "amount", "办结前须填写金额";
+    return NULL;
+}
+
+static const entity_t test_checked = {
+    .name = "test-checked",
+    .label = "规则测试记录",
+    .table = "test_checked",
+    .perm = "test.checked",
+    .fields = checked_fields,
+    .flows = checked_flows,
+    .default_sort = "-id",
+    .check = checked_rule,
+    .roles = "office_staff office_director district_admin district_staff city_staff",
+};
+
 static const perm_def_t test_perms[] = {
     {"test.item.approve_director", "测试记录: 所长审核", "office_director"},
     {"test.item.reopen", "测试记录: 重新办理", "district_admin"},
@@ -188,4 +256,5 @@ void test_entity_declare(void) {
     entity_register(&test_folders);
     entity_register(&test_entries);
     entity_register(&test_holds);
+    entity_register(&test_checked);
 }
