@@ -207,8 +207,9 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
         if (merged) return *why = "该人员已合并到其他人员, 请使用合并后的人员", -1;
         return 0;
     }
+    const entity_t *t = NULL;
     if (f->ref && strcmp(f->ref, "org_units") != 0) {
-        const entity_t *t = entity_find(f->ref);
+        t = entity_find(f->ref);
         if (!t) return *why = "引用的业务类别不存在", -1;
         table = t->table;
         pathcol = "org_path";
@@ -219,7 +220,10 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
     if (!s) return *why = "暂时无法校验引用", -1;
     db_bind_int(s, 1, v->i);
     int rc = db_step(s);
-    bool ok = rc == DB_ROW && engine_scope_covers(r, db_col_text(s, 0));
+    /* a record may link only what its author may read (access.c): the same
+     * words whether it is missing, elsewhere or protected */
+    bool ok = rc == DB_ROW && (t ? ENGINE_READABLE(engine_may_read(r, t, db_col_text(s, 0)))
+                                 : engine_scope_covers(r, db_col_text(s, 0)));
     db_reset(s);
     if (!ok) return *why = "引用的记录不存在或不在您的管辖范围内", -1;
     return 0;

@@ -505,15 +505,13 @@ static const field_t *title_field(const entity_t *e) {
     return NULL;
 }
 
-/* May the caller see this record of e here?  Protected entities (community
- * corrections, resettlement) are shown only inside the owning office's
- * scope to office-level users; elsewhere they are only counted. */
+/* May the caller see this record of e here?  engine_may_read decides (read
+ * permission, scope, protected records with break-the-glass); the others
+ * are only counted.  A protected record shown through a grant is audited
+ * (person_involvements, after the reads). */
 static bool inv_visible(inv_ctx_t *c, const entity_t *e, const char *org_path) {
-    const principal_t *p = auth_principal(c->r);
-    if (!org_path || !scope_covers(c->r, org_path)) return false;
-    if (!auth_can(p, arena_printf(c->r->arena, "%s.read", e->perm))) return false;
-    if (e->protected_) return p && p->org_level && (!strcmp(p->org_level, "office") || !strcmp(p->org_level, "village"));
-    return true;
+    engine_read_t a = engine_may_read(c->r, e, org_path); /* the one access path (engine/access.c) */
+    return a == ENGINE_READ_OK || a == ENGINE_READ_GRANTED;
 }
 
 static void inv_add(inv_ctx_t *c, const entity_t *e, int64_t id, const char *field, const char *org_path,
@@ -603,6 +601,9 @@ static void person_involvements(http_req_t *r) {
     db_reset(s);
     inv_ctx_t c = {.r = r, .person = id, .hidden_by = json_object()};
     entity_each(inv_entity, &c);
+    for (int i = 0; i < c.n && !c.rc; i++)
+        if (c.items[i].e->protected_ && engine_read_audit(r, c.items[i].e, c.items[i].id, "involvements") != 0)
+            c.rc = -1;
     if (c.rc) {
         json_decref(c.hidden_by);
         return http_store_error(r);
