@@ -83,6 +83,7 @@ static const field_t secret_fields[] = {
     {"title", "标题", F_TEXT, FF_REQUIRED | FF_LIST | FF_SEARCH, .max = 100},
     {"subject_id", "对象", F_PERSON, 0},
     {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"scan", "扫描件", F_FILE, 0},
     {0},
 };
 static const wf_state_t secret_states[] = {

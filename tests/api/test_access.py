@@ -15,6 +15,7 @@ from auth_helpers import Session, admin_session
 S = "/api/v1/test-secrets"
 L = "/api/v1/test-secret-links"
 PROTECTED = "受保护的业务数据"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _outsider(s):
@@ -54,7 +55,10 @@ def test_protected_record_through_every_path(ctx):
     idno = "H%08d" % random.randrange(10**8)
     st, _, person = ljz.post("/api/v1/persons", {"name": "矫正对象乙", "id_type": "hk_macao_permit", "id_number": idno})
     assert st == 201, person
-    st, _, a = ljz.post(S, {"title": "矫正档案甲", "subject_id": person["id"], "phone": "13912345678"})
+    st, _, f = ljz.req("POST", "/api/v1/files?name=scan.pdf", raw_body=PDF, headers={"Content-Type": "application/pdf"})
+    assert st == 201, f
+    st, _, a = ljz.post(S, {"title": "矫正档案甲", "subject_id": person["id"], "phone": "13912345678",
+                            "scan": f["sha256"]})
     assert st == 201 and a["subject_id_name"].startswith("矫*") and a["phone"] == "139****5678", a
     st, _, b = ljz.post(S, {"title": "矫正档案乙"})
     assert st == 201, b
@@ -74,8 +78,8 @@ def test_protected_record_through_every_path(ctx):
         assert "矫正档案" not in _text(body)
 
     for sess, outside in ((hp, True), (pd, False)):
-        # GET, history, unmask
-        for path in (f"{S}/{a['id']}", f"{S}/{a['id']}/history"):
+        # GET, history, the record's document, unmask
+        for path in (f"{S}/{a['id']}", f"{S}/{a['id']}/history", f"{S}/{a['id']}/files/scan"):
             st, _, body = sess.get(path)
             refused(sess, st, body, outside)
         st, _, body = sess.post(f"{S}/{a['id']}/unmask")
@@ -131,6 +135,8 @@ def test_protected_record_through_every_path(ctx):
     st, _, body = pd.get(f"{S}/{a['id']}")
     assert st == 200 and body["title"] == "矫正档案甲" and body["phone"] == "139****5678", "masked still"
     assert body["subject_id_name"] == a["subject_id_name"], body
+    st, h, doc = pd.get(f"{S}/{a['id']}/files/scan")
+    assert st == 200 and bytes(doc) == PDF, (st, h)
     st, _, hist = pd.get(f"{S}/{a['id']}/history")
     assert st == 200 and any(i["action"] == "record.create" for i in hist["items"]), hist
     st, _, lst = pd.get(f"{S}?q=矫正档案")
@@ -161,7 +167,7 @@ def test_protected_record_through_every_path(ctx):
     st, _, log = aud.get("/api/v1/audit?action=record.read_protected&user=pudong&limit=200")
     assert st == 200, log
     via = {(i.get("detail") or {}).get("via") for i in log["items"]}
-    assert {"get", "history", "list", "todo", "involvements"} <= via, via
+    assert {"get", "history", "list", "todo", "involvements", "file"} <= via, via
     assert any(i["entity_id"] == a["id"] for i in log["items"])
     st, _, log = aud.get("/api/v1/audit?action=breakglass.grant&user=pudong")
     assert st == 200 and log["items"], log
