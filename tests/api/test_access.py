@@ -121,6 +121,18 @@ def test_protected_record_through_every_path(ctx):
             assert st == 200 and all(i["entity"] != "test-secrets" for i in inv["items"]), inv
             assert inv["hidden_by_entity"].get("test-secrets") == 1, inv
 
+    # a record may link only a person its author may read: the other
+    # district's official learns the person only by typing the full ID number
+    st, _, body = hp.post("/api/v1/test-items", {"title": "黄浦的记录", "party_id": person["id"]})
+    assert st == 422 and "party_id" in body["error"]["fields"], body
+    st, _, missing = hp.post("/api/v1/test-items", {"title": "黄浦的记录", "party_id": 99999999})
+    assert missing["error"]["fields"]["party_id"] == body["error"]["fields"]["party_id"], "the same words"
+    st, _, dup = hp.post("/api/v1/persons", {"name": "矫正对象乙", "id_type": "hk_macao_permit", "id_number": idno})
+    assert st == 409 and dup["error"]["existing_ref"]["id"] == person["id"], dup
+    st, _, item = hp.post("/api/v1/test-items", {"title": "黄浦的记录", "party_id": person["id"]})
+    assert st == 201 and item["party_id"] == person["id"], item
+    assert hp.get(f"/api/v1/persons/{person['id']}")[0] == 404, "linking does not open the person's details"
+
     # nothing of the above changed or created anything
     st, _, lst = ljz.get(S)
     assert st == 200 and lst["total"] == before, lst
