@@ -60,22 +60,22 @@ int engine_read_audit(http_req_t *r, const entity_t *e, int64_t id, const char *
     return auth_audit(r, "record.read_protected", e->name, id, "ok", detail);
 }
 
-engine_read_t engine_read_range(http_req_t *r, const entity_t *e, const char **granted) {
-    *granted = NULL;
+engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_t *g) {
+    g->n = 0;
     if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
     if (!e->protected_ || office_level(auth_principal(r))) return ENGINE_READ_OK;
     const principal_t *p = auth_principal(r);
     if (!p || !p->user_id) return ENGINE_READ_PROTECTED;
-    /* a grant opens one subtree: the newest active one the user holds */
+    /* each grant opens one subtree: the newest active ones the user holds */
     db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
-                                     "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 1");
+                                     "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 8");
     if (!s) return ENGINE_READ_PROTECTED;
     char now[21];
     iso_from_unix(now_unix(), now);
     db_bind_int(s, 1, p->user_id);
     db_bind_text(s, 2, e->name, -1);
     db_bind_text(s, 3, now, -1);
-    if (db_step(s) == DB_ROW) *granted = arena_strdup(r->arena, db_col_text(s, 0));
+    while (g->n < ENGINE_GRANTS_MAX && db_step(s) == DB_ROW) g->path[g->n++] = arena_strdup(r->arena, db_col_text(s, 0));
     db_reset(s);
-    return *granted ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
+    return g->n ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }

@@ -299,9 +299,15 @@ engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_
 /* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
 void engine_read_refuse(http_req_t *r, engine_read_t a);
 /* The same decision for a set of records (lists, export, to-do): OK (the
- * scope alone), GRANTED with *granted the subtree a break-the-glass grant
- * opens (narrow the scope to it), or PROTECTED / FORBIDDEN. */
-engine_read_t engine_read_range(http_req_t *r, const entity_t *e, const char **granted);
+ * scope alone), GRANTED with g the subtrees the caller's active
+ * break-the-glass grants open (the newest ENGINE_GRANTS_MAX; narrow the
+ * scope to their union), or PROTECTED / FORBIDDEN. */
+#define ENGINE_GRANTS_MAX 8
+typedef struct {
+    int n;
+    const char *path[ENGINE_GRANTS_MAX];
+} engine_grants_t;
+engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_t *g);
 /* Audits a read of a protected record (id 0: a list of them); 0 or -1 when
  * the audit row could not be written (the read must then fail). */
 int engine_read_audit(http_req_t *r, const entity_t *e, int64_t id, const char *via);

@@ -380,14 +380,14 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     }
     /* one access path (access.c): a protected entity outside the owning
      * office is listed only within a break-the-glass grant's subtree */
-    const char *granted = NULL;
-    engine_read_t ra = engine_read_range(r, e, &granted);
+    engine_grants_t grants;
+    engine_read_t ra = engine_read_range(r, e, &grants);
     if (!ENGINE_READABLE(ra)) {
         json_decref(errs);
         engine_read_refuse(r, ra);
         return -1;
     }
-    if (granted) {
+    if (grants.n) {
         if (cw) cw->ok = false;
         /* audited once a request (a list builds its WHERE twice when it walks) */
         if (!(base_io && base_io->audited) && engine_read_audit(r, e, 0, "list") != 0) {
@@ -396,9 +396,13 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             return -1;
         }
         if (base_io) base_io->audited = true;
-        char *ghi = arena_alloc(r->arena, strlen(granted) + 1);
-        scope_upper(granted, ghi, strlen(granted) + 1);
-        buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, sql_bind_text(b, granted), pc, sql_bind_text(b, ghi));
+        for (int g = 0; g < grants.n; g++) { /* the union of the grants' subtrees */
+            char *ghi = arena_alloc(r->arena, strlen(grants.path[g]) + 1);
+            scope_upper(grants.path[g], ghi, strlen(grants.path[g]) + 1);
+            buf_printf(sql, "%s(%s >= $%d AND %s < $%d)", g ? " OR " : " AND (", pc, sql_bind_text(b, grants.path[g]), pc,
+                       sql_bind_text(b, ghi));
+        }
+        buf_puts(sql, ")");
     }
     const char *del = http_query(r, "deleted");
     if (del && strcmp(del, "1") == 0) {

@@ -489,6 +489,8 @@ static int todo_cmp(const void *a, const void *b) {
     return c ? c : (x->id < y->id ? -1 : 1);
 }
 
+static void todo_rows(todo_ctx_t *c, const entity_t *e, const workflow_t *wf, db_stmt_t *s);
+
 static void todo_entity(const entity_t *e, void *arg) {
     todo_ctx_t *c = arg;
     http_req_t *r = c->r;
@@ -497,18 +499,36 @@ static void todo_entity(const entity_t *e, void *arg) {
     const principal_t *p = auth_principal(r);
     /* one access path (access.c): only records the user may read; a
      * protected entity outside the office within a grant's subtree only */
-    const char *granted = NULL;
-    engine_read_t ra = engine_read_range(r, e, &granted);
+    engine_grants_t grants;
+    engine_read_t ra = engine_read_range(r, e, &grants);
     if (!ENGINE_READABLE(ra)) return;
-    const char *lo = p->org_path;
-    if (granted && strncmp(granted, lo, strlen(lo)) == 0) lo = granted; /* the grant inside the scope */
-    else if (granted && strncmp(lo, granted, strlen(granted)) != 0) return; /* disjoint: nothing */
+    /* the ranges to read: the scope, or each grant's subtree within it */
+    const char *ranges[ENGINE_GRANTS_MAX];
+    int nranges = 0;
+    if (!grants.n) ranges[nranges++] = p->org_path;
+    for (int g = 0; g < grants.n; g++) {
+        const char *gp = grants.path[g], *sp = p->org_path, *in = NULL;
+        if (strncmp(gp, sp, strlen(sp)) == 0) in = gp;      /* the grant inside the scope */
+        else if (strncmp(sp, gp, strlen(gp)) == 0) in = sp; /* the scope inside the grant */
+        if (in) ranges[nranges++] = in;
+    }
+    /* nested or repeated grants: a range within another is read once */
+    const char *read[ENGINE_GRANTS_MAX];
+    int nread = 0;
+    for (int k = 0; k < nranges; k++) {
+        bool within = false;
+        for (int m = 0; m < nranges && !within; m++) {
+            size_t lm = strlen(ranges[m]), lk = strlen(ranges[k]);
+            within = m != k && strncmp(ranges[k], ranges[m], lm) == 0 && (lk > lm || m < k);
+        }
+        if (!within) read[nread++] = ranges[k];
+    }
+    if (!nread) return;
     /* states from which this user may fire some transition */
     buf_t states = BUF_INIT;
     sql_binds_t b = {0};
-    char hi[512];
-    scope_upper(lo, hi, sizeof(hi));
-    sql_bind_text(&b, lo);
+    char hi[512] = "";
+    sql_bind_text(&b, read[0]); /* $1, $2: each range's, set below */
     sql_bind_text(&b, hi);
     for (const wf_state_t *st = wf->states; st->key; st++) {
         bool can = false;
@@ -533,21 +553,34 @@ static void todo_entity(const entity_t *e, void *arg) {
     snprintf(csql, sizeof(csql), "SELECT COUNT(*) FROM %s WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL "
                                  "AND wf_state IN (%s)", e->table, states.data);
     buf_free(&states);
-    db_stmt_t *s = db_prepare(r->db, csql);
-    if (!s) {
-        c->rc = -1;
-        return;
+    int64_t count = 0;
+    for (int k = 0; k < nread; k++) {
+        scope_upper(read[k], hi, sizeof(hi));
+        b.v[0].s = read[k];
+        db_stmt_t *s = db_prepare(r->db, csql);
+        if (!s) {
+            c->rc = -1;
+            return;
+        }
+        engine_bind_all(s, &b);
+        count += db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+        db_reset(s);
+        s = db_prepare(r->db, sql);
+        if (!s) {
+            c->rc = -1;
+            return;
+        }
+        engine_bind_all(s, &b);
+        todo_rows(c, e, wf, s);
     }
-    engine_bind_all(s, &b);
-    int64_t count = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
-    db_reset(s);
     jw_kint(c->counts, e->name, count);
-    s = db_prepare(r->db, sql);
-    if (!s) {
-        c->rc = -1;
-        return;
-    }
-    engine_bind_all(s, &b);
+    /* protected records shown through a grant: audited (after the reads) */
+    if (grants.n && count > 0 && engine_read_audit(r, e, 0, "todo") != 0) c->rc = -1;
+}
+
+/* The to-do rows of e that s (bound) selects, onto c; resets s. */
+static void todo_rows(todo_ctx_t *c, const entity_t *e, const workflow_t *wf, db_stmt_t *s) {
+    http_req_t *r = c->r;
     while (db_step(s) == DB_ROW) {
         todo_item_t *it = todo_push(c);
         it->entity = e->name;
@@ -560,8 +593,6 @@ static void todo_entity(const entity_t *e, void *arg) {
         it->title = db_col_null(s, 4) ? NULL : arena_strdup(r->arena, db_col_text(s, 4));
     }
     db_reset(s);
-    /* protected records shown through a grant: audited (after the read) */
-    if (granted && count > 0 && engine_read_audit(r, e, 0, "todo") != 0) c->rc = -1;
 }
 
 static void get_todo(http_req_t *r) {

@@ -279,8 +279,8 @@ static void mediation_stats(http_req_t *r) {
     /* the one access path (engine/access.c): statistics count only cases
      * the caller may read (not protected: scope and read permission) */
     const entity_t *ce = entity_find("mediation-cases");
-    const char *granted = NULL;
-    engine_read_t ra = ce ? engine_read_range(r, ce, &granted) : ENGINE_READ_NOT_FOUND;
+    engine_grants_t grants;
+    engine_read_t ra = ce ? engine_read_range(r, ce, &grants) : ENGINE_READ_NOT_FOUND;
     if (!ENGINE_READABLE(ra)) return engine_read_refuse(r, ra);
     char hi[512];
     scope_upper(path, hi, sizeof(hi));

@@ -171,6 +171,20 @@ def test_protected_record_through_every_path(ctx):
     assert st == 200 and upd["title"] == "矫正档案甲 (复核)", upd
     st, _, done = pd.post(f"{S}/{a['id']}/actions/review", {"version": upd["version"]})
     assert st == 200 and done["wf_state"] == "reviewed", done
+    # a second grant, on another office of the district: lists and the to-do
+    # cover both grants' offices (not only the newest grant's)
+    st, _, units = pd.get(f"/api/v1/org-units?parent={pd.login_body['user']['org']['id']}")
+    other = next(u for u in units["items"] if u["level"] == "office" and u["id"] != ljz_org)
+    st, g2 = pd.post("/api/v1/breakglass", {"org_id": other["id"], "entity": "test-secrets",
+                                             "reason": "区局复核另一司法所的矫正档案"})[0:3:2]
+    assert st == 201, g2
+    st, _, there = pd.post(S, {"title": "另一司法所的档案", "org_id": other["id"]})
+    assert st == 201, there
+    st, _, lst = pd.get(f"{S}?limit=100")
+    ids = {i["id"] for i in lst["items"]}
+    assert {made["id"], there["id"]} <= ids, lst
+    assert _todo_has(pd, made["id"]) and _todo_has(pd, there["id"])
+
     # the grant is for 陆家嘴's office: the other district still sees nothing
     assert hp.get(f"{S}/{a['id']}")[0] == 404
 
