@@ -45,11 +45,14 @@ engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_
 
 void engine_read_refuse(http_req_t *r, engine_read_t a) {
     switch (a) {
-    case ENGINE_READ_FORBIDDEN: http_error(r, 403, "forbidden", "您没有执行此操作的权限"); break;
+    case ENGINE_READ_FORBIDDEN:
+        http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+        break;
     case ENGINE_READ_PROTECTED:
         http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
         break;
-    default: http_error(r, 404, "not_found", "记录不存在");
+    default:
+        http_error(r, 404, "not_found", "记录不存在");
     }
 }
 
@@ -67,15 +70,17 @@ engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_
     const principal_t *p = auth_principal(r);
     if (!p || !p->user_id) return ENGINE_READ_PROTECTED;
     /* each grant opens one subtree: the newest active ones the user holds */
-    db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
-                                     "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 8");
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
+                          "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 8");
     if (!s) return ENGINE_READ_PROTECTED;
     char now[21];
     iso_from_unix(now_unix(), now);
     db_bind_int(s, 1, p->user_id);
     db_bind_text(s, 2, e->name, -1);
     db_bind_text(s, 3, now, -1);
-    while (g->n < ENGINE_GRANTS_MAX && db_step(s) == DB_ROW) g->path[g->n++] = arena_strdup(r->arena, db_col_text(s, 0));
+    while (g->n < ENGINE_GRANTS_MAX && db_step(s) == DB_ROW)
+        g->path[g->n++] = arena_strdup(r->arena, db_col_text(s, 0));
     db_reset(s);
     return g->n ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }
