@@ -452,6 +452,34 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
  * is scratch).  Returns the statement on the row (the caller db_reset()s it),
  * or NULL after answering 404 / 403 (protected) / 503. */
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
+/* ---- one access path (access.c; docs/engine.md "One access path") ---- */
+typedef enum {
+    ENGINE_READ_OK,        /* may read */
+    ENGINE_READ_GRANTED,   /* may read through a break-the-glass grant: audit it (engine_read_audit) */
+    ENGINE_READ_NOT_FOUND, /* outside the caller's scope: answer as if it did not exist */
+    ENGINE_READ_PROTECTED, /* protected, in scope, no grant: 403 protected */
+    ENGINE_READ_FORBIDDEN, /* no <perm>.read: 403 */
+} engine_read_t;
+#define ENGINE_READABLE(a) ((a) == ENGINE_READ_OK || (a) == ENGINE_READ_GRANTED)
+/* May the caller read a record of e owned at org_path?  Read permission,
+ * scope, protected-record rules with break-the-glass, in that order; asked
+ * before anything about the record's state is said. */
+engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path);
+/* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
+void engine_read_refuse(http_req_t *r, engine_read_t a);
+/* The same decision for a set of records (lists, export, to-do): OK (the
+ * scope alone), GRANTED with g the subtrees the caller's active
+ * break-the-glass grants open (the newest ENGINE_GRANTS_MAX; narrow the
+ * scope to their union), or PROTECTED / FORBIDDEN. */
+#define ENGINE_GRANTS_MAX 8
+typedef struct {
+    int n;
+    const char *path[ENGINE_GRANTS_MAX];
+} engine_grants_t;
+engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_t *g);
+/* Audits a read of a protected record (id 0: a list of them); 0 or -1 when
+ * the audit row could not be written (the read must then fail). */
+int engine_read_audit(http_req_t *r, const entity_t *e, int64_t id, const char *via);
 /* The column of field f in a row selected with engine_select_cols. */
 int engine_field_col(const entity_t *e, const field_t *f);
 /* The Chinese label of an audit action in a record's history ("受理",

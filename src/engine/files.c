@@ -167,6 +167,7 @@ static void download_file(http_req_t *r) {
     const char *owner = arena_strdup(r->arena, db_col_text(s, 2)); /* the record's org_path */
     db_reset(s);
     if (!hash) return http_error(r, 404, "not_found", "该记录尚未上传此文件");
+    if (engine_read_audit(r, e, id, "file") != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败, 未提供文件");
     /* the name the record's own unit gave the file, not another unit's */
     s = db_prepare(r->db, "SELECT mime, size, name FROM files WHERE sha256 = $1 "
                           "ORDER BY CASE WHEN org_path = $2 THEN 0 ELSE 1 END, id LIMIT 1");

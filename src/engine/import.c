@@ -1109,6 +1109,14 @@ static int run_import(job_t *j) {
     im.dry_run = json_is_true(json_object_get(o, "dry_run"));
     im.p =
         (principal_t){.user_id = j->created_by, .username = j->username, .org_id = j->org_id, .org_path = j->org_path};
+    /* the importer's read rights when the import was accepted (io.c): the
+     * rows may link only what the importer may read (engine/access.c) */
+    json_t *acc = json_object_get(o, "access");
+    im.p.org_level = json_string_value(json_object_get(acc, "org_level"));
+    json_t *rd = json_object_get(acc, "read");
+    im.p.perms = arena_alloc(j->arena, sizeof(char *) * (json_array_size(rd) + 1));
+    for (size_t i = 0; i < json_array_size(rd); i++)
+        if (json_is_string(json_array_get(rd, i))) im.p.perms[im.p.nperms++] = json_string_value(json_array_get(rd, i));
     im.req = (http_req_t){.arena = j->arena,
                           .db = j->db,
                           .auth = &im.p,

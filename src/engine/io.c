@@ -651,6 +651,10 @@ static void import_records(http_req_t *r) {
     const char *dir = jobs_dir();
     if (!dir) return http_error(r, 503, "jobs_unavailable", "后台任务服务未启动, 暂时不能导入");
     const principal_t *p = auth_principal(r);
+    /* the records land in the importer's own unit: they must be able to
+     * read them (access.c; a protected entity above the office: a grant) */
+    engine_read_t ra = engine_may_read(r, e, p->org_path);
+    if (!ENGINE_READABLE(ra)) return engine_read_refuse(r, ra);
     if (p->user_id) {
         db_stmt_t *s =
             db_prepare(r->db, "SELECT COUNT(*) FROM jobs WHERE created_by = $1 AND status IN ('queued', 'running')");
@@ -693,6 +697,16 @@ static void import_records(http_req_t *r) {
     }
     json_t *opt = json_pack("{s:s,s:b,s:I,s:s?,s:s?}", "mode", mode, "dry_run", dry, "bytes", (json_int_t)n, "ip",
                             r->peer, "user_agent", http_header(r, "User-Agent"));
+    /* what the importer may read (access.c), for the job thread's check of
+     * the records the rows link: the read permissions and the unit's level
+     * as they were when the import was accepted */
+    json_t *acc = json_pack("{s:s?,s:[]}", "org_level", p->org_level, "read");
+    for (int i = 0; i < p->nperms; i++) {
+        size_t l = strlen(p->perms[i]);
+        if (l > 5 && strcmp(p->perms[i] + l - 5, ".read") == 0)
+            json_array_append_new(json_object_get(acc, "read"), json_string(p->perms[i]));
+    }
+    json_object_set_new(opt, "access", acc);
     int64_t id = job_submit(r, "import", e, opt, name);
     json_decref(opt);
     if (id < 0) {

@@ -245,7 +245,7 @@ static void write_job(http_req_t *r, db_stmt_t *s, bool full) {
     const char *k;
     json_t *v;
     json_object_foreach(opt, k, v) {
-        if (!strcmp(k, "ip") || !strcmp(k, "user_agent")) continue;
+        if (!strcmp(k, "ip") || !strcmp(k, "user_agent") || !strcmp(k, "access")) continue;
         char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         if (t) {
             jw_key(w, k);

@@ -44,15 +44,6 @@ static bool allowed(http_req_t *r, const entity_t *e, const char *action) {
     return false;
 }
 
-/* Protected entities (community corrections, resettlement): outside the
- * owning office only with an active break-the-glass grant. */
-static bool protected_ok(http_req_t *r, const entity_t *e, const char *org_path) {
-    if (!e->protected_) return true;
-    const principal_t *p = auth_principal(r);
-    if (p && p->org_level && (strcmp(p->org_level, "office") == 0 || strcmp(p->org_level, "village") == 0)) return true;
-    return auth_breakglass_active(r, e->name, org_path);
-}
-
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     buf_puts(sql, "t.id, t.org_id, t.org_path, t.version, t.created_at, t.created_by, t.updated_at, t.updated_by, "
                   "t.deleted_at, t.wf_state, t.wf_version, t.due_at, t.state_due_at, t.escalated");
@@ -420,6 +411,7 @@ typedef struct {
 typedef struct {
     bool known;
     const char *lo, *hi;
+    bool audited; /* a break-the-glass list's audit row is written */
 } org_range_t;
 
 /* 422 when the request's filters carry more than ENGINE_FILTER_VALUES_MAX
@@ -480,7 +472,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             base_hi = ohi;
         }
     }
-    if (base_io) *base_io = (org_range_t){true, base, base_hi};
+    if (base_io) *base_io = (org_range_t){true, base, base_hi, base_io->audited};
     /* no join: a count stays within the live-row indexes, and the planner
      * cannot start from org_units (the org name comes from the snapshot,
      * engine_select_cols) */
@@ -491,29 +483,31 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         buf_printf(&cw->sql, " WHERE t.org_path >= $%d AND t.org_path < $%d", sql_bind_text(&cw->b, base),
                    sql_bind_text(&cw->b, base_hi));
     }
-    if (e->protected_ && !protected_ok(r, e, scope)) {
-        /* a grant opens one subtree: the newest active one the user holds */
-        db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
-                                         "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 1");
-        char now[21];
-        iso_from_unix(now_unix(), now);
-        const char *granted = NULL;
-        if (s) {
-            db_bind_int(s, 1, p ? p->user_id : 0);
-            db_bind_text(s, 2, e->name, -1);
-            db_bind_text(s, 3, now, -1);
-            if (db_step(s) == DB_ROW) granted = arena_strdup(r->arena, db_col_text(s, 0));
-            db_reset(s);
-        }
+    /* one access path (access.c): a protected entity outside the owning
+     * office is listed only within a break-the-glass grant's subtree */
+    engine_grants_t grants;
+    engine_read_t ra = engine_read_range(r, e, &grants);
+    if (!ENGINE_READABLE(ra)) {
+        json_decref(errs);
+        engine_read_refuse(r, ra);
+        return -1;
+    }
+    if (grants.n) {
         if (cw) cw->ok = false;
-        if (!granted) {
+        /* audited once a request (a list builds its WHERE twice when it walks) */
+        if (!(base_io && base_io->audited) && engine_read_audit(r, e, 0, "list") != 0) {
             json_decref(errs);
-            http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
+            http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示记录");
             return -1;
         }
-        char *ghi = arena_alloc(r->arena, strlen(granted) + 1);
-        scope_upper(granted, ghi, strlen(granted) + 1);
-        buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, sql_bind_text(b, granted), pc, sql_bind_text(b, ghi));
+        if (base_io) base_io->audited = true;
+        for (int g = 0; g < grants.n; g++) { /* the union of the grants' subtrees */
+            char *ghi = arena_alloc(r->arena, strlen(grants.path[g]) + 1);
+            scope_upper(grants.path[g], ghi, strlen(grants.path[g]) + 1);
+            buf_printf(sql, "%s(%s >= $%d AND %s < $%d)", g ? " OR " : " AND (", pc, sql_bind_text(b, grants.path[g]), pc,
+                       sql_bind_text(b, ghi));
+        }
+        buf_puts(sql, ")");
     }
     const char *del = http_query(r, "deleted");
     if (del && strcmp(del, "1") == 0) {
@@ -1117,18 +1111,39 @@ static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool
     }
     db_bind_int(s, 1, id);
     int rc = db_step(s);
-    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, 2)) || (!with_deleted && !db_col_null(s, 8))) {
+    if (rc != DB_ROW) {
         db_reset(s);
         if (rc < 0) http_store_error(r);
         else http_error(r, 404, "not_found", "记录不存在");
         return NULL;
     }
-    if (!protected_ok(r, e, db_col_text(s, 2))) {
+    /* may read first (access.c), then anything about the record */
+    engine_read_t a = engine_may_read(r, e, db_col_text(s, 2));
+    if (!ENGINE_READABLE(a) || (!with_deleted && !db_col_null(s, 8))) {
         db_reset(s);
-        http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
+        if (!ENGINE_READABLE(a)) engine_read_refuse(r, a);
+        else http_error(r, 404, "not_found", "记录不存在");
         return NULL;
     }
     return s;
+}
+
+/* The record by id, deleted or not, without an access decision: for a
+ * write's snapshots and answer, after the write's own load_record decided.
+ * The statement on the row, or NULL (none, or a store error). */
+static db_stmt_t *select_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql) {
+    const char *text = load_sql(e);
+    if (!text) {
+        buf_clear(sql);
+        engine_record_sql(e, sql);
+        text = sql->data;
+    }
+    db_stmt_t *s = db_prepare(r->db, text);
+    if (!s) return NULL;
+    db_bind_int(s, 1, id);
+    if (db_step(s) == DB_ROW) return s;
+    db_reset(s);
+    return NULL;
 }
 
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql) {
@@ -1164,7 +1179,7 @@ static void get_record(http_req_t *r) {
         write_record(r, e, NULL, s, parent_lock, true);
         db_reset(s);
         /* every read of a protected record is audited */
-        if (prot && auth_audit(r, "record.read_protected", e->name, id, "ok", NULL) != 0) {
+        if (prot && engine_read_audit(r, e, id, "get") != 0) {
             buf_clear(r->out);
             jw_init(&r->json, r->out);
             http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示记录");
@@ -1195,7 +1210,7 @@ static json_t *row_json(http_req_t *r, const entity_t *e, db_stmt_t *s) {
 json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
     buf_t sql = BUF_INIT;
     json_t *out = NULL;
-    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    db_stmt_t *s = select_record(r, e, id, &sql);
     if (s) {
         out = row_json(r, e, s);
         db_reset(s);
@@ -1215,8 +1230,7 @@ json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id) {
     db_stmt_t *s = db_prepare(r->db, text);
     if (s) {
         db_bind_int(s, 1, id);
-        if (db_step(s) == DB_ROW && db_col_null(s, 8) && scope_covers(r, db_col_text(s, 2)) &&
-            protected_ok(r, e, db_col_text(s, 2)))
+        if (db_step(s) == DB_ROW && db_col_null(s, 8) && ENGINE_READABLE(engine_may_read(r, e, db_col_text(s, 2))))
             out = row_json(r, e, s);
         db_reset(s);
     }
@@ -1351,14 +1365,22 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
     return 0;
 }
 
+/* After a committed write the caller was allowed (its load_record, or
+ * create's engine_may_read before writing): the record as GET shows it.
+ * Never an error after the commit: when the row cannot be read back, the
+ * answer carries its id only. */
 static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
     buf_t sql = BUF_INIT;
-    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    db_stmt_t *s = select_record(r, e, id, &sql);
     if (s) {
         write_record(r, e, NULL, s, NULL, true); /* as GET shows it, children included */
         db_reset(s);
-        http_send_json(r, status);
+    } else {
+        jw_obj(&r->json);
+        jw_kint(&r->json, "id", id);
+        jw_obj_end(&r->json);
     }
+    http_send_json(r, status);
     buf_free(&sql);
 }
 
@@ -1500,6 +1522,14 @@ static void create_record(http_req_t *r) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不存在或不在您的管辖范围内");
         field_error(r, fe);
         json_decref(fe);
+        goto out;
+    }
+    /* the author must be able to read what they create (a protected record
+     * outside the office: a grant first), decided before anything is
+     * written: never a 403 after the commit */
+    engine_read_t ra = engine_may_read(r, e, opath);
+    if (!ENGINE_READABLE(ra)) {
+        engine_read_refuse(r, ra);
         goto out;
     }
     char now[21];
@@ -1951,6 +1981,8 @@ static void record_history(http_req_t *r) {
     buf_free(&sql);
     if (!s) return;
     db_reset(s);
+    if (engine_read_audit(r, e, id, "history") != 0)
+        return http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示记录");
     s = db_prepare(r->db, "SELECT a.id, a.at, a.action, a.username, a.result, a.detail, u.display_name, a.user_id "
                           "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
                           "WHERE a.entity = $1 AND a.entity_id = $2 AND a.action <> 'record.read_protected' "

@@ -194,21 +194,40 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
     const char *table = "org_units";
     const char *pathcol = "path";
     if (f->type == F_PERSON) {
-        /* 一次录入、多方共享: any live, unmerged person may be linked, whoever
-         * registered them (an office finds them by ID number, 409 on create);
-         * reading the person's details still needs scope */
-        db_stmt_t *s = db_prepare(r->db, "SELECT merged_into FROM persons WHERE id = $1");
+        /* a record links only a person its author may read (issue 15
+         * point 5): one registered in the author's scope, or one shared with
+         * the author's unit — 一次录入、多方共享: registering an ID number
+         * another unit holds answers 409 with the person's id and records
+         * the sharing (persons.c, send_existing: audit row person.shared).
+         * Missing and not shared read the same. */
+        db_stmt_t *s = db_prepare(r->db, "SELECT p.merged_into, o.path FROM persons p JOIN org_units o ON o.id = p.org_id "
+                                         "WHERE p.id = $1");
         if (!s) return *why = "暂时无法校验引用", -1;
         db_bind_int(s, 1, v->i);
         int rc = db_step(s);
         bool merged = rc == DB_ROW && !db_col_null(s, 0);
+        bool mine = rc == DB_ROW && engine_scope_covers(r, db_col_text(s, 1));
         db_reset(s);
-        if (rc != DB_ROW) return *why = "人员不存在", -1;
+        if (rc == DB_ROW && !mine) {
+            const principal_t *p = auth_principal(r);
+            s = db_prepare(r->db, "SELECT 1 FROM audit_log WHERE entity = 'persons' AND entity_id = $1 "
+                                  "AND action = 'person.shared' AND org_id = $2 LIMIT 1");
+            if (!s) return *why = "暂时无法校验引用", -1;
+            db_bind_int(s, 1, v->i);
+            db_bind_int(s, 2, p ? p->org_id : 0);
+            int src = db_step(s);
+            db_reset(s);
+            if (src < 0) return *why = "暂时无法校验引用", -1;
+            mine = src == DB_ROW;
+        }
+        if (rc != DB_ROW || !mine)
+            return *why = "人员不存在或不在您的管辖范围内 (其他单位登记的人员: 先按证件号码登记, 再按提示关联)", -1;
         if (merged) return *why = "该人员已合并到其他人员, 请使用合并后的人员", -1;
         return 0;
     }
+    const entity_t *t = NULL;
     if (f->ref && strcmp(f->ref, "org_units") != 0) {
-        const entity_t *t = entity_find(f->ref);
+        t = entity_find(f->ref);
         if (!t) return *why = "引用的业务类别不存在", -1;
         table = t->table;
         pathcol = "org_path";
@@ -219,7 +238,10 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
     if (!s) return *why = "暂时无法校验引用", -1;
     db_bind_int(s, 1, v->i);
     int rc = db_step(s);
-    bool ok = rc == DB_ROW && engine_scope_covers(r, db_col_text(s, 0));
+    /* a record may link only what its author may read (access.c): the same
+     * words whether it is missing, elsewhere or protected */
+    bool ok = rc == DB_ROW && (t ? ENGINE_READABLE(engine_may_read(r, t, db_col_text(s, 0)))
+                                 : engine_scope_covers(r, db_col_text(s, 0)));
     db_reset(s);
     if (!ok) return *why = "引用的记录不存在或不在您的管辖范围内", -1;
     return 0;

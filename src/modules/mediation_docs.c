@@ -119,10 +119,14 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
     if (!s) return http_store_error(r), false;
     db_bind_int(s, 1, id);
     int rc = db_step(s);
-    if (rc != DB_ROW || !scope_covers(r, db_col_text(s, C_PATH))) {
+    /* the one access path (engine/access.c) */
+    const entity_t *ce = entity_find("mediation-cases");
+    engine_read_t ra = rc == DB_ROW && ce ? engine_may_read(r, ce, db_col_text(s, C_PATH)) : ENGINE_READ_NOT_FOUND;
+    if (rc != DB_ROW || !ENGINE_READABLE(ra)) {
         db_reset(s);
         if (rc < 0) http_store_error(r);
-        else http_error(r, 404, "not_found", "案件不存在");
+        else if (ra == ENGINE_READ_NOT_FOUND) http_error(r, 404, "not_found", "案件不存在");
+        else engine_read_refuse(r, ra);
         return false;
     }
     for (int i = 0; i < C_NCOLS; i++) k->v[i] = dup(r, s, i);

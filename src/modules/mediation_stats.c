@@ -276,6 +276,12 @@ static void mediation_stats(http_req_t *r) {
     if (!path && org > 0) return http_invalid(r, "org", "机构不存在或不在您的管辖范围内");
     if (!path) path = scope ? scope : "/";
     if (!scope_covers(r, path)) return http_invalid(r, "org", "机构不存在或不在您的管辖范围内");
+    /* the one access path (engine/access.c): statistics count only cases
+     * the caller may read (not protected: scope and read permission) */
+    const entity_t *ce = entity_find("mediation-cases");
+    engine_grants_t grants;
+    engine_read_t ra = ce ? engine_read_range(r, ce, &grants) : ENGINE_READ_NOT_FOUND;
+    if (!ENGINE_READABLE(ra)) return engine_read_refuse(r, ra);
     char hi[512];
     scope_upper(path, hi, sizeof(hi));
 

@@ -207,25 +207,40 @@ static void send_existing(http_req_t *r, int64_t id) {
         return http_store_error(r);
     }
     bool visible = scope_covers(r, db_col_text(s, 11));
+    if (!visible) {
+        /* the caller typed the full number: the person is shared with the
+         * caller's unit from now on, which lets its records link them
+         * (values.c, value_check_ref); kept in the audit trail */
+        char nm[64];
+        int64_t pid = db_col_int(s, 0);
+        const char *masked = arena_strdup(r->arena, mask_name(db_col_text(s, 3), nm, sizeof(nm)));
+        db_reset(s);
+        if (auth_audit(r, "person.shared", "persons", pid, "ok", NULL) != 0)
+            return http_error(r, 503, "audit_failed", "审计记录写入失败, 请稍后再试");
+        jw_obj(&r->json);
+        jw_key(&r->json, "error");
+        jw_obj(&r->json);
+        jw_kstr(&r->json, "code", "duplicate_person");
+        jw_kstr(&r->json, "message", "该证件号码已由其他单位登记, 可直接关联该人员");
+        /* 一次录入、多方共享: the id and a masked name to link the person by
+         * disclose nothing more; the details stay with the registering
+         * unit's scope */
+        jw_key(&r->json, "existing_ref");
+        jw_obj(&r->json);
+        jw_kint(&r->json, "id", pid);
+        jw_kstr(&r->json, "name", masked);
+        jw_obj_end(&r->json);
+        jw_obj_end(&r->json);
+        jw_obj_end(&r->json);
+        return http_send_json(r, 409);
+    }
     jw_obj(&r->json);
     jw_key(&r->json, "error");
     jw_obj(&r->json);
     jw_kstr(&r->json, "code", "duplicate_person");
-    jw_kstr(&r->json, "message", visible ? "该证件号码已登记, 请直接使用已有人员" : "该证件号码已由其他单位登记, 可直接关联该人员");
-    if (visible) {
-        jw_key(&r->json, "existing");
-        write_person(&r->json, s);
-    } else {
-        /* 一次录入、多方共享: the caller typed the full number, so the id and a
-         * masked name to link the person by disclose nothing more; the
-         * person's details stay with the registering unit's scope */
-        char nm[64];
-        jw_key(&r->json, "existing_ref");
-        jw_obj(&r->json);
-        jw_kint(&r->json, "id", db_col_int(s, 0));
-        jw_kstr(&r->json, "name", mask_name(db_col_text(s, 3), nm, sizeof(nm)));
-        jw_obj_end(&r->json);
-    }
+    jw_kstr(&r->json, "message", "该证件号码已登记, 请直接使用已有人员");
+    jw_key(&r->json, "existing");
+    write_person(&r->json, s);
     jw_obj_end(&r->json);
     jw_obj_end(&r->json);
     db_reset(s);
@@ -505,15 +520,13 @@ static const field_t *title_field(const entity_t *e) {
     return NULL;
 }
 
-/* May the caller see this record of e here?  Protected entities (community
- * corrections, resettlement) are shown only inside the owning office's
- * scope to office-level users; elsewhere they are only counted. */
+/* May the caller see this record of e here?  engine_may_read decides (read
+ * permission, scope, protected records with break-the-glass); the others
+ * are only counted.  A protected record shown through a grant is audited
+ * (person_involvements, after the reads). */
 static bool inv_visible(inv_ctx_t *c, const entity_t *e, const char *org_path) {
-    const principal_t *p = auth_principal(c->r);
-    if (!org_path || !scope_covers(c->r, org_path)) return false;
-    if (!auth_can(p, arena_printf(c->r->arena, "%s.read", e->perm))) return false;
-    if (e->protected_) return p && p->org_level && (!strcmp(p->org_level, "office") || !strcmp(p->org_level, "village"));
-    return true;
+    engine_read_t a = engine_may_read(c->r, e, org_path); /* the one access path (engine/access.c) */
+    return a == ENGINE_READ_OK || a == ENGINE_READ_GRANTED;
 }
 
 static void inv_add(inv_ctx_t *c, const entity_t *e, int64_t id, const char *field, const char *org_path,
@@ -603,6 +616,9 @@ static void person_involvements(http_req_t *r) {
     db_reset(s);
     inv_ctx_t c = {.r = r, .person = id, .hidden_by = json_object()};
     entity_each(inv_entity, &c);
+    for (int i = 0; i < c.n && !c.rc; i++)
+        if (c.items[i].e->protected_ && engine_read_audit(r, c.items[i].e, c.items[i].id, "involvements") != 0)
+            c.rc = -1;
     if (c.rc) {
         json_decref(c.hidden_by);
         return http_store_error(r);

@@ -76,17 +76,51 @@ static const entity_t test_items = {
     .roles = "office_staff office_director district_admin district_staff city_staff",
 };
 
+/* protected (community corrections' shape): a workflow, a linked person
+ * and personal information, so every access path can be driven through it
+ * (tests/api/test_access.py) */
 static const field_t secret_fields[] = {
     {"title", "标题", F_TEXT, FF_REQUIRED | FF_LIST | FF_SEARCH, .max = 100},
+    {"subject_id", "对象", F_PERSON, 0},
+    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"scan", "扫描件", F_FILE, 0},
     {0},
 };
+static const wf_state_t secret_states[] = {
+    {"registered", "登记", 5},
+    {"reviewed", "已审核", 0, true},
+    {0},
+};
+static const wf_transition_t secret_transitions[] = {
+    {"review", "审核", "registered", "reviewed"},
+    {0},
+};
+static const workflow_t secret_flow_v1 = {1, "registered", secret_states, secret_transitions, 30, 0};
+static const workflow_t *const secret_flows[] = {&secret_flow_v1, NULL};
 static const entity_t test_secrets = {
     .name = "test-secrets",
     .label = "受保护测试记录",
     .table = "test_secret",
     .perm = "test.secret",
     .fields = secret_fields,
+    .flows = secret_flows,
     .protected_ = true,
+    .roles = "office_staff office_director district_admin district_staff city_staff",
+};
+
+/* an ordinary record linking a protected one: it may link only what its
+ * author may read (engine/access.c) */
+static const field_t secret_link_fields[] = {
+    {"title", "标题", F_TEXT, FF_REQUIRED | FF_LIST, .max = 100},
+    {"secret_id", "受保护测试记录", F_REF, FF_FILTER | FF_LIST, .ref = "test-secrets"},
+    {0},
+};
+static const entity_t test_secret_links = {
+    .name = "test-secret-links",
+    .label = "测试关联记录",
+    .table = "test_secret_link",
+    .perm = "test.secret_link",
+    .fields = secret_link_fields,
     .roles = "office_staff office_director district_admin district_staff city_staff",
 };
 
@@ -252,6 +286,7 @@ void test_entity_declare(void) {
     perm_register(test_perms);
     entity_register(&test_items);
     entity_register(&test_secrets);
+    entity_register(&test_secret_links);
     entity_register(&test_notes);
     entity_register(&test_folders);
     entity_register(&test_entries);

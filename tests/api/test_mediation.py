@@ -293,6 +293,11 @@ def test_person_entered_once_and_involvements(ctx):
     njdl = Session(s, "njdl")
     other = _case(njdl, title="另一街道的纠纷")
     st, _, party = njdl.post(P, {"case_id": other["id"], "role": "respondent", "person_id": a["id"]})
+    assert st == 422 and "person_id" in party["error"]["fields"], \
+        "a record links only a person its author may read (issue 15 point 5)"
+    st, _, dup = njdl.post("/api/v1/persons", {"name": "张建华", "id_number": _complete("31011519850307123")})
+    assert st == 409 and dup["error"]["existing_ref"]["id"] == a["id"], "the full ID number shares the person"
+    st, _, party = njdl.post(P, {"case_id": other["id"], "role": "respondent", "person_id": a["id"]})
     assert st == 201, party
     st, _, inv = ljz.get(f"/api/v1/persons/{a['id']}/involvements")
     assert not any(i["entity"] == "mediation-cases" and i["id"] == other["id"] for i in inv["items"])

@@ -1,0 +1,86 @@
+/* access.c — one access path (issue 15 point 5; DESIGN.md "One access path").
+ *
+ * Every way a record leaves the server asks here whether the caller may
+ * read it: GET, lists, export, history, files, the to-do, the answers to
+ * create / update / actions, the records a person's involvements show, and
+ * the records a write links (F_REF).  The decision is, in this order:
+ *
+ *   1. <perm>.read                       else 403 forbidden
+ *   2. the record's unit in the scope    else 404 (never say it exists)
+ *   3. protected entities: office-level users of the owning office, or an
+ *      active break-the-glass grant on the unit's subtree  else 403 protected
+ *
+ * "May read" is decided before anything about the record's state is said,
+ * so a workflow action on a record the caller may not read is 403/404, not
+ * 409.  Personal information is never in the answer in clear: rows carry
+ * the masked copies (engine_select_cols); full values only through the
+ * audited unmask endpoints (pi.unmask), which ask here first too.  A read
+ * through a grant is audited (engine_read_audit). */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "auth/scope.h"
+#include "engine/engine.h"
+#include "util/timeutil.h"
+
+static bool has_read_perm(http_req_t *r, const entity_t *e) {
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.read", e->perm);
+    return auth_can(auth_principal(r), perm);
+}
+
+/* Office- and village-level users see their own office's protected records
+ * (their scope is that office). */
+static bool office_level(const principal_t *p) {
+    return p && p->org_level && (strcmp(p->org_level, "office") == 0 || strcmp(p->org_level, "village") == 0);
+}
+
+engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path) {
+    if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
+    if (!org_path || !scope_covers(r, org_path)) return ENGINE_READ_NOT_FOUND;
+    if (!e->protected_ || office_level(auth_principal(r))) return ENGINE_READ_OK;
+    return auth_breakglass_active(r, e->name, org_path) ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
+}
+
+void engine_read_refuse(http_req_t *r, engine_read_t a) {
+    switch (a) {
+    case ENGINE_READ_FORBIDDEN:
+        http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+        break;
+    case ENGINE_READ_PROTECTED:
+        http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
+        break;
+    default:
+        http_error(r, 404, "not_found", "记录不存在");
+    }
+}
+
+int engine_read_audit(http_req_t *r, const entity_t *e, int64_t id, const char *via) {
+    if (!e->protected_) return 0;
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"via\":\"%s\"}", via);
+    return auth_audit(r, "record.read_protected", e->name, id, "ok", detail);
+}
+
+engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_t *g) {
+    g->n = 0;
+    if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
+    if (!e->protected_ || office_level(auth_principal(r))) return ENGINE_READ_OK;
+    const principal_t *p = auth_principal(r);
+    if (!p || !p->user_id) return ENGINE_READ_PROTECTED;
+    /* each grant opens one subtree: the newest active ones the user holds */
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
+                          "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 8");
+    if (!s) return ENGINE_READ_PROTECTED;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    db_bind_int(s, 1, p->user_id);
+    db_bind_text(s, 2, e->name, -1);
+    db_bind_text(s, 3, now, -1);
+    while (g->n < ENGINE_GRANTS_MAX && db_step(s) == DB_ROW)
+        g->path[g->n++] = arena_strdup(r->arena, db_col_text(s, 0));
+    db_reset(s);
+    return g->n ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
+}
