@@ -677,6 +677,8 @@ static bool check_row(imp_t *im, int64_t rec) {
                 why = ref_check(im, f, &v);
             }
         }
+        /* the rule's copy now: v.text may point into j */
+        if (!why && seen && !(f->flags & FF_PI)) json_object_set_new(seen, f->name, rule_value(f, &v));
         json_decref(j);
         if (why) {
             if (f->type == F_CODE && *src) why = arena_printf(im->j->arena, "「%s」不是有效的代码或名称", src);
@@ -705,7 +707,6 @@ static bool check_row(imp_t *im, int64_t rec) {
              * long as the job), or its own arena copy (datetimes) */
             dst[0] = (bv_t){.s = f->type == F_DATETIME ? v.text : src, .kind = 2};
         }
-        if (seen && !(f->flags & FF_PI)) json_object_set_new(seen, f->name, rule_value(f, &v));
     }
     if (ok && seen) ok = row_rule(im, row, seen);
     json_decref(seen);
