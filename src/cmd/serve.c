@@ -104,11 +104,8 @@ int cmd_init(cli_opts_t *o) {
         printf("已载入演示组织机构: %lld 个司法所, %lld 个村(居)委会\n",
                (long long)db_query_int(db, "SELECT COUNT(*) FROM org_units WHERE level = 'office'", 0),
                (long long)db_query_int(db, "SELECT COUNT(*) FROM org_units WHERE level = 'village'", 0));
-        if (demo_seed_persons(db, &keys, nation ? 0 : 3, err, sizeof(err)) != 0) {
-            fprintf(stderr, "%s\n", err);
-            goto out;
-        }
-        /* every business line's demo data (entity_t.demo): cmd/ names none */
+        /* the person registry's (engine_demo_register), then every business
+         * line's (entity_t.demo): cmd/ names none */
         engine_demo_t d = {db, &keys, nation};
         if (engine_demo_all(&d, err, sizeof(err)) != 0) {
             fprintf(stderr, "%s\n", err);

@@ -278,6 +278,11 @@ typedef struct engine_demo {
 /* Runs every registered entity's demo generator, in registration order;
  * prints nothing.  0, or -1 with err naming the entity. */
 int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen);
+/* Demo data of a module that is not an engine entity (the person
+ * registry): engine_demo_all runs these first, in registration order, since
+ * the entities' demo data links them.  Call before init. */
+typedef int (*engine_demo_fn)(const engine_demo_t *d, char *err, size_t errlen);
+void engine_demo_register(const char *name, engine_demo_fn fn);
 /* True when a registered entity declares code list key. */
 bool entity_declares_code_list(const char *key);
 

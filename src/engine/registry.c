@@ -443,7 +443,25 @@ static void check_line(const entity_t *e) {
         fault(e, ".generate", "须有 prepare、one 与每批条数 batch");
 }
 
+static struct module_demo {
+    const char *name;
+    engine_demo_fn fn;
+} *module_demos;
+static int nmodule_demos, module_demos_cap;
+
+void engine_demo_register(const char *name, engine_demo_fn fn) {
+    module_demos = vec_reserve(module_demos, nmodule_demos, &module_demos_cap, sizeof(*module_demos), 4);
+    module_demos[nmodule_demos++] = (struct module_demo){name, fn};
+}
+
 int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen) {
+    for (int i = 0; i < nmodule_demos; i++) {
+        char inner[400] = "";
+        if (module_demos[i].fn(d, inner, sizeof(inner)) != 0) {
+            snprintf(err, errlen, "演示数据 %s: %s", module_demos[i].name, inner);
+            return -1;
+        }
+    }
     for (int i = 0; i < nentities; i++) {
         if (!entities[i]->demo) continue;
         char inner[400] = "";

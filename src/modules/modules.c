@@ -26,7 +26,7 @@ void modules_register(void) {
  * commands that serve no routes (init, user). */
 void modules_perms_register(void) {
     persons_perms_register();
-    persons_generator_register(); /* persons are no entity: generate's kind by registration */
+    persons_generator_register(); /* persons are no entity: their demo and generate data by registration */
     calendar_perms_register();
     codes_perms_register();
     mediation_declare();

@@ -1,4 +1,5 @@
-/* persons_generate.c — `sifasuo generate persons --count N`: 人员 with
+/* persons_generate.c — the person registry's demo and scale data
+ * (init --demo, engine_demo_register) and `sifasuo generate persons --count N`: 人员 with
  * valid, unique, fictitious ID numbers, through the registration path
  * (person_insert: encrypted, blind-indexed), for load and capacity tests.
  * Persons are not an engine entity, so this is a module registration
@@ -54,4 +55,13 @@ static const engine_generator_t persons_generator = {
     .one = persons_one,
 };
 
-void persons_generator_register(void) { engine_generator_register("persons", "人员", &persons_generator); }
+/* Demo residents (init --demo): three per office, none at national scale;
+ * before every line's demo data, which links them. */
+static int persons_demo(const engine_demo_t *d, char *err, size_t errlen) {
+    return demo_seed_persons(d->db, d->keys, d->nation ? 0 : 3, err, errlen);
+}
+
+void persons_generator_register(void) {
+    engine_generator_register("persons", "人员", &persons_generator);
+    engine_demo_register("persons", persons_demo);
+}
