@@ -779,7 +779,26 @@ static void request_breakglass(http_req_t *r) {
         int64_t hours = setting_int(r->db, "breakglass.hours");
         char exp[21];
         iso_from_unix(now_unix() + hours * 3600, exp);
+        /* lists read the union of a user's active grants of one entity, at
+         * most ENGINE_GRANTS_MAX of them (access.c): a further one is
+         * refused here rather than left out there */
+        char now[21];
+        iso_from_unix(now_unix(), now);
+        int64_t active = -1;
+        if (found && (s = db_prepare(r->db, "SELECT COUNT(*) FROM breakglass WHERE user_id = $1 AND entity = $2 "
+                                            "AND expires_at > $3"))) {
+            db_bind_int(s, 1, p->user_id);
+            db_bind_text(s, 2, entity, -1);
+            db_bind_text(s, 3, now, -1);
+            if (db_step(s) == DB_ROW) active = db_col_int(s, 0);
+            db_reset(s);
+        }
         if (!found) http_invalid(r, "org_id", "机构不存在");
+        else if (active < 0) http_store_error(r);
+        else if (active >= ENGINE_GRANTS_MAX)
+            http_error(r, 422, "too_many_grants",
+                       arena_printf(r->arena, "同一业务类别最多同时持有 %d 项有效的紧急调阅授权, 请待已有授权到期后再申请",
+                                    ENGINE_GRANTS_MAX));
         else if (db_begin(r->db) != 0) http_store_error(r);
         else {
             s = db_prepare(r->db, "INSERT INTO breakglass (user_id, org_id, entity, reason, expires_at) "

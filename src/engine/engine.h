@@ -474,8 +474,9 @@ engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_
 void engine_read_refuse(http_req_t *r, engine_read_t a);
 /* The same decision for a set of records (lists, export, to-do): OK (the
  * scope alone), GRANTED with g the subtrees the caller's active
- * break-the-glass grants open (the newest ENGINE_GRANTS_MAX; narrow the
- * scope to their union), or PROTECTED / FORBIDDEN. */
+ * break-the-glass grants open (at most ENGINE_GRANTS_MAX: admin.c refuses
+ * a user a further active grant of the entity, 422; narrow the scope to
+ * their union), or PROTECTED / FORBIDDEN. */
 #define ENGINE_GRANTS_MAX 8
 typedef struct {
     int n;

@@ -69,3 +69,21 @@ def test_more_roles_than_an_account_holds_is_422_naming_the_limit(ctx):
                                               "roles": ["office_staff"] * 17, "password": DEMO_PASSWORD})
     assert st == 422 and body["error"]["code"] == "too_many_roles", body
     assert "最多 16 个角色" in body["error"]["message"], body
+
+
+def test_a_grant_past_the_active_grants_a_list_reads_is_422_naming_the_limit(ctx):
+    """Lists read the union of a user's active break-the-glass grants of one
+    entity, at most 8 (ENGINE_GRANTS_MAX, access.c): a ninth is refused when
+    requested, not left out of the lists without a word."""
+    s = ctx.demo_server()
+    pd = Session(s, "pudong")
+    st, _, units = pd.get(f"/api/v1/org-units?parent={pd.login_body['user']['org']['id']}")
+    offices = [u["id"] for u in units["items"] if u["level"] == "office"]
+    assert len(offices) >= 9, offices
+    for i in range(8):
+        st, _, g = pd.post("/api/v1/breakglass", {"org_id": offices[i], "entity": "test-secrets",
+                                                  "reason": f"区局复核第 {i + 1} 个所的报到记录"})
+        assert st == 201, (i, g)
+    st, _, body = pd.post("/api/v1/breakglass", {"org_id": offices[8], "entity": "test-secrets",
+                                                 "reason": "区局复核第 9 个所的报到记录"})
+    assert st == 422 and body["error"]["code"] == "too_many_grants" and "8" in body["error"]["message"], body
