@@ -140,6 +140,13 @@ test(
     expect(menu.includes('组织队伍') === perms.includes('org.read'), '组织队伍 shown against org.read')
     expect(menu.includes('系统管理') === perms.some((p) => /\.manage$|^audit\.read$|^breakglass\.list$/.test(p)),
       '系统管理 shown against the admin permissions')
+    // modules not built yet are left out, never announced as 建设中
+    const all = await page.locator('.layout-aside .app-menu').textContent()
+    for (const unbuilt of ['社区矫正', '安置帮教', '公共法律服务', '依法行政'])
+      expect(!all.includes(unbuilt), `the menu offers ${unbuilt}, which is not built`)
+    expect(!(await page.locator('.home').innerText()).includes('建设中'), 'the home page says 建设中')
+    // the unit's standards at a glance (the city bureau's own scorecard)
+    await page.locator('.home a[href="/standards/check"]', { hasText: '达标率' }).waitFor()
     await page.locator('.home .count').first().waitFor()
     const crumb = await page.locator('.page-breadcrumb').innerText()
     expect(crumb.includes('工作台'), `breadcrumb "${crumb}" lacks 工作台`)

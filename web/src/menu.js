@@ -4,7 +4,9 @@
 // (children).  Each page declares the permission it needs (perm: null = any
 // signed-in user); the menu shows it, and the router lets the user in, only
 // when that permission is in the session's permission list.  A page without
-// a component shows "建设中" until its module is built.
+// a component is a module not built yet: it is left out of the menu and has
+// no route (never announced as 建设中); a line's group with nothing built
+// and no entity declaring it is left out too.
 //
 // Modules the server does not have yet ask for org.read (any business user)
 // for now; when a module lands it declares its own permission (e.g.
@@ -263,8 +265,8 @@ export function menuPages() {
   for (const entry of menu) {
     if (entry.children) {
       for (const child of entry.children)
-        if (child !== ENTITIES) pages.push({ ...child, trail: [entry.title, child.title] })
-    } else {
+        if (child !== ENTITIES && child.component) pages.push({ ...child, trail: [entry.title, child.title] })
+    } else if (entry.component) {
       pages.push({ ...entry, trail: [entry.title] })
     }
   }
@@ -275,7 +277,7 @@ export function menuPages() {
  *  business lines with at least one such page, and the records pages of
  *  the entities they may read (GET /meta/entities). */
 export function visibleMenu(can, readable = []) {
-  const allowed = (page) => page.perm === null || can(page.perm)
+  const allowed = (page) => page.component && (page.perm === null || can(page.perm))
   const byLine = new Map() // line key → entity pages, in declaration order
   const ownLines = [] // declared lines the menu does not hold, in order of first entity
   for (const entity of readable) {

@@ -7,7 +7,6 @@ import { loadSession, can, hasPendingDuty } from './session.js'
 import { entityLabel } from './entities.js'
 import AppLayout from './components/AppLayout.vue'
 
-const BuildingPage = () => import('./pages/BuildingPage.vue')
 
 // The generic records pages of the resource engine's entities: one list,
 // detail and form for every entity, drawn from GET /meta/entities/:entity.
@@ -48,7 +47,7 @@ const recordRoutes = [
 const pageRoutes = menuPages().map((page) => ({
   path: page.path === '/' ? '' : page.path.slice(1),
   name: page.key,
-  component: page.component || BuildingPage,
+  component: page.component,
   meta: { title: page.title, trail: page.trail, perm: page.perm },
 }))
 
