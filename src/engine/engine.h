@@ -96,6 +96,10 @@ typedef struct entity_child {
     child_delete_t on_delete;
 } entity_child_t;
 #define ENGINE_CHILDREN_MAX 100
+/* A child's row in its parent's GET has at most this many columns (spine,
+ * list fields, their names): PostgreSQL's json_build_array takes at most
+ * 100 arguments (records.c children_sql; checked at start). */
+#define ENGINE_CHILD_COLS_MAX 100
 
 /* A record's number (entity_t.number): pattern filled into field when the
  * record is created (at NULL) or when transition `at` first fires.  Words:
@@ -214,6 +218,9 @@ typedef struct entity {
      * capacity tests; engine/generate.h).  NULL → not a kind generate knows. */
     const struct engine_generator *generate;
 } entity_t;
+
+/* The columns of a child's row in its parent's GET (ENGINE_CHILD_COLS_MAX). */
+int engine_child_columns(const entity_t *ce);
 
 /* ---- the entity's rule (entity_t.check; checks.c; docs/engine.md) ---- */
 typedef enum {
@@ -457,6 +464,10 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
  * is scratch).  Returns the statement on the row (the caller db_reset()s it),
  * or NULL after answering 404 / 403 (protected) / 503. */
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
+/* After a committed write the caller was allowed: answers status with the
+ * record as GET shows it (children, why it is locked); never an error (the
+ * id alone when the row cannot be read back). */
+void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
 /* ---- one access path (access.c; docs/engine.md "One access path") ---- */
 typedef enum {
     ENGINE_READ_OK,        /* may read */

@@ -2,6 +2,7 @@
  *
  * SQL here is assembled from the static declarations only (table and column
  * names checked at registration); every value from the request is bound. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,47 +93,86 @@ const char *engine_ref_display(const field_t *f, const char *raw, char *out, siz
 
 void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
 
-/* parent_lock: for a child's GET (entity_t.parent), why its parent locks it
- * ("" when it does not); NULL elsewhere (lists do not look parents up). */
-static void write_children(http_req_t *r, const entity_t *e, int64_t id);
+/* A row to write: a statement on its row, or one child folded into its
+ * parent's statement (write_children) — a JSON array of the same columns. */
+typedef struct {
+    db_stmt_t *s;
+    json_t *a;
+    arena_t *arena; /* the request's, for a number read as text */
+} row_t;
 
-static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
-                         bool children) {
+static bool row_null(const row_t *w, int c) {
+    if (w->s) return db_col_null(w->s, c);
+    json_t *v = json_array_get(w->a, (size_t)c);
+    return !v || json_is_null(v);
+}
+
+static int64_t row_int(const row_t *w, int c) {
+    if (w->s) return db_col_int(w->s, c);
+    json_t *v = json_array_get(w->a, (size_t)c);
+    if (json_is_integer(v)) return json_integer_value(v);
+    if (json_is_string(v)) return strtoll(json_string_value(v), NULL, 10);
+    return 0;
+}
+
+static const char *row_text(const row_t *w, int c) {
+    if (w->s) return db_col_text(w->s, c);
+    json_t *v = json_array_get(w->a, (size_t)c);
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_integer(v)) return arena_printf(w->arena, "%" PRId64, (int64_t)json_integer_value(v));
+    return NULL;
+}
+
+static void write_children(http_req_t *r, const entity_t *e, const row_t *parent, int col);
+
+/* parent_lock: for a child's GET (entity_t.parent), why its parent locks it
+ * ("" when it does not); NULL elsewhere (lists do not look parents up).
+ * full: the record's own answer (GET, a write's), which carries its children
+ * (the row holds them, children_sql) and why it is locked; a list row says
+ * only whether (the message on each row was a third of a page of archived
+ * cases). */
+static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const row_t *s, const char *parent_lock,
+                      bool full) {
     jw_t *w = &r->json;
+    int locked = parent_lock ? *parent_lock != '\0' : -1; /* -1: not said (no workflow, no parent) */
     const char *lock_why = parent_lock;
     jw_obj(w);
-    jw_kint(w, "id", db_col_int(s, 0));
-    jw_kint(w, "org_id", db_col_int(s, 1));
-    jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 1)));
-    jw_kint(w, "version", db_col_int(s, 3));
-    jw_kstr(w, "created_at", db_col_text(s, 4));
-    jw_kstr(w, "updated_at", db_col_text(s, 6));
-    if (!db_col_null(s, 8)) jw_kstr(w, "deleted_at", db_col_text(s, 8));
-    if (!db_col_null(s, 9)) {
-        const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
-        const char *st = db_col_text(s, 9);
+    jw_kint(w, "id", row_int(s, 0));
+    jw_kint(w, "org_id", row_int(s, 1));
+    jw_kstr(w, "org_name", scope_unit_name(r, row_int(s, 1)));
+    jw_kint(w, "version", row_int(s, 3));
+    jw_kstr(w, "created_at", row_text(s, 4));
+    jw_kstr(w, "updated_at", row_text(s, 6));
+    if (!row_null(s, 8)) jw_kstr(w, "deleted_at", row_text(s, 8));
+    if (!row_null(s, 9)) {
+        const workflow_t *wf = entity_flow(e, (int)row_int(s, 10));
+        const char *st = row_text(s, 9);
         jw_kstr(w, "wf_state", st);
         jw_kstr(w, "wf_state_label", wf ? wf_state_label(wf, st) : st);
-        jw_kint(w, "wf_version", db_col_int(s, 10));
-        jw_kstr(w, "due_at", db_col_text(s, 11));
-        jw_kstr(w, "state_due_at", db_col_text(s, 12));
-        jw_kbool(w, "overdue", wf_overdue(db_col_text(s, 11), db_col_text(s, 12)));
-        jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
-        if (wf && !sel && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
+        jw_kint(w, "wf_version", row_int(s, 10));
+        jw_kstr(w, "due_at", row_text(s, 11));
+        jw_kstr(w, "state_due_at", row_text(s, 12));
+        jw_kbool(w, "overdue", wf_overdue(row_text(s, 11), row_text(s, 12)));
+        jw_kbool(w, "escalated", row_int(s, 13) != 0);
+        if (wf && !sel && row_null(s, 8)) wf_write_actions(r, e, wf, st, w);
         const wf_state_t *lk = wf ? wf_locked(wf, st) : NULL;
-        if (lk && (!lock_why || !*lock_why)) lock_why = wf_locked_message(r, wf, lk, "修改或删除");
-        if (!lock_why) lock_why = "";
+        if (lk && locked != 1) {
+            locked = 1;
+            lock_why = full ? wf_locked_message(r, wf, lk, "修改或删除") : NULL;
+        } else if (locked < 0) {
+            locked = 0;
+        }
     }
     /* final states lock the record (issue 15 point 6): the UI offers no 编辑/删除 */
-    if (lock_why) {
-        jw_kbool(w, "locked", *lock_why != '\0');
-        if (*lock_why) jw_kstr(w, "locked_reason", lock_why);
+    if (locked >= 0) {
+        jw_kbool(w, "locked", locked == 1);
+        if (locked == 1 && lock_why && *lock_why) jw_kstr(w, "locked_reason", lock_why);
     }
     int c = ENGINE_SPINE_COLS, i = 0;
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (sel && !sel[i]) continue;
         jw_key(w, f->name);
-        if (db_col_null(s, c)) {
+        if (row_null(s, c)) {
             jw_null(w);
             c++;
             continue;
@@ -140,15 +180,15 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
         switch (f->type) {
         case F_INT:
         case F_REF:
-        case F_PERSON: jw_int(w, db_col_int(s, c)); break;
-        case F_BOOL: jw_bool(w, db_col_int(s, c) != 0); break;
+        case F_PERSON: jw_int(w, row_int(s, c)); break;
+        case F_BOOL: jw_bool(w, row_int(s, c) != 0); break;
         case F_DECIMAL: {
             char d[40];
-            decimal_format(db_col_int(s, c), f->scale, d, sizeof(d));
+            decimal_format(row_int(s, c), f->scale, d, sizeof(d));
             jw_str(w, d);
             break;
         }
-        default: jw_str(w, db_col_text(s, c));
+        default: jw_str(w, row_text(s, c));
         }
         c++;
     }
@@ -156,8 +196,8 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
     for (const field_t *f = e->fields; f->name; f++, i++) /* the persons' names, masked: "张*" */
         if (f->type == F_PERSON && (!sel || sel[i])) {
             char masked[64];
-            jw_kstr(w, arena_printf(r->arena, "%s_name", f->name),
-                    db_col_null(s, c) ? NULL : mask_name(db_col_text(s, c), masked, sizeof(masked)));
+            jw_key2(w, f->name, "_name");
+            jw_str(w, row_null(s, c) ? NULL : mask_name(row_text(s, c), masked, sizeof(masked)));
             c++;
         }
     /* the refs' names: an org unit's from the snapshot, a record's title */
@@ -165,7 +205,7 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
     int rc = c;
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (f->type != F_REF || (sel && !sel[i])) continue;
-        const char *key = arena_printf(r->arena, "%s_name", f->name);
+        jw_key2(w, f->name, "_name");
         if (!engine_entity_ref(f)) {
             int fc = engine_field_col(e, f);
             if (sel) { /* a narrowed row: count the field's own position */
@@ -173,15 +213,21 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
                 int k = 0;
                 for (const field_t *g = e->fields; g != f; g++, k++) fc += sel[k];
             }
-            jw_kstr(w, key, db_col_null(s, fc) ? NULL : scope_unit_name(r, db_col_int(s, fc)));
+            jw_str(w, row_null(s, fc) ? NULL : scope_unit_name(r, row_int(s, fc)));
             continue;
         }
         char shown[256];
-        jw_kstr(w, key, engine_ref_display(f, db_col_null(s, rc) ? NULL : db_col_text(s, rc), shown, sizeof(shown)));
+        jw_str(w, engine_ref_display(f, row_null(s, rc) ? NULL : row_text(s, rc), shown, sizeof(shown)));
         rc++;
     }
-    if (children) write_children(r, e, db_col_int(s, 0));
+    if (full) write_children(r, e, s, rc);
     jw_obj_end(w);
+}
+
+static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
+                         bool full) {
+    row_t row = {.s = s, .arena = r->arena};
+    write_row(r, e, sel, &row, parent_lock, full);
 }
 
 void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
@@ -190,30 +236,61 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
 
 /* ---- children (entity_t.children; issue 15 point 8) ---- */
 
+/* The columns a child row carries: its list fields but the parent's. */
+static void child_sel(const entity_t *ce, bool sel[SQL_BINDS_MAX]) {
+    int i = 0;
+    for (const field_t *f = ce->fields; f->name && i < SQL_BINDS_MAX; f++, i++)
+        sel[i] = (f->flags & FF_LIST) && strcmp(f->name, ce->parent) != 0;
+}
+
+/* Appends to the parent's SELECT one column per declared child kind: its
+ * live children ($1 is the parent's id), at most ENGINE_CHILDREN_MAX + 1 in
+ * id order, as a JSON array of rows, each the array of the child's list
+ * columns (engine_select_cols_of).  So a parent's GET is one statement on
+ * both stores, not one more per kind: on PostgreSQL a statement is a round
+ * trip, most of what a second one cost (docs/performance.md, issue 15).
+ * PostgreSQL's json_build_array takes at most 100 arguments; the start check
+ * (registry.c) refuses a child with more list columns. */
+static void children_sql(db_kind_t kind, const entity_t *e, buf_t *sql) {
+    for (const entity_child_t *c = e->children; c && c->key; c++) {
+        const entity_t *ce = entity_find(c->entity);
+        bool sel[SQL_BINDS_MAX] = {0};
+        child_sel(ce, sel);
+        bool lite = kind == DB_SQLITE;
+        buf_puts(sql, lite ? ", (SELECT json_group_array(json(q.x)) FROM (SELECT json_array("
+                           : ", (SELECT json_agg(q.x ORDER BY q.id) FROM (SELECT t.id, json_build_array(");
+        engine_select_cols_of(ce, sel, sql);
+        buf_printf(sql, ") AS x FROM %s t WHERE t.%s = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT %d) q)", ce->table,
+                   ce->parent, ENGINE_CHILDREN_MAX + 1);
+    }
+}
+
+int engine_child_columns(const entity_t *ce) {
+    bool sel[SQL_BINDS_MAX] = {0};
+    child_sel(ce, sel);
+    int n = ENGINE_SPINE_COLS, i = 0;
+    for (const field_t *f = ce->fields; f->name && i < SQL_BINDS_MAX; f++, i++)
+        if (sel[i]) n += 1 + (f->type == F_PERSON) + engine_entity_ref(f);
+    return n;
+}
+
 /* The parent's GET: each declared child kind the caller may read, under its
  * key, {"entity", "items": [the live children in id order, their list
  * columns], "more": true past ENGINE_CHILDREN_MAX (the child's list,
- * filtered by the parent, has them all)}.  Children outside the caller's
- * scope are left out, as the list would. */
-static void write_children(http_req_t *r, const entity_t *e, int64_t id) {
-    if (!e->children) return;
+ * filtered by the parent, has them all)}, from the parent's row: column col
+ * onwards holds one JSON array per kind (children_sql).  Children outside
+ * the caller's scope are left out, as the list would. */
+static void write_children(http_req_t *r, const entity_t *e, const row_t *parent, int col) {
     jw_t *w = &r->json;
-    for (const entity_child_t *c = e->children; c->key; c++) {
+    for (const entity_child_t *c = e->children; c && c->key; c++, col++) {
         const entity_t *ce = entity_find(c->entity);
         char perm[128];
         snprintf(perm, sizeof(perm), "%s.read", ce ? ce->perm : "");
         if (!ce || !auth_can(auth_principal(r), perm)) continue;
         bool sel[SQL_BINDS_MAX] = {0};
-        int i = 0;
-        for (const field_t *f = ce->fields; f->name && i < SQL_BINDS_MAX; f++, i++)
-            sel[i] = (f->flags & FF_LIST) && strcmp(f->name, ce->parent) != 0;
-        buf_t sql = BUF_INIT;
-        buf_puts(&sql, "SELECT ");
-        engine_select_cols_of(ce, sel, &sql);
-        buf_printf(&sql, " FROM %s t WHERE t.%s = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT %d", ce->table,
-                   ce->parent, ENGINE_CHILDREN_MAX + 1);
-        db_stmt_t *s = db_prepare(r->db, sql.data);
-        buf_free(&sql);
+        child_sel(ce, sel);
+        const char *text = row_null(parent, col) ? NULL : row_text(parent, col);
+        json_t *rows = text ? json_loads(text, 0, NULL) : NULL;
         jw_key(w, c->key);
         jw_obj(w);
         jw_kstr(w, "entity", ce->name);
@@ -221,19 +298,19 @@ static void write_children(http_req_t *r, const entity_t *e, int64_t id) {
         jw_arr(w);
         int n = 0;
         bool more = false;
-        if (s) {
-            db_bind_int(s, 1, id);
-            while (db_step(s) == DB_ROW) {
-                if (!scope_covers(r, db_col_text(s, 2))) continue;
-                if (n == ENGINE_CHILDREN_MAX) {
-                    more = true;
-                    break;
-                }
-                write_record(r, ce, sel, s, NULL, false);
-                n++;
+        size_t k;
+        json_t *a;
+        json_array_foreach(rows, k, a) {
+            row_t row = {.a = a, .arena = r->arena};
+            if (!scope_covers(r, row_text(&row, 2))) continue;
+            if (n == ENGINE_CHILDREN_MAX) {
+                more = true;
+                break;
             }
-            db_reset(s);
+            write_row(r, ce, sel, &row, NULL, false);
+            n++;
         }
+        json_decref(rows);
         jw_arr_end(w);
         jw_kbool(w, "more", more);
         jw_obj_end(w);
@@ -1058,6 +1135,15 @@ void engine_record_sql(const entity_t *e, buf_t *sql) {
     buf_printf(sql, " FROM %s t WHERE t.id = $1", e->table);
 }
 
+/* The same, and when children, the record's children after its columns
+ * (children_sql): as GET shows it. */
+static void record_sql(db_kind_t kind, const entity_t *e, bool children, buf_t *sql) {
+    buf_puts(sql, "SELECT ");
+    engine_select_cols(e, sql);
+    if (children) children_sql(kind, e, sql);
+    buf_printf(sql, " FROM %s t WHERE t.id = $1", e->table);
+}
+
 /* The text of load_record's statement for e, built once per process and
  * kept for its life: reading one record is a hot path (issue 9: one record
  * by id at >= 60% of nginx) and formatting its forty column names on every
@@ -1065,46 +1151,50 @@ void engine_record_sql(const entity_t *e, buf_t *sql) {
  * thread-local one would leave its strings unreachable when a worker exits,
  * which LeakSanitizer reports); NULL when the table is full, and the caller
  * then builds the text itself. */
-#define LOAD_SQL_CACHE 64
-static const char *load_sql(const entity_t *e) {
+#define LOAD_SQL_CACHE 128
+static const char *load_sql(db_kind_t kind, const entity_t *e, bool children, buf_t *sql) {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static struct {
         const entity_t *e;
+        db_kind_t kind;
+        bool children;
         char *sql;
     } cache[LOAD_SQL_CACHE];
+    children = children && e->children;
     const char *found = NULL;
     pthread_mutex_lock(&mu);
     int i = 0;
     for (; i < LOAD_SQL_CACHE && cache[i].e; i++)
-        if (cache[i].e == e) {
+        if (cache[i].e == e && cache[i].kind == kind && cache[i].children == children) {
             found = cache[i].sql;
             break;
         }
     if (!found && i < LOAD_SQL_CACHE) {
-        buf_t sql = BUF_INIT;
-        engine_record_sql(e, &sql);
-        cache[i].sql = strdup(sql.data);
-        buf_free(&sql);
+        buf_t text = BUF_INIT;
+        record_sql(kind, e, children, &text);
+        cache[i].sql = strdup(text.data);
+        buf_free(&text);
         if (cache[i].sql) {
+            cache[i].kind = kind;
+            cache[i].children = children;
             cache[i].e = e;
             found = cache[i].sql;
         }
     }
     pthread_mutex_unlock(&mu);
-    return found;
+    if (found) return found;
+    buf_clear(sql); /* the table is full: this caller builds its own */
+    record_sql(kind, e, children, sql);
+    return sql->data;
 }
 
 /* Selects the record (deleted ones too when with_deleted) in the caller's
- * scope.  Returns the statement positioned on the row, or NULL after
- * answering (404 / 403 protected / 503). */
-static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool with_deleted, buf_t *sql) {
-    const char *text = load_sql(e);
-    if (!text) {
-        buf_clear(sql);
-        engine_record_sql(e, sql);
-        text = sql->data;
-    }
-    db_stmt_t *s = db_prepare(r->db, text);
+ * scope, with its children (children_sql) when children.  Returns the
+ * statement positioned on the row, or NULL after answering (404 / 403
+ * protected / 503). */
+static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool with_deleted, bool children,
+                              buf_t *sql) {
+    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, children, sql));
     if (!s) {
         http_store_error(r);
         return NULL;
@@ -1131,14 +1221,8 @@ static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool
 /* The record by id, deleted or not, without an access decision: for a
  * write's snapshots and answer, after the write's own load_record decided.
  * The statement on the row, or NULL (none, or a store error). */
-static db_stmt_t *select_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql) {
-    const char *text = load_sql(e);
-    if (!text) {
-        buf_clear(sql);
-        engine_record_sql(e, sql);
-        text = sql->data;
-    }
-    db_stmt_t *s = db_prepare(r->db, text);
+static db_stmt_t *select_record(http_req_t *r, const entity_t *e, int64_t id, bool children, buf_t *sql) {
+    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, children, sql));
     if (!s) return NULL;
     db_bind_int(s, 1, id);
     if (db_step(s) == DB_ROW) return s;
@@ -1147,7 +1231,7 @@ static db_stmt_t *select_record(http_req_t *r, const entity_t *e, int64_t id, bu
 }
 
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql) {
-    return load_record(r, e, id, false, sql);
+    return load_record(r, e, id, false, false, sql);
 }
 
 int engine_field_col(const entity_t *e, const field_t *f) {
@@ -1163,7 +1247,7 @@ static void get_record(http_req_t *r) {
     /* a deleted record is gone for everyone but those who may restore it */
     char perm[128];
     snprintf(perm, sizeof(perm), "%s.restore", e->perm);
-    db_stmt_t *s = load_record(r, e, http_param_id(r, "id"), auth_can(auth_principal(r), perm), &sql);
+    db_stmt_t *s = load_record(r, e, http_param_id(r, "id"), auth_can(auth_principal(r), perm), true, &sql);
     if (s) {
         bool prot = e->protected_;
         int64_t id = db_col_int(s, 0);
@@ -1210,7 +1294,7 @@ static json_t *row_json(http_req_t *r, const entity_t *e, db_stmt_t *s) {
 json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
     buf_t sql = BUF_INIT;
     json_t *out = NULL;
-    db_stmt_t *s = select_record(r, e, id, &sql);
+    db_stmt_t *s = select_record(r, e, id, false, &sql);
     if (s) {
         out = row_json(r, e, s);
         db_reset(s);
@@ -1221,13 +1305,8 @@ json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
 
 json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id) {
     buf_t sql = BUF_INIT;
-    const char *text = load_sql(e);
-    if (!text) {
-        engine_record_sql(e, &sql);
-        text = sql.data;
-    }
     json_t *out = NULL;
-    db_stmt_t *s = db_prepare(r->db, text);
+    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, false, &sql));
     if (s) {
         db_bind_int(s, 1, id);
         if (db_step(s) == DB_ROW && db_col_null(s, 8) && ENGINE_READABLE(engine_may_read(r, e, db_col_text(s, 2))))
@@ -1369,9 +1448,9 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
  * create's engine_may_read before writing): the record as GET shows it.
  * Never an error after the commit: when the row cannot be read back, the
  * answer carries its id only. */
-static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
+void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
     buf_t sql = BUF_INIT;
-    db_stmt_t *s = select_record(r, e, id, &sql);
+    db_stmt_t *s = select_record(r, e, id, true, &sql);
     if (s) {
         write_record(r, e, NULL, s, NULL, true); /* as GET shows it, children included */
         db_reset(s);
@@ -1594,7 +1673,7 @@ static void create_record(http_req_t *r) {
     json_decref(detail);
     json_decref(after);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
-    answer_record(r, e, id, 201);
+    engine_answer_record(r, e, id, 201);
     goto out;
 fail:
     http_store_error(r);
@@ -1678,7 +1757,7 @@ static void update_record(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
     buf_t sql = BUF_INIT, set = BUF_INIT;
     json_t *body = NULL, *before = NULL, *keys = NULL;
-    db_stmt_t *s = load_record(r, e, id, false, &sql);
+    db_stmt_t *s = load_record(r, e, id, false, false, &sql);
     if (!s) goto out;
     const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
     const workflow_t *wf = state ? entity_flow(e, (int)db_col_int(s, 10)) : NULL;
@@ -1731,7 +1810,7 @@ static void update_record(http_req_t *r) {
     json_decref(d);
     json_decref(after);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
-    answer_record(r, e, id, 200);
+    engine_answer_record(r, e, id, 200);
     goto out;
 out_rollback:
     db_rollback(r->db);
@@ -1821,7 +1900,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (!e || !allowed(r, e, deleted ? "delete" : "restore")) return;
     int64_t id = http_param_id(r, "id");
     buf_t sql = BUF_INIT, set = BUF_INIT;
-    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    db_stmt_t *s = load_record(r, e, id, true, false, &sql);
     if (!s) goto out;
     int64_t version = db_col_int(s, 3);
     bool is_deleted = !db_col_null(s, 8);
@@ -1858,7 +1937,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         goto fail;
-    answer_record(r, e, id, 200);
+    engine_answer_record(r, e, id, 200);
     goto out;
 fail:
     http_store_error(r);
@@ -1977,7 +2056,7 @@ static void record_history(http_req_t *r) {
     if (!e || !allowed(r, e, "read")) return;
     int64_t id = http_param_id(r, "id");
     buf_t sql = BUF_INIT;
-    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    db_stmt_t *s = load_record(r, e, id, true, false, &sql);
     buf_free(&sql);
     if (!s) return;
     db_reset(s);
@@ -2059,7 +2138,7 @@ static void unmask_record(http_req_t *r) {
     if (!auth_can(auth_principal(r), "pi.unmask")) return http_error(r, 403, "forbidden", "您没有查看完整个人信息的权限");
     int64_t id = http_param_id(r, "id");
     buf_t sql = BUF_INIT;
-    db_stmt_t *s = load_record(r, e, id, true, &sql);
+    db_stmt_t *s = load_record(r, e, id, true, false, &sql);
     if (!s) goto out;
     db_reset(s);
     buf_clear(&sql);

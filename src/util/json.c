@@ -57,6 +57,18 @@ void jw_key(jw_t *w, const char *k) {
     w->first[w->depth] = true; /* the value that follows takes no comma */
 }
 
+void jw_key2(jw_t *w, const char *k, const char *suffix) {
+    char key[256];
+    size_t a = strlen(k), b = strlen(suffix);
+    if (a + b >= sizeof(key)) { /* never for a field's name (an identifier, checked at start) */
+        jw_key(w, k);
+        return;
+    }
+    memcpy(key, k, a);
+    memcpy(key + a, suffix, b + 1);
+    jw_key(w, key);
+}
+
 /* after the value, the next key needs a comma again */
 static void after_value(jw_t *w) { w->first[w->depth] = false; }
 

@@ -23,6 +23,8 @@ void jw_obj_end(jw_t *w); /* } */
 void jw_arr(jw_t *w);     /* [ */
 void jw_arr_end(jw_t *w); /* ] */
 void jw_key(jw_t *w, const char *k);
+/* The key k followed by suffix ("village_id" "_name"), without formatting. */
+void jw_key2(jw_t *w, const char *k, const char *suffix);
 void jw_str(jw_t *w, const char *s); /* NULL → null */
 void jw_strn(jw_t *w, const char *s, size_t n);
 void jw_int(jw_t *w, int64_t v);

@@ -143,6 +143,10 @@ def test_a_case_carries_its_parties_added_from_it_and_deleting_it_takes_them_alo
     st, _, got = ljz.get(f"{C}/{case['id']}")
     assert [p["unit_name"] for p in got["parties"]["items"]] == ["某物业公司"], got["parties"]
     assert got["parties"]["items"][0]["role"] == "applicant"
+    # a workflow action answers with the record as GET shows it, parties included
+    st, _, accepted = ljz.post(f"{C}/{case['id']}/actions/accept", {})
+    assert st == 200 and accepted["wf_state"] == "accepted", accepted
+    assert [p["unit_name"] for p in accepted["parties"]["items"]] == ["某物业公司"], accepted
     assert ljz.req("DELETE", f"{C}/{case['id']}")[0] == 200
     assert ljz.get(f"{P}/{party['id']}")[0] == 404
 

@@ -44,6 +44,11 @@ def test_final_record_refuses_update_and_delete_naming_the_state(ctx):
     assert open_rec["locked"] is False and "locked_reason" not in open_rec
     rec = _closed_item(s, "已办结的记录")
     assert rec["locked"] is True and "办结" in rec["locked_reason"], rec
+    # a list row says whether, the record's own answer why
+    st, _, page = ljz.get(f"{E}?limit=100")
+    row = next(x for x in page["items"] if x["id"] == rec["id"])
+    assert row["locked"] is True and "locked_reason" not in row, row
+    assert ljz.get(f"{E}/{rec['id']}")[2]["locked_reason"] == rec["locked_reason"]
 
     st, _, body = ljz.req("PATCH", f"{E}/{rec['id']}", {"version": rec["version"], "title": "改掉"})
     err = _assert_final(st, body, "办结")
