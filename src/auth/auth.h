@@ -39,6 +39,7 @@ typedef struct principal {
     const char **role_keys, **role_names;
     int nperms;
     const char **perms;
+    bool perms_sorted; /* perms in strcmp order (auth_sort_perms): auth_can bisects */
     const char *csrf;
     bool must_change;   /* password must change before anything else */
     bool totp_setup;    /* a role requires TOTP and the user has none yet */
@@ -52,6 +53,8 @@ const keys_t *auth_keys(void);
 /* The signed-in principal, or NULL on public routes. */
 const principal_t *auth_principal(http_req_t *r);
 bool auth_can(const principal_t *p, const char *perm);
+/* Sorts p->perms so that auth_can bisects them; after loading a principal. */
+void auth_sort_perms(principal_t *p);
 
 /* Built-in roles and the default grants; idempotent (init and every start). */
 int roles_seed(db_t *db, char *err, size_t errlen);

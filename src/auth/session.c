@@ -31,8 +31,19 @@ const keys_t *auth_keys(void) { return g_keys_loaded ? &g_keys : NULL; }
 
 const principal_t *auth_principal(http_req_t *r) { return r->auth; }
 
+/* auth_can runs several times a request (each action offered, each child
+ * kind, each column's permission) over a city user's hundred-odd
+ * permissions: a loaded principal's are sorted once and bisected. */
+static int cmp_perm(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+void auth_sort_perms(principal_t *p) {
+    if (p->nperms > 1) qsort(p->perms, (size_t)p->nperms, sizeof(*p->perms), cmp_perm);
+    p->perms_sorted = true;
+}
+
 bool auth_can(const principal_t *p, const char *perm) {
     if (!p) return false;
+    if (p->perms_sorted) return bsearch(&perm, p->perms, (size_t)p->nperms, sizeof(*p->perms), cmp_perm) != NULL;
     for (int i = 0; i < p->nperms; i++)
         if (strcmp(p->perms[i], perm) == 0) return true;
     return false;
@@ -113,6 +124,7 @@ static int load_grants(http_req_t *r, principal_t *p, int64_t user_id) {
     }
     db_reset(s);
     if (rc < 0) return -1;
+    auth_sort_perms(p);
     p->nroles = nroles;
     p->role_keys = arena_alloc(r->arena, sizeof(char *) * (size_t)(nroles + 1));
     p->role_names = arena_alloc(r->arena, sizeof(char *) * (size_t)(nroles + 1));
@@ -237,6 +249,7 @@ static int token_principal(http_req_t *r, principal_t *p, const char *tok) {
     p->perms = arena_alloc(r->arena, sizeof(char *) * (size_t)n);
     char *save = NULL;
     for (char *k = strtok_r(perms, " ", &save); k; k = strtok_r(NULL, " ", &save)) p->perms[p->nperms++] = k;
+    auth_sort_perms(p);
     static const char *tok_role[] = {"api_client"}, *tok_role_name[] = {"外部系统"};
     p->nroles = 1;
     p->role_keys = tok_role;

@@ -12,11 +12,21 @@
 #include "store/driver.h"
 #include "util/log.h"
 
+/* Eight bytes a step (a multiply-xorshift mix): a record's statement with
+ * its children and ref names is some 4 KB of text, hashed on every prepare;
+ * a byte at a time that was 4 % of a GET. */
 uint64_t stmt_hash(const char *sql) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *sql; sql++)
-        h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
-    return h;
+    size_t n = strlen(sql);
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+    for (; n >= 8; n -= 8, sql += 8) {
+        memcpy(&w, sql, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, sql, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
 }
 
 db_stmt_t *stmt_cache_find(const stmt_cache_t *c, const char *sql, uint64_t h) {
