@@ -106,6 +106,24 @@ void token_digest(const char *token, char out[65]);
 /* Deletes old login attempts and long-ended sessions (job thread). */
 void auth_housekeeping(db_t *db);
 
+/* Scope checks of the administrators' API (admin.c): the unit's or the
+ * user's org path when it exists within the caller's subtree, else NULL. */
+const char *auth_org_in_scope(http_req_t *r, int64_t org_id);
+const char *auth_user_in_scope(http_req_t *r, int64_t user_id);
+/* True when the account holds one of the three administrator roles (or
+ * when the store cannot say): such accounts are managed on the server. */
+bool auth_admin_account(http_req_t *r, int64_t user_id);
+
+/* Separation of duties (grants.c): does a grant adding perm need a second
+ * security administrator (pi.unmask, any export)?  Does perm reach personal
+ * information (an API token holding it expires within 90 days)? */
+bool perm_needs_second(const char *perm);
+bool perm_reaches_pi(const char *perm);
+/* The administrator roles' permission sets, fixed in code: kind's own
+ * administrative permissions plus org.read. */
+bool admin_role_perm(const char *kind, const char *perm);
+
 void session_routes_register(void);
 void admin_routes_register(void);
+void grant_routes_register(void);
 #endif
