@@ -26,7 +26,7 @@ import {
 const NEW_USER = { username: `e2e_${STAMP}`, name: `测试员${STAMP.slice(-4)}`, password: 'E2e#First2026x' }
 
 test(
-  'sysadmin enrols TOTP, creates a user in 用户管理 and resets its password; the user signs in',
+  'sysadmin enrols TOTP, creates a user (no roles: 三员分立) in 用户管理 and resets its password; the user signs in',
   async ({ page, context, browser }) => {
     await signInAdmin(page, context, 'sysadmin')
     const menu = await menuText(page)
@@ -48,7 +48,7 @@ test(
     await page.reload() // the filters start empty again
     await page.locator('.users-table .el-table__row', { hasText: 'ljz_director' }).waitFor()
 
-    // 新建账户: the form's own checks, then the org picker and a role
+    // 新建账户: the form's own checks, then the org picker; no roles (the security administrator's)
     await page.getByRole('button', { name: '新建账户' }).click()
     const dialog = page.locator('.user-dialog')
     await dialog.getByRole('button', { name: '保存' }).click()
@@ -57,9 +57,7 @@ test(
     await dialog.locator('input[name="new-display-name"]').fill(NEW_USER.name)
     await dialog.locator('.org-picker').click()
     await page.locator('.el-select-dropdown__item:visible', { hasText: '上海市司法局' }).first().click()
-    await dialog.locator('.roles-select').click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '司法所工作人员' }).click()
-    await dialog.locator('.el-dialog__title').click() // closes the role list
+    expect((await dialog.locator('.roles-note').innerText()).includes('安全管理员'), 'the form offers roles to the system administrator')
     await dialog.locator('input[name="new-password"]').fill(NEW_USER.password)
     const [created] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/api/v1/users') && r.request().method() === 'POST'),
@@ -68,7 +66,7 @@ test(
     expect(created.status() === 201, `create answered ${created.status()}`)
     const row = page.locator('.users-table .el-table__row', { hasText: NEW_USER.username })
     await row.waitFor()
-    expect((await row.innerText()).includes('司法所工作人员'), 'the new row lacks its role')
+    expect(!(await row.innerText()).includes('司法所工作人员'), 'the new account came with a role')
     await screenshot(page, 'admin-users.png')
 
     // 重置密码: the one-time password is shown once
@@ -108,8 +106,8 @@ test(
 )
 
 test(
-  'secadmin edits a role\'s permissions, grouped by module; administrative ones stay with their administrator',
-  async ({ page, context }) => {
+  'secadmin edits a role\'s permissions, grouped by module; adding 查看完整个人信息 waits for secadmin2; administrator roles are fixed',
+  async ({ page, context, browser }) => {
     await signInAdmin(page, context, 'secadmin')
     const menu = await menuText(page)
     expect(menu.includes('角色权限') && menu.includes('安全策略'), `secadmin's menu: ${menu}`)
@@ -129,23 +127,45 @@ test(
       page.waitForResponse((r) => /\/api\/v1\/roles\/\d+\/permissions$/.test(r.url())),
       editor.getByRole('button', { name: '保存' }).click(),
     ])
-    expect(put.status() === 200, `PUT permissions answered ${put.status()}`)
+    // adding 查看完整个人信息 waits for a second security administrator
+    expect(put.status() === 202, `PUT permissions answered ${put.status()}`)
     const sent = JSON.parse(put.request().postData()).permissions
     expect(sent.includes('pi.unmask') && sent.includes('org.read'), `sent ${sent}`)
+    await page.locator('.el-message', { hasText: '另一名安全管理员' }).waitFor()
     await screenshot(page, 'admin-roles.png')
-    // the server has it; then the role is put back as it was
     const roles = await apiCall(page, 'GET', '/roles')
     const staff = roles.body.items.find((r) => r.key === 'office_staff')
-    expect(roles.body.permissions[String(staff.id)].includes('pi.unmask'), 'the server lacks the new permission')
+    expect(!roles.body.permissions[String(staff.id)].includes('pi.unmask'), 'granted without a second approver')
+
+    // the administrator roles are shown read-only
     await page.reload()
-    await page.locator('.roles-table .role-name[data-role="office_staff"]').click()
-    await editor.locator('label[data-perm="pi.unmask"]').click()
-    await Promise.all([
-      page.waitForResponse((r) => /\/api\/v1\/roles\/\d+\/permissions$/.test(r.url())),
-      editor.getByRole('button', { name: '保存' }).click(),
-    ])
+    await page.locator('.roles-table .role-name[data-role="auditadmin"]').click()
+    const fixed = page.locator('.role-editor[data-role="auditadmin"]')
+    await fixed.locator('.fixed-note', { hasText: '任何人' }).waitFor()
+    expect(await fixed.locator('[data-perm="audit.read"] input').isDisabled(), 'an administrator role is editable')
+    expect((await fixed.getByRole('button', { name: '保存' }).count()) === 0, 'an administrator role has 保存')
+
+    // the other security administrator finds it in the to-do, one click away, and rejects it
+    const other = await newContext(browser)
+    try {
+      const p2 = await other.newPage()
+      await signInAdmin(p2, other, 'secadmin2')
+      const item = p2.locator('.todo-list .todo-item', { hasText: '司法所工作人员' })
+      await item.waitFor()
+      await item.click()
+      await p2.waitForURL((url) => url.pathname === '/admin/grants')
+      const row = p2.locator('.pending-table .el-table__row', { hasText: '司法所工作人员' })
+      await row.waitFor()
+      expect((await row.innerText()).includes('查看完整个人信息'), 'the pending row does not name the sensitive permission')
+      await screenshot(p2, 'admin-grants.png')
+      await row.getByRole('button', { name: '驳回' }).click()
+      await confirmBox(p2, '驳回')
+      await p2.locator('.el-message', { hasText: '已驳回' }).waitFor()
+    } finally {
+      await other.close()
+    }
     const after = await apiCall(page, 'GET', '/roles')
-    expect(!after.body.permissions[String(staff.id)].includes('pi.unmask'), 'the permission was not taken back')
+    expect(!after.body.permissions[String(staff.id)].includes('pi.unmask'), 'a rejected grant took effect')
 
     // 安全策略: each setting with its bounds; a value is sent only when changed
     await openMenu(page, '系统管理', '安全策略')
@@ -296,17 +316,15 @@ test(
 )
 
 test(
-  'sysadmin creates an API token shown once, it works, and revoking it ends it',
-  async ({ page, context }) => {
+  'sysadmin creates an API token shown once without permissions; secadmin grants it one; revoking it ends it',
+  async ({ page, context, browser }) => {
     const name = `E2E对接系统-${STAMP}`
     await signInAdmin(page, context, 'sysadmin')
     await page.goto(BASE + '/admin/tokens')
     await page.getByRole('button', { name: '新建令牌' }).click()
     const dialog = page.locator('.token-dialog')
     await dialog.locator('input[name="token-name"]').fill(name)
-    await dialog.locator('.token-perms').click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '查看组织机构' }).click()
-    await dialog.locator('.el-dialog__title').click()
+    expect((await dialog.innerText()).includes('由安全管理员'), 'the token form offers permissions to the system administrator')
     await dialog.getByRole('button', { name: '创建' }).click()
     const secret = page.locator('.token-shown .secret-value')
     await secret.waitFor()
@@ -316,11 +334,37 @@ test(
     await page.locator('.token-shown').waitFor({ state: 'hidden' })
     const row = page.locator('.tokens-table .el-table__row', { hasText: name })
     await row.waitFor()
-    expect((await row.innerText()).includes('查看组织机构'), 'the row lacks its permission')
+    expect((await row.innerText()).includes('待安全管理员授权'), 'the row does not say it awaits a grant')
     await screenshot(page, 'admin-tokens.png')
 
     const call = () => fetch(BASE + '/api/v1/org-units', { headers: { Authorization: 'Bearer ' + token } }).then((r) => r.status)
-    expect((await call()) === 200, 'the new token does not work')
+    expect((await call()) === 403, 'a token with no grant works')
+
+    // 授权管理 → 接口令牌: the security administrator grants 查看组织机构 (applies at once)
+    const sec = await newContext(browser)
+    try {
+      const p2 = await sec.newPage()
+      await signInAdmin(p2, sec, 'secadmin')
+      await openMenu(p2, '系统管理', '授权管理')
+      await p2.waitForURL((url) => url.pathname === '/admin/grants')
+      await p2.getByRole('tab', { name: '接口令牌' }).click()
+      const trow = p2.locator('.grant-tokens .el-table__row', { hasText: name })
+      await trow.getByRole('button', { name: '授予权限' }).click()
+      const gd = p2.locator('.grant-dialog')
+      await gd.locator('.grant-perms').click()
+      await p2.locator('.el-select-dropdown__item:visible', { hasText: '查看组织机构' }).click()
+      await gd.locator('.el-dialog__title').click()
+      const [put] = await Promise.all([
+        p2.waitForResponse((r) => /\/api\/v1\/api-tokens\/\d+\/permissions$/.test(r.url())),
+        gd.getByRole('button', { name: '保存' }).click(),
+      ])
+      expect(put.status() === 200, `the grant answered ${put.status()}`)
+      await trow.locator('.el-tag', { hasText: '查看组织机构' }).waitFor()
+    } finally {
+      await sec.close()
+    }
+    expect((await call()) === 200, 'the granted token does not work')
+    await page.reload()
     await row.getByRole('button', { name: '撤销' }).click()
     await confirmBox(page, '撤销')
     await row.locator('.el-tag', { hasText: '已撤销' }).waitFor()
