@@ -106,8 +106,8 @@ test(
 )
 
 test(
-  'secadmin edits a role\'s permissions, grouped by module; adding 查看完整个人信息 waits for secadmin2; administrator roles are fixed',
-  async ({ page, context, browser }) => {
+  'secadmin edits a role\'s permissions, grouped by module; adding 查看完整个人信息 waits for a second approver; administrator roles are fixed',
+  async ({ page, context }) => {
     await signInAdmin(page, context, 'secadmin')
     const menu = await menuText(page)
     expect(menu.includes('角色权限') && menu.includes('安全策略'), `secadmin's menu: ${menu}`)
@@ -129,6 +129,7 @@ test(
     ])
     // adding 查看完整个人信息 waits for a second security administrator
     expect(put.status() === 202, `PUT permissions answered ${put.status()}`)
+    const pending = await put.json()
     const sent = JSON.parse(put.request().postData()).permissions
     expect(sent.includes('pi.unmask') && sent.includes('org.read'), `sent ${sent}`)
     await page.locator('.el-message', { hasText: '另一名安全管理员' }).waitFor()
@@ -139,13 +140,36 @@ test(
 
     // the administrator roles are shown read-only
     await page.reload()
+    await page.locator('.roles-table .role-name[data-role="auditadmin"]').waitFor()
     await page.locator('.roles-table .role-name[data-role="auditadmin"]').click()
     const fixed = page.locator('.role-editor[data-role="auditadmin"]')
     await fixed.locator('.fixed-note', { hasText: '任何人' }).waitFor()
     expect(await fixed.locator('[data-perm="audit.read"] input').isDisabled(), 'an administrator role is editable')
     expect((await fixed.getByRole('button', { name: '保存' }).count()) === 0, 'an administrator role has 保存')
 
-    // the other security administrator finds it in the to-do, one click away, and rejects it
+    // withdrawn by the asker (the next test has secadmin2 decide one)
+    const withdrawn = await apiCall(page, 'POST', `/grants/${pending.id}/reject`, {})
+    expect(withdrawn.status === 200, `withdraw answered ${withdrawn.status}`)
+
+    // 安全策略: each setting with its bounds; a value is sent only when changed
+    await openMenu(page, '系统管理', '安全策略')
+    const lockout = page.locator('.settings-table .el-table__row', { hasText: '连续失败几次锁定账户' })
+    await lockout.waitFor()
+    expect((await lockout.innerText()).includes('3 – 10'), `lockout row "${await lockout.innerText()}"`)
+    expect(await page.locator('.policy-page').getByRole('button', { name: '保存' }).isDisabled(), '保存 enabled with nothing changed')
+  },
+  { login: true },
+)
+
+test(
+  'a grant of 查看完整个人信息 is in secadmin2\'s to-do, one click from the 工作台, and rejected there',
+  async ({ page, context, browser }) => {
+    await signInAdmin(page, context, 'secadmin')
+    const roles = await apiCall(page, 'GET', '/roles')
+    const staff = roles.body.items.find((r) => r.key === 'office_staff')
+    const before = roles.body.permissions[String(staff.id)]
+    const asked = await apiCall(page, 'PUT', `/roles/${staff.id}/permissions`, { permissions: [...before, 'pi.unmask'] })
+    expect(asked.status === 202, `the grant answered ${asked.status}`)
     const other = await newContext(browser)
     try {
       const p2 = await other.newPage()
@@ -166,13 +190,6 @@ test(
     }
     const after = await apiCall(page, 'GET', '/roles')
     expect(!after.body.permissions[String(staff.id)].includes('pi.unmask'), 'a rejected grant took effect')
-
-    // 安全策略: each setting with its bounds; a value is sent only when changed
-    await openMenu(page, '系统管理', '安全策略')
-    const lockout = page.locator('.settings-table .el-table__row', { hasText: '连续失败几次锁定账户' })
-    await lockout.waitFor()
-    expect((await lockout.innerText()).includes('3 – 10'), `lockout row "${await lockout.innerText()}"`)
-    expect(await page.locator('.policy-page').getByRole('button', { name: '保存' }).isDisabled(), '保存 enabled with nothing changed')
   },
   { login: true },
 )
