@@ -119,9 +119,6 @@ bool auth_admin_account(http_req_t *r, int64_t user_id);
  * information (an API token holding it expires within 90 days)? */
 bool perm_needs_second(const char *perm);
 bool perm_reaches_pi(const char *perm);
-/* The administrator roles' permission sets, fixed in code: kind's own
- * administrative permissions plus org.read. */
-bool admin_role_perm(const char *kind, const char *perm);
 
 void session_routes_register(void);
 void admin_routes_register(void);

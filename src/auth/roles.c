@@ -106,8 +106,6 @@ bool role_perm_allowed(const char *role_kind, const char *perm) {
 
 static int grant(db_t *db, const char *role_key, const char *perm);
 
-bool admin_role_perm(const char *kind, const char *perm) { return kind && role_perm_allowed(kind, perm); }
-
 /* The administrator roles' permission sets are fixed in code (issue 18
  * point 1): at every start each is reset to its kind's administrative
  * permissions plus org.read, whatever the table says.  No interface edits
