@@ -195,6 +195,78 @@ test(
 )
 
 test(
+  'secadmin grants a new account its role in 授权管理; secadmin2 approves it from the to-do; the account gets its menu',
+  async ({ page, context, browser }) => {
+    const username = `e2e_grant_${STAMP}`
+    await signInAdmin(page, context, 'sysadmin')
+    const made = await apiCall(page, 'POST', '/users', {
+      username,
+      display_name: '授权测试员',
+      org_id: (await apiCall(page, 'GET', '/session')).body.user.org.id,
+      password: 'E2e#Grant2026x',
+    })
+    expect(made.status === 201, `create answered ${made.status}`)
+    const sec = await newContext(browser)
+    try {
+      const p1 = await sec.newPage()
+      await signInAdmin(p1, sec, 'secadmin')
+      await openMenu(p1, '系统管理', '授权管理')
+      await p1.getByRole('tab', { name: '账户角色' }).click()
+      await p1.locator('.grant-accounts').waitFor()
+      await p1.locator('.filter-q input').fill(username)
+      await p1.locator('.filter-q input').press('Enter')
+      const row = p1.locator('.grant-accounts .el-table__row', { hasText: username })
+      await row.locator('.admin-note', { hasText: '未授权' }).waitFor()
+      await row.getByRole('button', { name: '授予角色' }).click()
+      const gd = p1.locator('.grant-dialog')
+      await gd.locator('.grant-roles').click()
+      await p1.locator('.el-select-dropdown__item:visible', { hasText: '司法所工作人员' }).click()
+      await gd.locator('.el-dialog__title').click()
+      const [put] = await Promise.all([
+        p1.waitForResponse((r) => /\/api\/v1\/users\/\d+\/roles$/.test(r.url())),
+        gd.getByRole('button', { name: '保存' }).click(),
+      ])
+      // the clerk's role exports records: a second security administrator must approve
+      expect(put.status() === 202, `the grant answered ${put.status()}`)
+      await p1.locator('.el-message', { hasText: '另一名安全管理员' }).waitFor()
+      await p1.getByRole('tab', { name: /待复核/ }).click()
+      await p1.locator('.pending-table .el-table__row', { hasText: '待他人复核' }).waitFor()
+    } finally {
+      await sec.close()
+    }
+    const sec2 = await newContext(browser)
+    try {
+      const p2 = await sec2.newPage()
+      await signInAdmin(p2, sec2, 'secadmin2')
+      const item = p2.locator('.todo-list .todo-item', { hasText: '授权测试员' })
+      await item.waitFor()
+      await item.click()
+      const row = p2.locator('.pending-table .el-table__row', { hasText: '授权测试员' })
+      await row.getByRole('button', { name: '批准' }).click()
+      await confirmBox(p2, '批准')
+      await p2.locator('.el-message', { hasText: '授权已生效' }).waitFor()
+    } finally {
+      await sec2.close()
+    }
+    const user = await newContext(browser)
+    try {
+      const p3 = await user.newPage()
+      await p3.goto(BASE + '/login')
+      await signIn(p3, username, 'E2e#Grant2026x')
+      await p3.locator('input[name="new_password"]').fill('E2e#Grant2027y')
+      await p3.locator('input[name="confirm"]').fill('E2e#Grant2027y')
+      await p3.getByRole('button', { name: '修改密码' }).click()
+      await p3.waitForURL((url) => url.pathname === '/', { timeout: 15_000 })
+      const me = await apiCall(p3, 'GET', '/session')
+      expect(me.body.user.roles.some((r) => r.key === 'office_staff'), `roles ${JSON.stringify(me.body.user.roles)}`)
+    } finally {
+      await user.close()
+    }
+  },
+  { login: true },
+)
+
+test(
   'auditor reads the audit log with the chain verified; a clerk gets no menu and a 403 page',
   async ({ page, context, browser }) => {
     await signInAdmin(page, context, 'auditor')
