@@ -213,6 +213,7 @@ static void create_user(http_req_t *r) {
             db_rollback(r->db);
             http_invalid(r, strstr(err, "密码") ? "password" : "username", err);
         } else if (!detail || auth_audit(r, "user.create", "users", id, "ok", detail) != 0 || db_commit(r->db) != 0) {
+            db_rollback(r->db);
             http_store_error(r);
         } else {
             jw_obj(&r->json);

@@ -6,7 +6,8 @@ reaches personal information expires within 90 days, and every grant is
 audited with what, to whom, in which unit, by whom and approved by whom."""
 import time
 
-from auth_helpers import DEMO_PASSWORD, Session, admin_session
+from auth_helpers import Session, admin_session
+from harness import demo_store, store_exec
 
 
 def _user_id(sys_, username):
@@ -214,3 +215,18 @@ def test_lockout_is_told_to_the_owner_and_the_security_administrator(ctx):
     assert row["owner_told_at"] and row["acknowledged_by"] == "安全管理员", row
     assert Session(s, "ljz").get("/api/v1/lockouts")[0] == 403
     assert sys_.get("/api/v1/lockouts")[0] == 403
+
+
+def test_administrator_roles_edited_in_the_store_are_reset_at_start(ctx):
+    """The three roles' sets are fixed in code: an edit made in the store
+    itself (the interface refuses every edit) is undone when the server
+    starts, so the auditor cannot be cut off from the audit log that way."""
+    url, _ = demo_store(ctx.kind)
+    store_exec(url, "DELETE FROM role_permissions WHERE role_id = (SELECT id FROM roles WHERE key = 'auditadmin'); "
+                    "INSERT INTO role_permissions (role_id, perm) SELECT id, 'pi.unmask' FROM roles WHERE key = 'sysadmin'")
+    s = ctx.server(url)
+    aud, _ = admin_session(s, "auditor")
+    assert aud.get("/api/v1/audit")[0] == 200
+    assert set(aud.login_body["user"]["permissions"]) == {"audit.read", "breakglass.list", "org.read"}, aud.login_body
+    sys_, _ = admin_session(s, "sysadmin")
+    assert "pi.unmask" not in sys_.login_body["user"]["permissions"], sys_.login_body
