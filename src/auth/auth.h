@@ -119,6 +119,9 @@ bool auth_admin_account(http_req_t *r, int64_t user_id);
  * information (an API token holding it expires within 90 days)? */
 bool perm_needs_second(const char *perm);
 bool perm_reaches_pi(const char *perm);
+/* Brings the expiry of every live token reaching personal information
+ * within 90 days (audited); at start.  How many, or -1. */
+int grants_expire_pi_tokens(db_t *db, const keys_t *keys);
 
 void session_routes_register(void);
 void admin_routes_register(void);

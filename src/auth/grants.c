@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/engine.h"
@@ -740,6 +741,50 @@ static int todo_lockouts(http_req_t *r, wf_todo_t *t) {
     if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
     wf_todo_count(t, "account-lockouts", n);
     return 0;
+}
+
+/* Tokens granted before this rule (or edited in the store) that reach
+ * personal information and expire later than TOKEN_PI_DAYS from now: their
+ * expiry is brought within it, each audited (token.expiry).  Runs at start,
+ * after the modules have declared their entities.  Returns how many, or -1. */
+int grants_expire_pi_tokens(db_t *db, const keys_t *keys) {
+    int64_t cap = now_unix() + TOKEN_PI_DAYS * 86400LL;
+    char cap_iso[21];
+    iso_from_unix(cap, cap_iso);
+    db_stmt_t *s = db_prepare(db, "SELECT id, name, permissions, expires_at FROM api_tokens "
+                                  "WHERE revoked_at IS NULL AND expires_at > $1 ORDER BY id");
+    if (!s) return -1;
+    db_bind_text(s, 1, cap_iso, -1);
+    int64_t ids[256];
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW && n < 256) {
+        char *perms = strdup(db_col_text(s, 2)), *save = NULL;
+        bool pi = false;
+        for (char *t = perms ? strtok_r(perms, " ", &save) : NULL; t && !pi; t = strtok_r(NULL, " ", &save))
+            pi = perm_reaches_pi(t);
+        free(perms);
+        if (pi) ids[n++] = db_col_int(s, 0);
+    }
+    db_reset(s);
+    if (rc < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        if (db_begin(db) != 0) return -1;
+        s = db_prepare(db, "UPDATE api_tokens SET expires_at = $1 WHERE id = $2");
+        if (!s) goto fail;
+        db_bind_text(s, 1, cap_iso, -1);
+        db_bind_int(s, 2, ids[i]);
+        rc = db_step(s);
+        db_reset(s);
+        char detail[96];
+        snprintf(detail, sizeof(detail), "{\"expires_at\":\"%s\",\"reason\":\"personal information\"}", cap_iso);
+        audit_event_t ev = {.action = "token.expiry", .entity = "api_tokens", .entity_id = ids[i], .result = "ok",
+                            .detail_json = detail, .username = "system", .ip = "local"};
+        if (rc != DB_DONE || audit_write(db, keys, &ev) != 0 || db_commit(db) != 0) goto fail;
+    }
+    return n;
+fail:
+    db_rollback(db);
+    return -1;
 }
 
 static const route_t grant_routes[] = {

@@ -230,3 +230,24 @@ def test_administrator_roles_edited_in_the_store_are_reset_at_start(ctx):
     assert set(aud.login_body["user"]["permissions"]) == {"audit.read", "breakglass.list", "org.read"}, aud.login_body
     sys_, _ = admin_session(s, "sysadmin")
     assert "pi.unmask" not in sys_.login_body["user"]["permissions"], sys_.login_body
+
+
+def test_a_personal_information_token_from_before_the_rule_is_cut_to_90_days_at_start(ctx):
+    """A token that reaches personal information and was made before the
+    90-day rule (here: staged in the store, valid for 300 days) is cut to 90
+    days when the server starts; one without personal information keeps its
+    expiry."""
+    url, _ = demo_store(ctx.kind)
+    far = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 300 * 86400))
+    store_exec(url, "INSERT INTO api_tokens (name, token_hash, org_id, permissions, expires_at) VALUES "
+                    f"('旧人员令牌', 'x1', 1, 'person.read pi.unmask', '{far}'), "
+                    f"('旧机构令牌', 'x2', 1, 'org.read', '{far}')")
+    s = ctx.server(url)
+    sec, _ = admin_session(s, "secadmin")
+    st, _, lst = sec.get("/api/v1/grant-tokens")
+    by_name = {t["name"]: t for t in lst["items"]}
+    limit = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 90 * 86400 + 86400))
+    assert by_name["旧人员令牌"]["expires_at"][:10] <= limit, by_name["旧人员令牌"]
+    assert by_name["旧机构令牌"]["expires_at"][:10] == far[:10], by_name["旧机构令牌"]
+    rows = _audit(s, action="token.expiry")
+    assert [r["entity_id"] for r in rows] == [by_name["旧人员令牌"]["id"]], rows

@@ -88,6 +88,7 @@ export const ACTION_LABELS = {
   'token.create': '新建接口令牌',
   'token.revoke': '撤销接口令牌',
   'token.permissions': '授予接口令牌权限',
+  'token.expiry': '缩短个人信息令牌有效期',
   'grant.request': '提出授权 (待复核)',
   'grant.reject': '驳回授权',
   'lockout.ack': '知悉账户锁定',
