@@ -267,6 +267,32 @@ test(
 )
 
 test(
+  'a lockout reaches the security administrator\'s to-do and is acknowledged in 安全策略 (the login page says nothing of it)',
+  async ({ page, context }) => {
+    // pudong: a demo account no other test of this file signs in with
+    await page.goto(BASE + '/login')
+    await page.evaluate(async () => {
+      for (let i = 0; i < 5; i++)
+        await fetch('/api/v1/session', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'pudong', password: 'wrong-password-' + i }),
+        })
+    })
+    await signInAdmin(page, context, 'secadmin')
+    const item = page.locator('.todo-list .todo-item', { hasText: '陈科长 (pudong)' })
+    await item.waitFor()
+    await item.click()
+    await page.waitForURL((url) => url.pathname === '/admin/policy')
+    const row = page.locator('.lockouts-table .el-table__row', { hasText: 'pudong' })
+    await row.getByText('尚未登录').waitFor() // the owner has not been told yet
+    await row.getByRole('button', { name: '知悉' }).click()
+    await row.getByText('已知悉').waitFor()
+  },
+  { login: true },
+)
+
+test(
   'auditor reads the audit log with the chain verified; a clerk gets no menu and a 403 page',
   async ({ page, context, browser }) => {
     await signInAdmin(page, context, 'auditor')
