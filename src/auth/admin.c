@@ -295,6 +295,15 @@ static void reset_password(http_req_t *r) {
     if (auth_admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
     json_t *b = http_json_body(r);
     if (!b) return;
+    /* 三员分立: the one-time password of an account that may see personal
+     * information in full must not reach the system administrator alone */
+    if (auth_account_unmasks(r, id)) {
+        if (json_object_get(b, "password"))
+            http_invalid(r, "password", "该账户可查看完整个人信息: 重置密码须经安全管理员复核, 一次性密码由系统生成");
+        else grant_reset_request(r, id);
+        json_decref(b);
+        return;
+    }
     /* without a password the server makes a one-time one and shows it once:
      * the administrator hands it over, the user must change it at sign-in */
     json_t *given = json_object_get(b, "password");

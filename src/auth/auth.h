@@ -122,6 +122,11 @@ bool perm_reaches_pi(const char *perm);
 /* Brings the expiry of every live token reaching personal information
  * within 90 days (audited); at start.  How many, or -1. */
 int grants_expire_pi_tokens(db_t *db, const keys_t *keys);
+/* Does the account hold pi.unmask (true when the store cannot say)?  A
+ * password reset of such an account is asked for (grant_reset_request,
+ * answers 202) and done when a security administrator approves it. */
+bool auth_account_unmasks(http_req_t *r, int64_t user_id);
+void grant_reset_request(http_req_t *r, int64_t user_id);
 
 void session_routes_register(void);
 void admin_routes_register(void);

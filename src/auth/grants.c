@@ -11,6 +11,11 @@
  *   POST /api/v1/grants/:id/approve | reject
  *   GET  /api/v1/lockouts, POST /api/v1/lockouts/:id/ack   (policy.manage; point 4)
  *
+ * A password reset (admin.c) of an account holding pi.unmask is a grant of
+ * kind "reset": the system administrator who asks never sees the one-time
+ * password; the security administrator who approves receives it to hand
+ * over — so taking over such an account needs two administrators.
+ *
  * A grant that adds pi.unmask or an export permission (perm_needs_second)
  * waits, pending, for another security administrator to approve it: the
  * four-eyes rule of a 等保 level-3 system's 授权管理, kept among the
@@ -149,7 +154,7 @@ typedef struct {
 static int load_target(http_req_t *r, grant_t *g) {
     const principal_t *p = auth_principal(r);
     db_stmt_t *s;
-    if (strcmp(g->kind, "user") == 0) {
+    if (strcmp(g->kind, "user") == 0 || strcmp(g->kind, "reset") == 0) {
         if (g->id <= 0 || !auth_user_in_scope(r, g->id)) return http_error(r, 404, "not_found", "账户不存在"), -1;
         if (auth_admin_account(r, g->id))
             return http_error(r, 403, "forbidden", "三员分立: 管理员账户的角色由系统固定, 只能在服务器上用 sifasuo user 命令分配"), -1;
@@ -408,9 +413,9 @@ static void put_role_permissions(http_req_t *r) { grant_request(r, "role", "perm
 #define GRANT_COLS                                                                                                     \
     "g.id, g.target_kind, g.target_id, g.org_id, o.name, g.granted, g.sensitive, g.status, g.requested_by, ru.username, " \
     "ru.display_name, g.requested_at, du.username, du.display_name, g.decided_at, "                                     \
-    "CASE g.target_kind WHEN 'user' THEN (SELECT tu.display_name || ' (' || tu.username || ')' FROM users tu "          \
-    "WHERE tu.id = g.target_id) WHEN 'token' THEN (SELECT t.name FROM api_tokens t WHERE t.id = g.target_id) "          \
-    "ELSE (SELECT ro.name FROM roles ro WHERE ro.id = g.target_id) END "
+    "CASE WHEN g.target_kind IN ('user', 'reset') THEN (SELECT tu.display_name || ' (' || tu.username || ')' "         \
+    "FROM users tu WHERE tu.id = g.target_id) WHEN g.target_kind = 'token' THEN (SELECT t.name FROM api_tokens t "     \
+    "WHERE t.id = g.target_id) ELSE (SELECT ro.name FROM roles ro WHERE ro.id = g.target_id) END "
 #define GRANT_FROM                                                                                                     \
     "FROM grants g LEFT JOIN org_units o ON o.id = g.org_id JOIN users ru ON ru.id = g.requested_by "                   \
     "LEFT JOIN users du ON du.id = g.decided_by "
@@ -459,7 +464,86 @@ static void read_grant_row(http_req_t *r, db_stmt_t *s, grant_row_t *g) {
 }
 
 static const char *kind_label(const char *kind) {
-    return strcmp(kind, "user") == 0 ? "账户角色" : strcmp(kind, "token") == 0 ? "接口令牌权限" : "角色权限";
+    return strcmp(kind, "user") == 0    ? "账户角色"
+           : strcmp(kind, "token") == 0 ? "接口令牌权限"
+           : strcmp(kind, "reset") == 0 ? "重置密码"
+                                        : "角色权限";
+}
+
+bool auth_account_unmasks(http_req_t *r, int64_t user_id) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id "
+                                     "WHERE ur.user_id = $1 AND rp.perm = 'pi.unmask'");
+    if (!s) return true; /* unsure: the careful way */
+    db_bind_int(s, 1, user_id);
+    bool yes = db_step(s) != DB_ROW || db_col_int(s, 0) > 0;
+    db_reset(s);
+    return yes;
+}
+
+/* The audit detail of a reset: whose, in which unit, asked and approved by. */
+static char *reset_detail(const grant_t *g, int64_t grant_id, const char *requested_by, const char *approved_by) {
+    json_t *d = json_pack("{s:I,s:{s:s,s:I,s:s},s:{s:I,s:s?},s:s,s:s?}", "grant", (json_int_t)grant_id, "to", "kind", "user",
+                          "id", (json_int_t)g->id, "name", g->name, "unit", "id", (json_int_t)g->org_id, "name", g->org_name,
+                          "requested_by", requested_by ? requested_by : "", "approved_by", approved_by);
+    char *out = d ? json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(d);
+    return out;
+}
+
+void grant_reset_request(http_req_t *r, int64_t user_id) {
+    const principal_t *p = auth_principal(r);
+    grant_t g = {.kind = "reset", .id = user_id};
+    if (load_target(r, &g) != 0) return;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    db_stmt_t *s = db_prepare(r->db, "INSERT INTO grants (target_kind, target_id, org_id, granted, sensitive, status, "
+                                     "requested_by, requested_at) VALUES ('reset', $1, $2, '', 'pi.unmask', 'pending', $3, $4) "
+                                     "RETURNING id");
+    int64_t id = 0;
+    if (s) {
+        db_bind_int(s, 1, g.id);
+        db_bind_int(s, 2, g.org_id);
+        db_bind_int(s, 3, p->user_id);
+        db_bind_text(s, 4, now, -1);
+        if (db_step(s) == DB_ROW) id = db_col_int(s, 0);
+        db_reset(s);
+    }
+    char *detail = id ? reset_detail(&g, id, p->username, NULL) : NULL;
+    int arc = detail ? auth_audit(r, "grant.request", "users", g.id, "ok", detail) : -1;
+    free(detail);
+    if (arc != 0 || db_commit(r->db) != 0) {
+        db_rollback(r->db);
+        return http_store_error(r);
+    }
+    jw_obj(&r->json);
+    jw_kint(&r->json, "id", id);
+    jw_kstr(&r->json, "status", "pending");
+    jw_kstr(&r->json, "message", "该账户可查看完整个人信息: 重置密码已提交, 由安全管理员复核后生成一次性密码并交给本人");
+    jw_obj_end(&r->json);
+    http_send_json(r, 202);
+}
+
+/* Approves a reset: a one-time password, set (must change), the account's
+ * sessions ended, audited; the password is in the answer, once, for the
+ * approving security administrator to hand over.  Inside the decision's
+ * transaction; 0, or -1 on a store error. */
+static int apply_reset(http_req_t *r, const grant_t *g, int64_t grant_id, const char *requested_by, char *pw, size_t pwlen) {
+    int64_t len = setting_int(r->db, "password.min_length");
+    password_generate(pw, len > 16 ? (int)(len < (int64_t)pwlen - 1 ? len : (int64_t)pwlen - 1) : 16);
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (password_set(r->db, g->id, pw, true) != 0) return -1;
+    db_stmt_t *s = db_prepare(r->db, "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL");
+    if (!s) return -1;
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, g->id);
+    int rc = db_step(s);
+    db_reset(s);
+    char *detail = rc == DB_DONE ? reset_detail(g, grant_id, requested_by, auth_principal(r)->username) : NULL;
+    int arc = detail ? auth_audit(r, "password.reset", "users", g->id, "ok", detail) : -1;
+    free(detail);
+    return arc == 0 ? 0 : -1;
 }
 
 static void write_grant(http_req_t *r, const grant_row_t *g) {
@@ -549,9 +633,11 @@ static void decide_grant(http_req_t *r) {
     if (approve && row.requested_by == p->user_id)
         return http_error(r, 403, "second_approver_required", "须由另一名安全管理员批准, 不能批准自己提出的授权");
     grant_t g = {.kind = row.kind, .id = row.target_id};
+    bool reset = strcmp(row.kind, "reset") == 0;
+    char pw[PASSWORD_GENERATED_MAX + 1] = "";
     json_t *set = NULL;
-    if (approve) {
-        if (load_target(r, &g) != 0) return;
+    if (approve && load_target(r, &g) != 0) return;
+    if (approve && !reset) {
         set = json_array();
         char *copy = arena_strdup(r->arena, row.granted), *save = NULL;
         for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) json_array_append_new(set, json_string(t));
@@ -580,7 +666,9 @@ static void decide_grant(http_req_t *r) {
         return http_error(r, 409, "already_decided", "该授权申请已处理");
     }
     int arc;
-    if (approve) {
+    if (approve && reset) {
+        arc = apply_reset(r, &g, id, row.req_user, pw, sizeof(pw));
+    } else if (approve) {
         if (apply_grant(r, &g) != 0) goto fail;
         char *detail = grant_detail(r, &g, id, row.req_user, p->username);
         arc = auth_audit(r, apply_action(&g), target_entity(&g), g.id, "ok", detail);
@@ -599,6 +687,7 @@ static void decide_grant(http_req_t *r) {
     jw_kint(&r->json, "id", id);
     jw_kstr(&r->json, "status", approve ? "applied" : "rejected");
     if (approve && strcmp(g.kind, "token") == 0) jw_kstr(&r->json, "expires_at", g.expires_at);
+    if (approve && reset) jw_kstr(&r->json, "password", pw); /* shown once, to the approver */
     jw_obj_end(&r->json);
     http_send_json(r, 200);
     return;

@@ -251,3 +251,33 @@ def test_a_personal_information_token_from_before_the_rule_is_cut_to_90_days_at_
     assert by_name["旧机构令牌"]["expires_at"][:10] == far[:10], by_name["旧机构令牌"]
     rows = _audit(s, action="token.expiry")
     assert [r["entity_id"] for r in rows] == [by_name["旧人员令牌"]["id"]], rows
+
+
+def test_a_password_reset_of_an_account_that_unmasks_needs_a_security_administrator(ctx):
+    """The system administrator resetting the password of an office director
+    (pi.unmask) would see the one-time password and could sign in as the
+    director: such a reset waits for a security administrator, who alone
+    receives the one-time password to hand over."""
+    s = ctx.demo_server()
+    sys_, _ = admin_session(s, "sysadmin")
+    uid = _user_id(sys_, "ljz_director")
+    st, _, body = sys_.post(f"/api/v1/users/{uid}/password", {"password": "Taken#Over2026x"})
+    assert st == 422 and "安全管理员" in body["error"]["fields"]["password"], body
+    st, _, g = sys_.post(f"/api/v1/users/{uid}/password", {})
+    assert st == 202 and g["status"] == "pending" and "password" not in g, g
+    Session(s, "ljz_director")  # the password has not changed
+    sec, _ = admin_session(s, "secadmin")
+    st, _, todo = sec.get("/api/v1/todo")
+    item = next(i for i in todo["items"] if i["entity"] == "grant-approvals" and i["id"] == g["id"])
+    assert "重置密码" in item["title"] and "ljz_director" in item["title"], item
+    st, _, body = sec.post(f"/api/v1/grants/{g['id']}/approve")
+    assert st == 200 and len(body["password"]) >= 16, body
+    assert Session(s).login("ljz_director", "Sfs@demo2026")[0] == 401
+    st, who = Session(s).login("ljz_director", body["password"])
+    assert st == 200 and who["user"]["must_change_password"] is True, who
+    d = _audit(s, action="password.reset", entity_id=uid)[0]["detail"]
+    assert d["requested_by"] == "sysadmin" and d["approved_by"] == "secadmin", d
+    assert body["password"] not in str(d)
+    # an account without pi.unmask is reset at once, as before
+    st, _, body = sys_.post(f"/api/v1/users/{_user_id(sys_, 'njdl')}/password", {})
+    assert st == 200 and body["password"], body

@@ -293,6 +293,39 @@ test(
 )
 
 test(
+  'sysadmin\'s reset of a director\'s password waits for secadmin, who alone receives the one-time password',
+  async ({ page, context, browser }) => {
+    await signInAdmin(page, context, 'sysadmin')
+    await page.goto(BASE + '/admin/users')
+    const row = page.locator('.users-table .el-table__row', { hasText: 'ljz_director' })
+    await row.getByRole('button', { name: '重置密码' }).click()
+    const [reset] = await Promise.all([
+      page.waitForResponse((r) => /\/api\/v1\/users\/\d+\/password$/.test(r.url())),
+      confirmBox(page, '重置'),
+    ])
+    expect(reset.status() === 202, `the reset answered ${reset.status()}`)
+    await page.locator('.el-message', { hasText: '安全管理员复核' }).waitFor()
+    expect((await page.locator('.one-time-dialog .secret-value').count()) === 0, 'the system administrator saw a password')
+    const sec = await newContext(browser)
+    try {
+      const p2 = await sec.newPage()
+      await signInAdmin(p2, sec, 'secadmin')
+      await p2.goto(BASE + '/admin/grants')
+      const pending = p2.locator('.pending-table .el-table__row', { hasText: 'ljz_director' })
+      await pending.getByText('生成一次性密码').waitFor()
+      await pending.getByRole('button', { name: '批准' }).click()
+      await confirmBox(p2, '批准')
+      const secret = p2.locator('.one-time-dialog .secret-value')
+      await secret.waitFor()
+      expect((await secret.innerText()).trim().length >= 16, 'no one-time password for the approver')
+    } finally {
+      await sec.close()
+    }
+  },
+  { login: true },
+)
+
+test(
   'auditor reads the audit log with the chain verified; a clerk gets no menu and a 403 page',
   async ({ page, context, browser }) => {
     await signInAdmin(page, context, 'auditor')

@@ -5,9 +5,12 @@
 -- pi.unmask or an export permission waits here until another security
 -- administrator approves it (src/auth/grants.c).  Grants applied at once are
 -- kept too, so every grant has one row: what, to whom, by whom, approved by.
+-- A password reset of an account that may see personal information in full
+-- (kind 'reset') waits the same way: the system administrator asks, a
+-- security administrator approves and receives the one-time password.
 CREATE TABLE grants (
     id           @PK@,
-    target_kind  TEXT NOT NULL CHECK (target_kind IN ('user', 'token', 'role')),
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('user', 'token', 'role', 'reset')),
     target_id    BIGINT NOT NULL,
     org_id       BIGINT REFERENCES org_units(id),  -- the account's or token's unit; NULL for a role
     granted      TEXT NOT NULL,                    -- the whole new set: role keys or permissions, space-separated
