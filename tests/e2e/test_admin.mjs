@@ -114,6 +114,15 @@ test(
     expect(!menu.includes('用户管理') && !menu.includes('审计日志'), `secadmin's menu shows another administrator's page`)
     await openMenu(page, '系统管理', '角色权限')
     await page.waitForURL((url) => url.pathname === '/admin/roles')
+    await page.locator('.role-editor').first().waitFor() // loaded: the first role is open
+
+    // the administrator roles are shown read-only
+    await page.locator('.roles-table .role-name[data-role="auditadmin"]').click()
+    const fixed = page.locator('.role-editor[data-role="auditadmin"]')
+    await fixed.locator('.fixed-note', { hasText: '任何人' }).waitFor()
+    expect(await fixed.locator('[data-perm="audit.read"] input').isDisabled(), 'an administrator role is editable')
+    expect((await fixed.getByRole('button', { name: '保存' }).count()) === 0, 'an administrator role has 保存')
+
     await page.locator('.roles-table .role-name[data-role="office_staff"]').click()
     const editor = page.locator('.role-editor[data-role="office_staff"]')
     await editor.waitFor()
@@ -137,15 +146,6 @@ test(
     const roles = await apiCall(page, 'GET', '/roles')
     const staff = roles.body.items.find((r) => r.key === 'office_staff')
     expect(!roles.body.permissions[String(staff.id)].includes('pi.unmask'), 'granted without a second approver')
-
-    // the administrator roles are shown read-only
-    await page.reload()
-    await page.locator('.roles-table .role-name[data-role="auditadmin"]').waitFor()
-    await page.locator('.roles-table .role-name[data-role="auditadmin"]').click()
-    const fixed = page.locator('.role-editor[data-role="auditadmin"]')
-    await fixed.locator('.fixed-note', { hasText: '任何人' }).waitFor()
-    expect(await fixed.locator('[data-perm="audit.read"] input').isDisabled(), 'an administrator role is editable')
-    expect((await fixed.getByRole('button', { name: '保存' }).count()) === 0, 'an administrator role has 保存')
 
     // withdrawn by the asker (the next test has secadmin2 decide one)
     const withdrawn = await apiCall(page, 'POST', `/grants/${pending.id}/reject`, {})
