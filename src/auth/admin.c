@@ -4,7 +4,8 @@
  *                POST /api/v1/users/:id/password, GET /api/v1/assignable-roles
  *                                                         (user.manage, 系统管理员)
  *   roles        GET /api/v1/roles, GET /api/v1/permissions,
- *                POST /api/v1/roles, PUT /api/v1/roles/:id/permissions (role.manage, 安全管理员)
+ *                POST /api/v1/roles                                  (role.manage, 安全管理员)
+ *                (grants of roles and permissions: grants.c)
  *   settings     GET /api/v1/settings, PUT /api/v1/settings/:key     (policy.manage)
  *   API tokens   GET/POST /api/v1/api-tokens, DELETE /api/v1/api-tokens/:id,
  *                GET /api/v1/token-permissions                 (token.manage)
@@ -28,7 +29,7 @@ static const char *jstr(json_t *o, const char *k) {
 }
 
 /* The org unit's path when it exists and lies in the caller's scope. */
-static const char *org_in_scope(http_req_t *r, int64_t org_id) {
+const char *auth_org_in_scope(http_req_t *r, int64_t org_id) {
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
     if (!s) return NULL;
     db_bind_int(s, 1, org_id);
@@ -38,7 +39,7 @@ static const char *org_in_scope(http_req_t *r, int64_t org_id) {
 }
 
 /* The user's org path when the user exists and is in scope, else NULL. */
-static const char *user_in_scope(http_req_t *r, int64_t user_id) {
+const char *auth_user_in_scope(http_req_t *r, int64_t user_id) {
     db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = $1");
     if (!s) return NULL;
     db_bind_int(s, 1, user_id);
@@ -78,7 +79,7 @@ static void list_users(http_req_t *r) {
     const char *q = http_query(r, "q"), *status = http_query(r, "status"), *role = http_query(r, "role");
     const char *lo = p->org_path;
     if (org_id == -2 || after == -2) return http_error(r, 422, "validation_failed", "参数 org_id/after 必须是正整数");
-    if (org_id > 0 && !(lo = org_in_scope(r, org_id))) return http_invalid(r, "org_id", "机构不存在或不在您的管辖范围内");
+    if (org_id > 0 && !(lo = auth_org_in_scope(r, org_id))) return http_invalid(r, "org_id", "机构不存在或不在您的管辖范围内");
     if (status && strcmp(status, "active") && strcmp(status, "disabled") && strcmp(status, "locked"))
         return http_invalid(r, "status", "状态只能是 active、disabled 或 locked");
     char hi[512], now_iso[21];
@@ -164,45 +165,13 @@ static void list_users(http_req_t *r) {
     http_send_json(r, 200);
 }
 
-/* Reads a "roles" array of keys or Chinese names into ids; answers 422 itself. */
-static int parse_roles(http_req_t *r, json_t *arr, int64_t *ids, int max) {
-    if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        http_invalid(r, "roles", "请至少选择一个角色");
-        return -1;
-    }
-    int n = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(arr, i, v) {
-        int64_t id = json_is_string(v) ? role_lookup(r->db, json_string_value(v)) : 0;
-        if (!id) {
-            http_invalid(r, "roles", "角色不存在");
-            return -1;
-        }
-        if (n == max) { /* never a silent first-max */
-            http_error(r, 422, "too_many_roles", arena_printf(r->arena, "角色过多: 一个账户最多 %d 个角色", max));
-            return -1;
-        }
-        ids[n++] = id;
-    }
-    const char *why = roles_conflict(r->db, ids, n);
-    if (why) {
-        http_invalid(r, "roles", why);
-        return -1;
-    }
-    for (int k = 0; k < n; k++)
-        if (role_is_admin(r->db, ids[k])) {
-            /* 三员分立: otherwise the system administrator could mint an
-             * auditor with a password of its choosing */
-            http_invalid(r, "roles", "三员分立: 管理员角色只能由运维人员在服务器上用 sifasuo user 命令分配");
-            return -1;
-        }
-    return n;
-}
+/* 三员分立 (issue 18 point 1): the system administrator makes accounts
+ * without business roles; the security administrator grants them (grants.c). */
+#define ROLES_ARE_SECADMINS "三员分立: 账户的角色由安全管理员在「授权管理」中授予, 系统管理员只建立账户"
 
 /* True when the account holds one of the three administrator roles: such
  * accounts are managed on the server (sifasuo user), never through the API. */
-static bool admin_account(http_req_t *r, int64_t user_id) {
+bool auth_admin_account(http_req_t *r, int64_t user_id) {
     db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
                                      "WHERE ur.user_id = $1 AND ro.admin_kind IS NOT NULL");
     if (!s) return true;
@@ -225,21 +194,26 @@ static void create_user(http_req_t *r) {
         password_generate(made_pw, len > 16 ? (int)len : 16);
         pw = made_pw;
     }
-    int64_t roles[16];
-    int nroles;
+    json_t *roles = json_object_get(b, "roles");
     char err[256];
+    const char *org_path = json_is_integer(org) ? auth_org_in_scope(r, json_integer_value(org)) : NULL;
     if (!username || !*username || strlen(username) > 64) http_invalid(r, "username", "请填写用户名 (不超过 64 个字符)");
     else if (!display || !*display) http_invalid(r, "display_name", "请填写姓名");
-    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
+    else if (!org_path) http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
     else if (!pw) http_invalid(r, "password", "初始密码必须是文本");
-    else if ((nroles = parse_roles(r, json_object_get(b, "roles"), roles, 16)) < 0) {
-    } else if (db_begin(r->db) != 0) http_store_error(r);
+    else if (roles && !(json_is_array(roles) && json_array_size(roles) == 0)) http_invalid(r, "roles", ROLES_ARE_SECADMINS);
+    else if (db_begin(r->db) != 0) http_store_error(r);
     else {
-        int64_t id = user_create(r->db, username, display, json_integer_value(org), roles, nroles, pw, true, err, sizeof(err));
+        int64_t id = user_create(r->db, username, display, json_integer_value(org), NULL, 0, pw, true, err, sizeof(err));
+        json_t *d = json_pack("{s:s,s:s,s:{s:I,s:s?},s:[]}", "username", username, "display_name", display, "unit", "id",
+                              json_integer_value(org), "name", scope_unit_name(r, json_integer_value(org)), "roles");
+        char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        json_decref(d);
         if (id < 0) {
             db_rollback(r->db);
             http_invalid(r, strstr(err, "密码") ? "password" : "username", err);
-        } else if (auth_audit(r, "user.create", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
+        } else if (!detail || auth_audit(r, "user.create", "users", id, "ok", detail) != 0 || db_commit(r->db) != 0) {
+            db_rollback(r->db);
             http_store_error(r);
         } else {
             jw_obj(&r->json);
@@ -248,21 +222,19 @@ static void create_user(http_req_t *r) {
             jw_obj_end(&r->json);
             http_send_json(r, 201);
         }
+        free(detail);
     }
     json_decref(b);
 }
 
 static void update_user(http_req_t *r) {
-    const principal_t *p = auth_principal(r);
     int64_t id = http_param_id(r, "id");
-    if (id < 0 || !user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
-    if (admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
+    if (id < 0 || !auth_user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
+    if (auth_admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
     json_t *b = http_json_body(r);
     if (!b) return;
     const char *status = jstr(b, "status"), *display = jstr(b, "display_name");
     json_t *roles_j = json_object_get(b, "roles");
-    int64_t roles[16];
-    int nroles = 0;
     const char *k;
     json_t *v;
     json_object_foreach(b, k, v) {
@@ -276,11 +248,8 @@ static void update_user(http_req_t *r) {
         goto out;
     }
     if (roles_j) {
-        if (id == p->user_id) {
-            http_error(r, 403, "forbidden", "不能修改自己的角色");
-            goto out;
-        }
-        if ((nroles = parse_roles(r, roles_j, roles, 16)) < 0) goto out;
+        http_invalid(r, "roles", ROLES_ARE_SECADMINS);
+        goto out;
     }
     if (db_begin(r->db) != 0) goto fail;
     if (status || display) {
@@ -305,24 +274,8 @@ static void update_user(http_req_t *r) {
             db_reset(s);
         }
     }
-    if (roles_j) {
-        db_stmt_t *s = db_prepare(r->db, "DELETE FROM user_roles WHERE user_id = $1");
-        if (!s) goto fail;
-        db_bind_int(s, 1, id);
-        db_step(s);
-        db_reset(s);
-        for (int i = 0; i < nroles; i++) {
-            s = db_prepare(r->db, "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING");
-            if (!s) goto fail;
-            db_bind_int(s, 1, id);
-            db_bind_int(s, 2, roles[i]);
-            int rc = db_step(s);
-            db_reset(s);
-            if (rc != DB_DONE) goto fail;
-        }
-    }
     char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
-    int arc = auth_audit(r, roles_j ? "user.roles" : "user.update", "users", id, "ok", detail);
+    int arc = auth_audit(r, "user.update", "users", id, "ok", detail);
     free(detail);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
     jw_obj(&r->json);
@@ -338,10 +291,19 @@ out:
 
 static void reset_password(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
-    if (id < 0 || !user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
-    if (admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
+    if (id < 0 || !auth_user_in_scope(r, id)) return http_error(r, 404, "not_found", "账户不存在");
+    if (auth_admin_account(r, id)) return http_error(r, 403, "forbidden", "三员分立: 管理员账户只能在服务器上用 sifasuo user 命令管理");
     json_t *b = http_json_body(r);
     if (!b) return;
+    /* 三员分立: the one-time password of an account that may see personal
+     * information in full must not reach the system administrator alone */
+    if (auth_account_unmasks(r, id)) {
+        if (json_object_get(b, "password"))
+            http_invalid(r, "password", "该账户可查看完整个人信息: 重置密码须经安全管理员复核, 一次性密码由系统生成");
+        else grant_reset_request(r, id);
+        json_decref(b);
+        return;
+    }
     /* without a password the server makes a one-time one and shows it once:
      * the administrator hands it over, the user must change it at sign-in */
     json_t *given = json_object_get(b, "password");
@@ -476,71 +438,6 @@ static void list_assignable_roles(http_req_t *r) {
     http_send_json(r, 200);
 }
 
-/* Replaces a role's permissions; enforces separation of duties. */
-static int set_role_perms(http_req_t *r, int64_t role_id, const char *kind, json_t *perms) {
-    size_t i;
-    json_t *v;
-    json_array_foreach(perms, i, v) {
-        const char *perm = json_string_value(v);
-        if (!perm || !perm_find(perm)) {
-            http_invalid(r, "permissions", "权限不存在");
-            return -1;
-        }
-        if (!role_perm_allowed(kind, perm)) {
-            http_invalid(r, "permissions", "三员分立: 该权限不能授予此角色");
-            return -1;
-        }
-    }
-    db_stmt_t *s = db_prepare(r->db, "DELETE FROM role_permissions WHERE role_id = $1");
-    if (!s) return -2;
-    db_bind_int(s, 1, role_id);
-    db_step(s);
-    db_reset(s);
-    json_array_foreach(perms, i, v) {
-        s = db_prepare(r->db, "INSERT INTO role_permissions (role_id, perm) VALUES ($1, $2) ON CONFLICT DO NOTHING");
-        if (!s) return -2;
-        db_bind_int(s, 1, role_id);
-        db_bind_text(s, 2, json_string_value(v), -1);
-        int rc = db_step(s);
-        db_reset(s);
-        if (rc != DB_DONE) return -2;
-    }
-    return 0;
-}
-
-static void put_role_permissions(http_req_t *r) {
-    int64_t id = http_param_id(r, "id");
-    db_stmt_t *s = db_prepare(r->db, "SELECT admin_kind FROM roles WHERE id = $1");
-    if (!s) return http_store_error(r);
-    db_bind_int(s, 1, id);
-    int rc = db_step(s);
-    const char *kind = rc == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
-    db_reset(s);
-    if (rc != DB_ROW) return http_error(r, 404, "not_found", "角色不存在");
-    json_t *b = http_json_body(r);
-    if (!b) return;
-    json_t *perms = json_object_get(b, "permissions");
-    if (!json_is_array(perms)) {
-        http_invalid(r, "permissions", "permissions 必须是权限数组");
-    } else if (db_begin(r->db) != 0) {
-        http_store_error(r);
-    } else {
-        int src = set_role_perms(r, id, kind, perms);
-        char *detail = json_dumps(b, JSON_COMPACT | JSON_ENSURE_ASCII);
-        if (src == -1) db_rollback(r->db);
-        else if (src < 0 || auth_audit(r, "role.permissions", "roles", id, "ok", detail) != 0 || db_commit(r->db) != 0)
-            http_store_error(r);
-        else {
-            jw_obj(&r->json);
-            jw_kint(&r->json, "id", id);
-            jw_obj_end(&r->json);
-            http_send_json(r, 200);
-        }
-        free(detail);
-    }
-    json_decref(b);
-}
-
 static void create_role(http_req_t *r) {
     json_t *b = http_json_body(r);
     if (!b) return;
@@ -548,7 +445,8 @@ static void create_role(http_req_t *r) {
     json_t *perms = json_object_get(b, "permissions");
     if (!key || !*key) http_invalid(r, "key", "请填写角色标识");
     else if (!name || !*name) http_invalid(r, "name", "请填写角色名称");
-    else if (perms && !json_is_array(perms)) http_invalid(r, "permissions", "permissions 必须是权限数组");
+    else if (perms && !(json_is_array(perms) && json_array_size(perms) == 0))
+        http_invalid(r, "permissions", "新角色建立后, 再在角色权限中为它授予权限 (授权须经安全管理员的授权流程)");
     else if (db_begin(r->db) != 0) http_store_error(r);
     else {
         db_stmt_t *s = db_prepare(r->db, "INSERT INTO roles (key, name, description) VALUES ($1, $2, $3) RETURNING id");
@@ -568,9 +466,12 @@ static void create_role(http_req_t *r) {
         } else if (!id) {
             http_store_error(r);
         } else {
-            int src = perms ? set_role_perms(r, id, NULL, perms) : 0;
-            if (src == -1) db_rollback(r->db);
-            else if (src < 0 || auth_audit(r, "role.create", "roles", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
+            json_t *d = json_pack("{s:s,s:s,s:[]}", "key", key, "name", name, "permissions");
+            char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+            json_decref(d);
+            int arc = detail ? auth_audit(r, "role.create", "roles", id, "ok", detail) : -1;
+            free(detail);
+            if (arc != 0 || db_commit(r->db) != 0)
                 http_store_error(r);
             else {
                 jw_obj(&r->json);
@@ -668,68 +569,61 @@ static void list_tokens(http_req_t *r) {
     http_send_json(r, 200);
 }
 
+/* POST /api-tokens {name, org_id, expires_at} — a token without
+ * permissions: what it may do is granted by the security administrator
+ * (PUT /api-tokens/:id/permissions, grants.c). */
 static void create_token(http_req_t *r) {
     json_t *b = http_json_body(r);
     if (!b) return;
     const char *name = jstr(b, "name"), *expires = jstr(b, "expires_at");
     json_t *org = json_object_get(b, "org_id"), *perms = json_object_get(b, "permissions");
     int64_t exp = 0;
-    buf_t plist = BUF_INIT;
     if (!name || !*name) http_invalid(r, "name", "请填写令牌名称 (对方系统名称)");
-    else if (!json_is_integer(org) || !org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "数据范围机构不存在或不在您的管辖范围内");
+    else if (!json_is_integer(org) || !auth_org_in_scope(r, json_integer_value(org))) http_invalid(r, "org_id", "数据范围机构不存在或不在您的管辖范围内");
     else if (!expires || !unix_from_iso(expires, &exp) || exp <= now_unix() || exp > now_unix() + 366LL * 86400)
         http_invalid(r, "expires_at", "有效期须为今后一年以内的日期");
-    else if (!json_is_array(perms) || json_array_size(perms) == 0) http_invalid(r, "permissions", "请选择令牌的权限");
+    else if (perms && !(json_is_array(perms) && json_array_size(perms) == 0))
+        http_invalid(r, "permissions", "三员分立: 令牌的权限由安全管理员在「授权管理」中授予, 系统管理员只建立令牌");
     else {
-        size_t i;
-        json_t *v;
-        bool ok = true;
-        json_array_foreach(perms, i, v) {
-            const char *pk = json_string_value(v);
-            if (!pk || !perm_find(pk) || perm_admin_kind(pk)) {
-                http_invalid(r, "permissions", "权限不存在, 或管理类权限不能授予接口令牌");
-                ok = false;
-                break;
+        char secret[80], raw[65], digest[65], expiso[21];
+        random_hex(raw, 32);
+        snprintf(secret, sizeof(secret), "sfs_%s", raw);
+        token_digest(secret, digest);
+        iso_from_unix(exp, expiso);
+        int64_t org_id = json_integer_value(org);
+        json_t *d = json_pack("{s:s,s:{s:I,s:s?},s:s,s:[]}", "name", name, "unit", "id", (json_int_t)org_id, "name",
+                              scope_unit_name(r, org_id), "expires_at", expiso, "permissions");
+        char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        json_decref(d);
+        if (!detail || db_begin(r->db) != 0) {
+            http_store_error(r);
+        } else {
+            db_stmt_t *s = db_prepare(r->db, "INSERT INTO api_tokens (name, token_hash, org_id, permissions, created_by, "
+                                             "expires_at) VALUES ($1, $2, $3, '', $4, $5) RETURNING id");
+            int64_t id = 0;
+            if (s) {
+                db_bind_text(s, 1, name, -1);
+                db_bind_text(s, 2, digest, -1);
+                db_bind_int(s, 3, org_id);
+                db_bind_int(s, 4, auth_principal(r)->user_id);
+                db_bind_text(s, 5, expiso, -1);
+                if (db_step(s) == DB_ROW) id = db_col_int(s, 0);
+                db_reset(s);
             }
-            if (plist.len) buf_putc(&plist, ' ');
-            buf_puts(&plist, pk);
-        }
-        if (ok) {
-            char secret[80], raw[65], digest[65], expiso[21];
-            random_hex(raw, 32);
-            snprintf(secret, sizeof(secret), "sfs_%s", raw);
-            token_digest(secret, digest);
-            iso_from_unix(exp, expiso);
-            if (db_begin(r->db) != 0) {
+            if (!id || auth_audit(r, "token.create", "api_tokens", id, "ok", detail) != 0 || db_commit(r->db) != 0) {
+                db_rollback(r->db);
                 http_store_error(r);
             } else {
-                db_stmt_t *s = db_prepare(r->db, "INSERT INTO api_tokens (name, token_hash, org_id, permissions, created_by, "
-                                                 "expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id");
-                int64_t id = 0;
-                if (s) {
-                    db_bind_text(s, 1, name, -1);
-                    db_bind_text(s, 2, digest, -1);
-                    db_bind_int(s, 3, json_integer_value(org));
-                    db_bind_text(s, 4, plist.data, -1);
-                    db_bind_int(s, 5, auth_principal(r)->user_id);
-                    db_bind_text(s, 6, expiso, -1);
-                    if (db_step(s) == DB_ROW) id = db_col_int(s, 0);
-                    db_reset(s);
-                }
-                if (!id || auth_audit(r, "token.create", "api_tokens", id, "ok", NULL) != 0 || db_commit(r->db) != 0) {
-                    http_store_error(r);
-                } else {
-                    jw_obj(&r->json);
-                    jw_kint(&r->json, "id", id);
-                    jw_kstr(&r->json, "token", secret); /* shown once */
-                    jw_kstr(&r->json, "expires_at", expiso);
-                    jw_obj_end(&r->json);
-                    http_send_json(r, 201);
-                }
+                jw_obj(&r->json);
+                jw_kint(&r->json, "id", id);
+                jw_kstr(&r->json, "token", secret); /* shown once */
+                jw_kstr(&r->json, "expires_at", expiso);
+                jw_obj_end(&r->json);
+                http_send_json(r, 201);
             }
         }
+        free(detail);
     }
-    buf_free(&plist);
     json_decref(b);
 }
 
@@ -883,7 +777,9 @@ static const route_t admin_routes[] = {
     {"GET", "/api/v1/assignable-roles", list_assignable_roles, .perm = "user.manage"},
     {"GET", "/api/v1/roles", list_roles, .perm = "role.manage"},
     {"POST", "/api/v1/roles", create_role, .perm = "role.manage"},
-    {"PUT", "/api/v1/roles/:id/permissions", put_role_permissions, .perm = "role.manage"},
+    /* the security administrator picks the account or token to grant to (grants.c) */
+    {"GET", "/api/v1/grant-accounts", list_users, .perm = "role.manage"},
+    {"GET", "/api/v1/grant-tokens", list_tokens, .perm = "role.manage"},
     {"GET", "/api/v1/permissions", list_permissions, .perm = "role.manage"},
     {"GET", "/api/v1/settings", get_settings, .perm = "policy.manage"},
     {"PUT", "/api/v1/settings/:key", put_setting, .perm = "policy.manage"},

@@ -109,6 +109,29 @@ void token_digest(const char *token, char out[65]);
 /* Deletes old login attempts and long-ended sessions (job thread). */
 void auth_housekeeping(db_t *db);
 
+/* Scope checks of the administrators' API (admin.c): the unit's or the
+ * user's org path when it exists within the caller's subtree, else NULL. */
+const char *auth_org_in_scope(http_req_t *r, int64_t org_id);
+const char *auth_user_in_scope(http_req_t *r, int64_t user_id);
+/* True when the account holds one of the three administrator roles (or
+ * when the store cannot say): such accounts are managed on the server. */
+bool auth_admin_account(http_req_t *r, int64_t user_id);
+
+/* Separation of duties (grants.c): does a grant adding perm need a second
+ * security administrator (pi.unmask, any export)?  Does perm reach personal
+ * information (an API token holding it expires within 90 days)? */
+bool perm_needs_second(const char *perm);
+bool perm_reaches_pi(const char *perm);
+/* Brings the expiry of every live token reaching personal information
+ * within 90 days (audited); at start.  How many, or -1. */
+int grants_expire_pi_tokens(db_t *db, const keys_t *keys);
+/* Does the account hold pi.unmask (true when the store cannot say)?  A
+ * password reset of such an account is asked for (grant_reset_request,
+ * answers 202) and done when a security administrator approves it. */
+bool auth_account_unmasks(http_req_t *r, int64_t user_id);
+void grant_reset_request(http_req_t *r, int64_t user_id);
+
 void session_routes_register(void);
 void admin_routes_register(void);
+void grant_routes_register(void);
 #endif

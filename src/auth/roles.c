@@ -104,6 +104,27 @@ bool role_perm_allowed(const char *role_kind, const char *perm) {
     return true;
 }
 
+static int grant(db_t *db, const char *role_key, const char *perm);
+
+/* The administrator roles' permission sets are fixed in code (issue 18
+ * point 1): at every start each is reset to its kind's administrative
+ * permissions plus org.read, whatever the table says.  No interface edits
+ * them (grants.c refuses), so this undoes only edits made in the store. */
+static int admin_roles_fix(db_t *db) {
+    for (const struct builtin_role *b = builtin_roles; b->key; b++) {
+        if (!b->admin_kind) continue;
+        db_stmt_t *s = db_prepare(db, "DELETE FROM role_permissions WHERE role_id = (SELECT id FROM roles WHERE key = $1)");
+        if (!s) return -1;
+        db_bind_text(s, 1, b->key, -1);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE || grant(db, b->key, "org.read") != 0) return -1;
+        for (size_t i = 0; i < sizeof(admin_perms) / sizeof(admin_perms[0]); i++)
+            if (strcmp(admin_perms[i].kind, b->admin_kind) == 0 && grant(db, b->key, admin_perms[i].perm) != 0) return -1;
+    }
+    return 0;
+}
+
 static int grant(db_t *db, const char *role_key, const char *perm) {
     db_stmt_t *s = db_prepare(db, "INSERT INTO role_permissions (role_id, perm) SELECT id, $2 FROM roles WHERE key = $1 "
                                   "ON CONFLICT DO NOTHING");
@@ -162,7 +183,7 @@ int roles_seed(db_t *db, char *err, size_t errlen) {
     }
     seed_ctx_t c = {db, 0};
     perm_each(seed_perm, &c);
-    if (c.rc) goto fail;
+    if (c.rc || admin_roles_fix(db) != 0) goto fail;
     if (db_commit(db) != 0) goto fail;
     return 0;
 fail:

@@ -1,6 +1,7 @@
 /* session.c — sign-in, sessions, CSRF, and the auth hook (issue 3 points 2–4).
  *
- *   POST   /api/v1/session            sign in {username, password[, totp]}
+ *   POST   /api/v1/session            sign in {username, password[, totp]}: one step; every
+ *                                      refusal is the same 401 invalid_credentials
  *   GET    /api/v1/session            who am I (user, org, roles, permissions)
  *   DELETE /api/v1/session            sign out (ends the session on the server)
  *   POST   /api/v1/session/password   change own password {old_password, new_password}
@@ -461,15 +462,26 @@ static void login_failed(http_req_t *r, const char *username, int64_t user_id, c
     if (audit_write(r->db, &g_keys, &ev) != 0) log_error("audit write failed for a failed sign-in of %s", username);
 }
 
+/* Every refused sign-in answers the same status and body — unknown user,
+ * wrong password, missing or wrong code, locked or disabled account — so
+ * the answer tells an attacker neither what exists nor what was right
+ * (issue 18 point 4).  The reason is in the audit row only. */
+static void sign_in_refused(http_req_t *r) {
+    http_error(r, 401, "invalid_credentials", "用户名、密码或动态验证码错误");
+}
+
 /* A wrong password or second factor: counts the failure, locks the account
- * at the threshold (audited), and answers 401 — or 423 when it just locked. */
+ * at the threshold (audited, and kept in account_lockouts for the owner's
+ * next sign-in and the security administrators' to-do), answers as any
+ * refusal. */
 static void credential_failed(http_req_t *r, json_t *body, const char *username, int64_t uid, int64_t failed,
-                              const char *why, const char *message, const char *code) {
+                              const char *why) {
     int64_t threshold = setting_int(r->db, "lockout.threshold");
     int64_t minutes = setting_int(r->db, "lockout.minutes");
     bool lock = failed + 1 >= threshold;
-    char until[21];
+    char until[21], now[21];
     iso_from_unix(now_unix() + minutes * 60, until);
+    iso_from_unix(now_unix(), now);
     db_stmt_t *s = db_prepare(r->db, "UPDATE users SET failed_count = $1, locked_until = $2 WHERE id = $3");
     if (s) {
         db_bind_int(s, 1, lock ? 0 : failed + 1);
@@ -481,17 +493,52 @@ static void credential_failed(http_req_t *r, json_t *body, const char *username,
     }
     login_failed(r, username, uid, why);
     if (lock) {
+        s = db_prepare(r->db, "INSERT INTO account_lockouts (user_id, locked_at, locked_until, ip) VALUES ($1, $2, $3, $4)");
+        if (s) {
+            db_bind_int(s, 1, uid);
+            db_bind_text(s, 2, now, -1);
+            db_bind_text(s, 3, until, -1);
+            db_bind_text(s, 4, r->peer ? r->peer : "-", -1);
+            if (db_step(s) != DB_DONE) log_error("could not record the lockout of %s", username);
+            db_reset(s);
+        }
         audit_event_t ev = {.action = "account.locked", .entity = "users", .entity_id = uid, .result = "ok",
                             .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
                             .user_agent = http_header(r, "User-Agent")};
         if (audit_write(r->db, &g_keys, &ev) != 0) log_error("audit write failed for the lock of %s", username);
     }
     json_decref(body);
-    if (lock)
-        http_error(r, 423, "account_locked",
-                   arena_printf(r->arena, "连续错误次数过多, 账户已锁定 %lld 分钟", (long long)minutes));
-    else
-        http_error(r, 401, code, message);
+    sign_in_refused(r);
+}
+
+/* The lockouts of uid not yet told to the owner, as one Chinese sentence
+ * (arena), marked told; NULL when there is none.  Runs inside the sign-in's
+ * transaction. */
+static const char *lockout_notice(http_req_t *r, int64_t uid, const char *now_iso) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*), MAX(locked_at) FROM account_lockouts "
+                                     "WHERE user_id = $1 AND owner_told_at IS NULL");
+    if (!s) return NULL;
+    db_bind_int(s, 1, uid);
+    int64_t n = 0, last = 0;
+    if (db_step(s) == DB_ROW) {
+        n = db_col_int(s, 0);
+        if (n && !db_col_null(s, 1)) unix_from_iso(db_col_text(s, 1), &last);
+    }
+    db_reset(s);
+    if (!n) return NULL;
+    s = db_prepare(r->db, "UPDATE account_lockouts SET owner_told_at = $1 WHERE user_id = $2 AND owner_told_at IS NULL");
+    if (!s) return NULL;
+    db_bind_text(s, 1, now_iso, -1);
+    db_bind_int(s, 2, uid);
+    db_step(s);
+    db_reset(s);
+    int64_t bj = last + 8 * 3600; /* Beijing time for the clerk */
+    char day[21];
+    iso_from_unix(bj, day);
+    return arena_printf(r->arena,
+                        "您的账户自上次登录以来因连续输错密码或动态验证码被锁定过 %lld 次 (最近一次: %.10s %02d:%02d 北京时间)。"
+                        "如果不是您本人操作, 请立即修改密码并告知安全管理员。",
+                        (long long)n, day, (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
 }
 
 /* Accepts a TOTP code once: the step it matches must be later than the last
@@ -569,52 +616,25 @@ static void post_session(http_req_t *r) {
                         password); /* same work as a real check: no timing oracle for usernames */
         login_failed(r, username, 0, "unknown user");
         json_decref(body);
-        http_error(r, 401, "invalid_credentials", "用户名或密码错误");
-        return;
+        return sign_in_refused(r);
     }
+    /* the hash is checked in every case, so a locked or disabled account
+     * takes as long as any other */
+    bool right = password_verify(hash, password);
     if (locked_until > now) {
-        char until[21];
-        iso_from_unix(locked_until, until);
         login_failed(r, username, uid, "locked");
         json_decref(body);
-        char msg[160];
-        /* Beijing time for the clerk */
-        int64_t bj = locked_until + 8 * 3600;
-        snprintf(msg, sizeof(msg), "账户已锁定, 请于 %02d:%02d (北京时间) 后再试", (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
-        buf_clear(r->out);
-        jw_obj(&r->json);
-        jw_key(&r->json, "error");
-        jw_obj(&r->json);
-        jw_kstr(&r->json, "code", "account_locked");
-        jw_kstr(&r->json, "message", msg);
-        jw_kstr(&r->json, "locked_until", until);
-        jw_obj_end(&r->json);
-        jw_obj_end(&r->json);
-        http_send_json(r, 423);
-        return;
+        return sign_in_refused(r);
     }
-    if (!password_verify(hash, password)) {
-        credential_failed(r, body, username, uid, failed, "wrong password", "用户名或密码错误", "invalid_credentials");
-        return;
-    }
+    if (!right) return credential_failed(r, body, username, uid, failed, "wrong password");
     if (strcmp(status, "active") != 0) {
         login_failed(r, username, uid, "disabled");
         json_decref(body);
-        http_error(r, 403, "account_disabled", "账户已停用, 请联系系统管理员");
-        return;
+        return sign_in_refused(r);
     }
-    if (totp_enabled) {
-        if (!totp || !*totp) {
-            json_decref(body);
-            http_error(r, 401, "totp_required", "请输入动态验证码");
-            return;
-        }
-        /* a wrong second factor counts towards the lockout like a wrong password */
-        if (!totp_accept(r->db, uid, totp_secret, totp) && !recovery_code_use(r->db, uid, totp)) {
-            credential_failed(r, body, username, uid, failed, "wrong totp", "动态验证码错误或已使用过", "invalid_totp");
-            return;
-        }
-    }
+    /* username, password and code in one step: a missing code is a wrong one */
+    if (totp_enabled && (!totp || !*totp || (!totp_accept(r->db, uid, totp_secret, totp) && !recovery_code_use(r->db, uid, totp))))
+        return credential_failed(r, body, username, uid, failed, totp && *totp ? "wrong totp" : "missing totp");
     json_decref(body);
     /* does a role demand TOTP the user has not set up? */
     s = db_prepare(r->db, "SELECT COUNT(*) FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
@@ -656,6 +676,7 @@ static void post_session(http_req_t *r) {
                         .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
                         .user_agent = http_header(r, "User-Agent")};
     if (audit_write(r->db, &g_keys, &ev) != 0) goto tx_error;
+    const char *notice = lockout_notice(r, uid, nowiso);
     if (db_commit(r->db) != 0) goto store_error;
 
     /* answer as GET /session would, for the new session */
@@ -668,7 +689,12 @@ static void post_session(http_req_t *r) {
     principal_t *p = arena_calloc(r->arena, sizeof(*p));
     if (load_session(r, p, token) != 1) goto store_error;
     r->auth = p;
-    get_session(r);
+    jw_obj(&r->json);
+    write_principal(&r->json, p);
+    jw_kstr(&r->json, "csrf_token", p->csrf);
+    jw_kstr(&r->json, "security_notice", notice); /* null when there is nothing to tell */
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
     return;
 tx_error:
     db_rollback(r->db);

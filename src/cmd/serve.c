@@ -203,6 +203,14 @@ int cmd_serve(cli_opts_t *o) {
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* one access-log line per write */
     modules_register();
+    /* 三员分立: a token reaching personal information lives at most 90 days,
+     * also one granted before that rule (the entities are declared now) */
+    if ((db = cli_open_store(o))) {
+        int n = grants_expire_pi_tokens(db, auth_keys());
+        if (n < 0) log_error("could not bring the expiry of personal-information tokens within 90 days: %s", db_errmsg(db));
+        else if (n > 0) log_info("brought the expiry of %d personal-information token(s) within 90 days", n);
+        db_close(db);
+    }
     /* a worker waits on each PostgreSQL round trip (libpq is synchronous):
      * by default four per core keep the cores busy while some wait (each
      * is one connection: at most 64, under PostgreSQL's default of 100);

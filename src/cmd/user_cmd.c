@@ -86,7 +86,17 @@ static int user_add(cli_opts_t *o, db_t *db, const keys_t *keys) {
         fprintf(stderr, "创建账户失败: %s\n", err);
         return 1;
     }
-    if (cli_audit(db, keys, "user.create", id, NULL) != 0 || db_commit(db) != 0) goto store;
+    /* what was granted, to whom, in which unit (the operator's command is the grant) */
+    json_t *role_keys = json_array();
+    for (int i = 0; i + 1 < o->argc; i++)
+        if (strcmp(o->argv[i], "--role") == 0) json_array_append_new(role_keys, json_string(o->argv[i + 1]));
+    json_t *d = json_pack("{s:s,s:I,s:O}", "username", username, "unit", (json_int_t)atoll(org), "roles", role_keys);
+    char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(d);
+    json_decref(role_keys);
+    int arc = detail ? cli_audit(db, keys, "user.create", id, detail) : -1;
+    free(detail);
+    if (arc != 0 || db_commit(db) != 0) goto store;
     printf("已创建账户 %s (id %lld)\n", username, (long long)id);
     return 0;
 store:
@@ -237,6 +247,8 @@ static const struct demo_account {
 } demo_accounts[] = {
     {"sysadmin", "系统管理员", "上海市司法局", "sysadmin"},
     {"secadmin", "安全管理员", "上海市司法局", "secadmin"},
+    /* a grant of pi.unmask or export needs a second security administrator */
+    {"secadmin2", "复核安全管理员", "上海市司法局", "secadmin"},
     {"auditor", "审计管理员", "上海市司法局", "auditadmin"},
     {"lingdao", "王局长", "上海市司法局", "city_leader"},
     {"shiju", "李处长", "上海市司法局", "city_staff"},

@@ -12,6 +12,7 @@ void modules_register(void) {
     health_register();
     session_routes_register();
     admin_routes_register();
+    grant_routes_register();
     org_units_register();
     persons_register();
     mediation_routes_register();

@@ -93,3 +93,29 @@ def admin_session(server, username):
     _codes[key] = list(body["recovery_codes"])
     _sessions[key] = sess
     return sess, secret
+
+
+def grant_roles(server, user_id, roles):
+    """Gives an account business roles the way 三员分立 allows (issue 18):
+    the security administrator grants them; a grant that adds 查看完整个人信息
+    or an export permission waits for a second security administrator, who
+    approves it.  Returns the answer of the grant that took effect."""
+    sec, _ = admin_session(server, "secadmin")
+    st, _, body = sec.req("PUT", f"/api/v1/users/{user_id}/roles", {"roles": roles})
+    assert st in (200, 202), (st, body)
+    if st == 202:
+        sec2, _ = admin_session(server, "secadmin2")
+        st, _, body = sec2.post(f"/api/v1/grants/{body['id']}/approve")
+        assert st == 200, body
+    return body
+
+
+def create_user(server, username, org_id, roles, password=DEMO_PASSWORD, display_name=None):
+    """An account made by the system administrator (no roles), then given its
+    roles by the security administrators (grant_roles); returns its id."""
+    sys_, _ = admin_session(server, "sysadmin")
+    st, _, body = sys_.post("/api/v1/users", {"username": username, "display_name": display_name or username,
+                                              "org_id": org_id, "password": password})
+    assert st == 201, body
+    grant_roles(server, body["id"], roles)
+    return body["id"]

@@ -10,7 +10,7 @@ number) goes through each path as
 import random
 import time
 
-from auth_helpers import Session, admin_session
+from auth_helpers import Session, admin_session, create_user
 
 S = "/api/v1/test-secrets"
 L = "/api/v1/test-secret-links"
@@ -23,11 +23,7 @@ def _outsider(s):
     njdl = Session(s, "njdl")
     st, _, office = njdl.get(f"/api/v1/org-units/{njdl.login_body['user']['org']['id']}")
     assert st == 200, office
-    sys_, _ = admin_session(s, "sysadmin")
-    st, _, made = sys_.post("/api/v1/users", {"username": "hp_district", "display_name": "黄浦区科员",
-                                              "org_id": office["parent_id"], "roles": ["district_staff"],
-                                              "password": "Typed#Pass2026x"})
-    assert st == 201, made
+    create_user(s, "hp_district", office["parent_id"], ["district_staff"], "Typed#Pass2026x", "黄浦区科员")
     hp = Session(s, "hp_district", "Typed#Pass2026x")
     st, _, body = hp.post("/api/v1/session/password", {"old_password": "Typed#Pass2026x",
                                                        "new_password": "Another#Pass2026y"})

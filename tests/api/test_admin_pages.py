@@ -80,7 +80,7 @@ def test_reset_without_a_password_hands_out_a_one_time_password(ctx):
     sys_, _ = admin_session(s, "sysadmin")
     org = _user(sys_, "ljz")["org"]["id"]
     st, _, made = sys_.post("/api/v1/users", {"username": "reset_me", "display_name": "重置测试", "org_id": org,
-                                              "roles": ["office_staff"], "password": DEMO_PASSWORD})
+                                              "password": DEMO_PASSWORD})
     assert st == 201, made
     ljz = {"id": made["id"]}
     st, _, body = sys_.post(f"/api/v1/users/{ljz['id']}/password", {})
@@ -122,16 +122,15 @@ def test_create_without_a_password_hands_out_a_one_time_password(ctx):
     s = ctx.demo_server()
     sys_, _ = admin_session(s, "sysadmin")
     org = _user(sys_, "ljz")["org"]["id"]
-    st, _, made = sys_.post("/api/v1/users", {"username": "made_otp", "display_name": "一次性密码", "org_id": org,
-                                              "roles": ["mediator"]})
+    st, _, made = sys_.post("/api/v1/users", {"username": "made_otp", "display_name": "一次性密码", "org_id": org})
     assert st == 201 and len(made["password"]) >= 16, made
     st, who = Session(s).login("made_otp", made["password"])
     assert st in (200, 403), who
     st, _, body = sys_.post("/api/v1/users", {"username": "typed_pw", "display_name": "自设密码", "org_id": org,
-                                              "roles": ["mediator"], "password": "Typed#Pass2026x"})
+                                              "password": "Typed#Pass2026x"})
     assert st == 201 and "password" not in body, body
     st, _, body = sys_.post("/api/v1/users", {"username": "bad_pw", "display_name": "坏密码", "org_id": org,
-                                              "roles": ["mediator"], "password": "short"})
+                                              "password": "short"})
     assert st == 422 and "password" in body["error"]["fields"], body
 
 

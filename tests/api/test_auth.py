@@ -103,15 +103,16 @@ def test_district_user_sees_its_offices(ctx):
     assert all(k["level"] == "office" for k in kids) and any(k["name"] == "陆家嘴街道司法所" for k in kids)
 
 
+REFUSED = {"error": {"code": "invalid_credentials", "message": "用户名、密码或动态验证码错误"}}
+
+
 def test_lockout_after_five_failures_refuses_right_password(ctx):
     s = ctx.demo_server()
-    for i in range(4):
+    for i in range(5):
         st, _, body = s.request("POST", "/api/v1/session", body={"username": "tiaojie", "password": "wrong-Pass-1"})
-        assert st == 401 and body["error"]["code"] == "invalid_credentials"
-    st, _, body = s.request("POST", "/api/v1/session", body={"username": "tiaojie", "password": "wrong-Pass-1"})
-    assert st == 423 and body["error"]["code"] == "account_locked", body
+        assert (st, body) == (401, REFUSED), (i, st, body)
     st, _, body = s.request("POST", "/api/v1/session", body={"username": "tiaojie", "password": DEMO_PASSWORD})
-    assert st == 423 and "锁定" in body["error"]["message"], "the right password is refused while locked"
+    assert (st, body) == (401, REFUSED), "the right password is refused while locked, and the answer says no more"
     # an auditor sees the failures and the lock
     aud, _ = admin_session(s, "auditor")
     st, _, body = aud.get("/api/v1/audit?user=tiaojie&limit=50")
@@ -120,10 +121,29 @@ def test_lockout_after_five_failures_refuses_right_password(ctx):
 
 
 def test_unknown_user_and_wrong_password_look_the_same(ctx):
-    s = ctx.demo_server()
-    a = s.request("POST", "/api/v1/session", body={"username": "no-such-user", "password": "x-Y-z-123456"})
-    b = s.request("POST", "/api/v1/session", body={"username": "shiju", "password": "x-Y-z-123456"})
-    assert a[0] == b[0] == 401 and a[2] == b[2]
+    """Issue 18 point 4: unknown user, wrong password, a locked account (even
+    with the right password), a disabled one, and an administrator's right
+    password without its code or with a wrong one all answer the same."""
+    url, _ = demo_store(ctx.kind)
+    s = ctx.server(url)  # its own store: accounts are locked and disabled here
+    sign_in = lambda u, pw, code=None: s.request("POST", "/api/v1/session", body=dict(
+        {"username": u, "password": pw}, **({"totp": code} if code else {})))
+    answers = {"unknown user": sign_in("no-such-user", "x-Y-z-123456"),
+               "wrong password": sign_in("shiju", "x-Y-z-123456")}
+    for _ in range(5):
+        sign_in("tiaojie", "x-Y-z-123456")
+    answers["locked, right password"] = sign_in("tiaojie", DEMO_PASSWORD)
+    sys_, _ = admin_session(s, "sysadmin")
+    st, _, users = sys_.get("/api/v1/users?q=njdl")
+    assert sys_.req("PATCH", f"/api/v1/users/{users['items'][0]['id']}", {"status": "disabled"})[0] == 200
+    answers["disabled, right password"] = sign_in("njdl", DEMO_PASSWORD)
+    _, secret = admin_session(s, "secadmin")
+    answers["administrator, right password, no code"] = sign_in("secadmin", DEMO_PASSWORD)
+    bad = "000000" if totp(secret) != "000000" else "111111"
+    answers["administrator, right password, wrong code"] = sign_in("secadmin", DEMO_PASSWORD, bad)
+    for why, (st, h, body) in answers.items():
+        assert (st, body) == (401, REFUSED), (why, st, body)
+        assert "retry-after" not in h and "locked" not in json.dumps(body), why
 
 
 def test_password_expiry_forces_change(ctx):
@@ -212,9 +232,9 @@ def test_admin_totp_required_and_enforced(ctx):
     assert sess.get("/api/v1/roles")[0] == 200
     again = Session(s)
     st, body = again.login("secadmin", DEMO_PASSWORD)
-    assert st == 401 and body["error"]["code"] == "totp_required"
+    assert (st, body) == (401, REFUSED), "no hint that the password was right (issue 18 point 4)"
     st, body = again.login("secadmin", DEMO_PASSWORD, "123456" if totp(secret) != "123456" else "654321")
-    assert st == 401 and body["error"]["code"] == "invalid_totp"
+    assert (st, body) == (401, REFUSED)
     # the very code that enrolled (even when the clock has moved on a step since)
     st, body = again.login("secadmin", DEMO_PASSWORD, enrol_code)
     assert st == 401, "the code used to enrol cannot be used again (RFC 6238 §5.2)"
@@ -237,12 +257,16 @@ def test_api_token_scope_and_revocation(ctx):
     assert st == 422, "more than a year is refused"
     exp = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 30 * 86400))
     st, _, body = sys_.post("/api/v1/api-tokens", {"name": "12345 热线系统", "org_id": district,
-                                                   "permissions": ["audit.read"], "expires_at": exp})
-    assert st == 422, "administrative permissions cannot go to a token"
-    st, _, body = sys_.post("/api/v1/api-tokens", {"name": "12345 热线系统", "org_id": district,
                                                    "permissions": ["org.read"], "expires_at": exp})
+    assert st == 422, "the system administrator grants a token nothing (issue 18 point 1)"
+    st, _, body = sys_.post("/api/v1/api-tokens", {"name": "12345 热线系统", "org_id": district, "expires_at": exp})
     assert st == 201 and body["token"].startswith("sfs_"), body
     tok, tid = body["token"], body["id"]
+    sec, _ = admin_session(s, "secadmin")
+    st, _, body = sec.req("PUT", f"/api/v1/api-tokens/{tid}/permissions", {"permissions": ["audit.read"]})
+    assert st == 422, "administrative permissions cannot go to a token"
+    st, _, body = sec.req("PUT", f"/api/v1/api-tokens/{tid}/permissions", {"permissions": ["org.read"]})
+    assert st == 200 and body["status"] == "applied", body
     auth = {"Authorization": "Bearer " + tok}
     st, _, body = s.request("GET", f"/api/v1/org-units/{district}", headers=auth)
     assert st == 200 and body["name"] == "浦东新区司法局"
@@ -322,7 +346,7 @@ def test_user_cli_add_passwd_disable_list(ctx):
     r = run_cli(["user", "disable", "--username", "zhang3"], url)
     assert r.returncode == 0
     st, _, body = s.request("POST", "/api/v1/session", body={"username": "zhang3", "password": "Zhang#San2026"})
-    assert st == 403 and body["error"]["code"] == "account_disabled"
+    assert (st, body) == (401, REFUSED), "disabled: answered as any refusal (issue 18 point 4)"
 
 
 def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ctx):
@@ -353,11 +377,12 @@ def test_wrong_totp_counts_towards_lockout(ctx):
     s = ctx.server(url)
     sess, secret = admin_session(s, "auditor")
     bad = "000000" if totp(secret) != "000000" else "111111"
-    codes = []
-    for i in range(5):
-        st, body = Session(s).login("auditor", DEMO_PASSWORD, bad)
-        codes.append(st)
-    assert codes[-1] == 423 and codes[:4] == [401] * 4, codes
+    answers = [Session(s).login("auditor", DEMO_PASSWORD, bad) for i in range(5)]
+    assert answers == [(401, REFUSED)] * 5, answers
+    st, body = Session(s).login("auditor", DEMO_PASSWORD, totp(secret))
+    assert (st, body) == (401, REFUSED), "locked: even the right code is refused"
+    st, _, log = sess.get("/api/v1/audit?action=account.locked&user=auditor")
+    assert st == 200 and log["items"], log
 
 
 def test_system_admin_cannot_mint_or_take_over_administrators(ctx):
@@ -374,7 +399,7 @@ def test_system_admin_cannot_mint_or_take_over_administrators(ctx):
     st, _, body = sys_.req("PATCH", f"/api/v1/users/{aud['id']}", {"status": "disabled"})
     assert st == 403
     st, _, body = sys_.post("/api/v1/users", {"username": "new_clerk", "display_name": "新同事", "org_id": root,
-                                              "roles": ["office_staff"], "password": "New#Clerk2026x"})
+                                              "password": "New#Clerk2026x"})
     assert st == 201, body
 
 
@@ -401,12 +426,22 @@ def test_serve_refuses_fresh_keys_for_a_store_with_data(ctx):
     assert not os.path.exists(wrong)
 
 
-def test_security_admin_can_resave_the_system_admin_role(ctx):
+def test_administrator_roles_are_fixed_and_no_one_edits_them(ctx):
+    """Issue 18: the security administrator set the auditor's role to
+    breakglass.list only (the auditor then got 403 on the audit log) and
+    emptied the system administrator's.  The three roles' sets are fixed in
+    code: every edit is refused, and the auditor keeps the audit log."""
     s = ctx.demo_server()
     sec, _ = admin_session(s, "secadmin")
     st, _, roles = sec.get("/api/v1/roles")
-    sys_role = next(r for r in roles["items"] if r["key"] == "sysadmin")
-    perms = roles["permissions"][str(sys_role["id"])]
-    assert "calendar.manage" in perms and "codes.manage" in perms
-    st, _, body = sec.req("PUT", f"/api/v1/roles/{sys_role['id']}/permissions", {"permissions": perms})
-    assert st == 200, body
+    by_key = {r["key"]: r for r in roles["items"]}
+    sys_perms = roles["permissions"][str(by_key["sysadmin"]["id"])]
+    assert {"user.manage", "token.manage", "calendar.manage", "codes.manage", "org.read"} <= set(sys_perms), sys_perms
+    attacks = [("auditadmin", ["breakglass.list"]), ("sysadmin", []), ("sysadmin", sys_perms), ("secadmin", [])]
+    for key, perms in attacks:
+        st, _, body = sec.req("PUT", f"/api/v1/roles/{by_key[key]['id']}/permissions", {"permissions": perms})
+        assert st == 403 and "三员分立" in body["error"]["message"], (key, st, body)
+    st, _, after = sec.get("/api/v1/roles")
+    assert after["permissions"] == roles["permissions"], "nothing changed"
+    aud, _ = admin_session(s, "auditor")
+    assert aud.get("/api/v1/audit")[0] == 200 and aud.get("/api/v1/audit/verify")[0] == 200

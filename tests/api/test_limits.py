@@ -59,14 +59,24 @@ def test_more_fields_than_the_entity_has_is_422_naming_the_limit(ctx):
 
 
 def test_more_roles_than_an_account_holds_is_422_naming_the_limit(ctx):
-    """The 17th role was dropped without a word (roles[16], admin.c)."""
+    """The 17th role was dropped without a word (roles[16], admin.c; now the
+    security administrator's grant, grants.c)."""
     from auth_helpers import DEMO_PASSWORD, admin_session
     s = ctx.demo_server()
     sys_, _ = admin_session(s, "sysadmin")
     st, _, me = Session(s, "ljz").get("/api/v1/session")
     org = me["user"]["org"]["id"] if "user" in me else me["org"]["id"]
-    st, _, body = sys_.post("/api/v1/users", {"username": "many_roles", "display_name": "角色过多", "org_id": org,
-                                              "roles": ["office_staff"] * 17, "password": DEMO_PASSWORD})
+    st, _, made = sys_.post("/api/v1/users", {"username": "many_roles", "display_name": "角色过多", "org_id": org,
+                                              "password": DEMO_PASSWORD})
+    assert st == 201, made
+    st, _, roles = admin_session(s, "secadmin")[0].get("/api/v1/roles")
+    keys = [r["key"] for r in roles["items"] if not r["admin_kind"]]
+    custom = admin_session(s, "secadmin")[0]
+    for i in range(17 - len(keys)):
+        st, _, body = custom.post("/api/v1/roles", {"key": f"extra_{i}", "name": f"附加角色{i}", "permissions": []})
+        assert st == 201, body
+        keys.append(f"extra_{i}")
+    st, _, body = custom.req("PUT", f"/api/v1/users/{made['id']}/roles", {"roles": keys[:17]})
     assert st == 422 and body["error"]["code"] == "too_many_roles", body
     assert "最多 16 个角色" in body["error"]["message"], body
 

@@ -76,10 +76,12 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: resolve(SHOT_DIR, name), animations: 'disabled', style: '.el-message { display: none }' })
 }
 
-// Signs in through the login form of the page already showing it.
-export async function signIn(page, username = USER, password = PASS) {
+// Signs in through the login form of the page already showing it: username,
+// password and (an account with a bound authenticator) the code, one step.
+export async function signIn(page, username = USER, password = PASS, code = '') {
   await page.locator('input[name="username"]').fill(username)
   await page.locator('input[name="password"]').fill(password)
+  await page.locator('input[name="totp"]').fill(code)
   await page.getByRole('button', { name: /登\s*录/ }).click()
 }
 
@@ -175,9 +177,7 @@ export async function signInAdmin(page, context, username) {
       await page.locator('.app-header').waitFor()
       return
     }
-    await signIn(page, username, PASS)
-    await page.locator('input[name="totp"]').fill(await freshTotp(known))
-    await page.getByRole('button', { name: /验\s*证/ }).click()
+    await signIn(page, username, PASS, await freshTotp(known))
   } else {
     await page.goto(BASE + '/login')
     await signIn(page, username, PASS)

@@ -194,6 +194,13 @@ export const menu = [
         component: () => import('./pages/admin/RolesPage.vue'),
       },
       {
+        key: 'admin-grants',
+        title: '授权管理',
+        path: '/admin/grants',
+        perm: 'role.manage',
+        component: () => import('./pages/admin/GrantsPage.vue'),
+      },
+      {
         key: 'admin-codes',
         title: '字典管理',
         path: '/admin/codes',

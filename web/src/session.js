@@ -6,6 +6,7 @@ import { api, setCsrfToken } from './api.js'
 export const session = reactive({
   user: null, // { id, username, display_name, org:{id,name,level}, roles, permissions, must_change_password, totp_setup_required }
   loaded: false,
+  securityNotice: null, // a lockout since the last sign-in, told once (POST /session security_notice)
 })
 
 function accept(answer) {
@@ -23,7 +24,9 @@ export async function loadSession(force = false) {
 
 /** Signs in; credentials = { username, password[, totp] }. */
 export async function login(credentials) {
-  return accept(await api.post('/session', credentials))
+  const answer = await api.post('/session', credentials)
+  session.securityNotice = (answer && answer.security_notice) || null
+  return accept(answer)
 }
 
 export async function logout() {

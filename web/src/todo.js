@@ -7,7 +7,11 @@ import { session } from './session.js'
 
 // To-do kinds that are not records of a declared entity, and the page where
 // they are handled (the server's to-do sources, engine/workflow.h).
-const PAGES = { 'person-merges': '/persons?tab=merges' }
+const PAGES = {
+  'person-merges': '/persons?tab=merges',
+  'grant-approvals': '/admin/grants', // 三员分立: a grant waiting for a second security administrator
+  'account-lockouts': '/admin/policy', // a lockout the security administrator has not acknowledged
+}
 
 /** The page listing a to-do kind's open items. */
 export const todoListPath = (name) => PAGES[name] || `/records/${name}`
