@@ -17,7 +17,7 @@ command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)
 case "${1:-}" in
   --test) PKGS+=(postgresql-15 postgresql-client-15 python3 chromium fonts-noto-cjk clang procps) ;;
-  --bench) PKGS+=(postgresql-15 postgresql-client-15 python3 nginx-light wrk) ;;
+  --bench) PKGS+=(postgresql-15 postgresql-client-15 python3 nginx-light wrk valgrind) ;;
   --fuzz) PKGS+=(clang libclang-rt-14-dev) ;;
 esac
 missing=()

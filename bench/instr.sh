@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/instr.sh — instructions per request under callgrind: an A/B that the
+# machine's load does not move (wrk's CPU per request does, ±25 % on a busy
+# 2-core machine).  Counts sifasuo's own user-space instructions (SQLite
+# included, the kernel not); PostgreSQL's backends are not counted.
+#
+#   bench/instr.sh NAME BIN [PORT]
+#     NAME   a label; the store is kept in /var/tmp/sifasuo-instr-NAME
+#            (init --demo + BENCH_RECORDS generated cases, made once)
+#     BIN    the sifasuo binary (a build of another commit for the "before")
+#   BENCH_RECORDS=100000  cases generated (once per NAME)
+#   N=200                 sequential requests per scenario (one worker)
+#   SCEN="case list6 listall"
+#
+# Prints, per scenario, the body size and the instructions per request.
+set -u
+NAME=$1 BIN=$2 PORT=${3:-18100}
+RECORDS=${BENCH_RECORDS:-100000} N=${N:-200}
+for c in valgrind callgrind_control callgrind_annotate curl python3; do
+  command -v $c >/dev/null || { echo "$c not found (scripts/deps.sh --bench)" >&2; exit 1; }
+done
+D=/var/tmp/sifasuo-instr-$NAME DB=sqlite:/var/tmp/sifasuo-instr-$NAME/db
+mkdir -p "$D"
+if [ ! -f "$D/ready" ]; then
+  "$BIN" init --demo --db "$DB" --key-file "$D/keys" >/dev/null 2>&1 || { echo "init failed" >&2; exit 1; }
+  "$BIN" generate mediation-cases --count "$RECORDS" --bulk --db "$DB" --key-file "$D/keys" >/dev/null 2>&1 ||
+    { echo "generate failed" >&2; exit 1; }
+  touch "$D/ready"
+fi
+rm -f "$D"/cg.*
+valgrind --tool=callgrind --callgrind-out-file="$D/cg.out.%p" "$BIN" serve --quiet --listen 127.0.0.1:$PORT \
+  --db "$DB" --key-file "$D/keys" --workers 1 >"$D/serve.log" 2>&1 &
+SP=$!
+trap 'kill $SP 2>/dev/null; wait $SP 2>/dev/null' EXIT
+U=http://127.0.0.1:$PORT
+for _ in $(seq 120); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.5; done
+curl -s -D "$D/h" -o /dev/null -H 'Host: 127.0.0.1' -H 'Content-Type: application/json' \
+  --data '{"username":"shiju","password":"Sfs@demo2026"}' "$U/api/v1/session"
+COOKIE=$(grep -i '^set-cookie' "$D/h" | head -1 | sed 's/^[Ss]et-[Cc]ookie: //;s/;.*//')
+g() { curl -s -H "Cookie: $COOKIE" -H 'Host: 127.0.0.1' "$U$1"; }
+py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+ROOT=$(g /api/v1/org-units | py 'print(d["items"][0]["id"])')
+ORG=$(g "/api/v1/org-units?parent=$ROOT&limit=1000" | py 'print([u["id"] for u in d["items"] if u["name"].startswith("浦东")][0])')
+CASE=$(g "/api/v1/mediation-cases?org_id=$ORG&q=GEN-&limit=1&total=0" | py 'print(d["items"][0]["id"])')
+L="/api/v1/mediation-cases?org_id=$ORG&wf_state=archived&sort=-received_on&limit=20"
+declare -A P=([case]="/api/v1/mediation-cases/$CASE" [list6]="$L&fields=case_no,title,received_on,source,category,major"
+  [listall]="$L")
+for k in ${SCEN:-case list6 listall}; do
+  for _ in $(seq 20); do g "${P[$k]}" >/dev/null; done # warm: statements prepared, caches loaded
+  g "${P[$k]}" >"$D/body.$k"
+  callgrind_control -z $SP >/dev/null
+  for _ in $(seq "$N"); do printf 'url = "%s"\noutput = /dev/null\n' "$U${P[$k]}"; done >"$D/curl.cfg"
+  curl -s -K "$D/curl.cfg" -H "Cookie: $COOKIE" -H 'Host: 127.0.0.1'
+  callgrind_control -d "$k" $SP >/dev/null
+  f=$(ls -t "$D"/cg.out.* | head -1)
+  mv "$f" "$D/cg.$k"
+  ir=$(callgrind_annotate "$D/cg.$k" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+  printf '%-10s %-8s body %6d B  %8s K instructions a request\n' "$NAME" "$k" "$(wc -c <"$D/body.$k")" \
+    "$(awk -v i="${ir:-0}" -v n="$N" 'BEGIN { printf "%.1f", i / n / 1000 }')"
+done
+echo "profiles: $D/cg.<scenario> (callgrind_annotate --inclusive=yes)"
