@@ -321,6 +321,14 @@ int entity_verify_all(void);
 /* Creates or extends every registered entity's table and indexes from its
  * declaration (both dialects).  Returns 0 or -1 with err. */
 int engine_migrate(db_t *db, char *err, size_t errlen);
+/* Start seeds: fn runs at the end of every engine_migrate (every command
+ * that opens a store), after the tables and declared code lists, outside a
+ * transaction; it seeds what a module declares into tables a migration
+ * made (the standards engine: a line's rules' codes and thresholds) and
+ * inserts only what the store never had.  0, or -1 with err (the start
+ * fails).  Register before opening the store. */
+typedef int (*engine_migrate_fn)(db_t *db, char *err, size_t errlen);
+void engine_on_migrate(engine_migrate_fn fn);
 int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen);
 /* Builds e's missing list indexes one at a time, each committed alone (a
  * stopped build keeps those done), calling progress(i, n, name) before the
