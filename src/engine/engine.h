@@ -456,6 +456,10 @@ void engine_select_cols(const entity_t *e, buf_t *sql);
 /* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);
 void engine_record_sql(const entity_t *e, buf_t *sql);
+/* After a committed write the caller was allowed: the record as GET shows
+ * it, children included (create, update, restore, workflow actions), with
+ * status; its id alone when it cannot be read back — never an error. */
+void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
 /* From a row selected with engine_select_cols_of(sel): only those fields,

@@ -1369,7 +1369,7 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
  * create's engine_may_read before writing): the record as GET shows it.
  * Never an error after the commit: when the row cannot be read back, the
  * answer carries its id only. */
-static void answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
+void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
     buf_t sql = BUF_INIT;
     db_stmt_t *s = select_record(r, e, id, &sql);
     if (s) {
@@ -1594,7 +1594,7 @@ static void create_record(http_req_t *r) {
     json_decref(detail);
     json_decref(after);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
-    answer_record(r, e, id, 201);
+    engine_answer_record(r, e, id, 201);
     goto out;
 fail:
     http_store_error(r);
@@ -1731,7 +1731,7 @@ static void update_record(http_req_t *r) {
     json_decref(d);
     json_decref(after);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
-    answer_record(r, e, id, 200);
+    engine_answer_record(r, e, id, 200);
     goto out;
 out_rollback:
     db_rollback(r->db);
@@ -1858,7 +1858,7 @@ static void set_deleted(http_req_t *r, bool deleted) {
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     if (auth_audit(r, deleted ? "record.delete" : "record.restore", e->name, id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         goto fail;
-    answer_record(r, e, id, 200);
+    engine_answer_record(r, e, id, 200);
     goto out;
 fail:
     http_store_error(r);

@@ -455,18 +455,9 @@ static void fire_action(http_req_t *r) {
     free(dt);
     json_decref(detail);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
-    /* answer with the record as GET would */
-    {
-        buf_t sel = BUF_INIT;
-        engine_record_sql(e, &sel);
-        s = db_prepare(r->db, sel.data);
-        buf_free(&sel);
-        if (!s) goto fail;
-        db_bind_int(s, 1, id);
-        if (db_step(s) == DB_ROW) engine_write_record(r, e, s);
-        db_reset(s);
-        http_send_json(r, 200);
-    }
+    /* answer with the record as GET would, children included (the detail
+     * page shows the answer: a parent's children tables stay filled) */
+    engine_answer_record(r, e, id, 200);
     goto out;
 fail:
     http_store_error(r);

@@ -285,6 +285,7 @@ def test_a_campaign_from_publication_to_feedback_reaches_every_suggester(ctx):
     assert len(camp["suggestions"]["items"]) == 2
     st, _, camp = _act(ljz, "legislation-campaigns", camp, "consolidate", consolidated="收集意见 2 条")
     assert st == 200 and camp["wf_state"] == "consolidated", camp
+    assert len(camp["suggestions"]["items"]) == 2, "an action's answer is the record as GET shows it, children included"
     st, _, late = ljz.post(S, {"campaign_id": camp["id"], "source": "village", "suggester": "居委会", "content": "迟到"})
     _refused(st, late, "campaign_id", "不再收集")
     st, _, camp = _act(ljz, "legislation-campaigns", camp, "forward", forwarded_on="2026-12-06", forwarded_to="区司法局")
