@@ -21,17 +21,20 @@
 #include "util/validate.h"
 
 #define ASSESSOR_ROLES "office_director office_staff district_admin district_staff city_staff city_leader"
-#define LINE .line = "assessors", .line_label = "人民陪审员", .cockpit = ""
-#define MIN_AGE 28          /* 人民陪审员法 第五条 (二) */
-#define PUBLICITY_WORKDAYS 5 /* 人民陪审员选任办法: 公示期不少于五个工作日 */
+#define LINE .line = "assessors", .line_label = "人民陪审员"
+#define COCKPIT .cockpit = "" /* counted on the cockpit under the line's name (children are not) */
+#define MIN_AGE 28            /* 人民陪审员法 第五条 (二) */
+#define PUBLICITY_WORKDAYS 5  /* 人民陪审员选任办法: 公示期不少于五个工作日 */
 
 static const code_seed_t source_codes[] = {
-    {"random", "随机抽选"}, {"application", "个人申请"}, {"recommendation", "组织推荐"},
+    {"random", "随机抽选"},
+    {"application", "个人申请"},
+    {"recommendation", "组织推荐"},
     {0},
 };
 static const code_seed_t education_codes[] = {
-    {"junior", "初中及以下"}, {"senior", "高中(中专)"}, {"college", "大专"}, {"bachelor", "本科"}, {"postgraduate", "研究生"},
-    {0},
+    {"junior", "初中及以下"}, {"senior", "高中(中专)"},   {"college", "大专"},
+    {"bachelor", "本科"},     {"postgraduate", "研究生"}, {0},
 };
 static const code_seed_t refuse_codes[] = {
     {"age", "未满二十八周岁 (第五条)"},
@@ -81,12 +84,15 @@ static const char *selection_rule(check_ctx_t *c, const char **field) {
     int64_t id = json_integer_value(json_object_get(c->after, "id"));
     int64_t quota = json_integer_value(json_object_get(c->after, "quota"));
     int64_t k = std_setting(c->db, "assessor_candidate_multiple");
-    int64_t n = count_q(c, "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
-                           "AND source = 'random'", id);
+    int64_t n = count_q(c,
+                        "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
+                        "AND source = 'random'",
+                        id);
     if (n < 0) return *field = "submitted_on", "暂时无法核对候选人人数, 请稍后重试";
     if (n < quota * k)
         return *field = "submitted_on",
-               arena_printf(c->r->arena, "随机抽选的候选人 %lld 名, 少于拟任命名额 %lld 名的 %lld 倍 (%lld 名; 人民陪审员法第九条)",
+               arena_printf(c->r->arena,
+                            "随机抽选的候选人 %lld 名, 少于拟任命名额 %lld 名的 %lld 倍 (%lld 名; 人民陪审员法第九条)",
                             (long long)n, (long long)quota, (long long)k, (long long)(quota * k));
     return NULL;
 }
@@ -110,9 +116,18 @@ static const entity_child_t selection_children[] = {
 };
 static int assessors_demo(const engine_demo_t *d, char *err, size_t errlen);
 static const entity_t selections = {
-    .name = "assessor-selections", .label = "人民陪审员选任", .table = "assessor_selection", .perm = "assessor.selection",
-    .fields = selection_fields, .flows = selection_flows, .default_sort = "-year", .roles = ASSESSOR_ROLES,
-    .check = selection_rule, .children = selection_children, .demo = assessors_demo, LINE,
+    .name = "assessor-selections",
+    .label = "人民陪审员选任",
+    .table = "assessor_selection",
+    .perm = "assessor.selection",
+    .fields = selection_fields,
+    .flows = selection_flows,
+    .default_sort = "-year",
+    .roles = ASSESSOR_ROLES,
+    .check = selection_rule,
+    .children = selection_children,
+    .demo = assessors_demo,
+    LINE,
 };
 
 /* ---- 候选人 ---- */
@@ -149,8 +164,8 @@ static const field_t candidate_fields[] = {
 };
 
 /* The exclusions of articles 6 and 7, in declaration order. */
-static const char *const exclusions[] = {"x_post", "x_legal", "x_criminal", "x_dismissed", "x_revoked", "x_dishonest",
-                                         "x_removed", NULL};
+static const char *const exclusions[] = {"x_post",    "x_legal",     "x_criminal", "x_dismissed",
+                                         "x_revoked", "x_dishonest", "x_removed",  NULL};
 
 /* The candidate's age in full years today, from the registry (-1 when the
  * person's birth date is unknown). */
@@ -165,7 +180,8 @@ static const char *qualify_rule(check_ctx_t *c, const char **field) {
     int age = candidate_age(c);
     if (age < 0) return *field = "person_id", "人员库中没有候选人的出生日期, 无法核对年龄";
     if (age < MIN_AGE)
-        return *field = "person_id", "候选人未满二十八周岁 (人民陪审员法第五条), 不能通过资格审查, 请选择「资格审查不通过」";
+        return *field = "person_id",
+               "候选人未满二十八周岁 (人民陪审员法第五条), 不能通过资格审查, 请选择「资格审查不通过」";
     for (int i = 0; exclusions[i]; i++)
         if (json_is_true(json_object_get(a, exclusions[i]))) {
             *field = exclusions[i];
@@ -183,8 +199,10 @@ static const char *qualify_rule(check_ctx_t *c, const char **field) {
 
 static const char *candidate_rule(check_ctx_t *c, const char **field) {
     json_t *a = c->after;
-    const char *src = json_string_value(json_object_get(a, "source")), *rec = json_string_value(json_object_get(a, "recommender"));
-    if (src && strcmp(src, "recommendation") == 0 && (!rec || !*rec)) return *field = "recommender", "组织推荐的, 请填写推荐单位";
+    const char *src = json_string_value(json_object_get(a, "source")),
+               *rec = json_string_value(json_object_get(a, "recommender"));
+    if (src && strcmp(src, "recommendation") == 0 && (!rec || !*rec))
+        return *field = "recommender", "组织推荐的, 请填写推荐单位";
     if (c->op != CHECK_ACTION) return NULL;
     if (strcmp(c->action, "qualify") == 0) return qualify_rule(c, field);
     if ((strcmp(c->action, "refuse") == 0 || strcmp(c->action, "uphold") == 0)) {
@@ -212,27 +230,27 @@ static const char *candidate_rule(check_ctx_t *c, const char **field) {
         json_t *sel = check_linked(c, "selection_id");
         if (sel && src && strcmp(src, "random") != 0) {
             int64_t quota = json_integer_value(json_object_get(sel, "quota"));
-            int64_t n = count_q(c, "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
-                                   "AND wf_state = 'selected' AND source <> 'random'",
-                                json_integer_value(json_object_get(sel, "id")));
+            int64_t n =
+                count_q(c,
+                        "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
+                        "AND wf_state = 'selected' AND source <> 'random'",
+                        json_integer_value(json_object_get(sel, "id")));
             if (n > quota / 5)
                 return *field = "selected_on",
-                       arena_printf(c->r->arena, "个人申请和组织推荐产生的人民陪审员不得超过名额数的五分之一 (%lld 名; "
-                                                 "人民陪审员法第十条)", (long long)(quota / 5));
+                       arena_printf(c->r->arena,
+                                    "个人申请和组织推荐产生的人民陪审员不得超过名额数的五分之一 (%lld 名; "
+                                    "人民陪审员法第十条)",
+                                    (long long)(quota / 5));
         }
     }
     return NULL;
 }
 
 static const wf_state_t candidate_states[] = {
-    {"applied", "待资格审查", 10},
-    {"qualified", "资格审查通过", 0},
-    {"publicising", "公示中", 0},
-    {"objected", "异议核查中", 5},
-    {"refused", "资格审查不通过", 0, true},
-    {"selected", "已选任", 0, true},
-    {"not_selected", "未选任", 0, true},
-    {0},
+    {"applied", "待资格审查", 10},          {"qualified", "资格审查通过", 0},
+    {"publicising", "公示中", 0},           {"objected", "异议核查中", 5},
+    {"refused", "资格审查不通过", 0, true}, {"selected", "已选任", 0, true},
+    {"not_selected", "未选任", 0, true},    {0},
 };
 static const wf_transition_t candidate_transitions[] = {
     {"qualify", "资格审查通过", "applied", "qualified", .requires = "review_confirmed review_note"},
@@ -248,10 +266,21 @@ static const wf_transition_t candidate_transitions[] = {
 static const workflow_t candidate_flow_v1 = {1, "applied", candidate_states, candidate_transitions};
 static const workflow_t *const candidate_flows[] = {&candidate_flow_v1, NULL};
 static const entity_t candidates = {
-    .name = "assessor-candidates", .label = "人民陪审员候选人", .table = "assessor_candidate",
-    .perm = "assessor.candidate", .fields = candidate_fields, .flows = candidate_flows, .default_sort = "-id",
-    .roles = ASSESSOR_ROLES, .check = candidate_rule, .code_lists = candidate_lists, .parent = "selection_id",
-    .unique = "selection_id person_id", LINE, .cockpit_by_state = true,
+    .name = "assessor-candidates",
+    .label = "人民陪审员候选人",
+    .table = "assessor_candidate",
+    .perm = "assessor.candidate",
+    .fields = candidate_fields,
+    .flows = candidate_flows,
+    .default_sort = "-id",
+    .roles = ASSESSOR_ROLES,
+    .check = candidate_rule,
+    .code_lists = candidate_lists,
+    .parent = "selection_id",
+    .unique = "selection_id person_id",
+    LINE,
+    COCKPIT,
+    .cockpit_by_state = true,
 };
 
 static const std_setting_decl_t assessor_settings[] = {
@@ -272,10 +301,11 @@ static int assessors_demo(const engine_demo_t *d, char *err, size_t errlen) {
     char path[128];
     snprintf(path, sizeof(path), "%s", db_col_text(q, 1));
     db_reset(q);
-    db_stmt_t *s = db_prepare(d->db, "INSERT INTO assessor_selection (org_id, org_path, created_at, updated_at, wf_state, "
-                                     "wf_version, state_since, title, year, court, quota, note) VALUES ($1, $2, $3, $3, "
-                                     "'collecting', 1, $4, '2026 年度人民陪审员选任', 2026, '区人民法院', 1, "
-                                     "'协助区司法局开展候选人资格审查') RETURNING id");
+    db_stmt_t *s =
+        db_prepare(d->db, "INSERT INTO assessor_selection (org_id, org_path, created_at, updated_at, wf_state, "
+                          "wf_version, state_since, title, year, court, quota, note) VALUES ($1, $2, $3, $3, "
+                          "'collecting', 1, $4, '2026 年度人民陪审员选任', 2026, '区人民法院', 1, "
+                          "'协助区司法局开展候选人资格审查') RETURNING id");
     if (!s) goto fail;
     db_bind_int(s, 1, office);
     db_bind_text(s, 2, path, -1);
@@ -295,10 +325,11 @@ static int assessors_demo(const engine_demo_t *d, char *err, size_t errlen) {
     db_reset(q);
     static const char *const states[] = {"applied", "qualified", "publicising"};
     for (int i = 0; i < n; i++) {
-        s = db_prepare(d->db, "INSERT INTO assessor_candidate (org_id, org_path, created_at, updated_at, wf_state, "
-                              "wf_version, state_since, selection_id, person_id, source, education, occupation, "
-                              "review_confirmed, review_note, publicity_from, publicity_to) VALUES ($1, $2, $3, $3, $4, 1, "
-                              "$5, $6, $7, 'random', $8, '社区工作者', $9, $10, $11, $12)");
+        s = db_prepare(d->db,
+                       "INSERT INTO assessor_candidate (org_id, org_path, created_at, updated_at, wf_state, "
+                       "wf_version, state_since, selection_id, person_id, source, education, occupation, "
+                       "review_confirmed, review_note, publicity_from, publicity_to) VALUES ($1, $2, $3, $3, $4, 1, "
+                       "$5, $6, $7, 'random', $8, '社区工作者', $9, $10, $11, $12)");
         if (!s) goto fail;
         db_bind_int(s, 1, office);
         db_bind_text(s, 2, path, -1);

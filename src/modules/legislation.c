@@ -17,21 +17,24 @@
 #include "util/validate.h"
 
 #define LEG_ROLES "office_director office_staff district_admin district_staff city_staff city_leader"
-#define LINE .line = "legislation", .line_label = "立法意见征集", .cockpit = ""
+#define LINE .line = "legislation", .line_label = "立法意见征集"
+#define COCKPIT .cockpit = "" /* counted on the cockpit under the line's name (children are not) */
 
 static const code_seed_t kind_codes[] = {
-    {"law", "法律"}, {"admin_regulation", "行政法规"}, {"local_regulation", "地方性法规"}, {"rule", "规章"},
-    {"normative", "规范性文件"},
-    {0},
+    {"law", "法律"},  {"admin_regulation", "行政法规"}, {"local_regulation", "地方性法规"},
+    {"rule", "规章"}, {"normative", "规范性文件"},      {0},
 };
 static const code_seed_t source_codes[] = {
-    {"resident", "居民"}, {"village", "村(居)委会"}, {"enterprise", "企业"}, {"organisation", "社会组织"},
-    {"portal", "网上门户"}, {"other", "其他"},
+    {"resident", "居民"},
+    {"village", "村(居)委会"},
+    {"enterprise", "企业"},
+    {"organisation", "社会组织"},
+    {"portal", "网上门户"},
+    {"other", "其他"},
     {0},
 };
 static const code_seed_t adoption_codes[] = {
-    {"adopted", "采纳"}, {"partly", "部分采纳"}, {"not_adopted", "未采纳"}, {"noted", "已转参考"},
-    {0},
+    {"adopted", "采纳"}, {"partly", "部分采纳"}, {"not_adopted", "未采纳"}, {"noted", "已转参考"}, {0},
 };
 static const code_list_decl_t campaign_lists[] = {
     {"legislation_kind", "立法项目类别", kind_codes},
@@ -70,8 +73,8 @@ static const field_t campaign_fields[] = {
  * condition), -1 on a store error. */
 static int64_t suggestions(check_ctx_t *c, int64_t campaign, const char *extra) {
     char sql[256];
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM legislation_suggestion WHERE campaign_id = $1 AND deleted_at IS NULL%s",
-             extra);
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM legislation_suggestion WHERE campaign_id = $1 AND deleted_at IS NULL%s", extra);
     db_stmt_t *s = db_prepare(c->db, sql);
     if (!s) return -1;
     db_bind_int(s, 1, campaign);
@@ -99,11 +102,8 @@ static const char *campaign_rule(check_ctx_t *c, const char **field) {
 }
 
 static const wf_state_t campaign_states[] = {
-    {"collecting", "征集中", 0},
-    {"consolidated", "已汇总", 3}, /* forward within 3 working days */
-    {"forwarded", "已报送", 0},
-    {"closed", "已反馈", 0, true},
-    {0},
+    {"collecting", "征集中", 0}, {"consolidated", "已汇总", 3}, /* forward within 3 working days */
+    {"forwarded", "已报送", 0},  {"closed", "已反馈", 0, true}, {0},
 };
 static const wf_transition_t campaign_transitions[] = {
     {"consolidate", "汇总意见", "collecting", "consolidated", .requires = "consolidated"},
@@ -120,10 +120,21 @@ static const entity_child_t campaign_children[] = {
 };
 static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen);
 static const entity_t campaigns = {
-    .name = "legislation-campaigns", .label = "立法征求意见", .table = "legislation_campaign", .perm = "legislation.campaign",
-    .fields = campaign_fields, .flows = campaign_flows, .default_sort = "-published_on", .roles = LEG_ROLES,
-    .check = campaign_rule, .code_lists = campaign_lists, .children = campaign_children, .demo = legislation_demo,
-    LINE, .cockpit_by_state = true,
+    .name = "legislation-campaigns",
+    .label = "立法征求意见",
+    .table = "legislation_campaign",
+    .perm = "legislation.campaign",
+    .fields = campaign_fields,
+    .flows = campaign_flows,
+    .default_sort = "-published_on",
+    .roles = LEG_ROLES,
+    .check = campaign_rule,
+    .code_lists = campaign_lists,
+    .children = campaign_children,
+    .demo = legislation_demo,
+    LINE,
+    COCKPIT,
+    .cockpit_by_state = true,
 };
 
 /* ---- 意见建议 ---- */
@@ -167,9 +178,19 @@ static const char *suggestion_rule(check_ctx_t *c, const char **field) {
     return NULL;
 }
 static const entity_t suggestions_e = {
-    .name = "legislation-suggestions", .label = "立法意见建议", .table = "legislation_suggestion",
-    .perm = "legislation.suggestion", .fields = suggestion_fields, .default_sort = "-received_on", .roles = LEG_ROLES,
-    .check = suggestion_rule, .code_lists = suggestion_lists, .parent = "campaign_id", .title = "content", LINE,
+    .name = "legislation-suggestions",
+    .label = "立法意见建议",
+    .table = "legislation_suggestion",
+    .perm = "legislation.suggestion",
+    .fields = suggestion_fields,
+    .default_sort = "-received_on",
+    .roles = LEG_ROLES,
+    .check = suggestion_rule,
+    .code_lists = suggestion_lists,
+    .parent = "campaign_id",
+    .title = "content",
+    LINE,
+    COCKPIT,
 };
 
 /* Demo: in the first three offices, a campaign forwarded and one still
@@ -192,10 +213,11 @@ static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen) {
     for (int i = 0; i < n; i++)
         for (int k = 0; k < 2; k++) {
             db_stmt_t *s = db_prepare(
-                d->db, "INSERT INTO legislation_campaign (org_id, org_path, created_at, updated_at, wf_state, wf_version, "
-                       "state_since, title, kind, issuer, published_on, deadline, summary, consolidated, forwarded_on, "
-                       "forwarded_to) VALUES ($1, $2, $3, $3, $4, 1, $9, $5, $6, $7, $8, $10, $11, $12, $13, $14) "
-                       "RETURNING id");
+                d->db,
+                "INSERT INTO legislation_campaign (org_id, org_path, created_at, updated_at, wf_state, wf_version, "
+                "state_since, title, kind, issuer, published_on, deadline, summary, consolidated, forwarded_on, "
+                "forwarded_to) VALUES ($1, $2, $3, $3, $4, 1, $9, $5, $6, $7, $8, $10, $11, $12, $13, $14) "
+                "RETURNING id");
             if (!s) goto fail;
             db_bind_int(s, 1, office[i]);
             db_bind_text(s, 2, path[i], -1);
@@ -207,7 +229,8 @@ static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen) {
             db_bind_text(s, 8, k ? "2026-11-20" : "2026-08-01", -1);
             db_bind_text(s, 9, "2026-11-30T09:00:00Z", -1);
             db_bind_text(s, 10, k ? "2026-12-20" : "2026-08-31", -1);
-            db_bind_text(s, 11, k ? "业主大会、物业服务企业退出、维修资金使用" : "社区嵌入式养老、助餐服务、长期护理", -1);
+            db_bind_text(s, 11, k ? "业主大会、物业服务企业退出、维修资金使用" : "社区嵌入式养老、助餐服务、长期护理",
+                         -1);
             if (k) {
                 db_bind_null(s, 12);
                 db_bind_null(s, 13);

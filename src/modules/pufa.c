@@ -25,39 +25,51 @@
 #include "util/validate.h"
 
 #define PUFA_ROLES "office_director office_staff district_admin district_staff city_staff city_leader"
-#define LINE .line = "legal-education", .line_label = "普法依法治理", .cockpit = ""
+#define LINE .line = "legal-education", .line_label = "普法依法治理"
+#define COCKPIT .cockpit = "" /* counted on the cockpit under the line's name (children are not) */
 
 /* ---- code lists ---- */
 
 static const code_seed_t settings_codes[] = {
-    {"organs", "机关"}, {"villages", "乡村"}, {"communities", "社区"}, {"schools", "学校"},
-    {"enterprises", "企业"}, {"units", "单位"}, {"online", "网络"}, {"families", "家庭"},
-    {0},
+    {"organs", "机关"},  {"villages", "乡村"},    {"communities", "社区"},
+    {"schools", "学校"}, {"enterprises", "企业"}, {"units", "单位"},
+    {"online", "网络"},  {"families", "家庭"},    {0},
 };
 static const code_seed_t form_codes[] = {
-    {"lecture", "法治讲座"}, {"consultation", "法律咨询"}, {"exhibition", "法治宣传展板"}, {"performance", "法治文艺演出"},
-    {"training", "培训"}, {"online", "线上宣传"}, {"other", "其他"},
+    {"lecture", "法治讲座"},
+    {"consultation", "法律咨询"},
+    {"exhibition", "法治宣传展板"},
+    {"performance", "法治文艺演出"},
+    {"training", "培训"},
+    {"online", "线上宣传"},
+    {"other", "其他"},
     {0},
 };
 static const code_seed_t level_codes[] = {
-    {"national", "全国"}, {"city", "市级"}, {"district", "区级"},
+    {"national", "全国"},
+    {"city", "市级"},
+    {"district", "区级"},
     {0},
 };
 static const code_seed_t review_codes[] = {
-    {"passed", "复核合格"}, {"rectify", "限期整改"}, {"failed", "复核不合格"},
+    {"passed", "复核合格"},
+    {"rectify", "限期整改"},
+    {"failed", "复核不合格"},
     {0},
 };
 static const code_seed_t role_codes[] = {
-    {"leader", "法治带头人"}, {"understander", "法律明白人"},
+    {"leader", "法治带头人"},
+    {"understander", "法律明白人"},
     {0},
 };
 static const code_seed_t identity_codes[] = {
     {"committee", "村(居)两委成员"}, {"mediator", "人民调解员"}, {"grid", "网格员"}, {"group_leader", "村(居)民小组长"},
-    {"party_member", "党员"}, {"volunteer", "志愿者"}, {"other", "其他"},
-    {0},
+    {"party_member", "党员"},        {"volunteer", "志愿者"},    {"other", "其他"},  {0},
 };
 static const code_seed_t legality_codes[] = {
-    {"lawful", "合法"}, {"amend", "修改后合法"}, {"unlawful", "不合法"},
+    {"lawful", "合法"},
+    {"amend", "修改后合法"},
+    {"unlawful", "不合法"},
     {0},
 };
 static const code_list_decl_t activity_lists[] = {
@@ -113,9 +125,16 @@ static const entity_child_t plan_children[] = {
     {0},
 };
 static const entity_t pufa_plans = {
-    .name = "pufa-plans", .label = "普法年度计划", .table = "pufa_plan", .perm = "pufa.plan",
-    .fields = plan_fields, .default_sort = "-year", .roles = PUFA_ROLES, .unique = "org_id year",
-    .children = plan_children, LINE,
+    .name = "pufa-plans",
+    .label = "普法年度计划",
+    .table = "pufa_plan",
+    .perm = "pufa.plan",
+    .fields = plan_fields,
+    .default_sort = "-year",
+    .roles = PUFA_ROLES,
+    .unique = "org_id year",
+    .children = plan_children,
+    LINE,
 };
 
 static const field_t plan_item_fields[] = {
@@ -133,14 +152,21 @@ static const char *plan_item_rule(check_ctx_t *c, const char **field) {
     if (!act || !plan) return NULL;
     const char *held = json_string_value(json_object_get(act, "held_on"));
     json_int_t year = json_integer_value(json_object_get(plan, "year"));
-    if (held && strtol(held, NULL, 10) != year)
-        return *field = "activity_id", "完成活动的举办日期须在计划年度内";
+    if (held && strtol(held, NULL, 10) != year) return *field = "activity_id", "完成活动的举办日期须在计划年度内";
     return NULL;
 }
 static const entity_t pufa_plan_items = {
-    .name = "pufa-plan-items", .label = "普法计划事项", .table = "pufa_plan_item", .perm = "pufa.plan",
-    .fields = plan_item_fields, .default_sort = "due_on", .roles = PUFA_ROLES, .check = plan_item_rule,
-    .parent = "plan_id", .title = "content", LINE,
+    .name = "pufa-plan-items",
+    .label = "普法计划事项",
+    .table = "pufa_plan_item",
+    .perm = "pufa.plan",
+    .fields = plan_item_fields,
+    .default_sort = "due_on",
+    .roles = PUFA_ROLES,
+    .check = plan_item_rule,
+    .parent = "plan_id",
+    .title = "content",
+    LINE,
 };
 
 /* ---- 普法活动 (八进), with photos ---- */
@@ -171,9 +197,19 @@ static const entity_child_t activity_children[] = {
 };
 static int activities_demo(const engine_demo_t *d, char *err, size_t errlen);
 static const entity_t pufa_activities = {
-    .name = "pufa-activities", .label = "普法活动", .table = "pufa_activity", .perm = "pufa.activity",
-    .fields = activity_fields, .default_sort = "-held_on", .roles = PUFA_ROLES, .check = activity_rule,
-    .code_lists = activity_lists, .children = activity_children, .demo = activities_demo, LINE,
+    .name = "pufa-activities",
+    .label = "普法活动",
+    .table = "pufa_activity",
+    .perm = "pufa.activity",
+    .fields = activity_fields,
+    .default_sort = "-held_on",
+    .roles = PUFA_ROLES,
+    .check = activity_rule,
+    .code_lists = activity_lists,
+    .children = activity_children,
+    .demo = activities_demo,
+    LINE,
+    COCKPIT,
 };
 
 static const field_t photo_fields[] = {
@@ -183,8 +219,15 @@ static const field_t photo_fields[] = {
     {0},
 };
 static const entity_t pufa_activity_photos = {
-    .name = "pufa-activity-photos", .label = "活动照片", .table = "pufa_activity_photo", .perm = "pufa.activity",
-    .fields = photo_fields, .default_sort = "id", .roles = PUFA_ROLES, .parent = "activity_id", .title = "caption",
+    .name = "pufa-activity-photos",
+    .label = "活动照片",
+    .table = "pufa_activity_photo",
+    .perm = "pufa.activity",
+    .fields = photo_fields,
+    .default_sort = "id",
+    .roles = PUFA_ROLES,
+    .parent = "activity_id",
+    .title = "caption",
     LINE,
 };
 
@@ -209,8 +252,8 @@ static const field_t model_fields[] = {
     {"revoke_reason", "撤销理由", F_TEXT, FF_READONLY, .max = 500},
     {0},
 };
-static const char *const criteria[] = {"c_party", "c_self_gov", "c_rules", "c_education", "c_disputes", "c_services",
-                                       "c_safety", NULL};
+static const char *const criteria[] = {"c_party",    "c_self_gov", "c_rules",  "c_education",
+                                       "c_disputes", "c_services", "c_safety", NULL};
 /* A village is declared only with every criterion met; the village field
  * names a 村(居)委会. */
 static const char *model_rule(check_ctx_t *c, const char **field) {
@@ -232,12 +275,8 @@ static const char *model_rule(check_ctx_t *c, const char **field) {
     return NULL;
 }
 static const wf_state_t model_states[] = {
-    {"candidate", "创建中", 0},
-    {"declared", "已申报", 0},
-    {"named", "已命名", 0},
-    {"rejected", "未获命名", 0, true},
-    {"revoked", "已撤销命名", 0, true},
-    {0},
+    {"candidate", "创建中", 0},        {"declared", "已申报", 0},          {"named", "已命名", 0},
+    {"rejected", "未获命名", 0, true}, {"revoked", "已撤销命名", 0, true}, {0},
 };
 static const wf_transition_t model_transitions[] = {
     {"declare", "申报", "candidate", "declared", .requires = "declare_note"},
@@ -254,10 +293,21 @@ static const entity_child_t model_children[] = {
     {0},
 };
 static const entity_t model_villages = {
-    .name = "model-villages", .label = "民主法治示范村(社区)", .table = "model_village", .perm = "pufa.model",
-    .fields = model_fields, .flows = model_flows, .default_sort = "-named_year", .roles = PUFA_ROLES,
-    .check = model_rule, .unique = "village_id level", .code_lists = village_lists, .children = model_children,
-    LINE, .cockpit_by_state = true,
+    .name = "model-villages",
+    .label = "民主法治示范村(社区)",
+    .table = "model_village",
+    .perm = "pufa.model",
+    .fields = model_fields,
+    .flows = model_flows,
+    .default_sort = "-named_year",
+    .roles = PUFA_ROLES,
+    .check = model_rule,
+    .unique = "village_id level",
+    .code_lists = village_lists,
+    .children = model_children,
+    LINE,
+    COCKPIT,
+    .cockpit_by_state = true,
 };
 
 static const field_t review_fields[] = {
@@ -275,9 +325,17 @@ static const char *review_rule(check_ctx_t *c, const char **field) {
     return NULL;
 }
 static const entity_t model_village_reviews = {
-    .name = "model-village-reviews", .label = "示范村(社区)复核", .table = "model_village_review",
-    .perm = "pufa.model", .fields = review_fields, .default_sort = "-reviewed_on", .roles = PUFA_ROLES,
-    .check = review_rule, .parent = "model_village_id", .title = "findings", LINE,
+    .name = "model-village-reviews",
+    .label = "示范村(社区)复核",
+    .table = "model_village_review",
+    .perm = "pufa.model",
+    .fields = review_fields,
+    .default_sort = "-reviewed_on",
+    .roles = PUFA_ROLES,
+    .check = review_rule,
+    .parent = "model_village_id",
+    .title = "findings",
+    LINE,
 };
 
 /* ---- 法治带头人 and 法律明白人 ---- */
@@ -307,9 +365,19 @@ static const char *people_rule(check_ctx_t *c, const char **field) {
 }
 static int people_demo(const engine_demo_t *d, char *err, size_t errlen);
 static const entity_t rol_people = {
-    .name = "rol-people", .label = "法治带头人/法律明白人", .table = "rol_person", .perm = "pufa.person",
-    .fields = people_fields, .default_sort = "-appointed_on", .roles = PUFA_ROLES, .check = people_rule,
-    .code_lists = people_lists, .demo = people_demo, .unique = "person_id role", LINE,
+    .name = "rol-people",
+    .label = "法治带头人/法律明白人",
+    .table = "rol_person",
+    .perm = "pufa.person",
+    .fields = people_fields,
+    .default_sort = "-appointed_on",
+    .roles = PUFA_ROLES,
+    .check = people_rule,
+    .code_lists = people_lists,
+    .demo = people_demo,
+    .unique = "person_id role",
+    LINE,
+    COCKPIT,
 };
 
 /* ---- 村规民约: versions, legality review, adoption ---- */
@@ -343,12 +411,8 @@ static const char *village_rules_rule(check_ctx_t *c, const char **field) {
 }
 static int adopt_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_state_t rules_states[] = {
-    {"draft", "草拟", 0},
-    {"reviewing", "合法性审查中", 10}, /* 10 working days for the office's review */
-    {"reviewed", "审查通过", 0},
-    {"in_force", "现行有效", 0},
-    {"superseded", "已废止", 0, true},
-    {0},
+    {"draft", "草拟", 0},        {"reviewing", "合法性审查中", 10}, /* 10 working days for the office's review */
+    {"reviewed", "审查通过", 0}, {"in_force", "现行有效", 0},       {"superseded", "已废止", 0, true}, {0},
 };
 static const wf_transition_t rules_transitions[] = {
     {"submit", "提交合法性审查", "draft", "reviewing"},
@@ -361,9 +425,19 @@ static const wf_transition_t rules_transitions[] = {
 static const workflow_t rules_flow_v1 = {1, "draft", rules_states, rules_transitions};
 static const workflow_t *const rules_flows[] = {&rules_flow_v1, NULL};
 static const entity_t village_rules = {
-    .name = "village-rules", .label = "村规民约", .table = "village_rule", .perm = "pufa.rules",
-    .fields = rules_fields, .flows = rules_flows, .default_sort = "-version_no", .roles = PUFA_ROLES,
-    .check = village_rules_rule, .unique = "village_id version_no", .code_lists = rules_lists, LINE,
+    .name = "village-rules",
+    .label = "村规民约",
+    .table = "village_rule",
+    .perm = "pufa.rules",
+    .fields = rules_fields,
+    .flows = rules_flows,
+    .default_sort = "-version_no",
+    .roles = PUFA_ROLES,
+    .check = village_rules_rule,
+    .unique = "village_id version_no",
+    .code_lists = rules_lists,
+    LINE,
+    COCKPIT,
     .cockpit_by_state = true,
 };
 
@@ -429,8 +503,9 @@ static int eval_coverage(std_eval_t *e) {
     int64_t min_l = std_setting(e->db, "pufa_min_leaders"), min_u = std_setting(e->db, "pufa_min_understanders");
     village_t *v = NULL;
     int nv = 0, cap = 0, rc;
-    db_stmt_t *s = std_scoped(e, "SELECT id, path, name FROM org_units WHERE level = 'village' AND path >= $1 "
-                                 "AND path < $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3) ORDER BY id");
+    db_stmt_t *s =
+        std_scoped(e, "SELECT id, path, name FROM org_units WHERE level = 'village' AND path >= $1 "
+                      "AND path < $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3) ORDER BY id");
     if (!s) return DB_ERR;
     while ((rc = db_step(s)) == DB_ROW) {
         int u = std_unit_of_path(e, db_col_text(s, 1));
@@ -470,13 +545,15 @@ static int eval_coverage(std_eval_t *e) {
                    arena_printf(e->arena, "%s (法治带头人 %d/%lld, 法律明白人 %d/%lld)", v[k].name, v[k].leaders,
                                 (long long)min_l, v[k].understanders, (long long)min_u));
     }
-    const char *req = arena_printf(e->arena, "每村(居) 带头人 ≥ %lld, 明白人 ≥ %lld", (long long)min_l, (long long)min_u);
+    const char *req =
+        arena_printf(e->arena, "每村(居) 带头人 ≥ %lld, 明白人 ≥ %lld", (long long)min_l, (long long)min_u);
     for (int i = 0; i < e->n; i++) {
         if (!total[i])
             std_set(e, i, STD_PASS, "0", req, "辖区无村(居)委会");
         else
-            std_set(e, i, below[i] ? STD_FAIL : STD_PASS, arena_printf(e->arena, "%d/%d", total[i] - below[i], total[i]),
-                    req, "辖区村(居) %d 个, 法治带头人、法律明白人配备达标 %d 个%s", total[i], total[i] - below[i],
+            std_set(e, i, below[i] ? STD_FAIL : STD_PASS,
+                    arena_printf(e->arena, "%d/%d", total[i] - below[i], total[i]), req,
+                    "辖区村(居) %d 个, 法治带头人、法律明白人配备达标 %d 个%s", total[i], total[i] - below[i],
                     below[i] ? arena_printf(e->arena, ", 未达标 %d 个", below[i]) : "");
     }
     return 0;
@@ -551,10 +628,11 @@ static const std_rule_t pufa_rules[] = {
      "org_units 村(居) (核查日存续); rol_person.role, village_id, appointed_on ≤ 核查日 < left_on", "rol-people",
      eval_coverage},
     {"c6_model_review", "6", "民主法治示范村(社区)按期复核",
-     "已命名的民主法治示范村(社区)实行动态管理, 自命名或上次复核起每两年 (市局可调整) 复核一次; 尚无到期的复核时为未到期。",
+     "已命名的民主法治示范村(社区)实行动态管理, 自命名或上次复核起每两年 (市局可调整) 复核一次; "
+     "尚无到期的复核时为未到期。",
      "office", NULL, "命名或上次复核后 2 年",
-     "model_village 已命名, named_on; model_village_review.reviewed_on ≤ 核查日", "model-villages model-village-reviews",
-     eval_reviews},
+     "model_village 已命名, named_on; model_village_review.reviewed_on ≤ 核查日",
+     "model-villages model-village-reviews", eval_reviews},
 };
 static const std_setting_decl_t pufa_settings[] = {
     {"pufa_min_leaders", "条款 6: 每个村(居)法治带头人不少于 (名)", 1, 0, 20},
@@ -614,9 +692,10 @@ static int activities_demo(const engine_demo_t *d, char *err, size_t errlen) {
             db_reset(s);
             if (rc != DB_ROW) goto fail;
         }
-        db_stmt_t *s = db_prepare(d->db, "INSERT INTO pufa_plan (org_id, org_path, created_at, updated_at, year, title, "
-                                         "note) VALUES ($1, $2, $3, $3, 2026, '2026 年度普法依法治理工作计划', "
-                                         "'八五普法规划第六年') RETURNING id");
+        db_stmt_t *s =
+            db_prepare(d->db, "INSERT INTO pufa_plan (org_id, org_path, created_at, updated_at, year, title, "
+                              "note) VALUES ($1, $2, $3, $3, 2026, '2026 年度普法依法治理工作计划', "
+                              "'八五普法规划第六年') RETURNING id");
         if (!s) goto fail;
         db_bind_int(s, 1, office[i]);
         db_bind_text(s, 2, path[i], -1);
@@ -655,7 +734,8 @@ fail:
  * office's district, so no demo resident shares the number) for demo data:
  * its id, or <= 0. */
 static int64_t demo_person(const engine_demo_t *d, int64_t office, const char *name, int k) {
-    db_stmt_t *s = db_prepare(d->db, "SELECT p.code FROM org_units o JOIN org_units p ON p.id = o.parent_id WHERE o.id = $1");
+    db_stmt_t *s =
+        db_prepare(d->db, "SELECT p.code FROM org_units o JOIN org_units p ON p.id = o.parent_id WHERE o.id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, office);
     char id[19] = "";
@@ -673,9 +753,10 @@ static int64_t demo_person(const engine_demo_t *d, int64_t office, const char *n
  * named in 2025 (not yet due); the first village's rules in force. */
 static int people_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
-    db_stmt_t *q = db_prepare(d->db, "SELECT o.id, o.path FROM org_units o WHERE o.level = 'office' AND "
-                                     "(SELECT COUNT(*) FROM org_units v WHERE v.parent_id = o.id AND v.level = 'village') >= 2 "
-                                     "ORDER BY o.name = '陆家嘴街道司法所' DESC, o.id LIMIT 1");
+    db_stmt_t *q =
+        db_prepare(d->db, "SELECT o.id, o.path FROM org_units o WHERE o.level = 'office' AND "
+                          "(SELECT COUNT(*) FROM org_units v WHERE v.parent_id = o.id AND v.level = 'village') >= 2 "
+                          "ORDER BY o.name = '陆家嘴街道司法所' DESC, o.id LIMIT 1");
     if (!q) goto fail;
     if (db_step(q) != DB_ROW) return db_reset(q), 0;
     int64_t office = db_col_int(q, 0);
@@ -711,11 +792,12 @@ static int people_demo(const engine_demo_t *d, char *err, size_t errlen) {
     }
     for (int i = 0; i < 2; i++) {
         db_stmt_t *s = db_prepare(
-            d->db, "INSERT INTO model_village (org_id, org_path, created_at, updated_at, wf_state, wf_version, "
-                   "state_since, name, village_id, level, named_year, named_on, named_doc, c_party, c_self_gov, c_rules, "
-                   "c_education, c_disputes, c_services, c_safety, declare_note) VALUES ($1, $2, $3, $3, 'named', 1, "
-                   "$9, (SELECT name FROM org_units WHERE id = $4), $4, $5, $6, $7, $8, 1, 1, 1, 1, 1, 1, 1, '创建材料齐全') "
-                   "RETURNING id");
+            d->db,
+            "INSERT INTO model_village (org_id, org_path, created_at, updated_at, wf_state, wf_version, "
+            "state_since, name, village_id, level, named_year, named_on, named_doc, c_party, c_self_gov, c_rules, "
+            "c_education, c_disputes, c_services, c_safety, declare_note) VALUES ($1, $2, $3, $3, 'named', 1, "
+            "$9, (SELECT name FROM org_units WHERE id = $4), $4, $5, $6, $7, $8, 1, 1, 1, 1, 1, 1, 1, '创建材料齐全') "
+            "RETURNING id");
         if (!s) goto fail;
         db_bind_int(s, 1, office);
         db_bind_text(s, 2, path, -1);

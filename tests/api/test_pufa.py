@@ -12,6 +12,7 @@ import uuid
 
 from auth_helpers import Session
 from harness import ROOT
+from test_checks import _person  # a new resident born in a given year
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -27,19 +28,6 @@ ENTITIES = {
 
 def _tag():
     return "普" + uuid.uuid4().hex[:6]
-
-
-def _complete(id17):
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return id17 + "10X98765432"[sum(int(c) * k for c, k in zip(id17, w)) % 11]
-
-
-def _person(sess, name, year):
-    n = uuid.uuid4().int
-    id17 = f"310101{year}{(n % 12) + 1:02d}{(n // 12 % 28) + 1:02d}{n // 400 % 1000:03d}"
-    st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(id17)})
-    assert st == 201, p
-    return p
 
 
 def _refused(st, body, field, text):
