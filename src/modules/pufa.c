@@ -317,8 +317,10 @@ static const field_t review_fields[] = {
     {"findings", "复核发现", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 2000},
     {0},
 };
-/* Only a named village is reviewed. */
+/* Only a named village is reviewed (a review kept after a revocation may
+ * still be corrected). */
 static const char *review_rule(check_ctx_t *c, const char **field) {
+    if (c->op == CHECK_UPDATE) return NULL;
     json_t *m = check_linked(c, "model_village_id");
     const char *st = m ? json_string_value(json_object_get(m, "wf_state")) : NULL;
     if (st && strcmp(st, "named") != 0) return *field = "model_village_id", "只有已命名的示范村(社区)需要复核";
