@@ -109,6 +109,24 @@ test(
       return { status: r.status, type: r.headers.get('content-type') }
     }, href)
     expect(got.status === 200 && got.type === 'image/png', `photo download ${JSON.stringify(got)}`)
+
+    // the year's plan: its open item is ticked off by this activity, picked by its theme
+    await menu.getByText('普法年度计划', { exact: true }).click()
+    await page.waitForURL((url) => url.pathname === '/records/pufa-plans')
+    await page.locator('.el-table__row', { hasText: '2026 年度普法依法治理工作计划' }).first().click()
+    const items = page.locator('[data-children="items"]')
+    await items.locator('.el-table__row', { hasText: '宪法宣传周进学校' }).getByRole('button', { name: '编辑' }).click()
+    const edit = page.locator('.el-dialog', { hasText: '编辑普法计划事项' })
+    await edit.waitFor()
+    await edit.locator('[data-field="activity_id"] .el-select').click()
+    await edit.locator('[data-field="activity_id"] input').fill(theme)
+    await page.locator('.el-select-dropdown__item:visible', { hasText: theme }).first().click()
+    const [ticked] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/pufa-plan-items/') && r.request().method() === 'PATCH'),
+      edit.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(ticked.status() === 200, `tick answered ${ticked.status()}: ${await ticked.text()}`)
+    await items.locator('.el-table__row', { hasText: theme }).waitFor()
   },
   { login: true },
 )
