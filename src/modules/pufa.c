@@ -543,7 +543,7 @@ static int eval_coverage(std_eval_t *e) {
         total[v[k].unit]++;
         if (v[k].leaders >= min_l && v[k].understanders >= min_u) continue;
         below[v[k].unit]++;
-        std_record(&e->res[v[k].unit], "org_units", v[k].id,
+        std_record_filter(&e->res[v[k].unit], "rol-people", "village_id", v[k].id,
                    arena_printf(e->arena, "%s (法治带头人 %d/%lld, 法律明白人 %d/%lld)", v[k].name, v[k].leaders,
                                 (long long)min_l, v[k].understanders, (long long)min_u));
     }

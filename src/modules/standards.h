@@ -89,6 +89,10 @@ const char *std_status_key(std_status_t s);
 int64_t std_setting(db_t *db, const char *key);
 /* Records into a result: appends {"entity","id","label"}. */
 void std_record(std_result_t *r, const char *entity, int64_t id, const char *label);
+/* The same for the records of entity whose field filter is id (a village's
+ * 法治带头人: entity "rol-people", filter "village_id"): {"entity", "id",
+ * "label", "filter"}; the scorecard links it to the list so filtered. */
+void std_record_filter(std_result_t *r, const char *entity, const char *filter, int64_t id, const char *label);
 /* Sets status and evidence (message printf-style, in the evaluation arena). */
 void std_set(std_eval_t *e, int i, std_status_t st, const char *actual, const char *required, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));

@@ -49,7 +49,7 @@ static int unit_of_path(const std_eval_t *e, const char *path) {
     return -1;
 }
 
-void std_record(std_result_t *r, const char *entity, int64_t id, const char *label) {
+void std_record_filter(std_result_t *r, const char *entity, const char *filter, int64_t id, const char *label) {
     if (r->nrecords >= 30) return; /* enough to act on; the message gives the count */
     if (r->nrecords++) buf_putc(&r->records, ',');
     jw_t w;
@@ -58,7 +58,12 @@ void std_record(std_result_t *r, const char *entity, int64_t id, const char *lab
     jw_kstr(&w, "entity", entity);
     jw_kint(&w, "id", id);
     jw_kstr(&w, "label", label);
+    if (filter) jw_kstr(&w, "filter", filter);
     jw_obj_end(&w);
+}
+
+void std_record(std_result_t *r, const char *entity, int64_t id, const char *label) {
+    std_record_filter(r, entity, NULL, id, label);
 }
 
 void std_set(std_eval_t *e, int i, std_status_t st, const char *actual, const char *required, const char *fmt, ...) {

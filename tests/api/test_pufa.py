@@ -184,8 +184,8 @@ def test_coverage_of_leaders_and_understanders_names_the_villages_below_it(ctx):
     v = villages[-1]
     r = _result(nj, office, "c6_rol_coverage")
     assert r["status"] == "fail" and r["required"] == "每村(居) 带头人 ≥ 1, 明白人 ≥ 3", r
-    assert any(x["id"] == v["id"] and x["entity"] == "org_units" for x in r["evidence"]["records"]) or \
-        len(r["evidence"]["records"]) == 30, r
+    assert any(x["id"] == v["id"] and x["entity"] == "rol-people" and x["filter"] == "village_id"
+               for x in r["evidence"]["records"]) or len(r["evidence"]["records"]) == 30, r
     before = r["actual"]
     people = [_person(nj, n, 1980) for n in ("严一", "严二", "严三", "严四")]
     st, _, bad = nj.post("/api/v1/rol-people", {"person_id": people[0]["id"], "role": "leader", "village_id": office})

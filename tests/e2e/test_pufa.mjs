@@ -33,6 +33,11 @@ async function action(page, name, label, fill) {
   ])
   return res
 }
+// 新建 on a list page: the first records page of a run loads its chunks,
+// which on a busy machine takes a while
+async function openNew(page) {
+  await page.locator('.record-list').getByRole('button', { name: '新建' }).click({ timeout: 30_000 })
+}
 const item = (dialog, label) => dialog.locator('.el-form-item', { hasText: label })
 async function choose(page, scope, label, option) {
   await item(scope, label).locator('.el-select').first().click()
@@ -58,8 +63,7 @@ test(
       await menu.getByText(t, { exact: true }).waitFor()
     await menu.getByText('普法活动', { exact: true }).click()
     await page.waitForURL((url) => url.pathname === '/records/pufa-activities')
-    // the first records page of a run loads its chunks: on a busy machine that takes a while
-    await page.locator('.record-list').getByRole('button', { name: '新建' }).click({ timeout: 30_000 })
+    await openNew(page)
     await formField(page, 'theme').waitFor()
     const theme = `民法典进楼组${STAMP}`
     await formField(page, 'theme').locator('input').fill(theme)
@@ -139,7 +143,7 @@ test(
     await menu.getByText('立法意见征集', { exact: true }).click()
     await menu.getByText('立法征求意见', { exact: true }).click()
     await page.waitForURL((url) => url.pathname === '/records/legislation-campaigns')
-    await page.locator('.record-list').getByRole('button', { name: '新建' }).click()
+    await openNew(page)
     await formField(page, 'title').waitFor()
     const title = `上海市某条例 (草案) ${STAMP}`
     await formField(page, 'title').locator('input').fill(title)
@@ -251,6 +255,26 @@ test(
     await head.locator('.state-tag', { hasText: '资格审查不通过' }).waitFor()
     await page.locator('.record-detail .fields', { hasText: '未满二十八周岁 (第五条)' }).waitFor()
     await page.locator('.record-detail .fields', { hasText: '经核对居民身份证' }).waitFor()
+  },
+  { login: true },
+)
+
+test(
+  '达标评估: the coverage rule names the villages below it, each linking to its 法治带头人/法律明白人',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await page.goto(page.url().replace(/\/$/, '') + '/standards/check')
+    const row = page.locator('[data-test="results"] .el-table__body tr', { hasText: '法治带头人、法律明白人全覆盖' })
+    await row.waitFor({ timeout: 15_000 })
+    const text = await row.innerText()
+    expect(/未达标 \d+ 个/.test(text) && text.includes('法律明白人'), `coverage evidence: ${text.slice(0, 200)}`)
+    const link = row.locator('.records a').first()
+    const village = (await link.innerText()).split(' (')[0]
+    await link.click()
+    await page.waitForURL((url) => url.pathname === '/records/rol-people' && url.searchParams.has('village_id'))
+    await page.locator('.record-list').waitFor()
+    await page.locator('.page-breadcrumb', { hasText: '法治带头人/法律明白人' }).waitFor()
+    expect(village.includes('居委会') || village.includes('村'), `village "${village}"`)
   },
   { login: true },
 )
