@@ -132,7 +132,6 @@ static const entity_t selections = {
 
 /* ---- 候选人 ---- */
 
-static const char *phone_check(const char *v) { return mobile_valid(v) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
 
 static const field_t candidate_fields[] = {
     {"selection_id", "选任工作", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "assessor-selections"},
@@ -142,7 +141,7 @@ static const field_t candidate_fields[] = {
     {"education", "文化程度", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "assessor_education"},
     {"education_reason", "文化程度特殊情况说明", F_TEXT, 0, .max = 500},
     {"occupation", "工作单位及职务", F_TEXT, FF_SEARCH, .max = 200},
-    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     /* 第六条, 第七条: what the registry does not know, recorded by the reviewer */
     {"x_post", "系人大常委会组成人员或监察、审判、检察、公安、国安、司法行政机关工作人员", F_BOOL, 0},
     {"x_legal", "系律师、公证员、仲裁员、基层法律服务工作者", F_BOOL, 0},

@@ -139,7 +139,6 @@ static const entity_t campaigns = {
 
 /* ---- 意见建议 ---- */
 
-static const char *phone_check(const char *v) { return mobile_valid(v) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
 
 static const field_t suggestion_fields[] = {
     {"campaign_id", "征求意见", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "legislation-campaigns"},
@@ -147,7 +146,7 @@ static const field_t suggestion_fields[] = {
     {"person_id", "建议人 (居民)", F_PERSON, FF_FILTER | FF_LIST},
     {"suggester", "建议单位或署名", F_TEXT, FF_SEARCH | FF_LIST, .max = 200},
     {"village_id", "所在村(居)", F_REF, FF_FILTER, .ref = "org_units"},
-    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     {"received_on", "收到日期", F_DATE, FF_REQUIRED | FF_TODAY | FF_FILTER | FF_SORT},
     {"article", "涉及条款", F_TEXT, FF_SEARCH, .max = 100},
     {"content", "意见内容", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 4000},

@@ -342,7 +342,6 @@ static const entity_t model_village_reviews = {
 
 /* ---- 法治带头人 and 法律明白人 ---- */
 
-static const char *phone_check(const char *v) { return mobile_valid(v) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
 
 static const field_t people_fields[] = {
     {"person_id", "姓名", F_PERSON, FF_REQUIRED | FF_FILTER | FF_LIST},
@@ -353,7 +352,7 @@ static const field_t people_fields[] = {
     {"training_sessions", "参加培训 (次)", F_INT, FF_FILTER | FF_LIST, .min = 0, .max = 1000},
     {"training_hours", "培训学时", F_INT, FF_FILTER, .min = 0, .max = 10000},
     {"last_trained_on", "最近培训日期", F_DATE, FF_FILTER | FF_SORT},
-    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     {"left_on", "退出日期", F_DATE, FF_FILTER},
     {0},
 };
