@@ -245,6 +245,10 @@ json_t *check_linked(check_ctx_t *c, const char *field);
 /* Full years from birth ("YYYY-MM-DD") to on (NULL = today); -1 when
  * either date is malformed. */
 int check_age(const char *birth, const char *on);
+/* The first column of sql (a fixed statement, "SELECT COUNT(*) … WHERE
+ * parent_id = $1 …") run with id as $1 on the check's connection: a rule
+ * counting the records that belong to this one.  -1 on a store error. */
+int64_t check_count(check_ctx_t *c, const char *sql, int64_t id);
 /* Runs e->check (NULL when the entity has none or the record passes): the
  * Chinese reason, *field the field it names. */
 const char *engine_check_run(check_ctx_t *c, const char **field);

@@ -67,15 +67,6 @@ static const field_t selection_fields[] = {
     {0},
 };
 
-static int64_t count_q(check_ctx_t *c, const char *sql, int64_t id) {
-    db_stmt_t *s = db_prepare(c->db, sql);
-    if (!s) return -1;
-    db_bind_int(s, 1, id);
-    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_reset(s);
-    return n;
-}
-
 /* 人民陪审员法 第九条: candidates drawn at random number at least five
  * times the quota (setting assessor_candidate_multiple) before the list
  * goes to the court. */
@@ -84,7 +75,7 @@ static const char *selection_rule(check_ctx_t *c, const char **field) {
     int64_t id = json_integer_value(json_object_get(c->after, "id"));
     int64_t quota = json_integer_value(json_object_get(c->after, "quota"));
     int64_t k = std_setting(c->db, "assessor_candidate_multiple");
-    int64_t n = count_q(c,
+    int64_t n = check_count(c,
                         "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
                         "AND source = 'random'",
                         id);
@@ -230,7 +221,7 @@ static const char *candidate_rule(check_ctx_t *c, const char **field) {
         if (sel && src && strcmp(src, "random") != 0) {
             int64_t quota = json_integer_value(json_object_get(sel, "quota"));
             int64_t n =
-                count_q(c,
+                check_count(c,
                         "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
                         "AND wf_state = 'selected' AND source <> 'random'",
                         json_integer_value(json_object_get(sel, "id")));

@@ -69,20 +69,6 @@ static const field_t campaign_fields[] = {
     {0},
 };
 
-/* Count of the campaign's live suggestions matching extra (a fixed SQL
- * condition), -1 on a store error. */
-static int64_t suggestions(check_ctx_t *c, int64_t campaign, const char *extra) {
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT COUNT(*) FROM legislation_suggestion WHERE campaign_id = $1 AND deleted_at IS NULL%s", extra);
-    db_stmt_t *s = db_prepare(c->db, sql);
-    if (!s) return -1;
-    db_bind_int(s, 1, campaign);
-    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_reset(s);
-    return n;
-}
-
 /* A deadline after publication; the campaign is closed with feedback only
  * when every suggester has been told what became of their suggestion. */
 static const char *campaign_rule(check_ctx_t *c, const char **field) {
@@ -91,7 +77,10 @@ static const char *campaign_rule(check_ctx_t *c, const char **field) {
     if (pub && dl && strcmp(dl, pub) < 0) return *field = "deadline", "意见截止日期不能早于发布日期";
     if (c->op == CHECK_ACTION && strcmp(c->action, "close") == 0) {
         int64_t id = json_integer_value(json_object_get(c->after, "id"));
-        int64_t open = suggestions(c, id, " AND (adoption IS NULL OR notified_on IS NULL)");
+        int64_t open = check_count(c,
+                                   "SELECT COUNT(*) FROM legislation_suggestion WHERE campaign_id = $1 AND "
+                                   "deleted_at IS NULL AND (adoption IS NULL OR notified_on IS NULL)",
+                                   id);
         if (open < 0) return *field = "feedback", "暂时无法核对意见反馈情况, 请稍后重试";
         if (open > 0)
             return *field = "feedback",
