@@ -6,6 +6,7 @@ coverage rule, 村规民约 versions, a legislative campaign from publication to
 feedback, and an assessor candidate's qualification review against the
 人民陪审员法.  The two standards rules are checked through the scorecard,
 with evidence and not-yet-due before their deadlines."""
+import datetime
 import os
 import subprocess
 import uuid
@@ -154,21 +155,26 @@ def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(c
         assert st == 200 and m["wf_state"] == "named", m
         return m
 
-    named(villages[0], "2026-03-01", "district")
+    # dates relative to today: named two months ago (due in two years), and four years ago (overdue)
+    today = datetime.date.today()
+    recent = today - datetime.timedelta(days=60)
+    if (recent.month, recent.day) == (2, 29):
+        recent -= datetime.timedelta(days=1)
+    named(villages[0], recent.isoformat(), "district")
     r = _result(nj, office, "c6_model_review")
-    assert r["status"] == "not_due" and "2028-03-01" in r["evidence"]["message"], r
-    old = named(villages[1], "2022-05-10", "city")
+    assert r["status"] == "not_due" and f"{recent.year + 2}-{recent:%m-%d}" in r["evidence"]["message"], r
+    old = named(villages[1], f"{today.year - 4}-05-10", "city")
     r = _result(nj, office, "c6_model_review")
     assert r["status"] == "fail" and "逾期未复核 1 个" in r["evidence"]["message"], r
-    assert any(x["entity"] == "model-villages" and x["id"] == old["id"] and "2024-05-10" in x["label"]
+    assert any(x["entity"] == "model-villages" and x["id"] == old["id"] and f"{today.year - 2}-05-10" in x["label"]
                for x in r["evidence"]["records"]), r
-    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": old["id"], "reviewed_on": "2026-11-02",
+    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": old["id"], "reviewed_on": today.isoformat(),
                                                           "result": "passed", "findings": "复核合格"})
     assert st == 201, rv
     r = _result(nj, office, "c6_model_review")
     assert r["status"] == "pass", r
-    # a review as of before it was done: the store's 31 December of 2024 shows the lapse
-    assert _result(nj, office, "c6_model_review", "2024-12-31")["status"] == "fail"
+    # as of a date before the review was done: the lapse
+    assert _result(nj, office, "c6_model_review", f"{today.year - 2}-12-31")["status"] == "fail"
     # only a named village is reviewed
     st, _, cand = nj.post("/api/v1/model-villages", {"name": villages[2]["name"], "village_id": villages[2]["id"],
                                                      "level": "district"})
@@ -297,7 +303,7 @@ def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     tag = _tag()
     st, _, sel = ljz.post(A, {"title": f"{tag} 选任", "year": 2026, "court": "浦东新区人民法院", "quota": 1})
     assert st == 201, sel
-    young, older = _person(ljz, "郑青年", 2001), _person(ljz, "郑长者", 1978)
+    young, older = _person(ljz, "郑青年", datetime.date.today().year - 25), _person(ljz, "郑长者", 1978)
 
     def cand(p, **kw):
         st, _, c = ljz.post(C, dict({"selection_id": sel["id"], "person_id": p["id"], "source": "random",
@@ -308,7 +314,7 @@ def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     y = cand(young)
     st, _, bad = _act(ljz, "assessor-candidates", y, "qualify", review_confirmed=True, review_note="符合")
     _refused(st, bad, "person_id", "未满二十八周岁")
-    assert "郑" not in bad["error"]["message"] and "2001" not in bad["error"]["message"]
+    assert "郑" not in bad["error"]["message"] and str(datetime.date.today().year - 25) not in bad["error"]["message"]
     st, _, y = _act(ljz, "assessor-candidates", y, "refuse", refuse_reason="age", refuse_note="出生日期核对")
     assert st == 200 and y["wf_state"] == "refused" and y["refuse_reason"] == "age", y
     o = cand(older, education="junior")

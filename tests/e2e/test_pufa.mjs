@@ -67,6 +67,8 @@ test(
     await formField(page, 'theme').waitFor()
     const theme = `民法典进楼组${STAMP}`
     await formField(page, 'theme').locator('input').fill(theme)
+    await formField(page, 'held_on').locator('input').fill('2026-12-04') // in the demo's 2026 plan
+    await formField(page, 'held_on').locator('input').press('Enter')
     await pickOption(page, 'setting', '社区')
     await formField(page, 'place').locator('input').fill('楼组活动室')
     await formField(page, 'audience').locator('input').fill('35')
@@ -114,7 +116,21 @@ test(
     }, href)
     expect(got.status === 200 && got.type === 'image/png', `photo download ${JSON.stringify(got)}`)
 
-    // the year's plan: its open item is ticked off by this activity, picked by its theme
+  },
+  { login: true },
+)
+
+test(
+  '普法: an item of the year\'s plan is ticked off by an activity picked by its theme',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const theme = `宪法宣传周进校园${STAMP}`
+    const act = await apiCall(page, 'POST', '/pufa-activities', {
+      theme, held_on: '2026-12-04', setting: 'schools', place: '中学礼堂', audience: 300,
+    })
+    expect(act.status === 201, `activity answered ${act.status}: ${JSON.stringify(act.body)}`)
+    const menu = page.locator('.layout-aside .app-menu')
+    await menu.getByText('普法依法治理', { exact: true }).click()
     await menu.getByText('普法年度计划', { exact: true }).click()
     await page.waitForURL((url) => url.pathname === '/records/pufa-plans')
     await page.locator('.el-table__row', { hasText: '2026 年度普法依法治理工作计划' }).first().click()
@@ -136,7 +152,7 @@ test(
 )
 
 test(
-  '立法意见征集: a campaign from publication through suggestions, consolidation and forwarding to feedback',
+  '立法意见征集: a campaign from publication through a suggestion and its consolidation to forwarding',
   async ({ page }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
     const menu = page.locator('.layout-aside .app-menu')
@@ -149,6 +165,8 @@ test(
     await formField(page, 'title').locator('input').fill(title)
     await pickOption(page, 'kind', '地方性法规')
     await formField(page, 'issuer').locator('input').fill('市人大常委会法工委')
+    await formField(page, 'published_on').locator('input').fill('2026-12-01')
+    await formField(page, 'published_on').locator('input').press('Enter')
     await formField(page, 'deadline').locator('input').fill('2026-12-31')
     await formField(page, 'deadline').locator('input').press('Enter')
     const [created] = await Promise.all([
@@ -169,6 +187,8 @@ test(
     await pickIn(page, dialog, 'source', '企业')
     await dialog.locator('[data-field="suggester"] input').fill('某科技有限公司')
     await dialog.locator('[data-field="content"] textarea').fill('建议明确数据共享的范围')
+    await dialog.locator('[data-field="received_on"] input').fill('2026-12-05')
+    await dialog.locator('[data-field="received_on"] input').press('Enter')
     const [saved] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/api/v1/legislation-suggestions') && r.request().method() === 'POST'),
       dialog.getByRole('button', { name: '保存' }).click(),
@@ -185,13 +205,38 @@ test(
     })
     expect(res.status() === 200, `forward answered ${res.status()}`)
     await head.locator('.state-tag', { hasText: '已报送' }).waitFor()
+  },
+  { login: true },
+)
 
+test(
+  '立法意见征集: feedback closes a forwarded campaign only once every suggester has been told',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const c = await apiCall(page, 'POST', '/legislation-campaigns', {
+      title: `上海市某规定 (草案) ${STAMP}`, kind: 'rule', issuer: '市司法局', published_on: '2026-12-01', deadline: '2026-12-31',
+    })
+    expect(c.status === 201, `campaign answered ${c.status}`)
+    const sg = await apiCall(page, 'POST', '/legislation-suggestions', {
+      campaign_id: c.body.id, source: 'enterprise', suggester: '某科技有限公司', content: '建议明确数据共享的范围', received_on: '2026-12-05',
+    })
+    expect(sg.status === 201, `suggestion answered ${sg.status}`)
+    let rec = c.body
+    for (const [a, body] of [['consolidate', { consolidated: '收集企业意见 1 条' }], ['forward', { forwarded_on: '2026-12-07', forwarded_to: '区司法局' }]]) {
+      const r = await apiCall(page, 'POST', `/legislation-campaigns/${rec.id}/actions/${a}`, { ...body, version: rec.version })
+      expect(r.status === 200, `${a} answered ${r.status}`)
+      rec = r.body
+    }
+    await page.goto(page.url().replace(/\/$/, '') + `/records/legislation-campaigns/${rec.id}`)
+    const head = page.locator('.detail-head')
+    await head.locator('.state-tag', { hasText: '已报送' }).waitFor({ timeout: 30_000 })
+    const box = page.locator('[data-children="suggestions"]')
     // feedback is refused until the suggester has been told
     const fb = async (d) => {
       await item(d, '采纳情况反馈').locator('textarea').fill('采纳 1 条')
       await date(d, '反馈日期', '2026-12-07')
     }
-    res = await action(page, 'close', '反馈采纳情况', fb)
+    let res = await action(page, 'close', '反馈采纳情况', fb)
     expect(res.status() === 422, `close answered ${res.status()}`)
     const wd = page.locator('.workflow-dialog')
     await wd.getByText('尚有 1 条意见未登记采纳情况或未告知建议人').waitFor()
@@ -221,7 +266,7 @@ test(
   async ({ page }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
     const n = seq()
-    const person = await apiCall(page, 'POST', '/persons', { name: `冯青${n}`, id_number: residentId(`31011520010612${n}`) })
+    const person = await apiCall(page, 'POST', '/persons', { name: `冯青${n}`, id_number: residentId(`310115${new Date().getFullYear() - 25}0612${n}`) })
     expect(person.status === 201, `person answered ${person.status}: ${JSON.stringify(person.body)}`)
     const sel = await apiCall(page, 'POST', '/assessor-selections', { title: `选任${STAMP}`, year: 2026, court: '浦东新区人民法院', quota: 1 })
     expect(sel.status === 201, `selection answered ${sel.status}`)
