@@ -366,3 +366,19 @@ def test_the_lines_rules_and_thresholds_are_registered_with_the_standards(ctx):
     st, _, codes = Session(s, "ljz").get("/api/v1/codes/standard_rule")
     labels = {c["code"]: c["label"] for c in codes["items"]}
     assert labels["c6_rol_coverage"] == "条款6 法治带头人、法律明白人全覆盖", labels
+
+
+def test_a_threshold_the_city_changed_survives_the_start_seeding(ctx):
+    """The lines' thresholds are seeded at every start (engine_on_migrate) only
+    when the store never had them: a value the city set is kept."""
+    s = ctx.demo_server()
+    city = Session(s, "shiju")
+    st, _, body = city.req("PUT", "/api/v1/standards/settings/pufa_review_years", {"value": 3})
+    assert st == 200 and body["value"] == 3, body
+    try:
+        again = ctx.server(s.url)  # a second process on the same store: its start seeds again
+        st, _, rules = Session(again, "ljz").get("/api/v1/standards/rules")
+        assert {x["key"]: x["value"] for x in rules["settings"]}["pufa_review_years"] == 3
+        assert sum(1 for r in rules["items"] if r["id"] == "c6_model_review") == 1
+    finally:
+        assert city.req("PUT", "/api/v1/standards/settings/pufa_review_years", {"value": 2})[0] == 200
