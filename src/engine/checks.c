@@ -61,6 +61,15 @@ json_t *check_linked(check_ctx_t *c, const char *field) {
     return out;
 }
 
+int64_t check_count(check_ctx_t *c, const char *sql, int64_t id) {
+    db_stmt_t *s = db_prepare(c->db, sql);
+    if (!s) return -1;
+    db_bind_int(s, 1, id);
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    return n;
+}
+
 int check_age(const char *birth, const char *on) {
     char today[21];
     if (!on) {

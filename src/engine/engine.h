@@ -252,6 +252,10 @@ json_t *check_linked(check_ctx_t *c, const char *field);
 /* Full years from birth ("YYYY-MM-DD") to on (NULL = today); -1 when
  * either date is malformed. */
 int check_age(const char *birth, const char *on);
+/* The first column of sql (a fixed statement, "SELECT COUNT(*) … WHERE
+ * parent_id = $1 …") run with id as $1 on the check's connection: a rule
+ * counting the records that belong to this one.  -1 on a store error. */
+int64_t check_count(check_ctx_t *c, const char *sql, int64_t id);
 /* Runs e->check (NULL when the entity has none or the record passes): the
  * Chinese reason, *field the field it names. */
 const char *engine_check_run(check_ctx_t *c, const char **field);
@@ -328,6 +332,14 @@ int entity_verify_all(void);
 /* Creates or extends every registered entity's table and indexes from its
  * declaration (both dialects).  Returns 0 or -1 with err. */
 int engine_migrate(db_t *db, char *err, size_t errlen);
+/* Start seeds: fn runs at the end of every engine_migrate (every command
+ * that opens a store), after the tables and declared code lists, outside a
+ * transaction; it seeds what a module declares into tables a migration
+ * made (the standards engine: a line's rules' codes and thresholds) and
+ * inserts only what the store never had.  0, or -1 with err (the start
+ * fails).  Register before opening the store. */
+typedef int (*engine_migrate_fn)(db_t *db, char *err, size_t errlen);
+void engine_on_migrate(engine_migrate_fn fn);
 int engine_unindex(db_t *db, const entity_t *e, char *err, size_t errlen);
 /* Builds e's missing list indexes one at a time, each committed alone (a
  * stopped build keeps those done), calling progress(i, n, name) before the
@@ -455,6 +467,11 @@ void engine_select_cols(const entity_t *e, buf_t *sql);
 /* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);
 void engine_record_sql(const entity_t *e, buf_t *sql);
+/* After a committed write the caller was allowed: the record as GET shows
+ * it, children and why it is locked included (create, update, restore,
+ * workflow actions), with status; its id alone when it cannot be read back —
+ * never an error. */
+void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
 /* From a row selected with engine_select_cols_of(sel): only those fields,
@@ -464,10 +481,6 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
  * is scratch).  Returns the statement on the row (the caller db_reset()s it),
  * or NULL after answering 404 / 403 (protected) / 503. */
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
-/* After a committed write the caller was allowed: answers status with the
- * record as GET shows it (children, why it is locked); never an error (the
- * id alone when the row cannot be read back). */
-void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
 /* ---- one access path (access.c; docs/engine.md "One access path") ---- */
 typedef enum {
     ENGINE_READ_OK,        /* may read */

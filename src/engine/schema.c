@@ -10,6 +10,7 @@
 #include "store/migrations.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 static const char *col_type(const field_t *f) {
     switch (f->type) {
@@ -649,6 +650,14 @@ int engine_build_indexes(db_t *db, const entity_t *e, engine_index_progress_fn p
     return rc;
 }
 
+static engine_migrate_fn *seeders;
+static int nseeders, seeders_cap;
+
+void engine_on_migrate(engine_migrate_fn fn) {
+    seeders = vec_reserve(seeders, nseeders, &seeders_cap, sizeof(*seeders), 4);
+    seeders[nseeders++] = fn;
+}
+
 int engine_migrate(db_t *db, char *err, size_t errlen) {
     buf_t ddl = BUF_INIT, sql = BUF_INIT;
     mig_t m = {db, &ddl, 0, err, errlen, false};
@@ -670,5 +679,7 @@ int engine_migrate(db_t *db, char *err, size_t errlen) {
     buf_free(&ddl);
     buf_free(&sql);
     if (rc == 0) rc = codes_seed_declared(db, err, errlen);
+    for (int i = 0; rc == 0 && i < nseeders; i++)
+        rc = seeders[i](db, err, errlen);
     return rc;
 }

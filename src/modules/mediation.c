@@ -30,7 +30,6 @@
 #define SETTLE_DAYS 30     /* 若干规定 第三十七条: 一般在一个月内调结 */
 #define MAX_EXTENSION_DAYS 30
 
-static const char *phone_check(const char *v) { return mobile_valid(v) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
 
 /* ---- 人民调解委员会 ---- */
 
@@ -65,7 +64,7 @@ static const field_t mediator_fields[] = {
     {"employment", "专兼职", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "mediator_employment"},
     {"training_hours", "年度培训学时", F_INT, FF_FILTER | FF_SORT | FF_LIST, .min = 0, .max = 2000},
     {"appointed_on", "聘任日期", F_DATE, FF_FILTER | FF_SORT},
-    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     {"status", "状态", F_CODE, FF_FILTER | FF_LIST, .code_list = "mediator_status"},
     {0},
 };

@@ -36,4 +36,5 @@ void modules_perms_register(void) {
     files_perms_register();
     registers_declare();
     standards_declare();
+    pufa_declare(); legislation_declare(); assessors_declare(); /* issue 23: pufa.c, legislation.c, assessors.c */
 }

@@ -16,6 +16,7 @@ void test_line_declare(void); /* test_line.c: the throwaway business line */
 void audit_register(void);
 /* people's mediation (mediation.c, mediation_docs.c, mediation_stats.c) */
 void mediation_declare(void);
+void pufa_declare(void), legislation_declare(void), assessors_declare(void); /* issue 23 (docs/pufa.md) */
 void mediation_routes_register(void);
 void mediation_docs_register(void);
 void mediation_stats_register(void);

@@ -30,7 +30,6 @@ static const char *idcard_check(const char *v) {
     if (!idcard_normalize(v, norm)) return "公民身份号码应为 18 位";
     return idcard_valid(norm, NULL, &why) ? NULL : (why ? why : "公民身份号码无效");
 }
-static const char *mobile_check(const char *v) { return mobile_valid(v) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
 /* An office line: digits with an optional area code and extension, e.g. 021-58881234. */
 static const char *office_phone_check(const char *v) {
     size_t n = strlen(v), digits = 0;

@@ -25,12 +25,14 @@
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/codes.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/standards.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/vec.h"
 
 #define FIRST_YEAR 2022 /* 推进年: the first year measured */
 
@@ -1222,6 +1224,81 @@ static const route_t routes[] = {
     {"POST", "/api/v1/standards/rebuild", post_rebuild, .perm = "standards.configure"},
     {0},
 };
+
+/* ---- rules of business lines (std_rules_register) ---- */
+
+static std_setting_decl_t *line_settings;
+static int nline_settings, line_settings_cap;
+static bool seeder_on;
+
+/* engine_on_migrate: the registered rules' codes in standard_rule (the
+ * problem list's 对应指标 shows them) and their thresholds, each inserted
+ * only when the store never had it. */
+static int seed_line_rules(db_t *db, char *err, size_t errlen) {
+    if (db_begin(db) != 0) goto fail;
+    int added = 0;
+    for (int k = 0; k < std_nrules; k++) {
+        const std_rule_t *x = &std_rules[k];
+        db_stmt_t *s = db_prepare(db, "INSERT INTO code_items (list_key, code, label, sort, active) "
+                                      "SELECT 'standard_rule', $1, $2, $3, 1 WHERE NOT EXISTS "
+                                      "(SELECT 1 FROM code_items WHERE list_key = 'standard_rule' AND code = $1)");
+        if (!s) goto fail;
+        char label[256];
+        bool numbered = x->clause[0] >= '0' && x->clause[0] <= '9';
+        snprintf(label, sizeof(label), "%s%s %s", numbered ? "条款" : "", x->clause, x->title);
+        db_bind_text(s, 1, x->id, -1);
+        db_bind_text(s, 2, label, -1);
+        db_bind_int(s, 3, 10 * (k + 1));
+        int rc = db_step(s);
+        added += rc == DB_DONE && db_changes(s) > 0;
+        db_reset(s);
+        if (rc != DB_DONE) goto fail;
+    }
+    for (int k = 0; k < nline_settings; k++) {
+        const std_setting_decl_t *d = &line_settings[k];
+        db_stmt_t *s = db_prepare(db, "INSERT INTO standard_settings (key, value, min_value, max_value, label) "
+                                      "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS "
+                                      "(SELECT 1 FROM standard_settings WHERE key = $1)");
+        if (!s) goto fail;
+        db_bind_text(s, 1, d->key, -1);
+        db_bind_int(s, 2, d->value);
+        db_bind_int(s, 3, d->min);
+        db_bind_int(s, 4, d->max);
+        db_bind_text(s, 5, d->label, -1);
+        int rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) goto fail;
+    }
+    if (db_commit(db) != 0) goto fail;
+    if (added) codes_invalidate();
+    return 0;
+fail:
+    snprintf(err, errlen, "写入业务条线的规范化指标失败: %s", db_errmsg(db));
+    db_rollback(db);
+    return -1;
+}
+
+void std_rules_register(const std_rule_t *rules, int n, const std_setting_decl_t *settings) {
+    std_rule_t *all = malloc(sizeof(std_rule_t) * (size_t)(std_nrules + n));
+    if (!all) abort();
+    memcpy(all, std_rules, sizeof(std_rule_t) * (size_t)std_nrules);
+    for (int i = 0; i < n; i++) {
+        if (std_rule_find(rules[i].id)) {
+            fprintf(stderr, "声明错误: 规范化指标 %s 重复登记\n", rules[i].id);
+            abort();
+        }
+        all[std_nrules + i] = rules[i];
+    }
+    /* the plan's array is static; a replaced copy of registered rules is
+     * kept (a start registers a handful, once) */
+    std_rules = all;
+    std_nrules += n;
+    for (const std_setting_decl_t *d = settings; d && d->key; d++) {
+        line_settings = vec_reserve(line_settings, nline_settings, &line_settings_cap, sizeof(*line_settings), 8);
+        line_settings[nline_settings++] = *d;
+    }
+    if (!seeder_on) engine_on_migrate(seed_line_rules), seeder_on = true;
+}
 
 void standards_declare(void) {
     perm_register(standard_perms);

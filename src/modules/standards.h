@@ -65,8 +65,23 @@ typedef struct std_rule {
     int (*eval)(std_eval_t *e);
 } std_rule_t;
 
-extern const std_rule_t std_rules[];
-extern const int std_nrules;
+/* Every rule: the plan's own (standards_rules.c) then the ones business
+ * lines register, one array (indexes are stable once the start is over). */
+extern const std_rule_t *std_rules;
+extern int std_nrules;
+
+/* A threshold a rule reads (standard_settings), with its default and range. */
+typedef struct std_setting_decl {
+    const char *key, *label;
+    int64_t value, min, max;
+} std_setting_decl_t;
+/* A business line's own rules, from its declare function (before the store
+ * is opened): n rules appended to std_rules, and settings ({0}-terminated,
+ * may be NULL) the thresholds they read.  At every start (engine_on_migrate)
+ * each rule's code "<clause> <title>" is added to the standard_rule list and
+ * each setting to standard_settings, when the store never had them (an
+ * administrator's value is kept).  A rule id already taken aborts. */
+void std_rules_register(const std_rule_t *rules, int n, const std_setting_decl_t *settings);
 const std_rule_t *std_rule_find(const char *id);
 const char *std_status_key(std_status_t s);
 
@@ -74,11 +89,21 @@ const char *std_status_key(std_status_t s);
 int64_t std_setting(db_t *db, const char *key);
 /* Records into a result: appends {"entity","id","label"}. */
 void std_record(std_result_t *r, const char *entity, int64_t id, const char *label);
+/* The same for the records of entity whose field filter is id (a village's
+ * 法治带头人: entity "rol-people", filter "village_id"): {"entity", "id",
+ * "label", "filter"}; the scorecard links it to the list so filtered. */
+void std_record_filter(std_result_t *r, const char *entity, const char *filter, int64_t id, const char *label);
 /* Sets status and evidence (message printf-style, in the evaluation arena). */
 void std_set(std_eval_t *e, int i, std_status_t st, const char *actual, const char *required, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 /* The index of unit id in e->units, or -1. */
 int std_unit_index(const std_eval_t *e, int64_t id);
+/* The unit whose subtree holds path (a record's org_path, a village's
+ * path): its index in e->units, or -1. */
+int std_unit_of_path(const std_eval_t *e, const char *path);
+/* sql prepared over the evaluation's subtree: $1, $2 the scope's bounds,
+ * $3 the as_of date when the SQL names it; NULL on a store error. */
+db_stmt_t *std_scoped(std_eval_t *e, const char *sql);
 
 /* ---- results (standards.c) ---- */
 /* Re-evaluates every rule that reads entity (NULL: every rule) for the units in path's subtree for every stored

@@ -49,7 +49,7 @@ static int unit_of_path(const std_eval_t *e, const char *path) {
     return -1;
 }
 
-void std_record(std_result_t *r, const char *entity, int64_t id, const char *label) {
+void std_record_filter(std_result_t *r, const char *entity, const char *filter, int64_t id, const char *label) {
     if (r->nrecords >= 30) return; /* enough to act on; the message gives the count */
     if (r->nrecords++) buf_putc(&r->records, ',');
     jw_t w;
@@ -58,7 +58,12 @@ void std_record(std_result_t *r, const char *entity, int64_t id, const char *lab
     jw_kstr(&w, "entity", entity);
     jw_kint(&w, "id", id);
     jw_kstr(&w, "label", label);
+    if (filter) jw_kstr(&w, "filter", filter);
     jw_obj_end(&w);
+}
+
+void std_record(std_result_t *r, const char *entity, int64_t id, const char *label) {
+    std_record_filter(r, entity, NULL, id, label);
 }
 
 void std_set(std_eval_t *e, int i, std_status_t st, const char *actual, const char *required, const char *fmt, ...) {
@@ -597,7 +602,7 @@ static int eval_c43_annual_report(std_eval_t *e) {
 }
 
 /* The rules, in the order of the plan's table (DOMAIN.md). */
-const std_rule_t std_rules[] = {
+static const std_rule_t plan_rules[] = {
     {"c14_filed", "14", "司法所设立并报市局备案",
      "每个街道、乡镇设立司法所; 设立、撤销、合并、调整规格、更名须经区机构编制部门批准并报市司法局备案。", "office",
      NULL, NULL, "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计)", "office-profiles",
@@ -645,7 +650,11 @@ const std_rule_t std_rules[] = {
      "各区每年开展自查自评, 于 10 月 31 日前向市司法局报送年度报告。", "district", NULL, "每年 10 月 31 日",
      "annual_report.year, submitted_on (报送日期)", "annual-reports", eval_c43_annual_report},
 };
-const int std_nrules = (int)(sizeof(std_rules) / sizeof(std_rules[0]));
+const std_rule_t *std_rules = plan_rules;
+int std_nrules = (int)(sizeof(plan_rules) / sizeof(plan_rules[0]));
+
+int std_unit_of_path(const std_eval_t *e, const char *path) { return unit_of_path(e, path); }
+db_stmt_t *std_scoped(std_eval_t *e, const char *sql) { return scoped(e, sql); }
 
 const std_rule_t *std_rule_find(const char *id) {
     for (int i = 0; i < std_nrules; i++)

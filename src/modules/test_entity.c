@@ -9,7 +9,6 @@
 #include "modules/modules.h"
 #include "util/validate.h"
 
-static const char *phone_check(const char *v) { return mobile_valid(v) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
 
 static const field_t item_fields[] = {
     {"title", "标题", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 100},
@@ -21,7 +20,7 @@ static const field_t item_fields[] = {
     {"urgent", "紧急", F_BOOL, FF_FILTER},
     {"village_id", "发生地", F_REF, FF_FILTER, .ref = "org_units"},
     {"party_id", "当事人", F_PERSON, 0},
-    {"phone", "联系电话", F_TEXT, FF_PI | FF_FILTER, .mask = "phone", .check = phone_check},
+    {"phone", "联系电话", F_TEXT, FF_PI | FF_FILTER, .mask = "phone", .check = mobile_check},
     {"reject_reason", "不予受理理由", F_TEXT, FF_READONLY, .max = 500},
     {"result", "办理结果", F_TEXT, FF_READONLY, .max = 500},
     {0},
@@ -82,7 +81,7 @@ static const entity_t test_items = {
 static const field_t secret_fields[] = {
     {"title", "标题", F_TEXT, FF_REQUIRED | FF_LIST | FF_SEARCH, .max = 100},
     {"subject_id", "对象", F_PERSON, 0},
-    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = phone_check},
+    {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     {"scan", "扫描件", F_FILE, 0},
     {0},
 };

@@ -199,6 +199,8 @@ bool mobile_valid(const char *s) {
     return s && strnlen(s, 12) == 11 && all_digits(s, 11) && s[0] == '1' && s[1] >= '3' && s[1] <= '9';
 }
 
+const char *mobile_check(const char *s) { return mobile_valid(s) ? NULL : "手机号码应为 11 位, 以 1 开头"; }
+
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
 /* Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0. */

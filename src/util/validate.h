@@ -53,6 +53,9 @@ bool uscc_valid(const char *s, const char **why);
 
 /* True for a mainland mobile number: exactly 11 ASCII digits, "1[3-9]…". */
 bool mobile_valid(const char *s);
+/* The same as a field's check (field_t.check): NULL when valid, else the
+ * Chinese reason. */
+const char *mobile_check(const char *s);
 
 /* True when s[0..n) is well-formed UTF-8 (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF).  NUL bytes are valid UTF-8 and pass;

@@ -139,6 +139,9 @@ TEST(test_mobile_numbers) {
     CHECK(!mobile_valid("12812345678"));
     CHECK(!mobile_valid("23812345678"));
     CHECK(!mobile_valid("1381234567"));
+    /* the field check every line's phone field uses */
+    CHECK(mobile_check("13812345678") == NULL);
+    CHECK(mobile_check("1381234567") && strstr(mobile_check("1381234567"), "11 位"));
     CHECK(!mobile_valid("138123456789"));
     CHECK(!mobile_valid("1381234567a"));
     CHECK(!mobile_valid(""));

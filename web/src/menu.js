@@ -123,10 +123,7 @@ export const menu = [
     key: 'legal-education',
     title: '普法依法治理',
     icon: Reading,
-    children: [
-      { key: 'edu-activities', title: '普法活动', path: '/legal-education/activities', perm: BUSINESS },
-      { key: 'edu-villages', title: '民主法治示范村', path: '/legal-education/model-villages', perm: BUSINESS },
-    ],
+    children: [ENTITIES], // 普法活动, 示范村, 带头人/明白人, 村规民约: src/modules/pufa.c
   },
   {
     key: 'mediation',

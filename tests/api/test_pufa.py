@@ -1,0 +1,384 @@
+"""普法依法治理, legislative suggestions and people's assessors (issue 23;
+docs/pufa.md): the lines declared in src/modules/pufa.c, legislation.c and
+assessors.c — activities with photos and the plans they tick off, model
+villages with their criteria and reviews, 法治带头人/法律明白人 and the
+coverage rule, 村规民约 versions, a legislative campaign from publication to
+feedback, and an assessor candidate's qualification review against the
+人民陪审员法.  The two standards rules are checked through the scorecard,
+with evidence and not-yet-due before their deadlines."""
+import datetime
+import os
+import subprocess
+import uuid
+
+from auth_helpers import Session
+from harness import ROOT
+from test_checks import _person  # a new resident born in a given year
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+ENTITIES = {
+    "pufa-activities": "legal-education", "pufa-activity-photos": "legal-education", "pufa-plans": "legal-education",
+    "pufa-plan-items": "legal-education", "rol-people": "legal-education", "model-villages": "legal-education",
+    "model-village-reviews": "legal-education", "village-rules": "legal-education",
+    "legislation-campaigns": "legislation", "legislation-suggestions": "legislation",
+    "assessor-selections": "assessors", "assessor-candidates": "assessors",
+}
+
+
+def _tag():
+    return "普" + uuid.uuid4().hex[:6]
+
+
+def _refused(st, body, field, text):
+    assert st == 422, body
+    assert text in body["error"]["fields"][field], body
+
+
+def _office_and_villages(sess):
+    office = sess.login_body["user"]["org"]["id"]
+    st, _, lst = sess.get(f"/api/v1/org-units?parent={office}&limit=100")
+    assert st == 200, lst
+    return office, [o for o in lst["items"] if o["level"] == "village"]
+
+
+def _act(sess, ent, rec, action, **body):
+    body["version"] = rec["version"]
+    return sess.post(f"/api/v1/{ent}/{rec['id']}/actions/{action}", body)
+
+
+def _result(sess, org, rule, as_of=None):
+    st, _, sc = sess.get(f"/api/v1/standards/scorecard?org={org}" + (f"&as_of={as_of}" if as_of else ""))
+    assert st == 200, sc
+    return next(r for r in sc["results"] if r["rule"] == rule)
+
+
+def test_the_lines_reach_meta_menu_groups_and_the_web_app_names_none(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, lst = ljz.get("/api/v1/meta/entities")
+    assert st == 200
+    by = {e["name"]: e for e in lst["items"]}
+    for name, line in ENTITIES.items():
+        assert by[name]["line"] == line, (name, by.get(name))
+    assert by["pufa-activities"]["line_label"] == "普法依法治理"
+    assert by["legislation-campaigns"]["line_label"] == "立法意见征集"
+    assert by["assessor-candidates"]["line_label"] == "人民陪审员"
+    st, _, meta = ljz.get("/api/v1/meta/entities/pufa-activities")
+    setting = next(f for f in meta["fields"] if f["name"] == "setting")
+    assert [c["label"] for c in setting["codes"]] == ["机关", "乡村", "社区", "学校", "企业", "单位", "网络", "家庭"]
+    assert [c["key"] for c in meta["children"]] == ["photos"]
+    # one file per line: no entity of the lines is named in the web app
+    out = subprocess.run(["grep", "-rlE", "|".join(ENTITIES), os.path.join(ROOT, "web", "src")],
+                         capture_output=True, text=True)
+    assert out.stdout == "", out.stdout
+
+
+def test_demo_data_of_the_lines(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    for ent, least in (("pufa-activities", 2), ("pufa-plans", 1), ("rol-people", 5), ("model-villages", 2),
+                       ("village-rules", 1), ("legislation-campaigns", 2), ("assessor-candidates", 3)):
+        st, _, lst = ljz.get(f"/api/v1/{ent}?total=1")
+        assert st == 200 and lst["total"] >= least, (ent, lst)
+    st, _, acts = ljz.get("/api/v1/pufa-activities?assessor_publicity=true")
+    assert st == 200 and acts["total"] >= 1, "the assessor system's publicity is an activity marked as such"
+
+
+def test_an_activity_with_photos_in_a_village_ticks_off_a_plan_item(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    office, villages = _office_and_villages(ljz)
+    tag = _tag()
+    st, _, up = ljz.req("POST", "/api/v1/files?name=photo.png", raw_body=PNG, headers={"Content-Type": "image/png"})
+    assert st == 201, up
+    body = {"theme": f"{tag} 宪法宣传", "held_on": "2026-12-04", "setting": "communities", "place": "社区活动室",
+            "audience": 60, "village_id": office}
+    st, _, bad = ljz.post("/api/v1/pufa-activities", body)
+    _refused(st, bad, "village_id", "请选择村(居)委会")
+    body["village_id"] = villages[0]["id"]
+    st, _, act = ljz.post("/api/v1/pufa-activities", body)
+    assert st == 201, act
+    assert act["village_id_name"] == villages[0]["name"]
+    for cap in ("主会场", "互动问答"):
+        st, _, ph = ljz.post("/api/v1/pufa-activity-photos", {"activity_id": act["id"], "photo": up["sha256"],
+                                                               "caption": f"{tag} {cap}"})
+        assert st == 201, ph
+    st, _, bad = ljz.post("/api/v1/pufa-activity-photos", {"activity_id": act["id"], "caption": "无照片"})
+    _refused(st, bad, "photo", "")
+    st, _, one = ljz.get(f"/api/v1/pufa-activities/{act['id']}")
+    assert [p["caption"] for p in one["photos"]["items"]] == [f"{tag} 主会场", f"{tag} 互动问答"]
+    pid = one["photos"]["items"][0]["id"]
+    st, hdrs, data = ljz.req("GET", f"/api/v1/pufa-activity-photos/{pid}/files/photo")
+    assert st == 200 and data == PNG and hdrs["content-type"] == "image/png"
+    # another office may not see it
+    st, _, _ = Session(s, "njdl").get(f"/api/v1/pufa-activities/{act['id']}")
+    assert st == 404
+    # the yearly plan: an item is ticked off by an activity of the plan's year
+    st, _, plan = ljz.post("/api/v1/pufa-plans", {"year": 2025, "title": f"{tag} 计划"})
+    assert st == 201, plan
+    st, _, bad = ljz.post("/api/v1/pufa-plan-items", {"plan_id": plan["id"], "content": "宪法宣传周",
+                                                      "activity_id": act["id"]})
+    _refused(st, bad, "activity_id", "计划年度内")
+    st, _, dup = ljz.post("/api/v1/pufa-plans", {"year": 2026, "title": f"{tag} 重复"})
+    assert st == 409 and dup["error"]["code"] == "duplicate", "one plan a year (the demo's 2026 plan)"
+    st, _, plans = ljz.get("/api/v1/pufa-plans?year=2026")
+    plan26 = plans["items"][0]
+    st, _, item = ljz.post("/api/v1/pufa-plan-items", {"plan_id": plan26["id"], "content": f"{tag} 宪法宣传周",
+                                                       "setting": "communities", "activity_id": act["id"]})
+    assert st == 201 and item["activity_id_name"] == f"{tag} 宪法宣传", item
+
+
+def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(ctx):
+    s = ctx.demo_server()
+    nj = Session(s, "njdl")
+    office, villages = _office_and_villages(nj)
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "pass" and "无已命名" in r["evidence"]["message"], r
+
+    def named(village, on, level):
+        st, _, m = nj.post("/api/v1/model-villages", {"name": village["name"], "village_id": village["id"],
+                                                      "level": level})
+        assert st == 201 and m["wf_state"] == "candidate", m
+        st, _, bad = _act(nj, "model-villages", m, "declare", declare_note="材料")
+        _refused(st, bad, "c_party", "创建标准「党组织领导有力」尚未达到")
+        crit = {k: True for k in ("c_party", "c_self_gov", "c_rules", "c_education", "c_disputes", "c_services",
+                                  "c_safety")}
+        st, _, m = nj.req("PATCH", f"/api/v1/model-villages/{m['id']}", dict(crit, version=m["version"]))
+        assert st == 200, m
+        st, _, m = _act(nj, "model-villages", m, "declare", declare_note="创建材料齐全")
+        assert st == 200 and m["wf_state"] == "declared", m
+        st, _, bad = _act(nj, "model-villages", m, "name", named_year=2020, named_on=on, named_doc="命名文件")
+        _refused(st, bad, "named_on", "命名年度内")
+        st, _, m = _act(nj, "model-villages", m, "name", named_year=int(on[:4]), named_on=on, named_doc="命名文件")
+        assert st == 200 and m["wf_state"] == "named", m
+        return m
+
+    # dates relative to today: named two months ago (due in two years), and four years ago (overdue)
+    today = datetime.date.today()
+    recent = today - datetime.timedelta(days=60)
+    if (recent.month, recent.day) == (2, 29):
+        recent -= datetime.timedelta(days=1)
+    named(villages[0], recent.isoformat(), "district")
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "not_due" and f"{recent.year + 2}-{recent:%m-%d}" in r["evidence"]["message"], r
+    old = named(villages[1], f"{today.year - 4}-05-10", "city")
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "fail" and "逾期未复核 1 个" in r["evidence"]["message"], r
+    assert any(x["entity"] == "model-villages" and x["id"] == old["id"] and f"{today.year - 2}-05-10" in x["label"]
+               for x in r["evidence"]["records"]), r
+    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": old["id"], "reviewed_on": today.isoformat(),
+                                                          "result": "passed", "findings": "复核合格"})
+    assert st == 201, rv
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "pass", r
+    # as of a date before the review was done: the lapse
+    assert _result(nj, office, "c6_model_review", f"{today.year - 2}-12-31")["status"] == "fail"
+    # only a named village is reviewed
+    st, _, cand = nj.post("/api/v1/model-villages", {"name": villages[2]["name"], "village_id": villages[2]["id"],
+                                                     "level": "district"})
+    st, _, bad = nj.post("/api/v1/model-village-reviews", {"model_village_id": cand["id"], "result": "passed",
+                                                           "findings": "x"})
+    _refused(st, bad, "model_village_id", "只有已命名")
+
+
+def test_coverage_of_leaders_and_understanders_names_the_villages_below_it(ctx):
+    s = ctx.demo_server()
+    nj = Session(s, "njdl")
+    office, villages = _office_and_villages(nj)
+    v = villages[-1]
+    r = _result(nj, office, "c6_rol_coverage")
+    assert r["status"] == "fail" and r["required"] == "每村(居) 带头人 ≥ 1, 明白人 ≥ 3", r
+    assert any(x["id"] == v["id"] and x["entity"] == "rol-people" and x["filter"] == "village_id"
+               for x in r["evidence"]["records"]) or len(r["evidence"]["records"]) == 30, r
+    before = r["actual"]
+    people = [_person(nj, n, 1980) for n in ("严一", "严二", "严三", "严四")]
+    st, _, bad = nj.post("/api/v1/rol-people", {"person_id": people[0]["id"], "role": "leader", "village_id": office})
+    _refused(st, bad, "village_id", "请选择村(居)委会")
+    for p, role in zip(people, ("leader", "understander", "understander", "understander")):
+        st, _, rec = nj.post("/api/v1/rol-people", {"person_id": p["id"], "role": role, "village_id": v["id"],
+                                                    "appointed_on": "2025-01-10", "training_sessions": 1})
+        assert st == 201, rec
+    st, _, dup = nj.post("/api/v1/rol-people", {"person_id": people[0]["id"], "role": "leader", "village_id": v["id"]})
+    assert st == 409, dup
+    r = _result(nj, office, "c6_rol_coverage")
+    assert not any(x["id"] == v["id"] for x in r["evidence"]["records"]), r
+    covered, total = (int(x) for x in r["actual"].split("/"))
+    assert covered == int(before.split("/")[0]) + 1, (before, r)
+    # full coverage is checked from the end of the three-year plan: not yet due before it
+    assert _result(nj, office, "c6_rol_coverage", "2023-12-31")["status"] == "not_due"
+    # someone who left no longer counts
+    st, _, lst = nj.get(f"/api/v1/rol-people?village_id={v['id']}&role=understander")
+    rec = lst["items"][0]
+    st, _, rec = nj.req("PATCH", f"/api/v1/rol-people/{rec['id']}", {"version": rec["version"], "left_on": "2026-11-01"})
+    assert st == 200, rec
+    r = _result(nj, office, "c6_rol_coverage")
+    assert any(x["id"] == v["id"] and "法律明白人 2/3" in x["label"] for x in r["evidence"]["records"]) or \
+        int(r["actual"].split("/")[0]) == covered - 1, r
+
+
+def test_village_rules_review_adoption_and_versions(ctx):
+    s = ctx.demo_server()
+    nj = Session(s, "njdl")
+    office, villages = _office_and_villages(nj)
+    v = villages[0]["id"]
+    E = "village-rules"
+
+    def adopted(no, on):
+        st, _, rec = nj.post(f"/api/v1/{E}", {"village_id": v, "title": "居民公约", "version_no": no,
+                                              "content": "第一条 ……"})
+        assert st == 201, rec
+        st, _, rec = _act(nj, E, rec, "submit")
+        assert st == 200 and rec["wf_state"] == "reviewing", rec
+        st, _, bad = _act(nj, E, rec, "pass_review", review_on=on, review_result="unlawful", review_opinion="第三条罚款无依据")
+        _refused(st, bad, "review_result", "退回修改")
+        st, _, rec = _act(nj, E, rec, "return", review_on=on, review_result="unlawful", review_opinion="第三条罚款无依据")
+        assert st == 200 and rec["wf_state"] == "draft", rec
+        st, _, rec = _act(nj, E, rec, "submit")
+        st, _, rec = _act(nj, E, rec, "pass_review", review_on=on, review_result="amend", review_opinion="删去第三条后合法")
+        assert st == 200 and rec["wf_state"] == "reviewed", rec
+        st, _, rec = _act(nj, E, rec, "adopt", adopted_on=on, filed_on=on)
+        assert st == 200 and rec["wf_state"] == "in_force", rec
+        return rec
+
+    first = adopted(1, "2025-03-01")
+    st, _, dup = nj.post(f"/api/v1/{E}", {"village_id": v, "title": "居民公约", "version_no": 1})
+    assert st == 409, "a version number once per village"
+    second = adopted(2, "2026-10-01")
+    st, _, old = nj.get(f"/api/v1/{E}/{first['id']}")
+    assert old["wf_state"] == "superseded" and old["superseded_on"] == "2026-10-01", old
+    st, _, hist = nj.get(f"/api/v1/{E}/{first['id']}/history")
+    assert any(h["action"] == "workflow.supersede" for h in hist["items"]), hist
+    st, _, cur = nj.get(f"/api/v1/{E}?village_id={v}&wf_state=in_force")
+    assert [x["id"] for x in cur["items"]] == [second["id"]], "one version in force per village"
+
+
+def test_a_campaign_from_publication_to_feedback_reaches_every_suggester(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    C, S = "/api/v1/legislation-campaigns", "/api/v1/legislation-suggestions"
+    tag = _tag()
+    body = {"title": f"{tag} 上海市某条例 (草案)", "kind": "local_regulation", "issuer": "市人大常委会法工委",
+            "published_on": "2026-12-01", "deadline": "2026-11-01", "link": "https://example.org/draft"}
+    st, _, bad = ljz.post(C, body)
+    _refused(st, bad, "deadline", "不能早于发布日期")
+    body["deadline"] = "2026-12-31"
+    st, _, camp = ljz.post(C, body)
+    assert st == 201 and camp["wf_state"] == "collecting", camp
+    resident = _person(ljz, "柳建议", 1975)
+    st, _, bad = ljz.post(S, {"campaign_id": camp["id"], "source": "resident", "content": "建议"})
+    _refused(st, bad, "suggester", "请选择建议人")
+    sug = []
+    for b in ({"source": "resident", "person_id": resident["id"], "content": "建议增加听证程序", "article": "第五条"},
+              {"source": "enterprise", "suggester": "某科技公司", "content": "建议明确过渡期"}):
+        st, _, x = ljz.post(S, dict(b, campaign_id=camp["id"], received_on="2026-12-05"))
+        assert st == 201, x
+        sug.append(x)
+    st, _, camp = ljz.get(f"{C}/{camp['id']}")
+    assert len(camp["suggestions"]["items"]) == 2
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "consolidate", consolidated="收集意见 2 条")
+    assert st == 200 and camp["wf_state"] == "consolidated", camp
+    assert len(camp["suggestions"]["items"]) == 2, "an action's answer is the record as GET shows it, children included"
+    st, _, late = ljz.post(S, {"campaign_id": camp["id"], "source": "village", "suggester": "居委会", "content": "迟到"})
+    _refused(st, late, "campaign_id", "不再收集")
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "forward", forwarded_on="2026-12-06", forwarded_to="区司法局")
+    assert st == 200 and camp["wf_state"] == "forwarded", camp
+    st, _, bad = _act(ljz, "legislation-campaigns", camp, "close", feedback="部分采纳", feedback_on="2026-12-07")
+    _refused(st, bad, "feedback", "尚有 2 条意见")
+    st, _, bad = ljz.req("PATCH", f"{S}/{sug[0]['id']}", {"version": sug[0]["version"], "notified_on": "2026-12-07"})
+    _refused(st, bad, "adoption", "请先登记采纳情况")
+    for x, how in zip(sug, ("adopted", "not_adopted")):
+        st, _, y = ljz.req("PATCH", f"{S}/{x['id']}", {"version": x["version"], "adoption": how,
+                                                        "feedback_note": "已告知", "notified_on": "2026-12-07"})
+        assert st == 200, y
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "close", feedback="采纳 1 条", feedback_on="2026-12-07")
+    assert st == 200 and camp["wf_state"] == "closed" and camp["locked"], camp
+
+
+def test_assessor_candidates_qualification_publicity_and_selection(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    A, C = "/api/v1/assessor-selections", "/api/v1/assessor-candidates"
+    tag = _tag()
+    st, _, sel = ljz.post(A, {"title": f"{tag} 选任", "year": 2026, "court": "浦东新区人民法院", "quota": 1})
+    assert st == 201, sel
+    young, older = _person(ljz, "郑青年", datetime.date.today().year - 25), _person(ljz, "郑长者", 1978)
+
+    def cand(p, **kw):
+        st, _, c = ljz.post(C, dict({"selection_id": sel["id"], "person_id": p["id"], "source": "random",
+                                     "education": "bachelor"}, **kw))
+        assert st == 201, c
+        return c
+
+    y = cand(young)
+    st, _, bad = _act(ljz, "assessor-candidates", y, "qualify", review_confirmed=True, review_note="符合")
+    _refused(st, bad, "person_id", "未满二十八周岁")
+    assert "郑" not in bad["error"]["message"] and str(datetime.date.today().year - 25) not in bad["error"]["message"]
+    st, _, y = _act(ljz, "assessor-candidates", y, "refuse", refuse_reason="age", refuse_note="出生日期核对")
+    assert st == 200 and y["wf_state"] == "refused" and y["refuse_reason"] == "age", y
+    o = cand(older, education="junior")
+    st, _, bad = _act(ljz, "assessor-candidates", o, "refuse", refuse_reason="age", refuse_note="x")
+    _refused(st, bad, "refuse_reason", "已年满二十八周岁")
+    st, _, bad = _act(ljz, "assessor-candidates", o, "qualify", review_confirmed=True, review_note="符合")
+    _refused(st, bad, "education_reason", "高中以上文化程度")
+    st, _, o = ljz.req("PATCH", f"{C}/{o['id']}", {"version": o["version"], "education_reason": "长期从事调解工作",
+                                                    "x_criminal": True})
+    assert st == 200, o
+    st, _, bad = _act(ljz, "assessor-candidates", o, "qualify", review_confirmed=True, review_note="符合")
+    _refused(st, bad, "x_criminal", "第七条")
+    st, _, o = ljz.req("PATCH", f"{C}/{o['id']}", {"version": o["version"], "x_criminal": False})
+    st, _, bad = _act(ljz, "assessor-candidates", o, "qualify", review_confirmed=False, review_note="符合")
+    _refused(st, bad, "review_confirmed", "勾选确认")
+    st, _, o = _act(ljz, "assessor-candidates", o, "qualify", review_confirmed=True, review_note="符合第五条条件")
+    assert st == 200 and o["wf_state"] == "qualified", o
+    # publicity: at least five working days (2026-12-07 is a Monday)
+    st, _, bad = _act(ljz, "assessor-candidates", o, "publicise", publicity_from="2026-12-07", publicity_to="2026-12-09")
+    _refused(st, bad, "publicity_to", "不少于 5 个工作日")
+    st, _, o = _act(ljz, "assessor-candidates", o, "publicise", publicity_from="2026-12-07", publicity_to="2026-12-11")
+    assert st == 200 and o["wf_state"] == "publicising", o
+    st, _, o = _act(ljz, "assessor-candidates", o, "object", objection="群众反映曾受行政拘留")
+    st, _, o = _act(ljz, "assessor-candidates", o, "dismiss", objection_result="行政拘留不属第七条情形")
+    assert st == 200 and o["wf_state"] == "publicising", o
+    st, _, bad = _act(ljz, "assessor-candidates", o, "select", selected_on="2026-12-10")
+    _refused(st, bad, "selected_on", "公示期满后")
+    # 第九条: five times the quota drawn at random before the list goes to the court
+    st, _, bad = _act(ljz, "assessor-selections", sel, "submit", submitted_on="2026-12-14")
+    _refused(st, bad, "submitted_on", "少于拟任命名额 1 名的 5 倍")
+    for i in range(3):
+        cand(_person(ljz, f"郑候选{i}", 1970))
+    st, _, sel = ljz.get(f"{A}/{sel['id']}")
+    st, _, sel = _act(ljz, "assessor-selections", sel, "submit", submitted_on="2026-12-14")
+    assert st == 200 and sel["wf_state"] == "submitted", sel
+    st, _, o = _act(ljz, "assessor-candidates", o, "select", selected_on="2026-12-15")
+    assert st == 200 and o["wf_state"] == "selected", o
+
+
+def test_the_lines_rules_and_thresholds_are_registered_with_the_standards(ctx):
+    s = ctx.demo_server()
+    st, _, body = Session(s, "ljz").get("/api/v1/standards/rules")
+    rules = {r["id"]: r for r in body["items"]}
+    assert rules["c6_rol_coverage"]["clause"] == "6" and rules["c6_rol_coverage"]["effective"] == "2024-12-31"
+    assert rules["c6_model_review"]["level"] == "office"
+    settings = {x["key"]: x["value"] for x in body["settings"]}
+    assert settings["pufa_min_leaders"] == 1 and settings["pufa_min_understanders"] == 3
+    assert settings["pufa_review_years"] == 2 and settings["assessor_candidate_multiple"] == 5
+    st, _, codes = Session(s, "ljz").get("/api/v1/codes/standard_rule")
+    labels = {c["code"]: c["label"] for c in codes["items"]}
+    assert labels["c6_rol_coverage"] == "条款6 法治带头人、法律明白人全覆盖", labels
+
+
+def test_a_threshold_the_city_changed_survives_the_start_seeding(ctx):
+    """The lines' thresholds are seeded at every start (engine_on_migrate) only
+    when the store never had them: a value the city set is kept."""
+    s = ctx.demo_server()
+    city = Session(s, "shiju")
+    st, _, body = city.req("PUT", "/api/v1/standards/settings/pufa_review_years", {"value": 3})
+    assert st == 200 and body["value"] == 3, body
+    try:
+        again = ctx.server(s.url)  # a second process on the same store: its start seeds again
+        st, _, rules = Session(again, "ljz").get("/api/v1/standards/rules")
+        assert {x["key"]: x["value"] for x in rules["settings"]}["pufa_review_years"] == 3
+        assert sum(1 for r in rules["items"] if r["id"] == "c6_model_review") == 1
+    finally:
+        assert city.req("PUT", "/api/v1/standards/settings/pufa_review_years", {"value": 2})[0] == 200
