@@ -148,6 +148,18 @@ struct engine_demo;
 struct engine_generator;
 struct code_list_decl;
 struct check_ctx;
+struct doc;
+struct entity;
+/* A document generated from a record (entity_t.documents; document.h):
+ * GET /api/v1/<entity>/:id/documents/<key>?format=html|docx. */
+typedef struct entity_document {
+    const char *key;       /* URL segment: "opinion" */
+    const char *title;     /* "合法性审查意见书" */
+    const char *ready;     /* a field that must be set first (else 409), NULL = always */
+    const char *not_ready; /* the 409's Chinese message */
+    /* Writes the document from rec (the record as GET shows it). */
+    void (*render)(http_req_t *r, struct doc *o, const struct entity *e, json_t *rec);
+} entity_document_t;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */
     const char *label; /* "人民调解案件" */
@@ -213,6 +225,16 @@ typedef struct entity {
     /* Scale data: `sifasuo generate <name> --count N [--bulk]` (load and
      * capacity tests; engine/generate.h).  NULL → not a kind generate knows. */
     const struct engine_generator *generate;
+    /* Documents generated from a record, ending with {0}; NULL = none.
+     * Declare the panel "documents" to list them on the detail page. */
+    const entity_document_t *documents;
+    /* The overall deadline (due_at) computed from the record's own fields
+     * rather than counted from its creation (a reply due 10 working days
+     * after a copy was received): called after a create and after an
+     * update of a record not in a final state, inside the write's
+     * transaction, with c->after the record as saved.  Writes "YYYY-MM-DD"
+     * into due, or "" for none; 0, or -1 on a store error. */
+    int (*deadline)(struct check_ctx *c, char due[11]);
 } entity_t;
 
 /* ---- the entity's rule (entity_t.check; checks.c; docs/engine.md) ---- */
@@ -283,6 +305,15 @@ int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen);
  * the entities' demo data links them.  Call before init. */
 typedef int (*engine_demo_fn)(const engine_demo_t *d, char *err, size_t errlen);
 void engine_demo_register(const char *name, engine_demo_fn fn);
+/* Inserts a record of e owned by org (its path) in workflow state (NULL:
+ * the initial state) with fields' columns as given (integers, strings,
+ * booleans, null; spine columns such as due_at, state_since, created_at,
+ * created_by may be given; created_at defaults to a fixed demo instant) —
+ * no validation, no audit: an entity's .demo data, or a hook's record
+ * derived from another (which audits it).  In the caller's transaction.
+ * The new id, or -1. */
+int64_t engine_insert_raw(db_t *db, const entity_t *e, int64_t org, const char *path, const char *state,
+                           json_t *fields);
 /* True when a registered entity declares code list key. */
 bool entity_declares_code_list(const char *key);
 

@@ -35,4 +35,6 @@ void modules_perms_register(void) {
     files_perms_register();
     registers_declare();
     standards_declare();
+    lawful_admin_declare(); /* 依法行政 (clause 5): after the staff register its reviewers come from */
+    rule_of_law_declare();  /* 基层法治 (clause 4) */
 }

@@ -23,4 +23,7 @@ void mediation_stats_register(void);
  * the person registry's module registration (persons_generate.c) */
 extern const struct engine_generator mediation_case_generator;
 void persons_generator_register(void);
+/* lawful administration (clause 5) and grassroots rule of law (clause 4) */
+void lawful_admin_declare(void);
+void rule_of_law_declare(void);
 #endif
