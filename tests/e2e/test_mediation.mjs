@@ -79,7 +79,10 @@ test(
     for (const round of [1, 2]) {
       await page.goto(BASE + '/records/mediation-parties/new')
       await formField(page, 'case_id').waitFor()
-      await formField(page, 'case_id').locator('input').fill(String(id))
+      // the case is picked by its 案由 from a list (RefPicker), never typed as an id
+      await formField(page, 'case_id').locator('.el-select').click()
+      await formField(page, 'case_id').locator('input').fill(title)
+      await page.locator('.el-select-dropdown__item:visible', { hasText: title }).first().click()
       await pickOption(page, 'role', round === 1 ? '申请人' : '第三人')
       await formField(page, 'person_id').getByRole('button', { name: '登记/查找人员' }).click()
       const pd = page.locator('.person-dialog')
