@@ -127,6 +127,12 @@ typedef struct wf_transition {
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */
     const char *distinct_from;
+    /* A date field set to today (Shanghai) when the transition fires: the
+     * day a case closed, an opinion was given, a reply was filed. */
+    const char *stamp;
+    /* The transition meets the record's overall deadline (a reply filed,
+     * an opinion given): due_at is cleared, as a final state clears it. */
+    bool meets_deadline;
 } wf_transition_t;
 
 typedef struct workflow {

@@ -344,6 +344,10 @@ static void check_flows(const entity_t *e) {
             each_word(t->requires, want_field, &walk);
             walk.member = ".distinct_from";
             each_word(t->distinct_from, want_action, &walk);
+            if (t->stamp) {
+                const field_t *f = entity_field(e, t->stamp);
+                if (!f || f->type != F_DATE) fault(e, titem, ".stamp \"%s\" 不是该业务的日期字段", t->stamp);
+            }
         }
     }
 }

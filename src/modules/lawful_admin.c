@@ -229,15 +229,15 @@ static const wf_state_t review_states[] = {
 };
 static int accept_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
-static int dated_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t review_transitions[] = {
     {"accept", "受理并指定审查人", "submitted", "reviewing", .requires = "reviewer_id", .hook = accept_hook},
     {"return", "退回补充材料", "submitted reviewing", "returned", .requires = "return_reason"},
     {"resubmit", "补充后重新报送", "returned", "submitted"},
     {"reject", "不予受理", "submitted", "rejected", .requires = "reject_reason"},
     {"extend", "延期 (一次)", "reviewing", "reviewing", .requires = "extension_reason", .hook = extend_hook},
-    {"opine", "出具审查意见", "reviewing", "opined", .requires = "opinion opinion_reasons", .hook = dated_hook},
-    {"feedback", "登记采纳情况", "opined", "closed", .requires = "adoption adoption_note", .hook = dated_hook},
+    {"opine", "出具审查意见", "reviewing", "opined", .requires = "opinion opinion_reasons", .stamp = "opinion_on",
+     .meets_deadline = true},
+    {"feedback", "登记采纳情况", "opined", "closed", .requires = "adoption adoption_note", .stamp = "feedback_on"},
     {0},
 };
 /* overdue by one working day → escalated (督办) */
@@ -381,17 +381,6 @@ static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char 
     return 0;
 }
 
-/* 出具意见 / 反馈: dated today. */
-static int dated_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    char today[11];
-    wf_today(today);
-    const char *sql = strcmp(action, "opine") == 0
-                          ? "UPDATE legality_review SET opinion_on = $1, due_at = $2 WHERE id = $3"
-                          : "UPDATE legality_review SET feedback_on = $1, due_at = $2 WHERE id = $3";
-    if (set_dates(r, sql, today, NULL, id) < 0) return http_store_error(r), -1;
-    return 0;
-}
-
 /* ---- 执法人员与执法证 ---- */
 
 static const field_t officer_fields[] = {
@@ -469,9 +458,12 @@ static const field_t dispute_fields[] = {
     {"authority", "复议机关/受理法院", F_TEXT, FF_REQUIRED, .max = 100},
     {"department", "被申请/被诉部门", F_TEXT, FF_SEARCH, .max = 100},
     {"copy_received_on", "收到申请书/起诉状副本日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
+    {"copy_file", "申请书/起诉状副本 (PDF)", F_FILE, 0},
+    {"reply_file", "答复书/答辩状及证据目录 (PDF)", F_FILE, 0},
     {"reply_summary", "答复/答辩要点", F_TEXT, FF_READONLY, .max = 4000},
     {"replied_on", "提交答复/答辩日期", F_DATE, FF_READONLY | FF_FILTER},
     {"hearing_on", "开庭/听证日期", F_DATE, FF_FILTER | FF_SORT},
+    {"judgment_file", "复议决定书/裁判文书 (PDF)", F_FILE, 0},
     {"responsible_person", "出庭负责人", F_TEXT, 0, .max = 50},
     {"head_appeared", "行政机关负责人出庭应诉", F_BOOL, FF_FILTER},
     {"outcome", "结果", F_CODE, FF_READONLY | FF_FILTER | FF_LIST, .code_list = "admin_dispute_outcome"},
@@ -484,19 +476,10 @@ static const wf_state_t dispute_states[] = {
     {"concluded", "已结案", 0, true},
     {0},
 };
-/* 答复 / 结案: dated today; the reply meets the deadline. */
-static int dispute_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    char today[11];
-    wf_today(today);
-    const char *sql = strcmp(action, "reply") == 0
-                          ? "UPDATE admin_dispute SET replied_on = $1, due_at = $2 WHERE id = $3"
-                          : "UPDATE admin_dispute SET concluded_on = $1, due_at = $2 WHERE id = $3";
-    if (set_dates(r, sql, today, NULL, id) < 0) return http_store_error(r), -1;
-    return 0;
-}
 static const wf_transition_t dispute_transitions[] = {
-    {"reply", "提交答复/答辩", "received", "replied", .requires = "reply_summary", .hook = dispute_hook},
-    {"conclude", "登记结果", "replied", "concluded", .requires = "outcome", .hook = dispute_hook},
+    {"reply", "提交答复/答辩", "received", "replied", .requires = "reply_summary", .stamp = "replied_on",
+     .meets_deadline = true},
+    {"conclude", "登记结果", "replied", "concluded", .requires = "outcome", .stamp = "concluded_on"},
     {0},
 };
 static const workflow_t dispute_flow_v1 = {1, "received", dispute_states, dispute_transitions, 0, 1};

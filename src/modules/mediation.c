@@ -128,7 +128,6 @@ static const wf_state_t case_states[] = {
 static int accept_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int major_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
-static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t case_transitions[] = {
     {"accept", "受理", "registered", "accepted", .hook = accept_hook},
     {"reject", "不予受理", "registered", "rejected", .requires = "reject_reason"},
@@ -138,11 +137,14 @@ static const wf_transition_t case_transitions[] = {
      * either open state, the case staying where it is */
     {"refer_major", "提请司法所参与", "accepted", "accepted", .requires = "major_reason", .hook = major_hook},
     {"refer_major", "提请司法所参与", "mediating", "mediating", .requires = "major_reason", .hook = major_hook},
+    /* the case is closed on the day of its result (the statistics count it
+     * in that period), and the visit dated the day it is recorded */
     {"succeed", "调解成功", "mediating", "succeeded", .requires = "agreement_form agreement_content resolved_level",
-     .hook = close_hook},
+     .stamp = "closed_on", .meets_deadline = true},
     {"fail", "调解不成", "mediating", "failed", .requires = "referral failure_reason resolved_level",
-     .hook = close_hook},
-    {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .hook = close_hook},
+     .stamp = "closed_on", .meets_deadline = true},
+    {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .stamp = "visited_on",
+     .meets_deadline = true},
     {"archive", "归档", "visited", "archived"},
     /* An archived case is locked (issue 15 point 6).  A file review (卷宗评查)
      * may find an error in it: the district, not the office that archived
@@ -293,21 +295,6 @@ static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char 
     char moved[11];
     add_days(due, (int)days, moved);
     if (hook_update(r, "UPDATE mediation_case SET due_at = $1, state_due_at = $2 WHERE id = $3", moved, NULL, id) != 0) {
-        http_store_error(r);
-        return -1;
-    }
-    return 0;
-}
-
-/* 调解成功 / 调解不成: the case is closed today (the statistics count it in
- * the period of its result); 回访: the visit is dated today. */
-static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    char today[11];
-    wf_today(today);
-    const char *sql = strcmp(action, "visit") == 0
-                          ? "UPDATE mediation_case SET visited_on = $1, due_at = $2 WHERE id = $3"
-                          : "UPDATE mediation_case SET closed_on = $1, due_at = $2 WHERE id = $3";
-    if (hook_update(r, sql, today, NULL, id) != 0) {
         http_store_error(r);
         return -1;
     }

@@ -92,9 +92,9 @@ static const wf_state_t task_states[] = {
     {"assessed", "已考核", 0, true},
     {0},
 };
-static int task_done_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t task_transitions[] = {
-    {"complete", "报告完成", "assigned", "completed", .requires = "completion_note", .hook = task_done_hook},
+    {"complete", "报告完成", "assigned", "completed", .requires = "completion_note", .stamp = "completed_on",
+     .meets_deadline = true},
     {"send_back", "退回重办", "completed", "assigned"},
     {"assess", "考核评分", "completed", "assessed", .requires = "score assessment"},
     {0},
@@ -401,20 +401,6 @@ static int to_review_hook(http_req_t *r, const entity_t *e, int64_t id, const ch
                           arena_printf(r->arena, "法治观察点: %s", is.point ? is.point : ""), "requested_on", today,
                           "summary", is.content);
     if (spawn(r, re, &is, f, id, "review_id") != 0) return http_store_error(r), -1;
-    return 0;
-}
-
-/* 报告完成: dated today; the deadline is met. */
-static int task_done_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    char today[11];
-    wf_today(today);
-    db_stmt_t *s = db_prepare(r->db, "UPDATE rol_task SET completed_on = $1, due_at = NULL WHERE id = $2");
-    if (!s) return http_store_error(r), -1;
-    db_bind_text(s, 1, today, -1);
-    db_bind_int(s, 2, id);
-    int rc = db_step(s);
-    db_reset(s);
-    if (rc != DB_DONE) return http_store_error(r), -1;
     return 0;
 }
 
