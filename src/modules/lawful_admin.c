@@ -24,6 +24,7 @@
 #include "auth/scope.h"
 #include "cmd/demo.h"
 #include "engine/calendar.h"
+#include "engine/codes.h"
 #include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
@@ -637,9 +638,10 @@ static int todo_certificates(http_req_t *r, wf_todo_t *t) {
 
 /* ---- 报表: GET /api/v1/lawful/returns?year=&org_id= ---- */
 
-/* Counts "SELECT <key>, COUNT(*) … GROUP BY <key>" into w as {key: n}. */
-static int grouped(http_req_t *r, jw_t *w, const char *name, const char *sql, const char *lo, const char *hi,
-                   const char *from, const char *to) {
+/* Counts "SELECT <key>, COUNT(*) … GROUP BY <key>" into w as
+ * [{code, label, count}], labels from code list `list`. */
+static int grouped(http_req_t *r, jw_t *w, const char *name, const char *list, const char *sql, const char *lo,
+                   const char *hi, const char *from, const char *to) {
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return -1;
     db_bind_text(s, 1, lo, -1);
@@ -647,11 +649,19 @@ static int grouped(http_req_t *r, jw_t *w, const char *name, const char *sql, co
     db_bind_text(s, 3, from, -1);
     db_bind_text(s, 4, to, -1);
     jw_key(w, name);
-    jw_obj(w);
+    jw_arr(w);
     int rc;
-    while ((rc = db_step(s)) == DB_ROW) jw_kint(w, db_col_null(s, 0) ? "none" : db_col_text(s, 0), db_col_int(s, 1));
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *code = db_col_null(s, 0) ? NULL : db_col_text(s, 0);
+        const char *label = code ? code_label(r->db, list, code) : NULL;
+        jw_obj(w);
+        jw_kstr(w, "code", code);
+        jw_kstr(w, "label", label ? label : code ? code : "未填写");
+        jw_kint(w, "count", db_col_int(s, 1));
+        jw_obj_end(w);
+    }
     db_reset(s);
-    jw_obj_end(w);
+    jw_arr_end(w);
     return rc == DB_DONE ? 0 : -1;
 }
 
@@ -692,15 +702,15 @@ static void get_returns(http_req_t *r) {
     jw_kstr(w, "org_path", lo);
     int bad = 0;
     /* reviews received in the year, by type; opinions given in it, by conclusion; adoption */
-    bad |= grouped(r, w, "reviews_by_type",
+    bad |= grouped(r, w, "reviews_by_type", "lawful_review_type",
                    "SELECT review_type, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND requested_on >= $3 AND requested_on <= $4 GROUP BY review_type ORDER BY review_type",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "opinions_by_conclusion",
+    bad |= grouped(r, w, "opinions_by_conclusion", "lawful_review_opinion",
                    "SELECT opinion, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND opinion_on >= $3 AND opinion_on <= $4 GROUP BY opinion ORDER BY opinion",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "adoption",
+    bad |= grouped(r, w, "adoption", "lawful_adoption",
                    "SELECT adoption, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND feedback_on >= $3 AND feedback_on <= $4 GROUP BY adoption ORDER BY adoption",
                    lo, hi, from, to);
@@ -709,11 +719,11 @@ static void get_returns(http_req_t *r) {
                                lo, hi, from, to);
     jw_kint(w, "reviews_escalated", overdue);
     /* reconsideration and litigation concluded in the year */
-    bad |= grouped(r, w, "reconsideration_outcomes",
+    bad |= grouped(r, w, "reconsideration_outcomes", "admin_dispute_outcome",
                    "SELECT outcome, COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'reconsideration' "
                    "AND concluded_on >= $3 AND concluded_on <= $4 GROUP BY outcome ORDER BY outcome",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "litigation_outcomes",
+    bad |= grouped(r, w, "litigation_outcomes", "admin_dispute_outcome",
                    "SELECT outcome, COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
                    "AND concluded_on >= $3 AND concluded_on <= $4 GROUP BY outcome ORDER BY outcome",
                    lo, hi, from, to);

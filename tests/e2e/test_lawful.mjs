@@ -120,4 +120,21 @@ test(
   { login: true },
 )
 
+test(
+  '依法行政统计: the year\'s reviews by type and the counsel coverage, by label',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await page.locator('.layout-aside .app-menu').getByText('依法行政', { exact: true }).waitFor()
+    await openMenu(page, '依法行政', '依法行政统计')
+    await page.waitForURL((url) => url.pathname === '/administration/returns')
+    const card = page.locator('.lawful-returns')
+    await card.locator('.returns-table', { hasText: '合法性审查 (按送审类型)' }).waitFor()
+    const text = await card.innerText()
+    expect(text.includes('行政规范性文件合法性审核') && text.includes('合计'), 'the review types read by label')
+    expect(text.includes('法律顾问覆盖') && text.includes('1 / 1'), `counsel coverage of the office: ${text.slice(0, 400)}`)
+    expect(!/\blawful_if_changed\b|\bnormative_doc\b/.test(text), 'no code keys on the page')
+  },
+  { login: true },
+)
+
 await run()

@@ -113,7 +113,16 @@ export const menu = [
     title: '依法行政',
     icon: Stamp,
     // the line's records (src/modules/lawful_admin.c) come from /meta
-    children: [ENTITIES],
+    children: [
+      ENTITIES,
+      {
+        key: 'adm-returns',
+        title: '依法行政统计',
+        path: '/administration/returns',
+        perm: 'lawful.review.read',
+        component: () => import('./pages/LawfulReturns.vue'),
+      },
+    ],
   },
   {
     key: 'legal-education',
