@@ -248,7 +248,11 @@ static const workflow_t *const review_flows[] = {&review_flow_v1, NULL};
 /* The reviewer holds the legal professional qualification and is on duty:
  * the staff register's 取得法律职业资格日期 (the same fact clause 16 reads). */
 static const char *review_check(check_ctx_t *c, const char **field) {
-    if (!json_is_integer(json_object_get(c->after, "reviewer_id"))) return NULL;
+    json_t *now = json_object_get(c->after, "reviewer_id");
+    if (!json_is_integer(now)) return NULL;
+    /* decided when the reviewer is named: one who leaves later does not undo the review */
+    json_t *was = c->before ? json_object_get(c->before, "reviewer_id") : NULL;
+    if (json_is_integer(was) && json_integer_value(was) == json_integer_value(now)) return NULL;
     json_t *st = check_linked(c, "reviewer_id");
     *field = "reviewer_id";
     if (!st) return "审查人不在工作人员台账中";
@@ -748,7 +752,8 @@ static void get_returns(http_req_t *r) {
                                lo, hi, from, to);
     int64_t covered = count_of(r, "SELECT COUNT(*) FROM org_units o WHERE o.level = 'office' AND o.path >= $1 "
                                   "AND o.path < $2 AND EXISTS (SELECT 1 FROM counsel_contract c WHERE "
-                                  "c.deleted_at IS NULL AND c.org_path >= o.path AND c.org_path <= o.path || '~' "
+                                  "c.deleted_at IS NULL AND c.org_path >= o.path "
+                                  "AND c.org_path < substr(o.path, 1, length(o.path) - 1) || '0' "
                                   "AND c.start_on <= $4 AND c.end_on >= $3)",
                                lo, hi, from, to);
     jw_kint(w, "offices", offices);

@@ -81,6 +81,9 @@ def test_review_request_acceptance_extension_opinion_document_adoption(ctx):
     assert st == 200 and rev["due_at"] == "2026-10-22" and rev["extended_on"] == "2026-09-24", rev
     st, _, body = _act(ljz, R, rev, "extend", extension_reason="再次延期")
     assert st == 409 and body["error"]["code"] == "already_extended", body
+    # the reviewer is checked when named: leaving the post later does not block the opinion
+    st, _, moved = ljz.req("PATCH", f"/api/v1/staff/{cert['id']}", {"version": cert["version"], "status": "off_post"})
+    assert st == 200, moved
     st, _, rev = _act(ljz, R, rev, "opine", opinion="lawful_if_changed", opinion_reasons="第八条收费标准缺乏依据, 建议删除。")
     assert st == 200 and rev["wf_state"] == "opined" and rev["opinion_on"] == "2026-09-24", rev
     assert rev["due_at"] is None and rev["state_due_at"], "the department's feedback has its own working days"
