@@ -83,8 +83,10 @@ void doc_table_end(doc_t *o) {
 void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const char *key, const char *title) {
     buf_t file = BUF_INIT;
     int rc = 0;
-    if (o->docx) rc = docx_finish(&o->d, &file);
-    else buf_puts(&o->html, "</body></html>\n");
+    if (o->docx)
+        rc = docx_finish(&o->d, &file);
+    else
+        buf_puts(&o->html, "</body></html>\n");
     /* the title, so the record's history reads 生成文书「…」 */
     json_t *detail = json_pack("{s:s,s:s,s:s}", "document", key, "title", title, "format", o->docx ? "docx" : "html");
     char *dt = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -96,12 +98,13 @@ void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const cha
     } else {
         http_set_header(r, "Cache-Control", "no-store");
         if (o->docx) {
-            http_set_header(r, "Content-Disposition",
-                            arena_printf(r->arena, "attachment; filename=\"%s-%lld-%s.docx\"; filename*=UTF-8''%s",
-                                         entity, (long long)id, key,
-                                         engine_rfc5987(r, arena_printf(r->arena, "%s-%lld.docx", title, (long long)id))));
-            http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", file.data,
-                            file.len);
+            http_set_header(
+                r, "Content-Disposition",
+                arena_printf(r->arena, "attachment; filename=\"%s-%lld-%s.docx\"; filename*=UTF-8''%s", entity,
+                             (long long)id, key,
+                             engine_rfc5987(r, arena_printf(r->arena, "%s-%lld.docx", title, (long long)id))));
+            http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                            file.data, file.len);
         } else {
             http_send_bytes(r, 200, "text/html; charset=utf-8", o->html.data, o->html.len);
         }
@@ -126,9 +129,12 @@ const char *doc_value(http_req_t *r, const entity_t *e, json_t *rec, const char 
         const char *n = json_string_value(json_object_get(rec, arena_printf(r->arena, "%s_name", field)));
         return n ? arena_strdup(r->arena, n) : "—";
     }
-    case F_BOOL: return json_is_true(v) ? "是" : "否";
-    case F_INT: return arena_printf(r->arena, "%lld", (long long)json_integer_value(v));
-    default: return json_is_string(v) ? arena_strdup(r->arena, json_string_value(v)) : "—";
+    case F_BOOL:
+        return json_is_true(v) ? "是" : "否";
+    case F_INT:
+        return arena_printf(r->arena, "%lld", (long long)json_integer_value(v));
+    default:
+        return json_is_string(v) ? arena_strdup(r->arena, json_string_value(v)) : "—";
     }
 }
 
@@ -138,7 +144,8 @@ static void get_entity_document(http_req_t *r) {
     const char *key = http_param(r, "key"), *format = http_query(r, "format");
     if (!e || !e->documents) return http_error(r, 404, "not_found", "该业务没有文书");
     const entity_document_t *d = e->documents;
-    while (d->key && strcmp(d->key, key) != 0) d++;
+    while (d->key && strcmp(d->key, key) != 0)
+        d++;
     if (!d->key) return http_error(r, 404, "not_found", "没有这种文书");
     if (format && strcmp(format, "html") && strcmp(format, "docx"))
         return http_invalid(r, "format", "format 只能是 html 或 docx");

@@ -106,11 +106,7 @@ static const code_seed_t counsel_statuses[] = {
     {0},
 };
 static const code_seed_t counsel_ratings[] = {
-    {"excellent", "优秀"},
-    {"good", "称职"},
-    {"fair", "基本称职"},
-    {"poor", "不称职"},
-    {0},
+    {"excellent", "优秀"}, {"good", "称职"}, {"fair", "基本称职"}, {"poor", "不称职"}, {0},
 };
 static const code_seed_t matter_kinds[] = {
     {"advice", "法律咨询意见"},
@@ -154,8 +150,8 @@ static const struct review_days {
     const char *type;
     int days, extension;
 } default_days[] = {
-    {"major_decision", 7, 7},       /* 重大行政决策程序暂行条例 第二十八条: 一般不少于 7 个工作日 */
-    {"normative_doc", 5, 10},       /* 国办发〔2018〕115号: 原则上不少于 5 个、最长不超过 15 个工作日 */
+    {"major_decision", 7, 7}, /* 重大行政决策程序暂行条例 第二十八条: 一般不少于 7 个工作日 */
+    {"normative_doc", 5, 10}, /* 国办发〔2018〕115号: 原则上不少于 5 个、最长不超过 15 个工作日 */
     {"enforcement_decision", 5, 5}, /* 国办发〔2018〕118号 (法制审核, 未定时限): 本市通行做法 */
     {"contract", 5, 5},
     {"village_rules", 10, 5},
@@ -166,7 +162,8 @@ static const struct review_days {
 /* The days and extension days of a type of review for a record owned at path. */
 static int review_days(db_t *db, const char *type, const char *path, int *days, int *extension) {
     const struct review_days *d = default_days;
-    while (d->type && (!type || strcmp(d->type, type) != 0)) d++;
+    while (d->type && (!type || strcmp(d->type, type) != 0))
+        d++;
     *days = d->days, *extension = d->extension;
     db_stmt_t *s = db_prepare(db, "SELECT days, extension_days FROM review_deadline WHERE deleted_at IS NULL "
                                   "AND review_type = $1 AND substr($2, 1, length(org_path)) = org_path "
@@ -220,13 +217,11 @@ static const field_t review_fields[] = {
 };
 
 static const wf_state_t review_states[] = {
-    {"submitted", "待受理", 2}, /* 2 working days to accept or return */
-    {"returned", "退回补充", 0},
-    {"reviewing", "审查中", 0}, /* due_at: the type's working days from acceptance (accept_hook) */
+    {"submitted", "待受理", 2},                                /* 2 working days to accept or return */
+    {"returned", "退回补充", 0},   {"reviewing", "审查中", 0}, /* due_at: the type's working days from acceptance
+                                                                  (accept_hook) */
     {"opined", "已出具意见", 10}, /* the department reports adoption within 10 working days */
-    {"closed", "已办结", 0, true},
-    {"rejected", "不予受理", 0, true},
-    {0},
+    {"closed", "已办结", 0, true}, {"rejected", "不予受理", 0, true}, {0},
 };
 static int accept_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
@@ -280,7 +275,8 @@ static void review_opinion_doc(http_req_t *r, doc_t *o, const entity_t *e, json_
         {"受理日期", doc_value(r, e, rec, "accepted_on")},
         {"审查人", doc_value(r, e, rec, "reviewer_id")},
     };
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        doc_row(o, rows[i]);
     doc_table_end(o);
     doc_para(o, "请于收到本意见书后十个工作日内将采纳情况书面反馈本所。本意见仅供决策参考, 不代替集体讨论决定。",
              DOCX_INDENT);
@@ -378,8 +374,9 @@ static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char 
         return http_store_error(r), -1;
     if (ext <= 0) return http_error(r, 409, "no_extension", "该类审查不能延期"), -1;
     if (cal_add_workdays(r->db, *due ? due : today, ext, moved) != 0) return http_store_error(r), -1;
-    int n = set_dates(r, "UPDATE legality_review SET extended_on = $1, due_at = $2, escalated = 0 "
-                         "WHERE id = $3 AND extended_on IS NULL",
+    int n = set_dates(r,
+                      "UPDATE legality_review SET extended_on = $1, due_at = $2, escalated = 0 "
+                      "WHERE id = $3 AND extended_on IS NULL",
                       today, moved, id);
     if (n < 0) return http_store_error(r), -1;
     if (n == 0) return http_error(r, 409, "already_extended", "审查期限只能延长一次"), -1;
@@ -718,8 +715,9 @@ static void get_returns(http_req_t *r) {
                    "SELECT adoption, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND feedback_on >= $3 AND feedback_on <= $4 GROUP BY adoption ORDER BY adoption",
                    lo, hi, from, to);
-    int64_t overdue = count_of(r, "SELECT COUNT(*) FROM legality_review WHERE " IN_SCOPE
-                                  " AND requested_on >= $3 AND requested_on <= $4 AND escalated = 1",
+    int64_t overdue = count_of(r,
+                               "SELECT COUNT(*) FROM legality_review WHERE " IN_SCOPE
+                               " AND requested_on >= $3 AND requested_on <= $4 AND escalated = 1",
                                lo, hi, from, to);
     jw_kint(w, "reviews_escalated", overdue);
     /* reconsideration and litigation concluded in the year */
@@ -732,34 +730,40 @@ static void get_returns(http_req_t *r) {
                    "AND concluded_on >= $3 AND concluded_on <= $4 GROUP BY outcome ORDER BY outcome",
                    lo, hi, from, to);
     /* 负责人出庭率: litigation heard in the year with the head appearing */
-    int64_t heard = count_of(r, "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
-                                "AND hearing_on >= $3 AND hearing_on <= $4",
+    int64_t heard = count_of(r,
+                             "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
+                             "AND hearing_on >= $3 AND hearing_on <= $4",
                              lo, hi, from, to);
-    int64_t appeared = count_of(r, "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
-                                   "AND hearing_on >= $3 AND hearing_on <= $4 AND head_appeared = 1",
+    int64_t appeared = count_of(r,
+                                "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
+                                "AND hearing_on >= $3 AND hearing_on <= $4 AND head_appeared = 1",
                                 lo, hi, from, to);
     jw_kint(w, "hearings", heard);
     jw_kint(w, "head_appeared", appeared);
     jw_kint(w, "head_appearance_permille", heard > 0 ? appeared * 1000 / heard : 0);
-    int64_t lost = count_of(r, "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND outcome IN "
-                               "('revoked', 'confirmed_unlawful', 'changed', 'ordered') "
-                               "AND concluded_on >= $3 AND concluded_on <= $4",
+    int64_t lost = count_of(r,
+                            "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND outcome IN "
+                            "('revoked', 'confirmed_unlawful', 'changed', 'ordered') "
+                            "AND concluded_on >= $3 AND concluded_on <= $4",
                             lo, hi, from, to);
     jw_kint(w, "disputes_lost", lost);
     /* counsel coverage: offices (and their units) with counsel serving in the year */
-    int64_t offices = count_of(r, "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2 "
-                                  "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $3)",
+    int64_t offices = count_of(r,
+                               "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2 "
+                               "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $3)",
                                lo, hi, from, to);
-    int64_t covered = count_of(r, "SELECT COUNT(*) FROM org_units o WHERE o.level = 'office' AND o.path >= $1 "
-                                  "AND o.path < $2 AND EXISTS (SELECT 1 FROM counsel_contract c WHERE "
-                                  "c.deleted_at IS NULL AND c.org_path >= o.path "
-                                  "AND c.org_path < substr(o.path, 1, length(o.path) - 1) || '0' "
-                                  "AND c.start_on <= $4 AND c.end_on >= $3)",
+    int64_t covered = count_of(r,
+                               "SELECT COUNT(*) FROM org_units o WHERE o.level = 'office' AND o.path >= $1 "
+                               "AND o.path < $2 AND EXISTS (SELECT 1 FROM counsel_contract c WHERE "
+                               "c.deleted_at IS NULL AND c.org_path >= o.path "
+                               "AND c.org_path < substr(o.path, 1, length(o.path) - 1) || '0' "
+                               "AND c.start_on <= $4 AND c.end_on >= $3)",
                                lo, hi, from, to);
     jw_kint(w, "offices", offices);
     jw_kint(w, "offices_with_counsel", covered);
     jw_kint(w, "counsel_matters",
-            count_of(r, "SELECT COUNT(*) FROM counsel_matter WHERE " IN_SCOPE " AND handled_on >= $3 AND handled_on <= $4",
+            count_of(r,
+                     "SELECT COUNT(*) FROM counsel_matter WHERE " IN_SCOPE " AND handled_on >= $3 AND handled_on <= $4",
                      lo, hi, from, to));
     jw_obj_end(w);
     if (bad || overdue < 0 || heard < 0 || appeared < 0 || lost < 0 || offices < 0 || covered < 0) {
@@ -812,15 +816,19 @@ static void date_of(int year, int day_of_year, char out[11]) {
     snprintf(out, 11, "%.10s", iso);
 }
 
-static const char *const departments[] = {"党政办公室", "城市管理执法中队", "社区管理办公室", "平安办", "营商环境办公室",
-                                          "规划建设和管理办公室", "社区服务办公室"};
-static const char *const matters_of[] = {
-    "关于调整辖区老旧小区加装电梯补贴标准的决定", "辖区停车管理办法 (征求意见稿)",
-    "对某餐饮店违法占道经营的行政处罚决定", "街道与物业服务企业的综合管理服务协议",
-    "某村村规民约 (修订稿)", "关于加强集体资产管理的若干规定",
-    "对违法搭建拆除的强制执行决定", "街道社区食堂委托运营合同"};
-static const char *const review_types_by_matter[] = {"major_decision", "normative_doc", "enforcement_decision", "contract",
-                                                     "village_rules",  "normative_doc", "enforcement_decision", "contract"};
+static const char *const departments[] = {"党政办公室",     "城市管理执法中队",     "社区管理办公室", "平安办",
+                                          "营商环境办公室", "规划建设和管理办公室", "社区服务办公室"};
+static const char *const matters_of[] = {"关于调整辖区老旧小区加装电梯补贴标准的决定",
+                                         "辖区停车管理办法 (征求意见稿)",
+                                         "对某餐饮店违法占道经营的行政处罚决定",
+                                         "街道与物业服务企业的综合管理服务协议",
+                                         "某村村规民约 (修订稿)",
+                                         "关于加强集体资产管理的若干规定",
+                                         "对违法搭建拆除的强制执行决定",
+                                         "街道社区食堂委托运营合同"};
+static const char *const review_types_by_matter[] = {
+    "major_decision", "normative_doc", "enforcement_decision", "contract",
+    "village_rules",  "normative_doc", "enforcement_decision", "contract"};
 
 static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
@@ -835,8 +843,11 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
         char cpath[64];
         snprintf(cpath, sizeof(cpath), "%s", db_col_text(c, 1));
         db_reset(c);
-        static const char *const basis[] = {"《重大行政决策程序暂行条例》第二十八条", "国办发〔2018〕115号",
-                                            "国办发〔2018〕118号; 本市做法", "本市做法", "民发〔2018〕24号; 本市做法",
+        static const char *const basis[] = {"《重大行政决策程序暂行条例》第二十八条",
+                                            "国办发〔2018〕115号",
+                                            "国办发〔2018〕118号; 本市做法",
+                                            "本市做法",
+                                            "民发〔2018〕24号; 本市做法",
                                             "本市做法"};
         for (int k = 0; default_days[k].type; k++)
             if (add(db, &deadlines, city, cpath, NULL,
@@ -847,8 +858,9 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
         db_reset(c);
     }
     /* twelve offices (the demo accounts' two first): reviews, officers, publicity, records, disputes, counsel */
-    db_stmt_t *q = db_prepare(db, "SELECT id, path FROM org_units WHERE level = 'office' "
-                                  "ORDER BY CASE WHEN name IN ('陆家嘴街道司法所', '南京东路街道司法所') THEN 0 ELSE 1 END, id LIMIT 12");
+    db_stmt_t *q = db_prepare(
+        db, "SELECT id, path FROM org_units WHERE level = 'office' "
+            "ORDER BY CASE WHEN name IN ('陆家嘴街道司法所', '南京东路街道司法所') THEN 0 ELSE 1 END, id LIMIT 12");
     if (!q) goto fail;
     struct {
         int64_t id;
@@ -912,8 +924,9 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
             if (!first_review) first_review = id;
         }
         /* the counters past the numbers written */
-        s = db_prepare(db, "INSERT INTO number_seq (entity, org_id, year, last) VALUES ('legality-reviews', $1, 2026, 7) "
-                           "ON CONFLICT (entity, org_id, year) DO UPDATE SET last = 7");
+        s = db_prepare(db,
+                       "INSERT INTO number_seq (entity, org_id, year, last) VALUES ('legality-reviews', $1, 2026, 7) "
+                       "ON CONFLICT (entity, org_id, year) DO UPDATE SET last = 7");
         if (!s) goto fail;
         db_bind_int(s, 1, o);
         int rc = db_step(s);
@@ -927,24 +940,27 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
             date_of(k == 0 ? 2027 : 2028, k == 0 ? 10 + i : 100 + pick(200), exp);
             char certno[32];
             snprintf(certno, sizeof(certno), "沪执字 %06lld%02d", (long long)o, k + 1);
-            officer = add(db, &officers, o, p, NULL,
-                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "name", names[k], "department", departments[1 + k % 3],
-                                    "cert_number", certno, "enforcement_area", "城市管理综合执法", "cert_expiry", exp,
-                                    "trained_hours", 40 + pick(30), "status", "active"));
+            officer =
+                add(db, &officers, o, p, NULL,
+                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "name", names[k], "department", departments[1 + k % 3],
+                              "cert_number", certno, "enforcement_area", "城市管理综合执法", "cert_expiry", exp,
+                              "trained_hours", 40 + pick(30), "status", "active"));
             if (officer < 0) goto fail;
         }
         if (add(db, &publicity, o, p, NULL,
-                json_pack("{s:s,s:s,s:s,s:s,s:I}", "title", "违法搭建拆除行政处罚决定公开", "kind", "after", "department",
-                          "城市管理执法中队", "published_on", "2026-09-15", "review_id", (json_int_t)first_review)) < 0 ||
+                json_pack("{s:s,s:s,s:s,s:s,s:I}", "title", "违法搭建拆除行政处罚决定公开", "kind", "after",
+                          "department", "城市管理执法中队", "published_on", "2026-09-15", "review_id",
+                          (json_int_t)first_review)) < 0 ||
             add(db, &records, o, p, NULL,
-                json_pack("{s:s,s:s,s:s,s:s,s:I}", "case_no", "城管罚字〔2026〕第 0815 号", "title", "现场检查、调查取证",
-                          "kind", "audio_video", "recorded_on", "2026-08-20", "officer_id", (json_int_t)officer)) < 0)
+                json_pack("{s:s,s:s,s:s,s:s,s:I}", "case_no", "城管罚字〔2026〕第 0815 号", "title",
+                          "现场检查、调查取证", "kind", "audio_video", "recorded_on", "2026-08-20", "officer_id",
+                          (json_int_t)officer)) < 0)
             goto fail;
         /* one reconsideration and one lawsuit a year, in several offices */
         if (i % 3 == 0) {
-            json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "title", "不服违法建筑拆除决定", "kind", "litigation",
-                                  "case_no", "(2026)沪0115行初 123 号", "claimant", "赵立新", "authority", "区人民法院",
-                                  "department", "城市管理执法中队", "copy_received_on", "2026-05-06");
+            json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "title", "不服违法建筑拆除决定", "kind",
+                                  "litigation", "case_no", "(2026)沪0115行初 123 号", "claimant", "赵立新", "authority",
+                                  "区人民法院", "department", "城市管理执法中队", "copy_received_on", "2026-05-06");
             json_object_set_new(f, "replied_on", json_string("2026-05-18"));
             json_object_set_new(f, "reply_summary", json_string("事实清楚、程序合法, 请求驳回诉讼请求。"));
             json_object_set_new(f, "hearing_on", json_string("2026-07-09"));
@@ -956,17 +972,17 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
         }
         if (i % 4 == 1) {
             json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "title", "不服政府信息公开答复", "kind",
-                                  "reconsideration", "case_no", "区府复字〔2026〕第 88 号", "claimant", "钱国平", "authority",
-                                  "区人民政府", "department", "党政办公室", "copy_received_on", "2026-11-25", "due_at",
-                                  "2026-12-09");
+                                  "reconsideration", "case_no", "区府复字〔2026〕第 88 号", "claimant", "钱国平",
+                                  "authority", "区人民政府", "department", "党政办公室", "copy_received_on",
+                                  "2026-11-25", "due_at", "2026-12-09");
             if (add(db, &disputes, o, p, "received", f) < 0) goto fail;
         }
         /* counsel: the office for the government, and a firm in most offices */
-        int64_t contract = add(db, &counsel, o, p, NULL,
-                               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "name", "上海市某某律师事务所", "kind", "firm",
-                                         "uscc", "31310000MD0000000B", "lawyers", "孙律师、周律师", "start_on",
-                                         "2026-01-01", "end_on", "2026-12-31", "rating_year", 2025, "status",
-                                         i % 5 == 4 ? "exited" : "serving"));
+        int64_t contract =
+            add(db, &counsel, o, p, NULL,
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "name", "上海市某某律师事务所", "kind", "firm", "uscc",
+                          "31310000MD0000000B", "lawyers", "孙律师、周律师", "start_on", "2026-01-01", "end_on",
+                          "2026-12-31", "rating_year", 2025, "status", i % 5 == 4 ? "exited" : "serving"));
         if (contract < 0) goto fail;
         if (i % 5 == 4) {
             s = db_prepare(db, "UPDATE counsel_contract SET exit_reason = '年度评价不称职, 未续聘', rating = 'poor' "
@@ -980,9 +996,18 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
         for (int k = 0; k < 3; k++)
             if (add(db, &matters, o, p, NULL,
                     json_pack("{s:I,s:s,s:s,s:s,s:i}", "contract_id", (json_int_t)contract, "title",
-                              k == 0 ? "列席街道主任办公会提供法律意见" : k == 1 ? "审查物业服务合同" : "接待信访群众",
-                              "kind", k == 0 ? "advice" : k == 1 ? "review" : "negotiation", "handled_on",
-                              k == 0 ? "2026-03-12" : k == 1 ? "2026-06-03" : "2026-10-21", "hours", 2 + pick(6))) < 0)
+                              k == 0   ? "列席街道主任办公会提供法律意见"
+                              : k == 1 ? "审查物业服务合同"
+                                       : "接待信访群众",
+                              "kind",
+                              k == 0   ? "advice"
+                              : k == 1 ? "review"
+                                       : "negotiation",
+                              "handled_on",
+                              k == 0   ? "2026-03-12"
+                              : k == 1 ? "2026-06-03"
+                                       : "2026-10-21",
+                              "hours", 2 + pick(6))) < 0)
                 goto fail;
     }
     return 0;

@@ -286,10 +286,7 @@ static const field_t issue_fields[] = {
 };
 static const wf_state_t issue_states[] = {
     {"reported", "待处理", 5}, /* 5 working days to decide what becomes of it */
-    {"tasked", "已转法治任务", 0, true},
-    {"reviewed", "已转合法性审查", 0, true},
-    {"closed", "已办结", 0, true},
-    {0},
+    {"tasked", "已转法治任务", 0, true}, {"reviewed", "已转合法性审查", 0, true}, {"closed", "已办结", 0, true}, {0},
 };
 static int to_task_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int to_review_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
@@ -332,7 +329,8 @@ static int load_issue(http_req_t *r, int64_t id, issue_row_t *o) {
     if (rc == DB_ROW) {
         o->org = db_col_int(s, 0);
         const char **v[] = {&o->path, &o->title, &o->content, &o->point, &o->deadline, &o->review_type};
-        for (int i = 0; i < 6; i++) *v[i] = db_col_null(s, i + 1) ? NULL : arena_strdup(r->arena, db_col_text(s, i + 1));
+        for (int i = 0; i < 6; i++)
+            *v[i] = db_col_null(s, i + 1) ? NULL : arena_strdup(r->arena, db_col_text(s, i + 1));
     }
     db_reset(s);
     return rc == DB_ROW ? 0 : -1;
@@ -418,8 +416,9 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     uint64_t seed = 40404;
     db_t *db = d->db;
-    db_stmt_t *q = db_prepare(db, "SELECT id, path FROM org_units WHERE level = 'office' "
-                                  "ORDER BY CASE WHEN name IN ('陆家嘴街道司法所', '南京东路街道司法所') THEN 0 ELSE 1 END, id");
+    db_stmt_t *q =
+        db_prepare(db, "SELECT id, path FROM org_units WHERE level = 'office' "
+                       "ORDER BY CASE WHEN name IN ('陆家嘴街道司法所', '南京东路街道司法所') THEN 0 ELSE 1 END, id");
     if (!q) goto fail;
     int64_t ids[400];
     char paths[400][64];
@@ -431,7 +430,7 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
     }
     db_reset(q);
     static const char *const topics[] = {"老旧小区综合治理方案", "年度重大行政决策事项目录", "营商环境优化措施",
-                                         "违法建筑整治专项行动", "社区食堂运营补贴", "防汛防台工作预案"};
+                                         "违法建筑整治专项行动", "社区食堂运营补贴",         "防汛防台工作预案"};
     for (int i = 0; i < n; i++) {
         unsigned roll = (unsigned)(demo_splitmix64(&seed) % 100);
         /* 88 %: attends the meetings and reports; 6 %: attends but has not
@@ -444,18 +443,19 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
             if (add(db, &meetings, ids[i], paths[i], NULL,
                     json_pack("{s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:i}", "title",
                               k % 3 == 2 ? "街道党工委会议" : "街道主任办公会议", "kind",
-                              k % 3 == 2 ? "party" : "executive", "held_on", day, "attended", 1, "attendee", "司法所所长",
-                              "topics", topics[k % 6], "opinions",
-                              "建议补充公平竞争审查和风险评估程序, 相关条款提交合法性审查后再行决策。", "opinions_count",
-                              1 + (int)(demo_splitmix64(&seed) % 3))) < 0)
+                              k % 3 == 2 ? "party" : "executive", "held_on", day, "attended", 1, "attendee",
+                              "司法所所长", "topics", topics[k % 6], "opinions",
+                              "建议补充公平竞争审查和风险评估程序, 相关条款提交合法性审查后再行决策。",
+                              "opinions_count", 1 + (int)(demo_splitmix64(&seed) % 3))) < 0)
                 goto fail;
         }
         for (int k = 0; k < nrep; k++) {
             char day[11];
             snprintf(day, sizeof(day), "2026-%02d-15", 3 + k * 4);
             if (add(db, &reports, ids[i], paths[i], NULL,
-                    json_pack("{s:s,s:s,s:s,s:s,s:s}", "title", k == 0 ? "司法所年度工作计划" : "上半年法治建设工作情况",
-                              "reported_to", "party_committee", "reported_on", day, "reporter", "司法所所长", "summary",
+                    json_pack("{s:s,s:s,s:s,s:s,s:s}", "title",
+                              k == 0 ? "司法所年度工作计划" : "上半年法治建设工作情况", "reported_to",
+                              "party_committee", "reported_on", day, "reporter", "司法所所长", "summary",
                               "汇报依法行政、矛盾纠纷化解、社区矫正和普法工作情况及下一步打算。")) < 0)
                 goto fail;
         }
@@ -467,10 +467,16 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
             snprintf(deadline, sizeof(deadline), "2026-%02d-28", k == 2 ? 12 : 4 + k * 4);
             const char *state = k == 2 ? "assigned" : k == 1 ? "completed" : "assessed";
             json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "title",
-                                  k == 0 ? "村规民约合法性审查全覆盖" : k == 1 ? "行政执法全过程记录规范化" : "年度法治政府建设报告",
-                                  "kind", k == 0 ? "village" : k == 1 ? "enforcement" : "decision", "department",
-                                  k == 1 ? "城市管理执法中队" : "党政办公室", "content", "按区委依法治区办年度要点落实。",
-                                  "assigned_on", assigned, "deadline_on", deadline, "state_since", assigned);
+                                  k == 0   ? "村规民约合法性审查全覆盖"
+                                  : k == 1 ? "行政执法全过程记录规范化"
+                                           : "年度法治政府建设报告",
+                                  "kind",
+                                  k == 0   ? "village"
+                                  : k == 1 ? "enforcement"
+                                           : "decision",
+                                  "department", k == 1 ? "城市管理执法中队" : "党政办公室", "content",
+                                  "按区委依法治区办年度要点落实。", "assigned_on", assigned, "deadline_on", deadline,
+                                  "state_since", assigned);
             if (k == 2) json_object_set_new(f, "due_at", json_string(deadline));
             if (k < 2) {
                 json_object_set_new(f, "completion_note", json_string("已完成并报送材料。"));
@@ -483,9 +489,9 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
             int64_t task = add(db, &tasks, ids[i], paths[i], state, f);
             if (task < 0 ||
                 add(db, &inspections, ids[i], paths[i], NULL,
-                    json_pack("{s:I,s:s,s:s,s:s,s:s}", "task_id", (json_int_t)task, "inspected_on", assigned, "inspectors",
-                              "区委依法治区办、司法所", "findings", "台账基本齐全, 个别村居未按时报送。", "rating",
-                              k == 1 ? "fair" : "good")) < 0)
+                    json_pack("{s:I,s:s,s:s,s:s,s:s}", "task_id", (json_int_t)task, "inspected_on", assigned,
+                              "inspectors", "区委依法治区办、司法所", "findings", "台账基本齐全, 个别村居未按时报送。",
+                              "rating", k == 1 ? "fair" : "good")) < 0)
                 goto fail;
         }
         if (add(db, &trainings, ids[i], paths[i], NULL,
@@ -494,16 +500,16 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
                           "trainer", "司法所所长", "hours", 3)) < 0)
             goto fail;
         int64_t point = add(db, &points, ids[i], paths[i], NULL,
-                            json_pack("{s:s,s:s,s:s}", "name", "营商环境法治观察点", "established_on", "2024-05-01", "focus",
-                                      "涉企执法、政务服务"));
+                            json_pack("{s:s,s:s,s:s}", "name", "营商环境法治观察点", "established_on", "2024-05-01",
+                                      "focus", "涉企执法、政务服务"));
         if (point < 0 ||
             add(db, &observers, ids[i], paths[i], NULL,
                 json_pack("{s:I,s:s,s:s,s:s}", "point_id", (json_int_t)point, "name", "周明", "occupation", "企业法务",
                           "appointed_on", "2024-05-01")) < 0 ||
             add(db, &issues, ids[i], paths[i], "reported",
                 json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "title", "小区停车收费标准未公示", "point_id", (json_int_t)point,
-                          "reported_on", "2026-12-01", "reporter", "周明", "content", "物业擅自调整停车收费, 未按规定公示。",
-                          "state_since", "2026-12-01")) < 0 ||
+                          "reported_on", "2026-12-01", "reporter", "周明", "content",
+                          "物业擅自调整停车收费, 未按规定公示。", "state_since", "2026-12-01")) < 0 ||
             add(db, &issues, ids[i], paths[i], "closed",
                 json_pack("{s:s,s:I,s:s,s:s,s:s}", "title", "商户反映执法检查过于频繁", "point_id", (json_int_t)point,
                           "reported_on", "2026-07-02", "content", "同一商户一周内被多个部门检查。", "handling_note",
