@@ -402,8 +402,9 @@ static int to_review_hook(http_req_t *r, const entity_t *e, int64_t id, const ch
     return 0;
 }
 
-/* ---- demo data: every office's meetings and reports of the year (the
- * clause-4 rule reads them: about one office in eight falls short); tasks,
+/* ---- demo data: every office's meetings and reports of the year, and one
+ * of each in the years before (the clause-4 rule reads them: about one
+ * office in eight falls short); tasks,
  * trainings, points and issues in twelve offices ---- */
 
 static int64_t add(db_t *db, const entity_t *e, int64_t org, const char *path, const char *state, json_t *f) {
@@ -457,6 +458,22 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
                               k == 0 ? "司法所年度工作计划" : "上半年法治建设工作情况", "reported_to",
                               "party_committee", "reported_on", day, "reporter", "司法所所长", "summary",
                               "汇报依法行政、矛盾纠纷化解、社区矫正和普法工作情况及下一步打算。")) < 0)
+                goto fail;
+        }
+        /* the earlier years since the plan began (2022): a meeting and a
+         * report each, so the history of the clause-4 rule is not empty */
+        for (int y = 2022; y <= 2025; y++) {
+            char day[11];
+            snprintf(day, sizeof(day), "%04d-06-%02d", y, 10 + (int)(demo_splitmix64(&seed) % 15));
+            if (nmeet && add(db, &meetings, ids[i], paths[i], NULL,
+                             json_pack("{s:s,s:s,s:s,s:b,s:s,s:s}", "title", "街道主任办公会议", "kind", "executive",
+                                       "held_on", day, "attended", 1, "attendee", "司法所所长", "topics",
+                                       topics[y % 6])) < 0)
+                goto fail;
+            snprintf(day, sizeof(day), "%04d-03-15", y);
+            if (nrep && add(db, &reports, ids[i], paths[i], NULL,
+                            json_pack("{s:s,s:s,s:s,s:s}", "title", "司法所年度工作计划", "reported_to",
+                                      "party_committee", "reported_on", day, "reporter", "司法所所长")) < 0)
                 goto fail;
         }
         if (i >= 12) continue;
