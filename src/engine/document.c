@@ -166,8 +166,14 @@ static void get_entity_document(http_req_t *r) {
     }
     doc_t o;
     doc_begin(&o, format && strcmp(format, "docx") == 0, d->title);
-    d->render(r, &o, e, rec);
+    int rc = d->render(r, &o, e, rec);
     json_decref(rec);
+    if (rc != 0) {
+        if (!r->answered) http_store_error(r);
+        buf_free(&o.html);
+        if (o.docx) docx_free(&o.d);
+        return;
+    }
     doc_send(r, &o, e->name, id, d->key, d->title);
 }
 

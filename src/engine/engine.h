@@ -163,8 +163,9 @@ typedef struct entity_document {
     const char *title;     /* "合法性审查意见书" */
     const char *ready;     /* a field that must be set first (else 409), NULL = always */
     const char *not_ready; /* the 409's Chinese message */
-    /* Writes the document from rec (the record as GET shows it). */
-    void (*render)(http_req_t *r, struct doc *o, const struct entity *e, json_t *rec);
+    /* Writes the document from rec (the record as GET shows it): 0, or
+     * -1 after answering (what it needed could not be read). */
+    int (*render)(http_req_t *r, struct doc *o, const struct entity *e, json_t *rec);
 } entity_document_t;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */

@@ -258,7 +258,7 @@ static const char *review_check(check_ctx_t *c, const char **field) {
     return NULL;
 }
 
-static void review_opinion_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+static int review_opinion_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
     static const int cols[] = {2200, 6826};
     doc_title(o, "合法性审查意见书");
     doc_para(o, arena_printf(r->arena, "%s", doc_value(r, e, rec, "review_no")), DOCX_RIGHT);
@@ -282,6 +282,7 @@ static void review_opinion_doc(http_req_t *r, doc_t *o, const entity_t *e, json_
              DOCX_INDENT);
     doc_para(o, arena_printf(r->arena, "%s (印章)", json_string_value(json_object_get(rec, "org_name"))), DOCX_RIGHT);
     doc_para(o, doc_value(r, e, rec, "opinion_on"), DOCX_RIGHT);
+    return 0;
 }
 static const entity_document_t review_documents[] = {
     {"opinion", "合法性审查意见书", "opinion", "尚未出具审查意见", review_opinion_doc},

@@ -178,6 +178,7 @@ static const entity_child_t case_children[] = {
 /* 案件编号 on acceptance (受理), per office and year, in the format the
  * offices' registers already use: (2026)沪调字第57-0012号.  A rejected
  * application (不予受理) is not a case and takes no number. */
+extern const entity_document_t mediation_case_documents[]; /* mediation_docs.c */
 static const entity_number_t case_number = {"case_no", "({year})沪调字第{office}-{seq:4}号", "accept"};
 
 static const entity_t mediation_cases = {
@@ -189,7 +190,8 @@ static const entity_t mediation_cases = {
     .flows = case_flows,
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
-    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "mediation-documents",
+    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents",
+    .documents = mediation_case_documents, /* mediation_docs.c */
     .demo = mediation_demo,
     .children = case_children,
     .number = &case_number,
@@ -326,9 +328,8 @@ void mediation_declare(void) {
     entity_register(&mediation_parties);
 }
 
-/* The module's own routes (documents, statistics); the entities' routes
- * are the engine's. */
+/* The module's own routes (statistics); the entities' routes, and the
+ * documents the case declares, are the engine's. */
 void mediation_routes_register(void) {
-    mediation_docs_register();
     mediation_stats_register();
 }

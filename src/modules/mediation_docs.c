@@ -8,10 +8,13 @@
  *   agreement     人民调解协议书 (once the case has an agreement; 409 before)
  *   visit         人民调解回访记录 (once the parties were visited; 409 before)
  *
- * Each document is one list of blocks (title, paragraph, table rows) that
- * both renderers walk, so the HTML and the .docx always say the same.
- * Parties appear by name with their ID and phone numbers masked, as in
- * lists; each generation is audited (document.generate). */
+ * The documents are declared on the case (entity_t.documents): the route,
+ * the access check, the 409 before an agreement or a visit, the audit row
+ * (document.generate) and the metadata for the web app's panel are the
+ * engine's (engine/document.h), as is the block model (title, paragraph,
+ * table rows) both renderers walk, so the HTML and the .docx always say the
+ * same.  Parties appear by name with their ID and phone numbers masked, as
+ * in lists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,43 +238,35 @@ static void doc_visit(http_req_t *r, doc_t *o, const kase_t *k) {
     doc_para(o, arena_printf(r->arena, "回访人:               %s", or_blank(k->v[C_MORG])), 0);
 }
 
-static const struct doc_kind {
-    const char *key, *name;
-    void (*render)(http_req_t *r, doc_t *o, const kase_t *k);
-    int needs; /* column that must be set, -1 none */
-    const char *missing;
-} kinds[] = {
-    {"application", "人民调解申请书", doc_application, -1, NULL},
-    {"registration", "人民调解受理登记表", doc_registration, -1, NULL},
-    {"agreement", "人民调解协议书", doc_agreement, C_FORM, "案件尚未达成调解协议"},
-    {"visit", "人民调解回访记录", doc_visit, C_VISIT, "案件尚未回访"},
-    {NULL, NULL, NULL, 0, NULL},
-};
-
-static void get_document(http_req_t *r) {
-    int64_t id = http_param_id(r, "id");
-    const char *kind = http_param(r, "kind"), *format = http_query(r, "format");
-    const struct doc_kind *dk = kinds;
-    while (dk->key && strcmp(dk->key, kind) != 0) dk++;
-    if (!dk->key) return http_error(r, 404, "not_found", "没有这种文书 (application, registration, agreement, visit)");
-    if (format && strcmp(format, "html") && strcmp(format, "docx"))
-        return http_invalid(r, "format", "format 只能是 html 或 docx");
-    bool docx = format && strcmp(format, "docx") == 0;
+/* The case as loaded here (its parties, the names of its organisation and
+ * mediator) for each document; the engine has already decided the caller
+ * may read it (the one access path). */
+typedef void (*case_render_fn)(http_req_t *r, doc_t *o, const kase_t *k);
+static int with_case(http_req_t *r, doc_t *o, json_t *rec, case_render_fn render) {
     kase_t k;
-    if (id < 0 || !load_case(r, id, &k)) {
-        if (id < 0) http_error(r, 404, "not_found", "案件不存在");
-        return;
-    }
-    if (dk->needs >= 0 && !k.v[dk->needs]) return http_error(r, 409, "document_not_ready", dk->missing);
-    doc_t o;
-    doc_begin(&o, docx, dk->name);
-    dk->render(r, &o, &k);
-    doc_send(r, &o, "mediation-cases", id, dk->key, dk->name);
+    if (!load_case(r, json_integer_value(json_object_get(rec, "id")), &k)) return -1;
+    render(r, o, &k);
+    return 0;
+}
+static int render_application(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_application);
+}
+static int render_registration(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_registration);
+}
+static int render_agreement(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_agreement);
+}
+static int render_visit(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_visit);
 }
 
-static const route_t routes[] = {
-    {"GET", "/api/v1/mediation-cases/:id/documents/:kind", get_document, .perm = "mediation.case.read"},
+/* The case's documents, declared on the entity (mediation.c .documents):
+ * GET /api/v1/mediation-cases/:id/documents/:kind is the engine's. */
+const entity_document_t mediation_case_documents[] = {
+    {"application", "人民调解申请书", NULL, NULL, render_application},
+    {"registration", "人民调解受理登记表", NULL, NULL, render_registration},
+    {"agreement", "人民调解协议书", "agreement_form", "案件尚未达成调解协议", render_agreement},
+    {"visit", "人民调解回访记录", "visit_note", "案件尚未回访", render_visit},
     {0},
 };
-
-void mediation_docs_register(void) { router_add(routes); }

@@ -17,7 +17,6 @@ void audit_register(void);
 /* people's mediation (mediation.c, mediation_docs.c, mediation_stats.c) */
 void mediation_declare(void);
 void mediation_routes_register(void);
-void mediation_docs_register(void);
 void mediation_stats_register(void);
 /* scale data (generate.h): the cases' .generate (mediation_generate.c), and
  * the person registry's module registration (persons_generate.c) */
