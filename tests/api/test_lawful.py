@@ -183,6 +183,27 @@ def test_reconsideration_and_litigation_reply_deadlines(ctx):
     assert st == 422 and "copy_received_on" in body["error"]["fields"], body
 
 
+def test_imported_disputes_get_their_reply_deadline(ctx):
+    s, _ = _pinned(ctx)
+    ljz = Session(s, "ljz")
+    text = ("案由,类别,申请人/原告,复议机关/受理法院,收到申请书/起诉状副本日期\r\n"
+            "导入测试不服罚款,行政复议,孙立平,区人民政府,2026-09-18\r\n"
+            "导入测试不服拆违,行政诉讼,周建平,区人民法院,2026-09-16\r\n")
+    st, _, body = ljz.req("POST", D + "/import", raw_body=text.encode(), headers={"Content-Type": "text/csv"})
+    assert st == 202, body
+    deadline = time.time() + 60
+    while True:
+        st, _, job = ljz.get(f"/api/v1/jobs/{body['job']}")
+        if job["status"] in ("done", "failed", "cancelled"):
+            break
+        assert time.time() < deadline, job
+        time.sleep(0.05)
+    assert job["status"] == "done" and job["written"] == 2, job
+    st, _, lst = ljz.get(D + "?q=导入测试&sort=copy_received_on")
+    got = {i["title"]: i["due_at"] for i in lst["items"]}
+    assert got == {"导入测试不服罚款": "2026-10-09", "导入测试不服拆违": "2026-10-08"}, got
+
+
 def test_enforcement_certificates_expiring_within_60_days_are_in_the_todo(ctx):
     s, _ = _pinned(ctx)
     ljz = Session(s, "ljz")
