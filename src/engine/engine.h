@@ -131,6 +131,12 @@ typedef struct wf_transition {
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */
     const char *distinct_from;
+    /* A date field set to today (Shanghai) when the transition fires: the
+     * day a case closed, an opinion was given, a reply was filed. */
+    const char *stamp;
+    /* The transition meets the record's overall deadline (a reply filed,
+     * an opinion given): due_at is cleared, as a final state clears it. */
+    bool meets_deadline;
 } wf_transition_t;
 
 typedef struct workflow {
@@ -152,6 +158,19 @@ struct engine_demo;
 struct engine_generator;
 struct code_list_decl;
 struct check_ctx;
+struct doc;
+struct entity;
+/* A document generated from a record (entity_t.documents; document.h):
+ * GET /api/v1/<entity>/:id/documents/<key>?format=html|docx. */
+typedef struct entity_document {
+    const char *key;       /* URL segment: "opinion" */
+    const char *title;     /* "合法性审查意见书" */
+    const char *ready;     /* a field that must be set first (else 409), NULL = always */
+    const char *not_ready; /* the 409's Chinese message */
+    /* Writes the document from rec (the record as GET shows it): 0, or
+     * -1 after answering (what it needed could not be read). */
+    int (*render)(http_req_t *r, struct doc *o, const struct entity *e, json_t *rec);
+} entity_document_t;
 typedef struct entity {
     const char *name;  /* URL segment: "mediation-cases" */
     const char *label; /* "人民调解案件" */
@@ -217,6 +236,16 @@ typedef struct entity {
     /* Scale data: `sifasuo generate <name> --count N [--bulk]` (load and
      * capacity tests; engine/generate.h).  NULL → not a kind generate knows. */
     const struct engine_generator *generate;
+    /* Documents generated from a record, ending with {0}; NULL = none.
+     * Declare the panel "documents" to list them on the detail page. */
+    const entity_document_t *documents;
+    /* The overall deadline (due_at) computed from the record's own fields
+     * rather than counted from its creation (a reply due 10 working days
+     * after a copy was received): called after a create and after an
+     * update of a record not in a final state, inside the write's
+     * transaction, with c->after the record as saved.  Writes "YYYY-MM-DD"
+     * into due, or "" for none; 0, or -1 on a store error. */
+    int (*deadline)(struct check_ctx *c, char due[11]);
 } entity_t;
 
 /* The columns of a child's row in its parent's GET (ENGINE_CHILD_COLS_MAX). */
@@ -294,6 +323,15 @@ int engine_demo_all(const engine_demo_t *d, char *err, size_t errlen);
  * the entities' demo data links them.  Call before init. */
 typedef int (*engine_demo_fn)(const engine_demo_t *d, char *err, size_t errlen);
 void engine_demo_register(const char *name, engine_demo_fn fn);
+/* Inserts a record of e owned by org (its path) in workflow state (NULL:
+ * the initial state) with fields' columns as given (integers, strings,
+ * booleans, null; spine columns such as due_at, state_since, created_at,
+ * created_by may be given; created_at defaults to a fixed demo instant) —
+ * no validation, no audit: an entity's .demo data, or a hook's record
+ * derived from another (which audits it).  In the caller's transaction.
+ * The new id, or -1. */
+int64_t engine_insert_raw(db_t *db, const entity_t *e, int64_t org, const char *path, const char *state,
+                           json_t *fields);
 /* True when a registered entity declares code list key. */
 bool entity_declares_code_list(const char *key);
 

@@ -925,6 +925,50 @@ out:
     return rc;
 }
 
+/* The entity's own deadline (entity_t.deadline) of each written row, as a
+ * create sets it: from the row as stored (create_detail's "after", with
+ * its id and initial state), inside the import's transaction.  0 or -1. */
+static int rows_deadline(imp_t *im, const int64_t *ids) {
+    const entity_t *e = im->e;
+    const workflow_t *wf = entity_flow(e, 0);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE %s SET due_at = $1 WHERE id = $2", e->table);
+    buf_t text = BUF_INIT;
+    int rc = 0;
+    for (int64_t vi = 0; vi < im->nvalid && rc == 0; vi++) {
+        create_detail(im, vi, &text);
+        json_t *detail = json_loads(text.data, 0, NULL);
+        json_t *after = json_object_get(detail, "after");
+        if (!after) {
+            json_decref(detail);
+            rc = -1;
+            break;
+        }
+        json_object_set_new(after, "id", json_integer(ids[vi]));
+        if (wf) {
+            json_object_set_new(after, "wf_state", json_string(wf->initial));
+            json_object_set_new(after, "wf_version", json_integer(wf->version));
+        }
+        check_ctx_t c = {.r = &im->req, .db = im->j->db, .e = e, .op = CHECK_IMPORT, .after = after};
+        char due[11] = "";
+        rc = e->deadline(&c, due);
+        json_decref(c.linked);
+        json_decref(detail);
+        if (rc != 0) break;
+        db_stmt_t *s = db_prepare(im->j->db, sql);
+        if (!s) {
+            rc = -1;
+            break;
+        }
+        db_bind_text(s, 1, due[0] ? due : NULL, -1);
+        db_bind_int(s, 2, ids[vi]);
+        rc = db_step(s) == DB_DONE ? 0 : -1;
+        db_reset(s);
+    }
+    buf_free(&text);
+    return rc;
+}
+
 /* Writes the valid rows, their audit rows and the job's outcome in one
  * transaction.  Returns JOB_FINISHED, JOB_ABORTED, or JOB_ERROR. */
 static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
@@ -1000,6 +1044,7 @@ static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
     /* the outcome first, the audit rows last (on PostgreSQL they hold the
      * chain lock until COMMIT: keep that short) */
     if (e->number && !e->number->at && im->nvalid && number_rows(im, ids) != 0) goto out;
+    if (e->deadline && im->nvalid && rows_deadline(im, ids) != 0) goto out;
     long long ms_insert = ms_since(&t0);
     if (im->nvalid && engine_notify_write(db, e, im->p.org_path, j->created_by) != 0) goto out;
     char *res = result_json(im, ms_parse, ms_check, ms_insert);

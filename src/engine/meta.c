@@ -103,6 +103,20 @@ static void meta_entity(http_req_t *r) {
     write_line(w, e);
     write_words(w, "panels", e->panels);
     write_words(w, "detail_hide", e->detail_hide);
+    if (e->documents) {
+        /* the documents generated from a record (document.h): the panel
+         * "documents" offers each once its ready field is set */
+        jw_key(w, "documents");
+        jw_arr(w);
+        for (const entity_document_t *d = e->documents; d->key; d++) {
+            jw_obj(w);
+            jw_kstr(w, "key", d->key);
+            jw_kstr(w, "title", d->title);
+            jw_kstr(w, "ready", d->ready);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+    }
     if (e->children) {
         /* the parent page's tables (issue 15 point 8): the child kinds the
          * caller may read, with what deleting the parent does to them */

@@ -12,6 +12,7 @@
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/values.h"
 #include "engine/workflow.h"
@@ -1325,6 +1326,33 @@ static int record_rule(http_req_t *r, const entity_t *e, check_op_t op, json_t *
     return engine_check_answer(&c);
 }
 
+/* The record's own deadline (entity_t.deadline) after a create or update
+ * of a record not in a final state: due_at written, and after's copy set
+ * to match.  0, or -1 on a store error (nothing answered). */
+static int record_deadline(http_req_t *r, const entity_t *e, check_op_t op, json_t *before, json_t *after) {
+    if (!e->deadline || !after) return 0;
+    const char *state = json_string_value(json_object_get(after, "wf_state"));
+    const workflow_t *wf = entity_flow(e, (int)json_integer_value(json_object_get(after, "wf_version")));
+    const wf_state_t *st = state && wf ? wf_state_find(wf, state) : NULL;
+    if (st && st->final) return 0;
+    check_ctx_t c = {.r = r, .db = r->db, .e = e, .op = op, .before = before, .after = after};
+    char due[11] = "";
+    int rc = e->deadline(&c, due);
+    json_decref(c.linked); /* check_linked's loads, if the function asked */
+    if (rc != 0) return -1;
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE %s SET due_at = $1 WHERE id = $2", e->table);
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return -1;
+    db_bind_text(s, 1, due[0] ? due : NULL, -1);
+    db_bind_int(s, 2, json_integer_value(json_object_get(after, "id")));
+    rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) return -1;
+    json_object_set_new(after, "due_at", due[0] ? json_string(due) : json_null());
+    return 0;
+}
+
 /* Validates the body's fields; fills cols/vals.  Answers 422 and returns -1
  * on any problem.  creating: required fields must be present. */
 typedef struct {
@@ -1662,6 +1690,10 @@ static void create_record(http_req_t *r) {
     if (!id) goto fail;
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     json_t *after = engine_record_snapshot(r, e, id);
+    if (record_deadline(r, e, CHECK_CREATE, NULL, after) != 0) {
+        json_decref(after);
+        goto fail;
+    }
     if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
         json_decref(after);
         goto out;
@@ -1799,6 +1831,10 @@ static void update_record(http_req_t *r) {
     if (guarded_update(r, e, id, version, &set, &b, keys) != 0) goto out;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *after = engine_record_snapshot(r, e, id);
+    if (record_deadline(r, e, CHECK_UPDATE, before, after) != 0) {
+        json_decref(after);
+        goto fail;
+    }
     if (record_rule(r, e, CHECK_UPDATE, before, after) != 0) {
         json_decref(after);
         goto out;
@@ -2215,5 +2251,6 @@ void engine_routes_register(void) {
     meta_routes_register();
     engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */
     files_routes_register();      /* /api/v1/files before /api/v1/:entity */
+    documents_routes_register();  /* declared documents (document.c) */
     router_add(engine_routes);
 }

@@ -404,10 +404,12 @@ static void fire_action(http_req_t *r) {
     int p_ver = sql_bind_int(&b, version);
     buf_t up = BUF_INIT;
     json_t *before = NULL;
+    /* the transition's date (.stamp) is today, as state_since */
+    const char *stamp = t->stamp ? arena_printf(r->arena, ", %s = $%d", t->stamp, p_since) : "";
     buf_printf(&up, "UPDATE %s SET wf_state = $%d, state_since = $%d, state_due_at = $%d, escalated = 0, "
-                    "version = version + 1, updated_at = $%d, updated_by = $%d%s%s WHERE id = $%d AND version = $%d",
-               e->table, p_to, p_since, p_sdue, p_now, p_by, to && to->final ? ", due_at = NULL" : "",
-               set.data ? set.data : "", p_id, p_ver);
+                    "version = version + 1, updated_at = $%d, updated_by = $%d%s%s%s WHERE id = $%d AND version = $%d",
+               e->table, p_to, p_since, p_sdue, p_now, p_by, (to && to->final) || t->meets_deadline ? ", due_at = NULL" : "",
+               stamp, set.data ? set.data : "", p_id, p_ver);
     if (db_begin(r->db) != 0) goto fail;
     /* a transition that writes fields runs the entity's rule (issue 15 point 4) */
     if (t->requires && e->check && !(before = engine_record_snapshot(r, e, id))) {

@@ -127,7 +127,6 @@ static const wf_state_t case_states[] = {
 static int accept_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int major_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
-static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t case_transitions[] = {
     {"accept", "受理", "registered", "accepted", .hook = accept_hook},
     {"reject", "不予受理", "registered", "rejected", .requires = "reject_reason"},
@@ -137,11 +136,14 @@ static const wf_transition_t case_transitions[] = {
      * either open state, the case staying where it is */
     {"refer_major", "提请司法所参与", "accepted", "accepted", .requires = "major_reason", .hook = major_hook},
     {"refer_major", "提请司法所参与", "mediating", "mediating", .requires = "major_reason", .hook = major_hook},
+    /* the case is closed on the day of its result (the statistics count it
+     * in that period), and the visit dated the day it is recorded */
     {"succeed", "调解成功", "mediating", "succeeded", .requires = "agreement_form agreement_content resolved_level",
-     .hook = close_hook},
+     .stamp = "closed_on", .meets_deadline = true},
     {"fail", "调解不成", "mediating", "failed", .requires = "referral failure_reason resolved_level",
-     .hook = close_hook},
-    {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .hook = close_hook},
+     .stamp = "closed_on", .meets_deadline = true},
+    {"visit", "回访", "succeeded failed", "visited", .requires = "visit_note", .stamp = "visited_on",
+     .meets_deadline = true},
     {"archive", "归档", "visited", "archived"},
     /* An archived case is locked (issue 15 point 6).  A file review (卷宗评查)
      * may find an error in it: the district, not the office that archived
@@ -175,6 +177,7 @@ static const entity_child_t case_children[] = {
 /* 案件编号 on acceptance (受理), per office and year, in the format the
  * offices' registers already use: (2026)沪调字第57-0012号.  A rejected
  * application (不予受理) is not a case and takes no number. */
+extern const entity_document_t mediation_case_documents[]; /* mediation_docs.c */
 static const entity_number_t case_number = {"case_no", "({year})沪调字第{office}-{seq:4}号", "accept"};
 
 static const entity_t mediation_cases = {
@@ -186,7 +189,8 @@ static const entity_t mediation_cases = {
     .flows = case_flows,
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
-    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "mediation-documents",
+    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents",
+    .documents = mediation_case_documents, /* mediation_docs.c */
     .demo = mediation_demo,
     .children = case_children,
     .number = &case_number,
@@ -298,21 +302,6 @@ static int extend_hook(http_req_t *r, const entity_t *e, int64_t id, const char 
     return 0;
 }
 
-/* 调解成功 / 调解不成: the case is closed today (the statistics count it in
- * the period of its result); 回访: the visit is dated today. */
-static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    char today[11];
-    wf_today(today);
-    const char *sql = strcmp(action, "visit") == 0
-                          ? "UPDATE mediation_case SET visited_on = $1, due_at = $2 WHERE id = $3"
-                          : "UPDATE mediation_case SET closed_on = $1, due_at = $2 WHERE id = $3";
-    if (hook_update(r, sql, today, NULL, id) != 0) {
-        http_store_error(r);
-        return -1;
-    }
-    return 0;
-}
-
 /* 提请司法所参与: the case is flagged 重大疑难复杂 (counted apart in the
  * statistics, filtered with ?major=true); a second referral is refused. */
 static int major_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
@@ -338,9 +327,8 @@ void mediation_declare(void) {
     entity_register(&mediation_parties);
 }
 
-/* The module's own routes (documents, statistics); the entities' routes
- * are the engine's. */
+/* The module's own routes (statistics); the entities' routes, and the
+ * documents the case declares, are the engine's. */
 void mediation_routes_register(void) {
-    mediation_docs_register();
     mediation_stats_register();
 }

@@ -8,10 +8,13 @@
  *   agreement     人民调解协议书 (once the case has an agreement; 409 before)
  *   visit         人民调解回访记录 (once the parties were visited; 409 before)
  *
- * Each document is one list of blocks (title, paragraph, table rows) that
- * both renderers walk, so the HTML and the .docx always say the same.
- * Parties appear by name with their ID and phone numbers masked, as in
- * lists; each generation is audited (document.generate). */
+ * The documents are declared on the case (entity_t.documents): the route,
+ * the access check, the 409 before an agreement or a visit, the audit row
+ * (document.generate) and the metadata for the web app's panel are the
+ * engine's (engine/document.h), as is the block model (title, paragraph,
+ * table rows) both renderers walk, so the HTML and the .docx always say the
+ * same.  Parties appear by name with their ID and phone numbers masked, as
+ * in lists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,66 +22,13 @@
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/codes.h"
+#include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/values.h"
 #include "modules/modules.h"
 #include "util/docx.h"
 
-/* ---- one document model, two renderers ---- */
-
-typedef struct doc {
-    bool docx;
-    docx_t d;   /* docx */
-    buf_t html; /* html */
-    int cols;
-} doc_t;
-
-static void doc_title(doc_t *o, const char *t) {
-    if (o->docx) return docx_title(&o->d, t);
-    buf_puts(&o->html, "<h1>");
-    xml_escape(&o->html, t);
-    buf_puts(&o->html, "</h1>\n");
-}
-
-static void doc_para(doc_t *o, const char *t, unsigned flags) {
-    if (o->docx) return docx_para(&o->d, t, flags);
-    buf_printf(&o->html, "<p class=\"%s%s%s\">", flags & DOCX_CENTER ? "c " : "", flags & DOCX_RIGHT ? "r " : "",
-               flags & DOCX_INDENT ? "i" : "");
-    for (const char *p = t; p && *p; p++) { /* '\n' → <br> */
-        const char *nl = strchr(p, '\n');
-        char *piece = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
-        if (flags & DOCX_BOLD) buf_puts(&o->html, "<b>");
-        xml_escape(&o->html, piece);
-        if (flags & DOCX_BOLD) buf_puts(&o->html, "</b>");
-        free(piece);
-        if (!nl) break;
-        buf_puts(&o->html, "<br>");
-        p = nl;
-    }
-    buf_puts(&o->html, "</p>\n");
-}
-
-static void doc_table(doc_t *o, int cols, const int *widths) {
-    o->cols = cols;
-    if (o->docx) return docx_table_begin(&o->d, cols, widths);
-    buf_puts(&o->html, "<table>\n");
-}
-
-static void doc_row(doc_t *o, const char *const *cells) {
-    if (o->docx) return docx_row(&o->d, cells);
-    buf_puts(&o->html, "<tr>");
-    for (int i = 0; i < o->cols; i++) {
-        buf_puts(&o->html, i % 2 == 0 && o->cols > 1 ? "<th>" : "<td>");
-        xml_escape(&o->html, cells[i] ? cells[i] : "");
-        buf_puts(&o->html, i % 2 == 0 && o->cols > 1 ? "</th>" : "</td>");
-    }
-    buf_puts(&o->html, "</tr>\n");
-}
-
-static void doc_table_end(doc_t *o) {
-    if (o->docx) return docx_table_end(&o->d);
-    buf_puts(&o->html, "</table>\n");
-}
+/* the document model and its two renderers: engine/document.h */
 
 /* ---- the case ---- */
 
@@ -288,80 +238,35 @@ static void doc_visit(http_req_t *r, doc_t *o, const kase_t *k) {
     doc_para(o, arena_printf(r->arena, "回访人:               %s", or_blank(k->v[C_MORG])), 0);
 }
 
-static const struct doc_kind {
-    const char *key, *name;
-    void (*render)(http_req_t *r, doc_t *o, const kase_t *k);
-    int needs; /* column that must be set, -1 none */
-    const char *missing;
-} kinds[] = {
-    {"application", "人民调解申请书", doc_application, -1, NULL},
-    {"registration", "人民调解受理登记表", doc_registration, -1, NULL},
-    {"agreement", "人民调解协议书", doc_agreement, C_FORM, "案件尚未达成调解协议"},
-    {"visit", "人民调解回访记录", doc_visit, C_VISIT, "案件尚未回访"},
-    {NULL, NULL, NULL, 0, NULL},
-};
-
-static const char html_head[] =
-    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>%s</title><style>"
-    "body{font-family:FangSong,'仿宋',STFangsong,serif;font-size:16pt;max-width:170mm;margin:20mm auto;line-height:1.6}"
-    "h1{font-family:SimSun,'宋体',serif;text-align:center;font-size:22pt}"
-    "table{border-collapse:collapse;width:100%%;margin:8pt 0}th,td{border:1px solid #000;padding:4pt 6pt;"
-    "font-size:13pt;text-align:left;font-weight:normal;vertical-align:top}th{width:22%%}"
-    "p.c{text-align:center}p.r{text-align:right}p.i{text-indent:2em}"
-    "@page{size:A4;margin:20mm}@media print{body{margin:0}}</style></head><body>\n";
-
-static void get_document(http_req_t *r) {
-    int64_t id = http_param_id(r, "id");
-    const char *kind = http_param(r, "kind"), *format = http_query(r, "format");
-    const struct doc_kind *dk = kinds;
-    while (dk->key && strcmp(dk->key, kind) != 0) dk++;
-    if (!dk->key) return http_error(r, 404, "not_found", "没有这种文书 (application, registration, agreement, visit)");
-    if (format && strcmp(format, "html") && strcmp(format, "docx"))
-        return http_invalid(r, "format", "format 只能是 html 或 docx");
-    bool docx = format && strcmp(format, "docx") == 0;
+/* The case as loaded here (its parties, the names of its organisation and
+ * mediator) for each document; the engine has already decided the caller
+ * may read it (the one access path). */
+typedef void (*case_render_fn)(http_req_t *r, doc_t *o, const kase_t *k);
+static int with_case(http_req_t *r, doc_t *o, json_t *rec, case_render_fn render) {
     kase_t k;
-    if (id < 0 || !load_case(r, id, &k)) {
-        if (id < 0) http_error(r, 404, "not_found", "案件不存在");
-        return;
-    }
-    if (dk->needs >= 0 && !k.v[dk->needs]) return http_error(r, 409, "document_not_ready", dk->missing);
-    doc_t o = {.docx = docx};
-    if (docx) docx_init(&o.d);
-    else buf_printf(&o.html, html_head, dk->name);
-    dk->render(r, &o, &k);
-    buf_t file = BUF_INIT;
-    int rc = 0;
-    if (docx) rc = docx_finish(&o.d, &file);
-    else buf_puts(&o.html, "</body></html>\n");
-    /* the title, so the case's history reads 生成文书「人民调解协议书」 */
-    char detail[256];
-    snprintf(detail, sizeof(detail), "{\"document\":\"%s\",\"title\":\"%s\",\"format\":\"%s\"}", dk->key, dk->name,
-             docx ? "docx" : "html");
-    if (rc != 0) {
-        http_error(r, 500, "document_failed", "文书生成失败");
-    } else if (auth_audit(r, "document.generate", "mediation-cases", id, "ok", detail) != 0) {
-        http_error(r, 503, "audit_failed", "审计记录写入失败, 未生成文书");
-    } else {
-        const char *ext = docx ? "docx" : "html";
-        http_set_header(r, "Cache-Control", "no-store");
-        if (docx)
-            http_set_header(r, "Content-Disposition",
-                            arena_printf(r->arena, "attachment; filename=\"mediation-%lld-%s.%s\"; filename*=UTF-8''%s",
-                                         (long long)id, dk->key, ext,
-                                         engine_rfc5987(r, arena_printf(r->arena, "%s-%s.%s", dk->name, k.v[C_ID], ext))));
-        if (docx)
-            http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", file.data,
-                            file.len);
-        else http_send_bytes(r, 200, "text/html; charset=utf-8", o.html.data, o.html.len);
-    }
-    buf_free(&file);
-    buf_free(&o.html);
-    if (docx) docx_free(&o.d);
+    if (!load_case(r, json_integer_value(json_object_get(rec, "id")), &k)) return -1;
+    render(r, o, &k);
+    return 0;
+}
+static int render_application(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_application);
+}
+static int render_registration(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_registration);
+}
+static int render_agreement(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_agreement);
+}
+static int render_visit(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    return with_case(r, o, rec, doc_visit);
 }
 
-static const route_t routes[] = {
-    {"GET", "/api/v1/mediation-cases/:id/documents/:kind", get_document, .perm = "mediation.case.read"},
+/* The case's documents, declared on the entity (mediation.c .documents):
+ * GET /api/v1/mediation-cases/:id/documents/:kind is the engine's. */
+const entity_document_t mediation_case_documents[] = {
+    {"application", "人民调解申请书", NULL, NULL, render_application},
+    {"registration", "人民调解受理登记表", NULL, NULL, render_registration},
+    {"agreement", "人民调解协议书", "agreement_form", "案件尚未达成调解协议", render_agreement},
+    {"visit", "人民调解回访记录", "visit_note", "案件尚未回访", render_visit},
     {0},
 };
-
-void mediation_docs_register(void) { router_add(routes); }

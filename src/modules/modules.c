@@ -37,4 +37,6 @@ void modules_perms_register(void) {
     registers_declare();
     standards_declare();
     pufa_declare(); legislation_declare(); assessors_declare(); /* issue 23: pufa.c, legislation.c, assessors.c */
+    lawful_admin_declare(); /* 依法行政 (clause 5): after the staff register its reviewers come from */
+    rule_of_law_declare();  /* 基层法治 (clause 4) */
 }

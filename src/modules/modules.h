@@ -18,10 +18,12 @@ void audit_register(void);
 void mediation_declare(void);
 void pufa_declare(void), legislation_declare(void), assessors_declare(void); /* issue 23 (docs/pufa.md) */
 void mediation_routes_register(void);
-void mediation_docs_register(void);
 void mediation_stats_register(void);
 /* scale data (generate.h): the cases' .generate (mediation_generate.c), and
  * the person registry's module registration (persons_generate.c) */
 extern const struct engine_generator mediation_case_generator;
 void persons_generator_register(void);
+/* lawful administration (clause 5) and grassroots rule of law (clause 4) */
+void lawful_admin_declare(void);
+void rule_of_law_declare(void);
 #endif

@@ -518,16 +518,53 @@ static int eval_c20_funding(std_eval_t *e) {
     return 0;
 }
 
-/* ---- clause 4: the director attends the street/town administrative meetings ---- */
-static void judge_c4(std_eval_t *e, int i, db_stmt_t *s) {
-    bool yes = db_col_int(s, 2) == 1;
-    std_set(e, i, yes ? STD_PASS : STD_FAIL, yes ? "是" : "否", "是",
-            yes ? "所长列席街道(乡镇)行政会议" : "机构信息登记所长未列席街道(乡镇)行政会议");
+/* ---- clause 4: the director attends (列席) the street/town administrative
+ * meetings and reports regularly to the party (工)委 ----
+ * Read from the records of each meeting attended and each report
+ * (rule_of_law.c: admin-meetings, party-reports) in the twelve months up
+ * to as_of: at least one of each.  Each record found is evidence. */
+static int c4_count(std_eval_t *e, const char *sql, const char *since, const char *entity, int *count,
+                    const char *what) {
+    db_stmt_t *s = scoped(e, sql);
+    if (!s) return DB_ERR;
+    db_bind_text(s, 4, since, -1);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int i = unit_of_path(e, db_col_text(s, 0));
+        if (i < 0) continue;
+        count[i]++;
+        std_record(&e->res[i], entity, db_col_int(s, 1),
+                   arena_printf(e->arena, "%s %s: %s", db_col_text(s, 2), what, db_col_text(s, 3)));
+    }
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc;
 }
 static int eval_c4_meetings(std_eval_t *e) {
-    return each_profile(e,
-                        "SELECT org_path, id, director_attends_meetings FROM office_profile WHERE " REGISTER " ORDER BY id",
-                        "是", judge_c4);
+    char since[16]; /* the day a year before as_of */
+    snprintf(since, sizeof(since), "%04d%s", atoi(e->as_of) - 1, e->as_of + 4);
+    int *meetings = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
+    int *reports = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
+    int rc = c4_count(e,
+                      "SELECT org_path, id, held_on, title FROM admin_meeting WHERE " LIVE
+                      " AND attended = 1 AND held_on > $4 AND held_on <= $3 ORDER BY held_on DESC, id",
+                      since, "admin-meetings", meetings, "列席");
+    if (rc == 0)
+        rc = c4_count(e,
+                      "SELECT org_path, id, reported_on, title FROM party_report WHERE " LIVE
+                      " AND reported_to = 'party_committee' AND reported_on > $4 AND reported_on <= $3 "
+                      "ORDER BY reported_on DESC, id",
+                      since, "party-reports", reports, "汇报");
+    if (rc != 0) return rc;
+    for (int i = 0; i < e->n; i++) {
+        const char *actual = arena_printf(e->arena, "列席 %d 次, 汇报 %d 次", meetings[i], reports[i]);
+        if (meetings[i] && reports[i])
+            std_set(e, i, STD_PASS, actual, "各不少于 1 次", "近 12 个月所长列席街道(乡镇)行政会议 %d 次, 向党(工)委汇报 %d 次",
+                    meetings[i], reports[i]);
+        else
+            std_set(e, i, STD_FAIL, actual, "各不少于 1 次", "近 12 个月%s%s", meetings[i] ? "" : "无所长列席街道(乡镇)行政会议记录",
+                    reports[i] ? "" : (meetings[i] ? "无向党(工)委汇报工作记录" : "、无向党(工)委汇报工作记录"));
+    }
+    return 0;
 }
 
 /* ---- 四(一) (city): every district has at least N grassroots contact points ---- */
@@ -640,8 +677,8 @@ static const std_rule_t plan_rules[] = {
      "人员经费、公用经费、业务装备经费、基础设施建设经费、办案(业务)经费纳入区或街道(乡镇)财政预算。", "office", NULL,
      "每年", "funding.year = 核查年度, category, in_budget", "funding", eval_c20_funding},
     {"c4_meetings", "4", "所长列席街道(乡镇)行政会议", "司法所所长列席街道(乡镇)行政办公会议, 定期向党(工)委汇报工作。",
-     "office", NULL, NULL, "office_profile.director_attends_meetings (只保留现值)", "office-profiles",
-     eval_c4_meetings},
+     "office", NULL, "近 12 个月", "admin_meeting.attended, held_on; party_report.reported_to = 党(工)委, reported_on (核查日前 12 个月)",
+     "admin-meetings party-reports", eval_c4_meetings},
     {"c41_contact_points", "四(一)", "全市基层联系点制度",
      "建立全市司法所基层联系点制度, 每区不少于规定数量的司法所确定为基层联系点。", "city", NULL, NULL,
      "office_profile.contact_point, contact_point_since ≤ 核查日, 按区汇总", "office-profiles",

@@ -27,7 +27,8 @@ def _office(ctx, sess):
     office = next(o for o in lst["items"]
                   if o["level"] == "office" and o["name"] != "陆家嘴街道司法所" and o["id"] not in _used)
     _used.add(office["id"])
-    for ent in ("staff", "premises", "equipment", "funding", "office-profiles", "staff-rotations"):
+    for ent in ("staff", "premises", "equipment", "funding", "office-profiles", "staff-rotations", "admin-meetings",
+                "party-reports"):
         st, _, recs = sess.get(f"/api/v1/{ent}?org_id={office['id']}&limit=200")
         assert st == 200, recs
         for rec in recs["items"]:
@@ -73,6 +74,16 @@ def _staff(sess, office, n=[0], approve=True, **kw):
             "status": "on_duty"}
     body.update(kw)
     return _create(sess, "staff", office, approve, **body)
+
+
+def _c4_records(sess, office):
+    """Clause 4's facts: a meeting the director attended and a report to the party (工)委 this year."""
+    st, _, m = sess.post("/api/v1/admin-meetings", {"org_id": office["id"], "title": "街道主任办公会议", "kind": "executive",
+                                                   "held_on": "2026-11-02", "attended": True, "topics": "年度预算"})
+    assert st == 201, m
+    st, _, r = sess.post("/api/v1/party-reports", {"org_id": office["id"], "title": "司法所工作汇报",
+                                                  "reported_to": "party_committee", "reported_on": "2026-10-15"})
+    assert st == 201, r
 
 
 def _card(sess, org, as_of=None):
@@ -230,12 +241,15 @@ def test_clause19_equipment_and_clause20_funding_and_clause4_and_14(ctx):
     case = _patch(d, "funding", case, in_budget=True)
     assert _result(d, office["id"], "c20_funding", "2024-12-31")["status"] == "pass"
     assert _result(d, office["id"], "c20_funding", "2025-12-31")["status"] == "fail", "each year its own budget"
-    # clause 14 and clause 4 from the office profile
+    # clause 14 from the office profile
     assert _result(d, office["id"], "c14_filed")["evidence"]["message"].startswith("无已审核的司法所机构信息")
     prof = _create(d, "office-profiles", office, office_type="town", approval_doc="浦编〔2010〕1号", filing_status="pending",
                    director_attends_meetings=True)
     r = _result(d, office["id"], "c14_filed")
     assert r["status"] == "fail" and "备案中" in r["evidence"]["message"], r
+    # clause 4 from the meetings attended and the reports (test_lawful.py has the rest)
+    assert _result(d, office["id"], "c4_meetings")["status"] == "fail", "the profile's yes/no is no longer the fact"
+    _c4_records(d, office)
     assert _result(d, office["id"], "c4_meetings")["status"] == "pass"
     prof = _patch(d, "office-profiles", prof, filing_status="filed", filed_on="2024-03-01")
     assert _result(d, office["id"], "c14_filed")["status"] == "pass"
@@ -509,6 +523,7 @@ def test_cli_check_exits_0_when_every_rule_passes_and_rebuild_keeps_problems_uni
                 renewal_due="2031-01-01")
     for c in ("personnel", "public_use", "equipment", "infrastructure", "casework"):
         _create(d, "funding", office, year=2026, category=c, amount="1000", in_budget=True)
+    _c4_records(d, office)
     # the 普法 line's coverage (pufa.c): no 法治带头人/法律明白人 required of a village for this test
     city = Session(s, "shiju")
     for k in ("pufa_min_leaders", "pufa_min_understanders"):

@@ -51,7 +51,7 @@ test(
       await head.locator('.state-tag', { hasText: state }).waitFor()
       await dialog.waitFor({ state: 'hidden' })
     }
-    expect((await page.locator('.mediation-docs a.doc-html').count()) === 2, 'only 申请书 and 登记表 before an agreement')
+    expect((await page.locator('.record-docs a.doc-html').count()) === 2, 'only 申请书 and 登记表 before an agreement')
     await head.locator('button[data-action="succeed"]').click()
     await dialog.waitFor()
     const choose = async (label, option) => {
@@ -67,7 +67,7 @@ test(
     ])
     expect(done.status() === 200, `succeed answered ${done.status()}`)
     await head.locator('.state-tag', { hasText: '调解成功' }).waitFor()
-    await page.locator('.mediation-docs a.doc-html', { hasText: '调解协议书' }).waitFor()
+    await page.locator('.record-docs a.doc-html', { hasText: '调解协议书' }).waitFor()
     const doc = await page.evaluate(async (u) => {
       const r = await fetch(u)
       return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength }

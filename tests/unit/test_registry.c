@@ -257,6 +257,10 @@ static const wf_transition_t distinct_unknown[] = {
 FLOW(distinct_flow, "draft", distinct_unknown);
 BROKEN(bad_distinct, "bad-distinct", .flows = distinct_flow_flows);
 
+static const wf_transition_t stamp_unknown[] = {{"approve", "审核", "checked", "approved", .stamp = "note"}, {0}};
+FLOW(stamp_flow, "draft", stamp_unknown);
+BROKEN(bad_stamp, "bad-stamp", .flows = stamp_flow_flows);
+
 FLOW(reopen_from_flow, "draft", good_transitions, .reopen_from = "checked aproved", .reopen_to = "draft");
 BROKEN(bad_reopen_from, "bad-reopen-from", .flows = reopen_from_flow_flows);
 FLOW(reopen_to_flow, "draft", good_transitions, .reopen_from = "approved", .reopen_to = "entered");
@@ -286,6 +290,10 @@ TEST(test_requires_must_name_declared_fields) {
 
 TEST(test_distinct_from_must_name_actions_of_the_workflow) {
     CHECK(refused(&bad_distinct, "流程 v1 动作 approve: .distinct_from \"chek\" 不是该流程的动作"));
+}
+
+TEST(test_a_stamp_must_be_a_date_field) {
+    CHECK(refused(&bad_stamp, "流程 v1 动作 approve: .stamp \"note\" 不是该业务的日期字段"));
 }
 
 TEST(test_reopen_states_must_be_declared_and_come_as_a_pair) {
@@ -567,6 +575,7 @@ int main(void) {
     RUN(test_a_transitions_permission_must_be_well_formed);
     RUN(test_requires_must_name_declared_fields);
     RUN(test_distinct_from_must_name_actions_of_the_workflow);
+    RUN(test_a_stamp_must_be_a_date_field);
     RUN(test_reopen_states_must_be_declared_and_come_as_a_pair);
     RUN(test_workflow_versions_must_rise);
     RUN(test_the_default_sort_must_be_a_key_lists_accept);

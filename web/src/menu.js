@@ -105,18 +105,23 @@ export const menu = [
     key: 'rule-of-law',
     title: '基层法治',
     icon: Flag,
-    children: [
-      { key: 'rol-tasks', title: '督察考核', path: '/rule-of-law/tasks', perm: BUSINESS },
-      { key: 'rol-points', title: '法治观察点', path: '/rule-of-law/observation-points', perm: BUSINESS },
-    ],
+    // the line's records (src/modules/rule_of_law.c) come from /meta
+    children: [ENTITIES],
   },
   {
     key: 'administration',
     title: '依法行政',
     icon: Stamp,
+    // the line's records (src/modules/lawful_admin.c) come from /meta
     children: [
-      { key: 'adm-reviews', title: '合法性审查', path: '/administration/reviews', perm: BUSINESS },
-      { key: 'adm-litigation', title: '复议应诉', path: '/administration/litigation', perm: BUSINESS },
+      ENTITIES,
+      {
+        key: 'adm-returns',
+        title: '依法行政统计',
+        path: '/administration/returns',
+        perm: 'lawful.review.read',
+        component: () => import('./pages/LawfulReturns.vue'),
+      },
     ],
   },
   {

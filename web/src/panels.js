@@ -5,8 +5,8 @@
 import { defineAsyncComponent } from 'vue'
 
 export const PANELS = {
-  // 文书: the documents of a case, generated from its fields, and its parties
-  'mediation-documents': defineAsyncComponent(() => import('./components/MediationDocuments.vue')),
+  // 文书 an entity declares (entity_t.documents): any entity, from /meta
+  documents: defineAsyncComponent(() => import('./components/RecordDocuments.vue')),
   // 预览报告 / downloads of a generated report
   'annual-report': defineAsyncComponent(() => import('./components/AnnualReportPanel.vue')),
 }
