@@ -73,6 +73,12 @@ typedef struct field {
     /* The column's former name, when the field was renamed: a start renames
      * it (data kept) and rebuilds what is derived from it (engine_migrate). */
     const char *was;
+    /* A date that narrows a personal-information field of the same record
+     * (a birth date beside an ID number: with it, a masked number has a
+     * handful of candidates left).  Masked with it (issue 18 point 3): every
+     * output shows the year only ("1985-**-**"), the unmask endpoint and an
+     * unmasked export the full date; it is never a filter, sort or search. */
+    const char *masked_with;
 } field_t;
 
 typedef struct wf_state {
@@ -472,6 +478,13 @@ typedef enum {
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path);
 /* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
 void engine_read_refuse(http_req_t *r, engine_read_t a);
+/* Exact look-ups by personal information (access.c): the PI field a list's
+ * query filters by (NULL when none); false after answering 429 when the
+ * caller is past pi.lookup_per_minute; the audit row pi.lookup (field, hit,
+ * never the value) — -1 after answering 503 when it cannot be written. */
+const field_t *engine_pi_lookup_field(http_req_t *r, const entity_t *e);
+bool engine_pi_lookup_allowed(http_req_t *r);
+int engine_pi_lookup_audit(http_req_t *r, const char *entity, const char *field, bool hit);
 /* The same decision for a set of records (lists, export, to-do): OK (the
  * scope alone), GRANTED with g the subtrees the caller's active
  * break-the-glass grants open (at most ENGINE_GRANTS_MAX: admin.c refuses

@@ -51,6 +51,7 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (sel && !sel[i]) continue;
         if (f->flags & FF_PI) buf_printf(sql, ", t.%s_masked", f->name);
+        else if (f->masked_with) buf_printf(sql, ", SUBSTR(t.%s, 1, 4) || '-**-**'", f->name); /* year only */
         else buf_printf(sql, ", t.%s", f->name);
     }
     /* after every field, so column positions above stay as they are: the
@@ -596,6 +597,10 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
          * planner sorts its matches (a tenth of a million rows: 0.5 s),
          * unless it is a code whose pair with the sort exists (schema.c) */
         const char *tp = walk && lite && !(f->type == F_CODE && (f->flags & FF_FILTER) && f == walk_sort) ? "+t." : "t.";
+        if (f->masked_with) { /* masked with a PI field: a filter would be an oracle */
+            json_object_set_new(errs, k, json_string("该字段随个人信息脱敏, 不能作为筛选条件"));
+            continue;
+        }
         if (f->flags & FF_PI) {
             if (!(f->flags & FF_FILTER) || op) {
                 json_object_set_new(errs, k, json_string("该字段只能按完整值精确查询"));
@@ -927,6 +932,8 @@ static const bool *parse_fields(http_req_t *r, const entity_t *e, bool *bad) {
 static void list_records(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "read")) return;
+    const field_t *pi_filter = engine_pi_lookup_field(r, e); /* audited and limited (access.c) */
+    if (pi_filter && !engine_pi_lookup_allowed(r)) return;
     sort_t st = {0};
     if (parse_sort(r, e, &st) != 0) return;
     bool bad;
@@ -1032,6 +1039,7 @@ static void list_records(http_req_t *r) {
         http_store_error(r);
         goto out;
     }
+    if (pi_filter && engine_pi_lookup_audit(r, e->name, pi_filter->name, n > 0) != 0) goto out;
     jw_arr_end(w);
     jw_key(w, "next");
     if (more) jw_str(w, cursor_make(r, last_val, last_id));
@@ -2067,6 +2075,7 @@ static void unmask_record(http_req_t *r) {
     int n = 0;
     for (const field_t *f = e->fields; f->name; f++)
         if (f->flags & FF_PI) buf_printf(&sql, ", %s_enc", f->name), n++;
+        else if (f->masked_with) buf_printf(&sql, ", %s", f->name), n++; /* in clear, shown masked */
     buf_printf(&sql, " FROM %s WHERE id = $1", e->table);
     if (!n) {
         http_error(r, 404, "not_found", "该类记录没有个人信息字段");
@@ -2090,8 +2099,14 @@ static void unmask_record(http_req_t *r) {
         buf_t plain;
         bool ok;
     } *v = arena_calloc(r->arena, sizeof(*v) * (size_t)n);
-    for (int k = 0; k < n; k++)
-        v[k].ok = !db_col_null(s, k + 1) && pi_decrypt(auth_keys(), db_col_text(s, k + 1), &v[k].plain) == 0;
+    int k = 0;
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!(f->flags & FF_PI) && !f->masked_with) continue;
+        if (db_col_null(s, k + 1)) v[k].ok = false;
+        else if (f->masked_with) v[k].ok = true, buf_puts(&v[k].plain, db_col_text(s, k + 1));
+        else v[k].ok = pi_decrypt(auth_keys(), db_col_text(s, k + 1), &v[k].plain) == 0;
+        k++;
+    }
     db_reset(s);
     if (auth_audit(r, "pi.unmask", e->name, id, "ok", NULL) != 0) {
         http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示个人信息");
@@ -2099,9 +2114,9 @@ static void unmask_record(http_req_t *r) {
         jw_t *w = &r->json;
         jw_obj(w);
         jw_kint(w, "id", id);
-        int k = 0;
+        k = 0;
         for (const field_t *f = e->fields; f->name; f++) {
-            if (!(f->flags & FF_PI)) continue;
+            if (!(f->flags & FF_PI) && !f->masked_with) continue;
             jw_key(w, f->name);
             if (v[k].ok) jw_str(w, v[k].plain.data);
             else jw_null(w);
@@ -2111,7 +2126,7 @@ static void unmask_record(http_req_t *r) {
         http_set_header(r, "Cache-Control", "no-store");
         http_send_json(r, 200);
     }
-    for (int k = 0; k < n; k++) {
+    for (k = 0; k < n; k++) {
         if (v[k].plain.data) OPENSSL_cleanse(v[k].plain.data, v[k].plain.len);
         buf_free(&v[k].plain);
     }

@@ -1,0 +1,254 @@
+"""What a hostile but signed-in user found (issue 18 points 2, 3 and 5): each
+test replays the attack and sees it refused.
+
+  - linked records obey scope: a record links only what its author may read,
+    missing and out of scope answer alike, documents print a linked person
+    as the reader may see them;
+  - no PI oracles: a birth date beside a masked ID number is masked with it,
+    exact look-ups by a personal-information field are audited and limited;
+  - the low findings: framing (CRLF, Host), the access log, the localhost
+    cookie rule, Origin, permission before state, oversized filters.
+"""
+import re
+
+from auth_helpers import Session, admin_session
+from harness import json_of, responses
+
+H = b"Host: t\r\n"
+
+
+def _status(out):
+    codes = responses(out)
+    return codes[0] if codes else None
+
+
+# ---- point 5: framing (RFC 9112) ----
+
+def test_http11_without_host_is_400_and_http10_is_served(ctx):
+    s = ctx.demo_server()
+    out, closed = s.raw(b"GET /healthz HTTP/1.1\r\n\r\n")
+    assert _status(out) == 400 and closed, out[:200]
+    assert "Host" in json_of(out)["error"]["message"]
+    out, _ = s.raw(b"GET /healthz HTTP/1.0\r\n\r\n")
+    assert _status(out) == 200, out[:200]
+
+
+def test_bare_lf_in_header_lines_is_400(ctx):
+    s = ctx.demo_server()
+    for req in (b"GET /healthz HTTP/1.1\nHost: t\n\n",
+                b"GET /healthz HTTP/1.1\r\nHost: t\nX-A: b\r\n\r\n",
+                b"GET /healthz HTTP/1.1\r\nHost: t\r\n\n",
+                b"GET /healthz HTTP/1.0\n\n"):
+        out, closed = s.raw(req)
+        assert _status(out) == 400 and closed, (req, out[:200])
+        assert "CRLF" in json_of(out)["error"]["message"]
+
+
+def test_bare_lf_inside_a_chunked_body_is_400(ctx):
+    s = ctx.demo_server()
+    head = b"POST /healthz HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
+    for body in (b"5\nhello\r\n0\r\n\r\n", b"5\r\nhello\n0\r\n\r\n", b"5\r\nhello\r\n0\n\r\n", b"5\r\nhello\r\n0\r\n\n"):
+        out, closed = s.raw(head + body + b"GET /healthz HTTP/1.1\r\n" + H + b"\r\n")
+        assert responses(out) == [400] and closed, (body, out[:300])
+    # the same with CRLF everywhere is read (405: /healthz takes no POST)
+    out, _ = s.raw(head + b"5\r\nhello\r\n0\r\n\r\n" + b"GET /healthz HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+    assert responses(out) == [405, 200], out[:300]
+
+
+# ---- point 5: the access log writes the path as sent ----
+
+def test_access_log_cannot_be_forged_through_a_decoded_path(ctx):
+    s = ctx.demo_server()
+    forged = "/api/v1/x%20200%2095%20999us%20user=secadmin%0Afake"
+    st, _, _ = s.request("GET", forged)
+    assert st in (400, 404)
+    st, _, _ = s.request("GET", "/api/v1/%E4%BA%BA%20x")
+    import time
+    for _ in range(50):
+        lines = [ln for ln in list(s.access) if "/api/v1/x" in ln or "/api/v1/%E4" in ln]
+        if len(lines) >= 2:
+            break
+        time.sleep(0.05)
+    assert len(lines) >= 2, list(s.access)[-5:]
+    for ln in lines:
+        fields = ln.split(" ")
+        assert len(fields) == 8, ln  # at method path status bytes time user
+        assert fields[7].startswith("user="), ln
+    assert any("/api/v1/x%20200%2095%20999us%20user=secadmin%0Afake" in ln for ln in lines), lines
+    assert not any("user=secadmin" in ln.split(" ")[7] for ln in lines), lines
+
+
+# ---- point 5: the localhost cookie rule and Origin ----
+
+def test_cookie_without_secure_only_for_an_exact_loopback_host(ctx):
+    s = ctx.demo_server()
+    body = {"username": "ljz", "password": "Sfs@demo2026"}
+    for host, insecure in (("localhost", True), ("localhost:8080", True), ("127.0.0.1:9", True), ("[::1]:8080", True),
+                           ("localhost.evil.com", False), ("127.0.0.1.evil.com", False), ("localhostx", False),
+                           ("[::1].evil.com", False), ("evil.com", False)):
+        st, h, b = s.request("POST", "/api/v1/session", body=body, headers={"Host": host})
+        assert st == 200, (host, b)
+        cookie = h["set-cookie"]
+        if insecure:
+            assert cookie.startswith("sid=") and "Secure" not in cookie, (host, cookie)
+        else:
+            assert cookie.startswith("__Host-sid=") and "; Secure" in cookie, (host, cookie)
+
+
+def test_origin_is_compared_as_scheme_host_and_port(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+
+    def write(host, origin):
+        h = {"Origin": origin, "Host": host} if origin else {"Host": host}
+        st, _, b = ljz.req("POST", "/api/v1/persons", {}, headers=h)
+        return st, b
+
+    # plain-HTTP localhost: the site is http://127.0.0.1[:80]
+    for origin in ("https://127.0.0.1", "ftp://127.0.0.1", "http://127.0.0.1:8080", "http://127.0.0.1.evil.com",
+                   "null", "http://127.0.0.1@evil.com", "127.0.0.1"):
+        st, b = write("127.0.0.1", origin)
+        assert st == 403 and b["error"]["code"] == "origin_mismatch", (origin, st, b)
+    for origin in ("http://127.0.0.1", "http://127.0.0.1:80", "HTTP://127.0.0.1"):
+        st, b = write("127.0.0.1", origin)
+        assert st == 422, (origin, st, b)  # past the Origin check: the empty person is refused
+    # any other host is served over https (its cookie is Secure), by a proxy or our TLS
+    site = "sifasuo.example.gov.cn"
+    st, h, b = s.request("POST", "/api/v1/session", body={"username": "ljz", "password": "Sfs@demo2026"},
+                         headers={"Host": site})
+    assert st == 200 and h["set-cookie"].startswith("__Host-sid="), h
+    ljz.cookie, ljz.csrf = h["set-cookie"].split(";", 1)[0], b["csrf_token"]
+    for origin in ("http://" + site, "https://" + site + ":8443", "https://evil.example", "https://" + site + ".evil"):
+        st, b = write(site, origin)
+        assert st == 403 and b["error"]["code"] == "origin_mismatch", (origin, st, b)
+    for origin in ("https://" + site, "https://" + site + ":443", "https://SIFASUO.example.gov.cn"):
+        st, b = write(site, origin)
+        assert st == 422, (origin, st, b)
+    st, b = write(site + ":8443", "https://" + site + ":8443")
+    assert st == 422, b
+
+
+# ---- point 3: no PI oracles ----
+
+FULL_DATE = re.compile(r"(19|20)\d\d-[01]\d-[0-3]\d")
+
+
+def test_staff_birth_date_is_masked_with_the_id_number_everywhere(ctx):
+    """The attack: the staff list showed birth_date beside the masked
+    id_number (310***********1234), which leaves a handful of candidates."""
+    s = ctx.demo_server()
+    ljz, director = Session(s, "ljz"), Session(s, "ljz_director")
+    st, _, lst = ljz.get("/api/v1/staff?limit=20")
+    assert st == 200 and lst["items"], lst
+    masked = [i for i in lst["items"] if i["birth_date"]]
+    assert masked, "the demo staff have birth dates"
+    for i in lst["items"]:
+        assert i["birth_date"] is None or re.fullmatch(r"\d{4}-\*\*-\*\*", i["birth_date"]), i
+        assert "*" in (i["id_number"] or "*"), i
+    one = masked[0]
+    st, _, rec = ljz.get(f"/api/v1/staff/{one['id']}")
+    assert st == 200 and rec["birth_date"] == one["birth_date"], rec
+    st, _, meta = ljz.get("/api/v1/meta/entities/staff")
+    assert st == 200, meta
+    f = next(f for f in meta["fields"] if f["name"] == "birth_date")
+    assert f["pi"] and f["masked_with"] == "id_number", f
+    # export (CSV) without unmask: the year only
+    full = _full_birth(director, one["id"])
+    st, _, csv = ljz.get("/api/v1/staff/export?format=csv")
+    assert st == 200, csv
+    text = csv.decode("utf-8-sig")
+    assert full not in text and one["birth_date"] in text, text[:300]
+    # no filter, sort or search by it: each would be the same oracle
+    for q in ("birth_date=1980-01-01", "birth_date.from=1980-01-01", "sort=birth_date"):
+        st, _, b = ljz.get("/api/v1/staff?" + q)
+        assert st == 422, (q, b)
+    # the unmask (pi.unmask, audited) shows it in full, with the number
+    assert FULL_DATE.fullmatch(full) and full[:4] == one["birth_date"][:4], full
+    st, _, csv = director.get("/api/v1/staff/export?format=csv&unmask=1")
+    assert st == 200 and full in csv.decode("utf-8-sig")
+    # an edit keeps it masked in the answer and the history
+    st, _, upd = ljz.req("PATCH", f"/api/v1/staff/{one['id']}", {"version": rec["version"], "birth_date": "1979-03-04"})
+    assert st == 200 and upd["birth_date"] == "1979-**-**", upd
+    st, _, hist = ljz.get(f"/api/v1/staff/{one['id']}/history")
+    assert st == 200 and "1979-03-04" not in str(hist), hist
+    assert _full_birth(director, one["id"]) == "1979-03-04"
+
+
+def _full_birth(director, sid):
+    st, _, full = director.post(f"/api/v1/staff/{sid}/unmask")
+    assert st == 200, full
+    return full["birth_date"]
+
+
+def _candidate_ids(n):
+    """n valid (GB 11643) resident ID numbers, as an attacker would try them."""
+    from auth_helpers import totp  # noqa: F401  (keeps the import list short)
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    out = []
+    for k in range(n):
+        body = "310115%s%03d" % ("19800101", 100 + k)
+        s = sum(int(c) * w[i] for i, c in enumerate(body))
+        out.append(body + "10X98765432"[s % 11])
+    return out
+
+
+def test_pi_lookups_are_audited_and_limited_per_user(ctx):
+    from harness import demo_store
+    url, _ = demo_store(ctx.kind)
+    s = ctx.server(url, workers=1)  # a setting reaches other workers within 5 s; one worker sees it at once
+    njdl = Session(s, "njdl")
+    ids = _candidate_ids(24)
+    # 20 a minute by default, counted across the registers and the person registry
+    for k, idn in enumerate(ids[:20]):
+        path = "/api/v1/staff?id_number=" if k % 2 else "/api/v1/persons?id_number="
+        st, _, b = njdl.get(path + idn)
+        assert st == 200, (k, b)
+    st, h, b = njdl.get("/api/v1/staff?id_number=" + ids[20])
+    assert st == 429 and b["error"]["code"] == "rate_limited" and "个人信息" in b["error"]["message"], b
+    assert h.get("retry-after") == "60"
+    st, _, b = njdl.get("/api/v1/persons?id_number=" + ids[20])
+    assert st == 429, b
+    st, _, b = njdl.get("/api/v1/staff/export?format=csv&id_number=" + ids[20])
+    assert st == 429, b
+    # other lists of the same user are not limited, nor other users' look-ups
+    assert njdl.get("/api/v1/staff?limit=1")[0] == 200
+    assert Session(s, "ljz").get("/api/v1/persons?id_number=" + ids[21])[0] == 200
+    # the security administrator's setting
+    sec, _ = admin_session(s, "secadmin")
+    st, _, sets = sec.get("/api/v1/settings")
+    assert st == 200 and "pi.lookup_per_minute" in str(sets), sets
+    st, _, b = sec.req("PUT", "/api/v1/settings/pi.lookup_per_minute", {"value": 0})
+    assert st == 422, b
+    st, _, b = sec.req("PUT", "/api/v1/settings/pi.lookup_per_minute", {"value": 21})
+    assert st == 200, b
+    assert njdl.get("/api/v1/staff?id_number=" + ids[22])[0] == 200
+    assert njdl.get("/api/v1/staff?id_number=" + ids[23])[0] == 429
+    # the audit: who, which field, hit or miss — never the value
+    aud, _ = admin_session(s, "auditor")
+    st, _, log = aud.get("/api/v1/audit?action=pi.lookup&limit=200")
+    assert st == 200, log
+    mine = [i for i in log["items"] if i["username"] == "njdl"]
+    ok = [i for i in mine if i["result"] == "ok"]
+    denied = [i for i in mine if i["result"] == "denied"]
+    assert len(ok) == 21 and len(denied) == 4, (len(ok), len(denied))
+    for i in ok:
+        d = i["detail"] if isinstance(i["detail"], dict) else __import__("json").loads(i["detail"])
+        assert d["field"] == "id_number" and d["hit"] is False, d
+        assert i["entity"] in ("staff", "persons"), i
+    for idn in ids:
+        assert idn not in str(log) and "*" + idn[-4:] not in str(mine), "the value, masked or not, is never in the audit"
+
+
+def test_a_pi_lookup_that_finds_someone_is_audited_as_a_hit(ctx):
+    s = ctx.demo_server()
+    director = Session(s, "ljz_director")
+    st, _, lst = director.get("/api/v1/staff?limit=1")
+    sid = lst["items"][0]["id"]
+    st, _, full = director.post(f"/api/v1/staff/{sid}/unmask")
+    st, _, hit = director.get("/api/v1/staff?id_number=" + full["id_number"])
+    assert st == 200 and [i["id"] for i in hit["items"]] == [sid], hit
+    aud, _ = admin_session(s, "auditor")
+    st, _, log = aud.get("/api/v1/audit?action=pi.lookup&limit=50")
+    rows = [i for i in log["items"] if i["username"] == "ljz_director"]
+    assert rows and '"hit":true' in str(rows[0]["detail"]).replace("True", "true").replace(" ", "").replace("'", '"'), rows
+    assert full["id_number"] not in str(log)
