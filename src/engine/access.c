@@ -85,6 +85,22 @@ engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_
     return g->n ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }
 
+int engine_person_readable(http_req_t *r, int64_t person_id, const char *person_org_path) {
+    if (person_org_path && scope_covers(r, person_org_path)) return 1;
+    /* 一次录入、多方共享: registering an ID number another unit holds
+     * answers 409 with the person's id and records the sharing with the
+     * caller's unit (persons.c: person.shared) */
+    const principal_t *p = auth_principal(r);
+    db_stmt_t *s = db_prepare(r->db, "SELECT 1 FROM audit_log WHERE entity = 'persons' AND entity_id = $1 "
+                                     "AND action = 'person.shared' AND org_id = $2 LIMIT 1");
+    if (!s) return -1;
+    db_bind_int(s, 1, person_id);
+    db_bind_int(s, 2, p ? p->org_id : 0);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
 /* ---- exact look-ups by personal information (issue 18 point 3) ----
  *
  * A filter that names a full ID number or phone answers "is this person

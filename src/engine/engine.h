@@ -478,6 +478,11 @@ typedef enum {
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path);
 /* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
 void engine_read_refuse(http_req_t *r, engine_read_t a);
+/* May the caller read person_id of the registry (owned at person_org_path)?
+ * In scope, or shared with the caller's unit (persons.c: person.shared).
+ * 1, 0, or -1 on a store error.  A record links only such a person, and a
+ * view of a linked person (documents) shows the others masked. */
+int engine_person_readable(http_req_t *r, int64_t person_id, const char *person_org_path);
 /* Exact look-ups by personal information (access.c): the PI field a list's
  * query filters by (NULL when none); false after answering 429 when the
  * caller is past pi.lookup_per_minute; the audit row pi.lookup (field, hit,

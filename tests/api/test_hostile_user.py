@@ -252,3 +252,106 @@ def test_a_pi_lookup_that_finds_someone_is_audited_as_a_hit(ctx):
     rows = [i for i in log["items"] if i["username"] == "ljz_director"]
     assert rows and '"hit":true' in str(rows[0]["detail"]).replace("True", "true").replace(" ", "").replace("'", '"'), rows
     assert full["id_number"] not in str(log)
+
+
+# ---- point 2: linked records obey scope ----
+
+CASES, PARTIES, P = "/api/v1/mediation-cases", "/api/v1/mediation-parties", "/api/v1/persons"
+
+
+def _gb11643(id17):
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return id17 + "10X98765432"[sum(int(c) * w[i] for i, c in enumerate(id17)) % 11]
+
+
+def _new_case(sess, title):
+    st, _, case = sess.post(CASES, {"title": title, "received_on": "2026-10-01", "source": "proactive",
+                                    "category": "other"})
+    assert st == 201, case
+    return case
+
+
+def test_a_party_out_of_scope_or_missing_is_the_same_422_and_changes_nothing(ctx):
+    """The attack: an office user could not GET a person of another district
+    (404) but could add that person's id as a party to its own case."""
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    st, _, theirs = ljz.get(P + "?limit=1")
+    pid = theirs["items"][0]["id"]
+    case = _new_case(njdl, "越权关联测试")
+    answers = []
+    for person in (pid, 10 ** 9, pid + 10 ** 6):
+        st, _, b = njdl.post(PARTIES, {"case_id": case["id"], "role": "applicant", "person_id": person})
+        assert st == 422 and "person_id" in b["error"]["fields"], b
+        assert re.search(r"[\u4e00-\u9fff]", b["error"]["message"]), b
+        answers.append(b)
+    assert answers[0] == answers[1] == answers[2], "missing and out of scope must read the same"
+    st, _, c = njdl.get(f"{CASES}/{case['id']}")
+    assert st == 200 and c["parties"]["items"] == [], c
+    # a ref to another office's record: the same words whether it exists or not
+    st, _, other = ljz.get(CASES + "?limit=1")
+    refs = []
+    for cid in (other["items"][0]["id"], 10 ** 9):
+        st, _, b = njdl.post(PARTIES, {"case_id": cid, "role": "applicant", "unit_name": "某公司"})
+        assert st == 422 and "case_id" in b["error"]["fields"], b
+        refs.append(b)
+    assert refs[0] == refs[1]
+    # and a change to a party: the same rule
+    st, _, own = njdl.post(PARTIES, {"case_id": case["id"], "role": "applicant", "unit_name": "某公司"})
+    assert st == 201, own
+    st, _, b = njdl.req("PATCH", f"{PARTIES}/{own['id']}", {"version": own["version"], "unit_name": None,
+                                                             "person_id": pid})
+    assert st == 422 and "person_id" in b["error"]["fields"], b
+
+
+def test_walking_person_ids_answers_nothing_different_out_of_scope(ctx):
+    s = ctx.demo_server()
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    pid = ljz.get(P + "?limit=1")[2]["items"][0]["id"]
+    missing = 10 ** 9
+    for path in ("", "/involvements"):
+        a = njdl.get(f"{P}/{pid}{path}")
+        b = njdl.get(f"{P}/{missing}{path}")
+        assert a[0] == b[0] == 404 and a[2] == b[2], (path, a, b)
+    a = njdl.post(f"{P}/{pid}/merge", {"into_id": pid + 1, "reason": "重复登记"})
+    b = njdl.post(f"{P}/{missing}/merge", {"into_id": pid + 1, "reason": "重复登记"})
+    assert a[0] == b[0] and a[2] == b[2], (a, b)
+    for path in (f"/api/v1/mediation-cases/{ljz.get(CASES + '?limit=1')[2]['items'][0]['id']}", f"{CASES}/{missing}"):
+        st, _, body = njdl.get(path)
+        assert st == 404 and body["error"]["code"] == "not_found", body
+
+
+def test_documents_print_a_linked_person_as_the_reader_may_see_them(ctx):
+    """A person of 南京东路 (黄浦) shared with 陆家嘴 by its full ID number
+    is a party to 陆家嘴's case: 陆家嘴 prints them in full; the 浦东 district,
+    which may read the case but not that person, gets them masked."""
+    s = ctx.demo_server()
+    ljz, njdl, pudong = Session(s, "ljz"), Session(s, "njdl"), Session(s, "pudong")
+    idn = _gb11643("31010119770707%03d" % (ctx.__hash__() % 500 * 2 + 1))
+    st, _, person = njdl.post(P, {"name": "欧阳共享", "id_number": idn, "phone": "13912340000"})
+    assert st == 201, person
+    st, _, dup = ljz.post(P, {"name": "欧阳共享", "id_number": idn})
+    assert st == 409 and dup["error"]["existing_ref"]["id"] == person["id"], dup
+    case = _new_case(ljz, "文书脱敏测试")
+    st, _, party = ljz.post(PARTIES, {"case_id": case["id"], "role": "applicant", "person_id": person["id"]})
+    assert st == 201, party
+    st, _, own = ljz.get(f"{CASES}/{case['id']}/documents/application")
+    assert st == 200, own
+    own = own.decode() if isinstance(own, bytes) else str(own)
+    assert "欧阳共享" in own and "1977 年生" in own and "139****0000" in own, re.findall(r"<td>[^<]*</td>", own)
+    st, _, other = pudong.get(f"{CASES}/{case['id']}/documents/application")
+    assert st == 200, other
+    other = other.decode() if isinstance(other, bytes) else str(other)
+    assert "欧阳共享" not in other and "欧阳**" in other, re.findall(r"<td>[^<]*</td>", other)
+    assert "1977" not in other and "13912340000" not in other and idn not in other, other[-800:]
+    st, _, docx = pudong.get(f"{CASES}/{case['id']}/documents/application?format=docx")
+    assert st == 200 and "欧阳共享".encode() not in _docx_text(docx), "the Word file too"
+    # and the case's own view of the party: the masked name only
+    st, _, c = pudong.get(f"{CASES}/{case['id']}")
+    assert "欧阳共享" not in str(c) and idn not in str(c), c
+
+
+def _docx_text(blob):
+    import io
+    import zipfile
+    return zipfile.ZipFile(io.BytesIO(blob)).read("word/document.xml")
