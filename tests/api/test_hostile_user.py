@@ -355,3 +355,37 @@ def _docx_text(blob):
     import io
     import zipfile
     return zipfile.ZipFile(io.BytesIO(blob)).read("word/document.xml")
+
+
+# ---- point 5: permission before state; oversized filters ----
+
+def test_a_workflow_action_says_nothing_about_state_to_who_may_not_fire_it(ctx):
+    s = ctx.demo_server()
+    ljz, njdl, pudong = Session(s, "ljz"), Session(s, "njdl"), Session(s, "pudong")
+    case = _new_case(ljz, "先权限后状态")
+    # unreadable: 404, as if missing, whatever the action and the state
+    for action in ("accept", "archive", "unarchive"):
+        a = njdl.post(f"{CASES}/{case['id']}/actions/{action}", {"version": case["version"]})
+        b = njdl.post(f"{CASES}/{10 ** 9}/actions/{action}", {"version": 1})
+        assert a[0] == b[0] == 404 and a[2] == b[2], (action, a, b)
+    # readable, but no permission for the action (撤销归档 is the district's): 403, not 409 with the state
+    st, _, b = ljz.post(f"{CASES}/{case['id']}/actions/unarchive", {"version": case["version"]})
+    assert st == 403 and b["error"]["code"] == "forbidden", b
+    assert "登记" not in str(b) and "registered" not in str(b), b
+    # one who holds it learns the state: 409
+    st, _, b = pudong.post(f"{CASES}/{case['id']}/actions/unarchive", {"version": case["version"]})
+    assert st == 409, b
+    st, _, c = ljz.get(f"{CASES}/{case['id']}")
+    assert c["wf_state"] == "registered" and c["version"] == case["version"], "nothing changed"
+
+
+def test_62_or_more_values_in_one_filter_is_a_422(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    for name, vals in (("category", ["c%d" % i for i in range(62)]), ("id", [str(i) for i in range(70)]),
+                       ("wf_state", ["registered"] * 100)):
+        st, _, b = ljz.get(f"{CASES}?{name}=" + ",".join(vals))
+        assert st == 422 and b["error"]["code"] == "too_many_filter_values", (name, st, b)
+        assert re.search(r"[\u4e00-\u9fff]", b["error"]["message"]), b
+    st, _, b = ljz.get(f"{CASES}/export?format=csv&category=" + ",".join("c%d" % i for i in range(62)))
+    assert st == 422 and b["error"]["code"] == "too_many_filter_values", b
