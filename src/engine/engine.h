@@ -448,8 +448,10 @@ bool engine_entity_ref(const field_t *f);
  * aliased alias (a person title: the full name, to mask). */
 void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql);
 /* The name to show for a person field's or entity ref's selected name raw
- * (NULL → NULL): persons' names masked ("张*"), other titles as stored. */
-const char *engine_ref_display(const field_t *f, const char *raw, char *out, size_t outlen);
+ * (NULL → NULL): persons' names masked ("张*"), other titles as stored; a
+ * record the reader may not read (engine_may_read) ENGINE_REF_WITHHELD. */
+#define ENGINE_REF_WITHHELD "(无权查看的记录)"
+const char *engine_ref_display(http_req_t *r, const field_t *f, const char *raw, char *out, size_t outlen);
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);

@@ -368,6 +368,10 @@ static void export_records(http_req_t *r) {
         } else if (f->masked_with && unmask) { /* the full date, with the number it narrows */
             buf_printf(&sql, ", t.%s", f->name);
             extra[fi] = ncol_base + nextra++;
+        } else if (f->type == F_PERSON && unmask) { /* the person's unit: is the name the exporter's to see? */
+            buf_printf(&sql, ", (SELECT x.path FROM persons pn JOIN org_units x ON x.id = pn.org_id WHERE pn.id = t.%s)",
+                       f->name);
+            extra[fi] = ncol_base + nextra++;
         } else if (f->type == F_REF && (!f->ref || !strcmp(f->ref, "org_units"))) {
             buf_printf(&sql, ", (SELECT x.name FROM org_units x WHERE x.id = t.%s)", f->name);
             extra[fi] = ncol_base + nextra++;
@@ -461,7 +465,11 @@ static void export_records(http_req_t *r) {
                 if (name_col[fi] >= 0) {
                     char shown[256];
                     const char *nm = db_col_null(s, name_col[fi]) ? NULL : db_col_text(s, name_col[fi]);
-                    out_text(&o, f->type == F_PERSON && unmask ? nm : engine_ref_display(f, nm, shown, sizeof(shown)));
+                    /* unmasked: a linked person's full name only when the
+                     * exporter may read the person (issue 18 point 2) */
+                    bool full = f->type == F_PERSON && unmask && nm &&
+                                engine_person_readable(r, db_col_int(s, c), db_col_text(s, extra[fi])) == 1;
+                    out_text(&o, full ? nm : engine_ref_display(r, f, nm, shown, sizeof(shown)));
                     if (db_col_null(s, c)) out_text(&o, NULL);
                     else out_number(&o, db_col_int(s, c), 0);
                     continue;

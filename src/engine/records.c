@@ -72,21 +72,37 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
 
 bool engine_entity_ref(const field_t *f) { return f->type == F_REF && f->ref && strcmp(f->ref, "org_units") != 0; }
 
+/* The target's unit path comes with its title ("<org_path>|<title>"), so
+ * engine_ref_display can ask the reader's access (issue 18 point 2) without
+ * a statement per row. */
 void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql) {
     const entity_t *te = entity_find(f->ref);
     const field_t *tf = entity_title_field(te);
     if (!tf) buf_puts(sql, "NULL"); /* refused at start (registry.c); never here */
     else if (tf->type == F_PERSON)
-        buf_printf(sql, "(SELECT pn.name FROM %s rt JOIN persons pn ON pn.id = rt.%s WHERE rt.id = %s.%s)", te->table,
-                   tf->name, alias, f->name);
+        buf_printf(sql, "(SELECT rt.org_path || '|' || pn.name FROM %s rt JOIN persons pn ON pn.id = rt.%s "
+                        "WHERE rt.id = %s.%s)",
+                   te->table, tf->name, alias, f->name);
     else
-        buf_printf(sql, "(SELECT rt.%s%s FROM %s rt WHERE rt.id = %s.%s)", tf->name, (tf->flags & FF_PI) ? "_masked" : "",
-                   te->table, alias, f->name);
+        buf_printf(sql, "(SELECT rt.org_path || '|' || rt.%s%s FROM %s rt WHERE rt.id = %s.%s)", tf->name,
+                   (tf->flags & FF_PI) ? "_masked" : "", te->table, alias, f->name);
 }
 
-const char *engine_ref_display(const field_t *f, const char *raw, char *out, size_t outlen) {
+const char *engine_ref_display(http_req_t *r, const field_t *f, const char *raw, char *out, size_t outlen) {
     if (!raw) return NULL;
-    const field_t *tf = f->type == F_PERSON ? NULL : entity_title_field(entity_find(f->ref));
+    const entity_t *te = f->type == F_PERSON ? NULL : entity_find(f->ref);
+    const field_t *tf = te ? entity_title_field(te) : NULL;
+    if (te) {
+        /* a linked record's title only for a reader who may read it (the
+         * one access path): a record another unit linked for this one, or
+         * one since moved, shows as withheld, not by its title */
+        const char *bar = strchr(raw, '|');
+        if (!bar) return raw;
+        char path[512];
+        snprintf(path, sizeof(path), "%.*s", (int)(bar - raw), raw);
+        if (!ENGINE_READABLE(engine_may_read(r, te, path))) return ENGINE_REF_WITHHELD;
+        raw = bar + 1;
+    }
     if (f->type == F_PERSON || (tf && tf->type == F_PERSON)) return mask_name(raw, out, outlen);
     return raw;
 }
@@ -178,7 +194,7 @@ static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_s
             continue;
         }
         char shown[256];
-        jw_kstr(w, key, engine_ref_display(f, db_col_null(s, rc) ? NULL : db_col_text(s, rc), shown, sizeof(shown)));
+        jw_kstr(w, key, engine_ref_display(r, f, db_col_null(s, rc) ? NULL : db_col_text(s, rc), shown, sizeof(shown)));
         rc++;
     }
     if (children) write_children(r, e, db_col_int(s, 0));
@@ -1954,7 +1970,7 @@ static const char *history_ref_name(http_req_t *r, const field_t *f, int64_t id,
             db_bind_int(s, 1, id);
             if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
                 char shown[256];
-                name = arena_strdup(r->arena, engine_ref_display(f, db_col_text(s, 0), shown, sizeof(shown)));
+                name = arena_strdup(r->arena, engine_ref_display(r, f, db_col_text(s, 0), shown, sizeof(shown)));
             }
             db_reset(s);
         }
@@ -2042,9 +2058,23 @@ static void record_history(http_req_t *r) {
         jw_kstr(w, "actor", h->display ? h->display : !h->user_id ? "系统" : h->username);
         jw_kstr(w, "result", h->result);
         jw_key(w, "detail");
-        if (!h->detail) jw_null(w);
-        else jw_raw(w, h->detail);
         static const char *const sides[] = {"before", "after"};
+        if (!h->detail) jw_null(w);
+        else if (!detail) jw_raw(w, h->detail);
+        else {
+            /* the names an entity ref had in the writer's view stay out: the
+             * reader gets before_names/after_names, decided for them */
+            for (int k = 0; k < 2; k++) {
+                json_t *side = json_object_get(detail, sides[k]);
+                if (!json_is_object(side)) continue;
+                for (const field_t *f = e->fields; f->name; f++)
+                    if (engine_entity_ref(f)) json_object_del(side, arena_printf(r->arena, "%s_name", f->name));
+            }
+            char *dt = json_dumps(detail, JSON_COMPACT);
+            if (dt) jw_raw(w, dt);
+            else jw_null(w);
+            free(dt);
+        }
         for (int k = 0; k < 2; k++) {
             json_t *side = json_object_get(detail, sides[k]);
             if (!json_is_object(side)) continue;

@@ -349,6 +349,11 @@ def test_documents_print_a_linked_person_as_the_reader_may_see_them(ctx):
     # and the case's own view of the party: the masked name only
     st, _, c = pudong.get(f"{CASES}/{case['id']}")
     assert "欧阳共享" not in str(c) and idn not in str(c), c
+    # an unmasked export (pi.unmask) of the parties: the full name only for whom may read the person
+    st, _, csv = pudong.get(f"{PARTIES}/export?format=csv&unmask=1&case_id={case['id']}")
+    assert st == 200 and "欧阳共享" not in csv.decode("utf-8-sig") and "欧阳**" in csv.decode("utf-8-sig"), csv
+    st, _, csv = Session(s, "ljz_director").get(f"{PARTIES}/export?format=csv&unmask=1&case_id={case['id']}")
+    assert st == 200 and "欧阳共享" in csv.decode("utf-8-sig"), csv
 
 
 def _docx_text(blob):
@@ -389,3 +394,31 @@ def test_62_or_more_values_in_one_filter_is_a_422(ctx):
         assert re.search(r"[\u4e00-\u9fff]", b["error"]["message"]), b
     st, _, b = ljz.get(f"{CASES}/export?format=csv&category=" + ",".join("c%d" % i for i in range(62)))
     assert st == 422 and b["error"]["code"] == "too_many_filter_values", b
+
+
+def test_a_linked_record_shows_its_title_only_to_who_may_read_it(ctx):
+    """The 浦东 district links a 陆家嘴 case to another office's 调委会: the
+    district sees its name; 陆家嘴, which may not read that committee, sees
+    the link withheld — in the record, the list, the export and the history."""
+    s = ctx.demo_server()
+    ljz, pudong = Session(s, "ljz"), Session(s, "pudong")
+    ljz_org = ljz.login_body["user"]["org"]["id"]
+    st, _, orgs = pudong.get("/api/v1/mediation-orgs?limit=200")
+    assert st == 200, orgs
+    other = next(o for o in orgs["items"] if o["org_id"] != ljz_org)
+    st, _, case = pudong.post(CASES, {"title": "区局代为登记", "received_on": "2026-10-02", "source": "proactive",
+                                      "category": "other", "org_id": ljz_org, "mediation_org_id": other["id"]})
+    assert st == 201 and case["mediation_org_id_name"] == other["name"], case
+    withheld = "(无权查看的记录)"
+    st, _, mine = ljz.get(f"{CASES}/{case['id']}")
+    assert st == 200 and mine["mediation_org_id_name"] == withheld, mine
+    assert other["name"] not in str(mine)
+    st, _, lst = ljz.get(f"{CASES}?q=区局代为登记")
+    row = next(i for i in lst["items"] if i["id"] == case["id"])
+    assert row["mediation_org_id_name"] == withheld, row
+    st, _, csv = ljz.get(f"{CASES}/export?format=csv&q=区局代为登记")
+    assert st == 200 and other["name"] not in csv.decode("utf-8-sig"), csv[:400]
+    st, _, hist = ljz.get(f"{CASES}/{case['id']}/history")
+    assert st == 200 and other["name"] not in str(hist), hist
+    st, _, hist = pudong.get(f"{CASES}/{case['id']}/history")
+    assert other["name"] in str(hist), "the district, which may read it, sees the name"
