@@ -207,6 +207,7 @@ export const AUDIT_ACTIONS = {
   'record.delete': '删除',
   'record.restore': '恢复',
   'pi.unmask': '查看完整个人信息',
+  'pi.lookup': '按个人信息精确查询',
   'workflow.escalate': '逾期升级督办',
 }
 
