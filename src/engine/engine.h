@@ -485,6 +485,9 @@ void engine_read_refuse(http_req_t *r, engine_read_t a);
  * 1, 0, or -1 on a store error.  A record links only such a person, and a
  * view of a linked person (documents) shows the others masked. */
 int engine_person_readable(http_req_t *r, int64_t person_id, const char *person_org_path);
+/* 422 validation_failed with fields (key → Chinese reason); the message is
+ * the first one, naming its field by the Chinese label (records.c). */
+void engine_field_error(http_req_t *r, const entity_t *e, json_t *fields);
 /* Exact look-ups by personal information (access.c): the PI field a list's
  * query filters by (NULL when none); false after answering 429 when the
  * caller is past pi.lookup_per_minute; the audit row pi.lookup (field, hit,

@@ -19,12 +19,21 @@
 #include "util/timeutil.h"
 #include "util/validate.h"
 
-static void field_error(http_req_t *r, json_t *fields) {
-    /* the message names the field: a record form has many */
+void engine_field_error(http_req_t *r, const entity_t *e, json_t *fields) {
+    /* the message names the field, by its Chinese label (a record form has
+     * many; users see names, not keys); fields keeps the keys for the form */
     const char *k = json_object_iter_key(json_object_iter(fields));
     const char *v = json_string_value(json_object_iter_value(json_object_iter(fields)));
-    http_error_fields(r, 422, "validation_failed", k && v ? arena_printf(r->arena, "%s: %s", k, v) : "提交的数据有误", fields);
+    const field_t *f = k && e ? entity_field(e, k) : NULL;
+    const char *name = f                                   ? f->label
+                       : k && strcmp(k, "org_id") == 0    ? "所属机构"
+                       : k && strcmp(k, "version") == 0   ? "记录版本号"
+                       : k && strcmp(k, "record") == 0 && e ? e->label
+                                                           : k;
+    http_error_fields(r, 422, "validation_failed", name && v ? arena_printf(r->arena, "%s: %s", name, v) : "提交的数据有误",
+                      fields);
 }
+
 
 bool engine_scope_covers(http_req_t *r, const char *path) { return path && scope_covers(r, path); }
 
@@ -696,7 +705,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         return -1;
     }
     if (json_object_size(errs)) {
-        field_error(r, errs);
+        engine_field_error(r, e, errs);
         json_decref(errs);
         return -1;
     }
@@ -1319,7 +1328,7 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
             }
         }
     if (json_object_size(errs)) {
-        field_error(r, errs);
+        engine_field_error(r, e, errs);
         json_decref(errs);
         return -1;
     }
@@ -1544,7 +1553,7 @@ static void create_record(http_req_t *r) {
     db_reset(s);
     if (!opath || !scope_covers(r, opath)) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不存在或不在您的管辖范围内");
-        field_error(r, fe);
+        engine_field_error(r, e, fe);
         json_decref(fe);
         goto out;
     }
@@ -1689,7 +1698,7 @@ static int64_t body_version(http_req_t *r, json_t *body) {
     json_t *v = json_object_get(body, "version");
     if (!json_is_integer(v) || json_integer_value(v) < 1) {
         json_t *fe = json_pack("{s:s}", "version", "缺少记录版本号 version (防止覆盖他人的修改)");
-        field_error(r, fe);
+        engine_field_error(r, NULL, fe);
         json_decref(fe);
         return -1;
     }
@@ -1720,7 +1729,7 @@ static void update_record(http_req_t *r) {
     if (version < 0) goto out;
     if (json_object_get(body, "org_id")) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不能在此修改");
-        field_error(r, fe);
+        engine_field_error(r, e, fe);
         json_decref(fe);
         goto out;
     }

@@ -377,12 +377,7 @@ static void fire_action(http_req_t *r) {
         return http_error(r, 409, "version_conflict", "该记录已被他人修改, 请刷新后再提交");
     }
     if (json_object_size(errs)) {
-        const char *first = "提交的数据有误";
-        json_object_foreach(errs, k, j) {
-            first = arena_printf(r->arena, "%s: %s", k, json_string_value(j));
-            break;
-        }
-        http_error_fields(r, 422, "validation_failed", first, errs);
+        engine_field_error(r, e, errs);
         json_decref(errs);
         json_decref(body);
         buf_free(&set);
