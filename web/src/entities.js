@@ -199,6 +199,10 @@ export function stateTagType(meta, record) {
   return s && s.final ? 'info' : 'primary'
 }
 
+/** The name the server gives a linked record the reader may not read
+ *  (src/engine/engine.h ENGINE_REF_WITHHELD; issue 18). */
+export const REF_WITHHELD = '(无权查看的记录)'
+
 /* ---- history ---- */
 
 export const AUDIT_ACTIONS = {
