@@ -182,14 +182,7 @@ def _full_birth(director, sid):
 
 def _candidate_ids(n):
     """n valid (GB 11643) resident ID numbers, as an attacker would try them."""
-    from auth_helpers import totp  # noqa: F401  (keeps the import list short)
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    out = []
-    for k in range(n):
-        body = "310115%s%03d" % ("19800101", 100 + k)
-        s = sum(int(c) * w[i] for i, c in enumerate(body))
-        out.append(body + "10X98765432"[s % 11])
-    return out
+    return [_gb11643("310115%s%03d" % ("19800101", 100 + k)) for k in range(n)]
 
 
 def test_pi_lookups_are_audited_and_limited_per_user(ctx):
