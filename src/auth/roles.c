@@ -229,6 +229,7 @@ static const struct {
     {"session.absolute_hours", 12, 1, 24, "会话最长时长 (小时)"},
     {"login.ip_limit", 30, 3, 10000, "同一地址 10 分钟内最多失败登录次数"},
     {"breakglass.hours", 2, 1, 24, "紧急调阅授权时长 (小时)"},
+    {"pi.lookup_per_minute", 20, 1, 1000, "每人每分钟按证件号码、电话等个人信息精确查询的次数上限"},
 };
 
 void setting_bounds(const char *key, int64_t *min, int64_t *max) {

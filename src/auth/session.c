@@ -163,11 +163,42 @@ static const char *cookie_value(http_req_t *r, const char *name) {
 }
 
 /* Plain-HTTP localhost is the only place the cookie drops Secure/__Host-. */
+/* Splits a Host value ("name", "name:port", "[v6]:port") into its name
+ * and port (default_port when absent).  False when malformed. */
+static bool host_split(const char *host, char *name, size_t namelen, long *port, long default_port) {
+    const char *end = host + strlen(host), *colon = NULL;
+    if (*host == '[') {
+        const char *close = strchr(host, ']');
+        if (!close) return false;
+        if (close[1] == ':') colon = close + 1;
+        else if (close[1]) return false;
+    } else {
+        colon = strchr(host, ':');
+    }
+    const char *name_end = colon ? colon : end;
+    if (name_end == host || (size_t)(name_end - host) >= namelen) return false;
+    memcpy(name, host, (size_t)(name_end - host));
+    name[name_end - host] = '\0';
+    *port = default_port;
+    if (colon) {
+        char *e;
+        if (!colon[1] || colon[1] == '-' || colon[1] == '+') return false;
+        *port = strtol(colon + 1, &e, 10);
+        if (*e || *port < 1 || *port > 65535) return false;
+    }
+    return true;
+}
+
+/* Plain HTTP on this machine (development): the one case where the session
+ * cookie goes without Secure.  The host name must be exactly a loopback
+ * name, with or without a port: "localhost.evil.com" is not localhost. */
 static bool insecure_localhost(http_req_t *r) {
     if (r->w->cfg->tls_cert) return false;
     const char *host = http_header(r, "Host");
-    if (!host) return false;
-    return strncmp(host, "127.0.0.1", 9) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
+    char name[256];
+    long port;
+    if (!host || !host_split(host, name, sizeof(name), &port, 80)) return false;
+    return strcmp(name, "127.0.0.1") == 0 || strcasecmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0;
 }
 
 static const char *cookie_name(http_req_t *r) { return insecure_localhost(r) ? "sid" : "__Host-sid"; }
@@ -266,13 +297,26 @@ static int session_principal(http_req_t *r, principal_t *p) {
 static bool unsafe_method(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }
 
 /* When an Origin header is present it must name this host. */
+/* The Origin of an unsafe request must be this site: the same scheme, host
+ * and port (RFC 6454 §5).  The site's scheme is https except on plain-HTTP
+ * localhost (insecure_localhost), since every other session cookie is
+ * Secure and so lives only on https pages (a TLS proxy in front included);
+ * a port left out is the scheme's default on either side. */
 static bool origin_ok(http_req_t *r) {
     const char *origin = http_header(r, "Origin");
     if (!origin) return true;
     const char *host = http_header(r, "Host");
     if (!host) return false;
-    const char *sep = strstr(origin, "://");
-    return sep && strcmp(sep + 3, host) == 0;
+    const char *scheme = insecure_localhost(r) ? "http" : "https";
+    long dflt = strcmp(scheme, "http") == 0 ? 80 : 443;
+    size_t sl = strlen(scheme);
+    if (strncasecmp(origin, scheme, sl) != 0 || strncmp(origin + sl, "://", 3) != 0) return false;
+    char oname[256], hname[256];
+    long oport, hport;
+    if (!host_split(origin + sl + 3, oname, sizeof(oname), &oport, dflt) ||
+        !host_split(host, hname, sizeof(hname), &hport, dflt))
+        return false;
+    return strcasecmp(oname, hname) == 0 && oport == hport;
 }
 
 static const char *scope_of(http_req_t *r) {

@@ -84,3 +84,71 @@ engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_
     db_reset(s);
     return g->n ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }
+
+int engine_person_readable(http_req_t *r, int64_t person_id, const char *person_org_path) {
+    if (person_org_path && scope_covers(r, person_org_path)) return 1;
+    /* 一次录入、多方共享: registering an ID number another unit holds
+     * answers 409 with the person's id and records the sharing with the
+     * caller's unit (persons.c: person.shared) */
+    const principal_t *p = auth_principal(r);
+    db_stmt_t *s = db_prepare(r->db, "SELECT 1 FROM audit_log WHERE entity = 'persons' AND entity_id = $1 "
+                                     "AND action = 'person.shared' AND org_id = $2 LIMIT 1");
+    if (!s) return -1;
+    db_bind_int(s, 1, person_id);
+    db_bind_int(s, 2, p ? p->org_id : 0);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/* ---- exact look-ups by personal information (issue 18 point 3) ----
+ *
+ * A filter that names a full ID number or phone answers "is this person
+ * here?": with a masked number and a birth date beside it, a handful of
+ * guesses recovered a full number.  So every such look-up is an audit row
+ * pi.lookup (who, which field, hit or miss — never the value), and a user
+ * past pi.lookup_per_minute of them in the last minute gets 429 before the
+ * store is asked.  The count is read from those audit rows, so it holds
+ * across the nodes that share the store. */
+
+const field_t *engine_pi_lookup_field(http_req_t *r, const entity_t *e) {
+    http_query(r, "q"); /* parse once */
+    for (int i = 0; i < r->nquery; i++) {
+        const field_t *f = entity_field(e, r->qkeys[i]);
+        if (f && (f->flags & FF_PI)) return f;
+    }
+    return NULL;
+}
+
+bool engine_pi_lookup_allowed(http_req_t *r) {
+    const principal_t *p = auth_principal(r);
+    char since[21];
+    iso_from_unix(now_unix() - 60, since);
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM audit_log WHERE at > $1 AND action = 'pi.lookup' "
+                                     "AND result = 'ok' AND username = $2");
+    if (!s) return http_store_error(r), false;
+    db_bind_text(s, 1, since, -1);
+    db_bind_text(s, 2, p && p->username ? p->username : "-", -1);
+    int rc = db_step(s);
+    int64_t n = rc == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    if (n < 0) return http_store_error(r), false;
+    int64_t limit = setting_int(r->db, "pi.lookup_per_minute");
+    if (n < limit) return true;
+    /* the refusal is audited too (no value), and does not count */
+    if (auth_audit(r, "pi.lookup", NULL, 0, "denied", "{\"reason\":\"rate limited\"}") != 0)
+        return http_error(r, 503, "audit_failed", "审计记录写入失败, 请稍后再试"), false;
+    http_set_header(r, "Retry-After", "60");
+    http_error(r, 429, "rate_limited",
+               arena_printf(r->arena, "按证件号码、电话等个人信息精确查询过于频繁 (每分钟最多 %lld 次), 请稍后再试",
+                            (long long)limit));
+    return false;
+}
+
+int engine_pi_lookup_audit(http_req_t *r, const char *entity, const char *field, bool hit) {
+    char detail[160];
+    snprintf(detail, sizeof(detail), "{\"field\":\"%s\",\"hit\":%s}", field, hit ? "true" : "false");
+    if (auth_audit(r, "pi.lookup", entity, 0, "ok", detail) == 0) return 0;
+    http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示查询结果");
+    return -1;
+}

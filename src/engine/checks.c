@@ -100,8 +100,7 @@ int engine_check_answer(check_ctx_t *c) {
     if (!why) return 0;
     db_rollback(c->r->db);
     json_t *fe = json_pack("{s:s}", field ? field : "record", why);
-    http_error_fields(c->r, 422, "validation_failed",
-                      arena_printf(c->r->arena, "%s: %s", field ? field : "record", why), fe);
+    engine_field_error(c->r, c->e, fe);
     json_decref(fe);
     return -1;
 }

@@ -73,6 +73,12 @@ typedef struct field {
     /* The column's former name, when the field was renamed: a start renames
      * it (data kept) and rebuilds what is derived from it (engine_migrate). */
     const char *was;
+    /* A date that narrows a personal-information field of the same record
+     * (a birth date beside an ID number: with it, a masked number has a
+     * handful of candidates left).  Masked with it (issue 18 point 3): every
+     * output shows the year only ("1985-**-**"), the unmask endpoint and an
+     * unmasked export the full date; it is never a filter, sort or search. */
+    const char *masked_with;
 } field_t;
 
 typedef struct wf_state {
@@ -499,8 +505,10 @@ bool engine_entity_ref(const field_t *f);
  * aliased alias (a person title: the full name, to mask). */
 void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql);
 /* The name to show for a person field's or entity ref's selected name raw
- * (NULL → NULL): persons' names masked ("张*"), other titles as stored. */
-const char *engine_ref_display(const field_t *f, const char *raw, char *out, size_t outlen);
+ * (NULL → NULL): persons' names masked ("张*"), other titles as stored; a
+ * record the reader may not read (engine_may_read) ENGINE_REF_WITHHELD. */
+#define ENGINE_REF_WITHHELD "(无权查看的记录)"
+const char *engine_ref_display(http_req_t *r, const field_t *f, const char *raw, char *out, size_t outlen);
 void engine_select_cols(const entity_t *e, buf_t *sql);
 /* The same with only the fields i where sel[i] (a list's ?fields=); NULL: all. */
 void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql);
@@ -534,6 +542,21 @@ typedef enum {
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path);
 /* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
 void engine_read_refuse(http_req_t *r, engine_read_t a);
+/* May the caller read person_id of the registry (owned at person_org_path)?
+ * In scope, or shared with the caller's unit (persons.c: person.shared).
+ * 1, 0, or -1 on a store error.  A record links only such a person, and a
+ * view of a linked person (documents) shows the others masked. */
+int engine_person_readable(http_req_t *r, int64_t person_id, const char *person_org_path);
+/* 422 validation_failed with fields (key → Chinese reason); the message is
+ * the first one, naming its field by the Chinese label (records.c). */
+void engine_field_error(http_req_t *r, const entity_t *e, json_t *fields);
+/* Exact look-ups by personal information (access.c): the PI field a list's
+ * query filters by (NULL when none); false after answering 429 when the
+ * caller is past pi.lookup_per_minute; the audit row pi.lookup (field, hit,
+ * never the value) — -1 after answering 503 when it cannot be written. */
+const field_t *engine_pi_lookup_field(http_req_t *r, const entity_t *e);
+bool engine_pi_lookup_allowed(http_req_t *r);
+int engine_pi_lookup_audit(http_req_t *r, const char *entity, const char *field, bool hit);
 /* The same decision for a set of records (lists, export, to-do): OK (the
  * scope alone), GRANTED with g the subtrees the caller's active
  * break-the-glass grants open (at most ENGINE_GRANTS_MAX: admin.c refuses

@@ -289,6 +289,8 @@ static void export_records(http_req_t *r) {
     if (unmask && !auth_can(auth_principal(r), "pi.unmask"))
         return http_error(r, 403, "forbidden", "您没有导出完整个人信息的权限");
     bool with_deleted = http_query(r, "deleted") && !strcmp(http_query(r, "deleted"), "1");
+    const field_t *pi_filter = engine_pi_lookup_field(r, e); /* audited and limited as a list's (access.c) */
+    if (pi_filter && !engine_pi_lookup_allowed(r)) return;
 
     buf_t where = BUF_INIT, sql = BUF_INIT;
     sql_binds_t b = {0};
@@ -327,6 +329,7 @@ static void export_records(http_req_t *r) {
         http_store_error(r);
         goto out;
     }
+    if (pi_filter && engine_pi_lookup_audit(r, e->name, pi_filter->name, total > 0) != 0) goto out;
     if (total > limit) {
         http_invalid(r, "format",
                      arena_printf(r->arena, "符合条件的记录超过%s单次导出上限 %lld 条, 请缩小筛选范围",
@@ -361,6 +364,13 @@ static void export_records(http_req_t *r) {
         extra[fi] = -1;
         if ((f->flags & FF_PI) && unmask) {
             buf_printf(&sql, ", t.%s_enc", f->name);
+            extra[fi] = ncol_base + nextra++;
+        } else if (f->masked_with && unmask) { /* the full date, with the number it narrows */
+            buf_printf(&sql, ", t.%s", f->name);
+            extra[fi] = ncol_base + nextra++;
+        } else if (f->type == F_PERSON && unmask) { /* the person's unit: is the name the exporter's to see? */
+            buf_printf(&sql, ", (SELECT x.path FROM persons pn JOIN org_units x ON x.id = pn.org_id WHERE pn.id = t.%s)",
+                       f->name);
             extra[fi] = ncol_base + nextra++;
         } else if (f->type == F_REF && (!f->ref || !strcmp(f->ref, "org_units"))) {
             buf_printf(&sql, ", (SELECT x.name FROM org_units x WHERE x.id = t.%s)", f->name);
@@ -455,9 +465,17 @@ static void export_records(http_req_t *r) {
                 if (name_col[fi] >= 0) {
                     char shown[256];
                     const char *nm = db_col_null(s, name_col[fi]) ? NULL : db_col_text(s, name_col[fi]);
-                    out_text(&o, f->type == F_PERSON && unmask ? nm : engine_ref_display(f, nm, shown, sizeof(shown)));
+                    /* unmasked: a linked person's full name only when the
+                     * exporter may read the person (issue 18 point 2) */
+                    bool full = f->type == F_PERSON && unmask && nm &&
+                                engine_person_readable(r, db_col_int(s, c), db_col_text(s, extra[fi])) == 1;
+                    out_text(&o, full ? nm : engine_ref_display(r, f, nm, shown, sizeof(shown)));
                     if (db_col_null(s, c)) out_text(&o, NULL);
                     else out_number(&o, db_col_int(s, c), 0);
+                    continue;
+                }
+                if (f->masked_with && unmask) {
+                    out_text(&o, db_col_null(s, extra[fi]) ? NULL : db_col_text(s, extra[fi]));
                     continue;
                 }
                 if (db_col_null(s, c) && !((f->flags & FF_PI) && unmask)) {

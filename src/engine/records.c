@@ -21,12 +21,21 @@
 #include "util/timeutil.h"
 #include "util/validate.h"
 
-static void field_error(http_req_t *r, json_t *fields) {
-    /* the message names the field: a record form has many */
+void engine_field_error(http_req_t *r, const entity_t *e, json_t *fields) {
+    /* the message names the field, by its Chinese label (a record form has
+     * many; users see names, not keys); fields keeps the keys for the form */
     const char *k = json_object_iter_key(json_object_iter(fields));
     const char *v = json_string_value(json_object_iter_value(json_object_iter(fields)));
-    http_error_fields(r, 422, "validation_failed", k && v ? arena_printf(r->arena, "%s: %s", k, v) : "提交的数据有误", fields);
+    const field_t *f = k && e ? entity_field(e, k) : NULL;
+    const char *name = f                                   ? f->label
+                       : k && strcmp(k, "org_id") == 0    ? "所属机构"
+                       : k && strcmp(k, "version") == 0   ? "记录版本号"
+                       : k && strcmp(k, "record") == 0 && e ? e->label
+                                                           : k;
+    http_error_fields(r, 422, "validation_failed", name && v ? arena_printf(r->arena, "%s: %s", name, v) : "提交的数据有误",
+                      fields);
 }
+
 
 bool engine_scope_covers(http_req_t *r, const char *path) { return path && scope_covers(r, path); }
 
@@ -53,6 +62,7 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (sel && !sel[i]) continue;
         if (f->flags & FF_PI) buf_printf(sql, ", t.%s_masked", f->name);
+        else if (f->masked_with) buf_printf(sql, ", SUBSTR(t.%s, 1, 4) || '-**-**'", f->name); /* year only */
         else buf_printf(sql, ", t.%s", f->name);
     }
     /* after every field, so column positions above stay as they are: the
@@ -73,21 +83,37 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
 
 bool engine_entity_ref(const field_t *f) { return f->type == F_REF && f->ref && strcmp(f->ref, "org_units") != 0; }
 
+/* The target's unit path comes with its title ("<org_path>|<title>"), so
+ * engine_ref_display can ask the reader's access (issue 18 point 2) without
+ * a statement per row. */
 void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql) {
     const entity_t *te = entity_find(f->ref);
     const field_t *tf = entity_title_field(te);
     if (!tf) buf_puts(sql, "NULL"); /* refused at start (registry.c); never here */
     else if (tf->type == F_PERSON)
-        buf_printf(sql, "(SELECT pn.name FROM %s rt JOIN persons pn ON pn.id = rt.%s WHERE rt.id = %s.%s)", te->table,
-                   tf->name, alias, f->name);
+        buf_printf(sql, "(SELECT rt.org_path || '|' || pn.name FROM %s rt JOIN persons pn ON pn.id = rt.%s "
+                        "WHERE rt.id = %s.%s)",
+                   te->table, tf->name, alias, f->name);
     else
-        buf_printf(sql, "(SELECT rt.%s%s FROM %s rt WHERE rt.id = %s.%s)", tf->name, (tf->flags & FF_PI) ? "_masked" : "",
-                   te->table, alias, f->name);
+        buf_printf(sql, "(SELECT rt.org_path || '|' || rt.%s%s FROM %s rt WHERE rt.id = %s.%s)", tf->name,
+                   (tf->flags & FF_PI) ? "_masked" : "", te->table, alias, f->name);
 }
 
-const char *engine_ref_display(const field_t *f, const char *raw, char *out, size_t outlen) {
+const char *engine_ref_display(http_req_t *r, const field_t *f, const char *raw, char *out, size_t outlen) {
     if (!raw) return NULL;
-    const field_t *tf = f->type == F_PERSON ? NULL : entity_title_field(entity_find(f->ref));
+    const entity_t *te = f->type == F_PERSON ? NULL : entity_find(f->ref);
+    const field_t *tf = te ? entity_title_field(te) : NULL;
+    if (te) {
+        /* a linked record's title only for a reader who may read it (the
+         * one access path): a record another unit linked for this one, or
+         * one since moved, shows as withheld, not by its title */
+        const char *bar = strchr(raw, '|');
+        if (!bar) return raw;
+        char path[512];
+        snprintf(path, sizeof(path), "%.*s", (int)(bar - raw), raw);
+        if (!ENGINE_READABLE(engine_may_read(r, te, path))) return ENGINE_REF_WITHHELD;
+        raw = bar + 1;
+    }
     if (f->type == F_PERSON || (tf && tf->type == F_PERSON)) return mask_name(raw, out, outlen);
     return raw;
 }
@@ -218,7 +244,7 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
             continue;
         }
         char shown[256];
-        jw_str(w, engine_ref_display(f, row_null(s, rc) ? NULL : row_text(s, rc), shown, sizeof(shown)));
+        jw_str(w, engine_ref_display(r, f, row_null(s, rc) ? NULL : row_text(s, rc), shown, sizeof(shown)));
         rc++;
     }
     if (full) write_children(r, e, s, rc);
@@ -674,6 +700,10 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
          * planner sorts its matches (a tenth of a million rows: 0.5 s),
          * unless it is a code whose pair with the sort exists (schema.c) */
         const char *tp = walk && lite && !(f->type == F_CODE && (f->flags & FF_FILTER) && f == walk_sort) ? "+t." : "t.";
+        if (f->masked_with) { /* masked with a PI field: a filter would be an oracle */
+            json_object_set_new(errs, k, json_string("该字段随个人信息脱敏, 不能作为筛选条件"));
+            continue;
+        }
         if (f->flags & FF_PI) {
             if (!(f->flags & FF_FILTER) || op) {
                 json_object_set_new(errs, k, json_string("该字段只能按完整值精确查询"));
@@ -753,7 +783,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         return -1;
     }
     if (json_object_size(errs)) {
-        field_error(r, errs);
+        engine_field_error(r, e, errs);
         json_decref(errs);
         return -1;
     }
@@ -1005,6 +1035,8 @@ static const bool *parse_fields(http_req_t *r, const entity_t *e, bool *bad) {
 static void list_records(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "read")) return;
+    const field_t *pi_filter = engine_pi_lookup_field(r, e); /* audited and limited (access.c) */
+    if (pi_filter && !engine_pi_lookup_allowed(r)) return;
     sort_t st = {0};
     if (parse_sort(r, e, &st) != 0) return;
     bool bad;
@@ -1110,6 +1142,7 @@ static void list_records(http_req_t *r) {
         http_store_error(r);
         goto out;
     }
+    if (pi_filter && engine_pi_lookup_audit(r, e->name, pi_filter->name, n > 0) != 0) goto out;
     jw_arr_end(w);
     jw_key(w, "next");
     if (more) jw_str(w, cursor_make(r, last_val, last_id));
@@ -1402,7 +1435,7 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
             }
         }
     if (json_object_size(errs)) {
-        field_error(r, errs);
+        engine_field_error(r, e, errs);
         json_decref(errs);
         return -1;
     }
@@ -1627,7 +1660,7 @@ static void create_record(http_req_t *r) {
     db_reset(s);
     if (!opath || !scope_covers(r, opath)) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不存在或不在您的管辖范围内");
-        field_error(r, fe);
+        engine_field_error(r, e, fe);
         json_decref(fe);
         goto out;
     }
@@ -1776,7 +1809,7 @@ static int64_t body_version(http_req_t *r, json_t *body) {
     json_t *v = json_object_get(body, "version");
     if (!json_is_integer(v) || json_integer_value(v) < 1) {
         json_t *fe = json_pack("{s:s}", "version", "缺少记录版本号 version (防止覆盖他人的修改)");
-        field_error(r, fe);
+        engine_field_error(r, NULL, fe);
         json_decref(fe);
         return -1;
     }
@@ -1807,7 +1840,7 @@ static void update_record(http_req_t *r) {
     if (version < 0) goto out;
     if (json_object_get(body, "org_id")) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不能在此修改");
-        field_error(r, fe);
+        engine_field_error(r, e, fe);
         json_decref(fe);
         goto out;
     }
@@ -2061,7 +2094,7 @@ static const char *history_ref_name(http_req_t *r, const field_t *f, int64_t id,
             db_bind_int(s, 1, id);
             if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
                 char shown[256];
-                name = arena_strdup(r->arena, engine_ref_display(f, db_col_text(s, 0), shown, sizeof(shown)));
+                name = arena_strdup(r->arena, engine_ref_display(r, f, db_col_text(s, 0), shown, sizeof(shown)));
             }
             db_reset(s);
         }
@@ -2149,9 +2182,23 @@ static void record_history(http_req_t *r) {
         jw_kstr(w, "actor", h->display ? h->display : !h->user_id ? "系统" : h->username);
         jw_kstr(w, "result", h->result);
         jw_key(w, "detail");
-        if (!h->detail) jw_null(w);
-        else jw_raw(w, h->detail);
         static const char *const sides[] = {"before", "after"};
+        if (!h->detail) jw_null(w);
+        else if (!detail) jw_raw(w, h->detail);
+        else {
+            /* the names an entity ref had in the writer's view stay out: the
+             * reader gets before_names/after_names, decided for them */
+            for (int k = 0; k < 2; k++) {
+                json_t *side = json_object_get(detail, sides[k]);
+                if (!json_is_object(side)) continue;
+                for (const field_t *f = e->fields; f->name; f++)
+                    if (engine_entity_ref(f)) json_object_del(side, arena_printf(r->arena, "%s_name", f->name));
+            }
+            char *dt = json_dumps(detail, JSON_COMPACT);
+            if (dt) jw_raw(w, dt);
+            else jw_null(w);
+            free(dt);
+        }
         for (int k = 0; k < 2; k++) {
             json_t *side = json_object_get(detail, sides[k]);
             if (!json_is_object(side)) continue;
@@ -2182,6 +2229,7 @@ static void unmask_record(http_req_t *r) {
     int n = 0;
     for (const field_t *f = e->fields; f->name; f++)
         if (f->flags & FF_PI) buf_printf(&sql, ", %s_enc", f->name), n++;
+        else if (f->masked_with) buf_printf(&sql, ", %s", f->name), n++; /* in clear, shown masked */
     buf_printf(&sql, " FROM %s WHERE id = $1", e->table);
     if (!n) {
         http_error(r, 404, "not_found", "该类记录没有个人信息字段");
@@ -2205,8 +2253,14 @@ static void unmask_record(http_req_t *r) {
         buf_t plain;
         bool ok;
     } *v = arena_calloc(r->arena, sizeof(*v) * (size_t)n);
-    for (int k = 0; k < n; k++)
-        v[k].ok = !db_col_null(s, k + 1) && pi_decrypt(auth_keys(), db_col_text(s, k + 1), &v[k].plain) == 0;
+    int k = 0;
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!(f->flags & FF_PI) && !f->masked_with) continue;
+        if (db_col_null(s, k + 1)) v[k].ok = false;
+        else if (f->masked_with) v[k].ok = true, buf_puts(&v[k].plain, db_col_text(s, k + 1));
+        else v[k].ok = pi_decrypt(auth_keys(), db_col_text(s, k + 1), &v[k].plain) == 0;
+        k++;
+    }
     db_reset(s);
     if (auth_audit(r, "pi.unmask", e->name, id, "ok", NULL) != 0) {
         http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示个人信息");
@@ -2214,9 +2268,9 @@ static void unmask_record(http_req_t *r) {
         jw_t *w = &r->json;
         jw_obj(w);
         jw_kint(w, "id", id);
-        int k = 0;
+        k = 0;
         for (const field_t *f = e->fields; f->name; f++) {
-            if (!(f->flags & FF_PI)) continue;
+            if (!(f->flags & FF_PI) && !f->masked_with) continue;
             jw_key(w, f->name);
             if (v[k].ok) jw_str(w, v[k].plain.data);
             else jw_null(w);
@@ -2226,7 +2280,7 @@ static void unmask_record(http_req_t *r) {
         http_set_header(r, "Cache-Control", "no-store");
         http_send_json(r, 200);
     }
-    for (int k = 0; k < n; k++) {
+    for (k = 0; k < n; k++) {
         if (v[k].plain.data) OPENSSL_cleanse(v[k].plain.data, v[k].plain.len);
         buf_free(&v[k].plain);
     }

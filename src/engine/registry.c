@@ -262,6 +262,13 @@ static void check_fields(const entity_t *e) {
             if (!known) fault(e, item, ".mask \"%s\" 未知 (idcard, phone, name 或不写)", f->mask);
             else if (!(f->flags & FF_PI)) fault(e, item, ".mask 只用于个人信息字段 (FF_PI)");
         }
+        if (f->masked_with) {
+            const field_t *pi = entity_field(e, f->masked_with);
+            if (!pi || !(pi->flags & FF_PI)) fault(e, item, ".masked_with \"%s\" 不是本实体的个人信息字段", f->masked_with);
+            if (f->type != F_DATE || (f->flags & FF_PI)) fault(e, item, ".masked_with 只用于非个人信息的日期字段");
+            if (f->flags & (FF_FILTER | FF_SORT | FF_SEARCH))
+                fault(e, item, ".masked_with 的字段不能筛选、排序或检索 (否则脱敏可被绕过)");
+        }
     }
 }
 

@@ -206,20 +206,10 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
         db_bind_int(s, 1, v->i);
         int rc = db_step(s);
         bool merged = rc == DB_ROW && !db_col_null(s, 0);
-        bool mine = rc == DB_ROW && engine_scope_covers(r, db_col_text(s, 1));
+        char *path = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 1)) : NULL;
         db_reset(s);
-        if (rc == DB_ROW && !mine) {
-            const principal_t *p = auth_principal(r);
-            s = db_prepare(r->db, "SELECT 1 FROM audit_log WHERE entity = 'persons' AND entity_id = $1 "
-                                  "AND action = 'person.shared' AND org_id = $2 LIMIT 1");
-            if (!s) return *why = "暂时无法校验引用", -1;
-            db_bind_int(s, 1, v->i);
-            db_bind_int(s, 2, p ? p->org_id : 0);
-            int src = db_step(s);
-            db_reset(s);
-            if (src < 0) return *why = "暂时无法校验引用", -1;
-            mine = src == DB_ROW;
-        }
+        int mine = rc == DB_ROW ? engine_person_readable(r, v->i, path) : 0;
+        if (mine < 0) return *why = "暂时无法校验引用", -1;
         if (rc != DB_ROW || !mine)
             return *why = "人员不存在或不在您的管辖范围内 (其他单位登记的人员: 先按证件号码登记, 再按提示关联)", -1;
         if (merged) return *why = "该人员已合并到其他人员, 请使用合并后的人员", -1;

@@ -302,15 +302,19 @@ static void fire_action(http_req_t *r) {
     db_reset(s);
     const workflow_t *wf = entity_flow(e, wfv); /* the version the record started under */
     if (!wf) return http_error(r, 409, "workflow_missing", "该记录的流程版本已不存在");
+    /* permission before state (issue 18 point 5): one who may fire this
+     * action from no state gets 403, not a 409 that tells the state */
     const wf_transition_t *t = NULL;
-    for (const wf_transition_t *c = wf->transitions; c->action; c++)
-        if (strcmp(c->action, action) == 0 && in_list(c->from, state)) t = c;
-    if (!t) {
-        bool known = false;
-        for (const wf_transition_t *c = wf->transitions; c->action; c++) known = known || strcmp(c->action, action) == 0;
-        if (!known) return http_error(r, 404, "not_found", "流程中没有该操作");
-        return not_allowed(r, e, wf, state, action);
+    bool known = false, may = false;
+    for (const wf_transition_t *c = wf->transitions; c->action; c++) {
+        if (strcmp(c->action, action) != 0) continue;
+        known = true;
+        may = may || auth_can(auth_principal(r), transition_perm(r, e, c));
+        if (in_list(c->from, state)) t = c;
     }
+    if (!known) return http_error(r, 404, "not_found", "流程中没有该操作");
+    if (!may) return http_error(r, 403, "forbidden", "您没有执行此操作的权限");
+    if (!t) return not_allowed(r, e, wf, state, action);
     if (!auth_can(auth_principal(r), transition_perm(r, e, t)))
         return http_error(r, 403, "forbidden", "您没有执行此操作的权限");
     if (t->distinct_from && four_eyes(r, e, wf, t, id) != 0) return;
@@ -373,12 +377,7 @@ static void fire_action(http_req_t *r) {
         return http_error(r, 409, "version_conflict", "该记录已被他人修改, 请刷新后再提交");
     }
     if (json_object_size(errs)) {
-        const char *first = "提交的数据有误";
-        json_object_foreach(errs, k, j) {
-            first = arena_printf(r->arena, "%s: %s", k, json_string_value(j));
-            break;
-        }
-        http_error_fields(r, 422, "validation_failed", first, errs);
+        engine_field_error(r, e, errs);
         json_decref(errs);
         json_decref(body);
         buf_free(&set);

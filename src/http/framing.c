@@ -153,6 +153,8 @@ static const struct {
     {"bad-request-line", "bad_request", "请求格式错误: 请求行无效"},
     {"bad-header", "bad_request", "请求格式错误: 请求头无效"},
     {"duplicate-host", "bad_request", "请求格式错误: 重复的 Host 头"},
+    {"missing-host", "bad_request", "请求格式错误: HTTP/1.1 请求必须带 Host 头"},
+    {"bare-lf", "bad_request", "请求格式错误: 每行须以 CRLF 结束"},
     {"headers-too-large", "headers_too_large", "请求头过大 (上限 16 KiB)"},
     {"body-too-large", "body_too_large", "请求体过大, 超出该接口允许的大小"},
     {"too-many-connections", "too_many_connections", "服务器连接数已满, 请稍后再试"},
@@ -268,8 +270,10 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl) return "bad-header";
-        const char *le = nl;
-        if (le > p && le[-1] == '\r') le--;
+        /* RFC 9112 §2.2: every line of the head ends with CRLF; a bare LF
+         * is refused, since a proxy in front may read it otherwise */
+        if (nl == p || nl[-1] != '\r') return "bare-lf";
+        const char *le = nl - 1;
         if (le == p) break; /* the empty line */
         for (const char *c = p; c < le; c++)
             if ((unsigned char)*c < 0x20 && *c != '\t') return "bad-header";
@@ -344,6 +348,7 @@ static const char *check_head(const char *hdr, size_t len, head_t *h) {
     }
     if (first) return "bad-request-line";
     if (h->nhost > 1) return "duplicate-host";
+    if (h->nhost == 0 && !h->http10) return "missing-host"; /* RFC 9112 §3.2: 400 */
     if (h->nte && h->ncl) return "content-length-and-chunked";
     if (h->nte > 1 || (h->nte && !h->te_chunked)) return "transfer-encoding";
     if (h->ncl > 1) return "duplicate-content-length";
@@ -375,15 +380,20 @@ static size_t find_head_end(framing_t *f, struct evbuffer *src) {
     return 0;
 }
 
-/* Reads one CRLF/LF-terminated line of at most max bytes from src without
- * consuming it: returns its length including the terminator, 0 if not yet
- * complete, -1 if too long. */
+/* Reads one CRLF-terminated line of at most max bytes from src without
+ * consuming it: returns its length including the CRLF, 0 if not yet
+ * complete, -1 if too long or ended by a bare LF (RFC 9112 §7.1: the chunk
+ * lines end with CRLF). */
 static long peek_line(struct evbuffer *src, size_t max, size_t *content_len) {
     size_t eol_len = 0;
-    struct evbuffer_ptr ptr = evbuffer_search_eol(src, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+    struct evbuffer_ptr ptr = evbuffer_search_eol(src, NULL, &eol_len, EVBUFFER_EOL_LF);
     if (ptr.pos < 0) return evbuffer_get_length(src) > max ? -1 : 0;
-    if ((size_t)ptr.pos > max) return -1;
-    *content_len = (size_t)ptr.pos;
+    if ((size_t)ptr.pos > max + 1 || ptr.pos == 0) return -1;
+    char cr;
+    struct evbuffer_ptr before;
+    evbuffer_ptr_set(src, &before, (size_t)ptr.pos - 1, EVBUFFER_PTR_SET);
+    if (evbuffer_copyout_from(src, &before, &cr, 1) != 1 || cr != '\r') return -1;
+    *content_len = (size_t)ptr.pos - 1;
     return (long)((size_t)ptr.pos + eol_len);
 }
 
@@ -431,8 +441,7 @@ static int feed_chunked(framing_t *f, struct evbuffer *src) {
         case CH_DATA_END: {
             unsigned char two[2];
             size_t got = evbuffer_copyout(src, two, 2);
-            if (two[0] == '\n') evbuffer_remove_buffer(src, f->held, 1);
-            else if (two[0] == '\r') {
+            if (two[0] == '\r') { /* CRLF only (RFC 9112 §7.1) */
                 if (got < 2) return 0;
                 if (two[1] != '\n') return -400;
                 evbuffer_remove_buffer(src, f->held, 2);

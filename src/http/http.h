@@ -48,6 +48,7 @@ struct http_req {
     const route_t *route;
     const char *method; /* "GET" … */
     const char *path;   /* percent-decoded path */
+    const char *raw_path; /* the path as sent (still percent-encoded), for the access log */
     const char *query;  /* raw query string, or NULL */
     int nparams;
     const char *param_names[HTTP_MAX_PARAMS];

@@ -329,14 +329,34 @@ const char *http_decode_path(arena_t *a, const char *raw, size_t n) {
     return utf8_valid(p, strlen(p)) ? p : NULL;
 }
 
+/* A field of the access log as it can be read back: bytes that could end
+ * or split a field (space, controls) percent-encoded, and for the path every
+ * non-ASCII byte too (a path as sent is already encoded).  Into the arena. */
+static const char *log_field(arena_t *a, const char *s, size_t n, bool ascii) {
+    if (!s) return "-";
+    char *out = arena_alloc(a, n * 3 + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7f || (ascii && c >= 0x80)) o += sprintf(o, "%%%02X", c);
+        else *o++ = (char)c;
+    }
+    *o = '\0';
+    return out;
+}
+
 static void access_log(http_req_t *r) {
     if (r->w->cfg->quiet) return;
     char now[25];
     time_iso_utc(now, 1);
-    /* One line per request.  Never the query string or headers: they may carry secrets. */
-    fprintf(stdout, "%s %s %s %s %d %zu %lldus user=%s\n", now, r->peer ? r->peer : "-", r->method,
-            r->path ? r->path : "-", r->status, r->out_bytes, time_mono_us() - r->start_us,
-            r->username ? r->username : "-");
+    /* One line per request.  Never the query string or headers: they may
+     * carry secrets.  The path as the client sent it (still percent-encoded),
+     * never decoded: "/x%20200%2095%20user=admin" must not read as fields. */
+    const char *path = "-";
+    if (r->raw_path) path = r->raw_path;
+    else if (r->path) path = log_field(r->arena, r->path, strlen(r->path), true);
+    fprintf(stdout, "%s %s %s %s %d %zu %lldus user=%s\n", now, r->peer ? r->peer : "-", r->method, path, r->status,
+            r->out_bytes, time_mono_us() - r->start_us,
+            r->username ? log_field(r->arena, r->username, strlen(r->username), false) : "-");
 }
 
 static void on_request(struct evhttp_request *ev, void *arg) {
@@ -370,6 +390,7 @@ static void on_request(struct evhttp_request *ev, void *arg) {
     const char *q = strchr(uri, '?');
     size_t plen = q ? (size_t)(q - uri) : strlen(uri);
     if (q) r->query = q + 1;
+    r->raw_path = log_field(r->arena, uri, plen, true);
 
     if (strncmp(uri, FRAMING_REJECT_PREFIX, strlen(FRAMING_REJECT_PREFIX)) == 0) {
         r->path = arena_strndup(r->arena, uri, plen);

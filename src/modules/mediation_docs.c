@@ -27,6 +27,7 @@
 #include "engine/values.h"
 #include "modules/modules.h"
 #include "util/docx.h"
+#include "util/validate.h"
 
 /* the document model and its two renderers: engine/document.h */
 
@@ -50,6 +51,9 @@ enum {
 
 typedef struct party {
     const char *role, *name, *gender, *birth, *id_masked, *phone, *unit_name, *agent;
+    int64_t person_id;
+    const char *person_path;
+    bool masked; /* the reader may not read the person: name masked, no sex or birth */
 } party_t;
 
 typedef struct kase {
@@ -82,7 +86,8 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
     for (int i = 0; i < C_NCOLS; i++) k->v[i] = dup(r, s, i);
     db_reset(s);
     s = db_prepare(r->db, "SELECT pa.role, p.name, p.gender, p.birth_date, p.id_masked, p.phone_masked, pa.unit_name, "
-                          "pa.agent FROM mediation_party pa LEFT JOIN persons p ON p.id = pa.person_id "
+                          "pa.agent, p.id, po.path FROM mediation_party pa LEFT JOIN persons p ON p.id = pa.person_id "
+                          "LEFT JOIN org_units po ON po.id = p.org_id "
                           "WHERE pa.case_id = $1 AND pa.deleted_at IS NULL ORDER BY pa.id");
     if (!s) return http_store_error(r), false;
     db_bind_int(s, 1, id);
@@ -97,9 +102,24 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
         party_t *p = &k->parties[k->nparties++];
         p->role = dup(r, s, 0), p->name = dup(r, s, 1), p->gender = dup(r, s, 2), p->birth = dup(r, s, 3);
         p->id_masked = dup(r, s, 4), p->phone = dup(r, s, 5), p->unit_name = dup(r, s, 6), p->agent = dup(r, s, 7);
+        p->person_id = db_col_null(s, 8) ? 0 : db_col_int(s, 8), p->person_path = dup(r, s, 9), p->masked = false;
     }
     db_reset(s);
     if (rc < 0) return http_store_error(r), false;
+    /* a linked person as the reader may see them (issue 18 point 2; the one
+     * access path, engine/access.c): one the reader may not read — another
+     * unit's, not shared with the reader's — is printed masked, without
+     * sex or year of birth */
+    for (int i = 0; i < k->nparties; i++) {
+        party_t *p = &k->parties[i];
+        if (!p->person_id) continue;
+        int ok = engine_person_readable(r, p->person_id, p->person_path);
+        if (ok < 0) return http_store_error(r), false;
+        if (ok) continue;
+        char masked[128];
+        p->name = arena_strdup(r->arena, mask_name(p->name ? p->name : "", masked, sizeof(masked)));
+        p->gender = NULL, p->birth = NULL, p->masked = true;
+    }
     return true;
 }
 
@@ -126,6 +146,9 @@ static const char *case_number(http_req_t *r, const kase_t *k) {
 static const char *party_line(http_req_t *r, const party_t *p) {
     if (!p->name) return arena_printf(r->arena, "%s%s%s", or_blank(p->unit_name), p->agent ? ", 代理人 " : "",
                                       p->agent ? p->agent : "");
+    if (p->masked)
+        return arena_printf(r->arena, "%s, 证件号码 %s, 联系电话 %s%s%s", p->name, or_blank(p->id_masked),
+                            or_blank(p->phone), p->agent ? ", 代理人 " : "", p->agent ? p->agent : "");
     return arena_printf(r->arena, "%s, %s, %.4s 年生, 证件号码 %s, 联系电话 %s%s%s", p->name,
                         p->gender ? (strcmp(p->gender, "F") == 0 ? "女" : "男") : "性别不详",
                         p->birth ? p->birth : "----", or_blank(p->id_masked), or_blank(p->phone),

@@ -410,6 +410,7 @@ static void find_person(http_req_t *r) {
     const char *pattern = arena_strdup(r->arena, like.data);
     buf_free(&like);
     if (idn) {
+        if (!engine_pi_lookup_allowed(r)) return; /* audited and limited (engine/access.c) */
         if (!type || strcmp(type, "resident_id") == 0) {
             if (!idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why))
                 return http_invalid(r, "id_number", why ? why : "请提供有效的 18 位公民身份号码");
@@ -450,6 +451,8 @@ static void find_person(http_req_t *r) {
     }
     bool more = rc == DB_ROW;
     db_reset(s);
+    if (rc < 0) return http_store_error(r);
+    if (idn && engine_pi_lookup_audit(r, "persons", "id_number", n > 0) != 0) return;
     jw_arr_end(&r->json);
     jw_key(&r->json, "next");
     if (more) jw_str(&r->json, arena_printf(r->arena, "%lld", (long long)last));

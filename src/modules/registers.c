@@ -114,7 +114,9 @@ static const entity_t office_profiles = {
 static const field_t staff_fields[] = {
     {"name", "姓名", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 50},
     {"gender", "性别", F_CODE, FF_LIST, .code_list = "gender"},
-    {"birth_date", "出生日期", F_DATE, 0},
+    /* beside the masked ID number it leaves a handful of candidates: masked
+     * with it (issue 18 point 3) */
+    {"birth_date", "出生日期", F_DATE, 0, .masked_with = "id_number"},
     {"id_number", "公民身份号码", F_TEXT, FF_PI | FF_FILTER, .mask = "idcard", .check = idcard_check},
     {"phone", "手机号码", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     {"education", "学历", F_CODE, 0, .code_list = "education"},

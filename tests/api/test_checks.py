@@ -42,7 +42,9 @@ def _refused(st, body, field, text):
     assert st == 422, body
     assert body["error"]["code"] == "validation_failed", body
     assert text in body["error"]["fields"][field], body
-    assert body["error"]["message"].startswith(field + ":"), body
+    # the message names the field by its Chinese label, never its key
+    assert body["error"]["message"].endswith(body["error"]["fields"][field]), body
+    assert field not in body["error"]["message"], body
 
 
 def test_create_refuses_a_minor_party_by_the_birth_date_of_the_id_number(ctx):

@@ -65,7 +65,8 @@ def test_every_register_is_declared_with_the_shared_verification(ctx):
     assert next(f for f in meta["fields"] if f["name"] == "photo_exterior")["type"] == "file"
     st, _, meta = ljz.get("/api/v1/meta/entities/staff")
     pi = {f["name"] for f in meta["fields"] if f.get("pi")}
-    assert pi == {"id_number", "phone"}, pi
+    assert pi == {"id_number", "phone", "birth_date"}, pi  # the birth date is masked with the number (issue 18)
+    assert next(f for f in meta["fields"] if f["name"] == "birth_date")["masked_with"] == "id_number"
 
 
 def test_staff_validation_answers_each_field_in_chinese_and_writes_nothing(ctx):
@@ -139,7 +140,7 @@ def test_each_register_validates_scopes_verifies_and_keeps_history(ctx):
         assert st == 200 and rec["wf_state"] == "checked", (name, rec)
         st, _, rec = district.post(path + "/actions/approve", {})
         assert st == 200 and rec["wf_state"] == "approved", (name, rec)
-        dates = [f["name"] for f in meta["fields"] if f["type"] == "date" and not f["readonly"]]
+        dates = [f["name"] for f in meta["fields"] if f["type"] == "date" and not f["readonly"] and not f["pi"]]
         key, val = (dates[0], "2024-02-29") if dates else ("note", "补充说明")
         st, _, rec = ljz.req("PATCH", path, {key: val, "version": rec["version"]})
         assert st == 200 and rec["wf_state"] == "entered" and rec[key] == val, (name, rec)

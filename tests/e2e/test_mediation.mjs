@@ -268,4 +268,36 @@ test(
   },
 )
 
+// Issue 18: a record shows a linked record's name only to whom may read it.
+// The 浦东 district registers a case for 陆家嘴 with another office's 调委会;
+// 陆家嘴's clerk sees the committee withheld, as text, not a link to a 404.
+test(
+  'a linked record the reader may not read is shown withheld, not by name nor as a link',
+  async ({ page, browser }) => {
+    const dctx = await newContext(browser)
+    const district = await dctx.newPage()
+    await gotoLoginAndSignIn(district, 'pudong', PASS)
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const me = await apiCall(page, 'GET', '/session')
+    const office = me.body.user.org.id
+    const orgs = await apiCall(district, 'GET', '/mediation-orgs?limit=200')
+    const other = orgs.body.items.find((o) => o.org_id !== office)
+    expect(other, 'another office of 浦东 has a 调委会')
+    const title = `区局代登记-${STAMP}`
+    const made = await apiCall(district, 'POST', '/mediation-cases', {
+      title, received_on: '2026-11-02', source: 'proactive', category: 'other', org_id: office, mediation_org_id: other.id,
+    })
+    expect(made.status === 201, `the district's case: ${JSON.stringify(made)}`)
+    await dctx.close()
+    await page.goto(`${BASE}/records/mediation-cases/${made.body.id}`)
+    const body = page.locator('body')
+    await page.getByText(title).first().waitFor()
+    const text = await body.innerText()
+    expect(text.includes('(无权查看的记录)') && !text.includes(other.name), `the committee: ${text.slice(0, 400)}`)
+    const links = await page.locator(`a[href="/records/mediation-orgs/${other.id}"]`).count()
+    expect(links === 0, 'the withheld record is not a link')
+  },
+  { login: true },
+)
+
 await run()

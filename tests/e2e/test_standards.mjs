@@ -288,4 +288,63 @@ test(
   { login: true },
 )
 
+// Issue 18: an office name went into the heat map's tooltip as HTML.  ECharts
+// escapes its own tooltips and valueFormatter output, but not what a
+// formatter function returns: that must pass each piece of data through
+// escapeHtml (web/src/standardsCharts.js).  Node-level, no server needed.
+test('no chart formatter returns unescaped data', async () => {
+  const charts = await import(new URL('../../web/src/standardsCharts.js', import.meta.url))
+  const hostile = '<img src=x onerror=alert(1)>'
+  const option = charts.heatmapOption({
+    rules: [{ id: 'r1', clause: '15', title: '<b>编制</b>' }],
+    offices: [{ name: hostile, results: { r1: 'fail' } }],
+  })
+  const shown = option.tooltip.formatter({ value: [0, 0, 0] })
+  expect(!shown.includes('<img') && !shown.includes('<b>'), `the tooltip holds markup: ${shown}`)
+  expect(shown.includes('&lt;img src=x onerror=alert(1)&gt;'), `the name is not shown as text: ${shown}`)
+  expect(charts.escapeHtml(`"'&<>`) === '&quot;&#39;&amp;&lt;&gt;', 'escapeHtml escapes the five characters')
+  // every formatter function in the web app: each ${…} it returns is escaped
+  const { readdirSync, readFileSync, statSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const root = new URL('../../web/src/', import.meta.url).pathname
+  const files = []
+  const walk = (d) =>
+    readdirSync(d).forEach((n) => {
+      const f = join(d, n)
+      if (statSync(f).isDirectory()) walk(f)
+      else if (/\.(js|vue)$/.test(n)) files.push(f)
+    })
+  walk(root)
+  const bad = []
+  let seen = 0
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8')
+    for (const m of text.matchAll(/(?<![A-Za-z])formatter\s*:\s*/g)) {
+      const start = m.index + m[0].length
+      if (!/^(\(|function\b|[A-Za-z_$][\w$]*\s*=>)/.test(text.slice(start))) continue // a string template
+      // the function: up to the ',' or '}' that closes it at depth 0
+      let depth = 0
+      let i = start
+      let inTpl = false
+      for (; i < text.length; i++) {
+        const c = text[i]
+        if (c === '`') inTpl = !inTpl
+        if (inTpl) continue
+        if ('([{'.includes(c)) depth++
+        else if (')]}'.includes(c)) {
+          if (depth === 0) break
+          depth--
+        } else if (c === ',' && depth === 0) break
+      }
+      const body = text.slice(start, i)
+      seen++
+      const holes = [...body.matchAll(/\$\{/g)].length
+      const escaped = [...body.matchAll(/\$\{escapeHtml\(/g)].length
+      if (holes !== escaped || (holes === 0 && !body.includes('escapeHtml('))) bad.push(`${f}: ${body.slice(0, 120)}`)
+    }
+  }
+  expect(seen > 0, 'found no formatter function to check (the scan is broken)')
+  expect(bad.length === 0, `formatters returning unescaped data:\n${bad.join('\n')}`)
+})
+
 await run()

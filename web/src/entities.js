@@ -199,6 +199,10 @@ export function stateTagType(meta, record) {
   return s && s.final ? 'info' : 'primary'
 }
 
+/** The name the server gives a linked record the reader may not read
+ *  (src/engine/engine.h ENGINE_REF_WITHHELD; issue 18). */
+export const REF_WITHHELD = '(无权查看的记录)'
+
 /* ---- history ---- */
 
 export const AUDIT_ACTIONS = {
@@ -207,6 +211,7 @@ export const AUDIT_ACTIONS = {
   'record.delete': '删除',
   'record.restore': '恢复',
   'pi.unmask': '查看完整个人信息',
+  'pi.lookup': '按个人信息精确查询',
   'workflow.escalate': '逾期升级督办',
 }
 

@@ -5,6 +5,14 @@
 // VisualMapComponent …) so each page's bundle holds only what it draws.
 export const shortName = (name) => name.replace(/司法局$|司法所$/, '')
 
+// ECharts puts what a tooltip formatter function returns into the page as
+// HTML (its own default tooltips and valueFormatter output it escapes), so
+// every piece of data a formatter returns goes through this first (issue 18:
+// an office named "<img onerror=…>" ran in the heat map's tooltip).
+// tests/e2e/test_standards.mjs checks every formatter in web/src does.
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+export const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c])
+
 /** The heat map option; the y index of a clicked cell is its office in
  *  matrix.offices. */
 export function heatmapOption(matrix) {
@@ -20,7 +28,8 @@ export function heatmapOption(matrix) {
   )
   return {
     tooltip: {
-      formatter: (p) => `${offices[p.value[1]].name}<br/>${rules[p.value[0]].title}: ${['未达标', '未到期', '达标'][p.value[2]]}`,
+      formatter: (p) =>
+        `${escapeHtml(offices[p.value[1]].name)}<br/>${escapeHtml(rules[p.value[0]].title)}: ${escapeHtml(['未达标', '未到期', '达标'][p.value[2]])}`,
     },
     grid: { left: 8, right: 16, top: 8, bottom: 40, containLabel: true },
     xAxis: { type: 'category', data: rules.map((r) => '条款' + r.clause), axisLabel: { interval: 0, rotate: 30 } },
