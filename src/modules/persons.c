@@ -324,11 +324,17 @@ static void create_person(http_req_t *r) {
         http_invalid(r, "org_id", "登记单位不存在或不在您的管辖范围内");
         goto out;
     }
+    /* registering a number is a look-up too: "already registered" (409
+     * with the person to link) answers whether the registry holds it, so it
+     * is limited and audited as an exact look-up (engine/access.c; issue 18
+     * point 3); a miss registers the person, audited as record.create */
+    if (!engine_pi_lookup_allowed(r)) goto out;
     char index[65];
     person_index(auth_keys(), type, norm, index);
     int64_t existing = person_by_index(r->db, index);
     if (existing < 0) goto fail;
     if (existing > 0) {
+        if (engine_pi_lookup_audit(r, "persons", "id_number", true) != 0) goto out;
         send_existing(r, existing);
         goto out;
     }

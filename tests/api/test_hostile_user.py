@@ -416,3 +416,29 @@ def test_a_linked_record_shows_its_title_only_to_who_may_read_it(ctx):
     assert st == 200 and other["name"] not in str(hist), hist
     st, _, hist = pudong.get(f"{CASES}/{case['id']}/history")
     assert other["name"] in str(hist), "the district, which may read it, sees the name"
+
+
+def test_registering_a_number_another_unit_holds_is_a_limited_audited_look_up(ctx):
+    """POST /persons answers 409 "already registered" (with the person to link)
+    for a number the registry holds: a look-up by the full number, so it is
+    limited and audited as one, and a miss registers the person."""
+    from harness import demo_store
+    url, _ = demo_store(ctx.kind)
+    s = ctx.server(url, workers=1)
+    ids = _candidate_ids(30)[25:27]
+    ljz, njdl = Session(s, "ljz"), Session(s, "njdl")
+    st, _, p = ljz.post("/api/v1/persons", {"name": "王某某", "id_number": ids[0]})
+    assert st == 201, p
+    for k in range(20):
+        st, _, b = njdl.post("/api/v1/persons", {"name": "王某某", "id_number": ids[0]})
+        assert st == 409 and b["error"]["code"] == "duplicate_person", (k, b)
+    st, h, b = njdl.post("/api/v1/persons", {"name": "李某某", "id_number": ids[1]})
+    assert st == 429 and b["error"]["code"] == "rate_limited" and h.get("retry-after") == "60", b
+    assert ljz.get(f"/api/v1/persons?limit=5")[0] == 200
+    st, _, found = ljz.get("/api/v1/persons?id_number=" + ids[1])
+    assert st == 200 and found["items"] == [], "the refused registration wrote nothing"
+    aud, _ = admin_session(s, "auditor")
+    st, _, log = aud.get("/api/v1/audit?action=pi.lookup&limit=100")
+    mine = [i for i in log["items"] if i["username"] == "njdl"]
+    assert len([i for i in mine if i["result"] == "ok"]) == 20 and len(mine) == 21, len(mine)
+    assert ids[0] not in str(mine), "never the value"
