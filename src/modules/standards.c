@@ -1279,9 +1279,14 @@ fail:
 }
 
 void std_rules_register(const std_rule_t *rules, int n, const std_setting_decl_t *settings) {
-    std_rule_t *all = malloc(sizeof(std_rule_t) * (size_t)(std_nrules + n));
+    static std_rule_t *owned; /* the copy made by an earlier registration: grown, not leaked */
+    std_rule_t *all = realloc(owned, sizeof(std_rule_t) * (size_t)(std_nrules + n));
     if (!all) abort();
-    memcpy(all, std_rules, sizeof(std_rule_t) * (size_t)std_nrules);
+    if (!owned) memcpy(all, std_rules, sizeof(std_rule_t) * (size_t)std_nrules);
+    /* the plan's array is static; the first registration copies it, later
+     * ones grow that copy (std_rule_find below reads the new one) */
+    owned = all;
+    std_rules = all;
     for (int i = 0; i < n; i++) {
         if (std_rule_find(rules[i].id)) {
             fprintf(stderr, "声明错误: 规范化指标 %s 重复登记\n", rules[i].id);
@@ -1289,9 +1294,6 @@ void std_rules_register(const std_rule_t *rules, int n, const std_setting_decl_t
         }
         all[std_nrules + i] = rules[i];
     }
-    /* the plan's array is static; a replaced copy of registered rules is
-     * kept (a start registers a handful, once) */
-    std_rules = all;
     std_nrules += n;
     for (const std_setting_decl_t *d = settings; d && d->key; d++) {
         line_settings = vec_reserve(line_settings, nline_settings, &line_settings_cap, sizeof(*line_settings), 8);
