@@ -58,7 +58,8 @@ export const PHONE_WIDTH = PHONE.width
 
 const tests = []
 /** Declares a test; opts.login: needs SIFASUO_USER/SIFASUO_PASS;
- *  opts.records: needs the engine's test entities too. */
+ *  opts.records: needs the engine's test entities too; opts.timeout: its
+ *  limit in ms when longer than TEST_TIMEOUT_MS. */
 export function test(name, fn, opts = {}) {
   tests.push({ name, fn, ...opts })
 }
@@ -249,7 +250,8 @@ export async function runOne(browser, t) {
     await Promise.race([
       t.fn({ page, context, browser }),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Failure(`timed out after ${TEST_TIMEOUT_MS / 1000}s`)), TEST_TIMEOUT_MS)
+        const ms = t.timeout || TEST_TIMEOUT_MS // opts.timeout: a long walk through several pages
+        timer = setTimeout(() => reject(new Failure(`timed out after ${ms / 1000}s`)), ms)
       }),
     ])
     expect(problems.length === 0, problems.join('; '))

@@ -102,7 +102,8 @@ test(
     await row.locator('.status-tag', { hasText: '已停用' }).waitFor()
     await row.getByRole('button', { name: '启用' }).waitFor()
   },
-  { login: true },
+  // TOTP enrolment, a user created, reset and signed in: ~60 s when two browser files share 2 cores
+  { login: true, timeout: 120_000 },
 )
 
 test(
