@@ -17,6 +17,11 @@ void audit_register(void);
 /* people's mediation (mediation.c, mediation_docs.c, mediation_stats.c) */
 void mediation_declare(void);
 void pufa_declare(void), legislation_declare(void), assessors_declare(void); /* issue 23 (docs/pufa.md) */
+/* A rule's test that field names a 村(居)委会 (or is empty): NULL, else the reason (pufa.c). */
+struct check_ctx;
+const char *village_field_rule(struct check_ctx *c, const char *field);
+/* public legal services and grassroots legal service supervision (clauses 10, 11; pls.c, pls_advisors.c) */
+void pls_declare(void);
 void mediation_routes_register(void);
 void mediation_stats_register(void);
 /* scale data (generate.h): the cases' .generate (mediation_generate.c), and

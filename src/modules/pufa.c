@@ -95,8 +95,9 @@ static const code_list_decl_t rules_lists[] = {
 /* ---- village fields: org units of level 'village' ---- */
 
 /* NULL when field of the record names a 村(居)委会 (or is empty), else the
- * reason.  Read only, inside the write's transaction. */
-static const char *village_rule(check_ctx_t *c, const char *field) {
+ * reason.  Read only, inside the write's transaction.  Every line with a
+ * village field uses it (modules.h). */
+const char *village_field_rule(check_ctx_t *c, const char *field) {
     json_t *v = json_object_get(c->after, field);
     if (!json_is_integer(v)) return NULL;
     db_stmt_t *s = db_prepare(c->db, "SELECT level FROM org_units WHERE id = $1");
@@ -187,7 +188,7 @@ static const field_t activity_fields[] = {
     {0},
 };
 static const char *activity_rule(check_ctx_t *c, const char **field) {
-    const char *why = village_rule(c, "village_id");
+    const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
     return NULL;
 }
@@ -257,7 +258,7 @@ static const char *const criteria[] = {"c_party",    "c_self_gov", "c_rules",  "
 /* A village is declared only with every criterion met; the village field
  * names a 村(居)委会. */
 static const char *model_rule(check_ctx_t *c, const char **field) {
-    const char *why = village_rule(c, "village_id");
+    const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
     if (c->op == CHECK_ACTION && strcmp(c->action, "declare") == 0) {
         for (int i = 0; criteria[i]; i++)
@@ -357,7 +358,7 @@ static const field_t people_fields[] = {
     {0},
 };
 static const char *people_rule(check_ctx_t *c, const char **field) {
-    const char *why = village_rule(c, "village_id");
+    const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
     const char *from = json_string_value(json_object_get(c->after, "appointed_on")),
                *to = json_string_value(json_object_get(c->after, "left_on"));
@@ -399,7 +400,7 @@ static const field_t rules_fields[] = {
     {0},
 };
 static const char *village_rules_rule(check_ctx_t *c, const char **field) {
-    const char *why = village_rule(c, "village_id");
+    const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
     if (c->op == CHECK_ACTION && strcmp(c->action, "pass_review") == 0) {
         const char *res = json_string_value(json_object_get(c->after, "review_result"));

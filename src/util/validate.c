@@ -177,8 +177,9 @@ static bool uscc_type_known(char authority, char type) {
     return false;
 }
 
+static const uint8_t uscc_weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+
 bool uscc_valid(const char *s, const char **why) {
-    static const uint8_t weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
     if (why) *why = NULL;
     if (!s || !*s) return fail(why, "统一社会信用代码为空");
     if (strlen(s) != 18) return fail(why, "统一社会信用代码应为18位");
@@ -188,8 +189,25 @@ bool uscc_valid(const char *s, const char **why) {
     if (!uscc_type_known(s[0], s[1])) return fail(why, "登记管理部门或机构类别代码无效");
     if (!all_digits(s + 2, 6)) return fail(why, "登记管理机关行政区划码无效");
     unsigned sum = 0;
-    for (int i = 0; i < 17; i++) sum += (unsigned)v[i] * weight[i];
+    for (int i = 0; i < 17; i++) sum += (unsigned)v[i] * uscc_weight[i];
     if ((int)((31 - sum % 31) % 31) != v[17]) return fail(why, "校验码错误");
+    return true;
+}
+
+const char *uscc_check(const char *s) {
+    const char *why = NULL;
+    return uscc_valid(s, &why) ? NULL : why ? why : "统一社会信用代码无效";
+}
+
+bool uscc_complete(char s[19]) {
+    unsigned sum = 0;
+    for (int i = 0; i < 17; i++) {
+        int v = uscc_value(s[i]);
+        if (v < 0) return false;
+        sum += (unsigned)v * uscc_weight[i];
+    }
+    s[17] = uscc_charset[(31 - sum % 31) % 31];
+    s[18] = '\0';
     return true;
 }
 

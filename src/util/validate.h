@@ -50,6 +50,13 @@ char idcard_gender(const char *s);
  * 31 律师事务所, 32 公证处, 51 社会团体), 6 region digits, and the mod-31
  * check character. */
 bool uscc_valid(const char *s, const char **why);
+/* The same as a field's check (field_t.check): NULL when valid, else the
+ * Chinese reason — for every field holding an organisation's code. */
+const char *uscc_check(const char *s);
+/* Writes the GB 32100 check character after the 17 characters in s[0..17)
+ * (of the code's character set), making s an 18-character code; demo data
+ * and tests.  False when a character is outside the set. */
+bool uscc_complete(char s[19]);
 
 /* True for a mainland mobile number: exactly 11 ASCII digits, "1[3-9]…". */
 bool mobile_valid(const char *s);
