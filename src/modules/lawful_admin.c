@@ -29,6 +29,7 @@
 #include "engine/engine.h"
 #include "engine/workflow.h"
 #include "modules/modules.h"
+#include "modules/returns.h"
 #include "util/crypto.h"
 #include "util/json.h"
 #include "util/timeutil.h"
@@ -636,120 +637,68 @@ static int todo_certificates(http_req_t *r, wf_todo_t *t) {
 
 /* ---- 报表: GET /api/v1/lawful/returns?year=&org_id= ---- */
 
-/* Counts "SELECT <key>, COUNT(*) … GROUP BY <key>" into w as
- * [{code, label, count}], labels from code list `list`. */
-static int grouped(http_req_t *r, jw_t *w, const char *name, const char *list, const char *sql, const char *lo,
-                   const char *hi, const char *from, const char *to) {
-    db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return -1;
-    db_bind_text(s, 1, lo, -1);
-    db_bind_text(s, 2, hi, -1);
-    db_bind_text(s, 3, from, -1);
-    db_bind_text(s, 4, to, -1);
-    jw_key(w, name);
-    jw_arr(w);
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        const char *code = db_col_null(s, 0) ? NULL : db_col_text(s, 0);
-        const char *label = code ? code_label(r->db, list, code) : NULL;
-        jw_obj(w);
-        jw_kstr(w, "code", code);
-        jw_kstr(w, "label", label ? label : code ? code : "未填写");
-        jw_kint(w, "count", db_col_int(s, 1));
-        jw_obj_end(w);
-    }
-    db_reset(s);
-    jw_arr_end(w);
-    return rc == DB_DONE ? 0 : -1;
-}
-
-static int64_t count_of(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
-                        const char *to) {
-    db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return -1;
-    db_bind_text(s, 1, lo, -1);
-    db_bind_text(s, 2, hi, -1);
-    db_bind_text(s, 3, from, -1);
-    db_bind_text(s, 4, to, -1);
-    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_reset(s);
-    return n;
-}
-
 #define IN_SCOPE "deleted_at IS NULL AND org_path >= $1 AND org_path < $2"
 static void get_returns(http_req_t *r) {
-    const char *y = http_query(r, "year"), *org = http_query(r, "org_id");
-    char today[11];
-    wf_today(today);
-    int year = y ? atoi(y) : atoi(today);
-    if (year < 2000 || year > 2999) return http_invalid(r, "year", "年度应为 2000 到 2999 之间的年份");
-    const char *path = scope_path(r);
-    if (org) {
-        const char *p = scope_unit_path(r, atoll(org));
-        if (!p || !scope_covers(r, p)) return http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
-        path = p;
-    }
-    char hi[512], from[11], to[11];
-    scope_upper(path ? path : "/", hi, sizeof(hi));
-    snprintf(from, sizeof(from), "%04d-01-01", year);
-    snprintf(to, sizeof(to), "%04d-12-31", year);
-    const char *lo = path ? path : "/";
+    returns_period_t p;
+    if (!returns_period(r, false, &p)) return;
+    const char *lo = p.lo, *hi = p.hi, *from = p.from, *to = p.to;
+    int year = p.year;
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kint(w, "year", year);
     jw_kstr(w, "org_path", lo);
     int bad = 0;
     /* reviews received in the year, by type; opinions given in it, by conclusion; adoption */
-    bad |= grouped(r, w, "reviews_by_type", "lawful_review_type",
+    bad |= returns_grouped(r, w, "reviews_by_type", "lawful_review_type",
                    "SELECT review_type, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND requested_on >= $3 AND requested_on <= $4 GROUP BY review_type ORDER BY review_type",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "opinions_by_conclusion", "lawful_review_opinion",
+    bad |= returns_grouped(r, w, "opinions_by_conclusion", "lawful_review_opinion",
                    "SELECT opinion, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND opinion_on >= $3 AND opinion_on <= $4 GROUP BY opinion ORDER BY opinion",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "adoption", "lawful_adoption",
+    bad |= returns_grouped(r, w, "adoption", "lawful_adoption",
                    "SELECT adoption, COUNT(*) FROM legality_review WHERE " IN_SCOPE
                    " AND feedback_on >= $3 AND feedback_on <= $4 GROUP BY adoption ORDER BY adoption",
                    lo, hi, from, to);
-    int64_t overdue = count_of(r,
+    int64_t overdue = returns_count(r,
                                "SELECT COUNT(*) FROM legality_review WHERE " IN_SCOPE
                                " AND requested_on >= $3 AND requested_on <= $4 AND escalated = 1",
                                lo, hi, from, to);
     jw_kint(w, "reviews_escalated", overdue);
     /* reconsideration and litigation concluded in the year */
-    bad |= grouped(r, w, "reconsideration_outcomes", "admin_dispute_outcome",
+    bad |= returns_grouped(r, w, "reconsideration_outcomes", "admin_dispute_outcome",
                    "SELECT outcome, COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'reconsideration' "
                    "AND concluded_on >= $3 AND concluded_on <= $4 GROUP BY outcome ORDER BY outcome",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "litigation_outcomes", "admin_dispute_outcome",
+    bad |= returns_grouped(r, w, "litigation_outcomes", "admin_dispute_outcome",
                    "SELECT outcome, COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
                    "AND concluded_on >= $3 AND concluded_on <= $4 GROUP BY outcome ORDER BY outcome",
                    lo, hi, from, to);
     /* 负责人出庭率: litigation heard in the year with the head appearing */
-    int64_t heard = count_of(r,
+    int64_t heard = returns_count(r,
                              "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
                              "AND hearing_on >= $3 AND hearing_on <= $4",
                              lo, hi, from, to);
-    int64_t appeared = count_of(r,
+    int64_t appeared = returns_count(r,
                                 "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND kind = 'litigation' "
                                 "AND hearing_on >= $3 AND hearing_on <= $4 AND head_appeared = 1",
                                 lo, hi, from, to);
     jw_kint(w, "hearings", heard);
     jw_kint(w, "head_appeared", appeared);
     jw_kint(w, "head_appearance_permille", heard > 0 ? appeared * 1000 / heard : 0);
-    int64_t lost = count_of(r,
+    int64_t lost = returns_count(r,
                             "SELECT COUNT(*) FROM admin_dispute WHERE " IN_SCOPE " AND outcome IN "
                             "('revoked', 'confirmed_unlawful', 'changed', 'ordered') "
                             "AND concluded_on >= $3 AND concluded_on <= $4",
                             lo, hi, from, to);
     jw_kint(w, "disputes_lost", lost);
     /* counsel coverage: offices (and their units) with counsel serving in the year */
-    int64_t offices = count_of(r,
+    int64_t offices = returns_count(r,
                                "SELECT COUNT(*) FROM org_units WHERE level = 'office' AND path >= $1 AND path < $2 "
                                "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $3)",
                                lo, hi, from, to);
-    int64_t covered = count_of(r,
+    int64_t covered = returns_count(r,
                                "SELECT COUNT(*) FROM org_units o WHERE o.level = 'office' AND o.path >= $1 "
                                "AND o.path < $2 AND EXISTS (SELECT 1 FROM counsel_contract c WHERE "
                                "c.deleted_at IS NULL AND c.org_path >= o.path "
@@ -759,7 +708,7 @@ static void get_returns(http_req_t *r) {
     jw_kint(w, "offices", offices);
     jw_kint(w, "offices_with_counsel", covered);
     jw_kint(w, "counsel_matters",
-            count_of(r,
+            returns_count(r,
                      "SELECT COUNT(*) FROM counsel_matter WHERE " IN_SCOPE " AND handled_on >= $3 AND handled_on <= $4",
                      lo, hi, from, to));
     jw_obj_end(w);

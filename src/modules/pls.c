@@ -30,6 +30,7 @@
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/pls.h"
+#include "modules/returns.h"
 #include "modules/standards.h"
 #include "util/json.h"
 #include "util/timeutil.h"
@@ -609,46 +610,6 @@ static const std_setting_decl_t pls_settings[] = {
 
 #define IN_SCOPE "deleted_at IS NULL AND org_path >= $1 AND org_path < $2"
 
-/* "SELECT <code>, COUNT(*) … GROUP BY" over [lo, hi) and [from, to] into w
- * as name: [{code, label, count}], labels from list. */
-static int grouped(http_req_t *r, jw_t *w, const char *name, const char *list, const char *sql, const char *lo,
-                   const char *hi, const char *from, const char *to) {
-    db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return -1;
-    db_bind_text(s, 1, lo, -1);
-    db_bind_text(s, 2, hi, -1);
-    db_bind_text(s, 3, from, -1);
-    db_bind_text(s, 4, to, -1);
-    jw_key(w, name);
-    jw_arr(w);
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        const char *code = db_col_null(s, 0) ? NULL : db_col_text(s, 0);
-        const char *label = code ? code_label(r->db, list, code) : NULL;
-        jw_obj(w);
-        jw_kstr(w, "code", code);
-        jw_kstr(w, "label", label ? label : code ? code : "未填写");
-        jw_kint(w, "count", db_col_int(s, 1));
-        jw_obj_end(w);
-    }
-    db_reset(s);
-    jw_arr_end(w);
-    return rc == DB_DONE ? 0 : -1;
-}
-
-static int64_t count_of(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
-                        const char *to) {
-    db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return -1;
-    db_bind_text(s, 1, lo, -1);
-    db_bind_text(s, 2, hi, -1);
-    db_bind_text(s, 3, from, -1);
-    db_bind_text(s, 4, to, -1);
-    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_reset(s);
-    return n;
-}
-
 /* The figures counted per unit (the drill-down table) and for the whole. */
 static const struct figure {
     const char *key, *sql;
@@ -676,11 +637,11 @@ static const struct figure {
     {"villages", "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
                  "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
     {"villages_covered",
-     "SELECT COUNT(*) FROM org_units v WHERE v.level = 'village' AND v.path >= $1 AND v.path < $2 "
-     "AND v.valid_from <= $4 AND (v.valid_to IS NULL OR v.valid_to > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) AND EXISTS (SELECT 1 "
-     "FROM advisor_village av JOIN village_advisor a ON a.id = av.advisor_id WHERE av.village_id = v.id "
-     "AND av.deleted_at IS NULL AND a.deleted_at IS NULL AND av.from_on <= $4 AND (av.to_on IS NULL OR "
-     "av.to_on >= $4) AND a.appointed_on <= $4 AND (a.exit_on IS NULL OR a.exit_on > $4))"},
+     "SELECT COUNT(DISTINCT av.village_id) FROM advisor_village av JOIN village_advisor a ON a.id = av.advisor_id "
+     "JOIN org_units v ON v.id = av.village_id WHERE av.deleted_at IS NULL AND a.deleted_at IS NULL "
+     "AND v.path >= $1 AND v.path < $2 AND v.valid_from <= $4 AND (v.valid_to IS NULL OR v.valid_to > $4) "
+     "AND av.from_on <= $4 AND (av.to_on IS NULL OR av.to_on >= $4) AND a.appointed_on <= $4 "
+     "AND (a.exit_on IS NULL OR a.exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
     {"advisors_serving", "SELECT COUNT(*) FROM village_advisor WHERE " IN_SCOPE
                          " AND appointed_on <= $4 AND (exit_on IS NULL OR exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
     {"points", "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
@@ -689,7 +650,7 @@ static const struct figure {
 
 static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi, const char *from, const char *to) {
     for (size_t i = 0; i < NFIGURES; i++) {
-        int64_t n = count_of(r, figures[i].sql, lo, hi, from, to);
+        int64_t n = returns_count(r, figures[i].sql, lo, hi, from, to);
         if (n < 0) return -1;
         jw_kint(w, figures[i].key, n);
     }
@@ -697,27 +658,10 @@ static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi,
 }
 
 static void get_returns(http_req_t *r) {
-    const char *y = http_query(r, "year"), *m = http_query(r, "month"), *org = http_query(r, "org_id");
-    char today[11];
-    wf_today(today);
-    int year = y ? atoi(y) : atoi(today), month = m && *m ? atoi(m) : 0;
-    if (year < 2000 || year > 2999) return http_invalid(r, "year", "年度应为 2000 到 2999 之间的年份");
-    if (m && *m && (month < 1 || month > 12)) return http_invalid(r, "month", "月份应为 1 到 12");
-    const char *path = scope_path(r);
-    int64_t unit = 0;
-    if (org && *org) {
-        unit = atoll(org);
-        const char *p = scope_unit_path(r, unit);
-        if (!p || !scope_covers(r, p)) return http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
-        path = p;
-    }
-    const char *lo = path ? path : "/";
-    char hi[512], from[11], to[11];
-    scope_upper(lo, hi, sizeof(hi));
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int last = month ? mdays[month - 1] + (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) : 31;
-    snprintf(from, sizeof(from), "%04d-%02d-01", year, month ? month : 1);
-    snprintf(to, sizeof(to), "%04d-%02d-%02d", year, month ? month : 12, last);
+    returns_period_t p;
+    if (!returns_period(r, true, &p)) return;
+    const char *lo = p.lo, *hi = p.hi, *from = p.from, *to = p.to;
+    int year = p.year, month = p.month;
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kint(w, "year", year);
@@ -725,31 +669,31 @@ static void get_returns(http_req_t *r) {
     jw_kstr(w, "from", from);
     jw_kstr(w, "to", to);
     int bad = write_figures(r, w, lo, hi, from, to);
-    bad |= grouped(r, w, "by_channel", "pls_channel",
+    bad |= returns_grouped(r, w, "by_channel", "pls_channel",
                    "SELECT channel, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
                    " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "by_category", "pls_category",
+    bad |= returns_grouped(r, w, "by_category", "pls_category",
                    "SELECT category, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
                    " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "referrals_by_type", "pls_referral",
+    bad |= returns_grouped(r, w, "referrals_by_type", "pls_referral",
                    "SELECT referral, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
                    " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "referral_outcomes", "pls_referral_outcome",
+    bad |= returns_grouped(r, w, "referral_outcomes", "pls_referral_outcome",
                    "SELECT outcome, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
                    " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "satisfaction", "pls_satisfaction",
+    bad |= returns_grouped(r, w, "satisfaction", "pls_satisfaction",
                    "SELECT satisfaction, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
                    " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "aid_results", "pls_aid_result",
+    bad |= returns_grouped(r, w, "aid_results", "pls_aid_result",
                    "SELECT result, COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
                    " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result",
                    lo, hi, from, to);
-    bad |= grouped(r, w, "advisor_services_by_kind", "pls_service_kind",
+    bad |= returns_grouped(r, w, "advisor_services_by_kind", "pls_service_kind",
                    "SELECT kind, COUNT(*) FROM advisor_log WHERE " IN_SCOPE
                    " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind",
                    lo, hi, from, to);
@@ -807,22 +751,24 @@ static void get_returns(http_req_t *r) {
 /* ---- GET /api/v1/pls/map?org_id= : the points on the map of the districts ---- */
 
 static void get_map(http_req_t *r) {
-    const char *org = http_query(r, "org_id");
-    const char *path = scope_path(r);
-    if (org && *org) {
-        const char *p = scope_unit_path(r, atoll(org));
-        if (!p || !scope_covers(r, p)) return http_invalid(r, "org_id", "所属机构不存在或不在您的管辖范围内");
-        path = p;
+    returns_period_t p;
+    if (!returns_period(r, false, &p)) return;
+    const char *lo = p.lo, *hi = p.hi;
+    /* the district of each point: the unit of level district whose path begins its own */
+    struct district {
+        const char *path, *name;
+    } dist[64];
+    int nd = 0;
+    db_stmt_t *s = db_prepare(r->db, "SELECT path, name FROM org_units WHERE level = 'district' ORDER BY path");
+    if (!s) return http_store_error(r);
+    while (nd < 64 && db_step(s) == DB_ROW) {
+        dist[nd].path = arena_strdup(r->arena, db_col_text(s, 0));
+        dist[nd++].name = arena_strdup(r->arena, db_col_text(s, 1));
     }
-    const char *lo = path ? path : "/";
-    char hi[512];
-    scope_upper(lo, hi, sizeof(hi));
-    /* the district of each point: the unit of level district above it */
-    db_stmt_t *s = db_prepare(
-        r->db, "SELECT p.id, p.name, p.kind, p.address, p.hours, p.lng, p.lat, p.staff_count, p.status, p.org_id, "
-               "(SELECT d.name FROM org_units d WHERE d.level = 'district' AND substr(p.org_path, 1, length(d.path)) "
-               "= d.path) FROM pls_point p WHERE p.deleted_at IS NULL AND p.org_path >= $1 AND p.org_path < $2 "
-               "ORDER BY p.id LIMIT 5001");
+    db_reset(s);
+    s = db_prepare(r->db, "SELECT id, name, kind, address, hours, lng, lat, staff_count, status, org_id, org_path "
+                          "FROM pls_point WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
+                          "ORDER BY id LIMIT 5001");
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, lo, -1);
     db_bind_text(s, 2, hi, -1);
@@ -854,7 +800,10 @@ static void get_map(http_req_t *r) {
         jw_kstr(w, "status", status);
         jw_kstr(w, "status_label", sl ? sl : status);
         jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 9)));
-        jw_kstr(w, "district", db_col_null(s, 10) ? NULL : db_col_text(s, 10));
+        const char *in = NULL, *path = db_col_text(s, 10);
+        for (int k = 0; k < nd && !in; k++)
+            if (strncmp(path, dist[k].path, strlen(dist[k].path)) == 0) in = dist[k].name;
+        jw_kstr(w, "district", in);
         jw_obj_end(w);
     }
     db_reset(s);

@@ -470,26 +470,46 @@ static const entity_t evaluations = {
 
 /* Every 村(居) existing on the date has an advisor serving it then (an
  * assignment running, its advisor appointed and not exited); the evidence
- * names each uncovered village, linked to its assignments. */
+ * names each uncovered village, linked to its assignments.  Two set
+ * queries: the covered villages (few rows: the assignments), then every
+ * village checked against them. */
+static int id_cmp(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
 static int eval_coverage(std_eval_t *e) {
     int *total = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *bare = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
+    int64_t *covered = NULL;
+    int nc = 0, cap = 0, rc;
     db_stmt_t *s = std_scoped(
-        e, "SELECT v.id, v.path, v.name, CASE WHEN EXISTS (SELECT 1 FROM advisor_village av JOIN village_advisor a "
-           "ON a.id = av.advisor_id WHERE av.village_id = v.id AND av.deleted_at IS NULL AND a.deleted_at IS NULL "
-           "AND av.from_on <= $3 AND (av.to_on IS NULL OR av.to_on >= $3) AND a.appointed_on <= $3 "
-           "AND (a.exit_on IS NULL OR a.exit_on > $3)) THEN 1 ELSE 0 END FROM org_units v "
-           "WHERE v.level = 'village' AND v.path >= $1 AND v.path < $2 AND v.valid_from <= $3 "
-           "AND (v.valid_to IS NULL OR v.valid_to > $3) ORDER BY v.id");
+        e, "SELECT DISTINCT av.village_id FROM advisor_village av JOIN village_advisor a ON a.id = av.advisor_id "
+           "JOIN org_units v ON v.id = av.village_id WHERE av.deleted_at IS NULL AND a.deleted_at IS NULL "
+           "AND v.path >= $1 AND v.path < $2 AND av.from_on <= $3 AND (av.to_on IS NULL OR av.to_on >= $3) "
+           "AND a.appointed_on <= $3 AND (a.exit_on IS NULL OR a.exit_on > $3) ORDER BY av.village_id");
     if (!s) return DB_ERR;
-    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nc == cap) {
+            cap = cap ? cap * 2 : 256;
+            int64_t *c2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap);
+            if (nc) memcpy(c2, covered, sizeof(int64_t) * (size_t)nc);
+            covered = c2;
+        }
+        covered[nc++] = db_col_int(s, 0);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) return rc;
+    s = std_scoped(e, "SELECT id, path, name FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
+                      "AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3) ORDER BY id");
+    if (!s) return DB_ERR;
     while ((rc = db_step(s)) == DB_ROW) {
         int u = std_unit_of_path(e, db_col_text(s, 1));
         if (u < 0) continue;
         total[u]++;
-        if (db_col_int(s, 3)) continue;
+        int64_t id = db_col_int(s, 0);
+        if (nc && bsearch(&id, covered, (size_t)nc, sizeof(int64_t), id_cmp)) continue;
         bare[u]++;
-        std_record_filter(&e->res[u], "advisor-villages", "village_id", db_col_int(s, 0),
+        std_record_filter(&e->res[u], "advisor-villages", "village_id", id,
                           arena_printf(e->arena, "%s (无在任村(居)法律顾问)", db_col_text(s, 2)));
     }
     db_reset(s);

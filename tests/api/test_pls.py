@@ -15,6 +15,7 @@ import uuid
 from auth_helpers import Session
 from harness import ROOT
 from test_checks import _person  # a new resident born in a given year
+from test_pufa import _act, _office_and_villages as _villages, _refused, _result  # the lines' shared helpers
 
 ENTITIES = ["service-points", "legal-consultations", "reconsideration-intakes", "legal-aid-preapps",
             "village-advisors", "advisor-villages", "advisor-logs", "advisor-evaluations", "grassroots-practices",
@@ -34,29 +35,6 @@ def uscc(first17):
 
 def _tag():
     return "法" + uuid.uuid4().hex[:6]
-
-
-def _refused(st, body, field, text):
-    assert st == 422, body
-    assert text in body["error"]["fields"][field], body
-
-
-def _act(sess, ent, rec, action, **body):
-    body["version"] = rec["version"]
-    return sess.post(f"/api/v1/{ent}/{rec['id']}/actions/{action}", body)
-
-
-def _villages(sess):
-    office = sess.login_body["user"]["org"]["id"]
-    st, _, lst = sess.get(f"/api/v1/org-units?parent={office}&limit=200")
-    assert st == 200, lst
-    return office, [o for o in lst["items"] if o["level"] == "village"]
-
-
-def _result(sess, org, rule, as_of=None):
-    st, _, sc = sess.get(f"/api/v1/standards/scorecard?org={org}" + (f"&as_of={as_of}" if as_of else ""))
-    assert st == 200, sc
-    return next(r for r in sc["results"] if r["rule"] == rule)
 
 
 def _consultation(sess, person, other=None, **kw):

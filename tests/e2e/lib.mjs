@@ -227,6 +227,37 @@ export async function pickOption(page, field, label) {
 // Tells this run's records and users from earlier ones.
 export const STAMP = Date.now().toString(36)
 
+// A valid resident ID number (GB 11643 check digit) from 17 digits.
+export function residentId(id17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...id17].reduce((a, c, i) => a + Number(c) * w[i], 0)
+  return id17 + '10X98765432'[sum % 11]
+}
+
+// Picks an option of a select inside the form item labelled label of scope (a workflow dialog).
+export async function chooseIn(page, scope, label, option) {
+  await scope.locator('.el-form-item', { hasText: label }).locator('.el-select').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+}
+
+// Fires a workflow action from the detail page, filling its dialog with fill();
+// waits for the new state's tag and answers the record as the action returned it.
+export async function act(page, action, label, state, fill = async () => {}) {
+  const head = page.locator('.detail-head')
+  const dialog = page.locator('.workflow-dialog')
+  await head.locator(`button[data-action="${action}"]`).click()
+  await dialog.waitFor()
+  await fill(dialog)
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/actions/${action}`)),
+    dialog.getByRole('button', { name: '确定' + label }).click(),
+  ])
+  expect(res.status() === 200, `${action} answered ${res.status()}: ${await res.text()}`)
+  await head.locator('.state-tag', { hasText: state }).waitFor()
+  await dialog.waitFor({ state: 'hidden' })
+  return res.json()
+}
+
 /* ---- the runner ---- */
 
 // A browser context as the tests use it (a test may open a second one for another user).

@@ -1,29 +1,22 @@
 // Browser tests: 依法行政 and 基层法治 (issue 21).
 // Run with tests/e2e/run.sh tests/e2e/test_lawful.mjs (a server of its own; docs/testing.md).
-import { BASE, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, menuText, openMenu, pickOption, run, test } from './lib.mjs'
-
-// Picks an option of a select inside the workflow dialog's form item labelled label.
-async function choose(page, dialog, label, option) {
-  await dialog.locator('.el-form-item', { hasText: label }).locator('.el-select').click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-}
-
-// Fires a workflow action from the detail page, filling its dialog with fill().
-async function act(page, action, label, state, fill = async () => {}) {
-  const head = page.locator('.detail-head')
-  const dialog = page.locator('.workflow-dialog')
-  await head.locator(`button[data-action="${action}"]`).click()
-  await dialog.waitFor()
-  await fill(dialog)
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes(`/actions/${action}`)),
-    dialog.getByRole('button', { name: '确定' + label }).click(),
-  ])
-  expect(res.status() === 200, `${action} answered ${res.status()}: ${await res.text()}`)
-  await head.locator('.state-tag', { hasText: state }).waitFor()
-  await dialog.waitFor({ state: 'hidden' })
-  return res.json()
-}
+import {
+  BASE,
+  PASS,
+  STAFF,
+  STAMP,
+  act,
+  apiCall,
+  chooseIn as choose,
+  expect,
+  formField,
+  gotoLoginAndSignIn,
+  menuText,
+  openMenu,
+  pickOption,
+  run,
+  test,
+} from './lib.mjs'
 
 test(
   '依法行政: a department requests a legality review, a certified reviewer reviews it, the opinion document, its adoption',

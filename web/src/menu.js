@@ -161,9 +161,23 @@ export const menu = [
     key: 'legal-services',
     title: '公共法律服务',
     icon: Service,
+    // the line's records (src/modules/pls.c, pls_advisors.c) come from /meta
     children: [
-      { key: 'pls-consultations', title: '法律咨询', path: '/legal-services/consultations', perm: BUSINESS },
-      { key: 'pls-advisors', title: '村居法律顾问', path: '/legal-services/advisors', perm: BUSINESS },
+      ENTITIES,
+      {
+        key: 'pls-map',
+        title: '服务站点地图',
+        path: '/legal-services/map',
+        perm: 'pls.point.read',
+        component: () => import('./pages/PlsMap.vue'),
+      },
+      {
+        key: 'pls-returns',
+        title: '公共法律服务统计',
+        path: '/legal-services/returns',
+        perm: 'pls.consultation.read',
+        component: () => import('./pages/PlsReturns.vue'),
+      },
     ],
   },
   {

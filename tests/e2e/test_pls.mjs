@@ -1,0 +1,146 @@
+// Browser tests: 公共法律服务 (issue 22; docs/public-legal-services.md).
+// Run with tests/e2e/run.sh tests/e2e/test_pls.mjs (a server of its own; docs/testing.md).
+// The records pages are the engine's generic ones, drawn from /meta; the map
+// and the returns are the line's own pages (web/src/pages/PlsMap.vue,
+// PlsReturns.vue).
+import {
+  BASE,
+  PASS,
+  STAFF,
+  STAMP,
+  act,
+  apiCall,
+  chooseIn as choose,
+  expect,
+  formField,
+  gotoLoginAndSignIn,
+  openMenu,
+  pickOption,
+  residentId,
+  run,
+  test,
+} from './lib.mjs'
+
+const seq = () => String(Math.floor(Math.random() * 900) + 100)
+
+// Registers (or finds) a person through the form's person picker of field.
+async function person(page, field, name, idNumber) {
+  await formField(page, field).getByRole('button', { name: '登记/查找人员' }).click()
+  const pd = page.locator('.person-dialog:visible')
+  await pd.waitFor()
+  await pd.locator('.el-form-item', { hasText: '姓名' }).locator('input').fill(name)
+  await pd.locator('.el-form-item', { hasText: '证件号码' }).locator('input').fill(idNumber)
+  await pd.getByRole('button', { name: '确定' }).click()
+  await formField(page, field).locator('.person-chosen').waitFor()
+}
+
+test(
+  '公共法律服务: a walk-in consultation is answered and referred to mediation; the case has both parties, nobody typed again',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await openMenu(page, '公共法律服务', '法律咨询')
+    await page.waitForURL((url) => url.pathname === '/records/legal-consultations')
+    for (const t of ['公共法律服务站点', '代收行政复议申请', '村(居)法律顾问', '基层法律服务所', '服务站点地图', '公共法律服务统计'])
+      await page.locator('.layout-aside .app-menu').getByText(t, { exact: true }).waitFor()
+    await page.goto(BASE + '/records/legal-consultations/new')
+    await formField(page, 'title').waitFor({ timeout: 20_000 })
+    const title = `楼上漏水协商未果${STAMP}`
+    await pickOption(page, 'channel', '来访')
+    await pickOption(page, 'category', '相邻关系')
+    await formField(page, 'title').locator('input').fill(title)
+    await formField(page, 'question').locator('textarea').fill('楼上卫生间漏水至我家天花板, 多次协商未果。')
+    await formField(page, 'answer').locator('textarea').fill('告知可申请人民调解, 调解不成可向法院起诉; 注意保留照片等证据。')
+    const n = seq()
+    await person(page, 'person_id', '林咨询', residentId(`31011519800101${n}`))
+    await person(page, 'counterpart_person_id', '蔡对方', residentId(`31011519750202${n}`))
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/legal-consultations') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(created.status() === 201, `create answered ${created.status()}: ${await created.text()}`)
+    const con = await created.json()
+    expect(/^\(\d{4}\)法咨字第\d+-\d{4}号$/.test(con.consult_no), `numbered ${con.consult_no}`)
+    await page.waitForURL((url) => url.pathname === `/records/legal-consultations/${con.id}`)
+
+    // 转人民调解: the dispute's type and the committee, picked by name
+    const orgs = await apiCall(page, 'GET', '/mediation-orgs?limit=1')
+    const committee = orgs.body.items[0]
+    const referred = await act(page, 'refer_mediation', '转人民调解', '已转介', async (dialog) => {
+      await choose(page, dialog, '纠纷类型', '邻里')
+      await choose(page, dialog, '承接调解组织', committee.name)
+    })
+    expect(referred.mediation_case_id && referred.referral === 'mediation', JSON.stringify(referred))
+    // the consultation shows the case by its 案由; the case page has both parties from the registry
+    await page.locator('.record-detail', { hasText: title }).first().waitFor()
+    await page.goto(BASE + `/records/mediation-cases/${referred.mediation_case_id}`)
+    await page.locator('.detail-head .state-tag', { hasText: '登记' }).waitFor()
+    const parties = page.locator('[data-children="parties"]')
+    await parties.locator('.el-table__row', { hasText: '申请人' }).waitFor()
+    await parties.locator('.el-table__row', { hasText: '被申请人' }).waitFor()
+    const c = await apiCall(page, 'GET', `/mediation-cases/${referred.mediation_case_id}`)
+    const ids = c.body.parties.items.map((p) => p.person_id).sort()
+    expect(JSON.stringify(ids) === JSON.stringify([con.person_id, con.counterpart_person_id].sort()), `parties ${ids}`)
+    expect(c.body.title === title && c.body.summary.includes(con.consult_no), 'the case carries the matter and the number')
+  },
+  { login: true },
+)
+
+test(
+  '公共法律服务: an application for reconsideration is received at the counter, the 回执 printed, then forwarded',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await openMenu(page, '公共法律服务', '代收行政复议申请')
+    await page.waitForURL((url) => url.pathname === '/records/reconsideration-intakes')
+    await page.goto(BASE + '/records/reconsideration-intakes/new')
+    await formField(page, 'respondent').waitFor({ timeout: 20_000 })
+    await person(page, 'applicant_id', '韦申请', residentId(`31011519700303${seq()}`))
+    await formField(page, 'respondent').locator('input').fill('上海市浦东新区市场监督管理局')
+    await formField(page, 'act').locator('textarea').fill('对申请人作出的罚款 2000 元的行政处罚决定')
+    await formField(page, 'requests').locator('textarea').fill('请求撤销该行政处罚决定')
+    await pickOption(page, 'mode', '书面申请')
+    await formField(page, 'materials').locator('textarea').fill('行政复议申请书 1 份, 处罚决定书复印件 1 份')
+    await formField(page, 'pages').locator('input').fill('4')
+    await formField(page, 'body').locator('input').fill('上海市浦东新区人民政府')
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/reconsideration-intakes') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(created.status() === 201, `create answered ${created.status()}: ${await created.text()}`)
+    const rec = await created.json()
+    await page.waitForURL((url) => url.pathname === `/records/reconsideration-intakes/${rec.id}`)
+    // the receipt from the documents panel: the number, the body and the forwarding deadline
+    const link = page.locator('.record-docs a.doc-html', { hasText: '代收行政复议申请回执' })
+    await link.waitFor()
+    const doc = await page.evaluate(async (u) => {
+      const html = await (await fetch(u)).text()
+      const r = await fetch(u + '?format=docx')
+      return { html, status: r.status, type: r.headers.get('content-type') }
+    }, `/api/v1/reconsideration-intakes/${rec.id}/documents/receipt`)
+    expect(doc.html.includes('代收行政复议申请回执') && doc.html.includes(rec.receipt_no) && doc.html.includes(rec.due_at),
+      'the receipt carries its number and the forwarding deadline')
+    expect(doc.status === 200 && doc.type.includes('wordprocessingml'), `docx ${doc.status} ${doc.type}`)
+    const forwarded = await act(page, 'forward', '转送复议机关', '已转送', async (dialog) => {
+      await choose(page, dialog, '转送方式', '专人送达')
+    })
+    expect(forwarded.forwarded_on && forwarded.forward_late === false, JSON.stringify(forwarded))
+  },
+  { login: true },
+)
+
+test(
+  '公共法律服务: the map of the districts shows the office\'s points, and the returns its figures',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await openMenu(page, '公共法律服务', '服务站点地图')
+    await page.waitForURL((url) => url.pathname === '/legal-services/map')
+    await page.locator('[data-test="map"] canvas').first().waitFor()
+    await page.locator('[data-test="points"] .el-table__row', { hasText: '陆家嘴街道公共法律服务工作站' }).waitFor()
+    await openMenu(page, '公共法律服务', '公共法律服务统计')
+    await page.waitForURL((url) => url.pathname === '/legal-services/returns')
+    await page.locator('[data-test="indicators"]', { hasText: '法律咨询' }).waitFor()
+    await page.locator('.returns-table', { hasText: '来访' }).first().waitFor()
+  },
+  { login: true },
+)
+
+run()
