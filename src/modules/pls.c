@@ -16,6 +16,7 @@
  * plus GET /api/v1/pls/returns (the line's figures per office, district and
  * month, drillable) and GET /api/v1/pls/map (the service points for the map
  * of the districts).  Village legal advisors and 基层法律服务所: pls_advisors.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,7 +399,7 @@ static const field_t intake_fields[] = {
      .readonly_why = "收件时由系统按本所年度顺序编号"},
     {"received_on", "收到申请日期", F_DATE, FF_REQUIRED | FF_TODAY | FF_FILTER | FF_SORT | FF_LIST},
     {"applicant_id", "申请人", F_PERSON, FF_REQUIRED | FF_FILTER | FF_LIST},
-    {"agent", "委托代理人", F_TEXT, 0, .max = 100},
+    {"agent", "委托代理人", F_TEXT, FF_PI, .mask = "name", .max = 100},
     {"respondent", "被申请人 (行政机关)", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 200},
     {"act", "申请复议的行政行为", F_TEXT, FF_REQUIRED | FF_SEARCH, .max = 500},
     {"act_known_on", "知道该行政行为日期", F_DATE, 0},
@@ -916,15 +917,19 @@ static int64_t add(db_t *db, const entity_t *e, const demo_office_t *o, const ch
  * park, an enterprise and an office building. */
 static int points_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
-    int n;
+    int n, placed[sizeof(centres) / sizeof(centres[0])] = {0};
     demo_office_t *o = demo_offices(d->db, &n);
     for (int i = 0; i < n; i++) {
-        double lng = 121.47, lat = 31.23;
+        /* the district's offices on a sunflower spiral round its centre,
+         * tighter in the seven central districts */
+        double lng = 121.47, lat = 31.23, step = 0.004;
+        size_t c = 0;
         for (size_t k = 0; k < sizeof(centres) / sizeof(centres[0]); k++)
             if (strncmp(o[i].district, centres[k].name, strlen(centres[k].name)) == 0)
-                lng = centres[k].lng, lat = centres[k].lat;
-        lng += ((i * 37) % 21 - 10) * 0.004;
-        lat += ((i * 53) % 17 - 8) * 0.004;
+                lng = centres[k].lng, lat = centres[k].lat, c = k + 1, step = k < 7 ? 0.0035 : 0.009;
+        int nth = c ? placed[c - 1]++ : 0;
+        lng += step * sqrt(nth) * cos(nth * 2.39996);
+        lat += step * sqrt(nth) * sin(nth * 2.39996);
         char town[96];
         snprintf(town, sizeof(town), "%s", o[i].name);
         char *cut = strstr(town, "司法所");

@@ -548,30 +548,52 @@ static int eval_duty(std_eval_t *e) {
     last_month(e->as_of, from, to);
     int *serving = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *short_ = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
-    db_stmt_t *s = std_scoped(
-        e, "SELECT a.id, a.org_path, p.name, a.licence_no, (SELECT COUNT(DISTINCT l.served_on) FROM advisor_log l "
-           "WHERE l.advisor_id = a.id AND l.deleted_at IS NULL AND l.kind = 'onsite' AND l.served_on >= $4 "
-           "AND l.served_on <= $5) FROM village_advisor a JOIN persons p ON p.id = a.person_id "
-           "WHERE a.deleted_at IS NULL AND a.org_path >= $1 AND a.org_path < $2 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) AND a.appointed_on <= $4 "
-           "AND (a.exit_on IS NULL OR a.exit_on > $5) AND EXISTS (SELECT 1 FROM advisor_village av WHERE "
-           "av.advisor_id = a.id AND av.deleted_at IS NULL AND av.from_on <= $4 AND (av.to_on IS NULL OR "
-           "av.to_on >= $5)) ORDER BY a.id");
+    /* the month's on-site days per advisor, in one pass over the logs (a
+     * count per advisor made SQLite walk every on-site log for each) */
+    int64_t *ids = NULL, *days = NULL;
+    int nd = 0, cap = 0, rc;
+    db_stmt_t *s = std_scoped(e, "SELECT advisor_id, COUNT(DISTINCT served_on) FROM advisor_log WHERE deleted_at IS NULL "
+                                 "AND org_path >= $1 AND org_path < $2 AND kind = 'onsite' AND served_on >= $4 "
+                                 "AND served_on <= $5 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) "
+                                 "GROUP BY advisor_id ORDER BY advisor_id");
     if (!s) return DB_ERR;
     db_bind_text(s, 4, from, -1);
     db_bind_text(s, 5, to, -1);
-    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (nd == cap) {
+            cap = cap ? cap * 2 : 256;
+            int64_t *i2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap), *d2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap);
+            if (nd) memcpy(i2, ids, sizeof(int64_t) * (size_t)nd), memcpy(d2, days, sizeof(int64_t) * (size_t)nd);
+            ids = i2, days = d2;
+        }
+        ids[nd] = db_col_int(s, 0);
+        days[nd++] = db_col_int(s, 1);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) return rc;
+    s = std_scoped(
+        e, "SELECT a.id, a.org_path, p.name, a.licence_no FROM village_advisor a JOIN persons p ON p.id = a.person_id "
+           "WHERE a.deleted_at IS NULL AND a.org_path >= $1 AND a.org_path < $2 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) "
+           "AND a.appointed_on <= $4 AND (a.exit_on IS NULL OR a.exit_on > $5) AND EXISTS (SELECT 1 FROM "
+           "advisor_village av WHERE av.advisor_id = a.id AND av.deleted_at IS NULL AND av.from_on <= $4 "
+           "AND (av.to_on IS NULL OR av.to_on >= $5)) ORDER BY a.id");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 4, from, -1);
+    db_bind_text(s, 5, to, -1);
     while ((rc = db_step(s)) == DB_ROW) {
         int u = std_unit_of_path(e, db_col_text(s, 1));
         if (u < 0) continue;
         serving[u]++;
-        int64_t days = db_col_int(s, 4);
-        if (days >= quota) continue;
+        int64_t id = db_col_int(s, 0);
+        const int64_t *hit = nd ? bsearch(&id, ids, (size_t)nd, sizeof(int64_t), id_cmp) : NULL;
+        int64_t on = hit ? days[hit - ids] : 0;
+        if (on >= quota) continue;
         short_[u]++;
         char masked[64];
         mask_name(db_col_text(s, 2), masked, sizeof(masked));
-        std_record(&e->res[u], "village-advisors", db_col_int(s, 0),
-                   arena_printf(e->arena, "%s (执业证号 %s) %s 驻村(居) %lld 天, 应不少于 %lld 天", masked,
-                                db_col_text(s, 3), from, (long long)days, (long long)quota));
+        std_record(&e->res[u], "village-advisors", id,
+                   arena_printf(e->arena, "%s (执业证号 %s) %.7s 驻村(居) %lld 天, 应不少于 %lld 天", masked,
+                                db_col_text(s, 3), from, (long long)on, (long long)quota));
     }
     db_reset(s);
     if (rc != DB_DONE) return rc;
@@ -598,8 +620,8 @@ static const std_rule_t advisor_rules[] = {
      "village-advisors advisor-villages", eval_coverage},
     {"c11_advisor_duty", "11", "村(居)法律顾问履职 (驻村天数)",
      "村(居)法律顾问每月到所服务的村(居)驻点服务不少于规定天数 (市局设置); 按核查日上一个自然月整月在任的顾问核查, "
-     "以服务日志中「驻村(居)值班服务」的不同日期计。",
-     "office", NULL, "每月",
+     "以服务日志中「驻村(居)值班服务」的不同日期计; 服务日志自 2026 年起在平台登记, 此前未到期。",
+     "office", "2026-01-01", "每月 (2026 年起)",
      "village_advisor 整月在任; advisor_log.kind = onsite, served_on 在上月内 (去重日期)",
      "village-advisors advisor-villages advisor-logs", eval_duty},
 };
@@ -717,16 +739,19 @@ fail:
     return -1;
 }
 
-/* Advisors in the first 24 offices, one for every three villages from
- * 2025, with last month's on-site days and a lecture and a review each —
- * except that in 陆家嘴 the last village has nobody (the coverage rule names
- * it) and its second advisor was there one day (the duty rule names him);
+/* Advisors in every office, one for every three villages from 2025, with
+ * last month's on-site days (and in the first 24 offices a lecture and a
+ * review each) — except that
+ * in 陆家嘴 (and one office in twenty) the last village has nobody (the
+ * coverage rule names it) and 陆家嘴's second advisor was there one day (the
+ * duty rule names him);
  * an advisor who left in June 2026 for a new one, and the 2025 evaluations
  * in 陆家嘴 and 南京东路. */
 static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
-    office_row_t o[24];
-    int n = offices(d->db, o, 24);
+    office_row_t *o = calloc(512, sizeof(*o));
+    if (!o) return snprintf(err, errlen, "内存不足"), -1;
+    int n = offices(d->db, o, 512);
     if (n < 0) goto fail;
     int serial = 0;
     for (int i = 0; i < n; i++) {
@@ -738,7 +763,7 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
         while (nv < 256 && db_step(q) == DB_ROW)
             vil[nv++] = db_col_int(q, 0);
         db_reset(q);
-        if (i == 0 && nv > 1) nv--; /* 陆家嘴: the last village uncovered */
+        if ((i == 0 || i % 20 == 7) && nv > 1) nv--; /* 陆家嘴 and one office in twenty: the last village uncovered */
         int64_t practice = 0;
         q = db_prepare(d->db, "SELECT MIN(id) FROM grassroots_practice WHERE org_id = $1");
         if (!q) goto fail;
@@ -775,7 +800,7 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
             }
             /* last month: on-site days, a lecture, a contract review */
             int days = i == 0 && a == 1 ? 1 : 2;
-            for (int k = 0; k < days + 2; k++) {
+            for (int k = 0; k < days + (i < 24 ? 2 : 0); k++) { /* lectures and reviews: the first 24 offices */
                 static const char *const kinds[] = {"onsite", "onsite", "lecture", "contract_review"};
                 int kk = k < days ? 0 : k - days + 2;
                 char on[11];
@@ -817,8 +842,10 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
             }
         }
     }
+    free(o);
     return 0;
 fail:
+    free(o);
     snprintf(err, errlen, "%s", db_errmsg(d->db));
     return -1;
 }

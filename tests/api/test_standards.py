@@ -102,8 +102,8 @@ def test_rules_are_data_one_per_row_of_the_standards_table(ctx):
     s = ctx.demo_server()
     st, _, body = Session(s, "ljz").get("/api/v1/standards/rules")
     assert st == 200, body
-    # the plan's own rules (standards_rules.c); business lines add theirs (test_pufa.py)
-    clauses = sorted(r["clause"] for r in body["items"] if not r["id"].startswith("c6_"))
+    # the plan's own rules (standards_rules.c); business lines add theirs (test_pufa.py, test_pls.py)
+    clauses = sorted(r["clause"] for r in body["items"] if not r["id"].startswith(("c6_", "c11_")))
     assert clauses == sorted(["14", "15", "16", "16", "16", "17", "18", "18", "19", "20", "4", "四(一)", "四(三)"]), clauses
     for r in body["items"]:
         assert r["title"] and r["explain"] and r["facts"] and r["level"] in ("office", "district", "city"), r
@@ -352,11 +352,11 @@ def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
     mine = ljz.login_body["user"]["org"]["id"]
     sc = _card(ljz, mine)
     assert sc["org"]["level"] == "office" and sc["rank"]["of"] == len(_card(d, pudong)["units"])
-    # the plan's 10 office rules and the 普法 line's 2 (pufa.c)
-    assert len(sc["results"]) == 12 and all(r["evidence"]["message"] for r in sc["results"])
+    # the plan's 10 office rules, the 普法 line's 2 (pufa.c) and the 公共法律服务 line's 2 (pls_advisors.c)
+    assert len(sc["results"]) == 14 and all(r["evidence"]["message"] for r in sc["results"])
     # the offices × rules matrix of the district (the heat map), the same results as each office's scorecard
     st, _, m = d.get(f"/api/v1/standards/matrix?org={pudong}")
-    assert st == 200 and len(m["rules"]) == 12 and len(m["offices"]) == len(_card(d, pudong)["units"]), m
+    assert st == 200 and len(m["rules"]) == 14 and len(m["offices"]) == len(_card(d, pudong)["units"]), m
     row = next(o for o in m["offices"] if o["id"] == mine)
     assert row["results"] == {r["rule"]: r["status"] for r in sc["results"]}, row
     st, _, body = city.get(f"/api/v1/standards/matrix?org=999999999")
@@ -388,7 +388,7 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     table = json.loads(rep["compliance_table"])
     st, _, offices = d.get(f"/api/v1/org-units?parent={pudong}&limit=100")
     assert len(table["offices"]) == len([o for o in offices["items"] if o["level"] == "office"]), table["offices"][:2]
-    assert len(table["rules"]) == 12
+    assert len(table["rules"]) == 14
     st, _, dup = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
     assert st == 409 and dup["error"]["id"] == rep["id"], dup
     # the generic create and import are withheld: a report comes from generate with its key
@@ -534,7 +534,7 @@ def test_cli_check_exits_0_when_every_rule_passes_and_rebuild_keeps_problems_uni
         st, _, before = d.get("/api/v1/problems?limit=1&total=1")
         c = run_cli(["check", "--org", str(office["id"]), "--rebuild"], s.url)
         assert c.returncode == 0, c.stdout + c.stderr
-        assert "达标 12" in c.stdout, c.stdout
+        assert "达标 14" in c.stdout, c.stdout
         st, _, after = d.get("/api/v1/problems?limit=1&total=1")
         assert after["total"] == before["total"], "a rebuild opens no duplicate"
     finally:
