@@ -133,6 +133,20 @@ TEST(test_uscc_bad_characters_and_codes) {
     CHECK(!uscc_valid(NULL, &why));
 }
 
+TEST(test_uscc_complete_makes_valid_codes_and_the_field_check_names_the_fault) {
+    char s[19] = "91350100M000100Y4";
+    CHECK(uscc_complete(s));
+    CHECK_EQ_STR(s, "91350100M000100Y43"); /* GB 32100's own example */
+    char t[19] = "33310115MA0000500";    /* 33: 基层法律服务所 */
+    CHECK(uscc_complete(t));
+    CHECK(uscc_valid(t, NULL));
+    char bad[19] = "3331011SMA0000500"; /* S is not in the set */
+    CHECK(!uscc_complete(bad));
+    CHECK(uscc_check("91350100M000100Y43") == NULL);
+    CHECK_EQ_STR(uscc_check("91350100M000100Y44"), "校验码错误");
+    CHECK_EQ_STR(uscc_check("9135"), "统一社会信用代码应为18位");
+}
+
 TEST(test_mobile_numbers) {
     CHECK(mobile_valid("13812345678"));
     CHECK(mobile_valid("19912345678"));
@@ -203,6 +217,7 @@ int main(void) {
     RUN(test_uscc_gb32100_example_is_valid);
     RUN(test_uscc_wrong_check_char_is_invalid);
     RUN(test_uscc_bad_characters_and_codes);
+    RUN(test_uscc_complete_makes_valid_codes_and_the_field_check_names_the_fault);
     RUN(test_mobile_numbers);
     RUN(test_utf8_strict);
     RUN(test_masks_keep_head_and_tail);
