@@ -379,8 +379,8 @@ static int refer_mediation_hook(http_req_t *r, const entity_t *e, int64_t id, co
         json_object_set_new(respondent, "person_id", json_integer(other));
     else
         json_object_set_new(respondent, "unit_name", json_string(unit));
-    if (derive(r, parties, org, path, applicant, id) < 0 || derive(r, parties, org, path, respondent, id) < 0)
-        return http_store_error(r), -1;
+    if (derive(r, parties, org, path, applicant, id) < 0) return json_decref(respondent), http_store_error(r), -1;
+    if (derive(r, parties, org, path, respondent, id) < 0) return http_store_error(r), -1;
     s = db_prepare(r->db, "UPDATE legal_consultation SET mediation_case_id = $1, referral = 'mediation', "
                           "referral_to = (SELECT name FROM mediation_org WHERE id = $2) WHERE id = $3");
     if (!s) return http_store_error(r), -1;
