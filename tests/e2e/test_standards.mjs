@@ -40,14 +40,15 @@ test(
     expect(dres.includes('自查自评报告') && dres.includes('交流任职'), `district results: ${dres.slice(0, 200)}`)
     await page.locator('[data-test="heatmap"] canvas').first().waitFor({ timeout: 15_000 })
     await screenshot(page, 'standards-scorecard.png')
-    // an office: the plan's ten rules and the 普法 line's two (pufa.c), each with its evidence; a record behind it links to its page
+    // an office: the plan's ten rules, the 普法 line's two (pufa.c) and the 公共法律服务 line's two (pls_advisors.c),
+    // each with its evidence; a record behind it links to its page
     await page.locator('[data-test="units"] .el-table__body tr').first().click()
     const rows = page.locator('[data-test="results"] .el-table__body tr')
-    await page.waitForFunction(() => document.querySelectorAll('[data-test="results"] .el-table__body tr').length === 12,
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="results"] .el-table__body tr').length === 14,
       null, { timeout: 15_000 })
     const text = await page.locator('[data-test="results"]').innerText()
     expect(/政法专项编制在岗 \d+ 名/.test(text), 'clause 15 evidence missing')
-    expect((await rows.count()) === 12, `office results: ${await rows.count()}`)
+    expect((await rows.count()) === 14, `office results: ${await rows.count()}`)
     const link = page.locator('[data-test="results"] .records a').first()
     const href = await link.getAttribute('href')
     expect(/^\/records\/[a-z-]+\/\d+$/.test(href), `evidence link ${href}`)
