@@ -658,6 +658,109 @@ static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi,
     return 0;
 }
 
+/* ---- the advisors' duties in a period (part of the returns) ---- */
+
+/* Grouped counts per advisor: sql's rows (advisor_id, a, b, c) in advisor
+ * order, bound with the scope and period; *n is -1 on a store error. */
+typedef struct per_advisor {
+    int64_t id, n[3];
+} per_advisor_t;
+static int per_advisor_cmp(const void *a, const void *b) {
+    int64_t x = ((const per_advisor_t *)a)->id, y = ((const per_advisor_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+static per_advisor_t *per_advisor(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
+                                  const char *to, int *n) {
+    *n = 0;
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return NULL;
+    db_bind_text(s, 1, lo, -1);
+    db_bind_text(s, 2, hi, -1);
+    db_bind_text(s, 3, from, -1);
+    db_bind_text(s, 4, to, -1);
+    int cap = 0, rc;
+    per_advisor_t *v = NULL;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            per_advisor_t *v2 = arena_alloc(r->arena, sizeof(*v2) * (size_t)cap);
+            if (*n) memcpy(v2, v, sizeof(*v2) * (size_t)*n);
+            v = v2;
+        }
+        per_advisor_t *x = &v[(*n)++];
+        x->id = db_col_int(s, 0);
+        for (int k = 0; k < 3; k++)
+            x->n[k] = db_col_null(s, k + 1) ? 0 : db_col_int(s, k + 1);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) return *n = -1, NULL;
+    return v ? v : arena_alloc(r->arena, sizeof(per_advisor_t));
+}
+
+#define ADVISORS_LISTED 300
+/* The advisors serving at the period's end in [lo, hi) (at most
+ * ADVISORS_LISTED, with the total): villages served then, on-site days,
+ * lectures and reviews in the period — against the city's quotas, which
+ * go with them. */
+static int write_advisor_duties(http_req_t *r, jw_t *w, const char *lo, const char *hi, const char *from,
+                                const char *to) {
+    int nl, nv;
+    per_advisor_t *logs = per_advisor(
+        r, "SELECT advisor_id, COUNT(DISTINCT CASE WHEN kind = 'onsite' THEN served_on END), "
+           "SUM(CASE WHEN kind = 'lecture' THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN kind IN ('contract_review', 'decision_review') THEN 1 ELSE 0 END) FROM advisor_log "
+           "WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4 GROUP BY advisor_id ORDER BY advisor_id",
+        lo, hi, from, to, &nl);
+    per_advisor_t *vils = per_advisor(
+        r, "SELECT advisor_id, COUNT(*), 0, 0 FROM advisor_village WHERE " IN_SCOPE " AND from_on <= $4 "
+           "AND (to_on IS NULL OR to_on >= $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
+           "GROUP BY advisor_id ORDER BY advisor_id",
+        lo, hi, from, to, &nv);
+    if (nl < 0 || nv < 0) return -1;
+    jw_key(w, "quotas");
+    jw_obj(w);
+    jw_kint(w, "onsite_days_month", std_setting(r->db, "pls_onsite_days_month"));
+    jw_kint(w, "lectures_year", std_setting(r->db, "pls_lectures_year"));
+    jw_kint(w, "reviews_year", std_setting(r->db, "pls_reviews_year"));
+    jw_obj_end(w);
+    jw_kstr(w, "advisor_entity", "village-advisors");
+    db_stmt_t *s = db_prepare(r->db, "SELECT a.id, p.name, a.firm_name, a.org_id FROM village_advisor a "
+                                     "JOIN persons p ON p.id = a.person_id WHERE a.deleted_at IS NULL "
+                                     "AND a.org_path >= $1 AND a.org_path < $2 AND a.appointed_on <= $4 "
+                                     "AND (a.exit_on IS NULL OR a.exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
+                                     "ORDER BY a.org_path, a.id");
+    if (!s) return -1;
+    db_bind_text(s, 1, lo, -1);
+    db_bind_text(s, 2, hi, -1);
+    db_bind_text(s, 3, from, -1);
+    db_bind_text(s, 4, to, -1);
+    jw_key(w, "advisors");
+    jw_arr(w);
+    int rc, total = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (++total > ADVISORS_LISTED) continue;
+        per_advisor_t key = {.id = db_col_int(s, 0)};
+        const per_advisor_t *l = nl ? bsearch(&key, logs, (size_t)nl, sizeof(key), per_advisor_cmp) : NULL;
+        const per_advisor_t *v = nv ? bsearch(&key, vils, (size_t)nv, sizeof(key), per_advisor_cmp) : NULL;
+        char masked[64];
+        mask_name(db_col_text(s, 1), masked, sizeof(masked));
+        jw_obj(w);
+        jw_kint(w, "id", key.id);
+        jw_kstr(w, "name", masked);
+        jw_kstr(w, "firm_name", db_col_text(s, 2));
+        jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 3)));
+        jw_kint(w, "villages", v ? v->n[0] : 0);
+        jw_kint(w, "onsite_days", l ? l->n[0] : 0);
+        jw_kint(w, "lectures", l ? l->n[1] : 0);
+        jw_kint(w, "reviews", l ? l->n[2] : 0);
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    jw_arr_end(w);
+    jw_kint(w, "advisors_listed_total", total);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static void get_returns(http_req_t *r) {
     returns_period_t p;
     if (!returns_period(r, true, &p)) return;
@@ -698,6 +801,7 @@ static void get_returns(http_req_t *r) {
                    "SELECT kind, COUNT(*) FROM advisor_log WHERE " IN_SCOPE
                    " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind",
                    lo, hi, from, to);
+    bad |= write_advisor_duties(r, w, lo, hi, from, to);
     /* the units one level down, each with the same figures: a click drills into one */
     jw_key(w, "units");
     jw_arr(w);

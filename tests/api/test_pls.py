@@ -386,6 +386,14 @@ def test_returns_by_channel_category_referral_and_coverage_drill_down(ctx):
     assert own["consultations"] == 8 or own["consultations"] > 0, own
     st, _, bad = ljz.get(f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}")
     assert st == 422, bad
+    # the advisors' duties in November against the city's quotas: one was on site one day
+    st, _, nov = ljz.get("/api/v1/pls/returns?year=2026&month=11")
+    assert nov["quotas"] == {"onsite_days_month": 2, "lectures_year": 2, "reviews_year": 4}, nov["quotas"]
+    assert nov["advisor_entity"] == "village-advisors" and nov["advisors_listed_total"] == len(nov["advisors"])
+    days = sorted(a["onsite_days"] for a in nov["advisors"])
+    assert days[0] == 1 and days[-1] == 2 and all(a["villages"] > 0 for a in nov["advisors"]), nov["advisors"]
+    assert all("*" in a["name"] for a in nov["advisors"])  # names masked, as in lists
+    assert sum(a["lectures"] for a in nov["advisors"]) == len(nov["advisors"])
 
 
 def test_the_map_has_every_point_with_its_district(ctx):

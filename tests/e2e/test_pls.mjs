@@ -139,6 +139,8 @@ test(
     await page.waitForURL((url) => url.pathname === '/legal-services/returns')
     await page.locator('[data-test="indicators"]', { hasText: '法律咨询' }).waitFor()
     await page.locator('.returns-table', { hasText: '来访' }).first().waitFor()
+    // the advisors' duties against the city's quotas, each row opening the advisor
+    await page.locator('[data-test="duties"] .el-table__row').first().waitFor()
   },
   { login: true },
 )
