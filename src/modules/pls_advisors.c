@@ -765,19 +765,22 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
         db_reset(q);
         if ((i == 0 || i % 20 == 7) && nv > 1) nv--; /* 陆家嘴 and one office in twenty: the last village uncovered */
         int64_t practice = 0;
-        q = db_prepare(d->db, "SELECT MIN(id) FROM grassroots_practice WHERE org_id = $1");
+        char practice_uscc[19] = "", practice_name[128] = "";
+        q = db_prepare(d->db, "SELECT id, uscc, name FROM grassroots_practice WHERE org_id = $1 ORDER BY id LIMIT 1");
         if (!q) goto fail;
         db_bind_int(q, 1, o[i].id);
-        if (db_step(q) == DB_ROW && !db_col_null(q, 0)) practice = db_col_int(q, 0);
+        if (db_step(q) == DB_ROW) {
+            practice = db_col_int(q, 0);
+            snprintf(practice_uscc, sizeof(practice_uscc), "%s", db_col_text(q, 1));
+            snprintf(practice_name, sizeof(practice_name), "%s", db_col_text(q, 2));
+        }
         db_reset(q);
-        char practice_uscc[19] = "";
-        if (practice) demo_uscc(practice_uscc, "33", o[i].region, 500 + i);
         for (int a = 0, v = 0; v < nv; a++, v += 3) {
             bool grassroots = practice && a % 4 == 3;
-            char uscc[19], licence[32], firm[64];
+            char uscc[19], licence[32], firm[128];
             if (grassroots) {
                 snprintf(uscc, sizeof(uscc), "%s", practice_uscc);
-                snprintf(firm, sizeof(firm), "%s", "基层法律服务所");
+                snprintf(firm, sizeof(firm), "%s", practice_name);
             } else {
                 demo_uscc(uscc, "31", o[i].region, 1000 + a % 5);
                 snprintf(firm, sizeof(firm), "上海市%s律师事务所", (const char *[]){"明理", "正诚", "衡平", "申和", "律信"}[a % 5]);
