@@ -149,15 +149,15 @@ static const code_list_decl_t aid_lists[] = {
     {0},
 };
 
-static const char *text_of(json_t *rec, const char *field) {
+const char *pls_text(json_t *rec, const char *field) {
     const char *s = json_string_value(json_object_get(rec, field));
     return s && *s ? s : NULL;
 }
 
 int pls_due_after(check_ctx_t *c, char due[11], const char *date_field, const char *done_field, const char *setting) {
-    const char *from = text_of(c->after, date_field);
+    const char *from = pls_text(c->after, date_field);
     due[0] = '\0';
-    if (!from || text_of(c->after, done_field)) return 0;
+    if (!from || pls_text(c->after, done_field)) return 0;
     return cal_add_workdays(c->db, from, (int)std_setting(c->db, setting), due);
 }
 
@@ -193,7 +193,7 @@ static const field_t point_fields[] = {
 static const char *point_rule(check_ctx_t *c, const char **field) {
     const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
-    const char *kind = text_of(c->after, "kind");
+    const char *kind = pls_text(c->after, "kind");
     if (kind && strcmp(kind, "village_room") == 0 && !json_is_integer(json_object_get(c->after, "village_id")))
         return *field = "village_id", "村(居)公共法律服务工作室须选择所在村(居)";
     if (json_is_null(json_object_get(c->after, "lng")) != json_is_null(json_object_get(c->after, "lat")))
@@ -275,13 +275,13 @@ static const workflow_t *const consultation_flows[] = {&consultation_flow_v1, NU
 static const char *consultation_rule(check_ctx_t *c, const char **field) {
     const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
-    if (json_is_integer(json_object_get(c->after, "counterpart_person_id")) && text_of(c->after, "counterpart_unit"))
+    if (json_is_integer(json_object_get(c->after, "counterpart_person_id")) && pls_text(c->after, "counterpart_unit"))
         return *field = "counterpart_unit", "对方当事人是自然人时不填单位名称";
-    const char *channel = text_of(c->after, "channel");
+    const char *channel = pls_text(c->after, "channel");
     if (channel && strcmp(channel, "village") == 0 && !json_is_integer(json_object_get(c->after, "village_id")))
         return *field = "village_id", "在村(居)工作室接待的咨询须选择村(居)";
     if (c->op == CHECK_ACTION && strcmp(c->action, "refer") == 0) {
-        const char *to = text_of(c->after, "referral");
+        const char *to = pls_text(c->after, "referral");
         if (to && strcmp(to, "mediation") == 0)
             return *field = "referral", "转人民调解请使用「转人民调解」, 由系统登记调解案件";
     }
@@ -435,8 +435,8 @@ static const wf_transition_t intake_transitions[] = {
 static const workflow_t intake_flow_v1 = {1, "received", intake_states, intake_transitions, 0, 1};
 static const workflow_t *const intake_flows[] = {&intake_flow_v1, NULL};
 static const char *intake_rule(check_ctx_t *c, const char **field) {
-    const char *got = text_of(c->after, "received_on"), *known = text_of(c->after, "act_known_on");
-    const char *sent = text_of(c->after, "forwarded_on"), *ack = text_of(c->after, "acknowledged_on");
+    const char *got = pls_text(c->after, "received_on"), *known = pls_text(c->after, "act_known_on");
+    const char *sent = pls_text(c->after, "forwarded_on"), *ack = pls_text(c->after, "acknowledged_on");
     if (got && known && strcmp(known, got) > 0) return *field = "act_known_on", "知道行政行为的日期不能晚于收到申请日期";
     if (sent && ack && strcmp(ack, sent) < 0) return *field = "acknowledged_on", "签收日期不能早于转送日期";
     char today[11];
@@ -465,7 +465,7 @@ static int forward_hook(http_req_t *r, const entity_t *e, int64_t id, const char
 static int receipt_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
     static const int cols[] = {2600, 6426};
     const char *office = json_string_value(json_object_get(rec, "org_name"));
-    const char *due = text_of(rec, "due_at");
+    const char *due = pls_text(rec, "due_at");
     doc_title(o, "代收行政复议申请回执");
     doc_para(o, doc_value(r, e, rec, "receipt_no"), DOCX_RIGHT);
     doc_table(o, 2, cols);
@@ -565,9 +565,9 @@ static const workflow_t *const aid_flows[] = {&aid_flow_v1, NULL};
 /* A result after the forwarding; an exemption from the means test needs no
  * income, anything else states the household and its income. */
 static const char *aid_rule(check_ctx_t *c, const char **field) {
-    const char *sent = text_of(c->after, "forwarded_on"), *decided = text_of(c->after, "decided_on");
+    const char *sent = pls_text(c->after, "forwarded_on"), *decided = pls_text(c->after, "decided_on");
     if (sent && decided && strcmp(decided, sent) < 0) return *field = "decided_on", "决定日期不能早于转交日期";
-    const char *h = text_of(c->after, "hardship");
+    const char *h = pls_text(c->after, "hardship");
     if (h && strcmp(h, "exempt") != 0) {
         if (!json_is_integer(json_object_get(c->after, "household_size")))
             return *field = "household_size", "请填写家庭人口 (免予核查经济困难状况的除外)";
@@ -672,12 +672,8 @@ static int per_advisor_cmp(const void *a, const void *b) {
 static per_advisor_t *per_advisor(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
                                   const char *to, int *n) {
     *n = 0;
-    db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return NULL;
-    db_bind_text(s, 1, lo, -1);
-    db_bind_text(s, 2, hi, -1);
-    db_bind_text(s, 3, from, -1);
-    db_bind_text(s, 4, to, -1);
+    db_stmt_t *s = returns_statement(r, sql, lo, hi, from, to);
+    if (!s) return *n = -1, NULL;
     int cap = 0, rc;
     per_advisor_t *v = NULL;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -724,16 +720,12 @@ static int write_advisor_duties(http_req_t *r, jw_t *w, const char *lo, const ch
     jw_kint(w, "reviews_year", std_setting(r->db, "pls_reviews_year"));
     jw_obj_end(w);
     jw_kstr(w, "advisor_entity", "village-advisors");
-    db_stmt_t *s = db_prepare(r->db, "SELECT a.id, p.name, a.firm_name, a.org_id FROM village_advisor a "
+    db_stmt_t *s = returns_statement(r, "SELECT a.id, p.name, a.firm_name, a.org_id FROM village_advisor a "
                                      "JOIN persons p ON p.id = a.person_id WHERE a.deleted_at IS NULL "
                                      "AND a.org_path >= $1 AND a.org_path < $2 AND a.appointed_on <= $4 "
                                      "AND (a.exit_on IS NULL OR a.exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
-                                     "ORDER BY a.org_path, a.id");
+                                     "ORDER BY a.org_path, a.id", lo, hi, from, to);
     if (!s) return -1;
-    db_bind_text(s, 1, lo, -1);
-    db_bind_text(s, 2, hi, -1);
-    db_bind_text(s, 3, from, -1);
-    db_bind_text(s, 4, to, -1);
     jw_key(w, "advisors");
     jw_arr(w);
     int rc, total = 0;

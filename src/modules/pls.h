@@ -12,6 +12,8 @@
 #define PLS_ROLES "office_director office_staff district_admin district_staff city_staff city_leader"
 #define PLS_LINE .line = "legal-services", .line_label = "公共法律服务"
 
+/* The text value of field in rec, NULL when missing or empty. */
+const char *pls_text(json_t *rec, const char *field);
 /* An entity's .deadline: date_field plus the working days of the city's
  * setting `setting` (standard_settings) while done_field is empty, else
  * none.  0, or -1 on a store error. */

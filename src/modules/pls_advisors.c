@@ -115,14 +115,10 @@ static const code_list_decl_t practice_lists[] = {
     {0},
 };
 
-static const char *text_of(json_t *rec, const char *field) {
-    const char *s = json_string_value(json_object_get(rec, field));
-    return s && *s ? s : NULL;
-}
 
 /* NULL when the later date is not before the earlier one (either empty). */
 static const char *in_order(check_ctx_t *c, const char **field, const char *early, const char *late, const char *why) {
-    const char *a = text_of(c->after, early), *b = text_of(c->after, late);
+    const char *a = pls_text(c->after, early), *b = pls_text(c->after, late);
     if (a && b && strcmp(b, a) < 0) return *field = late, why;
     return NULL;
 }
@@ -196,10 +192,10 @@ static const field_t inspection_fields[] = {
 /* The inspection of a year falls after that year's start; a result below
  * 合格 says what to put right. */
 static const char *inspection_rule(check_ctx_t *c, const char **field) {
-    const char *on = text_of(c->after, "inspected_on"), *res = text_of(c->after, "result");
+    const char *on = pls_text(c->after, "inspected_on"), *res = pls_text(c->after, "result");
     json_int_t year = json_integer_value(json_object_get(c->after, "year"));
     if (on && year && strtol(on, NULL, 10) < year) return *field = "inspected_on", "考核日期不能早于考核年度";
-    if (res && (strcmp(res, "basic") == 0 || strcmp(res, "fail") == 0) && !text_of(c->after, "rectification"))
+    if (res && (strcmp(res, "basic") == 0 || strcmp(res, "fail") == 0) && !pls_text(c->after, "rectification"))
         return *field = "rectification", "考核结果为基本合格或不合格的, 须填写整改要求";
     return NULL;
 }
@@ -305,12 +301,12 @@ static const char *advisor_rule(check_ctx_t *c, const char **field) {
     const char *why = in_order(c, field, "appointed_on", "term_end", "聘期至不能早于聘任日期");
     if (!why) why = in_order(c, field, "appointed_on", "exit_on", "退出日期不能早于聘任日期");
     if (why) return why;
-    const char *kind = text_of(c->after, "kind");
+    const char *kind = pls_text(c->after, "kind");
     if (kind && strcmp(kind, "lawyer") == 0 && json_is_integer(json_object_get(c->after, "practice_id")))
         return *field = "practice_id", "律师不属于基层法律服务所, 请清空此项";
     json_t *p = check_linked(c, "practice_id");
-    const char *uscc = text_of(c->after, "firm_uscc");
-    if (p && uscc && text_of(p, "uscc") && strcmp(text_of(p, "uscc"), uscc) != 0)
+    const char *uscc = pls_text(c->after, "firm_uscc");
+    if (p && uscc && pls_text(p, "uscc") && strcmp(pls_text(p, "uscc"), uscc) != 0)
         return *field = "firm_uscc", "与所选基层法律服务所的统一社会信用代码不一致";
     return NULL;
 }
@@ -353,14 +349,14 @@ static const char *assignment_rule(check_ctx_t *c, const char **field) {
     if (why) return *field = "village_id", why;
     if ((why = in_order(c, field, "from_on", "to_on", "服务终止日期不能早于起始日期"))) return why;
     json_t *a = check_linked(c, "advisor_id");
-    const char *from = text_of(c->after, "from_on"), *appointed = a ? text_of(a, "appointed_on") : NULL;
+    const char *from = pls_text(c->after, "from_on"), *appointed = a ? pls_text(a, "appointed_on") : NULL;
     if (from && appointed && strcmp(from, appointed) < 0) return *field = "from_on", "服务起始日期不能早于聘任日期";
     if (c->op == CHECK_IMPORT || !json_is_integer(json_object_get(c->after, "id"))) return NULL;
     db_stmt_t *s = db_prepare(c->db, "SELECT COUNT(*) FROM advisor_village WHERE deleted_at IS NULL AND id <> $1 "
                                      "AND advisor_id = $2 AND village_id = $3 AND (to_on IS NULL OR to_on >= $4) "
                                      "AND (CAST($5 AS TEXT) IS NULL OR from_on <= $5)");
     if (!s) return "暂时无法核对服务村(居), 请稍后重试";
-    const char *to = text_of(c->after, "to_on");
+    const char *to = pls_text(c->after, "to_on");
     db_bind_int(s, 1, json_integer_value(json_object_get(c->after, "id")));
     db_bind_int(s, 2, json_integer_value(json_object_get(c->after, "advisor_id")));
     db_bind_int(s, 3, json_integer_value(json_object_get(c->after, "village_id")));
@@ -403,7 +399,7 @@ static const char *log_rule(check_ctx_t *c, const char **field) {
     const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
     json_t *adv = json_object_get(c->after, "advisor_id"), *vil = json_object_get(c->after, "village_id");
-    const char *on = text_of(c->after, "served_on");
+    const char *on = pls_text(c->after, "served_on");
     if (!json_is_integer(adv) || !json_is_integer(vil) || !on) return NULL;
     db_stmt_t *s = db_prepare(c->db, "SELECT COUNT(*) FROM advisor_village WHERE deleted_at IS NULL AND advisor_id = $1 "
                                      "AND village_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)");
@@ -445,8 +441,8 @@ static const field_t evaluation_fields[] = {
 };
 /* An advisor found 不称职 is told why. */
 static const char *evaluation_rule(check_ctx_t *c, const char **field) {
-    const char *res = text_of(c->after, "conclusion");
-    if (res && strcmp(res, "incompetent") == 0 && !text_of(c->after, "office_opinion"))
+    const char *res = pls_text(c->after, "conclusion");
+    if (res && strcmp(res, "incompetent") == 0 && !pls_text(c->after, "office_opinion"))
         return *field = "office_opinion", "考核等次为不称职的, 须填写司法所评价意见";
     return NULL;
 }

@@ -31,8 +31,8 @@ bool returns_period(http_req_t *r, bool months, returns_period_t *p) {
     return true;
 }
 
-static db_stmt_t *bound(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
-                        const char *to) {
+db_stmt_t *returns_statement(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
+                             const char *to) {
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return NULL;
     db_bind_text(s, 1, lo, -1);
@@ -44,7 +44,7 @@ static db_stmt_t *bound(http_req_t *r, const char *sql, const char *lo, const ch
 
 int returns_grouped(http_req_t *r, jw_t *w, const char *name, const char *list, const char *sql, const char *lo,
                     const char *hi, const char *from, const char *to) {
-    db_stmt_t *s = bound(r, sql, lo, hi, from, to);
+    db_stmt_t *s = returns_statement(r, sql, lo, hi, from, to);
     if (!s) return -1;
     jw_key(w, name);
     jw_arr(w);
@@ -65,7 +65,7 @@ int returns_grouped(http_req_t *r, jw_t *w, const char *name, const char *list, 
 
 int64_t returns_count(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
                       const char *to) {
-    db_stmt_t *s = bound(r, sql, lo, hi, from, to);
+    db_stmt_t *s = returns_statement(r, sql, lo, hi, from, to);
     if (!s) return -1;
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);

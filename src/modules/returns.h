@@ -20,6 +20,9 @@ typedef struct returns_period {
  * and ?org_id= (a unit in the caller's scope; default the whole scope) into
  * p: true, or false after answering 422 naming the parameter. */
 bool returns_period(http_req_t *r, bool months, returns_period_t *p);
+/* sql prepared and bound with lo, hi, from, to as $1..$4; NULL on a store error. */
+db_stmt_t *returns_statement(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
+                             const char *to);
 /* "SELECT <code>, COUNT(*) … GROUP BY <code>" bound with lo, hi, from, to
  * into w as name: [{code, label, count}], labels from code list `list`
  * (未填写 for none).  0, or -1 on a store error. */
