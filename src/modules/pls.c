@@ -484,12 +484,16 @@ static int receipt_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) 
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         doc_row(o, rows[i]);
     doc_table_end(o);
+    const char *sent = pls_text(rec, "forwarded_on");
+    const char *when = sent  ? arena_printf(r->arena, "已于 %s 转送", sent)
+                       : due ? arena_printf(r->arena, "将于 %s 前转送", due)
+                             : "将在规定期限内转送";
     doc_para(o,
              arena_printf(r->arena,
-                          "本所已代收您的行政复议申请及上列材料, 将于 %s 前转送%s。行政复议机关是否受理, "
-                          "以行政复议机关的决定为准; 本回执不作为受理凭证。申请期限自知道该行政行为之日起计算, "
-                          "代收之日视为提出申请之日的, 以行政复议机关认定为准。",
-                          due ? due : "法定期限内", doc_value(r, e, rec, "body")),
+                          "本所已代收您的行政复议申请及上列材料, %s%s。是否受理由行政复议机关决定, "
+                          "本回执不作为受理凭证; 申请期限是否届满, 以行政复议机关的认定为准。"
+                          "如需查询转送情况, 请凭本回执编号向本所询问。",
+                          when, doc_value(r, e, rec, "body")),
              DOCX_INDENT);
     doc_para(o, "申请人 (签名):                经办人 (签名):", 0);
     doc_para(o, arena_printf(r->arena, "%s (印章)", office ? office : ""), DOCX_RIGHT);
