@@ -57,29 +57,28 @@ static const code_seed_t point_statuses[] = {
     {0},
 };
 static const code_seed_t channels[] = {
-    {"walk_in", "来访"},
-    {"phone", "电话"},
-    {"hotline_12348", "12348 热线转来"},
-    {"online", "网上咨询"},
-    {"village", "村(居)工作室"},
-    {0},
+    {"walk_in", "来访"},    {"phone", "电话"},           {"hotline_12348", "12348 热线转来"},
+    {"online", "网上咨询"}, {"village", "村(居)工作室"}, {0},
 };
 static const code_seed_t categories[] = {
-    {"marriage_family", "婚姻家庭"}, {"inheritance", "继承"},          {"labor", "劳动社保"},
-    {"contract", "合同债务"},        {"housing", "房产物业"},          {"neighborhood", "相邻关系"},
-    {"damages", "人身损害赔偿"},     {"consumer", "消费者权益"},       {"traffic", "交通事故"},
-    {"administrative", "行政争议"},  {"criminal", "刑事"},             {"enterprise", "企业经营"},
-    {"other", "其他"},               {0},
+    {"marriage_family", "婚姻家庭"},
+    {"inheritance", "继承"},
+    {"labor", "劳动社保"},
+    {"contract", "合同债务"},
+    {"housing", "房产物业"},
+    {"neighborhood", "相邻关系"},
+    {"damages", "人身损害赔偿"},
+    {"consumer", "消费者权益"},
+    {"traffic", "交通事故"},
+    {"administrative", "行政争议"},
+    {"criminal", "刑事"},
+    {"enterprise", "企业经营"},
+    {"other", "其他"},
+    {0},
 };
 static const code_seed_t referrals[] = {
-    {"lawyer", "律师服务"},
-    {"notary", "公证"},
-    {"appraisal", "司法鉴定"},
-    {"arbitration", "仲裁"},
-    {"legal_aid", "法律援助"},
-    {"mediation", "人民调解"},
-    {"reconsideration", "行政复议"},
-    {0},
+    {"lawyer", "律师服务"},    {"notary", "公证"},        {"appraisal", "司法鉴定"},       {"arbitration", "仲裁"},
+    {"legal_aid", "法律援助"}, {"mediation", "人民调解"}, {"reconsideration", "行政复议"}, {0},
 };
 static const code_seed_t referral_outcomes[] = {
     {"accepted", "已受理/承接"},
@@ -89,11 +88,7 @@ static const code_seed_t referral_outcomes[] = {
     {0},
 };
 static const code_seed_t satisfactions[] = {
-    {"very", "非常满意"},
-    {"satisfied", "满意"},
-    {"basic", "基本满意"},
-    {"dissatisfied", "不满意"},
-    {0},
+    {"very", "非常满意"}, {"satisfied", "满意"}, {"basic", "基本满意"}, {"dissatisfied", "不满意"}, {0},
 };
 static const code_seed_t apply_modes[] = {
     {"written", "书面申请"},
@@ -107,7 +102,7 @@ static const code_seed_t forward_methods[] = {
     {0},
 };
 static const code_seed_t aid_kinds[] = {
-    {"civil", "民事"},         {"administrative", "行政"}, {"criminal", "刑事"},
+    {"civil", "民事"},         {"administrative", "行政"},       {"criminal", "刑事"},
     {"labor", "劳动争议仲裁"}, {"non_litigation", "非诉讼事项"}, {0},
 };
 static const code_seed_t hardships[] = {
@@ -130,12 +125,9 @@ static const code_list_decl_t point_lists[] = {
     {0},
 };
 static const code_list_decl_t consultation_lists[] = {
-    {"pls_channel", "法律咨询渠道", channels},
-    {"pls_category", "法律咨询类别", categories},
-    {"pls_referral", "转介去向", referrals},
-    {"pls_referral_outcome", "转介结果", referral_outcomes},
-    {"pls_satisfaction", "满意度", satisfactions},
-    {0},
+    {"pls_channel", "法律咨询渠道", channels},     {"pls_category", "法律咨询类别", categories},
+    {"pls_referral", "转介去向", referrals},       {"pls_referral_outcome", "转介结果", referral_outcomes},
+    {"pls_satisfaction", "满意度", satisfactions}, {0},
 };
 static const code_list_decl_t intake_lists[] = {
     {"pls_apply_mode", "行政复议申请方式", apply_modes},
@@ -252,11 +244,9 @@ static const field_t consultation_fields[] = {
     {0},
 };
 static const wf_state_t consultation_states[] = {
-    {"answered", "已解答", 0},
-    {"referred", "已转介", 10}, /* 10 working days to learn what became of the referral */
-    {"followed", "已跟踪结果", 0, true},
-    {"closed", "已办结", 0, true},
-    {0},
+    {"answered", "已解答", 0},           {"referred", "已转介", 10}, /* 10 working days to learn what became of the
+                                                                        referral */
+    {"followed", "已跟踪结果", 0, true}, {"closed", "已办结", 0, true}, {0},
 };
 static int refer_mediation_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t consultation_transitions[] = {
@@ -341,8 +331,7 @@ static int64_t derive(http_req_t *r, const entity_t *target, int64_t org, const 
  * consultation already names: nobody is typed again.  Linked both ways. */
 static int refer_mediation_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     (void)e, (void)action, (void)body;
-    if (!auth_can(auth_principal(r), "mediation.case.create") ||
-        !auth_can(auth_principal(r), "mediation.party.create"))
+    if (!auth_can(auth_principal(r), "mediation.case.create") || !auth_can(auth_principal(r), "mediation.party.create"))
         return http_error(r, 403, "forbidden", "您没有登记人民调解案件的权限"), -1;
     const entity_t *cases = entity_find("mediation-cases"), *parties = entity_find("mediation-parties");
     if (!cases || !parties) return http_error(r, 409, "hook_refused", "人民调解未启用"), -1;
@@ -366,14 +355,14 @@ static int refer_mediation_hook(http_req_t *r, const entity_t *e, int64_t id, co
     if (!other && !unit) return http_invalid(r, "counterpart_person_id", "转人民调解须先登记对方当事人"), -1;
     char today[11];
     wf_today(today);
-    json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "title", title, "received_on", today, "source",
-                          "party_application", "category", category, "summary", summary, "mediation_org_id",
-                          (json_int_t)morg);
+    json_t *f =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "title", title, "received_on", today, "source", "party_application",
+                  "category", category, "summary", summary, "mediation_org_id", (json_int_t)morg);
     if (village) json_object_set_new(f, "village_id", json_integer(village));
     int64_t case_id = derive(r, cases, org, path, f, id);
     if (case_id < 0) return http_store_error(r), -1;
-    json_t *applicant =
-        json_pack("{s:I,s:s,s:I}", "case_id", (json_int_t)case_id, "role", "applicant", "person_id", (json_int_t)person);
+    json_t *applicant = json_pack("{s:I,s:s,s:I}", "case_id", (json_int_t)case_id, "role", "applicant", "person_id",
+                                  (json_int_t)person);
     json_t *respondent = json_pack("{s:I,s:s}", "case_id", (json_int_t)case_id, "role", "respondent");
     if (other)
         json_object_set_new(respondent, "person_id", json_integer(other));
@@ -437,7 +426,8 @@ static const workflow_t *const intake_flows[] = {&intake_flow_v1, NULL};
 static const char *intake_rule(check_ctx_t *c, const char **field) {
     const char *got = pls_text(c->after, "received_on"), *known = pls_text(c->after, "act_known_on");
     const char *sent = pls_text(c->after, "forwarded_on"), *ack = pls_text(c->after, "acknowledged_on");
-    if (got && known && strcmp(known, got) > 0) return *field = "act_known_on", "知道行政行为的日期不能晚于收到申请日期";
+    if (got && known && strcmp(known, got) > 0)
+        return *field = "act_known_on", "知道行政行为的日期不能晚于收到申请日期";
     if (sent && ack && strcmp(ack, sent) < 0) return *field = "acknowledged_on", "签收日期不能早于转送日期";
     char today[11];
     wf_today(today);
@@ -470,16 +460,11 @@ static int receipt_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) 
     doc_para(o, doc_value(r, e, rec, "receipt_no"), DOCX_RIGHT);
     doc_table(o, 2, cols);
     const char *rows[][2] = {
-        {"申请人", doc_value(r, e, rec, "applicant_id")},
-        {"委托代理人", doc_value(r, e, rec, "agent")},
-        {"被申请人", doc_value(r, e, rec, "respondent")},
-        {"申请复议的行政行为", doc_value(r, e, rec, "act")},
-        {"行政复议请求", doc_value(r, e, rec, "requests")},
-        {"申请方式", doc_value(r, e, rec, "mode")},
-        {"提交材料", doc_value(r, e, rec, "materials")},
-        {"材料页数", doc_value(r, e, rec, "pages")},
-        {"收到申请日期", doc_value(r, e, rec, "received_on")},
-        {"行政复议机关", doc_value(r, e, rec, "body")},
+        {"申请人", doc_value(r, e, rec, "applicant_id")},      {"委托代理人", doc_value(r, e, rec, "agent")},
+        {"被申请人", doc_value(r, e, rec, "respondent")},      {"申请复议的行政行为", doc_value(r, e, rec, "act")},
+        {"行政复议请求", doc_value(r, e, rec, "requests")},    {"申请方式", doc_value(r, e, rec, "mode")},
+        {"提交材料", doc_value(r, e, rec, "materials")},       {"材料页数", doc_value(r, e, rec, "pages")},
+        {"收到申请日期", doc_value(r, e, rec, "received_on")}, {"行政复议机关", doc_value(r, e, rec, "body")},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         doc_row(o, rows[i]);
@@ -551,10 +536,7 @@ static const field_t aid_fields[] = {
 };
 static const wf_state_t aid_states[] = {
     {"applied", "待初审", 0}, /* due_at: the city's days from the application (.deadline) */
-    {"supplementing", "待补正材料", 0},
-    {"forwarded", "已转交", 0},
-    {"decided", "已有结果", 0, true},
-    {0},
+    {"supplementing", "待补正材料", 0}, {"forwarded", "已转交", 0}, {"decided", "已有结果", 0, true}, {0},
 };
 static const wf_transition_t aid_transitions[] = {
     {"ask_more", "告知补正材料", "applied", "supplementing", .requires = "prelim_note"},
@@ -575,8 +557,7 @@ static const char *aid_rule(check_ctx_t *c, const char **field) {
     if (h && strcmp(h, "exempt") != 0) {
         if (!json_is_integer(json_object_get(c->after, "household_size")))
             return *field = "household_size", "请填写家庭人口 (免予核查经济困难状况的除外)";
-        if (json_is_null(json_object_get(c->after, "monthly_income")) ||
-            !json_object_get(c->after, "monthly_income"))
+        if (json_is_null(json_object_get(c->after, "monthly_income")) || !json_object_get(c->after, "monthly_income"))
             return *field = "monthly_income", "请填写家庭月人均收入 (免予核查经济困难状况的除外)";
     }
     return NULL;
@@ -619,39 +600,69 @@ static const std_setting_decl_t pls_settings[] = {
 static const struct figure {
     const char *key, *sql;
 } figures[] = {
-    {"consultations", "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                      " AND consulted_on >= $3 AND consulted_on <= $4"},
-    {"referrals", "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                  " AND referred_on >= $3 AND referred_on <= $4"},
+    {"consultations",
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND consulted_on >= $3 AND consulted_on <= $4"},
+    {"referrals",
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND referred_on >= $3 AND referred_on <= $4"},
     {"mediation_referrals", "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
                             " AND referred_on >= $3 AND referred_on <= $4 AND mediation_case_id IS NOT NULL"},
-    {"intakes", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
-                " AND received_on >= $3 AND received_on <= $4"},
-    {"intakes_forwarded", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
-                          " AND forwarded_on >= $3 AND forwarded_on <= $4"},
+    {"intakes",
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND received_on >= $3 AND received_on <= $4"},
+    {"intakes_forwarded",
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4"},
     {"intakes_late", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
                      " AND forwarded_on >= $3 AND forwarded_on <= $4 AND forward_late = 1"},
     {"intakes_acknowledged", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
                              " AND acknowledged_on >= $3 AND acknowledged_on <= $4"},
-    {"aid_applications", "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
-                         " AND applied_on >= $3 AND applied_on <= $4"},
-    {"aid_forwarded", "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
-                      " AND forwarded_on >= $3 AND forwarded_on <= $4"},
+    {"aid_applications",
+     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND applied_on >= $3 AND applied_on <= $4"},
+    {"aid_forwarded",
+     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4"},
     {"advisor_services", "SELECT COUNT(*) FROM advisor_log WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4"},
     /* villages existing at the period's end, and those with an advisor serving then */
-    {"villages", "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
-                 "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
+    {"villages",
+     "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
+     "AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
     {"villages_covered",
      "SELECT COUNT(DISTINCT av.village_id) FROM advisor_village av JOIN village_advisor a ON a.id = av.advisor_id "
      "JOIN org_units v ON v.id = av.village_id WHERE av.deleted_at IS NULL AND a.deleted_at IS NULL "
      "AND v.path >= $1 AND v.path < $2 AND v.valid_from <= $4 AND (v.valid_to IS NULL OR v.valid_to > $4) "
      "AND av.from_on <= $4 AND (av.to_on IS NULL OR av.to_on >= $4) AND a.appointed_on <= $4 "
      "AND (a.exit_on IS NULL OR a.exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
-    {"advisors_serving", "SELECT COUNT(*) FROM village_advisor WHERE " IN_SCOPE
-                         " AND appointed_on <= $4 AND (exit_on IS NULL OR exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
-    {"points", "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
+    {"advisors_serving",
+     "SELECT COUNT(*) FROM village_advisor WHERE " IN_SCOPE
+     " AND appointed_on <= $4 AND (exit_on IS NULL OR exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
+    {"points",
+     "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
 };
 #define NFIGURES (sizeof(figures) / sizeof(figures[0]))
+
+/* The grouped figures: [{code, label, count}] each, by the record's own date. */
+static const struct grouping {
+    const char *name, *list, *sql;
+} groupings[] = {
+    {"by_channel", "pls_channel",
+     "SELECT channel, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel"},
+    {"by_category", "pls_category",
+     "SELECT category, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category"},
+    {"referrals_by_type", "pls_referral",
+     "SELECT referral, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral"},
+    {"referral_outcomes", "pls_referral_outcome",
+     "SELECT outcome, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome"},
+    {"satisfaction", "pls_satisfaction",
+     "SELECT satisfaction, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction"},
+    {"aid_results", "pls_aid_result",
+     "SELECT result, COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
+     " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result"},
+    {"advisor_services_by_kind", "pls_service_kind",
+     "SELECT kind, COUNT(*) FROM advisor_log WHERE " IN_SCOPE
+     " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind"},
+};
 
 static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi, const char *from, const char *to) {
     for (size_t i = 0; i < NFIGURES; i++) {
@@ -706,16 +717,18 @@ static int write_advisor_duties(http_req_t *r, jw_t *w, const char *lo, const ch
                                 const char *to) {
     int nl, nv;
     per_advisor_t *logs = per_advisor(
-        r, "SELECT advisor_id, COUNT(DISTINCT CASE WHEN kind = 'onsite' THEN served_on END), "
-           "SUM(CASE WHEN kind = 'lecture' THEN 1 ELSE 0 END), "
-           "SUM(CASE WHEN kind IN ('contract_review', 'decision_review') THEN 1 ELSE 0 END) FROM advisor_log "
-           "WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4 GROUP BY advisor_id ORDER BY advisor_id",
+        r,
+        "SELECT advisor_id, COUNT(DISTINCT CASE WHEN kind = 'onsite' THEN served_on END), "
+        "SUM(CASE WHEN kind = 'lecture' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN kind IN ('contract_review', 'decision_review') THEN 1 ELSE 0 END) FROM advisor_log "
+        "WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4 GROUP BY advisor_id ORDER BY advisor_id",
         lo, hi, from, to, &nl);
-    per_advisor_t *vils = per_advisor(
-        r, "SELECT advisor_id, COUNT(*), 0, 0 FROM advisor_village WHERE " IN_SCOPE " AND from_on <= $4 "
-           "AND (to_on IS NULL OR to_on >= $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
-           "GROUP BY advisor_id ORDER BY advisor_id",
-        lo, hi, from, to, &nv);
+    per_advisor_t *vils =
+        per_advisor(r,
+                    "SELECT advisor_id, COUNT(*), 0, 0 FROM advisor_village WHERE " IN_SCOPE " AND from_on <= $4 "
+                    "AND (to_on IS NULL OR to_on >= $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
+                    "GROUP BY advisor_id ORDER BY advisor_id",
+                    lo, hi, from, to, &nv);
     if (nl < 0 || nv < 0) return -1;
     jw_key(w, "quotas");
     jw_obj(w);
@@ -724,11 +737,14 @@ static int write_advisor_duties(http_req_t *r, jw_t *w, const char *lo, const ch
     jw_kint(w, "reviews_year", std_setting(r->db, "pls_reviews_year"));
     jw_obj_end(w);
     jw_kstr(w, "advisor_entity", "village-advisors");
-    db_stmt_t *s = returns_statement(r, "SELECT a.id, p.name, a.firm_name, a.org_id FROM village_advisor a "
-                                     "JOIN persons p ON p.id = a.person_id WHERE a.deleted_at IS NULL "
-                                     "AND a.org_path >= $1 AND a.org_path < $2 AND a.appointed_on <= $4 "
-                                     "AND (a.exit_on IS NULL OR a.exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
-                                     "ORDER BY a.org_path, a.id", lo, hi, from, to);
+    db_stmt_t *s =
+        returns_statement(r,
+                          "SELECT a.id, p.name, a.firm_name, a.org_id FROM village_advisor a "
+                          "JOIN persons p ON p.id = a.person_id WHERE a.deleted_at IS NULL "
+                          "AND a.org_path >= $1 AND a.org_path < $2 AND a.appointed_on <= $4 "
+                          "AND (a.exit_on IS NULL OR a.exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT) "
+                          "ORDER BY a.org_path, a.id",
+                          lo, hi, from, to);
     if (!s) return -1;
     jw_key(w, "advisors");
     jw_arr(w);
@@ -769,41 +785,16 @@ static void get_returns(http_req_t *r) {
     jw_kstr(w, "from", from);
     jw_kstr(w, "to", to);
     int bad = write_figures(r, w, lo, hi, from, to);
-    bad |= returns_grouped(r, w, "by_channel", "pls_channel",
-                   "SELECT channel, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                   " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel",
-                   lo, hi, from, to);
-    bad |= returns_grouped(r, w, "by_category", "pls_category",
-                   "SELECT category, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                   " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category",
-                   lo, hi, from, to);
-    bad |= returns_grouped(r, w, "referrals_by_type", "pls_referral",
-                   "SELECT referral, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                   " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral",
-                   lo, hi, from, to);
-    bad |= returns_grouped(r, w, "referral_outcomes", "pls_referral_outcome",
-                   "SELECT outcome, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                   " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome",
-                   lo, hi, from, to);
-    bad |= returns_grouped(r, w, "satisfaction", "pls_satisfaction",
-                   "SELECT satisfaction, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                   " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction",
-                   lo, hi, from, to);
-    bad |= returns_grouped(r, w, "aid_results", "pls_aid_result",
-                   "SELECT result, COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
-                   " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result",
-                   lo, hi, from, to);
-    bad |= returns_grouped(r, w, "advisor_services_by_kind", "pls_service_kind",
-                   "SELECT kind, COUNT(*) FROM advisor_log WHERE " IN_SCOPE
-                   " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind",
-                   lo, hi, from, to);
+    for (size_t i = 0; i < sizeof(groupings) / sizeof(groupings[0]); i++)
+        bad |= returns_grouped(r, w, groupings[i].name, groupings[i].list, groupings[i].sql, lo, hi, from, to);
     bad |= write_advisor_duties(r, w, lo, hi, from, to);
     /* the units one level down, each with the same figures: a click drills into one */
     jw_key(w, "units");
     jw_arr(w);
-    db_stmt_t *s = db_prepare(r->db, "SELECT id, name, path, level FROM org_units WHERE level IN ('district', 'office') "
-                                     "AND path > $1 AND path < $2 AND path NOT LIKE $3 AND valid_from <= $4 "
-                                     "AND (valid_to IS NULL OR valid_to > $4) ORDER BY path");
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT id, name, path, level FROM org_units WHERE level IN ('district', 'office') "
+                          "AND path > $1 AND path < $2 AND path NOT LIKE $3 AND valid_from <= $4 "
+                          "AND (valid_to IS NULL OR valid_to > $4) ORDER BY path");
     if (!s) bad = 1;
     if (s) {
         /* children only: a path one segment below lo (…/<id>/) */
@@ -823,9 +814,9 @@ static void get_returns(http_req_t *r) {
                 if (n) memcpy(k2, kids, sizeof(*k2) * (size_t)n);
                 kids = k2;
             }
-            kids[n++] = (struct child){db_col_int(s, 0), arena_strdup(r->arena, db_col_text(s, 1)),
-                                       arena_strdup(r->arena, db_col_text(s, 2)),
-                                       arena_strdup(r->arena, db_col_text(s, 3))};
+            kids[n++] =
+                (struct child){db_col_int(s, 0), arena_strdup(r->arena, db_col_text(s, 1)),
+                               arena_strdup(r->arena, db_col_text(s, 2)), arena_strdup(r->arena, db_col_text(s, 3))};
         }
         db_reset(s);
         if (rc != DB_DONE) bad = 1;
@@ -1037,13 +1028,13 @@ static int points_demo(const engine_demo_t *d, char *err, size_t errlen) {
         char pname[160], paddr[160];
         snprintf(pname, sizeof(pname), "%s公共法律服务工作站", town);
         snprintf(paddr, sizeof(paddr), "%s内 (站所合一)", o[i].name);
-        json_t *f = json_pack(
-            "{s:s,s:s,s:s,s:I,s:I,s:s,s:i,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s}", "name", pname, "kind",
-            "station", "address", paddr, "lng", (json_int_t)(lng * 1e6), "lat",
-            (json_int_t)(lat * 1e6), "hours", "工作日 9:00-17:00, 周六上午值班", "staff_count", 3 + i % 3, "staffing",
-            "司法所工作人员 2 名, 值班律师 1 名", "svc_consult", 1, "svc_lawyer", 1, "svc_notary", 1, "svc_appraisal", 1,
-            "svc_arbitration", 1, "svc_legal_aid", 1, "svc_reconsideration", 1, "svc_mediation", 1, "online", 1,
-            "opened_on", "2023-03-01", "status", "open");
+        json_t *f =
+            json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:i,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s}", "name", pname,
+                      "kind", "station", "address", paddr, "lng", (json_int_t)(lng * 1e6), "lat",
+                      (json_int_t)(lat * 1e6), "hours", "工作日 9:00-17:00, 周六上午值班", "staff_count", 3 + i % 3,
+                      "staffing", "司法所工作人员 2 名, 值班律师 1 名", "svc_consult", 1, "svc_lawyer", 1, "svc_notary",
+                      1, "svc_appraisal", 1, "svc_arbitration", 1, "svc_legal_aid", 1, "svc_reconsideration", 1,
+                      "svc_mediation", 1, "online", 1, "opened_on", "2023-03-01", "status", "open");
         if (add(d->db, &points, &o[i], NULL, f) < 0) goto fail;
         if (i >= 6) continue;
         static const struct {
@@ -1073,8 +1064,8 @@ static int points_demo(const engine_demo_t *d, char *err, size_t errlen) {
                           "address", ad, "lng", (json_int_t)((lng + extra[k].dx) * 1e6), "lat",
                           (json_int_t)((lat + extra[k].dy) * 1e6), "hours",
                           room ? "每周二、周四 9:00-11:30 (村居法律顾问值班)" : "每月第一、三周周三 14:00-17:00",
-                          "staff_count", room ? 1 : 2, "svc_consult", 1, "svc_lawyer", 1, "svc_mediation", room, "online",
-                          0, "opened_on", "2024-05-10", "status", "open");
+                          "staff_count", room ? 1 : 2, "svc_consult", 1, "svc_lawyer", 1, "svc_mediation", room,
+                          "online", 0, "opened_on", "2024-05-10", "status", "open");
             if (room) json_object_set_new(f, "village_id", json_integer(o[i].village));
             if (add(d->db, &points, &o[i], NULL, f) < 0) goto fail;
         }
@@ -1122,18 +1113,21 @@ static int consultations_demo(const engine_demo_t *d, char *err, size_t errlen) 
         const char *channel, *category, *title, *state, *referral, *to, *outcome, *satisfaction;
     } rows[] = {
         {"walk_in", "marriage_family", "离婚后子女抚养费如何主张", "closed", NULL, NULL, NULL, "satisfied"},
-        {"hotline_12348", "labor", "单位拖欠工资如何维权", "followed", "legal_aid", "区法律援助中心", "accepted", "very"},
+        {"hotline_12348", "labor", "单位拖欠工资如何维权", "followed", "legal_aid", "区法律援助中心", "accepted",
+         "very"},
         {"online", "contract", "借款到期不还如何起诉", "closed", NULL, NULL, NULL, "satisfied"},
         {"village", "neighborhood", "楼上装修导致房屋渗水", "referred", "mediation", NULL, NULL, NULL},
         {"walk_in", "inheritance", "父母遗产继承如何办理公证", "followed", "notary", "区公证处", "resolved", "very"},
         {"phone", "housing", "物业费收费标准争议", "closed", NULL, NULL, NULL, "dissatisfied"},
-        {"walk_in", "administrative", "不服市场监管部门罚款决定", "followed", "reconsideration", "区人民政府 (行政复议)",
-         "accepted", "basic"},
-        {"walk_in", "damages", "小区内被犬只咬伤如何索赔", "referred", "lawyer", "公共法律服务工作站值班律师", NULL, NULL},
+        {"walk_in", "administrative", "不服市场监管部门罚款决定", "followed", "reconsideration",
+         "区人民政府 (行政复议)", "accepted", "basic"},
+        {"walk_in", "damages", "小区内被犬只咬伤如何索赔", "referred", "lawyer", "公共法律服务工作站值班律师", NULL,
+         NULL},
     };
     for (int i = 0; i < n && i < 12; i++) {
         if (o[i].npersons < 2) continue;
-        int64_t point = first_id(d->db, "SELECT MIN(id) FROM pls_point WHERE org_id = $1 AND kind = 'station'", o[i].id);
+        int64_t point =
+            first_id(d->db, "SELECT MIN(id) FROM pls_point WHERE org_id = $1 AND kind = 'station'", o[i].id);
         int64_t mcase = first_id(d->db, "SELECT MIN(id) FROM mediation_case WHERE org_id = $1", o[i].id);
         int64_t morg = first_id(d->db, "SELECT MIN(id) FROM mediation_org WHERE org_id = $1", o[i].id);
         if (point < 0 || mcase < 0 || morg < 0) goto fail;
@@ -1148,13 +1142,13 @@ static int consultations_demo(const engine_demo_t *d, char *err, size_t errlen) 
             if (strcmp(channel, "village") == 0 && !o[i].village) channel = "walk_in";
             bool mediation = rows[k].referral && strcmp(rows[k].referral, "mediation") == 0;
             if (mediation && (!mcase || !morg)) continue;
-            json_t *f = json_pack(
-                "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "consult_no", no, "consulted_on", on, "channel", channel,
-                "category", rows[k].category, "title", rows[k].title, "question",
-                "咨询人到站咨询, 陈述了事情经过并出示了相关材料。", "answer",
-                "告知了相关法律规定、维权途径和所需材料, 建议先行协商, 协商不成可通过调解、仲裁或诉讼解决。",
-                "person_id", (json_int_t)o[i].person[k % o[i].npersons], "counterpart_person_id",
-                (json_int_t)o[i].person[(k + 1) % o[i].npersons], "state_since", on);
+            json_t *f =
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "consult_no", no, "consulted_on", on, "channel",
+                          channel, "category", rows[k].category, "title", rows[k].title, "question",
+                          "咨询人到站咨询, 陈述了事情经过并出示了相关材料。", "answer",
+                          "告知了相关法律规定、维权途径和所需材料, 建议先行协商, 协商不成可通过调解、仲裁或诉讼解决。",
+                          "person_id", (json_int_t)o[i].person[k % o[i].npersons], "counterpart_person_id",
+                          (json_int_t)o[i].person[(k + 1) % o[i].npersons], "state_since", on);
             if (point) json_object_set_new(f, "point_id", json_integer(point));
             if (strcmp(channel, "village") == 0) json_object_set_new(f, "village_id", json_integer(o[i].village));
             if (rows[k].referral) {
@@ -1205,12 +1199,13 @@ static int intakes_demo(const engine_demo_t *d, char *err, size_t errlen) {
             char no[48], due[11];
             snprintf(no, sizeof(no), "(2026)代收复字第%lld-%03d号", (long long)o[i].id, k + 1);
             const char *got = k ? "2026-12-03" : "2026-10-12";
-            json_t *f = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "receipt_no", no, "received_on",
-                                  got, "applicant_id", (json_int_t)o[i].person[(k + 2) % o[i].npersons], "respondent",
-                                  respondent, "act", "对申请人作出的行政处罚决定 (罚款 5000 元)", "act_known_on",
-                                  k ? "2026-11-20" : "2026-09-20", "requests", "请求撤销该行政处罚决定", "mode",
-                                  "written", "materials", "行政复议申请书 1 份, 身份证复印件 1 份, 行政处罚决定书复印件 1 份",
-                                  "pages", 6, "body", body, "state_since", got);
+            json_t *f =
+                json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "receipt_no", no, "received_on", got,
+                          "applicant_id", (json_int_t)o[i].person[(k + 2) % o[i].npersons], "respondent", respondent,
+                          "act", "对申请人作出的行政处罚决定 (罚款 5000 元)", "act_known_on",
+                          k ? "2026-11-20" : "2026-09-20", "requests", "请求撤销该行政处罚决定", "mode", "written",
+                          "materials", "行政复议申请书 1 份, 身份证复印件 1 份, 行政处罚决定书复印件 1 份", "pages", 6,
+                          "body", body, "state_since", got);
             const char *state = "received";
             if (k) {
                 if (cal_add_workdays(d->db, got, days, due) != 0) goto fail_json;
@@ -1254,14 +1249,15 @@ static int aid_demo(const engine_demo_t *d, char *err, size_t errlen) {
         snprintf(centre, sizeof(centre), "上海市%s法律援助中心", dist);
         for (int k = 0; k < 2; k++) {
             const char *on = k ? "2026-12-04" : "2026-09-08";
-            json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s}", "applicant_id",
-                                  (json_int_t)o[i].person[(k + 3) % o[i].npersons], "applied_on", on, "matter",
-                                  k ? "追索劳动报酬 (劳动争议仲裁)" : "交通事故人身损害赔偿诉讼", "case_kind",
-                                  k ? "labor" : "civil", "hardship", k ? "low_income" : "minimum_living",
-                                  "household_size", 3, "monthly_income", (json_int_t)(k ? 98000 : 62000),
-                                  "hardship_facts", k ? "夫妻二人均为灵活就业, 育有一子, 家庭月收入约 2940 元。"
-                                                      : "申请人为本市最低生活保障对象, 持有低保证明。",
-                                  "state_since", on);
+            json_t *f =
+                json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s}", "applicant_id",
+                          (json_int_t)o[i].person[(k + 3) % o[i].npersons], "applied_on", on, "matter",
+                          k ? "追索劳动报酬 (劳动争议仲裁)" : "交通事故人身损害赔偿诉讼", "case_kind",
+                          k ? "labor" : "civil", "hardship", k ? "low_income" : "minimum_living", "household_size", 3,
+                          "monthly_income", (json_int_t)(k ? 98000 : 62000), "hardship_facts",
+                          k ? "夫妻二人均为灵活就业, 育有一子, 家庭月收入约 2940 元。"
+                            : "申请人为本市最低生活保障对象, 持有低保证明。",
+                          "state_since", on);
             const char *state = "applied";
             if (k) {
                 char due[11];

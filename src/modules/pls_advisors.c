@@ -62,11 +62,7 @@ static const code_seed_t service_kinds[] = {
     {0},
 };
 static const code_seed_t ratings[] = {
-    {"excellent", "优秀"},
-    {"competent", "称职"},
-    {"basic", "基本称职"},
-    {"incompetent", "不称职"},
-    {0},
+    {"excellent", "优秀"}, {"competent", "称职"}, {"basic", "基本称职"}, {"incompetent", "不称职"}, {0},
 };
 static const code_seed_t practice_statuses[] = {
     {"active", "正常执业"},
@@ -81,11 +77,7 @@ static const code_seed_t worker_statuses[] = {
     {0},
 };
 static const code_seed_t inspection_results[] = {
-    {"pass", "合格"},
-    {"basic", "基本合格"},
-    {"fail", "不合格"},
-    {"deferred", "暂缓考核"},
-    {0},
+    {"pass", "合格"}, {"basic", "基本合格"}, {"fail", "不合格"}, {"deferred", "暂缓考核"}, {0},
 };
 static const code_seed_t complaint_findings[] = {
     {"substantiated", "投诉属实"},
@@ -114,7 +106,6 @@ static const code_list_decl_t practice_lists[] = {
     {"pls_complaint_finding", "投诉核查结论", complaint_findings},
     {0},
 };
-
 
 /* NULL when the later date is not before the earlier one (either empty). */
 static const char *in_order(check_ctx_t *c, const char **field, const char *early, const char *late, const char *why) {
@@ -367,7 +358,8 @@ static const char *assignment_rule(check_ctx_t *c, const char **field) {
         db_bind_null(s, 5);
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
-    if (n != 0) return *field = "village_id", n < 0 ? "暂时无法核对服务村(居), 请稍后重试" : "该顾问在此期间已服务该村(居)";
+    if (n != 0)
+        return *field = "village_id", n < 0 ? "暂时无法核对服务村(居), 请稍后重试" : "该顾问在此期间已服务该村(居)";
     return NULL;
 }
 static const entity_t assignments = {
@@ -401,15 +393,18 @@ static const char *log_rule(check_ctx_t *c, const char **field) {
     json_t *adv = json_object_get(c->after, "advisor_id"), *vil = json_object_get(c->after, "village_id");
     const char *on = pls_text(c->after, "served_on");
     if (!json_is_integer(adv) || !json_is_integer(vil) || !on) return NULL;
-    db_stmt_t *s = db_prepare(c->db, "SELECT COUNT(*) FROM advisor_village WHERE deleted_at IS NULL AND advisor_id = $1 "
-                                     "AND village_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)");
+    db_stmt_t *s =
+        db_prepare(c->db, "SELECT COUNT(*) FROM advisor_village WHERE deleted_at IS NULL AND advisor_id = $1 "
+                          "AND village_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)");
     if (!s) return "暂时无法核对服务村(居), 请稍后重试";
     db_bind_int(s, 1, json_integer_value(adv));
     db_bind_int(s, 2, json_integer_value(vil));
     db_bind_text(s, 3, on, -1);
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
-    if (n <= 0) return *field = "village_id", n < 0 ? "暂时无法核对服务村(居), 请稍后重试" : "服务日期当天该顾问不服务这个村(居)";
+    if (n <= 0)
+        return *field = "village_id",
+               n < 0 ? "暂时无法核对服务村(居), 请稍后重试" : "服务日期当天该顾问不服务这个村(居)";
     return NULL;
 }
 static const entity_t logs = {
@@ -548,17 +543,19 @@ static int eval_duty(std_eval_t *e) {
      * count per advisor made SQLite walk every on-site log for each) */
     int64_t *ids = NULL, *days = NULL;
     int nd = 0, cap = 0, rc;
-    db_stmt_t *s = std_scoped(e, "SELECT advisor_id, COUNT(DISTINCT served_on) FROM advisor_log WHERE deleted_at IS NULL "
-                                 "AND org_path >= $1 AND org_path < $2 AND kind = 'onsite' AND served_on >= $4 "
-                                 "AND served_on <= $5 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) "
-                                 "GROUP BY advisor_id ORDER BY advisor_id");
+    db_stmt_t *s =
+        std_scoped(e, "SELECT advisor_id, COUNT(DISTINCT served_on) FROM advisor_log WHERE deleted_at IS NULL "
+                      "AND org_path >= $1 AND org_path < $2 AND kind = 'onsite' AND served_on >= $4 "
+                      "AND served_on <= $5 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) "
+                      "GROUP BY advisor_id ORDER BY advisor_id");
     if (!s) return DB_ERR;
     db_bind_text(s, 4, from, -1);
     db_bind_text(s, 5, to, -1);
     while ((rc = db_step(s)) == DB_ROW) {
         if (nd == cap) {
             cap = cap ? cap * 2 : 256;
-            int64_t *i2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap), *d2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap);
+            int64_t *i2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap),
+                    *d2 = arena_alloc(e->arena, sizeof(int64_t) * (size_t)cap);
             if (nd) memcpy(i2, ids, sizeof(int64_t) * (size_t)nd), memcpy(d2, days, sizeof(int64_t) * (size_t)nd);
             ids = i2, days = d2;
         }
@@ -568,11 +565,12 @@ static int eval_duty(std_eval_t *e) {
     db_reset(s);
     if (rc != DB_DONE) return rc;
     s = std_scoped(
-        e, "SELECT a.id, a.org_path, p.name, a.licence_no FROM village_advisor a JOIN persons p ON p.id = a.person_id "
-           "WHERE a.deleted_at IS NULL AND a.org_path >= $1 AND a.org_path < $2 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) "
-           "AND a.appointed_on <= $4 AND (a.exit_on IS NULL OR a.exit_on > $5) AND EXISTS (SELECT 1 FROM "
-           "advisor_village av WHERE av.advisor_id = a.id AND av.deleted_at IS NULL AND av.from_on <= $4 "
-           "AND (av.to_on IS NULL OR av.to_on >= $5)) ORDER BY a.id");
+        e,
+        "SELECT a.id, a.org_path, p.name, a.licence_no FROM village_advisor a JOIN persons p ON p.id = a.person_id "
+        "WHERE a.deleted_at IS NULL AND a.org_path >= $1 AND a.org_path < $2 AND CAST($5 AS TEXT) < CAST($3 AS TEXT) "
+        "AND a.appointed_on <= $4 AND (a.exit_on IS NULL OR a.exit_on > $5) AND EXISTS (SELECT 1 FROM "
+        "advisor_village av WHERE av.advisor_id = a.id AND av.deleted_at IS NULL AND av.from_on <= $4 "
+        "AND (av.to_on IS NULL OR av.to_on >= $5)) ORDER BY a.id");
     if (!s) return DB_ERR;
     db_bind_text(s, 4, from, -1);
     db_bind_text(s, 5, to, -1);
@@ -646,10 +644,10 @@ typedef struct office_row {
 
 /* The first n offices (陆家嘴 and 南京东路 first) into o; how many. */
 static int offices(db_t *db, office_row_t *o, int n) {
-    db_stmt_t *q = db_prepare(
-        db, "SELECT o.id, o.path, o.name, d.code FROM org_units o JOIN org_units d ON d.id = o.parent_id "
-            "WHERE o.level = 'office' ORDER BY CASE o.name WHEN '陆家嘴街道司法所' THEN 0 "
-            "WHEN '南京东路街道司法所' THEN 1 ELSE 2 END, o.id");
+    db_stmt_t *q =
+        db_prepare(db, "SELECT o.id, o.path, o.name, d.code FROM org_units o JOIN org_units d ON d.id = o.parent_id "
+                       "WHERE o.level = 'office' ORDER BY CASE o.name WHEN '陆家嘴街道司法所' THEN 0 "
+                       "WHEN '南京东路街道司法所' THEN 1 ELSE 2 END, o.id");
     if (!q) return -1;
     int k = 0;
     while (k < n && db_step(q) == DB_ROW) {
@@ -670,9 +668,9 @@ static void demo_uscc(char out[19], const char *type, const char *region, int n)
     uscc_complete(out);
 }
 
-static const char *const given[] = {"周明华", "吴志刚", "郑晓燕", "冯建平", "褚丽萍", "卫国强", "蒋雪梅", "韩立新",
-                                    "杨海波", "朱文静", "秦志远", "许慧敏", "何建军", "吕红霞", "施永明", "孔令华",
-                                    "曹晓东", "严春燕", "华振宇", "金美玲"};
+static const char *const given[] = {"周明华", "吴志刚", "郑晓燕", "冯建平", "褚丽萍", "卫国强", "蒋雪梅",
+                                    "韩立新", "杨海波", "朱文静", "秦志远", "许慧敏", "何建军", "吕红霞",
+                                    "施永明", "孔令华", "曹晓东", "严春燕", "华振宇", "金美玲"};
 
 /* 基层法律服务所 in the first four offices: two workers each, the 2025
  * inspection (one 基本合格 with rectification), and in 陆家嘴 two complaints,
@@ -689,11 +687,11 @@ static int practices_demo(const engine_demo_t *d, char *err, size_t errlen) {
         char *cut = strstr(town, "司法所");
         if (cut) *cut = '\0';
         snprintf(name, sizeof(name), "上海市%s法律服务所", town);
-        int64_t practice = insert(
-            d->db, &practices, o[i].id, o[i].path, NULL,
-            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", name, "uscc", uscc, "licence_no",
-                      "沪司基法证字第 0100 号", "address", "社区事务受理服务中心二楼", "director", "顾振华", "phone",
-                      "021-58880000", "established_on", "2008-06-18", "status", "active"));
+        int64_t practice =
+            insert(d->db, &practices, o[i].id, o[i].path, NULL,
+                   json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", name, "uscc", uscc, "licence_no",
+                             "沪司基法证字第 0100 号", "address", "社区事务受理服务中心二楼", "director", "顾振华",
+                             "phone", "021-58880000", "established_on", "2008-06-18", "status", "active"));
         if (practice < 0) goto fail;
         int64_t worker = 0;
         for (int k = 0; k < 2; k++) {
@@ -707,8 +705,8 @@ static int practices_demo(const engine_demo_t *d, char *err, size_t errlen) {
                                       "practising"));
             if (worker < 0) goto fail;
         }
-        json_t *f = json_pack("{s:I,s:i,s:s,s:s,s:s}", "practice_id", (json_int_t)practice, "year", 2025, "inspected_on",
-                              "2026-03-20", "result", i == 1 ? "basic" : "pass", "findings",
+        json_t *f = json_pack("{s:I,s:i,s:s,s:s,s:s}", "practice_id", (json_int_t)practice, "year", 2025,
+                              "inspected_on", "2026-03-20", "result", i == 1 ? "basic" : "pass", "findings",
                               i == 1 ? "业务档案不完整, 收费公示不规范" : "执业规范, 档案齐全, 收费公示到位");
         if (i == 1) json_object_set_new(f, "rectification", json_string("一个月内补齐业务档案, 更新收费公示"));
         if (insert(d->db, &inspections, o[i].id, o[i].path, NULL, f) < 0) goto fail;
@@ -753,7 +751,8 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
     for (int i = 0; i < n; i++) {
         int64_t vil[256];
         int nv = 0;
-        db_stmt_t *q = db_prepare(d->db, "SELECT id FROM org_units WHERE parent_id = $1 AND level = 'village' ORDER BY id");
+        db_stmt_t *q =
+            db_prepare(d->db, "SELECT id FROM org_units WHERE parent_id = $1 AND level = 'village' ORDER BY id");
         if (!q) goto fail;
         db_bind_int(q, 1, o[i].id);
         while (nv < 256 && db_step(q) == DB_ROW)
@@ -779,7 +778,8 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
                 snprintf(firm, sizeof(firm), "%s", practice_name);
             } else {
                 demo_uscc(uscc, "31", o[i].region, 1000 + a % 5);
-                snprintf(firm, sizeof(firm), "上海市%s律师事务所", (const char *[]){"明理", "正诚", "衡平", "申和", "律信"}[a % 5]);
+                snprintf(firm, sizeof(firm), "上海市%s律师事务所",
+                         (const char *[]){"明理", "正诚", "衡平", "申和", "律信"}[a % 5]);
             }
             snprintf(licence, sizeof(licence), "131012%04lld%07d", (long long)(o[i].id % 10000), ++serial);
             int64_t person = pls_demo_person(d, o[i].id, given[(i + a) % 20], a);
@@ -828,8 +828,8 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
                 demo_uscc(old, "31", o[i].region, 1999);
                 f = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "person_id", (json_int_t)was, "kind",
                               "lawyer", "licence_no", "13101201510999999", "firm_name", "上海市申江律师事务所",
-                              "firm_uscc", old, "selection", "open", "appointed_on", "2025-01-01", "term_end", "2027-12-31",
-                              "exit_on", "2026-06-30", "exit_reason", "resigned", "exit_note",
+                              "firm_uscc", old, "selection", "open", "appointed_on", "2025-01-01", "term_end",
+                              "2027-12-31", "exit_on", "2026-06-30", "exit_reason", "resigned", "exit_note",
                               "本人因执业机构变更申请辞任, 经区局同意退出, 所服务村(居)已另行选聘");
                 int64_t gone = insert(d->db, &advisors, o[i].id, o[i].path, "exited", f);
                 if (gone < 0) goto fail;

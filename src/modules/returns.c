@@ -27,7 +27,8 @@ bool returns_period(http_req_t *r, bool months, returns_period_t *p) {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int mo = p->month, leap = (p->year % 4 == 0 && p->year % 100 != 0) || p->year % 400 == 0;
     snprintf(p->from, sizeof(p->from), "%04d-%02d-01", p->year, mo ? mo : 1);
-    snprintf(p->to, sizeof(p->to), "%04d-%02d-%02d", p->year, mo ? mo : 12, mo ? mdays[mo - 1] + (mo == 2 && leap) : 31);
+    snprintf(p->to, sizeof(p->to), "%04d-%02d-%02d", p->year, mo ? mo : 12,
+             mo ? mdays[mo - 1] + (mo == 2 && leap) : 31);
     return true;
 }
 

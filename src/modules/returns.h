@@ -29,6 +29,5 @@ db_stmt_t *returns_statement(http_req_t *r, const char *sql, const char *lo, con
 int returns_grouped(http_req_t *r, jw_t *w, const char *name, const char *list, const char *sql, const char *lo,
                     const char *hi, const char *from, const char *to);
 /* The first column of sql's row bound so, or -1. */
-int64_t returns_count(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from,
-                      const char *to);
+int64_t returns_count(http_req_t *r, const char *sql, const char *lo, const char *hi, const char *from, const char *to);
 #endif
