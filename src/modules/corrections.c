@@ -694,7 +694,8 @@ static const entity_t leaves = {
 static const field_t relocation_fields[] = {
     {"subject_id", "社区矫正对象", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "corrections-subjects"},
     {"new_place", "新执行地", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 200},
-    {"new_office_id", "新执行地司法所 (本市)", F_REF, FF_FILTER | FF_LIST, .ref = "org_units"},
+    {"new_office_id", "接收司法所 (本区)", F_REF, FF_READONLY | FF_FILTER | FF_LIST, .ref = "org_units",
+     .readonly_why = "由区社区矫正机构在「同意变更 (本区)」时选定"},
     {"new_address", "新居住地址", F_TEXT, FF_PI, .max = 200},
     {"reason", "变更理由", F_TEXT, FF_REQUIRED | FF_SEARCH, .max = 500},
     {"applied_on", "申请日期", F_DATE, FF_TODAY | FF_FILTER | FF_SORT},
@@ -741,8 +742,10 @@ static const wf_state_t relocation_states[] = {
 static const wf_transition_t relocation_transitions[] = {
     {"opinion", "司法所出具意见", "applied", "office_reviewed", .requires = "office_opinion",
      .hook = relocation_hook_opinion},
-    {"approve", "同意变更", "office_reviewed", "approved", .requires = "decision_note", .stamp = "decided_on",
-     .meets_deadline = true},
+    {"approve", "同意变更 (移出本区)", "office_reviewed", "approved", .requires = "decision_note",
+     .stamp = "decided_on", .meets_deadline = true},
+    {"approve_within", "同意变更 (本区其他司法所)", "office_reviewed", "approved",
+     .requires = "decision_note new_office_id", .stamp = "decided_on", .meets_deadline = true},
     {"reject", "不同意变更", "office_reviewed", "rejected", .requires = "decision_note", .stamp = "decided_on"},
     {"hand_over", "移交档案", "approved", "handed_over", .requires = "receipt_note", .stamp = "handed_over_on",
      .hook = relocation_hook_hand_over},
@@ -786,9 +789,11 @@ static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id,
 static const char *const file_tables[] = {"corr_team_member", "corr_record",   "corr_alert",   "corr_leave",
                                           "corr_relocation",  "corr_event",    "corr_sanction", NULL};
 
-/* 移交档案: within the city the file moves to the new office (the subject
- * and every record of it); elsewhere the subject leaves the city's
- * supervision (执行地变更移出). */
+/* 移交档案: within the district the file moves to the new office (the
+ * subject and every record of it); to another district or province the
+ * subject leaves this institution's supervision (执行地变更移出) and the new
+ * place's institution entrusts them anew — the person is shared by the ID
+ * number (一次录入、多方共享), the file goes with the 移交 documents. */
 static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     (void)e, (void)action, (void)body;
     db_stmt_t *s = db_prepare(r->db, "SELECT c.subject_id, c.new_office_id, o.path FROM corr_relocation c "
@@ -983,7 +988,8 @@ static const perm_def_t corr_perms[] = {
     {"corrections.leave.reject", "外出审批: 不予批准", "office_director " INSTITUTION},
     {"corrections.leave.back", "外出审批: 销假", OFFICE " " INSTITUTION},
     {"corrections.relocation.opinion", "执行地变更: 司法所出具意见", OFFICE},
-    {"corrections.relocation.approve", "执行地变更: 同意变更", INSTITUTION},
+    {"corrections.relocation.approve", "执行地变更: 同意变更 (移出本区)", INSTITUTION},
+    {"corrections.relocation.approve_within", "执行地变更: 同意变更 (本区其他司法所)", INSTITUTION},
     {"corrections.relocation.reject", "执行地变更: 不同意变更", INSTITUTION},
     {"corrections.relocation.hand_over", "执行地变更: 移交档案", INSTITUTION},
     {"corrections.event.report", "重大事项: 报告区社区矫正机构", OFFICE},
