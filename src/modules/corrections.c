@@ -845,11 +845,11 @@ static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t i
 static const field_t event_fields[] = {
     {"subject_id", "社区矫正对象", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "corrections-subjects"},
     {"kind", "事项类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "corr_event_kind"},
-    {"occurred_at", "发生 (发现) 时间", F_DATETIME, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
+    {"occurred_at", "发生 (发现) 时间", F_DATETIME, FF_REQUIRED | FF_FILTER | FF_LIST}, /* no FF_SORT: see docs/corrections.md */
     {"summary", "事项经过", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 2000},
     {"measures", "已采取的措施", F_TEXT, 0, .max = 1000},
     {"report_note", "报告内容", F_TEXT, FF_READONLY, .max = 1000},
-    {"reported_at", "报告区社区矫正机构时间", F_DATETIME, FF_READONLY | FF_FILTER | FF_SORT},
+    {"reported_at", "报告区社区矫正机构时间", F_DATETIME, FF_READONLY | FF_FILTER},
     {"reported_late", "逾时报告", F_BOOL, FF_READONLY | FF_FILTER},
     {"handling", "区社区矫正机构处理意见", F_TEXT, FF_READONLY, .max = 1000},
     {0},
@@ -893,7 +893,7 @@ static const entity_t events = {
     .perm = "corrections.event",
     .fields = event_fields,
     .flows = event_flows,
-    .default_sort = "-occurred_at",
+    .default_sort = "-id",
     .roles = CORR_ROLES,
     .check = event_rule,
     .deadline = event_deadline,
