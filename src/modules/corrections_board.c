@@ -170,6 +170,7 @@ static void get_overdue(http_req_t *r) {
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kstr(w, "as_of", today);
+    jw_kstr(w, "entity", "corrections-subjects"); /* the items' records (the web app names no entity) */
     jw_key(w, "org");
     jw_obj(w);
     jw_kint(w, "id", org);
