@@ -167,6 +167,11 @@ static void get_overdue(http_req_t *r) {
     }
     if (n) qsort(items, (size_t)n, sizeof(overdue_t), overdue_cmp);
     static const char *const kinds[][2] = {{"unreported", "逾期未报到"}, {"report", "未按期报告"}, {"visit", "未按期走访"}};
+    /* the labels once per request, not per row (a district's list has thousands) */
+    static const char *const classes[] = {"strict", "normal", "lenient"}, *const levels[] = {"office", "institution"};
+    const char *class_label[3], *level_label[2];
+    for (int k = 0; k < 3; k++) class_label[k] = code_label(r->db, "corr_class", classes[k]);
+    for (int k = 0; k < 2; k++) level_label[k] = code_label(r->db, "corr_alert_level", levels[k]);
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kstr(w, "as_of", today);
@@ -188,14 +193,19 @@ static void get_overdue(http_req_t *r) {
         jw_kint(w, "org_id", o->org);
         jw_kstr(w, "org_name", scope_unit_name(r, o->org));
         jw_kstr(w, "supervision_class", o->cls);
-        jw_kstr(w, "supervision_class_label", o->cls ? code_label(r->db, "corr_class", o->cls) : NULL);
+        const char *cl = NULL, *ll = NULL;
+        for (int k = 0; k < 3 && o->cls; k++)
+            if (strcmp(o->cls, classes[k]) == 0) cl = class_label[k];
+        for (int k = 0; k < 2 && o->level; k++)
+            if (strcmp(o->level, levels[k]) == 0) ll = level_label[k];
+        jw_kstr(w, "supervision_class_label", cl);
         jw_kstr(w, "kind", o->kind);
         for (int k = 0; k < 3; k++)
             if (strcmp(kinds[k][0], o->kind) == 0) jw_kstr(w, "kind_label", kinds[k][1]);
         jw_kstr(w, "due", o->due);
         jw_kint(w, "days_overdue", cal_workdays_between(r->db, o->due, today));
         jw_kstr(w, "alert_level", o->level);
-        jw_kstr(w, "alert_level_label", o->level ? code_label(r->db, "corr_alert_level", o->level) : NULL);
+        jw_kstr(w, "alert_level_label", ll);
         jw_obj_end(w);
     }
     jw_arr_end(w);
