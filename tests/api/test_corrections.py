@@ -387,6 +387,12 @@ def test_break_the_glass_opens_the_office_for_a_time_and_the_auditor_sees_it(ctx
     s = ctx.server(url)
     pd, ljz = Session(s, "pudong"), Session(s, "ljz")
     assert pd.get(S)[0] == 403
+    # the person page: the district sees the person (registered in its office), not the subject
+    st, _, one = ljz.get(S + "?limit=1&wf_state=supervised")
+    person = one["items"][0]["person_id"]
+    st, _, inv = pd.get(f"/api/v1/persons/{person}/involvements")
+    assert st == 200 and all(not i.get("entity", "").startswith("corrections") for i in inv.get("items", [])), inv
+    assert inv.get("hidden_by_entity", {}).get("corrections-subjects", 0) >= 1, inv
     st, _, g = pd.post("/api/v1/breakglass", {"org_id": _office(ljz), "entity": "corrections-subjects",
                                               "reason": "核查辖区社区矫正对象脱管情况 (区局督查)"})
     assert st == 201, g
