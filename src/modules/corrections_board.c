@@ -21,9 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <xlsxwriter.h>
 
 #include "auth/audit.h"
 #include "auth/auth.h"
@@ -39,6 +36,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
+#include "util/xlsxbuf.h"
 
 /* ---- the ranges a caller reads ---- */
 
@@ -312,14 +310,9 @@ static void month_bounds(int y, int m, char from[11], char to[11]) {
 
 static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *month, unit_row_t *rows, int n,
                               unit_row_t *total, buf_t *out) {
-    const char *tmp = getenv("TMPDIR");
-    char dir[512], path[600];
-    snprintf(dir, sizeof(dir), "%s/sifasuo-corr-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof(path), "%s/returns.xlsx", dir);
-    lxw_workbook *wb = workbook_new(path);
-    int rc = -1;
-    if (!wb) goto out;
+    xlsxbuf_t x;
+    lxw_workbook *wb = xlsxbuf_open(&x, "corrections-returns");
+    if (!wb) return -1;
     lxw_worksheet *ws = workbook_add_worksheet(wb, "社区矫正工作统计月报");
     lxw_format *bold = workbook_add_format(wb), *title = workbook_add_format(wb), *cell = workbook_add_format(wb);
     format_set_bold(bold);
@@ -340,18 +333,7 @@ static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *
         worksheet_write_string(ws, row, 0, i < n ? u->name : "合计", i < n ? cell : bold);
         for (int c = 0; c < N_COLS; c++) worksheet_write_number(ws, row, (lxw_col_t)(1 + c), (double)u->c[c], cell);
     }
-    if (workbook_close(wb) != LXW_NO_ERROR) goto out;
-    FILE *f = fopen(path, "rb");
-    if (!f) goto out;
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0) buf_add(out, chunk, k);
-    fclose(f);
-    rc = 0;
-out:
-    unlink(path);
-    rmdir(dir);
-    return rc;
+    return xlsxbuf_close(&x, out);
 }
 
 static void write_cols(jw_t *w, const int64_t *c) {

@@ -8,44 +8,17 @@
 import { execFileSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, pickOption, run, test } from './lib.mjs'
+import {
+  BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, chooseIn as choose, dateIn as date, expect, formField, formItem as item,
+  gotoLoginAndSignIn, newContext, pickOption, residentId, run, test, workflowAction as action,
+} from './lib.mjs'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const INSTITUTION = 'pudong_sqjz' // 区社区矫正机构 (浦东新区)
 
-// A valid resident ID number (GB 11643 check digit) from 17 digits.
-function residentId(id17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-  const sum = [...id17].reduce((a, c, i) => a + Number(c) * w[i], 0)
-  return id17 + '10X98765432'[sum % 11]
-}
 // Shanghai's date `days` from today
 function day(days = 0) {
   return new Date(Date.now() + 8 * 3600_000 + days * 86400_000).toISOString().slice(0, 10)
-}
-const item = (scope, label) => scope.locator('.el-form-item', { hasText: label })
-async function choose(page, scope, label, option) {
-  await item(scope, label).locator('.el-select').first().click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-}
-async function date(scope, label, value) {
-  const input = item(scope, label).locator('input').first()
-  await input.fill(value)
-  await input.press('Enter')
-}
-// Fires a workflow action from the detail page's head, the dialog filled by fill(dialog).
-async function action(page, name, label, fill) {
-  const dialog = page.locator('.workflow-dialog')
-  await page.locator(`.detail-head button[data-action="${name}"]`).click()
-  await dialog.waitFor()
-  if (fill) await fill(dialog)
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes(`/actions/${name}`)),
-    dialog.getByRole('button', { name: '确定' + label }).click(),
-  ])
-  expect(res.status() === 200, `${label} answered ${res.status()}: ${await res.text()}`)
-  await dialog.waitFor({ state: 'hidden' })
-  return res.json()
 }
 async function signedIn(browser, user) {
   const context = await newContext(browser)
