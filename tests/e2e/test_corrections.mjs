@@ -131,6 +131,8 @@ test(
     })
     expect(released.wf_state === 'released' && released.locked, `released: ${JSON.stringify(released.wf_state)}`)
     await dp.locator('.record-detail').getByText('期满解除').first().waitFor()
+    await dp.locator('.record-docs a.doc-html', { hasText: '解除社区矫正证明书' }).waitFor()
+    await dp.locator('[data-panel="corrections-hours"]').getByText('教育学习和公益活动时长').waitFor()
 
     // an office elsewhere sees none of it
     const other = await signedIn(browser, OTHER)
