@@ -39,7 +39,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
-#include "util/xlsxbuf.h"
+#include "util/xlsx_tmp.h"
 
 /* ---- the ranges a caller reads ---- */
 
@@ -313,9 +313,9 @@ static void month_bounds(int y, int m, char from[11], char to[11]) {
 
 static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *month, unit_row_t *rows, int n,
                               unit_row_t *total, buf_t *out) {
-    xlsxbuf_t x;
-    lxw_workbook *wb = xlsxbuf_open(&x, "corrections-returns");
-    if (!wb) return -1;
+    xlsx_tmp_t tmp;
+    lxw_workbook *wb = xlsx_tmp_open(&tmp);
+    if (!wb) return xlsx_tmp_finish(&tmp, NULL, NULL), -1;
     lxw_worksheet *ws = workbook_add_worksheet(wb, "社区矫正工作统计月报");
     lxw_format *bold = workbook_add_format(wb), *title = workbook_add_format(wb), *cell = workbook_add_format(wb);
     format_set_bold(bold);
@@ -336,7 +336,7 @@ static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *
         worksheet_write_string(ws, row, 0, i < n ? u->name : "合计", i < n ? cell : bold);
         for (int c = 0; c < N_COLS; c++) worksheet_write_number(ws, row, (lxw_col_t)(1 + c), (double)u->c[c], cell);
     }
-    return xlsxbuf_close(&x, out);
+    return xlsx_tmp_finish(&tmp, wb, out);
 }
 
 static void write_cols(jw_t *w, const int64_t *c) {

@@ -8,13 +8,13 @@
 import { execFileSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, chooseIn as choose, dateIn as date, expect, formField, formItem as item,
-  gotoLoginAndSignIn, newContext, pickOption, residentId, run, test, workflowAction as action,
-} from './lib.mjs'
+import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, pickOption, run, test } from './lib.mjs'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const INSTITUTION = 'pudong_sqjz' // 区社区矫正机构 (浦东新区)
+
+// the dialogs' helpers, shared with the other lines' tests
+import { chooseIn as choose, dateIn as date, formItem as item, residentId, workflowAction as action } from './lib.mjs'
 
 // Shanghai's date `days` from today
 function day(days = 0) {
@@ -131,13 +131,14 @@ test(
     })
     expect(released.wf_state === 'released' && released.locked, `released: ${JSON.stringify(released.wf_state)}`)
     await dp.locator('.record-detail').getByText('期满解除').first().waitFor()
-    await dp.locator('.record-docs a.doc-html', { hasText: '解除社区矫正证明书' }).waitFor()
-    await dp.locator('[data-panel="corrections-hours"]').getByText('教育学习和公益活动时长').waitFor()
 
     // an office elsewhere sees none of it
     const other = await signedIn(browser, OTHER)
     const got = await apiCall(other.page, 'GET', `/corrections-subjects/${subject.id}`)
     expect(got.status === 404, `another office read it: ${got.status}`)
+    // the released subject's certificate and the hours panel on its page
+    await dp.locator('.record-docs a.doc-html', { hasText: '解除社区矫正证明书' }).waitFor()
+    await dp.locator('[data-panel="corrections-hours"]').getByText('教育学习和公益活动时长').waitFor()
     for (const c of [office, director, other]) await c.context.close()
   },
   { login: true, timeout: 180_000 },
