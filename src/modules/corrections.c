@@ -525,7 +525,7 @@ static int subject_hook_checkin(http_req_t *r, const entity_t *e, int64_t id, co
     if (!visit) {
         s = db_prepare(r->db, "UPDATE corr_alert SET wf_state = 'handled', outcome = 'reported_late', handling = $1, "
                               "handled_on = $2, due_at = NULL, version = version + 1 WHERE subject_id = $3 "
-                              "AND kind = 'missed_report' AND wf_state = 'open' AND deleted_at IS NULL");
+                              "AND kind = 'missed_report' AND wf_state IN ('open', 'escalated') AND deleted_at IS NULL");
         if (!s) return http_store_error(r), -1;
         db_bind_text(s, 1, arena_printf(r->arena, "%s 已补报告 (%s)", on, label ? label : mode), -1);
         db_bind_text(s, 2, on, -1);
@@ -679,13 +679,20 @@ static const field_t alert_fields[] = {
     {"handled_on", "处置日期", F_DATE, FF_READONLY | FF_FILTER},
     {0},
 };
+/* An alert is the office's (open) until the scheduler escalates it to the
+ * district institution (escalated): the institution's to-do holds only
+ * escalated alerts, and an unreported subject's, which is both's from the
+ * start (raised escalated; corrections_board.c). */
 static const wf_state_t alert_states[] = {
-    {"open", "待处置", 0},
+    {"open", "待司法所处置", 0},
+    {"escalated", "已升级区社区矫正机构督办", 0},
     {"handled", "已处置", 0, true},
     {0},
 };
 static const wf_transition_t alert_transitions[] = {
-    {"handle", "处置", "open", "handled", .requires = "outcome handling", .stamp = "handled_on"},
+    {"handle", "司法所处置", "open escalated", "handled", .requires = "outcome handling", .stamp = "handled_on"},
+    {"supervise", "区社区矫正机构处置", "escalated", "handled", .requires = "outcome handling",
+     .stamp = "handled_on"},
     {0},
 };
 static const workflow_t alert_flow_v1 = {1, "open", alert_states, alert_transitions, 0, 0};
@@ -1087,7 +1094,8 @@ static const perm_def_t corr_perms[] = {
     {"corrections.subject.checkin", "社区矫正对象: 报告/走访登记", OFFICE " " INSTITUTION},
     {"corrections.subject.release", "社区矫正对象: 期满解除", "office_director " INSTITUTION},
     {"corrections.subject.terminate", "社区矫正对象: 终止", INSTITUTION},
-    {"corrections.alert.handle", "监管预警: 处置", OFFICE " " INSTITUTION},
+    {"corrections.alert.handle", "监管预警: 司法所处置", OFFICE},
+    {"corrections.alert.supervise", "监管预警: 区社区矫正机构处置", INSTITUTION},
     {"corrections.leave.approve", "外出审批: 司法所批准", "office_director"},
     {"corrections.leave.refer", "外出审批: 报区社区矫正机构审批", OFFICE},
     {"corrections.leave.decide", "外出审批: 区社区矫正机构批准", INSTITUTION},
@@ -1261,7 +1269,7 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
                                   "missed_report", "summary", "魏** 未按期报告 (严管, 每 7 日一次), 电话无法联系",
                                   "due_on", next, "raised_on", raised, "level", "institution", "escalated_on", esc,
                                   "created_at", now, "due_at", esc);
-            int64_t aid = insert_raw(d->db, &alerts, office[o], path[o], NULL, a);
+            int64_t aid = insert_raw(d->db, &alerts, office[o], path[o], "escalated", a);
             json_decref(a);
             if (aid < 0) goto fail;
         }

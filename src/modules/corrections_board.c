@@ -126,8 +126,8 @@ static void get_overdue(http_req_t *r) {
         db_stmt_t *s = db_prepare(
             r->db,
             "SELECT s.id, s.org_id, s.case_no, p.name, s.supervision_class, s.wf_state, s.due_at, s.next_report_due, "
-            "s.next_visit_due, (SELECT MIN(a.level) FROM corr_alert a WHERE a.subject_id = s.id AND a.wf_state = "
-            "'open' AND a.deleted_at IS NULL) FROM corr_subject s LEFT JOIN persons p ON p.id = s.person_id "
+            "s.next_visit_due, (SELECT MIN(a.level) FROM corr_alert a WHERE a.subject_id = s.id AND a.wf_state IN "
+            "('open', 'escalated') AND a.deleted_at IS NULL) FROM corr_subject s LEFT JOIN persons p ON p.id = s.person_id "
             "WHERE s.deleted_at IS NULL AND s.org_path >= $1 AND s.org_path < $2 AND ("
             "(s.wf_state = 'supervised' AND (s.next_report_due < $3 OR s.next_visit_due < $3)) "
             "OR (s.wf_state = 'entrusted' AND s.due_at < $3))");
@@ -558,12 +558,15 @@ static int raise_alert(db_t *db, const struct keys *keys, const due_row_t *d, co
     char summary[200], due[11];
     snprintf(summary, sizeof(summary), "%s %s %s)", d->name, what, d->due);
     if (cal_add_workdays(db, today, 1, due) != 0) return -1;
+    /* 漏管 is the office's and the institution's at once (法 第二十一条); the others the office's first */
+    bool both = strcmp(d->kind, "unreported") == 0;
     json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)d->subject, "kind",
-                          d->kind, "summary", summary, "due_on", d->due, "raised_on", today, "level", "office",
-                          "created_at", now, "state_since", today, "due_at", due);
+                          d->kind, "summary", summary, "due_on", d->due, "raised_on", today, "level",
+                          both ? "institution" : "office", "created_at", now, "state_since", today, "due_at", due);
+    if (both) json_object_set_new(f, "escalated_on", json_string(today));
     json_object_set_new(f, "updated_at", json_string(now));
     if (db_begin(db) != 0) return json_decref(f), -1;
-    int64_t id = engine_insert_raw(db, e, d->org, d->path, NULL, f);
+    int64_t id = engine_insert_raw(db, e, d->org, d->path, both ? "escalated" : "open", f);
     json_decref(f);
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"kind\":\"%s\",\"due_on\":\"%s\"}", d->kind, d->due);
@@ -647,8 +650,8 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
         int late = cal_workdays_between(db, up[i].due, today);
         if (late == CAL_ERR || late < after) continue;
         if (db_begin(db) != 0) goto fail;
-        s = db_prepare(db, "UPDATE corr_alert SET level = 'institution', escalated_on = $1, escalated = 1, "
-                           "version = version + 1 WHERE id = $2 AND level = 'office'");
+        s = db_prepare(db, "UPDATE corr_alert SET wf_state = 'escalated', state_since = $1, level = 'institution', "
+                           "escalated_on = $1, escalated = 1, version = version + 1 WHERE id = $2 AND wf_state = 'open'");
         if (!s) {
             db_rollback(db);
             goto fail;
