@@ -510,7 +510,8 @@ static void get_hours(http_req_t *r) {
     while ((rc = db_step(s)) == DB_ROW) {
         int m = atoi(db_col_text(s, 0));
         if (m < 1 || m > 12) continue;
-        (strcmp(db_col_text(s, 1), "education") == 0 ? edu : pub)[m - 1] += db_col_int(s, 2);
+        int64_t *into = strcmp(db_col_text(s, 1), "education") == 0 ? &edu[m - 1] : &pub[m - 1];
+        *into += db_col_int(s, 2);
     }
     db_reset(s);
     if (rc < 0) return http_store_error(r);
