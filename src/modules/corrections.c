@@ -1155,7 +1155,9 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         {"袁志华", "parole", "entrusted", NULL, -3, -3, 300, 0},
         {"孔德明", "probation", "reported", NULL, -8, -8, 400, 0},
         {"严春生", "parole", "released", "normal", -400, -400, -5, -35},
+        {"谢文斌", "probation", "moved", "normal", -150, -150, 400, -40}, /* moved to another province */
         {"闵晓峰", "probation", "terminated", "strict", -250, -250, 300, -30},
+        {"韩立新", "probation", "supervised", "normal", -100, -100, 500, -5}, /* 南京东路's */
     };
     db_stmt_t *q = db_prepare(d->db, "SELECT o.id, o.path, p.code FROM org_units o JOIN org_units p ON p.id = o.parent_id "
                                      "WHERE o.level = 'office' AND o.name IN ('陆家嘴街道司法所', '南京东路街道司法所') "
@@ -1233,6 +1235,9 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
             json_object_set_new(f, "end_reason", json_string("revoked"));
             json_object_set_new(f, "ended_on", json_string(today));
         }
+        char moved[11];
+        demo_day(-3, moved);
+        if (strcmp(x->state, "moved") == 0) json_object_set_new(f, "moved_out_on", json_string(moved));
         int64_t id = insert_raw(d->db, &subjects, office[o], path[o], x->state, f);
         json_decref(f);
         if (id < 0) goto fail;
@@ -1272,6 +1277,27 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
             int64_t aid = insert_raw(d->db, &alerts, office[o], path[o], "escalated", a);
             json_decref(a);
             if (aid < 0) goto fail;
+            /* and the major event the office reported: lost contact */
+            char at[21], rep_at[21];
+            iso_from_unix(now_unix() - 2 * 86400, at);
+            iso_from_unix(now_unix() - 2 * 86400 + 3 * 3600, rep_at);
+            json_t *ev = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "subject_id", (json_int_t)id, "kind",
+                                   "absconded", "occurred_at", at, "summary",
+                                   "未按期报告, 电话关机, 家属称其已两日未归", "measures", "已走访家属、联系社区民警协查",
+                                   "report_note", "电话报告区社区矫正机构并书面报告", "reported_at", rep_at,
+                                   "reported_late", 0);
+            int64_t eid = insert_raw(d->db, &events, office[o], path[o], "reported", ev);
+            json_decref(ev);
+            if (eid < 0) goto fail;
+        }
+        if (strcmp(x->state, "moved") == 0) { /* the change of residence that moved the subject out */
+            json_t *mv = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)id, "new_place",
+                                   "浙江省杭州市西湖区", "reason", "随配偶工作调动迁居", "applied_on", rep,
+                                   "office_opinion", "居所属实, 同意变更", "decision_note", "同意变更执行地",
+                                   "decided_on", rep, "handed_over_on", moved, "receipt_note", "新执行地已回执接收");
+            int64_t mid = insert_raw(d->db, &relocations, office[o], path[o], "handed_over", mv);
+            json_decref(mv);
+            if (mid < 0) goto fail;
         }
         if (i == 0) { /* a leave the office approved, and a warning the institution decided */
             char from[11], to[11], dec[11];

@@ -401,7 +401,9 @@ def test_demo_data_all_states_classes_overdue_and_one_escalated_alert(ctx):
     st, _, lst = ljz.get(S + "?limit=100")
     assert st == 200
     states = {i["wf_state"] for i in lst["items"]}
-    assert {"entrusted", "reported", "supervised", "released", "terminated"} <= states, states
+    assert {"entrusted", "reported", "supervised", "released", "terminated", "moved"} <= states, states
+    st, _, ev = ljz.get("/api/v1/corrections-events?kind=absconded")
+    assert any(e["wf_state"] == "reported" and e["subject_id_name"] == "魏**" for e in ev["items"]), ev
     assert {i["corr_type"] for i in lst["items"]} == {"control", "probation", "parole", "medical_parole"}
     assert {i["supervision_class"] for i in lst["items"] if i["supervision_class"]} == {"strict", "normal", "lenient"}
     st, _, od = ljz.get("/api/v1/corrections/overdue")
