@@ -62,9 +62,17 @@ static int corr_ranges(http_req_t *r, const char *path, ranges_t *out) {
         out->n = 1;
     } else {
         for (int i = 0; i < g.n; i++) {
-            const char *p = g.path[i];
-            if (strncmp(p, path, strlen(path)) == 0) out->lo[out->n++] = p;      /* a grant below path */
-            else if (strncmp(path, p, strlen(p)) == 0) out->lo[out->n++] = path; /* path inside a grant */
+            const char *p = g.path[i], *lo = NULL;
+            if (strncmp(p, path, strlen(path)) == 0) lo = p;         /* a grant below path */
+            else if (strncmp(path, p, strlen(p)) == 0) lo = path;    /* path inside a grant */
+            if (!lo) continue;
+            /* each subtree once: two grants over one office must not count it twice */
+            bool inside = false;
+            for (int k = 0; k < out->n && !inside; k++) {
+                if (strncmp(lo, out->lo[k], strlen(out->lo[k])) == 0) inside = true;
+                else if (strncmp(out->lo[k], lo, strlen(lo)) == 0) out->lo[k] = lo, inside = true;
+            }
+            if (!inside) out->lo[out->n++] = lo;
         }
         if (engine_read_audit(r, e, 0, "list") != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败"), -1;
     }

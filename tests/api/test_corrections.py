@@ -432,6 +432,14 @@ def test_break_the_glass_opens_the_office_for_a_time_and_the_auditor_sees_it(ctx
     assert st == 200
     st, _, od = pd.get("/api/v1/corrections/overdue")
     assert st == 200 and all(i["org_id"] == _office(ljz) for i in od["items"]), od
+    # a second grant over the same office counts it once
+    st, _, ret = pd.get(f"/api/v1/corrections/returns?org_id={_office(ljz)}")
+    st, _, g2 = pd.post("/api/v1/breakglass", {"org_id": _office(ljz), "entity": "corrections-subjects",
+                                               "reason": "再次核查辖区社区矫正对象脱管情况 (区局督查)"})
+    assert st == 201, g2
+    st, _, od2 = pd.get("/api/v1/corrections/overdue")
+    st, _, ret2 = pd.get(f"/api/v1/corrections/returns?org_id={_office(ljz)}")
+    assert od2["total"] == od["total"] and ret2["total"] == ret["total"], (od2["total"], ret2["total"])
     aud, _ = admin_session(s, "auditor")
     st, _, log = aud.get("/api/v1/audit?action=record.read_protected&user=pudong")
     assert st == 200 and len(log["items"]) >= 2, log
