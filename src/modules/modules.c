@@ -39,5 +39,6 @@ void modules_perms_register(void) {
     pufa_declare(); legislation_declare(); assessors_declare(); /* issue 23: pufa.c, legislation.c, assessors.c */
     lawful_admin_declare(); /* 依法行政 (clause 5): after the staff register its reviewers come from */
     rule_of_law_declare();  /* 基层法治 (clause 4) */
+    corrections_declare();  /* 社区矫正 (clause 8; issue 20) */
     pls_declare();          /* 公共法律服务 (clauses 10, 11): after mediation, whose cases a referral registers */
 }
