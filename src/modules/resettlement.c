@@ -13,9 +13,9 @@
  *                             with its outcome
  *   resettle-reoffences       重新违法犯罪 records
  *   prerelease-lists          the prisons' monthly pre-release lists, as
- *                             imported (resettlement_import.c)
+ *                             imported (resettlement_import.c): counts only
  *
- * Every one is protected (.protected_): the owning office reads it; anyone
+ * Every one but the lists is protected (.protected_): the owning office reads it; anyone
  * else only through a break-the-glass grant, audited — through every path
  * the engine serves (engine/access.c).  The statistics
  * (resettlement_stats.c) give counts, never a name.  A released person
@@ -481,7 +481,9 @@ static const entity_t batches = {
     .perm = "resettle.prerelease",
     .fields = batch_fields,
     .default_sort = "-received_on",
-    .protected_ = true,
+    /* not protected: a list record holds its counts, month, sender and
+     * file name — no one's data (the people are released-persons) — and
+     * the district that imports it reads it */
     .roles = RES_ROLES,
     .create_via = "预释放人员名单请通过「导入预释放名单」上传监狱、看守所发来的 CSV 或 Excel 文件",
     .title = "prison",

@@ -216,8 +216,9 @@ static void sheet_end(void *ud, const XML_Char *name) {
         if (strcmp(p->type, "s") == 0) {
             char *end;
             long i = strtol(v, &end, 10);
+            bool bad = *end || end == v || i < 0 || i >= p->nstrings;
             free(v);
-            if (*end || i < 0 || i >= p->nstrings) return fail(p, "共享字符串编号有误");
+            if (bad) return fail(p, "共享字符串编号有误");
             v = strdup(p->strings[i] ? p->strings[i] : "");
         }
         if (v && !*v) {
