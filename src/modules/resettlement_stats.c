@@ -440,6 +440,9 @@ static void resettlement_stats(http_req_t *r) {
     jw_kstr(w, "level", top.level);
     jw_obj_end(w);
     jw_kstr(w, "month", month);
+    /* the records behind the figures, for the page's links (protected:
+     * the office's own, others through a grant) */
+    jw_kstr(w, "entity", "released-persons");
     jw_key(w, "settings");
     jw_obj(w);
     jw_kint(w, "handover_days", d.handover_days);

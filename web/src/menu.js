@@ -155,7 +155,24 @@ export const menu = [
     key: 'resettlement',
     title: '安置帮教',
     icon: Promotion,
-    children: [{ key: 'res-persons', title: '帮教对象', path: '/resettlement/persons', perm: BUSINESS }],
+    // the line's records (src/modules/resettlement.c) come from /meta
+    children: [
+      ENTITIES,
+      {
+        key: 'res-import',
+        title: '导入预释放名单',
+        path: '/resettlement/import',
+        perm: 'resettle.prerelease.import',
+        component: () => import('./pages/ResettlementImport.vue'),
+      },
+      {
+        key: 'res-stats',
+        title: '安置帮教统计',
+        path: '/resettlement/stats',
+        perm: 'resettle.stats',
+        component: () => import('./pages/ResettlementStats.vue'),
+      },
+    ],
   },
   {
     key: 'legal-services',
