@@ -32,9 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <xlsxwriter.h>
 
 #include "auth/auth.h"
 #include "auth/scope.h"
@@ -44,6 +41,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
+#include "util/xlsx_tmp.h"
 
 enum {
     K_RELEASED, K_HANDED, K_IN_TIME, K_UNREACHED, K_OVERDUE, K_REGISTER, K_PLACED, K_AIDED, K_KEY, K_REOFFENDED, NK,
@@ -264,14 +262,9 @@ static void rate_text(char *out, size_t n, int64_t num, int64_t den) {
 
 static int write_xlsx(http_req_t *r, const unit_t *org, unit_t *rows, int nrows, unit_t *months, int nmonths,
                       const char *month, buf_t *out) {
-    const char *tmp = getenv("TMPDIR");
-    char dir[512], path[600];
-    snprintf(dir, sizeof(dir), "%s/sifasuo-resettle-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof(path), "%s/stats.xlsx", dir);
-    lxw_workbook *wb = workbook_new(path);
-    int rc = -1;
-    if (!wb) goto out;
+    xlsx_tmp_t tmp;
+    lxw_workbook *wb = xlsx_tmp_open(&tmp);
+    if (!wb) return xlsx_tmp_finish(&tmp, NULL, NULL), -1;
     lxw_worksheet *ws = workbook_add_worksheet(wb, "安置帮教统计表");
     lxw_format *bold = workbook_add_format(wb), *title = workbook_add_format(wb), *cellf = workbook_add_format(wb);
     format_set_bold(bold);
@@ -310,18 +303,7 @@ static int write_xlsx(http_req_t *r, const unit_t *org, unit_t *rows, int nrows,
                            "说明: 衔接率 = 已衔接 / 当月释放人数; 安置率、帮教率以月末在册帮教对象为分母; "
                            "帮教 = 已建立帮教小组且统计期末前规定期间内有走访记录。",
                            NULL);
-    if (workbook_close(wb) != LXW_NO_ERROR) goto out;
-    FILE *f = fopen(path, "rb");
-    if (!f) goto out;
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) buf_add(out, chunk, got);
-    fclose(f);
-    rc = 0;
-out:
-    unlink(path);
-    rmdir(dir);
-    return rc;
+    return xlsx_tmp_finish(&tmp, wb, out);
 }
 
 static void resettlement_stats(http_req_t *r) {
