@@ -31,6 +31,7 @@
 #include "cmd/demo.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
+#include "modules/corrections.h"
 #include "modules/modules.h"
 #include "modules/standards.h"
 #include "util/json.h"
@@ -534,7 +535,7 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
 
     char due[11] = "", until[11] = "", now[21];
     iso_from_unix(now_unix(), now);
-    if (date_plus_days(in->release_date, resettle_setting(db, "resettle_handover_days"), due) != 0 ||
+    if ((!in->handover_way && date_plus_days(in->release_date, resettle_setting(db, "resettle_handover_days"), due) != 0) ||
         date_plus_years(in->release_date, resettle_setting(db, "resettle_aid_years"), until) != 0)
         return -1;
     json_t *f = json_object();
@@ -546,7 +547,11 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
         json_object_set_new(f, "created_by", json_integer(p->user_id));
         json_object_set_new(f, "updated_by", json_integer(p->user_id));
     }
-    json_object_set_new(f, "due_at", json_string(due));
+    if (in->handover_way) {
+        json_object_set_new(f, "handover_way", json_string(in->handover_way));
+        json_object_set_new(f, "handover_on", json_string(in->release_date));
+    } else
+        json_object_set_new(f, "due_at", json_string(due));
     json_object_set_new(f, "person_id", json_integer(in->person_id));
     json_object_set_new(f, "source", json_string(in->source ? in->source : "other"));
     json_object_set_new(f, "prison", json_string(in->prison && *in->prison ? in->prison : "不详"));
@@ -571,7 +576,7 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
         json_object_set_new(f, "residence_enc", json_string(enc));
         json_object_set_new(f, "residence_masked", json_string(masked));
     }
-    int64_t id = engine_insert_raw(db, &released_persons, in->office_id, path, "pending", f);
+    int64_t id = engine_insert_raw(db, &released_persons, in->office_id, path, in->handover_way ? "aiding" : "pending", f);
     json_decref(f);
     if (id <= 0) return -1;
 
@@ -599,6 +604,37 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     if (auth_audit(r, "record.create", released_persons.name, id, "ok", detail) != 0) return -1;
     if (engine_notify_write(db, &released_persons, path, p ? p->user_id : 0) != 0) return -1;
     return id;
+}
+
+/* ---- community corrections' hand-over (corrections.h) ---- */
+
+/* 社区矫正期满解除 of a subject who came from prison (假释, 暂予监外执行) or
+ * was marked 需衔接安置帮教: the same person, at the same office, enters
+ * 安置帮教 on the release date, handed over at once (the office supervised
+ * them itself) — nothing typed again.  A subject whose correction was
+ * terminated (revoked, taken into custody, died) is not released to the
+ * office and is not handed on. */
+static int from_corrections(http_req_t *r, const corrections_handoff_t *h) {
+    if (!h->applicable || strcmp(h->end_kind, "released") != 0) return 0;
+    static const char *const types[][2] = {
+        {"control", "管制"}, {"probation", "缓刑"}, {"parole", "假释"}, {"medical_parole", "暂予监外执行"}};
+    const char *type = h->corr_type;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(types[i][0], h->corr_type) == 0) type = types[i][1];
+    char today[11];
+    wf_today(today);
+    resettle_intake_t in = {
+        .person_id = h->person_id, .office_id = h->office_id, .source = "corrections",
+        .release_date = h->ended_on ? h->ended_on : today,
+        .prison = arena_printf(r->arena, "社区矫正期满解除 (%s)", type),
+        .note = h->release_cert_no ? arena_printf(r->arena, "解除社区矫正证明书 %s", h->release_cert_no) : NULL,
+        .handover_way = "corrections", .corrections_id = h->subject_id};
+    int64_t existing = 0;
+    const char *why = NULL;
+    if (resettlement_intake(r, &in, &existing, &why) >= 0) return 0;
+    if (why) http_error(r, 422, "resettlement_handoff", arena_printf(r->arena, "移交安置帮教未成功: %s", why));
+    else http_store_error(r);
+    return -1;
 }
 
 /* ---- demo data: one office's caseload in every state ---- */
@@ -773,4 +809,5 @@ void resettlement_declare(void) {
     entity_register(&measures);
     entity_register(&reoffences);
     std_rules_register(NULL, 0, resettle_settings);
+    corrections_handoff_register(from_corrections);
 }

@@ -26,6 +26,10 @@ typedef struct resettle_intake {
     const char *residence;     /* 释放后居住地 (personal information: stored encrypted) */
     const char *note;
     bool key_subject;          /* 重点帮教对象 (必接必送) */
+    /* Handed over at intake, on the release date, this way (a code of
+     * resettle_handover_way: "corrections" — the office that supervised the
+     * subject receives them itself); NULL: 待衔接 until the office does. */
+    const char *handover_way;
     const char *key_reason;    /* code of resettle_key_reason */
     int64_t batch_id;          /* the pre-release list it came with; 0 none */
     int64_t corrections_id;    /* the corrections subject it was; 0 none */
