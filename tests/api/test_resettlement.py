@@ -393,3 +393,37 @@ def test_monthly_statistics_per_unit_with_rates_and_xlsx(ctx):
     # bad input and a unit outside the scope
     assert pd.get("/api/v1/resettlement/stats?month=2026-13")[0] == 422
     assert ljz.get(f"/api/v1/resettlement/stats?org={pdrow['id']}")[0] == 422
+
+
+def test_a_subject_released_from_corrections_appears_in_resettlement_without_retyping(ctx):
+    from test_corrections import _act as corr_act, _office, _supervised
+    s = ctx.demo_server()
+    inst, ljz, director = Session(s, "pudong_sqjz"), Session(s, "ljz"), Session(s, "ljz_director")
+    rec = _supervised(inst, _office(ljz), cls="normal", name="移交帮教", corr_type="parole")
+    st, _, done = corr_act(director, "corrections-subjects", rec, "release", released_on=_today().isoformat(),
+                           release_cert_no="沪浦矫解字 (2026) 第 101 号", resettlement_applicable=True)
+    assert st == 200 and done["wf_state"] == "released", done
+    st, _, lst = ljz.get(f"{P}?corrections_id={rec['id']}")
+    assert st == 200 and lst["total"] == 1, lst
+    got = lst["items"][0]
+    assert got["person_id"] == rec["person_id"] and got["source"] == "corrections", got
+    assert got["wf_state"] == "aiding" and got["release_date"] == _today().isoformat(), got
+    st, _, full = ljz.get(f"{P}/{got['id']}")
+    assert full["handover_way"] == "corrections" and full["handover_on"] == _today().isoformat(), full
+    assert not full["due_at"] and "假释" in full["prison"] and "第 101 号" in full["note"], full
+    assert full["aid_until"] == _today().replace(year=_today().year + 5).isoformat(), full
+    st, _, hist = ljz.get(f"{P}/{got['id']}/history")
+    assert hist["items"][0]["action"] == "record.create", hist
+    # the institution reads corrections, not resettlement: the record is the office's
+    assert inst.get(f"{P}/{got['id']}")[0] in (403, 404)
+    # a probation subject not marked for resettlement, and a terminated one, are not handed on
+    plain = _supervised(inst, _office(ljz), cls="normal", name="缓刑不移交", corr_type="probation")
+    st, _, done = corr_act(director, "corrections-subjects", plain, "release", released_on=_today().isoformat(),
+                           release_cert_no="沪浦矫解字 (2026) 第 102 号", resettlement_applicable=False)
+    assert st == 200, done
+    assert ljz.get(f"{P}?corrections_id={plain['id']}")[2]["total"] == 0
+    gone = _supervised(inst, _office(ljz), cls="normal", name="撤销假释", corr_type="parole")
+    st, _, t = corr_act(inst, "corrections-subjects", gone, "terminate", ended_on=_today().isoformat(),
+                        end_reason="revoked")
+    assert st == 200, t
+    assert ljz.get(f"{P}?corrections_id={gone['id']}")[2]["total"] == 0
