@@ -21,7 +21,6 @@ in ≤ 50 ms (server time).  Python 3 standard library only.
 Prints a Markdown table (p50 / p99 in ms) and whether the 50 ms target is
 met.  Timings are reported, never asserted (DESIGN.md "Performance model")."""
 import argparse
-import http.client
 import json
 import os
 import re
@@ -31,43 +30,17 @@ import subprocess
 import tempfile
 import time
 
+from standards_scorecard import Client, pct  # the same client and percentile as the scorecard bench
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("SIFASUO_BIN", os.path.join(ROOT, "build", "sifasuo"))
 PASSWORD = "Sfs@demo2026"
 PATH = "/api/v1/corrections/overdue"
 
 
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(len(xs) * p / 100))]
-
-
-class Client:
-    def __init__(self, port):
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        self.cookie = None
-
-    def req(self, method, path, body=None):
-        h = {"Host": "127.0.0.1"}
-        if self.cookie:
-            h["Cookie"] = self.cookie
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        self.c.request(method, path, body=data, headers=h)
-        r = self.c.getresponse()
-        return r.status, r.getheaders(), r.read()
-
-    def login(self, user):
-        st, hdrs, body = self.req("POST", "/api/v1/session", {"username": user, "password": PASSWORD})
-        assert st == 200, body
-        self.cookie = dict(hdrs)["Set-Cookie"].split(";", 1)[0]
-
-
 def measure(port, log, user, n):
     c = Client(port)
-    c.login(user)
+    c.login(user, PASSWORD)
     for _ in range(5):
         st, _, body = c.req("GET", PATH)
         assert st == 200, body[:300]

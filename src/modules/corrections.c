@@ -35,6 +35,7 @@
 #include "cmd/demo.h"
 #include "engine/calendar.h"
 #include "engine/codes.h"
+#include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
 #include "modules/modules.h"
@@ -317,6 +318,109 @@ static const entity_child_t subject_children[] = {
     {"sanctions", "corrections-sanctions", CHILD_DELETE_REFUSE},
     {0},
 };
+/* ---- documents: 宣告书 and 解除社区矫正证明书 ---- */
+
+typedef struct subject_person {
+    const char *name, *gender, *birth, *id_masked;
+} subject_person_t;
+
+/* The subject as the reader may see them: in full (name, sex, date of
+ * birth, masked ID number) when the reader may read the person, else the
+ * masked name alone (engine_person_readable, as the mediation documents). */
+static int subject_person(http_req_t *r, json_t *rec, subject_person_t *p) {
+    *p = (subject_person_t){"—", NULL, NULL, NULL};
+    json_t *id = json_object_get(rec, "person_id");
+    if (!json_is_integer(id)) return 0;
+    db_stmt_t *s = db_prepare(r->db, "SELECT p.name, p.gender, p.birth_date, p.id_masked, o.path FROM persons p "
+                                     "LEFT JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
+    if (!s) return -1;
+    db_bind_int(s, 1, json_integer_value(id));
+    int rc = db_step(s);
+    if (rc != DB_ROW) return db_reset(s), rc == DB_DONE ? 0 : -1;
+    char *col[5];
+    for (int i = 0; i < 5; i++) col[i] = db_col_null(s, i) ? NULL : arena_strdup(r->arena, db_col_text(s, i));
+    db_reset(s);
+    int ok = engine_person_readable(r, json_integer_value(id), col[4]);
+    if (ok < 0) return -1;
+    char masked[128];
+    p->name = ok ? col[0] : arena_strdup(r->arena, mask_name(col[0] ? col[0] : "", masked, sizeof(masked)));
+    if (ok) p->gender = col[1] && strcmp(col[1], "F") == 0 ? "女" : col[1] ? "男" : NULL, p->birth = col[2];
+    p->id_masked = col[3];
+    return 0;
+}
+
+static void person_rows(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec, const subject_person_t *p) {
+    static const int cols[] = {2200, 6826};
+    doc_table(o, 2, cols);
+    const char *rows[][2] = {
+        {"姓名", p->name},
+        {"性别", p->gender ? p->gender : "—"},
+        {"出生日期", p->birth ? p->birth : "—"},
+        {"身份证件号码", p->id_masked ? p->id_masked : "—"},
+        {"矫正类别", doc_value(r, e, rec, "corr_type")},
+        {"罪名", doc_value(r, e, rec, "crime")},
+        {"决定机关及文书", arena_printf(r->arena, "%s %s", doc_value(r, e, rec, "decision_organ"),
+                                         doc_value(r, e, rec, "decision_doc"))},
+        {"矫正期限", arena_printf(r->arena, "%s 至 %s", doc_value(r, e, rec, "start_on"), doc_value(r, e, rec, "end_on"))},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
+    doc_table_end(o);
+}
+
+/* 宣告 (法 第二十二条): the facts, the period and the rules to keep, with
+ * the reporting frequency of the subject's class. */
+static int announcement_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    subject_person_t p;
+    if (subject_person(r, rec, &p) != 0) return http_store_error(r), -1;
+    const char *cls = str(rec, "supervision_class");
+    doc_title(o, "社区矫正宣告书");
+    doc_para(o, doc_value(r, e, rec, "case_no"), DOCX_RIGHT);
+    person_rows(r, o, e, rec, &p);
+    doc_para(o, arena_printf(r->arena,
+                             "依照《中华人民共和国社区矫正法》第二十二条, 现向你宣告: 你因犯%s, 经%s判决 (裁定、决定), "
+                             "依法实行社区矫正, 矫正期限自 %s 起至 %s 止。",
+                             doc_value(r, e, rec, "crime"), doc_value(r, e, rec, "decision_organ"),
+                             doc_value(r, e, rec, "start_on"), doc_value(r, e, rec, "end_on")),
+             DOCX_INDENT);
+    doc_para(o, arena_printf(r->arena,
+                             "矫正期间你应当遵守法律、行政法规, 履行判决 (裁定、决定) 确定的义务, 遵守报告、会客、外出、"
+                             "迁居等监督管理规定 (第二十三条)。你的管理等级为%s, 每 %lld 日报告一次; 离开所居住的市、县"
+                             "或者迁居须经批准 (第二十七条)。",
+                             doc_value(r, e, rec, "supervision_class"), (long long)every(r->db, "report", cls)),
+             DOCX_INDENT);
+    if (str(rec, "prohibitions"))
+        doc_para(o, arena_printf(r->arena, "禁止令: %s", str(rec, "prohibitions")), DOCX_INDENT);
+    doc_para(o, "违反上述规定的, 将视情节依法给予训诫、警告、提请治安管理处罚, 或者依法提请撤销缓刑、撤销假释、"
+                "收监执行 (第二十八条)。",
+             DOCX_INDENT);
+    doc_para(o, arena_printf(r->arena, "%s (受委托)", json_string_value(json_object_get(rec, "org_name"))), DOCX_RIGHT);
+    doc_para(o, doc_value(r, e, rec, "announced_on"), DOCX_RIGHT);
+    return 0;
+}
+
+/* 解除社区矫正证明书 (法 第四十四条). */
+static int release_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) {
+    subject_person_t p;
+    if (subject_person(r, rec, &p) != 0) return http_store_error(r), -1;
+    doc_title(o, "解除社区矫正证明书");
+    doc_para(o, doc_value(r, e, rec, "release_cert_no"), DOCX_RIGHT);
+    person_rows(r, o, e, rec, &p);
+    doc_para(o, arena_printf(r->arena,
+                             "%s 社区矫正期满, 依照《中华人民共和国社区矫正法》第四十四条, 于 %s 解除社区矫正。"
+                             "特此证明。",
+                             p.name, doc_value(r, e, rec, "released_on")),
+             DOCX_INDENT);
+    doc_para(o, "(区社区矫正机构印章)", DOCX_RIGHT);
+    doc_para(o, doc_value(r, e, rec, "released_on"), DOCX_RIGHT);
+    return 0;
+}
+
+static const entity_document_t subject_documents[] = {
+    {"announcement", "社区矫正宣告书", "announced_on", "尚未宣告", announcement_doc},
+    {"release", "解除社区矫正证明书", "released_on", "尚未期满解除", release_doc},
+    {0},
+};
+
 static const entity_number_t subject_number = {"case_no", "({year})沪{district}矫字第{office}-{seq:4}号", NULL};
 static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen);
 extern const struct engine_generator corrections_subject_generator;
@@ -341,6 +445,8 @@ static const entity_t subjects = {
     .cockpit = "",
     .cockpit_by_state = true,
     .detail_hide = "checkin_on checkin_mode checkin_place",
+    .documents = subject_documents,
+    .panels = "documents corrections-hours",
 };
 
 /* ---- the subject's hooks ---- */

@@ -6,6 +6,8 @@
  *       and subjects in supervision whose next report or visit is past due,
  *       each with the open alert's level; the district institution's
  *       morning list (≤ 50 ms over 10 000 subjects: bench/corrections_overdue.py)
+ *   GET /api/v1/corrections/hours?subject_id=ID&year=YYYY
+ *       one subject's education and public-benefit hours per month
  *   GET /api/v1/corrections/returns?org_id=ID&month=YYYY-MM[&format=xlsx]
  *       the institution's monthly return: per unit below org (districts of
  *       the city, offices of a district) 在册 (by type), 新入矫, 解除, 终止,
@@ -21,9 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <xlsxwriter.h>
 
 #include "auth/audit.h"
 #include "auth/auth.h"
@@ -32,6 +31,7 @@
 #include "engine/codes.h"
 #include "engine/engine.h"
 #include "engine/generate.h"
+#include "engine/values.h"
 #include "engine/workflow.h"
 #include "modules/corrections.h"
 #include "modules/modules.h"
@@ -39,6 +39,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
+#include "util/xlsx_tmp.h"
 
 /* ---- the ranges a caller reads ---- */
 
@@ -312,14 +313,9 @@ static void month_bounds(int y, int m, char from[11], char to[11]) {
 
 static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *month, unit_row_t *rows, int n,
                               unit_row_t *total, buf_t *out) {
-    const char *tmp = getenv("TMPDIR");
-    char dir[512], path[600];
-    snprintf(dir, sizeof(dir), "%s/sifasuo-corr-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof(path), "%s/returns.xlsx", dir);
-    lxw_workbook *wb = workbook_new(path);
-    int rc = -1;
-    if (!wb) goto out;
+    xlsx_tmp_t tmp;
+    lxw_workbook *wb = xlsx_tmp_open(&tmp);
+    if (!wb) return xlsx_tmp_finish(&tmp, NULL, NULL), -1;
     lxw_worksheet *ws = workbook_add_worksheet(wb, "社区矫正工作统计月报");
     lxw_format *bold = workbook_add_format(wb), *title = workbook_add_format(wb), *cell = workbook_add_format(wb);
     format_set_bold(bold);
@@ -340,18 +336,7 @@ static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *
         worksheet_write_string(ws, row, 0, i < n ? u->name : "合计", i < n ? cell : bold);
         for (int c = 0; c < N_COLS; c++) worksheet_write_number(ws, row, (lxw_col_t)(1 + c), (double)u->c[c], cell);
     }
-    if (workbook_close(wb) != LXW_NO_ERROR) goto out;
-    FILE *f = fopen(path, "rb");
-    if (!f) goto out;
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0) buf_add(out, chunk, k);
-    fclose(f);
-    rc = 0;
-out:
-    unlink(path);
-    rmdir(dir);
-    return rc;
+    return xlsx_tmp_finish(&tmp, wb, out);
 }
 
 static void write_cols(jw_t *w, const int64_t *c) {
@@ -486,9 +471,74 @@ static void get_returns(http_req_t *r) {
     http_send_json(r, 200);
 }
 
+/* ---- education and public-benefit hours per month (法 第三十六条, 第四十二条) ---- */
+
+/* GET /api/v1/corrections/hours?subject_id=ID&year=YYYY: one subject's
+ * hours of education and of public-benefit activity in each month of the
+ * year, read through the one access path of the subject. */
+static void get_hours(http_req_t *r) {
+    int64_t id = http_query_id(r, "subject_id");
+    if (id <= 0) return http_invalid(r, "subject_id", "请指定社区矫正对象");
+    char today[11];
+    wf_today(today);
+    const char *y = http_query(r, "year");
+    int year = y ? atoi(y) : atoi(today);
+    if (year < 2000 || year > 2999) return http_invalid(r, "year", "年度应为 2000 到 2999 之间的年份");
+    const entity_t *e = entity_find("corrections-subjects");
+    db_stmt_t *s = db_prepare(r->db, "SELECT org_path FROM corr_subject WHERE id = $1 AND deleted_at IS NULL");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    const char *path = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (rc < 0) return http_store_error(r);
+    engine_read_t a = e ? engine_may_read(r, e, path) : ENGINE_READ_FORBIDDEN;
+    if (!ENGINE_READABLE(a)) return engine_read_refuse(r, a);
+    if (a == ENGINE_READ_GRANTED && engine_read_audit(r, e, id, "hours") != 0)
+        return http_error(r, 503, "audit_failed", "审计记录写入失败");
+    int64_t edu[12] = {0}, pub[12] = {0};
+    char from[11], to[11];
+    snprintf(from, sizeof(from), "%04d-01-01", year);
+    snprintf(to, sizeof(to), "%04d-12-31", year);
+    s = db_prepare(r->db, "SELECT substr(on_date, 6, 2), kind, SUM(hours) FROM corr_record WHERE subject_id = $1 "
+                          "AND deleted_at IS NULL AND kind IN ('education', 'public_service') AND on_date >= $2 "
+                          "AND on_date <= $3 AND hours IS NOT NULL GROUP BY 1, 2");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, id);
+    db_bind_text(s, 2, from, -1);
+    db_bind_text(s, 3, to, -1);
+    while ((rc = db_step(s)) == DB_ROW) {
+        int m = atoi(db_col_text(s, 0));
+        if (m < 1 || m > 12) continue;
+        (strcmp(db_col_text(s, 1), "education") == 0 ? edu : pub)[m - 1] += db_col_int(s, 2);
+    }
+    db_reset(s);
+    if (rc < 0) return http_store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_kint(w, "subject_id", id);
+    jw_kint(w, "year", year);
+    jw_key(w, "months");
+    jw_arr(w);
+    for (int m = 0; m < 12; m++) {
+        char a1[32], a2[32];
+        decimal_format(edu[m], 1, a1, sizeof(a1));
+        decimal_format(pub[m], 1, a2, sizeof(a2));
+        jw_obj(w);
+        jw_kstr(w, "month", arena_printf(r->arena, "%04d-%02d", year, m + 1));
+        jw_kstr(w, "education", a1);
+        jw_kstr(w, "public_service", a2);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
 static const route_t routes[] = {
     {"GET", "/api/v1/corrections/overdue", get_overdue, .perm = "corrections.subject.read"},
     {"GET", "/api/v1/corrections/returns", get_returns, .perm = "corrections.subject.read"},
+    {"GET", "/api/v1/corrections/hours", get_hours, .perm = "corrections.record.read"},
     {0},
 };
 

@@ -172,6 +172,11 @@ def test_announce_classify_and_check_in_schedule_the_next_report(ctx):
     st, _, ok = ljz.post("/api/v1/corrections-records", {"subject_id": rec["id"], "kind": "public_service",
                                                          "on_date": _iso(_today()), "content": "公益劳动", "hours": "8"})
     assert st == 201, ok
+    st, _, hrs = ljz.get(f"/api/v1/corrections/hours?subject_id={rec['id']}")
+    month = next(m for m in hrs["months"] if m["month"] == _iso(_today())[:7])
+    assert st == 200 and month["public_service"] == "8.0" and month["education"] == "0.0", hrs
+    assert Session(s, "njdl").get(f"/api/v1/corrections/hours?subject_id={rec['id']}")[0] == 404
+    assert Session(s, "pudong").get(f"/api/v1/corrections/hours?subject_id={rec['id']}")[0] == 403
     # the team: members with roles
     st, _, m = ljz.post("/api/v1/corrections-team-members", {"subject_id": rec["id"], "member_name": "张社工",
                                                              "role": "social_worker", "unit": "新航社区服务站"})
@@ -337,7 +342,18 @@ def test_release_and_termination_end_the_record_and_lock_it(ctx):
     assert done["next_report_due"] is None
     st, _, body = ljz.req("PATCH", f"{S}/{rec['id']}", {"version": done["version"], "note": "x"})
     assert st == 409 and body["error"]["code"] == "record_final"
+    # the certificate and the announcement, the name in full for the office (the person is its own)
+    st, h, html = ljz.get(f"{S}/{rec['id']}/documents/release")
+    text = html.decode()
+    assert st == 200 and "解除社区矫正证明书" in text and "解除测试" in text and "第四十四条" in text, text[:300]
+    st, _, html = ljz.get(f"{S}/{rec['id']}/documents/announcement")
+    assert st == 200 and "每 30 日报告一次" in html.decode(), html.decode()[:500]
+    st, h, docx = ljz.get(f"{S}/{rec['id']}/documents/release?format=docx")
+    assert st == 200 and "wordprocessingml" in h["content-type"]
+    assert Session(s, "njdl").get(f"{S}/{rec['id']}/documents/release")[0] == 404
     rec2 = _entrust(inst, _office(ljz), name="终止测试")
+    st, _, body = ljz.get(f"{S}/{rec2['id']}/documents/release")
+    assert st == 409 and body["error"]["code"] == "document_not_ready", body
     assert _act(director, "corrections-subjects", rec2, "terminate", ended_on=_iso(_today()), end_reason="death")[0] == 403
     st, _, t = _act(inst, "corrections-subjects", rec2, "terminate", ended_on=_iso(_today()), end_reason="death")
     assert st == 200 and t["wf_state"] == "terminated", t
@@ -387,6 +403,12 @@ def test_break_the_glass_opens_the_office_for_a_time_and_the_auditor_sees_it(ctx
     s = ctx.server(url)
     pd, ljz = Session(s, "pudong"), Session(s, "ljz")
     assert pd.get(S)[0] == 403
+    # the person page: the district sees the person (registered in its office), not the subject
+    st, _, one = ljz.get(S + "?limit=1&wf_state=supervised")
+    person = one["items"][0]["person_id"]
+    st, _, inv = pd.get(f"/api/v1/persons/{person}/involvements")
+    assert st == 200 and all(not i.get("entity", "").startswith("corrections") for i in inv.get("items", [])), inv
+    assert inv.get("hidden_by_entity", {}).get("corrections-subjects", 0) >= 1, inv
     st, _, g = pd.post("/api/v1/breakglass", {"org_id": _office(ljz), "entity": "corrections-subjects",
                                               "reason": "核查辖区社区矫正对象脱管情况 (区局督查)"})
     assert st == 201, g

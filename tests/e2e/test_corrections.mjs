@@ -13,39 +13,12 @@ import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const INSTITUTION = 'pudong_sqjz' // 区社区矫正机构 (浦东新区)
 
-// A valid resident ID number (GB 11643 check digit) from 17 digits.
-function residentId(id17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-  const sum = [...id17].reduce((a, c, i) => a + Number(c) * w[i], 0)
-  return id17 + '10X98765432'[sum % 11]
-}
+// the dialogs' helpers, shared with the other lines' tests
+import { chooseIn as choose, dateIn as date, formItem as item, residentId, workflowAction as action } from './lib.mjs'
+
 // Shanghai's date `days` from today
 function day(days = 0) {
   return new Date(Date.now() + 8 * 3600_000 + days * 86400_000).toISOString().slice(0, 10)
-}
-const item = (scope, label) => scope.locator('.el-form-item', { hasText: label })
-async function choose(page, scope, label, option) {
-  await item(scope, label).locator('.el-select').first().click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-}
-async function date(scope, label, value) {
-  const input = item(scope, label).locator('input').first()
-  await input.fill(value)
-  await input.press('Enter')
-}
-// Fires a workflow action from the detail page's head, the dialog filled by fill(dialog).
-async function action(page, name, label, fill) {
-  const dialog = page.locator('.workflow-dialog')
-  await page.locator(`.detail-head button[data-action="${name}"]`).click()
-  await dialog.waitFor()
-  if (fill) await fill(dialog)
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes(`/actions/${name}`)),
-    dialog.getByRole('button', { name: '确定' + label }).click(),
-  ])
-  expect(res.status() === 200, `${label} answered ${res.status()}: ${await res.text()}`)
-  await dialog.waitFor({ state: 'hidden' })
-  return res.json()
 }
 async function signedIn(browser, user) {
   const context = await newContext(browser)
@@ -174,6 +147,9 @@ test(
     const other = await signedIn(browser, OTHER)
     const got = await apiCall(other.page, 'GET', `/corrections-subjects/${subject.id}`)
     expect(got.status === 404, `another office read it: ${got.status}`)
+    // the released subject's certificate and the hours panel on its page
+    await dp.locator('.record-docs a.doc-html', { hasText: '解除社区矫正证明书' }).waitFor()
+    await dp.locator('[data-panel="corrections-hours"]').getByText('教育学习和公益活动时长').waitFor()
     for (const c of [office, director, other]) await c.context.close()
   },
   { login: true, timeout: 180_000 },
