@@ -150,7 +150,8 @@ static const code_list_decl_t reoffence_lists[] = {{"resettle_reoffence_kind", "
 static const std_setting_decl_t resettle_settings[] = {
     {"resettle_handover_days", "安置帮教: 刑满释放人员衔接期限 (自释放之日起, 日)", 30, 1, 180},
     {"resettle_aid_years", "安置帮教: 帮教期 (自释放之日起, 年)", 5, 1, 10},
-    {"resettle_visit_days", "安置帮教: 计入帮教率的走访期间 (统计期末前, 日)", 90, 7, 366},
+    {"resettle_visit_days", "安置帮教: 走访间隔 (一般对象, 日; 也是计入帮教率的走访期间)", 90, 7, 366},
+    {"resettle_key_visit_days", "安置帮教: 走访间隔 (重点帮教对象, 日)", 30, 7, 366},
     {0},
 };
 
@@ -219,29 +220,75 @@ static const field_t person_fields[] = {
 static const wf_state_t person_states[] = {
     {"pending", "待衔接", 0},    /* due_at: release + resettle_handover_days (person_deadline) */
     {"unreached", "未衔接", 0},  /* the deadline stays: an unreached person is still owed a hand-over */
-    {"aiding", "帮教中", 0},
+    {"aiding", "帮教中", 0},     /* due_at: the next visit (next_visit_due) */
     {"ended", "帮教期满", 0, true},
     {"terminated", "终止帮教", 0, true},
     {0},
 };
 static int end_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int visit_due_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t person_transitions[] = {
     {"handover", "衔接", "pending unreached", "aiding", .requires = "handover_way", .stamp = "handover_on",
-     .meets_deadline = true},
+     .meets_deadline = true, .hook = visit_due_hook},
     {"unreached", "登记未衔接", "pending", "unreached", .requires = "unreached_reason unreached_note"},
     {"end", "帮教期满解除", "aiding", "ended", .stamp = "ended_on", .hook = end_hook},
     {"terminate", "终止帮教", "pending unreached aiding", "terminated", .requires = "end_reason",
      .stamp = "ended_on"},
-    {"reopen", "恢复帮教", "terminated", "aiding", .perm = "resettle.person.reopen"},
+    {"reopen", "恢复帮教", "terminated", "aiding", .perm = "resettle.person.reopen", .hook = visit_due_hook},
     {0},
 };
-/* escalated (督办) one working day past the hand-over deadline */
+/* escalated (督办) one working day past the hand-over deadline or a missed visit */
 static const workflow_t person_flow_v1 = {1, "pending", person_states, person_transitions, 0, 1};
 static const workflow_t *const person_flows[] = {&person_flow_v1, NULL};
 
+/* The next visit of a person in aid: the latest visit (else the hand-over)
+ * plus resettle_key_visit_days for a key subject, resettle_visit_days for
+ * the others, into due; "" when neither date is known.  0, or -1 on a
+ * store error. */
+static int next_visit_due(db_t *db, int64_t id, char due[11]) {
+    db_stmt_t *s = db_prepare(db, "SELECT t.key_subject, COALESCE((SELECT MAX(v.visited_on) FROM resettle_visit v "
+                                  "WHERE v.released_id = t.id AND v.deleted_at IS NULL), t.handover_on, t.release_date) "
+                                  "FROM resettle_person t WHERE t.id = $1");
+    if (!s) return -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    char last[11] = "";
+    bool key = false;
+    if (rc == DB_ROW) {
+        key = db_col_int(s, 0) != 0;
+        if (!db_col_null(s, 1)) snprintf(last, sizeof(last), "%.10s", db_col_text(s, 1));
+    }
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE) return -1;
+    due[0] = '\0';
+    int64_t days = resettle_setting(db, key ? "resettle_key_visit_days" : "resettle_visit_days");
+    if (last[0] && date_plus_days(last, days, due) != 0) due[0] = '\0';
+    return 0;
+}
+
+/* Writes the next visit into a person's due_at while in aid (a visit made
+ * or edited, the hand-over, 恢复帮教), escalation cleared when it moved.
+ * 0, or -1 on a store error. */
+static int set_visit_due(db_t *db, int64_t id) {
+    char due[11];
+    if (next_visit_due(db, id, due) != 0) return -1;
+    db_stmt_t *s = db_prepare(db, "UPDATE resettle_person SET due_at = $1, escalated = CASE WHEN due_at = $1 "
+                                  "THEN escalated ELSE 0 END WHERE id = $2 AND wf_state = 'aiding'");
+    if (!s) return -1;
+    db_bind_text(s, 1, due[0] ? due : NULL, -1);
+    db_bind_int(s, 2, id);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static int visit_due_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    return set_visit_due(r->db, id) == 0 ? 0 : (http_store_error(r), -1);
+}
+
 /* The hand-over is due resettle_handover_days after release while the
- * person is not yet handed over; the aid period's end is written beside it
- * (the record's own fields decide both). */
+ * person is not yet handed over, the next visit while in aid; the aid
+ * period's end is written beside it (the record's own fields decide). */
 static int person_deadline(check_ctx_t *c, char due[11]) {
     const char *release = json_string_value(json_object_get(c->after, "release_date"));
     const char *state = json_string_value(json_object_get(c->after, "wf_state"));
@@ -257,6 +304,8 @@ static int person_deadline(check_ctx_t *c, char due[11]) {
     db_reset(s);
     if (rc != DB_DONE) return -1;
     json_object_set_new(c->after, "aid_until", json_string(until));
+    if (state && strcmp(state, "aiding") == 0)
+        return next_visit_due(c->db, json_integer_value(json_object_get(c->after, "id")), due);
     if (state && strcmp(state, "pending") && strcmp(state, "unreached")) return 0;
     if (json_is_string(json_object_get(c->after, "handover_on"))) return 0;
     if (date_plus_days(release, resettle_setting(c->db, "resettle_handover_days"), due) != 0) due[0] = '\0';
@@ -381,6 +430,13 @@ static const field_t visit_fields[] = {
     {0},
 };
 static const char *visit_rule(check_ctx_t *c, const char **field) { return after_release(c, "visited_on", field); }
+/* A visit moves its person's next visit (the person's due_at); the visit
+ * itself has no deadline. */
+static int visit_deadline(check_ctx_t *c, char due[11]) {
+    due[0] = '\0';
+    json_t *parent = json_object_get(c->after, "released_id");
+    return json_is_integer(parent) ? set_visit_due(c->db, json_integer_value(parent)) : 0;
+}
 static const entity_t visits = {
     .name = "resettle-visits",
     .label = "帮教走访记录",
@@ -391,6 +447,7 @@ static const entity_t visits = {
     .protected_ = true,
     .roles = RES_ROLES,
     .check = visit_rule,
+    .deadline = visit_deadline,
     .code_lists = visit_lists,
     .parent = "released_id",
     .title = "content",
@@ -579,6 +636,7 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     int64_t id = engine_insert_raw(db, &released_persons, in->office_id, path, in->handover_way ? "aiding" : "pending", f);
     json_decref(f);
     if (id <= 0) return -1;
+    if (in->handover_way && set_visit_due(db, id) != 0) return -1;
 
     /* 一次录入、多方共享: a person registered by another unit is shared
      * with the receiving office, so its staff may link and print them */
@@ -789,6 +847,8 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
     json_object_set_new(f, "organ", json_string("浦东分局陆家嘴派出所"));
     json_object_set_new(f, "outcome", json_string("已刑事拘留"));
     if (demo_child(d->db, &reoffences, office, path, f) != 0) goto fail;
+    for (int i = 3; i < 6; i++) /* those in aid: the next visit (the one never visited is overdue) */
+        if (set_visit_due(d->db, rec[i]) != 0) goto fail;
     return 0;
 fail:
     snprintf(err, errlen, "%s", db_errmsg(d->db));

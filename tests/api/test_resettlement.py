@@ -257,7 +257,8 @@ def test_hand_over_unreached_aid_period_and_the_city_setting(ctx):
     assert st == 200 and rec["wf_state"] == "unreached" and rec["due_at"], rec
     st, _, rec = _act(ljz, rec, "handover", handover_way="reported")
     assert st == 200 and rec["wf_state"] == "aiding" and rec["handover_on"] == _today().isoformat(), rec
-    assert not rec["due_at"], "the hand-over met the deadline"
+    # the hand-over met its deadline; the next one is the first visit, a quarter later
+    assert rec["due_at"][:10] == (_today() + datetime.timedelta(days=90)).isoformat(), rec
     # the aid period runs five years: no 期满解除 before it ends
     st, _, body = _act(ljz, rec, "end")
     assert st == 409 and "届满前不能解除" in body["error"]["message"], body
@@ -268,6 +269,7 @@ def test_hand_over_unreached_aid_period_and_the_city_setting(ctx):
                                                         "key_reason": "risk", "placement": "employed",
                                                         "placed_on": _today().isoformat()})
     assert st == 200 and rec["placement"] == "employed", rec
+    assert rec["due_at"][:10] == (_today() + datetime.timedelta(days=30)).isoformat(), "a key subject monthly"
     # the record's children: team, visits, measures with outcomes, re-offence
     rid = rec["id"]
     assert ljz.post("/api/v1/resettle-team-members", {"released_id": rid, "member_name": "刘芳",
@@ -275,8 +277,11 @@ def test_hand_over_unreached_aid_period_and_the_city_setting(ctx):
     st, _, body = ljz.post("/api/v1/resettle-visits", {"released_id": rid, "kind": "home", "visitors": "刘芳",
                                                        "content": "家访", "visited_on": "2001-01-01"})
     assert st == 422 and "早于释放日期" in body["error"]["fields"]["visited_on"], body
+    yesterday = (_today() - datetime.timedelta(days=1)).isoformat()
     assert ljz.post("/api/v1/resettle-visits", {"released_id": rid, "kind": "home", "visitors": "刘芳",
-                                                 "content": "家访, 了解就业"})[0] == 201
+                                                 "content": "家访, 了解就业", "visited_on": yesterday})[0] == 201
+    st, _, rec = ljz.get(f"{P}/{rid}")
+    assert rec["due_at"][:10] == (_today() + datetime.timedelta(days=29)).isoformat(), "the visit moved the next one"
     st, _, body = ljz.post("/api/v1/resettle-measures", {"released_id": rid, "kind": "relief", "content": "临时救助",
                                                          "outcome": "done"})
     assert st == 422 and "outcome_note" in body["error"]["fields"], body
@@ -410,7 +415,8 @@ def test_a_subject_released_from_corrections_appears_in_resettlement_without_ret
     assert got["wf_state"] == "aiding" and got["release_date"] == _today().isoformat(), got
     st, _, full = ljz.get(f"{P}/{got['id']}")
     assert full["handover_way"] == "corrections" and full["handover_on"] == _today().isoformat(), full
-    assert not full["due_at"] and "假释" in full["prison"] and "第 101 号" in full["note"], full
+    assert "假释" in full["prison"] and "第 101 号" in full["note"], full
+    assert full["due_at"][:10] == (_today() + datetime.timedelta(days=90)).isoformat(), "the first visit is due"
     assert full["aid_until"] == _today().replace(year=_today().year + 5).isoformat(), full
     st, _, hist = ljz.get(f"{P}/{got['id']}/history")
     assert hist["items"][0]["action"] == "record.create", hist
