@@ -211,7 +211,7 @@ static const field_t person_fields[] = {
     {"ended_on", "解除 (终止) 日期", F_DATE, FF_READONLY | FF_FILTER},
     {"batch_id", "预释放名单", F_REF, FF_READONLY | FF_FILTER, .ref = "prerelease-lists",
      .readonly_why = "导入预释放名单时记录"},
-    {"corrections_id", "原社区矫正对象编号", F_INT, FF_READONLY | FF_FILTER,
+    {"corrections_id", "原社区矫正档案", F_REF, FF_READONLY | FF_FILTER, .ref = "corrections-subjects",
      .readonly_why = "社区矫正期满移交时记录"},
     {"note", "备注", F_TEXT, 0, .max = 1000},
     {0},

@@ -148,6 +148,8 @@ static office_t *office_named(office_t *o, int n, const char *text, bool loose) 
 /* The upload as a grid of cells: xlsx, or CSV in any charset Excel writes. */
 static int read_grid(http_req_t *r, const char *body, size_t len, xlsx_sheet_t *g, const char **why) {
     if (xlsx_looks_like(body, len)) return xlsx_read(body, len, g, why);
+    if (len >= 8 && memcmp(body, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0) /* OLE2: Excel 97–2003 */
+        return *why = "旧版 Excel (.xls) 文件不能直接导入, 请在 Excel 或 WPS 中另存为 .xlsx 工作簿或 CSV 后上传", -1;
     memset(g, 0, sizeof(*g));
     char *copy = arena_strndup(r->arena, body, len), *text = NULL;
     const char *charset = NULL;

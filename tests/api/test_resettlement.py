@@ -191,6 +191,8 @@ def test_a_prison_list_in_csv_is_checked_whole_then_matched_to_the_registry(ctx)
     assert st == 422 and "表头" in body["error"]["message"], body
     st, _, body = _upload(ljz, b"PK\x03\x04 not a workbook")
     assert st == 422 and "xlsx" in body["error"]["message"], body
+    st, _, body = _upload(ljz, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    assert st == 422 and "另存为 .xlsx" in body["error"]["message"], body
 
 
 def test_a_district_imports_an_xlsx_list_and_each_row_reaches_its_office(ctx):
@@ -415,6 +417,7 @@ def test_a_subject_released_from_corrections_appears_in_resettlement_without_ret
     assert got["wf_state"] == "aiding" and got["release_date"] == _today().isoformat(), got
     st, _, full = ljz.get(f"{P}/{got['id']}")
     assert full["handover_way"] == "corrections" and full["handover_on"] == _today().isoformat(), full
+    assert full["corrections_id_name"] == rec["person_id_name"], "linked to the corrections file by name"
     assert "假释" in full["prison"] and "第 101 号" in full["note"], full
     assert full["due_at"][:10] == (_today() + datetime.timedelta(days=90)).isoformat(), "the first visit is due"
     assert full["aid_until"] == _today().replace(year=_today().year + 5).isoformat(), full
