@@ -325,17 +325,11 @@ static void resettlement_stats(http_req_t *r) {
     }
     json_decref(errs);
     if (!month) month = this_month;
-    const char *scope = scope_path(r);
-    db_stmt_t *s;
-    if (org > 0) {
-        s = db_prepare(r->db, "SELECT id, name, level, path FROM org_units WHERE id = $1");
-        if (!s) return http_store_error(r);
-        db_bind_int(s, 1, org);
-    } else {
-        s = db_prepare(r->db, "SELECT id, name, level, path FROM org_units WHERE path = $1");
-        if (!s) return http_store_error(r);
-        db_bind_text(s, 1, scope ? scope : "/", -1);
-    }
+    /* the unit: given, or the caller's own (the root of their scope) */
+    const principal_t *p = auth_principal(r);
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, name, level, path FROM org_units WHERE id = $1");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, org > 0 ? org : p ? p->org_id : 0);
     unit_t top = {0};
     int rc = db_step(s);
     if (rc == DB_ROW) {
