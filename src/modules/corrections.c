@@ -525,7 +525,7 @@ static int subject_hook_checkin(http_req_t *r, const entity_t *e, int64_t id, co
     if (!visit) {
         s = db_prepare(r->db, "UPDATE corr_alert SET wf_state = 'handled', outcome = 'reported_late', handling = $1, "
                               "handled_on = $2, due_at = NULL, version = version + 1 WHERE subject_id = $3 "
-                              "AND kind = 'missed_report' AND wf_state = 'open' AND deleted_at IS NULL");
+                              "AND kind = 'missed_report' AND wf_state IN ('open', 'escalated') AND deleted_at IS NULL");
         if (!s) return http_store_error(r), -1;
         db_bind_text(s, 1, arena_printf(r->arena, "%s 已补报告 (%s)", on, label ? label : mode), -1);
         db_bind_text(s, 2, on, -1);
@@ -679,13 +679,20 @@ static const field_t alert_fields[] = {
     {"handled_on", "处置日期", F_DATE, FF_READONLY | FF_FILTER},
     {0},
 };
+/* An alert is the office's (open) until the scheduler escalates it to the
+ * district institution (escalated): the institution's to-do holds only
+ * escalated alerts, and an unreported subject's, which is both's from the
+ * start (raised escalated; corrections_board.c). */
 static const wf_state_t alert_states[] = {
-    {"open", "待处置", 0},
+    {"open", "待司法所处置", 0},
+    {"escalated", "已升级区社区矫正机构督办", 0},
     {"handled", "已处置", 0, true},
     {0},
 };
 static const wf_transition_t alert_transitions[] = {
-    {"handle", "处置", "open", "handled", .requires = "outcome handling", .stamp = "handled_on"},
+    {"handle", "司法所处置", "open escalated", "handled", .requires = "outcome handling", .stamp = "handled_on"},
+    {"supervise", "区社区矫正机构处置", "escalated", "handled", .requires = "outcome handling",
+     .stamp = "handled_on"},
     {0},
 };
 static const workflow_t alert_flow_v1 = {1, "open", alert_states, alert_transitions, 0, 0};
@@ -1087,7 +1094,8 @@ static const perm_def_t corr_perms[] = {
     {"corrections.subject.checkin", "社区矫正对象: 报告/走访登记", OFFICE " " INSTITUTION},
     {"corrections.subject.release", "社区矫正对象: 期满解除", "office_director " INSTITUTION},
     {"corrections.subject.terminate", "社区矫正对象: 终止", INSTITUTION},
-    {"corrections.alert.handle", "监管预警: 处置", OFFICE " " INSTITUTION},
+    {"corrections.alert.handle", "监管预警: 司法所处置", OFFICE},
+    {"corrections.alert.supervise", "监管预警: 区社区矫正机构处置", INSTITUTION},
     {"corrections.leave.approve", "外出审批: 司法所批准", "office_director"},
     {"corrections.leave.refer", "外出审批: 报区社区矫正机构审批", OFFICE},
     {"corrections.leave.decide", "外出审批: 区社区矫正机构批准", INSTITUTION},
@@ -1147,7 +1155,9 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         {"袁志华", "parole", "entrusted", NULL, -3, -3, 300, 0},
         {"孔德明", "probation", "reported", NULL, -8, -8, 400, 0},
         {"严春生", "parole", "released", "normal", -400, -400, -5, -35},
+        {"谢文斌", "probation", "moved", "normal", -150, -150, 400, -40}, /* moved to another province */
         {"闵晓峰", "probation", "terminated", "strict", -250, -250, 300, -30},
+        {"韩立新", "probation", "supervised", "normal", -100, -100, 500, -5}, /* 南京东路's */
     };
     db_stmt_t *q = db_prepare(d->db, "SELECT o.id, o.path, p.code FROM org_units o JOIN org_units p ON p.id = o.parent_id "
                                      "WHERE o.level = 'office' AND o.name IN ('陆家嘴街道司法所', '南京东路街道司法所') "
@@ -1225,6 +1235,9 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
             json_object_set_new(f, "end_reason", json_string("revoked"));
             json_object_set_new(f, "ended_on", json_string(today));
         }
+        char moved[11];
+        demo_day(-3, moved);
+        if (strcmp(x->state, "moved") == 0) json_object_set_new(f, "moved_out_on", json_string(moved));
         int64_t id = insert_raw(d->db, &subjects, office[o], path[o], x->state, f);
         json_decref(f);
         if (id < 0) goto fail;
@@ -1261,9 +1274,30 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
                                   "missed_report", "summary", "魏** 未按期报告 (严管, 每 7 日一次), 电话无法联系",
                                   "due_on", next, "raised_on", raised, "level", "institution", "escalated_on", esc,
                                   "created_at", now, "due_at", esc);
-            int64_t aid = insert_raw(d->db, &alerts, office[o], path[o], NULL, a);
+            int64_t aid = insert_raw(d->db, &alerts, office[o], path[o], "escalated", a);
             json_decref(a);
             if (aid < 0) goto fail;
+            /* and the major event the office reported: lost contact */
+            char at[21], rep_at[21];
+            iso_from_unix(now_unix() - 2 * 86400, at);
+            iso_from_unix(now_unix() - 2 * 86400 + 3 * 3600, rep_at);
+            json_t *ev = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "subject_id", (json_int_t)id, "kind",
+                                   "absconded", "occurred_at", at, "summary",
+                                   "未按期报告, 电话关机, 家属称其已两日未归", "measures", "已走访家属、联系社区民警协查",
+                                   "report_note", "电话报告区社区矫正机构并书面报告", "reported_at", rep_at,
+                                   "reported_late", 0);
+            int64_t eid = insert_raw(d->db, &events, office[o], path[o], "reported", ev);
+            json_decref(ev);
+            if (eid < 0) goto fail;
+        }
+        if (strcmp(x->state, "moved") == 0) { /* the change of residence that moved the subject out */
+            json_t *mv = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)id, "new_place",
+                                   "浙江省杭州市西湖区", "reason", "随配偶工作调动迁居", "applied_on", rep,
+                                   "office_opinion", "居所属实, 同意变更", "decision_note", "同意变更执行地",
+                                   "decided_on", rep, "handed_over_on", moved, "receipt_note", "新执行地已回执接收");
+            int64_t mid = insert_raw(d->db, &relocations, office[o], path[o], "handed_over", mv);
+            json_decref(mv);
+            if (mid < 0) goto fail;
         }
         if (i == 0) { /* a leave the office approved, and a warning the institution decided */
             char from[11], to[11], dec[11];

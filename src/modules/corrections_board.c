@@ -62,9 +62,17 @@ static int corr_ranges(http_req_t *r, const char *path, ranges_t *out) {
         out->n = 1;
     } else {
         for (int i = 0; i < g.n; i++) {
-            const char *p = g.path[i];
-            if (strncmp(p, path, strlen(path)) == 0) out->lo[out->n++] = p;      /* a grant below path */
-            else if (strncmp(path, p, strlen(p)) == 0) out->lo[out->n++] = path; /* path inside a grant */
+            const char *p = g.path[i], *lo = NULL;
+            if (strncmp(p, path, strlen(path)) == 0) lo = p;         /* a grant below path */
+            else if (strncmp(path, p, strlen(p)) == 0) lo = path;    /* path inside a grant */
+            if (!lo) continue;
+            /* each subtree once: two grants over one office must not count it twice */
+            bool inside = false;
+            for (int k = 0; k < out->n && !inside; k++) {
+                if (strncmp(lo, out->lo[k], strlen(out->lo[k])) == 0) inside = true;
+                else if (strncmp(out->lo[k], lo, strlen(lo)) == 0) out->lo[k] = lo, inside = true;
+            }
+            if (!inside) out->lo[out->n++] = lo;
         }
         if (engine_read_audit(r, e, 0, "list") != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败"), -1;
     }
@@ -126,8 +134,8 @@ static void get_overdue(http_req_t *r) {
         db_stmt_t *s = db_prepare(
             r->db,
             "SELECT s.id, s.org_id, s.case_no, p.name, s.supervision_class, s.wf_state, s.due_at, s.next_report_due, "
-            "s.next_visit_due, (SELECT MIN(a.level) FROM corr_alert a WHERE a.subject_id = s.id AND a.wf_state = "
-            "'open' AND a.deleted_at IS NULL) FROM corr_subject s LEFT JOIN persons p ON p.id = s.person_id "
+            "s.next_visit_due, (SELECT MIN(a.level) FROM corr_alert a WHERE a.subject_id = s.id AND a.wf_state IN "
+            "('open', 'escalated') AND a.deleted_at IS NULL) FROM corr_subject s LEFT JOIN persons p ON p.id = s.person_id "
             "WHERE s.deleted_at IS NULL AND s.org_path >= $1 AND s.org_path < $2 AND ("
             "(s.wf_state = 'supervised' AND (s.next_report_due < $3 OR s.next_visit_due < $3)) "
             "OR (s.wf_state = 'entrusted' AND s.due_at < $3))");
@@ -230,36 +238,48 @@ static const char *const col_labels[N_COLS] = {"在册人数", "其中: 管制",
 typedef struct unit_row {
     int64_t id;
     const char *name, *path, *level;
-    int64_t c[N_COLS];
+    int64_t c[N_COLS];             /* the month asked */
+    int64_t year[12][N_COLS];      /* each month of its year */
 } unit_row_t;
 
-/* Each statement gives (org_path, key, count) for [from, to]; key picks
- * the column (NULL: the statement's own column). */
+/* Each statement gives (org_path, key, month, until, count) over the year
+ * [$3, $4]: key picks the column (or the statement's own), month is the
+ * "YYYY-MM" it happened in — for 在册 the month of 报到, and until the month
+ * the subject left (released, terminated or moved out; NULL: still on the
+ * register): on the register at the end of every month from the one to the
+ * other.  One pass per statement over the year, whatever the month asked. */
 typedef struct tally_sql {
     const char *sql;
     int col; /* -1: by key */
+    bool span;
 } tally_sql_t;
 static const tally_sql_t tallies[] = {
-    /* 在册 at the end of the period, by type */
-    {"SELECT org_path, corr_type, COUNT(*) FROM corr_subject WHERE deleted_at IS NULL AND org_path >= $1 "
-     "AND org_path < $2 AND CAST($3 AS TEXT) <= $4 AND reported_on <= $4 AND "
-     "COALESCE(released_on, ended_on, moved_out_on, '9999-12-31') > $4 GROUP BY org_path, corr_type",
-     -1},
-    {"SELECT org_path, 'new', COUNT(*) FROM corr_subject WHERE deleted_at IS NULL AND org_path >= $1 "
-     "AND org_path < $2 AND reported_on >= $3 AND reported_on <= $4 GROUP BY org_path",
-     C_NEW},
-    {"SELECT org_path, 'released', COUNT(*) FROM corr_subject WHERE deleted_at IS NULL AND org_path >= $1 "
-     "AND org_path < $2 AND released_on >= $3 AND released_on <= $4 GROUP BY org_path",
-     C_RELEASED},
-    {"SELECT org_path, 'terminated', COUNT(*) FROM corr_subject WHERE deleted_at IS NULL AND org_path >= $1 "
-     "AND org_path < $2 AND ended_on >= $3 AND ended_on <= $4 GROUP BY org_path",
-     C_TERMINATED},
-    {"SELECT org_path, kind, COUNT(*) FROM corr_alert WHERE deleted_at IS NULL AND org_path >= $1 "
-     "AND org_path < $2 AND raised_on >= $3 AND raised_on <= $4 GROUP BY org_path, kind",
-     -1},
-    {"SELECT org_path, kind, COUNT(*) FROM corr_sanction WHERE deleted_at IS NULL AND org_path >= $1 "
-     "AND org_path < $2 AND wf_state = 'approved' AND decided_on >= $3 AND decided_on <= $4 GROUP BY org_path, kind",
-     -1},
+    {"SELECT org_path, corr_type, substr(reported_on, 1, 7), substr(COALESCE(released_on, ended_on, moved_out_on), "
+     "1, 7), COUNT(*) FROM corr_subject WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 AND "
+     "reported_on <= $4 AND COALESCE(released_on, ended_on, moved_out_on, '9999-12-31') >= $3 "
+     "GROUP BY org_path, corr_type, substr(reported_on, 1, 7), substr(COALESCE(released_on, ended_on, moved_out_on), "
+     "1, 7)",
+     -1, true},
+    {"SELECT org_path, 'new', substr(reported_on, 1, 7), NULL, COUNT(*) FROM corr_subject WHERE deleted_at IS NULL "
+     "AND org_path >= $1 AND org_path < $2 AND reported_on >= $3 AND reported_on <= $4 "
+     "GROUP BY org_path, substr(reported_on, 1, 7)",
+     C_NEW, false},
+    {"SELECT org_path, 'released', substr(released_on, 1, 7), NULL, COUNT(*) FROM corr_subject WHERE deleted_at IS "
+     "NULL AND org_path >= $1 AND org_path < $2 AND released_on >= $3 AND released_on <= $4 "
+     "GROUP BY org_path, substr(released_on, 1, 7)",
+     C_RELEASED, false},
+    {"SELECT org_path, 'terminated', substr(ended_on, 1, 7), NULL, COUNT(*) FROM corr_subject WHERE deleted_at IS "
+     "NULL AND org_path >= $1 AND org_path < $2 AND ended_on >= $3 AND ended_on <= $4 "
+     "GROUP BY org_path, substr(ended_on, 1, 7)",
+     C_TERMINATED, false},
+    {"SELECT org_path, kind, substr(raised_on, 1, 7), NULL, COUNT(*) FROM corr_alert WHERE deleted_at IS NULL "
+     "AND org_path >= $1 AND org_path < $2 AND raised_on >= $3 AND raised_on <= $4 "
+     "GROUP BY org_path, kind, substr(raised_on, 1, 7)",
+     -1, false},
+    {"SELECT org_path, kind, substr(decided_on, 1, 7), NULL, COUNT(*) FROM corr_sanction WHERE deleted_at IS NULL "
+     "AND org_path >= $1 AND org_path < $2 AND wf_state = 'approved' AND decided_on >= $3 AND decided_on <= $4 "
+     "GROUP BY org_path, kind, substr(decided_on, 1, 7)",
+     -1, false},
 };
 
 static int col_of_key(const char *k) {
@@ -275,9 +295,21 @@ static int col_of_key(const char *k) {
     return -1;
 }
 
-/* Counts [from, to] into rows (each row a unit whose subtree takes the
- * records below its path) within the ranges.  0 or -1 (store error). */
-static int tally(http_req_t *r, const ranges_t *rg, unit_row_t *rows, int nrows, const char *from, const char *to) {
+/* The month (1–12) of "YYYY-MM" in year y; 0 before the year, 13 after it
+ * (or when NULL). */
+static int month_in(const char *ym, int y) {
+    if (!ym) return 13;
+    int yy = atoi(ym), m = atoi(ym + 5);
+    return yy < y ? 0 : yy > y ? 13 : m;
+}
+
+/* Counts year y into rows (each a unit whose subtree takes the records
+ * below its path; what lies below none, such as a record the district owns
+ * itself, into other) within the ranges.  0 or -1 (store error). */
+static int tally(http_req_t *r, const ranges_t *rg, unit_row_t *rows, int nrows, unit_row_t *other, int y) {
+    char from[11], to[11];
+    snprintf(from, sizeof(from), "%04d-01-01", y);
+    snprintf(to, sizeof(to), "%04d-12-31", y);
     for (size_t t = 0; t < sizeof(tallies) / sizeof(tallies[0]); t++)
         for (int k = 0; k < rg->n; k++) {
             db_stmt_t *s = db_prepare(r->db, tallies[t].sql);
@@ -291,24 +323,29 @@ static int tally(http_req_t *r, const ranges_t *rg, unit_row_t *rows, int nrows,
                 const char *p = db_col_text(s, 0), *key = db_col_null(s, 1) ? "" : db_col_text(s, 1);
                 int col = tallies[t].col >= 0 ? tallies[t].col : col_of_key(key);
                 if (col < 0) continue;
+                unit_row_t *u = other;
                 for (int i = 0; i < nrows; i++)
                     if (strncmp(p, rows[i].path, strlen(rows[i].path)) == 0) {
-                        rows[i].c[col] += db_col_int(s, 2);
-                        if (t == 0) rows[i].c[C_REGISTER] += db_col_int(s, 2);
+                        u = &rows[i];
                         break;
                     }
+                int64_t n = db_col_int(s, 4);
+                int m = month_in(db_col_null(s, 2) ? NULL : db_col_text(s, 2), y);
+                if (!tallies[t].span) {
+                    if (m >= 1 && m <= 12) u->year[m - 1][col] += n;
+                    continue;
+                }
+                /* on the register at the end of each month from 报到 until the month of leaving */
+                int until = month_in(db_col_null(s, 3) ? NULL : db_col_text(s, 3), y);
+                for (int x = m < 1 ? 1 : m; x < until && x <= 12; x++) {
+                    u->year[x - 1][col] += n;
+                    u->year[x - 1][C_REGISTER] += n;
+                }
             }
             db_reset(s);
             if (rc < 0) return -1;
         }
     return 0;
-}
-
-static void month_bounds(int y, int m, char from[11], char to[11]) {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int d = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    snprintf(from, 11, "%04d-%02d-01", y, m);
-    snprintf(to, 11, "%04d-%02d-%02d", y, m, d);
 }
 
 static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *month, unit_row_t *rows, int n,
@@ -388,16 +425,21 @@ static void get_returns(http_req_t *r) {
         rows[0] = (unit_row_t){.id = org, .name = name, .path = path, .level = "office"};
         n = 1;
     }
-    char from[11], to[11];
-    month_bounds(y, m, from, to);
-    if (tally(r, &rg, rows, n, from, to) != 0) return http_store_error(r);
-    unit_row_t total = {.id = org, .name = name, .path = path};
-    for (int i = 0; i < n; i++)
-        for (int c = 0; c < N_COLS; c++) total.c[c] += rows[i].c[c];
+    unit_row_t *other = arena_calloc(r->arena, sizeof(unit_row_t)), *total = arena_calloc(r->arena, sizeof(unit_row_t));
+    if (tally(r, &rg, rows, n, other, y) != 0) return http_store_error(r);
+    /* the month asked per row; the unit's total (its rows and what lies below none) each month */
+    *total = (unit_row_t){.id = org, .name = name, .path = path};
+    for (int i = 0; i <= n; i++) {
+        unit_row_t *u = i < n ? &rows[i] : other;
+        memcpy(u->c, u->year[m - 1], sizeof(u->c));
+        for (int k = 0; k < 12; k++)
+            for (int c = 0; c < N_COLS; c++) total->year[k][c] += u->year[k][c];
+    }
+    memcpy(total->c, total->year[m - 1], sizeof(total->c));
     const char *ym = arena_printf(r->arena, "%04d-%02d", y, m);
     if (format && strcmp(format, "xlsx") == 0) {
         buf_t file = BUF_INIT;
-        if (write_returns_xlsx(r, name, ym, rows, n, &total, &file) != 0) {
+        if (write_returns_xlsx(r, name, ym, rows, n, total, &file) != 0) {
             buf_free(&file);
             log_error("corrections returns: xlsx failed");
             return http_error(r, 500, "export_failed", "统计表生成失败");
@@ -417,14 +459,6 @@ static void get_returns(http_req_t *r) {
                         file.len);
         buf_free(&file);
         return;
-    }
-    /* the unit's months of the year, up to the month asked */
-    unit_row_t months[12];
-    for (int k = 1; k <= m; k++) {
-        months[k - 1] = (unit_row_t){.id = org, .name = name, .path = path};
-        char f2[11], t2[11];
-        month_bounds(y, k, f2, t2);
-        if (tally(r, &rg, &months[k - 1], 1, f2, t2) != 0) return http_store_error(r);
     }
     jw_t *w = &r->json;
     jw_obj(w);
@@ -456,14 +490,14 @@ static void get_returns(http_req_t *r) {
     jw_arr_end(w);
     jw_key(w, "total");
     jw_obj(w);
-    write_cols(w, total.c);
+    write_cols(w, total->c);
     jw_obj_end(w);
     jw_key(w, "months");
     jw_arr(w);
     for (int k = 0; k < m; k++) {
         jw_obj(w);
         jw_kstr(w, "month", arena_printf(r->arena, "%04d-%02d", y, k + 1));
-        write_cols(w, months[k].c);
+        write_cols(w, total->year[k]);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -510,7 +544,8 @@ static void get_hours(http_req_t *r) {
     while ((rc = db_step(s)) == DB_ROW) {
         int m = atoi(db_col_text(s, 0));
         if (m < 1 || m > 12) continue;
-        (strcmp(db_col_text(s, 1), "education") == 0 ? edu : pub)[m - 1] += db_col_int(s, 2);
+        int64_t *into = strcmp(db_col_text(s, 1), "education") == 0 ? &edu[m - 1] : &pub[m - 1];
+        *into += db_col_int(s, 2);
     }
     db_reset(s);
     if (rc < 0) return http_store_error(r);
@@ -558,12 +593,15 @@ static int raise_alert(db_t *db, const struct keys *keys, const due_row_t *d, co
     char summary[200], due[11];
     snprintf(summary, sizeof(summary), "%s %s %s)", d->name, what, d->due);
     if (cal_add_workdays(db, today, 1, due) != 0) return -1;
+    /* 漏管 is the office's and the institution's at once (法 第二十一条); the others the office's first */
+    bool both = strcmp(d->kind, "unreported") == 0;
     json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)d->subject, "kind",
-                          d->kind, "summary", summary, "due_on", d->due, "raised_on", today, "level", "office",
-                          "created_at", now, "state_since", today, "due_at", due);
+                          d->kind, "summary", summary, "due_on", d->due, "raised_on", today, "level",
+                          both ? "institution" : "office", "created_at", now, "state_since", today, "due_at", due);
+    if (both) json_object_set_new(f, "escalated_on", json_string(today));
     json_object_set_new(f, "updated_at", json_string(now));
     if (db_begin(db) != 0) return json_decref(f), -1;
-    int64_t id = engine_insert_raw(db, e, d->org, d->path, NULL, f);
+    int64_t id = engine_insert_raw(db, e, d->org, d->path, both ? "escalated" : "open", f);
     json_decref(f);
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"kind\":\"%s\",\"due_on\":\"%s\"}", d->kind, d->due);
@@ -647,8 +685,8 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
         int late = cal_workdays_between(db, up[i].due, today);
         if (late == CAL_ERR || late < after) continue;
         if (db_begin(db) != 0) goto fail;
-        s = db_prepare(db, "UPDATE corr_alert SET level = 'institution', escalated_on = $1, escalated = 1, "
-                           "version = version + 1 WHERE id = $2 AND level = 'office'");
+        s = db_prepare(db, "UPDATE corr_alert SET wf_state = 'escalated', state_since = $1, level = 'institution', "
+                           "escalated_on = $1, escalated = 1, version = version + 1 WHERE id = $2 AND wf_state = 'open'");
         if (!s) {
             db_rollback(db);
             goto fail;

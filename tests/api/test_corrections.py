@@ -193,8 +193,9 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     rec = _supervised(inst, office, cls="strict", name="脱管测试")
     unreported = _entrust(inst, office, name="未报到测试", effective=_today(-20))
     s.stop()
-    # the clock moves on past the weekly report: the scheduler raises the alerts
-    later = _clock(12)
+    # the clock moves to the day after the weekly report was due: the scheduler raises the alerts
+    due = datetime.date.fromisoformat(rec["next_report_due"])
+    later = _iso(due + datetime.timedelta(days=1)) + "T02:00:00Z"
     r = run_cli(["scheduler"], url, env={"SIFASUO_NOW": later})
     assert r.returncode == 0, r.stdout + r.stderr
     s2 = ctx.server(url, env={"SIFASUO_NOW": later})
@@ -205,10 +206,13 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     assert alert["kind"] == "missed_report" and alert["wf_state"] == "open", alert
     st, _, al2 = ljz.get(f"/api/v1/corrections-alerts?subject_id={unreported['id']}")
     assert [a["kind"] for a in al2["items"]] == ["unreported"], al2
-    # the office's and the institution's to-do both carry it
-    for sess in (ljz, inst):
-        st, _, todo = sess.get("/api/v1/todo")
-        assert any(i["entity"] == "corrections-alerts" and i["id"] == alert["id"] for i in todo["items"]), todo
+    lost = al2["items"][0]
+    assert lost["wf_state"] == "escalated" and lost["level"] == "institution", "漏管: the institution's at once"
+    # the office's to-do carries both; the institution's only the unreported one, until escalation
+    todo = {u: {i["id"] for i in sess.get("/api/v1/todo")[2]["items"] if i["entity"] == "corrections-alerts"}
+            for u, sess in (("ljz", ljz), ("inst", inst))}
+    assert {alert["id"], lost["id"]} <= todo["ljz"], todo
+    assert lost["id"] in todo["inst"] and alert["id"] not in todo["inst"], todo
     # who is overdue today: the institution's list
     st, _, od = inst.get("/api/v1/corrections/overdue")
     assert st == 200, od
@@ -219,19 +223,27 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     st, _, al = ljz.get(f"/api/v1/corrections-alerts?subject_id={rec['id']}")
     assert len(al["items"]) == 1
     s2.stop()
-    later2 = _clock(19)
+    later2 = _iso(due + datetime.timedelta(days=10)) + "T02:00:00Z"  # past the working days of the setting
     r = run_cli(["scheduler"], url, env={"SIFASUO_NOW": later2})
     assert r.returncode == 0, r.stderr
     s3 = ctx.server(url, env={"SIFASUO_NOW": later2})
     ljz, inst = Session(s3, "ljz"), Session(s3, "pudong_sqjz")
     st, _, got = ljz.get(f"/api/v1/corrections-alerts/{alert['id']}")
-    assert got["level"] == "institution" and got["escalated_on"], got
+    assert got["level"] == "institution" and got["escalated_on"] and got["wf_state"] == "escalated", got
+    st, _, todo = inst.get("/api/v1/todo")
+    assert any(i["entity"] == "corrections-alerts" and i["id"] == alert["id"] for i in todo["items"]), todo
+    # the institution handles the 漏管 alert; the office's action is not its own
+    st, _, lost = inst.get(f"/api/v1/corrections-alerts/{lost['id']}")
+    assert _act(inst, "corrections-alerts", lost, "handle", outcome="contacted", handling="x")[0] == 403
+    st, _, done = _act(inst, "corrections-alerts", lost, "supervise", outcome="contacted",
+                       handling="已联系本人, 责令三日内报到")
+    assert st == 200 and done["wf_state"] == "handled", done
     st, _, od = inst.get("/api/v1/corrections/overdue")
     row = next(i for i in od["items"] if i["id"] == rec["id"] and i["kind"] == "report")
     assert row["alert_level"] == "institution", row
     # the report comes in late: the alert closes itself
     st, _, subj = ljz.get(f"{S}/{rec['id']}")
-    st, _, subj = _act(ljz, "corrections-subjects", subj, "checkin", checkin_on=_iso(_today(19)),
+    st, _, subj = _act(ljz, "corrections-subjects", subj, "checkin", checkin_on=later2[:10],
                        checkin_mode="in_person", checkin_place="司法所")
     assert st == 200, subj
     st, _, got = ljz.get(f"/api/v1/corrections-alerts/{alert['id']}")
@@ -389,7 +401,9 @@ def test_demo_data_all_states_classes_overdue_and_one_escalated_alert(ctx):
     st, _, lst = ljz.get(S + "?limit=100")
     assert st == 200
     states = {i["wf_state"] for i in lst["items"]}
-    assert {"entrusted", "reported", "supervised", "released", "terminated"} <= states, states
+    assert {"entrusted", "reported", "supervised", "released", "terminated", "moved"} <= states, states
+    st, _, ev = ljz.get("/api/v1/corrections-events?kind=absconded")
+    assert any(e["wf_state"] == "reported" and e["subject_id_name"] == "魏**" for e in ev["items"]), ev
     assert {i["corr_type"] for i in lst["items"]} == {"control", "probation", "parole", "medical_parole"}
     assert {i["supervision_class"] for i in lst["items"] if i["supervision_class"]} == {"strict", "normal", "lenient"}
     st, _, od = ljz.get("/api/v1/corrections/overdue")
@@ -418,6 +432,14 @@ def test_break_the_glass_opens_the_office_for_a_time_and_the_auditor_sees_it(ctx
     assert st == 200
     st, _, od = pd.get("/api/v1/corrections/overdue")
     assert st == 200 and all(i["org_id"] == _office(ljz) for i in od["items"]), od
+    # a second grant over the same office counts it once
+    st, _, ret = pd.get(f"/api/v1/corrections/returns?org_id={_office(ljz)}")
+    st, _, g2 = pd.post("/api/v1/breakglass", {"org_id": _office(ljz), "entity": "corrections-subjects",
+                                               "reason": "再次核查辖区社区矫正对象脱管情况 (区局督查)"})
+    assert st == 201, g2
+    st, _, od2 = pd.get("/api/v1/corrections/overdue")
+    st, _, ret2 = pd.get(f"/api/v1/corrections/returns?org_id={_office(ljz)}")
+    assert od2["total"] == od["total"] and ret2["total"] == ret["total"], (od2["total"], ret2["total"])
     aud, _ = admin_session(s, "auditor")
     st, _, log = aud.get("/api/v1/audit?action=record.read_protected&user=pudong")
     assert st == 200 and len(log["items"]) >= 2, log
