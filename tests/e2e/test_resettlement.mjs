@@ -3,7 +3,7 @@
 // A clerk imports a prison's pre-release list from the menu, hands the new
 // person over from the record's page, and reads the month's statistics; the
 // district reads the statistics by office but no record without a grant.
-import { PASS, STAFF, STAMP, apiCall, expect, gotoLoginAndSignIn, openMenu, run, test } from './lib.mjs'
+import { PASS, STAFF, STAMP, apiCall, expect, gotoLoginAndSignIn, openMenu, run, screenshot, test } from './lib.mjs'
 
 // A valid resident ID number (GB 11643 check digit) from 17 digits.
 function residentId(id17) {
@@ -31,6 +31,7 @@ test(
     const text = await result.innerText()
     expect(text.includes('已导入') && text.includes('新增 1 人'), `import result: ${text}`)
     await page.locator('.prerelease-import').getByText('陆家嘴街道司法所').waitFor()
+    await screenshot(page, 'resettlement-import.png')
 
     // the person is in the office's list, waiting for 衔接; hand them over
     await openMenu(page, '安置帮教', '安置帮教对象')
@@ -52,6 +53,7 @@ test(
     ])
     expect(res.status() === 200, `handover answered ${res.status()}`)
     await page.locator('.detail-head').getByText('帮教中').waitFor()
+    await screenshot(page, 'resettlement-person.png')
 
     // the month's statistics count the hand-over
     await openMenu(page, '安置帮教', '安置帮教统计')
@@ -73,6 +75,7 @@ test(
     const units = page.locator('[data-test="units"]')
     const ljz = units.getByText('陆家嘴街道司法所', { exact: true })
     await ljz.waitFor({ timeout: 20_000 })
+    await screenshot(page, 'resettlement-stats.png')
     await ljz.click()
     await page.waitForURL((url) => url.searchParams.get('org') !== null)
     await page.locator('.resettle-stats h4', { hasText: '陆家嘴街道司法所' }).waitFor()
