@@ -223,6 +223,20 @@ def test_a_district_imports_an_xlsx_list_and_each_row_reaches_its_office(ctx):
     # the list itself (counts, no one's name) is the district's
     st, _, bl = pd.get(f"/api/v1/prerelease-lists/{res['batch']}")
     assert st == 200 and bl["rows"] == 3 and bl["registered"] == 3, bl
+    # a person another district registered is matched, not registered again, and
+    # shared with the receiving office (一次录入、多方共享): its records may link them
+    njdl = Session(s, "njdl")
+    far_id = _id_number(1966)
+    st, _, far = njdl.post("/api/v1/persons", {"name": "郑外区", "id_number": far_id})
+    assert st == 201, far
+    ljz_ = Session(s, "ljz")
+    st, _, body = ljz_.post(P, {"person_id": far["id"], "source": "other", "prison": "x", "release_date": "2020-01-01"})
+    assert st == 422, "not shared yet"
+    wb4 = _xlsx([["姓名", "身份证号", "释放日期", "接收司法所"], ["郑外区", far_id, day, "陆家嘴街道司法所"]])
+    st, _, res4 = _upload(pd, wb4)
+    assert st == 201 and res4["matched"] == 1 and res4["registered"] == 0, res4
+    st, _, body = ljz_.post(P, {"person_id": far["id"], "source": "other", "prison": "x", "release_date": "2020-01-01"})
+    assert st == 201, body
     # an address no office of the district names: the row says what to do
     wb2 = _xlsx([["姓名", "身份证号", "释放日期", "居住地"], ["周不明", _id_number(1990), day, "江苏省昆山市"]])
     st, _, body = _upload(pd, wb2)
