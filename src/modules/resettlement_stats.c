@@ -55,7 +55,8 @@ typedef struct person {
     const char *path, *release, *state, *handed, *placement, *placed, *aid_until, *ended;
     bool key, team;
     int64_t id;
-    const char *last_visit; /* the latest visit on or before the month's end: filled per month */
+    char due[11]; /* the hand-over deadline: release + resettle_handover_days */
+    int unit;     /* the row (unit below) the person counts in, -1: the unit's own */
 } person_t;
 
 typedef struct unit {
@@ -111,18 +112,18 @@ static bool has_visit_between(const data_t *d, int64_t id, const char *from, con
     return false;
 }
 
-/* Adds person x's figures for the month [start, end] into n. */
-static void count_person(const data_t *d, const person_t *x, const char *start, const char *end, int64_t n[NK]) {
+/* Adds person x's figures for the month [start, end] into n; from: the
+ * first day a visit counts for 帮教 (end − resettle_visit_days). */
+static void count_person(const data_t *d, const person_t *x, const char *start, const char *end, const char *from,
+                         int64_t n[NK]) {
     if (strcmp(x->release, start) >= 0 && strcmp(x->release, end) <= 0) {
         n[K_RELEASED]++;
-        char due[11];
-        shift_days(x->release, d->handover_days, due);
         if (x->handed) {
             n[K_HANDED]++;
-            if (strcmp(x->handed, due) <= 0) n[K_IN_TIME]++;
+            if (strcmp(x->handed, x->due) <= 0) n[K_IN_TIME]++;
         } else if (strcmp(x->state, "unreached") == 0 || strcmp(x->state, "pending") == 0) {
             if (strcmp(x->state, "unreached") == 0) n[K_UNREACHED]++;
-            if (strcmp(due, d->today) < 0) n[K_OVERDUE]++;
+            if (strcmp(x->due, d->today) < 0) n[K_OVERDUE]++;
         }
     }
     bool on_register = x->handed && strcmp(x->handed, end) <= 0 && (!x->aid_until || strcmp(x->aid_until, end) > 0) &&
@@ -131,31 +132,40 @@ static void count_person(const data_t *d, const person_t *x, const char *start, 
     n[K_REGISTER]++;
     if (x->placement && strcmp(x->placement, "unplaced") && (!x->placed || strcmp(x->placed, end) <= 0)) n[K_PLACED]++;
     if (x->key) n[K_KEY]++;
-    char from[11];
-    shift_days(end, -d->visit_days, from);
     if (x->team && has_visit_between(d, x->id, from, end)) n[K_AIDED]++;
 }
 
-static void count_reoffences(const data_t *d, const char *path, const char *start, const char *end, int64_t n[NK]) {
-    /* persons, not records: the records are sorted by person */
+/* The row of the units below whose subtree holds path; -1 when none. */
+static int row_of(const unit_t *rows, int nrows, const char *path) {
+    for (int i = 0; i < nrows; i++)
+        if (strncmp(path, rows[i].path, strlen(rows[i].path)) == 0) return i;
+    return -1;
+}
+
+/* The month's figures of the unit (into top) and of each unit below (rows):
+ * one pass over the people, each added to their row. */
+static void fill_month(const data_t *d, const char *month, unit_t *top, unit_t *rows, int nrows) {
+    char start[11], end[11], from[11];
+    month_bounds(month, start, end);
+    shift_days(end, -d->visit_days, from);
+    for (int i = 0; i < d->np; i++) {
+        int64_t n[NK] = {0};
+        count_person(d, &d->p[i], start, end, from, n);
+        for (int k = 0; k < NK; k++) {
+            top->n[k] += n[k];
+            if (rows && d->p[i].unit >= 0) rows[d->p[i].unit].n[k] += n[k];
+        }
+    }
+    /* re-offences: persons, not records (the records are sorted by person) */
     int64_t last = 0;
-    size_t plen = strlen(path);
     for (int i = 0; i < d->nre; i++) {
         if (d->re[i].released == last) continue;
         if (strcmp(d->re[i].on, start) < 0 || strcmp(d->re[i].on, end) > 0) continue;
-        if (strncmp(d->re[i].path, path, plen) != 0) continue;
-        n[K_REOFFENDED]++;
         last = d->re[i].released;
+        top->n[K_REOFFENDED]++;
+        int u = rows ? row_of(rows, nrows, d->re[i].path) : -1;
+        if (u >= 0) rows[u].n[K_REOFFENDED]++;
     }
-}
-
-static void fill_unit(const data_t *d, unit_t *u, const char *month) {
-    char start[11], end[11];
-    month_bounds(month, start, end);
-    size_t plen = strlen(u->path);
-    for (int i = 0; i < d->np; i++)
-        if (strncmp(d->p[i].path, u->path, plen) == 0) count_person(d, &d->p[i], start, end, u->n);
-    count_reoffences(d, u->path, start, end, u->n);
 }
 
 static int visit_cmp(const void *a, const void *b) {
@@ -370,8 +380,11 @@ static void resettlement_stats(http_req_t *r) {
                 .visit_days = resettle_setting(r->db, "resettle_visit_days")};
     snprintf(d.today, sizeof(d.today), "%s", today);
     if (load(r, top.path, &d) != 0) return http_store_error(r);
-    fill_unit(&d, &top, month);
-    for (int i = 0; i < nrows; i++) fill_unit(&d, &rows[i], month);
+    for (int i = 0; i < d.np; i++) {
+        shift_days(d.p[i].release, d.handover_days, d.p[i].due);
+        d.p[i].unit = row_of(rows, nrows, d.p[i].path);
+    }
+    fill_month(&d, month, &top, rows, nrows);
     /* the last twelve months of the unit */
     unit_t months[12];
     int y = atoi(month), m = atoi(month + 5);
@@ -379,7 +392,8 @@ static void resettlement_stats(http_req_t *r) {
         memset(&months[i], 0, sizeof(months[i]));
         months[i].path = top.path;
         months[i].name = arena_printf(r->arena, "%04d-%02d", y % 10000, m % 100);
-        fill_unit(&d, &months[i], months[i].name);
+        if (strcmp(months[i].name, month) == 0) memcpy(months[i].n, top.n, sizeof(top.n)); /* already counted */
+        else fill_month(&d, months[i].name, &months[i], NULL, 0);
         if (--m == 0) m = 12, y--;
     }
 
