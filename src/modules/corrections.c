@@ -87,19 +87,33 @@ static const code_seed_t crime_codes[] = {
     {0},
 };
 static const code_seed_t class_codes[] = {
-    {"strict", "严管"}, {"normal", "普管"}, {"lenient", "宽管"}, {0},
+    {"strict", "严管"},
+    {"normal", "普管"},
+    {"lenient", "宽管"},
+    {0},
 };
 static const code_seed_t checkin_codes[] = {
-    {"in_person", "当面报告"}, {"phone", "电话报告"}, {"video", "视频报告"},
-    {"electronic", "信息化核查"}, {"home_visit", "家访"}, {"visit", "走访 (实地查访)"}, {0},
+    {"in_person", "当面报告"},
+    {"phone", "电话报告"},
+    {"video", "视频报告"},
+    {"electronic", "信息化核查"},
+    {"home_visit", "家访"},
+    {"visit", "走访 (实地查访)"},
+    {0},
 };
 static const code_seed_t end_codes[] = {
     {"death", "死亡"}, {"revoked", "撤销缓刑、假释"}, {"custody", "收监执行"}, {"other", "其他"}, {0},
 };
 static const code_seed_t team_role_codes[] = {
-    {"leader", "组长 (司法所工作人员)"}, {"social_worker", "社会工作者"}, {"volunteer", "志愿者"},
-    {"committee", "村(居)委会人员"},     {"police", "社区民警"},        {"family", "家庭成员"},
-    {"guarantor", "保证人"},             {"employer", "所在单位人员"},  {"other", "其他"},
+    {"leader", "组长 (司法所工作人员)"},
+    {"social_worker", "社会工作者"},
+    {"volunteer", "志愿者"},
+    {"committee", "村(居)委会人员"},
+    {"police", "社区民警"},
+    {"family", "家庭成员"},
+    {"guarantor", "保证人"},
+    {"employer", "所在单位人员"},
+    {"other", "其他"},
     {0},
 };
 static const code_seed_t record_codes[] = {
@@ -113,17 +127,27 @@ static const code_seed_t record_codes[] = {
     {0},
 };
 static const code_seed_t alert_kind_codes[] = {
-    {"unreported", "逾期未报到"}, {"missed_report", "未按期报告 (脱管预警)"}, {"leave_overdue", "外出逾期未归"}, {0},
+    {"unreported", "逾期未报到"},
+    {"missed_report", "未按期报告 (脱管预警)"},
+    {"leave_overdue", "外出逾期未归"},
+    {0},
 };
 static const code_seed_t alert_level_codes[] = {
-    {"office", "司法所"}, {"institution", "已升级至区社区矫正机构"}, {0},
+    {"office", "司法所"},
+    {"institution", "已升级至区社区矫正机构"},
+    {0},
 };
 static const code_seed_t alert_outcome_codes[] = {
-    {"reported_late", "已补报告"}, {"contacted", "已联系查找到"}, {"absconded", "确认脱管, 已报重大事项"},
-    {"other", "其他"}, {0},
+    {"reported_late", "已补报告"},
+    {"contacted", "已联系查找到"},
+    {"absconded", "确认脱管, 已报重大事项"},
+    {"other", "其他"},
+    {0},
 };
 static const code_seed_t leave_kind_codes[] = {
-    {"leave", "外出 (离开所居住市、县)"}, {"special_area", "进入特定区域 (场所)"}, {0},
+    {"leave", "外出 (离开所居住市、县)"},
+    {"special_area", "进入特定区域 (场所)"},
+    {0},
 };
 static const code_seed_t event_kind_codes[] = {
     {"death", "死亡"},
@@ -146,12 +170,9 @@ static const code_seed_t sanction_kind_codes[] = {
     {0},
 };
 static const code_list_decl_t subject_lists[] = {
-    {"corr_type", "社区矫正类别", type_codes},
-    {"corr_crime", "罪名类别", crime_codes},
-    {"corr_class", "管理等级", class_codes},
-    {"corr_checkin_mode", "报告/走访方式", checkin_codes},
-    {"corr_end_reason", "终止原因", end_codes},
-    {0},
+    {"corr_type", "社区矫正类别", type_codes},  {"corr_crime", "罪名类别", crime_codes},
+    {"corr_class", "管理等级", class_codes},    {"corr_checkin_mode", "报告/走访方式", checkin_codes},
+    {"corr_end_reason", "终止原因", end_codes}, {0},
 };
 static const code_list_decl_t team_lists[] = {{"corr_team_role", "矫正小组成员身份", team_role_codes}, {0}};
 static const code_list_decl_t record_lists[] = {{"corr_record_kind", "日常管理记录类型", record_codes}, {0}};
@@ -250,10 +271,10 @@ static const field_t subject_fields[] = {
 /* Dates in order; a check-in not in the future nor before the announcement;
  * an end not in the future. */
 static const char *subject_rule(check_ctx_t *c, const char **field) {
-    const char *start = str(c->after, "start_on"), *end = str(c->after, "end_on"),
-               *eff = str(c->after, "effective_on");
+    const char *start = str(c->after, "start_on"), *end = str(c->after, "end_on"), *eff = str(c->after, "effective_on");
     if (start && end && strcmp(end, start) < 0) return *field = "end_on", "矫正期限止不能早于矫正期限起";
-    if (eff && start && strcmp(start, eff) < 0) return *field = "start_on", "矫正期限起不能早于判决 (裁定、决定) 生效或出监日期";
+    if (eff && start && strcmp(start, eff) < 0)
+        return *field = "start_on", "矫正期限起不能早于判决 (裁定、决定) 生效或出监日期";
     if (c->op != CHECK_ACTION) return NULL;
     char today[11];
     wf_today(today);
@@ -285,12 +306,9 @@ static int subject_hook_end(http_req_t *r, const entity_t *e, int64_t id, const 
 
 static const wf_state_t subject_states[] = {
     {"entrusted", "已委托待报到", 0}, /* due_at: subject_deadline */
-    {"reported", "已报到待宣告", 0},
-    {"supervised", "在矫", 0},
-    {"released", "期满解除", 0, true},
-    {"terminated", "终止", 0, true},
-    {"moved", "执行地变更移出", 0, true},
-    {0},
+    {"reported", "已报到待宣告", 0},      {"supervised", "在矫", 0},
+    {"released", "期满解除", 0, true},    {"terminated", "终止", 0, true},
+    {"moved", "执行地变更移出", 0, true}, {0},
 };
 static const wf_transition_t subject_transitions[] = {
     {"report", "报到", "entrusted", "reported", .stamp = "reported_on", .meets_deadline = true},
@@ -338,7 +356,8 @@ static int subject_person(http_req_t *r, json_t *rec, subject_person_t *p) {
     int rc = db_step(s);
     if (rc != DB_ROW) return db_reset(s), rc == DB_DONE ? 0 : -1;
     char *col[5];
-    for (int i = 0; i < 5; i++) col[i] = db_col_null(s, i) ? NULL : arena_strdup(r->arena, db_col_text(s, i));
+    for (int i = 0; i < 5; i++)
+        col[i] = db_col_null(s, i) ? NULL : arena_strdup(r->arena, db_col_text(s, i));
     db_reset(s);
     int ok = engine_person_readable(r, json_integer_value(id), col[4]);
     if (ok < 0) return -1;
@@ -359,11 +378,13 @@ static void person_rows(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec,
         {"身份证件号码", p->id_masked ? p->id_masked : "—"},
         {"矫正类别", doc_value(r, e, rec, "corr_type")},
         {"罪名", doc_value(r, e, rec, "crime")},
-        {"决定机关及文书", arena_printf(r->arena, "%s %s", doc_value(r, e, rec, "decision_organ"),
-                                         doc_value(r, e, rec, "decision_doc"))},
-        {"矫正期限", arena_printf(r->arena, "%s 至 %s", doc_value(r, e, rec, "start_on"), doc_value(r, e, rec, "end_on"))},
+        {"决定机关及文书",
+         arena_printf(r->arena, "%s %s", doc_value(r, e, rec, "decision_organ"), doc_value(r, e, rec, "decision_doc"))},
+        {"矫正期限",
+         arena_printf(r->arena, "%s 至 %s", doc_value(r, e, rec, "start_on"), doc_value(r, e, rec, "end_on"))},
     };
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        doc_row(o, rows[i]);
     doc_table_end(o);
 }
 
@@ -376,22 +397,25 @@ static int announcement_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *
     doc_title(o, "社区矫正宣告书");
     doc_para(o, doc_value(r, e, rec, "case_no"), DOCX_RIGHT);
     person_rows(r, o, e, rec, &p);
-    doc_para(o, arena_printf(r->arena,
-                             "依照《中华人民共和国社区矫正法》第二十二条, 现向你宣告: 你因犯%s, 经%s判决 (裁定、决定), "
-                             "依法实行社区矫正, 矫正期限自 %s 起至 %s 止。",
-                             doc_value(r, e, rec, "crime"), doc_value(r, e, rec, "decision_organ"),
-                             doc_value(r, e, rec, "start_on"), doc_value(r, e, rec, "end_on")),
+    doc_para(o,
+             arena_printf(r->arena,
+                          "依照《中华人民共和国社区矫正法》第二十二条, 现向你宣告: 你因犯%s, 经%s判决 (裁定、决定), "
+                          "依法实行社区矫正, 矫正期限自 %s 起至 %s 止。",
+                          doc_value(r, e, rec, "crime"), doc_value(r, e, rec, "decision_organ"),
+                          doc_value(r, e, rec, "start_on"), doc_value(r, e, rec, "end_on")),
              DOCX_INDENT);
-    doc_para(o, arena_printf(r->arena,
-                             "矫正期间你应当遵守法律、行政法规, 履行判决 (裁定、决定) 确定的义务, 遵守报告、会客、外出、"
-                             "迁居等监督管理规定 (第二十三条)。你的管理等级为%s, 每 %lld 日报告一次; 离开所居住的市、县"
-                             "或者迁居须经批准 (第二十七条)。",
-                             doc_value(r, e, rec, "supervision_class"), (long long)every(r->db, "report", cls)),
+    doc_para(o,
+             arena_printf(r->arena,
+                          "矫正期间你应当遵守法律、行政法规, 履行判决 (裁定、决定) 确定的义务, 遵守报告、会客、外出、"
+                          "迁居等监督管理规定 (第二十三条)。你的管理等级为%s, 每 %lld 日报告一次; 离开所居住的市、县"
+                          "或者迁居须经批准 (第二十七条)。",
+                          doc_value(r, e, rec, "supervision_class"), (long long)every(r->db, "report", cls)),
              DOCX_INDENT);
     if (str(rec, "prohibitions"))
         doc_para(o, arena_printf(r->arena, "禁止令: %s", str(rec, "prohibitions")), DOCX_INDENT);
-    doc_para(o, "违反上述规定的, 将视情节依法给予训诫、警告、提请治安管理处罚, 或者依法提请撤销缓刑、撤销假释、"
-                "收监执行 (第二十八条)。",
+    doc_para(o,
+             "违反上述规定的, 将视情节依法给予训诫、警告、提请治安管理处罚, 或者依法提请撤销缓刑、撤销假释、"
+             "收监执行 (第二十八条)。",
              DOCX_INDENT);
     doc_para(o, arena_printf(r->arena, "%s (受委托)", json_string_value(json_object_get(rec, "org_name"))), DOCX_RIGHT);
     doc_para(o, doc_value(r, e, rec, "announced_on"), DOCX_RIGHT);
@@ -405,10 +429,11 @@ static int release_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) 
     doc_title(o, "解除社区矫正证明书");
     doc_para(o, doc_value(r, e, rec, "release_cert_no"), DOCX_RIGHT);
     person_rows(r, o, e, rec, &p);
-    doc_para(o, arena_printf(r->arena,
-                             "%s 社区矫正期满, 依照《中华人民共和国社区矫正法》第四十四条, 于 %s 解除社区矫正。"
-                             "特此证明。",
-                             p.name, doc_value(r, e, rec, "released_on")),
+    doc_para(o,
+             arena_printf(r->arena,
+                          "%s 社区矫正期满, 依照《中华人民共和国社区矫正法》第四十四条, 于 %s 解除社区矫正。"
+                          "特此证明。",
+                          p.name, doc_value(r, e, rec, "released_on")),
              DOCX_INDENT);
     doc_para(o, "(区社区矫正机构印章)", DOCX_RIGHT);
     doc_para(o, doc_value(r, e, rec, "released_on"), DOCX_RIGHT);
@@ -470,10 +495,14 @@ static int reschedule(http_req_t *r, int64_t id) {
     if (*vis && (add_days(vis, every(r->db, "visit", cls), nvis) != 0 || to_workday(r->db, nvis) != 0)) return -1;
     s = db_prepare(r->db, "UPDATE corr_subject SET next_report_due = $1, next_visit_due = $2 WHERE id = $3");
     if (!s) return -1;
-    if (*nrep) db_bind_text(s, 1, nrep, -1);
-    else db_bind_null(s, 1);
-    if (*nvis) db_bind_text(s, 2, nvis, -1);
-    else db_bind_null(s, 2);
+    if (*nrep)
+        db_bind_text(s, 1, nrep, -1);
+    else
+        db_bind_null(s, 1);
+    if (*nvis)
+        db_bind_text(s, 2, nvis, -1);
+    else
+        db_bind_null(s, 2);
     db_bind_int(s, 3, id);
     int rc = db_step(s);
     db_reset(s);
@@ -515,17 +544,18 @@ static int subject_hook_checkin(http_req_t *r, const entity_t *e, int64_t id, co
     char now[21];
     iso_from_unix(now_unix(), now);
     const char *label = code_label(r->db, "corr_checkin_mode", mode);
-    json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "subject_id", (json_int_t)id, "kind", "checkin",
-                          "mode", mode, "on_date", on, "place", place, "content",
+    json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "subject_id", (json_int_t)id, "kind", "checkin", "mode",
+                          mode, "on_date", on, "place", place, "content",
                           arena_printf(r->arena, "%s (%s)", label ? label : mode, place), "created_at", now,
                           "created_by", (json_int_t)auth_principal(r)->user_id);
     int64_t rid = insert_raw(r->db, entity_find("corrections-records"), org, path, NULL, f);
     json_decref(f);
     if (rid < 0) return http_store_error(r), -1;
     if (!visit) {
-        s = db_prepare(r->db, "UPDATE corr_alert SET wf_state = 'handled', outcome = 'reported_late', handling = $1, "
-                              "handled_on = $2, due_at = NULL, version = version + 1 WHERE subject_id = $3 "
-                              "AND kind = 'missed_report' AND wf_state IN ('open', 'escalated') AND deleted_at IS NULL");
+        s = db_prepare(r->db,
+                       "UPDATE corr_alert SET wf_state = 'handled', outcome = 'reported_late', handling = $1, "
+                       "handled_on = $2, due_at = NULL, version = version + 1 WHERE subject_id = $3 "
+                       "AND kind = 'missed_report' AND wf_state IN ('open', 'escalated') AND deleted_at IS NULL");
         if (!s) return http_store_error(r), -1;
         db_bind_text(s, 1, arena_printf(r->arena, "%s 已补报告 (%s)", on, label ? label : mode), -1);
         db_bind_text(s, 2, on, -1);
@@ -583,7 +613,8 @@ int corrections_release_handoff(http_req_t *r, int64_t subject_id) {
 static int subject_hook_end(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     (void)e, (void)action, (void)body;
     /* an ended subject has no check-ins due and no open alert left */
-    db_stmt_t *s = db_prepare(r->db, "UPDATE corr_subject SET next_report_due = NULL, next_visit_due = NULL WHERE id = $1");
+    db_stmt_t *s =
+        db_prepare(r->db, "UPDATE corr_subject SET next_report_due = NULL, next_visit_due = NULL WHERE id = $1");
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
     int rc = db_step(s);
@@ -691,8 +722,7 @@ static const wf_state_t alert_states[] = {
 };
 static const wf_transition_t alert_transitions[] = {
     {"handle", "司法所处置", "open escalated", "handled", .requires = "outcome handling", .stamp = "handled_on"},
-    {"supervise", "区社区矫正机构处置", "escalated", "handled", .requires = "outcome handling",
-     .stamp = "handled_on"},
+    {"supervise", "区社区矫正机构处置", "escalated", "handled", .requires = "outcome handling", .stamp = "handled_on"},
     {0},
 };
 static const workflow_t alert_flow_v1 = {1, "open", alert_states, alert_transitions, 0, 0};
@@ -765,12 +795,9 @@ static int leave_deadline(check_ctx_t *c, char due[11]) {
     return cal_add_workdays(c->db, on, (int)std_setting(c->db, "corr_leave_decide_workdays"), due);
 }
 static const wf_state_t leave_states[] = {
-    {"applied", "待司法所审批", 0},
-    {"at_institution", "待区社区矫正机构审批", 0},
-    {"approved", "已批准", 0},
-    {"rejected", "不予批准", 0, true},
-    {"returned", "已销假", 0, true},
-    {0},
+    {"applied", "待司法所审批", 0},  {"at_institution", "待区社区矫正机构审批", 0},
+    {"approved", "已批准", 0},       {"rejected", "不予批准", 0, true},
+    {"returned", "已销假", 0, true}, {0},
 };
 static const wf_transition_t leave_transitions[] = {
     {"approve", "司法所批准", "applied", "approved", .requires = "decision_note", .stamp = "decided_on",
@@ -845,12 +872,9 @@ static int relocation_deadline(check_ctx_t *c, char due[11]) {
 static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_state_t relocation_states[] = {
-    {"applied", "待司法所意见", 0},
-    {"office_reviewed", "待区社区矫正机构决定", 0},
-    {"approved", "已同意待移交", 0},
-    {"handed_over", "已移交", 0, true},
-    {"rejected", "不同意变更", 0, true},
-    {0},
+    {"applied", "待司法所意见", 0},      {"office_reviewed", "待区社区矫正机构决定", 0},
+    {"approved", "已同意待移交", 0},     {"handed_over", "已移交", 0, true},
+    {"rejected", "不同意变更", 0, true}, {0},
 };
 static const wf_transition_t relocation_transitions[] = {
     {"opinion", "司法所出具意见", "applied", "office_reviewed", .requires = "office_opinion",
@@ -899,8 +923,8 @@ static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id,
 }
 
 /* The tables of a subject's file, moved with it to the new office. */
-static const char *const file_tables[] = {"corr_team_member", "corr_record",   "corr_alert",   "corr_leave",
-                                          "corr_relocation",  "corr_event",    "corr_sanction", NULL};
+static const char *const file_tables[] = {"corr_team_member", "corr_record", "corr_alert",    "corr_leave",
+                                          "corr_relocation",  "corr_event",  "corr_sanction", NULL};
 
 /* 移交档案: within the district the file moves to the new office (the
  * subject and every record of it); to another district or province the
@@ -920,9 +944,10 @@ static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t i
     char today[11];
     wf_today(today);
     if (!office) {
-        s = db_prepare(r->db, "UPDATE corr_subject SET wf_state = 'moved', moved_out_on = $1, state_since = $1, "
-                              "due_at = NULL, state_due_at = NULL, next_report_due = NULL, next_visit_due = NULL, "
-                              "version = version + 1 WHERE id = $2 AND wf_state IN ('entrusted', 'reported', 'supervised')");
+        s = db_prepare(r->db,
+                       "UPDATE corr_subject SET wf_state = 'moved', moved_out_on = $1, state_since = $1, "
+                       "due_at = NULL, state_due_at = NULL, next_report_due = NULL, next_visit_due = NULL, "
+                       "version = version + 1 WHERE id = $2 AND wf_state IN ('entrusted', 'reported', 'supervised')");
         if (!s) return http_store_error(r), -1;
         db_bind_text(s, 1, today, -1);
         db_bind_int(s, 2, subject);
@@ -958,7 +983,8 @@ static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t i
 static const field_t event_fields[] = {
     {"subject_id", "社区矫正对象", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "corrections-subjects"},
     {"kind", "事项类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "corr_event_kind"},
-    {"occurred_at", "发生 (发现) 时间", F_DATETIME, FF_REQUIRED | FF_FILTER | FF_LIST}, /* no FF_SORT: see docs/corrections.md */
+    {"occurred_at", "发生 (发现) 时间", F_DATETIME,
+     FF_REQUIRED | FF_FILTER | FF_LIST}, /* no FF_SORT: see docs/corrections.md */
     {"summary", "事项经过", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 2000},
     {"measures", "已采取的措施", F_TEXT, 0, .max = 1000},
     {"report_note", "报告内容", F_TEXT, FF_READONLY, .max = 1000},
@@ -1159,9 +1185,10 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         {"闵晓峰", "probation", "terminated", "strict", -250, -250, 300, -30},
         {"韩立新", "probation", "supervised", "normal", -100, -100, 500, -5}, /* 南京东路's */
     };
-    db_stmt_t *q = db_prepare(d->db, "SELECT o.id, o.path, p.code FROM org_units o JOIN org_units p ON p.id = o.parent_id "
-                                     "WHERE o.level = 'office' AND o.name IN ('陆家嘴街道司法所', '南京东路街道司法所') "
-                                     "ORDER BY o.name = '陆家嘴街道司法所' DESC, o.id LIMIT 2");
+    db_stmt_t *q =
+        db_prepare(d->db, "SELECT o.id, o.path, p.code FROM org_units o JOIN org_units p ON p.id = o.parent_id "
+                          "WHERE o.level = 'office' AND o.name IN ('陆家嘴街道司法所', '南京东路街道司法所') "
+                          "ORDER BY o.name = '陆家嘴街道司法所' DESC, o.id LIMIT 2");
     if (!q) goto fail;
     int64_t office[2];
     char path[2][128], code[2][16];
@@ -1183,8 +1210,7 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         int o = (i == nl - 1 && n > 1) ? 1 : 0; /* the last one is 南京东路's */
         int64_t person = demo_resident(d, office[o], code[o], x->name, i);
         if (person <= 0) goto fail;
-        char eff[11], start[11], end[11], rep[11] = "", next[11] = "", vnext[11] = "", ann[11], due[11] = "",
-                                                 today[11];
+        char eff[11], start[11], end[11], rep[11] = "", next[11] = "", vnext[11] = "", ann[11], due[11] = "", today[11];
         demo_day(0, today);
         demo_day(x->effective, eff);
         demo_day(x->start, start);
@@ -1205,14 +1231,20 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         snprintf(no, sizeof(no), "(%.4s)沪浦矫字第%lld-%04d号", today, (long long)office[o], i + 1);
         json_t *f = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "case_no", no, "person_id",
                               (json_int_t)person, "corr_type", x->type, "crime_category",
-                              i % 3 == 0 ? "public_safety" : i % 3 == 1 ? "property" : "social_order", "crime",
-                              i % 3 == 0 ? "危险驾驶罪" : i % 3 == 1 ? "盗窃罪" : "寻衅滋事罪", "decision_organ",
-                              "上海市浦东新区人民法院", "decision_doc",
+                              i % 3 == 0   ? "public_safety"
+                              : i % 3 == 1 ? "property"
+                                           : "social_order",
+                              "crime",
+                              i % 3 == 0   ? "危险驾驶罪"
+                              : i % 3 == 1 ? "盗窃罪"
+                                           : "寻衅滋事罪",
+                              "decision_organ", "上海市浦东新区人民法院", "decision_doc",
                               strcmp(x->type, "parole") == 0 ? "(2026)沪01刑更123号" : "(2026)沪0115刑初456号",
                               "effective_on", eff, "start_on", start, "end_on", end, "entrusted_on", eff);
         json_object_set_new(f, "created_at", json_string(now));
         json_object_set_new(f, "state_since", json_string(today));
-        if (i % 4 == 1) json_object_set_new(f, "prohibitions", json_string("禁止进入夜总会、酒吧、迪厅、网吧等娱乐场所"));
+        if (i % 4 == 1)
+            json_object_set_new(f, "prohibitions", json_string("禁止进入夜总会、酒吧、迪厅、网吧等娱乐场所"));
         if (*due) json_object_set_new(f, "due_at", json_string(due));
         if (strcmp(x->state, "entrusted")) json_object_set_new(f, "reported_on", json_string(ann));
         if (sup) {
@@ -1252,8 +1284,8 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         }
         if (*rep) {
             json_t *r = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)id, "kind", "checkin",
-                                  "mode", "in_person", "on_date", rep, "place", "司法所", "content", "当面报告 (司法所)",
-                                  "created_at", now);
+                                  "mode", "in_person", "on_date", rep, "place", "司法所", "content",
+                                  "当面报告 (司法所)", "created_at", now);
             int64_t rid = insert_raw(d->db, &records, office[o], path[o], NULL, r);
             json_decref(r);
             if (rid < 0) goto fail;
@@ -1281,11 +1313,10 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
             char at[21], rep_at[21];
             iso_from_unix(now_unix() - 2 * 86400, at);
             iso_from_unix(now_unix() - 2 * 86400 + 3 * 3600, rep_at);
-            json_t *ev = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "subject_id", (json_int_t)id, "kind",
-                                   "absconded", "occurred_at", at, "summary",
-                                   "未按期报告, 电话关机, 家属称其已两日未归", "measures", "已走访家属、联系社区民警协查",
-                                   "report_note", "电话报告区社区矫正机构并书面报告", "reported_at", rep_at,
-                                   "reported_late", 0);
+            json_t *ev = json_pack(
+                "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "subject_id", (json_int_t)id, "kind", "absconded", "occurred_at",
+                at, "summary", "未按期报告, 电话关机, 家属称其已两日未归", "measures", "已走访家属、联系社区民警协查",
+                "report_note", "电话报告区社区矫正机构并书面报告", "reported_at", rep_at, "reported_late", 0);
             int64_t eid = insert_raw(d->db, &events, office[o], path[o], "reported", ev);
             json_decref(ev);
             if (eid < 0) goto fail;
@@ -1304,8 +1335,8 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
             demo_day(-30, from);
             demo_day(-26, to);
             demo_day(-32, dec);
-            json_t *l = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)id,
-                                  "kind", "leave", "destination", "江苏省苏州市", "reason", "探望病重的母亲", "leave_from",
+            json_t *l = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "subject_id", (json_int_t)id, "kind",
+                                  "leave", "destination", "江苏省苏州市", "reason", "探望病重的母亲", "leave_from",
                                   from, "leave_to", to, "applied_on", dec, "decision_note", "同意, 按时返回并销假",
                                   "decided_on", dec, "returned_on", to, "created_at", now);
             int64_t lid = insert_raw(d->db, &leaves, office[o], path[o], "returned", l);

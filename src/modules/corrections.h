@@ -14,18 +14,18 @@
 #include "http/http.h"
 
 typedef struct corrections_handoff {
-    int64_t subject_id;      /* the corrections-subjects record */
-    int64_t person_id;       /* the person registry's id: nothing is typed again */
-    int64_t office_id;       /* the responsible office (the record's org_id) */
-    const char *office_path; /* its org path */
-    const char *corr_type;   /* control | probation | parole | medical_parole (corr_type) */
-    const char *end_kind;    /* "released" (期满解除) or "terminated" (终止) */
-    const char *end_reason;  /* NULL when released; else corr_end_reason: death | revoked | custody | other */
-    const char *ended_on;    /* YYYY-MM-DD: released_on or ended_on */
-    const char *end_on;      /* the end of the period as decided */
+    int64_t subject_id;          /* the corrections-subjects record */
+    int64_t person_id;           /* the person registry's id: nothing is typed again */
+    int64_t office_id;           /* the responsible office (the record's org_id) */
+    const char *office_path;     /* its org path */
+    const char *corr_type;       /* control | probation | parole | medical_parole (corr_type) */
+    const char *end_kind;        /* "released" (期满解除) or "terminated" (终止) */
+    const char *end_reason;      /* NULL when released; else corr_end_reason: death | revoked | custody | other */
+    const char *ended_on;        /* YYYY-MM-DD: released_on or ended_on */
+    const char *end_on;          /* the end of the period as decided */
     const char *release_cert_no; /* 解除社区矫正证明书 number, NULL when terminated */
-    bool from_prison;        /* parole (假释) or temporary service outside prison (暂予监外执行) */
-    bool applicable;         /* hand on to 安置帮教: from prison, or marked applicable; never at death */
+    bool from_prison;            /* parole (假释) or temporary service outside prison (暂予监外执行) */
+    bool applicable;             /* hand on to 安置帮教: from prison, or marked applicable; never at death */
 } corrections_handoff_t;
 
 /* A receiver (the resettlement line): 0, or non-zero after answering (the
@@ -36,8 +36,4 @@ void corrections_handoff_register(corrections_handoff_fn fn);
 /* Gathers subject_id's hand-over (inside the end transition's transaction)
  * and calls the receivers.  0, or -1 after answering. */
 int corrections_release_handoff(http_req_t *r, int64_t subject_id);
-/* The routes of the overdue list and the returns (corrections_board.c). */
-void corrections_board_register(void);
-/* The board's tick: alerts for missed check-ins (wf_on_tick). */
-struct keys;
 #endif

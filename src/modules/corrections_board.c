@@ -63,14 +63,18 @@ static int corr_ranges(http_req_t *r, const char *path, ranges_t *out) {
     } else {
         for (int i = 0; i < g.n; i++) {
             const char *p = g.path[i], *lo = NULL;
-            if (strncmp(p, path, strlen(path)) == 0) lo = p;         /* a grant below path */
-            else if (strncmp(path, p, strlen(p)) == 0) lo = path;    /* path inside a grant */
+            if (strncmp(p, path, strlen(path)) == 0)
+                lo = p; /* a grant below path */
+            else if (strncmp(path, p, strlen(p)) == 0)
+                lo = path; /* path inside a grant */
             if (!lo) continue;
             /* each subtree once: two grants over one office must not count it twice */
             bool inside = false;
             for (int k = 0; k < out->n && !inside; k++) {
-                if (strncmp(lo, out->lo[k], strlen(out->lo[k])) == 0) inside = true;
-                else if (strncmp(out->lo[k], lo, strlen(lo)) == 0) out->lo[k] = lo, inside = true;
+                if (strncmp(lo, out->lo[k], strlen(out->lo[k])) == 0)
+                    inside = true;
+                else if (strncmp(out->lo[k], lo, strlen(lo)) == 0)
+                    out->lo[k] = lo, inside = true;
             }
             if (!inside) out->lo[out->n++] = lo;
         }
@@ -135,7 +139,8 @@ static void get_overdue(http_req_t *r) {
             r->db,
             "SELECT s.id, s.org_id, s.case_no, p.name, s.supervision_class, s.wf_state, s.due_at, s.next_report_due, "
             "s.next_visit_due, (SELECT MIN(a.level) FROM corr_alert a WHERE a.subject_id = s.id AND a.wf_state IN "
-            "('open', 'escalated') AND a.deleted_at IS NULL) FROM corr_subject s LEFT JOIN persons p ON p.id = s.person_id "
+            "('open', 'escalated') AND a.deleted_at IS NULL) FROM corr_subject s LEFT JOIN persons p ON p.id = "
+            "s.person_id "
             "WHERE s.deleted_at IS NULL AND s.org_path >= $1 AND s.org_path < $2 AND ("
             "(s.wf_state = 'supervised' AND (s.next_report_due < $3 OR s.next_visit_due < $3)) "
             "OR (s.wf_state = 'entrusted' AND s.due_at < $3))");
@@ -175,12 +180,15 @@ static void get_overdue(http_req_t *r) {
         if (rc < 0) return http_store_error(r);
     }
     if (n) qsort(items, (size_t)n, sizeof(overdue_t), overdue_cmp);
-    static const char *const kinds[][2] = {{"unreported", "逾期未报到"}, {"report", "未按期报告"}, {"visit", "未按期走访"}};
+    static const char *const kinds[][2] = {
+        {"unreported", "逾期未报到"}, {"report", "未按期报告"}, {"visit", "未按期走访"}};
     /* the labels once per request, not per row (a district's list has thousands) */
     static const char *const classes[] = {"strict", "normal", "lenient"}, *const levels[] = {"office", "institution"};
     const char *class_label[3], *level_label[2];
-    for (int k = 0; k < 3; k++) class_label[k] = code_label(r->db, "corr_class", classes[k]);
-    for (int k = 0; k < 2; k++) level_label[k] = code_label(r->db, "corr_alert_level", levels[k]);
+    for (int k = 0; k < 3; k++)
+        class_label[k] = code_label(r->db, "corr_class", classes[k]);
+    for (int k = 0; k < 2; k++)
+        level_label[k] = code_label(r->db, "corr_alert_level", levels[k]);
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kstr(w, "as_of", today);
@@ -225,21 +233,33 @@ static void get_overdue(http_req_t *r) {
 /* ---- the monthly return ---- */
 
 enum {
-    C_REGISTER, C_CONTROL, C_PROBATION, C_PAROLE, C_MEDICAL, C_NEW, C_RELEASED, C_TERMINATED,
-    C_LOST, C_MISSED, C_WARNING, C_REVOKED, C_CUSTODY, N_COLS
+    C_REGISTER,
+    C_CONTROL,
+    C_PROBATION,
+    C_PAROLE,
+    C_MEDICAL,
+    C_NEW,
+    C_RELEASED,
+    C_TERMINATED,
+    C_LOST,
+    C_MISSED,
+    C_WARNING,
+    C_REVOKED,
+    C_CUSTODY,
+    N_COLS
 };
-static const char *const col_keys[N_COLS] = {"register", "control", "probation", "parole", "medical_parole",
-                                             "new", "released", "terminated", "lost", "missed", "warning",
-                                             "revoked", "custody"};
-static const char *const col_labels[N_COLS] = {"在册人数", "其中: 管制", "缓刑", "假释", "暂予监外执行", "新入矫",
-                                               "期满解除", "终止", "脱管", "漏管", "警告", "撤销缓刑/假释",
-                                               "收监执行"};
+static const char *const col_keys[N_COLS] = {"register", "control",  "probation",  "parole", "medical_parole",
+                                             "new",      "released", "terminated", "lost",   "missed",
+                                             "warning",  "revoked",  "custody"};
+static const char *const col_labels[N_COLS] = {"在册人数", "其中: 管制",    "缓刑",    "假释", "暂予监外执行",
+                                               "新入矫",   "期满解除",      "终止",    "脱管", "漏管",
+                                               "警告",     "撤销缓刑/假释", "收监执行"};
 
 typedef struct unit_row {
     int64_t id;
     const char *name, *path, *level;
-    int64_t c[N_COLS];             /* the month asked */
-    int64_t year[12][N_COLS];      /* each month of its year */
+    int64_t c[N_COLS];        /* the month asked */
+    int64_t year[12][N_COLS]; /* each month of its year */
 } unit_row_t;
 
 /* Each statement gives (org_path, key, month, until, count) over the year
@@ -286,10 +306,17 @@ static int col_of_key(const char *k) {
     static const struct {
         const char *key;
         int col;
-    } map[] = {{"control", C_CONTROL},        {"probation", C_PROBATION},     {"parole", C_PAROLE},
-               {"medical_parole", C_MEDICAL}, {"missed_report", C_LOST},      {"unreported", C_MISSED},
-               {"warning", C_WARNING},        {"revoke_probation", C_REVOKED}, {"revoke_parole", C_REVOKED},
-               {"custody", C_CUSTODY},        {NULL, 0}};
+    } map[] = {{"control", C_CONTROL},
+               {"probation", C_PROBATION},
+               {"parole", C_PAROLE},
+               {"medical_parole", C_MEDICAL},
+               {"missed_report", C_LOST},
+               {"unreported", C_MISSED},
+               {"warning", C_WARNING},
+               {"revoke_probation", C_REVOKED},
+               {"revoke_parole", C_REVOKED},
+               {"custody", C_CUSTODY},
+               {NULL, 0}};
     for (int i = 0; map[i].key; i++)
         if (strcmp(map[i].key, k) == 0) return map[i].col;
     return -1;
@@ -366,18 +393,21 @@ static int write_returns_xlsx(http_req_t *r, const char *unit_name, const char *
     worksheet_write_string(ws, 0, 0, arena_printf(r->arena, "社区矫正工作统计月报 (%s)", unit_name), title);
     worksheet_write_string(ws, 1, 0, arena_printf(r->arena, "统计月份: %s; 在册人数为月末数", month), NULL);
     worksheet_write_string(ws, 3, 0, "单位", bold);
-    for (int c = 0; c < N_COLS; c++) worksheet_write_string(ws, 3, (lxw_col_t)(1 + c), col_labels[c], bold);
+    for (int c = 0; c < N_COLS; c++)
+        worksheet_write_string(ws, 3, (lxw_col_t)(1 + c), col_labels[c], bold);
     lxw_row_t row = 4;
     for (int i = 0; i <= n; i++, row++) {
         unit_row_t *u = i < n ? &rows[i] : total;
         worksheet_write_string(ws, row, 0, i < n ? u->name : "合计", i < n ? cell : bold);
-        for (int c = 0; c < N_COLS; c++) worksheet_write_number(ws, row, (lxw_col_t)(1 + c), (double)u->c[c], cell);
+        for (int c = 0; c < N_COLS; c++)
+            worksheet_write_number(ws, row, (lxw_col_t)(1 + c), (double)u->c[c], cell);
     }
     return xlsx_tmp_finish(&tmp, wb, out);
 }
 
 static void write_cols(jw_t *w, const int64_t *c) {
-    for (int k = 0; k < N_COLS; k++) jw_kint(w, col_keys[k], c[k]);
+    for (int k = 0; k < N_COLS; k++)
+        jw_kint(w, col_keys[k], c[k]);
 }
 
 static void get_returns(http_req_t *r) {
@@ -433,7 +463,8 @@ static void get_returns(http_req_t *r) {
         unit_row_t *u = i < n ? &rows[i] : other;
         memcpy(u->c, u->year[m - 1], sizeof(u->c));
         for (int k = 0; k < 12; k++)
-            for (int c = 0; c < N_COLS; c++) total->year[k][c] += u->year[k][c];
+            for (int c = 0; c < N_COLS; c++)
+                total->year[k][c] += u->year[k][c];
     }
     memcpy(total->c, total->year[m - 1], sizeof(total->c));
     const char *ym = arena_printf(r->arena, "%04d-%02d", y, m);
@@ -452,9 +483,10 @@ static void get_returns(http_req_t *r) {
             return http_error(r, 503, "audit_failed", "审计记录写入失败, 未导出");
         }
         http_set_header(r, "Cache-Control", "no-store");
-        http_set_header(r, "Content-Disposition",
-                        arena_printf(r->arena, "attachment; filename=\"corrections-returns.xlsx\"; filename*=UTF-8''%s",
-                                     engine_rfc5987(r, arena_printf(r->arena, "社区矫正统计月报-%s-%s.xlsx", name, ym))));
+        http_set_header(
+            r, "Content-Disposition",
+            arena_printf(r->arena, "attachment; filename=\"corrections-returns.xlsx\"; filename*=UTF-8''%s",
+                         engine_rfc5987(r, arena_printf(r->arena, "社区矫正统计月报-%s-%s.xlsx", name, ym))));
         http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file.data,
                         file.len);
         buf_free(&file);
@@ -605,8 +637,14 @@ static int raise_alert(db_t *db, const struct keys *keys, const due_row_t *d, co
     json_decref(f);
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"kind\":\"%s\",\"due_on\":\"%s\"}", d->kind, d->due);
-    audit_event_t ev = {.action = "corrections.alert", .entity = "corrections-alerts", .entity_id = id,
-                        .result = "ok", .detail_json = detail, .username = "scheduler", .org_id = d->org, .ip = "local"};
+    audit_event_t ev = {.action = "corrections.alert",
+                        .entity = "corrections-alerts",
+                        .entity_id = id,
+                        .result = "ok",
+                        .detail_json = detail,
+                        .username = "scheduler",
+                        .org_id = d->org,
+                        .ip = "local"};
     if (id < 0 || audit_write(db, keys, &ev) != 0 || db_commit(db) != 0) return db_rollback(db), -1;
     return 0;
 }
@@ -648,8 +686,10 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
             d->org = db_col_int(s, 1);
             snprintf(d->path, sizeof(d->path), "%s", db_col_text(s, 2));
             snprintf(d->due, sizeof(d->due), "%s", db_col_text(s, 3));
-            if (db_col_null(s, 4)) snprintf(d->name, sizeof(d->name), "矫正对象");
-            else mask_name(db_col_text(s, 4), d->name, sizeof(d->name));
+            if (db_col_null(s, 4))
+                snprintf(d->name, sizeof(d->name), "矫正对象");
+            else
+                mask_name(db_col_text(s, 4), d->name, sizeof(d->name));
             snprintf(d->kind, sizeof(d->kind), "%s", db_col_text(s, 5));
         }
         db_reset(s);
@@ -685,8 +725,9 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
         int late = cal_workdays_between(db, up[i].due, today);
         if (late == CAL_ERR || late < after) continue;
         if (db_begin(db) != 0) goto fail;
-        s = db_prepare(db, "UPDATE corr_alert SET wf_state = 'escalated', state_since = $1, level = 'institution', "
-                           "escalated_on = $1, escalated = 1, version = version + 1 WHERE id = $2 AND wf_state = 'open'");
+        s = db_prepare(db,
+                       "UPDATE corr_alert SET wf_state = 'escalated', state_since = $1, level = 'institution', "
+                       "escalated_on = $1, escalated = 1, version = version + 1 WHERE id = $2 AND wf_state = 'open'");
         if (!s) {
             db_rollback(db);
             goto fail;
@@ -697,8 +738,13 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
         db_reset(s);
         char detail[96];
         snprintf(detail, sizeof(detail), "{\"level\":\"institution\",\"working_days_late\":%d}", late);
-        audit_event_t ev = {.action = "workflow.escalate", .entity = "corrections-alerts", .entity_id = up[i].id,
-                            .result = "ok", .detail_json = detail, .username = "scheduler", .org_id = up[i].org,
+        audit_event_t ev = {.action = "workflow.escalate",
+                            .entity = "corrections-alerts",
+                            .entity_id = up[i].id,
+                            .result = "ok",
+                            .detail_json = detail,
+                            .username = "scheduler",
+                            .org_id = up[i].org,
                             .ip = "local"};
         if (rc != DB_DONE || audit_write(db, keys, &ev) != 0 || db_commit(db) != 0) {
             db_rollback(db);
@@ -767,11 +813,12 @@ static int gen_one(engine_gen_t *g, int64_t i) {
     snprintf(next, sizeof(next), "%.10s", iso);
     snprintf(no, sizeof(no), "(%.4s)沪浦矫字第%lld-G%07lld号", today, (long long)g->offices[o], (long long)i);
     db_stmt_t *s = db_prepare(
-        g->db, "INSERT INTO corr_subject (org_id, org_path, created_at, updated_at, wf_state, wf_version, state_since, "
-               "case_no, corr_type, decision_organ, decision_doc, effective_on, start_on, end_on, entrusted_on, "
-               "reported_on, announced_on, supervision_class, class_reason, last_report_on, next_report_due, "
-               "last_visit_on, next_visit_due) VALUES ($1, $2, $3, $3, 'supervised', 1, $4, $5, $6, '上海市浦东新区人民法院', "
-               "'(2026)沪0115刑初1号', $7, $7, $8, $7, $7, $7, $9, '生成数据', $10, $11, $10, $11)");
+        g->db,
+        "INSERT INTO corr_subject (org_id, org_path, created_at, updated_at, wf_state, wf_version, state_since, "
+        "case_no, corr_type, decision_organ, decision_doc, effective_on, start_on, end_on, entrusted_on, "
+        "reported_on, announced_on, supervision_class, class_reason, last_report_on, next_report_due, "
+        "last_visit_on, next_visit_due) VALUES ($1, $2, $3, $3, 'supervised', 1, $4, $5, $6, '上海市浦东新区人民法院', "
+        "'(2026)沪0115刑初1号', $7, $7, $8, $7, $7, $7, $9, '生成数据', $10, $11, $10, $11)");
     if (!s) return -1;
     char now[21];
     iso_from_unix(now_unix(), now);
