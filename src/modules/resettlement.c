@@ -30,6 +30,7 @@
 #include "auth/auth.h"
 #include "cmd/demo.h"
 #include "engine/engine.h"
+#include "engine/generate.h"
 #include "engine/workflow.h"
 #include "modules/corrections.h"
 #include "modules/modules.h"
@@ -50,10 +51,17 @@ static const code_seed_t source_codes[] = {
     {0},
 };
 static const code_seed_t crime_codes[] = {
-    {"violent", "暴力犯罪"},        {"property", "侵财犯罪"},    {"drugs", "毒品犯罪"},
-    {"organised", "涉黑涉恶犯罪"},   {"state_security", "危害国家安全犯罪"},
-    {"duty", "职务犯罪"},           {"sexual", "性侵害犯罪"},    {"traffic", "危险驾驶、交通肇事"},
-    {"fraud", "诈骗 (含电信网络诈骗)"}, {"other", "其他"},          {0},
+    {"violent", "暴力犯罪"},
+    {"property", "侵财犯罪"},
+    {"drugs", "毒品犯罪"},
+    {"organised", "涉黑涉恶犯罪"},
+    {"state_security", "危害国家安全犯罪"},
+    {"duty", "职务犯罪"},
+    {"sexual", "性侵害犯罪"},
+    {"traffic", "危险驾驶、交通肇事"},
+    {"fraud", "诈骗 (含电信网络诈骗)"},
+    {"other", "其他"},
+    {0},
 };
 static const code_seed_t way_codes[] = {
     {"escorted", "必接必送 (狱门接回)"},
@@ -84,16 +92,13 @@ static const code_seed_t key_codes[] = {
     {0},
 };
 static const code_seed_t placement_codes[] = {
-    {"employed", "单位就业"},  {"self_employed", "自主创业、灵活就业"}, {"farming", "务农"},
-    {"assisted", "纳入低保、救助"}, {"schooling", "就学"}, {"retired", "退休、养老"},
-    {"unplaced", "未安置"},    {0},
+    {"employed", "单位就业"}, {"self_employed", "自主创业、灵活就业"},
+    {"farming", "务农"},      {"assisted", "纳入低保、救助"},
+    {"schooling", "就学"},    {"retired", "退休、养老"},
+    {"unplaced", "未安置"},   {0},
 };
 static const code_seed_t end_codes[] = {
-    {"reoffended", "重新犯罪被羁押"},
-    {"deceased", "死亡"},
-    {"moved", "迁居他处, 已移交"},
-    {"other", "其他"},
-    {0},
+    {"reoffended", "重新犯罪被羁押"}, {"deceased", "死亡"}, {"moved", "迁居他处, 已移交"}, {"other", "其他"}, {0},
 };
 static const code_list_decl_t person_lists[] = {
     {"resettle_source", "安置帮教对象来源", source_codes},
@@ -107,23 +112,33 @@ static const code_list_decl_t person_lists[] = {
 };
 
 static const code_seed_t team_roles[] = {
-    {"leader", "组长"},          {"office", "司法所工作人员"}, {"police", "社区民警"},
-    {"committee", "村(居)委会干部"}, {"social_worker", "社会工作者"}, {"volunteer", "志愿者"},
-    {"family", "家庭成员"},       {"employer", "用工单位"},    {"other", "其他"},
+    {"leader", "组长"},
+    {"office", "司法所工作人员"},
+    {"police", "社区民警"},
+    {"committee", "村(居)委会干部"},
+    {"social_worker", "社会工作者"},
+    {"volunteer", "志愿者"},
+    {"family", "家庭成员"},
+    {"employer", "用工单位"},
+    {"other", "其他"},
     {0},
 };
 static const code_seed_t visit_kinds[] = {
-    {"home", "家访"},
-    {"field", "走访 (单位、社区)"},
-    {"talk", "到所谈话"},
-    {"phone", "电话、视频"},
-    {0},
+    {"home", "家访"}, {"field", "走访 (单位、社区)"}, {"talk", "到所谈话"}, {"phone", "电话、视频"}, {0},
 };
 static const code_seed_t measure_kinds[] = {
-    {"employment", "就业帮扶"},     {"training", "职业技能培训"},  {"social_security", "社会保险"},
-    {"subsistence", "最低生活保障"}, {"housing", "住房保障"},     {"schooling", "就学"},
-    {"relief", "临时救助"},        {"psychological", "心理疏导"}, {"legal_aid", "法律援助"},
-    {"household", "户籍、证件办理"}, {"other", "其他"},          {0},
+    {"employment", "就业帮扶"},
+    {"training", "职业技能培训"},
+    {"social_security", "社会保险"},
+    {"subsistence", "最低生活保障"},
+    {"housing", "住房保障"},
+    {"schooling", "就学"},
+    {"relief", "临时救助"},
+    {"psychological", "心理疏导"},
+    {"legal_aid", "法律援助"},
+    {"household", "户籍、证件办理"},
+    {"other", "其他"},
+    {0},
 };
 static const code_seed_t outcomes[] = {
     {"in_progress", "办理中"},
@@ -144,7 +159,8 @@ static const code_list_decl_t measure_lists[] = {
     {"resettle_outcome", "帮扶结果", outcomes},
     {0},
 };
-static const code_list_decl_t reoffence_lists[] = {{"resettle_reoffence_kind", "重新违法犯罪类别", reoffence_kinds}, {0}};
+static const code_list_decl_t reoffence_lists[] = {{"resettle_reoffence_kind", "重新违法犯罪类别", reoffence_kinds},
+                                                   {0}};
 
 /* ---- the city's settings (standard_settings; 市局 changes them) ---- */
 static const std_setting_decl_t resettle_settings[] = {
@@ -218,12 +234,10 @@ static const field_t person_fields[] = {
 };
 
 static const wf_state_t person_states[] = {
-    {"pending", "待衔接", 0},    /* due_at: release + resettle_handover_days (person_deadline) */
-    {"unreached", "未衔接", 0},  /* the deadline stays: an unreached person is still owed a hand-over */
-    {"aiding", "帮教中", 0},     /* due_at: the next visit (next_visit_due) */
-    {"ended", "帮教期满", 0, true},
-    {"terminated", "终止帮教", 0, true},
-    {0},
+    {"pending", "待衔接", 0},   /* due_at: release + resettle_handover_days (person_deadline) */
+    {"unreached", "未衔接", 0}, /* the deadline stays: an unreached person is still owed a hand-over */
+    {"aiding", "帮教中", 0},    /* due_at: the next visit (next_visit_due) */
+    {"ended", "帮教期满", 0, true}, {"terminated", "终止帮教", 0, true}, {0},
 };
 static int end_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int visit_due_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
@@ -232,8 +246,7 @@ static const wf_transition_t person_transitions[] = {
      .meets_deadline = true, .hook = visit_due_hook},
     {"unreached", "登记未衔接", "pending", "unreached", .requires = "unreached_reason unreached_note"},
     {"end", "帮教期满解除", "aiding", "ended", .stamp = "ended_on", .hook = end_hook},
-    {"terminate", "终止帮教", "pending unreached aiding", "terminated", .requires = "end_reason",
-     .stamp = "ended_on"},
+    {"terminate", "终止帮教", "pending unreached aiding", "terminated", .requires = "end_reason", .stamp = "ended_on"},
     {"reopen", "恢复帮教", "terminated", "aiding", .perm = "resettle.person.reopen", .hook = visit_due_hook},
     {0},
 };
@@ -246,9 +259,10 @@ static const workflow_t *const person_flows[] = {&person_flow_v1, NULL};
  * the others, into due; "" when neither date is known.  0, or -1 on a
  * store error. */
 static int next_visit_due(db_t *db, int64_t id, char due[11]) {
-    db_stmt_t *s = db_prepare(db, "SELECT t.key_subject, COALESCE((SELECT MAX(v.visited_on) FROM resettle_visit v "
-                                  "WHERE v.released_id = t.id AND v.deleted_at IS NULL), t.handover_on, t.release_date) "
-                                  "FROM resettle_person t WHERE t.id = $1");
+    db_stmt_t *s =
+        db_prepare(db, "SELECT t.key_subject, COALESCE((SELECT MAX(v.visited_on) FROM resettle_visit v "
+                       "WHERE v.released_id = t.id AND v.deleted_at IS NULL), t.handover_on, t.release_date) "
+                       "FROM resettle_person t WHERE t.id = $1");
     if (!s) return -1;
     db_bind_int(s, 1, id);
     int rc = db_step(s);
@@ -344,9 +358,9 @@ static int end_hook(http_req_t *r, const entity_t *e, int64_t id, const char *ac
     char today[11];
     wf_today(today);
     if (until[0] && strcmp(today, until) < 0)
-        return http_error(r, 409, "aid_period_running",
-                          arena_printf(r->arena, "帮教期至 %s 届满, 届满前不能解除; 如需提前结束请使用「终止帮教」",
-                                       until)),
+        return http_error(
+                   r, 409, "aid_period_running",
+                   arena_printf(r->arena, "帮教期至 %s 届满, 届满前不能解除; 如需提前结束请使用「终止帮教」", until)),
                -1;
     return 0;
 }
@@ -359,6 +373,7 @@ static const entity_child_t person_children[] = {
     {0},
 };
 static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen);
+static const struct engine_generator released_generator;
 static const entity_t released_persons = {
     .name = "released-persons",
     .label = "安置帮教对象",
@@ -376,13 +391,14 @@ static const entity_t released_persons = {
     .cockpit = "",
     .cockpit_by_state = true,
     .demo = resettle_demo,
+    .generate = &released_generator,
     LINE,
 };
 
 /* ---- children: 帮教小组, 走访, 帮扶措施, 重新违法犯罪 ---- */
 
-#define PARENT_FIELD                                                                                                  \
-    {"released_id", "安置帮教对象", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "released-persons"}
+#define PARENT_FIELD                                                                                                   \
+    { "released_id", "安置帮教对象", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "released-persons" }
 
 static const field_t team_fields[] = {
     PARENT_FIELD,
@@ -499,9 +515,7 @@ static const field_t reoffence_fields[] = {
     {"outcome", "处理结果", F_TEXT, 0, .max = 500},
     {0},
 };
-static const char *reoffence_rule(check_ctx_t *c, const char **field) {
-    return after_release(c, "occurred_on", field);
-}
+static const char *reoffence_rule(check_ctx_t *c, const char **field) { return after_release(c, "occurred_on", field); }
 static const entity_t reoffences = {
     .name = "resettle-reoffences",
     .label = "重新违法犯罪记录",
@@ -592,7 +606,8 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
 
     char due[11] = "", until[11] = "", now[21];
     iso_from_unix(now_unix(), now);
-    if ((!in->handover_way && date_plus_days(in->release_date, resettle_setting(db, "resettle_handover_days"), due) != 0) ||
+    if ((!in->handover_way &&
+         date_plus_days(in->release_date, resettle_setting(db, "resettle_handover_days"), due) != 0) ||
         date_plus_years(in->release_date, resettle_setting(db, "resettle_aid_years"), until) != 0)
         return -1;
     json_t *f = json_object();
@@ -618,8 +633,10 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     if (in->crime) json_object_set_new(f, "crime", json_string(in->crime));
     if (in->crime_category) json_object_set_new(f, "crime_category", json_string(in->crime_category));
     if (in->sentence) json_object_set_new(f, "sentence", json_string(in->sentence));
-    if (in->key_reason) json_object_set_new(f, "key_reason", json_string(in->key_reason));
-    else if (in->key_subject) json_object_set_new(f, "key_reason", json_string("other"));
+    if (in->key_reason)
+        json_object_set_new(f, "key_reason", json_string(in->key_reason));
+    else if (in->key_subject)
+        json_object_set_new(f, "key_reason", json_string("other"));
     if (in->note) json_object_set_new(f, "note", json_string(in->note));
     if (in->batch_id) json_object_set_new(f, "batch_id", json_integer(in->batch_id));
     if (in->corrections_id) json_object_set_new(f, "corrections_id", json_integer(in->corrections_id));
@@ -633,7 +650,8 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
         json_object_set_new(f, "residence_enc", json_string(enc));
         json_object_set_new(f, "residence_masked", json_string(masked));
     }
-    int64_t id = engine_insert_raw(db, &released_persons, in->office_id, path, in->handover_way ? "aiding" : "pending", f);
+    int64_t id =
+        engine_insert_raw(db, &released_persons, in->office_id, path, in->handover_way ? "aiding" : "pending", f);
     json_decref(f);
     if (id <= 0) return -1;
     if (in->handover_way && set_visit_due(db, id) != 0) return -1;
@@ -650,10 +668,15 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     }
     db_reset(s);
     if (elsewhere) {
-        audit_event_t ev = {.action = "person.shared", .entity = "persons", .entity_id = in->person_id,
-                            .result = "ok", .detail_json = "{\"via\":\"resettlement_intake\"}",
-                            .user_id = p ? p->user_id : 0, .username = p ? p->username : "系统",
-                            .org_id = in->office_id, .ip = r->peer};
+        audit_event_t ev = {.action = "person.shared",
+                            .entity = "persons",
+                            .entity_id = in->person_id,
+                            .result = "ok",
+                            .detail_json = "{\"via\":\"resettlement_intake\"}",
+                            .user_id = p ? p->user_id : 0,
+                            .username = p ? p->username : "系统",
+                            .org_id = in->office_id,
+                            .ip = r->peer};
         if (audit_write(db, auth_keys(), &ev) != 0) return -1;
     }
     char detail[160];
@@ -682,18 +705,124 @@ static int from_corrections(http_req_t *r, const corrections_handoff_t *h) {
     char today[11];
     wf_today(today);
     resettle_intake_t in = {
-        .person_id = h->person_id, .office_id = h->office_id, .source = "corrections",
+        .person_id = h->person_id,
+        .office_id = h->office_id,
+        .source = "corrections",
         .release_date = h->ended_on ? h->ended_on : today,
         .prison = arena_printf(r->arena, "社区矫正期满解除 (%s)", type),
         .note = h->release_cert_no ? arena_printf(r->arena, "解除社区矫正证明书 %s", h->release_cert_no) : NULL,
-        .handover_way = "corrections", .corrections_id = h->subject_id};
+        .handover_way = "corrections",
+        .corrections_id = h->subject_id};
     int64_t existing = 0;
     const char *why = NULL;
     if (resettlement_intake(r, &in, &existing, &why) >= 0) return 0;
-    if (why) http_error(r, 422, "resettlement_handoff", arena_printf(r->arena, "移交安置帮教未成功: %s", why));
-    else http_store_error(r);
+    if (why)
+        http_error(r, 422, "resettlement_handoff", arena_printf(r->arena, "移交安置帮教未成功: %s", why));
+    else
+        http_store_error(r);
     return -1;
 }
+
+/* ---- scale data: `sifasuo generate released-persons --count N` ---- */
+
+/* Item i: a person released on one of the 2 190 days before 2026-12-01,
+ * owned by office i mod offices and linked to a person that office
+ * registered (else any); every tenth 待衔接, every fiftieth 帮教期满, the
+ * rest 帮教中 with a visit, half of them with a 帮教小组 member, a third
+ * placed, a seventh key subjects.  Marked in the note; a run continues
+ * after the earlier ones.  For the statistics' measurements
+ * (docs/resettlement.md). */
+typedef struct gen_people {
+    int64_t fallback, *person; /* one person per office (index as g->offices) */
+} gen_people_t;
+
+static int released_prepare(engine_gen_t *g, char *err, size_t errlen) {
+    g->start = db_query_int(g->db, "SELECT COUNT(*) FROM resettle_person WHERE note = '生成数据'", 0);
+    if (engine_gen_offices(g, err, errlen) != 0) return -1;
+    gen_people_t *own = calloc(1, sizeof(*own));
+    if (!own || !(own->person = calloc((size_t)g->noffices, sizeof(int64_t)))) {
+        free(own);
+        return snprintf(err, errlen, "内存不足"), -1;
+    }
+    g->own = own;
+    own->fallback = db_query_int(g->db, "SELECT MIN(id) FROM persons", 0);
+    if (!own->fallback) return snprintf(err, errlen, "人员库为空: 请先 generate persons 或 init --demo"), -1;
+    db_stmt_t *s = db_prepare(g->db, "SELECT org_id, MIN(id) FROM persons GROUP BY org_id");
+    if (!s) return snprintf(err, errlen, "%s", db_errmsg(g->db)), -1;
+    while (db_step(s) == DB_ROW)
+        for (int k = 0; k < g->noffices; k++)
+            if (g->offices[k] == db_col_int(s, 0)) own->person[k] = db_col_int(s, 1);
+    db_reset(s);
+    return 0;
+}
+
+static void released_done(engine_gen_t *g) {
+    gen_people_t *own = g->own;
+    if (own) free(own->person);
+    free(own);
+    g->own = NULL;
+}
+
+static int released_one(engine_gen_t *g, int64_t i) {
+    gen_people_t *own = g->own;
+    int office = (int)(i % g->noffices);
+    const char *state = i % 10 == 0 ? "pending" : i % 50 == 1 ? "ended" : "aiding";
+    char release[11], until[11], handed[11], due[11], visit[11];
+    date_plus_days("2020-12-02", i * 37 % 2190, release); /* spread over the six years */
+    date_plus_years(release, 5, until);
+    date_plus_days(release, 3, handed);
+    date_plus_days(release, 30, due);
+    date_plus_days("2026-01-01", i % 330, visit);
+    bool aiding = strcmp(state, "aiding") == 0, pending = strcmp(state, "pending") == 0;
+    json_t *f = json_object();
+    json_object_set_new(f, "created_at", json_string("2026-11-30T09:00:00Z"));
+    json_object_set_new(f, "updated_at", json_string("2026-11-30T09:00:00Z"));
+    json_object_set_new(f, "state_since", json_string("2026-11-30T09:00:00Z"));
+    json_object_set_new(f, "person_id", json_integer(own->person[office] ? own->person[office] : own->fallback));
+    json_object_set_new(f, "source", json_string("prison"));
+    json_object_set_new(f, "prison", json_string("上海市提篮桥监狱"));
+    json_object_set_new(f, "release_date", json_string(release));
+    json_object_set_new(f, "aid_until", json_string(until));
+    json_object_set_new(f, "key_subject", json_boolean(i % 7 == 0));
+    if (i % 7 == 0) json_object_set_new(f, "key_reason", json_string("recidivist"));
+    if (!pending) {
+        json_object_set_new(f, "handover_on", json_string(handed));
+        json_object_set_new(f, "handover_way", json_string("reported"));
+    } else
+        json_object_set_new(f, "due_at", json_string(due));
+    if (i % 3 == 0) json_object_set_new(f, "placement", json_string("employed"));
+    if (strcmp(state, "ended") == 0) json_object_set_new(f, "ended_on", json_string(until));
+    json_object_set_new(f, "note", json_string("生成数据"));
+    int64_t id = engine_insert_raw(g->db, &released_persons, g->offices[office], g->path[office], state, f);
+    json_decref(f);
+    if (id <= 0 || !aiding) return id > 0 ? 0 : -1;
+    f = json_object();
+    json_object_set_new(f, "created_at", json_string("2026-11-30T09:00:00Z"));
+    json_object_set_new(f, "updated_at", json_string("2026-11-30T09:00:00Z"));
+    json_object_set_new(f, "released_id", json_integer(id));
+    json_object_set_new(f, "visited_on", json_string(strcmp(visit, release) < 0 ? release : visit));
+    json_object_set_new(f, "kind", json_string("home"));
+    json_object_set_new(f, "visitors", json_string("司法所"));
+    json_object_set_new(f, "content", json_string("走访"));
+    int64_t v = engine_insert_raw(g->db, &visits, g->offices[office], g->path[office], NULL, f);
+    json_decref(f);
+    if (v <= 0) return -1;
+    if (i % 2 == 0) {
+        f = json_object();
+        json_object_set_new(f, "created_at", json_string("2026-11-30T09:00:00Z"));
+        json_object_set_new(f, "updated_at", json_string("2026-11-30T09:00:00Z"));
+        json_object_set_new(f, "released_id", json_integer(id));
+        json_object_set_new(f, "member_name", json_string("帮教组长"));
+        json_object_set_new(f, "role", json_string("leader"));
+        int64_t m = engine_insert_raw(g->db, &team_members, g->offices[office], g->path[office], NULL, f);
+        json_decref(f);
+        if (m <= 0) return -1;
+    }
+    return set_visit_due(g->db, id);
+}
+
+static const struct engine_generator released_generator = {
+    .batch = 500, .prepare = released_prepare, .one = released_one, .done = released_done};
 
 /* ---- demo data: one office's caseload in every state ---- */
 
@@ -709,7 +838,8 @@ static int demo_child(db_t *db, const entity_t *e, int64_t office, const char *p
  * one ended by a new crime. */
 static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
-    db_stmt_t *q = db_prepare(d->db, "SELECT id, path FROM org_units WHERE level = 'office' AND name = '陆家嘴街道司法所'");
+    db_stmt_t *q =
+        db_prepare(d->db, "SELECT id, path FROM org_units WHERE level = 'office' AND name = '陆家嘴街道司法所'");
     if (!q) goto fail;
     if (db_step(q) != DB_ROW) return db_reset(q), 0;
     int64_t office = db_col_int(q, 0);
@@ -721,7 +851,8 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
     db_bind_int(q, 1, office);
     int64_t people[8];
     int n = 0;
-    while (n < 8 && db_step(q) == DB_ROW) people[n++] = db_col_int(q, 0);
+    while (n < 8 && db_step(q) == DB_ROW)
+        people[n++] = db_col_int(q, 0);
     db_reset(q);
     if (n < 8) return 0;
     json_t *bf = json_object();
@@ -743,18 +874,18 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
     } demo[8] = {
         {"pending", "2026-12-03", "2027-01-02", "prison", "上海市提篮桥监狱", "盗窃罪", "property", "有期徒刑二年",
          NULL, false, NULL, NULL, NULL, NULL, NULL},
-        {"pending", "2026-10-20", "2026-11-19", "prison", "上海市提篮桥监狱", "诈骗罪", "fraud", "有期徒刑三年",
-         NULL, true, "recidivist", NULL, NULL, NULL, NULL},
+        {"pending", "2026-10-20", "2026-11-19", "prison", "上海市提篮桥监狱", "诈骗罪", "fraud", "有期徒刑三年", NULL,
+         true, "recidivist", NULL, NULL, NULL, NULL},
         {"unreached", "2026-10-30", "2026-11-29", "prison", "上海市青浦监狱", "故意伤害罪", "violent",
          "有期徒刑一年六个月", NULL, false, NULL, NULL, "left_city", NULL, NULL},
-        {"aiding", "2026-06-15", NULL, "prison", "上海市南汇监狱", "贩卖毒品罪", "drugs", "有期徒刑五年",
-         "employed", true, "drugs", "2026-06-15", NULL, NULL, NULL},
+        {"aiding", "2026-06-15", NULL, "prison", "上海市南汇监狱", "贩卖毒品罪", "drugs", "有期徒刑五年", "employed",
+         true, "drugs", "2026-06-15", NULL, NULL, NULL},
         {"aiding", "2025-09-01", NULL, "detention", "上海市看守所", "危险驾驶罪", "traffic", "拘役四个月",
          "self_employed", false, NULL, "2025-09-05", NULL, NULL, NULL},
-        {"aiding", "2024-03-10", NULL, "prison", "上海市五角场监狱", "抢夺罪", "property", "有期徒刑二年",
-         "unplaced", false, NULL, "2024-03-12", NULL, NULL, NULL},
-        {"ended", "2021-05-20", NULL, "prison", "上海市周浦监狱", "职务侵占罪", "duty", "有期徒刑三年",
-         "employed", false, NULL, "2021-05-21", NULL, NULL, "2026-05-20"},
+        {"aiding", "2024-03-10", NULL, "prison", "上海市五角场监狱", "抢夺罪", "property", "有期徒刑二年", "unplaced",
+         false, NULL, "2024-03-12", NULL, NULL, NULL},
+        {"ended", "2021-05-20", NULL, "prison", "上海市周浦监狱", "职务侵占罪", "duty", "有期徒刑三年", "employed",
+         false, NULL, "2021-05-21", NULL, NULL, "2026-05-20"},
         {"terminated", "2025-01-08", NULL, "prison", "上海市提篮桥监狱", "盗窃罪", "property", "有期徒刑一年",
          "unplaced", false, NULL, "2025-01-09", NULL, "reoffended", "2026-08-02"},
     };
@@ -776,14 +907,16 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
         if (x->key_reason) json_object_set_new(f, "key_reason", json_string(x->key_reason));
         if (x->due) json_object_set_new(f, "due_at", json_string(x->due));
         if (x->placement) json_object_set_new(f, "placement", json_string(x->placement));
-        if (x->placement && strcmp(x->placement, "unplaced")) json_object_set_new(f, "placed_on", json_string(x->handover_on));
+        if (x->placement && strcmp(x->placement, "unplaced"))
+            json_object_set_new(f, "placed_on", json_string(x->handover_on));
         if (x->handover_on) {
             json_object_set_new(f, "handover_on", json_string(x->handover_on));
             json_object_set_new(f, "handover_way", json_string(x->key ? "escorted" : "reported"));
         }
         if (x->unreached) {
             json_object_set_new(f, "unreached_reason", json_string(x->unreached));
-            json_object_set_new(f, "unreached_note", json_string("经派出所、居委会核实, 本人已随家属去外省市居住, 电话无法接通"));
+            json_object_set_new(f, "unreached_note",
+                                json_string("经派出所、居委会核实, 本人已随家属去外省市居住, 电话无法接通"));
         }
         if (x->end_reason) json_object_set_new(f, "end_reason", json_string(x->end_reason));
         if (x->ended_on) json_object_set_new(f, "ended_on", json_string(x->ended_on));
@@ -794,8 +927,12 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
         if (rec[i] <= 0) goto fail;
     }
     /* the key subject's team, visits, help; a re-offence for the terminated one */
-    static const struct { const char *name, *role, *unit; } team[] = {
-        {"刘芳", "leader", "陆家嘴街道司法所"}, {"王警官", "police", "陆家嘴派出所"}, {"陈阿姨", "committee", "梅园居委会"},
+    static const struct {
+        const char *name, *role, *unit;
+    } team[] = {
+        {"刘芳", "leader", "陆家嘴街道司法所"},
+        {"王警官", "police", "陆家嘴派出所"},
+        {"陈阿姨", "committee", "梅园居委会"},
         {"林社工", "social_worker", "新航社区服务站"},
     };
     for (int i = 0; i < 4; i++) {
@@ -807,7 +944,10 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
         json_object_set_new(f, "joined_on", json_string("2026-06-15"));
         if (demo_child(d->db, &team_members, office, path, f) != 0) goto fail;
     }
-    static const struct { int who; const char *on, *kind, *content; } vs[] = {
+    static const struct {
+        int who;
+        const char *on, *kind, *content;
+    } vs[] = {
         {3, "2026-06-15", "home", "狱门接回, 送至家中, 与家属座谈, 了解就业意愿"},
         {3, "2026-09-20", "field", "到用工单位了解工作表现, 单位反映遵守纪律"},
         {3, "2026-11-18", "talk", "到所谈话, 情绪稳定, 已按时参加社区戒毒康复活动"},
@@ -822,7 +962,10 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
         json_object_set_new(f, "content", json_string(vs[i].content));
         if (demo_child(d->db, &visits, office, path, f) != 0) goto fail;
     }
-    static const struct { int who; const char *kind, *content, *on, *outcome, *note; } ms[] = {
+    static const struct {
+        int who;
+        const char *kind, *content, *on, *outcome, *note;
+    } ms[] = {
         {3, "employment", "推荐至物业公司任保安", "2026-06-20", "done", "2026-07-01 起签订劳动合同"},
         {3, "relief", "申请临时救助金 1500 元", "2026-06-16", "done", "街道社区事务受理中心已发放"},
         {5, "housing", "协助申请公共租赁住房", "2026-10-15", "in_progress", NULL},

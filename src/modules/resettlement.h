@@ -15,24 +15,24 @@
 /* What a source knows of a released person.  Strings may be NULL (not
  * known); dates are "YYYY-MM-DD". */
 typedef struct resettle_intake {
-    int64_t person_id;         /* required: the person registry's id */
-    int64_t office_id;         /* required: the office that receives the person (owns the record) */
-    const char *source;        /* code of resettle_source: "prison", "detention", "corrections", "other" */
-    const char *release_date;  /* required: 释放 (or 矫正期满) date */
-    const char *prison;        /* 原服刑 (执行) 单位 */
-    const char *crime;         /* 罪名 */
+    int64_t person_id;          /* required: the person registry's id */
+    int64_t office_id;          /* required: the office that receives the person (owns the record) */
+    const char *source;         /* code of resettle_source: "prison", "detention", "corrections", "other" */
+    const char *release_date;   /* required: 释放 (or 矫正期满) date */
+    const char *prison;         /* 原服刑 (执行) 单位 */
+    const char *crime;          /* 罪名 */
     const char *crime_category; /* code of resettle_crime_category */
-    const char *sentence;      /* 原判刑期 ("有期徒刑三年") */
-    const char *residence;     /* 释放后居住地 (personal information: stored encrypted) */
+    const char *sentence;       /* 原判刑期 ("有期徒刑三年") */
+    const char *residence;      /* 释放后居住地 (personal information: stored encrypted) */
     const char *note;
-    bool key_subject;          /* 重点帮教对象 (必接必送) */
+    bool key_subject; /* 重点帮教对象 (必接必送) */
     /* Handed over at intake, on the release date, this way (a code of
      * resettle_handover_way: "corrections" — the office that supervised the
      * subject receives them itself); NULL: 待衔接 until the office does. */
     const char *handover_way;
-    const char *key_reason;    /* code of resettle_key_reason */
-    int64_t batch_id;          /* the pre-release list it came with; 0 none */
-    int64_t corrections_id;    /* the corrections subject it was; 0 none */
+    const char *key_reason; /* code of resettle_key_reason */
+    int64_t batch_id;       /* the pre-release list it came with; 0 none */
+    int64_t corrections_id; /* the corrections subject it was; 0 none */
 } resettle_intake_t;
 
 /* Registers the released person with the office, inside the caller's open

@@ -40,7 +40,20 @@
 #define RESETTLE_IMPORT_ROWS 5000
 #define RESETTLE_IMPORT_BYTES (10u * 1024 * 1024)
 
-enum { C_NAME, C_ID, C_RELEASE, C_PRISON, C_CRIME, C_SENTENCE, C_RESIDENCE, C_HOUSEHOLD, C_OFFICE, C_KEY, C_NOTE, NCOLS };
+enum {
+    C_NAME,
+    C_ID,
+    C_RELEASE,
+    C_PRISON,
+    C_CRIME,
+    C_SENTENCE,
+    C_RESIDENCE,
+    C_HOUSEHOLD,
+    C_OFFICE,
+    C_KEY,
+    C_NOTE,
+    NCOLS
+};
 /* The headings each column goes by in the lists prisons send (after spaces
  * and full-width brackets are dropped). */
 static const char *const headings[NCOLS][8] = {
@@ -61,10 +74,12 @@ static const char *const headings[NCOLS][8] = {
 static void heading_norm(const char *in, char *out, size_t n) {
     size_t k = 0;
     while (*in && k + 4 < n) {
-        if (*in == ' ' || *in == '\t' || *in == '(' || *in == ')' || *in == '*') in++;
+        if (*in == ' ' || *in == '\t' || *in == '(' || *in == ')' || *in == '*')
+            in++;
         else if (!strncmp(in, "\xe3\x80\x80", 3) || !strncmp(in, "\xef\xbc\x88", 3) || !strncmp(in, "\xef\xbc\x89", 3))
             in += 3; /* U+3000, （, ） */
-        else out[k++] = *in++;
+        else
+            out[k++] = *in++;
     }
     out[k] = '\0';
 }
@@ -74,14 +89,20 @@ static const char *cell(http_req_t *r, const xlsx_row_t *row, int col) {
     if (col < 0 || col >= row->ncells || !row->cells[col]) return NULL;
     const char *s = row->cells[col], *e = s + strlen(s);
     for (;;) {
-        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
-        else if (!strncmp(s, "\xe3\x80\x80", 3)) s += 3;
-        else break;
+        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+        else if (!strncmp(s, "\xe3\x80\x80", 3))
+            s += 3;
+        else
+            break;
     }
     for (;;) {
-        if (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) e--;
-        else if (e - s >= 3 && !strncmp(e - 3, "\xe3\x80\x80", 3)) e -= 3;
-        else break;
+        if (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        else if (e - s >= 3 && !strncmp(e - 3, "\xe3\x80\x80", 3))
+            e -= 3;
+        else
+            break;
     }
     return e > s ? arena_strndup(r->arena, s, (size_t)(e - s)) : NULL;
 }
@@ -123,11 +144,11 @@ typedef struct office {
 } office_t;
 
 typedef struct item {
-    int row;                      /* spreadsheet row (header = its own row number) */
+    int row; /* spreadsheet row (header = its own row number) */
     const char *name, *id, *release, *prison, *crime, *sentence, *residence, *household, *note;
     bool key;
     office_t *office;
-    int64_t person;               /* 0: to be registered */
+    int64_t person; /* 0: to be registered */
     const char *error;
 } item_t;
 
@@ -174,7 +195,8 @@ static int read_grid(http_req_t *r, const char *body, size_t len, xlsx_sheet_t *
         xlsx_row_t *row = &g->rows[g->nrows++];
         row->ncells = k > XLSX_COLS_MAX ? XLSX_COLS_MAX : k;
         row->cells = calloc((size_t)row->ncells, sizeof(char *));
-        for (int i = 0; row->cells && i < row->ncells; i++) row->cells[i] = *c.cells[i] ? strdup(c.cells[i]) : NULL;
+        for (int i = 0; row->cells && i < row->ncells; i++)
+            row->cells[i] = *c.cells[i] ? strdup(c.cells[i]) : NULL;
     }
     if (k < 0) rc = -1, *why = "CSV 格式有误: 引号未闭合";
     csv_reader_free(&c);
@@ -206,7 +228,8 @@ static void prerelease_import(http_req_t *r) {
     json_t *errs = json_object();
     if (!month || strlen(month) != 7 || month[4] != '-' || !date_valid(arena_printf(r->arena, "%s-01", month)))
         json_object_set_new(errs, "month", json_string("名单月份应为 YYYY-MM"));
-    if (!prison || !*prison || strlen(prison) > 300) json_object_set_new(errs, "prison", json_string("请填写发送名单的监狱或看守所"));
+    if (!prison || !*prison || strlen(prison) > 300)
+        json_object_set_new(errs, "prison", json_string("请填写发送名单的监狱或看守所"));
     if (mode && strcmp(mode, "skip_invalid") && strcmp(mode, "all_or_nothing"))
         json_object_set_new(errs, "mode", json_string("mode 只能是 all_or_nothing 或 skip_invalid"));
     if (fname && strlen(fname) > 200) json_object_set_new(errs, "file_name", json_string("文件名过长"));
@@ -229,7 +252,8 @@ static void prerelease_import(http_req_t *r) {
     int head = -1, col[NCOLS];
     json_t *ignored = json_array();
     for (int i = 0; i < g.nrows && i < 10 && head < 0; i++) {
-        for (int k = 0; k < NCOLS; k++) col[k] = -1;
+        for (int k = 0; k < NCOLS; k++)
+            col[k] = -1;
         for (int c = 0; c < g.rows[i].ncells; c++) {
             const char *h = g.rows[i].cells[c];
             if (!h) continue;
@@ -246,12 +270,13 @@ static void prerelease_import(http_req_t *r) {
         json_decref(ignored);
         return http_invalid(r, "file",
                             head < 0 ? "找不到表头: 名单须有「姓名」「公民身份号码」「释放日期」(或「刑满日期」) 列"
-                                     : col[C_ID] < 0 ? "名单缺少「公民身份号码」(或「身份证号」) 列"
-                                                     : "名单缺少「释放日期」(或「刑满日期」「刑期止日」) 列");
+                            : col[C_ID] < 0 ? "名单缺少「公民身份号码」(或「身份证号」) 列"
+                                            : "名单缺少「释放日期」(或「刑满日期」「刑期止日」) 列");
     }
     for (int c = 0; c < g.rows[head].ncells; c++) {
         bool used = false;
-        for (int k = 0; k < NCOLS; k++) used = used || col[k] == c;
+        for (int k = 0; k < NCOLS; k++)
+            used = used || col[k] == c;
         if (!used && g.rows[head].cells[c]) json_array_append_new(ignored, json_string(g.rows[head].cells[c]));
     }
 
@@ -316,7 +341,8 @@ static void prerelease_import(http_req_t *r) {
         }
         char norm[19], date[11];
         const char *idwhy = NULL;
-        if (!it->name || strlen(it->name) > 100) it->error = "请填写姓名";
+        if (!it->name || strlen(it->name) > 100)
+            it->error = "请填写姓名";
         else if (!idn || !idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &idwhy))
             it->error = arena_printf(r->arena, "公民身份号码有误%s%s", idwhy ? ": " : "", idwhy ? idwhy : "");
         else if (!rel || !parse_date(rel, date))
@@ -334,13 +360,13 @@ static void prerelease_import(http_req_t *r) {
             /* the receiving office */
             if (office) {
                 it->office = office_named(offices, noffices, office, false);
-                if (!it->office) it->error = arena_printf(r->arena, "接收司法所「%s」不存在或不在您的管辖范围内", office);
+                if (!it->office)
+                    it->error = arena_printf(r->arena, "接收司法所「%s」不存在或不在您的管辖范围内", office);
             } else {
                 it->office = office_named(offices, noffices, it->residence, true);
                 if (!it->office) it->office = office_named(offices, noffices, it->household, true);
                 if (!it->office && own) it->office = own;
-                if (!it->office)
-                    it->error = "无法根据居住地、户籍地确定接收司法所, 请在「接收司法所」列填写";
+                if (!it->office) it->error = "无法根据居住地、户籍地确定接收司法所, 请在「接收司法所」列填写";
             }
             if (it->office && own && it->office != own)
                 it->error = arena_printf(r->arena, "该人员应由「%s」接收, 请交区司法局分送", it->office->name);
@@ -378,8 +404,11 @@ static void prerelease_import(http_req_t *r) {
         jw_key(w, "error");
         jw_obj(w);
         jw_kstr(w, "code", "import_rejected");
-        jw_kstr(w, "message", arena_printf(r->arena, "名单有 %d 行不能导入, 未写入任何数据; 请修改后重新上传, "
-                                                     "或选择「跳过有误的行」", rejected));
+        jw_kstr(w, "message",
+                arena_printf(r->arena,
+                             "名单有 %d 行不能导入, 未写入任何数据; 请修改后重新上传, "
+                             "或选择「跳过有误的行」",
+                             rejected));
         jw_kint(w, "rows", nitems);
         jw_kint(w, "rejected", rejected);
         write_errors(w, items, nitems);
@@ -423,17 +452,25 @@ static void prerelease_import(http_req_t *r) {
                 if (auth_audit(r, "record.create", "persons", it->person, "ok", detail) != 0) goto rollback;
                 registered++;
             }
-            resettle_intake_t in = {.person_id = it->person, .office_id = it->office->id,
-                                    .source = strstr(it->prison ? it->prison : prison, "看守所") ? "detention" : "prison",
-                                    .release_date = it->release, .prison = it->prison ? it->prison : prison,
-                                    .crime = it->crime, .sentence = it->sentence,
-                                    .residence = it->residence ? it->residence : it->household, .note = it->note,
-                                    .key_subject = it->key, .batch_id = batch};
+            resettle_intake_t in = {.person_id = it->person,
+                                    .office_id = it->office->id,
+                                    .source =
+                                        strstr(it->prison ? it->prison : prison, "看守所") ? "detention" : "prison",
+                                    .release_date = it->release,
+                                    .prison = it->prison ? it->prison : prison,
+                                    .crime = it->crime,
+                                    .sentence = it->sentence,
+                                    .residence = it->residence ? it->residence : it->household,
+                                    .note = it->note,
+                                    .key_subject = it->key,
+                                    .batch_id = batch};
             int64_t existing = 0;
             int64_t id = resettlement_intake(r, &in, &existing, NULL);
             if (id < 0) goto rollback;
-            if (id == 0) duplicates++;
-            else created++, it->office->n++;
+            if (id == 0)
+                duplicates++;
+            else
+                created++, it->office->n++;
         }
         db_stmt_t *u = db_prepare(r->db, "UPDATE resettle_batch SET matched = $1, registered = $2, duplicates = $3 "
                                          "WHERE id = $4");
@@ -463,8 +500,10 @@ static void prerelease_import(http_req_t *r) {
     jw_t *w = &r->json;
     jw_obj(w);
     jw_key(w, "batch");
-    if (batch) jw_int(w, batch);
-    else jw_null(w);
+    if (batch)
+        jw_int(w, batch);
+    else
+        jw_null(w);
     jw_kbool(w, "dry_run", dry_run);
     jw_kint(w, "rows", nitems);
     jw_kint(w, "created", dry_run ? nitems - rejected : created);
@@ -485,7 +524,8 @@ static void prerelease_import(http_req_t *r) {
     jw_arr_end(w);
     jw_key(w, "ignored_columns");
     jw_arr(w);
-    for (size_t i = 0; i < json_array_size(ignored); i++) jw_str(w, json_string_value(json_array_get(ignored, i)));
+    for (size_t i = 0; i < json_array_size(ignored); i++)
+        jw_str(w, json_string_value(json_array_get(ignored, i)));
     jw_arr_end(w);
     write_errors(w, items, nitems);
     jw_obj_end(w);

@@ -44,12 +44,22 @@
 #include "util/xlsx_tmp.h"
 
 enum {
-    K_RELEASED, K_HANDED, K_IN_TIME, K_UNREACHED, K_OVERDUE, K_REGISTER, K_PLACED, K_AIDED, K_KEY, K_REOFFENDED, NK,
+    K_RELEASED,
+    K_HANDED,
+    K_IN_TIME,
+    K_UNREACHED,
+    K_OVERDUE,
+    K_REGISTER,
+    K_PLACED,
+    K_AIDED,
+    K_KEY,
+    K_REOFFENDED,
+    NK,
 };
-static const char *const keys[NK] = {"released", "handed", "handed_in_time", "unreached", "overdue",
-                                      "on_register", "placed", "aided", "key", "reoffended"};
-static const char *const labels[NK] = {"释放人数", "已衔接", "按期衔接", "未衔接", "超期未衔接",
-                                        "在册帮教对象", "已安置", "已帮教", "重点帮教对象", "重新违法犯罪"};
+static const char *const keys[NK] = {"released",    "handed", "handed_in_time", "unreached", "overdue",
+                                     "on_register", "placed", "aided",          "key",       "reoffended"};
+static const char *const labels[NK] = {"释放人数",     "已衔接", "按期衔接", "未衔接",       "超期未衔接",
+                                       "在册帮教对象", "已安置", "已帮教",   "重点帮教对象", "重新违法犯罪"};
 
 typedef struct person {
     const char *path, *release, *state, *handed, *placement, *placed, *aid_until, *ended;
@@ -104,8 +114,10 @@ static bool has_visit_between(const data_t *d, int64_t id, const char *from, con
     int lo = 0, hi = d->nv;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (d->v[mid].released < id) lo = mid + 1;
-        else hi = mid;
+        if (d->v[mid].released < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (int i = lo; i < d->nv && d->v[i].released == id; i++)
         if (strcmp(d->v[i].on, from) >= 0 && strcmp(d->v[i].on, to) <= 0) return true;
@@ -182,13 +194,12 @@ static const char *col_copy(http_req_t *r, db_stmt_t *s, int col) {
 static int load(http_req_t *r, const char *path, data_t *d) {
     char hi[512];
     scope_upper(path, hi, sizeof(hi));
-    db_stmt_t *s = db_prepare(r->db,
-                              "SELECT t.id, t.org_path, t.release_date, t.wf_state, t.handover_on, t.placement, "
-                              "t.placed_on, t.aid_until, t.ended_on, t.key_subject, "
-                              "EXISTS (SELECT 1 FROM resettle_team_member m WHERE m.released_id = t.id "
-                              "AND m.deleted_at IS NULL) "
-                              "FROM resettle_person t WHERE t.org_path >= $1 AND t.org_path < $2 "
-                              "AND t.deleted_at IS NULL");
+    db_stmt_t *s = db_prepare(r->db, "SELECT t.id, t.org_path, t.release_date, t.wf_state, t.handover_on, t.placement, "
+                                     "t.placed_on, t.aid_until, t.ended_on, t.key_subject, "
+                                     "EXISTS (SELECT 1 FROM resettle_team_member m WHERE m.released_id = t.id "
+                                     "AND m.deleted_at IS NULL) "
+                                     "FROM resettle_person t WHERE t.org_path >= $1 AND t.org_path < $2 "
+                                     "AND t.deleted_at IS NULL");
     if (!s) return -1;
     db_bind_text(s, 1, path, -1);
     db_bind_text(s, 2, hi, -1);
@@ -244,8 +255,10 @@ static int load(http_req_t *r, const char *path, data_t *d) {
         db_reset(s);
         if (rc != DB_DONE) return -1;
         if (n) qsort(arr, (size_t)n, sizeof(visit_t), visit_cmp);
-        if (kind == 0) d->v = arr, d->nv = n;
-        else d->re = arr, d->nre = n;
+        if (kind == 0)
+            d->v = arr, d->nv = n;
+        else
+            d->re = arr, d->nre = n;
     }
     return 0;
 }
@@ -259,15 +272,18 @@ static void write_rate(jw_t *w, const char *k, int64_t num, int64_t den) {
 }
 
 static void write_counts(jw_t *w, const int64_t n[NK]) {
-    for (int k = 0; k < NK; k++) jw_kint(w, keys[k], n[k]);
+    for (int k = 0; k < NK; k++)
+        jw_kint(w, keys[k], n[k]);
     write_rate(w, "handover_rate", n[K_HANDED], n[K_RELEASED]);
     write_rate(w, "placement_rate", n[K_PLACED], n[K_REGISTER]);
     write_rate(w, "aid_rate", n[K_AIDED], n[K_REGISTER]);
 }
 
 static void rate_text(char *out, size_t n, int64_t num, int64_t den) {
-    if (!den) snprintf(out, n, "—");
-    else snprintf(out, n, "%.1f%%", 100.0 * (double)num / (double)den);
+    if (!den)
+        snprintf(out, n, "—");
+    else
+        snprintf(out, n, "%.1f%%", 100.0 * (double)num / (double)den);
 }
 
 static int write_xlsx(http_req_t *r, const unit_t *org, unit_t *rows, int nrows, unit_t *months, int nmonths,
@@ -286,13 +302,15 @@ static int write_xlsx(http_req_t *r, const unit_t *org, unit_t *rows, int nrows,
     worksheet_set_column(ws, 0, 0, 22, NULL);
     worksheet_set_column(ws, 1, NK + 3, 10, NULL);
     lxw_row_t row = 0;
-    worksheet_write_string(ws, row++, 0, arena_printf(r->arena, "刑满释放人员安置帮教工作统计表 (%s)", org->name), title);
+    worksheet_write_string(ws, row++, 0, arena_printf(r->arena, "刑满释放人员安置帮教工作统计表 (%s)", org->name),
+                           title);
     worksheet_write_string(ws, row++, 0, arena_printf(r->arena, "统计月份: %s", month), NULL);
     for (int part = 0; part < 2; part++) {
         row++;
         worksheet_write_string(ws, row++, 0, part == 0 ? "一、分单位" : "二、近十二个月", bold);
         worksheet_write_string(ws, row, 0, part == 0 ? "单位" : "月份", bold);
-        for (int k = 0; k < NK; k++) worksheet_write_string(ws, row, (lxw_col_t)(1 + k), labels[k], bold);
+        for (int k = 0; k < NK; k++)
+            worksheet_write_string(ws, row, (lxw_col_t)(1 + k), labels[k], bold);
         worksheet_write_string(ws, row, NK + 1, "衔接率", bold);
         worksheet_write_string(ws, row, NK + 2, "安置率", bold);
         worksheet_write_string(ws, row++, NK + 3, "帮教率", bold);
@@ -300,12 +318,14 @@ static int write_xlsx(http_req_t *r, const unit_t *org, unit_t *rows, int nrows,
         for (int i = 0; i < n; i++, row++) {
             const unit_t *u = part == 0 ? (i < nrows ? &rows[i] : org) : &months[i];
             worksheet_write_string(ws, row, 0, part == 0 && i == nrows ? "合计" : u->name, cellf);
-            for (int k = 0; k < NK; k++) worksheet_write_number(ws, row, (lxw_col_t)(1 + k), (double)u->n[k], cellf);
+            for (int k = 0; k < NK; k++)
+                worksheet_write_number(ws, row, (lxw_col_t)(1 + k), (double)u->n[k], cellf);
             char t[3][24];
             rate_text(t[0], sizeof(t[0]), u->n[K_HANDED], u->n[K_RELEASED]);
             rate_text(t[1], sizeof(t[1]), u->n[K_PLACED], u->n[K_REGISTER]);
             rate_text(t[2], sizeof(t[2]), u->n[K_AIDED], u->n[K_REGISTER]);
-            for (int k = 0; k < 3; k++) worksheet_write_string(ws, row, (lxw_col_t)(NK + 1 + k), t[k], cellf);
+            for (int k = 0; k < 3; k++)
+                worksheet_write_string(ws, row, (lxw_col_t)(NK + 1 + k), t[k], cellf);
         }
     }
     row++;
@@ -392,8 +412,10 @@ static void resettlement_stats(http_req_t *r) {
         memset(&months[i], 0, sizeof(months[i]));
         months[i].path = top.path;
         months[i].name = arena_printf(r->arena, "%04d-%02d", y % 10000, m % 100);
-        if (strcmp(months[i].name, month) == 0) memcpy(months[i].n, top.n, sizeof(top.n)); /* already counted */
-        else fill_month(&d, months[i].name, &months[i], NULL, 0);
+        if (strcmp(months[i].name, month) == 0)
+            memcpy(months[i].n, top.n, sizeof(top.n)); /* already counted */
+        else
+            fill_month(&d, months[i].name, &months[i], NULL, 0);
         if (--m == 0) m = 12, y--;
     }
 
@@ -412,10 +434,10 @@ static void resettlement_stats(http_req_t *r) {
             return http_error(r, 503, "audit_failed", "审计记录写入失败, 未导出");
         }
         http_set_header(r, "Cache-Control", "no-store");
-        http_set_header(r, "Content-Disposition",
-                        arena_printf(r->arena, "attachment; filename=\"resettlement-stats.xlsx\"; filename*=UTF-8''%s",
-                                     engine_rfc5987(r, arena_printf(r->arena, "安置帮教统计表-%s-%s.xlsx", top.name,
-                                                                    month))));
+        http_set_header(
+            r, "Content-Disposition",
+            arena_printf(r->arena, "attachment; filename=\"resettlement-stats.xlsx\"; filename*=UTF-8''%s",
+                         engine_rfc5987(r, arena_printf(r->arena, "安置帮教统计表-%s-%s.xlsx", top.name, month))));
         http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file.data,
                         file.len);
         buf_free(&file);
@@ -441,7 +463,8 @@ static void resettlement_stats(http_req_t *r) {
     jw_obj_end(w);
     jw_key(w, "labels");
     jw_obj(w);
-    for (int k = 0; k < NK; k++) jw_kstr(w, keys[k], labels[k]);
+    for (int k = 0; k < NK; k++)
+        jw_kstr(w, keys[k], labels[k]);
     jw_obj_end(w);
     jw_key(w, "rows");
     jw_arr(w);

@@ -3,8 +3,8 @@
 
 #include <expat.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -16,9 +16,7 @@
 static uint32_t get16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t get32(const unsigned char *p) { return get16(p) | get16(p + 2) << 16; }
 
-int xlsx_looks_like(const void *data, size_t len) {
-    return len >= 4 && memcmp(data, "PK\3\4", 4) == 0;
-}
+int xlsx_looks_like(const void *data, size_t len) { return len >= 4 && memcmp(data, "PK\3\4", 4) == 0; }
 
 /* The entry called name, inflated into out (NUL-terminated).  1 when
  * found and read, 0 when the archive has no such entry, -1 when it is
@@ -81,11 +79,11 @@ typedef struct parse {
     int nstrings, cap_strings;
     /* the sheet */
     xlsx_sheet_t *sheet;
-    int row, col;       /* current cell (0-based) */
-    char type[12];      /* its t attribute */
+    int row, col;  /* current cell (0-based) */
+    char type[12]; /* its t attribute */
     /* text being collected */
     buf_t text;
-    int depth_t;        /* inside <t> (shared string or inline string) */
+    int depth_t; /* inside <t> (shared string or inline string) */
     int in_v, in_si, in_rph;
     bool failed;
     const char *why;
@@ -127,15 +125,20 @@ static void on_text(void *ud, const XML_Char *s, int len) {
 static void ss_start(void *ud, const XML_Char *name, const XML_Char **atts) {
     parse_t *p = ud;
     const char *n = local(name);
-    if (strcmp(n, "si") == 0) p->in_si = 1, p->text.len = 0;
-    else if (strcmp(n, "rPh") == 0) p->in_rph = 1;
-    else if (strcmp(n, "t") == 0 && p->in_si) p->depth_t = 1;
+    if (strcmp(n, "si") == 0)
+        p->in_si = 1, p->text.len = 0;
+    else if (strcmp(n, "rPh") == 0)
+        p->in_rph = 1;
+    else if (strcmp(n, "t") == 0 && p->in_si)
+        p->depth_t = 1;
 }
 static void ss_end(void *ud, const XML_Char *name) {
     parse_t *p = ud;
     const char *n = local(name);
-    if (strcmp(n, "t") == 0) p->depth_t = 0;
-    else if (strcmp(n, "rPh") == 0) p->in_rph = 0;
+    if (strcmp(n, "t") == 0)
+        p->depth_t = 0;
+    else if (strcmp(n, "rPh") == 0)
+        p->in_rph = 0;
     else if (strcmp(n, "si") == 0) {
         p->in_si = 0;
         if (p->nstrings >= 2000000) return fail(p, "共享字符串过多");
@@ -152,7 +155,8 @@ static void ss_end(void *ud, const XML_Char *name) {
 /* "BC12" → column 54 (0-based); -1 when malformed. */
 static int ref_col(const char *ref) {
     int c = 0, n = 0;
-    for (; *ref >= 'A' && *ref <= 'Z'; ref++, n++) c = c * 26 + (*ref - 'A' + 1);
+    for (; *ref >= 'A' && *ref <= 'Z'; ref++, n++)
+        c = c * 26 + (*ref - 'A' + 1);
     return n && n <= 3 ? c - 1 : -1;
 }
 
@@ -169,7 +173,8 @@ static void cell_put(parse_t *p, char *value) {
             free(value);
             return fail(p, "内存不足");
         }
-        for (int i = row->ncells; i <= p->col; i++) grown[i] = NULL;
+        for (int i = row->ncells; i <= p->col; i++)
+            grown[i] = NULL;
         row->cells = grown, row->ncells = p->col + 1;
     }
     free(row->cells[p->col]);
@@ -186,7 +191,8 @@ static void sheet_start(void *ud, const XML_Char *name, const XML_Char **atts) {
         if (want < p->sheet->nrows || want >= XLSX_ROWS_MAX) return fail(p, "表格行数过多或行号有误 (最多 200000 行)");
         xlsx_row_t *grown = realloc(p->sheet->rows, sizeof(xlsx_row_t) * (size_t)(want + 1));
         if (!grown) return fail(p, "内存不足");
-        for (int i = p->sheet->nrows; i <= want; i++) grown[i] = (xlsx_row_t){0};
+        for (int i = p->sheet->nrows; i <= want; i++)
+            grown[i] = (xlsx_row_t){0};
         p->sheet->rows = grown, p->sheet->nrows = want + 1;
         p->row = want, p->col = -1;
     } else if (strcmp(n, "c") == 0) {
@@ -206,9 +212,12 @@ static void sheet_end(void *ud, const XML_Char *name) {
     parse_t *p = ud;
     if (p->failed) return;
     const char *n = local(name);
-    if (strcmp(n, "v") == 0) p->in_v = 0;
-    else if (strcmp(n, "t") == 0) p->depth_t = 0;
-    else if (strcmp(n, "rPh") == 0) p->in_rph = 0;
+    if (strcmp(n, "v") == 0)
+        p->in_v = 0;
+    else if (strcmp(n, "t") == 0)
+        p->depth_t = 0;
+    else if (strcmp(n, "rPh") == 0)
+        p->in_rph = 0;
     else if (strcmp(n, "c") == 0) {
         if (p->row < 0) return fail(p, "单元格不在行内");
         char *v = strndup(p->text.data ? p->text.data : "", p->text.len);
@@ -284,8 +293,10 @@ int xlsx_read(const void *data, size_t len, xlsx_sheet_t *out, const char **why)
     part.len = 0;
     if (p.first_rid[0] && zip_entry(z, len, "xl/_rels/workbook.xml.rels", &part) == 1) {
         if (parse_xml(&p, &part, rels_start, NULL) != 0) goto fail;
-        if (p.target[0] == '/') snprintf(sheet_part, sizeof(sheet_part), "%s", p.target + 1);
-        else if (p.target[0]) snprintf(sheet_part, sizeof(sheet_part), "xl/%s", p.target);
+        if (p.target[0] == '/')
+            snprintf(sheet_part, sizeof(sheet_part), "%s", p.target + 1);
+        else if (p.target[0])
+            snprintf(sheet_part, sizeof(sheet_part), "xl/%s", p.target);
     }
     part.len = 0;
     int has = zip_entry(z, len, "xl/sharedStrings.xml", &part);
@@ -300,7 +311,8 @@ int xlsx_read(const void *data, size_t len, xlsx_sheet_t *out, const char **why)
 fail:
     *why = p.why;
 out:
-    for (int i = 0; i < p.nstrings; i++) free(p.strings[i]);
+    for (int i = 0; i < p.nstrings; i++)
+        free(p.strings[i]);
     free(p.strings);
     buf_free(&part);
     buf_free(&p.text);
@@ -310,7 +322,8 @@ out:
 
 void xlsx_sheet_free(xlsx_sheet_t *s) {
     for (int i = 0; i < s->nrows; i++) {
-        for (int k = 0; k < s->rows[i].ncells; k++) free(s->rows[i].cells[k]);
+        for (int k = 0; k < s->rows[i].ncells; k++)
+            free(s->rows[i].cells[k]);
         free(s->rows[i].cells);
     }
     free(s->rows);

@@ -450,3 +450,16 @@ def test_a_subject_released_from_corrections_appears_in_resettlement_without_ret
                         end_reason="revoked")
     assert st == 200, t
     assert ljz.get(f"{P}?corrections_id={gone['id']}")[2]["total"] == 0
+
+
+def test_generate_released_persons_for_scale_and_the_statistics_count_them(ctx):
+    from harness import demo_store, run_cli
+    url, _ = demo_store(ctx.kind)
+    r = run_cli(["generate", "released-persons", "--count", "120", "--batch", "50"], url)
+    assert r.returncode == 0 and "已生成安置帮教对象 120 条" in r.stdout, r.stdout + r.stderr
+    assert run_cli(["generate", "released-persons", "--count", "30"], url).returncode == 0
+    s = ctx.server(url)
+    st, _, city = Session(s, "shiju").get("/api/v1/resettlement/stats?month=2026-10")
+    assert st == 200 and city["total"]["on_register"] >= 50, city["total"]
+    assert sum(r_["on_register"] for r_ in city["rows"]) == city["total"]["on_register"], "rows add up to the total"
+    s.stop()
