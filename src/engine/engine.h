@@ -133,6 +133,15 @@ typedef struct wf_transition {
     const char *to;
     const char *perm;     /* NULL → "<entity perm>.<action>" */
     const char *requires; /* space-separated fields the body must carry */
+    /* Space-separated fields the body may carry (an opinion a reviewer may
+     * give); set like requires when given, left alone when not. */
+    const char *accepts;
+    /* Space-separated fields the web app's dialog shows, read-only, for the
+     * decision (the measures and evidence a reviewer weighs). */
+    const char *shows;
+    /* The body's comment is required (a send-back says why): 422 at
+     * "comment" when blank; the history and the record's page show it. */
+    bool comment_required;
     wf_hook_fn hook;      /* NULL = none; a pointer, so a misspelling cannot compile */
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */

@@ -213,6 +213,9 @@ static void meta_entity(http_req_t *r) {
             write_words(w, "from", t->from);
             jw_kstr(w, "to", t->to);
             write_words(w, "requires", t->requires);
+            write_words(w, "accepts", t->accepts);
+            write_words(w, "shows", t->shows);
+            jw_kbool(w, "comment_required", t->comment_required);
             /* out of a final state: reopens a locked record, with a reason */
             jw_kbool(w, "reopen", wf_is_reopen(wf, t));
             char perm[128];

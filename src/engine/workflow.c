@@ -275,6 +275,36 @@ static int number_at_transition(http_req_t *r, const entity_t *e, int64_t id, co
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* True when text is NULL or only blanks. */
+static bool blank_text(const char *text) {
+    for (const char *c = text ? text : ""; *c; c++)
+        if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r') return false;
+    return true;
+}
+
+/* One field a transition's body sets (its requires, or its accepts when
+ * given): parsed and checked as on a create, its SET clause appended to set
+ * with its value bound in b; a problem goes into errs at the field.  An
+ * accepted field left out or blank is left alone. */
+static void body_field(http_req_t *r, const entity_t *e, const char *fname, json_t *body, bool required, json_t *errs,
+                       sql_binds_t *b, buf_t *set) {
+    const field_t *f = entity_field(e, fname);
+    json_t *val = json_object_get(body, fname);
+    if (!f) return;
+    if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val))) {
+        if (required) json_object_set_new(errs, fname, json_string("此操作必须填写"));
+        return;
+    }
+    value_t v;
+    const char *why;
+    if (value_parse(r, f, val, &v, &why) != 0 || value_check_ref(r, f, &v, &why) != 0) {
+        json_object_set_new(errs, fname, json_string(why));
+        return;
+    }
+    int ph = v.is_int ? sql_bind_int(b, v.i) : sql_bind_text(b, v.text); /* fewer than the fields (registry.c) */
+    buf_printf(set, ", %s = $%d", f->name, ph);
+}
+
 static void fire_action(http_req_t *r) {
     const entity_t *e = entity_find(http_param(r, "entity"));
     if (!e) return http_error(r, 404, "not_found", "接口不存在");
@@ -334,7 +364,7 @@ static void fire_action(http_req_t *r) {
     bool reopen = from && from->final;
     json_object_foreach(body, k, j) {
         if (strcmp(k, "comment") == 0 || strcmp(k, "version") == 0 || (reopen && strcmp(k, "reason") == 0)) continue;
-        if (!in_list(req, k)) json_object_set_new(errs, k, json_string("此操作不接受该字段"));
+        if (!in_list(req, k) && !in_list(t->accepts, k)) json_object_set_new(errs, k, json_string("此操作不接受该字段"));
     }
     const char *reason = reopen ? json_string_value(json_object_get(body, "reason")) : NULL;
     if (reopen) {
@@ -352,23 +382,14 @@ static void fire_action(http_req_t *r) {
             json_object_set_new(errs, "reason", json_string("原因不能超过 500 个字"));
     }
     char *save = NULL;
-    for (char *fname = strtok_r(req, " ", &save); fname; fname = strtok_r(NULL, " ", &save)) {
-        const field_t *f = entity_field(e, fname);
-        json_t *val = json_object_get(body, fname);
-        if (!f) continue;
-        if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val))) {
-            json_object_set_new(errs, fname, json_string("此操作必须填写"));
-            continue;
-        }
-        value_t v;
-        const char *why;
-        if (value_parse(r, f, val, &v, &why) != 0 || value_check_ref(r, f, &v, &why) != 0) {
-            json_object_set_new(errs, fname, json_string(why));
-            continue;
-        }
-        int ph = v.is_int ? sql_bind_int(&b, v.i) : sql_bind_text(&b, v.text); /* fewer than the fields (registry.c) */
-        buf_printf(&set, ", %s = $%d", f->name, ph);
-    }
+    for (char *fname = strtok_r(req, " ", &save); fname; fname = strtok_r(NULL, " ", &save))
+        body_field(r, e, fname, body, true, errs, &b, &set);
+    char acc[256];
+    snprintf(acc, sizeof(acc), "%s", t->accepts ? t->accepts : "");
+    for (char *fname = strtok_r(acc, " ", &save); fname; fname = strtok_r(NULL, " ", &save))
+        body_field(r, e, fname, body, false, errs, &b, &set);
+    if (t->comment_required && blank_text(json_string_value(json_object_get(body, "comment"))))
+        json_object_set_new(errs, "comment", json_string(arena_printf(r->arena, "「%s」须说明理由", t->label)));
     json_t *cv = json_object_get(body, "version");
     if (cv && json_is_integer(cv) && json_integer_value(cv) != version) {
         json_decref(errs);
@@ -411,7 +432,7 @@ static void fire_action(http_req_t *r) {
                stamp, set.data ? set.data : "", p_id, p_ver);
     if (db_begin(r->db) != 0) goto fail;
     /* a transition that writes fields runs the entity's rule (issue 15 point 4) */
-    if (t->requires && e->check && !(before = engine_record_snapshot(r, e, id))) {
+    if ((t->requires || t->accepts) && e->check && !(before = engine_record_snapshot(r, e, id))) {
         db_rollback(r->db);
         goto out;
     }
@@ -568,6 +589,8 @@ static void todo_entity(const entity_t *e, void *arg) {
     sql_bind_text(&b, read[0]); /* $1, $2: each range's, set below */
     sql_bind_text(&b, hi);
     for (const wf_state_t *st = wf->states; st->key; st++) {
+        /* a final state waits for nobody: its reopen is no to-do */
+        if (st->final) continue;
         bool can = false;
         for (const wf_transition_t *t = wf->transitions; t->action && !can; t++)
             can = in_list(t->from, st->key) && auth_can(p, transition_perm(r, e, t));

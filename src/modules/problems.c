@@ -52,7 +52,10 @@ static const wf_state_t problem_states[] = {
 static const wf_transition_t problem_transitions[] = {
     {"start", "开始整改", "open reopened", "rectifying", .perm = "problem.rectify"},
     {"submit", "申请销号", "open rectifying reopened", "submitted", .perm = "problem.rectify"},
-    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve"},
+    /* the reviewer weighs the measures, the evidence and whether the rule
+     * passes now, and may record an opinion (销号审核意见) */
+    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve", .accepts = "review_note",
+     .shows = "measures evidence_file evidence_file2 ready_for_closure"},
     {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note"},
     /* out of a final state: the engine asks for a reason (the body's
      * "reason", kept in the audit row), so no review note besides */

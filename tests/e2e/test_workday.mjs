@@ -1,0 +1,198 @@
+// Browser tests: a day's work (issue 16) — the to-do that opens exactly the
+// waiting items, the office column above the office, batch review with a
+// report per row, a send-back that must say why and shows it, 审核销号 with
+// the measures and evidence, an archived case that offers no edit.
+// Run with tests/e2e/run.sh tests/e2e/test_workday.mjs (a server of its own; docs/testing.md).
+import { DIRECTOR, PASS, STAFF, STAMP, apiCall, expect, gotoLoginAndSignIn, run, screenshot, test } from './lib.mjs'
+
+const DISTRICT = 'pudong' // 浦东新区司法局, above 陆家嘴街道司法所 (STAFF's office)
+
+// n staff records of STAFF's office, entered through the API (待所长校核)
+async function enterStaff(page, n, tag) {
+  const ids = []
+  for (let i = 0; i < n; i++) {
+    const res = await apiCall(page, 'POST', '/staff', {
+      name: `批量${tag}${i}`,
+      post_type: 'political_legal',
+      joined_on: '2026-01-05',
+      status: 'on_duty',
+    })
+    expect(res.status === 201, `creating staff answered ${res.status} ${JSON.stringify(res.body)}`)
+    ids.push(res.body.id)
+  }
+  return ids
+}
+
+// Selects the list rows whose text has `text` and fires the batch action `label`.
+async function batch(page, text, label, n) {
+  const rows = page.locator('.record-table .el-table__body-wrapper .el-table__row', { hasText: text })
+  await rows.first().waitFor()
+  expect((await rows.count()) === n, `${await rows.count()} rows with "${text}", not ${n}`)
+  for (let i = 0; i < n; i++) await rows.nth(i).locator('.el-checkbox').click()
+  await page.locator('.list-bar').getByText(`已选 ${n} 条`).waitFor()
+  await page.locator('.list-bar').getByRole('button', { name: new RegExp(`批量${label} \\(${n}\\)`) }).click()
+  const box = page.locator('.el-message-box')
+  await box.waitFor()
+  await box.getByRole('button', { name: label }).click()
+  const dialog = page.locator('.batch-dialog')
+  await dialog.getByText(`成功 ${n} 条`).waitFor({ timeout: 30_000 })
+  const results = await dialog.locator('.batch-results .el-table__row').allInnerTexts()
+  expect(results.length === n && results.every((r) => r.includes(`已${label}`)), `batch results: ${results.join(' | ')}`)
+  await screenshot(page, `workday-batch-${label}.png`)
+  await dialog.locator('.el-dialog__footer').getByRole('button', { name: '关闭' }).click()
+}
+
+test(
+  'the to-do opens exactly the waiting items; the district list has the office column',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, DISTRICT, PASS)
+    const todo = await apiCall(page, 'GET', '/todo')
+    const waiting = todo.body.counts.staff
+    expect(waiting > 0, `the district has ${waiting} staff to-dos`)
+    // an archived case is no one's to-do (its reopen is not waiting work)
+    const meta = await apiCall(page, 'GET', '/meta/entities/mediation-cases')
+    const live = meta.body.workflow.states.filter((st) => !st.final).map((st) => st.key)
+    const archived = await apiCall(page, 'GET', '/mediation-cases?wf_state=archived&limit=1')
+    const open = await apiCall(page, 'GET', `/mediation-cases?wf_state=${live.join(',')}&limit=1`)
+    expect(archived.body.total > 0, 'the demo has archived cases in the district')
+    const cases = todo.body.counts['mediation-cases']
+    expect(cases <= open.body.total, `${cases} mediation to-dos, more than the ${open.body.total} open cases`)
+
+    await page.locator('.todo-card .todo-count', { hasText: '司法所工作人员' }).click()
+    await page.waitForURL((url) => url.pathname === '/records/staff' && url.searchParams.get('todo') === '1')
+    await page.locator('.list-bar .todo-filter').waitFor()
+    await page.locator('.list-total', { hasText: `共 ${waiting} 条` }).waitFor()
+    const head = await page.locator('.record-table .el-table__header').innerText()
+    expect(head.includes('所属机构'), `the district's staff list has no office column: ${head}`)
+    const first = await page.locator('.record-table .el-table__body-wrapper .el-table__row').first().innerText()
+    expect(/司法所/.test(first), `the first row shows no office: ${first}`)
+    await screenshot(page, 'workday-todo-list.png')
+    // closing the tag shows every record again
+    await page.locator('.list-bar .todo-filter .el-tag__close').click()
+    await page.waitForURL((url) => url.pathname === '/records/staff' && !url.searchParams.has('todo'))
+    await page.waitForFunction((n) => {
+      const t = document.querySelector('.list-total')
+      return t && !t.textContent.includes(`共 ${n} 条`)
+    }, waiting)
+  },
+  { login: true },
+)
+
+test(
+  'the director and the district approve 10 staff records in one batch each, reported per row',
+  async ({ page, browser }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const tag = 'B' + STAMP
+    await enterStaff(page, 10, tag)
+
+    const director = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+    const dp = await director.newPage()
+    await gotoLoginAndSignIn(dp, DIRECTOR, PASS)
+    await dp.goto(`${new URL(dp.url()).origin}/records/staff?todo=1&q=${encodeURIComponent('批量' + tag)}`)
+    await batch(dp, '批量' + tag, '校核无误', 10)
+    await director.close()
+
+    const district = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+    const zp = await district.newPage()
+    await gotoLoginAndSignIn(zp, DISTRICT, PASS)
+    await zp.goto(`${new URL(zp.url()).origin}/records/staff?todo=1&q=${encodeURIComponent('批量' + tag)}`)
+    await batch(zp, '批量' + tag, '审核通过', 10)
+    const left = await apiCall(zp, 'GET', `/staff?q=${encodeURIComponent('批量' + tag)}&wf_state=approved`)
+    expect(left.body.total === 10, `${left.body.total} of the 10 approved`)
+    await district.close()
+  },
+  { login: true, timeout: 120_000 },
+)
+
+test(
+  '退回修改 requires a reason, which heads the record for the clerk',
+  async ({ page, browser }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const [id] = await enterStaff(page, 1, 'R' + STAMP)
+    const director = await browser.newContext({ locale: 'zh-CN' })
+    const dp = await director.newPage()
+    await gotoLoginAndSignIn(dp, DIRECTOR, PASS)
+    const rec = await apiCall(dp, 'GET', `/staff/${id}`)
+    const checked = await apiCall(dp, 'POST', `/staff/${id}/actions/check`, { version: rec.body.version })
+    expect(checked.status === 200, `校核 answered ${checked.status}`)
+    await director.close()
+
+    const district = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+    const zp = await district.newPage()
+    await gotoLoginAndSignIn(zp, DISTRICT, PASS)
+    // the server refuses a send-back without a reason
+    const bare = await apiCall(zp, 'POST', `/staff/${id}/actions/send_back`, {})
+    expect(bare.status === 422 && /理由/.test(bare.body.error.fields.comment), `a bare send-back answered ${bare.status}`)
+    await zp.goto(`${new URL(zp.url()).origin}/records/staff/${id}`)
+    await zp.locator('.detail-head [data-action="send_back"]').click()
+    const dialog = zp.locator('.workflow-dialog')
+    await dialog.waitFor()
+    expect((await dialog.locator('.el-form-item__error').count()) === 0, 'the dialog opens showing errors')
+    await dialog.getByRole('button', { name: /确定退回修改/ }).click()
+    await dialog.getByText('请填写理由').waitFor()
+    await dialog.locator('[data-field="comment"] textarea, textarea[data-field="comment"]').first().fill('到所日期与任命文件不符')
+    await dialog.getByRole('button', { name: /确定退回修改/ }).click()
+    await zp.locator('.detail-head .sent-back', { hasText: '到所日期与任命文件不符' }).waitFor()
+    await district.close()
+
+    await page.goto(`${new URL(page.url()).origin}/records/staff/${id}`)
+    const note = page.locator('.detail-head .sent-back')
+    await note.waitFor()
+    const text = await note.innerText()
+    expect(text.includes('退回修改') && text.includes('到所日期与任命文件不符') && text.includes('陈科长'), `the header says "${text}"`)
+    await screenshot(page, 'workday-sent-back.png')
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
+  '审核销号 shows the measures, the evidence and whether the rule passes; the opinion is kept',
+  async ({ page, browser }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const made = await apiCall(page, 'POST', '/problems', {
+      title: '销号测试' + STAMP,
+      rule: 'c15_posts',
+      measures: '已增配专职人员两名, 并报区局备案',
+    })
+    expect(made.status === 201, `creating a problem answered ${made.status} ${JSON.stringify(made.body)}`)
+    const sub = await apiCall(page, 'POST', `/problems/${made.body.id}/actions/submit`, { version: made.body.version })
+    expect(sub.status === 200, `申请销号 answered ${sub.status} ${JSON.stringify(sub.body)}`)
+
+    const district = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+    const zp = await district.newPage()
+    await gotoLoginAndSignIn(zp, DISTRICT, PASS)
+    await zp.goto(`${new URL(zp.url()).origin}/records/problems/${made.body.id}`)
+    await zp.locator('.detail-head [data-action="close"]').click()
+    const dialog = zp.locator('.workflow-dialog')
+    await dialog.locator('.shown-measures', { hasText: '已增配专职人员两名' }).waitFor()
+    for (const label of ['整改措施', '整改佐证材料', '指标已恢复达标'])
+      expect((await dialog.innerText()).includes(label), `the 审核销号 dialog lacks ${label}`)
+    await screenshot(zp, 'workday-close-problem.png')
+    await dialog.locator('textarea').first().fill('佐证材料齐全, 同意销号')
+    await dialog.getByRole('button', { name: /确定审核销号/ }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await zp.locator('.record-detail .fields .field-review_note', { hasText: '佐证材料齐全, 同意销号' }).waitFor()
+    await district.close()
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
+  'an archived case offers no edit, no delete and no new party',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const list = await apiCall(page, 'GET', '/mediation-cases?wf_state=archived&limit=1')
+    const id = list.body.items[0].id
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases/${id}`)
+    await page.locator('.detail-head [data-test="locked"]').waitFor()
+    const buttons = await page.locator('.detail-head .head-actions .el-button').allInnerTexts()
+    expect(!buttons.some((b) => /编辑|删除/.test(b)), `an archived case offers: ${buttons.join(', ')}`)
+    const children = await page.locator('.detail-children .el-button').allInnerTexts()
+    expect(!children.some((b) => /新增|编辑|删除/.test(b)), `its parties offer: ${children.join(', ')}`)
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases/${id}/edit`)
+    await page.locator('.record-form .el-result', { hasText: '已归档' }).waitFor()
+  },
+  { login: true },
+)
+
+await run()
