@@ -3,7 +3,21 @@
 // report per row, a send-back that must say why and shows it, 审核销号 with
 // the measures and evidence, an archived case that offers no edit.
 // Run with tests/e2e/run.sh tests/e2e/test_workday.mjs (a server of its own; docs/testing.md).
-import { DIRECTOR, PASS, STAFF, STAMP, apiCall, expect, gotoLoginAndSignIn, run, screenshot, test } from './lib.mjs'
+import {
+  DIRECTOR,
+  PASS,
+  PHONE,
+  STAFF,
+  STAMP,
+  apiCall,
+  expect,
+  formField,
+  gotoLoginAndSignIn,
+  pickOption,
+  run,
+  screenshot,
+  test,
+} from './lib.mjs'
 
 const DISTRICT = 'pudong' // 浦东新区司法局, above 陆家嘴街道司法所 (STAFF's office)
 
@@ -191,6 +205,84 @@ test(
     expect(!children.some((b) => /新增|编辑|删除/.test(b)), `its parties offer: ${children.join(', ')}`)
     await page.goto(`${new URL(page.url()).origin}/records/mediation-cases/${id}/edit`)
     await page.locator('.record-form .el-result', { hasText: '已归档' }).waitFor()
+  },
+  { login: true },
+)
+
+test(
+  'a clerk registers a case with two parties from its own page, the village found by name, no id typed',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const persons = await apiCall(page, 'GET', '/persons?limit=1')
+    const person = persons.body.items[0]
+    const title = '相邻通行纠纷' + STAMP
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases/new`)
+    await formField(page, 'title').locator('input').fill(title)
+    await pickOption(page, 'source', '当事人申请')
+    await pickOption(page, 'category', '邻里')
+    // the village by part of its name, without opening the tree
+    await formField(page, 'village_id').locator('.el-select').click()
+    await formField(page, 'village_id').locator('input').fill('竹坊')
+    await page.locator('.el-select-dropdown:visible .el-tree-node', { hasText: '竹坊花园居委会' }).first().click()
+    await formField(page, 'mediation_org_id').locator('.el-select').click()
+    await page.locator('.el-select-dropdown__item:visible').first().click()
+    expect((await page.locator('.record-form input[placeholder*="编号"]').count()) === 0, 'the form has an id box')
+    await page.locator('[data-test="save-and-children"]').click()
+    await page.waitForURL((url) => /^\/records\/mediation-cases\/\d+\/edit$/.test(url.pathname))
+    const id = page.url().match(/mediation-cases\/(\d+)/)[1]
+    const kids = page.locator('.record-form [data-children="parties"]')
+    await kids.waitFor()
+
+    const dialog = page.locator('.el-dialog:visible', { hasText: '新增调解案件当事人' })
+    const field = (name) => dialog.locator(`[data-field="${name}"]`)
+    const choose = async (name, label) => {
+      await field(name).locator('.el-select').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click()
+    }
+    // a person of the registry, found by name
+    await kids.getByRole('button', { name: '新增调解案件当事人' }).click()
+    await choose('role', '申请人')
+    await field('person_id').locator('.el-select').click()
+    await field('person_id').locator('input').first().fill(person.name)
+    await page.locator('.el-select-dropdown__item:visible', { hasText: person.name }).first().click()
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await kids.locator('.el-table__row', { hasText: '申请人' }).waitFor()
+    // a unit
+    await kids.getByRole('button', { name: '新增调解案件当事人' }).click()
+    await choose('role', '被申请人')
+    await field('unit_name').locator('input').fill('某物业服务有限公司')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await kids.locator('.el-table__row', { hasText: '某物业服务有限公司' }).waitFor()
+    await screenshot(page, 'workday-case-parties.png')
+    await page.locator('.record-form').getByRole('button', { name: '保存', exact: true }).click()
+    await page.waitForURL((url) => url.pathname === `/records/mediation-cases/${id}`)
+    const rows = await page.locator('.detail-children [data-children="parties"] .el-table__row').allInnerTexts()
+    expect(rows.length === 2, `the case page shows ${rows.length} parties: ${rows.join(' | ')}`)
+    const rec = await apiCall(page, 'GET', `/mediation-cases/${id}`)
+    expect(rec.body.village_id_name === '竹坊花园居委会' && rec.body.parties.items.length === 2, JSON.stringify(rec.body).slice(0, 300))
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
+  'on a phone the village is found by name and the registration date is filled in',
+  async ({ browser }) => {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: PHONE, isMobile: true, hasTouch: true })
+    const page = await context.newPage()
+    try {
+      await gotoLoginAndSignIn(page, STAFF, PASS)
+      await page.goto(`${new URL(page.url()).origin}/records/mediation-cases/new`)
+      const date = await formField(page, 'received_on').locator('input').inputValue()
+      expect(/^\d{4}-\d{2}-\d{2}$/.test(date), `登记日期 on the phone: "${date}"`)
+      await formField(page, 'village_id').locator('.el-select').click()
+      await formField(page, 'village_id').locator('input').fill('竹坊')
+      await page.locator('.el-select-dropdown:visible .el-tree-node', { hasText: '竹坊花园居委会' }).first().tap()
+      await formField(page, 'village_id').getByText('竹坊花园居委会').waitFor()
+      expect(!(await page.locator('.record-form').innerText()).includes('请填写登记日期'), 'the phone asks for 登记日期')
+      await screenshot(page, 'workday-mobile-case.png')
+    } finally {
+      await context.close()
+    }
   },
   { login: true },
 )

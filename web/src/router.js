@@ -71,6 +71,12 @@ const routes = [
         meta: { title: '人员详情', trail: [{ title: '人员库', to: '/persons' }, '人员详情'], perm: 'person.read' },
       },
       {
+        path: 'account',
+        name: 'account',
+        component: () => import('./pages/AccountPage.vue'),
+        meta: { title: '账户与安全', trail: ['账户与安全'], perm: null },
+      },
+      {
         path: 'forbidden',
         name: 'forbidden',
         component: () => import('./pages/ForbiddenPage.vue'),
