@@ -1000,7 +1000,8 @@ static void list_my_sessions(http_req_t *r) {
 }
 
 /* Ends one of the caller's other sessions (a browser left signed in
- * elsewhere); the current one ends by signing out.  Audited. */
+ * elsewhere); the current one ends by signing out.  Audited as
+ * logout.session, which (a "logout") drops the cached principals. */
 static void end_my_session(http_req_t *r) {
     const principal_t *p = r->auth;
     if (!p->user_id) return http_error(r, 403, "forbidden", "接口令牌没有登录会话");
@@ -1030,7 +1031,7 @@ static void end_my_session(http_req_t *r) {
     }
     char detail[64];
     snprintf(detail, sizeof(detail), "{\"session\":%lld}", (long long)id);
-    if (auth_audit(r, "session.end", "users", p->user_id, "ok", detail) != 0 || db_commit(r->db) != 0) {
+    if (auth_audit(r, "logout.session", "users", p->user_id, "ok", detail) != 0 || db_commit(r->db) != 0) {
         db_rollback(r->db);
         return http_store_error(r);
     }

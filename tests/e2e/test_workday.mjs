@@ -287,4 +287,42 @@ test(
   { login: true },
 )
 
+test(
+  '账户与安全: my sessions, another one ended; 修改密码 under the policy ends the others',
+  async ({ page, browser }) => {
+    const who = 'tiaojie' // no other test signs in as 吴调解
+    await gotoLoginAndSignIn(page, who, PASS)
+    const other = await browser.newContext({ locale: 'zh-CN' })
+    const op = await other.newPage()
+    await gotoLoginAndSignIn(op, who, PASS)
+    await page.locator('.user-chip').click()
+    await page.getByText('修改密码 / 登录设备').click()
+    await page.waitForURL((url) => url.pathname === '/account')
+    const rows = page.locator('.sessions-table .el-table__body-wrapper .el-table__row')
+    await rows.nth(1).waitFor()
+    expect((await rows.filter({ hasText: '本机' }).count()) === 1, 'the current session is not marked 本机')
+    await screenshot(page, 'account.png')
+    await rows.filter({ hasNotText: '本机' }).first().getByRole('button', { name: '结束' }).click()
+    await page.getByText('已结束该登录').waitFor()
+    expect((await apiCall(op, 'GET', '/session')).status === 401, 'the ended session still works')
+    await gotoLoginAndSignIn(op, who, PASS)
+
+    // the policy: a weak password is refused at its field
+    await page.locator('input[name="old-password"]').fill(PASS)
+    await page.locator('input[name="new-password"]').fill('123')
+    await page.locator('input[name="new-password-again"]').fill('123')
+    await page.getByRole('button', { name: '修改密码' }).click()
+    await page.locator('.pw-form .el-form-item__error').first().waitFor()
+    const fresh = 'Tj@' + STAMP + 'x9Q'
+    await page.locator('input[name="new-password"]').fill(fresh)
+    await page.locator('input[name="new-password-again"]').fill(fresh)
+    await page.getByRole('button', { name: '修改密码' }).click()
+    await page.getByText('其他设备上的登录已全部退出').first().waitFor()
+    expect((await apiCall(op, 'GET', '/session')).status === 401, 'the other session outlived the password change')
+    expect((await apiCall(page, 'GET', '/session')).status === 200, 'the changing session ended')
+    await other.close()
+  },
+  { login: true, timeout: 90_000 },
+)
+
 await run()
