@@ -142,6 +142,10 @@ typedef struct wf_transition {
     /* The body's comment is required (a send-back says why): 422 at
      * "comment" when blank; the history and the record's page show it. */
     bool comment_required;
+    /* Tells the record's creator (engine/notify.c) with this kind of notice
+     * ("sent_back", "closed", "report_sent_back"); a comment_required
+     * transition tells as "sent_back" when this is NULL. */
+    const char *notify;
     wf_hook_fn hook;      /* NULL = none; a pointer, so a misspelling cannot compile */
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */

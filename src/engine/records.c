@@ -15,6 +15,7 @@
 #include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/values.h"
+#include "engine/notify.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -2301,6 +2302,7 @@ static const route_t engine_routes[] = {
 };
 
 void engine_routes_register(void) {
+    notify_routes_register(); /* /api/v1/notifications before /api/v1/:entity */
     wf_routes_register();
     meta_routes_register();
     engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */

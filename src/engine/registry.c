@@ -353,6 +353,7 @@ static void check_flows(const entity_t *e) {
             each_word(t->accepts, want_field, &walk);
             walk.member = ".shows";
             each_word(t->shows, want_field, &walk);
+            if (t->notify && !ident_ok(t->notify, false)) fault(e, titem, ".notify \"%s\" 不是标识符", t->notify);
             walk.member = ".distinct_from";
             each_word(t->distinct_from, want_action, &walk);
             if (t->stamp) {

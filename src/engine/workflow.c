@@ -10,6 +10,7 @@
 #include "auth/scope.h"
 #include "engine/calendar.h"
 #include "engine/values.h"
+#include "engine/notify.h"
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -465,6 +466,7 @@ static void fire_action(http_req_t *r) {
         }
     }
     if (step_record(r, e, id, action, now) != 0) goto fail;
+    if (notify_transition(r, e, id, t, json_string_value(json_object_get(body, "comment"))) != 0) goto fail;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
                                json_object_get(body, "comment"));
@@ -549,6 +551,16 @@ static int todo_cmp(const void *a, const void *b) {
 
 static void todo_rows(todo_ctx_t *c, const entity_t *e, const workflow_t *wf, db_stmt_t *s);
 
+void wf_title_sql(const entity_t *e, char *out, size_t n) {
+    const field_t *title = entity_title_field(e);
+    if (title && title->type == F_PERSON)
+        snprintf(out, n, "(SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", title->name);
+    else if (title)
+        snprintf(out, n, "t.%s%s", title->name, (title->flags & FF_PI) ? "_masked" : "");
+    else
+        snprintf(out, n, "NULL");
+}
+
 static void todo_entity(const entity_t *e, void *arg) {
     todo_ctx_t *c = arg;
     http_req_t *r = c->r;
@@ -602,12 +614,8 @@ static void todo_entity(const entity_t *e, void *arg) {
         return;
     }
     /* the item's title: the record's (entity_title_field), as refs show it */
-    const field_t *title = entity_title_field(e);
-    char texpr[256] = "NULL";
-    if (title && title->type == F_PERSON)
-        snprintf(texpr, sizeof(texpr), "(SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", title->name);
-    else if (title)
-        snprintf(texpr, sizeof(texpr), "t.%s%s", title->name, (title->flags & FF_PI) ? "_masked" : "");
+    char texpr[256];
+    wf_title_sql(e, texpr, sizeof(texpr));
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "SELECT t.id, t.wf_state, t.due_at, t.state_due_at, %s FROM %s t WHERE t.org_path >= $1 AND t.org_path < $2 "
@@ -783,9 +791,16 @@ static void tick_entity(const entity_t *e, void *arg) {
     }
 }
 
+/* The notices of deadlines near or passed (notify.c), after the escalation. */
+static void tick_notices(const entity_t *e, void *arg) {
+    tick_t *t = arg;
+    if (!t->rc && entity_flow(e, 0) && notify_deadlines(t->db, e) < 0) t->rc = -1;
+}
+
 int wf_scheduler_tick(db_t *db, const struct keys *keys) {
     tick_t t = {db, keys, 0, 0};
     entity_each(tick_entity, &t);
+    entity_each(tick_notices, &t);
     return t.rc ? -1 : t.escalated;
 }
 

@@ -155,6 +155,22 @@ test(
     const text = await note.innerText()
     expect(text.includes('退回修改') && text.includes('到所日期与任命文件不符') && text.includes('陈科长'), `the header says "${text}"`)
     await screenshot(page, 'workday-sent-back.png')
+
+    // the send-back reached the clerk's bell; opening the notice marks it read and opens the record
+    const bell = page.locator('.app-header .bell .el-badge__content')
+    await bell.waitFor()
+    const before = Number(await bell.innerText())
+    expect(before >= 1, `the bell shows ${before}`)
+    await page.locator('.app-header .bell').click()
+    await page.waitForURL((url) => url.pathname === '/notifications')
+    const notice = page.locator('.notice.unread', { hasText: '到所日期与任命文件不符' })
+    await notice.waitFor()
+    expect((await notice.innerText()).includes('退回修改'), 'the notice does not say 退回修改')
+    await screenshot(page, 'notifications.png')
+    await notice.click()
+    await page.waitForURL((url) => url.pathname === `/records/staff/${id}`)
+    const after = await apiCall(page, 'GET', '/notifications?unread=1&limit=1')
+    expect(after.body.unread === before - 1, `unread ${after.body.unread} after opening one of ${before}`)
   },
   { login: true, timeout: 90_000 },
 )
