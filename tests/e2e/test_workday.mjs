@@ -93,6 +93,44 @@ test(
 )
 
 test(
+  'the to-do list pages past 200: numbered pages, a jump, filters folded, the page in the URL and the back button',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, DISTRICT, PASS)
+    const todo = await apiCall(page, 'GET', '/todo')
+    const waiting = todo.body.counts.problems
+    expect(waiting > 200, `the district has ${waiting} problems to do`)
+    const origin = new URL(page.url()).origin
+    await page.goto(`${origin}/records/problems?todo=1`)
+    await page.locator('.list-total', { hasText: `共 ${waiting} 条` }).waitFor()
+    // the filters are folded: the search box and 更多筛选 only
+    expect(!(await page.locator('.filters-more').isVisible()), 'the filters start open')
+    await page.getByRole('button', { name: '更多筛选' }).click()
+    await page.locator('.filters-more').waitFor()
+    const last = Math.ceil(waiting / 20)
+    await page.locator('.pager .el-pagination').getByText(String(last), { exact: true }).waitFor()
+    // jump to page 11: rows 201-220, walked to without OFFSET
+    const jumper = page.locator('.pager .el-pagination__jump input')
+    await jumper.fill('11')
+    await jumper.press('Enter')
+    await page.waitForURL((url) => url.searchParams.get('page') === '11' && url.searchParams.get('todo') === '1')
+    await page.locator('.pager-info', { hasText: '第 11 页' }).waitFor()
+    await page.locator('.record-table .el-table__body-wrapper .el-table__row').first().waitFor()
+    const rows11 = await page.locator('.record-table .el-table__body-wrapper .el-table__row').allInnerTexts()
+    expect(rows11.length === Math.min(20, waiting - 200), `page 11 shows ${rows11.length} rows`)
+    await page.locator('.pager .el-pagination').getByText(String(last), { exact: true }).click()
+    await page.waitForURL((url) => url.searchParams.get('page') === String(last))
+    await page.locator('.pager-info', { hasText: `第 ${last} 页` }).waitFor()
+    await screenshot(page, 'workday-list-pages.png')
+    await page.goBack()
+    await page.waitForURL((url) => url.searchParams.get('page') === '11')
+    await page.locator('.pager-info', { hasText: '第 11 页' }).waitFor()
+    const again = await page.locator('.record-table .el-table__body-wrapper .el-table__row').allInnerTexts()
+    expect(again.join('|') === rows11.join('|'), 'the back button did not bring back the same page')
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
   'the director and the district approve 10 staff records in one batch each, reported per row',
   async ({ page, browser }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
