@@ -342,6 +342,64 @@ test(
 )
 
 test(
+  '打印: a record, a list page and the scorecard print on A4 headed by the unit, without menu or buttons',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const origin = new URL(page.url()).origin
+    const list = await apiCall(page, 'GET', '/mediation-cases?limit=1')
+    const checks = [
+      [`/records/mediation-cases/${list.body.items[0].id}`, '.record-detail .fields', 'print-record.pdf'],
+      ['/records/mediation-cases', '.record-table .el-table__row', 'print-list.pdf'],
+      ['/standards/check', '[data-test="results"] .el-table__row', 'print-scorecard.pdf'],
+    ]
+    for (const [path, ready] of checks) {
+      await page.goto(origin + path)
+      await page.locator(ready).first().waitFor()
+      expect((await page.locator('[data-test="print"]').count()) === 1, `${path} has no 打印 button`)
+      await page.emulateMedia({ media: 'print' })
+      const header = page.locator('.print-header')
+      await header.waitFor()
+      expect((await header.innerText()).includes('陆家嘴街道司法所'), `${path}: the printout is not headed by the unit`)
+      expect(!(await page.locator('.layout-aside').isVisible()), `${path}: the menu prints`)
+      expect((await page.locator('.layout-main .el-button:visible').count()) === 0, `${path}: buttons print`)
+      const pdf = await page.pdf({ preferCSSPageSize: true })
+      expect(pdf.length > 10_000 && pdf.subarray(0, 5).toString() === '%PDF-', `${path}: no PDF (${pdf.length} bytes)`)
+      await page.emulateMedia({ media: 'screen' })
+      expect(!(await page.locator('.print-header').isVisible()), `${path}: the print header shows on screen`)
+    }
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
+  'the scorecard lists rules by clause, labels every heat-map column apart, explains 实际 / 要求',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, DISTRICT, PASS)
+    const origin = new URL(page.url()).origin
+    await page.goto(origin + '/standards/check')
+    const rows = page.locator('[data-test="results"] .el-table__body-wrapper .el-table__row')
+    await rows.first().waitFor()
+    const clauses = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td').innerText.trim()))
+    const key = (c) => (Number.isNaN(parseFloat(c)) ? Infinity : parseFloat(c)) // 四(三) after the numbered clauses
+    expect(clauses.every((c, i) => i === 0 || key(clauses[i - 1]) <= key(c)), `rules out of clause order: ${clauses.join(', ')}`)
+    await page.locator('[data-test="legend"]', { hasText: '实际 / 要求' }).waitFor()
+    // the heat map's column labels (the page's own function, on the server's matrix)
+    const org = (await apiCall(page, 'GET', '/session')).body.user.org.id
+    const matrix = await apiCall(page, 'GET', `/standards/matrix?org=${org}`)
+    const { byClause, ruleLabels } = await import('../../web/src/standardsCharts.js')
+    const labels = ruleLabels(byClause(matrix.body.rules))
+    expect(new Set(labels).size === labels.length, `heat-map columns read the same: ${labels.join(', ')}`)
+    const card = await apiCall(page, 'GET', `/standards/scorecard?org=${org}`)
+    for (const r of card.body.rules.filter((x) => x.rate !== null && x.passed + x.failed > 0)) {
+      const exact = (100 * r.passed) / (r.passed + r.failed)
+      expect(Math.abs(r.rate - exact) <= 0.05 + 1e-9, `rule ${r.clause}: rate ${r.rate} for ${r.passed}/${r.passed + r.failed}`)
+    }
+    await screenshot(page, 'workday-scorecard.png')
+  },
+  { login: true },
+)
+
+test(
   '账户与安全: my sessions, another one ended; 修改密码 under the policy ends the others',
   async ({ page, browser }) => {
     const who = 'tiaojie' // no other test signs in as 吴调解
