@@ -199,6 +199,9 @@ typedef struct entity {
     const workflow_t *const *flows;    /* versions, oldest first, NULL-terminated; NULL = no workflow */
     const char *default_sort;          /* "-id", "name", … */
     bool protected_;                   /* readable outside the owning office only by break-the-glass */
+    /* 附件: several files per record (files.c: PDF, JPEG, PNG, DOCX, XLSX),
+     * read like the record, added and removed by whoever may update it */
+    bool attachments;
     const char *roles;                 /* default roles for read/create/update (space-separated) */
     /* A rule across fields and records (issue 15 point 4), run on create,
      * update, every import row and each workflow action that writes fields

@@ -96,6 +96,7 @@ static void meta_entity(http_req_t *r) {
     /* the field that names a record (entity_title_field), as refs to it show it */
     const field_t *tf = entity_title_field(e);
     jw_kstr(w, "title_field", tf ? tf->name : NULL);
+    jw_kbool(w, "attachments", e->attachments);
     jw_kbool(w, "protected", e->protected_);
     if (e->unique) jw_kstr(w, "unique", e->unique);
     if (e->create_via) jw_kstr(w, "create_via", e->create_via);

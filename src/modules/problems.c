@@ -77,6 +77,7 @@ static const entity_t problems = {
     .default_sort = "-id",
     .roles = STD_ROLES,
     .line = "standards", .line_label = "规范化建设", .cockpit = "",
+    .attachments = true, /* evidence of rectification beyond the two file fields */
 };
 
 /* ---- 典型经验: a searchable library linked to offices (the owner) and rules ---- */

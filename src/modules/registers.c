@@ -147,6 +147,7 @@ static const entity_t staff = {
     .default_sort = "name",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",
+    .attachments = true, /* scans of certificates (法律职业资格证书, 执法证), appointment letters */
 };
 
 /* ---- 4. training, commendations, rotations and stints ---- */

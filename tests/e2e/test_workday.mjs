@@ -400,6 +400,51 @@ test(
 )
 
 test(
+  '附件: a clerk adds two files to a case, opens one, removes one; a file of another type is refused',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const made = await apiCall(page, 'POST', '/mediation-cases', {
+      title: '附件纠纷' + STAMP,
+      source: 'party_application',
+      category: 'neighborhood',
+    })
+    expect(made.status === 201, `creating a case answered ${made.status}`)
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases/${made.body.id}`)
+    const box = page.locator('.record-attachments')
+    await box.locator('.att-head').waitFor()
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55' +
+        '0000000a49444154789c636800000082008177cd72b60000000049454e44ae426082',
+      'hex',
+    )
+    await box.locator('[data-test="attachment-input"]').setInputFiles([
+      { name: '调解申请书.pdf', mimeType: 'application/pdf', buffer: pdf },
+      { name: '现场照片.png', mimeType: 'image/png', buffer: png },
+    ])
+    await box.locator('.att-table .el-table__row', { hasText: '现场照片.png' }).waitFor()
+    expect((await box.locator('.att-table .el-table__body-wrapper .el-table__row').count()) === 2, 'not two attachments')
+    const href = await box.locator('a.att-link', { hasText: '调解申请书.pdf' }).getAttribute('href')
+    const got = await page.evaluate(async (u) => {
+      const r = await fetch(u)
+      return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength }
+    }, href)
+    expect(got.status === 200 && got.type.startsWith('application/pdf') && got.size === pdf.length, JSON.stringify(got))
+    await screenshot(page, 'attachments.png')
+    // an executable named .pdf is refused by its content
+    await box.locator('[data-test="attachment-input"]').setInputFiles([
+      { name: '伪装.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90\x00 not a pdf') },
+    ])
+    await page.locator('.el-message--error', { hasText: '伪装.pdf' }).waitFor()
+    await box.locator('.att-table .el-table__row', { hasText: '现场照片.png' }).getByRole('button', { name: '删除' }).click()
+    await page.locator('.el-message-box').getByRole('button', { name: '删除' }).click()
+    await page.getByText('已删除附件').waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('.record-attachments .att-table .el-table__body-wrapper .el-table__row').length === 1)
+  },
+  { login: true },
+)
+
+test(
   '账户与安全: my sessions, another one ended; 修改密码 under the policy ends the others',
   async ({ page, browser }) => {
     const who = 'tiaojie' // no other test signs in as 吴调解
