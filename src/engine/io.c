@@ -71,6 +71,8 @@ typedef struct {
     lxw_worksheet *ws;
     lxw_format *bold, *dec[19];
     int row, col, ncols;
+    int head_row; /* the header's row: 1 under an xlsx title row, else 0 */
+    bool mute;    /* a field the export's ?columns= leaves out: no cell, no column */
     int *width; /* xlsx: widest cell per column, in character cells */
 } out_t;
 
@@ -94,6 +96,7 @@ static void xlsx_width(out_t *o, const char *s) {
 /* Free text (guarded against formulas in CSV; a string cell in XLSX,
  * never evaluated there). */
 static void out_text(out_t *o, const char *s) {
+    if (o->mute) return;
     if (!o->xlsx) {
         csv_write_cell(o->f, s, o->col == 0, true);
     } else if (s && *s) {
@@ -117,7 +120,7 @@ static void out_text(out_t *o, const char *s) {
             if (cut && strlen(cut) && (unsigned char)cut[strlen(cut) - 1] >= 0xC0) cut[strlen(cut) - 1] = '\0';
             v = cut ? cut : v;
         }
-        worksheet_write_string(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, v, o->row == 0 ? o->bold : NULL);
+        worksheet_write_string(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, v, o->row == o->head_row ? o->bold : NULL);
         xlsx_width(o, v);
         free(clean);
         free(cut);
@@ -128,6 +131,7 @@ static void out_text(out_t *o, const char *s) {
 /* A number the server formats (integers, fixed-point decimals): text in
  * CSV, a number cell in XLSX (exact below 2^53 units). */
 static void out_number(out_t *o, int64_t v, int scale) {
+    if (o->mute) return;
     char d[40];
     decimal_format(v, scale, d, sizeof(d));
     if (!o->xlsx) {
@@ -289,6 +293,23 @@ static void export_records(http_req_t *r) {
     if (unmask && !auth_can(auth_principal(r), "pi.unmask"))
         return http_error(r, 403, "forbidden", "您没有导出完整个人信息的权限");
     bool with_deleted = http_query(r, "deleted") && !strcmp(http_query(r, "deleted"), "1");
+    /* ?columns=a,b: only those fields (what the list shows), 编号 and the
+     * spine always; else every field */
+    int nfields = 0;
+    for (const field_t *f = e->fields; f->name; f++)
+        nfields++;
+    bool *in_export = arena_calloc(r->arena, sizeof(bool) * (size_t)(nfields + 1));
+    const char *want = http_query(r, "columns");
+    for (int i = 0; i < nfields; i++)
+        in_export[i] = !want || !*want;
+    if (want && *want) {
+        char *list = arena_strdup(r->arena, want), *save = NULL;
+        for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+            const field_t *f = entity_field(e, k);
+            if (!f) return http_invalid(r, "columns", arena_printf(r->arena, "没有字段「%s」", k));
+            in_export[f - e->fields] = true;
+        }
+    }
     const field_t *pi_filter = engine_pi_lookup_field(r, e); /* audited and limited as a list's (access.c) */
     if (pi_filter && !engine_pi_lookup_allowed(r)) return;
 
@@ -405,7 +426,11 @@ static void export_records(http_req_t *r) {
     }
     /* the columns: 编号, the fields, then the spine */
     const workflow_t *flow = entity_flow(e, 0);
-    o.ncols = 1 + nf + nid_cols + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
+    int nshown = 0;
+    fi = 0;
+    for (const field_t *f = e->fields; f->name; f++, fi++)
+        if (in_export[fi]) nshown += 1 + (name_col[fi] >= 0);
+    o.ncols = 1 + nshown + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
     o.width = arena_calloc(r->arena, sizeof(int) * (size_t)o.ncols);
     if (xlsx) {
         lxw_workbook_options wopt = {.constant_memory = LXW_TRUE, .tmpdir = xdir};
@@ -417,8 +442,30 @@ static void export_records(http_req_t *r) {
             http_error(r, 503, "export_failed", "导出失败: 无法创建 Excel 文件");
             goto out;
         }
+        /* the header: bold on a light fill, bordered; the title above it */
         o.bold = workbook_add_format(o.wb);
         format_set_bold(o.bold);
+        format_set_bg_color(o.bold, 0xDCE6F1);
+        format_set_border(o.bold, LXW_BORDER_THIN);
+        format_set_text_wrap(o.bold);
+        lxw_format *title = workbook_add_format(o.wb);
+        format_set_bold(title);
+        format_set_font_size(title, 14);
+        char now_bj[24], now_iso[21];
+        iso_from_unix(now_unix(), now_iso);
+        beijing(now_iso, now_bj);
+        const char *unit = scope_unit_name(r, auth_principal(r)->org_id);
+        const char *head = arena_printf(r->arena, "%s%s%s (导出时间 %s)", unit ? unit : "", unit ? " · " : "", e->label, now_bj);
+        worksheet_merge_range(o.ws, 0, 0, 0, (lxw_col_t)(o.ncols - 1), head, title);
+        worksheet_set_row(o.ws, 0, 24, NULL);
+        o.row = o.head_row = 1;
+        /* print: A4 landscape, one page wide, the header row on every page, the unit at the top */
+        worksheet_set_landscape(o.ws);
+        worksheet_set_paper(o.ws, 9);
+        worksheet_fit_to_pages(o.ws, 1, 0);
+        worksheet_repeat_rows(o.ws, 1, 1);
+        worksheet_set_margins(o.ws, 0.4, 0.4, 0.6, 0.6);
+        worksheet_set_footer(o.ws, "&C第 &P 页 / 共 &N 页");
     } else {
         o.f = fdopen(fd, "w+");
         if (!o.f) {
@@ -434,10 +481,13 @@ static void export_records(http_req_t *r) {
     out_text(&o, "编号");
     /* a person or record ref by its name, then its number (编号) so the
      * file imports back unchanged (import.c takes either) */
-    for (const field_t *f = e->fields; f->name; f++) {
+    fi = 0;
+    for (const field_t *f = e->fields; f->name; f++, fi++) {
+        o.mute = !in_export[fi];
         out_text(&o, f->label);
         if (f->type == F_PERSON || engine_entity_ref(f)) out_text(&o, arena_printf(r->arena, "%s编号", f->label));
     }
+    o.mute = false;
     out_text(&o, "所属机构");
     if (flow) {
         out_text(&o, "状态");
@@ -462,6 +512,7 @@ static void export_records(http_req_t *r) {
             int c = ENGINE_SPINE_COLS;
             fi = 0;
             for (const field_t *f = e->fields; f->name; f++, c++, fi++) {
+                o.mute = !in_export[fi];
                 if (name_col[fi] >= 0) {
                     char shown[256];
                     const char *nm = db_col_null(s, name_col[fi]) ? NULL : db_col_text(s, name_col[fi]);
@@ -528,6 +579,7 @@ static void export_records(http_req_t *r) {
                     out_text(&o, db_col_text(s, c));
                 }
             }
+            o.mute = false;
             out_text(&o, scope_unit_name(r, db_col_int(s, 1)));
             if (flow) {
                 const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
@@ -560,8 +612,8 @@ static void export_records(http_req_t *r) {
             double w = o.width[c] + 2;
             worksheet_set_column(o.ws, (lxw_col_t)c, (lxw_col_t)c, w < 8 ? 8 : w > 50 ? 50 : w, NULL);
         }
-        worksheet_freeze_panes(o.ws, 1, 0);
-        worksheet_autofilter(o.ws, 0, 0, (lxw_row_t)(o.row > 1 ? o.row - 1 : 1), (lxw_col_t)(o.ncols - 1));
+        worksheet_freeze_panes(o.ws, 2, 0); /* the title and the header stay */
+        worksheet_autofilter(o.ws, 1, 0, (lxw_row_t)(o.row > 2 ? o.row - 1 : 2), (lxw_col_t)(o.ncols - 1));
         lxw_error xe = workbook_close(o.wb);
         o.wb = NULL;
         if (xe != LXW_NO_ERROR) {
