@@ -34,3 +34,26 @@ def test_export_keeps_the_shown_columns_with_a_title_and_print_setup(ctx):
     assert first.startswith("编号,案由,") and "纠纷类型" not in first, first
     st, _, err = ljz.get("/api/v1/mediation-cases/export?format=xlsx&columns=title,nope")
     assert st == 422 and "nope" in err["error"]["message"], err
+
+
+def test_the_xlsx_import_template_has_the_headers_and_code_lists_as_drop_downs(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, h, data = ljz.req("GET", "/api/v1/staff/import/template?format=xlsx")
+    assert st == 200 and "spreadsheetml" in h["content-type"], (st, h)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    names = z.namelist()
+    book = z.read("xl/workbook.xml").decode()
+    assert "代码表" in book and 'state="hidden"' in book, book
+    sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet"))
+    first = z.read(sheets[0]).decode()
+    strings = z.read("xl/sharedStrings.xml").decode()
+    for label in ("姓名", "编制 (用工) 类型", "人员状态", "所属机构"):
+        assert label in strings, label
+    lists = re.findall(r"<dataValidation type=\"list\".*?</dataValidation>", first)
+    assert lists and all("代码表" in v for v in lists), lists[:2] or first[-800:]
+    assert "政法专项编制" in strings, "the code list's labels are not in the template"
+    # CSV stays the default; another format is refused
+    st, h, _ = ljz.req("GET", "/api/v1/staff/import/template")
+    assert st == 200 and h["content-type"].startswith("text/csv")
+    assert ljz.get("/api/v1/staff/import/template?format=pdf")[0] == 422

@@ -18,8 +18,68 @@ import {
   screenshot,
   test,
 } from './lib.mjs'
+import zlib from 'node:zlib'
 
 const DISTRICT = 'pudong' // 浦东新区司法局, above 陆家嘴街道司法所 (STAFF's office)
+
+// A minimal .xlsx of rows of text (inline strings, a stored zip) — as a clerk's
+// spreadsheet would arrive, made here without a library.
+function makeXlsx(rows) {
+  const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const col = (i) => String.fromCharCode(65 + i)
+  const sheet =
+    '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+    rows
+      .map((r, y) => `<row r="${y + 1}">` + r.map((v, x) => (v === '' ? '' : `<c r="${col(x)}${y + 1}" t="inlineStr"><is><t>${esc(v)}</t></is></c>`)).join('') + '</row>')
+      .join('') +
+    '</sheetData></worksheet>'
+  const files = {
+    '[Content_Types].xml':
+      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+    '_rels/.rels':
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    'xl/workbook.xml':
+      '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    'xl/_rels/workbook.xml.rels':
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    'xl/worksheets/sheet1.xml': sheet,
+  }
+  const locals = []
+  const centrals = []
+  let offset = 0
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text)
+    const nameBuf = Buffer.from(name)
+    const crc = zlib.crc32(data)
+    const local = Buffer.alloc(30)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4)
+    local.writeUInt32LE(crc, 14)
+    local.writeUInt32LE(data.length, 18)
+    local.writeUInt32LE(data.length, 22)
+    local.writeUInt16LE(nameBuf.length, 26)
+    const central = Buffer.alloc(46)
+    central.writeUInt32LE(0x02014b50, 0)
+    central.writeUInt16LE(20, 4)
+    central.writeUInt16LE(20, 6)
+    central.writeUInt32LE(crc, 16)
+    central.writeUInt32LE(data.length, 20)
+    central.writeUInt32LE(data.length, 24)
+    central.writeUInt16LE(nameBuf.length, 28)
+    central.writeUInt32LE(offset, 42)
+    locals.push(local, nameBuf, data)
+    centrals.push(central, nameBuf)
+    offset += 30 + nameBuf.length + data.length
+  }
+  const dir = Buffer.concat(centrals)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(Object.keys(files).length, 8)
+  end.writeUInt16LE(Object.keys(files).length, 10)
+  end.writeUInt32LE(dir.length, 12)
+  end.writeUInt32LE(offset, 16)
+  return Buffer.concat([...locals, dir, end])
+}
 
 // n staff records of STAFF's office, entered through the API (待所长校核)
 async function enterStaff(page, n, tag) {
@@ -442,6 +502,47 @@ test(
     await page.waitForFunction(() => document.querySelectorAll('.record-attachments .att-table .el-table__body-wrapper .el-table__row').length === 1)
   },
   { login: true },
+)
+
+test(
+  'an .xlsx import with one bad row reports that row as the spreadsheet numbers it; the template has drop-downs',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await page.goto(`${new URL(page.url()).origin}/records/staff`)
+    await page.getByRole('button', { name: '导入' }).click()
+    const dialog = page.locator('.el-dialog', { hasText: '导入司法所工作人员' })
+    await dialog.waitFor()
+    // 导入模板: an .xlsx whose code columns are drop-downs from a hidden 代码表
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.locator('[data-test="import-template"]').click()])
+    expect(/\.xlsx$/.test(download.suggestedFilename()), `template saved as ${download.suggestedFilename()}`)
+    const tpl = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/staff/import/template?format=xlsx')
+      return { status: r.status, size: (await r.arrayBuffer()).byteLength }
+    })
+    expect(tpl.status === 200 && tpl.size > 3000, `template ${JSON.stringify(tpl)}`)
+    const tag = 'X' + STAMP
+    const file = makeXlsx([
+      ['陆家嘴街道司法所 · 司法所工作人员'],
+      ['姓名', '编制 (用工) 类型', '到所日期', '人员状态'],
+      [`表格甲${tag}`, '政法专项编制', '2026-03-01', '在岗'],
+      ['', '政法专项编制', '2026-03-01', '在岗'],
+      [`表格乙${tag}`, '政法专项编制', '2026-03-02', '在岗'],
+    ])
+    await dialog.locator('input[type="file"]').setInputFiles({
+      name: '人员.xlsx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      buffer: file,
+    })
+    await dialog.getByText('只导入正确的行').click()
+    await dialog.getByRole('button', { name: '开始导入' }).click()
+    await dialog.locator('.import-summary', { hasText: '已导入 2 行, 有误 1 行' }).waitFor({ timeout: 30_000 })
+    const rejected = await dialog.locator('.import-rejected .el-table__row').allInnerTexts()
+    expect(rejected.length === 1 && /^4\s+姓名/.test(rejected[0]), `rejected rows ${JSON.stringify(rejected)}`)
+    await screenshot(page, 'import-xlsx.png')
+    const got = await apiCall(page, 'GET', `/staff?q=${encodeURIComponent(tag)}`)
+    expect(got.body.total === 2, `${got.body.total} imported`)
+  },
+  { login: true, timeout: 90_000 },
 )
 
 test(
