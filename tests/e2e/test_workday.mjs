@@ -22,6 +22,15 @@ import zlib from 'node:zlib'
 
 const DISTRICT = 'pudong' // 浦东新区司法局, above 陆家嘴街道司法所 (STAFF's office)
 
+// Another user signed in, in a context of their own (the desktop width).
+async function signedIn(browser, username) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+  context.setDefaultTimeout(10_000)
+  const page = await context.newPage()
+  await gotoLoginAndSignIn(page, username, PASS)
+  return { context, page }
+}
+
 // A minimal .xlsx of rows of text (inline strings, a stored zip) — as a clerk's
 // spreadsheet would arrive, made here without a library.
 function makeXlsx(rows) {
@@ -197,16 +206,12 @@ test(
     const tag = 'B' + STAMP
     await enterStaff(page, 10, tag)
 
-    const director = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
-    const dp = await director.newPage()
-    await gotoLoginAndSignIn(dp, DIRECTOR, PASS)
+    const { context: director, page: dp } = await signedIn(browser, DIRECTOR)
     await dp.goto(`${new URL(dp.url()).origin}/records/staff?todo=1&q=${encodeURIComponent('批量' + tag)}`)
     await batch(dp, '批量' + tag, '校核无误', 10)
     await director.close()
 
-    const district = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
-    const zp = await district.newPage()
-    await gotoLoginAndSignIn(zp, DISTRICT, PASS)
+    const { context: district, page: zp } = await signedIn(browser, DISTRICT)
     await zp.goto(`${new URL(zp.url()).origin}/records/staff?todo=1&q=${encodeURIComponent('批量' + tag)}`)
     await batch(zp, '批量' + tag, '审核通过', 10)
     const left = await apiCall(zp, 'GET', `/staff?q=${encodeURIComponent('批量' + tag)}&wf_state=approved`)
@@ -221,17 +226,13 @@ test(
   async ({ page, browser }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
     const [id] = await enterStaff(page, 1, 'R' + STAMP)
-    const director = await browser.newContext({ locale: 'zh-CN' })
-    const dp = await director.newPage()
-    await gotoLoginAndSignIn(dp, DIRECTOR, PASS)
+    const { context: director, page: dp } = await signedIn(browser, DIRECTOR)
     const rec = await apiCall(dp, 'GET', `/staff/${id}`)
     const checked = await apiCall(dp, 'POST', `/staff/${id}/actions/check`, { version: rec.body.version })
     expect(checked.status === 200, `校核 answered ${checked.status}`)
     await director.close()
 
-    const district = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
-    const zp = await district.newPage()
-    await gotoLoginAndSignIn(zp, DISTRICT, PASS)
+    const { context: district, page: zp } = await signedIn(browser, DISTRICT)
     // the server refuses a send-back without a reason
     const bare = await apiCall(zp, 'POST', `/staff/${id}/actions/send_back`, {})
     expect(bare.status === 422 && /理由/.test(bare.body.error.fields.comment), `a bare send-back answered ${bare.status}`)
@@ -286,9 +287,7 @@ test(
     const sub = await apiCall(page, 'POST', `/problems/${made.body.id}/actions/submit`, { version: made.body.version })
     expect(sub.status === 200, `申请销号 answered ${sub.status} ${JSON.stringify(sub.body)}`)
 
-    const district = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
-    const zp = await district.newPage()
-    await gotoLoginAndSignIn(zp, DISTRICT, PASS)
+    const { context: district, page: zp } = await signedIn(browser, DISTRICT)
     await zp.goto(`${new URL(zp.url()).origin}/records/problems/${made.body.id}`)
     await zp.locator('.detail-head [data-action="close"]').click()
     const dialog = zp.locator('.workflow-dialog')
@@ -550,9 +549,7 @@ test(
   async ({ page, browser }) => {
     const who = 'tiaojie' // no other test signs in as 吴调解
     await gotoLoginAndSignIn(page, who, PASS)
-    const other = await browser.newContext({ locale: 'zh-CN' })
-    const op = await other.newPage()
-    await gotoLoginAndSignIn(op, who, PASS)
+    const { context: other, page: op } = await signedIn(browser, who)
     await page.locator('.user-chip').click()
     await page.getByText('修改密码 / 登录设备').click()
     await page.waitForURL((url) => url.pathname === '/account')
