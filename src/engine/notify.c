@@ -82,6 +82,10 @@ int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_tra
     return notify_insert(r->db, creator, kind, e->name, id, title, t->label, comment, NULL) < 0 ? -1 : 0;
 }
 
+/* Records not escalated yet only: the scheduler's partial index on the
+ * deadline (schema.c) serves the range, and the notices run before the
+ * escalation in the same pass, so a record is told overdue before it is
+ * marked escalated. */
 int notify_deadlines(db_t *db, const entity_t *e) {
     char today[11], horizon[11], texpr[256], sql[1024];
     wf_today(today);
@@ -95,7 +99,7 @@ int notify_deadlines(db_t *db, const entity_t *e) {
              e->name);
     snprintf(sql, sizeof(sql),
              "SELECT t.id, t.created_by, COALESCE(t.state_due_at, t.due_at), %s FROM %s t WHERE t.deleted_at IS NULL "
-             "AND t.created_by IS NOT NULL AND COALESCE(t.state_due_at, t.due_at) <= $1 "
+             "AND t.escalated = 0 AND COALESCE(t.state_due_at, t.due_at) <= $1 AND t.created_by IS NOT NULL "
              "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedup = %s) "
              "ORDER BY COALESCE(t.state_due_at, t.due_at), t.id LIMIT %d",
              texpr, e->table, key, NOTIFY_TICK_MAX);

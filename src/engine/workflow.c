@@ -791,7 +791,7 @@ static void tick_entity(const entity_t *e, void *arg) {
     }
 }
 
-/* The notices of deadlines near or passed (notify.c), after the escalation. */
+/* The notices of deadlines near or passed (notify.c), before the escalation. */
 static void tick_notices(const entity_t *e, void *arg) {
     tick_t *t = arg;
     if (!t->rc && entity_flow(e, 0) && notify_deadlines(t->db, e) < 0) t->rc = -1;
@@ -799,8 +799,8 @@ static void tick_notices(const entity_t *e, void *arg) {
 
 int wf_scheduler_tick(db_t *db, const struct keys *keys) {
     tick_t t = {db, keys, 0, 0};
+    entity_each(tick_notices, &t); /* first: they read the records not escalated yet */
     entity_each(tick_entity, &t);
-    entity_each(tick_notices, &t);
     return t.rc ? -1 : t.escalated;
 }
 
