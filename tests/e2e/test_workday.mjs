@@ -107,7 +107,7 @@ async function enterStaff(page, n, tag) {
 }
 
 // Selects the list rows whose text has `text` and fires the batch action `label`.
-async function batch(page, text, label, n) {
+async function batch(page, text, label, n, shot) {
   const rows = page.locator('.record-table .el-table__body-wrapper .el-table__row', { hasText: text })
   await rows.first().waitFor()
   expect((await rows.count()) === n, `${await rows.count()} rows with "${text}", not ${n}`)
@@ -121,7 +121,7 @@ async function batch(page, text, label, n) {
   await dialog.getByText(`成功 ${n} 条`).waitFor({ timeout: 30_000 })
   const results = await dialog.locator('.batch-results .el-table__row').allInnerTexts()
   expect(results.length === n && results.every((r) => r.includes(`已${label}`)), `batch results: ${results.join(' | ')}`)
-  await screenshot(page, `workday-batch-${label}.png`)
+  await screenshot(page, `workday-batch-${shot}.png`)
   await dialog.locator('.el-dialog__footer').getByRole('button', { name: '关闭' }).click()
 }
 
@@ -210,12 +210,12 @@ test(
 
     const { context: director, page: dp } = await signedIn(browser, DIRECTOR)
     await dp.goto(`${new URL(dp.url()).origin}/records/staff?todo=1&q=${encodeURIComponent('批量' + tag)}`)
-    await batch(dp, '批量' + tag, '校核无误', 10)
+    await batch(dp, '批量' + tag, '校核无误', 10, 'check')
     await director.close()
 
     const { context: district, page: zp } = await signedIn(browser, DISTRICT)
     await zp.goto(`${new URL(zp.url()).origin}/records/staff?todo=1&q=${encodeURIComponent('批量' + tag)}`)
-    await batch(zp, '批量' + tag, '审核通过', 10)
+    await batch(zp, '批量' + tag, '审核通过', 10, 'approve')
     const left = await apiCall(zp, 'GET', `/staff?q=${encodeURIComponent('批量' + tag)}&wf_state=approved`)
     expect(left.body.total === 10, `${left.body.total} of the 10 approved`)
     await district.close()
