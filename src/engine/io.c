@@ -187,12 +187,13 @@ static void sheet_name(const char *label, char *out, size_t n) {
     if (!o) snprintf(out, n, "Sheet1");
 }
 
-#define TEMPLATE_ROWS 5000 /* rows of an .xlsx template that carry the drop-downs */
+#define TEMPLATE_ROWS 5000    /* rows of an .xlsx template that carry the drop-downs */
+#define TEMPLATE_CODES_MAX 60 /* labels a drop-down may list inline */
 
 /* The .xlsx template: the header (bold, frozen; a required field's label
- * kept exact, its cell noted 必填), each code field's active labels and
- * 是/否 as a drop-down list read from a hidden sheet 代码表 (a list longer
- * than Excel's 255-character inline limit still fits), a note per column. */
+ * kept exact, shaded), each code field's active labels and 是/否 as a
+ * drop-down list (a list longer than Excel's 255 characters is prompted to
+ * the hidden sheet 代码表, which lists them all), a prompt per date column. */
 static void import_template_xlsx(http_req_t *r, const entity_t *e) {
     const char *tmpdir = getenv("TMPDIR");
     char dir[4096], path[4200];
@@ -221,29 +222,47 @@ static void import_template_xlsx(http_req_t *r, const entity_t *e) {
         worksheet_write_string(ws, 0, (lxw_col_t)col, fl->label, (fl->flags & FF_REQUIRED) ? req : head);
         worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 16, NULL);
         int n = 0;
+        const char *labels[TEMPLATE_CODES_MAX + 1];
         if (fl->type == F_CODE && fl->code_list) {
             db_stmt_t *s = db_prepare(r->db, "SELECT label FROM code_items WHERE list_key = $1 AND active = 1 ORDER BY sort, code");
             if (s) {
                 db_bind_text(s, 1, fl->code_list, -1);
-                while (db_step(s) == DB_ROW)
+                while (db_step(s) == DB_ROW) {
+                    if (n < TEMPLATE_CODES_MAX) labels[n] = arena_strdup(r->arena, db_col_text(s, 0));
                     worksheet_write_string(codes, (lxw_row_t)n++, (lxw_col_t)ccol, db_col_text(s, 0), NULL);
+                }
                 db_reset(s);
             }
         } else if (fl->type == F_BOOL) {
+            labels[0] = "是";
+            labels[1] = "否";
             worksheet_write_string(codes, 0, (lxw_col_t)ccol, "是", NULL);
             worksheet_write_string(codes, 1, (lxw_col_t)ccol, "否", NULL);
             n = 2;
         }
         if (n > 0) {
-            char letters[8], formula[64];
-            lxw_col_to_name(letters, (lxw_col_t)ccol, true);
-            snprintf(formula, sizeof(formula), "='代码表'!$%s$1:$%s$%d", letters, letters, n);
-            lxw_data_validation v = {.validate = LXW_VALIDATION_TYPE_LIST_FORMULA,
-                                     .value_formula = formula,
-                                     .error_title = "不在代码表中",
-                                     .error_message = "请从下拉列表中选择",
-                                     .input_title = (char *)(uintptr_t)fl->label, /* the library's field is not const */
-                                     .input_message = "请从下拉列表中选择"};
+            /* the labels inline, as a drop-down, when they fit Excel's 255
+             * characters (counted here in bytes, to be safe); a longer list
+             * is prompted to the sheet 代码表 instead — a list read from a
+             * range (LXW_VALIDATION_TYPE_LIST_FORMULA) would do, but
+             * libxlsxwriter 1.1.5 leaks its copy of the formula, which
+             * make asan refuses */
+            size_t bytes = 0;
+            for (int i = 0; i < n && i < TEMPLATE_CODES_MAX; i++)
+                bytes += strlen(labels[i]) + 1;
+            bool inline_ = n <= TEMPLATE_CODES_MAX && bytes <= 256;
+            labels[inline_ ? n : 0] = NULL;
+            lxw_data_validation v = {.input_title = (char *)(uintptr_t)fl->label}; /* the library's fields are not const */
+            if (inline_) {
+                v.validate = LXW_VALIDATION_TYPE_LIST;
+                v.value_list = (char **)(uintptr_t)labels;
+                v.error_title = "不在代码表中";
+                v.error_message = "请从下拉列表中选择";
+                v.input_message = "请从下拉列表中选择";
+            } else {
+                v.validate = LXW_VALIDATION_TYPE_ANY;
+                v.input_message = "可填写的值见「代码表」工作表";
+            }
             lxw_error ve = worksheet_data_validation_range(ws, 1, (lxw_col_t)col, TEMPLATE_ROWS, (lxw_col_t)col, &v);
             if (ve != LXW_NO_ERROR) log_error("import template: %s: %s", fl->name, lxw_strerror(ve));
             ccol++;
