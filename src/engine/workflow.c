@@ -797,10 +797,25 @@ static void tick_notices(const entity_t *e, void *arg) {
     if (!t->rc && entity_flow(e, 0) && notify_deadlines(t->db, e) < 0) t->rc = -1;
 }
 
+static wf_tick_fn *tick_fns; /* grows (registered at start) */
+static int ntick_fns, tick_fns_cap;
+
+void wf_on_tick(wf_tick_fn fn) {
+    for (int i = 0; i < ntick_fns; i++)
+        if (tick_fns[i] == fn) return;
+    tick_fns = vec_reserve(tick_fns, ntick_fns, &tick_fns_cap, sizeof(*tick_fns), 4);
+    tick_fns[ntick_fns++] = fn;
+}
+
 int wf_scheduler_tick(db_t *db, const struct keys *keys) {
     tick_t t = {db, keys, 0, 0};
     entity_each(tick_notices, &t); /* first: they read the records not escalated yet */
     entity_each(tick_entity, &t);
+    for (int i = 0; i < ntick_fns && !t.rc; i++) {
+        int n = tick_fns[i](db, keys);
+        if (n < 0) t.rc = -1;
+        else t.escalated += n;
+    }
     return t.rc ? -1 : t.escalated;
 }
 

@@ -151,7 +151,24 @@ export const menu = [
     key: 'corrections',
     title: '社区矫正',
     icon: Guide,
-    children: [{ key: 'cor-subjects', title: '矫正对象', path: '/corrections/subjects', perm: BUSINESS }],
+    // the line's records (src/modules/corrections.c) come from /meta
+    children: [
+      ENTITIES,
+      {
+        key: 'cor-board',
+        title: '监管看板',
+        path: '/corrections/board',
+        perm: 'corrections.subject.read',
+        component: () => import('./pages/CorrectionsBoard.vue'),
+      },
+      {
+        key: 'cor-returns',
+        title: '矫正统计',
+        path: '/corrections/returns',
+        perm: 'corrections.subject.read',
+        component: () => import('./pages/CorrectionsReturns.vue'),
+      },
+    ],
   },
   {
     key: 'resettlement',

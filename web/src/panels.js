@@ -9,4 +9,6 @@ export const PANELS = {
   documents: defineAsyncComponent(() => import('./components/RecordDocuments.vue')),
   // 预览报告 / downloads of a generated report
   'annual-report': defineAsyncComponent(() => import('./components/AnnualReportPanel.vue')),
+  // 社区矫正: a subject's education and public-benefit hours per month
+  'corrections-hours': defineAsyncComponent(() => import('./components/CorrectionsHours.vue')),
 }
