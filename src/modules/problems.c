@@ -52,8 +52,12 @@ static const wf_state_t problem_states[] = {
 static const wf_transition_t problem_transitions[] = {
     {"start", "开始整改", "open reopened", "rectifying", .perm = "problem.rectify"},
     {"submit", "申请销号", "open rectifying reopened", "submitted", .perm = "problem.rectify"},
-    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve"},
-    {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note"},
+    /* the reviewer weighs the measures, the evidence and whether the rule
+     * passes now, and may record an opinion (销号审核意见) */
+    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve", .accepts = "review_note",
+     .shows = "measures evidence_file evidence_file2 ready_for_closure", .notify = "closed"},
+    {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note",
+     .notify = "sent_back"},
     /* out of a final state: the engine asks for a reason (the body's
      * "reason", kept in the audit row), so no review note besides */
     {"reopen", "重新打开", "closed", "reopened", .perm = "problem.approve"},
@@ -73,6 +77,7 @@ static const entity_t problems = {
     .default_sort = "-id",
     .roles = STD_ROLES,
     .line = "standards", .line_label = "规范化建设", .cockpit = "",
+    .attachments = true, /* evidence of rectification beyond the two file fields */
 };
 
 /* ---- 典型经验: a searchable library linked to offices (the owner) and rules ---- */
@@ -96,7 +101,8 @@ static const wf_state_t experience_states[] = {
 static const wf_transition_t experience_transitions[] = {
     {"submit", "报送区局", "draft", "submitted"},
     {"publish", "发布", "submitted", "published", .perm = "experience.publish"},
-    {"return", "退回修改", "submitted", "draft", .perm = "experience.publish", .requires = "review_note"},
+    {"return", "退回修改", "submitted", "draft", .perm = "experience.publish", .requires = "review_note",
+     .notify = "sent_back"},
     {0},
 };
 static const workflow_t experience_flow_v1 = {1, "draft", experience_states, experience_transitions};

@@ -24,7 +24,8 @@ int xlsx_tmp_finish(xlsx_tmp_t *t, lxw_workbook *wb, buf_t *out) {
         if (f) {
             char chunk[8192];
             size_t n;
-            while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) buf_add(out, chunk, n);
+            while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                buf_add(out, chunk, n);
             rc = ferror(f) ? -1 : 0;
             fclose(f);
         }

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, pickOption, run, test } from './lib.mjs'
+import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, openMenu, pickOption, run, test } from './lib.mjs'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const INSTITUTION = 'pudong_sqjz' // 区社区矫正机构 (浦东新区)
@@ -131,6 +131,17 @@ test(
     })
     expect(released.wf_state === 'released' && released.locked, `released: ${JSON.stringify(released.wf_state)}`)
     await dp.locator('.record-detail').getByText('期满解除').first().waitFor()
+
+    // 6. and appears in resettlement (安置帮教) at the same office, nothing typed again
+    await openMenu(op, '安置帮教', '安置帮教对象')
+    await op.locator('.record-list tbody tr').first().waitFor({ timeout: 30_000 })
+    const handed = await apiCall(op, 'GET', `/released-persons?corrections_id=${subject.id}`)
+    expect(handed.status === 200 && handed.body.items.length === 1, `in resettlement: ${JSON.stringify(handed.body)}`)
+    const person = handed.body.items[0]
+    expect(person.person_id === subject.person_id && person.wf_state === 'aiding', `handed on: ${JSON.stringify(person)}`)
+    await op.goto(BASE + `/records/released-persons/${person.id}`)
+    await op.locator('.detail-head').getByText('帮教中').waitFor()
+    await op.locator('.record-detail').getByText('社区矫正期满移交').first().waitFor()
 
     // an office elsewhere sees none of it
     const other = await signedIn(browser, OTHER)
