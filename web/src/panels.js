@@ -9,4 +9,6 @@ export const PANELS = {
   documents: defineAsyncComponent(() => import('./components/RecordDocuments.vue')),
   // 预览报告 / downloads of a generated report
   'annual-report': defineAsyncComponent(() => import('./components/AnnualReportPanel.vue')),
+  // 意见汇总 of a call published to every unit below (its copies' counts and items: legislative campaigns)
+  'call-tally': defineAsyncComponent(() => import('./components/CallTally.vue')),
 }
