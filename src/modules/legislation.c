@@ -260,8 +260,49 @@ static const entity_t suggestions_e = {
     COCKPIT,
 };
 
+/* Demo: the city's call on a draft, published to every district and office
+ * (as publish_hook does), still collecting.  0 or -1. */
+static int call_demo(const engine_demo_t *d) {
+    static const char *const copy =
+        "INSERT INTO legislation_campaign (org_id, org_path, created_at, updated_at, wf_state, wf_version, "
+        "state_since, title, kind, issuer, published_on, deadline, summary, published_by, published_to, call_id, "
+        "upper_id) SELECT %s, '2026-11-30T09:00:00Z', '2026-11-30T09:00:00Z', 'collecting', 1, "
+        "'2026-11-30T09:00:00Z', '上海市优化营商环境条例 (修正草案征求意见稿)', 'local_regulation', "
+        "'上海市人大常委会法工委', '2026-11-28', '2026-12-28', '涉企检查统筹、信用修复、政务服务一网通办', %s";
+    char sql[1400];
+    snprintf(sql, sizeof(sql), copy, "id, path", "NULL, 0, NULL, NULL FROM org_units WHERE level = 'city' "
+                                                 "ORDER BY id LIMIT 1 RETURNING id");
+    db_stmt_t *s = db_prepare(d->db, sql);
+    if (!s) return -1;
+    int rc = db_step(s);
+    int64_t root = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (rc == DB_DONE) return 0; /* no city */
+    if (!root) return -1;
+    static const char *const below[] = {
+        "'上海市司法局', NULL, $1, $1 FROM org_units u WHERE u.level = 'district'",
+        "'上海市司法局', NULL, $1, (SELECT k.id FROM legislation_campaign k WHERE k.call_id = $1 AND k.org_id = "
+        "u.parent_id) FROM org_units u WHERE u.level = 'office'",
+    };
+    for (int i = 0; i < 2; i++) {
+        snprintf(sql, sizeof(sql), copy, "u.id, u.path", below[i]);
+        if (!(s = db_prepare(d->db, sql))) return -1;
+        db_bind_int(s, 1, root);
+        rc = db_step(s);
+        db_reset(s);
+        if (rc != DB_DONE) return -1;
+    }
+    s = db_prepare(d->db, "UPDATE legislation_campaign SET published_to = (SELECT COUNT(*) FROM legislation_campaign "
+                          "WHERE call_id = $1) WHERE id = $1");
+    if (!s) return -1;
+    db_bind_int(s, 1, root);
+    rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 /* Demo: in the first three offices, a campaign forwarded and one still
- * collecting, with suggestions. */
+ * collecting, with suggestions; the city's call to every office. */
 static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     db_stmt_t *q = db_prepare(d->db, "SELECT id, path FROM org_units WHERE level = 'office' "
@@ -330,7 +371,7 @@ static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen) {
                 if (rc != DB_DONE) goto fail;
             }
         }
-    return 0;
+    return call_demo(d) == 0 ? 0 : (snprintf(err, errlen, "%s", db_errmsg(d->db)), -1);
 fail:
     snprintf(err, errlen, "%s", db_errmsg(d->db));
     return -1;

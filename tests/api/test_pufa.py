@@ -84,6 +84,11 @@ def test_demo_data_of_the_lines(ctx):
         assert st == 200 and lst["total"] >= least, (ent, lst)
     st, _, acts = ljz.get("/api/v1/pufa-activities?assessor_publicity=true")
     assert st == 200 and acts["total"] >= 1, "the assessor system's publicity is an activity marked as such"
+    st, _, lst = ljz.get("/api/v1/legislation-campaigns?total=1")
+    copies = [x for x in lst["items"] if x["published_by"] == "上海市司法局"]
+    assert len(copies) == 1 and copies[0]["call_id"], "the city's demo call reached the office as its own copy"
+    st, _, t = Session(s, "shiju").get(f"/api/v1/legislation-campaigns/{copies[0]['call_id']}/tally")
+    assert st == 200 and t["totals"]["units"] == 233, t["totals"]
 
 
 def test_an_activity_with_photos_in_a_village_ticks_off_a_plan_item(ctx):
