@@ -530,10 +530,6 @@ static const entity_t disputes = {
 
 /* ---- 政府法律顾问 ---- */
 
-static const char *uscc_check(const char *v) {
-    const char *why = NULL;
-    return uscc_valid(v, &why) ? NULL : why ? why : "统一社会信用代码无效";
-}
 static const field_t counsel_fields[] = {
     {"name", "法律顾问 (机构)", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 100},
     {"kind", "类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "counsel_kind"},

@@ -180,6 +180,7 @@ static const field_t suggestion_fields[] = {
     {"source", "来源", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "suggestion_source"},
     {"person_id", "建议人 (居民)", F_PERSON, FF_FILTER | FF_LIST},
     {"suggester", "建议单位或署名", F_TEXT, FF_SEARCH | FF_LIST, .max = 200},
+    {"suggester_uscc", "建议单位统一社会信用代码", F_TEXT, 0, .max = 18, .check = uscc_check},
     {"village_id", "所在村(居)", F_REF, FF_FILTER, .ref = "org_units"},
     {"phone", "联系电话", F_TEXT, FF_PI, .mask = "phone", .check = mobile_check},
     {"received_on", "收到日期", F_DATE, FF_REQUIRED | FF_TODAY | FF_FILTER | FF_SORT},

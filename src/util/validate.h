@@ -50,6 +50,10 @@ char idcard_gender(const char *s);
  * 31 律师事务所, 32 公证处, 51 社会团体), 6 region digits, and the mod-31
  * check character. */
 bool uscc_valid(const char *s, const char **why);
+/* The same as a field's check (field_t.check): NULL when valid, else the
+ * Chinese reason.  Every field that holds an organisation's 统一社会信用代码
+ * uses it (tests/unit/test_registry.c checks each field so labelled). */
+const char *uscc_check(const char *s);
 
 /* True for a mainland mobile number: exactly 11 ASCII digits, "1[3-9]…". */
 bool mobile_valid(const char *s);
