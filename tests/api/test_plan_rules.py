@@ -59,3 +59,119 @@ def test_every_field_holding_an_organisations_code_checks_it(ctx):
                                                         "start_on": "2026-01-01", "end_on": "2026-12-31",
                                                         "status": "serving"})
     _field_error(st, bad, "uscc", "校验码")
+
+
+# ---- point 3: results and problems follow the org tree ----
+
+def _offices_in_matrix(sess, org, as_of=None):
+    st, _, m = sess.get(f"/api/v1/standards/matrix?org={org}" + (f"&as_of={as_of}" if as_of else ""))
+    assert st == 200, m
+    return {o["id"] for o in m["offices"]}
+
+
+def _apply(district, city, **kw):
+    today = kw.pop("today")
+    st, _, rec = district.post("/api/v1/office-changes", kw)
+    assert st == 201, rec
+    path = f"/api/v1/office-changes/{rec['id']}"
+    st, _, rec = district.post(path + "/actions/submit", {"approval_doc": "浦编〔2026〕9号", "approval_date": today})
+    assert st == 200, rec
+    st, _, rec = city.post(path + "/actions/file", {"filing_doc": "沪司备〔2026〕9号", "filing_date": today})
+    assert st == 200, rec
+    st, _, rec = city.post(path + "/actions/apply", {})
+    assert st == 200 and rec["wf_state"] == "applied", rec
+    return rec
+
+
+def _open_problems(sess, org):
+    st, _, lst = sess.get(f"/api/v1/problems?org_id={org}&wf_state=open,rectifying,submitted,reopened&limit=200")
+    assert st == 200, lst
+    return lst["items"]
+
+
+def test_a_merge_and_a_backdated_revoke_move_results_and_problems_with_the_tree(ctx):
+    import datetime
+    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).strftime("%Y-%m-%d")
+    year = int(today[:4])
+    s = ctx.demo_server()
+    district, city = Session(s, "pudong"), Session(s, "shiju")
+    pudong = district.login_body["user"]["org"]["id"]
+    st, _, lst = district.get(f"/api/v1/org-units?parent={pudong}&limit=100")
+    offices = [o for o in lst["items"] if o["level"] == "office" and o["name"] != "陆家嘴街道司法所"]
+    a, b, c = offices[-1], offices[-2], offices[-3]
+    before = _offices_in_matrix(city, pudong)
+    assert {a["id"], b["id"], c["id"]} <= before
+    a_problems = _open_problems(city, a["id"])
+    assert a_problems, "the demo's failing rules opened problems in every office"
+    b_rules = {p["rule"] for p in _open_problems(city, b["id"])}
+
+    # merge a into b: a's results leave today's scorecard at once, no rebuild
+    _apply(district, city, change_type="merge", office_id=a["id"], merge_into_id=b["id"], effective_on=today, today=today)
+    after = _offices_in_matrix(city, pudong)
+    assert a["id"] not in after and b["id"] in after and len(after) == len(before) - 1, (len(before), len(after))
+    assert a["id"] in _offices_in_matrix(city, pudong, f"{year - 1}-12-31"), "last year's structure stands"
+    # a's problems: the successor's own (unit, rule), one per rule
+    mine = _open_problems(city, b["id"])
+    rules = [p["rule"] for p in mine if p["rule"]]
+    assert len(rules) == len(set(rules)), "one open problem per rule at the successor"
+    for p in a_problems:
+        st, _, q = city.get(f"/api/v1/problems/{p['id']}")
+        if p["rule"] in b_rules:
+            assert q["wf_state"] == "voided" and "机构合并" in q["void_reason"], q
+        else:
+            assert q["wf_state"] == p["wf_state"] and q["org_id"] == b["id"], q
+        st, _, h = city.get(f"/api/v1/problems/{p['id']}/history")
+        assert {"problem.rekey", "workflow.void"} & {x["action"] for x in h["items"]}, h
+    # the re-keyed ones follow b's rule: flagged ready when it passes (not tested here), never a second one
+    st, _, again = city.post("/api/v1/standards/rebuild", {})
+    assert st in (200, 202), again
+    rules = [p["rule"] for p in _open_problems(city, b["id"]) if p["rule"]]
+    assert len(rules) == len(set(rules)), "a rebuild opens no duplicate"
+
+    # a revoke back-dated into last year: that year's end and today lose the office, the year before keeps it
+    c_problems = _open_problems(city, c["id"])
+    _apply(district, city, change_type="revoke", office_id=c["id"], effective_on=f"{year - 1}-06-30", today=today)
+    assert c["id"] not in _offices_in_matrix(city, pudong)
+    assert c["id"] not in _offices_in_matrix(city, pudong, f"{year - 1}-12-31")
+    assert c["id"] in _offices_in_matrix(city, pudong, f"{year - 2}-12-31")
+    for p in c_problems:
+        st, _, q = city.get(f"/api/v1/problems/{p['id']}")
+        assert q["wf_state"] == "voided" and "机构撤销" in q["void_reason"], q
+        st, _, h = city.get(f"/api/v1/problems/{p['id']}/history")
+        assert any(x["action"] == "workflow.void" for x in h["items"]), h
+    assert not _open_problems(city, c["id"])
+
+
+def test_problems_are_never_deleted_and_closed_only_when_the_rule_passes(ctx):
+    s = ctx.demo_server()
+    district, director = Session(s, "pudong"), Session(s, "ljz_director")
+    office = director.login_body["user"]["org"]["id"]
+    p = next(x for x in _open_problems(director, office) if x["rule"] and not x["ready_for_closure"])
+    st, _, body = director.req("DELETE", f"/api/v1/problems/{p['id']}")
+    assert st == 405 and "作废" in body["error"]["message"], body
+    st, _, body = district.req("DELETE", f"/api/v1/problems/{p['id']}")
+    assert st == 405, body
+    st, _, meta = director.get("/api/v1/meta/entities/problems")
+    assert meta["can"]["delete"] is False and meta["delete_via"], meta["can"]
+    st, _, p = director.post(f"/api/v1/problems/{p['id']}/actions/submit", {})
+    assert st == 200 and p["wf_state"] == "submitted", p
+    st, _, body = district.post(f"/api/v1/problems/{p['id']}/actions/close", {})
+    assert st == 409 and "仍未达标" in body["error"]["message"], body
+    st, _, body = district.post(f"/api/v1/problems/{p['id']}/actions/close_override", {"override_reason": "  "})
+    assert st == 422 and "override_reason" in body["error"]["fields"], body
+    st, _, q = district.get(f"/api/v1/problems/{p['id']}")
+    assert q["wf_state"] == "submitted", "a refusal changes nothing"
+    assert director.post(f"/api/v1/problems/{p['id']}/actions/close_override",
+                         {"override_reason": "街道已书面承诺年内补足"})[0] in (403, 404), "the district's override"
+    st, _, q = district.post(f"/api/v1/problems/{p['id']}/actions/close_override",
+                             {"override_reason": "街道已书面承诺年内补足, 区局同意先行销号"})
+    assert st == 200 and q["wf_state"] == "closed" and q["override_reason"].startswith("街道已书面承诺"), q
+    st, _, h = district.get(f"/api/v1/problems/{p['id']}/history")
+    assert any(x["action"] == "workflow.close_override" for x in h["items"]), h
+    # a problem opened in error is voided by the district with its reason, never deleted
+    st, _, own = district.post("/api/v1/problems", {"title": "误报: 档案室", "org_id": office})
+    assert st == 201, own
+    st, _, body = district.post(f"/api/v1/problems/{own['id']}/actions/void", {})
+    assert st == 422 and "void_reason" in body["error"]["fields"], body
+    st, _, own = district.post(f"/api/v1/problems/{own['id']}/actions/void", {"void_reason": "重复登记, 见另一条"})
+    assert st == 200 and own["wf_state"] == "voided" and own["locked"], own
