@@ -175,3 +175,58 @@ def test_problems_are_never_deleted_and_closed_only_when_the_rule_passes(ctx):
     assert st == 422 and "void_reason" in body["error"]["fields"], body
     st, _, own = district.post(f"/api/v1/problems/{own['id']}/actions/void", {"void_reason": "重复登记, 见另一条"})
     assert st == 200 and own["wf_state"] == "voided" and own["locked"], own
+
+
+# ---- point 4: encodings decided, not guessed ----
+
+def _upload(sess, data, query=""):
+    st, _, body = sess.req("POST", f"/api/v1/test-items/import{query}", raw_body=data,
+                           headers={"Content-Type": "text/csv"})
+    assert st == 202, body
+    import time
+    for _ in range(3000):
+        st, _, job = sess.get(f"/api/v1/jobs/{body['job']}")
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        time.sleep(0.02)
+    raise AssertionError(job)
+
+
+def test_imports_say_which_encoding_they_chose_and_why_and_a_suspect_utf8_file_waits_for_the_users_choice(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    tag = uuid.uuid4().hex[:6]
+    # GBK bytes that happen to be valid UTF-8: 叶卓伟 reads as "Ҷ\u05ffΰ"
+    text = f"title,category,amount,happened_on\r\n叶卓伟{tag},neighborhood,100,2026-10-01\r\n"
+    data = text.encode("gbk")
+    data.decode("utf-8")  # valid UTF-8 by accident
+    dry = _upload(ljz, data, "?dry_run=1")
+    assert dry["status"] == "done" and dry["charset"] == "UTF-8" and dry["charset_suspect"] is True, dry
+    assert "很可能是 GBK" in dry["charset_note"], dry
+    assert dry["preview"][1][0].startswith("Ҷ"), "the preview shows the rows as decoded, before anything is written"
+    assert dry["preview_alternative"]["charset"] == "GB18030"
+    assert dry["preview_alternative"]["rows"][1][0] == f"叶卓伟{tag}", dry["preview_alternative"]
+    st, _, lst = ljz.get(f"/api/v1/test-items?q={tag}&total=1")
+    assert lst["total"] == 0
+    # imported without a choice: refused, nothing written
+    job = _upload(ljz, data)
+    assert job["status"] == "failed" and "选择编码" in job["error"] and job["written"] == 0, job
+    # the user chooses GBK: imported as Chinese, and the reason says it was the user's choice
+    job = _upload(ljz, data, "?charset=gbk")
+    assert job["status"] == "done" and job["written"] == 1 and job["charset"] == "GB18030", job
+    assert job["charset_reason"] == "按您的选择以 GBK (GB18030) 解码" and job["charset_suspect"] is False, job
+    st, _, lst = ljz.get(f"/api/v1/test-items?q={tag}")
+    assert [i["title"] for i in lst["items"]] == [f"叶卓伟{tag}"], lst
+    # the reasons of the automatic choices
+    for data, charset, why in (
+            (("\ufeff" + text.replace("叶卓伟", "王")).encode("utf-8"), "UTF-8", "BOM"),
+            (text.replace("叶卓伟", "王").encode("utf-8"), "UTF-8", "都是有效的 UTF-8"),
+            (text.replace("叶卓伟", "刘芳").encode("gbk"), "GB18030", "不是有效的 UTF-8")):
+        job = _upload(ljz, data, "?dry_run=1")
+        assert job["charset"] == charset and why in job["charset_reason"] and not job["charset_suspect"], job
+    # a choice the bytes contradict is refused with the reason
+    job = _upload(ljz, text.replace("叶卓伟", "刘芳").encode("gbk"), "?charset=utf-8&dry_run=1")
+    assert job["status"] == "failed" and "不是有效的 UTF-8" in job["error"], job
+    st, _, body = ljz.req("POST", "/api/v1/test-items/import?charset=latin1", raw_body=b"a\r\n",
+                          headers={"Content-Type": "text/csv"})
+    assert st == 422 and "charset" in body["error"]["fields"], body
