@@ -1325,6 +1325,9 @@ static int seed_line_rules(db_t *db, char *err, size_t errlen) {
         db_reset(s);
         if (rc != DB_DONE) goto fail;
     }
+    /* a rule new to this store (a release added it): every date recomputed
+     * by the job thread, so no scorecard lacks it */
+    if (added && standards_invalidate(db) != 0) goto fail;
     if (db_commit(db) != 0) goto fail;
     if (added) codes_invalidate();
     return 0;

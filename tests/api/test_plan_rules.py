@@ -230,3 +230,85 @@ def test_imports_say_which_encoding_they_chose_and_why_and_a_suspect_utf8_file_w
     st, _, body = ljz.req("POST", "/api/v1/test-items/import?charset=latin1", raw_body=b"a\r\n",
                           headers={"Content-Type": "text/csv"})
     assert st == 422 and "charset" in body["error"]["fields"], body
+
+
+# ---- point 2: rules re-read against the plan ----
+
+def test_who_is_in_post_and_who_counts_as_a_certificate_holder(ctx):
+    """Clause 15 专编专用: 借调 and 离岗 are not in post; no 核定编制数, no pass.  Clause 16
+    配备1名具备法律职业资格证书的工作人员: not a hired counsel, not a 退休 record without a date."""
+    from test_standards import _create, _office, _patch, _result, _staff
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    four = [_staff(d, office) for _ in range(4)]
+    r = _result(d, office["id"], "c15_posts")
+    assert r["status"] == "fail" and "未登记核定编制数" in r["evidence"]["message"], r
+    _create(d, "office-profiles", office, office_type="subdistrict", approved_posts=4)
+    assert _result(d, office["id"], "c15_posts")["status"] == "pass"
+    moved = _patch(d, "staff", four[0], status="seconded")
+    r = _result(d, office["id"], "c15_posts")
+    assert r["status"] == "fail" and r["actual"] == "3", "借调 is not in post"
+    _patch(d, "staff", moved, status="off_post")
+    assert _result(d, office["id"], "c15_posts")["actual"] == "3", "离岗 is not in post"
+    # certificate holders: a hired legal counsel is no staff member; a 退休 record without a date is gone
+    _staff(d, office, post_type="legal_adviser", position="staff", cert_class="A", cert_date="2020-01-01")
+    assert _result(d, office["id"], "c16_certified")["status"] == "fail"
+    gone = _staff(d, office, status="retired", cert_class="A", cert_date="2020-01-01")
+    assert _result(d, office["id"], "c16_certified")["status"] == "fail", "退休 without a leaving date"
+    _patch(d, "staff", gone, left_on="2025-06-30")
+    assert _result(d, office["id"], "c16_certified", "2024-12-31")["status"] == "pass", "in post until it left"
+    assert _result(d, office["id"], "c16_certified")["status"] == "fail"
+
+
+def test_a_deputy_appointed_without_a_certificate_who_left_stays_in_that_years_result(ctx):
+    from test_standards import _office, _result, _staff
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    dep = _staff(d, office, name="短任副所长", position="deputy_director", appointed_on="2022-09-01",
+                 joined_on="2022-09-01", left_on="2022-11-30")
+    r = _result(d, office["id"], "c16_leaders_certified", "2022-12-31")
+    assert r["status"] == "fail" and r["evidence"]["records"][0]["id"] == dep["id"], r
+    assert _result(d, office["id"], "c16_leaders_certified", "2023-12-31")["status"] == "pass", "a later year"
+
+
+def test_yearly_rules_are_not_due_before_the_years_end_and_open_no_problem(ctx):
+    from test_standards import _office, _result, _staff
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    _staff(d, office)
+    r = _result(d, office["id"], "c16_share_rising", "2025-06-30")
+    assert r["status"] == "not_due" and "年度指标" in r["evidence"]["message"], r
+    assert _result(d, office["id"], "c16_share_rising", "2025-12-31")["status"] == "fail"
+    pudong = d.login_body["user"]["org"]["id"]
+    r = _result(d, pudong, "c17_rotation", "2025-06-30")
+    assert r["status"] in ("pass", "not_due"), r
+    # the plan's words: the district's and the city's overall share, at the year's end
+    for org, who in ((pudong, d), (Session(s, "shiju").login_body["user"]["org"]["id"], Session(s, "shiju"))):
+        rule = "c16_share_district" if who is d else "c16_share_city"
+        mid, end = _result(who, org, rule, "2025-06-30"), _result(who, org, rule, "2025-12-31")
+        assert mid["status"] in ("pass", "not_due") and end["status"] in ("pass", "fail"), (mid, end)
+        assert "专项编制人员持证" in end["evidence"]["message"], end
+    # problems come only from due failures: none for the office's share rule today (not its year's end)
+    st, _, lst = d.get(f"/api/v1/problems?org_id={office['id']}&rule=c16_share_rising")
+    assert lst["items"] == [], lst
+
+
+def test_signage_needs_its_date_and_full_guarantee_a_positive_amount(ctx):
+    from test_standards import _create, _office, _result
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    office = _office(ctx, d)
+    _create(d, "premises", office, address="测试路 1 号", floor_area="150", property_clear=True,
+            has_business_room=True, has_archive_room=True, has_duty_room=True, signage_status="done")
+    r = _result(d, office["id"], "c18_signage", "2022-12-31")
+    assert r["status"] == "not_due", r
+    r = _result(d, office["id"], "c18_signage")
+    assert r["status"] == "fail" and "未登记完成日期" in r["evidence"]["message"], r
+    for cat in ("personnel", "public_use", "equipment", "infrastructure", "casework"):
+        _create(d, "funding", office, year=2025, category=cat, amount="0" if cat == "casework" else "1000",
+                in_budget=True)
+    r = _result(d, office["id"], "c20_funding", "2025-12-31")
+    assert r["status"] == "fail" and "办案(业务)经费" in r["evidence"]["message"], r

@@ -104,7 +104,8 @@ def test_rules_are_data_one_per_row_of_the_standards_table(ctx):
     assert st == 200, body
     # the plan's own rules (standards_rules.c); business lines add theirs (test_pufa.py)
     clauses = sorted(r["clause"] for r in body["items"] if not r["id"].startswith("c6_"))
-    assert clauses == sorted(["14", "15", "16", "16", "16", "17", "18", "18", "19", "20", "4", "四(一)", "四(三)"]), clauses
+    assert clauses == sorted(["14", "15", "16", "16", "16", "16", "16", "17", "18", "18", "19", "20", "4", "四(一)",
+                              "四(三)"]), clauses
     for r in body["items"]:
         assert r["title"] and r["explain"] and r["facts"] and r["level"] in ("office", "district", "city"), r
     assert {r["id"]: r["deadline"] for r in body["items"]}["c18_signage"] == "2023-12-31"
@@ -260,6 +261,7 @@ def test_problem_list_one_per_unit_and_rule_ready_then_closed_on_approval_then_r
     s = ctx.demo_server()
     d, clerk = Session(s, "pudong"), Session(s, "pudong_staff")
     office = _office(ctx, d)
+    _create(d, "office-profiles", office, office_type="subdistrict", approved_posts=4)
     staff = [_staff(d, office) for _ in range(3)]
     q = f"/api/v1/problems?org_id={office['id']}&rule=c15_posts"
     st, _, lst = d.get(q)
@@ -305,6 +307,7 @@ def test_thresholds_are_city_settings_audited_and_re_evaluate(ctx):
     s = ctx.demo_server()
     d, city = Session(s, "pudong"), Session(s, "shiju")
     office = _office(ctx, d)
+    _create(d, "office-profiles", office, office_type="subdistrict", approved_posts=3)
     for _ in range(3):
         _staff(d, office)
     assert _result(d, office["id"], "c15_posts")["status"] == "fail"
@@ -336,7 +339,7 @@ def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
     assert len(sc["units"]) == 16 and all(u["level"] == "district" for u in sc["units"]), sc["units"]
     total = sc["summary"]["passed"] + sc["summary"]["failed"] + sc["summary"]["not_due"]
     assert sum(u["passed"] + u["failed"] + u["not_due"] for u in sc["units"]) + len(sc["results"]) == total, sc
-    assert [r["rule"] for r in sc["results"]] == ["c41_contact_points"], sc["results"]
+    assert [r["rule"] for r in sc["results"]] == ["c16_share_city", "c41_contact_points"], sc["results"]
     assert {r["id"] for r in sc["rules"]} >= {"c15_posts", "c17_rotation", "c43_annual_report"}
     assert [y["year"] for y in sc["years"]][0] == 2022
     counts = ("passed", "failed", "not_due")
@@ -348,7 +351,7 @@ def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
     sc = _card(d, pudong)
     assert sc["rank"]["of"] == 16 and 1 <= sc["rank"]["position"] <= 16, sc["rank"]
     assert all(u["level"] == "office" for u in sc["units"]) and len(sc["units"]) > 20
-    assert {r["rule"] for r in sc["results"]} == {"c17_rotation", "c43_annual_report"}
+    assert {r["rule"] for r in sc["results"]} == {"c16_share_district", "c17_rotation", "c43_annual_report"}
     mine = ljz.login_body["user"]["org"]["id"]
     sc = _card(ljz, mine)
     assert sc["org"]["level"] == "office" and sc["rank"]["of"] == len(_card(d, pudong)["units"])
