@@ -39,4 +39,5 @@ void modules_perms_register(void) {
     pufa_declare(); legislation_declare(); assessors_declare(); /* issue 23: pufa.c, legislation.c, assessors.c */
     lawful_admin_declare(); /* 依法行政 (clause 5): after the staff register its reviewers come from */
     rule_of_law_declare();  /* 基层法治 (clause 4) */
+    townships_declare();    /* 街道乡镇 register and clause 14's district rule (issue 19 point 1) */
 }

@@ -17,6 +17,7 @@ void audit_register(void);
 /* people's mediation (mediation.c, mediation_docs.c, mediation_stats.c) */
 void mediation_declare(void);
 void pufa_declare(void), legislation_declare(void), assessors_declare(void); /* issue 23 (docs/pufa.md) */
+void townships_declare(void); /* issue 19 point 1 (docs/standards.md) */
 void mediation_routes_register(void);
 void mediation_stats_register(void);
 /* scale data (generate.h): the cases' .generate (mediation_generate.c), and

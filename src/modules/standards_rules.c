@@ -148,10 +148,34 @@ static void judge_c14(std_eval_t *e, int i, db_stmt_t *s) {
         std_set(e, i, STD_FAIL, "未备案", "已备案", "设立批复 %s; 尚未报市局备案 (备案状态: %s)",
                 doc ? doc : "(未填文号)", status && strcmp(status, "pending") == 0 ? "备案中" : "未备案");
 }
+/* The office change that established an office is the fact: approved by
+ * the staffing authority (编办批复, submit) and filed with the city (备案,
+ * file), applied — so an office created through the workflow passes from
+ * its filing date without anyone typing the filing into its profile
+ * (issue 19 point 1).  The profile's filing stands for offices older than
+ * the platform. */
 static int eval_c14_filed(std_eval_t *e) {
-    return each_profile(
+    int rc = each_profile(
         e, "SELECT org_path, id, filing_status, filed_on, approval_doc FROM office_profile WHERE " REGISTER " ORDER BY id",
         "已备案", judge_c14);
+    if (rc) return rc;
+    /* the change is the district's record, outside an office's subtree: by
+     * the office it made (establishments are few) */
+    db_stmt_t *s = db_prepare(e->db, "SELECT result_org_id, id, approval_doc, filing_doc, filing_date FROM "
+                                     "office_change WHERE deleted_at IS NULL AND wf_state = 'applied' AND "
+                                     "change_type = 'establish' AND result_org_id IS NOT NULL AND filing_date <= $1 "
+                                     "ORDER BY id");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, e->as_of, -1);
+    while ((rc = db_step(s)) == DB_ROW) {
+        int i = std_unit_index(e, db_col_int(s, 0));
+        if (i < 0) continue;
+        std_record(&e->res[i], "office-changes", db_col_int(s, 1), "设立变更 (编办批复、市局备案)");
+        std_set(e, i, STD_PASS, "已备案", "已备案", "设立经编办批复 %s, %s 报市局备案 (%s)", db_col_text(s, 2),
+                db_col_text(s, 4), db_col_text(s, 3));
+    }
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc;
 }
 
 /* ---- clause 15: at least N dedicated political-legal posts, not diverted ---- */
@@ -673,8 +697,10 @@ static int eval_c43_annual_report(std_eval_t *e) {
 static const std_rule_t plan_rules[] = {
     {"c14_filed", "14", "司法所设立并报市局备案",
      "每个街道、乡镇设立司法所; 设立、撤销、合并、调整规格、更名须经区机构编制部门批准并报市司法局备案。", "office",
-     NULL, NULL, "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计)", "office-profiles",
-     eval_c14_filed},
+     NULL, NULL,
+     "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计); 或已实施的设立变更 "
+     "office_change.approval_doc, filing_doc, filing_date ≤ 核查日",
+     "office-profiles office-changes", eval_c14_filed},
     {"c15_posts", "15", "政法专项编制不少于规定数且专编专用",
      "每个司法所政法专项编制不少于 4 名 (市局可调整), 单列管理, 专编专用, 不得挤占挪用。", "office", NULL, NULL,
      "staff.post_type = 政法专项编制, joined_on/left_on (在所), post_diverted; office_profile.approved_posts (现值)",

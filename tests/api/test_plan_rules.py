@@ -312,3 +312,51 @@ def test_signage_needs_its_date_and_full_guarantee_a_positive_amount(ctx):
                 in_budget=True)
     r = _result(d, office["id"], "c20_funding", "2025-12-31")
     assert r["status"] == "fail" and "办案(业务)经费" in r["evidence"]["message"], r
+
+
+# ---- point 1: a township register ----
+
+def test_townships_are_registered_and_clause14_names_one_left_without_an_office(ctx):
+    import datetime
+    from test_standards import _result
+    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).strftime("%Y-%m-%d")
+    s = ctx.demo_server()
+    district, city = Session(s, "pudong"), Session(s, "shiju")
+    pudong = district.login_body["user"]["org"]["id"]
+    st, _, towns = district.get("/api/v1/townships?total=1&limit=200")
+    assert st == 200 and towns["total"] > 30, towns.get("total")
+    st, _, lst = district.get(f"/api/v1/org-units?parent={pudong}&limit=100")
+    offices = [o for o in lst["items"] if o["level"] == "office" and o["name"] != "陆家嘴街道司法所"]
+    gone = offices[-4]
+    town = next(t for t in towns["items"] if t["office_id"] == gone["id"])
+    assert town["office_id_name"] == gone["name"] and town["name"] in gone["name"], town
+    named = lambda as_of=None: {x["id"] for x in _result(district, pudong, "c14_townships", as_of)["evidence"]["records"]}
+    assert town["id"] not in named(), "served by its office"
+    # (the earlier tests of this file revoked and merged Pudong offices: their townships are named)
+    # a township must name a 司法所, not a village or a district
+    st, _, bad = district.post("/api/v1/townships", {"name": "测试镇", "kind": "town", "established_on": "2020-01-01",
+                                                     "office_id": pudong})
+    assert st == 422 and "office_id" in bad["error"]["fields"], bad
+    # the office is revoked: its township is left without one, named
+    _apply(district, city, change_type="revoke", office_id=gone["id"], effective_on=today, today=today)
+    r = _result(district, pudong, "c14_townships")
+    assert r["status"] == "fail" and any(x["id"] == town["id"] and town["name"] in x["label"]
+                                         for x in r["evidence"]["records"]), r
+    assert town["id"] not in named(f"{int(today[:4]) - 1}-12-31"), "last year it had its office"
+    # a new office created through 编办批复 + 市局备案 passes c14_filed without a typed profile, and serves the township
+    rec = _apply(district, city, change_type="establish", new_name="测试新设街道司法所", new_type="subdistrict",
+                 effective_on=today, today=today)
+    new_office = rec["result_org_id"]
+    r = _result(district, new_office, "c14_filed")
+    assert r["status"] == "pass" and "编办批复" in r["evidence"]["message"], r
+    st, _, t = district.get(f"/api/v1/townships/{town['id']}")
+    st, _, t = district.req("PATCH", f"/api/v1/townships/{town['id']}", {"version": t["version"], "office_id": new_office})
+    assert st == 200, t
+    assert town["id"] not in named(), "served by the new office"
+    # a development zone counts only with social-management duties
+    st, _, z = district.post("/api/v1/townships", {"name": "测试开发区", "kind": "dev_zone", "established_on": "2020-01-01"})
+    assert st == 201, z
+    assert z["id"] not in named()
+    st, _, z = district.req("PATCH", f"/api/v1/townships/{z['id']}", {"version": z["version"], "social_duties": True})
+    r = _result(district, pudong, "c14_townships")
+    assert r["status"] == "fail" and any("测试开发区 (未设司法所)" == x["label"] for x in r["evidence"]["records"]), r

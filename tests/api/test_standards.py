@@ -104,8 +104,8 @@ def test_rules_are_data_one_per_row_of_the_standards_table(ctx):
     assert st == 200, body
     # the plan's own rules (standards_rules.c); business lines add theirs (test_pufa.py)
     clauses = sorted(r["clause"] for r in body["items"] if not r["id"].startswith("c6_"))
-    assert clauses == sorted(["14", "15", "16", "16", "16", "16", "16", "17", "18", "18", "19", "20", "4", "四(一)",
-                              "四(三)"]), clauses
+    assert clauses == sorted(["14", "14", "15", "16", "16", "16", "16", "16", "17", "18", "18", "19", "20", "4",
+                              "四(一)", "四(三)"]), clauses
     for r in body["items"]:
         assert r["title"] and r["explain"] and r["facts"] and r["level"] in ("office", "district", "city"), r
     assert {r["id"]: r["deadline"] for r in body["items"]}["c18_signage"] == "2023-12-31"
@@ -351,7 +351,8 @@ def test_scorecards_for_office_district_and_city_with_rank_and_years(ctx):
     sc = _card(d, pudong)
     assert sc["rank"]["of"] == 16 and 1 <= sc["rank"]["position"] <= 16, sc["rank"]
     assert all(u["level"] == "office" for u in sc["units"]) and len(sc["units"]) > 20
-    assert {r["rule"] for r in sc["results"]} == {"c16_share_district", "c17_rotation", "c43_annual_report"}
+    assert {r["rule"] for r in sc["results"]} == {"c14_townships", "c16_share_district", "c17_rotation",
+                                                  "c43_annual_report"}
     mine = ljz.login_body["user"]["org"]["id"]
     sc = _card(ljz, mine)
     assert sc["org"]["level"] == "office" and sc["rank"]["of"] == len(_card(d, pudong)["units"])
