@@ -63,8 +63,9 @@ static const wf_state_t report_states[] = {
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int hook_received(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int hook_sent_back(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int hook_no_placeholder(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t report_transitions[] = {
-    {"approve", "区局审定", "draft", "approved", .perm = "annual_report.approve"},
+    {"approve", "区局审定", "draft", "approved", .perm = "annual_report.approve", .hook = hook_no_placeholder},
     {"redraft", "退回修改", "approved", "draft", .perm = "annual_report.approve"},
     {"submit", "报送市局", "approved", "submitted", .perm = "annual_report.approve", .hook = hook_submitted},
     {"receive", "市局接收", "submitted", "received", .perm = "annual_report.receive", .hook = hook_received},
@@ -116,7 +117,38 @@ static int report_update(http_req_t *r, int64_t id, const char *sql) {
     }
     return 0;
 }
+/* 审定 and 报送 are refused (409 placeholder_left, naming the section) while
+ * a section still holds the generator's placeholder "(请填写…)" — a report
+ * reached the city with "(请填写本区经验做法与特色亮点)" in it (issue 19
+ * point 6). */
+static int hook_no_placeholder(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)body;
+    static const char *const cols[] = {"s1_basic", "s2_compliance", "s3_problems", "s4_experience", "s5_issues", "s6_next"};
+    db_stmt_t *s = db_prepare(r->db, "SELECT s1_basic, s2_compliance, s3_problems, s4_experience, s5_issues, s6_next "
+                                     "FROM annual_report WHERE id = $1");
+    if (!s) return http_store_error(r), -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    const char *section = NULL;
+    for (int k = 0; rc == DB_ROW && k < 6 && !section; k++) {
+        const char *t = db_col_text(s, k);
+        if (t && (strstr(t, "(请填写") || strstr(t, "（请填写"))) {
+            const field_t *f = entity_field(e, cols[k]);
+            section = arena_strdup(r->arena, f ? f->label : cols[k]);
+        }
+    }
+    db_reset(s);
+    if (rc != DB_ROW) return http_store_error(r), -1;
+    if (section)
+        return http_error(r, 409, "placeholder_left",
+                          arena_printf(r->arena, "报告「%s」中仍有待填写的提示文字「(请填写…)」, 请修改后再%s", section,
+                                       strcmp(action, "approve") == 0 ? "审定" : "报送")),
+               -1;
+    return 0;
+}
+
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    if (hook_no_placeholder(r, e, id, action, body) != 0) return -1;
     /* on time or late, the deadline has been met by the act of sending */
     return report_update(r, id,
                          "UPDATE annual_report SET submitted_on = $2, due_at = NULL, escalated = 0 WHERE id = $1");

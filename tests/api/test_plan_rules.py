@@ -360,3 +360,24 @@ def test_townships_are_registered_and_clause14_names_one_left_without_an_office(
     st, _, z = district.req("PATCH", f"/api/v1/townships/{z['id']}", {"version": z["version"], "social_duties": True})
     r = _result(district, pudong, "c14_townships")
     assert r["status"] == "fail" and any("测试开发区 (未设司法所)" == x["label"] for x in r["evidence"]["records"]), r
+
+
+# ---- point 6 (part): no 审定 or 报送 while placeholder text remains ----
+
+def test_a_report_with_placeholder_text_is_neither_approved_nor_submitted(ctx):
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    pudong = d.login_body["user"]["org"]["id"]
+    st, _, rep = d.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2025})
+    assert st in (200, 201), rep
+    st, _, rep = d.req("PATCH", f"/api/v1/annual-reports/{rep['id']}",
+                       {"version": rep["version"], "s4_experience": "(请填写本区经验做法与特色亮点)"})
+    assert st == 200, rep
+    st, _, body = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    assert st == 409 and body["error"]["code"] == "placeholder_left" and "四、经验做法与特色亮点" in body["error"]["message"], body
+    st, _, rep = d.get(f"/api/v1/annual-reports/{rep['id']}")
+    assert rep["wf_state"] == "draft", "nothing changed"
+    st, _, rep = d.req("PATCH", f"/api/v1/annual-reports/{rep['id']}",
+                       {"version": rep["version"], "s4_experience": "推行“楼宇调解”, 建成 12 个楼宇调解室"})
+    st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    assert st == 200 and rep["wf_state"] == "approved", rep
