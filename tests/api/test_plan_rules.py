@@ -381,3 +381,41 @@ def test_a_report_with_placeholder_text_is_neither_approved_nor_submitted(ctx):
                        {"version": rep["version"], "s4_experience": "推行“楼宇调解”, 建成 12 个楼宇调解室"})
     st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
     assert st == 200 and rep["wf_state"] == "approved", rep
+
+
+# ---- point 6 (part): documents fit for signature ----
+
+def test_a_mediation_agreement_prints_full_particulars_chinese_dates_and_lines_to_fill(ctx):
+    import urllib.parse
+    from test_mediation import C, _act, _case_with_parties
+    case = _case_with_parties(ctx)
+    s = ctx.demo_server()
+    ljz, director = Session(s, "ljz"), Session(s, "ljz_director")
+    _act(ljz, case, "accept")
+    _act(ljz, case, "start")
+    st, _, _ = _act(ljz, case, "succeed", agreement_form="written", agreement_content="李海燕于十日内退还押金 5000 元",
+                    resolved_level="township")
+    assert st == 200
+    st, _, doc = director.get(f"{C}/{case['id']}/documents/agreement")
+    doc = doc.decode() if isinstance(doc, bytes) else doc
+    assert st == 200 and "13812345678" in doc, "the director may unmask: full numbers on a document to sign"
+    assert "于 — 前" not in doc and "于＿＿＿＿年＿＿月＿＿日前履行完毕" in doc, "a missing 履行期限 is a line to fill"
+    assert "编号：" in doc and "经调解，双方当事人" in doc, "full-width punctuation"
+    st, _, log = Session(s, "auditor").get("/api/v1/audit?action=pi.unmask&limit=50")
+    if st == 200:
+        assert any('"via":"document"' in json_dumps(i) or "document" in json_dumps(i) for i in log["items"]), log
+    st, _, doc = ljz.get(f"{C}/{case['id']}/documents/agreement")
+    doc = doc.decode() if isinstance(doc, bytes) else doc
+    assert "138****5678" in doc and "13812345678" not in doc, "a clerk who may not unmask prints them masked"
+    st, _, reg = ljz.get(f"{C}/{case['id']}/documents/registration")
+    reg = reg.decode() if isinstance(reg, bytes) else reg
+    assert "年" in reg and "月" in reg and "日" in reg and not any(f"{y}-" in reg for y in ("2025", "2026")), \
+        "dates read 2026年12月7日"
+    st, _, rec = ljz.get(f"{C}/{case['id']}")
+    st, h, raw = ljz.req("GET", f"{C}/{case['id']}/documents/agreement?format=docx")
+    assert st == 200 and urllib.parse.quote(rec["case_no"]) in h["content-disposition"], h["content-disposition"]
+
+
+def json_dumps(x):
+    import json
+    return json.dumps(x, ensure_ascii=False)
