@@ -419,3 +419,29 @@ def test_a_mediation_agreement_prints_full_particulars_chinese_dates_and_lines_t
 def json_dumps(x):
     import json
     return json.dumps(x, ensure_ascii=False)
+
+
+def test_the_annual_reports_appendix_is_a_landscape_section_at_the_end_and_its_excel_prints(ctx):
+    import io
+    import zipfile
+    s = ctx.demo_server()
+    d = Session(s, "pudong")
+    pudong = d.login_body["user"]["org"]["id"]
+    st, _, rep = d.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2024})
+    assert st in (200, 201), rep
+    st, h, raw = d.req("GET", f"/api/v1/annual-reports/{rep['id']}/docx")
+    assert st == 200, h
+    doc = zipfile.ZipFile(io.BytesIO(raw)).read("word/document.xml").decode()
+    assert doc.index("六、下一步工作") < doc.index("附表："), "the appendix sits at the end"
+    assert doc.count("<w:sectPr>") == 2 and 'w:orient="landscape"' in doc[doc.index("附表："):], "a landscape section"
+    assert doc.count("<w:tblHeader/>") == 1, "its heading row repeats on every page"
+    assert '<w:gridCol w:w="2800"/>' in doc, "the office column fits a name on one line"
+    st, h, raw = d.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    for sheet in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        x = z.read(sheet).decode()
+        assert 'orientation="landscape"' in x and 'state="frozen"' in x, sheet
+    wb = z.read("xl/workbook.xml").decode()
+    assert "Print_Titles" in wb, "header rows repeat when printed"
+    strings = z.read("xl/sharedStrings.xml").decode()
+    assert "序号" in strings and ">编号<" not in strings, "no internal ids"

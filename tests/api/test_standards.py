@@ -431,7 +431,7 @@ def test_annual_report_generated_edited_approved_submitted_received_docx_xlsx(ct
     assert {"[Content_Types].xml", "word/document.xml"} <= names, names
     doc = z.read("word/document.xml").decode()
     assert rep["title"] in doc and "一、基本情况" in doc and "六、下一步工作" in doc and "楼宇调解" in doc
-    assert doc.count("<w:tr") == len(table["offices"]) + 1, "one row per office and the header"
+    assert doc.count("<w:tr>") == len(table["offices"]) + 1, "one row per office and the header"
     fonts = "".join(z.read(n).decode() for n in names if n.endswith(".xml"))
     assert "仿宋" in fonts or "宋体" in fonts, "Chinese fonts for Word and WPS"
     st, h, raw = d.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
@@ -478,6 +478,10 @@ def test_annual_report_on_time_passes_and_is_not_due_before_31_october(ctx):
     assert r["status"] == "not_due" and "2026-10-31" in r["evidence"]["message"], r
     st, _, rep = d.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
     assert st == 201 and rep["as_of"] == "2026-10-15", rep
+    # 审定 is refused while the generator's (请填写…) placeholder remains (issue 19 point 6)
+    st, _, rep = d.req("PATCH", f"/api/v1/annual-reports/{rep['id']}",
+                       {"version": rep["version"], "s4_experience": "推行楼宇调解"})
+    assert st == 200, rep
     d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
     st, _, rep = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/submit", {})
     assert st == 200 and rep["submitted_on"] == "2026-10-15", rep
