@@ -474,6 +474,19 @@ static int publish_hook(http_req_t *r, const entity_t *e, int64_t id, const char
  * told), the totals, and the suggestions themselves (at most
  * TALLY_SUGGESTIONS, newest first) for the unit that records the adoption. */
 #define TALLY_SUGGESTIONS 500
+static const char *const tally_keys[] = {"suggestions", "with_adoption", "adopted", "notified"};
+
+/* sql over the copies of a call in a subtree: $1 the call, $2 and $3 the
+ * subtree's bounds. */
+static db_stmt_t *call_stmt(http_req_t *r, const char *sql, int64_t call, const char *path, const char *hi) {
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return NULL;
+    db_bind_int(s, 1, call);
+    db_bind_text(s, 2, path, -1);
+    db_bind_text(s, 3, hi, -1);
+    return s;
+}
+
 static void get_tally(http_req_t *r) {
     const entity_t *e = entity_find("legislation-campaigns");
     int64_t id = http_param_id(r, "id");
@@ -496,18 +509,16 @@ static void get_tally(http_req_t *r) {
     jw_kint(w, "call_id", call);
     jw_key(w, "units");
     jw_arr(w);
-    s = db_prepare(r->db,
-                   "SELECT k.id, u.name, k.wf_state, k.forwarded_on, COUNT(s.id), COUNT(s.adoption), "
-                   "SUM(CASE WHEN s.adoption IN ('adopted', 'partly') THEN 1 ELSE 0 END), COUNT(s.notified_on) "
-                   "FROM legislation_campaign k JOIN org_units u ON u.id = k.org_id "
-                   "LEFT JOIN legislation_suggestion s ON s.campaign_id = k.id AND s.deleted_at IS NULL "
-                   "WHERE (k.id = $1 OR k.call_id = $1) AND k.deleted_at IS NULL AND k.org_path >= $2 "
-                   "AND k.org_path < $3 GROUP BY k.id, u.name, k.wf_state, k.forwarded_on, k.org_path "
-                   "ORDER BY k.org_path");
+    s = call_stmt(r,
+                  "SELECT k.id, u.name, k.wf_state, k.forwarded_on, COUNT(s.id), COUNT(s.adoption), "
+                  "SUM(CASE WHEN s.adoption IN ('adopted', 'partly') THEN 1 ELSE 0 END), COUNT(s.notified_on) "
+                  "FROM legislation_campaign k JOIN org_units u ON u.id = k.org_id "
+                  "LEFT JOIN legislation_suggestion s ON s.campaign_id = k.id AND s.deleted_at IS NULL "
+                  "WHERE (k.id = $1 OR k.call_id = $1) AND k.deleted_at IS NULL AND k.org_path >= $2 "
+                  "AND k.org_path < $3 GROUP BY k.id, u.name, k.wf_state, k.forwarded_on, k.org_path "
+                  "ORDER BY k.org_path",
+                  call, path, hi);
     if (!s) return buf_clear(r->out), http_store_error(r);
-    db_bind_int(s, 1, call);
-    db_bind_text(s, 2, path, -1);
-    db_bind_text(s, 3, hi, -1);
     int64_t tot[4] = {0}, units = 0, forwarded = 0;
     const workflow_t *wf = entity_flow(e, 0);
     while ((rc = db_step(s)) == DB_ROW) {
@@ -519,9 +530,8 @@ static void get_tally(http_req_t *r) {
         for (const wf_state_t *x = wf->states; x->key; x++)
             if (strcmp(x->key, st) == 0) jw_kstr(w, "wf_state_label", x->label);
         jw_kstr(w, "forwarded_on", db_col_null(s, 3) ? NULL : db_col_text(s, 3));
-        static const char *const keys[] = {"suggestions", "with_adoption", "adopted", "notified"};
         for (int i = 0; i < 4; i++) {
-            jw_kint(w, keys[i], db_col_int(s, 4 + i));
+            jw_kint(w, tally_keys[i], db_col_int(s, 4 + i));
             tot[i] += db_col_int(s, 4 + i);
         }
         jw_obj_end(w);
@@ -535,21 +545,19 @@ static void get_tally(http_req_t *r) {
     jw_obj(w);
     jw_kint(w, "units", units);
     jw_kint(w, "forwarded", forwarded);
-    static const char *const keys[] = {"suggestions", "with_adoption", "adopted", "notified"};
     for (int i = 0; i < 4; i++)
-        jw_kint(w, keys[i], tot[i]);
+        jw_kint(w, tally_keys[i], tot[i]);
     jw_obj_end(w);
     jw_key(w, "suggestions");
     jw_arr(w);
-    s = db_prepare(r->db, "SELECT s.id, u.name, s.source, s.suggester, s.person_id IS NOT NULL, s.content, "
-                          "s.adoption, s.notified_on, s.received_on FROM legislation_suggestion s "
-                          "JOIN legislation_campaign k ON k.id = s.campaign_id JOIN org_units u ON u.id = k.org_id "
-                          "WHERE (k.id = $1 OR k.call_id = $1) AND k.deleted_at IS NULL AND s.deleted_at IS NULL "
-                          "AND k.org_path >= $2 AND k.org_path < $3 ORDER BY s.id DESC LIMIT $4");
+    s = call_stmt(r,
+                  "SELECT s.id, u.name, s.source, s.suggester, s.person_id IS NOT NULL, s.content, "
+                  "s.adoption, s.notified_on, s.received_on FROM legislation_suggestion s "
+                  "JOIN legislation_campaign k ON k.id = s.campaign_id JOIN org_units u ON u.id = k.org_id "
+                  "WHERE (k.id = $1 OR k.call_id = $1) AND k.deleted_at IS NULL AND s.deleted_at IS NULL "
+                  "AND k.org_path >= $2 AND k.org_path < $3 ORDER BY s.id DESC LIMIT $4",
+                  call, path, hi);
     if (!s) return buf_clear(r->out), http_store_error(r);
-    db_bind_int(s, 1, call);
-    db_bind_text(s, 2, path, -1);
-    db_bind_text(s, 3, hi, -1);
     db_bind_int(s, 4, TALLY_SUGGESTIONS);
     while ((rc = db_step(s)) == DB_ROW) {
         jw_obj(w);

@@ -464,36 +464,34 @@ static int run_dates(db_t *db, char dates[][11], int max) {
     return rc == DB_DONE ? n : DB_ERR;
 }
 
-int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
+/* Recomputes path's subtree for the fully stored dates on or after `from`
+ * (NULL: all): only dates fully stored — one being built (standards_daily)
+ * gets the change when its chunk is computed, and a scorecard of it is
+ * live.  entity: the rules that read it (NULL: every rule); prune: remove the
+ * results of units gone on each date. */
+static int refresh_dates(db_t *db, const char *path, const char *entity, const char *from, bool prune,
+                         int64_t user_id) {
     char dates[64][11], today[11];
     wf_today(today);
     int lrc = writers_lock(db);
     if (lrc) return lrc;
-    /* only dates fully stored: one being built (standards_daily) gets this
-     * change when its chunk is computed, and a scorecard of it is live */
     int n = run_dates(db, dates, 64);
     if (n < 0) return n;
     for (int i = 0; i < n; i++) {
-        int rc =
-            compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, false, user_id, false);
+        if (from && strcmp(dates[i], from) < 0) continue; /* the structure before a change stands */
+        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, false, user_id,
+                                   prune);
         if (rc) return rc;
     }
     return 0;
 }
 
+int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
+    return refresh_dates(db, path, entity, NULL, false, user_id);
+}
+
 int standards_org_changed(db_t *db, const char *path, const char *effective_on, int64_t user_id) {
-    char dates[64][11], today[11];
-    wf_today(today);
-    int lrc = writers_lock(db);
-    if (lrc) return lrc;
-    int n = run_dates(db, dates, 64);
-    if (n < 0) return n;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(dates[i], effective_on) < 0) continue; /* the structure before the change stands */
-        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, NULL, false, user_id, true);
-        if (rc) return rc;
-    }
-    return 0;
+    return refresh_dates(db, path, NULL, effective_on, true, user_id);
 }
 
 /* Runs fn(db, arg) in a transaction of its own (rolled back on failure). */

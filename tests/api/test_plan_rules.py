@@ -183,13 +183,8 @@ def _upload(sess, data, query=""):
     st, _, body = sess.req("POST", f"/api/v1/test-items/import{query}", raw_body=data,
                            headers={"Content-Type": "text/csv"})
     assert st == 202, body
-    import time
-    for _ in range(3000):
-        st, _, job = sess.get(f"/api/v1/jobs/{body['job']}")
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.02)
-    raise AssertionError(job)
+    from test_engine_io import _wait
+    return _wait(sess, body["job"])
 
 
 def test_imports_say_which_encoding_they_chose_and_why_and_a_suspect_utf8_file_waits_for_the_users_choice(ctx):
