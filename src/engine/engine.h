@@ -508,6 +508,22 @@ bool engine_entity_ref(const field_t *f);
 /* Appends the scalar subquery giving ref field f's target title for the row
  * aliased alias (a person title: the full name, to mask). */
 void engine_ref_name_sql(const field_t *f, const char *alias, buf_t *sql);
+/* The title of ref target te's record id as "<org_path>|<title>" (the raw
+ * engine_ref_display takes), in the request's arena; NULL when there is no
+ * such record.  From a process-wide cache (titles.c): rows name no other
+ * table, which on PostgreSQL cost each statement its own locks and plan. */
+const char *engine_ref_title(http_req_t *r, const entity_t *te, int64_t id);
+/* Sets up a cache per ref target; called once the declarations are checked
+ * (entity_verify_all), before any worker runs. */
+void engine_titles_init(void);
+/* Whether some entity refers to e (its titles are cached), and the row of
+ * cache_generations its triggers bump ("titles:<entity>"), NULL if none. */
+bool engine_titles_target(const entity_t *e);
+const char *engine_titles_generation(const entity_t *e);
+/* Empties e's title cache (engine_notify_write calls it for every write);
+ * engine_titles_forget empties them all (an office change moved units). */
+void engine_titles_wrote(const entity_t *e);
+void engine_titles_forget(void);
 /* The name to show for a person field's or entity ref's selected name raw
  * (NULL → NULL): persons' names masked ("张*"), other titles as stored; a
  * record the reader may not read (engine_may_read) ENGINE_REF_WITHHELD. */

@@ -344,20 +344,17 @@ static void export_records(http_req_t *r) {
     buf_clear(&sql);
     buf_puts(&sql, "SELECT ");
     engine_select_cols(e, &sql);
-    /* engine_select_cols ends with one name column per person field, then
-     * one per entity ref: where each field's name is (field index → column) */
+    /* engine_select_cols ends with one name column per person field (an
+     * entity ref's title comes from the titles cache): where each person
+     * field's name is (field index → column) */
     int nf = 0, nnames = 0, nid_cols = 0;
-    for (const field_t *f = e->fields; f->name; f++)
-        nf++, nnames += f->type == F_PERSON || engine_entity_ref(f);
+    for (const field_t *f = e->fields; f->name; f++) nf++, nnames += f->type == F_PERSON;
     int *extra = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1)); /* field index → extra column, or -1 */
     int *name_col = arena_alloc(r->arena, sizeof(int) * (size_t)(nf + 1));
     int ncol_base = ENGINE_SPINE_COLS + nf + nnames, nextra = 0, fi = 0, nc = ENGINE_SPINE_COLS + nf;
-    for (int pass = 0; pass < 2; pass++) {
-        fi = 0;
-        for (const field_t *f = e->fields; f->name; f++, fi++) {
-            if (pass == 0) name_col[fi] = -1;
-            if (pass == 0 ? f->type == F_PERSON : engine_entity_ref(f)) name_col[fi] = nc++, nid_cols++;
-        }
+    for (const field_t *f = e->fields; f->name; f++, fi++) {
+        name_col[fi] = f->type == F_PERSON ? nc++ : -1;
+        nid_cols += f->type == F_PERSON || engine_entity_ref(f);
     }
     fi = 0;
     for (const field_t *f = e->fields; f->name; f++, fi++) {
@@ -462,9 +459,13 @@ static void export_records(http_req_t *r) {
             int c = ENGINE_SPINE_COLS;
             fi = 0;
             for (const field_t *f = e->fields; f->name; f++, c++, fi++) {
-                if (name_col[fi] >= 0) {
+                if (name_col[fi] >= 0 || engine_entity_ref(f)) {
                     char shown[256];
-                    const char *nm = db_col_null(s, name_col[fi]) ? NULL : db_col_text(s, name_col[fi]);
+                    const char *nm = name_col[fi] < 0 ? (db_col_null(s, c) ? NULL
+                                                                            : engine_ref_title(r, entity_find(f->ref),
+                                                                                               db_col_int(s, c)))
+                                     : db_col_null(s, name_col[fi]) ? NULL
+                                                                    : db_col_text(s, name_col[fi]);
                     /* unmasked: a linked person's full name only when the
                      * exporter may read the person (issue 18 point 2) */
                     bool full = f->type == F_PERSON && unmask && nm &&

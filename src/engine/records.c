@@ -71,14 +71,9 @@ void engine_select_cols_of(const entity_t *e, const bool *sel, buf_t *sql) {
     for (const field_t *f = e->fields; f->name; f++, i++)
         if (f->type == F_PERSON && (!sel || sel[i]))
             buf_printf(sql, ", (SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", f->name);
-    /* then each entity ref's title (issue 15 point 7): a scalar subquery by
-     * primary key, so a page costs one statement, not one per row */
-    i = 0;
-    for (const field_t *f = e->fields; f->name; f++, i++)
-        if (engine_entity_ref(f) && (!sel || sel[i])) {
-            buf_puts(sql, ", ");
-            engine_ref_name_sql(f, "t", sql);
-        }
+    /* an entity ref's title (issue 15 point 7) is not selected: it comes
+     * from the titles cache by the ref's id (titles.c), so a row's statement
+     * names no other table */
 }
 
 bool engine_entity_ref(const field_t *f) { return f->type == F_REF && f->ref && strcmp(f->ref, "org_units") != 0; }
@@ -227,27 +222,27 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
             jw_str(w, row_null(s, c) ? NULL : mask_name(row_text(s, c), masked, sizeof(masked)));
             c++;
         }
-    /* the refs' names: an org unit's from the snapshot, a record's title */
+    /* the refs' names, by the ref's own column: an org unit's from the
+     * snapshot, a record's title from the titles cache */
     i = 0;
-    int rc = c;
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (f->type != F_REF || (sel && !sel[i])) continue;
         jw_key2(w, f->name, "_name");
-        if (!engine_entity_ref(f)) {
-            int fc = engine_field_col(e, f);
-            if (sel) { /* a narrowed row: count the field's own position */
-                fc = ENGINE_SPINE_COLS;
-                int k = 0;
-                for (const field_t *g = e->fields; g != f; g++, k++) fc += sel[k];
-            }
-            jw_str(w, row_null(s, fc) ? NULL : scope_unit_name(r, row_int(s, fc)));
-            continue;
+        int fc = engine_field_col(e, f);
+        if (sel) { /* a narrowed row: count the field's own position */
+            fc = ENGINE_SPINE_COLS;
+            int k = 0;
+            for (const field_t *g = e->fields; g != f; g++, k++) fc += sel[k];
         }
-        char shown[256];
-        jw_str(w, engine_ref_display(r, f, row_null(s, rc) ? NULL : row_text(s, rc), shown, sizeof(shown)));
-        rc++;
+        if (row_null(s, fc)) jw_null(w);
+        else if (!engine_entity_ref(f)) jw_str(w, scope_unit_name(r, row_int(s, fc)));
+        else {
+            char shown[256];
+            const char *raw = engine_ref_title(r, entity_find(f->ref), row_int(s, fc));
+            jw_str(w, engine_ref_display(r, f, raw, shown, sizeof(shown)));
+        }
     }
-    if (full) write_children(r, e, s, rc);
+    if (full) write_children(r, e, s, c);
     jw_obj_end(w);
 }
 
@@ -297,7 +292,7 @@ int engine_child_columns(const entity_t *ce) {
     child_sel(ce, sel);
     int n = ENGINE_SPINE_COLS, i = 0;
     for (const field_t *f = ce->fields; f->name && i < SQL_BINDS_MAX; f++, i++)
-        if (sel[i]) n += 1 + (f->type == F_PERSON) + engine_entity_ref(f);
+        if (sel[i]) n += 1 + (f->type == F_PERSON);
     return n;
 }
 
@@ -2084,16 +2079,12 @@ static const char *history_ref_name(http_req_t *r, const field_t *f, int64_t id,
         if (memo[i].f == f && memo[i].id == id) return memo[i].name;
     const char *name = NULL;
     if (f->type == F_REF && !engine_entity_ref(f)) name = scope_unit_name(r, id);
-    else {
-        buf_t sql = BUF_INIT;
-        if (f->type == F_PERSON) buf_puts(&sql, "SELECT name FROM persons WHERE id = $1");
-        else {
-            buf_puts(&sql, "SELECT ");
-            engine_ref_name_sql(f, "x", &sql);
-            buf_printf(&sql, " FROM (SELECT CAST($1 AS BIGINT) AS %s) x", f->name);
-        }
-        db_stmt_t *s = db_prepare(r->db, sql.data);
-        buf_free(&sql);
+    else if (f->type == F_REF) {
+        char shown[256];
+        const char *raw = engine_ref_title(r, entity_find(f->ref), id);
+        name = raw ? arena_strdup(r->arena, engine_ref_display(r, f, raw, shown, sizeof(shown))) : NULL;
+    } else {
+        db_stmt_t *s = db_prepare(r->db, "SELECT name FROM persons WHERE id = $1");
         if (s) {
             db_bind_int(s, 1, id);
             if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {

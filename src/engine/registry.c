@@ -137,6 +137,7 @@ void engine_on_write(engine_write_fn fn) {
 }
 
 int engine_notify_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
+    engine_titles_wrote(e);
     for (int i = 0; i < nobservers; i++) {
         int rc = observers[i](db, e, org_path, user_id);
         if (rc) return rc;
@@ -615,5 +616,6 @@ int entity_verify_all(void) {
             entity_checks[c](e);
         }
     }
+    if (!faults) engine_titles_init(); /* the ref targets are known now, before any worker */
     return faults;
 }

@@ -501,6 +501,51 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
                cnt, t, cnt, cnt, t, cnt, cnt, t, cnt);
 }
 
+/* A ref target's titles are cached in every process (titles.c); its row in
+ * cache_generations ("titles:<entity>") is bumped, in the writing
+ * transaction, whenever a title or a unit path changes or a row is deleted,
+ * whoever writes.  Row triggers with WHEN, so other updates (a case's state)
+ * touch nothing.  Created when missing. */
+static void titles_ddl(const entity_t *e, mig_t *m) {
+    const char *gen = engine_titles_generation(e);
+    const field_t *tf = entity_title_field(e);
+    if (!gen || !tf) return;
+    char have[512];
+    bool lite = db_kind(m->db) == DB_SQLITE;
+    if (load_names(m->db,
+                   lite ? "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1"
+                        : "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                          "WHERE c.relname = $1 AND NOT t.tgisinternal",
+                   e->table, have, sizeof(have)) < 0)
+        return;
+    char want[200];
+    snprintf(want, sizeof(want), "|%s_title_au|", e->table);
+    if (strstr(have, want)) return;
+    const char *t = e->table;
+    char col[160];
+    snprintf(col, sizeof(col), "%s%s", tf->name, (tf->flags & FF_PI) ? "_masked" : "");
+    buf_printf(m->ddl,
+               "INSERT INTO cache_generations (name, generation) SELECT '%s', %s WHERE NOT EXISTS "
+               "(SELECT 1 FROM cache_generations WHERE name = '%s');\n",
+               gen, lite ? "abs(random() % 1000000000000)" : "CAST(floor(random() * 1e12) AS BIGINT)", gen);
+    if (lite) {
+        const char *bump = "UPDATE cache_generations SET generation = generation + 1 WHERE name =";
+        buf_printf(m->ddl,
+                   "CREATE TRIGGER %s_title_au AFTER UPDATE OF %s, org_path ON %s WHEN old.%s IS NOT new.%s OR "
+                   "old.org_path IS NOT new.org_path BEGIN %s '%s'; END;\n"
+                   "CREATE TRIGGER %s_title_ad AFTER DELETE ON %s BEGIN %s '%s'; END;\n",
+                   t, col, t, col, col, bump, gen, t, t, bump, gen);
+        return;
+    }
+    buf_printf(m->ddl,
+               "CREATE TRIGGER %s_title_au AFTER UPDATE OF %s, org_path ON %s FOR EACH ROW WHEN "
+               "(old.%s IS DISTINCT FROM new.%s OR old.org_path IS DISTINCT FROM new.org_path) "
+               "EXECUTE FUNCTION cache_generation_bump('%s');\n"
+               "CREATE TRIGGER %s_title_ad AFTER DELETE ON %s FOR EACH STATEMENT "
+               "EXECUTE FUNCTION cache_generation_bump('%s');\n",
+               t, col, t, col, col, gen, t, t, gen);
+}
+
 /* SQLite: drops table t's FTS5 search table and the triggers that keep it
  * (search_ddl makes them again when missing). */
 static void fts_drop_ddl(buf_t *ddl, const char *t) {
@@ -576,6 +621,7 @@ static void migrate_entity(const entity_t *e, void *arg) {
     search_ddl(e, m, &c);
     unique_ddl(e, m, &c);
     counts_ddl(e, m);
+    titles_ddl(e, m);
 }
 
 /* Drops what engine_migrate derives from e's declaration and can rebuild

@@ -413,6 +413,7 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
      * may still load the old tree, and migration 0010's generation bump
      * replaces it within GENCACHE_CHECK_MS */
     org_units_invalidate();
+    engine_titles_forget(); /* records moved units: a ref's title carries its unit */
     return 0;
 }
 

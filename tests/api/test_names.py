@@ -9,6 +9,7 @@ import uuid
 import zipfile
 
 from auth_helpers import Session
+from harness import store_exec
 
 I = "/api/v1/test-items"
 N = "/api/v1/test-notes"
@@ -99,6 +100,39 @@ def test_refs_and_persons_carry_names_in_detail_and_list(ctx):
     # an empty ref has a null name
     bare = _item(ljz, f"{tag} 无引用")
     assert bare["village_id_name"] is None and bare["party_id_name"] is None
+
+
+def test_a_title_changed_outside_this_server_shows_within_a_second(ctx):
+    """Ref titles are cached in the server (titles.c); a change made by
+    another process — another node, psql, a merge — bumps the title's
+    generation by trigger, and the server's cache follows within its check
+    time (1 s); a title read before a change is never shown after it."""
+    import time
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    tag = _tag()
+    item = _item(ljz, f"{tag} 原名")
+    note = _note(ljz, item["id"], "已记录")
+    assert ljz.get(f"{N}/{note['id']}")[2]["item_id_name"] == f"{tag} 原名"  # cached now
+    store_exec(s.url, f"UPDATE test_item SET title = '{tag} 外部改名' WHERE id = {item['id']}")
+    deadline, name = time.time() + 5, None
+    while time.time() < deadline:
+        name = ljz.get(f"{N}/{note['id']}")[2]["item_id_name"]
+        if name == f"{tag} 外部改名":
+            break
+        time.sleep(0.1)
+    assert name == f"{tag} 外部改名", name
+    # moved to another office by the store: withheld from ljz, as the subquery did
+    other = Session(s, "njdl").login_body["user"]["org"]["id"]
+    store_exec(s.url, f"UPDATE test_item SET org_id = {other}, org_path = (SELECT path FROM org_units WHERE id = {other}) "
+                      f"WHERE id = {item['id']}")
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        name = ljz.get(f"{N}/{note['id']}")[2]["item_id_name"]
+        if name != f"{tag} 外部改名":
+            break
+        time.sleep(0.1)
+    assert name == "(无权查看的记录)", name
 
 
 def test_todo_items_carry_the_record_title(ctx):
