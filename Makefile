@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
-PKGS     := libevent libevent_pthreads libevent_openssl sqlite3 libpq jansson openssl xlsxwriter
+PKGS     := libevent libevent_pthreads libevent_openssl sqlite3 libpq jansson openssl xlsxwriter expat zlib
 CC       ?= cc
 BUILD    ?= build
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter -Wno-missing-field-initializers -Wstrict-prototypes

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config
   libevent-dev libsqlite3-dev sqlite3 libpq-dev libjansson-dev libssl-dev
-  libargon2-dev libxlsxwriter-dev zlib1g-dev
+  libargon2-dev libxlsxwriter-dev zlib1g-dev libexpat1-dev
 )
 # Node.js builds the web app; a machine that already has node/npm (from any
 # source) keeps them.

@@ -16,7 +16,8 @@
 #include "util/log.h"
 #include "util/vec.h"
 
-#define ALL_BUSINESS "city_leader city_staff district_admin district_staff office_director office_staff mediator"
+#define ALL_BUSINESS \
+    "city_leader city_staff district_admin district_staff office_director office_staff mediator corrections_officer"
 
 static const struct builtin_role {
     const char *key, *name, *admin_kind;
@@ -33,6 +34,7 @@ static const struct builtin_role {
     {"office_director", "司法所所长", NULL, 0, "本所业务审核"},
     {"office_staff", "司法所工作人员", NULL, 0, "本所业务录入与办理"},
     {"mediator", "人民调解员", NULL, 0, "调解案件办理"},
+    {"corrections_officer", "区社区矫正机构", NULL, 0, "本区社区矫正对象的委托、审批与处置 (社区矫正法 第九条)"},
     {"api_client", "外部系统", NULL, 0, "其他机关系统的接口访问"},
     {NULL, NULL, NULL, 0, NULL},
 };

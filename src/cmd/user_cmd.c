@@ -254,6 +254,7 @@ static const struct demo_account {
     {"shiju", "李处长", "上海市司法局", "city_staff"},
     {"pudong", "陈科长", "浦东新区司法局", "district_admin"},
     {"pudong_staff", "赵明", "浦东新区司法局", "district_staff"},
+    {"pudong_sqjz", "钱矫正", "浦东新区司法局", "corrections_officer"}, /* 区社区矫正机构 */
     {"ljz_director", "周所长", "陆家嘴街道司法所", "office_director"},
     {"ljz", "刘芳", "陆家嘴街道司法所", "office_staff"},
     {"njdl", "孙伟", "南京东路街道司法所", "office_staff"},

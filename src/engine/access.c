@@ -7,8 +7,10 @@
  *
  *   1. <perm>.read                       else 403 forbidden
  *   2. the record's unit in the scope    else 404 (never say it exists)
- *   3. protected entities: office-level users of the owning office, or an
- *      active break-the-glass grant on the unit's subtree  else 403 protected
+ *   3. protected entities: office-level users of the owning office, holders
+ *      of <perm>.read_protected (the district corrections institution) in
+ *      their scope, or an active break-the-glass grant on the unit's
+ *      subtree  else 403 protected
  *
  * "May read" is decided before anything about the record's state is said,
  * so a workflow action on a record the caller may not read is 403/404, not
@@ -36,10 +38,19 @@ static bool office_level(const principal_t *p) {
     return p && p->org_level && (strcmp(p->org_level, "office") == 0 || strcmp(p->org_level, "village") == 0);
 }
 
+/* Whoever reads a protected entity's records in their whole scope: the
+ * office's own users, and holders of <perm>.read_protected (entity_t.protected_roles). */
+static bool reads_scope(http_req_t *r, const entity_t *e) {
+    if (!e->protected_ || office_level(auth_principal(r))) return true;
+    char perm[128];
+    snprintf(perm, sizeof(perm), "%s.read_protected", e->perm);
+    return auth_can(auth_principal(r), perm);
+}
+
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path) {
     if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
     if (!org_path || !scope_covers(r, org_path)) return ENGINE_READ_NOT_FOUND;
-    if (!e->protected_ || office_level(auth_principal(r))) return ENGINE_READ_OK;
+    if (reads_scope(r, e)) return ENGINE_READ_OK;
     return auth_breakglass_active(r, e->name, org_path) ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }
 
@@ -66,7 +77,7 @@ int engine_read_audit(http_req_t *r, const entity_t *e, int64_t id, const char *
 engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_t *g) {
     g->n = 0;
     if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
-    if (!e->protected_ || office_level(auth_principal(r))) return ENGINE_READ_OK;
+    if (reads_scope(r, e)) return ENGINE_READ_OK;
     const principal_t *p = auth_principal(r);
     if (!p || !p->user_id) return ENGINE_READ_PROTECTED;
     /* each grant opens one subtree: the newest active ones the user holds */

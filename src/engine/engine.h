@@ -186,6 +186,11 @@ typedef struct entity {
     const workflow_t *const *flows;    /* versions, oldest first, NULL-terminated; NULL = no workflow */
     const char *default_sort;          /* "-id", "name", … */
     bool protected_;                   /* readable outside the owning office only by break-the-glass */
+    /* A protected entity's <perm>.read_protected — read the records in the
+     * holder's whole scope without a grant (the district corrections
+     * institution, which entrusts the offices: 社区矫正法 第九条) — is
+     * granted by default to these roles (space-separated; NULL: none). */
+    const char *protected_roles;
     const char *roles;                 /* default roles for read/create/update (space-separated) */
     /* A rule across fields and records (issue 15 point 4), run on create,
      * update, every import row and each workflow action that writes fields

@@ -33,9 +33,18 @@ static void register_perms(const entity_t *e) {
         for (const workflow_t *const *w = e->flows; *w; w++)
             for (const wf_transition_t *t = (*w)->transitions; t->action; t++) nflow++;
     if (!e->perm) return; /* entity_verify_all refuses the declaration */
-    perm_def_t *defs = calloc(sizeof(std) / sizeof(std[0]) + nflow + 1, sizeof(perm_def_t));
+    perm_def_t *defs = calloc(sizeof(std) / sizeof(std[0]) + nflow + 2, sizeof(perm_def_t));
     if (!defs) abort();
     size_t n = 0;
+    if (e->protected_) { /* access.c: the institution's reading of its scope */
+        char key[128], label[256];
+        snprintf(key, sizeof(key), "%s.read_protected", e->perm);
+        snprintf(label, sizeof(label), "不经紧急调阅查看辖区内的%s", e->label);
+        defs[n].key = strdup(key);
+        defs[n].label = strdup(label);
+        defs[n].defaults = e->protected_roles;
+        n++;
+    }
     for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++) {
         char key[128], label[256];
         snprintf(key, sizeof(key), "%s.%s", e->perm, std[i].action);

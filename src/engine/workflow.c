@@ -760,9 +760,24 @@ static void tick_entity(const entity_t *e, void *arg) {
     }
 }
 
+static wf_tick_fn *tick_fns; /* grows (registered at start) */
+static int ntick_fns, tick_fns_cap;
+
+void wf_on_tick(wf_tick_fn fn) {
+    for (int i = 0; i < ntick_fns; i++)
+        if (tick_fns[i] == fn) return;
+    tick_fns = vec_reserve(tick_fns, ntick_fns, &tick_fns_cap, sizeof(*tick_fns), 4);
+    tick_fns[ntick_fns++] = fn;
+}
+
 int wf_scheduler_tick(db_t *db, const struct keys *keys) {
     tick_t t = {db, keys, 0, 0};
     entity_each(tick_entity, &t);
+    for (int i = 0; i < ntick_fns && !t.rc; i++) {
+        int n = tick_fns[i](db, keys);
+        if (n < 0) t.rc = -1;
+        else t.escalated += n;
+    }
     return t.rc ? -1 : t.escalated;
 }
 

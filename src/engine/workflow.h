@@ -33,6 +33,12 @@ void wf_today(char out[11]);
  * workflow's escalate_after_days working days, writing an audit row each.
  * Returns the number escalated, or -1. */
 int wf_scheduler_tick(db_t *db, const struct keys *keys);
+/* A module's periodic work beside the escalation (社区矫正: the check-ins
+ * missed raise alerts): run by every wf_scheduler_tick after it, on its
+ * connection outside a transaction; returns the records it changed, or -1.
+ * Registered at start. */
+typedef int (*wf_tick_fn)(db_t *db, const struct keys *keys);
+void wf_on_tick(wf_tick_fn fn);
 
 /* "actions": the transitions the caller may fire from state, under the
  * record's own workflow version (the UI's buttons). */

@@ -28,6 +28,7 @@
 #include "util/docx.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/xlsx_tmp.h"
 
 #define REPORT_ROLES "district_admin district_staff city_staff city_leader"
 
@@ -624,15 +625,14 @@ static void download_docx(http_req_t *r) {
 }
 
 static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
-    const char *tmp = getenv("TMPDIR");
-    char dir[512], path[600];
-    snprintf(dir, sizeof(dir), "%s/sifasuo-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof(path), "%s/report.xlsx", dir);
-    lxw_workbook *wb = workbook_new(path);
+    xlsx_tmp_t tmp;
+    lxw_workbook *wb = xlsx_tmp_open(&tmp);
     int rc = -1;
     json_t *t = table_of(rep);
-    if (!wb) goto out;
+    if (!wb) {
+        xlsx_tmp_finish(&tmp, NULL, NULL);
+        goto out;
+    }
     lxw_format *bold = workbook_add_format(wb), *cell = workbook_add_format(wb), *bad = workbook_add_format(wb);
     format_set_bold(bold);
     format_set_border(bold, LXW_BORDER_THIN);
@@ -723,24 +723,11 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
         row++;
     }
     db_reset(s);
-    if (workbook_close(wb) != LXW_NO_ERROR) {
-        wb = NULL;
-        goto out;
-    }
+    rc = xlsx_tmp_finish(&tmp, wb, out);
     wb = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) goto out;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_add(out, chunk, n);
-    fclose(f);
-    rc = 0;
 out:
-    if (wb) workbook_close(wb);
+    if (wb) xlsx_tmp_finish(&tmp, wb, NULL); /* failed on the way: closed and removed */
     json_decref(t);
-    unlink(path);
-    rmdir(dir);
     return rc;
 }
 

@@ -28,8 +28,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xlsxwriter.h>
-
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/engine.h"
@@ -37,6 +35,7 @@
 #include "modules/modules.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/xlsx_tmp.h"
 
 enum { R_REGISTERED, R_MEDIATING, R_SUCCEEDED, R_FAILED, R_REJECTED, N_RESULTS };
 static const char *const result_codes[N_RESULTS] = {"registered", "mediating", "succeeded", "failed", "rejected"};
@@ -174,14 +173,9 @@ static void write_json(http_req_t *r, stats_t *st, int64_t org, const char *org_
 /* ---- XLSX: the sections one under another on one sheet ---- */
 
 static int write_xlsx(http_req_t *r, stats_t *st, const char *org_name, const char *from, const char *to, buf_t *out) {
-    const char *tmp = getenv("TMPDIR");
-    char dir[512], path[600];
-    snprintf(dir, sizeof(dir), "%s/sifasuo-stats-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof(path), "%s/stats.xlsx", dir);
-    lxw_workbook *wb = workbook_new(path);
-    int rc = -1;
-    if (!wb) goto out;
+    xlsx_tmp_t tmp;
+    lxw_workbook *wb = xlsx_tmp_open(&tmp);
+    if (!wb) return xlsx_tmp_finish(&tmp, NULL, NULL), -1;
     lxw_worksheet *ws = workbook_add_worksheet(wb, "人民调解统计表");
     lxw_format *bold = workbook_add_format(wb), *title = workbook_add_format(wb), *money = workbook_add_format(wb);
     format_set_bold(bold);
@@ -222,18 +216,7 @@ static int write_xlsx(http_req_t *r, stats_t *st, const char *org_name, const ch
             }
         }
     }
-    if (workbook_close(wb) != LXW_NO_ERROR) goto out;
-    FILE *f = fopen(path, "rb");
-    if (!f) goto out;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) buf_add(out, chunk, n);
-    fclose(f);
-    rc = 0;
-out:
-    unlink(path);
-    rmdir(dir);
-    return rc;
+    return xlsx_tmp_finish(&tmp, wb, out);
 }
 
 /* ---- the handler ---- */

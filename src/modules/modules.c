@@ -5,6 +5,7 @@
 #include "engine/codes.h"
 #include "engine/engine.h"
 #include "modules/registers.h"
+#include "modules/resettlement.h"
 #include "modules/standards.h"
 
 /* The module table: adding a business line adds one line here. */
@@ -20,6 +21,7 @@ void modules_register(void) {
     calendar_register();
     codes_register();
     standards_routes_register();
+    resettlement_routes_register(); /* 安置帮教 (issue 20): prerelease import, statistics */
     engine_routes_register(); /* last: its /api/v1/:entity patterns yield to every explicit route */
 }
 
@@ -40,4 +42,6 @@ void modules_perms_register(void) {
     lawful_admin_declare(); /* 依法行政 (clause 5): after the staff register its reviewers come from */
     rule_of_law_declare();  /* 基层法治 (clause 4) */
     townships_declare();    /* 街道乡镇 register and clause 14's district rule (issue 19 point 1) */
+    corrections_declare();  /* 社区矫正 (clause 8; issue 20) */
+    resettlement_declare(); /* 安置帮教 (clause 9, issue 20): resettlement.c; receives corrections' hand-over */
 }

@@ -27,4 +27,7 @@ void persons_generator_register(void);
 /* lawful administration (clause 5) and grassroots rule of law (clause 4) */
 void lawful_admin_declare(void);
 void rule_of_law_declare(void);
+/* community corrections (clause 8; corrections.c, corrections_board.c) */
+void corrections_declare(void);
+void corrections_board_declare(void);
 #endif

@@ -40,8 +40,9 @@
 
 static const perm_def_t person_perms[] = {
     {"person.read", "查看人员信息",
-     "city_leader city_staff district_admin district_staff office_director office_staff mediator api_client"},
-    {"person.create", "登记人员", "district_admin district_staff office_director office_staff mediator"},
+     "city_leader city_staff district_admin district_staff office_director office_staff mediator api_client "
+     "corrections_officer"},
+    {"person.create", "登记人员", "district_admin district_staff office_director office_staff mediator corrections_officer"},
     {"person.merge.request", "申请合并重复人员", "district_admin district_staff office_director office_staff"},
     {"person.merge.approve", "审批人员合并", "district_admin office_director"},
     {0},

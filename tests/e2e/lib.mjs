@@ -224,6 +224,40 @@ export async function pickOption(page, field, label) {
   await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click()
 }
 
+// A valid resident ID number (GB 11643 check digit) from 17 digits.
+export function residentId(id17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...id17].reduce((a, c, i) => a + Number(c) * w[i], 0)
+  return id17 + '10X98765432'[sum % 11]
+}
+// In a dialog or form (scope): the form item labelled label, a select's
+// option picked in it, a date typed into it.
+export const formItem = (scope, label) => scope.locator('.el-form-item', { hasText: label })
+export async function chooseIn(page, scope, label, option) {
+  await formItem(scope, label).locator('.el-select').first().click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+}
+export async function dateIn(scope, label, value) {
+  const input = formItem(scope, label).locator('input').first()
+  await input.fill(value)
+  await input.press('Enter')
+}
+// Fires a workflow action from the detail page's head, its dialog filled by
+// fill(dialog); expects 200 and returns the record as answered.
+export async function workflowAction(page, name, label, fill) {
+  const dialog = page.locator('.workflow-dialog')
+  await page.locator(`.detail-head button[data-action="${name}"]`).click()
+  await dialog.waitFor()
+  if (fill) await fill(dialog)
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/actions/${name}`)),
+    dialog.getByRole('button', { name: '确定' + label }).click(),
+  ])
+  expect(res.status() === 200, `${label} answered ${res.status()}: ${await res.text()}`)
+  await dialog.waitFor({ state: 'hidden' })
+  return res.json()
+}
+
 // Tells this run's records and users from earlier ones.
 export const STAMP = Date.now().toString(36)
 

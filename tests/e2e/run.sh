@@ -54,4 +54,5 @@ pid=$!
 for _ in $(seq 100); do grep -q "http://" "$dir/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/out" | head -1)
 [ -n "$url" ] || { cat "$dir/err"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-SIFASUO_URL=$url SIFASUO_USER=shiju SIFASUO_PASS='Sfs@demo2026' node "$file"
+# SIFASUO_E2E_DB: the store, for a test that runs a command on it (the scheduler with the clock moved)
+SIFASUO_E2E_DB="sqlite:$dir/e2e.db" SIFASUO_URL=$url SIFASUO_USER=shiju SIFASUO_PASS='Sfs@demo2026' node "$file"

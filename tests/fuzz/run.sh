@@ -34,7 +34,7 @@ command -v clang >/dev/null || { echo "没有 clang: 请运行 scripts/deps.sh -
 make -s -j"${FUZZ_JOBS:-2}" BUILD=$B CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link $SAN" HARDEN=-fPIE \
   LDFLAGS="$SAN -pie" $B/sifasuo
 mapfile -t objs < <(find $B/obj -name '*.o' ! -path "$B/obj/src/main.o" | sort)
-PKGS="libevent libevent_pthreads libevent_openssl sqlite3 libpq jansson openssl xlsxwriter"
+PKGS="libevent libevent_pthreads libevent_openssl sqlite3 libpq jansson openssl xlsxwriter expat zlib"
 for t in "${targets[@]}"; do
   [ -f "tests/fuzz/$t.c" ] || { echo "没有这个目标: $t" >&2; exit 2; }
   if [ ! -x "$B/fuzz/$t" ] || [ -n "$(find "tests/fuzz/$t.c" "${objs[@]}" -newer "$B/fuzz/$t" -print -quit)" ]; then

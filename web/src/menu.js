@@ -149,13 +149,47 @@ export const menu = [
     key: 'corrections',
     title: '社区矫正',
     icon: Guide,
-    children: [{ key: 'cor-subjects', title: '矫正对象', path: '/corrections/subjects', perm: BUSINESS }],
+    // the line's records (src/modules/corrections.c) come from /meta
+    children: [
+      ENTITIES,
+      {
+        key: 'cor-board',
+        title: '监管看板',
+        path: '/corrections/board',
+        perm: 'corrections.subject.read',
+        component: () => import('./pages/CorrectionsBoard.vue'),
+      },
+      {
+        key: 'cor-returns',
+        title: '矫正统计',
+        path: '/corrections/returns',
+        perm: 'corrections.subject.read',
+        component: () => import('./pages/CorrectionsReturns.vue'),
+      },
+    ],
   },
   {
     key: 'resettlement',
     title: '安置帮教',
     icon: Promotion,
-    children: [{ key: 'res-persons', title: '帮教对象', path: '/resettlement/persons', perm: BUSINESS }],
+    // the line's records (src/modules/resettlement.c) come from /meta
+    children: [
+      ENTITIES,
+      {
+        key: 'res-import',
+        title: '导入预释放名单',
+        path: '/resettlement/import',
+        perm: 'resettle.prerelease.import',
+        component: () => import('./pages/ResettlementImport.vue'),
+      },
+      {
+        key: 'res-stats',
+        title: '安置帮教统计',
+        path: '/resettlement/stats',
+        perm: 'resettle.stats',
+        component: () => import('./pages/ResettlementStats.vue'),
+      },
+    ],
   },
   {
     key: 'legal-services',
