@@ -7,6 +7,8 @@
  *   POST   /api/v1/session/password   change own password {old_password, new_password}
  *   POST   /api/v1/session/totp/setup    start TOTP enrolment → otpauth URI
  *   POST   /api/v1/session/totp/enable   confirm {code} → recovery codes
+ *   GET    /api/v1/session/sessions      my live sessions (when, where from, which is this one)
+ *   POST   /api/v1/session/sessions/:id/end   end another of my sessions
  *
  * Tokens are 256 bits from the CSPRNG, kept only as SHA-256, new at every
  * sign-in.  The cookie is __Host-sid (HttpOnly, Secure, SameSite=Strict);
@@ -962,6 +964,83 @@ bool recovery_code_use(db_t *db, int64_t user_id, const char *code) {
     return ok;
 }
 
+/* The caller's live sessions, newest first: started, last seen, expiry,
+ * address and browser, and which is the one asking (account page). */
+static void list_my_sessions(http_req_t *r) {
+    const principal_t *p = r->auth;
+    if (!p->user_id) return http_error(r, 403, "forbidden", "接口令牌没有登录会话");
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions "
+                                     "WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id DESC LIMIT 50");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, p->user_id);
+    db_bind_text(s, 2, now, -1);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        jw_obj(w);
+        jw_kint(w, "id", db_col_int(s, 0));
+        jw_kstr(w, "created_at", db_col_text(s, 1));
+        jw_kstr(w, "last_seen_at", db_col_text(s, 2));
+        jw_kstr(w, "expires_at", db_col_text(s, 3));
+        jw_kstr(w, "ip", db_col_null(s, 4) ? NULL : db_col_text(s, 4));
+        jw_kstr(w, "user_agent", db_col_null(s, 5) ? NULL : db_col_text(s, 5));
+        jw_kbool(w, "current", db_col_int(s, 0) == p->session_id);
+        jw_obj_end(w);
+    }
+    db_reset(s);
+    if (rc < 0) return http_store_error(r); /* clears what was written */
+    jw_arr_end(w);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+/* Ends one of the caller's other sessions (a browser left signed in
+ * elsewhere); the current one ends by signing out.  Audited as
+ * logout.session, which (a "logout") drops the cached principals. */
+static void end_my_session(http_req_t *r) {
+    const principal_t *p = r->auth;
+    if (!p->user_id) return http_error(r, 403, "forbidden", "接口令牌没有登录会话");
+    int64_t id = http_param_id(r, "id");
+    if (id == p->session_id) return http_error(r, 422, "validation_failed", "当前会话请使用「退出登录」结束");
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    db_stmt_t *s = db_prepare(r->db, "UPDATE sessions SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL");
+    if (!s) {
+        db_rollback(r->db);
+        return http_store_error(r);
+    }
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, id);
+    db_bind_int(s, 3, p->user_id);
+    int rc = db_step(s);
+    int64_t n = db_changes(s);
+    db_reset(s);
+    if (rc != DB_DONE) {
+        db_rollback(r->db);
+        return http_store_error(r);
+    }
+    if (n == 0) {
+        db_rollback(r->db);
+        return http_error(r, 404, "not_found", "会话不存在或已结束");
+    }
+    char detail[64];
+    snprintf(detail, sizeof(detail), "{\"session\":%lld}", (long long)id);
+    if (auth_audit(r, "logout.session", "users", p->user_id, "ok", detail) != 0 || db_commit(r->db) != 0) {
+        db_rollback(r->db);
+        return http_store_error(r);
+    }
+    jw_obj(&r->json);
+    jw_kbool(&r->json, "ok", true);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
+}
+
 static const route_t session_routes[] = {
     {"POST", "/api/v1/session", post_session, ROUTE_PUBLIC},
     {"GET", "/api/v1/session", get_session},
@@ -969,6 +1048,8 @@ static const route_t session_routes[] = {
     {"POST", "/api/v1/session/password", change_password},
     {"POST", "/api/v1/session/totp/setup", totp_setup},
     {"POST", "/api/v1/session/totp/enable", totp_enable},
+    {"GET", "/api/v1/session/sessions", list_my_sessions},
+    {"POST", "/api/v1/session/sessions/:id/end", end_my_session},
     {0},
 };
 

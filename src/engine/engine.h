@@ -133,6 +133,19 @@ typedef struct wf_transition {
     const char *to;
     const char *perm;     /* NULL → "<entity perm>.<action>" */
     const char *requires; /* space-separated fields the body must carry */
+    /* Space-separated fields the body may carry (an opinion a reviewer may
+     * give); set like requires when given, left alone when not. */
+    const char *accepts;
+    /* Space-separated fields the web app's dialog shows, read-only, for the
+     * decision (the measures and evidence a reviewer weighs). */
+    const char *shows;
+    /* The body's comment is required (a send-back says why): 422 at
+     * "comment" when blank; the history and the record's page show it. */
+    bool comment_required;
+    /* Tells the record's creator (engine/notify.c) with this kind of notice
+     * ("sent_back", "closed", "report_sent_back"); a comment_required
+     * transition tells as "sent_back" when this is NULL. */
+    const char *notify;
     wf_hook_fn hook;      /* NULL = none; a pointer, so a misspelling cannot compile */
     /* Four-eyes: space-separated earlier actions; whoever did the latest of
      * them on the record (its audit trail) may not do this one (403). */
@@ -186,6 +199,9 @@ typedef struct entity {
     const workflow_t *const *flows;    /* versions, oldest first, NULL-terminated; NULL = no workflow */
     const char *default_sort;          /* "-id", "name", … */
     bool protected_;                   /* readable outside the owning office only by break-the-glass */
+    /* 附件: several files per record (files.c: PDF, JPEG, PNG, DOCX, XLSX),
+     * read like the record, added and removed by whoever may update it */
+    bool attachments;
     /* A protected entity's <perm>.read_protected — read the records in the
      * holder's whole scope without a grant (the district corrections
      * institution, which entrusts the offices: 社区矫正法 第九条) — is

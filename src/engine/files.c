@@ -10,7 +10,17 @@
  * caller's scope uploaded that file (values.c), and a download goes through
  * a record the caller may read — never by hash alone.  Only JPEG, PNG and PDF
  * are kept, recognised by their first bytes, not by the name or the
- * declared type. */
+ * declared type.
+ *
+ * 附件 (issue 16 point 5) of an entity that declares .attachments — several
+ * files per record, also Word (.docx) and Excel (.xlsx), recognised by their
+ * zip parts (word/document.xml, xl/workbook.xml):
+ *
+ *   GET    /api/v1/<entity>/<id>/attachments            the list (read like the record)
+ *   POST   /api/v1/<entity>/<id>/attachments?name=…     add one (the body is the file; <perm>.update,
+ *                                                       not while the record is locked)
+ *   GET    /api/v1/<entity>/<id>/attachments/<aid>      download (audited attachment.download)
+ *   DELETE /api/v1/<entity>/<id>/attachments/<aid>      remove (soft; audited attachment.delete) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,12 +32,16 @@
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/engine.h"
+#include "engine/workflow.h"
 #include "util/crypto.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
 #define FILE_MAX_BYTES (10 * 1024 * 1024) /* a scanned document or a photo */
+#define ATTACH_MAX_PER_RECORD 50          /* a case's evidence, a certificate's scans */
+#define MIME_DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#define MIME_XLSX "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 /* The kind of file from its first bytes, or NULL when not one we keep. */
 static const char *sniff_mime(const unsigned char *p, size_t n) {
@@ -97,30 +111,29 @@ static const char *clean_name(http_req_t *r, const char *name) {
     return out;
 }
 
-static void upload_file(http_req_t *r) {
+/* Keeps the bytes under their hash (once) and, for a file field's upload
+ * (field_use), inside the caller's transaction the row of table files that
+ * lets the caller's unit put the hash in a field.  An attachment needs no
+ * such row: its own row names the hash.  0, or -1 after answering (503). */
+static int store_bytes(http_req_t *r, const char *body, size_t n, const char *mime, const char *name, bool field_use,
+                       char hash[65]) {
     const principal_t *p = auth_principal(r);
-    size_t n;
-    const char *body = http_body(r, &n);
-    if (n == 0) return http_invalid(r, "file", "上传的文件为空");
-    if (n > FILE_MAX_BYTES) return http_error(r, 413, "body_too_large", "文件过大: 单个文件不超过 10 MiB");
-    const char *mime = sniff_mime((const unsigned char *)body, n);
-    if (!mime) return http_error(r, 415, "unsupported_file_type", "只能上传 JPEG、PNG 图片或 PDF 文件");
-    const char *name = clean_name(r, http_query(r, "name"));
-    char hash[65], dir[4096], path[4200];
-    if (sha256_hex(body, n, hash) != 0) return http_error(r, 500, "hash_failed", "文件校验失败");
-    if (!files_dir(r, dir, sizeof(dir))) return http_error(r, 503, "files_unavailable", "文件存储暂不可用");
+    char dir[4096], path[4200];
+    if (sha256_hex(body, n, hash) != 0) return http_error(r, 500, "hash_failed", "文件校验失败"), -1;
+    if (!files_dir(r, dir, sizeof(dir))) return http_error(r, 503, "files_unavailable", "文件存储暂不可用"), -1;
     snprintf(path, sizeof(path), "%s/%.2s", dir, hash);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) return http_error(r, 503, "files_unavailable", "文件存储暂不可用");
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return http_error(r, 503, "files_unavailable", "文件存储暂不可用"), -1;
     snprintf(path, sizeof(path), "%s/%.2s/%s", dir, hash, hash);
     struct stat st;
     if ((stat(path, &st) != 0 || (size_t)st.st_size != n) && write_whole(path, body, n) != 0) {
         log_error("files: writing %s: %s", path, strerror(errno));
-        return http_error(r, 503, "files_unavailable", "无法保存上传的文件 (磁盘已满?)");
+        return http_error(r, 503, "files_unavailable", "无法保存上传的文件 (磁盘已满?)"), -1;
     }
-    if (db_begin(r->db) != 0) return http_store_error(r);
+    if (!field_use) return 0;
     db_stmt_t *s = db_prepare(r->db, "INSERT INTO files (sha256, org_id, org_path, size, mime, name, created_by) "
                                      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256, org_id) DO NOTHING");
-    if (!s) return http_store_error(r);
+    if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, hash, -1);
     db_bind_int(s, 2, p->org_id);
     db_bind_text(s, 3, p->org_path, -1);
@@ -133,10 +146,25 @@ static void upload_file(http_req_t *r) {
         db_bind_null(s, 7);
     int rc = db_step(s);
     db_reset(s);
+    if (rc != DB_DONE) log_error("files: %s", db_errmsg(r->db));
+    return rc == DB_DONE ? 0 : (http_store_error(r), -1);
+}
+
+static void upload_file(http_req_t *r) {
+    size_t n;
+    const char *body = http_body(r, &n);
+    if (n == 0) return http_invalid(r, "file", "上传的文件为空");
+    if (n > FILE_MAX_BYTES) return http_error(r, 413, "body_too_large", "文件过大: 单个文件不超过 10 MiB");
+    const char *mime = sniff_mime((const unsigned char *)body, n);
+    if (!mime) return http_error(r, 415, "unsupported_file_type", "只能上传 JPEG、PNG 图片或 PDF 文件");
+    const char *name = clean_name(r, http_query(r, "name"));
+    char hash[65];
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    if (store_bytes(r, body, n, mime, name, true, hash) != 0) return;
     json_t *d = json_pack("{s:s,s:I,s:s,s:s?}", "sha256", hash, "size", (json_int_t)n, "mime", mime, "name", name);
     char *dt = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(d);
-    int arc = rc == DB_DONE ? auth_audit(r, "file.upload", "files", 0, "ok", dt) : -1;
+    int arc = auth_audit(r, "file.upload", "files", 0, "ok", dt);
     free(dt);
     if (arc != 0 || db_commit(r->db) != 0) return http_store_error(r);
     jw_t *w = &r->json;
@@ -147,6 +175,61 @@ static void upload_file(http_req_t *r) {
     jw_kstr(w, "name", name);
     jw_obj_end(w);
     http_send_json(r, 201);
+}
+
+/* Reads the stored file of hash (size bytes), checks it against its hash and
+ * returns the bytes in the request's arena; NULL after answering 404/500. */
+static char *read_stored(http_req_t *r, const char *hash, int64_t size) {
+    char dir[4096], path[4200];
+    if (!files_dir(r, dir, sizeof(dir))) return http_error(r, 404, "not_found", "文件不存在"), NULL;
+    snprintf(path, sizeof(path), "%s/%.2s/%s", dir, hash, hash);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        log_error("files: %s is recorded but missing: %s", path, strerror(errno));
+        return http_error(r, 404, "not_found", "文件已丢失, 请联系管理员"), NULL;
+    }
+    char *data = size > 0 && size <= FILE_MAX_BYTES ? arena_alloc(r->arena, (size_t)size) : NULL;
+    size_t got = 0;
+    while (data && got < (size_t)size) {
+        ssize_t k = read(fd, data + got, (size_t)size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fd);
+    char check[65];
+    if (!data || got != (size_t)size || sha256_hex(data, got, check) != 0 || strcmp(check, hash) != 0) {
+        log_error("files: %s does not match its hash", path);
+        return http_error(r, 500, "file_corrupt", "文件校验失败, 已记录"), NULL;
+    }
+    return data;
+}
+
+/* The file extension of a kept type, for a download's plain-ASCII name. */
+static const char *mime_ext(const char *mime) {
+    static const char *const map[][2] = {{"application/pdf", "pdf"},
+                                         {"image/png", "png"},
+                                         {"image/jpeg", "jpg"},
+                                         {MIME_DOCX, "docx"},
+                                         {MIME_XLSX, "xlsx"},
+                                         {NULL, NULL}};
+    for (int i = 0; map[i][0]; i++)
+        if (strcmp(mime, map[i][0]) == 0) return map[i][1];
+    return "bin";
+}
+
+/* Sends stored bytes: the stored type, the uploaded name (RFC 5987) beside a
+ * plain fallback, never cached, never sniffed. */
+static void send_stored(http_req_t *r, const char *mime, const char *data, size_t n, const char *name,
+                        const char *fallback_base, bool inline_) {
+    char fallback[160];
+    snprintf(fallback, sizeof(fallback), "%s.%s", fallback_base, mime_ext(mime));
+    http_set_header(r, "Content-Disposition",
+                    arena_printf(r->arena, "%s; filename=\"%s\"%s%s", inline_ ? "inline" : "attachment", fallback,
+                                 name ? "; filename*=UTF-8''" : "", name ? engine_rfc5987(r, name) : ""));
+    http_set_header(r, "Cache-Control", "private, no-store");
+    http_set_header(r, "X-Content-Type-Options", "nosniff");
+    http_send_bytes(r, 200, mime, data, n);
 }
 
 static void download_file(http_req_t *r) {
@@ -180,43 +263,239 @@ static void download_file(http_req_t *r) {
     const char *name = rc == DB_ROW && !db_col_null(s, 2) ? arena_strdup(r->arena, db_col_text(s, 2)) : NULL;
     db_reset(s);
     if (rc < 0) return http_store_error(r);
-    char dir[4096], path[4200];
-    if (!mime || !files_dir(r, dir, sizeof(dir))) return http_error(r, 404, "not_found", "文件不存在");
-    snprintf(path, sizeof(path), "%s/%.2s/%s", dir, hash, hash);
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        log_error("files: %s is recorded but missing: %s", path, strerror(errno));
-        return http_error(r, 404, "not_found", "文件已丢失, 请联系管理员");
-    }
-    char *data = size > 0 && size <= FILE_MAX_BYTES ? arena_alloc(r->arena, (size_t)size) : NULL;
-    size_t got = 0;
-    while (data && got < (size_t)size) {
-        ssize_t k = read(fd, data + got, (size_t)size - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    close(fd);
-    char check[65];
-    if (!data || got != (size_t)size || sha256_hex(data, got, check) != 0 || strcmp(check, hash) != 0) {
-        log_error("files: %s does not match its hash", path);
-        return http_error(r, 500, "file_corrupt", "文件校验失败, 已记录");
-    }
+    if (!mime) return http_error(r, 404, "not_found", "文件不存在");
+    char *data = read_stored(r, hash, size);
+    if (!data) return;
     json_t *d = json_pack("{s:s,s:s}", "field", f->name, "sha256", hash);
     char *dt = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(d);
     int arc = auth_audit(r, "file.download", e->name, id, "ok", dt);
     free(dt);
     if (arc != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败, 未提供文件");
-    const char *ext = strcmp(mime, "application/pdf") == 0 ? "pdf" : strcmp(mime, "image/png") == 0 ? "png" : "jpg";
-    char fallback[96];
-    snprintf(fallback, sizeof(fallback), "%s-%lld-%s.%s", e->name, (long long)id, f->name, ext);
-    http_set_header(r, "Content-Disposition",
-                    arena_printf(r->arena, "inline; filename=\"%s\"%s%s", fallback, name ? "; filename*=UTF-8''" : "",
-                                 name ? engine_rfc5987(r, name) : ""));
-    http_set_header(r, "Cache-Control", "private, no-store");
-    http_set_header(r, "X-Content-Type-Options", "nosniff");
-    http_send_bytes(r, 200, mime, data, got);
+    send_stored(r, mime, data, (size_t)size, name, arena_printf(r->arena, "%s-%lld-%s", e->name, (long long)id, f->name),
+                true);
+}
+
+/* ---- 附件 ---- */
+
+/* An attachment's type: the file fields' kinds, or a Word / Excel document
+ * (a zip holding word/document.xml or xl/workbook.xml: part names are stored
+ * uncompressed in the zip's headers). */
+static const char *sniff_attachment(const unsigned char *p, size_t n) {
+    const char *m = sniff_mime(p, n);
+    if (m || n < 4 || memcmp(p, "PK\x03\x04", 4) != 0) return m;
+    if (!memmem(p, n, "[Content_Types].xml", 19)) return NULL;
+    if (memmem(p, n, "word/document.xml", 17)) return MIME_DOCX;
+    if (memmem(p, n, "xl/workbook.xml", 15)) return MIME_XLSX;
+    return NULL;
+}
+
+/* The record the attachments hang on: e must declare them, the caller read
+ * the record (one access path, engine_load_record); for a change also
+ * <perm>.update and a record that is not locked.  0, or -1 after answering. */
+static int attachment_record(http_req_t *r, const entity_t **e_out, int64_t *id_out, bool change) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (!e || !e->attachments) return http_error(r, 404, "not_found", "该业务没有附件"), -1;
+    int64_t id = http_param_id(r, "id");
+    buf_t sql = BUF_INIT;
+    db_stmt_t *s = engine_load_record(r, e, id, &sql);
+    buf_free(&sql);
+    if (!s) return -1;
+    const char *state = db_col_null(s, 9) ? NULL : arena_strdup(r->arena, db_col_text(s, 9));
+    int wfv = (int)db_col_int(s, 10);
+    db_reset(s);
+    if (change) {
+        char perm[128];
+        snprintf(perm, sizeof(perm), "%s.update", e->perm);
+        if (!auth_can(auth_principal(r), perm)) return http_error(r, 403, "forbidden", "您没有修改该记录附件的权限"), -1;
+        const workflow_t *wf = state ? entity_flow(e, wfv) : NULL;
+        const wf_state_t *lk = wf ? wf_locked(wf, state) : NULL;
+        if (lk) return wf_locked_error(r, e, wf, lk, wf_locked_message(r, wf, lk, "添加或删除附件")), -1;
+    }
+    *e_out = e;
+    *id_out = id;
+    return 0;
+}
+
+static void write_attachment(jw_t *w, db_stmt_t *s) {
+    jw_obj(w);
+    jw_kint(w, "id", db_col_int(s, 0));
+    jw_kstr(w, "name", db_col_null(s, 1) ? NULL : db_col_text(s, 1));
+    jw_kint(w, "size", db_col_int(s, 2));
+    jw_kstr(w, "mime", db_col_text(s, 3));
+    jw_kstr(w, "created_at", db_col_text(s, 4));
+    jw_kstr(w, "created_by", db_col_null(s, 5) ? NULL : db_col_text(s, 5));
+    jw_obj_end(w);
+}
+
+#define ATTACH_COLS                                                                                                   \
+    "a.id, a.name, a.size, a.mime, a.created_at, (SELECT u.display_name FROM users u WHERE u.id = a.created_by) "
+
+static void list_attachments(http_req_t *r) {
+    const entity_t *e;
+    int64_t id;
+    if (attachment_record(r, &e, &id, false) != 0) return;
+    if (engine_read_audit(r, e, id, "attachments") != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败");
+    db_stmt_t *s = db_prepare(r->db, "SELECT " ATTACH_COLS "FROM attachments a WHERE a.entity = $1 AND a.record_id = $2 "
+                                     "AND a.deleted_at IS NULL ORDER BY a.id");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) write_attachment(w, s);
+    db_reset(s);
+    if (rc < 0) return http_store_error(r);
+    jw_arr_end(w);
+    jw_kint(w, "max", ATTACH_MAX_PER_RECORD);
+    jw_kint(w, "max_bytes", FILE_MAX_BYTES);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
+static void add_attachment(http_req_t *r) {
+    const entity_t *e;
+    int64_t id;
+    if (attachment_record(r, &e, &id, true) != 0) return;
+    size_t n;
+    const char *body = http_body(r, &n);
+    if (n == 0) return http_invalid(r, "file", "上传的文件为空");
+    if (n > FILE_MAX_BYTES) return http_error(r, 413, "body_too_large", "文件过大: 单个附件不超过 10 MiB");
+    const char *mime = sniff_attachment((const unsigned char *)body, n);
+    if (!mime)
+        return http_error(r, 415, "unsupported_file_type", "附件只能是 PDF、JPEG、PNG、Word (.docx) 或 Excel (.xlsx) 文件");
+    const char *name = clean_name(r, http_query(r, "name"));
+    char hash[65], now[21];
+    iso_from_unix(now_unix(), now);
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM attachments WHERE entity = $1 AND record_id = $2 "
+                                     "AND deleted_at IS NULL");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    int64_t have = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    if (have < 0) return http_store_error(r);
+    if (have >= ATTACH_MAX_PER_RECORD) {
+        db_rollback(r->db);
+        return http_invalid(r, "file", arena_printf(r->arena, "每条记录最多 %d 个附件", ATTACH_MAX_PER_RECORD));
+    }
+    if (store_bytes(r, body, n, mime, name, false, hash) != 0) return;
+    s = db_prepare(r->db, "INSERT INTO attachments (entity, record_id, sha256, name, size, mime, created_at, created_by) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, e->name, -1);
+    db_bind_int(s, 2, id);
+    db_bind_text(s, 3, hash, -1);
+    db_bind_text(s, 4, name, -1);
+    db_bind_int(s, 5, (int64_t)n);
+    db_bind_text(s, 6, mime, -1);
+    db_bind_text(s, 7, now, -1);
+    db_bind_int(s, 8, auth_principal(r)->user_id);
+    int64_t aid = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (!aid) {
+        log_error("attachments: %s", db_errmsg(r->db));
+        return http_store_error(r);
+    }
+    json_t *d = json_pack("{s:I,s:s,s:s?,s:I,s:s}", "attachment", (json_int_t)aid, "sha256", hash, "name", name, "size",
+                          (json_int_t)n, "mime", mime);
+    char *dt = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(d);
+    int arc = auth_audit(r, "attachment.add", e->name, id, "ok", dt);
+    free(dt);
+    if (arc != 0 || db_commit(r->db) != 0) return http_store_error(r);
+    s = db_prepare(r->db, "SELECT " ATTACH_COLS "FROM attachments a WHERE a.id = $1");
+    if (!s) return http_store_error(r);
+    db_bind_int(s, 1, aid);
+    int rc = db_step(s);
+    if (rc == DB_ROW) write_attachment(&r->json, s);
+    db_reset(s);
+    if (rc != DB_ROW) return http_store_error(r);
+    http_send_json(r, 201);
+}
+
+/* The live attachment aid of the record: its hash, type, size and name in
+ * the request's arena.  0; 1 when there is none (answered 404); -1 (503). */
+static int find_attachment(http_req_t *r, const entity_t *e, int64_t id, int64_t aid, const char **hash,
+                           const char **mime, int64_t *size, const char **name) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT sha256, mime, size, name FROM attachments WHERE id = $1 AND entity = $2 "
+                                     "AND record_id = $3 AND deleted_at IS NULL");
+    if (!s) return http_store_error(r), -1;
+    db_bind_int(s, 1, aid);
+    db_bind_text(s, 2, e->name, -1);
+    db_bind_int(s, 3, id);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *hash = arena_strdup(r->arena, db_col_text(s, 0));
+        *mime = arena_strdup(r->arena, db_col_text(s, 1));
+        *size = db_col_int(s, 2);
+        *name = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
+    }
+    db_reset(s);
+    if (rc == DB_ROW) return 0;
+    if (rc < 0) return http_store_error(r), -1;
+    return http_error(r, 404, "not_found", "附件不存在或已删除"), 1;
+}
+
+static void download_attachment(http_req_t *r) {
+    const entity_t *e;
+    int64_t id, size;
+    const char *hash, *mime, *name;
+    if (attachment_record(r, &e, &id, false) != 0) return;
+    int64_t aid = http_param_id(r, "aid");
+    if (find_attachment(r, e, id, aid, &hash, &mime, &size, &name) != 0) return;
+    if (engine_read_audit(r, e, id, "file") != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败, 未提供文件");
+    char *data = read_stored(r, hash, size);
+    if (!data) return;
+    json_t *d = json_pack("{s:I,s:s}", "attachment", (json_int_t)aid, "sha256", hash);
+    char *dt = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(d);
+    int arc = auth_audit(r, "attachment.download", e->name, id, "ok", dt);
+    free(dt);
+    if (arc != 0) return http_error(r, 503, "audit_failed", "审计记录写入失败, 未提供文件");
+    /* a Word or Excel file is saved, a picture or a PDF opens in the browser */
+    bool office = strcmp(mime, MIME_DOCX) == 0 || strcmp(mime, MIME_XLSX) == 0;
+    send_stored(r, mime, data, (size_t)size, name,
+                arena_printf(r->arena, "%s-%lld-attachment-%lld", e->name, (long long)id, (long long)aid), !office);
+}
+
+static void delete_attachment(http_req_t *r) {
+    const entity_t *e;
+    int64_t id, size;
+    const char *hash, *mime, *name;
+    if (attachment_record(r, &e, &id, true) != 0) return;
+    int64_t aid = http_param_id(r, "aid");
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    int found = find_attachment(r, e, id, aid, &hash, &mime, &size, &name);
+    if (found != 0) {
+        if (db_in_tx(r->db)) db_rollback(r->db);
+        return;
+    }
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    db_stmt_t *s = db_prepare(r->db, "UPDATE attachments SET deleted_at = $1, deleted_by = $2 WHERE id = $3 "
+                                     "AND deleted_at IS NULL");
+    if (!s) return http_store_error(r);
+    db_bind_text(s, 1, now, -1);
+    db_bind_int(s, 2, auth_principal(r)->user_id);
+    db_bind_int(s, 3, aid);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r);
+    json_t *d = json_pack("{s:I,s:s,s:s?}", "attachment", (json_int_t)aid, "sha256", hash, "name", name);
+    char *dt = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(d);
+    int arc = auth_audit(r, "attachment.delete", e->name, id, "ok", dt);
+    free(dt);
+    if (arc != 0 || db_commit(r->db) != 0) return http_store_error(r);
+    jw_obj(&r->json);
+    jw_kbool(&r->json, "ok", true);
+    jw_obj_end(&r->json);
+    http_send_json(r, 200);
 }
 
 static const perm_def_t file_perms[] = {
@@ -228,6 +507,10 @@ static const perm_def_t file_perms[] = {
 static const route_t file_routes[] = {
     {"POST", "/api/v1/files", upload_file, .perm = "file.upload", .body_limit = FILE_MAX_BYTES},
     {"GET", "/api/v1/:entity/:id/files/:field", download_file},
+    {"GET", "/api/v1/:entity/:id/attachments", list_attachments},
+    {"POST", "/api/v1/:entity/:id/attachments", add_attachment, .body_limit = FILE_MAX_BYTES},
+    {"GET", "/api/v1/:entity/:id/attachments/:aid", download_attachment},
+    {"DELETE", "/api/v1/:entity/:id/attachments/:aid", delete_attachment},
     {0},
 };
 

@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,8 @@ typedef struct {
     lxw_worksheet *ws;
     lxw_format *bold, *dec[19];
     int row, col, ncols;
+    int head_row; /* the header's row: 1 under an xlsx title row, else 0 */
+    bool mute;    /* a field the export's ?columns= leaves out: no cell, no column */
     int *width; /* xlsx: widest cell per column, in character cells */
 } out_t;
 
@@ -94,6 +97,7 @@ static void xlsx_width(out_t *o, const char *s) {
 /* Free text (guarded against formulas in CSV; a string cell in XLSX,
  * never evaluated there). */
 static void out_text(out_t *o, const char *s) {
+    if (o->mute) return;
     if (!o->xlsx) {
         csv_write_cell(o->f, s, o->col == 0, true);
     } else if (s && *s) {
@@ -117,7 +121,7 @@ static void out_text(out_t *o, const char *s) {
             if (cut && strlen(cut) && (unsigned char)cut[strlen(cut) - 1] >= 0xC0) cut[strlen(cut) - 1] = '\0';
             v = cut ? cut : v;
         }
-        worksheet_write_string(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, v, o->row == 0 ? o->bold : NULL);
+        worksheet_write_string(o->ws, (lxw_row_t)o->row, (lxw_col_t)o->col, v, o->row == o->head_row ? o->bold : NULL);
         xlsx_width(o, v);
         free(clean);
         free(cut);
@@ -128,6 +132,7 @@ static void out_text(out_t *o, const char *s) {
 /* A number the server formats (integers, fixed-point decimals): text in
  * CSV, a number cell in XLSX (exact below 2^53 units). */
 static void out_number(out_t *o, int64_t v, int scale) {
+    if (o->mute) return;
     char d[40];
     decimal_format(v, scale, d, sizeof(d));
     if (!o->xlsx) {
@@ -182,12 +187,134 @@ static void sheet_name(const char *label, char *out, size_t n) {
     if (!o) snprintf(out, n, "Sheet1");
 }
 
-/* GET /api/v1/<entity>/import/template: the header row an import takes
- * (every field a create may set, by label, and 所属机构), UTF-8 with a BOM. */
+#define TEMPLATE_ROWS 5000    /* rows of an .xlsx template that carry the drop-downs */
+#define TEMPLATE_CODES_MAX 60 /* labels a drop-down may list inline */
+
+/* The .xlsx template: the header (bold, frozen; a required field's label
+ * kept exact, shaded), each code field's active labels and 是/否 as a
+ * drop-down list (a list longer than Excel's 255 characters is prompted to
+ * the hidden sheet 代码表, which lists them all), a prompt per date column. */
+static void import_template_xlsx(http_req_t *r, const entity_t *e) {
+    const char *tmpdir = getenv("TMPDIR");
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof(dir), "%s/sifasuo-template-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (!mkdtemp(dir)) return http_error(r, 503, "export_failed", "无法生成模板");
+    snprintf(path, sizeof(path), "%s/template.xlsx", dir);
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, "导入") : NULL;
+    lxw_worksheet *codes = wb ? workbook_add_worksheet(wb, "代码表") : NULL;
+    if (!ws || !codes) {
+        if (wb) workbook_close(wb);
+        rmdir(dir);
+        return http_error(r, 503, "export_failed", "无法生成模板");
+    }
+    lxw_format *head = workbook_add_format(wb), *req = workbook_add_format(wb);
+    format_set_bold(head);
+    format_set_bg_color(head, 0xDCE6F1);
+    format_set_border(head, LXW_BORDER_THIN);
+    format_set_bold(req);
+    format_set_bg_color(req, 0xFCE4D6);
+    format_set_border(req, LXW_BORDER_THIN);
+    worksheet_hide(codes);
+    int col = 0, ccol = 0;
+    for (const field_t *fl = e->fields; fl->name; fl++) {
+        if (fl->flags & FF_READONLY) continue;
+        worksheet_write_string(ws, 0, (lxw_col_t)col, fl->label, (fl->flags & FF_REQUIRED) ? req : head);
+        worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 16, NULL);
+        int n = 0;
+        const char *labels[TEMPLATE_CODES_MAX + 1];
+        if (fl->type == F_CODE && fl->code_list) {
+            db_stmt_t *s = db_prepare(r->db, "SELECT label FROM code_items WHERE list_key = $1 AND active = 1 ORDER BY sort, code");
+            if (s) {
+                db_bind_text(s, 1, fl->code_list, -1);
+                while (db_step(s) == DB_ROW) {
+                    if (n < TEMPLATE_CODES_MAX) labels[n] = arena_strdup(r->arena, db_col_text(s, 0));
+                    worksheet_write_string(codes, (lxw_row_t)n++, (lxw_col_t)ccol, db_col_text(s, 0), NULL);
+                }
+                db_reset(s);
+            }
+        } else if (fl->type == F_BOOL) {
+            labels[0] = "是";
+            labels[1] = "否";
+            worksheet_write_string(codes, 0, (lxw_col_t)ccol, "是", NULL);
+            worksheet_write_string(codes, 1, (lxw_col_t)ccol, "否", NULL);
+            n = 2;
+        }
+        if (n > 0) {
+            /* the labels inline, as a drop-down, when they fit Excel's 255
+             * characters (counted here in bytes, to be safe); a longer list
+             * is prompted to the sheet 代码表 instead — a list read from a
+             * range (LXW_VALIDATION_TYPE_LIST_FORMULA) would do, but
+             * libxlsxwriter 1.1.5 leaks its copy of the formula, which
+             * make asan refuses */
+            size_t bytes = 0;
+            for (int i = 0; i < n && i < TEMPLATE_CODES_MAX; i++)
+                bytes += strlen(labels[i]) + 1;
+            bool inline_ = n <= TEMPLATE_CODES_MAX && bytes <= 256;
+            labels[inline_ ? n : 0] = NULL;
+            lxw_data_validation v = {.input_title = (char *)(uintptr_t)fl->label}; /* the library's fields are not const */
+            if (inline_) {
+                v.validate = LXW_VALIDATION_TYPE_LIST;
+                v.value_list = (char **)(uintptr_t)labels;
+                v.error_title = "不在代码表中";
+                v.error_message = "请从下拉列表中选择";
+                v.input_message = "请从下拉列表中选择";
+            } else {
+                v.validate = LXW_VALIDATION_TYPE_ANY;
+                v.input_message = "可填写的值见「代码表」工作表";
+            }
+            lxw_error ve = worksheet_data_validation_range(ws, 1, (lxw_col_t)col, TEMPLATE_ROWS, (lxw_col_t)col, &v);
+            if (ve != LXW_NO_ERROR) log_error("import template: %s: %s", fl->name, lxw_strerror(ve));
+            ccol++;
+        } else if (fl->type == F_DATE) {
+            lxw_data_validation v = {.validate = LXW_VALIDATION_TYPE_ANY, .input_title = (char *)(uintptr_t)fl->label,
+                                     .input_message = "日期, 如 2026-12-07"};
+            worksheet_data_validation_range(ws, 1, (lxw_col_t)col, TEMPLATE_ROWS, (lxw_col_t)col, &v);
+        }
+        col++;
+    }
+    worksheet_write_string(ws, 0, (lxw_col_t)col, "所属机构", head);
+    worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 20, NULL);
+    worksheet_freeze_panes(ws, 1, 0);
+    lxw_error xe = workbook_close(wb);
+    char *data = NULL;
+    size_t len = 0;
+    if (xe == LXW_NO_ERROR) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 && (data = arena_alloc(r->arena, (size_t)st.st_size))) {
+            len = (size_t)st.st_size;
+            size_t got = 0;
+            while (got < len) {
+                ssize_t k = read(fd, data + got, len - got);
+                if (k < 0 && errno == EINTR) continue;
+                if (k <= 0) break;
+                got += (size_t)k;
+            }
+            if (got != len) data = NULL;
+        }
+        if (fd >= 0) close(fd);
+    }
+    unlink(path);
+    rmdir(dir);
+    if (!data) return http_error(r, 503, "export_failed", "无法生成模板");
+    http_set_header(r, "Content-Disposition",
+                    arena_printf(r->arena, "attachment; filename=\"%s-template.xlsx\"; filename*=UTF-8''%s", e->name,
+                                 engine_rfc5987(r, arena_printf(r->arena, "%s-导入模板.xlsx", e->label))));
+    http_set_header(r, "Cache-Control", "no-store");
+    http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data, len);
+}
+
+/* GET /api/v1/<entity>/import/template[?format=xlsx]: the header row an
+ * import takes (every field a create may set, by label, and 所属机构), as
+ * UTF-8 CSV with a BOM, or as .xlsx with the code lists as drop-downs. */
 static void import_template(http_req_t *r) {
     const entity_t *e = entity_find(http_param(r, "entity"));
     if (!e) return http_error(r, 404, "not_found", "接口不存在");
     if (!allowed(r, e, "import")) return;
+    const char *fmt = http_query(r, "format");
+    if (fmt && !strcmp(fmt, "xlsx")) return import_template_xlsx(r, e);
+    if (fmt && strcmp(fmt, "csv") != 0) return http_invalid(r, "format", "模板格式只能是 csv 或 xlsx");
     char *mem = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&mem, &len);
@@ -289,6 +416,23 @@ static void export_records(http_req_t *r) {
     if (unmask && !auth_can(auth_principal(r), "pi.unmask"))
         return http_error(r, 403, "forbidden", "您没有导出完整个人信息的权限");
     bool with_deleted = http_query(r, "deleted") && !strcmp(http_query(r, "deleted"), "1");
+    /* ?columns=a,b: only those fields (what the list shows), 编号 and the
+     * spine always; else every field */
+    int nfields = 0;
+    for (const field_t *f = e->fields; f->name; f++)
+        nfields++;
+    bool *in_export = arena_calloc(r->arena, sizeof(bool) * (size_t)(nfields + 1));
+    const char *want = http_query(r, "columns");
+    for (int i = 0; i < nfields; i++)
+        in_export[i] = !want || !*want;
+    if (want && *want) {
+        char *list = arena_strdup(r->arena, want), *save = NULL;
+        for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+            const field_t *f = entity_field(e, k);
+            if (!f) return http_invalid(r, "columns", arena_printf(r->arena, "没有字段「%s」", k));
+            in_export[f - e->fields] = true;
+        }
+    }
     const field_t *pi_filter = engine_pi_lookup_field(r, e); /* audited and limited as a list's (access.c) */
     if (pi_filter && !engine_pi_lookup_allowed(r)) return;
 
@@ -402,7 +546,11 @@ static void export_records(http_req_t *r) {
     }
     /* the columns: 编号, the fields, then the spine */
     const workflow_t *flow = entity_flow(e, 0);
-    o.ncols = 1 + nf + nid_cols + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
+    int nshown = 0;
+    fi = 0;
+    for (const field_t *f = e->fields; f->name; f++, fi++)
+        if (in_export[fi]) nshown += 1 + (f->type == F_PERSON || engine_entity_ref(f)); /* a ref: its name, its 编号 */
+    o.ncols = 1 + nshown + 1 + (flow ? 2 : 0) + 2 + (with_deleted ? 1 : 0);
     o.width = arena_calloc(r->arena, sizeof(int) * (size_t)o.ncols);
     if (xlsx) {
         lxw_workbook_options wopt = {.constant_memory = LXW_TRUE, .tmpdir = xdir};
@@ -414,8 +562,30 @@ static void export_records(http_req_t *r) {
             http_error(r, 503, "export_failed", "导出失败: 无法创建 Excel 文件");
             goto out;
         }
+        /* the header: bold on a light fill, bordered; the title above it */
         o.bold = workbook_add_format(o.wb);
         format_set_bold(o.bold);
+        format_set_bg_color(o.bold, 0xDCE6F1);
+        format_set_border(o.bold, LXW_BORDER_THIN);
+        format_set_text_wrap(o.bold);
+        lxw_format *title = workbook_add_format(o.wb);
+        format_set_bold(title);
+        format_set_font_size(title, 14);
+        char now_bj[24], now_iso[21];
+        iso_from_unix(now_unix(), now_iso);
+        beijing(now_iso, now_bj);
+        const char *unit = scope_unit_name(r, auth_principal(r)->org_id);
+        const char *head = arena_printf(r->arena, "%s%s%s (导出时间 %s)", unit ? unit : "", unit ? " · " : "", e->label, now_bj);
+        worksheet_merge_range(o.ws, 0, 0, 0, (lxw_col_t)(o.ncols - 1), head, title);
+        worksheet_set_row(o.ws, 0, 24, NULL);
+        o.row = o.head_row = 1;
+        /* print: A4 landscape, one page wide, the header row on every page, the unit at the top */
+        worksheet_set_landscape(o.ws);
+        worksheet_set_paper(o.ws, 9);
+        worksheet_fit_to_pages(o.ws, 1, 0);
+        worksheet_repeat_rows(o.ws, 1, 1);
+        worksheet_set_margins(o.ws, 0.4, 0.4, 0.6, 0.6);
+        worksheet_set_footer(o.ws, "&C第 &P 页 / 共 &N 页");
     } else {
         o.f = fdopen(fd, "w+");
         if (!o.f) {
@@ -431,10 +601,13 @@ static void export_records(http_req_t *r) {
     out_text(&o, "编号");
     /* a person or record ref by its name, then its number (编号) so the
      * file imports back unchanged (import.c takes either) */
-    for (const field_t *f = e->fields; f->name; f++) {
+    fi = 0;
+    for (const field_t *f = e->fields; f->name; f++, fi++) {
+        o.mute = !in_export[fi];
         out_text(&o, f->label);
         if (f->type == F_PERSON || engine_entity_ref(f)) out_text(&o, arena_printf(r->arena, "%s编号", f->label));
     }
+    o.mute = false;
     out_text(&o, "所属机构");
     if (flow) {
         out_text(&o, "状态");
@@ -459,6 +632,7 @@ static void export_records(http_req_t *r) {
             int c = ENGINE_SPINE_COLS;
             fi = 0;
             for (const field_t *f = e->fields; f->name; f++, c++, fi++) {
+                o.mute = !in_export[fi];
                 if (name_col[fi] >= 0 || engine_entity_ref(f)) {
                     char shown[256];
                     const char *nm = name_col[fi] < 0 ? (db_col_null(s, c) ? NULL
@@ -529,6 +703,7 @@ static void export_records(http_req_t *r) {
                     out_text(&o, db_col_text(s, c));
                 }
             }
+            o.mute = false;
             out_text(&o, scope_unit_name(r, db_col_int(s, 1)));
             if (flow) {
                 const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
@@ -561,8 +736,8 @@ static void export_records(http_req_t *r) {
             double w = o.width[c] + 2;
             worksheet_set_column(o.ws, (lxw_col_t)c, (lxw_col_t)c, w < 8 ? 8 : w > 50 ? 50 : w, NULL);
         }
-        worksheet_freeze_panes(o.ws, 1, 0);
-        worksheet_autofilter(o.ws, 0, 0, (lxw_row_t)(o.row > 1 ? o.row - 1 : 1), (lxw_col_t)(o.ncols - 1));
+        worksheet_freeze_panes(o.ws, 2, 0); /* the title and the header stay */
+        worksheet_autofilter(o.ws, 1, 0, (lxw_row_t)(o.row > 2 ? o.row - 1 : 2), (lxw_col_t)(o.ncols - 1));
         lxw_error xe = workbook_close(o.wb);
         o.wb = NULL;
         if (xe != LXW_NO_ERROR) {

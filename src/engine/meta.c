@@ -98,6 +98,7 @@ static void meta_entity(http_req_t *r) {
     /* the field that names a record (entity_title_field), as refs to it show it */
     const field_t *tf = entity_title_field(e);
     jw_kstr(w, "title_field", tf ? tf->name : NULL);
+    jw_kbool(w, "attachments", e->attachments);
     jw_kbool(w, "protected", e->protected_);
     if (e->unique) jw_kstr(w, "unique", e->unique);
     if (e->create_via) jw_kstr(w, "create_via", e->create_via);
@@ -216,6 +217,9 @@ static void meta_entity(http_req_t *r) {
             write_words(w, "from", t->from);
             jw_kstr(w, "to", t->to);
             write_words(w, "requires", t->requires);
+            write_words(w, "accepts", t->accepts);
+            write_words(w, "shows", t->shows);
+            jw_kbool(w, "comment_required", t->comment_required);
             /* out of a final state: reopens a locked record, with a reason */
             jw_kbool(w, "reopen", wf_is_reopen(wf, t));
             char perm[128];

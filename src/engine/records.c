@@ -15,6 +15,7 @@
 #include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/values.h"
+#include "engine/notify.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -2032,6 +2033,9 @@ static const char *const history_labels[][2] = {
     {"document.generate", "生成文书"},
     {"file.upload", "上传文件"},
     {"file.download", "下载文件"},
+    {"attachment.add", "上传附件"},
+    {"attachment.download", "下载附件"},
+    {"attachment.delete", "删除附件"},
     {"workflow.escalate", "超期升级督办"},
     {"workflow.reopen", "重新打开"},
     {"problem.ready", "规则已达标, 待销号"},
@@ -2296,6 +2300,7 @@ static const route_t engine_routes[] = {
 };
 
 void engine_routes_register(void) {
+    notify_routes_register(); /* /api/v1/notifications before /api/v1/:entity */
     wf_routes_register();
     meta_routes_register();
     engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */

@@ -315,7 +315,7 @@ static void want_action(const char *word, void *arg) {
 
 /* Every version of the workflow: its initial state and reopen states exist;
  * every transition's from (or "*") and to are states, its permission is
- * well formed, its requires are declared fields and its distinct_from are
+ * well formed, its requires, accepts and shows are declared fields and its distinct_from are
  * actions of the same version. */
 static void check_flows(const entity_t *e) {
     if (!e->flows) return;
@@ -359,6 +359,11 @@ static void check_flows(const entity_t *e) {
             if (t->perm && !perm_ok(t->perm)) fault(e, titem, ".perm \"%s\" 不是权限名 (以点分隔的标识符)", t->perm);
             walk.member = ".requires";
             each_word(t->requires, want_field, &walk);
+            walk.member = ".accepts";
+            each_word(t->accepts, want_field, &walk);
+            walk.member = ".shows";
+            each_word(t->shows, want_field, &walk);
+            if (t->notify && !ident_ok(t->notify, false)) fault(e, titem, ".notify \"%s\" 不是标识符", t->notify);
             walk.member = ".distinct_from";
             each_word(t->distinct_from, want_action, &walk);
             if (t->stamp) {

@@ -10,6 +10,7 @@
 #include "auth/scope.h"
 #include "engine/calendar.h"
 #include "engine/values.h"
+#include "engine/notify.h"
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -275,6 +276,36 @@ static int number_at_transition(http_req_t *r, const entity_t *e, int64_t id, co
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* True when text is NULL or only blanks. */
+static bool blank_text(const char *text) {
+    for (const char *c = text ? text : ""; *c; c++)
+        if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r') return false;
+    return true;
+}
+
+/* One field a transition's body sets (its requires, or its accepts when
+ * given): parsed and checked as on a create, its SET clause appended to set
+ * with its value bound in b; a problem goes into errs at the field.  An
+ * accepted field left out or blank is left alone. */
+static void body_field(http_req_t *r, const entity_t *e, const char *fname, json_t *body, bool required, json_t *errs,
+                       sql_binds_t *b, buf_t *set) {
+    const field_t *f = entity_field(e, fname);
+    json_t *val = json_object_get(body, fname);
+    if (!f) return;
+    if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val))) {
+        if (required) json_object_set_new(errs, fname, json_string("此操作必须填写"));
+        return;
+    }
+    value_t v;
+    const char *why;
+    if (value_parse(r, f, val, &v, &why) != 0 || value_check_ref(r, f, &v, &why) != 0) {
+        json_object_set_new(errs, fname, json_string(why));
+        return;
+    }
+    int ph = v.is_int ? sql_bind_int(b, v.i) : sql_bind_text(b, v.text); /* fewer than the fields (registry.c) */
+    buf_printf(set, ", %s = $%d", f->name, ph);
+}
+
 static void fire_action(http_req_t *r) {
     const entity_t *e = entity_find(http_param(r, "entity"));
     if (!e) return http_error(r, 404, "not_found", "接口不存在");
@@ -334,7 +365,7 @@ static void fire_action(http_req_t *r) {
     bool reopen = from && from->final;
     json_object_foreach(body, k, j) {
         if (strcmp(k, "comment") == 0 || strcmp(k, "version") == 0 || (reopen && strcmp(k, "reason") == 0)) continue;
-        if (!in_list(req, k)) json_object_set_new(errs, k, json_string("此操作不接受该字段"));
+        if (!in_list(req, k) && !in_list(t->accepts, k)) json_object_set_new(errs, k, json_string("此操作不接受该字段"));
     }
     const char *reason = reopen ? json_string_value(json_object_get(body, "reason")) : NULL;
     if (reopen) {
@@ -352,23 +383,14 @@ static void fire_action(http_req_t *r) {
             json_object_set_new(errs, "reason", json_string("原因不能超过 500 个字"));
     }
     char *save = NULL;
-    for (char *fname = strtok_r(req, " ", &save); fname; fname = strtok_r(NULL, " ", &save)) {
-        const field_t *f = entity_field(e, fname);
-        json_t *val = json_object_get(body, fname);
-        if (!f) continue;
-        if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val))) {
-            json_object_set_new(errs, fname, json_string("此操作必须填写"));
-            continue;
-        }
-        value_t v;
-        const char *why;
-        if (value_parse(r, f, val, &v, &why) != 0 || value_check_ref(r, f, &v, &why) != 0) {
-            json_object_set_new(errs, fname, json_string(why));
-            continue;
-        }
-        int ph = v.is_int ? sql_bind_int(&b, v.i) : sql_bind_text(&b, v.text); /* fewer than the fields (registry.c) */
-        buf_printf(&set, ", %s = $%d", f->name, ph);
-    }
+    for (char *fname = strtok_r(req, " ", &save); fname; fname = strtok_r(NULL, " ", &save))
+        body_field(r, e, fname, body, true, errs, &b, &set);
+    char acc[256];
+    snprintf(acc, sizeof(acc), "%s", t->accepts ? t->accepts : "");
+    for (char *fname = strtok_r(acc, " ", &save); fname; fname = strtok_r(NULL, " ", &save))
+        body_field(r, e, fname, body, false, errs, &b, &set);
+    if (t->comment_required && blank_text(json_string_value(json_object_get(body, "comment"))))
+        json_object_set_new(errs, "comment", json_string(arena_printf(r->arena, "「%s」须说明理由", t->label)));
     json_t *cv = json_object_get(body, "version");
     if (cv && json_is_integer(cv) && json_integer_value(cv) != version) {
         json_decref(errs);
@@ -411,7 +433,7 @@ static void fire_action(http_req_t *r) {
                stamp, set.data ? set.data : "", p_id, p_ver);
     if (db_begin(r->db) != 0) goto fail;
     /* a transition that writes fields runs the entity's rule (issue 15 point 4) */
-    if (t->requires && e->check && !(before = engine_record_snapshot(r, e, id))) {
+    if ((t->requires || t->accepts) && e->check && !(before = engine_record_snapshot(r, e, id))) {
         db_rollback(r->db);
         goto out;
     }
@@ -444,6 +466,7 @@ static void fire_action(http_req_t *r) {
         }
     }
     if (step_record(r, e, id, action, now) != 0) goto fail;
+    if (notify_transition(r, e, id, t, json_string_value(json_object_get(body, "comment"))) != 0) goto fail;
     if (engine_notify_write(r->db, e, opath, auth_principal(r)->user_id) != 0) goto fail;
     json_t *detail = json_pack("{s:s,s:s,s:s,s:O?}", "action", action, "from", state, "to", t->to, "comment",
                                json_object_get(body, "comment"));
@@ -528,6 +551,16 @@ static int todo_cmp(const void *a, const void *b) {
 
 static void todo_rows(todo_ctx_t *c, const entity_t *e, const workflow_t *wf, db_stmt_t *s);
 
+void wf_title_sql(const entity_t *e, char *out, size_t n) {
+    const field_t *title = entity_title_field(e);
+    if (title && title->type == F_PERSON)
+        snprintf(out, n, "(SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", title->name);
+    else if (title)
+        snprintf(out, n, "t.%s%s", title->name, (title->flags & FF_PI) ? "_masked" : "");
+    else
+        snprintf(out, n, "NULL");
+}
+
 static void todo_entity(const entity_t *e, void *arg) {
     todo_ctx_t *c = arg;
     http_req_t *r = c->r;
@@ -568,6 +601,8 @@ static void todo_entity(const entity_t *e, void *arg) {
     sql_bind_text(&b, read[0]); /* $1, $2: each range's, set below */
     sql_bind_text(&b, hi);
     for (const wf_state_t *st = wf->states; st->key; st++) {
+        /* a final state waits for nobody: its reopen is no to-do */
+        if (st->final) continue;
         bool can = false;
         for (const wf_transition_t *t = wf->transitions; t->action && !can; t++)
             can = in_list(t->from, st->key) && auth_can(p, transition_perm(r, e, t));
@@ -579,12 +614,8 @@ static void todo_entity(const entity_t *e, void *arg) {
         return;
     }
     /* the item's title: the record's (entity_title_field), as refs show it */
-    const field_t *title = entity_title_field(e);
-    char texpr[256] = "NULL";
-    if (title && title->type == F_PERSON)
-        snprintf(texpr, sizeof(texpr), "(SELECT pn.name FROM persons pn WHERE pn.id = t.%s)", title->name);
-    else if (title)
-        snprintf(texpr, sizeof(texpr), "t.%s%s", title->name, (title->flags & FF_PI) ? "_masked" : "");
+    char texpr[256];
+    wf_title_sql(e, texpr, sizeof(texpr));
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "SELECT t.id, t.wf_state, t.due_at, t.state_due_at, %s FROM %s t WHERE t.org_path >= $1 AND t.org_path < $2 "
@@ -760,6 +791,12 @@ static void tick_entity(const entity_t *e, void *arg) {
     }
 }
 
+/* The notices of deadlines near or passed (notify.c), before the escalation. */
+static void tick_notices(const entity_t *e, void *arg) {
+    tick_t *t = arg;
+    if (!t->rc && entity_flow(e, 0) && notify_deadlines(t->db, e) < 0) t->rc = -1;
+}
+
 static wf_tick_fn *tick_fns; /* grows (registered at start) */
 static int ntick_fns, tick_fns_cap;
 
@@ -772,6 +809,7 @@ void wf_on_tick(wf_tick_fn fn) {
 
 int wf_scheduler_tick(db_t *db, const struct keys *keys) {
     tick_t t = {db, keys, 0, 0};
+    entity_each(tick_notices, &t); /* first: they read the records not escalated yet */
     entity_each(tick_entity, &t);
     for (int i = 0; i < ntick_fns && !t.rc; i++) {
         int n = tick_fns[i](db, keys);

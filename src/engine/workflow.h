@@ -61,6 +61,11 @@ void wf_todo_count(wf_todo_t *t, const char *name, int64_t n);
 void wf_todo_add(wf_todo_t *t, const char *name, const char *label, int64_t id, const char *title, const char *state,
                  const char *state_label, const char *deadline);
 
+/* The SQL of a record's title over the alias t (entity_title_field, as the
+ * to-do and the notices show it): a person's name comes in full, to be
+ * masked by the caller (mask_name); "NULL" when the entity has none. */
+void wf_title_sql(const entity_t *e, char *out, size_t n);
+
 void wf_routes_register(void);
 void meta_routes_register(void);
 #endif

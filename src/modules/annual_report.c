@@ -71,7 +71,7 @@ static const wf_transition_t report_transitions[] = {
     {"submit", "报送市局", "approved", "submitted", .perm = "annual_report.approve", .hook = hook_submitted},
     {"receive", "市局接收", "submitted", "received", .perm = "annual_report.receive", .hook = hook_received},
     {"send_back", "市局退回", "submitted", "draft", .perm = "annual_report.receive", .requires = "city_note",
-     .hook = hook_sent_back},
+     .hook = hook_sent_back, .notify = "report_sent_back"},
     {0},
 };
 /* escalation: overdue (after 31 October) for 1 working day → escalated */

@@ -191,6 +191,7 @@ static const entity_t mediation_cases = {
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
     .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents",
+    .attachments = true, /* evidence, agreements signed on paper, photos of the site */
     .documents = mediation_case_documents, /* mediation_docs.c */
     .demo = mediation_demo,
     .children = case_children,

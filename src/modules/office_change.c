@@ -55,7 +55,8 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
 static const wf_transition_t change_transitions[] = {
     {"submit", "报市局备案", "draft", "submitted", .requires = "approval_doc approval_date"},
     {"file", "备案", "submitted", "filed", .perm = "office_change.file", .requires = "filing_doc filing_date"},
-    {"send_back", "退回", "submitted", "draft", .perm = "office_change.file", .requires = "return_reason"},
+    {"send_back", "退回", "submitted", "draft", .perm = "office_change.file", .requires = "return_reason",
+     .notify = "sent_back"},
     {"apply", "实施 (调整组织机构)", "filed", "applied", .perm = "office_change.apply", .hook = office_change_apply},
     {"withdraw", "撤回", "draft", "withdrawn"},
     {0},

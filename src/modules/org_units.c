@@ -2,6 +2,7 @@
  * data scope"; issue 2 point 5).
  *
  *   GET /api/v1/org-units?parent=ID   one level of children (keyset paged);
+ *   GET /api/v1/org-units?q=TEXT      units in scope whose name holds TEXT;
  *                                     &as_of=YYYY-MM-DD: as the tree stood that day
  *   GET /api/v1/org-units/ID          one unit with its ancestors
  *   GET /api/v1/org-units/ID/stats    counts by level below it
@@ -257,6 +258,40 @@ static void list_as_of(http_req_t *r, int64_t parent, int64_t after, int limit, 
     http_send_json(r, 200);
 }
 
+/* GET /api/v1/org-units?q=TEXT: the units in the caller's scope whose name
+ * holds TEXT (a village found by part of its name, in a picker on a phone,
+ * without opening the tree), each with its parent's name, at most limit
+ * (default 20).  A scan of the in-memory snapshot: ~7 000 units, microseconds. */
+static void search_units(http_req_t *r, const org_snap_t *s, const char *q, int limit) {
+    const char *own = scope_path(r);
+    size_t lown = own ? strlen(own) : 0;
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    int n = 0;
+    bool more = false;
+    for (int64_t i = 0; i < s->n; i++) {
+        const org_unit_t *u = &s->units[i];
+        if ((own && strncmp(u->path, own, lown) != 0) || !strstr(u->name, q)) continue;
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        const org_unit_t *p = u->parent_id ? unit_by_id(s, u->parent_id) : NULL;
+        jw_obj(w);
+        write_org(w, u);
+        jw_kint(w, "child_count", u->nkids);
+        jw_kstr(w, "parent_name", p ? p->name : NULL);
+        jw_obj_end(w);
+        n++;
+    }
+    jw_arr_end(w);
+    jw_kbool(w, "more", more);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
 static void list_children(http_req_t *r) {
     int64_t parent = http_query_id(r, "parent");
     int64_t after = http_query_id(r, "after");
@@ -278,8 +313,18 @@ static void list_children(http_req_t *r) {
         http_error(r, 422, "validation_failed", "参数 as_of 应为 YYYY-MM-DD, 且须与 parent 一起使用");
         return;
     }
+    const char *q = http_query(r, "q");
+    if (q && (!*q || strlen(q) > 100)) {
+        http_error(r, 422, "validation_failed", "参数 q 应为 1 到 100 字节的名称片段");
+        return;
+    }
+    if (q && (parent > 0 || after > 0 || as_of)) {
+        http_error(r, 422, "validation_failed", "参数 q 不能与 parent、after 或 as_of 一起使用");
+        return;
+    }
     const org_snap_t *s = snapshot(r);
     if (!s) return;
+    if (q) return search_units(r, s, q, lim ? limit : 20);
     if (as_of) {
         if (unit_in_scope(r, s, parent)) list_as_of(r, parent, after, limit, as_of);
         return;

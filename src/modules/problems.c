@@ -55,15 +55,20 @@ static int close_hook(http_req_t *r, const entity_t *e, int64_t id, const char *
 static const wf_transition_t problem_transitions[] = {
     {"start", "开始整改", "open reopened", "rectifying", .perm = "problem.rectify"},
     {"submit", "申请销号", "open rectifying reopened", "submitted", .perm = "problem.rectify"},
-    /* 销号 needs the rule to pass (ready_for_closure) — or the district's
-     * override with its written reason (issue 19 point 3) */
-    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve", .hook = close_hook},
+    /* the reviewer weighs the measures, the evidence and whether the rule
+     * passes now, and may record an opinion (销号审核意见); 销号 needs the
+     * rule to pass (ready_for_closure) — or the district's override with its
+     * written reason (issue 19 point 3) */
+    {"close", "审核销号", "submitted", "closed", .perm = "problem.approve", .accepts = "review_note",
+     .shows = "measures evidence_file evidence_file2 ready_for_closure", .notify = "closed", .hook = close_hook},
     {"close_override", "强制销号 (指标未达标)", "submitted", "closed", .perm = "problem.approve",
-     .requires = "override_reason"},
+     .requires = "override_reason", .shows = "measures evidence_file evidence_file2 ready_for_closure",
+     .notify = "closed"},
     /* never deleted: a problem opened in error, or one whose office is
      * gone, is voided by the district with its reason */
     {"void", "作废", "open rectifying submitted reopened", "voided", .perm = "problem.approve", .requires = "void_reason"},
-    {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note"},
+    {"send_back", "退回整改", "submitted", "rectifying", .perm = "problem.approve", .requires = "review_note",
+     .notify = "sent_back"},
     /* out of a final state: the engine asks for a reason (the body's
      * "reason", kept in the audit row), so no review note besides */
     {"reopen", "重新打开", "closed", "reopened", .perm = "problem.approve"},
@@ -94,6 +99,7 @@ static const entity_t problems = {
     .check = problem_rule,
     .delete_via = "问题清单中的问题不能删除; 如系误报或已无须整改, 请由区局「作废」并写明理由",
     .line = "standards", .line_label = "规范化建设", .cockpit = "",
+    .attachments = true, /* evidence of rectification beyond the two file fields */
 };
 
 /* 审核销号 of a problem a rule opened: only once the rule passes again. */
@@ -134,7 +140,8 @@ static const wf_state_t experience_states[] = {
 static const wf_transition_t experience_transitions[] = {
     {"submit", "报送区局", "draft", "submitted"},
     {"publish", "发布", "submitted", "published", .perm = "experience.publish"},
-    {"return", "退回修改", "submitted", "draft", .perm = "experience.publish", .requires = "review_note"},
+    {"return", "退回修改", "submitted", "draft", .perm = "experience.publish", .requires = "review_note",
+     .notify = "sent_back"},
     {0},
 };
 static const workflow_t experience_flow_v1 = {1, "draft", experience_states, experience_transitions};

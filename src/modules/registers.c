@@ -56,7 +56,7 @@ static const wf_transition_t verify_transitions[] = {
     {"check", "校核无误", "entered", "checked", .perm = "register.check"},
     /* four-eyes: a district administrator holds both permissions */
     {"approve", "审核通过", "checked", "approved", .perm = "register.approve", .distinct_from = "check"},
-    {"send_back", "退回修改", "checked", "entered", .perm = "register.approve"},
+    {"send_back", "退回修改", "checked", "entered", .perm = "register.approve", .comment_required = true}, /* says why */
     {0},
 };
 static const workflow_t verify_v1 = {
@@ -147,6 +147,7 @@ static const entity_t staff = {
     .default_sort = "name",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",
+    .attachments = true, /* scans of certificates (法律职业资格证书, 执法证), appointment letters */
 };
 
 /* ---- 4. training, commendations, rotations and stints ---- */

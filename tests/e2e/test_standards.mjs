@@ -48,8 +48,9 @@ test(
     const text = await page.locator('[data-test="results"]').innerText()
     expect(/政法专项编制在岗 \d+ 名/.test(text), 'clause 15 evidence missing')
     expect((await rows.count()) === 12, `office results: ${await rows.count()}`)
-    const link = page.locator('[data-test="results"] .records a').first()
-    const href = await link.getAttribute('href')
+    // (the first link to a record: a rule may link a filtered list instead)
+    const hrefs = await page.locator('[data-test="results"] .records a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
+    const href = hrefs.find((h) => /^\/records\/[a-z-]+\/\d+$/.test(h)) || hrefs[0]
     expect(/^\/records\/[a-z-]+\/\d+$/.test(href), `evidence link ${href}`)
     await screenshot(page, 'standards-office.png')
   },

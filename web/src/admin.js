@@ -71,6 +71,7 @@ export const ACTION_LABELS = {
   'login.failure': '登录失败',
   'login.ip_limit': '登录过于频繁',
   logout: '退出登录',
+  'logout.session': '结束其他登录',
   'account.locked': '账户锁定',
   'access.denied': '越权访问被拒',
   'password.change': '修改密码',

@@ -11,6 +11,7 @@ import 'element-plus/es/components/input-number/style/css'
 import 'element-plus/es/components/message-box/style/css'
 import 'element-plus/es/components/option/style/css'
 import 'element-plus/es/components/option-group/style/css'
+import 'element-plus/es/components/pagination/style/css'
 import 'element-plus/es/components/popover/style/css'
 import 'element-plus/es/components/progress/style/css'
 import 'element-plus/es/components/radio/style/css'
@@ -35,6 +36,7 @@ export {
   ElMessageBox,
   ElOption,
   ElOptionGroup,
+  ElPagination,
   ElPopover,
   ElProgress,
   ElRadio,

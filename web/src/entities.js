@@ -185,7 +185,9 @@ export function stateLabel(meta, key) {
 export function availableTransitions(meta, record) {
   if (!record || !record.wf_state || record.deleted_at) return []
   // the server lists the actions of the record's own workflow version
-  if (Array.isArray(record.actions)) return record.actions
+  // (with what the metadata adds: accepts, shows, comment_required)
+  const declared = (a) => ((meta && meta.workflow && meta.workflow.transitions) || []).find((t) => t.action === a.action)
+  if (Array.isArray(record.actions)) return record.actions.map((a) => ({ ...declared(a), ...a }))
   if (!meta || !meta.workflow) return []
   return meta.workflow.transitions.filter(
     (t) => t.allowed && (t.from.includes(record.wf_state) || t.from.includes('*')),

@@ -16,8 +16,9 @@
 // user may read) join the menu as generic records pages /records/:entity,
 // under the business line each declares (its line and line_label: a line
 // below, where the ENTITIES marker stands, or a group of its own before
-// 系统管理), or under 业务记录 when it declares none.  Nothing here names
-// an entity: a new line appears without an edit of this file.
+// 系统管理), or under 业务记录 when it declares none.  A page that shows
+// an entity's records its own way names it (entity:), and the entity gets
+// no second menu item.  A new line appears without an edit of this file.
 import {
   HomeFilled,
   DataAnalysis,
@@ -82,6 +83,7 @@ export const menu = [
         title: '年度自评报告',
         path: '/standards/reports',
         perm: 'annual_report.read',
+        entity: 'annual-reports', // the entity's own list would be a second menu item for the same reports
         component: () => import('./pages/AnnualReportsPage.vue'),
       },
     ],
@@ -323,7 +325,10 @@ export function visibleMenu(can, readable = []) {
   const allowed = (page) => page.component && (page.perm === null || can(page.perm))
   const byLine = new Map() // line key → entity pages, in declaration order
   const ownLines = [] // declared lines the menu does not hold, in order of first entity
+  // an entity a page of the menu already shows (page.entity) gets no list page of its own there
+  const shown = new Set(menuPages().filter((p) => p.entity && allowed(p)).map((p) => p.entity))
   for (const entity of readable) {
+    if (shown.has(entity.name)) continue
     const line = lineOf(entity)
     if (!byLine.has(line.key)) {
       byLine.set(line.key, [])

@@ -71,6 +71,18 @@ const routes = [
         meta: { title: '人员详情', trail: [{ title: '人员库', to: '/persons' }, '人员详情'], perm: 'person.read' },
       },
       {
+        path: 'notifications',
+        name: 'notifications',
+        component: () => import('./pages/NotificationsPage.vue'),
+        meta: { title: '消息提醒', trail: ['消息提醒'], perm: null },
+      },
+      {
+        path: 'account',
+        name: 'account',
+        component: () => import('./pages/AccountPage.vue'),
+        meta: { title: '账户与安全', trail: ['账户与安全'], perm: null },
+      },
+      {
         path: 'forbidden',
         name: 'forbidden',
         component: () => import('./pages/ForbiddenPage.vue'),

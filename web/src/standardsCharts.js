@@ -13,10 +13,24 @@ export const shortName = (name) => name.replace(/司法局$|司法所$/, '')
 const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 export const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c])
 
+/** Rules in the order of their clauses (14, 15, 16 … not as text: 14…20, 4). */
+// a clause that is no number (四(三), from another document) goes after the numbered ones
+const clauseKey = (r) => (Number.isNaN(parseFloat(r.clause)) ? Infinity : parseFloat(r.clause))
+export const byClause = (rules) =>
+  [...rules].sort((a, b) => clauseKey(a) - clauseKey(b) || String(a.clause).localeCompare(String(b.clause), 'zh-CN'))
+
+/** A rule's column label: its clause, and where several rules share a
+ *  clause the start of its title too, so no two columns read the same. */
+export function ruleLabels(rules) {
+  const count = {}
+  for (const r of rules) count[r.clause] = (count[r.clause] || 0) + 1
+  return rules.map((r) => (count[r.clause] > 1 ? `条款${r.clause}·${String(r.title).slice(0, 6)}` : `条款${r.clause}`))
+}
+
 /** The heat map option; the y index of a clicked cell is its office in
  *  matrix.offices. */
 export function heatmapOption(matrix) {
-  const rules = matrix.rules
+  const rules = byClause(matrix.rules)
   const offices = matrix.offices
   const value = { pass: 2, not_due: 1, fail: 0 }
   const data = []
@@ -32,7 +46,7 @@ export function heatmapOption(matrix) {
         `${escapeHtml(offices[p.value[1]].name)}<br/>${escapeHtml(rules[p.value[0]].title)}: ${escapeHtml(['未达标', '未到期', '达标'][p.value[2]])}`,
     },
     grid: { left: 8, right: 16, top: 8, bottom: 40, containLabel: true },
-    xAxis: { type: 'category', data: rules.map((r) => '条款' + r.clause), axisLabel: { interval: 0, rotate: 30 } },
+    xAxis: { type: 'category', data: ruleLabels(rules), axisLabel: { interval: 0, rotate: 30 } },
     yAxis: { type: 'category', data: offices.map((o) => shortName(o.name)), axisLabel: { interval: 0 } },
     visualMap: {
       type: 'piecewise',
@@ -61,7 +75,8 @@ export function rateBarsOption(scorecardUnits) {
       xAxis: {
         type: 'category',
         data: units.map((u) => shortName(u.name)),
-        axisLabel: { interval: 0, rotate: units.length > 8 ? 40 : 0 },
+        // every name, never overlapping: upright for a few, slanted, then vertical for a district's 36 offices
+        axisLabel: { interval: 0, rotate: units.length > 16 ? 90 : units.length > 8 ? 40 : 0, fontSize: units.length > 16 ? 11 : 12 },
       },
       yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
       series: [{ type: 'bar', data: units.map((u) => u.rate), itemStyle: { color: '#2f7d32' }, barMaxWidth: 36 }],

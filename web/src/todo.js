@@ -14,7 +14,23 @@ const PAGES = {
 }
 
 /** The page listing a to-do kind's open items. */
-export const todoListPath = (name) => PAGES[name] || `/records/${name}`
+// (a records list with ?todo=1: the records in the states the user may act
+// from, as the server counts them — RecordList turns it into ?wf_state=)
+export const todoListPath = (name) => PAGES[name] || `/records/${name}?todo=1`
+
+/** The states of meta's workflow the user may act from (not final: a
+ *  reopen waits for nobody), as GET /todo counts them; [] without one. */
+export function todoStates(meta) {
+  const wf = meta && meta.workflow
+  if (!wf) return []
+  const final = new Set(wf.states.filter((s) => s.final).map((s) => s.key))
+  const out = []
+  for (const t of wf.transitions)
+    if (t.allowed)
+      for (const f of t.from === '*' || (t.from.length === 1 && t.from[0] === '*') ? wf.states.map((s) => s.key) : t.from)
+        if (!final.has(f) && !out.includes(f)) out.push(f)
+  return wf.states.map((s) => s.key).filter((k) => out.includes(k))
+}
 /** The page of one to-do item. */
 export const todoItemPath = (item) => PAGES[item.entity] || `/records/${item.entity}/${item.id}`
 /** The to-do kind whose open items a menu page handles, or null. */

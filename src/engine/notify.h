@@ -1,0 +1,23 @@
+/* notify.h — 消息提醒 (issue 16 point 4): notices for one user, made by the
+ * server; the web app's bell reads them. */
+#ifndef SIFASUO_NOTIFY_H
+#define SIFASUO_NOTIFY_H
+
+#include "engine/engine.h"
+
+struct keys;
+
+/* After t fired on record id of e (inside the action's transaction): tells
+ * the record's creator, unless the creator fired it, when t declares a
+ * notice (.notify, or a comment_required send-back), with comment as its
+ * text.  0, or -1 on a store error. */
+int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_transition_t *t, const char *comment);
+
+/* The scheduler's pass over e: each record whose deadline is within 3
+ * working days (due_soon) or passed (overdue) tells its creator once per
+ * deadline and kind.  The number of notices made, or -1. */
+int notify_deadlines(db_t *db, const entity_t *e);
+
+void notify_routes_register(void);
+
+#endif
