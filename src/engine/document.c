@@ -80,7 +80,8 @@ void doc_table_end(doc_t *o) {
     buf_puts(&o->html, "</table>\n");
 }
 
-void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const char *key, const char *title) {
+void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const char *key, const char *title,
+              const char *number) {
     buf_t file = BUF_INIT;
     int rc = 0;
     if (o->docx)
@@ -102,7 +103,9 @@ void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const cha
                 r, "Content-Disposition",
                 arena_printf(r->arena, "attachment; filename=\"%s-%lld-%s.docx\"; filename*=UTF-8''%s", entity,
                              (long long)id, key,
-                             engine_rfc5987(r, arena_printf(r->arena, "%s-%lld.docx", title, (long long)id))));
+                             engine_rfc5987(r, number && *number
+                                                   ? arena_printf(r->arena, "%s-%s.docx", title, number)
+                                                   : arena_printf(r->arena, "%s-%lld.docx", title, (long long)id))));
             http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                             file.data, file.len);
         } else {
@@ -113,6 +116,12 @@ void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const cha
     buf_free(&file);
     buf_free(&o->html);
     if (o->docx) docx_free(&o->d);
+}
+
+const char *doc_date(http_req_t *r, const char *ymd) {
+    if (!ymd || !*ymd) return NULL;
+    if (strlen(ymd) < 10 || ymd[4] != '-' || ymd[7] != '-') return ymd;
+    return arena_printf(r->arena, "%.4s年%d月%d日", ymd, atoi(ymd + 5), atoi(ymd + 8));
 }
 
 const char *doc_value(http_req_t *r, const entity_t *e, json_t *rec, const char *field) {
@@ -133,6 +142,8 @@ const char *doc_value(http_req_t *r, const entity_t *e, json_t *rec, const char 
         return json_is_true(v) ? "是" : "否";
     case F_INT:
         return arena_printf(r->arena, "%lld", (long long)json_integer_value(v));
+    case F_DATE:
+        return json_is_string(v) ? doc_date(r, json_string_value(v)) : "—";
     default:
         return json_is_string(v) ? arena_strdup(r->arena, json_string_value(v)) : "—";
     }
@@ -164,6 +175,12 @@ static void get_entity_document(http_req_t *r) {
         json_decref(rec);
         return http_error(r, 409, "document_not_ready", d->not_ready ? d->not_ready : "文书尚不能生成");
     }
+    /* the file is named by the record's number (案件编号), not its internal id */
+    const char *number = NULL;
+    if (e->number) {
+        const char *n = json_string_value(json_object_get(rec, e->number->field));
+        if (n && *n) number = arena_strdup(r->arena, n);
+    }
     doc_t o;
     doc_begin(&o, format && strcmp(format, "docx") == 0, d->title);
     int rc = d->render(r, &o, e, rec);
@@ -174,7 +191,7 @@ static void get_entity_document(http_req_t *r) {
         if (o.docx) docx_free(&o.d);
         return;
     }
-    doc_send(r, &o, e->name, id, d->key, d->title);
+    doc_send(r, &o, e->name, id, d->key, d->title, number);
 }
 
 static const route_t routes[] = {

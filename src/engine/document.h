@@ -40,14 +40,22 @@ void doc_row(doc_t *o, const char *const *cells);
 void doc_table_end(doc_t *o);
 /* Finishes o and answers with it: the audit row document.generate on
  * entity/id {document: key, title, format} first (503 when it cannot be
- * written), then the .docx as an attachment (<title>-<id>.docx) or the
- * HTML inline.  Frees o. */
-void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const char *key, const char *title);
+ * written), then the .docx as an attachment (<title>-<number>.docx with the
+ * record's number, e.g. its 案件编号, else <title>-<id>.docx) or the HTML
+ * inline.  Frees o. */
+void doc_send(http_req_t *r, doc_t *o, const char *entity, int64_t id, const char *key, const char *title,
+              const char *number);
 
 /* A record's field as a reader sees it, for a document: a code's label, a
  * ref's or person's name (x_name), 是/否, a decimal as text; "—" when empty.
  * In r's arena. */
 const char *doc_value(http_req_t *r, const entity_t *e, json_t *rec, const char *field);
+/* A date as a document writes it: "2026-12-07" → "2026年12月7日" (the
+ * form of official documents, GB/T 9704); anything else unchanged; NULL or
+ * empty → NULL.  In r's arena. */
+const char *doc_date(http_req_t *r, const char *ymd);
+/* A blank to fill in by hand on a document to sign: an underline. */
+#define DOC_BLANK "＿＿＿＿＿＿"
 
 /* GET /api/v1/:entity/:id/documents/:key (engine_routes_register). */
 void documents_routes_register(void);

@@ -224,6 +224,10 @@ typedef struct entity {
     /* When set, the generic create and import are withheld: 405 with this
      * Chinese message (where records of this kind come from). */
     const char *create_via;
+    /* When set, records are never deleted: DELETE (and restore) answer 405
+     * with this Chinese message (how such a record is ended instead: a
+     * problem is voided by the district with a reason). */
+    const char *delete_via;
     /* The F_REF field naming the record this one belongs to (a mediation
      * case's parties: "case_id").  While that record is in a final state
      * (wf_locked) a child is not created, updated, deleted or restored

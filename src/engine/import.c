@@ -31,6 +31,7 @@
 #include "util/csv.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/validate.h"
 
 #define IMPORT_MAX_ROWS 200000
 #define IMPORT_MAX_ERRORS 1000 /* per-row errors kept in the result; the count covers all */
@@ -118,6 +119,9 @@ typedef struct {
     const char *mode;
     bool dry_run, skip_invalid;
     const char *charset;
+    text_decoding_t dec; /* the charset's reason, a suspect choice */
+    json_t *preview;     /* the first rows as decoded (issue 19 point 4) */
+    json_t *preview_alt; /* a suspect UTF-8 file's first rows read as GBK */
     /* header */
     int ncsv;      /* header cells */
     bool *ignored; /* csv column without a name */
@@ -779,6 +783,30 @@ static int parse_all(imp_t *im, char *text, size_t n, char **header, int *nheade
     return 0;
 }
 
+/* The first IMPORT_PREVIEW records of text (n bytes, UTF-8) as arrays of
+ * cells, read from a copy of its first 256 KiB (the parse is in place). */
+#define IMPORT_PREVIEW 6
+static json_t *preview_of(const char *text, size_t n) {
+    size_t take = n < 256 * 1024 ? n : 256 * 1024;
+    char *copy = malloc(take + 1);
+    if (!copy) abort();
+    memcpy(copy, text, take);
+    copy[take] = '\0';
+    csv_reader_t c;
+    csv_reader_init(&c, copy, take);
+    json_t *rows = json_array();
+    int k;
+    while (json_array_size(rows) < IMPORT_PREVIEW && (k = csv_next(&c)) > 0) {
+        json_t *row = json_array();
+        for (int i = 0; i < k; i++)
+            json_array_append_new(row, json_string(utf8_valid(c.cells[i], strlen(c.cells[i])) ? c.cells[i] : ""));
+        json_array_append_new(rows, row);
+    }
+    csv_reader_free(&c);
+    free(copy);
+    return rows;
+}
+
 static char *result_json(imp_t *im, long long ms_parse, long long ms_check, long long ms_write) {
     json_t *cols = json_array();
     for (int k = 0; k < im->nm; k++)
@@ -788,6 +816,14 @@ static char *result_json(imp_t *im, long long ms_parse, long long ms_check, long
                             im->nerrors > (int64_t)json_array_size(im->errors), "error_count", (json_int_t)im->nerrors,
                             "charset", im->charset, "columns", cols, "timing_ms", "parse", (json_int_t)ms_parse,
                             "validate", (json_int_t)ms_check, "write", (json_int_t)ms_write);
+    /* the encoding chosen and why; the first rows as decoded (the preview) */
+    if (im->dec.why) json_object_set_new(res, "charset_reason", json_string(im->dec.why));
+    json_object_set_new(res, "charset_suspect", json_boolean(im->dec.suspect));
+    if (im->dec.suspect) json_object_set_new(res, "charset_note", json_string(im->dec.note));
+    if (im->preview) json_object_set_new(res, "preview", json_incref(im->preview));
+    if (im->preview_alt)
+        json_object_set_new(res, "preview_alternative",
+                            json_pack("{s:s,s:O}", "charset", "GB18030", "rows", im->preview_alt));
     char *s = json_dumps(res, JSON_COMPACT);
     json_decref(res);
     return s;
@@ -1184,13 +1220,30 @@ static int run_import(job_t *j) {
         rc = finish_failed(&im, "上传的文件已不存在");
         goto out;
     }
-    const char *charset = NULL;
-    long long tn = text_to_utf8(raw, n, &text, &charset);
+    /* the encoding: the user's choice (charset=utf-8|gb18030), else decided
+     * from the bytes, with the reason; a valid UTF-8 file that reads as
+     * improbable text is not imported without the user's choice */
+    const char *want = json_string_value(json_object_get(o, "charset"));
+    long long tn = text_decode(raw, n, want, &text, &im.dec);
     if (tn < 0) {
-        rc = finish_failed(&im, charset);
+        rc = finish_failed(&im, im.dec.error);
         goto out;
     }
-    im.charset = charset;
+    im.charset = im.dec.charset;
+    im.preview = preview_of(text, (size_t)tn);
+    if (im.dec.suspect) {
+        char *alt = NULL;
+        text_decoding_t ad;
+        long long an = text_decode(raw, n, "gb18030", &alt, &ad);
+        if (an >= 0) im.preview_alt = preview_of(alt, (size_t)an);
+        if (alt && alt != raw) free(alt);
+        if (!im.dry_run) {
+            rc = finish_failed(&im, arena_printf(j->arena, "未导入任何数据: %s。请对照预览选择编码 (GBK 或 UTF-8) "
+                                                           "后重新导入",
+                                                 im.dec.note));
+            goto out;
+        }
+    }
     char *header[512];
     int nheader = 0;
     if (parse_all(&im, text, (size_t)tn, header, &nheader) != 0 || map_header(&im, header, nheader) != 0) {
@@ -1252,6 +1305,8 @@ out:
     if (text && text != raw && text != raw + 3) free(text);
     free(raw);
     json_decref(im.errors);
+    json_decref(im.preview);
+    json_decref(im.preview_alt);
     return rc;
 }
 

@@ -839,8 +839,14 @@ static void import_records(http_req_t *r) {
     bool dry = dr && (!strcmp(dr, "1") || !strcmp(dr, "true"));
     if (dr && !dry && strcmp(dr, "0") && strcmp(dr, "false"))
         return http_invalid(r, "dry_run", "dry_run 只能是 1 或 0");
+    /* the file's encoding as the user chose it; auto: decided from the bytes (csv.h text_decode) */
+    const char *cs = http_query(r, "charset");
+    if (cs && !*cs) cs = NULL;
+    if (cs && !strcmp(cs, "auto")) cs = NULL;
+    if (cs && strcmp(cs, "utf-8") && strcmp(cs, "gb18030") && strcmp(cs, "gbk"))
+        return http_invalid(r, "charset", "charset 只能是 auto (自动识别)、utf-8 或 gbk (gb18030)");
     for (int i = 0; i < r->nquery; i++)
-        if (strcmp(r->qkeys[i], "mode") && strcmp(r->qkeys[i], "dry_run"))
+        if (strcmp(r->qkeys[i], "mode") && strcmp(r->qkeys[i], "dry_run") && strcmp(r->qkeys[i], "charset"))
             return http_invalid(r, r->qkeys[i], "未知的参数");
     const char *dir = jobs_dir();
     if (!dir) return http_error(r, 503, "jobs_unavailable", "后台任务服务未启动, 暂时不能导入");
@@ -901,6 +907,7 @@ static void import_records(http_req_t *r) {
             json_array_append_new(json_object_get(acc, "read"), json_string(p->perms[i]));
     }
     json_object_set_new(opt, "access", acc);
+    if (cs) json_object_set_new(opt, "charset", json_string(cs));
     int64_t id = job_submit(r, "import", e, opt, name);
     json_decref(opt);
     if (id < 0) {

@@ -17,6 +17,8 @@ static const char *type_name(field_type_t t) {
 static bool can(http_req_t *r, const entity_t *e, const char *action) {
     /* withheld generic create (entity_t.create_via): no 新建 / 导入 buttons */
     if (e->create_via && (strcmp(action, "create") == 0 || strcmp(action, "import") == 0)) return false;
+    /* records never deleted (entity_t.delete_via): no 删除 button */
+    if (e->delete_via && (strcmp(action, "delete") == 0 || strcmp(action, "restore") == 0)) return false;
     char perm[128];
     snprintf(perm, sizeof(perm), "%s.%s", e->perm, action);
     return auth_can(auth_principal(r), perm);
@@ -100,6 +102,7 @@ static void meta_entity(http_req_t *r) {
     jw_kbool(w, "protected", e->protected_);
     if (e->unique) jw_kstr(w, "unique", e->unique);
     if (e->create_via) jw_kstr(w, "create_via", e->create_via);
+    if (e->delete_via) jw_kstr(w, "delete_via", e->delete_via);
     if (e->parent) jw_kstr(w, "parent", e->parent);
     write_line(w, e);
     write_words(w, "panels", e->panels);

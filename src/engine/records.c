@@ -2011,7 +2011,11 @@ out:
     buf_free(&set);
 }
 
-static void delete_record(http_req_t *r) { set_deleted(r, true); }
+static void delete_record(http_req_t *r) {
+    const entity_t *e = entity_find(http_param(r, "entity"));
+    if (e && e->delete_via) return http_error(r, 405, "delete_elsewhere", e->delete_via);
+    set_deleted(r, true);
+}
 static void restore_record(http_req_t *r) { set_deleted(r, false); }
 
 /* History reads in Chinese (issue 15 point 7): each audit action a record's

@@ -64,8 +64,9 @@ static const wf_state_t report_states[] = {
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int hook_received(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int hook_sent_back(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int hook_no_placeholder(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_transition_t report_transitions[] = {
-    {"approve", "区局审定", "draft", "approved", .perm = "annual_report.approve"},
+    {"approve", "区局审定", "draft", "approved", .perm = "annual_report.approve", .hook = hook_no_placeholder},
     {"redraft", "退回修改", "approved", "draft", .perm = "annual_report.approve"},
     {"submit", "报送市局", "approved", "submitted", .perm = "annual_report.approve", .hook = hook_submitted},
     {"receive", "市局接收", "submitted", "received", .perm = "annual_report.receive", .hook = hook_received},
@@ -117,7 +118,38 @@ static int report_update(http_req_t *r, int64_t id, const char *sql) {
     }
     return 0;
 }
+/* 审定 and 报送 are refused (409 placeholder_left, naming the section) while
+ * a section still holds the generator's placeholder "(请填写…)" — a report
+ * reached the city with "(请填写本区经验做法与特色亮点)" in it (issue 19
+ * point 6). */
+static int hook_no_placeholder(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)body;
+    static const char *const cols[] = {"s1_basic", "s2_compliance", "s3_problems", "s4_experience", "s5_issues", "s6_next"};
+    db_stmt_t *s = db_prepare(r->db, "SELECT s1_basic, s2_compliance, s3_problems, s4_experience, s5_issues, s6_next "
+                                     "FROM annual_report WHERE id = $1");
+    if (!s) return http_store_error(r), -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    const char *section = NULL;
+    for (int k = 0; rc == DB_ROW && k < 6 && !section; k++) {
+        const char *t = db_col_text(s, k);
+        if (t && (strstr(t, "(请填写") || strstr(t, "（请填写"))) {
+            const field_t *f = entity_field(e, cols[k]);
+            section = arena_strdup(r->arena, f ? f->label : cols[k]);
+        }
+    }
+    db_reset(s);
+    if (rc != DB_ROW) return http_store_error(r), -1;
+    if (section)
+        return http_error(r, 409, "placeholder_left",
+                          arena_printf(r->arena, "报告「%s」中仍有待填写的提示文字「(请填写…)」, 请修改后再%s", section,
+                                       strcmp(action, "approve") == 0 ? "审定" : "报送")),
+               -1;
+    return 0;
+}
+
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    if (hook_no_placeholder(r, e, id, action, body) != 0) return -1;
     /* on time or late, the deadline has been met by the act of sending */
     return report_update(r, id,
                          "UPDATE annual_report SET submitted_on = $2, due_at = NULL, escalated = 0 WHERE id = $1");
@@ -542,36 +574,44 @@ static void download_docx(http_req_t *r) {
         char *text = arena_strdup(r->arena, rep.sec[i]);
         for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
             if (*line) docx_para(&d, line, DOCX_INDENT);
-        if (i == 1) {
-            json_t *rules = json_object_get(t, "rules"), *offices = json_object_get(t, "offices");
-            int nr = (int)json_array_size(rules);
-            if (nr && json_array_size(offices)) {
-                docx_para(&d, "附表: 各司法所规范化指标达标情况", DOCX_CENTER | DOCX_BOLD);
-                int cols = nr + 1;
-                const char **cells = arena_calloc(r->arena, sizeof(char *) * (size_t)cols);
-                docx_table_begin(&d, cols, NULL);
-                cells[0] = "司法所";
-                for (int k = 0; k < nr; k++)
-                    cells[k + 1] = arena_printf(r->arena, "条款%s %s",
-                                                json_string_value(json_object_get(json_array_get(rules, k), "clause")),
-                                                json_string_value(json_object_get(json_array_get(rules, k), "title")));
-                docx_row(&d, cells);
-                size_t oi;
-                json_t *o;
-                json_array_foreach(offices, oi, o) {
-                    cells[0] = json_string_value(json_object_get(o, "name"));
-                    json_t *res = json_object_get(o, "results");
-                    for (int k = 0; k < nr; k++)
-                        cells[k + 1] = status_mark(json_string_value(
-                            json_object_get(res, json_string_value(json_object_get(json_array_get(rules, k), "id")))));
-                    docx_row(&d, cells);
-                }
-                docx_table_end(&d);
-            }
+        if (i == 1) docx_para(&d, "各司法所逐项达标情况见附表。", DOCX_INDENT);
+    }
+    docx_para(&d, rep.org_name, DOCX_RIGHT);
+    /* 附表 at the end, a landscape section of its own: the office column wide
+     * enough for a name on one line, each rule column for 未达标 on one, the
+     * heading row repeated on every page (issue 19 point 6) */
+    json_t *rules = json_object_get(t, "rules"), *offices = json_object_get(t, "offices");
+    int nr = (int)json_array_size(rules);
+    if (nr && json_array_size(offices)) {
+        docx_landscape_section(&d);
+        docx_para(&d, "附表：各司法所规范化指标达标情况", DOCX_CENTER | DOCX_BOLD);
+        int cols = nr + 1;
+        int *widths = arena_calloc(r->arena, sizeof(int) * (size_t)cols);
+        widths[0] = 2800;
+        for (int k = 0; k < nr; k++)
+            widths[k + 1] = (docx_text_width(&d) - widths[0]) / nr;
+        d.cell_sz = nr > 12 ? 16 : 18; /* 8–9 pt: three characters fit a column of a dozen */
+        const char **cells = arena_calloc(r->arena, sizeof(char *) * (size_t)cols);
+        docx_table_begin(&d, cols, widths);
+        cells[0] = "司法所";
+        for (int k = 0; k < nr; k++)
+            cells[k + 1] = arena_printf(r->arena, "条款%s\n%s",
+                                        json_string_value(json_object_get(json_array_get(rules, k), "clause")),
+                                        json_string_value(json_object_get(json_array_get(rules, k), "title")));
+        docx_header_row(&d, cells);
+        size_t oi;
+        json_t *o;
+        json_array_foreach(offices, oi, o) {
+            cells[0] = json_string_value(json_object_get(o, "name"));
+            json_t *res = json_object_get(o, "results");
+            for (int k = 0; k < nr; k++)
+                cells[k + 1] = status_mark(json_string_value(
+                    json_object_get(res, json_string_value(json_object_get(json_array_get(rules, k), "id")))));
+            docx_row(&d, cells);
         }
+        docx_table_end(&d);
     }
     json_decref(t);
-    docx_para(&d, rep.org_name, DOCX_RIGHT);
     buf_t file = BUF_INIT;
     int rc = docx_finish(&d, &file);
     docx_free(&d);
@@ -616,6 +656,14 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
                                bold);
     }
     worksheet_write_string(ws, 2, (lxw_col_t)(nr + 1), "达标率", bold);
+    /* headers whole (a taller wrapped row), frozen, repeated on each printed
+     * page; A4 landscape, one page wide (issue 19 point 6) */
+    worksheet_set_row(ws, 2, 64, NULL);
+    worksheet_freeze_panes(ws, 3, 1);
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9);
+    worksheet_repeat_rows(ws, 2, 2);
+    worksheet_fit_to_pages(ws, 1, 0);
     size_t oi;
     json_t *o;
     lxw_row_t row = 3;
@@ -636,12 +684,20 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
     }
     /* sheet 2: the problem list of the district */
     lxw_worksheet *ps = workbook_add_worksheet(wb, "问题清单");
-    static const char *const head[] = {"编号",     "司法所", "问题",     "对应指标", "状态",
+    /* 序号, not the internal id */
+    static const char *const head[] = {"序号",     "司法所", "问题",     "对应指标", "状态",
                                        "整改措施", "责任人", "办理期限", "可销号"};
     for (int k = 0; k < 9; k++)
         worksheet_write_string(ps, 0, (lxw_col_t)k, head[k], bold);
     worksheet_set_column(ps, 1, 2, 24, NULL);
+    worksheet_set_column(ps, 3, 3, 24, NULL);
     worksheet_set_column(ps, 5, 5, 40, NULL);
+    worksheet_set_column(ps, 7, 7, 12, NULL);
+    worksheet_freeze_panes(ps, 1, 0);
+    worksheet_set_landscape(ps);
+    worksheet_set_paper(ps, 9);
+    worksheet_repeat_rows(ps, 0, 0);
+    worksheet_fit_to_pages(ps, 1, 0);
     db_stmt_t *s = db_prepare(
         r->db, "SELECT p.id, o.name, p.title, p.rule, p.wf_state, p.measures, p.owner, p.due_at, p.ready_for_closure "
                "FROM problem p JOIN org_units o ON o.id = p.org_id JOIN annual_report a ON a.id = $1 "
@@ -653,7 +709,7 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
     const workflow_t *pflow = pe ? entity_flow(pe, 0) : NULL;
     row = 1;
     while (db_step(s) == DB_ROW) {
-        worksheet_write_number(ps, row, 0, (double)db_col_int(s, 0), cell);
+        worksheet_write_number(ps, row, 0, (double)row, cell);
         for (int k = 1; k < 8; k++) {
             const char *v = db_col_text(s, k);
             if (k == 4 && v && pflow) v = wf_state_label(pflow, v);

@@ -37,6 +37,7 @@ static const field_t org_fields[] = {
     {"name", "调解组织名称", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST | FF_SORT, .max = 100},
     {"org_type", "组织类型", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "mediation_org_type"},
     {"village_id", "所在村(居)", F_REF, FF_FILTER, .ref = "org_units"},
+    {"uscc", "统一社会信用代码", F_TEXT, 0, .max = 18, .check = uscc_check},
     {"industry", "行业领域", F_TEXT, FF_SEARCH, .max = 100},
     {"established_on", "成立日期", F_DATE, FF_FILTER | FF_SORT | FF_LIST},
     {"address", "办公地址", F_TEXT, 0, .max = 200},
@@ -205,6 +206,7 @@ static const field_t party_fields[] = {
     {"role", "当事人地位", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "mediation_party_role"},
     {"person_id", "当事人 (自然人)", F_PERSON, FF_FILTER | FF_LIST},
     {"unit_name", "当事人 (单位)", F_TEXT, FF_SEARCH | FF_LIST, .max = 200, .was = "org_name"},
+    {"unit_uscc", "单位统一社会信用代码", F_TEXT, 0, .max = 18, .check = uscc_check},
     {"agent", "代理人", F_TEXT, 0, .max = 100},
     {0},
 };
@@ -216,6 +218,8 @@ static const char *party_check(check_ctx_t *c, const char **field) {
     bool person = json_is_integer(json_object_get(rec, "person_id")), unit = org && *org;
     if (!person && !unit) return *field = "person_id", "请选择当事人 (自然人), 或填写当事人 (单位)";
     if (person && unit) return *field = "unit_name", "当事人是自然人时不填单位名称";
+    const char *code = json_string_value(json_object_get(rec, "unit_uscc"));
+    if (person && code && *code) return *field = "unit_uscc", "当事人是自然人时不填统一社会信用代码";
     return NULL;
 }
 

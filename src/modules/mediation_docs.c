@@ -13,8 +13,11 @@
  * (document.generate) and the metadata for the web app's panel are the
  * engine's (engine/document.h), as is the block model (title, paragraph,
  * table rows) both renderers walk, so the HTML and the .docx always say the
- * same.  Parties appear by name with their ID and phone numbers masked, as
- * in lists. */
+ * same.  The documents parties sign carry their full particulars (ID and
+ * phone numbers decrypted, each person's disclosure audited as pi.unmask)
+ * for a reader who may unmask, else masked as in lists; dates read
+ * 2026年12月7日, punctuation is full-width and a missing value on a line to
+ * sign is an underline to fill in (issue 19 point 6). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 #include "engine/engine.h"
 #include "engine/values.h"
 #include "modules/modules.h"
+#include "util/crypto.h"
 #include "util/docx.h"
 #include "util/validate.h"
 
@@ -51,6 +55,7 @@ enum {
 
 typedef struct party {
     const char *role, *name, *gender, *birth, *id_masked, *phone, *unit_name, *agent;
+    const char *id_enc, *phone_enc; /* decrypted in place for a reader who may unmask */
     int64_t person_id;
     const char *person_path;
     bool masked; /* the reader may not read the person: name masked, no sex or birth */
@@ -86,7 +91,8 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
     for (int i = 0; i < C_NCOLS; i++) k->v[i] = dup(r, s, i);
     db_reset(s);
     s = db_prepare(r->db, "SELECT pa.role, p.name, p.gender, p.birth_date, p.id_masked, p.phone_masked, pa.unit_name, "
-                          "pa.agent, p.id, po.path FROM mediation_party pa LEFT JOIN persons p ON p.id = pa.person_id "
+                          "pa.agent, p.id, po.path, p.id_enc, p.phone_enc FROM mediation_party pa "
+                          "LEFT JOIN persons p ON p.id = pa.person_id "
                           "LEFT JOIN org_units po ON po.id = p.org_id "
                           "WHERE pa.case_id = $1 AND pa.deleted_at IS NULL ORDER BY pa.id");
     if (!s) return http_store_error(r), false;
@@ -103,6 +109,7 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
         p->role = dup(r, s, 0), p->name = dup(r, s, 1), p->gender = dup(r, s, 2), p->birth = dup(r, s, 3);
         p->id_masked = dup(r, s, 4), p->phone = dup(r, s, 5), p->unit_name = dup(r, s, 6), p->agent = dup(r, s, 7);
         p->person_id = db_col_null(s, 8) ? 0 : db_col_int(s, 8), p->person_path = dup(r, s, 9), p->masked = false;
+        p->id_enc = dup(r, s, 10), p->phone_enc = dup(r, s, 11);
     }
     db_reset(s);
     if (rc < 0) return http_store_error(r), false;
@@ -115,6 +122,22 @@ static bool load_case(http_req_t *r, int64_t id, kase_t *k) {
         if (!p->person_id) continue;
         int ok = engine_person_readable(r, p->person_id, p->person_path);
         if (ok < 0) return http_store_error(r), false;
+        if (ok && auth_can(auth_principal(r), "pi.unmask")) {
+            /* a document to sign: the full numbers, each disclosure audited as an unmask */
+            buf_t idn = BUF_INIT, phone = BUF_INIT;
+            bool dec = (!p->id_enc || pi_decrypt(auth_keys(), p->id_enc, &idn) == 0) &&
+                       (!p->phone_enc || pi_decrypt(auth_keys(), p->phone_enc, &phone) == 0);
+            if (dec) {
+                if (idn.len) p->id_masked = arena_strdup(r->arena, idn.data);
+                if (phone.len) p->phone = arena_strdup(r->arena, phone.data);
+            }
+            buf_free(&idn);
+            buf_free(&phone);
+            char *detail = arena_printf(r->arena, "{\"fields\":[\"id_number\",\"phone\"],\"via\":\"document\","
+                                                  "\"entity\":\"mediation-cases\",\"case\":%lld}", (long long)id);
+            if (!dec || auth_audit(r, "pi.unmask", "persons", p->person_id, "ok", detail) != 0)
+                return http_store_error(r), false;
+        }
         if (ok) continue;
         char masked[128];
         p->name = arena_strdup(r->arena, mask_name(p->name ? p->name : "", masked, sizeof(masked)));
@@ -129,6 +152,9 @@ static const char *label(http_req_t *r, const char *list, const char *code) {
     return l ? arena_strdup(r->arena, l) : code;
 }
 static const char *or_blank(const char *s) { return s && *s ? s : "—"; }
+/* a value on a line to sign: an underline when missing */
+static const char *or_line(const char *s) { return s && *s ? s : DOC_BLANK; }
+static const char *cn_date(http_req_t *r, const char *ymd) { return ymd && *ymd ? doc_date(r, ymd) : NULL; }
 
 static const char *money(http_req_t *r, const char *fen) {
     if (!fen) return "—";
@@ -144,15 +170,15 @@ static const char *case_number(http_req_t *r, const kase_t *k) {
 
 /* "张三, 男, 1980 年生, 证件号码 310***…, 电话 138****5678" or the unit's name. */
 static const char *party_line(http_req_t *r, const party_t *p) {
-    if (!p->name) return arena_printf(r->arena, "%s%s%s", or_blank(p->unit_name), p->agent ? ", 代理人 " : "",
+    if (!p->name) return arena_printf(r->arena, "%s%s%s", or_line(p->unit_name), p->agent ? "，代理人" : "",
                                       p->agent ? p->agent : "");
     if (p->masked)
-        return arena_printf(r->arena, "%s, 证件号码 %s, 联系电话 %s%s%s", p->name, or_blank(p->id_masked),
-                            or_blank(p->phone), p->agent ? ", 代理人 " : "", p->agent ? p->agent : "");
-    return arena_printf(r->arena, "%s, %s, %.4s 年生, 证件号码 %s, 联系电话 %s%s%s", p->name,
+        return arena_printf(r->arena, "%s，证件号码%s，联系电话%s%s%s", p->name, or_line(p->id_masked),
+                            or_line(p->phone), p->agent ? "，代理人" : "", p->agent ? p->agent : "");
+    return arena_printf(r->arena, "%s，%s，%.4s年生，证件号码%s，联系电话%s%s%s", p->name,
                         p->gender ? (strcmp(p->gender, "F") == 0 ? "女" : "男") : "性别不详",
-                        p->birth ? p->birth : "----", or_blank(p->id_masked), or_blank(p->phone),
-                        p->agent ? ", 代理人 " : "", p->agent ? p->agent : "");
+                        p->birth ? p->birth : "＿＿＿＿", or_line(p->id_masked), or_line(p->phone),
+                        p->agent ? "，代理人" : "", p->agent ? p->agent : "");
 }
 
 static void parties_rows(http_req_t *r, doc_t *o, const kase_t *k, const char *role_filter) {
@@ -169,19 +195,19 @@ static const int two_cols[] = {2200, 6826};
 /* 人民调解申请书 */
 static void doc_application(http_req_t *r, doc_t *o, const kase_t *k) {
     doc_title(o, "人民调解申请书");
-    doc_para(o, arena_printf(r->arena, "编号: %s", case_number(r, k)), DOCX_RIGHT);
+    doc_para(o, arena_printf(r->arena, "编号：%s", case_number(r, k)), DOCX_RIGHT);
     doc_table(o, 2, two_cols);
     parties_rows(r, o, k, "applicant");
     parties_rows(r, o, k, "respondent");
     parties_rows(r, o, k, "third_party");
     doc_table_end(o);
-    doc_para(o, "纠纷事实及申请事项:", DOCX_BOLD);
+    doc_para(o, "纠纷事实及申请事项：", DOCX_BOLD);
     doc_para(o, arena_printf(r->arena, "%s。%s", k->v[C_TITLE], or_blank(k->v[C_SUMMARY])), DOCX_INDENT);
-    doc_para(o, arena_printf(r->arena, "涉及金额: %s", money(r, k->v[C_AMOUNT])), DOCX_INDENT);
+    doc_para(o, arena_printf(r->arena, "涉及金额：%s", money(r, k->v[C_AMOUNT])), DOCX_INDENT);
     doc_para(o, arena_printf(r->arena, "本人自愿申请%s调解上述纠纷。", k->v[C_MORG] ? k->v[C_MORG] : "人民调解委员会"),
              DOCX_INDENT);
-    doc_para(o, "申请人 (签名或盖章):            ", DOCX_RIGHT);
-    doc_para(o, arena_printf(r->arena, "%s", k->v[C_RECEIVED]), DOCX_RIGHT);
+    doc_para(o, "申请人（签名或盖章）：" DOC_BLANK, DOCX_RIGHT);
+    doc_para(o, or_line(cn_date(r, k->v[C_RECEIVED])), DOCX_RIGHT);
 }
 
 /* 人民调解受理登记表 */
@@ -190,11 +216,11 @@ static void doc_registration(http_req_t *r, doc_t *o, const kase_t *k) {
     doc_title(o, "人民调解受理登记表");
     doc_table(o, 4, four_cols);
     const char *rows[][4] = {
-        {"案件编号", case_number(r, k), "登记日期", k->v[C_RECEIVED]},
+        {"案件编号", case_number(r, k), "登记日期", or_blank(cn_date(r, k->v[C_RECEIVED]))},
         {"案件来源", label(r, "mediation_source", k->v[C_SOURCE]), "纠纷类型", label(r, "dispute_category", k->v[C_CATEGORY])},
         {"发生地", or_blank(k->v[C_VILLAGE]), "涉及金额", money(r, k->v[C_AMOUNT])},
         {"调解组织", or_blank(k->v[C_MORG]), "调解员", or_blank(k->v[C_MEDIATOR])},
-        {"受理日期", or_blank(k->v[C_ACCEPTED]), "调解期限", or_blank(k->v[C_DUE])},
+        {"受理日期", or_blank(cn_date(r, k->v[C_ACCEPTED])), "调解期限", or_blank(cn_date(r, k->v[C_DUE]))},
         {"重大疑难复杂", k->v[C_MAJOR] && strcmp(k->v[C_MAJOR], "1") == 0 ? "是 (司法所参与调解)" : "否", "登记单位", k->v[C_OFFICE]},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
@@ -205,7 +231,7 @@ static void doc_registration(http_req_t *r, doc_t *o, const kase_t *k) {
     doc_row(o, summary);
     const char *decision[2] = {"受理意见",
                                k->v[C_REJECT] ? arena_printf(r->arena, "不予受理: %s", k->v[C_REJECT])
-                               : k->v[C_ACCEPTED] ? arena_printf(r->arena, "已于 %s 受理", k->v[C_ACCEPTED])
+                               : k->v[C_ACCEPTED] ? arena_printf(r->arena, "已于%s受理", cn_date(r, k->v[C_ACCEPTED]))
                                                   : "待审查"};
     doc_row(o, decision);
     if (k->v[C_EXT_REASON]) {
@@ -213,30 +239,33 @@ static void doc_registration(http_req_t *r, doc_t *o, const kase_t *k) {
         doc_row(o, ext);
     }
     doc_table_end(o);
-    doc_para(o, "登记人:                 审核人:               ", 0);
+    doc_para(o, "登记人：" DOC_BLANK "　　审核人：" DOC_BLANK, 0);
 }
 
 /* 人民调解协议书 */
 static void doc_agreement(http_req_t *r, doc_t *o, const kase_t *k) {
     bool oral = k->v[C_FORM] && strcmp(k->v[C_FORM], "oral") == 0;
     doc_title(o, oral ? "人民调解口头协议登记表" : "人民调解协议书");
-    doc_para(o, arena_printf(r->arena, "编号: %s", case_number(r, k)), DOCX_RIGHT);
+    doc_para(o, arena_printf(r->arena, "编号：%s", case_number(r, k)), DOCX_RIGHT);
     doc_table(o, 2, two_cols);
     parties_rows(r, o, k, NULL);
     doc_table_end(o);
-    doc_para(o, "纠纷主要事实、争议事项:", DOCX_BOLD);
+    doc_para(o, "纠纷主要事实、争议事项：", DOCX_BOLD);
     doc_para(o, arena_printf(r->arena, "%s。%s", k->v[C_TITLE], or_blank(k->v[C_SUMMARY])), DOCX_INDENT);
-    doc_para(o, "经调解, 双方当事人自愿达成如下协议:", DOCX_BOLD);
-    doc_para(o, or_blank(k->v[C_CONTENT]), DOCX_INDENT);
-    doc_para(o, arena_printf(r->arena, "履行方式、时限: 于 %s 前履行完毕。", or_blank(k->v[C_PERFORM])), DOCX_INDENT);
-    doc_para(o, "本协议经双方当事人签名 (盖章或按指印)、人民调解员签名并加盖人民调解委员会印章之日起生效。"
-                "本协议一式三份, 双方当事人、人民调解委员会各执一份。依《中华人民共和国人民调解法》第三十一条, "
-                "经人民调解委员会调解达成的调解协议具有法律约束力, 当事人应当按照约定履行。",
+    doc_para(o, "经调解，双方当事人自愿达成如下协议：", DOCX_BOLD);
+    doc_para(o, or_line(k->v[C_CONTENT]), DOCX_INDENT);
+    doc_para(o,
+             arena_printf(r->arena, "履行方式、时限：于%s前履行完毕。",
+                          k->v[C_PERFORM] && *k->v[C_PERFORM] ? cn_date(r, k->v[C_PERFORM]) : "＿＿＿＿年＿＿月＿＿日"),
              DOCX_INDENT);
-    doc_para(o, "当事人 (签名):                当事人 (签名):", 0);
-    doc_para(o, arena_printf(r->arena, "人民调解员 (签名): %s", or_blank(k->v[C_MEDIATOR])), 0);
-    doc_para(o, arena_printf(r->arena, "%s (印章)", k->v[C_MORG] ? k->v[C_MORG] : "人民调解委员会"), DOCX_RIGHT);
-    doc_para(o, or_blank(k->v[C_CLOSED]), DOCX_RIGHT);
+    doc_para(o, "本协议经双方当事人签名（盖章或按指印）、人民调解员签名并加盖人民调解委员会印章之日起生效。"
+                "本协议一式三份，双方当事人、人民调解委员会各执一份。依《中华人民共和国人民调解法》第三十一条，"
+                "经人民调解委员会调解达成的调解协议具有法律约束力，当事人应当按照约定履行。",
+             DOCX_INDENT);
+    doc_para(o, "当事人（签名）：" DOC_BLANK "　　当事人（签名）：" DOC_BLANK, 0);
+    doc_para(o, arena_printf(r->arena, "人民调解员（签名）：%s", or_line(k->v[C_MEDIATOR])), 0);
+    doc_para(o, arena_printf(r->arena, "%s（印章）", k->v[C_MORG] ? k->v[C_MORG] : "人民调解委员会"), DOCX_RIGHT);
+    doc_para(o, k->v[C_CLOSED] && *k->v[C_CLOSED] ? cn_date(r, k->v[C_CLOSED]) : "＿＿＿＿年＿＿月＿＿日", DOCX_RIGHT);
 }
 
 /* 人民调解回访记录 */
@@ -251,14 +280,14 @@ static void doc_visit(http_req_t *r, doc_t *o, const kase_t *k) {
         {"案件编号", case_number(r, k)},
         {"案由", k->v[C_TITLE]},
         {"调解结果", result},
-        {"结案日期", or_blank(k->v[C_CLOSED])},
-        {"回访日期", or_blank(k->v[C_VISITED_ON])},
+        {"结案日期", or_blank(cn_date(r, k->v[C_CLOSED]))},
+        {"回访日期", or_blank(cn_date(r, k->v[C_VISITED_ON]))},
         {"回访情况", or_blank(k->v[C_VISIT])},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) doc_row(o, rows[i]);
     parties_rows(r, o, k, NULL);
     doc_table_end(o);
-    doc_para(o, arena_printf(r->arena, "回访人:               %s", or_blank(k->v[C_MORG])), 0);
+    doc_para(o, arena_printf(r->arena, "回访人：" DOC_BLANK "　　%s", or_blank(k->v[C_MORG])), 0);
 }
 
 /* The case as loaded here (its parties, the names of its organisation and

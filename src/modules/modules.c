@@ -41,6 +41,7 @@ void modules_perms_register(void) {
     pufa_declare(); legislation_declare(); assessors_declare(); /* issue 23: pufa.c, legislation.c, assessors.c */
     lawful_admin_declare(); /* 依法行政 (clause 5): after the staff register its reviewers come from */
     rule_of_law_declare();  /* 基层法治 (clause 4) */
+    townships_declare();    /* 街道乡镇 register and clause 14's district rule (issue 19 point 1) */
     corrections_declare();  /* 社区矫正 (clause 8; issue 20) */
     resettlement_declare(); /* 安置帮教 (clause 9, issue 20): resettlement.c; receives corrections' hand-over */
     pls_declare();          /* 公共法律服务 (clauses 10, 11): after mediation, whose cases a referral registers */

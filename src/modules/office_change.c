@@ -26,6 +26,7 @@
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/registers.h"
+#include "modules/standards.h"
 #include "util/timeutil.h"
 
 static const field_t change_fields[] = {
@@ -314,6 +315,8 @@ static int apply_merge(http_req_t *r, const change_t *c, int64_t id, int64_t *re
     BI(b, from.id);
     if (exec(r->db, "UPDATE persons SET org_id = $1 WHERE org_id = $2", &b) != 0) return -1;
     if (close_office_accounts(r, &from, &to, id, c) != 0) return -1;
+    /* its problems, moved with its records: the successor's own (unit, rule) */
+    if (problems_follow_merge(r, from.id, to.id, to.name) != 0) return -1;
     b.n = 0;
     BT(b, c->effective_on);
     BI(b, to.id);
@@ -380,6 +383,7 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
             BI(b, u.id);
             rc = exec(r->db, "UPDATE org_units SET valid_to = $1 WHERE id = $2", &b);
             if (rc == 0) rc = close_office_accounts(r, &u, NULL, id, &c);
+            if (rc == 0) rc = problems_close_revoked(r, u.path, u.name, c.effective_on);
         } else if (!c.new_rank[0]) {
             http_invalid(r, "new_rank", "调整规格须填写新规格");
             rc = 1;
@@ -398,6 +402,12 @@ static int office_change_apply(http_req_t *r, const entity_t *e, int64_t id, con
     BI(b, result);
     BI(b, id);
     if (exec(r->db, "UPDATE office_change SET result_org_id = $1 WHERE id = $2", &b) != 0)
+        return http_store_error(r), -1;
+    /* the results follow the tree: the district's dates from the effective
+     * day recomputed, those of units gone removed (issue 19 point 3) */
+    unit_t district;
+    if (unit_load(r->db, c.district_id, &district) != 1 ||
+        standards_org_changed(r->db, district.path, c.effective_on, auth_principal(r)->user_id) != 0)
         return http_store_error(r), -1;
     /* the org tree snapshot reloads on its next read, which for this
      * caller comes after the transition commits; a read racing the commit

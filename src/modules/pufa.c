@@ -391,6 +391,9 @@ static const field_t rules_fields[] = {
     {"content", "条文", F_TEXT, FF_SEARCH, .max = 4000},
     {"document", "文本 (PDF)", F_FILE},
     {"changes", "修订说明", F_TEXT, 0, .max = 1000},
+    /* the lawful-administration line's review (issue 21) where it was done on the platform */
+    {"legality_review_id", "合法性审查记录", F_REF, FF_READONLY | FF_FILTER, .ref = "legality-reviews",
+     .readonly_why = "在「依据合法性审查记录通过」时选择"},
     {"review_on", "合法性审查日期", F_DATE, FF_READONLY | FF_FILTER},
     {"review_result", "审查结论", F_CODE, FF_READONLY | FF_FILTER | FF_LIST, .code_list = "village_rule_legality"},
     {"review_opinion", "审查意见", F_TEXT, FF_READONLY, .max = 2000},
@@ -407,17 +410,36 @@ static const char *village_rules_rule(check_ctx_t *c, const char **field) {
         if (res && strcmp(res, "unlawful") == 0)
             return *field = "review_result", "审查结论为不合法的, 请选择「退回修改」";
     }
+    if (c->op == CHECK_ACTION && strcmp(c->action, "pass_linked") == 0) {
+        json_t *rv = check_linked(c, "legality_review_id");
+        *field = "legality_review_id";
+        if (!rv) return "合法性审查记录不存在或不在您的管辖范围内";
+        const char *type = json_string_value(json_object_get(rv, "review_type")),
+                   *op = json_string_value(json_object_get(rv, "opinion"));
+        json_t *rv_village = json_object_get(rv, "village_id");
+        if (!type || strcmp(type, "village_rules") != 0) return "所选审查记录不是村规民约 (居民公约) 合法性审查";
+        if (json_is_integer(rv_village) &&
+            json_integer_value(rv_village) != json_integer_value(json_object_get(c->after, "village_id")))
+            return "所选审查记录所涉村(居)与本村规民约不一致";
+        if (!op) return "所选审查记录尚未出具审查意见";
+        if (strcmp(op, "unlawful") == 0) return "所选审查记录的结论为不合法, 请选择「退回修改」";
+    }
     if (c->op == CHECK_ACTION && strcmp(c->action, "return") == 0 && blank(c->after, "review_opinion"))
         return *field = "review_opinion", "请填写审查意见";
     return NULL;
 }
 static int adopt_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int linked_review_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_state_t rules_states[] = {
     {"draft", "草拟", 0},        {"reviewing", "合法性审查中", 10}, /* 10 working days for the office's review */
     {"reviewed", "审查通过", 0}, {"in_force", "现行有效", 0},       {"superseded", "已废止", 0, true}, {0},
 };
 static const wf_transition_t rules_transitions[] = {
     {"submit", "提交合法性审查", "draft", "reviewing"},
+    /* reviewed on the platform (依法行政 合法性审查): the review's date, conclusion and reasons are copied */
+    {"pass_linked", "依据合法性审查记录通过", "reviewing", "reviewed", .requires = "legality_review_id",
+     .hook = linked_review_hook},
+    /* reviewed elsewhere: the date, conclusion and opinion as recorded */
     {"pass_review", "审查通过", "reviewing", "reviewed", .requires = "review_on review_result review_opinion"},
     {"return", "退回修改", "reviewing", "draft", .requires = "review_on review_result review_opinion"},
     {"adopt", "表决通过", "reviewed", "in_force", .requires = "adopted_on filed_on", .hook = adopt_hook},
@@ -442,6 +464,26 @@ static const entity_t village_rules = {
     COCKPIT,
     .cockpit_by_state = true,
 };
+
+/* 依据合法性审查记录通过: the version's review is the lawful-administration
+ * line's review record — its opinion date, conclusion (修改后合法 → amend)
+ * and reasons are copied so the version reads the same whichever way it was
+ * reviewed; the rule (village_rules_rule) then checks the record is a
+ * 村规民约 review of this village with a lawful conclusion. */
+static int linked_review_hook(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)e, (void)action, (void)body;
+    db_stmt_t *s = db_prepare(
+        r->db, "UPDATE village_rule SET review_on = (SELECT l.opinion_on FROM legality_review l WHERE l.id = "
+               "village_rule.legality_review_id), review_result = (SELECT CASE l.opinion WHEN 'lawful_if_changed' "
+               "THEN 'amend' ELSE l.opinion END FROM legality_review l WHERE l.id = village_rule.legality_review_id), "
+               "review_opinion = (SELECT substr(l.opinion_reasons, 1, 2000) FROM legality_review l WHERE l.id = "
+               "village_rule.legality_review_id) WHERE id = $1");
+    if (!s) return http_store_error(r), -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : (http_store_error(r), -1);
+}
 
 /* 表决通过: the village's version in force until now is superseded on the
  * new one's adoption date — one version in force per village.  Inside the
@@ -749,6 +791,94 @@ static int64_t demo_person(const engine_demo_t *d, int64_t office, const char *n
     return person_insert(d->db, d->keys, office, name, id, NULL, NULL, 0);
 }
 
+/* The rest of the city as a real one looks: every village of every other
+ * office has one 法治带头人 and three 法律明白人 — fictitious residents of the
+ * office's district, born on the 29th or 30th of a month (the registry's
+ * other demo residents are born on the 1st to 28th, so no number clashes)
+ * — except the last village of 南京东路 and, in one office in forty, the
+ * last two villages (one without anyone, one with a 带头人 and two 明白人):
+ * those offices fail the coverage rule with evidence naming the villages,
+ * the others pass.  In 陆家嘴 (skip, whose first two villages people_demo
+ * fills) every village but the last is covered.  One transaction. */
+static int coverage_demo(const engine_demo_t *d, int64_t skip) {
+    static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
+                                           "徐", "孙", "朱", "马", "胡", "郭", "林", "何", "高", "罗"};
+    static const char *const given[] = {"建国", "秀兰", "志刚", "美华", "国庆", "玉珍", "德明", "丽萍",
+                                        "永康", "雪梅", "立新", "桂芳", "春生", "慧敏", "家豪", "文英"};
+    static const char *const identity[] = {"committee", "mediator", "grid", "grid"};
+    struct row {
+        int64_t office, village;
+        char path[128], code[8];
+        bool short_last;
+    } *v = NULL;
+    int n = 0, cap = 0, rc;
+    db_stmt_t *q = db_prepare(d->db, "SELECT o.id, o.path, d.code, v.id, o.name = '南京东路街道司法所' "
+                                     "FROM org_units v JOIN org_units o ON o.id = v.parent_id "
+                                     "JOIN org_units d ON d.id = o.parent_id WHERE v.level = 'village' "
+                                     "AND o.level = 'office' ORDER BY o.id, v.id");
+    if (!q) return -1;
+    while ((rc = db_step(q)) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            struct row *nv = realloc(v, sizeof(*v) * (size_t)cap);
+            if (!nv) break;
+            v = nv;
+        }
+        struct row *x = &v[n++];
+        x->office = db_col_int(q, 0), x->village = db_col_int(q, 3), x->short_last = db_col_int(q, 4) != 0;
+        snprintf(x->path, sizeof(x->path), "%s", db_col_text(q, 1));
+        const char *c = db_col_text(q, 2);
+        snprintf(x->code, sizeof(x->code), "%.6s", c && strlen(c) >= 6 && c[0] >= '1' ? c : "310101");
+    }
+    db_reset(q);
+    if (rc != DB_DONE || db_begin(d->db) != 0) return free(v), -1;
+    int offices = 0, made = 0, rank = 0;
+    for (int i = 0; i < n; i++) {
+        bool first = i == 0 || v[i - 1].office != v[i].office;
+        if (first) offices++, rank = 0;
+        else rank++;
+        bool last = i + 1 == n || v[i + 1].office != v[i].office,
+             second_last = !last && (i + 2 == n || v[i + 2].office != v[i].office);
+        bool fails = offices % 40 == 13;
+        if (v[i].office == skip && (rank < 2 || last)) continue;
+        if (last && (v[i].short_last || fails)) continue;
+        int people = second_last && fails ? 3 : 4;
+        for (int k = 0; k < people; k++, made++) {
+            /* one date in 22 a year (months but February, days 29 and 30), 1960–1995, then the sequence */
+            int date = made % (22 * 36), seq = 100 + made / (22 * 36);
+            int month = 1 + (date % 22) / 2, day = 29 + date % 2;
+            if (month >= 2) month++;
+            char id[19], name[16];
+            snprintf(id, sizeof(id), "%s%04d%02d%02d%03d", v[i].code, 1960 + date / 22, month, day, seq);
+            idcard_complete(id);
+            snprintf(name, sizeof(name), "%s%s", surnames[made % 20], given[(made / 20) % 16]);
+            int64_t person = person_insert(d->db, d->keys, v[i].office, name, id, NULL, NULL, 0);
+            if (person <= 0) goto fail;
+            db_stmt_t *s = db_prepare(d->db, "INSERT INTO rol_person (org_id, org_path, created_at, updated_at, "
+                                             "person_id, role, village_id, identity, appointed_on, training_sessions, "
+                                             "training_hours, last_trained_on) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, "
+                                             "'2023-03-01', 1, 4, '2025-09-12')");
+            if (!s) goto fail;
+            db_bind_int(s, 1, v[i].office);
+            db_bind_text(s, 2, v[i].path, -1);
+            db_bind_text(s, 3, "2026-11-30T09:00:00Z", -1);
+            db_bind_int(s, 4, person);
+            db_bind_text(s, 5, k == 0 ? "leader" : "understander", -1);
+            db_bind_int(s, 6, v[i].village);
+            db_bind_text(s, 7, identity[k], -1);
+            rc = db_step(s);
+            db_reset(s);
+            if (rc != DB_DONE) goto fail;
+        }
+    }
+    free(v);
+    return db_commit(d->db);
+fail:
+    free(v);
+    db_rollback(d->db);
+    return -1;
+}
+
 /* In 陆家嘴 (else the first office with two villages): one 法治带头人 and
  * three 法律明白人 in its first village (covered), one 明白人 in its second
  * (not covered); a model village named in 2023 and reviewed in 2025, one
@@ -841,7 +971,7 @@ static int people_demo(const engine_demo_t *d, char *err, size_t errlen) {
     db_bind_text(s, 5, "2026-11-30T09:00:00Z", -1);
     int rc = db_step(s);
     db_reset(s);
-    if (rc != DB_DONE) goto fail;
+    if (rc != DB_DONE || coverage_demo(d, office) != 0) goto fail;
     return 0;
 fail:
     snprintf(err, errlen, "%s", db_errmsg(d->db));

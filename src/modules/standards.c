@@ -297,8 +297,54 @@ static bool reads(const std_rule_t *rule, const char *entity) {
     return false;
 }
 
+/* Runs one parameterised statement ($1 = a, $2 = b when named). */
+static int exec2(db_t *db, const char *sql, const char *a, const char *b) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, a, -1);
+    if (b) db_bind_text(s, 2, b, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+/* Removes the results of as_of in path's subtree whose unit does not exist
+ * on as_of (revoked, merged away, not yet established), counting them out of
+ * the roll-ups (t), and the units' own roll-up rows; an office change leaves
+ * such rows behind (issue 19 point 3).  0 or negative. */
+static int prune_gone(db_t *db, const char *path, const char *hi, const char *as_of, deltas_t *t) {
+    db_stmt_t *s = db_prepare(db, "SELECT r.org_id, r.org_path, r.rule_id, r.status FROM standard_result r "
+                                  "JOIN org_units u ON u.id = r.org_id WHERE r.as_of = $1 AND r.org_path >= $2 "
+                                  "AND r.org_path < $3 AND (u.valid_from > $1 OR (u.valid_to IS NOT NULL AND "
+                                  "u.valid_to <= $1))");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, as_of, -1);
+    db_bind_text(s, 2, path, -1);
+    db_bind_text(s, 3, hi, -1);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *rule = db_col_text(s, 2);
+        for (int k = 0; k < std_nrules; k++)
+            if (strcmp(std_rules[k].id, rule) == 0)
+                delta_add(t, db_col_text(s, 1), strcmp(std_rules[k].level, "office") == 0, k,
+                          status_of(db_col_text(s, 3)), 0);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
+    if (!(s = db_prepare(db, "DELETE FROM standard_result WHERE as_of = $1 AND org_path >= $2 AND org_path < $3 "
+                             "AND org_id IN (SELECT id FROM org_units WHERE valid_from > $1 OR "
+                             "(valid_to IS NOT NULL AND valid_to <= $1))")))
+        return DB_ERR;
+    db_bind_text(s, 1, as_of, -1);
+    db_bind_text(s, 2, path, -1);
+    db_bind_text(s, 3, hi, -1);
+    rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
 static int compute_and_store(db_t *db, const char *path, const char *as_of, bool replace, bool sync_problems,
-                             const char *entity, bool upper_only, int64_t user_id) {
+                             const char *entity, bool upper_only, int64_t user_id, bool prune) {
     char hi[256], now[21];
     upper_of(path, hi, sizeof(hi));
     iso_from_unix(now_unix(), now);
@@ -325,7 +371,7 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
         if (rc != DB_DONE) return rc < 0 ? rc : DB_ERR;
     }
     deltas_t t = {0};
-    int rc = 0;
+    int rc = prune && !replace ? prune_gone(db, path, hi, as_of, &t) : 0;
     for (int k = 0; k < std_nrules && rc == 0; k++) {
         const std_rule_t *rule = &std_rules[k];
         if (!reads(rule, entity)) continue;
@@ -389,6 +435,10 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
     }
     if (rc == 0) rc = deltas_apply(db, &t, as_of);
     free(t.v);
+    /* a pruned unit's own roll-up rows got its deltas: gone with it */
+    if (rc == 0 && prune && !replace)
+        rc = exec2(db, "DELETE FROM standard_rollup WHERE as_of = $1 AND org_id IN (SELECT id FROM org_units "
+                       "WHERE valid_from > $1 OR (valid_to IS NOT NULL AND valid_to <= $1))", as_of, NULL);
     return rc;
 }
 
@@ -414,20 +464,34 @@ static int run_dates(db_t *db, char dates[][11], int max) {
     return rc == DB_DONE ? n : DB_ERR;
 }
 
-int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
+/* Recomputes path's subtree for the fully stored dates on or after `from`
+ * (NULL: all): only dates fully stored — one being built (standards_daily)
+ * gets the change when its chunk is computed, and a scorecard of it is
+ * live.  entity: the rules that read it (NULL: every rule); prune: remove the
+ * results of units gone on each date. */
+static int refresh_dates(db_t *db, const char *path, const char *entity, const char *from, bool prune,
+                         int64_t user_id) {
     char dates[64][11], today[11];
     wf_today(today);
     int lrc = writers_lock(db);
     if (lrc) return lrc;
-    /* only dates fully stored: one being built (standards_daily) gets this
-     * change when its chunk is computed, and a scorecard of it is live */
     int n = run_dates(db, dates, 64);
     if (n < 0) return n;
     for (int i = 0; i < n; i++) {
-        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, false, user_id);
+        if (from && strcmp(dates[i], from) < 0) continue; /* the structure before a change stands */
+        int rc = compute_and_store(db, path, dates[i], false, strcmp(dates[i], today) == 0, entity, false, user_id,
+                                   prune);
         if (rc) return rc;
     }
     return 0;
+}
+
+int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id) {
+    return refresh_dates(db, path, entity, NULL, false, user_id);
+}
+
+int standards_org_changed(db_t *db, const char *path, const char *effective_on, int64_t user_id) {
+    return refresh_dates(db, path, NULL, effective_on, true, user_id);
 }
 
 /* Runs fn(db, arg) in a transaction of its own (rolled back on failure). */
@@ -440,16 +504,6 @@ static int in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg) {
     return rc;
 }
 
-/* Runs one parameterised statement ($1 = a, $2 = b when named). */
-static int exec2(db_t *db, const char *sql, const char *a, const char *b) {
-    db_stmt_t *s = db_prepare(db, sql);
-    if (!s) return DB_ERR;
-    db_bind_text(s, 1, a, -1);
-    if (b) db_bind_text(s, 2, b, -1);
-    int rc = db_step(s);
-    db_reset(s);
-    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
-}
 
 typedef struct date_job {
     const char *as_of, *path;
@@ -476,7 +530,7 @@ static int clear_date(db_t *db, void *arg) {
 
 static int chunk(db_t *db, void *arg) {
     const date_job_t *j = arg;
-    return compute_and_store(db, j->path, j->as_of, !j->upper, j->sync, NULL, j->upper, 0);
+    return compute_and_store(db, j->path, j->as_of, !j->upper, j->sync, NULL, j->upper, 0, false);
 }
 
 static int finish_date(db_t *db, void *arg) {
@@ -627,8 +681,8 @@ static void recompute_soon(http_req_t *r) {
 /* engine_on_write observer: a write to a register a rule reads re-evaluates
  * the rules that read it (std_rule_t.reads) for the written unit's subtree. */
 static int on_write(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
-    /* an office change moves units in the tree: every rule */
-    if (strcmp(e->name, "office-changes") == 0) return standards_refresh(db, org_path, NULL, user_id);
+    /* an office change moves units in the tree when applied: its hook
+     * recomputes the dates from its effective day (standards_org_changed) */
     for (int k = 0; k < std_nrules; k++)
         if (reads(&std_rules[k], e->name)) return standards_refresh(db, org_path, e->name, user_id);
     return 0;
@@ -700,7 +754,7 @@ static int ensure(db_t *db, const char *path, const char *as_of, bool *live) {
         if (db_begin(db) != 0) return DB_ERR;
     }
     *live = true;
-    return compute_and_store(db, path, as_of, true, false, NULL, false, 0);
+    return compute_and_store(db, path, as_of, true, false, NULL, false, 0, false);
 }
 
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing) {
@@ -1270,6 +1324,9 @@ static int seed_line_rules(db_t *db, char *err, size_t errlen) {
         db_reset(s);
         if (rc != DB_DONE) goto fail;
     }
+    /* a rule new to this store (a release added it): every date recomputed
+     * by the job thread, so no scorecard lacks it */
+    if (added && standards_invalidate(db) != 0) goto fail;
     if (db_commit(db) != 0) goto fail;
     if (added) codes_invalidate();
     return 0;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "http/http.h"
 #include "store/db.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -110,6 +111,13 @@ db_stmt_t *std_scoped(std_eval_t *e, const char *sql);
  * date (31 Decembers and today), inside the caller's transaction, keeping
  * roll-ups in step and opening or flagging problems.  0 or negative. */
 int standards_refresh(db_t *db, const char *path, const char *entity, int64_t user_id);
+/* After an office change applied in path's subtree (a district) with
+ * effect from effective_on: every rule recomputed for the stored dates on
+ * or after it (31 Decembers and today; the earlier ones keep the structure
+ * they had), the results of units that do not exist on a date removed, the
+ * roll-ups kept in step, problems synchronised for today.  In the caller's
+ * transaction.  0 or negative (issue 19 point 3). */
+int standards_org_changed(db_t *db, const char *path, const char *effective_on, int64_t user_id);
 /* Computes every stored date (today and each 31 December since 2022) that
  * has no complete run, in transactions of one district each, and drops the
  * dates no longer kept.  The job thread calls it once a minute (a new day,
@@ -126,6 +134,15 @@ int standards_rebuild(db_t *db);
  * transaction.  0 or negative. */
 int problems_sync(db_t *db, const std_rule_t *rule, const std_unit_t *u, const std_result_t *res, const char *as_of,
                   int64_t user_id);
+/* After a merge (office_change.c; the closed office's problems already
+ * moved to the successor `to`): each problem keyed to the closed office's
+ * (unit, rule) takes the successor's key, or — where the successor lists the
+ * rule already — is voided as merged into it (a closed one keeps its history
+ * without a key).  Audited (problem.rekey, workflow.void).  0 or -1. */
+int problems_follow_merge(http_req_t *r, int64_t from, int64_t to, const char *to_name);
+/* After a revoke: the office's problems not closed are voided with the
+ * reason 机构撤销, audited.  0 or -1 (at most 512 a change). */
+int problems_close_revoked(http_req_t *r, const char *office_path, const char *name, const char *effective_on);
 
 /* The scorecard of org as of a date, as JSON into w's buffer (also the CLI). */
 /* Writes the scorecard of org_id as of as_of; returns 0, 1 when the unit is

@@ -101,6 +101,18 @@ static const char *itoa_a(std_eval_t *e, int64_t v) { return arena_printf(e->are
 #define REGISTER LIVE " AND " APPROVED
 /* A staff member belongs to the office on $3 (to-date history). */
 #define PRESENT "joined_on <= $3 AND (left_on IS NULL OR left_on > $3)"
+/* …and is in post (在岗) there (issue 19 point 2, clause 15 专编专用): not
+ * seconded out (借调) nor off post (离岗) — the status is the present one,
+ * the register keeps no history of it — and a 退休 record counts only up
+ * to its leaving date (one without a date is not in post). */
+#define IN_POST PRESENT " AND (status = 'on_duty' OR (status = 'retired' AND left_on IS NOT NULL))"
+/* A staff member of the office (工作人员): not a hired legal counsel
+ * (聘任法律顾问, clause 15's 运用聘任法律顾问等方式充实力量 — help, not staff). */
+#define STAFF_MEMBER "post_type <> 'legal_adviser'"
+
+/* True on a year's last day: a yearly rule (逐年, 每年) is judged then; before
+ * it a failure is not yet due (issue 19 point 2). */
+static bool year_end(const std_eval_t *e) { return strcmp(e->as_of + 4, "-12-31") == 0; }
 
 /* Calls judge for the office profile of each unit (the first live one,
  * columns org_path, id, then cols); a unit without one fails with
@@ -136,10 +148,34 @@ static void judge_c14(std_eval_t *e, int i, db_stmt_t *s) {
         std_set(e, i, STD_FAIL, "未备案", "已备案", "设立批复 %s; 尚未报市局备案 (备案状态: %s)",
                 doc ? doc : "(未填文号)", status && strcmp(status, "pending") == 0 ? "备案中" : "未备案");
 }
+/* The office change that established an office is the fact: approved by
+ * the staffing authority (编办批复, submit) and filed with the city (备案,
+ * file), applied — so an office created through the workflow passes from
+ * its filing date without anyone typing the filing into its profile
+ * (issue 19 point 1).  The profile's filing stands for offices older than
+ * the platform. */
 static int eval_c14_filed(std_eval_t *e) {
-    return each_profile(
+    int rc = each_profile(
         e, "SELECT org_path, id, filing_status, filed_on, approval_doc FROM office_profile WHERE " REGISTER " ORDER BY id",
         "已备案", judge_c14);
+    if (rc) return rc;
+    /* the change is the district's record, outside an office's subtree: by
+     * the office it made (establishments are few) */
+    db_stmt_t *s = db_prepare(e->db, "SELECT result_org_id, id, approval_doc, filing_doc, filing_date FROM "
+                                     "office_change WHERE deleted_at IS NULL AND wf_state = 'applied' AND "
+                                     "change_type = 'establish' AND result_org_id IS NOT NULL AND filing_date <= $1 "
+                                     "ORDER BY id");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, e->as_of, -1);
+    while ((rc = db_step(s)) == DB_ROW) {
+        int i = std_unit_index(e, db_col_int(s, 0));
+        if (i < 0) continue;
+        std_record(&e->res[i], "office-changes", db_col_int(s, 1), "设立变更 (编办批复、市局备案)");
+        std_set(e, i, STD_PASS, "已备案", "已备案", "设立经编办批复 %s, %s 报市局备案 (%s)", db_col_text(s, 2),
+                db_col_text(s, 4), db_col_text(s, 3));
+    }
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc;
 }
 
 /* ---- clause 15: at least N dedicated political-legal posts, not diverted ---- */
@@ -151,7 +187,7 @@ static int eval_c15_posts(std_eval_t *e) {
     for (int i = 0; i < e->n; i++)
         approved[i] = -1;
     db_stmt_t *s = scoped(e, "SELECT org_path, id, name, post_diverted FROM staff WHERE " REGISTER
-                             " AND post_type = 'political_legal' AND " PRESENT " ORDER BY id");
+                             " AND post_type = 'political_legal' AND " IN_POST " ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -178,9 +214,11 @@ static int eval_c15_posts(std_eval_t *e) {
     for (int i = 0; i < e->n; i++) {
         char approved_txt[48] = "核定数未登记";
         if (approved[i] >= 0) snprintf(approved_txt, sizeof(approved_txt), "核定 %lld 名", (long long)approved[i]);
-        bool ok = count[i] >= min && (approved[i] < 0 || approved[i] >= min) && diverted[i] == 0;
+        /* 核定 (approved) posts are the plan's 政法专项编制不少于4名: unregistered is not shown */
+        bool ok = count[i] >= min && approved[i] >= min && diverted[i] == 0;
         std_set(e, i, ok ? STD_PASS : STD_FAIL, itoa_a(e, count[i]), req,
-                "政法专项编制在岗 %d 名 (%s), 要求不少于 %lld 名%s", count[i], approved_txt, (long long)min,
+                "政法专项编制在岗 %d 名 (%s), 要求不少于 %lld 名%s%s", count[i], approved_txt, (long long)min,
+                approved[i] < 0 ? "; 机构信息未登记核定编制数" : approved[i] < min ? "; 核定编制数不足" : "",
                 diverted[i] ? arena_printf(e->arena, "; %d 名专项编制被挤占挪用", diverted[i]) : "");
     }
     return 0;
@@ -195,8 +233,8 @@ typedef struct cert_count {
 static int eval_c16_certified(std_eval_t *e) {
     int64_t min = std_setting(e->db, "min_certified");
     int *n = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, cert_date FROM staff WHERE " REGISTER " AND " PRESENT
-                             " AND cert_date IS NOT NULL AND cert_date <= $3 ORDER BY id");
+    db_stmt_t *s = scoped(e, "SELECT org_path, id, name, cert_date FROM staff WHERE " REGISTER " AND " IN_POST
+                             " AND " STAFF_MEMBER " AND cert_date IS NOT NULL AND cert_date <= $3 ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -222,14 +260,17 @@ static int eval_c16_share_rising(std_eval_t *e) {
     snprintf(prev, sizeof(prev), "%04d-12-31", e->year - 1);
     cert_count_t *now = arena_calloc(e->arena, sizeof(cert_count_t) * ((size_t)e->n + 1));
     cert_count_t *before = arena_calloc(e->arena, sizeof(cert_count_t) * ((size_t)e->n + 1));
-    db_stmt_t *s = scoped(e, "SELECT org_path, joined_on, left_on, cert_date FROM staff WHERE " REGISTER
+    db_stmt_t *s = scoped(e, "SELECT org_path, joined_on, left_on, cert_date, status FROM staff WHERE " REGISTER
                              " AND post_type = 'political_legal' AND joined_on <= $3 ORDER BY id");
     if (!s) return DB_ERR;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         int i = unit_of_path(e, db_col_text(s, 0));
         if (i < 0) continue;
-        const char *joined = db_col_text(s, 1), *left = db_col_text(s, 2), *cert = db_col_text(s, 3);
+        const char *joined = db_col_text(s, 1), *left = db_col_text(s, 2), *cert = db_col_text(s, 3),
+                   *status = db_col_text(s, 4);
+        /* in post as IN_POST says */
+        if (strcmp(status, "on_duty") != 0 && !(strcmp(status, "retired") == 0 && left)) continue;
         const char *dates[2] = {e->as_of, prev};
         cert_count_t *acc[2] = {&now[i], &before[i]};
         for (int k = 0; k < 2; k++) {
@@ -246,12 +287,15 @@ static int eval_c16_share_rising(std_eval_t *e) {
         int b = before[i].staff ? before[i].certified * 1000 / before[i].staff : 0;
         bool full = now[i].staff > 0 && now[i].certified == now[i].staff;
         bool ok = full || (now[i].staff > 0 && a > b);
-        std_set(e, i, ok ? STD_PASS : STD_FAIL, arena_printf(e->arena, "%d.%d%%", a / 10, a % 10),
+        /* 逐年提升: judged at the year's end; before it a shortfall is not yet due */
+        std_status_t st = ok ? STD_PASS : year_end(e) ? STD_FAIL : STD_NOT_DUE;
+        std_set(e, i, st, arena_printf(e->arena, "%d.%d%%", a / 10, a % 10),
                 arena_printf(e->arena, "> %d.%d%%", b / 10, b % 10),
                 "专项编制人员持证 %d/%d 名 (%d.%d%%), %s 为 %d/%d 名 (%d.%d%%)%s", now[i].certified, now[i].staff,
                 a / 10, a % 10, prev, before[i].certified, before[i].staff, b / 10, b % 10,
                 full ? ", 已全部持证"
                 : ok ? ", 占比提高"
+                : st == STD_NOT_DUE ? arena_printf(e->arena, ", 占比尚未提高 (年度指标, %d-12-31 核查)", e->year)
                      : ", 占比未提高");
     }
     return 0;
@@ -262,10 +306,15 @@ static int eval_c16_leaders(std_eval_t *e) {
     int *appointed = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *missing = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     db_stmt_t *s = scoped(
-        e, "SELECT org_path, id, name, position, appointed_on, cert_date FROM staff WHERE " REGISTER " AND " PRESENT
+        e, "SELECT org_path, id, name, position, appointed_on, cert_date FROM staff WHERE " REGISTER
            " AND position IN ('director', 'deputy_director') AND appointed_on >= '2022-08-04' AND appointed_on <= $3 "
-           "ORDER BY id");
+           /* serving on D, or appointed in D's year and gone since: an appointment without the
+            * certificate stays in that year's result (issue 19 point 2) */
+           "AND ((" PRESENT ") OR appointed_on >= $4) ORDER BY id");
     if (!s) return DB_ERR;
+    char jan1[16];
+    snprintf(jan1, sizeof(jan1), "%04d-01-01", e->year);
+    db_bind_text(s, 4, jan1, -1);
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         int i = unit_of_path(e, db_col_text(s, 0));
@@ -313,9 +362,10 @@ static int eval_c17_rotation(std_eval_t *e) {
     db_reset(s);
     if (rc != DB_DONE) return rc;
     for (int i = 0; i < e->n; i++)
-        std_set(e, i, n[i] >= min ? STD_PASS : STD_FAIL, itoa_a(e, n[i]),
+        std_set(e, i, n[i] >= min ? STD_PASS : year_end(e) ? STD_FAIL : STD_NOT_DUE, itoa_a(e, n[i]),
                 arena_printf(e->arena, "≥ %lld", (long long)min),
-                "%d 年区内司法所交流任职、挂职锻炼登记 %d 人次, 要求不少于 %lld 人次", e->year, n[i], (long long)min);
+                "%d 年区内司法所交流任职、挂职锻炼登记 %d 人次, 要求不少于 %lld 人次%s", e->year, n[i], (long long)min,
+                n[i] >= min || year_end(e) ? "" : arena_printf(e->arena, " (年度指标, %d-12-31 核查)", e->year));
     return 0;
 }
 
@@ -323,7 +373,7 @@ static int eval_c17_rotation(std_eval_t *e) {
 typedef struct premises_acc {
     int64_t area; /* 0.01 m² */
     int count;
-    bool unclear, business, archive, duty, signage;
+    bool unclear, business, archive, duty, signage, undated;
     const char *signage_on;
 } premises_acc_t;
 
@@ -346,9 +396,11 @@ static int load_premises(std_eval_t *e, premises_acc_t *acc) {
         a->archive |= db_col_int(s, 6) == 1;
         a->duty |= db_col_int(s, 7) == 1;
         const char *sg = db_col_text(s, 8), *sg_on = db_col_text(s, 9);
-        if (sg && strcmp(sg, "done") == 0 && (!sg_on || strcmp(sg_on, e->as_of) <= 0)) {
+        /* the deadline (2023-12-31) depends on the day it was done: no date, no pass */
+        if (sg && strcmp(sg, "done") == 0 && !sg_on) a->undated = true;
+        if (sg && strcmp(sg, "done") == 0 && sg_on && strcmp(sg_on, e->as_of) <= 0) {
             a->signage = true;
-            a->signage_on = sg_on ? arena_strdup(e->arena, sg_on) : NULL;
+            a->signage_on = arena_strdup(e->arena, sg_on);
         }
         std_record(&e->res[i], "premises", db_col_int(s, 1), db_col_text(s, 2));
     }
@@ -398,7 +450,9 @@ static int eval_c18_signage(std_eval_t *e) {
                     acc[i].signage_on ? arena_printf(e->arena, "%s)", acc[i].signage_on) : "");
         else
             std_set(e, i, STD_FAIL, "未规范", "已规范",
-                    acc[i].count ? "外观标识尚未规范" : "无在用业务用房登记, 外观标识无从核实");
+                    !acc[i].count   ? "无在用业务用房登记, 外观标识无从核实"
+                    : acc[i].undated ? "外观标识登记为已规范, 但未登记完成日期, 无法核实是否按期完成"
+                                     : "外观标识尚未规范");
     }
     return 0;
 }
@@ -483,8 +537,9 @@ static int eval_c20_funding(std_eval_t *e) {
     static const char *const cats[] = {"personnel", "public_use", "equipment", "infrastructure", "casework"};
     static const char *const labels[] = {"人员经费", "公用经费", "业务装备经费", "基础设施建设经费", "办案(业务)经费"};
     unsigned *have = arena_calloc(e->arena, sizeof(unsigned) * ((size_t)e->n + 1));
+    /* 实现全额保障: a category budgeted at 0 is not guaranteed (issue 19 point 2) */
     db_stmt_t *s = scoped(e, "SELECT org_path, id, category FROM funding WHERE " REGISTER
-                             " AND year = $3 AND in_budget = 1 ORDER BY id");
+                             " AND year = $3 AND in_budget = 1 AND amount > 0 ORDER BY id");
     if (!s) return DB_ERR;
     db_bind_int(s, 3, e->year);
     int rc;
@@ -642,8 +697,10 @@ static int eval_c43_annual_report(std_eval_t *e) {
 static const std_rule_t plan_rules[] = {
     {"c14_filed", "14", "司法所设立并报市局备案",
      "每个街道、乡镇设立司法所; 设立、撤销、合并、调整规格、更名须经区机构编制部门批准并报市司法局备案。", "office",
-     NULL, NULL, "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计)", "office-profiles",
-     eval_c14_filed},
+     NULL, NULL,
+     "office_profile.filing_status, filed_on, approval_doc (备案日期之前按未备案计); 或已实施的设立变更 "
+     "office_change.approval_doc, filing_doc, filing_date ≤ 核查日",
+     "office-profiles office-changes", eval_c14_filed},
     {"c15_posts", "15", "政法专项编制不少于规定数且专编专用",
      "每个司法所政法专项编制不少于 4 名 (市局可调整), 单列管理, 专编专用, 不得挤占挪用。", "office", NULL, NULL,
      "staff.post_type = 政法专项编制, joined_on/left_on (在所), post_diverted; office_profile.approved_posts (现值)",
@@ -655,6 +712,22 @@ static const std_rule_t plan_rules[] = {
      "司法所政法专项编制人员中具有法律职业资格的比例逐年提高 (核查日与上年 12 月 31 日相比; 已全部持证视为达标)。",
      "office", "2023-01-01", "每年", "staff.post_type = 政法专项编制, joined_on/left_on, cert_date, 两个日期各算一次",
      "staff", eval_c16_share_rising},
+    /* the plan's own words: 逐年提升司法所政法专项编制工作人员中具备法律职业资格证书人员的总体比重 —
+     * a district's and the city's overall share, judged at the year's end */
+    {"c16_share_district", "16", "全区司法所持证人员总体比重逐年提升",
+     "要逐年提升司法所政法专项编制工作人员中具备法律职业资格证书人员的总体比重 (全区各所合计, 12 月 31 日与上年末相比)。",
+     "district", "2023-01-01", "每年 12 月 31 日",
+     "区内各所 staff.post_type = 政法专项编制, 在岗 (在所且非借调、离岗), cert_date; 核查日与上年 12 月 31 日各算一次",
+     "staff", eval_c16_share_rising},
+    {"c16_share_city", "16", "全市司法所持证人员总体比重逐年提升",
+     "要逐年提升司法所政法专项编制工作人员中具备法律职业资格证书人员的总体比重 (全市合计, 12 月 31 日与上年末相比)。",
+     "city", "2023-01-01", "每年 12 月 31 日",
+     "全市各所 staff.post_type = 政法专项编制, 在岗, cert_date; 核查日与上年 12 月 31 日各算一次 "
+     "(由每日计算和重算更新, 不随单条写入重算)",
+     /* reads nothing: re-evaluating the whole city's staff at every staff
+      * write (five dates each) made those writes ~10× slower on PostgreSQL;
+      * a yearly city-wide share is kept by the daily computation */
+     "", eval_c16_share_rising},
     {"c16_leaders_certified", "16", "新任所长、副所长具有法律职业资格",
      "2022 年 8 月 4 日起新任司法所所长、副所长应当具有法律职业资格。", "office", NULL, "2022-08-04 起",
      "staff.position = 所长/副所长, appointed_on (任现职日期, 只保留现职), cert_date ≤ appointed_on", "staff",

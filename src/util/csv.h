@@ -37,6 +37,24 @@ int csv_next(csv_reader_t *c);
  * bytes are neither, or are UTF-16 (Excel's "Unicode text"). */
 long long text_to_utf8(char *in, size_t n, char **out, const char **charset);
 
+/* How a text was decoded (text_decode): the charset chosen and why, in
+ * Chinese; suspect when the bytes are valid UTF-8 but read as improbable
+ * text for a Chinese register (Cyrillic, Hebrew … and few Chinese
+ * characters) while GBK gives Chinese: note says so with the counts. */
+typedef struct text_decoding {
+    const char *charset; /* "UTF-8" or "GB18030" */
+    const char *why;     /* 文件以 UTF-8 标记 (BOM) 开头 / 文件的全部字节都是有效的 UTF-8 / … */
+    const char *error;   /* the Chinese reason when the result is -1 */
+    bool suspect;
+    char note[320];
+} text_decoding_t;
+/* Decodes as text_to_utf8 does when want is NULL or "auto" (and says why,
+ * and whether the choice is suspect); want "utf-8" or "gb18030" ("gbk")
+ * decodes as the user chose, or fails (-1, d->error) when the bytes are not
+ * that encoding.  *out as text_to_utf8's (caller frees when it is neither in
+ * nor in + 3). */
+long long text_decode(char *in, size_t n, const char *want, char **out, text_decoding_t *d);
+
 /* One cell; sep is written before it unless first.  guard: apply the
  * formula-injection guard (free text; not numbers the server formats). */
 void csv_write_cell(FILE *f, const char *s, bool first, bool guard);

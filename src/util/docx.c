@@ -10,6 +10,15 @@
 #include "util/zip.h"
 
 #define PAGE_TEXT_WIDTH 9026 /* A4 (11906) minus 2 × 1440 margins, twips */
+#define LANDSCAPE_TEXT_WIDTH 13958 /* A4 landscape (16838) minus 2 × 1440 */
+#define SECT_PORTRAIT                                                                                                 \
+    "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/>"                                                                \
+    "<w:pgMar w:top=\"1440\" w:right=\"1440\" w:bottom=\"1440\" w:left=\"1440\" w:header=\"851\" "                 \
+    "w:footer=\"992\" w:gutter=\"0\"/></w:sectPr>"
+#define SECT_LANDSCAPE                                                                                                \
+    "<w:sectPr><w:pgSz w:w=\"16838\" w:h=\"11906\" w:orient=\"landscape\"/>"                                        \
+    "<w:pgMar w:top=\"1440\" w:right=\"1440\" w:bottom=\"1440\" w:left=\"1440\" w:header=\"851\" "                 \
+    "w:footer=\"992\" w:gutter=\"0\"/></w:sectPr>"
 
 void xml_escape(buf_t *b, const char *s) {
     for (; s && *s; s++) {
@@ -58,7 +67,15 @@ static void para(buf_t *b, const char *text, unsigned flags, const char *font, i
 void docx_title(docx_t *d, const char *text) { para(&d->body, text, DOCX_BOLD | DOCX_CENTER, "宋体", 36); }
 void docx_para(docx_t *d, const char *text, unsigned flags) { para(&d->body, text, flags, "仿宋", 28); }
 
-static int col_width(const docx_t *d, int i) { return d->widths ? d->widths[i] : PAGE_TEXT_WIDTH / d->cols; }
+int docx_text_width(const docx_t *d) { return d->landscape ? LANDSCAPE_TEXT_WIDTH : PAGE_TEXT_WIDTH; }
+
+static int col_width(const docx_t *d, int i) { return d->widths ? d->widths[i] : docx_text_width(d) / d->cols; }
+
+void docx_landscape_section(docx_t *d) {
+    /* a section's properties sit in the last paragraph of the section */
+    buf_puts(&d->body, "<w:p><w:pPr>" SECT_PORTRAIT "</w:pPr></w:p>");
+    d->landscape = true;
+}
 
 void docx_table_begin(docx_t *d, int cols, const int *widths) {
     d->cols = cols;
@@ -72,16 +89,19 @@ void docx_table_begin(docx_t *d, int cols, const int *widths) {
     buf_puts(b, "</w:tblGrid>");
 }
 
-void docx_row(docx_t *d, const char *const *cells) {
+static void row(docx_t *d, const char *const *cells, bool header) {
     buf_t *b = &d->body;
-    buf_puts(b, "<w:tr>");
+    buf_puts(b, header ? "<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>" : "<w:tr><w:trPr><w:cantSplit/></w:trPr>");
     for (int i = 0; i < d->cols; i++) {
-        buf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/></w:tcPr>", col_width(d, i));
-        para(b, cells[i], 0, "仿宋", 24);
+        buf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/><w:vAlign w:val=\"center\"/></w:tcPr>",
+                   col_width(d, i));
+        para(b, cells[i], header ? DOCX_BOLD : 0, "仿宋", d->cell_sz ? d->cell_sz : 24);
         buf_puts(b, "</w:tc>");
     }
     buf_puts(b, "</w:tr>");
 }
+void docx_row(docx_t *d, const char *const *cells) { row(d, cells, false); }
+void docx_header_row(docx_t *d, const char *const *cells) { row(d, cells, true); }
 
 void docx_table_end(docx_t *d) {
     buf_puts(&d->body, "</w:tbl>");
@@ -113,9 +133,8 @@ int docx_finish(docx_t *d, buf_t *out) {
     buf_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
                    "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>");
     buf_add(&doc, d->body.data ? d->body.data : "", d->body.len);
-    buf_puts(&doc, "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/>"
-                   "<w:pgMar w:top=\"1440\" w:right=\"1440\" w:bottom=\"1440\" w:left=\"1440\" w:header=\"851\" "
-                   "w:footer=\"992\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>");
+    buf_puts(&doc, d->landscape ? SECT_LANDSCAPE : SECT_PORTRAIT);
+    buf_puts(&doc, "</w:body></w:document>");
     zip_t z;
     zip_init(&z);
     int rc = zip_add(&z, "[Content_Types].xml", content_types, sizeof(content_types) - 1) |

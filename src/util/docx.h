@@ -14,6 +14,8 @@
  *   docx_free(&d); buf_free(&file); */
 #ifndef SFS_DOCX_H
 #define SFS_DOCX_H
+#include <stdbool.h>
+
 #include "util/buf.h"
 
 enum docx_para_flags {
@@ -27,6 +29,8 @@ typedef struct docx {
     buf_t body; /* w:body content so far */
     int cols;   /* columns of the open table, 0 outside one */
     const int *widths;
+    bool landscape; /* the last section (from docx_landscape_section on) is A4 landscape */
+    int cell_sz;    /* table text size in half-points (0: 12 pt) */
 } docx_t;
 
 void docx_init(docx_t *d);
@@ -38,6 +42,14 @@ void docx_para(docx_t *d, const char *text, unsigned flags);
 void docx_table_begin(docx_t *d, int cols, const int *widths);
 /* One row of cols cells (NULL cell → empty). */
 void docx_row(docx_t *d, const char *const *cells);
+/* A heading row repeated at the top of every page the table runs over
+ * (w:tblHeader), bold. */
+void docx_header_row(docx_t *d, const char *const *cells);
+/* Ends the portrait section so far on a new page; what follows (an
+ * appendix table) is an A4 landscape section to the end. */
+void docx_landscape_section(docx_t *d);
+/* The text width of the current section in twips (portrait 9026, landscape 13958). */
+int docx_text_width(const docx_t *d);
 void docx_table_end(docx_t *d);
 /* Writes the whole .docx (a ZIP package) into out.  0 or -1. */
 int docx_finish(docx_t *d, buf_t *out);

@@ -51,7 +51,8 @@ char idcard_gender(const char *s);
  * check character. */
 bool uscc_valid(const char *s, const char **why);
 /* The same as a field's check (field_t.check): NULL when valid, else the
- * Chinese reason — for every field holding an organisation's code. */
+ * Chinese reason.  Every field that holds an organisation's 统一社会信用代码
+ * uses it (tests/unit/test_registry.c checks each field so labelled). */
 const char *uscc_check(const char *s);
 /* Writes the GB 32100 check character after the 17 characters in s[0..17)
  * (of the code's character set), making s an 18-character code; demo data

@@ -332,7 +332,7 @@ def test_documents_print_a_linked_person_as_the_reader_may_see_them(ctx):
     st, _, own = ljz.get(f"{CASES}/{case['id']}/documents/application")
     assert st == 200, own
     own = own.decode() if isinstance(own, bytes) else str(own)
-    assert "欧阳共享" in own and "1977 年生" in own and "139****0000" in own, re.findall(r"<td>[^<]*</td>", own)
+    assert "欧阳共享" in own and "1977年生" in own and "139****0000" in own, re.findall(r"<td>[^<]*</td>", own)
     st, _, other = pudong.get(f"{CASES}/{case['id']}/documents/application")
     assert st == 200, other
     other = other.decode() if isinstance(other, bytes) else str(other)

@@ -84,6 +84,11 @@ def test_demo_data_of_the_lines(ctx):
         assert st == 200 and lst["total"] >= least, (ent, lst)
     st, _, acts = ljz.get("/api/v1/pufa-activities?assessor_publicity=true")
     assert st == 200 and acts["total"] >= 1, "the assessor system's publicity is an activity marked as such"
+    st, _, lst = ljz.get("/api/v1/legislation-campaigns?total=1")
+    copies = [x for x in lst["items"] if x["published_by"] == "上海市司法局"]
+    assert len(copies) == 1 and copies[0]["call_id"], "the city's demo call reached the office as its own copy"
+    st, _, t = Session(s, "shiju").get(f"/api/v1/legislation-campaigns/{copies[0]['call_id']}/tally")
+    assert st == 200 and t["totals"]["units"] == 233, t["totals"]
 
 
 def test_an_activity_with_photos_in_a_village_ticks_off_a_plan_item(ctx):
@@ -252,6 +257,185 @@ def test_village_rules_review_adoption_and_versions(ctx):
     assert any(h["action"] == "workflow.supersede" for h in hist["items"]), hist
     st, _, cur = nj.get(f"/api/v1/{E}?village_id={v}&wf_state=in_force")
     assert [x["id"] for x in cur["items"]] == [second["id"]], "one version in force per village"
+
+
+def test_village_rules_review_is_the_lawful_administration_lines_review(ctx):
+    """Point 4: a version's legality review links the 依法行政 line's 合法性审查 record
+    (picked, its date, conclusion and reasons copied); a date and result remain
+    possible where the review was not done on the platform."""
+    s = ctx.demo_server()
+    nj = Session(s, "njdl")
+    office, villages = _office_and_villages(nj)
+    v, other = villages[1]["id"], villages[2]["id"]
+    st, _, reviewer = nj.post("/api/v1/staff", {"name": "审查员丙", "post_type": "political_legal", "position": "staff",
+                                                "joined_on": "2020-03-01", "status": "on_duty", "cert_class": "A",
+                                                "cert_date": "2019-09-01"})
+    assert st == 201, reviewer
+
+    def review(kind, village, opinion):
+        st, _, rev = nj.post("/api/v1/legality-reviews", {"title": "村规民约 (修订稿)", "review_type": kind,
+                                                          "department": "社区管理办公室", "village_id": village})
+        assert st == 201, rev
+        st, _, rev = _act(nj, "legality-reviews", rev, "accept", reviewer_id=reviewer["id"])
+        assert st == 200, rev
+        if opinion:
+            st, _, rev = _act(nj, "legality-reviews", rev, "opine", opinion=opinion, opinion_reasons="第五条删去后合法")
+            assert st == 200, rev
+        return rev
+
+    st, _, rec = nj.post("/api/v1/village-rules", {"village_id": v, "title": "村规民约", "version_no": 7})
+    assert st == 201, rec
+    st, _, rec = _act(nj, "village-rules", rec, "submit")
+    assert st == 200, rec
+    for rev, why in ((review("normative_doc", v, "lawful"), "不是村规民约"),
+                     (review("village_rules", other, "lawful"), "不一致"),
+                     (review("village_rules", v, None), "尚未出具审查意见"),
+                     (review("village_rules", v, "unlawful"), "退回修改")):
+        st, _, bad = _act(nj, "village-rules", rec, "pass_linked", legality_review_id=rev["id"])
+        _refused(st, bad, "legality_review_id", why)
+    st, _, again = nj.get(f"/api/v1/village-rules/{rec['id']}")
+    assert again["wf_state"] == "reviewing" and again["legality_review_id"] is None, "a refusal changes nothing"
+    good = review("village_rules", v, "lawful_if_changed")
+    st, _, rec = _act(nj, "village-rules", again, "pass_linked", legality_review_id=good["id"])
+    assert st == 200 and rec["wf_state"] == "reviewed", rec
+    assert rec["legality_review_id_name"] == "村规民约 (修订稿)", "the review is named, never an id"
+    assert rec["review_result"] == "amend" and rec["review_opinion"] == "第五条删去后合法", rec
+    assert rec["review_on"] == good["opinion_on"], rec
+    st, _, meta = nj.get("/api/v1/meta/entities/village-rules")
+    f = next(x for x in meta["fields"] if x["name"] == "legality_review_id")
+    assert f["type"] == "ref" and f["ref"] == "legality-reviews", f
+    st, _, other_office = Session(s, "ljz").get(f"/api/v1/legality-reviews/{good['id']}")
+    assert st == 404, "another office's review is not theirs to read (or link)"
+
+
+def test_the_demo_city_mostly_covered_a_few_offices_naming_villages(ctx):
+    """The demo looks like a real city: most offices have their villages covered; a few
+    (陆家嘴, 南京东路 and one in forty) fail, naming the villages short of it."""
+    s = ctx.demo_server()
+    city = Session(s, "shiju")
+    offices = []
+    for d in ("黄浦区司法局", "浦东新区司法局"):
+        st, _, top = city.get(f"/api/v1/org-units?parent={city.login_body['user']['org']['id']}&limit=100")
+        dist = next(x for x in top["items"] if x["name"] == d)
+        st, _, lst = city.get(f"/api/v1/org-units?parent={dist['id']}&limit=200")
+        offices += [o for o in lst["items"] if o["level"] == "office"]
+    fails = []
+    for o in offices:
+        r = _result(city, o["id"], "c6_rol_coverage")
+        if r["status"] == "fail":
+            fails.append(o["name"])
+            assert r["evidence"]["records"] and all("委会 (法治带头人" in x["label"] for x in r["evidence"]["records"]), r
+    assert "陆家嘴街道司法所" in fails and "南京东路街道司法所" in fails, fails
+    assert len(fails) <= 5 and len(offices) > 40, (fails, len(offices))
+
+
+def _call(city, tag, **kw):
+    body = {"title": f"{tag} 上海市某条例 (草案)", "kind": "local_regulation", "issuer": "市人大常委会法工委",
+            "published_on": "2026-12-01", "deadline": "2026-12-31", "link": "https://example.org/draft"}
+    body.update(kw)
+    st, _, camp = city.post("/api/v1/legislation-campaigns", body)
+    assert st == 201, camp
+    return camp
+
+
+def test_a_city_call_reaches_every_office_and_feedback_every_suggester(ctx):
+    """Point 5: the city publishes a draft once; every district and office gets its copy,
+    collects suggestions, forwards them (office → district → city); the adoption recorded
+    on each suggestion reaches the suggester, counted in the tally at every level."""
+    s = ctx.demo_server()
+    city, pd, ljz, nj = (Session(s, u) for u in ("shiju", "pudong", "ljz", "njdl"))
+    C, S = "/api/v1/legislation-campaigns", "/api/v1/legislation-suggestions"
+    tag = _tag()
+    camp = _call(city, tag)
+    st, _, bad = _act(ljz, "legislation-campaigns", next(iter(ljz.get(f"{C}?limit=1")[2]["items"])), "publish")
+    assert st in (403, 409), bad
+    st, _, camp = _act(city, "legislation-campaigns", camp, "publish")
+    assert st == 200 and camp["wf_state"] == "collecting", camp
+    st, _, stats = city.get(f"/api/v1/org-units/{city.login_body['user']['org']['id']}/stats")
+    assert camp["published_to"] == stats["counts"]["office"] + stats["counts"]["district"], (camp, stats)
+    st, _, again = _act(city, "legislation-campaigns", camp, "publish")
+    assert st == 409 and "不能重复发布" in again["error"]["message"], again
+    # every office sees its own copy, named after the publisher; the district its own
+    mine = {}
+    for who in (ljz, nj, pd):
+        st, _, lst = who.get(f"{C}?call_id={camp['id']}")
+        assert st == 200 and len(lst["items"]) >= 1, lst
+        own = [x for x in lst["items"] if x["org_id"] == who.login_body["user"]["org"]["id"]]
+        assert len(own) == 1 and own[0]["published_by"] == "上海市司法局" and own[0]["title"] == camp["title"], lst
+        mine[who] = own[0]
+    st, _, lst = pd.get(f"{C}?call_id={camp['id']}&total=1")
+    assert lst["total"] > 30, "浦东's copy and one per office of 浦东"
+    st, _, lst = ljz.get(f"{C}?call_id={camp['id']}&total=1")
+    assert lst["total"] == 1, "an office sees only its own copy"
+    st, _, bad = _act(ljz, "legislation-campaigns", mine[ljz], "publish")
+    assert st in (403, 409), bad
+    # suggestions in two offices: a resident of the registry, an enterprise, a village
+    resident = _person(ljz, "柳全市", 1970)
+    sug = []
+    for who, b in ((ljz, {"source": "resident", "person_id": resident["id"], "content": "建议增加听证", "article": "第五条"}),
+                   (ljz, {"source": "enterprise", "suggester": "某科技公司", "content": "建议明确过渡期"}),
+                   (nj, {"source": "village", "suggester": "南京东路某居委会", "content": "建议简化程序"})):
+        st, _, x = who.post(S, dict(b, campaign_id=mine[who]["id"], received_on="2026-12-05"))
+        assert st == 201, x
+        sug.append(x)
+    # the office consolidates and forwards to its district
+    rec = mine[ljz]
+    st, _, rec = _act(ljz, "legislation-campaigns", rec, "consolidate", consolidated="收集意见 2 条")
+    st, _, rec = _act(ljz, "legislation-campaigns", rec, "forward", forwarded_on="2026-12-06", forwarded_to="浦东新区司法局")
+    assert st == 200 and rec["wf_state"] == "forwarded", rec
+    st, _, t = pd.get(f"{C}/{mine[pd]['id']}/tally")
+    assert st == 200 and t["totals"]["suggestions"] == 2 and t["totals"]["forwarded"] == 1, t["totals"]
+    assert {x["content"] for x in t["suggestions"]} == {"建议增加听证", "建议明确过渡期"}, "浦东 sees its offices' only"
+    drec = mine[pd]
+    st, _, drec = _act(pd, "legislation-campaigns", drec, "consolidate", consolidated="浦东新区汇总意见 2 条")
+    st, _, drec = _act(pd, "legislation-campaigns", drec, "forward", forwarded_on="2026-12-08", forwarded_to="上海市司法局")
+    assert st == 200, drec
+    # the city sees everything; closing waits for the adoption of each suggestion
+    st, _, t = city.get(f"{C}/{camp['id']}/tally")
+    assert t["totals"]["suggestions"] == 3 and t["totals"]["units"] == camp["published_to"] + 1, t["totals"]
+    st, _, camp = city.get(f"{C}/{camp['id']}")
+    st, _, camp = _act(city, "legislation-campaigns", camp, "consolidate", consolidated="全市意见 3 条")
+    st, _, camp = _act(city, "legislation-campaigns", camp, "forward", forwarded_on="2026-12-10",
+                       forwarded_to="市人大常委会法工委")
+    st, _, bad = _act(city, "legislation-campaigns", camp, "close", feedback="采纳 2 条", feedback_on="2026-12-20")
+    _refused(st, bad, "feedback", "尚有 3 条未登记采纳情况")
+    for x, how in zip(sug, ("adopted", "partly", "not_adopted")):
+        st, _, x2 = city.get(f"{S}/{x['id']}")
+        st, _, y = city.req("PATCH", f"{S}/{x['id']}", {"version": x2["version"], "adoption": how,
+                                                        "feedback_note": "市人大法工委反馈"})
+        assert st == 200, y
+    st, _, camp = _act(city, "legislation-campaigns", camp, "close", feedback="采纳 2 条", feedback_on="2026-12-20")
+    assert st == 200 and camp["wf_state"] == "closed", camp
+    # the feedback reaches the suggester: the office sees the adoption, tells them, closes
+    st, _, x = ljz.get(f"{S}/{sug[0]['id']}")
+    assert x["adoption"] == "adopted" and x["feedback_note"] == "市人大法工委反馈", x
+    st, _, bad = _act(ljz, "legislation-campaigns", rec, "close", feedback="已告知", feedback_on="2026-12-21")
+    _refused(st, bad, "feedback", "尚有 2 条意见")
+    for y in sug[:2]:
+        st, _, y = ljz.get(f"{S}/{y['id']}")
+        st, _, y = ljz.req("PATCH", f"{S}/{y['id']}", {"version": y["version"], "notified_on": "2026-12-21"})
+        assert st == 200, y
+    st, h, doc = ljz.get(f"{S}/{sug[0]['id']}/documents/notice")
+    doc = doc.decode() if isinstance(doc, bytes) else doc
+    assert st == 200 and "立法意见采纳情况告知书" in doc and "采纳" in doc, doc
+    st, _, rec = ljz.get(f"{C}/{rec['id']}")
+    st, _, rec = _act(ljz, "legislation-campaigns", rec, "close", feedback="已告知", feedback_on="2026-12-21")
+    assert st == 200 and rec["wf_state"] == "closed", rec
+    st, _, t = city.get(f"{C}/{camp['id']}/tally")
+    assert t["totals"]["adopted"] == 2 and t["totals"]["notified"] == 2 and t["totals"]["with_adoption"] == 3, t
+    st, _, t = ljz.get(f"{C}/{camp['id']}/tally")
+    assert st == 404, "the city's record is not the office's to read"
+
+
+def test_a_district_call_reaches_its_own_offices_only(ctx):
+    s = ctx.demo_server()
+    pd, nj, ljz = Session(s, "pudong"), Session(s, "njdl"), Session(s, "ljz")
+    camp = _call(pd, _tag(), issuer="浦东新区人民政府")
+    st, _, camp = _act(pd, "legislation-campaigns", camp, "publish")
+    assert st == 200 and camp["published_to"] > 30, camp
+    C = "/api/v1/legislation-campaigns"
+    assert ljz.get(f"{C}?call_id={camp['id']}&total=1")[2]["total"] == 1
+    assert nj.get(f"{C}?call_id={camp['id']}&total=1")[2]["total"] == 0, "黄浦's office is not 浦东's"
 
 
 def test_a_campaign_from_publication_to_feedback_reaches_every_suggester(ctx):

@@ -3,7 +3,7 @@
 // The pages are the engine's generic ones, drawn from /meta: these tests
 // check that the lines declared in src/modules/pufa.c, legislation.c and
 // assessors.c are usable from the menu to the end of their workflows.
-import { PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, pickOption, run, test } from './lib.mjs'
+import { PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, pickOption, run, test } from './lib.mjs'
 
 // a 1×1 PNG
 const PNG = Buffer.from(
@@ -259,6 +259,87 @@ test(
     await head.locator('.state-tag', { hasText: '已反馈' }).waitFor()
   },
   { login: true },
+)
+
+test(
+  '立法意见征集: the city publishes a draft to every office; a suggestion there is forwarded and its adoption reaches the suggester',
+  async ({ page, browser }) => {
+    // the city (市局) registers the draft and publishes it from its page
+    await gotoLoginAndSignIn(page, 'shiju', PASS)
+    const c = await apiCall(page, 'POST', '/legislation-campaigns', {
+      title: `上海市某条例 (征求意见稿) ${STAMP}`, kind: 'local_regulation', issuer: '市人大常委会法工委',
+      published_on: '2026-12-01', deadline: '2026-12-31', link: 'https://example.org/draft',
+    })
+    expect(c.status === 201, `campaign answered ${c.status}`)
+    await page.goto(page.url().replace(/\/$/, '') + `/records/legislation-campaigns/${c.body.id}`)
+    const head = page.locator('.detail-head')
+    await head.locator('.state-tag', { hasText: '征集中' }).waitFor({ timeout: 30_000 })
+    let res = await action(page, 'publish', '发布至各司法所')
+    expect(res.status() === 200, `publish answered ${res.status()}: ${await res.text()}`)
+    const tally = page.locator('.call-tally')
+    await tally.getByText(/下发 \d+ 个单位/).waitFor()
+
+    // 陆家嘴 finds its copy in its list and takes a suggestion on its page
+    const office = await newContext(browser)
+    const op = await office.newPage()
+    await gotoLoginAndSignIn(op, STAFF, PASS)
+    const mine = await apiCall(op, 'GET', `/legislation-campaigns?call_id=${c.body.id}`)
+    expect(mine.status === 200 && mine.body.items.length === 1, `the office's copies: ${JSON.stringify(mine.body)}`)
+    expect(mine.body.items[0].published_by === '上海市司法局', 'the copy names its publisher')
+    await op.goto(op.url().replace(/\/$/, '') + `/records/legislation-campaigns/${mine.body.items[0].id}`)
+    await op.locator('.detail-head .state-tag', { hasText: '征集中' }).waitFor({ timeout: 30_000 })
+    const box = op.locator('[data-children="suggestions"]')
+    await box.getByRole('button', { name: /新增/ }).click()
+    const dialog = op.locator('.el-dialog', { hasText: '新增立法意见建议' })
+    await dialog.waitFor()
+    await pickIn(op, dialog, 'source', '企业')
+    await dialog.locator('[data-field="suggester"] input').fill(`某环保科技公司 ${STAMP}`)
+    await dialog.locator('[data-field="content"] textarea').fill('建议明确企业自行监测数据的公开范围')
+    await dialog.locator('[data-field="received_on"] input').fill('2026-12-05')
+    await dialog.locator('[data-field="received_on"] input').press('Enter')
+    const [saved] = await Promise.all([
+      op.waitForResponse((r) => r.url().endsWith('/api/v1/legislation-suggestions') && r.request().method() === 'POST'),
+      dialog.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(saved.status() === 201, `suggestion answered ${saved.status()}: ${await saved.text()}`)
+    const sid = (await saved.json()).id
+    let rec = mine.body.items[0]
+    for (const [a, body] of [['consolidate', { consolidated: '收集企业意见 1 条' }], ['forward', { forwarded_on: '2026-12-07', forwarded_to: '浦东新区司法局' }]]) {
+      const r = await apiCall(op, 'POST', `/legislation-campaigns/${rec.id}/actions/${a}`, { ...body, version: rec.version })
+      expect(r.status === 200, `${a} answered ${r.status}`)
+      rec = r.body
+    }
+
+    // the city sees it in its tally, opens it and records the adoption
+    await page.reload()
+    await tally.locator('.tally-suggestions .el-table__row', { hasText: '企业自行监测' }).waitFor({ timeout: 30_000 })
+    await tally.getByRole('link', { name: '建议明确企业自行监测数据的公开范围' }).click()
+    await page.waitForURL((url) => url.pathname === `/records/legislation-suggestions/${sid}`)
+    await page.locator('.detail-head').getByRole('button', { name: '编辑' }).click()
+    await formField(page, 'adoption').waitFor({ timeout: 30_000 })
+    await pickOption(page, 'adoption', '部分采纳')
+    await formField(page, 'feedback_note').locator('textarea').fill('第十二条已按意见修改')
+    const [patched] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/api/v1/legislation-suggestions/${sid}`) && r.request().method() === 'PATCH'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(patched.status() === 200, `adoption answered ${patched.status()}: ${await patched.text()}`)
+
+    // the office sees the adoption on the suggestion and tells the suggester with the notice
+    await op.goto(op.url().replace(/\/records.*$/, '') + `/records/legislation-suggestions/${sid}`)
+    await op.locator('.field-adoption', { hasText: '部分采纳' }).waitFor({ timeout: 30_000 })
+    await op.locator('.field-feedback_note', { hasText: '第十二条已按意见修改' }).waitFor()
+    const notice = op.locator('.record-docs a.doc-html', { hasText: '意见采纳情况告知书' })
+    await notice.waitFor()
+    const doc = await apiCall(op, 'GET', `/legislation-suggestions/${sid}`)
+    const told = await apiCall(op, 'PATCH', `/legislation-suggestions/${sid}`, { version: doc.body.version, notified_on: '2026-12-21' })
+    expect(told.status === 200, `notified answered ${told.status}`)
+    await office.close()
+    // counted at the city
+    await page.goto(page.url().replace(/\/records.*$/, '') + `/records/legislation-campaigns/${c.body.id}`)
+    await tally.getByText(/已告知建议人 1 条/).waitFor({ timeout: 30_000 })
+  },
+  { login: true, timeout: 120_000 },
 )
 
 test(

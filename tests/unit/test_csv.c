@@ -81,6 +81,28 @@ TEST(test_utf16_and_binary_refused) {
     CHECK_EQ_INT(text_to_utf8(bad, 2, &out, &cs), -1);
 }
 
+/* Issue 19 point 4: GBK bytes that are valid UTF-8 by accident (叶卓伟 →
+ * "Ҷ\u05ffΰ") are flagged, with the reason; the user's choice decodes them. */
+TEST(test_valid_utf8_that_reads_as_improbable_text_is_flagged_as_likely_gbk) {
+    char data[] = "name\r\n\xD2\xB6\xD7\xBF\xCE\xB0\r\n"; /* 叶卓伟 in GBK */
+    char *out;
+    text_decoding_t d;
+    CHECK(text_decode(data, strlen(data), NULL, &out, &d) > 0);
+    CHECK_EQ_STR(d.charset, "UTF-8");
+    CHECK(d.suspect && strstr(d.note, "很可能是 GBK") != NULL);
+    CHECK(text_decode(data, strlen(data), "gbk", &out, &d) > 0);
+    CHECK_EQ_STR(d.charset, "GB18030");
+    CHECK_EQ_STR(out, "name\r\n叶卓伟\r\n");
+    CHECK(!d.suspect && strstr(d.why, "您的选择") != NULL);
+    if (out != data) free(out);
+    char chinese[] = "姓名\r\n叶卓伟\r\n";
+    CHECK(text_decode(chinese, strlen(chinese), NULL, &out, &d) > 0);
+    CHECK(!d.suspect && strstr(d.why, "有效的 UTF-8") != NULL);
+    char gbk[] = "\xB1\xEA\xCC\xE2\r\n";
+    CHECK_EQ_INT(text_decode(gbk, strlen(gbk), "utf-8", &out, &d), -1);
+    CHECK(strstr(d.error, "不是有效的 UTF-8") != NULL);
+}
+
 TEST(test_writer_quotes_and_guards) {
     char *mem = NULL;
     size_t len = 0;
@@ -105,6 +127,7 @@ int main(void) {
     RUN(test_utf8_kept_bom_dropped);
     RUN(test_gbk_converted);
     RUN(test_utf16_and_binary_refused);
+    RUN(test_valid_utf8_that_reads_as_improbable_text_is_flagged_as_likely_gbk);
     RUN(test_writer_quotes_and_guards);
     return test_summary();
 }

@@ -20,7 +20,9 @@
 #include "auth/auth.h"
 #include "cmd/cli.h"
 #include "engine/engine.h"
+#include "modules/modules.h"
 #include "test.h"
+#include "util/validate.h"
 
 /* Runs fn(e) in a child with stderr captured into msg; its exit status, or
  * -1 when it did not exit. */
@@ -561,8 +563,35 @@ TEST(test_a_route_with_more_captures_than_a_request_holds_is_refused_with_exit_2
     CHECK(strstr(msg, "has 7 captures, more than HTTP_MAX_PARAMS (6)") != NULL);
 }
 
+/* Issue 19 point 5: every field that holds an organisation's 统一社会信用代码
+ * (by its label) is checked by the one GB 32100 validator; before it, no
+ * field took the code but the counsel contracts', with a check of their own. */
+static int uscc_fields, uscc_unchecked;
+static void count_uscc(const entity_t *e, void *arg) {
+    for (const field_t *f = e->fields; f->name; f++)
+        if (f->label && strstr(f->label, "统一社会信用代码")) {
+            uscc_fields++;
+            if (f->check != uscc_check) {
+                uscc_unchecked++;
+                fprintf(stderr, "  %s.%s: not checked by uscc_check\n", e->name, f->name);
+            }
+        }
+}
+static void every_module_counts_uscc(const entity_t *unused) {
+    modules_perms_register();
+    entity_each(count_uscc, NULL);
+    _exit(uscc_unchecked ? 1 : uscc_fields >= 4 ? 0 : 3);
+}
+TEST(test_every_field_holding_an_organisations_credit_code_uses_the_gb32100_check) {
+    char msg[2048];
+    int rc = in_child(every_module_counts_uscc, NULL, msg, sizeof(msg));
+    if (rc != 0) fprintf(stderr, "  exit %d: %s\n", rc, msg);
+    CHECK_EQ_INT(rc, 0);
+}
+
 int main(void) {
     RUN(test_a_declaration_using_every_item_rightly_passes);
+    RUN(test_every_field_holding_an_organisations_credit_code_uses_the_gb32100_check);
     RUN(test_names_that_are_not_identifiers_are_refused);
     RUN(test_a_field_named_like_a_key_every_record_carries_is_refused);
     RUN(test_a_code_field_needs_a_list_a_migration_seeds);

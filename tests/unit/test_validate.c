@@ -50,7 +50,11 @@ TEST(test_idcard_impossible_birth_dates_are_invalid) {
     CHECK(idcard_valid("110105200002290013", TODAY, &why)); /* 2000 is */
     CHECK(!idcard_valid("110105194913010010", TODAY, &why)); /* month 13 */
     CHECK_EQ_STR(why, "出生日期无效");
-    CHECK(!idcard_valid("110105189912310015", TODAY, &why)); /* before 1900 */
+    CHECK(!idcard_valid("110105189912310015", TODAY, &why)); /* before 1900: a real date, no living resident */
+    CHECK_EQ_STR(why, "出生年份早于1900年, 不是在世居民的号码, 请核对");
+    CHECK(!idcard_valid("110105189602290011", TODAY, &why)); /* 1896-02-29 is a real date too */
+    CHECK_EQ_STR(why, "出生年份早于1900年, 不是在世居民的号码, 请核对");
+    CHECK(!idcard_valid("110105189902290013", TODAY, &why)); /* 1899 had no 29 February */
     CHECK_EQ_STR(why, "出生日期无效");
 }
 

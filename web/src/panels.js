@@ -9,6 +9,8 @@ export const PANELS = {
   documents: defineAsyncComponent(() => import('./components/RecordDocuments.vue')),
   // 预览报告 / downloads of a generated report
   'annual-report': defineAsyncComponent(() => import('./components/AnnualReportPanel.vue')),
+  // 意见汇总 of a call published to every unit below (its copies' counts and items: legislative campaigns)
+  'call-tally': defineAsyncComponent(() => import('./components/CallTally.vue')),
   // 社区矫正: a subject's education and public-benefit hours per month
   'corrections-hours': defineAsyncComponent(() => import('./components/CorrectionsHours.vue')),
 }
