@@ -20,11 +20,23 @@ export const byClause = (rules) =>
   [...rules].sort((a, b) => clauseKey(a) - clauseKey(b) || String(a.clause).localeCompare(String(b.clause), 'zh-CN'))
 
 /** A rule's column label: its clause, and where several rules share a
- *  clause the start of its title too, so no two columns read the same. */
+ *  clause the start of what tells its title from theirs (the words they all
+ *  begin with left out: 村(居)法律顾问覆盖 / …履职 read 覆盖… / 履职…), so no
+ *  two columns read the same. */
 export function ruleLabels(rules) {
-  const count = {}
-  for (const r of rules) count[r.clause] = (count[r.clause] || 0) + 1
-  return rules.map((r) => (count[r.clause] > 1 ? `条款${r.clause}·${String(r.title).slice(0, 6)}` : `条款${r.clause}`))
+  const titles = {}
+  for (const r of rules) (titles[r.clause] ||= []).push([...String(r.title)])
+  const common = {}
+  for (const [clause, ts] of Object.entries(titles)) {
+    let n = 0
+    while (ts.length > 1 && ts.every((t) => n < t.length - 1 && t[n] === ts[0][n])) n++
+    common[clause] = n
+  }
+  return rules.map((r) =>
+    titles[r.clause].length > 1
+      ? `条款${r.clause}·${[...String(r.title)].slice(common[r.clause], common[r.clause] + 6).join('')}`
+      : `条款${r.clause}`,
+  )
 }
 
 /** The heat map option; the y index of a clicked cell is its office in
