@@ -196,8 +196,17 @@ test(
     await page.locator('.pager-info', { hasText: '第 11 页' }).waitFor()
     // (the same rows unless the server's daily standards pass changed the problems meanwhile)
     await page.locator('.pager .el-pager li.is-active', { hasText: '11' }).waitFor()
+    // the pager moves before the rows arrive: wait for page 11's rows, not the last page's
+    const n = rows11.length
+    const arrived = await page
+      .waitForFunction(
+        (want) => document.querySelectorAll('.record-table .el-table__body-wrapper .el-table__row').length === want,
+        n,
+        { timeout: 15_000 },
+      )
+      .then(() => true, () => false)
     const again = await page.locator('.record-table .el-table__body-wrapper .el-table__row').count()
-    expect(again === rows11.length, `the back button brought ${again} rows, not page 11's ${rows11.length}`)
+    expect(arrived && again === n, `the back button brought ${again} rows, not page 11's ${n}`)
   },
   { login: true, timeout: 90_000 },
 )
