@@ -201,11 +201,23 @@ export async function menuText(page) {
   // textContent: the entries of closed groups too
   return page.locator('.layout-aside .app-menu').textContent()
 }
+// The item is clicked again when it did not become the active one: a click
+// that lands while the group is still unfolding, or while the navigation
+// after signing in is still settling, is lost (seen once in CI under load).
 export async function openMenu(page, group, title) {
   const menu = page.locator('.layout-aside .app-menu')
   const item = menu.getByText(title, { exact: true })
-  if (!(await item.isVisible())) await menu.getByText(group, { exact: true }).click() // the group is closed
-  await item.click()
+  const active = menu.locator('li.el-menu-item.is-active').filter({ has: page.getByText(title, { exact: true }) })
+  for (let attempt = 1; ; attempt++) {
+    if (!(await item.isVisible())) await menu.getByText(group, { exact: true }).click() // the group is closed
+    await item.click()
+    try {
+      await active.waitFor({ timeout: 4_000 })
+      return
+    } catch (e) {
+      if (attempt === 3) throw e
+    }
+  }
 }
 // Confirms the Element Plus message box with its button.
 export async function confirmBox(page, button) {
