@@ -10,9 +10,12 @@
 #     BIN    the sifasuo binary (a build of another commit for the "before")
 #   BENCH_RECORDS=100000  cases generated (once per NAME)
 #   N=200                 sequential requests per scenario (one worker)
-#   SCEN="case list6 listall"
+#   SCEN="case list6 listall"  (also: create, import)
+#   IMPORT_ROWS=2000      rows of the import scenario (one CSV job)
 #
-# Prints, per scenario, the body size and the instructions per request.
+# Prints, per scenario, the body size and the instructions per request;
+# create: a durable POST of a new case (the CPU, not the fsync's wait);
+# import: per imported row, the job included (the worker thread is counted).
 set -u
 NAME=$1 BIN=$2 PORT=${3:-18100}
 RECORDS=${BENCH_RECORDS:-100000} N=${N:-200}
@@ -37,25 +40,67 @@ for _ in $(seq 120); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.5; d
 curl -s -D "$D/h" -o /dev/null -H 'Host: 127.0.0.1' -H 'Content-Type: application/json' \
   --data '{"username":"shiju","password":"Sfs@demo2026"}' "$U/api/v1/session"
 COOKIE=$(grep -i '^set-cookie' "$D/h" | head -1 | sed 's/^[Ss]et-[Cc]ookie: //;s/;.*//')
+CSRF=$(curl -s -H "Cookie: $(grep -i '^set-cookie' "$D/h" | head -1 | sed 's/^[Ss]et-[Cc]ookie: //;s/;.*//')" \
+  -H 'Host: 127.0.0.1' "$U/api/v1/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
 g() { curl -s -H "Cookie: $COOKIE" -H 'Host: 127.0.0.1' "$U$1"; }
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 ROOT=$(g /api/v1/org-units | py 'print(d["items"][0]["id"])')
 ORG=$(g "/api/v1/org-units?parent=$ROOT&limit=1000" | py 'print([u["id"] for u in d["items"] if u["name"].startswith("浦东")][0])')
 CASE=$(g "/api/v1/mediation-cases?org_id=$ORG&q=GEN-&limit=1&total=0" | py 'print(d["items"][0]["id"])')
 L="/api/v1/mediation-cases?org_id=$ORG&wf_state=archived&sort=-received_on&limit=20"
+OFFICE=$(g "/api/v1/org-units?parent=$ORG&limit=1000" | py 'print(d["items"][0]["id"])')
+OFFICE_NAME=$(g "/api/v1/org-units/$OFFICE" | py 'print(d["name"])')
+BODY=$(printf '{"org_id":%d,"title":"压测登记: 楼上漏水纠纷","received_on":"2026-11-30","source":"party_application","category":"neighborhood","summary":"楼上卫生间漏水, 楼下要求赔偿装修损失","amount":"12000.50"}' "$OFFICE")
+ROWS=${IMPORT_ROWS:-2000}
+python3 - "$ROWS" "$OFFICE_NAME" >"$D/import.csv" <<'PYEOF'
+import sys
+n, office = int(sys.argv[1]), sys.argv[2]
+print("案由,登记日期,案件来源,纠纷类型,纠纷概要,涉及金额 (元),所属机构", end="\r\n")
+for i in range(n):
+    print(f"导入第{i}号: 邻里噪音纠纷,2026-{1 + i % 11:02d}-{1 + i % 28:02d},party_application,neighborhood,"
+          f"楼上夜间噪音影响休息 {i},{i % 50000}.50,{office}", end="\r\n")
+PYEOF
+post() { curl -s -H "Cookie: $COOKIE" -H 'Host: 127.0.0.1' -H "X-CSRF-Token: $CSRF" "$@"; }
+# one scenario whose work is not N GETs: create (N POSTs) or import (one job of ROWS rows)
+special() {
+  case $1 in
+  create)
+    for _ in $(seq "$N"); do printf 'url = "%s"\noutput = /dev/null\n' "$U/api/v1/mediation-cases"; done >"$D/curl.cfg"
+    post -K "$D/curl.cfg" -H 'Content-Type: application/json' --data "$BODY" ;;
+  import)
+    local job
+    job=$(post -H 'Content-Type: text/csv' --data-binary @"$D/import.csv" "$U/api/v1/mediation-cases/import?mode=all_or_nothing" |
+      py 'print(d["job"]["id"] if isinstance(d["job"], dict) else d["job"])')
+    for _ in $(seq 1200); do
+      st=$(g "/api/v1/jobs/$job" | py 'print(d.get("status") or d.get("state"))')
+      case $st in done|succeeded|failed|error) break ;; esac
+      sleep 0.5
+    done
+    echo "import job $job: $st" >&2 ;;
+  esac
+}
 declare -A P=([case]="/api/v1/mediation-cases/$CASE" [list6]="$L&fields=case_no,title,received_on,source,category,major"
   [listall]="$L")
 for k in ${SCEN:-case list6 listall}; do
-  for _ in $(seq 20); do g "${P[$k]}" >/dev/null; done # warm: statements prepared, caches loaded
-  g "${P[$k]}" >"$D/body.$k"
-  callgrind_control -z $SP >/dev/null
-  for _ in $(seq "$N"); do printf 'url = "%s"\noutput = /dev/null\n' "$U${P[$k]}"; done >"$D/curl.cfg"
-  curl -s -K "$D/curl.cfg" -H "Cookie: $COOKIE" -H 'Host: 127.0.0.1'
+  per=$N
+  if [ "$k" = create ] || [ "$k" = import ]; then
+    [ "$k" = create ] && { post -o /dev/null -H 'Content-Type: application/json' --data "$BODY" "$U/api/v1/mediation-cases"; }
+    echo '{}' >"$D/body.$k"
+    callgrind_control -z $SP >/dev/null
+    special "$k"
+    [ "$k" = import ] && per=$ROWS
+  else
+    for _ in $(seq 20); do g "${P[$k]}" >/dev/null; done # warm: statements prepared, caches loaded
+    g "${P[$k]}" >"$D/body.$k"
+    callgrind_control -z $SP >/dev/null
+    for _ in $(seq "$N"); do printf 'url = "%s"\noutput = /dev/null\n' "$U${P[$k]}"; done >"$D/curl.cfg"
+    curl -s -K "$D/curl.cfg" -H "Cookie: $COOKIE" -H 'Host: 127.0.0.1'
+  fi
   callgrind_control -d "$k" $SP >/dev/null
   f=$(ls -t "$D"/cg.out.* | head -1)
   mv "$f" "$D/cg.$k"
   ir=$(callgrind_annotate "$D/cg.$k" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
   printf '%-10s %-8s body %6d B  %8s K instructions a request\n' "$NAME" "$k" "$(wc -c <"$D/body.$k")" \
-    "$(awk -v i="${ir:-0}" -v n="$N" 'BEGIN { printf "%.1f", i / n / 1000 }')"
+    "$(awk -v i="${ir:-0}" -v n="$per" 'BEGIN { printf "%.1f", i / n / 1000 }')"
 done
 echo "profiles: $D/cg.<scenario> (callgrind_annotate --inclusive=yes)"

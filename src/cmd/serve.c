@@ -151,6 +151,7 @@ static void *jobs_main(void *arg) {
             int n = wf_scheduler_tick(db, auth_keys());
             if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
             engine_fold_counts(db);
+            engine_merge_search(db);
             if (tick % 3600 == 0) auth_housekeeping(db);
             if (standards_daily(db, false) != 0) log_error("standards: the daily recomputation failed: %s", db_errmsg(db));
         }
@@ -173,6 +174,7 @@ int cmd_scheduler(cli_opts_t *o) {
     }
     int n = wf_scheduler_tick(db, &keys);
     engine_fold_counts(db);
+    engine_merge_search(db);
     db_close(db);
     if (n < 0) {
         fprintf(stderr, "到期检查失败\n");

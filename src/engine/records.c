@@ -547,6 +547,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
      * sort has code × sort indexes (schema.c index_ddl) */
     const field_t *dsf = walk ? entity_sort_field(e, NULL) : NULL;
     const field_t *walk_sort = dsf && entity_sort_field(e, http_query(r, "sort")) == dsf ? dsf : NULL;
+    const field_t *sort_f = walk ? entity_sort_field(e, http_query(r, "sort")) : NULL;
     const char *scope = p ? p->org_path : "/";
     json_t *errs = json_object();
     char *hi = arena_alloc(r->arena, strlen(scope) + 1);
@@ -695,7 +696,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         /* a walk (SQLite): no index may take this filter either, or the
          * planner sorts its matches (a tenth of a million rows: 0.5 s),
          * unless it is a code whose pair with the sort exists (schema.c) */
-        const char *tp = walk && lite && !(f->type == F_CODE && (f->flags & FF_FILTER) && f == walk_sort) ? "+t." : "t.";
+        const char *tp = walk && lite && !(f->type == F_CODE && (f->flags & FF_FILTER) && walk_sort && !op && !strchr(raw, ',')) ? "+t." : "t.";
         if (f->masked_with) { /* masked with a PI field: a filter would be an oracle */
             json_object_set_new(errs, k, json_string("该字段随个人信息脱敏, 不能作为筛选条件"));
             continue;
@@ -735,7 +736,16 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             json_object_set_new(errs, k, json_string(why));
             continue;
         }
-        buf_printf(sql, " AND %s%s %s $%d", tp, f->name, !op ? "=" : strcmp(op, "from") == 0 ? ">=" : "<=", ph);
+        const char *rel = !op ? "=" : strcmp(op, "from") == 0 ? ">=" : "<=";
+        if (walk && lite && op && sort_f == f) {
+            /* a range of the sort field itself: a range of the walked
+             * index too (its key is engine_sort_expr), or the walk reads
+             * every row outside it first (the oldest half of the cases
+             * for received_on.from with sort=received_on) */
+            char key[160];
+            buf_printf(sql, " AND %s %s $%d", engine_sort_expr(f, "t.", key, sizeof(key)), rel, ph);
+        }
+        buf_printf(sql, " AND %s%s %s $%d", tp, f->name, rel, ph);
     }
     /* q: case-sensitive substring match over the searchable fields, the
      * same rows on both engines.  SQLite: 3+ characters through the trigram
@@ -797,11 +807,24 @@ typedef struct {
     const char *col; /* expression */
     bool desc, numeric;
     bool field; /* a declared field's (it has <t>_lw_<field>) */
+    /* the key every empty value (NULL, '') has: an SQL literal, and whether
+     * it sorts above every value (due_at) rather than below; NULL: the
+     * column is never empty (id, created_at, updated_at) */
+    const char *empty;
+    bool empty_high;
 } sort_t;
 
-const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen) {
+/* The literal an empty value of f sorts as (engine_sort_expr): below every
+ * value of its type.  A timestamp's is '-infinity', which PostgreSQL reads
+ * as a timestamp ('' is no timestamp: a sortable F_DATETIME broke its
+ * schema) and SQLite's ISO text sorts after. */
+static const char *sort_empty(const field_t *f) {
     bool numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
-    snprintf(out, outlen, "COALESCE(%s%s, %s)", prefix, f->name, numeric ? "-9000000000000000000" : "''");
+    return numeric ? "-9000000000000000000" : f->type == F_DATETIME ? "'-infinity'" : "''";
+}
+
+const char *engine_sort_expr(const field_t *f, const char *prefix, char *out, size_t outlen) {
+    snprintf(out, outlen, "COALESCE(%s%s, %s)", prefix, f->name, sort_empty(f));
     return out;
 }
 
@@ -831,6 +854,7 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
                       : strcmp(name, "due_at") == 0 ? "COALESCE(t.due_at, '9999-12-31')"
                                                     : arena_printf(r->arena, "t.%s", name);
             st->numeric = false;
+            if (strcmp(name, "due_at") == 0) st->empty = "'9999-12-31'", st->empty_high = true;
             return 0;
         }
     const field_t *f = entity_field(e, name);
@@ -844,6 +868,7 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
     st->numeric = f->type == F_INT || f->type == F_DECIMAL || f->type == F_REF || f->type == F_BOOL;
     st->col = arena_strdup(r->arena, engine_sort_expr(f, "t.", key, sizeof(key)));
     st->field = true;
+    st->empty = sort_empty(f);
     return 0;
 }
 
@@ -874,6 +899,16 @@ static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64
     *id = strtoll(sep + 1, &end, 10);
     *val = raw;
     return *end == '\0' && *id > 0;
+}
+
+/* Whether a cursor's sort value cv is an empty value's key (st->empty):
+ * the next page continues among the empties, which come last. */
+static bool cursor_in_empties(const sort_t *st, const char *cv) {
+    if (st->numeric) return strtoll(cv, NULL, 10) <= strtoll(st->empty, NULL, 10);
+    char lit[32];
+    snprintf(lit, sizeof(lit), "%.*s", (int)strlen(st->empty) - 2, st->empty + 1); /* without its quotes */
+    int c = strcmp(cv, lit);
+    return st->empty_high ? c >= 0 : c <= 0;
 }
 
 /* `total` is counted up to this many rows; beyond, the answer says
@@ -1028,6 +1063,116 @@ static const bool *parse_fields(http_req_t *r, const entity_t *e, bool *bad) {
     return sel;
 }
 
+/* where (" FROM <t> t WHERE …", from where_sql) with SQLite's INDEXED BY
+ * idx; unchanged when idx is NULL. */
+static void name_index(buf_t *where, const entity_t *e, const char *idx) {
+    if (!idx) return;
+    int head = (int)(strlen(" FROM ") + strlen(e->table) + strlen(" t"));
+    buf_t out = BUF_INIT;
+    buf_printf(&out, "%.*s INDEXED BY %s%s", head, where->data, idx, where->data + head);
+    buf_free(where);
+    *where = out;
+}
+
+/* Live rows in the scope's range (base), from the cells of <t>_counts,
+ * summed until past cap.  -1 on error. */
+static int64_t scope_rows(http_req_t *r, const entity_t *e, const org_range_t *base, int64_t cap) {
+    char sql[300];
+    snprintf(sql, sizeof(sql), "SELECT t.n FROM %s_counts t WHERE t.org_path >= $1 AND t.org_path < $2", e->table);
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return -1;
+    db_bind_text(s, 1, base->lo, -1);
+    db_bind_text(s, 2, base->hi, -1);
+    int64_t sum = 0;
+    int rc = DB_DONE;
+    while (sum <= cap && (rc = db_step(s)) == DB_ROW) sum += db_col_int(s, 0);
+    db_reset(s);
+    return rc < 0 ? -1 : sum;
+}
+
+/* The rows matching every condition of where but the scope's own range
+ * (base: the first two binds of where_sql), read through index idx and
+ * counted up to cap + 1.  -1 on error. */
+static int64_t probe_rows(http_req_t *r, const entity_t *e, const char *where, const sql_binds_t *b,
+                          const org_range_t *base, const char *idx, int64_t cap) {
+    buf_t w = BUF_INIT, sql = BUF_INIT;
+    buf_puts(&w, where);
+    name_index(&w, e, idx);
+    buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %lld) c", w.data, (long long)cap + 1);
+    buf_free(&w);
+    sql_binds_t all = *b;
+    static char top_hi[2];
+    scope_upper("/", top_hi, sizeof(top_hi));
+    for (int i = 0; i < all.n && i < 2; i++) /* the scope's range, widened to every unit */
+        if (!all.v[i].is_int) all.v[i].s = all.v[i].s == base->lo ? "/" : all.v[i].s == base->hi ? top_hi : all.v[i].s;
+    db_stmt_t *s = db_prepare(r->db, sql.data);
+    buf_free(&sql);
+    if (!s) return -1;
+    engine_bind_all(s, &all);
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    return n;
+}
+
+/* Rows a probe reads at most before the list's index is chosen. */
+#define PROBE_CAP 10000
+
+/* SQLite: the index a list's statements read, chosen here rather than by
+ * the planner, whose choice depended on the data's shape and on whether
+ * ANALYZE had run (a one-sided range, amount.from, looked worse than the
+ * scope's two-sided one: the scope's every row read and sorted).  A walk
+ * (walk_sort_order) reads the sort's index: the state's pair <t>_lw_<s>
+ * for one state, a code's pair with the default sort, else <t>_ls_<s>.
+ * Otherwise a field filter's <t>_lf_<f> (an equality before a range), unless
+ * the scope holds fewer live rows (S, from the cells) than the filter
+ * matches outside it (probed up to S + 1): then the scope's own index, or
+ * the state's.  Either way the rows read are bounded by the smaller of the
+ * two.  NULL: the planner's choice is the only sensible one (q through
+ * FTS5, ?deleted=1 walked, a sort by id or a spine column, a personal
+ * information lookup).  *err on a store error. */
+static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const char *where, const sql_binds_t *b,
+                              const org_range_t *base, bool *err) {
+    *err = false;
+    const char *del = http_query(r, "deleted"), *q = http_query(r, "q"), *wfs = http_query(r, "wf_state");
+    const char *ov = e->flows ? http_query(r, "overdue") : NULL;
+    bool deleted = del && strcmp(del, "1") == 0, overdue = ov && (strcmp(ov, "1") == 0 || strcmp(ov, "true") == 0);
+    size_t qchars = 0;
+    for (const char *c = q ? q : ""; *c; c++) qchars += ((unsigned char)*c & 0xC0) != 0x80;
+    if (qchars >= 3) return NULL;
+    const field_t *cand = NULL, *code = NULL;
+    bool cand_eq = false;
+    for (int i = 0; i < r->nquery; i++) {
+        char name[96];
+        snprintf(name, sizeof(name), "%s", r->qkeys[i]);
+        char *dot = strchr(name, '.');
+        if (dot) *dot = '\0';
+        const field_t *f = reserved_param(r->qkeys[i]) ? NULL : entity_field(e, name);
+        if (!f || !(f->flags & FF_FILTER)) continue;
+        if (f->flags & FF_PI) return NULL; /* its blind index, an equality of one value */
+        if (!dot && f->type == F_CODE && !strchr(r->qvals[i], ',') && !code) code = f; /* one code: its pair */
+        if (!cand || (!cand_eq && !dot)) cand = f, cand_eq = !dot;
+    }
+    const char *t = e->table;
+    if (walk) {
+        const field_t *sf = entity_sort_field(e, http_query(r, "sort"));
+        if (deleted || !sf || !(sf->flags & FF_SORT) || (sf->flags & FF_PI)) return NULL;
+        if (e->flows && wfs && *wfs && !strchr(wfs, ',')) return arena_printf(r->arena, "%s_lw_%s", t, sf->name);
+        if (code && sf == entity_sort_field(e, NULL)) return arena_printf(r->arena, "%s_lf_%s_%s", t, code->name, sf->name);
+        return arena_printf(r->arena, "%s_ls_%s", t, sf->name);
+    }
+    if (deleted) return arena_printf(r->arena, "%s_scope", t);
+    if (overdue) return arena_printf(r->arena, "%s_lf_due_at", t);
+    const char *alt = e->flows && wfs ? arena_printf(r->arena, "%s_lf_wf_state", t) : arena_printf(r->arena, "%s_live", t);
+    if (!cand) return alt;
+    const char *mine = arena_printf(r->arena, "%s_lf_%s", t, cand->name);
+    int64_t in_scope = scope_rows(r, e, base, PROBE_CAP);
+    if (in_scope < 0) return *err = true, NULL;
+    if (in_scope > PROBE_CAP) return mine;
+    int64_t outside = probe_rows(r, e, where, b, base, mine, in_scope);
+    if (outside < 0) return *err = true, NULL;
+    return outside > in_scope ? alt : mine;
+}
+
 static void list_records(http_req_t *r) {
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "read")) return;
@@ -1053,6 +1198,14 @@ static void list_records(http_req_t *r) {
     count_where_t cw = {.sql = BUF_INIT};
     org_range_t base = {0}; /* looked up once for both where_sql */
     if (where_sql(r, e, &where, &b, false, &cw, &base) != 0) goto out;
+    bool lite = db_kind(r->db) == DB_SQLITE, idx_err = false;
+    if (lite) {
+        name_index(&where, e, list_index(r, e, false, where.data, &b, &base, &idx_err));
+        if (idx_err) {
+            http_store_error(r);
+            goto out;
+        }
+    }
     /* the same capped count decides the plan, on every page (the matches
      * may have changed, and a cursor is the client's to forge); on
      * PostgreSQL only when it comes from the cells or is wanted anyway */
@@ -1068,6 +1221,7 @@ static void list_records(http_req_t *r) {
         buf_clear(&where);
         b.n = 0;
         if (where_sql(r, e, &where, &b, true, NULL, &base) != 0) goto out;
+        if (lite) name_index(&where, e, list_index(r, e, true, where.data, &b, &base, &idx_err));
     }
     /* PostgreSQL, one state and a field's sort: the state leads the order
      * (a no-op: it is one value, given as a range by where_sql).  Only
@@ -1080,34 +1234,62 @@ static void list_records(http_req_t *r) {
     const char *wfs = http_query(r, "wf_state");
     bool lead = db_kind(r->db) != DB_SQLITE && e->flows && st.field && wfs && *wfs && !strchr(wfs, ',');
     const char *dir = st.desc ? "DESC" : "ASC";
+    /* empty values (NULL, '') come last in either direction (issue 16).
+     * Their key (st.empty) is at one end of the index, so in the direction
+     * that would show them first the page has two parts, each a range of
+     * the same index and limited alike: the values (beyond the empty key),
+     * then the empties (the key itself, in id order); the merge sorts at
+     * most 2 (limit + 1) rows.  A cursor among the empties needs only the
+     * second. */
+    bool split = st.empty && st.empty_high == st.desc;
+    bool in_empties = split && after && cursor_in_empties(&st, cv);
+    buf_t cur = BUF_INIT;
     if (after) {
         /* a row value: both engines use it as a range of the sort index */
         const char *cmp = st.desc ? "<" : ">";
         if (!st.col) {
-            buf_printf(&where, " AND t.id %s $%d", cmp, sql_bind_int(&b, cid));
+            buf_printf(&cur, " AND t.id %s $%d", cmp, sql_bind_int(&b, cid));
         } else if (lead) {
             int ps = sql_bind_text(&b, wfs);
             int pv = st.numeric ? sql_bind_int(&b, strtoll(cv, NULL, 10)) : sql_bind_text(&b, cv);
-            buf_printf(&where, " AND (t.wf_state, %s, t.id) %s ($%d, $%d, $%d)", st.col, cmp, ps, pv,
+            buf_printf(&cur, " AND (t.wf_state, %s, t.id) %s ($%d, $%d, $%d)", st.col, cmp, ps, pv,
                        sql_bind_int(&b, cid));
         } else {
             int pv = st.numeric ? sql_bind_int(&b, strtoll(cv, NULL, 10)) : sql_bind_text(&b, cv);
-            buf_printf(&where, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, sql_bind_int(&b, cid));
+            buf_printf(&cur, " AND (%s, t.id) %s ($%d, $%d)", st.col, cmp, pv, sql_bind_int(&b, cid));
         }
     }
-    buf_puts(&sql, "SELECT ");
-    engine_select_cols_of(e, sel, &sql);
-    if (st.col) buf_printf(&sql, ", %s", st.col);
-    buf_puts(&sql, where.data);
     /* SQLite, not a walk: the matches are few for the table, so sort them;
      * "+" keeps the planner from walking the sort index instead, which it
      * did when the filter's index looked no better (an office's overdue
      * cases, none: every row of the table read, 1 s at 10^6) */
     const char *nw = !walk && db_kind(r->db) == DB_SQLITE ? "+" : "";
-    if (lead) buf_printf(&sql, " ORDER BY t.wf_state %s, %s %s, t.id %s", dir, st.col, dir, dir);
-    else if (st.col) buf_printf(&sql, " ORDER BY %s%s %s, t.id %s", nw, st.col, dir, dir);
-    else buf_printf(&sql, " ORDER BY %st.id %s", nw, dir);
-    buf_printf(&sql, " LIMIT $%d", sql_bind_int(&b, limit + 1));
+    buf_t order = BUF_INIT;
+    if (lead) buf_printf(&order, " ORDER BY t.wf_state %s, %s %s, t.id %s", dir, st.col, dir, dir);
+    else if (st.col) buf_printf(&order, " ORDER BY %s%s %s, t.id %s", nw, st.col, dir, dir);
+    else buf_printf(&order, " ORDER BY %st.id %s", nw, dir);
+    int plim = sql_bind_int(&b, limit + 1);
+    if (!split) {
+        buf_puts(&sql, "SELECT ");
+        engine_select_cols_of(e, sel, &sql);
+        if (st.col) buf_printf(&sql, ", %s", st.col);
+        buf_printf(&sql, "%s%s%s LIMIT $%d", where.data, cur.data ? cur.data : "", order.data, plim);
+    } else {
+        if (!in_empties) {
+            buf_puts(&sql, "SELECT * FROM (SELECT ");
+            engine_select_cols_of(e, sel, &sql);
+            buf_printf(&sql, ", 0 AS sort_part, %s AS sort_key%s AND %s%s %s %s%s%s LIMIT $%d) p UNION ALL ", st.col,
+                       where.data, nw, st.col, st.empty_high ? "<" : ">", st.empty, cur.data ? cur.data : "",
+                       order.data, plim);
+        }
+        buf_puts(&sql, "SELECT * FROM (SELECT ");
+        engine_select_cols_of(e, sel, &sql);
+        buf_printf(&sql, ", 1 AS sort_part, %s AS sort_key%s AND %s%s = %s%s%s LIMIT $%d) q", st.col, where.data, nw,
+                   st.col, st.empty, in_empties && cur.data ? cur.data : "", order.data, plim);
+        if (!in_empties) buf_printf(&sql, " ORDER BY sort_part, sort_key %s, id %s LIMIT $%d", dir, dir, plim);
+    }
+    buf_free(&cur);
+    buf_free(&order);
     /* PostgreSQL: a walk filtered by scope and state only keeps its plan
      * (walk_sort_order); with any other filter, which a kept plan might
      * take an index of and sort, the planner sees the values */

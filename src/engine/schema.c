@@ -144,6 +144,18 @@ static void want_live_index(ctx_t *c, buf_t *ddl, const char *name, const char *
     want_partial_index(c, ddl, name, cols, "deleted_at IS NULL");
 }
 
+/* Whether a filter or sort field keeps its plain <t>_<f> (<f>, id) index
+ * over every row, deleted ones too.  A filter's live-row <t>_lf_<f> serves
+ * every list of live rows, so its plain index is read by nothing and only
+ * costs each write (issue 27: 11 of a mediation case's 52 indexes, found by
+ * EXPLAIN over every list shape, tests/api/test_plans.py); a reference or a
+ * person keeps it for the lookups of the records that name one (deleted ones
+ * included: a person's records, a mediator's cases), a sort-only field for
+ * exact lookups (generate's case_no). */
+static bool plain_index_read(const field_t *f) {
+    return !(f->flags & FF_FILTER) || f->type == F_REF || f->type == F_PERSON;
+}
+
 /* Indexes for lists (docs/engine.md "Indexes").  Besides the plain ones,
  * live-row indexes that lists use, since every list but ?deleted=1 reads
  * live rows only:
@@ -205,11 +217,13 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
         if (f->flags & FF_PI) {
             if (!(f->flags & FF_FILTER)) continue;
             snprintf(cols, sizeof(cols), "%s_index", f->name);
-        } else {
-            snprintf(cols, sizeof(cols), "%s, id", f->name);
+            want_index(c, ddl, name, cols);
+            continue;
         }
-        want_index(c, ddl, name, cols);
-        if (f->flags & FF_PI) continue;
+        if (plain_index_read(f)) {
+            snprintf(cols, sizeof(cols), "%s, id", f->name);
+            want_index(c, ddl, name, cols);
+        }
         if (f->flags & FF_FILTER) {
             snprintf(name, sizeof(name), "%s_lf_%s", e->table, f->name);
             snprintf(cols, sizeof(cols), "%s, org_path", f->name);
@@ -228,7 +242,7 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     }
 }
 
-/* Drops the list indexes (<t>_lf_*, <t>_ls_*, <t>_lw_*) a store has but
+/* Drops the list indexes (<t>_lf_*, <t>_ls_*, <t>_lw_*, <t>_<field>) a store has but
  * index_ddl no longer makes: a field no longer filtered or sorted, a code ×
  * sort pair or a <t>_lf_wf_state_<s> of an earlier release.  Each costs
  * every write and nothing reads it.  On PostgreSQL only those the
@@ -260,6 +274,11 @@ static int drop_stale_indexes(db_t *db, const entity_t *e, const ctx_t *c, buf_t
         char want[200];
         snprintf(want, sizeof(want), "CREATE INDEX %.*s ON ", (int)n, p);
         bool listed = strncmp(p, lf, (size_t)nlf) == 0 || strncmp(p, ls, (size_t)nls) == 0 || strncmp(p, lw, (size_t)nlw) == 0;
+        /* a field's plain index (<t>_<f>) that plain_index_read no longer keeps */
+        size_t nt = strlen(e->table);
+        for (const field_t *f = e->fields; !listed && f->name; f++)
+            listed = n == nt + 1 + strlen(f->name) && strncmp(p, e->table, nt) == 0 && p[nt] == '_' &&
+                     strncmp(p + nt + 1, f->name, n - nt - 1) == 0;
         if (listed && !strstr(made.data, want))
             buf_printf(ddl, "DROP INDEX %.*s;\n", (int)n, p);
         p += n;
@@ -307,10 +326,21 @@ static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
     if (!n || db_kind(m->db) != DB_SQLITE) return;
     char fts[200], have[256];
     snprintf(fts, sizeof(fts), "%s_fts", e->table);
+    /* no merging of index segments inside a write: FTS5 writes a segment
+     * per transaction and, by default (automerge=4), merges them right
+     * there — 7.6 M of a durable create's 10.1 M instructions (issue 27).
+     * The job thread merges instead (engine_merge_search); FTS5 still
+     * merges at once when a level reaches 16 segments (crisismerge).  A
+     * setting kept in the FTS table: said at every start, so stores made
+     * before hold it too. */
+    char am[460];
+    snprintf(am, sizeof(am), "INSERT INTO %s (%s, rank) VALUES ('automerge', 0);\n", fts, fts);
     if (!c->fts_dropped &&
         load_names(m->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", fts, have,
-                   sizeof(have)) != 0)
+                   sizeof(have)) != 0) {
+        buf_puts(m->ddl, am);
         return; /* present (or unreadable: the DDL below would fail the same way) */
+    }
     const char *t = e->table;
     buf_printf(m->ddl,
                "CREATE VIRTUAL TABLE %s USING fts5(%s, content='%s', content_rowid='id', "
@@ -328,7 +358,9 @@ static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
                "old.id%s); INSERT INTO %s (rowid, %s) VALUES (new.id%s); END;\n",
                fts, cols, t, fts, fts, cols, oldv, fts, cols, newv);
     buf_printf(m->ddl, "INSERT INTO %s (%s) VALUES ('rebuild');\n", fts, fts);
+    buf_puts(m->ddl, am);
 }
+
 
 static bool has_search(const entity_t *e) {
     for (const field_t *f = e->fields; f->name; f++)
@@ -338,6 +370,20 @@ static bool has_search(const entity_t *e) {
 
 static void any_search(const entity_t *e, void *arg) {
     if (has_search(e)) *(bool *)arg = true;
+}
+
+/* One entity's share of engine_merge_search: up to 256 pages of merging,
+ * only where a level holds 4 segments or more (FTS5's usermerge). */
+static void merge_entity_search(const entity_t *e, void *arg) {
+    db_t *db = arg;
+    if (!has_search(e)) return;
+    char sql[300];
+    snprintf(sql, sizeof(sql), "INSERT INTO %s_fts (%s_fts, rank) VALUES ('merge', 256)", e->table, e->table);
+    if (db_exec(db, sql) != 0) log_error("search: merging %s_fts failed: %s", e->table, db_errmsg(db));
+}
+
+void engine_merge_search(db_t *db) {
+    if (db_kind(db) == DB_SQLITE) entity_each(merge_entity_search, db);
 }
 
 /* PostgreSQL: pg_trgm present, or created now (trusted since PG 13: the

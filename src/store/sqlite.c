@@ -31,6 +31,11 @@ typedef struct lite {
  * waiting without waiting as long). */
 static int busy_timeout_ms = 5000;
 
+/* SIFASUO_EXPLAIN_LOG=FILE: every SELECT, when first prepared, appends its
+ * SQL and its EXPLAIN QUERY PLAN to FILE (tests/api/test_plans.py checks
+ * that each list shape gets the plan the engine means it to).  Off: NULL. */
+static const char *explain_log;
+
 static int64_t monotonic_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -98,6 +103,33 @@ static char *rewrite_placeholders(const char *sql) {
     return out;
 }
 
+/* Appends "SQL: <sql>" and one indented line per plan step of rw to
+ * explain_log, in one write (several workers append to the same file). */
+static void explain_to_log(sqlite3 *h, const char *sql, const char *rw) {
+    if (strncmp(sql, "SELECT", 6) != 0 && strncmp(sql, "WITH", 4) != 0) return;
+    char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", rw);
+    sqlite3_stmt *st = NULL;
+    if (!q || sqlite3_prepare_v2(h, q, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_free(q);
+        return;
+    }
+    sqlite3_free(q);
+    sqlite3_str *out = sqlite3_str_new(h);
+    sqlite3_str_appendf(out, "SQL: %s\n", sql);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        sqlite3_str_appendf(out, "  %d %d %s\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                            (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    char *text = sqlite3_str_finish(out);
+    FILE *f = text ? fopen(explain_log, "a") : NULL;
+    if (f) {
+        setvbuf(f, NULL, _IOFBF, strlen(text) + 1);
+        fputs(text, f);
+        fclose(f);
+    }
+    sqlite3_free(text);
+}
+
 static void lite_drop(db_stmt_t *st) {
     lite_stmt_t *s = (lite_stmt_t *)st;
     sqlite3_finalize(s->st);
@@ -120,6 +152,7 @@ static db_stmt_t *lite_prepare(db_t *db, const char *sql) {
     char *rw = rewrite_placeholders(sql);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(l->h, rw, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc == SQLITE_OK && explain_log) explain_to_log(l->h, sql, rw);
     free(rw);
     if (rc != SQLITE_OK) {
         db_set_err(db, "%s", sqlite3_errmsg(l->h));
@@ -231,6 +264,8 @@ static void lite_global_init(void) {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     const char *ms = getenv("SIFASUO_SQLITE_BUSY_MS");
     if (ms && atoi(ms) >= 1 && atoi(ms) <= 60000) busy_timeout_ms = atoi(ms);
+    const char *el = getenv("SIFASUO_EXPLAIN_LOG");
+    explain_log = el && *el ? el : NULL;
 }
 
 int sqlite_driver_open(const char *path, db_t **out, char *err, size_t errlen) {
