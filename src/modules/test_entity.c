@@ -127,6 +127,9 @@ static const entity_t test_secret_links = {
 static const field_t note_fields[] = {
     {"item_id", "所属测试记录", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "test-items"},
     {"note", "备注", F_TEXT, FF_REQUIRED | FF_LIST, .max = 200},
+    /* a sortable timestamp: its sort key must be a timestamp on PostgreSQL
+     * (issue 27: COALESCE(x, '') failed the schema), empties last */
+    {"noted_at", "记录时间", F_DATETIME, FF_SORT | FF_LIST},
     {0},
 };
 static const entity_t test_notes = {
