@@ -505,4 +505,35 @@ test(
   { login: true },
 )
 
+test(
+  'records: a date column sorts its empty dates last, after the first click (newest first) and after the second',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    // three records of their own: two dates and one without (issue 16, 27)
+    const mark = `空日期排序-${STAMP}`
+    for (const [n, on] of [['甲', '2026-05-01'], ['乙', null], ['丙', '2026-02-01']]) {
+      const body = { title: `${mark}-${n}` }
+      if (on) body.happened_on = on
+      const res = await apiCall(page, 'POST', '/test-items', body)
+      expect(res.status === 201, `creating ${n} answered ${res.status}: ${JSON.stringify(res.body)}`)
+    }
+    await page.goto(BASE + `${LIST}?q=${encodeURIComponent(mark)}`)
+    const rows = page.locator('.record-table .el-table__row')
+    await rows.nth(2).waitFor()
+    const order = async () => (await rows.allInnerTexts()).map((t) => t.match(new RegExp(`${mark}-(.)`))[1]).join('')
+    const header = page.locator('.record-table .el-table__header th', { hasText: '发生日期' })
+    for (const [sort, want] of [['-happened_on', '甲丙乙'], ['happened_on', '丙甲乙']]) {
+      await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/v1/test-items?') && r.url().includes(`sort=${sort}`)),
+        header.click(),
+      ])
+      await page.waitForURL((url) => url.searchParams.get('sort') === sort)
+      await rows.first().locator('td', { hasText: `${mark}-${want[0]}` }).waitFor()
+      const got = await order()
+      expect(got === want, `sort=${sort}: rows ${got}, not ${want} (the empty date last)`)
+    }
+  },
+  { login: true },
+)
+
 await run()
