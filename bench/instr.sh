@@ -10,7 +10,10 @@
 #     BIN    the sifasuo binary (a build of another commit for the "before")
 #   BENCH_RECORDS=100000  cases generated (once per NAME)
 #   N=200                 sequential requests per scenario (one worker)
-#   SCEN="case list6 listall"  (also: create, import)
+#   SCEN="case list6 listall"  (also: create, import; asc, desc: the district's
+#                         cases by closed_on, whose empties come last both ways;
+#                         skew: the city's cases received in a half-year by
+#                         closing date, which a walk reads from the oldest)
 #   IMPORT_ROWS=2000      rows of the import scenario (one CSV job)
 #
 # Prints, per scenario, the body size and the instructions per request;
@@ -80,7 +83,10 @@ special() {
   esac
 }
 declare -A P=([case]="/api/v1/mediation-cases/$CASE" [list6]="$L&fields=case_no,title,received_on,source,category,major"
-  [listall]="$L")
+  [listall]="$L"
+  [asc]="/api/v1/mediation-cases?org_id=$ORG&sort=closed_on&limit=20&fields=case_no,title,received_on,closed_on"
+  [desc]="/api/v1/mediation-cases?org_id=$ORG&sort=-closed_on&limit=20&fields=case_no,title,received_on,closed_on"
+  [skew]="/api/v1/mediation-cases?received_on.from=2025-01-01&received_on.to=2025-06-30&sort=closed_on&limit=20&fields=case_no,title,received_on,closed_on")
 for k in ${SCEN:-case list6 listall}; do
   per=$N
   if [ "$k" = create ] || [ "$k" = import ]; then

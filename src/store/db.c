@@ -77,6 +77,11 @@ const void *db_col_blob(db_stmt_t *s, int col, size_t *len) { return s->db->ops-
 void db_reset(db_stmt_t *s) { s->db->ops->reset(s); }
 int64_t db_changes(db_stmt_t *s) { return s->db->ops->changes(s); }
 int db_exec(db_t *db, const char *sql) { return db->ops->exec(db, sql); }
+void db_set_budget(db_t *db, int64_t steps) {
+    if (db->ops->budget) db->ops->budget(db, steps);
+}
+
+int64_t db_budget_spent(db_t *db) { return db->ops->budget_spent ? db->ops->budget_spent(db) : 0; }
 bool db_ping(db_t *db) { return db->ops->ping(db); }
 bool db_in_tx(db_t *db) { return db->in_tx; }
 

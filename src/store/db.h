@@ -37,6 +37,7 @@ enum {
     DB_UNIQUE = -5,      /* unique (or primary key) violation: the row's key is taken,
                           * e.g. by a concurrent writer; PostgreSQL 23505,
                           * SQLite SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY */
+    DB_OVER_BUDGET = -6, /* db_step: the budget of db_set_budget is spent (SQLite) */
 };
 /* Any constraint violation, unique or other. */
 static inline bool db_is_constraint(int rc) { return rc == DB_CONSTRAINT || rc == DB_UNIQUE; }
@@ -60,6 +61,13 @@ db_stmt_t *db_prepare(db_t *db, const char *sql);
  * "Lists at a million rows").  Costs a plan per execution.  SQLite: as
  * db_prepare. */
 db_stmt_t *db_prepare_custom(db_t *db, const char *sql);
+/* SQLite: the statements stepped from now on fail with DB_OVER_BUDGET once
+ * they have run about `steps` virtual-machine instructions together (a
+ * bounded try of a plan whose cost the planner cannot know); 0 lifts the
+ * budget.  PostgreSQL: no budget. */
+void db_set_budget(db_t *db, int64_t steps);
+/* The VM instructions run since db_set_budget (about: counted by 1000). */
+int64_t db_budget_spent(db_t *db);
 int db_bind_int(db_stmt_t *s, int idx, int64_t v);               /* idx is 1-based, as in $1 */
 int db_bind_text(db_stmt_t *s, int idx, const char *v, int len); /* len -1: strlen; v NULL: NULL */
 int db_bind_blob(db_stmt_t *s, int idx, const void *v, size_t len);

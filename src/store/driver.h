@@ -22,6 +22,8 @@ typedef struct db_ops {
     int64_t (*changes)(db_stmt_t *s);
     int (*exec)(db_t *db, const char *sql);
     bool (*ping)(db_t *db);
+    void (*budget)(db_t *db, int64_t steps); /* NULL: none */
+    int64_t (*budget_spent)(db_t *db);
 } db_ops_t;
 
 struct db {

@@ -23,6 +23,7 @@ typedef struct lite {
     sqlite3 *h;
     int64_t busy_since; /* ms (CLOCK_MONOTONIC) the current wait for a lock began */
     stmt_cache_t cache;
+    int64_t budget, spent; /* db_set_budget: VM instructions allowed, run */
 } lite_t;
 
 /* How long a statement waits for another connection's lock before it fails
@@ -70,6 +71,10 @@ static int map_rc(lite_t *l, int rc) {
     case SQLITE_CONSTRAINT: /* extended codes are on (sqlite_driver_open) */
         db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
         return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_UNIQUE : DB_CONSTRAINT;
+    case SQLITE_INTERRUPT:
+        if (l->budget) return DB_OVER_BUDGET;
+        db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
+        return DB_ERR;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         db_set_err(&l->base, "%s", sqlite3_errmsg(l->h));
@@ -249,6 +254,22 @@ static void lite_close(db_t *db) {
     free(l);
 }
 
+/* The progress handler of a budget: called every 1000 VM instructions. */
+static int lite_progress(void *arg) {
+    lite_t *l = arg;
+    l->spent += 1000;
+    return l->spent > l->budget;
+}
+
+static void lite_budget(db_t *db, int64_t steps) {
+    lite_t *l = (lite_t *)db;
+    l->budget = steps;
+    l->spent = 0;
+    sqlite3_progress_handler(l->h, steps ? 1000 : 0, steps ? lite_progress : NULL, l);
+}
+
+static int64_t lite_budget_spent(db_t *db) { return ((lite_t *)db)->spent; }
+
 static const db_ops_t lite_ops = {
     .close = lite_close,
     .prepare = lite_prepare,
@@ -268,6 +289,8 @@ static const db_ops_t lite_ops = {
     .changes = lite_changes,
     .exec = lite_exec,
     .ping = lite_ping,
+    .budget = lite_budget,
+    .budget_spent = lite_budget_spent,
 };
 
 static void lite_global_init(void) {

@@ -402,6 +402,35 @@ TEST(test_changes_counts_updated_and_deleted_rows) {
     CHECK_EQ_INT(db_exec(db, "DROP TABLE st_changes"), 0);
 }
 
+/* A budget stops a long statement (SQLite), counts that statement's steps
+ * only while set, and leaves the connection as it was; PostgreSQL has none. */
+TEST(test_budget_stops_a_long_statement_and_then_lifts) {
+    const char *count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+                        "SELECT COUNT(*) FROM n";
+    db_stmt_t *s = db_prepare(db, count);
+    CHECK(s != NULL);
+    if (!s) return;
+    db_bind_int(s, 1, 1000000);
+    db_set_budget(db, 20000);
+    int rc = db_step(s);
+    int64_t spent = db_budget_spent(db);
+    db_set_budget(db, 0);
+    db_reset(s);
+    CHECK_EQ_INT(rc, is_pg ? DB_ROW : DB_OVER_BUDGET);
+    CHECK(is_pg ? spent == 0 : spent >= 20000 && spent <= 22000);
+    s = db_prepare(db, count); /* lifted: the same statement runs to its end */
+    db_bind_int(s, 1, 1000000);
+    CHECK_EQ_INT(db_step(s), DB_ROW);
+    CHECK_EQ_INT(db_col_int(s, 0), 1000000);
+    db_reset(s);
+    db_bind_int(s, 1, 10); /* a short one within a budget */
+    db_set_budget(db, 1000000);
+    CHECK_EQ_INT(db_step(s), DB_ROW);
+    db_set_budget(db, 0);
+    CHECK_EQ_INT(db_col_int(s, 0), 10);
+    db_reset(s);
+}
+
 TEST(test_insert_returning_gives_new_id) {
     CHECK_EQ_INT(exec_tokens(db, "CREATE TABLE st_ret (id @PK@, name TEXT NOT NULL)"), 0);
     for (int i = 1; i <= 2; i++) {
@@ -651,6 +680,7 @@ static void run_engine(void) {
     RUN(test_unique_violation_is_db_unique_and_connection_survives);
     RUN(test_changes_counts_updated_and_deleted_rows);
     RUN(test_insert_returning_gives_new_id);
+    RUN(test_budget_stops_a_long_statement_and_then_lifts);
     RUN(test_rollback_discards_and_commit_keeps);
     RUN(test_instants_read_back_as_iso_utc);
     RUN(test_migrate_fresh_then_again_is_a_no_op);
