@@ -1298,8 +1298,15 @@ page:;
         }
         buf_puts(&sql, "SELECT * FROM (SELECT ");
         engine_select_cols_of(e, sel, &sql);
+        /* the key is one value here: ordered by id alone, so that the
+         * index (key, id) yields the order (with the key in the ORDER BY
+         * SQLite sorted every empty of the table) */
+        buf_t order_q = BUF_INIT;
+        if (lead) buf_printf(&order_q, " ORDER BY t.wf_state %s, t.id %s", dir, dir);
+        else buf_printf(&order_q, " ORDER BY %st.id %s", nw, dir);
         buf_printf(&sql, ", 1 AS sort_part, %s AS sort_key%s AND %s%s = %s%s%s LIMIT $%d) q", st.col, where.data, nw,
-                   st.col, st.empty, in_empties && cur.data ? cur.data : "", order.data, plim);
+                   st.col, st.empty, in_empties && cur.data ? cur.data : "", order_q.data, plim);
+        buf_free(&order_q);
         if (!in_empties) buf_printf(&sql, " ORDER BY sort_part, sort_key %s, id %s LIMIT $%d", dir, dir, plim);
     }
     buf_free(&cur);

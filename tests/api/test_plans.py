@@ -54,14 +54,15 @@ def _plans(log):
         page = "t.id, t.org_id, t.org_path, t.version" in sql  # a list's page (engine_select_cols)
         count = sql.startswith("SELECT COUNT(*) FROM (SELECT 1 FROM mediation_case t")  # its count or probe
         if " FROM mediation_case t" in sql and (page or count):
-            out[sql] = [p.strip().split(" ", 2)[2] for p in plan]
+            out[sql] = [p.strip().split(" ", 2) for p in plan]  # [id, parent, detail]
     return out
 
 
 def _check(plans):
     """The rules every list statement keeps; returns {sql: indexes read}."""
     read = {}
-    for sql, plan in plans.items():
+    for sql, steps in plans.items():
+        plan = [d for _, _, d in steps]
         text = " | ".join(plan)
         assert not re.search(r"\bSCAN t\b(?! USING)", text), f"full scan of the table: {text}\n{sql}"
         assert not ("TEMP B-TREE FOR ORDER BY" in text and "SCAN t USING" in text and "SEARCH t" not in text), \
@@ -73,6 +74,13 @@ def _check(plans):
         # a list's page or count without a named index is q through FTS5
         if "LIMIT" in sql and not named:
             assert "_fts MATCH" in sql, f"no index chosen: {sql}\n{text}"
+        # a walk (the sort's own index) sorts nothing but the merge of its two
+        # parts (empties last): a sort under the walk itself reads every match
+        if named and " ORDER BY " in sql and " ORDER BY +" not in sql:  # a walk (a sort writes "+<key>")
+            detail = {i: d for i, _, d in steps}
+            for _, parent, d in steps:
+                if "TEMP B-TREE" in d:
+                    assert detail.get(parent) in ("LEFT", "RIGHT"), f"a walk that sorts: {text}\n{sql}"
         read[sql] = used
     return read
 
