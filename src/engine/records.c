@@ -1098,10 +1098,11 @@ static int64_t probe_rows(http_req_t *r, const entity_t *e, const char *where, c
     buf_t w = BUF_INIT, sql = BUF_INIT;
     buf_puts(&w, where);
     name_index(&w, e, idx);
-    buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %lld) c", w.data, (long long)cap + 1);
-    buf_free(&w);
     sql_binds_t all = *b;
-    static char top_hi[2];
+    /* the cap bound, not written: one statement whatever the scope's size */
+    buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT $%d) c", w.data, sql_bind_int(&all, cap + 1));
+    buf_free(&w);
+    char top_hi[2]; /* the bound value must outlive the step below only */
     scope_upper("/", top_hi, sizeof(top_hi));
     for (int i = 0; i < all.n && i < 2; i++) /* the scope's range, widened to every unit */
         if (!all.v[i].is_int) all.v[i].s = all.v[i].s == base->lo ? "/" : all.v[i].s == base->hi ? top_hi : all.v[i].s;
