@@ -559,6 +559,16 @@ void engine_record_sql(const entity_t *e, buf_t *sql);
  * workflow actions), with status; its id alone when it cannot be read back —
  * never an error. */
 void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
+/* Runs inside a create's transaction after the record and its rule, before
+ * its audit row and the commit (after: the record as saved).  0 to go on;
+ * -1 after answering (or without: 503), which rolls the create back. */
+typedef int (*engine_create_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, json_t *after, void *arg);
+/* POST /api/v1/<entity>'s write, for the principal auth_principal(r) and
+ * body (the caller keeps it): the same validation, scope, numbering,
+ * deadline, rule, audit and commit, with hook (may be NULL) in the
+ * transaction.  The new id after the commit, without answering; 0 after
+ * answering the refusal (4xx/503).  The caller checked "<perm>.create". */
+int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_create_hook_fn hook, void *arg);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
 /* From a row selected with engine_select_cols_of(sel): only those fields,
