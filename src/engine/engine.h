@@ -559,10 +559,10 @@ void engine_record_sql(const entity_t *e, buf_t *sql);
  * workflow actions), with status; its id alone when it cannot be read back —
  * never an error. */
 void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
-/* Runs inside a create's transaction after the record and its rule, before
- * its audit row and the commit (after: the record as saved).  0 to go on;
- * -1 after answering (or without: 503), which rolls the create back. */
-typedef int (*engine_create_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, json_t *after, void *arg);
+/* Runs inside a create's transaction right after the INSERT, before the
+ * record's deadline, rule and audit row, which see what it wrote.  0 to go
+ * on; -1 after answering (or without: 503), which rolls the create back. */
+typedef int (*engine_create_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, void *arg);
 /* POST /api/v1/<entity>'s write, for the principal auth_principal(r) and
  * body (the caller keeps it): the same validation, scope, numbering,
  * deadline, rule, audit and commit, with hook (may be NULL) in the

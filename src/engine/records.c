@@ -1710,6 +1710,11 @@ int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_cre
         goto out;
     }
     if (!id) goto fail;
+    if (hook && hook(r, e, id, arg) != 0) {
+        if (!r->answered) goto fail;
+        if (db_in_tx(r->db)) db_rollback(r->db);
+        goto out;
+    }
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     json_t *after = engine_record_snapshot(r, e, id);
     if (record_deadline(r, e, CHECK_CREATE, NULL, after) != 0) {
@@ -1718,12 +1723,6 @@ int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_cre
     }
     if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
         json_decref(after);
-        goto out;
-    }
-    if (hook && hook(r, e, id, after, arg) != 0) {
-        json_decref(after);
-        if (!r->answered) goto fail;
-        if (db_in_tx(r->db)) db_rollback(r->db);
         goto out;
     }
     json_t *detail = json_pack("{s:O?}", "after", after);
