@@ -579,7 +579,9 @@ static int public_listener(struct worker *w, struct sockaddr_in *sa, bool first)
         getsockname(w->pub_fd, (struct sockaddr *)sa, &sl);
     }
     w->pub_http = evhttp_new(w->base);
-    evhttp_set_allowed_methods(w->pub_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
+    /* every method reaches handle_request, which answers 404 off the portal */
+    evhttp_set_allowed_methods(w->pub_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                                EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(w->pub_http, FRAMING_MAX_HEADER + 4096);
     evhttp_set_max_body_size(w->pub_http, 16 * 1024 * 1024);
     evhttp_set_timeout(w->pub_http, w->cfg->idle_timeout_s);

@@ -53,6 +53,7 @@ typedef struct portal_kind {
     /* more in the create's transaction (engine_create_hook_fn's contract) */
     int (*extra)(http_req_t *r, const entity_t *e, int64_t id, submit_t *sb);
     const char *lists; /* code lists the form offers, space-separated */
+    const char *reads; /* a permission to read what the record refers to (the campaign), or NULL */
 } portal_kind_t;
 
 typedef struct place {
@@ -250,7 +251,8 @@ static const portal_kind_t kinds[] = {
      "司法所在 3 个工作日内完成初审并转交法律援助机构; 法律援助机构自收到申请之日起 7 日内决定是否给予法律援助 (《法律援助法》第四十三条)。",
      build_legal_aid, NULL, "pls_aid_kind pls_hardship"},
     {"legislation", "立法建议", "legislation-suggestions",
-     "您的意见由司法所汇总后报送征求意见单位; 采纳情况将在本网站告知。", build_legislation, NULL, ""},
+     "您的意见由司法所汇总后报送征求意见单位; 采纳情况将在本网站告知。", build_legislation, NULL, "",
+     "legislation.campaign.read"},
     {0},
 };
 
@@ -267,6 +269,21 @@ static const portal_kind_t *kind_of_entity(const char *entity) {
 }
 
 /* ---- places: 区 → 街道/镇 (the office serving it) → 村(居) ---- */
+
+/* A unit as residents name the place: 陆家嘴街道司法所 → 陆家嘴街道,
+ * 浦东新区司法局 → 浦东新区 (the offices and bureaus bear the place's name). */
+static size_t place_len(const char *name) {
+    size_t n = strlen(name);
+    if (n > 9 && (strcmp(name + n - 9, "司法所") == 0 || strcmp(name + n - 9, "司法局") == 0)) n -= 9;
+    return n;
+}
+
+static void write_place_name(jw_t *w, const char *key, const char *name) {
+    jw_key(w, key);
+    jw_strn(w, name, place_len(name));
+}
+
+static const char *place_name(http_req_t *r, const char *name) { return arena_strndup(r->arena, name, place_len(name)); }
 
 static void places(http_req_t *r) {
     int64_t parent = http_query_id(r, "parent");
@@ -313,17 +330,12 @@ static void places(http_req_t *r) {
         jw_obj(w);
         jw_kint(w, "id", db_col_int(s, 0));
         const char *level = db_col_text(s, 2);
-        /* an office is shown as its township: 陆家嘴街道司法所 → 陆家嘴街道 */
-        const char *name = db_col_text(s, 1), *cut = strstr(name, "司法所");
-        if (strcmp(level, "office") == 0 && cut) jw_key(w, "name"), jw_strn(w, name, (size_t)(cut - name));
-        else jw_kstr(w, "name", name);
+        write_place_name(w, "name", db_col_text(s, 1));
         jw_kstr(w, "level", level);
         if (!db_col_null(s, 3)) {
             jw_kint(w, "office_id", db_col_int(s, 3));
-            const char *on = db_col_text(s, 4), *oc = strstr(on, "司法所");
-            jw_key(w, "township");
-            jw_strn(w, on, oc ? (size_t)(oc - on) : strlen(on));
-            jw_kstr(w, "district", db_col_text(s, 5));
+            write_place_name(w, "township", db_col_text(s, 4));
+            write_place_name(w, "district", db_col_text(s, 5));
         }
         jw_obj_end(w);
     }
@@ -386,13 +398,11 @@ static void match_place(http_req_t *r) {
     db_bind_int(s, 1, office);
     db_bind_int(s, 2, village);
     if (db_step(s) != DB_ROW) return db_reset(s), http_store_error(r);
-    const char *on = db_col_text(s, 0), *cut = strstr(on, "司法所");
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kint(w, "office_id", office);
-    jw_key(w, "township");
-    jw_strn(w, on, cut ? (size_t)(cut - on) : strlen(on));
-    jw_kstr(w, "district", db_col_text(s, 1));
+    write_place_name(w, "township", db_col_text(s, 0));
+    write_place_name(w, "district", db_col_text(s, 1));
     if (village) jw_kint(w, "village_id", village), jw_kstr(w, "village", db_col_text(s, 2));
     jw_obj_end(w);
     db_reset(s);
@@ -423,7 +433,7 @@ static bool place_load(http_req_t *r, json_t *in, place_t *pl, json_t *errs) {
         pl->office = db_col_int(s, 0);
         pl->office_path = arena_strdup(r->arena, db_col_text(s, 1));
         pl->office_name = arena_strdup(r->arena, db_col_text(s, 2));
-        pl->district_name = arena_strdup(r->arena, db_col_text(s, 3));
+        pl->district_name = place_name(r, db_col_text(s, 3));
     } else {
         pl->office = 0;
         json_object_set_new(errs, "office_id", json_string("请选择所在的区、街道(镇)和村(居), 或填写能确定街道(镇)的地址"));
@@ -457,8 +467,9 @@ static int64_t portal_user(http_req_t *r) {
 }
 
 /* r acts as the portal within pl's office, allowed to create and read kind's
- * records and to register and read persons — nothing else. */
-static int act_as_portal(http_req_t *r, const place_t *pl, const entity_t *e) {
+ * records, to register and read persons, and to read what the record
+ * refers to (k->reads) — nothing else. */
+static int act_as_portal(http_req_t *r, const place_t *pl, const entity_t *e, const portal_kind_t *k) {
     int64_t uid = portal_user(r);
     if (uid <= 0) return -1;
     principal_t *p = arena_calloc(r->arena, sizeof(*p));
@@ -469,12 +480,12 @@ static int act_as_portal(http_req_t *r, const place_t *pl, const entity_t *e) {
     p->org_path = pl->office_path;
     p->org_name = pl->office_name;
     p->org_level = "office";
-    p->nperms = 4;
-    p->perms = arena_calloc(r->arena, sizeof(char *) * 4);
-    p->perms[0] = arena_printf(r->arena, "%s.create", e->perm);
-    p->perms[1] = arena_printf(r->arena, "%s.read", e->perm);
-    p->perms[2] = "person.create";
-    p->perms[3] = "person.read";
+    p->perms = arena_calloc(r->arena, sizeof(char *) * 5);
+    p->perms[p->nperms++] = arena_printf(r->arena, "%s.create", e->perm);
+    p->perms[p->nperms++] = arena_printf(r->arena, "%s.read", e->perm);
+    p->perms[p->nperms++] = "person.create";
+    p->perms[p->nperms++] = "person.read";
+    if (k->reads) p->perms[p->nperms++] = k->reads;
     auth_sort_perms(p);
     r->auth = p;
     r->user_id = uid;
@@ -760,7 +771,7 @@ static void submit(http_req_t *r) {
         goto out;
     }
     /* the registry's persons (as 登记人员 before the record form), then the record */
-    if (act_as_portal(r, &sb->pl, e) != 0) goto fail;
+    if (act_as_portal(r, &sb->pl, e, sb->kind) != 0) goto fail;
     if (db_begin(r->db) != 0) goto fail;
     sb->person = person_find_or_register(r, sb->pl.office, jtext(ap, "name"), idn, sb->phone, addr);
     sb->respondent = other_person ? person_find_or_register(r, sb->pl.office, jtext(other, "name"), other_idn,
@@ -781,7 +792,6 @@ static void submit(http_req_t *r) {
         if (db_step(s) == DB_ROW && !db_col_null(s, 0)) due = arena_strndup(r->arena, db_col_text(s, 0), 10);
         db_reset(s);
     }
-    const char *cut = strstr(sb->pl.office_name, "司法所");
     jw_t *w = &r->json;
     buf_clear(r->out);
     jw_init(w, r->out);
@@ -790,8 +800,7 @@ static void submit(http_req_t *r) {
     jw_kstr(w, "kind", sb->kind->key);
     jw_kstr(w, "kind_label", sb->kind->label);
     jw_kstr(w, "office", sb->pl.office_name);
-    jw_key(w, "township");
-    jw_strn(w, sb->pl.office_name, cut ? (size_t)(cut - sb->pl.office_name) : strlen(sb->pl.office_name));
+    write_place_name(w, "township", sb->pl.office_name);
     jw_kstr(w, "next_step", sb->kind->next_step);
     jw_kstr(w, "due_on", due);
     char now[21];
