@@ -631,6 +631,13 @@ const char *engine_action_label(http_req_t *r, const entity_t *e, const char *ac
 /* Stored files (files.c): POST /api/v1/files and the download of a record's
  * F_FILE field; registered by engine_routes_register. */
 void files_routes_register(void);
+/* Attaches a file (PDF, JPEG, PNG, .docx, .xlsx by its first bytes; at most
+ * 10 MiB) to record id of e, inside the caller's transaction, audited
+ * attachment.add.  The attachment's id; -1 after answering (413/415/422/503;
+ * the caller rolls back).  The caller may change the record. */
+int64_t engine_attach(http_req_t *r, const entity_t *e, int64_t id, const char *body, size_t n, const char *name);
+/* The type engine_attach would keep the bytes as, or NULL when it refuses them. */
+const char *engine_attachment_mime(const void *p, size_t n);
 void files_perms_register(void);
 
 /* ---- export, import, jobs (io.c, import.c, jobs.c; docs/engine.md) ---- */

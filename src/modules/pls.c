@@ -527,6 +527,7 @@ static const entity_t intakes = {
     .number = &intake_number,
     .documents = intake_documents,
     .panels = "documents portal",
+    .attachments = true, /* the application and its materials, also as the public portal took them */
     .deadline = intake_deadline,
     .title = "receipt_no",
     .demo = intakes_demo,

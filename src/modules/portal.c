@@ -20,6 +20,7 @@
  * ID number's blind index, persons.c).  The routes of the first group are
  * ROUTE_PORTAL: the only ones the public listener serves. */
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,9 @@
 #define PORTAL_USER "portal"           /* the system account submissions are created by */
 #define CODE_LEN 10                    /* tracking code: 10 of 31 characters, ~49 bits */
 #define CHALLENGE_TTL 600              /* seconds a challenge may be used */
-#define SUBMIT_BODY_LIMIT (64 * 1024)  /* text only: the longest form is ~10 KiB */
+#define SUBMIT_BODY_LIMIT (10 * 1024 * 1024) /* three attachments in base64, the text ~10 KiB */
+#define PORTAL_FILES 3                 /* attachments to one submission (代收 only) */
+#define PORTAL_FILE_BYTES (2 * 1024 * 1024)
 #define DUPLICATE_WINDOW 86400         /* the same submission within a day is a duplicate */
 
 /* ---- the five kinds ---- */
@@ -67,6 +70,11 @@ struct submit {
     int64_t person, respondent;
     const char *respondent_unit, *phone, *channel, *challenge, *digest, *phone_index;
     char code[CODE_LEN + 1];
+    int nfiles;
+    struct portal_file {
+        const char *name, *data;
+        size_t n;
+    } files[PORTAL_FILES];
 };
 
 static const char *jtext(json_t *o, const char *k) {
@@ -644,6 +652,8 @@ static const char *blind(http_req_t *r, const char *tag, const char *a, const ch
 static int submission_hook(http_req_t *r, const entity_t *e, int64_t id, void *arg) {
     submit_t *sb = arg;
     if (sb->kind->extra && sb->kind->extra(r, e, id, sb) != 0) return -1;
+    for (int i = 0; i < sb->nfiles; i++)
+        if (engine_attach(r, e, id, sb->files[i].data, sb->files[i].n, sb->files[i].name) < 0) return -1;
     char now[21];
     iso_from_unix(now_unix(), now);
     char *phone_enc = pi_encrypt(auth_keys(), sb->phone, strlen(sb->phone));
@@ -675,6 +685,41 @@ static int submission_hook(http_req_t *r, const entity_t *e, int64_t id, void *a
     snprintf(detail, sizeof(detail), "{\"kind\":\"%s\",\"channel\":\"%s\",\"code\":\"%.4s******\"}", sb->kind->key,
              sb->channel, sb->code);
     return auth_audit(r, "portal.submit", e->name, id, "ok", detail);
+}
+
+/* The attachments of a submission to an entity that takes them:
+ * [{name, data (base64)}], at most PORTAL_FILES of PORTAL_FILE_BYTES, of a
+ * type the engine keeps (checked again when attached). */
+static void take_files(http_req_t *r, const entity_t *e, json_t *list, submit_t *sb, json_t *errs) {
+    if (!list || json_is_null(list)) return;
+    if (!e->attachments || !json_is_array(list) || json_array_size(list) > PORTAL_FILES) {
+        json_object_set_new(errs, "attachments", e->attachments ? json_sprintf("最多上传 %d 个附件", PORTAL_FILES)
+                                                                 : json_string("该事项不接受附件"));
+        return;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(list, i, f) {
+        const char *name = jtext(f, "name"), *b64 = jtext(f, "data");
+        size_t len = b64 ? strlen(b64) : 0;
+        if (!b64 || len % 4 || len / 4 * 3 > PORTAL_FILE_BYTES + 2) {
+            json_object_set_new(errs, "attachments", json_string("附件应为 PDF 或图片, 每个不超过 2 MB"));
+            return;
+        }
+        unsigned char *out = arena_alloc(r->arena, len / 4 * 3 + 1);
+        int n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
+        if (n < 0) {
+            json_object_set_new(errs, "attachments", json_string("附件内容无效, 请重新选择文件"));
+            return;
+        }
+        n -= (len && b64[len - 1] == '=') + (len > 1 && b64[len - 2] == '='); /* padding decodes as zeros */
+        if (n <= 0 || n > PORTAL_FILE_BYTES || !engine_attachment_mime(out, (size_t)n)) {
+            json_object_set_new(errs, "attachments", json_string("附件应为 PDF、JPEG 或 PNG 文件, 每个不超过 2 MB"));
+            return;
+        }
+        sb->files[sb->nfiles++] = (struct portal_file){name ? arena_strdup(r->arena, name) : NULL, (const char *)out,
+                                                      (size_t)n};
+    }
 }
 
 /* The resident (or the other party) from the form: valid ID and phone. */
@@ -736,6 +781,7 @@ static void submit(http_req_t *r) {
     const char *unit = sb->kind->extra == extra_mediation ? jtext(in, "respondent_unit") : NULL;
     if (unit && strlen(unit) > 200) json_object_set_new(errs, "respondent_unit", json_string("单位名称过长"));
     else if (unit && !other_person) sb->respondent_unit = arena_strdup(r->arena, unit);
+    take_files(r, e, json_object_get(b, "attachments"), sb, errs);
     if (!place_load(r, b, &sb->pl, errs)) goto fail;
     sb->person = 1; /* placeholders until registered: build writes the ids */
     if (other_person) sb->respondent = 1;

@@ -5,6 +5,7 @@ registry (deduplicated) and the channel kept; tracking by code + the phone's
 last four digits; per-IP and per-phone limits (another address still
 served), a server-drawn proof-of-work challenge used once, duplicate
 detection, every submission and refusal audited with its address."""
+import base64
 import hashlib
 import http.client
 import json
@@ -282,12 +283,33 @@ def test_places_search_and_an_address_matched_to_its_township(ctx):
 def test_reconsideration_legal_aid_and_legislation_land_in_their_lines(ctx):
     p = Portal(ctx)
     ljz = Session(p.s, "ljz")
-    st, _, got = p.submit("reconsideration", {"respondent": "浦东新区市场监督管理局", "act": "行政处罚决定书 (浦市监罚〔2026〕12号)",
-                                              "requests": "撤销该处罚决定", "act_known_on": "2026-11-20"})
+    fields = {"respondent": "浦东新区市场监督管理局", "act": "行政处罚决定书 (浦市监罚〔2026〕12号)",
+              "requests": "撤销该处罚决定", "act_known_on": "2026-11-20"}
+    pdf = b"%PDF-1.4\n% portal test\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    n = store_count(p.url, "SELECT COUNT(*) FROM reconsideration_intake")
+    for bad, why in (([{"name": "a.txt", "data": base64.b64encode(b"just text").decode()}], "type"),
+                     ([{"name": "a.pdf", "data": "@@@@"}], "base64"),
+                     ([{"name": "big.pdf", "data": base64.b64encode(b"%PDF-" + b"x" * (2 * 1024 * 1024)).decode()}], "size"),
+                     ([{"name": f"{i}.pdf", "data": base64.b64encode(pdf).decode()} for i in range(4)], "count")):
+        body = {"kind": "reconsideration", "fields": fields, "office_id": p.office, "attachments": bad, "pow": p.pow(),
+                "applicant": {"name": "王小明", "id_number": idcard("31011519800101123"), "phone": "13812345678"}}
+        st, _, err = p.req("POST", "/public/api/v1/submissions", body)
+        assert st == 422 and "attachments" in err["error"]["fields"], (why, err)
+    assert store_count(p.url, "SELECT COUNT(*) FROM reconsideration_intake") == n
+    body = {"kind": "reconsideration", "fields": fields, "office_id": p.office, "pow": p.pow(),
+            "attachments": [{"name": "处罚决定书.pdf", "data": base64.b64encode(pdf).decode()}],
+            "applicant": {"name": "王小明", "id_number": idcard("31011519800101123"), "phone": "13812345678"}}
+    st, _, got = p.req("POST", "/public/api/v1/submissions", body)
     assert st == 201 and "5 个工作日" in got["next_step"], got
-    rec = ljz.get(f"/api/v1/reconsideration-intakes/{p.record_of(got['code'])}")[2]
+    rid = p.record_of(got["code"])
+    rec = ljz.get(f"/api/v1/reconsideration-intakes/{rid}")[2]
     assert rec["wf_state"] == "received" and rec["mode"] == "written" and rec["body"] == "浦东新区人民政府", rec
     assert rec["receipt_no"], rec
+    st, _, att = ljz.get(f"/api/v1/reconsideration-intakes/{rid}/attachments")
+    assert st == 200 and [(a["name"], a["mime"]) for a in att["items"]] == [("处罚决定书.pdf", "application/pdf")], att
+    body = dict(body, kind="consultation", pow=p.pow(), fields={"title": "附件", "category": "labor", "question": "带附件"})
+    st, _, err = p.req("POST", "/public/api/v1/submissions", body)
+    assert st == 422 and err["error"]["fields"]["attachments"] == "该事项不接受附件", err
     st, _, got = p.submit("legal_aid", {"matter": "追索劳动报酬", "case_kind": "labor", "hardship": "minimum_living",
                                         "hardship_facts": "低保家庭", "household_size": 3, "monthly_income": "800.00"})
     assert st == 201, got

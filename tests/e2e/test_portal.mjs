@@ -183,7 +183,8 @@ test('自助办 (kiosk): large targets, a printable receipt, and the screen rese
     expect(await page.locator('.top').isHidden(), 'the header is not printed')
     expect(await page.getByTestId('code').isVisible(), 'the code is printed')
     await page.emulateMedia({ media: 'screen' })
-    // nobody touches the screen: after two minutes the next resident sees the start
+    // the resident's last touch; then nobody: after two minutes the next resident sees the start
+    await page.locator('.receipt h2').click()
     await page.clock.fastForward('01:50')
     expect(await page.getByText('提交成功').isVisible(), 'still there before two minutes')
     await page.clock.fastForward('00:15')
@@ -193,6 +194,34 @@ test('自助办 (kiosk): large targets, a printable receipt, and the screen rese
     await context.close()
   }
 }, { timeout: 120_000 })
+
+test('行政复议申请代收 on a phone: the applicant\'s particulars, the decision contested and a PDF attachment', async ({ browser }) => {
+  const { context, page } = await phonePage(browser)
+  try {
+    await page.goto(PUBLIC + '/public/')
+    await page.getByRole('button', { name: '行政复议申请代收' }).click()
+    await page.locator('details.by-address summary').click()
+    await page.locator('input[name="address"]').fill('浦东新区陆家嘴环路1000号')
+    await page.getByRole('button', { name: '查找' }).click()
+    await page.getByText('已匹配: 浦东新区 陆家嘴街道').waitFor()
+    await fillApplicant(page, '吴复议', residentId(`31011519850505${seq()}`), `135${Math.floor(10000000 + Math.random() * 89999999)}`)
+    await page.locator('input[name="respondent"]').fill('浦东新区市场监督管理局')
+    await page.locator('textarea[name="act"]').fill(`行政处罚决定书 (浦市监罚〔2026〕${STAMP}号)`)
+    await page.locator('textarea[name="requests"]').fill('撤销该行政处罚决定')
+    // a text file is refused in the page, a PDF taken
+    await page.locator('input[name="attachments"]').setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('x') })
+    await page.getByText('附件应为 PDF、JPEG 或 PNG 文件').waitFor()
+    await page.locator('input[name="attachments"]').setInputFiles({
+      name: '处罚决定书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    })
+    await page.locator('input[name="consent"]').check()
+    await page.getByRole('button', { name: '提交' }).click()
+    await page.getByText('提交成功').waitFor({ timeout: 30_000 })
+    expect((await page.locator('.receipt').innerText()).includes('5 个工作日内转送'), 'the receipt states the forwarding time')
+  } finally {
+    await context.close()
+  }
+}, { timeout: 90_000 })
 
 test('a flood of submissions from one address gets 429 while another address is served', async () => {
   expect(PUBLIC, 'SIFASUO_PUBLIC_URL is not set')

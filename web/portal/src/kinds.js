@@ -25,6 +25,7 @@ export const FORMS = {
   },
   reconsideration: {
     intro: '对行政机关的行政行为不服, 可通过司法所代为递交行政复议申请。',
+    attachments: true, // the decision contested, the application: PDF or photos
     fields: [
       { key: 'respondent', label: '被申请人 (作出行为的行政机关)', type: 'text', max: 66, required: true },
       { key: 'act', label: '申请复议的行政行为 (如决定书名称、文号)', type: 'textarea', max: 166, required: true },
