@@ -2058,6 +2058,8 @@ static const char *const history_labels[][2] = {
     {"breakglass.grant", "紧急调阅授权"},
     {"annual_report.regenerate", "重新生成"},
     {"access.denied", "拒绝访问"},
+    {"portal.submit", "群众经公众门户提交"},
+    {"portal.reply", "答复群众"},
     {NULL, NULL},
 };
 
