@@ -504,32 +504,46 @@ static int act_as_portal(http_req_t *r, const place_t *pl, const entity_t *e, co
 
 /* ---- abuse protection ---- */
 
-/* Attempts of action from this address in the last window seconds; the
- * attempt itself is recorded first (its own transaction), so a flood counts
- * even while it fails. */
-static int64_t attempts(http_req_t *r, const char *action, int window) {
+/* Whether this address has made limit attempts of action in the last
+ * window seconds: 1 (refuse; nothing recorded, so a flood writes nothing
+ * more), 0 (the attempt is recorded, own transaction, and may go on), -1. */
+static int over_limit(http_req_t *r, const char *action, int window, int64_t limit) {
     char now[21], since[21];
     int64_t t = now_unix();
     iso_from_unix(t, now);
     iso_from_unix(t - window, since);
     const char *ip = r->peer ? r->peer : "-";
     db_read_end(r->db);
-    db_stmt_t *s = db_prepare(r->db, "INSERT INTO portal_attempts (ip, action, at) VALUES ($1, $2, $3)");
-    if (!s) return -1;
-    db_bind_text(s, 1, ip, -1);
-    db_bind_text(s, 2, action, -1);
-    db_bind_text(s, 3, now, -1);
-    int rc = db_step(s);
-    db_reset(s);
-    if (rc != DB_DONE) return -1;
-    s = db_prepare(r->db, "SELECT COUNT(*) FROM portal_attempts WHERE ip = $1 AND action = $2 AND at > $3");
+    db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM portal_attempts WHERE ip = $1 AND action = $2 AND at > $3");
     if (!s) return -1;
     db_bind_text(s, 1, ip, -1);
     db_bind_text(s, 2, action, -1);
     db_bind_text(s, 3, since, -1);
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
-    return n;
+    if (n < 0) return -1;
+    if (n >= limit) return 1;
+    s = db_prepare(r->db, "INSERT INTO portal_attempts (ip, action, at) VALUES ($1, $2, $3)");
+    if (!s) return -1;
+    db_bind_text(s, 1, ip, -1);
+    db_bind_text(s, 2, action, -1);
+    db_bind_text(s, 3, now, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* The counters matter for a day at most: older rows go on the scheduler's tick. */
+static int forget_attempts(db_t *db, const struct keys *keys) {
+    (void)keys;
+    char day[21];
+    iso_from_unix(now_unix() - 86400, day);
+    db_stmt_t *s = db_prepare(db, "DELETE FROM portal_attempts WHERE at < $1");
+    if (!s) return -1;
+    db_bind_text(s, 1, day, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* Refusals of the portal are audited too, with the address (who floods). */
@@ -754,14 +768,14 @@ static void submit(http_req_t *r) {
     }
     json_t *pow = json_object_get(b, "pow");
     const char *why = pow_check(jtext(pow, "challenge"), jtext(pow, "nonce"));
-    if (why) {
-        refuse(r, 422, "challenge_failed", why, sb->kind->key);
+    if (why) { /* not audited: a forged challenge costs its sender nothing, an audit row would cost us */
+        http_error(r, 422, "challenge_failed", why);
         goto out;
     }
     sb->challenge = arena_strdup(r->arena, jtext(pow, "challenge"));
-    int64_t n = attempts(r, "submit", 3600);
-    if (n < 0) goto fail;
-    if (n > setting_int(r->db, "portal.ip_per_hour")) {
+    int over = over_limit(r, "submit", 3600, setting_int(r->db, "portal.ip_per_hour"));
+    if (over < 0) goto fail;
+    if (over) {
         refuse(r, 429, "rate_limited", "提交过于频繁, 请 1 小时后再试, 或到司法所窗口办理", sb->kind->key);
         goto out;
     }
@@ -913,9 +927,9 @@ static void track(http_req_t *r) {
     json_decref(b);
     if (n != CODE_LEN || long_code) return http_invalid(r, "code", "查询码为 10 位字母和数字");
     if (!last4[0]) return http_invalid(r, "phone_last4", "请填写手机号码后四位");
-    int64_t tries = attempts(r, "track", 3600);
-    if (tries < 0) return http_store_error(r);
-    if (tries > setting_int(r->db, "portal.track_per_hour"))
+    int over = over_limit(r, "track", 3600, setting_int(r->db, "portal.track_per_hour"));
+    if (over < 0) return http_store_error(r);
+    if (over)
         return refuse(r, 429, "rate_limited", "查询过于频繁, 请 1 小时后再试", NULL);
     db_stmt_t *s = db_prepare(r->db, "SELECT s.id, s.kind, s.entity, s.record_id, s.phone_check, s.created_at, o.name "
                                      "FROM portal_submissions s JOIN org_units o ON o.id = s.org_id WHERE s.code = $1");
@@ -1143,4 +1157,7 @@ static const route_t routes[] = {
     {0},
 };
 
-void portal_routes_register(void) { router_add(routes); }
+void portal_routes_register(void) {
+    router_add(routes);
+    wf_on_tick(forget_attempts);
+}
