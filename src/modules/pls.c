@@ -266,12 +266,12 @@ static const wf_state_t consultation_states_v2[] = {
     {"followed", "已跟踪结果", 0, true}, {"closed", "已办结", 0, true}, {0},
 };
 static const wf_transition_t consultation_transitions_v2[] = {
-    {"answer", "解答", "pending", "answered", .requires = "answer"},
     {"refer", "转介", "answered", "referred", .requires = "referral referral_to", .stamp = "referred_on"},
     {"refer_mediation", "转人民调解", "answered", "referred", .requires = "dispute_category mediation_org_id",
      .stamp = "referred_on", .hook = refer_mediation_hook},
     {"follow", "登记转介结果", "referred", "followed", .requires = "outcome outcome_note", .stamp = "followed_on"},
     {"close", "办结", "answered", "closed"},
+    {"answer", "解答", "pending", "answered", .requires = "answer"}, /* last: v1's actions keep their places */
     {0},
 };
 static const workflow_t consultation_flow_v2 = {2, "answered", consultation_states_v2, consultation_transitions_v2, 0,
