@@ -91,6 +91,10 @@ test('公众门户 (390×844): a resident applies for mediation for a village of
     // nothing scrolls sideways on a phone
     const wide = await page.evaluate(() => document.documentElement.scrollWidth)
     expect(wide <= 390, `the form is ${wide} px wide at 390`)
+    await page.setViewportSize({ width: 360, height: 740 }) // the narrowest phones still in use
+    const narrow = await page.evaluate(() => document.documentElement.scrollWidth)
+    expect(narrow <= 360, `the form is ${narrow} px wide at 360`)
+    await page.setViewportSize(PHONE_390)
     // the consent is required: the page says so and sends nothing
     await page.getByRole('button', { name: '提交' }).click()
     await page.getByText('请阅读并同意个人信息使用说明').waitFor()
