@@ -276,6 +276,8 @@ static const portal_kind_t *kind_of_entity(const char *entity) {
     return NULL;
 }
 
+static int over_limit(http_req_t *r, const char *action, int window, int64_t limit);
+
 /* ---- places: 区 → 街道/镇 (the office serving it) → 村(居) ---- */
 
 /* A unit as residents name the place: 陆家嘴街道司法所 → 陆家嘴街道,
@@ -395,6 +397,14 @@ static int64_t match_address(http_req_t *r, const char *addr, int64_t *village) 
 static void match_place(http_req_t *r) {
     json_t *b = http_json_body(r);
     if (!b) return;
+    /* a scan of every township and village: limited per address like tracking */
+    int over = over_limit(r, "match", 3600, setting_int(r->db, "portal.track_per_hour"));
+    if (over != 0) {
+        json_decref(b);
+        if (over < 0) return http_store_error(r);
+        http_set_header(r, "Retry-After", "3600");
+        return http_error(r, 429, "rate_limited", "查询过于频繁, 请 1 小时后再试, 或从列表中选择街道(镇)");
+    }
     const char *addr = jtext(b, "address");
     int64_t village = 0, office = addr && strlen(addr) <= 300 ? match_address(r, addr, &village) : 0;
     json_decref(b);

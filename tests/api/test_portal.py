@@ -193,7 +193,7 @@ def test_the_registry_deduplicates_the_resident_and_the_other_party(ctx):
 
 
 def test_per_ip_limit_answers_429_while_another_address_is_served(ctx):
-    p = Portal(ctx, {"portal.ip_per_hour": 3, "portal.phone_per_day": 100})
+    p = Portal(ctx, {"portal.ip_per_hour": 3, "portal.phone_per_day": 100, "portal.track_per_hour": 2})
     for i in range(3):
         st, _, got = p.submit("consultation", {"title": f"问题{i}", "category": "labor", "question": f"欠薪 {i}"})
         assert st == 201, got
@@ -202,6 +202,11 @@ def test_per_ip_limit_answers_429_while_another_address_is_served(ctx):
     st, _, got = p.submit("consultation", {"title": "问题9", "category": "labor", "question": "欠薪 9"}, src="127.0.0.2")
     assert st == 201, got
     assert store_count(p.url, "SELECT COUNT(*) FROM audit_log WHERE action = 'portal.refused' AND ip = '127.0.0.1'") >= 1
+    # tracking and address matching: their own counts per address
+    for path, body in (("/public/api/v1/track", {"code": "ABCDEFGHJK", "phone_last4": "1234"}),
+                       ("/public/api/v1/places/match", {"address": "浦东新区陆家嘴环路1000号"})):
+        assert [p.req("POST", path, body)[0] for _ in range(3)][2] == 429, path
+        assert p.req("POST", path, body, src="127.0.0.2")[0] in (200, 404), path
 
 
 def test_per_phone_limit_and_duplicates(ctx):
