@@ -37,13 +37,13 @@
 #include "util/timeutil.h"
 #include "util/validate.h"
 
-#define PORTAL_USER "portal"           /* the system account submissions are created by */
-#define CODE_LEN 10                    /* tracking code: 10 of 31 characters, ~49 bits */
-#define CHALLENGE_TTL 600              /* seconds a challenge may be used */
+#define PORTAL_USER "portal"                 /* the system account submissions are created by */
+#define CODE_LEN 10                          /* tracking code: 10 of 31 characters, ~49 bits */
+#define CHALLENGE_TTL 600                    /* seconds a challenge may be used */
 #define SUBMIT_BODY_LIMIT (10 * 1024 * 1024) /* three attachments in base64, the text ~10 KiB */
-#define PORTAL_FILES 3                 /* attachments to one submission (代收 only) */
+#define PORTAL_FILES 3                       /* attachments to one submission (代收 only) */
 #define PORTAL_FILE_BYTES (2 * 1024 * 1024)
-#define DUPLICATE_WINDOW 86400         /* the same submission within a day is a duplicate */
+#define DUPLICATE_WINDOW 86400 /* the same submission within a day is a duplicate */
 
 /* ---- the five kinds ---- */
 
@@ -100,8 +100,10 @@ static void take_text(json_t *in, const char *key, json_t *rec, const char *fiel
 static void take_code(http_req_t *r, json_t *in, const char *key, const char *list, json_t *rec, const char *label,
                       json_t *errs) {
     const char *v = jtext(in, key);
-    if (!v || !code_valid(r->db, list, v)) json_object_set_new(errs, key, json_sprintf("请选择%s", label));
-    else json_object_set_new(rec, key, json_string(v));
+    if (!v || !code_valid(r->db, list, v))
+        json_object_set_new(errs, key, json_sprintf("请选择%s", label));
+    else
+        json_object_set_new(rec, key, json_string(v));
 }
 
 static void today_into(json_t *rec, const char *field) {
@@ -136,10 +138,12 @@ static int insert_party(http_req_t *r, int64_t case_id, const char *role, int64_
     char now[21];
     iso_from_unix(now_unix(), now);
     int64_t by = auth_principal(r)->user_id;
-    json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "case_id", (json_int_t)case_id, "role", role, "created_at",
-                          now, "updated_at", now, "created_by", (json_int_t)by, "updated_by", (json_int_t)by);
-    if (person) json_object_set_new(f, "person_id", json_integer(person));
-    else json_object_set_new(f, "unit_name", json_string(unit));
+    json_t *f = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I}", "case_id", (json_int_t)case_id, "role", role, "created_at", now,
+                          "updated_at", now, "created_by", (json_int_t)by, "updated_by", (json_int_t)by);
+    if (person)
+        json_object_set_new(f, "person_id", json_integer(person));
+    else
+        json_object_set_new(f, "unit_name", json_string(unit));
     int64_t id = engine_insert_raw(r->db, parties, sb->pl.office, sb->pl.office_path, NULL, f);
     json_t *detail = json_pack("{s:O,s:s}", "after", f, "via", "portal");
     json_decref(f);
@@ -174,7 +178,8 @@ static int extra_consultation(http_req_t *r, const entity_t *e, int64_t id, subm
     iso_from_unix(now_unix(), now);
     wf_dates_t d;
     if (wf_start_dates(r->db, wf, "pending", now, &d) != 0) return -1;
-    db_stmt_t *s = db_prepare(r->db, "UPDATE legal_consultation SET wf_state = 'pending', state_due_at = $1 WHERE id = $2");
+    db_stmt_t *s =
+        db_prepare(r->db, "UPDATE legal_consultation SET wf_state = 'pending', state_due_at = $1 WHERE id = $2");
     if (!s) return -1;
     db_bind_text(s, 1, d.state_due[0] ? d.state_due : NULL, -1);
     db_bind_int(s, 2, id);
@@ -196,7 +201,8 @@ static void build_reconsideration(http_req_t *r, submit_t *sb, json_t *in, json_
     wf_today(today);
     if (known && (!date_valid(known) || strcmp(known, today) > 0))
         json_object_set_new(errs, "act_known_on", json_string("知道该行政行为的日期应为不晚于今天的日期"));
-    else if (known) json_object_set_new(rec, "act_known_on", json_string(known));
+    else if (known)
+        json_object_set_new(rec, "act_known_on", json_string(known));
     const char *body = jtext(in, "body");
     if (body && strlen(body) > 100) json_object_set_new(errs, "body", json_string("行政复议机关名称过长"));
     json_object_set_new(rec, "body", body ? json_string(body) : json_sprintf("%s人民政府", sb->pl.district_name));
@@ -212,8 +218,10 @@ static void build_legal_aid(http_req_t *r, submit_t *sb, json_t *in, json_t *rec
     take_code(r, in, "hardship", "pls_hardship", rec, "经济困难情形", errs);
     take_text(in, "hardship_facts", rec, "hardship_facts", 2000, true, "经济困难事实", errs);
     json_t *hs = json_object_get(in, "household_size");
-    if (json_is_integer(hs)) json_object_set(rec, "household_size", hs);
-    else if (hs && !json_is_null(hs)) json_object_set_new(errs, "household_size", json_string("家庭人口应为整数"));
+    if (json_is_integer(hs))
+        json_object_set(rec, "household_size", hs);
+    else if (hs && !json_is_null(hs))
+        json_object_set_new(errs, "household_size", json_string("家庭人口应为整数"));
     const char *inc = jtext(in, "monthly_income");
     if (inc) json_object_set_new(rec, "monthly_income", json_string(inc));
     json_object_set_new(rec, "applicant_id", json_integer(sb->person));
@@ -233,8 +241,10 @@ static void build_legislation(http_req_t *r, submit_t *sb, json_t *in, json_t *r
     db_bind_text(s, 3, today, -1);
     bool open = db_step(s) == DB_ROW;
     db_reset(s);
-    if (!open) json_object_set_new(errs, "campaign_id", json_string("请选择本街道(镇)正在征求意见的草案"));
-    else json_object_set(rec, "campaign_id", c);
+    if (!open)
+        json_object_set_new(errs, "campaign_id", json_string("请选择本街道(镇)正在征求意见的草案"));
+    else
+        json_object_set(rec, "campaign_id", c);
     take_text(in, "article", rec, "article", 100, false, "涉及条款", errs);
     take_text(in, "content", rec, "content", 4000, true, "意见内容", errs);
     json_object_set_new(rec, "source", json_string("portal"));
@@ -246,7 +256,8 @@ static void build_legislation(http_req_t *r, submit_t *sb, json_t *in, json_t *r
 
 static const portal_kind_t kinds[] = {
     {"consultation", "法律咨询", "legal-consultations",
-     "司法所将在 3 个工作日内答复, 答复可凭查询码在本网站查看并以短信告知; 复杂问题请拨打 12348 公共法律服务热线或到司法所面谈。",
+     "司法所将在 3 个工作日内答复, 答复可凭查询码在本网站查看并以短信告知; 复杂问题请拨打 12348 "
+     "公共法律服务热线或到司法所面谈。",
      build_consultation, extra_consultation, "pls_category"},
     {"mediation", "人民调解申请", "mediation-cases",
      "司法所在 3 个工作日内决定是否受理; 受理后一般在 30 日内调结 (《人民调解工作若干规定》第三十七条)。调解不收费。",
@@ -256,7 +267,8 @@ static const portal_kind_t kinds[] = {
      "申请期限为自知道该行政行为之日起 60 日 (第二十条)。请带身份证件及申请材料原件到司法所核对签字。",
      build_reconsideration, NULL, ""},
     {"legal_aid", "法律援助预申请", "legal-aid-preapps",
-     "司法所在 3 个工作日内完成初审并转交法律援助机构; 法律援助机构自收到申请之日起 7 日内决定是否给予法律援助 (《法律援助法》第四十三条)。",
+     "司法所在 3 个工作日内完成初审并转交法律援助机构; 法律援助机构自收到申请之日起 7 日内决定是否给予法律援助 "
+     "(《法律援助法》第四十三条)。",
      build_legal_aid, NULL, "pls_aid_kind pls_hardship"},
     {"legislation", "立法建议", "legislation-suggestions",
      "您的意见由司法所汇总后报送征求意见单位; 采纳情况将在本网站告知。", build_legislation, NULL, "",
@@ -293,7 +305,9 @@ static void write_place_name(jw_t *w, const char *key, const char *name) {
     jw_strn(w, name, place_len(name));
 }
 
-static const char *place_name(http_req_t *r, const char *name) { return arena_strndup(r->arena, name, place_len(name)); }
+static const char *place_name(http_req_t *r, const char *name) {
+    return arena_strndup(r->arena, name, place_len(name));
+}
 
 static void places(http_req_t *r) {
     int64_t parent = http_query_id(r, "parent");
@@ -323,10 +337,11 @@ static void places(http_req_t *r) {
         db_bind_text(s, 1, pat, -1);
         db_bind_text(s, 2, today, -1);
     } else {
-        s = db_prepare(r->db, "SELECT u.id, u.name, u.level, NULL, NULL, NULL FROM org_units u "
-                              "WHERE ((CAST($1 AS BIGINT) = 0 AND u.level = 'district') OR u.parent_id = $1) "
-                              "AND u.level IN ('district', 'office', 'village') "
-                              "AND u.valid_from <= $2 AND (u.valid_to IS NULL OR u.valid_to > $2) ORDER BY u.code, u.id");
+        s = db_prepare(r->db,
+                       "SELECT u.id, u.name, u.level, NULL, NULL, NULL FROM org_units u "
+                       "WHERE ((CAST($1 AS BIGINT) = 0 AND u.level = 'district') OR u.parent_id = $1) "
+                       "AND u.level IN ('district', 'office', 'village') "
+                       "AND u.valid_from <= $2 AND (u.valid_to IS NULL OR u.valid_to > $2) ORDER BY u.code, u.id");
         if (!s) return http_store_error(r);
         db_bind_int(s, 1, parent > 0 ? parent : 0);
         db_bind_text(s, 2, today, -1);
@@ -385,8 +400,10 @@ static int64_t match_address(http_req_t *r, const char *addr, int64_t *village) 
         if (office && n > 12 && !strstr(addr, key) && strcmp(key + n - 6, "街道") == 0) key[n -= 6] = '\0';
         if (n < 6 || !strstr(addr, key)) continue; /* at least two characters */
         int64_t off = db_col_int(s, 3);
-        if (n > best_len) best = off, best_len = n, tie = false, best_village = office ? 0 : db_col_int(s, 0);
-        else if (n == best_len && off != best) tie = true;
+        if (n > best_len)
+            best = off, best_len = n, tie = false, best_village = office ? 0 : db_col_int(s, 0);
+        else if (n == best_len && off != best)
+            tie = true;
     }
     db_reset(s);
     if (tie) return 0;
@@ -410,8 +427,9 @@ static void match_place(http_req_t *r) {
     json_decref(b);
     if (office < 0) return http_store_error(r);
     if (!office) return http_invalid(r, "address", "未能根据地址确定所属街道(镇), 请从列表中选择");
-    db_stmt_t *s = db_prepare(r->db, "SELECT o.name, d.name, v.name FROM org_units o JOIN org_units d ON d.id = o.parent_id "
-                                     "LEFT JOIN org_units v ON v.id = $2 WHERE o.id = $1");
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT o.name, d.name, v.name FROM org_units o JOIN org_units d ON d.id = o.parent_id "
+                          "LEFT JOIN org_units v ON v.id = $2 WHERE o.id = $1");
     if (!s) return http_store_error(r);
     db_bind_int(s, 1, office);
     db_bind_int(s, 2, village);
@@ -438,11 +456,13 @@ static bool place_load(http_req_t *r, json_t *in, place_t *pl, json_t *errs) {
     if (pl->office < 0) return false;
     char today[11];
     wf_today(today);
-    db_stmt_t *s = db_prepare(r->db, "SELECT o.id, o.path, o.name, d.name FROM org_units o "
-                                     "JOIN org_units d ON d.id = o.parent_id LEFT JOIN org_units v ON v.id = $2 "
-                                     "WHERE o.level = 'office' AND o.valid_from <= $3 AND (o.valid_to IS NULL OR o.valid_to > $3) "
-                                     "AND o.id = CASE WHEN CAST($2 AS BIGINT) > 0 THEN v.parent_id ELSE $1 END "
-                                     "AND (CAST($2 AS BIGINT) = 0 OR (v.level = 'village' AND (CAST($1 AS BIGINT) = 0 OR v.parent_id = $1)))");
+    db_stmt_t *s = db_prepare(
+        r->db,
+        "SELECT o.id, o.path, o.name, d.name FROM org_units o "
+        "JOIN org_units d ON d.id = o.parent_id LEFT JOIN org_units v ON v.id = $2 "
+        "WHERE o.level = 'office' AND o.valid_from <= $3 AND (o.valid_to IS NULL OR o.valid_to > $3) "
+        "AND o.id = CASE WHEN CAST($2 AS BIGINT) > 0 THEN v.parent_id ELSE $1 END "
+        "AND (CAST($2 AS BIGINT) = 0 OR (v.level = 'village' AND (CAST($1 AS BIGINT) = 0 OR v.parent_id = $1)))");
     if (!s) return false;
     db_bind_int(s, 1, pl->office);
     db_bind_int(s, 2, pl->village);
@@ -454,7 +474,8 @@ static bool place_load(http_req_t *r, json_t *in, place_t *pl, json_t *errs) {
         pl->district_name = place_name(r, db_col_text(s, 3));
     } else {
         pl->office = 0;
-        json_object_set_new(errs, "office_id", json_string("请选择所在的区、街道(镇)和村(居), 或填写能确定街道(镇)的地址"));
+        json_object_set_new(errs, "office_id",
+                            json_string("请选择所在的区、街道(镇)和村(居), 或填写能确定街道(镇)的地址"));
     }
     db_reset(s);
     return true;
@@ -561,7 +582,8 @@ static void refuse(http_req_t *r, int status, const char *code, const char *msg,
     char detail[160];
     snprintf(detail, sizeof(detail), "{\"code\":\"%s\",\"kind\":\"%s\"}", code, kind ? kind : "");
     r->username = PORTAL_USER;
-    if (auth_audit(r, "portal.refused", NULL, 0, "denied", detail) != 0) log_error("audit write failed for a portal refusal");
+    if (auth_audit(r, "portal.refused", NULL, 0, "denied", detail) != 0)
+        log_error("audit write failed for a portal refusal");
     if (status == 429) http_set_header(r, "Retry-After", "3600");
     http_error(r, status, code, msg);
 }
@@ -717,8 +739,9 @@ static int submission_hook(http_req_t *r, const entity_t *e, int64_t id, void *a
 static void take_files(http_req_t *r, const entity_t *e, json_t *list, submit_t *sb, json_t *errs) {
     if (!list || json_is_null(list)) return;
     if (!e->attachments || !json_is_array(list) || json_array_size(list) > PORTAL_FILES) {
-        json_object_set_new(errs, "attachments", e->attachments ? json_sprintf("最多上传 %d 个附件", PORTAL_FILES)
-                                                                 : json_string("该事项不接受附件"));
+        json_object_set_new(errs, "attachments",
+                            e->attachments ? json_sprintf("最多上传 %d 个附件", PORTAL_FILES)
+                                           : json_string("该事项不接受附件"));
         return;
     }
     size_t i;
@@ -741,8 +764,8 @@ static void take_files(http_req_t *r, const entity_t *e, json_t *list, submit_t 
             json_object_set_new(errs, "attachments", json_string("附件应为 PDF、JPEG 或 PNG 文件, 每个不超过 2 MB"));
             return;
         }
-        sb->files[sb->nfiles++] = (struct portal_file){name ? arena_strdup(r->arena, name) : NULL, (const char *)out,
-                                                      (size_t)n};
+        sb->files[sb->nfiles++] =
+            (struct portal_file){name ? arena_strdup(r->arena, name) : NULL, (const char *)out, (size_t)n};
     }
 }
 
@@ -803,8 +826,10 @@ static void submit(http_req_t *r) {
     bool other_person = sb->kind->extra == extra_mediation && jtext(other, "id_number");
     if (other_person) person_fields(other, "respondent", false, other_idn, errs);
     const char *unit = sb->kind->extra == extra_mediation ? jtext(in, "respondent_unit") : NULL;
-    if (unit && strlen(unit) > 200) json_object_set_new(errs, "respondent_unit", json_string("单位名称过长"));
-    else if (unit && !other_person) sb->respondent_unit = arena_strdup(r->arena, unit);
+    if (unit && strlen(unit) > 200)
+        json_object_set_new(errs, "respondent_unit", json_string("单位名称过长"));
+    else if (unit && !other_person)
+        sb->respondent_unit = arena_strdup(r->arena, unit);
     take_files(r, e, json_object_get(b, "attachments"), sb, errs);
     if (!place_load(r, b, &sb->pl, errs)) goto fail;
     sb->person = 1; /* placeholders until registered: build writes the ids */
@@ -821,8 +846,9 @@ static void submit(http_req_t *r) {
     const char *content = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
     sb->digest = blind(r, "portal-dup", idn, content ? content : "");
     free((void *)content);
-    db_stmt_t *s = db_prepare(r->db, "SELECT (SELECT COUNT(*) FROM portal_submissions WHERE phone_index = $1 AND created_at > $3), "
-                                     "(SELECT COUNT(*) FROM portal_submissions WHERE digest = $2 AND created_at > $3)");
+    db_stmt_t *s = db_prepare(
+        r->db, "SELECT (SELECT COUNT(*) FROM portal_submissions WHERE phone_index = $1 AND created_at > $3), "
+               "(SELECT COUNT(*) FROM portal_submissions WHERE digest = $2 AND created_at > $3)");
     if (!s) goto fail;
     db_bind_text(s, 1, sb->phone_index, -1);
     db_bind_text(s, 2, sb->digest, -1);
@@ -855,7 +881,8 @@ static void submit(http_req_t *r) {
     int64_t id = engine_create(r, e, rec, submission_hook, sb);
     if (id <= 0) goto out;
     /* the answer: the code, the office, the next step and the record's deadline */
-    s = db_prepare(r->db, arena_printf(r->arena, "SELECT COALESCE(state_due_at, due_at) FROM %s WHERE id = $1", e->table));
+    s = db_prepare(r->db,
+                   arena_printf(r->arena, "SELECT COALESCE(state_due_at, due_at) FROM %s WHERE id = $1", e->table));
     const char *due = NULL;
     if (s) {
         db_bind_int(s, 1, id);
@@ -939,8 +966,7 @@ static void track(http_req_t *r) {
     if (!last4[0]) return http_invalid(r, "phone_last4", "请填写手机号码后四位");
     int over = over_limit(r, "track", 3600, setting_int(r->db, "portal.track_per_hour"));
     if (over < 0) return http_store_error(r);
-    if (over)
-        return refuse(r, 429, "rate_limited", "查询过于频繁, 请 1 小时后再试", NULL);
+    if (over) return refuse(r, 429, "rate_limited", "查询过于频繁, 请 1 小时后再试", NULL);
     db_stmt_t *s = db_prepare(r->db, "SELECT s.id, s.kind, s.entity, s.record_id, s.phone_check, s.created_at, o.name "
                                      "FROM portal_submissions s JOIN org_units o ON o.id = s.org_id WHERE s.code = $1");
     if (!s) return http_store_error(r);
@@ -1055,7 +1081,8 @@ static int64_t staff_submission(http_req_t *r, const entity_t **ep, const char *
     if (!s) return -1;
     db_reset(s);
     *ep = e;
-    s = db_prepare(r->db, "SELECT id, channel, code, created_at FROM portal_submissions WHERE entity = $1 AND record_id = $2");
+    s = db_prepare(r->db,
+                   "SELECT id, channel, code, created_at FROM portal_submissions WHERE entity = $1 AND record_id = $2");
     if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
@@ -1147,8 +1174,9 @@ static void post_reply(http_req_t *r) {
     db_bind_int(s, 1, sid);
     buf_t phone = BUF_INIT;
     if (db_step(s) == DB_ROW && pi_decrypt(auth_keys(), db_col_text(s, 0), &phone) == 0)
-        sms_send(phone.data, arena_printf(r->arena, "【司法所】您的事项 (查询码 %s) 有新的答复, 请凭查询码和手机号码后四位查看。",
-                                          code));
+        sms_send(phone.data,
+                 arena_printf(r->arena, "【司法所】您的事项 (查询码 %s) 有新的答复, 请凭查询码和手机号码后四位查看。",
+                              code));
     db_reset(s);
     if (phone.data) OPENSSL_cleanse(phone.data, phone.len);
     buf_free(&phone);
