@@ -419,8 +419,9 @@ int engine_build_indexes(db_t *db, const entity_t *e, engine_index_progress_fn p
                          size_t errlen);
 void engine_fold_counts(db_t *db);
 /* SQLite: merges the segments the writes since the last call left in each
- * entity's search index (FTS5 automerge is off, schema.c search_ddl).  The
- * job thread calls it once a minute; a failure is logged. */
+ * entity's search index (FTS5 automerge is off, schema.c search_ddl); the
+ * first call of a process only looks.  The job thread calls it once a
+ * minute; a failure is logged. */
 void engine_merge_search(db_t *db);
 /* The generic routes; registered after every module's own routes. */
 void engine_routes_register(void);

@@ -378,13 +378,35 @@ static void any_search(const entity_t *e, void *arg) {
 }
 
 /* One entity's share of engine_merge_search: up to 256 pages of merging,
- * only where a level holds 4 segments or more (FTS5's usermerge). */
+ * only where a level holds 4 segments or more (FTS5's usermerge), and only
+ * when a segment was written since the last call (the index's last block
+ * moved): an idle store gets no write transaction a minute.  The job thread
+ * alone calls it, so the memory of the last blocks needs no lock. */
 static void merge_entity_search(const entity_t *e, void *arg) {
+    static const entity_t *seen_e[128];
+    static int64_t seen_last[128];
     db_t *db = arg;
     if (!has_search(e)) return;
     char sql[300];
+    snprintf(sql, sizeof(sql), "SELECT COALESCE(MAX(rowid), 0) FROM %s_fts_data", e->table);
+    int64_t last = db_query_int(db, sql, -1);
+    int i = 0;
+    while (i < 128 && seen_e[i] && seen_e[i] != e) i++;
+    if (i < 128 && seen_e[i] == e && seen_last[i] == last) return;
+    if (i < 128 && !seen_e[i]) { /* the first look (a start): remembered, nothing written */
+        seen_e[i] = e;
+        seen_last[i] = last;
+        return;
+    }
     snprintf(sql, sizeof(sql), "INSERT INTO %s_fts (%s_fts, rank) VALUES ('merge', 256)", e->table, e->table);
-    if (db_exec(db, sql) != 0) log_error("search: merging %s_fts failed: %s", e->table, db_errmsg(db));
+    if (db_exec(db, sql) != 0) {
+        log_error("search: merging %s_fts failed: %s", e->table, db_errmsg(db));
+        return;
+    }
+    if (i < 128) {
+        snprintf(sql, sizeof(sql), "SELECT COALESCE(MAX(rowid), 0) FROM %s_fts_data", e->table);
+        seen_last[i] = db_query_int(db, sql, -1);
+    }
 }
 
 void engine_merge_search(db_t *db) {
