@@ -22,6 +22,8 @@ struct check_ctx;
 const char *village_field_rule(struct check_ctx *c, const char *field);
 /* public legal services and grassroots legal service supervision (clauses 10, 11; pls.c, pls_advisors.c) */
 void pls_declare(void);
+void stat_returns_declare(void);         /* stat_returns.c: 统计报表 (issue 25 point 5) */
+void stat_returns_routes_register(void);
 void townships_declare(void); /* issue 19 point 1 (docs/standards.md) */
 void mediation_routes_register(void);
 void mediation_stats_register(void);
