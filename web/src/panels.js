@@ -13,4 +13,6 @@ export const PANELS = {
   'call-tally': defineAsyncComponent(() => import('./components/CallTally.vue')),
   // 社区矫正: a subject's education and public-benefit hours per month
   'corrections-hours': defineAsyncComponent(() => import('./components/CorrectionsHours.vue')),
+  // 统计报表: the form's tables, its consistency checks, 重新生成 and 下载 Excel (stat-returns)
+  'stat-return': defineAsyncComponent(() => import('./components/StatReturnPanel.vue')),
 }
