@@ -225,7 +225,7 @@ export const menu = [
     children: [
       {
         key: 'returns-list',
-        title: '统计报表',
+        title: '报表管理',
         path: '/returns',
         perm: 'stat_return.read',
         entity: 'stat-returns', // the entity's own list would be a second menu item for the same returns
