@@ -28,6 +28,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/codes.h"
@@ -194,6 +195,21 @@ static const char *other_id_check(const char *type, const char *in, char *out, s
     return "不支持的证件类型";
 }
 
+/* Checks and normalises a document number of type into norm (at least 40
+ * bytes); NULL when valid, else the Chinese reason for what was typed. */
+static const char *id_number_check(const char *type, const char *idn, char *norm, size_t n) {
+    if (strcmp(type, "resident_id") == 0) {
+        const char *why = NULL;
+        if (!idn || !idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why)) {
+            if (idn && !why) idcard_valid(idn, NULL, &why);
+            return why ? why : "公民身份号码应为 18 位";
+        }
+        return NULL;
+    }
+    if (!idn || !*idn || strlen(idn) > 30) return "请填写证件号码";
+    return other_id_check(type, idn, norm, n);
+}
+
 static const char *jstr(json_t *o, const char *k) {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? json_string_value(v) : NULL;
@@ -284,21 +300,16 @@ static void create_person(http_req_t *r) {
         http_invalid(r, "name", "请填写姓名 (不超过 100 字节)");
         goto out;
     }
+    if ((why = id_number_check(type, idn, norm, sizeof(norm)))) {
+        http_invalid(r, "id_number", why);
+        goto out;
+    }
     if (resident) {
-        if (!idn || !idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why)) {
-            if (idn && !why) idcard_valid(idn, NULL, &why); /* the reason for what was typed */
-            http_invalid(r, "id_number", why ? why : "公民身份号码应为 18 位");
-            goto out;
-        }
         if ((gender && *gender) || (birth && *birth)) {
             http_invalid(r, gender && *gender ? "gender" : "birth_date", "性别和出生日期由公民身份号码确定, 无需填写");
             goto out;
         }
     } else {
-        if (!idn || !*idn || strlen(idn) > 30 || (why = other_id_check(type, idn, norm, sizeof(norm)))) {
-            http_invalid(r, "id_number", why ? why : "请填写证件号码");
-            goto out;
-        }
         if (gender && *gender && strcmp(gender, "M") && strcmp(gender, "F")) {
             http_invalid(r, "gender", "性别应为 M (男) 或 F (女)");
             goto out;
@@ -988,6 +999,59 @@ static const route_t routes[] = {
     {"POST", "/api/v1/persons/:id/unmask", unmask_person, .perm = "pi.unmask"},
     {0},
 };
+
+/* 一次录入、多方共享 for a record made on another's behalf (an outside
+ * body's referral, referrals.c): the registry's person of the party's
+ * document number, else the person registered now, owned by org.  A person
+ * registered outside org's subtree is shared with org (the audit row
+ * person.shared with org's id, as when the unit's staff type the number:
+ * engine_person_readable), so the office can link and read them.  The
+ * given name does not replace a registered person's.  In the caller's
+ * transaction.  The id; 0 with *field and *why for an invalid party; -1 on
+ * a store error. */
+int64_t person_for_party(http_req_t *r, int64_t org, const char *org_path, json_t *party, const char **field,
+                         const char **why) {
+    const char *name = jstr(party, "name"), *idn = jstr(party, "id_number"), *type = jstr(party, "id_type"),
+               *phone = jstr(party, "phone");
+    if (!type || !*type) type = "resident_id";
+    if (strcmp(type, "resident_id") && !code_valid(r->db, "id_type", type))
+        return *field = "id_type", *why = "证件类型不在代码表中", 0;
+    if (!name || !*name || strlen(name) > 100) return *field = "name", *why = "请填写姓名 (不超过 100 字节)", 0;
+    if (phone && *phone && !mobile_valid(phone)) return *field = "phone", *why = "手机号码应为 11 位, 以 1 开头", 0;
+    char norm[40] = "", index[65];
+    if ((*why = id_number_check(type, idn, norm, sizeof(norm)))) return *field = "id_number", 0;
+    person_index(auth_keys(), type, norm, index);
+    int64_t id = person_by_index(r->db, index);
+    if (id == 0) {
+        person_in_t in = {.org_id = org, .by = auth_principal(r)->user_id, .name = name, .id_type = type,
+                          .id_number = norm, .phone = phone};
+        id = person_insert_ex(r->db, auth_keys(), &in);
+        char masked[64], detail[200];
+        if (strcmp(type, "resident_id") == 0) mask_idcard(norm, masked, sizeof(masked));
+        else mask_generic(norm, 1, 3, masked, sizeof(masked));
+        snprintf(detail, sizeof(detail), "{\"id_type\":\"%s\",\"id_number\":\"%s\"}", type, masked);
+        OPENSSL_cleanse(norm, sizeof(norm));
+        if (id <= 0 || auth_audit(r, "record.create", "persons", id, "ok", detail) != 0) return -1;
+        return id;
+    }
+    OPENSSL_cleanse(norm, sizeof(norm));
+    if (id < 0) return -1;
+    db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
+    if (!s) return -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    char hi[512];
+    scope_upper(org_path, hi, sizeof(hi));
+    bool inside = rc == DB_ROW && strcmp(db_col_text(s, 0), org_path) >= 0 && strcmp(db_col_text(s, 0), hi) < 0;
+    db_reset(s);
+    if (rc != DB_ROW) return -1;
+    if (inside) return id;
+    const principal_t *p = auth_principal(r);
+    audit_event_t ev = {.action = "person.shared", .entity = "persons", .entity_id = id, .result = "ok",
+                        .detail_json = "{\"via\":\"referral\"}", .user_id = p->user_id, .username = p->username,
+                        .org_id = org, .ip = r->peer, .user_agent = http_header(r, "User-Agent")};
+    return audit_write(r->db, auth_keys(), &ev) == 0 ? id : -1;
+}
 
 void persons_perms_register(void) { perm_register(person_perms); }
 void persons_register(void) {
