@@ -65,8 +65,10 @@ typedef struct sr_table {
     const char *sql;       /* $1 lo, $2 hi (the subtree), $3 from, $4 to (the period) */
 } sr_table_t;
 
+struct sr_form;
 typedef struct sr_ctx {
     http_req_t *r;
+    const struct sr_form *f;        /* the form checked */
     json_t *fig;                    /* the figures being checked */
     const char *path;               /* the return's unit */
     int64_t id, org_id;             /* the return (0 while generating) */
@@ -78,10 +80,17 @@ typedef struct sr_ctx {
 /* A rule: adds a Chinese message to c->problems per inconsistency; -1 on a store error. */
 typedef int (*sr_rule_fn)(sr_ctx_t *c);
 
+/* A column that counts part of another's, row by row (其中…): {table, part, whole}. */
+typedef struct sr_part {
+    const char *table, *part, *whole;
+} sr_part_t;
+
 typedef struct sr_form {
     const char *code, *title;
-    const sr_table_t *tables; /* {0}-terminated */
-    const sr_rule_fn *rules;  /* NULL-terminated */
+    const sr_table_t *tables;       /* {0}-terminated */
+    const sr_rule_fn *rules;        /* the form's own rules, NULL-terminated (common_rules run for every form) */
+    const char *const *same_totals; /* pairs of tables counting the same records, NULL-ended: every column's 合计 agrees */
+    const sr_part_t *parts;         /* {0}-terminated */
 } sr_form_t;
 
 /* 人民调解: cases registered in the period, accepted (neither waiting for
@@ -188,32 +197,45 @@ static int rule_outcomes(sr_ctx_t *c) {
     return 0;
 }
 
-/* Cases by type and cases by source count the same cases. */
-static int rule_case_totals(sr_ctx_t *c) {
-    json_t *a = table_of(c->fig, "by_type"), *b = table_of(c->fig, "by_source");
-    if (!a || !b) return 0;
-    for (const sr_col_t *col = case_cols; col->key; col++) {
-        int64_t x = col_sum(a, col->key), y = col_sum(b, col->key);
-        if (x != y)
-            problem(c, arena_printf(c->r->arena, "%s「%s」合计 %lld 与%s合计 %lld 不一致", table_short(c->r, a), col->label,
-                                    (long long)x, table_short(c->r, b), (long long)y));
+/* Tables that count the same records (cases by type and by source) agree
+ * on every column's 合计. */
+static int rule_same_totals(sr_ctx_t *c) {
+    for (const char *const *pair = c->f->same_totals; pair && pair[0] && pair[1]; pair += 2) {
+        json_t *a = table_of(c->fig, pair[0]), *b = table_of(c->fig, pair[1]);
+        if (!a || !b) continue;
+        size_t i;
+        json_t *col;
+        json_array_foreach(json_object_get(a, "cols"), i, col) {
+            const char *key = json_string_value(json_object_get(col, "key"));
+            int64_t x = col_sum(a, key), y = col_sum(b, key);
+            if (x != y)
+                problem(c, arena_printf(c->r->arena, "%s「%s」合计 %lld 与%s合计 %lld 不一致", table_short(c->r, a),
+                                        json_string_value(json_object_get(col, "label")), (long long)x,
+                                        table_short(c->r, b), (long long)y));
+        }
     }
     return 0;
 }
 
-/* An organisation (a mediator) with cases is one of the organisations (mediators) counted. */
-static int rule_with_cases(sr_ctx_t *c) {
-    static const char *const keys[] = {"orgs", "mediators"};
-    for (int k = 0; k < 2; k++) {
-        json_t *t = table_of(c->fig, keys[k]);
+/* 其中: a part is no more than its whole, in every row (organisations with
+ * cases ≤ organisations). */
+static int rule_parts(sr_ctx_t *c) {
+    for (const sr_part_t *pt = c->f->parts; pt && pt->table; pt++) {
+        json_t *t = table_of(c->fig, pt->table);
         if (!t) continue;
-        int cnt = col_of(t, "count"), with = col_of(t, "with_cases");
+        int part = col_of(t, pt->part), whole = col_of(t, pt->whole);
+        json_t *cols = json_object_get(t, "cols");
         size_t i;
         json_t *row;
-        json_array_foreach(json_object_get(t, "rows"), i, row) if (value_at(row, with) > value_at(row, cnt)) problem(
-            c, arena_printf(c->r->arena, "%s「%s」: 有案件的 %lld 多于总数 %lld", table_short(c->r, t),
-                            json_string_value(json_object_get(row, "label")), (long long)value_at(row, with),
-                            (long long)value_at(row, cnt)));
+        json_array_foreach(json_object_get(t, "rows"), i, row) {
+            if (value_at(row, part) <= value_at(row, whole)) continue;
+            problem(c, arena_printf(c->r->arena, "%s「%s」: %s %lld 多于%s %lld", table_short(c->r, t),
+                                    json_string_value(json_object_get(row, "label")),
+                                    json_string_value(json_object_get(json_array_get(cols, (size_t)part), "label")),
+                                    (long long)value_at(row, part),
+                                    json_string_value(json_object_get(json_array_get(cols, (size_t)whole), "label")),
+                                    (long long)value_at(row, whole)));
+        }
     }
     return 0;
 }
@@ -287,12 +309,46 @@ static int rule_offices_agree(sr_ctx_t *c) {
     return rc == DB_DONE ? 0 : -1;
 }
 
-static const sr_rule_fn mediation_rules[] = {rule_outcomes, rule_case_totals, rule_with_cases, rule_offices_agree, NULL};
+static const sr_rule_fn mediation_rules[] = {rule_outcomes, NULL};
+static const char *const mediation_same[] = {"by_type", "by_source", NULL};
+static const sr_part_t mediation_parts[] = {
+    {"orgs", "with_cases", "count"},  {"mediators", "with_cases", "count"}, {"by_type", "major", "accepted"},
+    {"by_source", "major", "accepted"}, {"funding", "in_budget", "amount"},  {0},
+};
 
-static const sr_form_t forms[] = {
-    {"mediation", "人民调解工作统计表", mediation_tables, mediation_rules},
+/* 公共法律服务: the consultations given in the period (consulted_on), of
+ * them those referred (转介) and those referred to people's mediation — as
+ * GET /pls/returns counts them (pls.c). */
+#define CONSULT_COLS                                                                                                   \
+    "COUNT(*), SUM(CASE WHEN referral IS NOT NULL THEN 1 ELSE 0 END), "                                               \
+    "SUM(CASE WHEN mediation_case_id IS NOT NULL THEN 1 ELSE 0 END) FROM legal_consultation "                         \
+    "WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL AND consulted_on >= $3 AND consulted_on <= $4"
+static const sr_col_t consult_cols[] = {
+    {"count", "咨询量", NULL}, {"referred", "转介", "其中"}, {"to_mediation", "转人民调解", "其中"}, {0},
+};
+static const sr_table_t pls_tables[] = {
+    {"by_channel", "表一 法律咨询 (按咨询渠道)", "咨询渠道", "件", false, "pls_channel", consult_cols,
+     "SELECT channel, " CONSULT_COLS " GROUP BY channel"},
+    {"by_category", "表二 法律咨询 (按咨询类别)", "咨询类别", "件", false, "pls_category", consult_cols,
+     "SELECT category, " CONSULT_COLS " GROUP BY category"},
     {0},
 };
+static const char *const pls_same[] = {"by_channel", "by_category", NULL};
+static const sr_part_t pls_parts[] = {
+    {"by_channel", "referred", "count"},  {"by_channel", "to_mediation", "referred"},
+    {"by_category", "referred", "count"}, {"by_category", "to_mediation", "referred"}, {0},
+};
+
+static const sr_form_t forms[] = {
+    {"mediation", "人民调解工作统计表", mediation_tables, mediation_rules, mediation_same, mediation_parts},
+    {"pls", "公共法律服务工作统计表", pls_tables, NULL, pls_same, pls_parts},
+    {0},
+};
+
+/* The rules every form has: its declared totals and parts, and a
+ * district's agreement with its offices' submitted returns. */
+static const sr_rule_fn common_rules[] = {rule_same_totals, rule_parts, rule_offices_agree, NULL};
+
 
 static const sr_form_t *form_find(const char *code) {
     for (const sr_form_t *f = forms; code && f->code; f++)
@@ -317,7 +373,7 @@ static const struct period *period_find(const char *code) {
 
 /* ---- the entity ---- */
 
-static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"}, {0}};
+static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"}, {"pls", "公共法律服务工作统计表"}, {0}};
 static const code_seed_t period_codes[] = {{"q1", "第一季度"}, {"q2", "第二季度"}, {"q3", "第三季度"}, {"q4", "第四季度"},
                                            {"h1", "上半年"},   {"h2", "下半年"},   {"year", "全年"},     {0}};
 static const code_list_decl_t return_lists[] = {
@@ -477,7 +533,10 @@ static json_t *form_build(http_req_t *r, const sr_form_t *f, const char *path, c
 /* Runs the form's rules on fig; the messages as a JSON array (owned), NULL on a store error. */
 static json_t *form_check(sr_ctx_t *c, const sr_form_t *f) {
     c->problems = json_array();
-    for (const sr_rule_fn *rule = f->rules; *rule; rule++)
+    c->f = f;
+    for (const sr_rule_fn *rule = f->rules; rule && *rule; rule++)
+        if ((*rule)(c) != 0) return json_decref(c->problems), NULL;
+    for (const sr_rule_fn *rule = common_rules; *rule; rule++)
         if ((*rule)(c) != 0) return json_decref(c->problems), NULL;
     return c->problems;
 }

@@ -163,3 +163,18 @@ def test_bad_input_and_scope(ctx):
     assert any(x["id"] == rec["id"] for x in lst["items"])
     st, _, lst = njdl.get(R + "?period=h1")
     assert all(x["id"] != rec["id"] for x in lst["items"])
+
+
+def test_pls_return_counts_what_the_pls_returns_count(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    office = _unit(ljz)
+    st, _, rec = ljz.post(R + "/generate", {"form": "pls", "year": 2026, "period": "year", "org_id": office})
+    assert st == 201 and rec["title"].endswith("2026年全年 公共法律服务工作统计表"), rec
+    by_channel, fig = _table(rec, "by_channel")
+    by_category, _ = _table(rec, "by_category")
+    assert fig["problems"] == [], fig["problems"]
+    st, _, pls = ljz.get(f"/api/v1/pls/returns?year=2026&org_id={office}")
+    assert st == 200, pls
+    assert _col(by_channel, "count") == _col(by_category, "count") == pls["consultations"] > 0, pls
+    assert _col(by_channel, "to_mediation") <= _col(by_channel, "referred") <= _col(by_channel, "count")
