@@ -367,7 +367,9 @@ static void create_referral(http_req_t *r) {
     }
     json_decref(from);
     json_decref(b);
-    if (id <= 0 || engine_notify_write(r->db, cases, path, p->user_id) != 0 || db_commit(r->db) != 0) {
+    if (id <= 0 || engine_notify_write(r->db, cases, path, p->user_id) != 0 ||
+        engine_notify_write(r->db, parties_e, path, p->user_id) != 0 ||
+        engine_notify_write(r->db, &inbound_referrals, path, p->user_id) != 0 || db_commit(r->db) != 0) {
         db_rollback(r->db);
         /* PostgreSQL: the same number referred at once, the other committed first */
         int64_t won = existing_referral(r, ext);
