@@ -339,9 +339,53 @@ static const sr_part_t pls_parts[] = {
     {"by_category", "referred", "count"}, {"by_category", "to_mediation", "referred"}, {0},
 };
 
+/* 社区矫正: the subjects by class over the period — on the register at
+ * its start, reported (报到) in it, left it (解除, 终止, 迁出: the first
+ * of the three dates, as the monthly returns of corrections_board.c read
+ * them), on the register at its end. */
+#define CORR_LEFT "COALESCE(released_on, ended_on, moved_out_on)"
+static const sr_col_t corr_cols[] = {
+    {"begin", "期初在册", NULL},        {"new", "本期入矫", NULL},       {"released", "解除矫正", "本期减少"},
+    {"terminated", "终止矫正", "本期减少"}, {"moved", "迁出", "本期减少"}, {"end", "期末在册", NULL},
+    {0},
+};
+static const sr_table_t corrections_tables[] = {
+    {"by_type", "表一 社区矫正对象 (按矫正类别)", "矫正类别", "人", false, "corr_type", corr_cols,
+     "SELECT corr_type, SUM(CASE WHEN reported_on < $3 THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN reported_on >= $3 THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN released_on IS NOT NULL AND released_on <= $4 THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN released_on IS NULL AND ended_on IS NOT NULL AND ended_on <= $4 THEN 1 ELSE 0 END), "
+     "SUM(CASE WHEN released_on IS NULL AND ended_on IS NULL AND moved_out_on IS NOT NULL AND moved_out_on <= $4 "
+     "THEN 1 ELSE 0 END), SUM(CASE WHEN " CORR_LEFT " IS NULL OR " CORR_LEFT " > $4 THEN 1 ELSE 0 END) "
+     "FROM corr_subject WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL AND reported_on <= $4 "
+     "AND (" CORR_LEFT " IS NULL OR " CORR_LEFT " >= $3) GROUP BY corr_type"},
+    {0},
+};
+
+/* 期初在册 + 本期入矫 − 本期减少 = 期末在册, in every row. */
+static int rule_corrections_balance(sr_ctx_t *c) {
+    json_t *t = table_of(c->fig, "by_type");
+    if (!t) return 0;
+    int b = col_of(t, "begin"), n = col_of(t, "new"), r1 = col_of(t, "released"), r2 = col_of(t, "terminated"),
+        r3 = col_of(t, "moved"), e = col_of(t, "end");
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(t, "rows"), i, row) {
+        int64_t left = value_at(row, r1) + value_at(row, r2) + value_at(row, r3);
+        if (value_at(row, b) + value_at(row, n) - left != value_at(row, e))
+            problem(c, arena_printf(c->r->arena, "%s「%s」: 期初在册 %lld + 本期入矫 %lld − 本期减少 %lld ≠ 期末在册 %lld",
+                                    table_short(c->r, t), json_string_value(json_object_get(row, "label")),
+                                    (long long)value_at(row, b), (long long)value_at(row, n), (long long)left,
+                                    (long long)value_at(row, e)));
+    }
+    return 0;
+}
+static const sr_rule_fn corrections_rules[] = {rule_corrections_balance, NULL};
+
 static const sr_form_t forms[] = {
     {"mediation", "人民调解工作统计表", mediation_tables, mediation_rules, mediation_same, mediation_parts},
     {"pls", "公共法律服务工作统计表", pls_tables, NULL, pls_same, pls_parts},
+    {"corrections", "社区矫正工作统计表", corrections_tables, corrections_rules, NULL, NULL},
     {0},
 };
 
@@ -373,7 +417,8 @@ static const struct period *period_find(const char *code) {
 
 /* ---- the entity ---- */
 
-static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"}, {"pls", "公共法律服务工作统计表"}, {0}};
+static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"}, {"pls", "公共法律服务工作统计表"},
+                                         {"corrections", "社区矫正工作统计表"}, {0}};
 static const code_seed_t period_codes[] = {{"q1", "第一季度"}, {"q2", "第二季度"}, {"q3", "第三季度"}, {"q4", "第四季度"},
                                            {"h1", "上半年"},   {"h2", "下半年"},   {"year", "全年"},     {0}};
 static const code_list_decl_t return_lists[] = {

@@ -178,3 +178,20 @@ def test_pls_return_counts_what_the_pls_returns_count(ctx):
     assert st == 200, pls
     assert _col(by_channel, "count") == _col(by_category, "count") == pls["consultations"] > 0, pls
     assert _col(by_channel, "to_mediation") <= _col(by_channel, "referred") <= _col(by_channel, "count")
+
+
+def test_corrections_return_balances_and_ends_with_the_register(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    office = _unit(ljz)
+    st, _, rec = ljz.post(R + "/generate", {"form": "corrections", "year": 2026, "period": "q3", "org_id": office})
+    assert st == 201, rec
+    t, fig = _table(rec, "by_type")
+    assert fig["problems"] == [], fig["problems"]
+    for row in t["rows"]:
+        b, n, r1, r2, r3, e = row["values"]
+        assert b + n - r1 - r2 - r3 == e, row
+    # 期末在册 is the monthly returns' 在册人数 at the end of September
+    st, _, ret = ljz.get(f"/api/v1/corrections/returns?org_id={office}&month=2026-09")
+    assert st == 200, ret
+    assert _col(t, "end") == ret["total"]["register"] > 0, (_col(t, "end"), ret["total"])
