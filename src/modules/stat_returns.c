@@ -382,10 +382,37 @@ static int rule_corrections_balance(sr_ctx_t *c) {
 }
 static const sr_rule_fn corrections_rules[] = {rule_corrections_balance, NULL};
 
+/* 安置帮教: the persons released in the period (release_date), by where
+ * they came from, of them handed over (衔接), recorded 未衔接, and the key
+ * subjects — the month figures of resettlement_stats.c over a period. */
+#define RESETTLE_COLS                                                                                                  \
+    "COUNT(*), SUM(CASE WHEN handover_on IS NOT NULL THEN 1 ELSE 0 END), "                                            \
+    "SUM(CASE WHEN handover_on IS NULL AND unreached_reason IS NOT NULL THEN 1 ELSE 0 END), "                         \
+    "SUM(CASE WHEN key_subject = 1 THEN 1 ELSE 0 END) FROM resettle_person WHERE org_path >= $1 AND org_path < $2 "   \
+    "AND deleted_at IS NULL AND release_date >= $3 AND release_date <= $4"
+static const sr_col_t resettle_cols[] = {
+    {"released", "本期释放", NULL}, {"handed", "已衔接", "其中"}, {"unreached", "未衔接", "其中"},
+    {"key", "重点帮教对象", "其中"}, {0},
+};
+static const sr_table_t resettlement_tables[] = {
+    {"by_source", "表一 刑满释放人员 (按来源)", "来源", "人", false, "resettle_source", resettle_cols,
+     "SELECT source, " RESETTLE_COLS " GROUP BY source"},
+    {"by_crime", "表二 刑满释放人员 (按罪名类别)", "罪名类别", "人", false, "resettle_crime_category", resettle_cols,
+     "SELECT crime_category, " RESETTLE_COLS " GROUP BY crime_category"},
+    {0},
+};
+static const char *const resettlement_same[] = {"by_source", "by_crime", NULL};
+static const sr_part_t resettlement_parts[] = {
+    {"by_source", "handed", "released"}, {"by_source", "unreached", "released"}, {"by_source", "key", "released"},
+    {"by_crime", "handed", "released"},  {"by_crime", "unreached", "released"},  {"by_crime", "key", "released"},
+    {0},
+};
+
 static const sr_form_t forms[] = {
     {"mediation", "人民调解工作统计表", mediation_tables, mediation_rules, mediation_same, mediation_parts},
     {"pls", "公共法律服务工作统计表", pls_tables, NULL, pls_same, pls_parts},
     {"corrections", "社区矫正工作统计表", corrections_tables, corrections_rules, NULL, NULL},
+    {"resettlement", "安置帮教工作统计表", resettlement_tables, NULL, resettlement_same, resettlement_parts},
     {0},
 };
 
@@ -418,7 +445,8 @@ static const struct period *period_find(const char *code) {
 /* ---- the entity ---- */
 
 static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"}, {"pls", "公共法律服务工作统计表"},
-                                         {"corrections", "社区矫正工作统计表"}, {0}};
+                                         {"corrections", "社区矫正工作统计表"},
+                                         {"resettlement", "安置帮教工作统计表"}, {0}};
 static const code_seed_t period_codes[] = {{"q1", "第一季度"}, {"q2", "第二季度"}, {"q3", "第三季度"}, {"q4", "第四季度"},
                                            {"h1", "上半年"},   {"h2", "下半年"},   {"year", "全年"},     {0}};
 static const code_list_decl_t return_lists[] = {

@@ -195,3 +195,20 @@ def test_corrections_return_balances_and_ends_with_the_register(ctx):
     st, _, ret = ljz.get(f"/api/v1/corrections/returns?org_id={office}&month=2026-09")
     assert st == 200, ret
     assert _col(t, "end") == ret["total"]["register"] > 0, (_col(t, "end"), ret["total"])
+
+
+def test_resettlement_return_counts_the_released_as_the_statistics_do(ctx):
+    s = ctx.demo_server()
+    pudong = Session(s, "pudong")
+    district = _unit(pudong)
+    st, _, rec = pudong.post(R + "/generate", {"form": "resettlement", "year": 2026, "period": "year", "org_id": district})
+    assert st == 201, rec
+    by_source, fig = _table(rec, "by_source")
+    by_crime, _ = _table(rec, "by_crime")
+    assert fig["problems"] == [], fig["problems"]
+    released = 0
+    for month in (f"2026-{m:02d}" for m in range(1, 13)):
+        st, _, m = pudong.get(f"/api/v1/resettlement/stats?month={month}")
+        assert st == 200, m
+        released += m["total"]["released"]
+    assert _col(by_source, "released") == _col(by_crime, "released") == released > 0, released
