@@ -256,6 +256,9 @@ typedef struct entity {
      * maps to components ("documents", "report-preview"); a field named in
      * .detail_hide is left out of the detail table (a panel shows it). */
     const char *panels, *detail_hide;
+    /* Panels of the list page's head, by name as .panels: what a list offers
+     * besides 新建 (a 生成报表 dialog where records are generated, not typed). */
+    const char *list_panels;
     /* Demo data: called by `init --demo` after the organisation, the
      * person registry and the accounts' units exist, in registration
      * order (engine_demo_all).  0, or -1 with err. */

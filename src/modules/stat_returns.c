@@ -506,7 +506,7 @@ static const perm_def_t return_perms[] = {
 
 static const entity_t stat_returns = {
     .name = "stat-returns",
-    .label = "统计报表",
+    .label = "报表管理",
     .table = "stat_return",
     .perm = "stat_return",
     .fields = return_fields,
@@ -518,7 +518,7 @@ static const entity_t stat_returns = {
     .code_lists = return_lists,
     .title = "title",
     .line = "returns", .line_label = "统计报表", .cockpit = "", .cockpit_by_state = true,
-    .panels = "stat-return", .detail_hide = "figures",
+    .panels = "stat-return", .detail_hide = "figures", .list_panels = "stat-return-generate",
 };
 
 /* The workflow's default grants: the entity's roles get every action; the

@@ -23,11 +23,11 @@ test(
   async ({ page, browser }) => {
     await gotoLoginAndSignIn(page, 'pudong', PASS)
     await openMenu(page, '统计报表', '报表管理')
-    await page.waitForURL((url) => url.pathname === '/returns')
+    await page.waitForURL((url) => url.pathname === '/records/stat-returns')
 
     // 生成报表: the unit is the user's own (picked, never typed), the period chosen from the list
     await page.locator('[data-test="generate"]').click()
-    const dialog = page.locator('.el-dialog', { hasText: '生成报表' })
+    const dialog = page.locator('.generate-dialog')
     await dialog.waitFor()
     await dialog.locator('.el-form-item', { hasText: '填报单位' }).getByText('浦东新区司法局').waitFor()
     const year = dialog.locator('.el-form-item', { hasText: '年度' }).locator('input')
@@ -98,11 +98,11 @@ test(
     try {
       const p = await city.newPage()
       await gotoLoginAndSignIn(p, USER, PASS)
-      await p.goto(`${BASE}/returns`)
-      const row = p.locator('[data-test="returns"] .el-table__row', { hasText: '浦东新区司法局 2026年第三季度' })
-      await row.locator('.el-tag', { hasText: '已报送' }).waitFor()
-      await row.getByRole('link').click()
-      await p.waitForURL((url) => url.pathname === `/records/stat-returns/${rec.id}`)
+      // the returns' list shows it 已报送; its page has 接收
+      await p.goto(`${BASE}/records/stat-returns`)
+      const row = p.locator('.record-list .el-table__row', { hasText: '浦东新区司法局 2026年第三季度' })
+      await row.filter({ hasText: '已报送' }).waitFor()
+      await p.goto(`${BASE}/records/stat-returns/${rec.id}`)
       const h = p.locator('.detail-head')
       await h.locator('button[data-action="receive"]').click()
       await p.locator('.workflow-dialog').getByRole('button', { name: '确定接收' }).click()

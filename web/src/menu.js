@@ -217,23 +217,6 @@ export const menu = [
     ],
   },
   {
-    key: 'returns',
-    title: '统计报表',
-    icon: DataAnalysis,
-    // the periodic returns of the lines (src/modules/stat_returns.c): a list with 生成报表;
-    // each return's page is the entity's record page (its tables: the panel stat-return)
-    children: [
-      {
-        key: 'returns-list',
-        title: '报表管理',
-        path: '/returns',
-        perm: 'stat_return.read',
-        entity: 'stat-returns', // the entity's own list would be a second menu item for the same returns
-        component: () => import('./pages/StatReturnsPage.vue'),
-      },
-    ],
-  },
-  {
     // 一次录入、多方共享: the people every business line links (mediation
     // parties now; corrections subjects, released persons, clients later)
     key: 'persons',
