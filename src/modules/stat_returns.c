@@ -524,8 +524,8 @@ static const entity_t stat_returns = {
 /* The workflow's default grants: the entity's roles get every action; the
  * actions of the unit above are narrowed here. */
 static const perm_def_t action_perms[] = {
-    {"stat_return.review", "统计报表: 审核、审核退回", "office_director district_admin city_staff"},
-    {"stat_return.submit", "统计报表: 报送上级", "office_director district_admin"},
+    {"stat_return.review", "统计报表: 审核 (本单位)、审核退回", "office_director district_admin"},
+    {"stat_return.submit", "统计报表: 报送上级 (本单位)", "office_director district_admin"},
     {"stat_return.receive", "统计报表: 接收下级报表、退回", "district_admin district_staff city_staff city_leader"},
     {0},
 };
@@ -878,8 +878,21 @@ static int hook_update(http_req_t *r, const char *sql, const char *value, int64_
     return rc == DB_DONE ? 0 : (http_store_error(r), -1);
 }
 
+/* 审核 and 报送 are the unit's own: the caller's unit is the return's (the
+ * unit above receives or sends back, from_above). */
+static int own_unit(http_req_t *r, int64_t id, const char *what) {
+    sr_row_t w;
+    if (row_load(r, id, &w) != 0) return http_store_error(r), -1;
+    const char *mine = scope_path(r);
+    if (!mine || strcmp(mine, w.path) != 0)
+        return http_error(r, 403, "not_own_unit", arena_printf(r->arena, "报表由填报单位%s, 上级单位可接收或退回", what)),
+               -1;
+    return 0;
+}
+
 static int hook_reviewed(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     (void)e, (void)action, (void)body;
+    if (own_unit(r, id, "审核") != 0) return -1;
     const principal_t *p = auth_principal(r);
     return hook_update(r, "UPDATE stat_return SET reviewer = $1, return_reason = NULL WHERE id = $2",
                        p->display_name ? p->display_name : p->username, id);
@@ -889,6 +902,7 @@ static int hook_reviewed(http_req_t *r, const entity_t *e, int64_t id, const cha
  * reason in the message, all of them in `problems`). */
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     (void)e, (void)action, (void)body;
+    if (own_unit(r, id, "报送") != 0) return -1;
     sr_row_t w;
     if (row_load(r, id, &w) != 0) return http_store_error(r), -1;
     const sr_form_t *f = form_find(w.form);

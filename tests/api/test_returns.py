@@ -104,6 +104,8 @@ def test_district_submit_refused_while_an_office_return_disagrees(ctx):
     assert st == 201, mine
     st, _, body = _act(ljz, mine, "review")
     assert st == 403, "office staff prepare; the director reviews"
+    st, _, body = _act(pudong, mine, "review")
+    assert st == 403 and body["error"]["code"] == "not_own_unit", "the office reviews its own return"
     st, _, mine = _act(director, mine, "review")
     assert st == 200, mine
     st, _, mine = _act(director, mine, "submit")
