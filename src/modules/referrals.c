@@ -85,7 +85,8 @@ static const entity_t inbound_referrals = {
     .delete_via = "外部移送记录不能删除; 不受理请在人民调解案件中「不予受理」",
     .title = "external_no",
     .detail_hide = "token_id",
-    .line = "mediation", .line_label = "人民调解",
+    .line = "mediation",
+    .line_label = "人民调解",
 };
 
 void referrals_declare(void) {
@@ -97,7 +98,8 @@ void referrals_declare(void) {
 static bool referring_token(http_req_t *r) {
     const principal_t *p = auth_principal(r);
     if (!p || !p->token_id)
-        return http_error(r, 403, "token_only", "外部移送接口仅供法院、公安、12345 热线等外部机构的 API 令牌使用"), false;
+        return http_error(r, 403, "token_only", "外部移送接口仅供法院、公安、12345 热线等外部机构的 API 令牌使用"),
+               false;
     for (const struct body_kind *k = kinds; k->perm; k++)
         if (auth_can(p, k->perm)) return true;
     return http_error(r, 403, "forbidden", "该令牌没有外部移送权限"), false;
@@ -141,14 +143,16 @@ static bool route_place(http_req_t *r, json_t *b, int64_t *office, const char **
     json_t *idj = json_object_get(b, "place_id");
     if (!(code && *code) && !json_is_integer(idj))
         return http_invalid(r, "place_code", "请填写纠纷发生地 (街道乡镇或村居的统计用区划代码)"), false;
-    db_stmt_t *s = db_prepare(r->db, code && *code
-                                         ? "SELECT u.id, u.level, u.path, u.parent_id, p.path FROM org_units u "
-                                           "LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.code = $1"
-                                         : "SELECT u.id, u.level, u.path, u.parent_id, p.path FROM org_units u "
-                                           "LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.id = $1");
+    db_stmt_t *s =
+        db_prepare(r->db, code && *code ? "SELECT u.id, u.level, u.path, u.parent_id, p.path FROM org_units u "
+                                          "LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.code = $1"
+                                        : "SELECT u.id, u.level, u.path, u.parent_id, p.path FROM org_units u "
+                                          "LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.id = $1");
     if (!s) return http_store_error(r), false;
-    if (code && *code) db_bind_text(s, 1, code, -1);
-    else db_bind_int(s, 1, json_integer_value(idj));
+    if (code && *code)
+        db_bind_text(s, 1, code, -1);
+    else
+        db_bind_int(s, 1, json_integer_value(idj));
     int rc = db_step(s);
     const char *level = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 1)) : NULL;
     if (level && strcmp(level, "office") == 0) {
@@ -185,7 +189,9 @@ static int parties_check(http_req_t *r, json_t *parties) {
         const char *role = jtext(pt, "role"), *unit = jtext(pt, "unit_name"), *uscc = jtext(pt, "unit_uscc");
         if (!json_is_object(pt)) return party_invalid(r, i, "role", "格式不正确"), -1;
         if (!role || !code_valid(r->db, "mediation_party_role", role))
-            return party_invalid(r, i, "role", "当事人地位应为 applicant (申请人)、respondent (被申请人) 或 third_party (第三人)"), -1;
+            return party_invalid(r, i, "role",
+                                 "当事人地位应为 applicant (申请人)、respondent (被申请人) 或 third_party (第三人)"),
+                   -1;
         applicant |= strcmp(role, "applicant") == 0;
         bool person = jtext(pt, "id_number") != NULL;
         if (person == (unit && *unit))
@@ -200,9 +206,9 @@ static int parties_check(http_req_t *r, json_t *parties) {
 
 /* The status a body follows: the referral and its case, nothing of the parties. */
 #define STATUS_SQL                                                                                                     \
-    "SELECT f.id, f.external_no, f.source, f.created_at, o.name, c.id, c.wf_state, c.case_no, c.accepted_on, "       \
-    "c.closed_on, c.agreement_form, c.referral, c.wf_version FROM inbound_referral f "                               \
-    "JOIN mediation_case c ON c.id = f.case_id JOIN org_units o ON o.id = f.org_id "                                 \
+    "SELECT f.id, f.external_no, f.source, f.created_at, o.name, c.id, c.wf_state, c.case_no, c.accepted_on, "         \
+    "c.closed_on, c.agreement_form, c.referral, c.wf_version FROM inbound_referral f "                                 \
+    "JOIN mediation_case c ON c.id = f.case_id JOIN org_units o ON o.id = f.org_id "                                   \
     "WHERE f.token_id = $1 AND f.deleted_at IS NULL"
 
 static void write_status(http_req_t *r, db_stmt_t *s) {
@@ -211,10 +217,10 @@ static void write_status(http_req_t *r, db_stmt_t *s) {
     const char *state = db_col_text(s, 6);
     const workflow_t *wf = cases ? entity_flow(cases, (int)db_col_int(s, 12)) : NULL;
     const char *label = wf ? wf_state_label(wf, state) : state;
-    const char *result = !db_col_null(s, 10) ? "调解成功"
-                         : !db_col_null(s, 11) ? "调解不成"
+    const char *result = !db_col_null(s, 10)              ? "调解成功"
+                         : !db_col_null(s, 11)            ? "调解不成"
                          : strcmp(state, "rejected") == 0 ? "不予受理"
-                         : NULL;
+                                                          : NULL;
     jw_obj(w);
     jw_kint(w, "id", db_col_int(s, 0));
     jw_kstr(w, "external_no", db_col_text(s, 1));
@@ -282,13 +288,14 @@ static void create_referral(http_req_t *r) {
     const struct body_kind *kind = caller_kind(r, jtext(b, "source"));
     if (!kind) return json_decref(b);
     const entity_t *cases = entity_find("mediation-cases"), *parties_e = entity_find("mediation-parties");
-    static const char *const known[] = {"external_no", "title", "category", "summary", "amount", "received_on",
-                                        "place_code", "place_id", "parties", "source", NULL};
+    static const char *const known[] = {"external_no", "title",    "category", "summary", "amount", "received_on",
+                                        "place_code",  "place_id", "parties",  "source",  NULL};
     const char *k;
     json_t *v;
     json_object_foreach(b, k, v) {
         int i = 0;
-        while (known[i] && strcmp(known[i], k)) i++;
+        while (known[i] && strcmp(known[i], k))
+            i++;
         if (!known[i]) return http_invalid(r, k, "未知字段"), json_decref(b);
     }
     const char *ext = jtext(b, "external_no"), *title = jtext(b, "title"), *category = jtext(b, "category"),
@@ -297,11 +304,14 @@ static void create_referral(http_req_t *r) {
     char today[11];
     wf_today(today);
     const char *why = NULL, *field = NULL;
-    if (!ext || !*ext || strlen(ext) > 64) field = "external_no", why = "请填写移送单位的案件编号 (不超过 64 字)";
-    else if (!title || !*title || strlen(title) > 300) field = "title", why = "请填写案由 (不超过 100 字)";
+    if (!ext || !*ext || strlen(ext) > 64)
+        field = "external_no", why = "请填写移送单位的案件编号 (不超过 64 字)";
+    else if (!title || !*title || strlen(title) > 300)
+        field = "title", why = "请填写案由 (不超过 100 字)";
     else if (!category || !code_valid(r->db, "dispute_category", category))
         field = "category", why = "纠纷类型不在代码表中";
-    else if (summary && strlen(summary) > 6000) field = "summary", why = "纠纷概要不超过 2000 字";
+    else if (summary && strlen(summary) > 6000)
+        field = "summary", why = "纠纷概要不超过 2000 字";
     else if (received && (!date_valid(received) || strcmp(received, today) > 0))
         field = "received_on", why = "登记日期应为不晚于今天的日期 (YYYY-MM-DD)";
     else if (amount && !json_is_null(amount) && !json_is_string(amount) && !json_is_number(amount))
@@ -326,8 +336,7 @@ static void create_referral(http_req_t *r) {
     if (existing) return referral_exists(r, existing), json_decref(b);
 
     if (db_begin(r->db) != 0) return http_store_error(r), json_decref(b);
-    json_t *from = json_pack("{s:s,s:s,s:s}", "body", body_name(p, kind), "external_no", ext,
-                             "via", "referral");
+    json_t *from = json_pack("{s:s,s:s,s:s}", "body", body_name(p, kind), "external_no", ext, "via", "referral");
     json_t *f = json_pack("{s:s,s:s,s:s,s:s}", "title", title, "received_on", received ? received : today, "source",
                           kind->source, "category", category);
     json_object_set_new(f, "summary",
@@ -360,9 +369,8 @@ static void create_referral(http_req_t *r) {
     }
     int64_t id = -1;
     if (case_id > 0) {
-        json_t *rf = json_pack("{s:s,s:s,s:s,s:I,s:I}", "external_no", ext, "body_name",
-                               body_name(p, kind), "source", kind->source, "case_id",
-                               (json_int_t)case_id, "token_id", (json_int_t)p->token_id);
+        json_t *rf = json_pack("{s:s,s:s,s:s,s:I,s:I}", "external_no", ext, "body_name", body_name(p, kind), "source",
+                               kind->source, "case_id", (json_int_t)case_id, "token_id", (json_int_t)p->token_id);
         id = engine_insert_derived(r, &inbound_referrals, office, path, rf, from);
     }
     json_decref(from);
@@ -409,8 +417,10 @@ static void list_referrals(http_req_t *r) {
     if (rc < 0) return http_store_error(r);
     jw_arr_end(w);
     jw_key(w, "next");
-    if (n > limit) jw_str(w, arena_printf(r->arena, "%lld", (long long)last));
-    else jw_null(w);
+    if (n > limit)
+        jw_str(w, arena_printf(r->arena, "%lld", (long long)last));
+    else
+        jw_null(w);
     jw_obj_end(w);
     http_send_json(r, 200);
 }

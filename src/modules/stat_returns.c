@@ -68,13 +68,13 @@ typedef struct sr_table {
 struct sr_form;
 typedef struct sr_ctx {
     http_req_t *r;
-    const struct sr_form *f;        /* the form checked */
-    json_t *fig;                    /* the figures being checked */
-    const char *path;               /* the return's unit */
-    int64_t id, org_id;             /* the return (0 while generating) */
+    const struct sr_form *f; /* the form checked */
+    json_t *fig;             /* the figures being checked */
+    const char *path;        /* the return's unit */
+    int64_t id, org_id;      /* the return (0 while generating) */
     const char *form, *period;
     int year;
-    json_t *problems;               /* messages of failed rules */
+    json_t *problems; /* messages of failed rules */
 } sr_ctx_t;
 
 /* A rule: adds a Chinese message to c->problems per inconsistency; -1 on a store error. */
@@ -89,7 +89,7 @@ typedef struct sr_form {
     const char *code, *title;
     const sr_table_t *tables;       /* {0}-terminated */
     const sr_rule_fn *rules;        /* the form's own rules, NULL-terminated (common_rules run for every form) */
-    const char *const *same_totals; /* pairs of tables counting the same records, NULL-ended: every column's 合计 agrees */
+    const char *const *same_totals; /* pairs of tables counting the same records (NULL-ended) */
     const sr_part_t *parts;         /* {0}-terminated */
 } sr_form_t;
 
@@ -97,26 +97,25 @@ typedef struct sr_form {
  * acceptance nor refused), by their result as recorded now — the same
  * reading of a result as 调解统计 (mediation_stats.c). */
 #define CASE_COLS                                                                                                      \
-    "COUNT(*), SUM(CASE WHEN agreement_form IS NOT NULL THEN 1 ELSE 0 END), "                                         \
-    "SUM(CASE WHEN agreement_form IS NULL AND referral IS NOT NULL THEN 1 ELSE 0 END), "                              \
-    "SUM(CASE WHEN agreement_form IS NULL AND referral IS NULL THEN 1 ELSE 0 END), "                                  \
-    "SUM(CASE WHEN major = 1 THEN 1 ELSE 0 END) FROM mediation_case WHERE org_path >= $1 AND org_path < $2 "          \
-    "AND deleted_at IS NULL AND received_on >= $3 AND received_on <= $4 AND wf_state NOT IN ('registered', 'rejected')"
+    "COUNT(*), SUM(CASE WHEN agreement_form IS NOT NULL THEN 1 ELSE 0 END), "                                          \
+    "SUM(CASE WHEN agreement_form IS NULL AND referral IS NOT NULL THEN 1 ELSE 0 END), "                               \
+    "SUM(CASE WHEN agreement_form IS NULL AND referral IS NULL THEN 1 ELSE 0 END), "                                   \
+    "SUM(CASE WHEN major = 1 THEN 1 ELSE 0 END) FROM mediation_case WHERE org_path >= $1 AND org_path < $2 "           \
+    "AND deleted_at IS NULL AND received_on >= $3 AND received_on <= $4 AND wf_state NOT IN ('registered', "           \
+    "'rejected')"
 static const sr_col_t case_cols[] = {
-    {"accepted", "受理", NULL},
-    {"succeeded", "调解成功", "调解结果"},
-    {"failed", "调解不成功", "调解结果"},
-    {"mediating", "调解中", "调解结果"},
-    {"major", "其中重大疑难复杂", NULL},
-    {0},
+    {"accepted", "受理", NULL},          {"succeeded", "调解成功", "调解结果"}, {"failed", "调解不成功", "调解结果"},
+    {"mediating", "调解中", "调解结果"}, {"major", "其中重大疑难复杂", NULL},   {0},
 };
 static const sr_col_t org_cols[] = {{"count", "调解组织数", NULL}, {"with_cases", "其中本期有案件的", NULL}, {0}};
-static const sr_col_t mediator_cols[] = {{"count", "调解员人数", NULL}, {"with_cases", "其中本期承办案件的", NULL}, {0}};
+static const sr_col_t mediator_cols[] = {
+    {"count", "调解员人数", NULL}, {"with_cases", "其中本期承办案件的", NULL}, {0}};
 static const sr_col_t funding_cols[] = {{"amount", "经费金额", NULL}, {"in_budget", "其中列入财政预算", NULL}, {0}};
 
 static const sr_table_t mediation_tables[] = {
     {"orgs", "表一 人民调解组织", "组织类型", "个", false, "mediation_org_type", org_cols,
-     "SELECT o.org_type, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM mediation_case c WHERE c.mediation_org_id = o.id "
+     "SELECT o.org_type, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM mediation_case c WHERE c.mediation_org_id = "
+     "o.id "
      "AND c.deleted_at IS NULL AND c.received_on >= $3 AND c.received_on <= $4 "
      "AND c.wf_state NOT IN ('registered', 'rejected')) THEN 1 ELSE 0 END) FROM mediation_org o "
      "WHERE o.org_path >= $1 AND o.org_path < $2 AND o.deleted_at IS NULL AND COALESCE(o.status, 'active') = 'active' "
@@ -144,15 +143,15 @@ static const sr_table_t mediation_tables[] = {
 static json_t *table_of(json_t *fig, const char *key) {
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(fig, "tables"), i, t) if (strcmp(json_string_value(json_object_get(t, "key")),
-                                                                        key) == 0) return t;
+    json_array_foreach(json_object_get(fig, "tables"), i,
+                       t) if (strcmp(json_string_value(json_object_get(t, "key")), key) == 0) return t;
     return NULL;
 }
 static int col_of(json_t *t, const char *key) {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(t, "cols"), i, c) if (strcmp(json_string_value(json_object_get(c, "key")),
-                                                                       key) == 0) return (int)i;
+    json_array_foreach(json_object_get(t, "cols"), i,
+                       c) if (strcmp(json_string_value(json_object_get(c, "key")), key) == 0) return (int)i;
     return -1;
 }
 static int64_t value_at(json_t *row, int col) {
@@ -189,9 +188,10 @@ static int rule_outcomes(sr_ctx_t *c) {
         json_array_foreach(json_object_get(t, "rows"), i, row) {
             int64_t a = value_at(row, acc), s = value_at(row, suc), f = value_at(row, fai), m = value_at(row, med);
             if (s + f + m != a)
-                problem(c, arena_printf(c->r->arena, "%s「%s」: 调解成功 %lld + 调解不成功 %lld + 调解中 %lld ≠ 受理 %lld",
-                                        table_short(c->r, t), json_string_value(json_object_get(row, "label")),
-                                        (long long)s, (long long)f, (long long)m, (long long)a));
+                problem(c,
+                        arena_printf(c->r->arena, "%s「%s」: 调解成功 %lld + 调解不成功 %lld + 调解中 %lld ≠ 受理 %lld",
+                                     table_short(c->r, t), json_string_value(json_object_get(row, "label")),
+                                     (long long)s, (long long)f, (long long)m, (long long)a));
         }
     }
     return 0;
@@ -293,11 +293,12 @@ static int rule_offices_agree(sr_ctx_t *c) {
             const char *dot = strchr(k, '.');
             json_t *t = dot ? table_of(c->fig, arena_printf(c->r->arena, "%.*s", (int)(dot - k), k)) : NULL;
             int ci = t ? col_of(t, dot + 1) : -1;
-            const char *label =
-                ci >= 0 ? json_string_value(json_object_get(json_array_get(json_object_get(t, "cols"), (size_t)ci), "label"))
-                        : k;
-            problem(c, arena_printf(c->r->arena, "%s已报送的报表与本表中该所数据不一致 (%s「%s」: 该所报 %lld, 本表 %lld), "
-                                                 "请重新生成本表或退回该所报表",
+            const char *label = ci >= 0 ? json_string_value(json_object_get(
+                                              json_array_get(json_object_get(t, "cols"), (size_t)ci), "label"))
+                                        : k;
+            problem(c, arena_printf(c->r->arena,
+                                    "%s已报送的报表与本表中该所数据不一致 (%s「%s」: 该所报 %lld, 本表 %lld), "
+                                    "请重新生成本表或退回该所报表",
                                     name ? name : "下级单位", t ? table_short(c->r, t) : "", label, (long long)a,
                                     (long long)b));
             break;
@@ -312,19 +313,22 @@ static int rule_offices_agree(sr_ctx_t *c) {
 static const sr_rule_fn mediation_rules[] = {rule_outcomes, NULL};
 static const char *const mediation_same[] = {"by_type", "by_source", NULL};
 static const sr_part_t mediation_parts[] = {
-    {"orgs", "with_cases", "count"},  {"mediators", "with_cases", "count"}, {"by_type", "major", "accepted"},
-    {"by_source", "major", "accepted"}, {"funding", "in_budget", "amount"},  {0},
+    {"orgs", "with_cases", "count"},    {"mediators", "with_cases", "count"}, {"by_type", "major", "accepted"},
+    {"by_source", "major", "accepted"}, {"funding", "in_budget", "amount"},   {0},
 };
 
 /* 公共法律服务: the consultations given in the period (consulted_on), of
  * them those referred (转介) and those referred to people's mediation — as
  * GET /pls/returns counts them (pls.c). */
 #define CONSULT_COLS                                                                                                   \
-    "COUNT(*), SUM(CASE WHEN referral IS NOT NULL THEN 1 ELSE 0 END), "                                               \
-    "SUM(CASE WHEN mediation_case_id IS NOT NULL THEN 1 ELSE 0 END) FROM legal_consultation "                         \
+    "COUNT(*), SUM(CASE WHEN referral IS NOT NULL THEN 1 ELSE 0 END), "                                                \
+    "SUM(CASE WHEN mediation_case_id IS NOT NULL THEN 1 ELSE 0 END) FROM legal_consultation "                          \
     "WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL AND consulted_on >= $3 AND consulted_on <= $4"
 static const sr_col_t consult_cols[] = {
-    {"count", "咨询量", NULL}, {"referred", "转介", "其中"}, {"to_mediation", "转人民调解", "其中"}, {0},
+    {"count", "咨询量", NULL},
+    {"referred", "转介", "其中"},
+    {"to_mediation", "转人民调解", "其中"},
+    {0},
 };
 static const sr_table_t pls_tables[] = {
     {"by_channel", "表一 法律咨询 (按咨询渠道)", "咨询渠道", "件", false, "pls_channel", consult_cols,
@@ -335,8 +339,11 @@ static const sr_table_t pls_tables[] = {
 };
 static const char *const pls_same[] = {"by_channel", "by_category", NULL};
 static const sr_part_t pls_parts[] = {
-    {"by_channel", "referred", "count"},  {"by_channel", "to_mediation", "referred"},
-    {"by_category", "referred", "count"}, {"by_category", "to_mediation", "referred"}, {0},
+    {"by_channel", "referred", "count"},
+    {"by_channel", "to_mediation", "referred"},
+    {"by_category", "referred", "count"},
+    {"by_category", "to_mediation", "referred"},
+    {0},
 };
 
 /* 社区矫正: the subjects by class over the period — on the register at
@@ -345,8 +352,12 @@ static const sr_part_t pls_parts[] = {
  * them), on the register at its end. */
 #define CORR_LEFT "COALESCE(released_on, ended_on, moved_out_on)"
 static const sr_col_t corr_cols[] = {
-    {"begin", "期初在册", NULL},        {"new", "本期入矫", NULL},       {"released", "解除矫正", "本期减少"},
-    {"terminated", "终止矫正", "本期减少"}, {"moved", "迁出", "本期减少"}, {"end", "期末在册", NULL},
+    {"begin", "期初在册", NULL},
+    {"new", "本期入矫", NULL},
+    {"released", "解除矫正", "本期减少"},
+    {"terminated", "终止矫正", "本期减少"},
+    {"moved", "迁出", "本期减少"},
+    {"end", "期末在册", NULL},
     {0},
 };
 static const sr_table_t corrections_tables[] = {
@@ -373,10 +384,11 @@ static int rule_corrections_balance(sr_ctx_t *c) {
     json_array_foreach(json_object_get(t, "rows"), i, row) {
         int64_t left = value_at(row, r1) + value_at(row, r2) + value_at(row, r3);
         if (value_at(row, b) + value_at(row, n) - left != value_at(row, e))
-            problem(c, arena_printf(c->r->arena, "%s「%s」: 期初在册 %lld + 本期入矫 %lld − 本期减少 %lld ≠ 期末在册 %lld",
-                                    table_short(c->r, t), json_string_value(json_object_get(row, "label")),
-                                    (long long)value_at(row, b), (long long)value_at(row, n), (long long)left,
-                                    (long long)value_at(row, e)));
+            problem(c,
+                    arena_printf(c->r->arena, "%s「%s」: 期初在册 %lld + 本期入矫 %lld − 本期减少 %lld ≠ 期末在册 %lld",
+                                 table_short(c->r, t), json_string_value(json_object_get(row, "label")),
+                                 (long long)value_at(row, b), (long long)value_at(row, n), (long long)left,
+                                 (long long)value_at(row, e)));
     }
     return 0;
 }
@@ -386,13 +398,16 @@ static const sr_rule_fn corrections_rules[] = {rule_corrections_balance, NULL};
  * they came from, of them handed over (衔接), recorded 未衔接, and the key
  * subjects — the month figures of resettlement_stats.c over a period. */
 #define RESETTLE_COLS                                                                                                  \
-    "COUNT(*), SUM(CASE WHEN handover_on IS NOT NULL THEN 1 ELSE 0 END), "                                            \
-    "SUM(CASE WHEN handover_on IS NULL AND unreached_reason IS NOT NULL THEN 1 ELSE 0 END), "                         \
-    "SUM(CASE WHEN key_subject = 1 THEN 1 ELSE 0 END) FROM resettle_person WHERE org_path >= $1 AND org_path < $2 "   \
+    "COUNT(*), SUM(CASE WHEN handover_on IS NOT NULL THEN 1 ELSE 0 END), "                                             \
+    "SUM(CASE WHEN handover_on IS NULL AND unreached_reason IS NOT NULL THEN 1 ELSE 0 END), "                          \
+    "SUM(CASE WHEN key_subject = 1 THEN 1 ELSE 0 END) FROM resettle_person WHERE org_path >= $1 AND org_path < $2 "    \
     "AND deleted_at IS NULL AND release_date >= $3 AND release_date <= $4"
 static const sr_col_t resettle_cols[] = {
-    {"released", "本期释放", NULL}, {"handed", "已衔接", "其中"}, {"unreached", "未衔接", "其中"},
-    {"key", "重点帮教对象", "其中"}, {0},
+    {"released", "本期释放", NULL},
+    {"handed", "已衔接", "其中"},
+    {"unreached", "未衔接", "其中"},
+    {"key", "重点帮教对象", "其中"},
+    {0},
 };
 static const sr_table_t resettlement_tables[] = {
     {"by_source", "表一 刑满释放人员 (按来源)", "来源", "人", false, "resettle_source", resettle_cols,
@@ -403,8 +418,12 @@ static const sr_table_t resettlement_tables[] = {
 };
 static const char *const resettlement_same[] = {"by_source", "by_crime", NULL};
 static const sr_part_t resettlement_parts[] = {
-    {"by_source", "handed", "released"}, {"by_source", "unreached", "released"}, {"by_source", "key", "released"},
-    {"by_crime", "handed", "released"},  {"by_crime", "unreached", "released"},  {"by_crime", "key", "released"},
+    {"by_source", "handed", "released"},
+    {"by_source", "unreached", "released"},
+    {"by_source", "key", "released"},
+    {"by_crime", "handed", "released"},
+    {"by_crime", "unreached", "released"},
+    {"by_crime", "key", "released"},
     {0},
 };
 
@@ -420,7 +439,6 @@ static const sr_form_t forms[] = {
  * district's agreement with its offices' submitted returns. */
 static const sr_rule_fn common_rules[] = {rule_same_totals, rule_parts, rule_offices_agree, NULL};
 
-
 static const sr_form_t *form_find(const char *code) {
     for (const sr_form_t *f = forms; code && f->code; f++)
         if (strcmp(f->code, code) == 0) return f;
@@ -432,8 +450,9 @@ static const sr_form_t *form_find(const char *code) {
 static const struct period {
     const char *code, *label, *from, *to; /* from/to: MM-DD */
 } periods[] = {
-    {"q1", "第一季度", "01-01", "03-31"}, {"q2", "第二季度", "04-01", "06-30"}, {"q3", "第三季度", "07-01", "09-30"},
-    {"q4", "第四季度", "10-01", "12-31"}, {"h1", "上半年", "01-01", "06-30"},   {"h2", "下半年", "07-01", "12-31"},
+    {"q1", "第一季度", "01-01", "03-31"}, {"q2", "第二季度", "04-01", "06-30"},
+    {"q3", "第三季度", "07-01", "09-30"}, {"q4", "第四季度", "10-01", "12-31"},
+    {"h1", "上半年", "01-01", "06-30"},   {"h2", "下半年", "07-01", "12-31"},
     {"year", "全年", "01-01", "12-31"},   {0},
 };
 static const struct period *period_find(const char *code) {
@@ -444,11 +463,14 @@ static const struct period *period_find(const char *code) {
 
 /* ---- the entity ---- */
 
-static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"}, {"pls", "公共法律服务工作统计表"},
+static const code_seed_t form_codes[] = {{"mediation", "人民调解工作统计表"},
+                                         {"pls", "公共法律服务工作统计表"},
                                          {"corrections", "社区矫正工作统计表"},
-                                         {"resettlement", "安置帮教工作统计表"}, {0}};
-static const code_seed_t period_codes[] = {{"q1", "第一季度"}, {"q2", "第二季度"}, {"q3", "第三季度"}, {"q4", "第四季度"},
-                                           {"h1", "上半年"},   {"h2", "下半年"},   {"year", "全年"},     {0}};
+                                         {"resettlement", "安置帮教工作统计表"},
+                                         {0}};
+static const code_seed_t period_codes[] = {
+    {"q1", "第一季度"}, {"q2", "第二季度"}, {"q3", "第三季度"}, {"q4", "第四季度"},
+    {"h1", "上半年"},   {"h2", "下半年"},   {"year", "全年"},   {0}};
 static const code_list_decl_t return_lists[] = {
     {"stat_return_form", "统计报表表式", form_codes, true},
     {"stat_return_period", "统计报表期别", period_codes, true},
@@ -475,11 +497,7 @@ static const field_t return_fields[] = {
 };
 
 static const wf_state_t return_states[] = {
-    {"draft", "编制中", 0},
-    {"reviewed", "已审核", 0},
-    {"submitted", "已报送", 0},
-    {"received", "已接收", 0, true},
-    {0},
+    {"draft", "编制中", 0}, {"reviewed", "已审核", 0}, {"submitted", "已报送", 0}, {"received", "已接收", 0, true}, {0},
 };
 static int hook_reviewed(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
@@ -500,7 +518,8 @@ static const workflow_t return_flow_v1 = {1, "draft", return_states, return_tran
 static const workflow_t *const return_flows[] = {&return_flow_v1, NULL};
 
 static const perm_def_t return_perms[] = {
-    {"stat_return.generate", "统计报表: 从业务数据生成、重新生成", "office_director office_staff district_admin district_staff"},
+    {"stat_return.generate", "统计报表: 从业务数据生成、重新生成",
+     "office_director office_staff district_admin district_staff"},
     {0},
 };
 
@@ -517,8 +536,13 @@ static const entity_t stat_returns = {
     .create_via = "统计报表须从业务数据生成: 请使用「生成报表」(POST /api/v1/stat-returns/generate)",
     .code_lists = return_lists,
     .title = "title",
-    .line = "returns", .line_label = "统计报表", .cockpit = "", .cockpit_by_state = true,
-    .panels = "stat-return", .detail_hide = "figures", .list_panels = "stat-return-generate",
+    .line = "returns",
+    .line_label = "统计报表",
+    .cockpit = "",
+    .cockpit_by_state = true,
+    .panels = "stat-return",
+    .detail_hide = "figures",
+    .list_panels = "stat-return-generate",
 };
 
 /* The workflow's default grants: the entity's roles get every action; the
@@ -559,9 +583,10 @@ static json_t *table_build(http_req_t *r, const sr_table_t *t, const char *lo, c
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         json_t *v = json_array();
-        for (int k = 0; k < ncols; k++) json_array_append_new(v, json_integer(0));
-        json_array_append_new(rows, json_pack("{s:s,s:s,s:o}", "code", db_col_text(s, 0), "label", db_col_text(s, 1),
-                                              "values", v));
+        for (int k = 0; k < ncols; k++)
+            json_array_append_new(v, json_integer(0));
+        json_array_append_new(
+            rows, json_pack("{s:s,s:s,s:o}", "code", db_col_text(s, 0), "label", db_col_text(s, 1), "values", v));
     }
     db_reset(s);
     if (rc != DB_DONE) return json_decref(jt), NULL;
@@ -575,9 +600,14 @@ static json_t *table_build(http_req_t *r, const sr_table_t *t, const char *lo, c
         json_array_foreach(rows, i, x) if (strcmp(json_string_value(json_object_get(x, "code")), code) == 0) row = x;
         if (!row) { /* a code no longer in the list, or none: a row of its own */
             json_t *v = json_array();
-            for (int k = 0; k < ncols; k++) json_array_append_new(v, json_integer(0));
+            for (int k = 0; k < ncols; k++)
+                json_array_append_new(v, json_integer(0));
             const char *label = *code ? code_label(r->db, t->code_list, code) : NULL;
-            row = json_pack("{s:s,s:s,s:o}", "code", code, "label", label ? label : *code ? code : "未填写", "values", v);
+            row = json_pack("{s:s,s:s,s:o}", "code", code, "label",
+                            label   ? label
+                            : *code ? code
+                                    : "未填写",
+                            "values", v);
             json_array_append_new(rows, row);
         }
         json_t *v = json_object_get(row, "values");
@@ -626,8 +656,9 @@ static json_t *figures_make(http_req_t *r, const sr_form_t *f, int64_t org, cons
     if (strcmp(level, "district") == 0) {
         json_t *offices = json_array();
         json_object_set_new(fig, "offices", offices);
-        db_stmt_t *s = db_prepare(r->db, "SELECT id, name, path FROM org_units WHERE parent_id = $1 AND level = 'office' "
-                                         "AND (valid_to IS NULL OR valid_to >= $2) ORDER BY path");
+        db_stmt_t *s =
+            db_prepare(r->db, "SELECT id, name, path FROM org_units WHERE parent_id = $1 AND level = 'office' "
+                              "AND (valid_to IS NULL OR valid_to >= $2) ORDER BY path");
         if (!s) return json_decref(fig), NULL;
         db_bind_int(s, 1, org);
         db_bind_text(s, 2, to, -1);
@@ -713,7 +744,8 @@ static void generate(http_req_t *r) {
     if (!f) json_object_set_new(errs, "form", json_string("请选择报表表式"));
     if (!p) json_object_set_new(errs, "period", json_string("请选择期别 (季度、半年或全年)"));
     if (year < 2022 || year > this_year)
-        json_object_set_new(errs, "year", json_string(arena_printf(r->arena, "年度应为 2022 到 %d 之间的整数", this_year)));
+        json_object_set_new(errs, "year",
+                            json_string(arena_printf(r->arena, "年度应为 2022 到 %d 之间的整数", this_year)));
     else if (p && strcmp(arena_printf(r->arena, "%04d-%s", year, p->from), today) > 0)
         json_object_set_new(errs, "period", json_string("统计期尚未开始, 不能生成报表"));
     char *path = NULL, *unit = NULL, *level = NULL;
@@ -765,8 +797,10 @@ static void generate(http_req_t *r) {
         db_rollback(r->db);
         /* PostgreSQL: a simultaneous generate of the same key committed first */
         int64_t won = existing_return(r->db, org, f->code, year, p->code);
-        if (won > 0) return_exists(r, won);
-        else http_store_error(r);
+        if (won > 0)
+            return_exists(r, won);
+        else
+            http_store_error(r);
         goto out;
     }
     char *detail = arena_printf(r->arena, "{\"form\":\"%s\",\"year\":%d,\"period\":\"%s\"}", f->code, year, p->code);
@@ -803,8 +837,8 @@ static int row_load(http_req_t *r, int64_t id, sr_row_t *w) {
         w->id = db_col_int(s, 0);
         w->org_id = db_col_int(s, 1);
         w->year = (int)db_col_int(s, 2);
-        const char **dst[] = {&w->form,  &w->period,  &w->state,    &w->path,         &w->unit, &w->level,
-                              &w->title, &w->figures, &w->preparer, &w->reviewer,     &w->submitted_on, &w->note};
+        const char **dst[] = {&w->form,  &w->period,  &w->state,    &w->path,     &w->unit,         &w->level,
+                              &w->title, &w->figures, &w->preparer, &w->reviewer, &w->submitted_on, &w->note};
         for (int i = 0; i < 12; i++)
             *dst[i] = db_col_null(s, 3 + i) ? NULL : arena_strdup(r->arena, db_col_text(s, 3 + i));
     }
@@ -885,7 +919,8 @@ static int own_unit(http_req_t *r, int64_t id, const char *what) {
     if (row_load(r, id, &w) != 0) return http_store_error(r), -1;
     const char *mine = scope_path(r);
     if (!mine || strcmp(mine, w.path) != 0)
-        return http_error(r, 403, "not_own_unit", arena_printf(r->arena, "报表由填报单位%s, 上级单位可接收或退回", what)),
+        return http_error(r, 403, "not_own_unit",
+                          arena_printf(r->arena, "报表由填报单位%s, 上级单位可接收或退回", what)),
                -1;
     return 0;
 }
@@ -911,8 +946,14 @@ static int hook_submitted(http_req_t *r, const entity_t *e, int64_t id, const ch
         json_decref(fig);
         return http_error(r, 409, "inconsistent", "报表数据无法读取, 请重新生成"), -1;
     }
-    sr_ctx_t c = {.r = r, .fig = fig, .path = w.path, .id = id, .org_id = w.org_id, .form = w.form,
-                  .period = w.period, .year = w.year};
+    sr_ctx_t c = {.r = r,
+                  .fig = fig,
+                  .path = w.path,
+                  .id = id,
+                  .org_id = w.org_id,
+                  .form = w.form,
+                  .period = w.period,
+                  .year = w.year};
     json_t *problems = form_check(&c, f);
     json_decref(fig);
     if (!problems) return http_store_error(r), -1;
@@ -1043,11 +1084,14 @@ static void sheet_write(http_req_t *r, lxw_workbook *wb, const xfmt_t *x, const 
             if (!g || strcmp(g, group)) break;
             end++;
         }
-        if (end > k) worksheet_merge_range(ws, 2, (lxw_col_t)(k + 1), 2, (lxw_col_t)(end + 1), group, x->head);
-        else worksheet_write_string(ws, 2, (lxw_col_t)(k + 1), group, x->head);
+        if (end > k)
+            worksheet_merge_range(ws, 2, (lxw_col_t)(k + 1), 2, (lxw_col_t)(end + 1), group, x->head);
+        else
+            worksheet_write_string(ws, 2, (lxw_col_t)(k + 1), group, x->head);
         for (int j = k; j <= end; j++)
             worksheet_write_string(ws, 3, (lxw_col_t)(j + 1),
-                                   json_string_value(json_object_get(json_array_get(cols, (size_t)j), "label")), x->head);
+                                   json_string_value(json_object_get(json_array_get(cols, (size_t)j), "label")),
+                                   x->head);
         k = end + 1;
     }
     worksheet_freeze_panes(ws, 4, 1);
@@ -1070,8 +1114,8 @@ static void sheet_write(http_req_t *r, lxw_workbook *wb, const xfmt_t *x, const 
     row += 2;
     worksheet_write_string(ws, row, 0, arena_printf(r->arena, "填报人: %s", w->preparer ? w->preparer : ""), x->foot);
     worksheet_write_string(ws, row, 2, arena_printf(r->arena, "审核人: %s", w->reviewer ? w->reviewer : ""), x->foot);
-    worksheet_write_string(ws, row, 4,
-                           arena_printf(r->arena, "报送日期: %s", w->submitted_on ? w->submitted_on : ""), x->foot);
+    worksheet_write_string(ws, row, 4, arena_printf(r->arena, "报送日期: %s", w->submitted_on ? w->submitted_on : ""),
+                           x->foot);
     if (w->note && *w->note)
         worksheet_write_string(ws, row + 1, 0, arena_printf(r->arena, "填报说明: %s", w->note), x->foot);
     /* print: A4 landscape, one page wide, the heading repeated on every page */
