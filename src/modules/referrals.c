@@ -352,7 +352,7 @@ static void create_referral(http_req_t *r) {
         json_t *row = json_pack("{s:I,s:s}", "case_id", (json_int_t)case_id, "role", jtext(pt, "role"));
         if (jtext(pt, "id_number")) {
             const char *pf = NULL, *pw = NULL;
-            int64_t person = person_for_party(r, office, path, pt, &pf, &pw);
+            int64_t person = person_for_party(r, office, pt, &pf, &pw);
             if (person <= 0) {
                 json_decref(row);
                 db_rollback(r->db);
