@@ -108,6 +108,7 @@ static int map_error(pg_t *pg, const PGresult *res) {
     if (!state) return DB_ERR;
     if (strcmp(state, "25006") == 0) { /* read_only_sql_transaction: we are on a standby */
         pg->read_only = true;
+        if (pg->base.in_tx) pg->tx_lost = true; /* never carried on to a new connection */
         return DB_UNAVAILABLE;
     }
     if (strcmp(state, "23505") == 0) return DB_UNIQUE;
@@ -171,7 +172,10 @@ static bool retry_on_new_conn(pg_t *pg, int rc, bool idempotent) {
     return ensure_conn(pg) == 0;
 }
 
-/* A plain SELECT (not SELECT … FOR UPDATE, never a writing CTE): safe to send twice. */
+/* A statement that begins with SELECT (so never a writing CTE): outside a
+ * transaction, sending it twice changes nothing that matters — a row lock or
+ * session advisory lock died with the old session, a sequence at most skips
+ * a number. */
 static bool is_read(const char *sql) {
     while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
         sql++;

@@ -681,6 +681,20 @@ TEST(test_read_only_server_is_left_for_a_new_connection_pg) {
     CHECK_EQ_INT(db_step(s), DB_DONE); /* a new session: read-write again */
     db_reset(s);
     CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_ro"), 1);
+    /* inside a transaction: the rest of it is never sent on a new connection */
+    CHECK_EQ_INT(db_exec(db, "SET default_transaction_read_only = on"), 0);
+    CHECK_EQ_INT(db_begin(db), 0);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 3);
+    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
+    db_reset(s);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 4);
+    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
+    db_reset(s);
+    CHECK(db_commit(db) != 0);
+    CHECK(!db_commit_unknown(db));
+    CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_ro"), 1);
     CHECK_EQ_INT(db_exec(db, "DROP TABLE st_ro"), 0);
 }
 
