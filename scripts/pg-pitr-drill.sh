@@ -21,6 +21,12 @@ set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 die() { echo "pg-pitr-drill: $*" >&2; exit 1; }
+# Prints how long the step since the last call took: "  12.3 s  what".
+step_t=$EPOCHREALTIME
+step() {
+  awk -v a="$step_t" -v b="$EPOCHREALTIME" -v w="$1" 'BEGIN { printf "%7.1f s  %s\n", b - a, w }'
+  step_t=$EPOCHREALTIME
+}
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi
 }
@@ -72,7 +78,7 @@ cmd_drill() {
   [ -n "${PITR_KEEP:-}" ] || trap "drill_cleanup '$dir'" EXIT
   t0=$EPOCHREALTIME
   p1=$(free_port) p2=$(free_port)
-  as_owner "$PG_BIN/initdb" -D "$dir/primary/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+  as_owner "$PG_BIN/initdb" -D "$dir/primary/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
     die "initdb failed: $(tail -5 "$dir/initdb.log")"
   cat >>"$dir/primary/data/postgresql.auto.conf" <<EOF
 listen_addresses = '127.0.0.1'
@@ -87,11 +93,14 @@ EOF
   as_owner "$PG_BIN/createdb" -h 127.0.0.1 -p "$p1" -U postgres sifasuo
   url="postgresql://postgres@127.0.0.1:$p1/sifasuo"
   export SIFASUO_KEY_FILE=$dir/keys
+  step "primary with WAL archiving started"
   "$bin" init --db "$url" >"$dir/init.out" 2>&1 || die "sifasuo init failed: $(tail -5 "$dir/init.out")"
+  step "sifasuo init"
 
   # the base backup (as production would take it, -Xstream: complete by itself)
   as_owner "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$p1" -U postgres -D "$dir/base" -Fp -Xstream -c fast
   as_owner "$PG_BIN/pg_verifybackup" -q "$dir/base" || die "pg_verifybackup rejected the base backup"
+  step "pg_basebackup + pg_verifybackup"
 
   add_users() { # prefix: three accounts, each its own transaction and audit entry
     for n in 1 2 3; do
@@ -100,10 +109,12 @@ EOF
     done
   }
   add_users drill_a
+  step "batch A: 3 accounts"
   local target
   target=$(as_owner "$PG_BIN/psql" -h 127.0.0.1 -p "$p1" -U postgres -d sifasuo -qAtc "SELECT CAST(now() AS TEXT)")
   sleep 1.1 # commits after the target carry a later timestamp, whatever the clock's resolution
   add_users drill_b
+  step "batch B: 3 accounts"
   # close the WAL segment holding batch B and wait until it is archived
   local seg
   seg=$(as_owner "$PG_BIN/psql" -h 127.0.0.1 -p "$p1" -U postgres -d sifasuo -qAtc "SELECT pg_walfile_name(pg_switch_wal())")
@@ -111,8 +122,10 @@ EOF
   [ -f "$dir/archive/$seg" ] || die "WAL segment $seg was not archived"
   # the primary is lost
   as_owner "$PG_BIN/pg_ctl" -D "$dir/primary/data" -m immediate -w stop >/dev/null
+  step "WAL archived, primary stopped"
 
   cmd_restore "$dir/base" "$dir/archive" "$target" "$dir/restored" "$p2"
+  step "restore to the target time"
   url2="postgresql://postgres@127.0.0.1:$p2/sifasuo"
   local a b
   a=$(as_owner "$PG_BIN/psql" "$url2" -qAtc "SELECT COUNT(*) FROM users WHERE username LIKE 'drill\\_a%'")
@@ -120,6 +133,7 @@ EOF
   echo "written before $target: 3 accounts, restored $a; written after: 3 accounts, restored $b"
   [ "$a" = 3 ] && [ "$b" = 0 ] || die "the restore is not at the target time"
   "$bin" audit verify --db "$url2" >"$dir/verify.out" 2>&1 || die "audit verify failed on the restored store: $(cat "$dir/verify.out")"
+  step "checked, audit verify"
   awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "PITR 演练通过 (%.1f s): 恢复到记录的时间点, 之前的写入都在, 之后的都不在, 审计链校验通过\n", b - a }'
 }
 
