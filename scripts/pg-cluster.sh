@@ -114,6 +114,9 @@ cmd_start() {
     echo "HA_DIR=$dir"
     echo "HA_ETCD_PORT=$etcd_port"
   } >"$dir/env"
+  # a start that fails leaves nothing running behind it
+  # shellcheck disable=SC2064
+  trap "cmd_stop '$dir' >/dev/null 2>&1" EXIT
   mkdir -p "$dir/etcd"
   etcd --name e1 --data-dir "$dir/etcd/data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
@@ -150,6 +153,7 @@ cmd_start() {
   cmd_wait "$dir"
   as_owner "$PG_BIN/psql" "postgresql://postgres@$hosts/postgres?target_session_attrs=read-write" -qAtc \
     "CREATE DATABASE sifasuo" >/dev/null
+  trap - EXIT
   echo "HA_DIR=$dir"
   echo "HA_URL=$HA_URL"
 }

@@ -141,7 +141,12 @@ def psql_rows(url, sql):
 
 def main():
     passed = failed = 0
-    out = cluster("start")
+    try:
+        out = cluster("start")
+    except AssertionError as e:
+        print(f"FAIL the cluster did not start: {e}")
+        print("0 passed, 1 failed, 0 skipped")
+        return 1
     env = dict(line.split("=", 1) for line in out.splitlines() if line.startswith("HA_"))
     ha_dir, url = env["HA_DIR"], env["HA_URL"]
     server = None
