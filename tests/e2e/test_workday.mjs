@@ -352,11 +352,11 @@ test(
     await formField(page, 'mediation_org_id').locator('.el-select').click()
     await page.locator('.el-select-dropdown__item:visible').first().click()
     expect((await page.locator('.record-form input[placeholder*="编号"]').count()) === 0, 'the form has an id box')
-    await page.locator('[data-test="save-and-children"]').click()
-    await page.waitForURL((url) => /^\/records\/mediation-cases\/\d+\/edit$/.test(url.pathname))
-    const id = page.url().match(/mediation-cases\/(\d+)/)[1]
+    // the parties are added before the first save, in the form's own table
     const kids = page.locator('.record-form [data-children="parties"]')
     await kids.waitFor()
+    const posts = []
+    page.on('request', (req) => req.method() === 'POST' && posts.push(new URL(req.url()).pathname))
 
     const dialog = page.locator('.el-dialog:visible', { hasText: '新增调解案件当事人' })
     const field = (name) => dialog.locator(`[data-field="${name}"]`)
@@ -379,8 +379,11 @@ test(
     await dialog.getByRole('button', { name: '保存' }).click()
     await kids.locator('.el-table__row', { hasText: '某物业服务有限公司' }).waitFor()
     await screenshot(page, 'workday-case-parties.png')
-    await page.locator('.record-form').getByRole('button', { name: '保存', exact: true }).click()
-    await page.waitForURL((url) => url.pathname === `/records/mediation-cases/${id}`)
+    await page.locator('.record-form .form-actions').getByRole('button', { name: '保存', exact: true }).click()
+    await page.waitForURL((url) => /^\/records\/mediation-cases\/\d+$/.test(url.pathname))
+    const id = page.url().match(/mediation-cases\/(\d+)/)[1]
+    const writes = posts.filter((p) => /mediation-(cases|parties)/.test(p))
+    expect(writes.length === 1 && writes[0] === '/api/v1/mediation-cases', `the case and its parties took ${writes.join(', ')}`)
     const rows = await page.locator('.detail-children [data-children="parties"] .el-table__row').allInnerTexts()
     expect(rows.length === 2, `the case page shows ${rows.length} parties: ${rows.join(' | ')}`)
     const rec = await apiCall(page, 'GET', `/mediation-cases/${id}`)
