@@ -262,6 +262,12 @@ typedef struct entity {
     int (*demo)(const struct engine_demo *d, char *err, size_t errlen);
     /* The entities whose .parent names this one, ending with {0}; NULL = none. */
     const entity_child_t *children;
+    /* States an import may start its records in besides the workflow's
+     * initial one (space-separated; issue 16 point 8: a register taken over
+     * already checked): the importer chooses one and must hold the
+     * permission of a transition into it (wf_import_state_allowed).  NULL =
+     * the initial state only. */
+    const char *import_states;
     /* The record's number, assigned by the engine; NULL = none. */
     const entity_number_t *number;
     /* Scale data: `sifasuo generate <name> --count N [--bulk]` (load and
@@ -468,6 +474,10 @@ static inline int sql_bind_int(sql_binds_t *b, int64_t i) {
 /* Shared by lists and exports: builds "FROM … WHERE …" for the request's
  * filters within the caller's scope.  Answers 422 itself and returns -1 on a
  * bad filter or more than ENGINE_FILTER_VALUES_MAX values. */
+/* ?sort= (or the entity's default) as the list orders by it, the id as
+ * tie-break: " ORDER BY <expr> ASC|DESC, t.id ASC|DESC" appended to sql.
+ * -1 after answering 422 (an unknown or unsortable field). */
+int engine_order_by(http_req_t *r, const entity_t *e, buf_t *sql);
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
 /* Steps s (bound, ready) to its end and returns the integers of its first

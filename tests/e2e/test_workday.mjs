@@ -560,6 +560,36 @@ test(
 )
 
 test(
+  'an import may start records in a declared state: the director imports staff already checked (待区局审核)',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, DIRECTOR, PASS)
+    await page.goto(`${new URL(page.url()).origin}/records/staff`)
+    await page.getByRole('button', { name: '导入' }).click()
+    const dialog = page.locator('.el-dialog', { hasText: '导入司法所工作人员' })
+    const states = dialog.locator('[data-test="import-state"]')
+    await states.waitFor()
+    const offered = await states.locator('.el-radio').allInnerTexts()
+    expect(offered.join(',') === '待所长校核,待区局审核', `states offered: ${offered.join(',')}`)
+    const tag = 'S' + STAMP
+    const file = makeXlsx([
+      ['姓名', '编制 (用工) 类型', '到所日期', '人员状态'],
+      [`已校核${tag}`, '政法专项编制', '2026-03-01', '在岗'],
+    ])
+    await dialog.locator('input[type="file"]').setInputFiles({
+      name: '人员.xlsx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      buffer: file,
+    })
+    await states.getByText('待区局审核').click()
+    await dialog.getByRole('button', { name: '开始导入' }).click()
+    await dialog.locator('.import-summary', { hasText: '已导入 1 行' }).waitFor({ timeout: 30_000 })
+    const got = await apiCall(page, 'GET', `/staff?q=${encodeURIComponent(tag)}`)
+    expect(got.body.items.length === 1 && got.body.items[0].wf_state === 'checked', JSON.stringify(got.body.items))
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
   '账户与安全: my sessions, another one ended; 修改密码 under the policy ends the others',
   async ({ page, browser }) => {
     const who = 'tiaojie' // no other test signs in as 吴调解
