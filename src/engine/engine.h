@@ -202,6 +202,11 @@ typedef struct entity {
     /* 附件: several files per record (files.c: PDF, JPEG, PNG, DOCX, XLSX),
      * read like the record, added and removed by whoever may update it */
     bool attachments;
+    /* 交办 (issue 16 point 4, "assigned to me"): a record created for
+     * another unit than its author's is assigned to that unit — each active
+     * user there who may fire a transition out of the first state is told
+     * (notify.c notify_assigned).  false: no notice. */
+    bool notify_assigned;
     /* A protected entity's <perm>.read_protected — read the records in the
      * holder's whole scope without a grant (the district corrections
      * institution, which entrusts the offices: 社区矫正法 第九条) — is

@@ -14,8 +14,8 @@
 #include "auth/scope.h"
 #include "engine/document.h"
 #include "engine/engine.h"
-#include "engine/values.h"
 #include "engine/notify.h"
+#include "engine/values.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -1711,6 +1711,7 @@ static int insert_record(http_req_t *r, const entity_t *e, const changes_t *c, i
     }
     if (!id) goto fail;
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
+    if (org != p->org_id && notify_assigned(r, e, id, org) != 0) goto fail; /* a 交办 */
     json_t *after = engine_record_snapshot(r, e, id);
     if (record_deadline(r, e, CHECK_CREATE, NULL, after) != 0) {
         json_decref(after);

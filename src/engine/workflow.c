@@ -117,6 +117,8 @@ bool wf_import_state_allowed(const entity_t *e, const principal_t *p, const char
     return false;
 }
 
+bool wf_leaves(const wf_transition_t *t, const char *state) { return in_list(t->from, state); }
+
 const char *wf_locked_message(http_req_t *r, const workflow_t *wf, const wf_state_t *st, const char *verb) {
     const char *msg = arena_printf(r->arena, "记录已处于「%s」状态, 不能%s", st->label, verb);
     for (const wf_transition_t *t = wf->transitions; t->action; t++)

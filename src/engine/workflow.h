@@ -22,6 +22,8 @@ const wf_state_t *wf_locked(const workflow_t *wf, const char *state);
  * current workflow's initial state, or one of e->import_states into which p
  * may move a record (it holds the permission of a transition to it). */
 bool wf_import_state_allowed(const entity_t *e, const struct principal *p, const char *state);
+/* True when state is one of t's space-separated from states. */
+bool wf_leaves(const wf_transition_t *t, const char *state);
 /* True when t leaves a final state: a reopen, fired only with a reason. */
 bool wf_is_reopen(const workflow_t *wf, const wf_transition_t *t);
 /* Answers 409 record_final: message, the state and its label, and "reopen":
