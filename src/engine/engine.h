@@ -213,6 +213,9 @@ typedef struct entity {
      * granted by default to these roles (space-separated; NULL: none). */
     const char *protected_roles;
     const char *roles;                 /* default roles for read/create/update (space-separated) */
+    /* Roles granted read and export only, beside .roles (space-separated;
+     * NULL: none): the city leader's 全市数据只读与统计 (issue 16 point 10). */
+    const char *read_roles;
     /* A rule across fields and records (issue 15 point 4), run on create,
      * update, every import row and each workflow action that writes fields
      * (check_ctx_t says which, with the record before and after): NULL when

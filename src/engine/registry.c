@@ -53,6 +53,13 @@ static void register_perms(const entity_t *e) {
         defs[n].label = strdup(label);
         /* restore is an administrator's act: district admins by default */
         defs[n].defaults = strcmp(std[i].action, "restore") == 0 ? "district_admin" : e->roles;
+        if (e->read_roles && (strcmp(std[i].action, "read") == 0 || strcmp(std[i].action, "export") == 0)) {
+            size_t l = strlen(e->roles ? e->roles : "") + strlen(e->read_roles) + 2;
+            char *both = malloc(l); /* lives as long as the permission table */
+            if (!both) abort();
+            snprintf(both, l, "%s %s", e->roles ? e->roles : "", e->read_roles);
+            defs[n].defaults = both;
+        }
         n++;
     }
     if (e->flows)

@@ -376,3 +376,17 @@ export async function run() {
     process.exitCode = 1
   })
 }
+
+// How many pixels of the canvases under `selector` are drawn (not transparent).
+export async function canvasInk(page, selector) {
+  await page.locator(`${selector} canvas`).first().waitFor({ timeout: 15_000 })
+  let n = 0
+  for (const canvas of await page.locator(`${selector} canvas`).all())
+    n += await canvas.evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      let k = 0
+      for (let i = 3; i < d.length; i += 4) if (d[i]) k++
+      return k
+    })
+  return n
+}

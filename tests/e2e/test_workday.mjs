@@ -5,6 +5,7 @@
 // Run with tests/e2e/run.sh tests/e2e/test_workday.mjs (a server of its own; docs/testing.md).
 import {
   DIRECTOR,
+  canvasInk,
   PASS,
   PHONE,
   STAFF,
@@ -587,6 +588,25 @@ test(
     expect(got.body.items.length === 1 && got.body.items[0].wf_state === 'checked', JSON.stringify(got.body.items))
   },
   { login: true, timeout: 90_000 },
+)
+
+test(
+  "the city leader's cockpit shows the city's mediation figures; 调解案件 opens read-only",
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'lingdao', PASS)
+    await page.goto(`${new URL(page.url()).origin}/cockpit`)
+    await page.locator('[data-test="mediation"]').waitFor({ timeout: 15_000 })
+    const ink = await canvasInk(page, '[data-test="mediation"]')
+    expect(ink > 500, `the mediation chart is blank (${ink} pixels drawn)`)
+    const stat = await page.locator('.el-statistic', { hasText: '年调解案件' }).innerText()
+    expect(/\d/.test(stat) && !/\b0$/.test(stat.trim()), `the year's cases: ${stat}`)
+    await screenshot(page, 'workday-leader-cockpit.png')
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases`)
+    await page.locator('.el-table__row').first().waitFor()
+    const buttons = await page.locator('.list-toolbar .el-button, .page-head .el-button').allInnerTexts()
+    expect(!buttons.some((b) => /新建|导入/.test(b)), `the leader is offered: ${buttons.join(', ')}`)
+  },
+  { login: true },
 )
 
 test(
