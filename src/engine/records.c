@@ -1651,13 +1651,40 @@ static json_t *unique_keys(const entity_t *e, const changes_t *c) {
 
 static char *json_text(json_t *j) { return j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL; }
 
+/* A child created with its parent (create_children): its kind's key, its
+ * row in the body's list, the parent. */
+typedef struct {
+    const char *key;
+    size_t i;
+    const entity_t *parent;
+    int64_t parent_id;
+} child_row_t;
+
+/* Answers 422 for row i (from 0) of child kind key of ce: the fields as
+ * "<key>.<i>.<field>", the message naming the row ("第 2 条…: 姓名: 必填"). */
+static void child_error(http_req_t *r, const entity_t *ce, const char *key, size_t i, json_t *errs) {
+    json_t *fe = json_object();
+    const char *fk, *msg = NULL;
+    json_t *fv;
+    json_object_foreach(errs, fk, fv) {
+        const field_t *f = entity_field(ce, fk);
+        if (!msg)
+            msg = arena_printf(r->arena, "第 %zu 条%s: %s%s%s", i + 1, ce->label, f ? f->label : "", f ? ": " : "",
+                               json_string_value(fv));
+        json_object_set(fe, arena_printf(r->arena, "%s.%zu.%s", key, i, fk), fv);
+    }
+    http_error_fields(r, 422, "validation_failed", msg, fe);
+    json_decref(fe);
+}
+
 /* Inserts one record of e from its checked fields c, owned by org (path
  * opath), inside the caller's transaction: the number, the unique-key
  * check, the row, the change note, the deadline, the entity's rule and the
- * audit row ("after", plus what extra holds).  0 with *id_out; -1 after
- * answering (a guard rolls back; the request's end rolls back the rest). */
+ * audit row ("after"; a child created with its parent, row: "with_parent",
+ * and a failing rule answered at the row's fields).  0 with *id_out; -1
+ * after answering (a guard rolls back; the request's end rolls back the rest). */
 static int insert_record(http_req_t *r, const entity_t *e, const changes_t *c, int64_t org, const char *opath,
-                         json_t *extra, int64_t *id_out) {
+                         const child_row_t *row, int64_t *id_out) {
     const principal_t *p = auth_principal(r);
     buf_t sql = BUF_INIT, vals = BUF_INIT;
     sql_binds_t b = {0};
@@ -1717,12 +1744,25 @@ static int insert_record(http_req_t *r, const entity_t *e, const changes_t *c, i
         json_decref(after);
         goto fail;
     }
-    if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
+    if (row && e->check) { /* a child's rule, answered at its row */
+        check_ctx_t cc = {.r = r, .db = r->db, .e = e, .op = CHECK_CREATE, .after = after};
+        const char *field = NULL, *why = engine_check_run(&cc, &field);
+        if (why) {
+            json_decref(after);
+            db_rollback(r->db);
+            json_t *errs = json_pack("{s:s}", field ? field : "record", why);
+            child_error(r, e, row->key, row->i, errs);
+            json_decref(errs);
+            goto out;
+        }
+    } else if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
         json_decref(after);
         goto out;
     }
     json_t *detail = json_pack("{s:O?}", "after", after);
-    if (extra) json_object_update(detail, extra);
+    if (row)
+        json_object_set_new(detail, "with_parent",
+                            json_pack("{s:s,s:I}", "entity", row->parent->name, "id", (json_int_t)row->parent_id));
     char *dt = json_text(detail);
     int arc = auth_audit(r, "record.create", e->name, id, "ok", dt);
     free(dt);
@@ -1809,25 +1849,13 @@ static int create_children(http_req_t *r, const entity_t *e, json_t *kids, int64
             changes_t c;
             json_t *errs = check_fields(r, ce, item, true, &c, false);
             if (errs) {
-                json_t *fe = json_object();
-                const char *fk, *msg = NULL;
-                json_t *fv;
-                json_object_foreach(errs, fk, fv) {
-                    const field_t *f = entity_field(ce, fk);
-                    if (!msg)
-                        msg = arena_printf(r->arena, "第 %zu 条%s: %s: %s", i + 1, ce->label, f ? f->label : fk,
-                                           json_string_value(fv));
-                    json_object_set(fe, arena_printf(r->arena, "%s.%zu.%s", k->key, i, fk), fv);
-                }
-                http_error_fields(r, 422, "validation_failed", msg, fe);
-                json_decref(fe);
+                child_error(r, ce, k->key, i, errs);
                 json_decref(errs);
                 return -1;
             }
-            json_t *extra = json_pack("{s:{s:s,s:I}}", "with_parent", "entity", e->name, "id", (json_int_t)parent);
+            child_row_t row = {k->key, i, e, parent};
             int64_t cid;
-            int rc = insert_record(r, ce, &c, org, opath, extra, &cid);
-            json_decref(extra);
+            int rc = insert_record(r, ce, &c, org, opath, &row, &cid);
             if (rc != 0) return -1;
         }
     }

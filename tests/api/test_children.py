@@ -206,6 +206,8 @@ def test_a_clerk_registers_a_case_with_two_parties_in_one_request(ctx):
     st, _, body = ljz.post(C, {"title": "双重身份", "source": "party_application", "category": "neighborhood",
                                "parties": [{"role": "applicant", "person_id": pid, "unit_name": "又是单位"}]})
     assert st == 422, body
+    assert body["error"]["fields"] == {"parties.0.unit_name": "当事人是自然人时不填单位名称"}, body
+    assert body["error"]["message"].startswith("第 1 条调解案件当事人: 当事人 (单位): "), body
     st, _, lst = ljz.get(C + "?q=双重身份&total=1")
     assert lst["total"] == 0, lst
 

@@ -69,12 +69,35 @@ export function expect(cond, message) {
   if (!cond) throw new Failure(message)
 }
 
+// The widths the pictures are taken at (issue 16: a desk's 1440×900 and a
+// phone's 390×844): a page at desk width is also taken at phone width as
+// <name>-phone.png, then its viewport is put back; a page already at phone
+// width (a phone context) is taken once.
+export const SHOT_DESK = { width: 1440, height: 900 }
+export const SHOT_PHONE = { width: 390, height: 844 }
+
 export async function screenshot(page, name) {
   if (!SHOTS) return
   mkdirSync(SHOT_DIR, { recursive: true })
-  await page.waitForLoadState('networkidle').catch(() => {})
-  // toasts come and go: not part of the picture
-  await page.screenshot({ path: resolve(SHOT_DIR, name), animations: 'disabled', style: '.el-message { display: none }' })
+  const was = page.viewportSize()
+  const take = async (size, file) => {
+    await page.setViewportSize(size)
+    await page.waitForTimeout(400) // the layout and the charts follow the width
+    await page.waitForLoadState('networkidle').catch(() => {})
+    // toasts come and go: not part of the picture
+    await page.screenshot({ path: resolve(SHOT_DIR, file), animations: 'disabled', style: '.el-message { display: none }' })
+  }
+  if (was && was.width <= 500) {
+    await take({ width: SHOT_PHONE.width, height: Math.max(SHOT_PHONE.height, was.height) }, name)
+  } else {
+    // a taller viewport is a whole-page picture (the cockpit): kept
+    await take({ width: SHOT_DESK.width, height: Math.max(SHOT_DESK.height, was ? was.height : 0) }, name)
+    await take(SHOT_PHONE, name.replace(/\.png$/, '-phone.png'))
+  }
+  if (was) {
+    await page.setViewportSize(was)
+    await page.waitForTimeout(400)
+  }
 }
 
 // Signs in through the login form of the page already showing it: username,
