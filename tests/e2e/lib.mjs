@@ -70,33 +70,40 @@ export function expect(cond, message) {
 }
 
 // The widths the pictures are taken at (issue 16: a desk's 1440×900 and a
-// phone's 390×844): a page at desk width is also taken at phone width as
-// <name>-phone.png, then its viewport is put back; a page already at phone
-// width (a phone context) is taken once.
+// phone's 390×844).  A page at desk width is taken there (the viewport grows
+// to it and stays: nothing the test sees shrinks), and its address again at
+// phone width in a page of its own in the same session, <name>-phone.png —
+// the test's page is not touched.  A page already at phone width (a phone
+// context) is taken once.
 export const SHOT_DESK = { width: 1440, height: 900 }
 export const SHOT_PHONE = { width: 390, height: 844 }
 
 export async function screenshot(page, name) {
   if (!SHOTS) return
   mkdirSync(SHOT_DIR, { recursive: true })
-  const was = page.viewportSize()
-  const take = async (size, file) => {
-    await page.setViewportSize(size)
-    await page.waitForTimeout(400) // the layout and the charts follow the width
-    await page.waitForLoadState('networkidle').catch(() => {})
+  const take = async (p, file) => {
+    await p.waitForLoadState('networkidle').catch(() => {})
     // toasts come and go: not part of the picture
-    await page.screenshot({ path: resolve(SHOT_DIR, file), animations: 'disabled', style: '.el-message { display: none }' })
+    await p.screenshot({ path: resolve(SHOT_DIR, file), animations: 'disabled', style: '.el-message { display: none }' })
   }
-  if (was && was.width <= 500) {
-    await take({ width: SHOT_PHONE.width, height: Math.max(SHOT_PHONE.height, was.height) }, name)
-  } else {
+  const was = page.viewportSize()
+  if (was && was.width <= 500) return take(page, name)
+  if (was && (was.width < SHOT_DESK.width || was.height < SHOT_DESK.height)) {
     // a taller viewport is a whole-page picture (the cockpit): kept
-    await take({ width: SHOT_DESK.width, height: Math.max(SHOT_DESK.height, was ? was.height : 0) }, name)
-    await take(SHOT_PHONE, name.replace(/\.png$/, '-phone.png'))
+    await page.setViewportSize({ width: SHOT_DESK.width, height: Math.max(SHOT_DESK.height, was.height) })
+    await page.waitForTimeout(400) // the layout and the charts follow the width
   }
-  if (was) {
-    await page.setViewportSize(was)
-    await page.waitForTimeout(400)
+  await take(page, name)
+  const phone = await page.context().newPage()
+  try {
+    await phone.setViewportSize(SHOT_PHONE)
+    await phone.goto(page.url())
+    await phone.waitForTimeout(800) // the charts' entry animation
+    await take(phone, name.replace(/\.png$/, '-phone.png'))
+  } catch {
+    // a page that cannot be opened again by its address: the desk picture only
+  } finally {
+    await phone.close()
   }
 }
 

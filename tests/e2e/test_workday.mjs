@@ -91,6 +91,15 @@ function makeXlsx(rows) {
   return Buffer.concat([...locals, dir, end])
 }
 
+// Chooses an .xlsx of these rows in the import dialog.
+async function chooseXlsx(dialog, rows) {
+  await dialog.locator('input[type="file"]').setInputFiles({
+    name: '人员.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: makeXlsx(rows),
+  })
+}
+
 // n staff records of STAFF's office, entered through the API (待所长校核)
 async function enterStaff(page, n, tag) {
   const ids = []
@@ -536,18 +545,13 @@ test(
     })
     expect(tpl.status === 200 && tpl.size > 3000, `template ${JSON.stringify(tpl)}`)
     const tag = 'X' + STAMP
-    const file = makeXlsx([
+    await chooseXlsx(dialog, [
       ['陆家嘴街道司法所 · 司法所工作人员'],
       ['姓名', '编制 (用工) 类型', '到所日期', '人员状态'],
       [`表格甲${tag}`, '政法专项编制', '2026-03-01', '在岗'],
       ['', '政法专项编制', '2026-03-01', '在岗'],
       [`表格乙${tag}`, '政法专项编制', '2026-03-02', '在岗'],
     ])
-    await dialog.locator('input[type="file"]').setInputFiles({
-      name: '人员.xlsx',
-      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      buffer: file,
-    })
     await dialog.getByText('只导入正确的行').click()
     await dialog.getByRole('button', { name: '开始导入' }).click()
     await dialog.locator('.import-summary', { hasText: '已导入 2 行, 有误 1 行' }).waitFor({ timeout: 30_000 })
@@ -572,15 +576,10 @@ test(
     const offered = await states.locator('.el-radio').allInnerTexts()
     expect(offered.join(',') === '待所长校核,待区局审核', `states offered: ${offered.join(',')}`)
     const tag = 'S' + STAMP
-    const file = makeXlsx([
+    await chooseXlsx(dialog, [
       ['姓名', '编制 (用工) 类型', '到所日期', '人员状态'],
       [`已校核${tag}`, '政法专项编制', '2026-03-01', '在岗'],
     ])
-    await dialog.locator('input[type="file"]').setInputFiles({
-      name: '人员.xlsx',
-      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      buffer: file,
-    })
     await states.getByText('待区局审核').click()
     await dialog.getByRole('button', { name: '开始导入' }).click()
     await dialog.locator('.import-summary', { hasText: '已导入 1 行' }).waitFor({ timeout: 30_000 })
@@ -605,6 +604,38 @@ test(
     await page.locator('.el-table__row').first().waitFor()
     const buttons = await page.locator('.list-head .el-button').allInnerTexts()
     expect(buttons.includes('导出') && !buttons.some((b) => /新建|导入/.test(b)), `the leader is offered: ${buttons.join(', ')}`)
+  },
+  { login: true },
+)
+
+test(
+  '导出 follows the list: sorted by a column header, the export asks that order and its rows come in it',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases`)
+    await page.locator('.record-table .el-table__row').first().waitFor()
+    // 案件编号 clicked: the list sorts by it (the URL keeps it)
+    await page.locator('.record-table th', { hasText: '案件编号' }).locator('.caret-wrapper').click()
+    await page.waitForURL((url) => /sort=-?case_no/.test(url.search))
+    const sort = new URL(page.url()).searchParams.get('sort')
+    await page.waitForLoadState('networkidle')
+    const firstShown = (await page.locator('.record-table .el-table__row').first().innerText()).split('\t')
+    const [request] = await Promise.all([
+      page.waitForRequest((req) => req.url().includes('/mediation-cases/export')),
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '导出' }).click(),
+    ])
+    const asked = new URL(request.url()).searchParams
+    expect(asked.get('sort') === sort && asked.get('columns'), `the export asked ${request.url()}`)
+    // the same export as CSV: its first row is the list's first
+    const first = await page.evaluate(async (q) => {
+      const r = await fetch(`/api/v1/mediation-cases/export?format=csv&sort=${encodeURIComponent(q)}`)
+      return (await r.text()).replace(/^\uFEFF/, '').split('\r\n')[1]
+    }, sort)
+    const list = await apiCall(page, 'GET', `/mediation-cases?limit=1&sort=${encodeURIComponent(sort)}`)
+    expect(first.startsWith(`${list.body.items[0].id},`), `export's first row ${first} vs the list's ${list.body.items[0].id}`)
+    expect(firstShown.some((cell) => list.body.items[0].title && cell.includes(list.body.items[0].title)),
+      `the page shows first ${firstShown.join(' | ')}`)
   },
   { login: true },
 )
