@@ -21,7 +21,9 @@
 //                 registers-staff,registers-premises,
 //                 standards-scorecard,standards-office,cockpit,
 //                 persons,person-detail,problems-board,
-//                 annual-report-preview,mobile-todo}.png
+//                 annual-report-preview,mobile-todo,…}.png at 1440×900
+//                 and each again at 390×844 as <name>-phone.png (the list:
+//                 docs/web.md "Screenshots at both widths")
 //
 // The 系统管理 tests sign in the demo's three administrators (sysadmin,
 // secadmin, auditor: SIFASUO_PASS, then TOTP enrolment, codes computed here
