@@ -601,7 +601,8 @@ test(
     expect(/\d/.test(stat) && !/\b0$/.test(stat.trim()), `the year's cases: ${stat}`)
     await screenshot(page, 'workday-leader-cockpit.png')
     await page.goto(`${new URL(page.url()).origin}/records/mediation-cases`)
-    await page.locator('.el-table__row').first().waitFor()
+    // the whole city's cases, counted: the heaviest list of the suite (took over 10 s under load once)
+    await page.locator('.el-table__row').first().waitFor({ timeout: 30_000 })
     const buttons = await page.locator('.list-head .el-button').allInnerTexts()
     expect(buttons.includes('导出') && !buttons.some((b) => /新建|导入/.test(b)), `the leader is offered: ${buttons.join(', ')}`)
   },
