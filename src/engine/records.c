@@ -1680,11 +1680,12 @@ static void child_error(http_req_t *r, const entity_t *ce, const char *key, size
 /* Inserts one record of e from its checked fields c, owned by org (path
  * opath), inside the caller's transaction: the number, the unique-key
  * check, the row, the change note, the deadline, the entity's rule and the
- * audit row ("after"; a child created with its parent, row: "with_parent",
+ * audit row ("after"; hook, may be NULL, runs right after the INSERT — see
+ * engine_create_hook_fn; a child created with its parent, row: "with_parent",
  * and a failing rule answered at the row's fields).  0 with *id_out; -1
  * after answering (a guard rolls back; the request's end rolls back the rest). */
 static int insert_record(http_req_t *r, const entity_t *e, const changes_t *c, int64_t org, const char *opath,
-                         const child_row_t *row, int64_t *id_out) {
+                         const child_row_t *row, engine_create_hook_fn hook, void *arg, int64_t *id_out) {
     const principal_t *p = auth_principal(r);
     buf_t sql = BUF_INIT, vals = BUF_INIT;
     sql_binds_t b = {0};
@@ -1737,6 +1738,11 @@ static int insert_record(http_req_t *r, const entity_t *e, const changes_t *c, i
         goto out;
     }
     if (!id) goto fail;
+    if (hook && hook(r, e, id, arg) != 0) {
+        if (!r->answered) goto fail;
+        if (db_in_tx(r->db)) db_rollback(r->db);
+        goto out;
+    }
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     if (org != p->org_id && notify_assigned(r, e, id, org) != 0) goto fail; /* a 交办 */
     json_t *after = engine_record_snapshot(r, e, id);
@@ -1855,25 +1861,19 @@ static int create_children(http_req_t *r, const entity_t *e, json_t *kids, int64
             }
             child_row_t row = {k->key, i, e, parent};
             int64_t cid;
-            int rc = insert_record(r, ce, &c, org, opath, &row, &cid);
+            int rc = insert_record(r, ce, &c, org, opath, &row, NULL, NULL, &cid);
             if (rc != 0) return -1;
         }
     }
     return 0;
 }
 
-/* POST /api/v1/<entity>: one record, and with it the children its body
- * carries under their keys — all in one transaction, or nothing. */
-static void create_record(http_req_t *r) {
-    const entity_t *e = entity_of(r);
-    if (!e || !allowed(r, e, "create")) return;
-    if (e->create_via) {
-        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
-        return http_error(r, 405, "create_elsewhere", e->create_via);
-    }
+/* POST /api/v1/<entity>'s write (engine.h): one record, and with it the
+ * children its body carries under their keys (taken out of body) — all in
+ * one transaction, or nothing. */
+int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_create_hook_fn hook, void *arg) {
     const principal_t *p = auth_principal(r);
-    json_t *body = http_json_body(r);
-    if (!body) return;
+    int64_t created = 0;
     changes_t c;
     bool bad;
     json_t *kids = take_children(r, e, body, &bad);
@@ -1903,15 +1903,29 @@ static void create_record(http_req_t *r) {
     if (db_begin(r->db) != 0) goto fail;
     if (parent_guard(r, e, body_parent(e, body), "添加") != 0) goto out;
     int64_t id;
-    if (insert_record(r, e, &c, org, opath, NULL, &id) != 0) goto out;
+    if (insert_record(r, e, &c, org, opath, NULL, hook, arg, &id) != 0) goto out;
     if (kids && create_children(r, e, kids, id, org, opath) != 0) goto out;
     if (db_commit(r->db) != 0) goto fail;
-    engine_answer_record(r, e, id, 201);
+    created = id;
     goto out;
 fail:
     http_store_error(r);
 out:
     json_decref(kids);
+    return created;
+}
+
+static void create_record(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "create")) return;
+    if (e->create_via) {
+        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
+        return http_error(r, 405, "create_elsewhere", e->create_via);
+    }
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    int64_t id = engine_create(r, e, body, NULL, NULL);
+    if (id > 0) engine_answer_record(r, e, id, 201);
     json_decref(body);
 }
 
@@ -2216,6 +2230,8 @@ static const char *const history_labels[][2] = {
     {"breakglass.grant", "紧急调阅授权"},
     {"annual_report.regenerate", "重新生成"},
     {"access.denied", "拒绝访问"},
+    {"portal.submit", "群众经公众门户提交"},
+    {"portal.reply", "答复群众"},
     {NULL, NULL},
 };
 

@@ -193,7 +193,7 @@ static const entity_t mediation_cases = {
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
     .read_roles = "city_leader", /* reads and counts the city's mediation, changes nothing */
-    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents",
+    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents portal",
     .attachments = true, /* evidence, agreements signed on paper, photos of the site */
     .documents = mediation_case_documents, /* mediation_docs.c */
     .demo = mediation_demo,

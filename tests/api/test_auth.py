@@ -245,6 +245,24 @@ def test_admin_totp_required_and_enforced(ctx):
     # replacing the second factor needs the current one
     st, _, body = again.post("/api/v1/session/totp/setup", {})
     assert st == 422 and "当前" in body["error"]["message"]
+    # a re-bind started is not the factor switched off: until a code of the
+    # new secret is confirmed, sign-in asks for the old one (and only it)
+    import time as _t
+    while totp(secret) == enrol_code:
+        _t.sleep(1)
+    st, _, body = again.post("/api/v1/session/totp/setup", {"code": totp(secret)})
+    assert st == 200, body
+    new_secret = body["secret"]
+    assert new_secret != secret
+    third = Session(s)
+    st, body = third.login("secadmin", DEMO_PASSWORD)
+    assert (st, body) == (401, REFUSED), "the account keeps its second factor during a re-bind"
+    st, body = third.login("secadmin", DEMO_PASSWORD, codes[1])
+    assert st == 200, "the old factor's recovery codes still work"
+    st, _, body = again.post("/api/v1/session/totp/enable", {"code": totp(new_secret)})
+    assert st == 200 and len(body["recovery_codes"]) == 10, body
+    st, body = Session(s).login("secadmin", DEMO_PASSWORD, codes[2])
+    assert st == 401, "confirmed: the old recovery codes are replaced"
 
 
 def test_api_token_scope_and_revocation(ctx):
@@ -351,8 +369,11 @@ def test_user_cli_add_passwd_disable_list(ctx):
 
 def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ctx):
     s = ctx.demo_server()
-    d = Session(s, "ljz_director")
+    d = Session(s, "shiju")  # 市局: its scope covers 南京东路
     njdl_org = Session(s, "njdl").login_body["user"]["org"]["id"]
+    st, _, body = Session(s, "ljz_director").post("/api/v1/breakglass", {
+        "org_id": njdl_org, "entity": "test-secrets", "reason": "协查在册社区矫正对象的脱管线索"})
+    assert st == 422 and "管辖范围" in body["error"]["fields"]["org_id"], "a unit outside the requester's scope"
     st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "test-secrets", "reason": "查"})
     assert st == 422 and "reason" in body["error"]["fields"]
     st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "no-such-thing", "reason": "x" * 30})
@@ -366,10 +387,10 @@ def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ct
     assert Session(s, "ljz").post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "x", "reason": "y" * 20})[0] == 403
     aud, _ = admin_session(s, "auditor")
     st, _, lst = aud.get("/api/v1/breakglass")
-    row = next(i for i in lst["items"] if i["username"] == "ljz_director")
+    row = next(i for i in lst["items"] if i["username"] == "shiju")
     assert row["reason"] == "协查在册社区矫正对象的脱管线索" and row["org_name"] == "南京东路街道司法所"
     st, _, log = aud.get("/api/v1/audit?action=breakglass.grant")
-    assert log["items"] and log["items"][0]["username"] == "ljz_director"
+    assert log["items"] and log["items"][0]["username"] == "shiju"
 
 
 def test_wrong_totp_counts_towards_lockout(ctx):
