@@ -498,7 +498,8 @@ static inline int sql_bind_int(sql_binds_t *b, int64_t i) {
  * filters within the caller's scope.  Answers 422 itself and returns -1 on a
  * bad filter or more than ENGINE_FILTER_VALUES_MAX values. */
 /* ?sort= (or the entity's default) as the list orders by it, the id as
- * tie-break: " ORDER BY <expr> ASC|DESC, t.id ASC|DESC" appended to sql.
+ * tie-break: " ORDER BY <expr> ASC|DESC, t.id ASC|DESC" appended to sql,
+ * led by "(<expr> = <empty>) ASC" where the list puts empty values last.
  * -1 after answering 422 (an unknown or unsortable field). */
 int engine_order_by(http_req_t *r, const entity_t *e, buf_t *sql);
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);

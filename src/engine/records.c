@@ -878,7 +878,10 @@ int engine_order_by(http_req_t *r, const entity_t *e, buf_t *sql) {
     sort_t st = {0};
     if (parse_sort(r, e, &st) != 0) return -1;
     const char *dir = st.desc ? "DESC" : "ASC";
-    if (st.col) buf_printf(sql, " ORDER BY %s %s, t.id %s", st.col, dir, dir);
+    /* empty values last, as the list shows them (list_records' two parts) */
+    if (st.col && st.empty && st.empty_high == st.desc)
+        buf_printf(sql, " ORDER BY (%s = %s) ASC, %s %s, t.id %s", st.col, st.empty, st.col, dir, dir);
+    else if (st.col) buf_printf(sql, " ORDER BY %s %s, t.id %s", st.col, dir, dir);
     else buf_printf(sql, " ORDER BY t.id %s", dir);
     return 0;
 }
