@@ -80,6 +80,7 @@ static int parse_flags(int argc, char **argv, cli_opts_t *o, const char **comman
         const char **sval = NULL;
         int *ival = NULL;
         if (strcmp(a, "--db") == 0) sval = &o->db_url;
+        else if (strcmp(a, "--db-replica") == 0) sval = &o->db_replica;
         else if (strcmp(a, "--listen") == 0) sval = &o->listen;
         else if (strcmp(a, "--web-root") == 0) sval = &o->web_root;
         else if (strcmp(a, "--key-file") == 0) sval = &o->key_file;
@@ -129,6 +130,7 @@ static int parse_flags(int argc, char **argv, cli_opts_t *o, const char **comman
 int main(int argc, char **argv) {
     cli_opts_t o = {
         .db_url = getenv("SIFASUO_DB") ? getenv("SIFASUO_DB") : "sqlite:var/sifasuo.db",
+        .db_replica = getenv("SIFASUO_DB_REPLICA") && *getenv("SIFASUO_DB_REPLICA") ? getenv("SIFASUO_DB_REPLICA") : NULL,
         .listen = "127.0.0.1:8080",
         .web_root = "web/dist",
         .key_file = getenv("SIFASUO_KEY_FILE") ? getenv("SIFASUO_KEY_FILE") : "var/keys",
