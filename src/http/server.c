@@ -400,7 +400,10 @@ static void on_request(struct evhttp_request *ev, void *arg) {
         const char *real = w->cfg->trusted_proxy && addr && strcmp(addr, w->cfg->trusted_proxy) == 0
                                ? evhttp_find_header(evhttp_request_get_input_headers(ev), "X-Real-IP")
                                : NULL;
-        if (real && strlen(real) < 64 && strspn(real, "0123456789abcdefABCDEF.:") == strlen(real)) r->peer = real;
+        /* a copy: the header goes with the request, which evhttp may free
+         * once the reply is written, before the access log reads it */
+        if (real && strlen(real) < 64 && strspn(real, "0123456789abcdefABCDEF.:") == strlen(real))
+            r->peer = arena_strdup(r->arena, real);
     }
     const char *uri = evhttp_request_get_uri(ev);
     const char *q = strchr(uri, '?');
