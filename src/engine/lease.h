@@ -8,7 +8,9 @@
  * see "taken".  A row and not a PostgreSQL advisory lock: the same code on
  * both stores, and a lease outlives nothing — a dead holder's row runs out.
  * The clock is the nodes' own (time(), kept in step by chrony), never
- * SIFASUO_NOW: a lease is about live processes, not business time. */
+ * SIFASUO_NOW: a lease is about live processes, not business time.  A
+ * holder on this host whose process is gone (kill -9, then a restart) is
+ * replaced at once rather than after its ttl. */
 #ifndef SFS_LEASE_H
 #define SFS_LEASE_H
 #include "store/db.h"
