@@ -11,6 +11,7 @@ import datetime
 import time
 
 from auth_helpers import DEMO_PASSWORD, Session, admin_session, create_user
+from test_plan_rules import _apply  # an office change filed and applied
 from harness import Nginx, demo_store, store_exec, store_query
 
 # the generation check (engine/gencache.h GENCACHE_CHECK_MS) and the signed-in
@@ -88,16 +89,8 @@ def test_org_unit_renamed_on_one_node_shows_on_the_other_within_the_generation_c
     st, _, rows = watcher.get(staff)
     assert st == 200 and rows["items"] and rows["items"][0]["org_name"] == office["name"], rows
     # the rename, filed and applied on node A
-    st, _, rec = district.post("/api/v1/office-changes", {"change_type": "rename", "office_id": office["id"],
-                                                           "new_name": "两节点更名街道司法所", "effective_on": today})
-    assert st == 201, rec
-    path = f"/api/v1/office-changes/{rec['id']}/actions"
-    st, _, rec = district.post(path + "/submit", {"approval_doc": "浦编〔2026〕9号", "approval_date": today})
-    assert st == 200, rec
-    st, _, rec = city.post(path + "/file", {"filing_doc": "沪司备〔2026〕9号", "filing_date": today})
-    assert st == 200, rec
-    st, _, rec = city.post(path + "/apply", {})
-    assert st == 200 and rec["wf_state"] == "applied", rec
+    _apply(district, city, change_type="rename", office_id=office["id"], new_name="两节点更名街道司法所",
+           effective_on=today, today=today)
     # node B's snapshot of the org tree follows the stored generation
     took = _until(lambda: watcher.get(staff)[2]["items"][0]["org_name"] == "两节点更名街道司法所",
                   GEN_CHECK_S + SLACK_S)
