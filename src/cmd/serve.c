@@ -140,8 +140,8 @@ out:
  * (engine/workflow.c), fold the list counts, recompute the standards, and
  * hourly tidy the sessions.  Every node runs the thread, but a pass is done
  * only by the holder of the "scheduler" lease (engine/lease.h), so it runs
- * once across the nodes; the lease lasts three periods, so when its holder
- * dies another node takes over within that.  Its own store connection;
+ * once across the nodes; the lease lasts three periods (at least two
+ * minutes), so when its holder dies another node takes over within that.  Its own store connection;
  * stops with the server, giving the lease up. */
 static volatile int jobs_stop;
 static const cli_opts_t *jobs_opts;
@@ -161,9 +161,13 @@ static void *jobs_main(void *arg) {
         return NULL;
     }
     int period = scheduler_period_s();
+    /* three periods, and never under two minutes: a pass (the standards'
+     * daily recomputation) must end before the lease runs out, or another
+     * node would start one beside it */
+    int lease_s = 3 * period > 120 ? 3 * period : 120;
     bool leading = false;
     for (int64_t pass = 0; !jobs_stop;) {
-        int held = lease_hold(db, "scheduler", 3 * period);
+        int held = lease_hold(db, "scheduler", lease_s);
         if (held < 0) log_error("scheduler: cannot take its lease: %s", db_errmsg(db));
         if ((held == 1) != leading) log_info("scheduler: %s", held == 1 ? "this node runs the passes (lease taken)" : "another node runs the passes");
         leading = held == 1;
