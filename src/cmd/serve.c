@@ -141,8 +141,8 @@ out:
  * hourly tidy the sessions.  Every node runs the thread, but a pass is done
  * only by the holder of the "scheduler" lease (engine/lease.h), so it runs
  * once across the nodes; the lease lasts three periods (at least two
- * minutes), so when its holder dies another node takes over within that.  Its own store connection;
- * stops with the server, giving the lease up. */
+ * minutes), so when its holder dies another node takes over within that.
+ * Its own store connection; stops with the server, giving the lease up. */
 static volatile int jobs_stop;
 static const cli_opts_t *jobs_opts;
 
@@ -169,7 +169,8 @@ static void *jobs_main(void *arg) {
     for (int64_t pass = 0; !jobs_stop;) {
         int held = lease_hold(db, "scheduler", lease_s);
         if (held < 0) log_error("scheduler: cannot take its lease: %s", db_errmsg(db));
-        if ((held == 1) != leading) log_info("scheduler: %s", held == 1 ? "this node runs the passes (lease taken)" : "another node runs the passes");
+        if ((held == 1) != leading)
+            log_info("scheduler: %s", held == 1 ? "this node runs the passes (lease taken)" : "another node runs the passes");
         leading = held == 1;
         if (leading) {
             int n = wf_scheduler_tick(db, auth_keys());

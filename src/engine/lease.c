@@ -33,9 +33,10 @@ const char *lease_self(void) {
  * dead_holder) held by that dead process.  1 taken, 0 not, negative error. */
 static int take(db_t *db, const char *name, int ttl_s, const char *dead_holder) {
     int64_t now = (int64_t)time(NULL);
-    db_stmt_t *s = db_prepare(db, "UPDATE leases SET acquired_at = CASE WHEN holder = $2 THEN acquired_at ELSE $3 END, "
-                                  "holder = $2, expires_at = $4, passes = passes + 1 "
-                                  "WHERE name = $1 AND (holder IS NULL OR holder = $2 OR expires_at < $3 OR holder = $5)");
+    db_stmt_t *s =
+        db_prepare(db, "UPDATE leases SET acquired_at = CASE WHEN holder = $2 THEN acquired_at ELSE $3 END, "
+                       "holder = $2, expires_at = $4, passes = passes + 1 "
+                       "WHERE name = $1 AND (holder IS NULL OR holder = $2 OR expires_at < $3 OR holder = $5)");
     if (!s) return DB_ERR;
     db_bind_text(s, 1, name, -1);
     db_bind_text(s, 2, lease_self(), -1);
