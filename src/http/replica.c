@@ -130,3 +130,9 @@ void replica_note_write(http_req_t *r) {
                     arena_printf(r->arena, LSN_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", lsn,
                                  LSN_COOKIE_AGE, secure ? "; Secure" : ""));
 }
+
+void replica_store_error(http_req_t *r) {
+    if (!r->w || !r->w->replica || r->read_db != r->w->replica) return;
+    replica_drop(r->w, db_errmsg(r->w->replica));
+    r->read_db = r->db;
+}

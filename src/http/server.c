@@ -158,6 +158,7 @@ void http_error_fields(http_req_t *r, int status, const char *code, const char *
 
 void http_store_error(http_req_t *r) {
     if (db_in_tx(r->db)) db_rollback(r->db);
+    replica_store_error(r);
     http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
 }
 
