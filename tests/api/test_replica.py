@@ -174,11 +174,19 @@ def test_a_standby_that_goes_away_leaves_the_primary_answering(ctx):
     ljz = Browser(s, "ljz")
     assert _listed(ljz, {"id": 0})[1] == "replica"
     pair.stop_standby()
-    time.sleep(1.2)  # past the per-worker check of the standby
-    for i in range(6):
+    # a read that meets the dead standby before a worker's next check of it
+    # answers 503 and drops it: at most one such read per worker (the server
+    # has 2), every other read is answered by the primary
+    failed = 0
+    for i in range(8):
         case, _ = _new_case(ljz, f"备库停机后登记 {i}")
-        shown, where = _listed(ljz, case)
-        assert shown and where in (None, "primary"), (i, shown, where)
+        st, h, body = ljz.get(f"{C}?limit=100&fields=title&sort=-id")
+        if st == 503:
+            failed += 1
+            continue
+        assert st == 200 and case["id"] in [x["id"] for x in body["items"]], (i, st, body)
+        assert h.get("x-sifasuo-read") in (None, "primary"), h
+    assert failed <= 2, f"{failed} reads failed after the standby stopped"
 
 
 def test_db_replica_is_refused_without_postgresql(ctx):
