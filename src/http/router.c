@@ -170,6 +170,11 @@ const route_t *router_match(const char *method, const char *path, http_req_t *r,
     return NULL;
 }
 
+void router_each(void (*fn)(const route_t *rt, void *arg), void *arg) {
+    for (int i = 0; i < nroutes; i++)
+        fn(routes[i], arg);
+}
+
 size_t router_body_limit(const char *method, const char *path) {
     const route_t *rt = router_match(method, path, NULL, NULL, 0);
     return rt && rt->body_limit ? rt->body_limit : HTTP_DEFAULT_BODY_LIMIT;
