@@ -1646,8 +1646,10 @@ int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_cre
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
     if (!s) goto fail;
     db_bind_int(s, 1, org);
-    const char *opath = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    int orc = db_step(s);
+    const char *opath = orc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
+    if (orc < 0) goto fail; /* the store failed (a failover): 503, not "no such org" */
     if (!opath || !scope_covers(r, opath)) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不存在或不在您的管辖范围内");
         engine_field_error(r, e, fe);
