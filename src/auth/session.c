@@ -150,20 +150,6 @@ static int load_org(http_req_t *r, principal_t *p) {
     return rc == DB_ROW ? 0 : -1;
 }
 
-static const char *cookie_value(http_req_t *r, const char *name) {
-    const char *c = http_header(r, "Cookie");
-    size_t nl = strlen(name);
-    while (c && *c) {
-        while (*c == ' ' || *c == ';') c++;
-        if (strncmp(c, name, nl) == 0 && c[nl] == '=') {
-            const char *v = c + nl + 1, *e = strchr(v, ';');
-            return arena_strndup(r->arena, v, e ? (size_t)(e - v) : strlen(v));
-        }
-        c = strchr(c, ';');
-    }
-    return NULL;
-}
-
 /* Plain-HTTP localhost is the only place the cookie drops Secure/__Host-. */
 /* Splits a Host value ("name", "name:port", "[v6]:port") into its name
  * and port (default_port when absent).  False when malformed. */
@@ -293,7 +279,7 @@ static int token_principal(http_req_t *r, principal_t *p, const char *tok) {
 }
 
 static int session_principal(http_req_t *r, principal_t *p) {
-    return load_session(r, p, cookie_value(r, cookie_name(r)));
+    return load_session(r, p, http_cookie(r, cookie_name(r)));
 }
 
 static bool unsafe_method(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }

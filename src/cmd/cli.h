@@ -8,6 +8,7 @@
 
 typedef struct cli_opts {
     const char *db_url;
+    const char *db_replica; /* serve: a hot standby for lists, statistics, scorecards */
     const char *listen;
     const char *web_root;
     const char *key_file;

@@ -896,7 +896,7 @@ static bool cursor_parse(http_req_t *r, const char *hex, const char **val, int64
 static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t *b) {
     buf_t sql = BUF_INIT;
     buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %d) c", where, TOTAL_CAP + 1);
-    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
+    db_stmt_t *s = db_prepare_custom(http_read_db(r), sql.data);
     buf_free(&sql);
     if (!s) return -1;
     engine_bind_all(s, b);
@@ -930,7 +930,7 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
                        "FROM (SELECT t.n FROM %s_counts t%s LIMIT %d) c",
                        e->table, cw->sql.data, e->table, cw->sql.data, COUNT_CELLS + 1);
         if (!FITS(len)) return count_capped(r, where, b); /* too many states for the buffer */
-        db_stmt_t *s = db_prepare(r->db, sql);
+        db_stmt_t *s = db_prepare(http_read_db(r), sql);
         if (!s) return -1;
         engine_bind_all(s, &cw->b);
         int64_t sum = -1, cells = 0;
@@ -942,7 +942,7 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
     len = snprintf(sql, sizeof(sql), "SELECT t.n FROM %s_counts t%s", e->table, cw->sql.data);
     if (!FITS(len)) return count_capped(r, where, b);
 #undef FITS
-    db_stmt_t *s = db_prepare(r->db, sql);
+    db_stmt_t *s = db_prepare(http_read_db(r), sql);
     if (!s) return -1;
     engine_bind_all(s, &cw->b);
     int64_t sum = 0, cells = 0;
@@ -1122,7 +1122,8 @@ static void list_records(http_req_t *r) {
     /* PostgreSQL: a walk filtered by scope and state only keeps its plan
      * (walk_sort_order); with any other filter, which a kept plan might
      * take an index of and sort, the planner sees the values */
-    db_stmt_t *s = walk && cw.ok ? db_prepare(r->db, sql.data) : db_prepare_custom(r->db, sql.data);
+    db_t *rdb = http_read_db(r); /* a list may come from a hot standby */
+    db_stmt_t *s = walk && cw.ok ? db_prepare(rdb, sql.data) : db_prepare_custom(rdb, sql.data);
     if (!s) {
         http_store_error(r);
         goto out;
