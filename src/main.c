@@ -36,6 +36,8 @@ static const command_t commands[] = {
     {"backup", cmd_backup, "备份数据库: backup --to 文件 [--force] (SQLite 在线备份; PostgreSQL 用 pg_dump)"},
     {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
     {"generate", cmd_generate, "生成规模测试数据: generate <种类> --count N [--batch N] [--bulk]"},
+    {"openapi", cmd_openapi, "输出接口说明 (OpenAPI 3.1 JSON, 由路由表与业务声明生成)"},
+    {"routes", cmd_routes, "列出全部接口路由 (方法 路径)"},
     {NULL, NULL, NULL},
 };
 

@@ -34,6 +34,8 @@ int cmd_check(cli_opts_t *o);
 int cmd_backup(cli_opts_t *o);  /* backup_cmd.c */
 int cmd_restore(cli_opts_t *o);
 int cmd_generate(cli_opts_t *o); /* generate.c */
+int cmd_openapi(cli_opts_t *o);  /* openapi_cmd.c */
+int cmd_routes(cli_opts_t *o);
 
 struct keys;
 /* init's accounts (user_cmd.c): the first system administrator with a

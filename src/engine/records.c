@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/values.h"
 #include "engine/notify.h"
+#include "engine/openapi.h"
 #include "engine/webhooks.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
@@ -2310,5 +2311,6 @@ void engine_routes_register(void) {
     documents_routes_register();  /* declared documents (document.c) */
     changes_routes_register();    /* /api/v1/changes, /webhooks, /openapi.json before /api/v1/:entity */
     webhooks_routes_register();
+    openapi_routes_register();
     router_add(engine_routes);
 }

@@ -73,6 +73,9 @@ struct http_req {
 
 /* Registers a route table ending in a {0} row.  Call before http_serve(). */
 void router_add(const route_t *routes);
+/* Calls fn for every registered route, in table order (the OpenAPI
+ * document, `sifasuo routes`). */
+void router_each(void (*fn)(const route_t *r, void *arg), void *arg);
 /* Finds the route for method+path; sets *allowed (comma list) when only the
  * method is wrong.  Returns NULL when nothing matches. */
 const route_t *router_match(const char *method, const char *path, http_req_t *r, char *allowed, size_t allowed_len);

@@ -120,6 +120,10 @@ void router_add(const route_t *table) {
     }
 }
 
+void router_each(void (*fn)(const route_t *r, void *arg), void *arg) {
+    for (int i = 0; i < nroutes; i++) fn(routes[i], arg);
+}
+
 /* Matches pattern against path; fills captures into r when r is non-NULL. */
 static bool match_pattern(const char *pat, const char *path, http_req_t *r) {
     int n = 0;
