@@ -573,8 +573,10 @@ typedef struct {
 
 static void post_done(struct evhttp_request *req, void *arg) {
     post_t *p = arg;
-    p->answered = req != NULL;
+    /* a refused or timed-out connection comes back without an answer:
+     * NULL, or a request with no status */
     p->status = req ? evhttp_request_get_response_code(req) : 0;
+    p->answered = p->status > 0;
     event_base_loopbreak(p->base);
 }
 
