@@ -141,9 +141,7 @@ typedef struct {
 
 static void add_readable(const entity_t *e, void *arg) {
     all_t *a = arg;
-    char perm[128];
-    snprintf(perm, sizeof(perm), "%s.read", e->perm);
-    if (a->n < CHANGES_ENTITIES_MAX * 4 && auth_can(auth_principal(a->r), perm)) a->out[a->n++] = e;
+    if (a->n < CHANGES_ENTITIES_MAX * 4 && engine_can_read(a->r, e)) a->out[a->n++] = e;
 }
 
 int changes_entities(http_req_t *r, const char *list, const entity_t **out) {
@@ -160,9 +158,7 @@ int changes_entities(http_req_t *r, const char *list, const entity_t **out) {
         if (!e) return http_invalid(r, "entities", arena_printf(r->arena, "业务类别不存在: %.64s", name)), -1;
         if (n == CHANGES_ENTITIES_MAX)
             return http_invalid(r, "entities", "entities 最多列出 64 个业务类别"), -1;
-        char perm[128];
-        snprintf(perm, sizeof(perm), "%s.read", e->perm);
-        if (!auth_can(auth_principal(r), perm))
+        if (!engine_can_read(r, e))
             return http_error(r, 403, "forbidden", arena_printf(r->arena, "您没有读取「%s」的权限", e->label)), -1;
         if (!listed(e, out, n)) out[n++] = e;
     }

@@ -97,9 +97,7 @@ static const char *word_list(http_req_t *r, json_t *arr, const char *field, bool
 static bool entity_ok(http_req_t *r, const char *name) {
     const entity_t *e = entity_find(name);
     if (!e) return false;
-    char perm[128];
-    snprintf(perm, sizeof(perm), "%s.read", e->perm);
-    if (auth_can(auth_principal(r), perm)) return true;
+    if (engine_can_read(r, e)) return true;
     http_error(r, 403, "forbidden", arena_printf(r->arena, "本令牌没有读取「%s」的权限", e->label));
     return false;
 }
@@ -476,9 +474,7 @@ static int queue_hook(db_t *db, int64_t hook, int64_t token, const char *entitie
     char *copy = arena_strdup(&b.arena, entities), *save = NULL;
     for (char *name = strtok_r(copy, ",", &save); name && n < CHANGES_ENTITIES_MAX; name = strtok_r(NULL, ",", &save)) {
         const entity_t *e = entity_find(name);
-        char perm[128];
-        if (e) snprintf(perm, sizeof(perm), "%s.read", e->perm);
-        if (e && auth_can(&b.p, perm)) ents[n++] = e;
+        if (e && engine_can_read(&b.r, e)) ents[n++] = e;
     }
     queue_t q = {hook, events, NULL, &q.head};
     int64_t next;

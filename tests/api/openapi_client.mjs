@@ -1,5 +1,6 @@
 // The OpenAPI document seen by outside tools (issue 25 point 1), run by
-// test_openapi.py:  node openapi_client.mjs SPEC.json BASE_URL TOKEN OUT_DIR
+// test_openapi.py:  node openapi_client.mjs SPEC.json [BASE_URL TOKEN OUT_DIR]
+// (with SPEC.json alone: step 1 only)
 //
 // 1. validates SPEC.json with @readme/openapi-parser (the OpenAPI 3.1
 //    schema plus the checks it adds: duplicate operationIds, path
@@ -29,7 +30,7 @@ const { validate } = await load('@readme/openapi-parser')
 const v = await validate(structuredClone(spec))
 result.valid = v.valid
 result.errors = (v.errors || []).slice(0, 5).map((e) => e.message)
-if (!v.valid) {
+if (!v.valid || !out) {
   console.log(JSON.stringify(result))
   process.exit(0)
 }

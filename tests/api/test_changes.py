@@ -3,6 +3,7 @@ update, transition and delete in commit order, each with the record as the
 token's scope and masking show it; cursors that survive a restart and mean
 the same on another node; no committed change skipped and no uncommitted one
 shown while many writers commit at once."""
+import json
 import threading
 import time
 
@@ -183,3 +184,36 @@ def test_concurrent_writers_no_change_skipped_none_shown_twice(ctx):
     assert len(created) == writers * per
     assert sorted(seen) == sorted(created), "every committed create seen exactly once"
     assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+
+
+def test_the_example_client_follows_the_feed_into_a_csv(ctx):
+    """docs/examples/feed_client.py (issue 25 point 6): follows the feed into
+    a CSV from a saved cursor; a second run appends only what is new."""
+    import csv
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from harness import ROOT
+    s = ctx.demo_server()
+    auth = make_token(s, "pudong", ["register.staff.read"])
+    token = auth["Authorization"].split(" ", 1)[1]
+    work = tempfile.mkdtemp(prefix="sifasuo-feed-")
+    out = os.path.join(work, "changes.csv")
+    script = os.path.join(ROOT, "docs", "examples", "feed_client.py")
+
+    def run():
+        p = subprocess.run([sys.executable, script, "follow", "--url", f"http://127.0.0.1:{s.port}", "--token", token,
+                            "--entities", "staff", "--csv", out, "--once"], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        with open(out, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    first = run()
+    assert first and [int(r["cursor"]) for r in first] == sorted(int(r["cursor"]) for r in first)
+    rec = staff(Session(s, "ljz"), "示例客户端")
+    second = run()
+    added = second[len(first):]
+    assert [(r["record_id"], r["event"]) for r in added] == [(str(rec["id"]), "create")], added
+    assert json.loads(added[0]["record"])["name"] == "示例客户端" and added[0]["entity_label"] == "司法所工作人员"
+    assert open(out + ".cursor").read() == added[0]["cursor"]

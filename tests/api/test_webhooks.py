@@ -7,13 +7,17 @@ that this test stops and starts again."""
 import hashlib
 import hmac
 import json
+import os
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from auth_helpers import Session
+from harness import ROOT
 from test_changes import make_token, staff
 
 HOOKS = "/api/v1/webhooks"
@@ -134,6 +138,16 @@ def test_a_receiver_down_for_a_while_gets_every_change_signed_and_in_order(ctx):
     h = rx.got[0]["headers"]
     assert h["x-sifasuo-event"] in ("staff.create", "staff.update") and h["x-sifasuo-delivery"].isdigit()
     assert abs(int(h["x-sifasuo-timestamp"]) - time.time()) < 120
+    # the example client (docs/examples/feed_client.py) checks it the same way
+    body = os.path.join(tempfile.mkdtemp(prefix="sifasuo-hook-"), "delivery.json")
+    with open(body, "wb") as f:
+        f.write(rx.got[0]["body"])
+    example = [sys.executable, os.path.join(ROOT, "docs", "examples", "feed_client.py"), "verify",
+               "--timestamp", h["x-sifasuo-timestamp"], "--signature", h["x-sifasuo-signature"], "--body-file", body]
+    p = subprocess.run(example + ["--secret", hook["secret"]], capture_output=True, text=True)
+    assert p.returncode == 0 and "签名有效" in p.stdout, (p.stdout, p.stderr)
+    p = subprocess.run(example + ["--secret", hook["secret"] + "x"], capture_output=True, text=True)
+    assert p.returncode == 1 and "签名无效" in p.stdout
     done = deliveries(s, auth, hook["id"])
     assert [x["status"] for x in done] == ["delivered"] * 3 and all(x["delivered_at"] for x in done)
     rx.down()
