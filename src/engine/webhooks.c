@@ -744,6 +744,16 @@ static int send_due(db_t *db) {
     return bad ? -1 : n;
 }
 
+/* Delivered ones are kept WEBHOOK_KEEP_DAYS for the token to look back
+ * on; dead ones until replayed or their subscription is deleted. */
+static void purge_delivered(db_t *db) {
+    db_stmt_t *s = db_prepare(db, "DELETE FROM webhook_deliveries WHERE status = 'delivered' AND next_at < $1");
+    if (!s) return;
+    db_bind_int(s, 1, now_unix() - (int64_t)WEBHOOK_KEEP_DAYS * 86400);
+    if (db_step(s) != DB_DONE) log_error("webhooks: purging old deliveries failed: %s", db_errmsg(db));
+    db_reset(s);
+}
+
 /* ---- the thread ---- */
 
 static pthread_t worker;
@@ -760,7 +770,8 @@ static void *worker_main(void *arg) {
         return NULL;
     }
     bool failed = false;
-    while (!stopping) {
+    for (long pass = 0; !stopping; pass++) {
+        if (pass % 7200 == 0) purge_delivered(db); /* at start, then about hourly */
         int q = queue_all(db), sent = q < 0 ? -1 : send_due(db);
         if ((q < 0 || sent < 0) && !failed) log_error("webhooks: a pass failed: %s", db_errmsg(db));
         failed = q < 0 || sent < 0;

@@ -23,6 +23,7 @@
 #define WEBHOOK_BACKOFF_MAX_S 3600 /* 1 s, 2 s, 4 s … at most an hour apart */
 #define WEBHOOK_TIMEOUT_S 10       /* one attempt: connect, send, answer */
 #define WEBHOOK_PER_HOOK_MAX 20    /* subscriptions of one token */
+#define WEBHOOK_KEEP_DAYS 30       /* delivered deliveries kept this long */
 
 /* "sm3=<64 hex>": the X-Sifasuo-Signature of body sent at timestamp ts
  * (unix seconds) under secret.  0, or -1 when SM3 is unavailable. */

@@ -17,7 +17,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from auth_helpers import Session
-from harness import ROOT
+from harness import ROOT, demo_store
 from test_changes import make_token, staff
 
 HOOKS = "/api/v1/webhooks"
@@ -204,3 +204,21 @@ def test_only_a_token_subscribes_to_what_it_may_read(ctx):
     assert s.request("DELETE", f"{HOOKS}/{hook['id']}", headers=other)[0] == 404
     assert s.request("DELETE", f"{HOOKS}/{hook['id']}", headers=auth)[0] == 204
     assert s.request("GET", HOOKS, headers=auth)[2]["items"] == []
+
+
+def test_two_nodes_on_one_store_deliver_each_change_once(ctx):
+    url, _ = demo_store(ctx.kind)
+    a, b = ctx.server(url), ctx.server(url)  # each runs its delivery thread
+    auth = make_token(a, "pudong", ["register.staff.read"])
+    rx = Receiver()
+    rx.up()
+    hook = subscribe(a, auth, rx, events=["create"])
+    ljz_a, ljz_b = Session(a, "ljz"), Session(b, "ljz")
+    made = [staff(ljz_a if i % 2 else ljz_b, f"双节点{i}")["id"] for i in range(6)]
+    wait(lambda: len(rx.got) >= 6, what="six deliveries")
+    time.sleep(2)
+    ids = sorted(json.loads(d["body"])["change"]["record_id"] for d in rx.got)
+    assert ids == sorted(made), "each change queued and sent once though two nodes follow the feed"
+    assert len({d["headers"]["x-sifasuo-delivery"] for d in rx.got}) == 6
+    assert len(deliveries(b, auth, hook["id"], "delivered")) == 6
+    rx.down()
