@@ -189,9 +189,27 @@ static int64_t parse_cursor(const char *v) {
     return x;
 }
 
+/* after=now: no changes, and the cursor of the newest one — where a reader
+ * that first copies the records through the lists starts following. */
+static void head_cursor(http_req_t *r) {
+    int64_t head = db_query_int(r->db, "SELECT COALESCE(MAX(id), 0) FROM audit_log", -1);
+    if (head < 0) return http_store_error(r);
+    jw_t *w = &r->json;
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+    jw_arr_end(w);
+    jw_kstr(w, "next", arena_printf(r->arena, "%lld", (long long)head));
+    jw_kbool(w, "more", false);
+    jw_obj_end(w);
+    http_send_json(r, 200);
+}
+
 static void get_changes(http_req_t *r) {
-    int64_t after = parse_cursor(http_query(r, "after"));
-    if (after < 0) return http_invalid(r, "after", "after 应为上一页返回的游标 (非负整数)");
+    const char *av = http_query(r, "after");
+    if (av && strcmp(av, "now") == 0) return head_cursor(r);
+    int64_t after = parse_cursor(av);
+    if (after < 0) return http_invalid(r, "after", "after 应为上一页返回的游标 (非负整数) 或 now");
     const char *lim = http_query(r, "limit");
     int limit = CHANGES_LIMIT_DEFAULT;
     if (lim && ((limit = atoi(lim)) < 1 || limit > CHANGES_LIMIT_MAX))

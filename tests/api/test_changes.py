@@ -90,6 +90,8 @@ def test_each_write_appears_in_order_with_the_record_as_the_token_reads_it(ctx):
     dels = [i for i in more if i["record_id"] == rec["id"]]
     assert [i["event"] for i in dels] == ["delete"] and dels[0]["record"] is None, dels
     assert follow(s, auth, cur2)[0] == [], "nothing new: the same cursor answers empty"
+    st, _, now = s.request("GET", FEED + "?after=now", headers=auth)
+    assert st == 200 and now["items"] == [] and int(now["next"]) >= int(cur2) and now["more"] is False, now
 
 
 def test_the_feed_keeps_to_the_tokens_scope_and_permissions(ctx):
