@@ -16,7 +16,8 @@ PKGS=(
 command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)
 case "${1:-}" in
-  --test) PKGS+=(postgresql-15 postgresql-client-15 python3 chromium fonts-noto-cjk clang procps) ;;
+  --test) PKGS+=(postgresql-15 postgresql-client-15 python3 chromium fonts-noto-cjk clang procps
+          libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils) ;;
   --bench) PKGS+=(postgresql-15 postgresql-client-15 python3 nginx-light wrk valgrind) ;;
   --fuzz) PKGS+=(clang libclang-rt-14-dev) ;;
 esac
