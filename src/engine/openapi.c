@@ -412,65 +412,90 @@ static bool serves(const route_t *rt, const entity_t *e) {
     return true;
 }
 
+/* The summary of each generic route (around the entity's label) and, for
+ * the record-shaped ones, its request and answer schemas (R record, I input,
+ * P patch, L list; 0 none): the :entity routes as a table. */
+typedef struct {
+    const char *method, *pattern, *before, *after; /* summary: before + label + after */
+    char body, answer;
+    const char *status;
+} entity_op_t;
+
+static const entity_op_t entity_ops[] = {
+    {"GET", "/api/v1/:entity", "列出", "", 0, 'L', "200"},
+    {"POST", "/api/v1/:entity", "新建", "", 'I', 'R', "201"},
+    {"GET", "/api/v1/:entity/:id", "读取", "", 0, 'R', "200"},
+    {"PATCH", "/api/v1/:entity/:id", "修改", "", 'P', 'R', "200"},
+    {"DELETE", "/api/v1/:entity/:id", "删除", " (可恢复)", 0, 'R', "200"},
+    {"POST", "/api/v1/:entity/:id/restore", "恢复已删除的", "", 0, 'R', "200"},
+    {"GET", "/api/v1/:entity/:id/history", "", "的办理记录 (审计日志)", 0, 0, NULL},
+    {"POST", "/api/v1/:entity/:id/unmask", "", "的完整个人信息 (需 pi.unmask, 留审计)", 0, 0, NULL},
+    {"GET", "/api/v1/:entity/export", "导出", " (CSV 或 XLSX)", 0, 0, NULL},
+    {"POST", "/api/v1/:entity/import", "导入", " (CSV, 后台任务)", 0, 0, NULL},
+    {"GET", "/api/v1/:entity/import/template", "", "的导入模板", 0, 0, NULL},
+    {"GET", "/api/v1/:entity/:id/files/:field", "下载", "的文件字段", 0, 0, NULL},
+    {"GET", "/api/v1/:entity/:id/attachments", "", "的附件", 0, 0, NULL},
+    {"POST", "/api/v1/:entity/:id/attachments", "为", "添加附件", 0, 0, NULL},
+    {"GET", "/api/v1/:entity/:id/attachments/:aid", "下载", "的附件", 0, 0, NULL},
+    {"DELETE", "/api/v1/:entity/:id/attachments/:aid", "删除", "的附件", 0, 0, NULL},
+    {"GET", "/api/v1/:entity/:id/documents/:key", "", "生成的文书", 0, 0, NULL},
+    {"GET", "/api/v1/meta/entities/:entity", "", "的元数据 (字段、流程、权限)", 0, 0, NULL},
+    {NULL, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+static json_t *schema_ref(const entity_t *e, char kind) {
+    const char *suffix = kind == 'I' ? "Input" : kind == 'P' ? "Patch" : kind == 'L' ? "List" : "";
+    char name[96];
+    schema_name(e, suffix, name, sizeof(name));
+    return ref(name);
+}
+
+/* A transition: its body requires the declared `requires` fields (and a
+ * comment when a reason is required), may carry `accepts`. */
+static void transition_operation(json_t *op, const entity_t *e, const wf_transition_t *t) {
+    json_t *props = json_object(), *req = json_array();
+    char desc[512];
+    snprintf(desc, sizeof(desc), "从「%s」到「%s」。需填写: %s", t->from, t->to, t->requires ? t->requires : "无");
+    json_object_set_new(op, "description", json_string(desc));
+    for (int pass = 0; pass < 2; pass++) {
+        char words[512];
+        snprintf(words, sizeof(words), "%s", pass ? (t->accepts ? t->accepts : "") : (t->requires ? t->requires : ""));
+        char *save = NULL;
+        for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+            const field_t *f = entity_field(e, w);
+            if (f) json_object_set_new(props, w, field_schema(f, false));
+            if (!pass) json_array_append_new(req, json_string(w));
+        }
+    }
+    json_object_set_new(props, "comment", json_pack("{s:s,s:s}", "type", "string", "title", "意见"));
+    if (t->comment_required) json_array_append_new(req, json_string("comment"));
+    json_t *body = json_pack("{s:s,s:o}", "type", "object", "properties", props);
+    if (json_array_size(req)) json_object_set_new(body, "required", req);
+    else json_decref(req);
+    json_object_set_new(op, "requestBody", json_body(body));
+    json_object_set_new(op, "x-requires", json_string(t->requires ? t->requires : ""));
+    char perm[160];
+    snprintf(perm, sizeof(perm), "%s.%s", e->perm, t->action);
+    json_object_set_new(op, "x-permission", json_string(t->perm ? t->perm : perm));
+    json_object_set_new(json_object_get(op, "responses"), "200", ok_response("已办理", schema_ref(e, 'R')));
+}
+
 static json_t *entity_operation(const route_t *rt, const entity_t *e, const wf_transition_t *t) {
-    char rec[96], in[96], patch[96], list[96];
-    schema_name(e, "", rec, sizeof(rec));
-    schema_name(e, "Input", in, sizeof(in));
-    schema_name(e, "Patch", patch, sizeof(patch));
-    schema_name(e, "List", list, sizeof(list));
-    const char *p = rt->pattern, *m = rt->method;
     json_t *op = json_object(), *resp = json_object();
     json_object_set_new(op, "responses", resp);
     char summary[256];
-    snprintf(summary, sizeof(summary), "%s %s", m, p);
-    if (!strcmp(p, "/api/v1/:entity") && !strcmp(m, "GET")) {
-        snprintf(summary, sizeof(summary), "列出%s", e->label);
-        json_object_set_new(op, "parameters", list_params(e));
-        json_object_set_new(resp, "200", ok_response("列表 (个人信息已遮蔽)", ref(list)));
-    } else if (!strcmp(p, "/api/v1/:entity") && !strcmp(m, "POST")) {
-        snprintf(summary, sizeof(summary), "新建%s", e->label);
-        json_object_set_new(op, "requestBody", json_body(ref(in)));
-        json_object_set_new(resp, "201", ok_response("已创建", ref(rec)));
-    } else if (!strcmp(p, "/api/v1/:entity/:id") && !strcmp(m, "GET")) {
-        snprintf(summary, sizeof(summary), "读取%s", e->label);
-        json_object_set_new(resp, "200", ok_response("记录 (个人信息已遮蔽)", ref(rec)));
-    } else if (!strcmp(p, "/api/v1/:entity/:id") && !strcmp(m, "PATCH")) {
-        snprintf(summary, sizeof(summary), "修改%s", e->label);
-        json_object_set_new(op, "requestBody", json_body(ref(patch)));
-        json_object_set_new(resp, "200", ok_response("已修改", ref(rec)));
-    } else if (!strcmp(p, "/api/v1/:entity/:id") && !strcmp(m, "DELETE")) {
-        snprintf(summary, sizeof(summary), "删除%s", e->label);
-        json_object_set_new(resp, "200", ok_response("已删除 (可恢复)", ref(rec)));
-    } else if (t) {
+    snprintf(summary, sizeof(summary), "%s %s", rt->method, rt->pattern);
+    if (t) {
         snprintf(summary, sizeof(summary), "%s: %s", e->label, t->label);
-        json_t *props = json_object(), *req = json_array();
-        char desc[512];
-        snprintf(desc, sizeof(desc), "从「%s」到「%s」。需填写: %s", t->from, t->to,
-                 t->requires ? t->requires : "无");
-        json_object_set_new(op, "description", json_string(desc));
-        for (int pass = 0; pass < 2; pass++) {
-            char words[512];
-            snprintf(words, sizeof(words), "%s", pass ? (t->accepts ? t->accepts : "") : (t->requires ? t->requires : ""));
-            char *save = NULL;
-            for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-                const field_t *f = entity_field(e, w);
-                if (f) json_object_set_new(props, w, field_schema(f, false));
-                if (!pass) json_array_append_new(req, json_string(w));
-            }
-        }
-        json_object_set_new(props, "comment", json_pack("{s:s,s:s}", "type", "string", "title", "意见"));
-        if (t->comment_required) json_array_append_new(req, json_string("comment"));
-        json_t *body = json_pack("{s:s,s:o}", "type", "object", "properties", props);
-        if (json_array_size(req)) json_object_set_new(body, "required", req);
-        else json_decref(req);
-        json_object_set_new(op, "requestBody", json_body(body));
-        json_object_set_new(op, "x-requires", json_string(t->requires ? t->requires : ""));
-        char perm[160];
-        snprintf(perm, sizeof(perm), "%s.%s", e->perm, t->action);
-        json_object_set_new(op, "x-permission", json_string(t->perm ? t->perm : perm));
-        json_object_set_new(resp, "200", ok_response("已办理", ref(rec)));
-    } else if (strstr(p, "/history")) {
-        snprintf(summary, sizeof(summary), "%s的办理记录", e->label);
+        transition_operation(op, e, t);
+    }
+    for (const entity_op_t *x = entity_ops; !t && x->method; x++) {
+        if (strcmp(x->method, rt->method) || strcmp(x->pattern, rt->pattern)) continue;
+        snprintf(summary, sizeof(summary), "%s%s%s", x->before, e->label, x->after);
+        if (x->body) json_object_set_new(op, "requestBody", json_body(schema_ref(e, x->body)));
+        if (x->answer) json_object_set_new(resp, x->status, ok_response("成功 (个人信息已遮蔽)", schema_ref(e, x->answer)));
+        if (x->answer == 'L') json_object_set_new(op, "parameters", list_params(e));
+        break;
     }
     json_object_set_new(op, "summary", json_string(summary));
     return op;
