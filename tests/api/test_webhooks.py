@@ -33,10 +33,11 @@ class Receiver:
     """A loopback HTTP receiver that can go down (its port closed: the
     connection is refused) and come back on the same port."""
 
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self.port = free_port()
         self.got = []
         self.server = None
+        self.tls = tls_context
 
     def up(self):
         got = self.got
@@ -52,6 +53,8 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def down(self):
@@ -221,4 +224,38 @@ def test_two_nodes_on_one_store_deliver_each_change_once(ctx):
     assert ids == sorted(made), "each change queued and sent once though two nodes follow the feed"
     assert len({d["headers"]["x-sifasuo-delivery"] for d in rx.got}) == 6
     assert len(deliveries(b, auth, hook["id"], "delivered")) == 6
+    rx.down()
+
+
+def test_https_is_verified_an_untrusted_receiver_gets_nothing_a_trusted_one_gets_it(ctx):
+    """https is verified (CA and host name): a self-signed receiver is a
+    failed delivery, never a delivery — until its CA is trusted."""
+    import ssl
+    work = tempfile.mkdtemp(prefix="sifasuo-tls-")
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   capture_output=True, check=True)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    s = ctx.demo_server()
+    auth = make_token(s, "pudong", ["register.staff.read"])
+    rx = Receiver(tls)
+    rx.up()
+    body = {"url": f"https://127.0.0.1:{rx.port}/hook", "entities": ["staff"], "max_attempts": 1}
+    st, _, hook = s.request("POST", HOOKS, body=body, headers=auth)
+    assert st == 201, hook
+    staff(Session(s, "ljz"), "证书测试")
+    dead = wait(lambda: deliveries(s, auth, hook["id"], "dead"), what="the refused delivery")
+    assert "TLS" in dead[0]["last_error"] and dead[0]["last_status"] is None, dead
+    assert rx.got == []
+    # the same receiver trusted (OpenSSL's SSL_CERT_FILE names the CA file): delivered over TLS
+    url, _ = demo_store(ctx.kind)
+    t = ctx.server(url, env={"SSL_CERT_FILE": cert})
+    auth = make_token(t, "pudong", ["register.staff.read"])
+    st, _, hook = t.request("POST", HOOKS, body=body, headers=auth)
+    assert st == 201, hook
+    rec = staff(Session(t, "ljz"), "证书可信")
+    wait(lambda: rx.got, what="the delivery over TLS")
+    assert verify(hook["secret"], rx.got[0]) and json.loads(rx.got[0]["body"])["change"]["record_id"] == rec["id"]
     rx.down()
