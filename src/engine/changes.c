@@ -68,14 +68,24 @@ int changes_read(http_req_t *r, int64_t after, const entity_t *const *ents, int 
     *next = after;
     *more = false;
     if (n == 0) return 0;
+    /* A page looks at CHANGES_SCAN_MAX ids of the log at most (logins,
+     * reads and other entities' rows included), so a follower of a rare
+     * entity pays for a window, not for the whole log, per page.  Every
+     * row up to the head read here is committed already (the order above),
+     * so the window's end is a safe cursor even when nothing in it matched. */
+    int64_t head = db_query_int(r->db, "SELECT COALESCE(MAX(id), 0) FROM audit_log", -1);
+    if (head < 0) return -1;
+    int64_t upto = head - after > CHANGES_SCAN_MAX ? after + CHANGES_SCAN_MAX : head < after ? after : head;
     db_stmt_t *s = db_prepare(r->db, "SELECT id, at, action, entity, entity_id FROM audit_log WHERE id > $1 "
-                                     "AND result = 'ok' AND entity_id IS NOT NULL AND $2 LIKE '%,' || entity || ',%' "
-                                     "AND (action IN ('record.create', 'record.update', 'record.delete', "
-                                     "'record.restore') OR action LIKE 'workflow.%') ORDER BY id LIMIT $3");
+                                     "AND id <= $4 AND result = 'ok' AND entity_id IS NOT NULL "
+                                     "AND $2 LIKE '%,' || entity || ',%' AND (action IN ('record.create', "
+                                     "'record.update', 'record.delete', 'record.restore') OR action LIKE 'workflow.%') "
+                                     "ORDER BY id LIMIT $3");
     if (!s) return -1;
     db_bind_int(s, 1, after);
     db_bind_text(s, 2, entity_list(r, ents, n), -1);
     db_bind_int(s, 3, limit);
+    db_bind_int(s, 4, upto);
     /* read the page first: the records are loaded on the same connection */
     change_t *page = arena_alloc(r->arena, sizeof(*page) * (size_t)limit);
     int got = 0, rc;
@@ -90,7 +100,7 @@ int changes_read(http_req_t *r, int64_t after, const entity_t *const *ents, int 
     }
     db_reset(s);
     if (got < limit && rc != DB_DONE) return -1;
-    *more = got == limit;
+    *more = got == limit || upto < head;
     for (int i = 0; i < got; i++) {
         const change_t *c = &page[i];
         *next = c->id;
@@ -110,6 +120,7 @@ int changes_read(http_req_t *r, int64_t after, const entity_t *const *ents, int 
         db_reset(rec);
         if (stop) return stop < 0 ? -1 : 1;
     }
+    if (got < limit) *next = upto; /* the whole window was read */
     return 0;
 }
 
@@ -217,6 +228,11 @@ static void get_changes(http_req_t *r) {
     const entity_t **ents = arena_alloc(r->arena, sizeof(*ents) * CHANGES_ENTITIES_MAX * 4);
     int n = changes_entities(r, http_query(r, "entities"), ents);
     if (n < 0) return;
+    /* a cursor past the log's end was not made by this store's log (one
+     * restored from a backup since): following it could skip what is
+     * written next, so the reader starts over */
+    if (after > 0 && after > db_query_int(r->db, "SELECT COALESCE(MAX(id), 0) FROM audit_log", 0))
+        return http_error(r, 410, "cursor_expired", "游标超出变更日志的末尾 (数据库可能已从备份恢复), 请从头同步 (after=0)");
     /* a cursor from before a purge of the log (sifasuo audit purge) would
      * silently miss what was purged: the reader starts over instead */
     if (after > 0) {

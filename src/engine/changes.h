@@ -18,6 +18,7 @@
 #define CHANGES_LIMIT_DEFAULT 100
 #define CHANGES_LIMIT_MAX 500
 #define CHANGES_ENTITIES_MAX 64
+#define CHANGES_SCAN_MAX 20000 /* log ids one page looks at, at most */
 
 /* One change read from the log. */
 typedef struct change {

@@ -110,6 +110,8 @@ def test_the_feed_keeps_to_the_tokens_scope_and_permissions(ctx):
     for bad in ("entities=nonsense", "after=abc", "after=-1", "limit=0", "limit=501"):
         st, _, err = s.request("GET", FEED + "?" + bad, headers=auth)
         assert st == 422 and err["error"]["code"] == "validation_failed", (bad, err)
+    st, _, err = s.request("GET", FEED + "?after=999999999", headers=auth)
+    assert st == 410 and err["error"]["code"] == "cursor_expired", "a cursor past the log's end is not followed"
     assert s.request("GET", FEED)[0] == 401
     # a signed-in user reads the same feed with their own scope
     njdl = Session(s, "njdl")
