@@ -3,6 +3,7 @@
  * the generic route for the documents an entity declares. */
 #include "engine/document.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,62 @@ static const char html_head[] =
     "font-size:13pt;text-align:left;font-weight:normal;vertical-align:top}th{width:22%%}"
     "p.c{text-align:center}p.r{text-align:right}p.i{text-indent:2em}"
     "@page{size:A4;margin:20mm}@media print{body{margin:0}}</style></head><body>\n";
+
+/* Is the UTF-8 character ending just before end (or starting at p) wide:
+ * a CJK ideograph or full-width sign — three bytes or more. */
+static bool wide_at(const unsigned char *p) { return *p >= 0xE2; }
+static bool wide_before(const unsigned char *start, const unsigned char *end) {
+    const unsigned char *q = end;
+    while (q > start && (q[-1] & 0xC0) == 0x80)
+        q--;
+    return q > start && q < end && q[-1] >= 0xE2;
+}
+
+/* doc_fullwidth into b (appended). */
+static void fullwidth(buf_t *b, const char *t) {
+    if (!t) return;
+    const unsigned char *s = (const unsigned char *)t, *p = s;
+    int open = 0; /* parentheses opened full-width, to close the same way */
+    while (*p) {
+        const unsigned char *prev = p;
+        while (prev > s && prev[-1] == ' ')
+            prev--;
+        bool after_wide = wide_before(s, prev);
+        if ((*p == ',' || *p == ';' || *p == ':') && wide_before(s, p)) {
+            buf_puts(b, *p == ',' ? "，" : *p == ';' ? "；" : "：");
+            for (p++; *p == ' '; p++) {}
+            continue;
+        }
+        if (*p == '(') {
+            const unsigned char *next = p + 1;
+            while (*next == ' ')
+                next++;
+            /* a record's number keeps its year as numbered: (2026)沪调字第57-0012号 */
+            if (isdigit(p[1]) && isdigit(p[2]) && isdigit(p[3]) && isdigit(p[4]) && p[5] == ')') {
+                buf_add(b, p, 6);
+                p += 6;
+                continue;
+            }
+            if (after_wide || wide_at(next)) {
+                while (b->len && b->data[b->len - 1] == ' ') /* "名 (" → "名（" */
+                    b->data[--b->len] = 0;
+                buf_puts(b, "（");
+                open++;
+                p = next;
+                continue;
+            }
+        }
+        if (*p == ')' && open) {
+            while (b->len && b->data[b->len - 1] == ' ')
+                b->data[--b->len] = 0;
+            buf_puts(b, "）");
+            open--;
+            for (p++; *p == ' ' && wide_at(p + 1); p++) {}
+            continue;
+        }
+        buf_putc(b, (char)*p++);
+    }
+}
 
 void doc_begin(doc_t *o, bool docx, const char *title) {
     memset(o, 0, sizeof(*o));
@@ -40,8 +97,16 @@ void doc_title(doc_t *o, const char *t) {
     buf_puts(&o->html, "</h1>\n");
 }
 
-void doc_para(doc_t *o, const char *t, unsigned flags) {
-    if (o->docx) return docx_para(&o->d, t, flags);
+/* Paragraphs and cells are written with Chinese punctuation (fullwidth):
+ * the modules' templates and the values typed into records alike. */
+void doc_para(doc_t *o, const char *text, unsigned flags) {
+    buf_t fw = BUF_INIT;
+    fullwidth(&fw, text);
+    const char *t = fw.data ? fw.data : "";
+    if (o->docx) {
+        docx_para(&o->d, t, flags);
+        return buf_free(&fw);
+    }
     buf_printf(&o->html, "<p class=\"%s%s%s\">", flags & DOCX_CENTER ? "c " : "", flags & DOCX_RIGHT ? "r " : "",
                flags & DOCX_INDENT ? "i" : "");
     for (const char *p = t; p && *p; p++) { /* '\n' → <br> */
@@ -56,23 +121,37 @@ void doc_para(doc_t *o, const char *t, unsigned flags) {
         p = nl;
     }
     buf_puts(&o->html, "</p>\n");
+    buf_free(&fw);
 }
 
 void doc_table(doc_t *o, int cols, const int *widths) {
-    o->cols = cols;
-    if (o->docx) return docx_table_begin(&o->d, cols, widths);
+    o->cols = cols > 16 ? 16 : cols; /* doc_row's bound; the documents have 2 or 4 */
+    if (o->docx) return docx_table_begin(&o->d, o->cols, widths);
     buf_puts(&o->html, "<table>\n");
 }
 
 void doc_row(doc_t *o, const char *const *cells) {
-    if (o->docx) return docx_row(&o->d, cells);
-    buf_puts(&o->html, "<tr>");
-    for (int i = 0; i < o->cols; i++) {
-        buf_puts(&o->html, i % 2 == 0 && o->cols > 1 ? "<th>" : "<td>");
-        xml_escape(&o->html, cells[i] ? cells[i] : "");
-        buf_puts(&o->html, i % 2 == 0 && o->cols > 1 ? "</th>" : "</td>");
+    buf_t fw[16];
+    const char *c[16] = {0};
+    int n = o->cols < 16 ? o->cols : 16;
+    for (int i = 0; i < n; i++) {
+        fw[i] = (buf_t)BUF_INIT;
+        fullwidth(&fw[i], cells[i]);
+        c[i] = fw[i].data ? fw[i].data : "";
     }
-    buf_puts(&o->html, "</tr>\n");
+    if (o->docx) {
+        docx_row(&o->d, c);
+    } else {
+        buf_puts(&o->html, "<tr>");
+        for (int i = 0; i < n; i++) {
+            buf_puts(&o->html, i % 2 == 0 && n > 1 ? "<th>" : "<td>");
+            xml_escape(&o->html, c[i]);
+            buf_puts(&o->html, i % 2 == 0 && n > 1 ? "</th>" : "</td>");
+        }
+        buf_puts(&o->html, "</tr>\n");
+    }
+    for (int i = 0; i < n; i++)
+        buf_free(&fw[i]);
 }
 
 void doc_table_end(doc_t *o) {
@@ -122,6 +201,15 @@ const char *doc_date(http_req_t *r, const char *ymd) {
     if (!ymd || !*ymd) return NULL;
     if (strlen(ymd) < 10 || ymd[4] != '-' || ymd[7] != '-') return ymd;
     return arena_printf(r->arena, "%.4s年%d月%d日", ymd, atoi(ymd + 5), atoi(ymd + 8));
+}
+
+const char *doc_fullwidth(http_req_t *r, const char *t) {
+    if (!t) return NULL;
+    buf_t b = BUF_INIT;
+    fullwidth(&b, t);
+    const char *out = arena_strdup(r->arena, b.len ? b.data : "");
+    buf_free(&b);
+    return out;
 }
 
 const char *doc_value(http_req_t *r, const entity_t *e, json_t *rec, const char *field) {

@@ -31,9 +31,10 @@ typedef struct doc {
 /* Starts a document titled title (the HTML page's <title>). */
 void doc_begin(doc_t *o, bool docx, const char *title);
 void doc_title(doc_t *o, const char *t);
-/* A paragraph; flags DOCX_BOLD, DOCX_CENTER, DOCX_RIGHT, DOCX_INDENT; '\n' breaks the line. */
+/* A paragraph; flags DOCX_BOLD, DOCX_CENTER, DOCX_RIGHT, DOCX_INDENT; '\n' breaks the line.
+ * Paragraphs and cells are written with Chinese punctuation (doc_fullwidth). */
 void doc_para(doc_t *o, const char *t, unsigned flags);
-/* A bordered table of cols columns (widths in twentieths of a point, NULL: equal). */
+/* A bordered table of cols (at most 16) columns (widths in twentieths of a point, NULL: equal). */
 void doc_table(doc_t *o, int cols, const int *widths);
 /* A row: in a table of several columns the even cells are headings. */
 void doc_row(doc_t *o, const char *const *cells);
@@ -54,6 +55,13 @@ const char *doc_value(http_req_t *r, const entity_t *e, json_t *rec, const char 
  * form of official documents, GB/T 9704); anything else unchanged; NULL or
  * empty → NULL.  In r's arena. */
 const char *doc_date(http_req_t *r, const char *ymd);
+/* Chinese punctuation for a document's text made elsewhere (a rule's
+ * message, a template written with ASCII punctuation): a comma, semicolon or
+ * colon after a Chinese character becomes ，；： (the space after it
+ * dropped), and parentheses next to one become （）, the spaces around them
+ * dropped; numbers (1,200.50, 10:30) and a record number's year
+ * ((2026)沪调字第57-0012号) stay as they are.  In r's arena. */
+const char *doc_fullwidth(http_req_t *r, const char *t);
 /* A blank to fill in by hand on a document to sign: an underline. */
 #define DOC_BLANK "＿＿＿＿＿＿"
 

@@ -22,6 +22,7 @@
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/workflow.h"
 #include "modules/standards.h"
@@ -120,7 +121,7 @@ static int report_update(http_req_t *r, int64_t id, const char *sql) {
 }
 /* 审定 and 报送 are refused (409 placeholder_left, naming the section) while
  * a section still holds the generator's placeholder "(请填写…)" — a report
- * reached the city with "(请填写本区经验做法与特色亮点)" in it (issue 19
+ * reached the city with "（请填写本区经验做法与特色亮点）" in it (issue 19
  * point 6). */
 static int hook_no_placeholder(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
     (void)body;
@@ -187,6 +188,13 @@ static const char *pct(http_req_t *r, int64_t a, int64_t b) {
     return arena_printf(r->arena, "%lld.%lld%%", (long long)(pm / 10), (long long)(pm % 10));
 }
 
+/* A rule's clause as the report names it: 条款16, or 四（三） for a
+ * clause that is not a number. */
+static const char *clause_label(http_req_t *r, const std_rule_t *x) {
+    if (x->clause[0] >= '0' && x->clause[0] <= '9') return arena_printf(r->arena, "条款%s", x->clause);
+    return doc_fullwidth(r, x->clause);
+}
+
 typedef struct draft {
     const char *title, *as_of, *s1, *s2, *table, *s3, *s4, *s5, *s6;
 } draft_t;
@@ -228,9 +236,9 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     if (offices < 0 || staff < 0 || posts < 0 || cert < 0 || villages < 0) return -1;
     d->s1 = arena_printf(
         r->arena,
-        "截至 %s, 本区共有司法所 %lld 个, 服务村(居)委会 %lld 个; 在所工作人员 %lld 名, 其中政法专项编制 %lld 名, "
-        "平均每所 %s 名; 专项编制人员中具有法律职业资格 %lld 名, 占 %s。",
-        d->as_of, (long long)offices, (long long)villages, (long long)staff, (long long)posts,
+        "截至%s，本区共有司法所 %lld 个，服务村（居）委会 %lld 个；在所工作人员 %lld 名，其中政法专项编制 %lld 名，"
+        "平均每所 %s 名；专项编制人员中具有法律职业资格 %lld 名，占 %s。",
+        doc_date(r, d->as_of), (long long)offices, (long long)villages, (long long)staff, (long long)posts,
         offices ? arena_printf(r->arena, "%.1f", (double)posts / (double)offices) : "—", (long long)cert,
         pct(r, cert, posts));
 
@@ -261,23 +269,23 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
         const std_rule_t *x = &std_rules[k];
         if (!pass[k] && !fail[k] && !nd[k]) continue;
         if (strcmp(x->level, "office") == 0)
-            buf_printf(&s2, "%s (条款 %s): 达标 %d 个所, 未达标 %d 个所%s。\n", x->title, x->clause, pass[k], fail[k],
-                       nd[k] ? arena_printf(r->arena, ", 未到期 %d 个所", nd[k]) : "");
+            buf_printf(&s2, "%s（%s）：达标 %d 个所，未达标 %d 个所%s。\n", x->title, clause_label(r, x), pass[k], fail[k],
+                       nd[k] ? arena_printf(r->arena, "，未到期 %d 个所", nd[k]) : "");
         else {
             const char *msg = "";
             for (int i = 0; i < ncells; i++)
                 if (cells[i].rule == k) msg = cells[i].message;
-            buf_printf(&s2, "%s (%s): %s。\n", x->title, x->clause, msg);
+            buf_printf(&s2, "%s（%s）：%s。\n", x->title, clause_label(r, x), doc_fullwidth(r, msg));
         }
         if (fail[k]) {
             failing_rules++;
-            buf_printf(&s5, "%d. %s: %d 个%s未达标", failing_rules, x->title, fail[k],
+            buf_printf(&s5, "%d. %s：%d 个%s未达标", failing_rules, x->title, fail[k],
                        strcmp(x->level, "office") == 0 ? "所" : "单位");
             int listed = 0;
             for (int i = 0; i < ncells && listed < 5; i++)
                 if (cells[i].rule == k && cells[i].status == STD_FAIL && strcmp(cells[i].level, "office") == 0)
-                    buf_printf(&s5, "%s%s", listed++ ? "、" : " (", cells[i].org_name);
-            buf_printf(&s5, "%s。\n", listed ? (fail[k] > listed ? " 等)" : ")") : "");
+                    buf_printf(&s5, "%s%s", listed++ ? "、" : "（", cells[i].org_name);
+            buf_printf(&s5, "%s。\n", listed ? (fail[k] > listed ? "等）" : "）") : "");
         }
     }
     if (!failing_rules) buf_puts(&s5, "各项可核查的规范化指标均已达标。\n");
@@ -310,7 +318,7 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     db_reset(s);
     d->s3 = arena_printf(
         r->arena,
-        "本区问题清单共列问题 %lld 个, 已整改销号 %lld 个 (销号率 %s), 已申请销号待审核 %lld 个, 正在整改 %lld 个, "
+        "本区问题清单共列问题 %lld 个，已整改销号 %lld 个（销号率 %s），已申请销号待审核 %lld 个，正在整改 %lld 个，"
         "其中逾期未完成 %lld 个。逾期问题已纳入督办。",
         (long long)total, (long long)closed, pct(r, closed, total), (long long)submitted,
         (long long)(total - closed - submitted), (long long)overdue);
@@ -329,15 +337,15 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     db_bind_text(s, 4, ye, -1);
     int ne = 0;
     while (db_step(s) == DB_ROW)
-        buf_printf(&s4, "%d. %s%s%s\n", ++ne, db_col_text(s, 0), db_col_text(s, 1) ? ": " : "",
+        buf_printf(&s4, "%d. %s%s%s\n", ++ne, db_col_text(s, 0), db_col_text(s, 1) ? "：" : "",
                    db_col_text(s, 1) ? db_col_text(s, 1) : "");
     db_reset(s);
-    d->s4 = arena_strdup(r->arena, ne ? s4.data : "(请填写本区经验做法与特色亮点)");
+    d->s4 = arena_strdup(r->arena, ne ? s4.data : "（请填写本区经验做法与特色亮点）");
     buf_free(&s4);
     d->s6 = arena_printf(r->arena,
-                         "1. 对照未达标指标, 逐所细化整改措施, 明确责任人和完成时限, 逐项销号。\n"
-                         "2. 健全长效机制, 巩固已达标成果, 防止反弹。\n"
-                         "3. 总结推广典型经验, 于 %d 年 10 月 31 日前完成下一年度自查自评。",
+                         "1. 对照未达标指标，逐所细化整改措施，明确责任人和完成时限，逐项销号。\n"
+                         "2. 健全长效机制，巩固已达标成果，防止反弹。\n"
+                         "3. 总结推广典型经验，于%d年10月31日前完成下一年度自查自评。",
                          year + 1);
     return 0;
 }
@@ -566,7 +574,7 @@ static void download_docx(http_req_t *r) {
     docx_t d;
     docx_init(&d);
     docx_title(&d, rep.title);
-    docx_para(&d, arena_printf(r->arena, "报送单位: %s    数据截止: %s", rep.org_name, rep.as_of), DOCX_CENTER);
+    docx_para(&d, arena_printf(r->arena, "报送单位：%s　　数据截止：%s", rep.org_name, doc_date(r, rep.as_of)), DOCX_CENTER);
     json_t *t = table_of(&rep);
     for (int i = 0; i < 6; i++) {
         docx_para(&d, section_titles[i], DOCX_BOLD);
@@ -638,7 +646,12 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
     format_set_border(bold, LXW_BORDER_THIN);
     format_set_text_wrap(bold);
     format_set_border(cell, LXW_BORDER_THIN);
+    format_set_text_wrap(cell); /* a problem's title and measures whole, not cut at the column's edge */
+    format_set_align(cell, LXW_ALIGN_VERTICAL_TOP);
     format_set_border(bad, LXW_BORDER_THIN);
+    lxw_format *rate = workbook_add_format(wb); /* 53.8%, not 0.538462 */
+    format_set_border(rate, LXW_BORDER_THIN);
+    format_set_num_format(rate, "0.0%");
     format_set_font_color(bad, LXW_COLOR_RED);
     lxw_worksheet *ws = workbook_add_worksheet(wb, "达标情况");
     json_t *rules = json_object_get(t, "rules"), *offices = json_object_get(t, "offices");
@@ -646,7 +659,7 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
     worksheet_set_column(ws, 0, 0, 24, NULL);
     worksheet_set_column(ws, 1, (lxw_col_t)nr, 14, NULL);
     worksheet_write_string(ws, 0, 0, rep->title, NULL);
-    worksheet_write_string(ws, 1, 0, arena_printf(r->arena, "数据截止: %s", rep->as_of), NULL);
+    worksheet_write_string(ws, 1, 0, arena_printf(r->arena, "数据截止：%s", doc_date(r, rep->as_of)), NULL);
     worksheet_write_string(ws, 2, 0, "司法所", bold);
     for (int k = 0; k < nr; k++) {
         json_t *x = json_array_get(rules, k);
@@ -679,7 +692,7 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
             worksheet_write_string(ws, row, (lxw_col_t)(k + 1), status_mark(st),
                                    st && strcmp(st, "fail") == 0 ? bad : cell);
         }
-        worksheet_write_number(ws, row, (lxw_col_t)(nr + 1), p + f ? (double)p / (double)(p + f) : 0, cell);
+        worksheet_write_number(ws, row, (lxw_col_t)(nr + 1), p + f ? (double)p / (double)(p + f) : 0, rate);
         row++;
     }
     /* sheet 2: the problem list of the district */

@@ -355,8 +355,8 @@ static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen) {
             if (!camp) goto fail;
             for (int j = 0; j < 2; j++) {
                 s = db_prepare(d->db, "INSERT INTO legislation_suggestion (org_id, org_path, created_at, updated_at, "
-                                      "campaign_id, source, suggester, received_on, article, content) VALUES ($1, $2, "
-                                      "$3, $3, $4, $5, $6, $7, $8, $9)");
+                                      "campaign_id, source, suggester, received_on, article, content, adoption, "
+                                      "feedback_note) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
                 if (!s) goto fail;
                 db_bind_int(s, 1, office[i]);
                 db_bind_text(s, 2, path[i], -1);
@@ -367,6 +367,15 @@ static int legislation_demo(const engine_demo_t *d, char *err, size_t errlen) {
                 db_bind_text(s, 7, k ? "2026-11-25" : "2026-08-20", -1);
                 db_bind_text(s, 8, j ? "第十二条" : "第二十条", -1);
                 db_bind_text(s, 9, j ? "建议明确过渡期服务衔接的责任" : "建议增加社区助餐点的设置标准", -1);
+                /* the forwarded campaign's first suggestion has its adoption back,
+                 * the suggester not yet told: the 告知书 is ready to print */
+                if (!k && !j) {
+                    db_bind_text(s, 10, "partly", -1);
+                    db_bind_text(s, 11, "助餐点设置标准已写入条例第二十条, 具体间距由区政府规定", -1);
+                } else {
+                    db_bind_null(s, 10);
+                    db_bind_null(s, 11);
+                }
                 rc = db_step(s);
                 db_reset(s);
                 if (rc != DB_DONE) goto fail;

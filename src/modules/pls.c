@@ -470,8 +470,8 @@ static int receipt_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) 
         doc_row(o, rows[i]);
     doc_table_end(o);
     const char *sent = pls_text(rec, "forwarded_on");
-    const char *when = sent  ? arena_printf(r->arena, "已于 %s 转送", sent)
-                       : due ? arena_printf(r->arena, "将于 %s 前转送", due)
+    const char *when = sent  ? arena_printf(r->arena, "已于%s转送", doc_date(r, sent))
+                       : due ? arena_printf(r->arena, "将于%s前转送", doc_date(r, due))
                              : "将在规定期限内转送";
     doc_para(o,
              arena_printf(r->arena,
@@ -480,7 +480,7 @@ static int receipt_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *rec) 
                           "如需查询转送情况, 请凭本回执编号向本所询问。",
                           when, doc_value(r, e, rec, "body")),
              DOCX_INDENT);
-    doc_para(o, "申请人 (签名):                经办人 (签名):", 0);
+    doc_para(o, "申请人（签名）：" DOC_BLANK "　　经办人（签名）：" DOC_BLANK, 0);
     doc_para(o, arena_printf(r->arena, "%s (印章)", office ? office : ""), DOCX_RIGHT);
     doc_para(o, doc_value(r, e, rec, "received_on"), DOCX_RIGHT);
     return 0;

@@ -180,7 +180,9 @@ def test_reconsideration_intake_receipt_forwarding_and_acknowledgement(ctx):
     assert st == 200, html
     text = html.decode() if isinstance(html, bytes) else str(html)
     assert "代收行政复议申请回执" in text and rec["receipt_no"] in text and "上海市浦东新区人民政府" in text
-    assert rec["due_at"] in text and "韦" in text and "韦申请" not in text  # the applicant masked
+    y, m, d = (int(x) for x in rec["due_at"][:10].split("-"))
+    assert f"将于{y}年{m}月{d}日前转送" in text, "the deadline as a document writes a date"
+    assert "韦" in text and "韦申请" not in text  # the applicant masked
     st, h, raw = ljz.req("GET", f"{I}/{rec['id']}/documents/receipt?format=docx")
     assert st == 200 and raw[:2] == b"PK"
     st, _, hist = ljz.get(f"{I}/{rec['id']}/history")
