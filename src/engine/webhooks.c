@@ -458,9 +458,12 @@ static int queue_one(http_req_t *r, const change_t *c, db_stmt_t *rec, void *arg
     return 0;
 }
 
-/* Reads one subscription's new changes as its token and queues them.
- * 1 when there may be more, 0 when caught up, -1 on a store error. */
-static int queue_hook(db_t *db, int64_t hook, int64_t token, const char *entities, const char *events, int64_t cursor) {
+/* Reads one subscription's new changes after *cursor as its token, queues
+ * them and moves *cursor.  1 when there may be more, 0 when caught up (or
+ * another node moved it), -1 on a store error. */
+static int queue_hook(db_t *db, int64_t hook, int64_t token, const char *entities, const char *events,
+                      int64_t *cursorp) {
+    int64_t cursor = *cursorp;
     bg_t b;
     bg_init(&b, db);
     int rc = auth_token_principal(&b.r, token, &b.p);
@@ -516,6 +519,7 @@ static int queue_hook(db_t *db, int64_t hook, int64_t token, const char *entitie
         if (src != DB_DONE) goto rollback;
     }
     if (db_commit(db) != 0) goto done;
+    *cursorp = next;
     rc = more ? 1 : 0;
     goto done;
 rollback:
@@ -549,9 +553,11 @@ static int queue_all(db_t *db) {
     db_reset(s);
     int bad = rc == DB_DONE || rc == DB_ROW ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        if (!bad && hooks[i].entities && hooks[i].events &&
-            queue_hook(db, hooks[i].id, hooks[i].token, hooks[i].entities, hooks[i].events, hooks[i].cursor) < 0)
-            bad = -1;
+        /* a burst (an import) is queued a few batches a pass */
+        for (int k = 0, q = 1; !bad && q == 1 && k < 10 && hooks[i].entities && hooks[i].events; k++)
+            if ((q = queue_hook(db, hooks[i].id, hooks[i].token, hooks[i].entities, hooks[i].events,
+                                &hooks[i].cursor)) < 0)
+                bad = -1;
         free(hooks[i].entities);
         free(hooks[i].events);
     }
