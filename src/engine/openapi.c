@@ -522,6 +522,41 @@ static void add_entity_route(const entity_t *e, void *arg) {
     free(path);
 }
 
+/* What the router's table cannot say about a route that is not an engine
+ * route: its summary, and when written out, its query parameters (a JSON
+ * array), body and answer (JSON schemas).  Documentation only — which
+ * routes are in the document is the router's table, never this list. */
+typedef struct {
+    const char *method, *pattern, *summary, *params, *body, *answer;
+} route_doc_t;
+
+#define CURSOR_PARAM "{\"name\":\"after\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},\"description\":\"上一页的 next (0 或不填: 从头; now: 最新游标)\"}"
+static const route_doc_t route_docs[] = {
+    {"POST", "/api/v1/session", "登录 (账户); 外部系统用 Authorization: Bearer 令牌, 无需登录", NULL,
+     "{\"type\":\"object\",\"properties\":{\"username\":{\"type\":\"string\"},\"password\":{\"type\":\"string\"},"
+     "\"totp\":{\"type\":\"string\"}},\"required\":[\"username\",\"password\"]}",
+     NULL},
+    {"GET", "/api/v1/changes", "变更流: 按提交顺序的新建、修改、流转、删除、恢复 (docs/api.md)",
+     "[" CURSOR_PARAM ",{\"name\":\"entities\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},"
+     "\"description\":\"业务类别, 逗号分隔 (默认: 可读的全部)\"},{\"name\":\"limit\",\"in\":\"query\","
+     "\"schema\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":500}}]",
+     NULL,
+     "{\"type\":\"object\",\"required\":[\"items\",\"next\",\"more\"],\"properties\":{\"next\":{\"type\":\"string\"},"
+     "\"more\":{\"type\":\"boolean\"},\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Change\"}}}}"},
+    {"GET", "/api/v1/webhooks", "本令牌的推送订阅", NULL, NULL, NULL},
+    {"POST", "/api/v1/webhooks", "订阅推送 (仅接口令牌; 应答中的 secret 只出现这一次)", NULL,
+     "{\"type\":\"object\",\"required\":[\"url\",\"entities\"],\"properties\":{\"url\":{\"type\":\"string\"},"
+     "\"entities\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"events\":{\"type\":\"array\",\"items\":"
+     "{\"enum\":[\"create\",\"update\",\"transition\",\"delete\",\"restore\"]}},\"max_attempts\":{\"type\":\"integer\","
+     "\"minimum\":1,\"maximum\":20},\"after\":{\"type\":\"string\"}}}",
+     NULL},
+    {"DELETE", "/api/v1/webhooks/:id", "取消推送订阅", NULL, NULL, NULL},
+    {"GET", "/api/v1/webhooks/:id/deliveries", "推送记录 (status=dead: 死信)", NULL, NULL, NULL},
+    {"POST", "/api/v1/webhooks/:id/deliveries/:delivery/replay", "重发一次推送", NULL, NULL, NULL},
+    {"GET", "/api/v1/openapi.json", "本接口说明 (OpenAPI 3.1)", NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
 static void add_route(const route_t *rt, void *arg) {
     (void)arg;
     if (strncmp(rt->pattern, "/api/", 5) != 0 && strcmp(rt->pattern, "/healthz") && strcmp(rt->pattern, "/readyz"))
@@ -535,6 +570,16 @@ static void add_route(const route_t *rt, void *arg) {
     json_t *op = json_object();
     char summary[300];
     snprintf(summary, sizeof(summary), "%s %s", rt->method, rt->pattern);
+    for (const route_doc_t *d = route_docs; d->method; d++) {
+        if (strcmp(d->method, rt->method) || strcmp(d->pattern, rt->pattern)) continue;
+        snprintf(summary, sizeof(summary), "%s", d->summary);
+        if (d->params) json_object_set_new(op, "parameters", json_loads(d->params, 0, NULL));
+        if (d->body) json_object_set_new(op, "requestBody", json_body(json_loads(d->body, 0, NULL)));
+        if (d->answer)
+            json_object_set_new(op, "responses",
+                                json_pack("{s:o}", "200", ok_response("成功", json_loads(d->answer, 0, NULL))));
+        break;
+    }
     json_object_set_new(op, "summary", json_string(summary));
     add_operation(rt, path, op, NULL);
     free(path);
@@ -562,6 +607,16 @@ static void build(void) {
     json_object_set_new(comp, "responses",
                         json_pack("{s:{s:s,s:{s:{s:o}}}}", "Error", "description", "错误 (中文说明在 message)", "content",
                                   "application/json", "schema", ref("Error")));
+    /* one item of the change feed (engine/changes.c) */
+    json_object_set_new(
+        schemas, "Change",
+        json_pack("{s:s,s:[s,s,s,s,s],s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:[s,s,s,s,s]},"
+                  "s:{s:[s,s]},s:{s:s},s:{s:[s,s],s:s}}}",
+                  "type", "object", "required", "cursor", "at", "entity", "record_id", "event", "properties", "cursor",
+                  "type", "string", "at", "type", "string", "entity", "type", "string", "entity_label", "type", "string",
+                  "record_id", "type", "integer", "event", "type", "string", "enum", "create", "update", "transition",
+                  "delete", "restore", "action", "type", "string", "null", "action_label", "type", "string", "record",
+                  "type", "object", "null", "description", "记录现在的样子 (按调用方的范围与遮蔽); 已删除时为 null"));
     entity_each(entity_schemas, schemas);
     json_object_set_new(doc, "paths", json_object());
     router_each(add_route, NULL);

@@ -62,7 +62,11 @@ def test_every_route_of_the_router_is_in_the_document(ctx):
     assert listing["responses"]["422"]["$ref"] == "#/components/responses/Error"
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert paths["/healthz"]["get"]["security"] == []
-    assert "/api/v1/changes" in paths and "/api/v1/webhooks" in paths
+    feed = paths["/api/v1/changes"]["get"]
+    assert {p["name"] for p in feed["parameters"]} == {"after", "entities", "limit"}
+    items = feed["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["items"]
+    assert items["items"]["$ref"] == "#/components/schemas/Change"
+    assert "url" in paths["/api/v1/webhooks"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"]
     # a PI field is said to be masked
     staff = doc["components"]["schemas"]["Staff"]["properties"]["id_number"]
     assert staff["x-personal-information"] is True
