@@ -663,11 +663,13 @@ static void request_breakglass(http_req_t *r) {
     else if (!reason || strlen(reason) < 12) http_invalid(r, "reason", "请说明调阅理由 (不少于 4 个汉字)");
     else if (!p->user_id) http_error(r, 403, "forbidden", "接口令牌不能紧急调阅");
     else {
-        db_stmt_t *s = db_prepare(r->db, "SELECT 1 FROM org_units WHERE id = $1");
+        /* a unit of the requester's own scope only: a grant opens records
+         * below it, never beyond what the user's scope covers */
+        db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
         int found = 0;
         if (s) {
             db_bind_int(s, 1, org_id);
-            found = db_step(s) == DB_ROW;
+            found = db_step(s) == DB_ROW && scope_covers(r, db_col_text(s, 0));
             db_reset(s);
         }
         int64_t hours = setting_int(r->db, "breakglass.hours");
@@ -687,7 +689,7 @@ static void request_breakglass(http_req_t *r) {
             if (db_step(s) == DB_ROW) active = db_col_int(s, 0);
             db_reset(s);
         }
-        if (!found) http_invalid(r, "org_id", "机构不存在");
+        if (!found) http_invalid(r, "org_id", "机构不存在或不在您的管辖范围内");
         else if (active < 0) http_store_error(r);
         else if (active >= ENGINE_GRANTS_MAX)
             http_error(r, 422, "too_many_grants",

@@ -351,8 +351,11 @@ def test_user_cli_add_passwd_disable_list(ctx):
 
 def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ctx):
     s = ctx.demo_server()
-    d = Session(s, "ljz_director")
+    d = Session(s, "shiju")  # 市局: its scope covers 南京东路
     njdl_org = Session(s, "njdl").login_body["user"]["org"]["id"]
+    st, _, body = Session(s, "ljz_director").post("/api/v1/breakglass", {
+        "org_id": njdl_org, "entity": "test-secrets", "reason": "协查在册社区矫正对象的脱管线索"})
+    assert st == 422 and "管辖范围" in body["error"]["fields"]["org_id"], "a unit outside the requester's scope"
     st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "test-secrets", "reason": "查"})
     assert st == 422 and "reason" in body["error"]["fields"]
     st, _, body = d.post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "no-such-thing", "reason": "x" * 30})
@@ -366,10 +369,10 @@ def test_breakglass_grant_needs_reason_is_time_limited_and_listed_for_auditor(ct
     assert Session(s, "ljz").post("/api/v1/breakglass", {"org_id": njdl_org, "entity": "x", "reason": "y" * 20})[0] == 403
     aud, _ = admin_session(s, "auditor")
     st, _, lst = aud.get("/api/v1/breakglass")
-    row = next(i for i in lst["items"] if i["username"] == "ljz_director")
+    row = next(i for i in lst["items"] if i["username"] == "shiju")
     assert row["reason"] == "协查在册社区矫正对象的脱管线索" and row["org_name"] == "南京东路街道司法所"
     st, _, log = aud.get("/api/v1/audit?action=breakglass.grant")
-    assert log["items"] and log["items"][0]["username"] == "ljz_director"
+    assert log["items"] and log["items"][0]["username"] == "shiju"
 
 
 def test_wrong_totp_counts_towards_lockout(ctx):

@@ -189,4 +189,34 @@ test(
   { login: true, timeout: 120_000 },
 )
 
+test(
+  '社区矫正: the district administrator sees why the list is closed, asks for 紧急调阅 of 陆家嘴 with a reason, and reads its subjects',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'pudong', PASS)
+    await openMenu(page, '社区矫正', '社区矫正对象')
+    const box = page.locator('[data-test="breakglass-request"]')
+    await box.getByText('社区矫正对象是受保护的业务数据').waitFor()
+    expect((await page.locator('.list-error').count()) === 0, 'no bare 403 message')
+    // a reason is asked for before anything is sent
+    await box.getByRole('button', { name: '申请紧急调阅' }).click()
+    await box.getByText('请选择调阅的机构').waitFor()
+    await box.locator('.org-picker').click()
+    const tree = page.locator('.el-tree-select__popper:visible')
+    await tree.locator('.el-tree-node', { hasText: '浦东新区司法局' }).first().locator('.el-tree-node__expand-icon').first().click()
+    await tree.locator('.el-select-dropdown__item', { hasText: '陆家嘴街道司法所' }).first().click()
+    await box.locator('textarea').fill('核查区社区矫正机构转来的脱管预警')
+    const [granted] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/breakglass') && r.request().method() === 'POST'),
+      box.getByRole('button', { name: '申请紧急调阅' }).click(),
+    ])
+    expect(granted.status() === 201, `the grant answered ${granted.status()}: ${await granted.text()}`)
+    await box.waitFor({ state: 'detached' })
+    await page.locator('.record-list .el-table__row, .record-cards .record-card').first().waitFor()
+    const rows = await apiCall(page, 'GET', '/corrections-subjects?limit=100')
+    expect(rows.status === 200 && rows.body.items.length > 0 && rows.body.items.every((x) => x.org_name === '陆家嘴街道司法所'),
+      'the grant opens 陆家嘴 only')
+  },
+  { login: true, timeout: 120_000 },
+)
+
 await run()
