@@ -66,7 +66,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBOBJ)
 # The web app is built when npm is present (scripts/deps.sh installs it);
 # web/dist is what the server serves.
 web: web/dist/index.html
-web/dist/index.html: $(shell find web/src web/index.html web/package.json web/vite.config.* -type f 2>/dev/null)
+web/dist/index.html: $(shell find web/src web/portal web/index.html web/package.json web/vite.config.* web/vite.portal.config.* -type f 2>/dev/null)
 	@if [ -f web/package.json ] && command -v npm >/dev/null; then \
 	  cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
 	else echo "(跳过前端构建: 没有 npm 或 web/package.json)"; fi

@@ -35,9 +35,9 @@ static const command_t commands[] = {
     {"audit", cmd_audit, "审计日志: audit verify | audit purge --before 日期"},
     {"backup", cmd_backup, "备份数据库: backup --to 文件 [--force] (SQLite 在线备份; PostgreSQL 用 pg_dump)"},
     {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
+    {"routes", cmd_routes, "列出接口路由表 (方法、路径、是否公众门户接口)"},
     {"generate", cmd_generate, "生成规模测试数据: generate <种类> --count N [--batch N] [--bulk]"},
     {"openapi", cmd_openapi, "输出接口说明 (OpenAPI 3.1 JSON, 由路由表与业务声明生成)"},
-    {"routes", cmd_routes, "列出全部接口路由 (方法 路径)"},
     {NULL, NULL, NULL},
 };
 
@@ -55,6 +55,7 @@ static void usage(FILE *f) {
                "  --key-file PATH   密钥文件 (默认 var/keys)\n"
                "  --tls-cert F --tls-key F  启用 HTTPS\n"
                "  --trusted-proxy IP  来自该反向代理的请求以 X-Real-IP 作为客户端地址\n"
+               "  --public-listen A:P  公众门户监听地址: 只提供 /public/ 下的页面和接口 (docs/portal.md)\n"
                "  --quiet           不写访问日志\n");
 }
 
@@ -88,6 +89,7 @@ static int parse_flags(int argc, char **argv, cli_opts_t *o, const char **comman
         else if (strcmp(a, "--tls-cert") == 0) sval = &o->tls_cert;
         else if (strcmp(a, "--tls-key") == 0) sval = &o->tls_key;
         else if (strcmp(a, "--trusted-proxy") == 0) sval = &o->trusted_proxy;
+        else if (strcmp(a, "--public-listen") == 0) sval = &o->public_listen;
         else if (strcmp(a, "--scale") == 0) sval = &o->scale;
         else if (strcmp(a, "--workers") == 0) ival = &o->workers;
         else if (strcmp(a, "--max-conns") == 0) ival = &o->max_conns;

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 // It runs in writeBundle, on the files as written: earlier hooks still see
 // code that Vite rewrites later (its preload helper), which would make the
 // .gz differ from the file.  Small files are not worth a second copy.
-function precompress({ minSize = 1024, test = /\.(js|mjs|css|html|svg|json)$/ } = {}) {
+export function precompress({ minSize = 1024, test = /\.(js|mjs|css|html|svg|json)$/ } = {}) {
   return {
     name: 'sifasuo-precompress',
     apply: 'build',

@@ -232,6 +232,11 @@ static const struct {
     {"login.ip_limit", 30, 3, 10000, "同一地址 10 分钟内最多失败登录次数"},
     {"breakglass.hours", 2, 1, 24, "紧急调阅授权时长 (小时)"},
     {"pi.lookup_per_minute", 20, 1, 1000, "每人每分钟按证件号码、电话等个人信息精确查询的次数上限"},
+    /* the public portal (issue 24, docs/portal.md) */
+    {"portal.ip_per_hour", 30, 1, 100000, "公众门户: 同一地址每小时最多提交次数"},
+    {"portal.phone_per_day", 5, 1, 1000, "公众门户: 同一手机号码每天最多提交次数"},
+    {"portal.track_per_hour", 60, 1, 100000, "公众门户: 同一地址每小时最多查询进度次数"},
+    {"portal.pow_bits", 16, 8, 24, "公众门户: 提交前的计算验证难度 (位; 每加 1 位耗时加倍)"},
 };
 
 void setting_bounds(const char *key, int64_t *min, int64_t *max) {

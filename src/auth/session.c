@@ -605,7 +605,11 @@ static const char *lockout_notice(http_req_t *r, int64_t uid, const char *now_is
 
 /* Accepts a TOTP code once: the step it matches must be later than the last
  * step this user used (RFC 6238 §5.2), recorded atomically. */
-static bool totp_accept(db_t *db, int64_t uid, const char *enc_secret, const char *code) {
+/* A code of enc_secret, not used before (RFC 6238 §5.2: each step once per
+ * user).  new_secret: confirming a re-bind's new secret, whose codes were
+ * never used — a code of it in the step the old one was just used in (to
+ * start the re-bind) is no replay. */
+static bool totp_accept(db_t *db, int64_t uid, const char *enc_secret, const char *code, bool new_secret) {
     if (!enc_secret) return false;
     buf_t secret = BUF_INIT;
     int64_t step = -1;
@@ -618,7 +622,8 @@ static bool totp_accept(db_t *db, int64_t uid, const char *enc_secret, const cha
     if (secret.data) memset(secret.data, 0, secret.len);
     buf_free(&secret);
     if (step < 0) return false;
-    db_stmt_t *s = db_prepare(db, "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1");
+    db_stmt_t *s = db_prepare(db, new_secret ? "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step <= $1"
+                                             : "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1");
     if (!s) return false;
     db_bind_int(s, 1, step);
     db_bind_int(s, 2, uid);
@@ -695,7 +700,7 @@ static void post_session(http_req_t *r) {
         return sign_in_refused(r);
     }
     /* username, password and code in one step: a missing code is a wrong one */
-    if (totp_enabled && (!totp || !*totp || (!totp_accept(r->db, uid, totp_secret, totp) && !recovery_code_use(r->db, uid, totp))))
+    if (totp_enabled && (!totp || !*totp || (!totp_accept(r->db, uid, totp_secret, totp, false) && !recovery_code_use(r->db, uid, totp))))
         return credential_failed(r, body, username, uid, failed, totp && *totp ? "wrong totp" : "missing totp");
     json_decref(body);
     /* does a role demand TOTP the user has not set up? */
@@ -866,7 +871,7 @@ static void totp_setup(http_req_t *r) {
         json_t *b = http_json_body(r);
         if (!b) return;
         const char *code = jstr(b, "code");
-        bool ok = code && totp_accept(r->db, p->user_id, cur_secret, code);
+        bool ok = code && totp_accept(r->db, p->user_id, cur_secret, code, false);
         json_decref(b);
         if (!ok) {
             auth_audit(r, "totp.setup", "users", p->user_id, "denied", "{\"reason\":\"current code missing or wrong\"}");
@@ -880,7 +885,11 @@ static void totp_setup(http_req_t *r) {
     totp_uri(uri, sizeof(uri), "司法所综合管理平台", p->username, b32);
     char *enc = pi_encrypt(&g_keys, b32, strlen(b32));
     if (db_begin(r->db) != 0) goto fail;
-    db_stmt_t *s = db_prepare(r->db, "UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2");
+    /* a first binding takes effect when confirmed (totp_enable); a re-bind
+     * keeps the working secret until the new one is confirmed (totp_next) */
+    db_stmt_t *s = db_prepare(r->db, enabled ? "UPDATE users SET totp_next = $1 WHERE id = $2"
+                                             : "UPDATE users SET totp_secret = $1, totp_next = NULL, totp_enabled = 0 "
+                                               "WHERE id = $2");
     if (!s) goto fail_tx;
     db_bind_text(s, 1, enc, -1);
     db_bind_int(s, 2, p->user_id);
@@ -907,12 +916,19 @@ static void totp_enable(http_req_t *r) {
     json_t *body = http_json_body(r);
     if (!body) return;
     const char *code = jstr(body, "code");
-    db_stmt_t *s = db_prepare(r->db, "SELECT totp_secret FROM users WHERE id = $1");
+    /* the secret being confirmed: a re-bind's new one, else the first */
+    db_stmt_t *s = db_prepare(r->db, "SELECT COALESCE(totp_next, totp_secret), totp_next IS NOT NULL FROM users "
+                                     "WHERE id = $1");
     if (!s) goto fail;
     db_bind_int(s, 1, p->user_id);
-    char *enc = db_step(s) == DB_ROW && !db_col_null(s, 0) ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    bool rebind = false;
+    char *enc = NULL;
+    if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
+        enc = arena_strdup(r->arena, db_col_text(s, 0));
+        rebind = db_col_int(s, 1) != 0;
+    }
     db_reset(s);
-    bool ok = code && totp_accept(r->db, p->user_id, enc, code);
+    bool ok = code && totp_accept(r->db, p->user_id, enc, code, rebind);
     json_decref(body);
     if (!ok) {
         http_invalid(r, "code", "动态验证码错误, 请核对手机上的验证器");
@@ -938,7 +954,8 @@ static void totp_enable(http_req_t *r) {
         db_reset(s);
         if (rc != DB_DONE) goto fail_tx;
     }
-    s = db_prepare(r->db, "UPDATE users SET totp_enabled = 1 WHERE id = $1");
+    s = db_prepare(r->db, "UPDATE users SET totp_secret = COALESCE(totp_next, totp_secret), totp_next = NULL, "
+                          "totp_enabled = 1 WHERE id = $1");
     if (!s) goto fail_tx;
     db_bind_int(s, 1, p->user_id);
     db_step(s);

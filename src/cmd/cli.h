@@ -12,6 +12,7 @@ typedef struct cli_opts {
     const char *web_root;
     const char *key_file;
     const char *tls_cert, *tls_key, *trusted_proxy;
+    const char *public_listen; /* serve --public-listen: the portal's own listener */
     int workers, max_conns, header_timeout, idle_timeout;
     bool demo, quiet;
     const char *scale;
@@ -34,8 +35,8 @@ int cmd_check(cli_opts_t *o);
 int cmd_backup(cli_opts_t *o);  /* backup_cmd.c */
 int cmd_restore(cli_opts_t *o);
 int cmd_generate(cli_opts_t *o); /* generate.c */
+int cmd_routes(cli_opts_t *o);   /* serve.c */
 int cmd_openapi(cli_opts_t *o);  /* openapi_cmd.c */
-int cmd_routes(cli_opts_t *o);
 
 struct keys;
 /* init's accounts (user_cmd.c): the first system administrator with a

@@ -1,12 +1,11 @@
-/* openapi_cmd.c — `sifasuo openapi` (the OpenAPI document on stdout, to
- * generate a client without a running server) and `sifasuo routes` (the
- * router's table, one "METHOD PATTERN" a line: what the document must
- * cover; tests/api/test_openapi.py compares the two). */
+/* openapi_cmd.c — `sifasuo openapi`: the OpenAPI document on stdout, to
+ * generate a client without a running server (`sifasuo routes`, serve.c,
+ * lists the router's table the document must cover; tests/api/test_openapi.py
+ * compares the two). */
 #include <stdio.h>
 
 #include "cmd/cli.h"
 #include "engine/openapi.h"
-#include "http/http.h"
 #include "modules/modules.h"
 
 int cmd_openapi(cli_opts_t *o) {
@@ -20,17 +19,5 @@ int cmd_openapi(cli_opts_t *o) {
     }
     fwrite(doc, 1, n, stdout);
     putchar('\n');
-    return 0;
-}
-
-static void print_route(const route_t *r, void *arg) {
-    (void)arg;
-    printf("%s %s\n", r->method, r->pattern);
-}
-
-int cmd_routes(cli_opts_t *o) {
-    (void)o;
-    modules_register();
-    router_each(print_route, NULL);
     return 0;
 }

@@ -233,6 +233,7 @@ int cmd_serve(cli_opts_t *o) {
         .tls_cert = o->tls_cert,
         .tls_key = o->tls_key,
         .trusted_proxy = o->trusted_proxy,
+        .public_listen = o->public_listen,
         .quiet = o->quiet,
     };
     jobs_opts = o;
@@ -257,4 +258,20 @@ int cmd_serve(cli_opts_t *o) {
     jobs_stop = 1;
     if (have_jobs) pthread_join(jobs, NULL);
     return rc;
+}
+
+/* `sifasuo routes`: the route table as served, one "METHOD PATTERN FLAGS"
+ * line each (portal / public / -), for operators and for the test that the
+ * public listener answers none of the staff routes (tests/api/test_portal.py). */
+static void print_route(const route_t *rt, void *arg) {
+    (void)arg;
+    printf("%s %s %s\n", rt->method, rt->pattern,
+           rt->flags & ROUTE_PORTAL ? "portal" : rt->flags & ROUTE_PUBLIC ? "public" : "-");
+}
+
+int cmd_routes(cli_opts_t *o) {
+    (void)o;
+    modules_register();
+    router_each(print_route, NULL);
+    return 0;
 }

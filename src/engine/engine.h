@@ -559,6 +559,16 @@ void engine_record_sql(const entity_t *e, buf_t *sql);
  * workflow actions), with status; its id alone when it cannot be read back —
  * never an error. */
 void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status);
+/* Runs inside a create's transaction right after the INSERT, before the
+ * record's deadline, rule and audit row, which see what it wrote.  0 to go
+ * on; -1 after answering (or without: 503), which rolls the create back. */
+typedef int (*engine_create_hook_fn)(http_req_t *r, const entity_t *e, int64_t id, void *arg);
+/* POST /api/v1/<entity>'s write, for the principal auth_principal(r) and
+ * body (the caller keeps it): the same validation, scope, numbering,
+ * deadline, rule, audit and commit, with hook (may be NULL) in the
+ * transaction.  The new id after the commit, without answering; 0 after
+ * answering the refusal (4xx/503).  The caller checked "<perm>.create". */
+int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_create_hook_fn hook, void *arg);
 /* Writes one record from a row selected with engine_select_cols. */
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s);
 /* From a row selected with engine_select_cols_of(sel): only those fields,
@@ -623,6 +633,13 @@ const char *engine_action_label(http_req_t *r, const entity_t *e, const char *ac
 /* Stored files (files.c): POST /api/v1/files and the download of a record's
  * F_FILE field; registered by engine_routes_register. */
 void files_routes_register(void);
+/* Attaches a file (PDF, JPEG, PNG, .docx, .xlsx by its first bytes; at most
+ * 10 MiB) to record id of e, inside the caller's transaction, audited
+ * attachment.add.  The attachment's id; -1 after answering (413/415/422/503;
+ * the caller rolls back).  The caller may change the record. */
+int64_t engine_attach(http_req_t *r, const entity_t *e, int64_t id, const char *body, size_t n, const char *name);
+/* The type engine_attach would keep the bytes as, or NULL when it refuses them. */
+const char *engine_attachment_mime(const void *p, size_t n);
 void files_perms_register(void);
 
 /* ---- export, import, jobs (io.c, import.c, jobs.c; docs/engine.md) ---- */

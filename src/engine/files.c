@@ -356,37 +356,34 @@ static void list_attachments(http_req_t *r) {
     http_send_json(r, 200);
 }
 
-static void add_attachment(http_req_t *r) {
-    const entity_t *e;
-    int64_t id;
-    if (attachment_record(r, &e, &id, true) != 0) return;
-    size_t n;
-    const char *body = http_body(r, &n);
-    if (n == 0) return http_invalid(r, "file", "上传的文件为空");
-    if (n > FILE_MAX_BYTES) return http_error(r, 413, "body_too_large", "文件过大: 单个附件不超过 10 MiB");
+const char *engine_attachment_mime(const void *p, size_t n) { return sniff_attachment(p, n); }
+
+int64_t engine_attach(http_req_t *r, const entity_t *e, int64_t id, const char *body, size_t n, const char *name) {
+    if (n == 0) return http_invalid(r, "file", "上传的文件为空"), -1;
+    if (n > FILE_MAX_BYTES) return http_error(r, 413, "body_too_large", "文件过大: 单个附件不超过 10 MiB"), -1;
     const char *mime = sniff_attachment((const unsigned char *)body, n);
     if (!mime)
-        return http_error(r, 415, "unsupported_file_type", "附件只能是 PDF、JPEG、PNG、Word (.docx) 或 Excel (.xlsx) 文件");
-    const char *name = clean_name(r, http_query(r, "name"));
+        return http_error(r, 415, "unsupported_file_type", "附件只能是 PDF、JPEG、PNG、Word (.docx) 或 Excel (.xlsx) 文件"),
+               -1;
+    name = clean_name(r, name);
     char hash[65], now[21];
     iso_from_unix(now_unix(), now);
-    if (db_begin(r->db) != 0) return http_store_error(r);
     db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM attachments WHERE entity = $1 AND record_id = $2 "
                                      "AND deleted_at IS NULL");
-    if (!s) return http_store_error(r);
+    if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
     int64_t have = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
-    if (have < 0) return http_store_error(r);
+    if (have < 0) return http_store_error(r), -1;
     if (have >= ATTACH_MAX_PER_RECORD) {
         db_rollback(r->db);
-        return http_invalid(r, "file", arena_printf(r->arena, "每条记录最多 %d 个附件", ATTACH_MAX_PER_RECORD));
+        return http_invalid(r, "file", arena_printf(r->arena, "每条记录最多 %d 个附件", ATTACH_MAX_PER_RECORD)), -1;
     }
-    if (store_bytes(r, body, n, mime, name, false, hash) != 0) return;
+    if (store_bytes(r, body, n, mime, name, false, hash) != 0) return -1;
     s = db_prepare(r->db, "INSERT INTO attachments (entity, record_id, sha256, name, size, mime, created_at, created_by) "
                           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
-    if (!s) return http_store_error(r);
+    if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
     db_bind_text(s, 3, hash, -1);
@@ -399,7 +396,7 @@ static void add_attachment(http_req_t *r) {
     db_reset(s);
     if (!aid) {
         log_error("attachments: %s", db_errmsg(r->db));
-        return http_store_error(r);
+        return http_store_error(r), -1;
     }
     json_t *d = json_pack("{s:I,s:s,s:s?,s:I,s:s}", "attachment", (json_int_t)aid, "sha256", hash, "name", name, "size",
                           (json_int_t)n, "mime", mime);
@@ -407,8 +404,23 @@ static void add_attachment(http_req_t *r) {
     json_decref(d);
     int arc = auth_audit(r, "attachment.add", e->name, id, "ok", dt);
     free(dt);
-    if (arc != 0 || db_commit(r->db) != 0) return http_store_error(r);
-    s = db_prepare(r->db, "SELECT " ATTACH_COLS "FROM attachments a WHERE a.id = $1");
+    return arc == 0 ? aid : (http_store_error(r), -1);
+}
+
+static void add_attachment(http_req_t *r) {
+    const entity_t *e;
+    int64_t id;
+    if (attachment_record(r, &e, &id, true) != 0) return;
+    size_t n;
+    const char *body = http_body(r, &n);
+    if (db_begin(r->db) != 0) return http_store_error(r);
+    int64_t aid = engine_attach(r, e, id, body, n, http_query(r, "name"));
+    if (aid < 0) {
+        if (db_in_tx(r->db)) db_rollback(r->db);
+        return;
+    }
+    if (db_commit(r->db) != 0) return http_store_error(r);
+    db_stmt_t *s = db_prepare(r->db, "SELECT " ATTACH_COLS "FROM attachments a WHERE a.id = $1");
     if (!s) return http_store_error(r);
     db_bind_int(s, 1, aid);
     int rc = db_step(s);

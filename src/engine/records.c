@@ -1635,16 +1635,9 @@ static json_t *unique_keys(const entity_t *e, const changes_t *c) {
 
 static char *json_text(json_t *j) { return j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL; }
 
-static void create_record(http_req_t *r) {
-    const entity_t *e = entity_of(r);
-    if (!e || !allowed(r, e, "create")) return;
-    if (e->create_via) {
-        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
-        return http_error(r, 405, "create_elsewhere", e->create_via);
-    }
+int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_create_hook_fn hook, void *arg) {
     const principal_t *p = auth_principal(r);
-    json_t *body = http_json_body(r);
-    if (!body) return;
+    int64_t created = 0;
     changes_t c;
     buf_t sql = BUF_INIT, vals = BUF_INIT;
     sql_binds_t b = {0};
@@ -1720,6 +1713,11 @@ static void create_record(http_req_t *r) {
         goto out;
     }
     if (!id) goto fail;
+    if (hook && hook(r, e, id, arg) != 0) {
+        if (!r->answered) goto fail;
+        if (db_in_tx(r->db)) db_rollback(r->db);
+        goto out;
+    }
     if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
     json_t *after = engine_record_snapshot(r, e, id);
     if (record_deadline(r, e, CHECK_CREATE, NULL, after) != 0) {
@@ -1737,7 +1735,7 @@ static void create_record(http_req_t *r) {
     json_decref(detail);
     json_decref(after);
     if (arc != 0 || db_commit(r->db) != 0) goto fail;
-    engine_answer_record(r, e, id, 201);
+    created = id;
     goto out;
 fail:
     http_store_error(r);
@@ -1745,6 +1743,20 @@ out:
     buf_free(&sql);
     buf_free(&vals);
     json_decref(keys);
+    return created;
+}
+
+static void create_record(http_req_t *r) {
+    const entity_t *e = entity_of(r);
+    if (!e || !allowed(r, e, "create")) return;
+    if (e->create_via) {
+        http_set_header(r, "Allow", "GET, HEAD"); /* the collection is still listed */
+        return http_error(r, 405, "create_elsewhere", e->create_via);
+    }
+    json_t *body = http_json_body(r);
+    if (!body) return;
+    int64_t id = engine_create(r, e, body, NULL, NULL);
+    if (id > 0) engine_answer_record(r, e, id, 201);
     json_decref(body);
 }
 
@@ -2049,6 +2061,8 @@ static const char *const history_labels[][2] = {
     {"breakglass.grant", "紧急调阅授权"},
     {"annual_report.regenerate", "重新生成"},
     {"access.denied", "拒绝访问"},
+    {"portal.submit", "群众经公众门户提交"},
+    {"portal.reply", "答复群众"},
     {NULL, NULL},
 };
 

@@ -28,6 +28,8 @@ typedef void (*http_handler_fn)(http_req_t *r);
 enum route_flags {
     ROUTE_PUBLIC = 1 << 0, /* no session needed (health, login, public portal) */
     ROUTE_NO_CSRF = 1 << 1,/* unsafe method without CSRF token (login itself) */
+    ROUTE_PORTAL = 1 << 2, /* the public portal's (/public/api/…): the only routes the public
+                              listener serves; no identity layer runs for them */
 };
 
 typedef struct route {
@@ -59,6 +61,7 @@ struct http_req {
     bool answered;
     size_t out_bytes; /* body bytes sent, for the access log */
     const char *peer; /* client address */
+    bool public_face; /* arrived on the public listener (serve --public-listen) */
     /* identity, filled by the auth hook */
     int64_t user_id;
     int64_t org_id;
@@ -73,12 +76,11 @@ struct http_req {
 
 /* Registers a route table ending in a {0} row.  Call before http_serve(). */
 void router_add(const route_t *routes);
-/* Calls fn for every registered route, in table order (the OpenAPI
- * document, `sifasuo routes`). */
-void router_each(void (*fn)(const route_t *r, void *arg), void *arg);
 /* Finds the route for method+path; sets *allowed (comma list) when only the
  * method is wrong.  Returns NULL when nothing matches. */
 const route_t *router_match(const char *method, const char *path, http_req_t *r, char *allowed, size_t allowed_len);
+/* Calls fn for every registered route, in table order. */
+void router_each(void (*fn)(const route_t *rt, void *arg), void *arg);
 /* The body limit of the route for method+path (default when none). */
 size_t router_body_limit(const char *method, const char *path);
 
@@ -134,6 +136,7 @@ typedef struct server_config {
     int body_timeout_s;
     const char *tls_cert, *tls_key;
     const char *trusted_proxy; /* peer address whose X-Real-IP names the client */
+    const char *public_listen; /* "ADDR:PORT" of the public portal's listener, or NULL */
     bool quiet;                /* no access log */
 } server_config_t;
 
@@ -153,6 +156,9 @@ struct worker {
     bool draining;
     struct evhttp_bound_socket *bound;
     int listen_fd;
+    struct evhttp *pub_http; /* the public listener's (NULL without --public-listen) */
+    struct evhttp_bound_socket *pub_bound;
+    int pub_fd;
     void *ssl_ctx;
 };
 #endif

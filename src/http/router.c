@@ -120,10 +120,6 @@ void router_add(const route_t *table) {
     }
 }
 
-void router_each(void (*fn)(const route_t *r, void *arg), void *arg) {
-    for (int i = 0; i < nroutes; i++) fn(routes[i], arg);
-}
-
 /* Matches pattern against path; fills captures into r when r is non-NULL. */
 static bool match_pattern(const char *pat, const char *path, http_req_t *r) {
     int n = 0;
@@ -172,6 +168,11 @@ const route_t *router_match(const char *method, const char *path, http_req_t *r,
     }
     (void)path_found;
     return NULL;
+}
+
+void router_each(void (*fn)(const route_t *rt, void *arg), void *arg) {
+    for (int i = 0; i < nroutes; i++)
+        fn(routes[i], arg);
 }
 
 size_t router_body_limit(const char *method, const char *path) {

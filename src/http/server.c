@@ -359,8 +359,13 @@ static void access_log(http_req_t *r) {
             r->username ? log_field(r->arena, r->username, strlen(r->username), false) : "-");
 }
 
-static void on_request(struct evhttp_request *ev, void *arg) {
-    struct worker *w = arg;
+/* The public face (serve --public-listen; docs/portal.md): only /public/…
+ * exists there — the portal's pages and the routes flagged ROUTE_PORTAL —
+ * and no identity layer runs, so no staff cookie or token means anything.
+ * Everything else, staff routes included, is 404 as if it did not exist. */
+static bool public_path(const char *path) { return strncmp(path, "/public/", 8) == 0 || strcmp(path, "/public") == 0; }
+
+static void handle_request(struct evhttp_request *ev, struct worker *w, bool public_face) {
     http_req_t req;
     memset(&req, 0, sizeof(req));
     http_req_t *r = &req;
@@ -373,6 +378,7 @@ static void on_request(struct evhttp_request *ev, void *arg) {
     r->out = &w->out;
     jw_init(&r->json, r->out);
     r->method = method_name(evhttp_request_get_command(ev));
+    r->public_face = public_face;
     struct evhttp_connection *con = evhttp_request_get_connection(ev);
     if (con) r->conn = framing_of(evhttp_connection_get_bufferevent(con));
     if (con) {
@@ -403,9 +409,20 @@ static void on_request(struct evhttp_request *ev, void *arg) {
         http_error(r, 400, "bad_path", "请求路径无效");
         goto done;
     }
-    if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/healthz") == 0 || strcmp(r->path, "/readyz") == 0) {
+    if (public_face && !public_path(r->path)) {
+        if (strcmp(r->path, "/") == 0) {
+            http_set_header(r, "Location", "/public/");
+            http_send_bytes(r, 302, "text/plain; charset=utf-8", "", 0);
+        } else {
+            http_error(r, 404, "not_found", "页面不存在");
+        }
+        goto done;
+    }
+    if (strncmp(r->path, "/api/", 5) == 0 || strncmp(r->path, "/public/api/", 12) == 0 ||
+        strcmp(r->path, "/healthz") == 0 || strcmp(r->path, "/readyz") == 0) {
         char allowed[128];
         const route_t *rt = router_match(r->method, r->path, r, allowed, sizeof(allowed));
+        if (public_face && (!rt || !(rt->flags & ROUTE_PORTAL))) rt = NULL, allowed[0] = '\0'; /* not even a 405 */
         if (!rt) {
             if (allowed[0]) {
                 http_set_header(r, "Allow", allowed);
@@ -423,7 +440,7 @@ static void on_request(struct evhttp_request *ev, void *arg) {
             http_error(r, 401, "unauthenticated", "未登录或登录已过期, 请重新登录");
             goto done;
         }
-        if (http_auth_hook && !http_auth_hook(r)) goto done;
+        if (http_auth_hook && !(rt->flags & ROUTE_PORTAL) && !http_auth_hook(r)) goto done;
         rt->fn(r);
         if (!r->answered) {
             log_error("handler for %s %s did not answer", rt->method, rt->pattern);
@@ -442,6 +459,9 @@ done:
     access_log(r);
     arena_reset(&w->arena);
 }
+
+static void on_request(struct evhttp_request *ev, void *arg) { handle_request(ev, arg, false); }
+static void on_public_request(struct evhttp_request *ev, void *arg) { handle_request(ev, arg, true); }
 
 /* ---- connections ---- */
 
@@ -487,6 +507,10 @@ static void drain(evutil_socket_t fd, short what, void *arg) {
     if (w->bound) {
         evhttp_del_accept_socket(w->http, w->bound);
         w->bound = NULL;
+    }
+    if (w->pub_bound) {
+        evhttp_del_accept_socket(w->pub_http, w->pub_bound);
+        w->pub_bound = NULL;
     }
     if (w->conns == 0) {
         event_base_loopbreak(w->base);
@@ -544,6 +568,29 @@ static SSL_CTX *tls_context(const server_config_t *cfg) {
     return ctx;
 }
 
+/* An evhttp of the worker's own on the public address, same event base,
+ * same limits, dispatching to on_public_request.  Port 0: the first worker
+ * takes a port and the others follow it (*sa is updated). */
+static int public_listener(struct worker *w, struct sockaddr_in *sa, bool first) {
+    w->pub_fd = open_listener(sa);
+    if (w->pub_fd < 0) return -1;
+    if (first && sa->sin_port == 0) {
+        socklen_t sl = sizeof(*sa);
+        getsockname(w->pub_fd, (struct sockaddr *)sa, &sl);
+    }
+    w->pub_http = evhttp_new(w->base);
+    /* every method reaches handle_request, which answers 404 off the portal */
+    evhttp_set_allowed_methods(w->pub_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                                EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(w->pub_http, FRAMING_MAX_HEADER + 4096);
+    evhttp_set_max_body_size(w->pub_http, 16 * 1024 * 1024);
+    evhttp_set_timeout(w->pub_http, w->cfg->idle_timeout_s);
+    evhttp_set_bevcb(w->pub_http, make_bev, w);
+    evhttp_set_gencb(w->pub_http, on_public_request, w);
+    w->pub_bound = evhttp_accept_socket_with_handle(w->pub_http, w->pub_fd);
+    return w->pub_bound ? 0 : -1;
+}
+
 int http_serve(const server_config_t *cfg) {
     evthread_use_pthreads();
     struct sockaddr_in sa;
@@ -571,6 +618,11 @@ int http_serve(const server_config_t *cfg) {
                     cfg->tls_key ? cfg->tls_key : "?");
             return 2;
         }
+    }
+    struct sockaddr_in pub_sa;
+    if (cfg->public_listen && parse_listen(cfg->public_listen, &pub_sa) != 0) {
+        fprintf(stderr, "无效的公众门户监听地址: %s (应为 地址:端口)\n", cfg->public_listen);
+        return 2;
     }
     int nworkers = cfg->workers > 0 ? cfg->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (nworkers < 1) nworkers = 1;
@@ -626,10 +678,18 @@ int http_serve(const server_config_t *cfg) {
             fprintf(stderr, "无法监听 %s\n", cfg->listen);
             return 2;
         }
+        if (cfg->public_listen && public_listener(w, &pub_sa, i == 0) != 0) {
+            fprintf(stderr, "无法监听公众门户地址 %s: %s\n", cfg->public_listen, strerror(errno));
+            return 2;
+        }
     }
     char addr[64];
     inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof(addr));
     printf("sifasuo 已启动: %s://%s:%d/ (工作线程 %d)\n", ssl_ctx ? "https" : "http", addr, ntohs(sa.sin_port), nworkers);
+    if (cfg->public_listen) {
+        inet_ntop(AF_INET, &pub_sa.sin_addr, addr, sizeof(addr));
+        printf("公众门户已启动: %s://%s:%d/public/\n", ssl_ctx ? "https" : "http", addr, ntohs(pub_sa.sin_port));
+    }
     fflush(stdout);
 
     pthread_t *th = calloc((size_t)nworkers, sizeof(*th));
@@ -644,6 +704,7 @@ int http_serve(const server_config_t *cfg) {
     for (int i = 0; i < nworkers; i++) pthread_join(th[i], NULL);
     for (int i = 0; i < nworkers; i++) {
         evhttp_free(ws[i].http);
+        if (ws[i].pub_http) evhttp_free(ws[i].pub_http);
         event_base_free(ws[i].base);
         db_close(ws[i].db);
         arena_free(&ws[i].arena);

@@ -82,9 +82,13 @@ void static_serve(http_req_t *r, const char *root) {
         http_send_bytes(r, 200, "text/html; charset=utf-8", fallback_page, sizeof(fallback_page) - 1);
         return;
     }
+    /* two apps: the public portal's (its own bundle under /public/,
+     * docs/portal.md) and the staff app's, each with its own index */
+    bool portal = strncmp(r->path, "/public/", 8) == 0 || strcmp(r->path, "/public") == 0;
+    const char *index = portal ? "/public/index.html" : "/index.html";
     const char *rel = r->path;
     size_t rlen = strlen(rel);
-    if (rlen == 1 || rel[rlen - 1] == '/') rel = "/index.html";
+    if (rlen == 1 || rel[rlen - 1] == '/' || strcmp(rel, "/public") == 0) rel = index;
     struct stat st;
     int fd = open_inside(root_real, root, rel, &st);
     if (fd < 0) {
@@ -93,7 +97,7 @@ void static_serve(http_req_t *r, const char *root) {
             http_error(r, 404, "not_found", "文件不存在");
             return;
         }
-        rel = "/index.html"; /* SPA fallback: the client router takes the path */
+        rel = index; /* SPA fallback: the client router takes the path */
         fd = open_inside(root_real, root, rel, &st);
         if (fd < 0) {
             http_send_bytes(r, 200, "text/html; charset=utf-8", fallback_page, sizeof(fallback_page) - 1);
@@ -121,7 +125,7 @@ void static_serve(http_req_t *r, const char *root) {
     http_set_header(r, "ETag", etag);
     http_set_header(r, "Vary", "Accept-Encoding");
     http_set_header(r, "Cache-Control",
-                    strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+                    strncmp(rel, portal ? "/public/assets/" : "/assets/", portal ? 15 : 8) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
     http_set_header(r, "Content-Type", content_type(rel));
     if (gz) http_set_header(r, "Content-Encoding", "gzip");
     const char *inm = http_header(r, "If-None-Match");

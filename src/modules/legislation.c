@@ -256,7 +256,7 @@ static const entity_t suggestions_e = {
     .parent = "campaign_id",
     .title = "content",
     .documents = suggestion_documents,
-    .panels = "documents",
+    .panels = "documents portal",
     LINE,
     COCKPIT,
 };

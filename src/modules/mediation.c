@@ -190,7 +190,7 @@ static const entity_t mediation_cases = {
     .flows = case_flows,
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
-    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents",
+    .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents portal",
     .attachments = true, /* evidence, agreements signed on paper, photos of the site */
     .documents = mediation_case_documents, /* mediation_docs.c */
     .demo = mediation_demo,

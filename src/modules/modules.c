@@ -22,6 +22,7 @@ void modules_register(void) {
     codes_register();
     standards_routes_register();
     resettlement_routes_register(); /* 安置帮教 (issue 20): prerelease import, statistics */
+    portal_routes_register(); /* 公众门户 (issue 24): /public/api/v1/… and the staff replies */
     engine_routes_register(); /* last: its /api/v1/:entity patterns yield to every explicit route */
 }
 

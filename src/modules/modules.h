@@ -8,6 +8,16 @@ void org_units_register(void);
 /* After committing a change to org_units: this process reads the tree anew. */
 void org_units_invalidate(void);
 void persons_register(void);
+/* The registry's person with this resident ID (normalised and valid),
+ * registered for org_id when new (audited record.create), else the one
+ * registered — shared with the caller's unit when outside its scope
+ * (person.shared).  Never changes a registered person's details.  In the
+ * caller's transaction; the id, or -1 on a store error (portal.c). */
+struct http_req;
+#include <stdint.h>
+int64_t person_find_or_register(struct http_req *r, int64_t org_id, const char *name, const char *id_number,
+                                const char *phone, const char *address);
+
 /* Permission declarations alone (init seeds roles before any route exists). */
 void persons_perms_register(void);
 void modules_perms_register(void);
@@ -35,4 +45,7 @@ void rule_of_law_declare(void);
 /* community corrections (clause 8; corrections.c, corrections_board.c) */
 void corrections_declare(void);
 void corrections_board_declare(void);
+/* the public portal (issue 24; portal.c, docs/portal.md) */
+void portal_declare(void);
+void portal_routes_register(void);
 #endif

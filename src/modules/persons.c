@@ -165,6 +165,34 @@ int64_t person_insert(db_t *db, const keys_t *keys, int64_t org_id, const char *
     return person_insert_ex(db, keys, &in);
 }
 
+int64_t person_find_or_register(http_req_t *r, int64_t org_id, const char *name, const char *id_number,
+                                const char *phone, const char *address) {
+    char index[65];
+    person_index(auth_keys(), "resident_id", id_number, index);
+    int64_t id = person_by_index(r->db, index);
+    if (id < 0) return -1;
+    if (id > 0) {
+        /* entered once: the registry's person, shared with the unit as a
+         * clerk typing the full number would (send_existing) */
+        db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
+        if (!s) return -1;
+        db_bind_int(s, 1, id);
+        bool visible = db_step(s) == DB_ROW && scope_covers(r, db_col_text(s, 0));
+        db_reset(s);
+        if (!visible && auth_audit(r, "person.shared", "persons", id, "ok", NULL) != 0) return -1;
+        return id;
+    }
+    person_in_t in = {.org_id = org_id, .by = auth_principal(r)->user_id, .name = name, .id_type = "resident_id",
+                      .id_number = id_number, .phone = phone, .address = address};
+    id = person_insert_ex(r->db, auth_keys(), &in);
+    if (id == 0) return person_by_index(r->db, index); /* registered concurrently (PostgreSQL) */
+    if (id < 0) return -1;
+    char masked[64], detail[200];
+    mask_idcard(id_number, masked, sizeof(masked));
+    snprintf(detail, sizeof(detail), "{\"id_type\":\"resident_id\",\"id_number\":\"%s\"}", masked);
+    return auth_audit(r, "record.create", "persons", id, "ok", detail) == 0 ? id : -1;
+}
+
 /* Checks and normalises (upper case, no spaces) a document number of a type
  * other than the resident ID; NULL when valid, else the Chinese reason. */
 static const char *other_id_check(const char *type, const char *in, char *out, size_t outlen) {

@@ -228,7 +228,7 @@ static const field_t consultation_fields[] = {
     {"category", "咨询类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "pls_category"},
     {"title", "咨询事项", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 100},
     {"question", "咨询内容", F_TEXT, FF_REQUIRED | FF_SEARCH, .max = 1800},
-    {"answer", "解答意见", F_TEXT, FF_REQUIRED, .max = 4000},
+    {"answer", "解答意见", F_TEXT, 0, .max = 4000}, /* required but while 待解答 (consultation_rule) */
     {"counterpart_person_id", "对方当事人 (自然人)", F_PERSON, FF_FILTER},
     {"counterpart_unit", "对方当事人 (单位)", F_TEXT, FF_SEARCH, .max = 200},
     {"referral", "转介去向", F_CODE, FF_READONLY | FF_FILTER | FF_LIST, .code_list = "pls_referral"},
@@ -258,11 +258,32 @@ static const wf_transition_t consultation_transitions[] = {
     {0},
 };
 static const workflow_t consultation_flow_v1 = {1, "answered", consultation_states, consultation_transitions, 0, 1};
-static const workflow_t *const consultation_flows[] = {&consultation_flow_v1, NULL};
+/* v2 (issue 24): a question a resident asks through the public portal
+ * waits for its answer (待解答, 3 working days: the office's commitment);
+ * staff entries are answered on the spot as before. */
+static const wf_state_t consultation_states_v2[] = {
+    {"pending", "待解答", 3},  {"answered", "已解答", 0},         {"referred", "已转介", 10},
+    {"followed", "已跟踪结果", 0, true}, {"closed", "已办结", 0, true}, {0},
+};
+static const wf_transition_t consultation_transitions_v2[] = {
+    {"refer", "转介", "answered", "referred", .requires = "referral referral_to", .stamp = "referred_on"},
+    {"refer_mediation", "转人民调解", "answered", "referred", .requires = "dispute_category mediation_org_id",
+     .stamp = "referred_on", .hook = refer_mediation_hook},
+    {"follow", "登记转介结果", "referred", "followed", .requires = "outcome outcome_note", .stamp = "followed_on"},
+    {"close", "办结", "answered", "closed"},
+    {"answer", "解答", "pending", "answered", .requires = "answer"}, /* last: v1's actions keep their places */
+    {0},
+};
+static const workflow_t consultation_flow_v2 = {2, "answered", consultation_states_v2, consultation_transitions_v2, 0,
+                                                1};
+static const workflow_t *const consultation_flows[] = {&consultation_flow_v1, &consultation_flow_v2, NULL};
 /* The other party is a person or a unit, not both; a consultation at a
  * village room names the village; a mediation referral goes through its
  * own action, which registers the case. */
 static const char *consultation_rule(check_ctx_t *c, const char **field) {
+    const char *st = pls_text(c->after, "wf_state");
+    if (!pls_text(c->after, "answer") && !(st && strcmp(st, "pending") == 0))
+        return *field = "answer", "请填写解答意见";
     const char *why = village_field_rule(c, "village_id");
     if (why) return *field = "village_id", why;
     if (json_is_integer(json_object_get(c->after, "counterpart_person_id")) && pls_text(c->after, "counterpart_unit"))
@@ -292,6 +313,7 @@ static const entity_t consultations = {
     .code_lists = consultation_lists,
     .number = &consultation_number,
     .title = "title",
+    .panels = "portal", /* a resident's question from the public portal: its channel and replies */
     .demo = consultations_demo,
     PLS_LINE,
     COCKPIT,
@@ -504,7 +526,8 @@ static const entity_t intakes = {
     .code_lists = intake_lists,
     .number = &intake_number,
     .documents = intake_documents,
-    .panels = "documents",
+    .panels = "documents portal",
+    .attachments = true, /* the application and its materials, also as the public portal took them */
     .deadline = intake_deadline,
     .title = "receipt_no",
     .demo = intakes_demo,
@@ -579,6 +602,7 @@ static const entity_t aid = {
     .code_lists = aid_lists,
     .deadline = aid_deadline,
     .title = "matter",
+    .panels = "portal",
     .demo = aid_demo,
     PLS_LINE,
     COCKPIT,

@@ -245,6 +245,24 @@ def test_admin_totp_required_and_enforced(ctx):
     # replacing the second factor needs the current one
     st, _, body = again.post("/api/v1/session/totp/setup", {})
     assert st == 422 and "当前" in body["error"]["message"]
+    # a re-bind started is not the factor switched off: until a code of the
+    # new secret is confirmed, sign-in asks for the old one (and only it)
+    import time as _t
+    while totp(secret) == enrol_code:
+        _t.sleep(1)
+    st, _, body = again.post("/api/v1/session/totp/setup", {"code": totp(secret)})
+    assert st == 200, body
+    new_secret = body["secret"]
+    assert new_secret != secret
+    third = Session(s)
+    st, body = third.login("secadmin", DEMO_PASSWORD)
+    assert (st, body) == (401, REFUSED), "the account keeps its second factor during a re-bind"
+    st, body = third.login("secadmin", DEMO_PASSWORD, codes[1])
+    assert st == 200, "the old factor's recovery codes still work"
+    st, _, body = again.post("/api/v1/session/totp/enable", {"code": totp(new_secret)})
+    assert st == 200 and len(body["recovery_codes"]) == 10, body
+    st, body = Session(s).login("secadmin", DEMO_PASSWORD, codes[2])
+    assert st == 401, "confirmed: the old recovery codes are replaced"
 
 
 def test_api_token_scope_and_revocation(ctx):

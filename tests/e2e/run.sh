@@ -49,10 +49,15 @@ else
   export SIFASUO_KEY_FILE=$dir/keys
   "$BIN" init --demo --db "sqlite:$dir/e2e.db" > "$dir/init.log" 2>&1 || { cat "$dir/init.log"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
-"$BIN" serve --db "sqlite:$dir/e2e.db" --listen 127.0.0.1:0 --workers 2 --quiet > "$dir/out" 2> "$dir/err" &
+# the public portal's own listener too (SIFASUO_PUBLIC_URL; test_portal.mjs), and its SMS log
+export SIFASUO_SMS="log:$dir/sms.log"
+"$BIN" serve --db "sqlite:$dir/e2e.db" --listen 127.0.0.1:0 --public-listen 127.0.0.1:0 --workers 2 --quiet > "$dir/out" 2> "$dir/err" &
 pid=$!
 for _ in $(seq 100); do grep -q "http://" "$dir/out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/out" | head -1)
 [ -n "$url" ] || { cat "$dir/err"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+for _ in $(seq 50); do grep -q "公众门户已启动" "$dir/out" 2>/dev/null && break; sleep 0.1; done
+export SIFASUO_PUBLIC_URL=$(grep -o '公众门户已启动: http://127.0.0.1:[0-9]*' "$dir/out" | grep -o 'http://.*')
+export SIFASUO_SMS_LOG=$dir/sms.log
 # SIFASUO_E2E_DB: the store, for a test that runs a command on it (the scheduler with the clock moved)
 SIFASUO_E2E_DB="sqlite:$dir/e2e.db" SIFASUO_URL=$url SIFASUO_USER=shiju SIFASUO_PASS='Sfs@demo2026' node "$file"

@@ -116,7 +116,9 @@ test(
       const r = await fetch(u + '?format=docx')
       return { html, status: r.status, type: r.headers.get('content-type') }
     }, `/api/v1/reconsideration-intakes/${rec.id}/documents/receipt`)
-    expect(doc.html.includes('代收行政复议申请回执') && doc.html.includes(rec.receipt_no) && doc.html.includes(rec.due_at),
+    // the deadline as a document writes a date: 2026年12月10日
+    const [y, m, d] = rec.due_at.slice(0, 10).split('-').map(Number)
+    expect(doc.html.includes('代收行政复议申请回执') && doc.html.includes(rec.receipt_no) && doc.html.includes(`将于${y}年${m}月${d}日前转送`),
       'the receipt carries its number and the forwarding deadline')
     expect(doc.status === 200 && doc.type.includes('wordprocessingml'), `docx ${doc.status} ${doc.type}`)
     const forwarded = await act(page, 'forward', '转送复议机关', '已转送', async (dialog) => {

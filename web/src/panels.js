@@ -12,5 +12,7 @@ export const PANELS = {
   // 意见汇总 of a call published to every unit below (its copies' counts and items: legislative campaigns)
   'call-tally': defineAsyncComponent(() => import('./components/CallTally.vue')),
   // 社区矫正: a subject's education and public-benefit hours per month
+  // 公众门户: the channel a resident's submission came by, and the office's replies (docs/portal.md)
+  portal: defineAsyncComponent(() => import('./components/PortalPanel.vue')),
   'corrections-hours': defineAsyncComponent(() => import('./components/CorrectionsHours.vue')),
 }
