@@ -29,7 +29,7 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-
 DB       ?= sqlite:var/sifasuo.db
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: all run test deps-test test-unit asan bench fuzz clean deps web format
+.PHONY: all run test deps-test test-unit test-ha asan bench fuzz clean deps web format
 
 all: $(BUILD)/sifasuo web
 
@@ -89,6 +89,12 @@ deps-test:
 
 test-unit: $(UNIT_BIN)
 	tests/run.sh unit
+
+# Failover under concurrent writes on a loopback Patroni cluster (issue 26,
+# docs/reliability.md): HA_FAILOVERS=50 make test-ha for the long mode.
+test-ha: $(BUILD)/sifasuo
+	scripts/deps.sh --ha
+	tests/ha/run.sh
 
 # The sanitizer pass (docs/testing.md): unit tests, the fuzz corpus replayed
 # and the API files on SQLite; PostgreSQL's API pass and the browser tests

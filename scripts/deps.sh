@@ -3,6 +3,7 @@
 #   scripts/deps.sh          to build and run (make run)
 #   scripts/deps.sh --test   also to test (make test, .ci/run)
 #   scripts/deps.sh --bench  also to benchmark (make bench)
+#   scripts/deps.sh --ha     also the failover test (make test-ha: Patroni, etcd)
 #   scripts/deps.sh --fuzz   also to fuzz (make fuzz: clang and its libFuzzer runtime)
 # As root it runs apt-get; otherwise it prints the one line to run.
 set -euo pipefail
@@ -19,6 +20,7 @@ case "${1:-}" in
   --test) PKGS+=(postgresql-15 postgresql-client-15 python3 chromium fonts-noto-cjk clang procps
           libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils) ;;
   --bench) PKGS+=(postgresql-15 postgresql-client-15 python3 nginx-light wrk valgrind) ;;
+  --ha) PKGS+=(postgresql-15 postgresql-client-15 python3 patroni etcd-server curl) ;;
   --fuzz) PKGS+=(clang libclang-rt-14-dev) ;;
 esac
 missing=()

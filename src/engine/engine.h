@@ -256,6 +256,9 @@ typedef struct entity {
      * maps to components ("documents", "report-preview"); a field named in
      * .detail_hide is left out of the detail table (a panel shows it). */
     const char *panels, *detail_hide;
+    /* Panels of the list page's head, by name as .panels: what a list offers
+     * besides 新建 (a 生成报表 dialog where records are generated, not typed). */
+    const char *list_panels;
     /* Demo data: called by `init --demo` after the organisation, the
      * person registry and the accounts' units exist, in registration
      * order (engine_demo_all).  0, or -1 with err. */
@@ -363,6 +366,13 @@ void engine_demo_register(const char *name, engine_demo_fn fn);
  * The new id, or -1. */
 int64_t engine_insert_raw(db_t *db, const entity_t *e, int64_t org, const char *path, const char *state,
                            json_t *fields);
+/* A record made from another inside the caller's transaction: the raw
+ * insert above in the initial state with the workflow's dates, created_by the
+ * caller (none for an API token), audited record.create with
+ * {"after": fields, "derived_from": from}.  Takes fields (not from).  The
+ * new id, or -1 (records.c). */
+int64_t engine_insert_derived(http_req_t *r, const entity_t *target, int64_t org, const char *path, json_t *fields,
+                              json_t *from);
 /* True when a registered entity declares code list key. */
 bool entity_declares_code_list(const char *key);
 

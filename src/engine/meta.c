@@ -106,6 +106,7 @@ static void meta_entity(http_req_t *r) {
     if (e->parent) jw_kstr(w, "parent", e->parent);
     write_line(w, e);
     write_words(w, "panels", e->panels);
+    write_words(w, "list_panels", e->list_panels);
     write_words(w, "detail_hide", e->detail_hide);
     if (e->documents) {
         /* the documents generated from a record (document.h): the panel

@@ -1648,8 +1648,10 @@ int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_cre
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
     if (!s) goto fail;
     db_bind_int(s, 1, org);
-    const char *opath = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    int orc = db_step(s);
+    const char *opath = orc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
+    if (orc < 0) goto fail; /* the store failed (a failover): 503, not "no such org" */
     if (!opath || !scope_covers(r, opath)) {
         json_t *fe = json_pack("{s:s}", "org_id", "所属机构不存在或不在您的管辖范围内");
         engine_field_error(r, e, fe);
@@ -2327,4 +2329,34 @@ void engine_routes_register(void) {
     webhooks_routes_register();
     openapi_routes_register();
     router_add(engine_routes);
+}
+
+/* A record made from another (a consultation's mediation case, an outside
+ * body's referral): a raw insert in the caller's transaction in the
+ * workflow's initial state with its dates, audited as a creation with
+ * `derived_from`.  Takes fields; the new id, or -1. */
+int64_t engine_insert_derived(http_req_t *r, const entity_t *target, int64_t org, const char *path, json_t *fields,
+                              json_t *from) {
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    const workflow_t *wf = target->flows ? entity_flow(target, 0) : NULL;
+    wf_dates_t d = {0};
+    if (wf && wf_start_dates(r->db, wf, wf->initial, now, &d) != 0) return json_decref(fields), -1;
+    const principal_t *p = auth_principal(r);
+    json_object_set_new(fields, "created_at", json_string(now));
+    json_object_set_new(fields, "updated_at", json_string(now));
+    if (p && p->user_id) { /* an API token is no user: its name is in the audit row */
+        json_object_set_new(fields, "created_by", json_integer(p->user_id));
+        json_object_set_new(fields, "updated_by", json_integer(p->user_id));
+    }
+    if (wf) json_object_set_new(fields, "state_since", json_string(d.today));
+    if (wf && d.state_due[0]) json_object_set_new(fields, "state_due_at", json_string(d.state_due));
+    int64_t id = engine_insert_raw(r->db, target, org, path, NULL, fields);
+    json_t *detail = json_pack("{s:O,s:O}", "after", fields, "derived_from", from);
+    json_decref(fields);
+    char *dt = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(detail);
+    int arc = id > 0 && dt ? auth_audit(r, "record.create", target->name, id, "ok", dt) : -1;
+    free(dt);
+    return arc == 0 ? id : -1;
 }

@@ -105,7 +105,9 @@ void http_send_json(http_req_t *r, int status);
 void http_error(http_req_t *r, int status, const char *code, const char *message);
 void http_error_fields(http_req_t *r, int status, const char *code, const char *message, json_t *fields);
 /* 503 store_unavailable, after rolling back any transaction the handler
- * left open: the one answer to a failed store call. */
+ * left open: the one answer to a failed store call.  503 commit_unknown
+ * ("结果未知") when the COMMIT's answer was lost (db_commit_unknown): the
+ * client must read the data again before resubmitting. */
 void http_store_error(http_req_t *r);
 /* 422 validation_failed with one field's Chinese reason (also the message). */
 void http_invalid(http_req_t *r, const char *field, const char *message);

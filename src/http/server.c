@@ -142,7 +142,11 @@ void http_error_fields(http_req_t *r, int status, const char *code, const char *
 
 void http_store_error(http_req_t *r) {
     if (db_in_tx(r->db)) db_rollback(r->db);
-    http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
+    /* the COMMIT's answer was lost in a failover: saved or not, no one knows yet */
+    if (db_commit_unknown(r->db))
+        http_error(r, 503, "commit_unknown", "数据库连接在提交时中断, 结果未知: 请刷新核对是否已保存, 再决定是否重新提交");
+    else
+        http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
 }
 
 void http_invalid_fields(http_req_t *r, json_t *fields) {

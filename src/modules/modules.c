@@ -22,7 +22,9 @@ void modules_register(void) {
     codes_register();
     standards_routes_register();
     resettlement_routes_register(); /* 安置帮教 (issue 20): prerelease import, statistics */
-    portal_routes_register(); /* 公众门户 (issue 24): /public/api/v1/… and the staff replies */
+    portal_routes_register();       /* 公众门户 (issue 24): /public/api/v1/… and the staff replies */
+    referrals_routes_register();    /* 外部机构移送 (issue 25 point 4) */
+    stat_returns_routes_register(); /* 统计报表 (issue 25 point 5): generate, regenerate, xlsx */
     engine_routes_register(); /* last: its /api/v1/:entity patterns yield to every explicit route */
 }
 
@@ -46,4 +48,6 @@ void modules_perms_register(void) {
     corrections_declare();  /* 社区矫正 (clause 8; issue 20) */
     resettlement_declare(); /* 安置帮教 (clause 9, issue 20): resettlement.c; receives corrections' hand-over */
     pls_declare();          /* 公共法律服务 (clauses 10, 11): after mediation, whose cases a referral registers */
+    referrals_declare();    /* 外部机构移送 (issue 25 point 4): after mediation, whose cases it registers */
+    stat_returns_declare(); /* 统计报表 (issue 25 point 5): the lines' periodic returns */
 }

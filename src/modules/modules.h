@@ -2,6 +2,7 @@
  * here; main calls modules_register() once before serving. */
 #ifndef SFS_MODULES_H
 #define SFS_MODULES_H
+#include "http/http.h"
 void modules_register(void);
 void health_register(void);
 void org_units_register(void);
@@ -32,6 +33,12 @@ struct check_ctx;
 const char *village_field_rule(struct check_ctx *c, const char *field);
 /* public legal services and grassroots legal service supervision (clauses 10, 11; pls.c, pls_advisors.c) */
 void pls_declare(void);
+/* persons.c: a party's person found by document number or registered for org (referrals.c) */
+int64_t person_for_party(http_req_t *r, int64_t org, json_t *party, const char **field, const char **why);
+void referrals_declare(void);          /* referrals.c: 外部机构移送 (issue 25 point 4) */
+void referrals_routes_register(void);
+void stat_returns_declare(void);         /* stat_returns.c: 统计报表 (issue 25 point 5) */
+void stat_returns_routes_register(void);
 void townships_declare(void); /* issue 19 point 1 (docs/standards.md) */
 void mediation_routes_register(void);
 void mediation_stats_register(void);

@@ -28,6 +28,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "engine/codes.h"
@@ -165,32 +166,57 @@ int64_t person_insert(db_t *db, const keys_t *keys, int64_t org_id, const char *
     return person_insert_ex(db, keys, &in);
 }
 
-int64_t person_find_or_register(http_req_t *r, int64_t org_id, const char *name, const char *id_number,
-                                const char *phone, const char *address) {
+/* 一次录入、多方共享 for a person a unit did not register: when the person's
+ * unit is outside org_id's subtree, the person is shared with org_id (the
+ * audit row person.shared with org_id's id, as when the unit's staff type
+ * the full number: send_existing, engine_person_readable).  0, or -1. */
+static int person_share(http_req_t *r, int64_t id, int64_t org_id) {
+    const char *org_path = scope_unit_path(r, org_id);
+    db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
+    if (!s || !org_path) return -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    char hi[512];
+    scope_upper(org_path, hi, sizeof(hi));
+    bool inside = rc == DB_ROW && strcmp(db_col_text(s, 0), org_path) >= 0 && strcmp(db_col_text(s, 0), hi) < 0;
+    db_reset(s);
+    if (rc != DB_ROW) return -1;
+    if (inside) return 0;
+    const principal_t *p = auth_principal(r);
+    audit_event_t ev = {.action = "person.shared", .entity = "persons", .entity_id = id, .result = "ok",
+                        .user_id = p ? p->user_id : 0, .username = p ? p->username : NULL, .org_id = org_id,
+                        .ip = r->peer, .user_agent = http_header(r, "User-Agent")};
+    return audit_write(r->db, auth_keys(), &ev) == 0 ? 0 : -1;
+}
+
+/* The registry's person of a valid, normalised document number (the one
+ * registered, shared with org_id; or registered now, owned by org_id), in
+ * the caller's transaction.  The id, or -1. */
+static int64_t person_resolve(http_req_t *r, int64_t org_id, const char *type, const char *norm, const char *name,
+                              const char *phone, const char *address) {
     char index[65];
-    person_index(auth_keys(), "resident_id", id_number, index);
+    person_index(auth_keys(), type, norm, index);
     int64_t id = person_by_index(r->db, index);
+    if (id > 0) return person_share(r, id, org_id) == 0 ? id : -1;
     if (id < 0) return -1;
-    if (id > 0) {
-        /* entered once: the registry's person, shared with the unit as a
-         * clerk typing the full number would (send_existing) */
-        db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = $1");
-        if (!s) return -1;
-        db_bind_int(s, 1, id);
-        bool visible = db_step(s) == DB_ROW && scope_covers(r, db_col_text(s, 0));
-        db_reset(s);
-        if (!visible && auth_audit(r, "person.shared", "persons", id, "ok", NULL) != 0) return -1;
-        return id;
-    }
-    person_in_t in = {.org_id = org_id, .by = auth_principal(r)->user_id, .name = name, .id_type = "resident_id",
-                      .id_number = id_number, .phone = phone, .address = address};
+    person_in_t in = {.org_id = org_id, .by = auth_principal(r)->user_id, .name = name, .id_type = type,
+                      .id_number = norm, .phone = phone, .address = address};
     id = person_insert_ex(r->db, auth_keys(), &in);
-    if (id == 0) return person_by_index(r->db, index); /* registered concurrently (PostgreSQL) */
+    if (id == 0) { /* registered concurrently (PostgreSQL) */
+        id = person_by_index(r->db, index);
+        return id > 0 && person_share(r, id, org_id) == 0 ? id : -1;
+    }
     if (id < 0) return -1;
     char masked[64], detail[200];
-    mask_idcard(id_number, masked, sizeof(masked));
-    snprintf(detail, sizeof(detail), "{\"id_type\":\"resident_id\",\"id_number\":\"%s\"}", masked);
+    if (strcmp(type, "resident_id") == 0) mask_idcard(norm, masked, sizeof(masked));
+    else mask_generic(norm, 1, 3, masked, sizeof(masked));
+    snprintf(detail, sizeof(detail), "{\"id_type\":\"%s\",\"id_number\":\"%s\"}", type, masked);
     return auth_audit(r, "record.create", "persons", id, "ok", detail) == 0 ? id : -1;
+}
+
+int64_t person_find_or_register(http_req_t *r, int64_t org_id, const char *name, const char *id_number,
+                                const char *phone, const char *address) {
+    return person_resolve(r, org_id, "resident_id", id_number, name, phone, address);
 }
 
 /* Checks and normalises (upper case, no spaces) a document number of a type
@@ -220,6 +246,21 @@ static const char *other_id_check(const char *type, const char *in, char *out, s
                    ? NULL
                    : "外国人永久居留身份证号码应为 3 位字母加 12 位数字, 或以 9 开头的 18 位数字";
     return "不支持的证件类型";
+}
+
+/* Checks and normalises a document number of type into norm (at least 40
+ * bytes); NULL when valid, else the Chinese reason for what was typed. */
+static const char *id_number_check(const char *type, const char *idn, char *norm, size_t n) {
+    if (strcmp(type, "resident_id") == 0) {
+        const char *why = NULL;
+        if (!idn || !idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why)) {
+            if (idn && !why) idcard_valid(idn, NULL, &why);
+            return why ? why : "公民身份号码应为 18 位";
+        }
+        return NULL;
+    }
+    if (!idn || !*idn || strlen(idn) > 30) return "请填写证件号码";
+    return other_id_check(type, idn, norm, n);
 }
 
 static const char *jstr(json_t *o, const char *k) {
@@ -312,21 +353,16 @@ static void create_person(http_req_t *r) {
         http_invalid(r, "name", "请填写姓名 (不超过 100 字节)");
         goto out;
     }
+    if ((why = id_number_check(type, idn, norm, sizeof(norm)))) {
+        http_invalid(r, "id_number", why);
+        goto out;
+    }
     if (resident) {
-        if (!idn || !idcard_normalize(idn, norm) || !idcard_valid(norm, NULL, &why)) {
-            if (idn && !why) idcard_valid(idn, NULL, &why); /* the reason for what was typed */
-            http_invalid(r, "id_number", why ? why : "公民身份号码应为 18 位");
-            goto out;
-        }
         if ((gender && *gender) || (birth && *birth)) {
             http_invalid(r, gender && *gender ? "gender" : "birth_date", "性别和出生日期由公民身份号码确定, 无需填写");
             goto out;
         }
     } else {
-        if (!idn || !*idn || strlen(idn) > 30 || (why = other_id_check(type, idn, norm, sizeof(norm)))) {
-            http_invalid(r, "id_number", why ? why : "请填写证件号码");
-            goto out;
-        }
         if (gender && *gender && strcmp(gender, "M") && strcmp(gender, "F")) {
             http_invalid(r, "gender", "性别应为 M (男) 或 F (女)");
             goto out;
@@ -1016,6 +1052,27 @@ static const route_t routes[] = {
     {"POST", "/api/v1/persons/:id/unmask", unmask_person, .perm = "pi.unmask"},
     {0},
 };
+
+/* A party of a record made on another's behalf (an outside body's
+ * referral, referrals.c): checked as the person form checks it, then the
+ * registry's person of its document number (person_resolve: the one
+ * registered, shared with org; else registered now for org).  The given
+ * name does not replace a registered person's.  The id; 0 with *field and
+ * *why for an invalid party; -1 on a store error. */
+int64_t person_for_party(http_req_t *r, int64_t org, json_t *party, const char **field, const char **why) {
+    const char *name = jstr(party, "name"), *idn = jstr(party, "id_number"), *type = jstr(party, "id_type"),
+               *phone = jstr(party, "phone");
+    if (!type || !*type) type = "resident_id";
+    if (strcmp(type, "resident_id") && !code_valid(r->db, "id_type", type))
+        return *field = "id_type", *why = "证件类型不在代码表中", 0;
+    if (!name || !*name || strlen(name) > 100) return *field = "name", *why = "请填写姓名 (不超过 100 字节)", 0;
+    if (phone && *phone && !mobile_valid(phone)) return *field = "phone", *why = "手机号码应为 11 位, 以 1 开头", 0;
+    char norm[40] = "";
+    if ((*why = id_number_check(type, idn, norm, sizeof(norm)))) return *field = "id_number", 0;
+    int64_t id = person_resolve(r, org, type, norm, name, phone, NULL);
+    OPENSSL_cleanse(norm, sizeof(norm));
+    return id;
+}
 
 void persons_perms_register(void) { perm_register(person_perms); }
 void persons_register(void) {

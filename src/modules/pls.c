@@ -320,30 +320,13 @@ static const entity_t consultations = {
     .cockpit_by_state = true,
 };
 
-/* A record derived from the consultation (raw insert in the transition's
- * transaction), audited as a creation derived from it.  The new id, or -1. */
+/* A record derived from the consultation (engine_insert_derived). */
 static int64_t derive(http_req_t *r, const entity_t *target, int64_t org, const char *path, json_t *fields,
                       int64_t consultation) {
-    char now[21];
-    iso_from_unix(now_unix(), now);
-    const workflow_t *wf = target->flows ? entity_flow(target, 0) : NULL;
-    wf_dates_t d = {0};
-    if (wf && wf_start_dates(r->db, wf, wf->initial, now, &d) != 0) return json_decref(fields), -1;
-    json_object_set_new(fields, "created_at", json_string(now));
-    json_object_set_new(fields, "updated_at", json_string(now));
-    json_object_set_new(fields, "created_by", json_integer(auth_principal(r)->user_id));
-    json_object_set_new(fields, "updated_by", json_integer(auth_principal(r)->user_id));
-    if (wf) json_object_set_new(fields, "state_since", json_string(d.today));
-    if (wf && d.state_due[0]) json_object_set_new(fields, "state_due_at", json_string(d.state_due));
-    int64_t id = engine_insert_raw(r->db, target, org, path, NULL, fields);
-    json_t *detail = json_pack("{s:O,s:{s:s,s:I}}", "after", fields, "derived_from", "entity", "legal-consultations",
-                               "id", (json_int_t)consultation);
-    json_decref(fields);
-    char *dt = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(detail);
-    int arc = id > 0 && dt ? auth_audit(r, "record.create", target->name, id, "ok", dt) : -1;
-    free(dt);
-    return arc == 0 ? id : -1;
+    json_t *from = json_pack("{s:s,s:I}", "entity", "legal-consultations", "id", (json_int_t)consultation);
+    int64_t id = engine_insert_derived(r, target, org, path, fields, from);
+    json_decref(from);
+    return id;
 }
 
 /* 转人民调解: the mediation case is registered for the consultation's office

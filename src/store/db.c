@@ -95,8 +95,11 @@ void db_read_end(db_t *db) {
     db_exec(db, "COMMIT");
 }
 
+bool db_commit_unknown(const db_t *db) { return db->commit_unknown; }
+
 int db_begin(db_t *db) {
     db_read_end(db); /* a write takes its own fresh transaction, never an upgraded read */
+    db->commit_unknown = false;
     int rc = db_exec(db, db->kind == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rc == 0) db->in_tx = true;
     return rc;

@@ -85,6 +85,11 @@ int db_exec(db_t *db, const char *sql);
 int db_begin(db_t *db);
 /* 0 only when the commit is durable. */
 int db_commit(db_t *db);
+/* True when the last db_commit failed after the COMMIT reached the server
+ * and its answer was lost with the connection (PostgreSQL failover): the
+ * transaction may or may not have committed, and only reading the data again
+ * tells.  Cleared by db_begin. */
+bool db_commit_unknown(const db_t *db);
 int db_rollback(db_t *db);
 bool db_in_tx(db_t *db);
 /* One read snapshot around a read-only request (SQLite; no-op on

@@ -28,7 +28,8 @@ struct db {
     const db_ops_t *ops;
     db_kind_t kind;
     bool in_tx;
-    bool in_read; /* db_read_begin */
+    bool in_read;        /* db_read_begin */
+    bool commit_unknown; /* the last COMMIT was sent and its answer lost (db_commit_unknown) */
     char err[512];
 };
 

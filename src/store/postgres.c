@@ -6,11 +6,22 @@
  * row by row.  Instants are normalised on read to UTC ISO-8601
  * ("2026-11-28T12:00:00Z"), whatever the session time zone.
  *
- * A lost connection is reported as DB_UNAVAILABLE; the next prepare/exec
- * tries one PQreset (statements are re-prepared lazily).  A connection lost
- * inside a transaction is never silently replaced: everything fails with
- * DB_UNAVAILABLE until the caller rolls back, so a COMMIT can never report
- * work that died with the old session. */
+ * Failover (issue 26, docs/operations.md "PostgreSQL 高可用集群"): the URL may
+ * name several hosts with target_session_attrs=read-write, and PQreset then
+ * finds the node that now takes writes.  A lost connection is noticed when a
+ * call fails (PQstatus CONNECTION_BAD), or when the server answers that it is
+ * read-only (a demoted primary, SQLSTATE 25006).  What happens then:
+ *  - outside a transaction, a statement that cannot have changed anything
+ *    (preparing, a SELECT, BEGIN) is retried once on a new connection;
+ *  - anything else fails with DB_UNAVAILABLE and the next call reconnects
+ *    (reconnect(): statements are re-prepared lazily, by generation);
+ *  - a connection lost inside a transaction is never silently replaced:
+ *    everything fails with DB_UNAVAILABLE until the caller rolls back, so a
+ *    COMMIT can never report work that died with the old session;
+ *  - a COMMIT sent whose answer was lost may have committed (on a
+ *    synchronous standby that is then promoted): db.commit_unknown is set and
+ *    the request answers 503 "结果未知" (http_store_error), never 2xx and
+ *    never "not saved". */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +67,7 @@ typedef struct pg {
     unsigned gen;     /* bumped by each successful PQreset */
     unsigned next_id; /* for statement names */
     bool tx_lost;     /* the connection died inside a transaction */
+    bool read_only;   /* the server said it takes no writes: find the primary again */
     stmt_cache_t cache;
 } pg_t;
 
@@ -94,6 +106,11 @@ static int map_error(pg_t *pg, const PGresult *res) {
     else
         set_conn_err(pg);
     if (!state) return DB_ERR;
+    if (strcmp(state, "25006") == 0) { /* read_only_sql_transaction: we are on a standby */
+        pg->read_only = true;
+        if (pg->base.in_tx) pg->tx_lost = true; /* never carried on to a new connection */
+        return DB_UNAVAILABLE;
+    }
     if (strcmp(state, "23505") == 0) return DB_UNIQUE;
     if (strncmp(state, "23", 2) == 0) return DB_CONSTRAINT;
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0) return DB_BUSY;
@@ -124,22 +141,45 @@ static int session_setup(PGconn *conn) {
     return ok ? 0 : -1;
 }
 
-/* Makes sure the connection is usable: one PQreset when it has dropped,
- * unless a transaction died with it.  0 or DB_UNAVAILABLE. */
+/* Makes sure the connection is usable: one PQreset when it has dropped or
+ * landed on a standby, unless a transaction died with it.  The statement
+ * cache is invalidated by generation: every cached statement is prepared
+ * again on the new session at its next use.  0 or DB_UNAVAILABLE. */
 static int ensure_conn(pg_t *pg) {
     if (pg->tx_lost) {
         db_set_err(&pg->base, "数据库连接在事务中断开, 事务已丢失, 须先回滚");
         return DB_UNAVAILABLE;
     }
-    if (PQstatus(pg->conn) == CONNECTION_OK) return 0;
+    if (PQstatus(pg->conn) == CONNECTION_OK && !pg->read_only) return 0;
     PQreset(pg->conn);
     if (PQstatus(pg->conn) != CONNECTION_OK || session_setup(pg->conn) != 0) {
         set_conn_err(pg);
         return DB_UNAVAILABLE;
     }
     pg->gen++; /* server-side statements died with the old session */
+    pg->read_only = false;
     log_warn("postgres: connection re-established");
     return 0;
+}
+
+/* After a call failed with rc: true when it may be sent once more on a new
+ * connection — the connection was lost (or is read-only) outside a
+ * transaction, the call could not have changed anything (idempotent), and
+ * reconnecting worked. */
+static bool retry_on_new_conn(pg_t *pg, int rc, bool idempotent) {
+    if (rc != DB_UNAVAILABLE || !idempotent || pg->base.in_tx || pg->tx_lost) return false;
+    if (PQstatus(pg->conn) == CONNECTION_OK && !pg->read_only) return false; /* the server refused it */
+    return ensure_conn(pg) == 0;
+}
+
+/* A statement that begins with SELECT (so never a writing CTE): outside a
+ * transaction, sending it twice changes nothing that matters — a row lock or
+ * session advisory lock died with the old session, a sequence at most skips
+ * a number. */
+static bool is_read(const char *sql) {
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0;
 }
 
 /* Frees what the current row decoded. */
@@ -240,7 +280,9 @@ static db_stmt_t *pg_prepare(db_t *db, const char *sql) {
     s->base.hash = h;
     s->row = -1;
     snprintf(s->name, sizeof(s->name), "sfs_%u", pg->next_id++);
-    if (server_prepare(pg, s) != 0) {
+    int rc = server_prepare(pg, s);
+    if (rc != 0 && retry_on_new_conn(pg, rc, true)) rc = server_prepare(pg, s);
+    if (rc != 0) {
         stmt_free(s);
         return NULL;
     }
@@ -314,19 +356,23 @@ static int execute(pg_stmt_t *s) {
     s->executed = true;
     s->row = -1;
     s->nrows = 0;
-    int rc = ensure_conn(pg);
-    if (rc == 0 && s->gen != pg->gen) rc = server_prepare(pg, s);
-    if (rc != 0) return s->rc = rc;
     for (int i = 0; i < s->nparams; i++)
         s->pval[i] = s->pset[i] ? s->pdata.data + s->poff[i] : NULL;
-    /* custom: the unnamed statement, planned with these values */
-    s->res = s->base.custom_plan ? PQexecParams(pg->conn, s->base.sql, s->nparams, NULL, s->pval, s->plen, s->pfmt, 0)
-                                 : PQexecPrepared(pg->conn, s->name, s->nparams, s->pval, s->plen, s->pfmt, 0);
-    if (!s->res || !result_ok(s->res)) {
-        rc = map_error(pg, s->res);
-        PQclear(s->res);
-        s->res = NULL;
-        return s->rc = rc;
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        rc = ensure_conn(pg);
+        if (rc == 0 && s->gen != pg->gen) rc = server_prepare(pg, s);
+        if (rc == 0) {
+            /* custom: the unnamed statement, planned with these values */
+            s->res = s->base.custom_plan
+                         ? PQexecParams(pg->conn, s->base.sql, s->nparams, NULL, s->pval, s->plen, s->pfmt, 0)
+                         : PQexecPrepared(pg->conn, s->name, s->nparams, s->pval, s->plen, s->pfmt, 0);
+            if (s->res && result_ok(s->res)) break;
+            rc = map_error(pg, s->res);
+            PQclear(s->res);
+            s->res = NULL;
+        }
+        if (attempt > 0 || !retry_on_new_conn(pg, rc, is_read(s->base.sql))) return s->rc = rc;
     }
     if (PQresultStatus(s->res) == PGRES_TUPLES_OK) s->nrows = PQntuples(s->res);
     const char *n = PQcmdTuples(s->res);
@@ -522,9 +568,15 @@ static int pg_exec(db_t *db, const char *sql) {
     /* db_commit's ROLLBACK after a failed COMMIT: nothing is open any more */
     if (PQtransactionStatus(pg->conn) == PQTRANS_IDLE && strcasecmp(sql, "ROLLBACK") == 0) return 0;
     PGresult *r = PQexec(pg->conn, sql);
+    if ((!r || !result_ok(r)) && retry_on_new_conn(pg, map_error(pg, r), strcasecmp(sql, "BEGIN") == 0)) {
+        PQclear(r);
+        r = PQexec(pg->conn, sql);
+    }
     if (!r || !result_ok(r)) {
         rc = map_error(pg, r);
         PQclear(r);
+        /* sent, and the answer lost with the connection: it may have committed */
+        if (commit && rc == DB_UNAVAILABLE && PQstatus(pg->conn) == CONNECTION_BAD) db->commit_unknown = true;
         return rc;
     }
     /* COMMIT of a transaction that had failed "succeeds" as ROLLBACK */

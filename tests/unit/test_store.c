@@ -574,8 +574,8 @@ TEST(test_exec_runs_scripts_and_reports_errors) {
     CHECK_EQ_INT(db_exec(db, "DROP TABLE st_script"), 0);
 }
 
-/* The server ends our session (as a restart or failover would): the next
- * call reports DB_UNAVAILABLE, the one after reconnects and re-prepares. */
+/* Ends our own session from another connection, as a restart or a failover
+ * (issue 26) would. */
 static bool kill_own_backend(void) {
     int64_t pid = db_query_int(db, "SELECT pg_backend_pid()", -1);
     char url[600], err[512];
@@ -590,7 +590,7 @@ static bool kill_own_backend(void) {
     return ok;
 }
 
-TEST(test_lost_connection_is_unavailable_then_recovers_pg) {
+TEST(test_lost_connection_read_is_retried_on_a_new_connection_pg) {
     const char *sql = "SELECT CAST($1 AS BIGINT) + 1";
     db_stmt_t *s = db_prepare(db, sql);
     CHECK(s != NULL);
@@ -599,17 +599,103 @@ TEST(test_lost_connection_is_unavailable_then_recovers_pg) {
     CHECK(kill_own_backend());
     s = db_prepare(db, sql); /* cached: no round trip */
     db_bind_int(s, 1, 1);
-    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
-    db_reset(s);
-    s = db_prepare(db, sql);
-    db_bind_int(s, 1, 1);
-    CHECK_EQ_INT(db_step(s), DB_ROW); /* reconnected, prepared again */
+    CHECK_EQ_INT(db_step(s), DB_ROW); /* failed, reconnected, prepared again, sent again */
     CHECK_EQ_INT(db_col_int(s, 0), 2);
     db_reset(s);
     CHECK(db_ping(db));
     char v[32];
     read_text("SHOW TimeZone", 0, v, sizeof(v));
     CHECK_EQ_STR(v, "UTC");
+    /* a statement never prepared before: its prepare is retried too */
+    CHECK(kill_own_backend());
+    CHECK_EQ_INT(count_rows("SELECT 40 + 2"), 42);
+}
+
+/* A write outside a transaction is not sent twice: it may have happened. */
+TEST(test_lost_connection_write_fails_then_recovers_pg) {
+    CHECK_EQ_INT(db_exec(db, "CREATE TABLE st_once (id INTEGER PRIMARY KEY)"), 0);
+    const char *ins = "INSERT INTO st_once (id) VALUES ($1)";
+    db_stmt_t *s = db_prepare(db, ins);
+    db_bind_int(s, 1, 1);
+    CHECK_EQ_INT(db_step(s), DB_DONE);
+    db_reset(s);
+    CHECK(kill_own_backend());
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 2);
+    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
+    db_reset(s);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 3);
+    CHECK_EQ_INT(db_step(s), DB_DONE); /* reconnected */
+    db_reset(s);
+    CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_once"), 2);
+    /* BEGIN on a dead connection changes nothing: retried, the transaction works */
+    CHECK(kill_own_backend());
+    CHECK_EQ_INT(db_begin(db), 0);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 4);
+    CHECK_EQ_INT(db_step(s), DB_DONE);
+    db_reset(s);
+    CHECK_EQ_INT(db_commit(db), 0);
+    CHECK(!db_commit_unknown(db));
+    CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_once"), 3);
+    CHECK_EQ_INT(db_exec(db, "DROP TABLE st_once"), 0);
+}
+
+/* The connection dies while the COMMIT runs (here a deferred trigger ends its
+ * own session): the client cannot know whether it committed, and says so. */
+TEST(test_connection_lost_in_commit_is_commit_unknown_pg) {
+    CHECK_EQ_INT(db_exec(db, "CREATE TABLE st_commit (id INTEGER PRIMARY KEY);"
+                             "CREATE FUNCTION st_die() RETURNS trigger LANGUAGE plpgsql AS "
+                             "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;"
+                             "CREATE CONSTRAINT TRIGGER st_die AFTER INSERT ON st_commit "
+                             "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION st_die()"),
+                 0);
+    CHECK_EQ_INT(db_begin(db), 0);
+    db_stmt_t *s = db_prepare(db, "INSERT INTO st_commit (id) VALUES ($1)");
+    db_bind_int(s, 1, 1);
+    CHECK_EQ_INT(db_step(s), DB_DONE);
+    db_reset(s);
+    CHECK(db_commit(db) != 0);
+    CHECK(db_commit_unknown(db));
+    CHECK(!db_in_tx(db));
+    CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_commit"), 0); /* here it had not */
+    CHECK_EQ_INT(db_begin(db), 0);
+    CHECK(!db_commit_unknown(db)); /* a new transaction starts knowing nothing */
+    CHECK_EQ_INT(db_rollback(db), 0);
+    CHECK_EQ_INT(db_exec(db, "DROP TABLE st_commit; DROP FUNCTION st_die()"), 0);
+}
+
+/* A session on a node that takes no writes (a demoted primary, SQLSTATE
+ * 25006): the write fails as unavailable and the next call connects again. */
+TEST(test_read_only_server_is_left_for_a_new_connection_pg) {
+    CHECK_EQ_INT(db_exec(db, "CREATE TABLE st_ro (id INTEGER PRIMARY KEY)"), 0);
+    CHECK_EQ_INT(db_exec(db, "SET default_transaction_read_only = on"), 0);
+    const char *ins = "INSERT INTO st_ro (id) VALUES ($1)";
+    db_stmt_t *s = db_prepare(db, ins);
+    db_bind_int(s, 1, 1);
+    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
+    db_reset(s);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 2);
+    CHECK_EQ_INT(db_step(s), DB_DONE); /* a new session: read-write again */
+    db_reset(s);
+    CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_ro"), 1);
+    /* inside a transaction: the rest of it is never sent on a new connection */
+    CHECK_EQ_INT(db_exec(db, "SET default_transaction_read_only = on"), 0);
+    CHECK_EQ_INT(db_begin(db), 0);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 3);
+    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
+    db_reset(s);
+    s = db_prepare(db, ins);
+    db_bind_int(s, 1, 4);
+    CHECK_EQ_INT(db_step(s), DB_UNAVAILABLE);
+    db_reset(s);
+    CHECK(db_commit(db) != 0);
+    CHECK(!db_commit_unknown(db));
+    CHECK_EQ_INT(count_rows("SELECT COUNT(*) FROM st_ro"), 1);
+    CHECK_EQ_INT(db_exec(db, "DROP TABLE st_ro"), 0);
 }
 
 TEST(test_connection_lost_in_transaction_is_not_hidden_pg) {
@@ -658,7 +744,10 @@ static void run_engine(void) {
     if (!is_pg) return;
     RUN(test_commit_after_failed_statement_is_not_success_pg);
     RUN(test_instants_normalised_whatever_the_session_zone_pg);
-    RUN(test_lost_connection_is_unavailable_then_recovers_pg);
+    RUN(test_lost_connection_read_is_retried_on_a_new_connection_pg);
+    RUN(test_lost_connection_write_fails_then_recovers_pg);
+    RUN(test_connection_lost_in_commit_is_commit_unknown_pg);
+    RUN(test_read_only_server_is_left_for_a_new_connection_pg);
     RUN(test_connection_lost_in_transaction_is_not_hidden_pg);
 }
 

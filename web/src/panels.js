@@ -1,5 +1,6 @@
 // panels.js — the extra panels a record's detail page may show, by the name
-// an entity declares in its .panels (GET /meta/entities/:entity → panels).
+// an entity declares in its .panels (GET /meta/entities/:entity → panels),
+// and those of its list page's head (.list_panels → list_panels).
 // A panel is a feature (documents to download, a report preview), not an
 // entity: any entity may declare one; the page branches on no entity name.
 import { defineAsyncComponent } from 'vue'
@@ -15,4 +16,8 @@ export const PANELS = {
   // 公众门户: the channel a resident's submission came by, and the office's replies (docs/portal.md)
   portal: defineAsyncComponent(() => import('./components/PortalPanel.vue')),
   'corrections-hours': defineAsyncComponent(() => import('./components/CorrectionsHours.vue')),
+  // 统计报表: the form's tables, its consistency checks, 重新生成 and 下载 Excel (stat-returns)
+  'stat-return': defineAsyncComponent(() => import('./components/StatReturnPanel.vue')),
+  // a list's head (entity_t.list_panels): 生成报表 — a unit, form and period picked, the return generated
+  'stat-return-generate': defineAsyncComponent(() => import('./components/StatReturnGenerate.vue')),
 }
