@@ -202,12 +202,20 @@ typedef struct entity {
     /* 附件: several files per record (files.c: PDF, JPEG, PNG, DOCX, XLSX),
      * read like the record, added and removed by whoever may update it */
     bool attachments;
+    /* 交办 (issue 16 point 4, "assigned to me"): a record created for
+     * another unit than its author's is assigned to that unit — each active
+     * user there who may fire a transition out of the first state is told
+     * (notify.c notify_assigned).  false: no notice. */
+    bool notify_assigned;
     /* A protected entity's <perm>.read_protected — read the records in the
      * holder's whole scope without a grant (the district corrections
      * institution, which entrusts the offices: 社区矫正法 第九条) — is
      * granted by default to these roles (space-separated; NULL: none). */
     const char *protected_roles;
     const char *roles;                 /* default roles for read/create/update (space-separated) */
+    /* Roles granted read and export only, beside .roles (space-separated;
+     * NULL: none): the city leader's 全市数据只读与统计 (issue 16 point 10). */
+    const char *read_roles;
     /* A rule across fields and records (issue 15 point 4), run on create,
      * update, every import row and each workflow action that writes fields
      * (check_ctx_t says which, with the record before and after): NULL when
@@ -265,6 +273,12 @@ typedef struct entity {
     int (*demo)(const struct engine_demo *d, char *err, size_t errlen);
     /* The entities whose .parent names this one, ending with {0}; NULL = none. */
     const entity_child_t *children;
+    /* States an import may start its records in besides the workflow's
+     * initial one (space-separated; issue 16 point 8: a register taken over
+     * already checked): the importer chooses one and must hold the
+     * permission of a transition into it (wf_import_state_allowed).  NULL =
+     * the initial state only. */
+    const char *import_states;
     /* The record's number, assigned by the engine; NULL = none. */
     const entity_number_t *number;
     /* Scale data: `sifasuo generate <name> --count N [--bulk]` (load and
@@ -478,6 +492,10 @@ static inline int sql_bind_int(sql_binds_t *b, int64_t i) {
 /* Shared by lists and exports: builds "FROM … WHERE …" for the request's
  * filters within the caller's scope.  Answers 422 itself and returns -1 on a
  * bad filter or more than ENGINE_FILTER_VALUES_MAX values. */
+/* ?sort= (or the entity's default) as the list orders by it, the id as
+ * tie-break: " ORDER BY <expr> ASC|DESC, t.id ASC|DESC" appended to sql.
+ * -1 after answering 422 (an unknown or unsortable field). */
+int engine_order_by(http_req_t *r, const entity_t *e, buf_t *sql);
 int engine_where(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b);
 void engine_bind_all(db_stmt_t *s, const sql_binds_t *b);
 /* Steps s (bound, ready) to its end and returns the integers of its first

@@ -118,6 +118,7 @@ typedef struct {
     principal_t p;
     const char *mode;
     bool dry_run, skip_invalid;
+    const char *state; /* the workflow state the records start in (io.c checked it); NULL without one */
     const char *charset;
     text_decoding_t dec; /* the charset's reason, a suspect choice */
     json_t *preview;     /* the first rows as decoded (issue 19 point 4) */
@@ -982,7 +983,7 @@ static int rows_deadline(imp_t *im, const int64_t *ids) {
         }
         json_object_set_new(after, "id", json_integer(ids[vi]));
         if (wf) {
-            json_object_set_new(after, "wf_state", json_string(wf->initial));
+            json_object_set_new(after, "wf_state", json_string(im->state));
             json_object_set_new(after, "wf_version", json_integer(wf->version));
         }
         check_ctx_t c = {.r = &im->req, .db = im->j->db, .e = e, .op = CHECK_IMPORT, .after = after};
@@ -1020,7 +1021,7 @@ static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
     iso_from_unix(now_unix(), now);
     const workflow_t *wf = entity_flow(e, 0);
     wf_dates_t d;
-    if (wf && wf_start_dates(db, wf, wf->initial, now, &d) != 0) return JOB_ERROR;
+    if (wf && wf_start_dates(db, wf, im->state, now, &d) != 0) return JOB_ERROR;
     /* batches of up to IMPORT_BATCH rows per INSERT: one round trip each
      * on PostgreSQL instead of one per row */
     int shared = wf ? 7 : 2;
@@ -1046,7 +1047,7 @@ static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
         db_bind_text(s, 1, now, -1);
         db_bind_int(s, 2, j->created_by);
         if (wf) {
-            db_bind_text(s, 3, wf->initial, -1);
+            db_bind_text(s, 3, im->state, -1);
             db_bind_int(s, 4, wf->version);
             db_bind_text(s, 5, d.today, -1);
             db_bind_text(s, 6, d.due[0] ? d.due : NULL, -1);
@@ -1126,10 +1127,12 @@ static int write_rows(imp_t *im, long long ms_parse, long long ms_check) {
     buf_clear(&detail);
     buf_printf(&detail,
                "{\"job\":%lld,\"rows\":%lld,\"rejected\":%lld,\"mode\":\"%s\",\"charset\":\"%s\",\"first_id\":%lld,"
-               "\"last_id\":%lld}",
+               "\"last_id\":%lld",
                (long long)j->id, (long long)im->nvalid, (long long)j->rejected,
                im->skip_invalid ? "skip_invalid" : "all_or_nothing", im->charset, (long long)(im->nvalid ? ids[0] : 0),
                (long long)(im->nvalid ? ids[im->nvalid - 1] : 0));
+    if (im->state) buf_printf(&detail, ",\"state\":\"%s\"", im->state); /* a declared state key: no quoting needed */
+    buf_puts(&detail, "}");
     audit_event_t ev = {.action = "record.import",
                         .entity = e->name,
                         .result = "ok",
@@ -1189,6 +1192,9 @@ static int run_import(job_t *j) {
     im.mode = json_string_value(json_object_get(o, "mode"));
     im.skip_invalid = im.mode && !strcmp(im.mode, "skip_invalid");
     im.dry_run = json_is_true(json_object_get(o, "dry_run"));
+    const workflow_t *start_wf = im.e ? entity_flow(im.e, 0) : NULL;
+    im.state = json_string_value(json_object_get(o, "state"));
+    if (!im.state && start_wf) im.state = start_wf->initial;
     im.p =
         (principal_t){.user_id = j->created_by, .username = j->username, .org_id = j->org_id, .org_path = j->org_path};
     /* the importer's read rights when the import was accepted (io.c): the

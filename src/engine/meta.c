@@ -24,6 +24,23 @@ static bool can(http_req_t *r, const entity_t *e, const char *action) {
     return auth_can(auth_principal(r), perm);
 }
 
+/* "import_states": the states besides the initial one this user's import
+ * may start records in (entity_t.import_states), [{key, label}]; none: []. */
+static void write_import_states(http_req_t *r, const entity_t *e) {
+    jw_t *w = &r->json;
+    const workflow_t *wf = entity_flow(e, 0);
+    jw_key(w, "import_states");
+    jw_arr(w);
+    for (const wf_state_t *s = wf && e->import_states ? wf->states : NULL; s && s->key; s++) {
+        if (strcmp(s->key, wf->initial) == 0 || !wf_import_state_allowed(e, auth_principal(r), s->key)) continue;
+        jw_obj(w);
+        jw_kstr(w, "key", s->key);
+        jw_kstr(w, "label", s->label);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
 static void write_can(http_req_t *r, const entity_t *e) {
     static const char *const actions[] = {"read", "create", "update", "delete", "restore", "export", "import", NULL};
     jw_t *w = &r->json;
@@ -149,6 +166,7 @@ static void meta_entity(http_req_t *r) {
         jw_obj_end(w);
     }
     write_can(r, e);
+    write_import_states(r, e);
     jw_key(w, "fields");
     jw_arr(w);
     for (const field_t *f = e->fields; f->name; f++) {

@@ -7,6 +7,8 @@
  * Notices are made by the server, never posted by a client: a transition
  * that declares one (wf_transition_t.notify; a send-back that must say why)
  * tells the record's creator in the action's own transaction, and the
+ * a record created for another unit (a 交办, entity_t.notify_assigned)
+ * tells the users there who act on it, and the
  * scheduler (wf_scheduler_tick) tells the creator of a record whose deadline
  * is within 3 working days or has passed, once per deadline (dedup).  A
  * notice keeps the record's title as it was then; opening the record asks
@@ -80,6 +82,59 @@ int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_tra
     db_reset(s);
     if (!creator || creator == auth_principal(r)->user_id) return 0;
     return notify_insert(r->db, creator, kind, e->name, id, title, t->label, comment, NULL) < 0 ? -1 : 0;
+}
+
+#define NOTIFY_ASSIGN_PERMS 8 /* transitions out of a first state, at most */
+
+int notify_assigned(http_req_t *r, const entity_t *e, int64_t id, int64_t org) {
+    const workflow_t *wf = entity_flow(e, 0);
+    if (!wf || !e->notify_assigned) return 0;
+    /* the permissions of the transitions out of the first state: whoever
+     * holds one has the record in their to-do */
+    buf_t sql = BUF_INIT;
+    sql_binds_t b = {0};
+    int p_org = sql_bind_int(&b, org), p_me = sql_bind_int(&b, auth_principal(r)->user_id), n = 0;
+    buf_puts(&sql, "SELECT DISTINCT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id "
+                   "JOIN role_permissions rp ON rp.role_id = ur.role_id WHERE u.status = 'active' AND u.org_id = ");
+    buf_printf(&sql, "$%d AND u.id <> $%d AND rp.perm IN (", p_org, p_me);
+    for (const wf_transition_t *t = wf->transitions; t->action && n < NOTIFY_ASSIGN_PERMS; t++) {
+        if (!wf_leaves(t, wf->initial)) continue;
+        const char *perm = t->perm ? t->perm : arena_printf(r->arena, "%s.%s", e->perm, t->action);
+        buf_printf(&sql, n++ ? ", $%d" : "$%d", sql_bind_text(&b, perm));
+    }
+    buf_puts(&sql, ") ORDER BY u.id");
+    int rc = 0;
+    if (n == 0) goto out;
+    char texpr[256], tsql[512];
+    wf_title_sql(e, texpr, sizeof(texpr));
+    snprintf(tsql, sizeof(tsql), "SELECT %s FROM %s t WHERE t.id = $1", texpr, e->table);
+    db_stmt_t *s = db_prepare(r->db, tsql);
+    if (!s) goto fail;
+    db_bind_int(s, 1, id);
+    char masked[256];
+    const char *title = NULL;
+    if (db_step(s) == DB_ROW && !db_col_null(s, 0))
+        title = arena_strdup(r->arena, shown_title(e, db_col_text(s, 0), masked, sizeof(masked)));
+    db_reset(s);
+    s = db_prepare(r->db, sql.data);
+    if (!s) goto fail;
+    engine_bind_all(s, &b);
+    int64_t users[64];
+    int nu = 0, step;
+    while ((step = db_step(s)) == DB_ROW && nu < 64) users[nu++] = db_col_int(s, 0);
+    db_reset(s);
+    if (step < 0) goto fail;
+    const char *body = arena_printf(r->arena, "%s交办的%s", auth_principal(r)->display_name ? auth_principal(r)->display_name
+                                                                                         : auth_principal(r)->username,
+                                    e->label);
+    for (int i = 0; i < nu; i++)
+        if (notify_insert(r->db, users[i], "assigned", e->name, id, title, "交办", body, NULL) < 0) goto fail;
+    goto out;
+fail:
+    rc = -1;
+out:
+    buf_free(&sql);
+    return rc;
 }
 
 /* Records not escalated yet only: the scheduler's partial index on the

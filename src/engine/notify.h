@@ -13,6 +13,12 @@ struct keys;
  * text.  0, or -1 on a store error. */
 int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_transition_t *t, const char *comment);
 
+/* After a record id of e was created in unit org by someone of another unit
+ * (e->notify_assigned; inside the create's transaction): tells each active
+ * user of org who may fire a transition out of the record's first state,
+ * kind "assigned".  0, or -1 on a store error. */
+int notify_assigned(http_req_t *r, const entity_t *e, int64_t id, int64_t org);
+
 /* The scheduler's pass over e: each record whose deadline is within 3
  * working days (due_soon) or passed (overdue) tells its creator once per
  * deadline and kind.  The number of notices made, or -1. */

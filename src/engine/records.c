@@ -15,9 +15,9 @@
 #include "engine/changes.h"
 #include "engine/document.h"
 #include "engine/engine.h"
-#include "engine/values.h"
 #include "engine/notify.h"
 #include "engine/openapi.h"
+#include "engine/values.h"
 #include "engine/webhooks.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
@@ -850,6 +850,17 @@ static int parse_sort(http_req_t *r, const entity_t *e, sort_t *st) {
     return 0;
 }
 
+/* The list's order (?sort=, its default, the id as tie-break) as an ORDER
+ * BY clause over alias t, for the export (engine.h).  -1 after answering 422. */
+int engine_order_by(http_req_t *r, const entity_t *e, buf_t *sql) {
+    sort_t st = {0};
+    if (parse_sort(r, e, &st) != 0) return -1;
+    const char *dir = st.desc ? "DESC" : "ASC";
+    if (st.col) buf_printf(sql, " ORDER BY %s %s, t.id %s", st.col, dir, dir);
+    else buf_printf(sql, " ORDER BY t.id %s", dir);
+    return 0;
+}
+
 /* Cursor: the last row's sort value and id, as hex (opaque to clients). */
 static char *cursor_make(http_req_t *r, const char *val, int64_t id) {
     char raw[600];
@@ -1393,7 +1404,10 @@ typedef struct {
     value_t v[SQL_BINDS_MAX];
 } changes_t;
 
-static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool creating, changes_t *c, bool allow_readonly) {
+/* Parses and checks a create's or update's fields into c.  NULL when all
+ * pass, else the complaints by field name (owned: json_decref). */
+static json_t *check_fields(http_req_t *r, const entity_t *e, json_t *body, bool creating, changes_t *c,
+                            bool allow_readonly) {
     json_t *errs = json_object();
     const char *k;
     json_t *j;
@@ -1433,13 +1447,18 @@ static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool c
                 json_object_set_new(errs, f->name, json_string("必填"));
             }
         }
-    if (json_object_size(errs)) {
-        engine_field_error(r, e, errs);
-        json_decref(errs);
-        return -1;
-    }
+    if (json_object_size(errs)) return errs;
     json_decref(errs);
-    return 0;
+    return NULL;
+}
+
+/* check_fields, answering 422 at the fields when any fails. */
+static int collect_fields(http_req_t *r, const entity_t *e, json_t *body, bool creating, changes_t *c, bool allow_readonly) {
+    json_t *errs = check_fields(r, e, body, creating, c, allow_readonly);
+    if (!errs) return 0;
+    engine_field_error(r, e, errs);
+    json_decref(errs);
+    return -1;
 }
 
 /* Personal information on its way into the store (engine.h). */
@@ -1635,13 +1654,233 @@ static json_t *unique_keys(const entity_t *e, const changes_t *c) {
 
 static char *json_text(json_t *j) { return j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL; }
 
+/* A child created with its parent (create_children): its kind's key, its
+ * row in the body's list, the parent. */
+typedef struct {
+    const char *key;
+    size_t i;
+    const entity_t *parent;
+    int64_t parent_id;
+} child_row_t;
+
+/* Answers 422 for row i (from 0) of child kind key of ce: the fields as
+ * "<key>.<i>.<field>", the message naming the row ("第 2 条…: 姓名: 必填"). */
+static void child_error(http_req_t *r, const entity_t *ce, const char *key, size_t i, json_t *errs) {
+    json_t *fe = json_object();
+    const char *fk, *msg = NULL;
+    json_t *fv;
+    json_object_foreach(errs, fk, fv) {
+        const field_t *f = entity_field(ce, fk);
+        if (!msg)
+            msg = arena_printf(r->arena, "第 %zu 条%s: %s%s%s", i + 1, ce->label, f ? f->label : "", f ? ": " : "",
+                               json_string_value(fv));
+        json_object_set(fe, arena_printf(r->arena, "%s.%zu.%s", key, i, fk), fv);
+    }
+    http_error_fields(r, 422, "validation_failed", msg, fe);
+    json_decref(fe);
+}
+
+/* Inserts one record of e from its checked fields c, owned by org (path
+ * opath), inside the caller's transaction: the number, the unique-key
+ * check, the row, the change note, the deadline, the entity's rule and the
+ * audit row ("after"; hook, may be NULL, runs right after the INSERT — see
+ * engine_create_hook_fn; a child created with its parent, row: "with_parent",
+ * and a failing rule answered at the row's fields).  0 with *id_out; -1
+ * after answering (a guard rolls back; the request's end rolls back the rest). */
+static int insert_record(http_req_t *r, const entity_t *e, const changes_t *c, int64_t org, const char *opath,
+                         const child_row_t *row, engine_create_hook_fn hook, void *arg, int64_t *id_out) {
+    const principal_t *p = auth_principal(r);
+    buf_t sql = BUF_INIT, vals = BUF_INIT;
+    sql_binds_t b = {0};
+    json_t *keys = NULL;
+    int ret = -1;
+    char now[21];
+    iso_from_unix(now_unix(), now);
+    const workflow_t *wf = entity_flow(e, 0);
+    buf_printf(&sql, "INSERT INTO %s (org_id, org_path, version, created_at, created_by, updated_at, updated_by", e->table);
+    buf_printf(&vals, "$%d, $%d, 1, $%d, $%d, $%d, $%d", sql_bind_int(&b, org), sql_bind_text(&b, opath),
+               sql_bind_text(&b, now), sql_bind_int(&b, p->user_id), sql_bind_text(&b, now),
+               sql_bind_int(&b, p->user_id));
+    if (wf) {
+        wf_dates_t d;
+        if (wf_start_dates(r->db, wf, wf->initial, now, &d) != 0) goto fail;
+        buf_puts(&sql, ", wf_state, wf_version, state_since, due_at, state_due_at");
+        buf_printf(&vals, ", $%d, $%d, $%d, $%d, $%d", sql_bind_text(&b, wf->initial), sql_bind_int(&b, wf->version),
+                   sql_bind_text(&b, arena_strdup(r->arena, d.today)),
+                   sql_bind_text(&b, d.due[0] ? arena_strdup(r->arena, d.due) : NULL),
+                   sql_bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
+    }
+    if (set_clause(r, c, &sql, &b, true, &vals) != 0) goto fail;
+    /* the record's number (entity_t.number) is taken inside the transaction */
+    const char *number = NULL;
+    int number_ph = 0;
+    if (e->number && !e->number->at) {
+        number_ph = sql_bind_text(&b, NULL);
+        buf_printf(&sql, ", %s", e->number->field);
+        buf_printf(&vals, ", $%d", number_ph);
+    }
+    if (b.overflow) goto fail;
+    buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
+    if (number_ph) {
+        if (engine_number_next(r, e, org, opath, &number) != 0) goto fail;
+        b.v[number_ph - 1].s = number;
+    }
+    if (e->unique) {
+        keys = unique_keys(e, c);
+        json_object_set_new(keys, "org_id", json_integer(org));
+        if (unique_guard(r, e, 0, keys) != 0) goto out;
+    }
+    db_stmt_t *s = db_prepare(r->db, sql.data);
+    if (!s) goto fail;
+    engine_bind_all(s, &b);
+    int rc = db_step(s);
+    int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    if (rc == DB_UNIQUE) {
+        unique_raced(r, e, 0, keys);
+        goto out;
+    }
+    if (!id) goto fail;
+    if (hook && hook(r, e, id, arg) != 0) {
+        if (!r->answered) goto fail;
+        if (db_in_tx(r->db)) db_rollback(r->db);
+        goto out;
+    }
+    if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
+    if (org != p->org_id && notify_assigned(r, e, id, org) != 0) goto fail; /* a 交办 */
+    json_t *after = engine_record_snapshot(r, e, id);
+    if (record_deadline(r, e, CHECK_CREATE, NULL, after) != 0) {
+        json_decref(after);
+        goto fail;
+    }
+    if (row && e->check) { /* a child's rule, answered at its row */
+        check_ctx_t cc = {.r = r, .db = r->db, .e = e, .op = CHECK_CREATE, .after = after};
+        const char *field = NULL, *why = engine_check_run(&cc, &field);
+        if (why) {
+            json_decref(after);
+            db_rollback(r->db);
+            json_t *errs = json_pack("{s:s}", field ? field : "record", why);
+            child_error(r, e, row->key, row->i, errs);
+            json_decref(errs);
+            goto out;
+        }
+    } else if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
+        json_decref(after);
+        goto out;
+    }
+    json_t *detail = json_pack("{s:O?}", "after", after);
+    if (row)
+        json_object_set_new(detail, "with_parent",
+                            json_pack("{s:s,s:I}", "entity", row->parent->name, "id", (json_int_t)row->parent_id));
+    char *dt = json_text(detail);
+    int arc = auth_audit(r, "record.create", e->name, id, "ok", dt);
+    free(dt);
+    json_decref(detail);
+    json_decref(after);
+    if (arc != 0) goto fail;
+    *id_out = id;
+    ret = 0;
+    goto out;
+fail:
+    http_store_error(r);
+out:
+    buf_free(&sql);
+    buf_free(&vals);
+    json_decref(keys);
+    return ret;
+}
+
+/* The children a create's body carries under their keys ("parties": [...],
+ * docs/engine.md "Children"), taken out of body into a new object (owned),
+ * each kind checked for the caller's create permission and its count.  NULL
+ * with *bad false when there are none; NULL with *bad true after answering. */
+static json_t *take_children(http_req_t *r, const entity_t *e, json_t *body, bool *bad) {
+    *bad = false;
+    json_t *kids = NULL;
+    for (const entity_child_t *k = e->children; k && k->key; k++) {
+        json_t *items = json_object_get(body, k->key);
+        if (!items) continue;
+        const entity_t *ce = entity_find(k->entity);
+        char *why = NULL;
+        if (!json_is_array(items))
+            why = arena_printf(r->arena, "%s应为列表", ce->label);
+        else if (json_array_size(items) > ENGINE_CHILDREN_MAX)
+            why = arena_printf(r->arena, "一次最多随%s新建 %d 条%s", e->label, ENGINE_CHILDREN_MAX, ce->label);
+        if (why) {
+            json_t *fe = json_pack("{s:s}", k->key, why);
+            http_error_fields(r, 422, "validation_failed", why, fe);
+            json_decref(fe);
+            goto bad;
+        }
+        if (ce->create_via) {
+            http_error(r, 405, "create_elsewhere", ce->create_via);
+            goto bad;
+        }
+        if (!allowed(r, ce, "create")) goto bad;
+        if (!kids) kids = json_object();
+        json_object_set(kids, k->key, items);
+        json_object_del(body, k->key);
+    }
+    return kids;
+bad:
+    json_decref(kids);
+    *bad = true;
+    return NULL;
+}
+
+/* Creates the children take_children took, after their parent (id) in its
+ * transaction: each owned by the parent's unit, its parent field filled in,
+ * checked and written as its own create would be (audited with
+ * "with_parent").  A failing child answers 422 naming its kind and row
+ * ("parties.1.name" at the field) and nothing is kept. */
+static int create_children(http_req_t *r, const entity_t *e, json_t *kids, int64_t parent, int64_t org,
+                           const char *opath) {
+    for (const entity_child_t *k = e->children; k && k->key; k++) {
+        json_t *items = json_object_get(kids, k->key);
+        if (!items) continue;
+        const entity_t *ce = entity_find(k->entity);
+        engine_read_t ra = engine_may_read(r, ce, opath);
+        if (!ENGINE_READABLE(ra)) {
+            engine_read_refuse(r, ra);
+            return -1;
+        }
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item) {
+            if (!json_is_object(item)) {
+                const char *why = arena_printf(r->arena, "第 %zu 条%s应为对象", i + 1, ce->label);
+                json_t *fe = json_pack("{s:s}", arena_printf(r->arena, "%s.%zu", k->key, i), why);
+                http_error_fields(r, 422, "validation_failed", why, fe);
+                json_decref(fe);
+                return -1;
+            }
+            json_object_set_new(item, ce->parent, json_integer(parent));
+            changes_t c;
+            json_t *errs = check_fields(r, ce, item, true, &c, false);
+            if (errs) {
+                child_error(r, ce, k->key, i, errs);
+                json_decref(errs);
+                return -1;
+            }
+            child_row_t row = {k->key, i, e, parent};
+            int64_t cid;
+            int rc = insert_record(r, ce, &c, org, opath, &row, NULL, NULL, &cid);
+            if (rc != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* POST /api/v1/<entity>'s write (engine.h): one record, and with it the
+ * children its body carries under their keys (taken out of body) — all in
+ * one transaction, or nothing. */
 int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_create_hook_fn hook, void *arg) {
     const principal_t *p = auth_principal(r);
     int64_t created = 0;
     changes_t c;
-    buf_t sql = BUF_INIT, vals = BUF_INIT;
-    sql_binds_t b = {0};
-    json_t *keys = NULL;
+    bool bad;
+    json_t *kids = take_children(r, e, body, &bad);
+    if (bad) goto out;
     json_t *org_j = json_object_get(body, "org_id");
     int64_t org = org_j ? (json_is_integer(org_j) ? json_integer_value(org_j) : -1) : p->org_id;
     if (collect_fields(r, e, body, true, &c, false) != 0) goto out;
@@ -1666,85 +1905,18 @@ int64_t engine_create(http_req_t *r, const entity_t *e, json_t *body, engine_cre
         engine_read_refuse(r, ra);
         goto out;
     }
-    char now[21];
-    iso_from_unix(now_unix(), now);
-    const workflow_t *wf = entity_flow(e, 0);
-    buf_printf(&sql, "INSERT INTO %s (org_id, org_path, version, created_at, created_by, updated_at, updated_by", e->table);
-    buf_printf(&vals, "$%d, $%d, 1, $%d, $%d, $%d, $%d", sql_bind_int(&b, org), sql_bind_text(&b, opath),
-               sql_bind_text(&b, now), sql_bind_int(&b, p->user_id), sql_bind_text(&b, now),
-               sql_bind_int(&b, p->user_id));
-    if (wf) {
-        wf_dates_t d;
-        if (wf_start_dates(r->db, wf, wf->initial, now, &d) != 0) goto fail;
-        buf_puts(&sql, ", wf_state, wf_version, state_since, due_at, state_due_at");
-        buf_printf(&vals, ", $%d, $%d, $%d, $%d, $%d", sql_bind_text(&b, wf->initial), sql_bind_int(&b, wf->version),
-                   sql_bind_text(&b, arena_strdup(r->arena, d.today)),
-                   sql_bind_text(&b, d.due[0] ? arena_strdup(r->arena, d.due) : NULL),
-                   sql_bind_text(&b, d.state_due[0] ? arena_strdup(r->arena, d.state_due) : NULL));
-    }
-    if (set_clause(r, &c, &sql, &b, true, &vals) != 0) goto fail;
-    /* the record's number (entity_t.number) is taken inside the transaction */
-    const char *number = NULL;
-    int number_ph = 0;
-    if (e->number && !e->number->at) {
-        number_ph = sql_bind_text(&b, NULL);
-        buf_printf(&sql, ", %s", e->number->field);
-        buf_printf(&vals, ", $%d", number_ph);
-    }
-    if (b.overflow) goto fail;
-    buf_printf(&sql, ") VALUES (%s) RETURNING id", vals.data);
     if (db_begin(r->db) != 0) goto fail;
     if (parent_guard(r, e, body_parent(e, body), "添加") != 0) goto out;
-    if (number_ph) {
-        if (engine_number_next(r, e, org, opath, &number) != 0) goto fail;
-        b.v[number_ph - 1].s = number;
-    }
-    if (e->unique) {
-        keys = unique_keys(e, &c);
-        json_object_set_new(keys, "org_id", json_integer(org));
-        if (unique_guard(r, e, 0, keys) != 0) goto out;
-    }
-    s = db_prepare(r->db, sql.data);
-    if (!s) goto fail;
-    engine_bind_all(s, &b);
-    int rc = db_step(s);
-    int64_t id = rc == DB_ROW ? db_col_int(s, 0) : 0;
-    db_reset(s);
-    if (rc == DB_UNIQUE) {
-        unique_raced(r, e, 0, keys);
-        goto out;
-    }
-    if (!id) goto fail;
-    if (hook && hook(r, e, id, arg) != 0) {
-        if (!r->answered) goto fail;
-        if (db_in_tx(r->db)) db_rollback(r->db);
-        goto out;
-    }
-    if (engine_notify_write(r->db, e, opath, p->user_id) != 0) goto fail;
-    json_t *after = engine_record_snapshot(r, e, id);
-    if (record_deadline(r, e, CHECK_CREATE, NULL, after) != 0) {
-        json_decref(after);
-        goto fail;
-    }
-    if (record_rule(r, e, CHECK_CREATE, NULL, after) != 0) {
-        json_decref(after);
-        goto out;
-    }
-    json_t *detail = json_pack("{s:O?}", "after", after);
-    char *dt = json_text(detail);
-    int arc = auth_audit(r, "record.create", e->name, id, "ok", dt);
-    free(dt);
-    json_decref(detail);
-    json_decref(after);
-    if (arc != 0 || db_commit(r->db) != 0) goto fail;
+    int64_t id;
+    if (insert_record(r, e, &c, org, opath, NULL, hook, arg, &id) != 0) goto out;
+    if (kids && create_children(r, e, kids, id, org, opath) != 0) goto out;
+    if (db_commit(r->db) != 0) goto fail;
     created = id;
     goto out;
 fail:
     http_store_error(r);
 out:
-    buf_free(&sql);
-    buf_free(&vals);
-    json_decref(keys);
+    json_decref(kids);
     return created;
 }
 

@@ -53,6 +53,13 @@ static void register_perms(const entity_t *e) {
         defs[n].label = strdup(label);
         /* restore is an administrator's act: district admins by default */
         defs[n].defaults = strcmp(std[i].action, "restore") == 0 ? "district_admin" : e->roles;
+        if (e->read_roles && (strcmp(std[i].action, "read") == 0 || strcmp(std[i].action, "export") == 0)) {
+            size_t l = strlen(e->roles ? e->roles : "") + strlen(e->read_roles) + 2;
+            char *both = malloc(l); /* lives as long as the permission table */
+            if (!both) abort();
+            snprintf(both, l, "%s %s", e->roles ? e->roles : "", e->read_roles);
+            defs[n].defaults = both;
+        }
         n++;
     }
     if (e->flows)
@@ -615,10 +622,31 @@ static void check_defaults(const entity_t *e) {
         }
 }
 
+/* Import states (entity_t.import_states): states of the current workflow,
+ * each entered by a transition, and no number taken at a transition (an
+ * import would skip it). */
+static void check_import_states(const entity_t *e) {
+    if (!e->import_states) return;
+    const workflow_t *wf = entity_flow(e, 0);
+    if (!wf) {
+        fault(e, ".import_states", "没有流程的实体不能声明导入状态");
+        return;
+    }
+    if (e->number && e->number->at) fault(e, ".import_states", "按流程动作编号的实体不能导入为其他状态");
+    char words[256];
+    snprintf(words, sizeof(words), "%s", e->import_states);
+    char *save = NULL;
+    for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        bool entered = false;
+        for (const wf_transition_t *t = wf->transitions; t->action && !entered; t++) entered = strcmp(t->to, w) == 0;
+        if (!entered) fault(e, ".import_states", "\"%s\" 不是该实体流程中由动作进入的状态", w);
+    }
+}
+
 /* The checks, in order. */
 static void (*const entity_checks[])(const entity_t *e) = {
     check_names,  check_fields,   check_flows,  check_sort,     check_unique, check_parent,
-    check_children, check_number, check_defaults, check_binds, check_line,   NULL,
+    check_children, check_number, check_defaults, check_binds, check_line,   check_import_states, NULL,
 };
 
 int entity_verify_all(void) {

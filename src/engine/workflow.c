@@ -103,6 +103,22 @@ bool wf_is_reopen(const workflow_t *wf, const wf_transition_t *t) {
     return false;
 }
 
+bool wf_import_state_allowed(const entity_t *e, const principal_t *p, const char *state) {
+    const workflow_t *wf = entity_flow(e, 0);
+    if (!wf || !state) return false;
+    if (strcmp(state, wf->initial) == 0) return true;
+    if (!e->import_states || !in_list(e->import_states, state)) return false;
+    char perm[128];
+    for (const wf_transition_t *t = wf->transitions; t->action; t++) {
+        if (strcmp(t->to, state) != 0) continue;
+        snprintf(perm, sizeof(perm), "%s.%s", e->perm, t->action);
+        if (auth_can(p, t->perm ? t->perm : perm)) return true;
+    }
+    return false;
+}
+
+bool wf_leaves(const wf_transition_t *t, const char *state) { return in_list(t->from, state); }
+
 const char *wf_locked_message(http_req_t *r, const workflow_t *wf, const wf_state_t *st, const char *verb) {
     const char *msg = arena_printf(r->arena, "记录已处于「%s」状态, 不能%s", st->label, verb);
     for (const wf_transition_t *t = wf->transitions; t->action; t++)

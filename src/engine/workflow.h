@@ -4,6 +4,8 @@
 #define SFS_WORKFLOW_H
 #include "engine/engine.h"
 
+struct principal;
+
 typedef struct wf_dates {
     char today[11];     /* Beijing date */
     char due[11];       /* overall deadline, "" when none */
@@ -16,6 +18,12 @@ const wf_state_t *wf_state_find(const workflow_t *wf, const char *state);
  * children; issue 15 point 6), NULL when the record may be edited: the state
  * is not final, or the workflow reopens it on an edit (reopen_from). */
 const wf_state_t *wf_locked(const workflow_t *wf, const char *state);
+/* True when an import of e by p may start its records in state: the
+ * current workflow's initial state, or one of e->import_states into which p
+ * may move a record (it holds the permission of a transition to it). */
+bool wf_import_state_allowed(const entity_t *e, const struct principal *p, const char *state);
+/* True when state is one of t's space-separated from states. */
+bool wf_leaves(const wf_transition_t *t, const char *state);
 /* True when t leaves a final state: a reopen, fired only with a reason. */
 bool wf_is_reopen(const workflow_t *wf, const wf_transition_t *t);
 /* Answers 409 record_final: message, the state and its label, and "reopen":

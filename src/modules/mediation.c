@@ -54,6 +54,7 @@ static const entity_t mediation_orgs = {
     .fields = org_fields,
     .default_sort = "name",
     .roles = MEDIATION_ROLES,
+    .read_roles = "city_leader", /* reads and counts the city's mediation, changes nothing */
     .line = "mediation", .line_label = "人民调解", .cockpit = "",
 };
 
@@ -78,6 +79,7 @@ static const entity_t mediators = {
     .fields = mediator_fields,
     .default_sort = "-id",
     .roles = MEDIATION_ROLES,
+    .read_roles = "city_leader", /* reads and counts the city's mediation, changes nothing */
     .line = "mediation", .line_label = "人民调解", .cockpit = "",
 };
 
@@ -190,6 +192,7 @@ static const entity_t mediation_cases = {
     .flows = case_flows,
     .default_sort = "-received_on",
     .roles = MEDIATION_ROLES,
+    .read_roles = "city_leader", /* reads and counts the city's mediation, changes nothing */
     .line = "mediation", .line_label = "人民调解", .cockpit = "", .panels = "documents portal",
     .attachments = true, /* evidence, agreements signed on paper, photos of the site */
     .documents = mediation_case_documents, /* mediation_docs.c */
@@ -231,6 +234,7 @@ static const entity_t mediation_parties = {
     .fields = party_fields,
     .default_sort = "id",
     .roles = MEDIATION_ROLES,
+    .read_roles = "city_leader", /* reads and counts the city's mediation, changes nothing */
     .check = party_check,
     .parent = "case_id", /* no party added to, changed in or removed from a closed case */
     .line = "mediation", .line_label = "人民调解", .cockpit = "",

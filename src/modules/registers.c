@@ -62,6 +62,10 @@ static const wf_transition_t verify_transitions[] = {
 static const workflow_t verify_v1 = {
     1, "entered", verify_states, verify_transitions, .reopen_from = "checked approved", .reopen_to = "entered"};
 const workflow_t *const register_verify_flows[] = {&verify_v1, NULL};
+/* a register taken over from paper or an older system may be imported as
+ * already checked or approved, by whoever may check or approve it (issue 16
+ * point 8: an import otherwise leaves every row a to-do) */
+#define REGISTER_IMPORT_STATES "checked approved"
 
 static const perm_def_t register_perms[] = {
     {"register.check", "组织队伍台账: 所长校核", "office_director district_admin"},
@@ -99,6 +103,7 @@ static const entity_t office_profiles = {
     .perm = "register.office",
     .fields = office_profile_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
     .unique = "org_id",
@@ -144,6 +149,7 @@ static const entity_t staff = {
     .perm = "register.staff",
     .fields = staff_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "name",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",
@@ -168,6 +174,7 @@ static const entity_t trainings = {
     .perm = "register.training",
     .fields = training_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-start_on",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",
@@ -189,6 +196,7 @@ static const entity_t commendations = {
     .perm = "register.commendation",
     .fields = commendation_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-awarded_on",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",
@@ -214,6 +222,7 @@ static const entity_t rotations = {
     .perm = "register.rotation",
     .fields = rotation_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-start_on",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",
@@ -246,6 +255,7 @@ static const entity_t premises = {
     .perm = "register.premises",
     .fields = premises_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "场所装备经费",
@@ -270,6 +280,7 @@ static const entity_t equipment = {
     .perm = "register.equipment",
     .fields = equipment_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "item",
     .roles = REGISTER_ROLES,
     .line = "standards", .line_label = "规范化建设", .cockpit = "场所装备经费",
@@ -292,6 +303,7 @@ static const entity_t funding = {
     .perm = "register.funding",
     .fields = funding_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-year",
     .roles = REGISTER_ROLES,
     .unique = "org_id year category",
@@ -315,6 +327,7 @@ static const entity_t party_branches = {
     .perm = "register.party",
     .fields = party_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-id",
     .roles = REGISTER_ROLES,
     .unique = "org_id",
@@ -337,6 +350,7 @@ static const entity_t office_rules = {
     .perm = "register.rule",
     .fields = rule_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-adopted_on",
     .roles = REGISTER_ROLES,
     .line = "standards", .line_label = "规范化建设", .cockpit = "场所装备经费",
@@ -357,6 +371,7 @@ static const entity_t extensions = {
     .perm = "register.extension",
     .fields = extension_fields,
     .flows = register_verify_flows,
+    .import_states = REGISTER_IMPORT_STATES,
     .default_sort = "-started_on",
     .roles = REGISTER_ROLES,
     .line = "organisation", .line_label = "组织队伍", .cockpit = "",

@@ -126,6 +126,7 @@ static const entity_t tasks = {
     .perm = "rol.task",
     .fields = task_fields,
     .flows = task_flows,
+    .notify_assigned = true, /* a district's task for an office: 交办, told to those who report it */
     .default_sort = "deadline_on",
     .roles = ROL_ROLES,
     .check = task_check,

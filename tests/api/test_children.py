@@ -151,6 +151,67 @@ def test_a_case_carries_its_parties_added_from_it_and_deleting_it_takes_them_alo
     assert ljz.get(f"{P}/{party['id']}")[0] == 404
 
 
+def test_a_parent_is_created_with_its_children_in_one_request_or_not_at_all(ctx):
+    """issue 16 point 2: the children a create's body carries under their
+    keys are created with the parent, in its transaction, owned by its unit."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, f = ljz.post(F, {"title": "随卷新建", "entries": [{"text": "申请书"}, {"text": "笔录", "note": "附"}],
+                            "holds": [{"reason": "涉诉"}]})
+    assert st == 201, f
+    assert [e["text"] for e in f["entries"]["items"]] == ["申请书", "笔录"], f["entries"]
+    assert [h["reason"] for h in f["holds"]["items"]] == ["涉诉"], f["holds"]
+    entry = f["entries"]["items"][0]
+    st, _, got = ljz.get(f"{EN}/{entry['id']}")
+    assert got["folder_id"] == f["id"] and got["org_id"] == f["org_id"], got
+    st, _, h = Session(s, "pudong").get(f"{EN}/{entry['id']}/history")
+    assert h["items"][0]["action"] == "record.create", h
+    assert h["items"][0]["detail"]["with_parent"] == {"entity": "test-folders", "id": f["id"]}, h["items"][0]
+    # one bad child: 422 at "entries.1.text" naming its row, and nothing kept, not even the number
+    before = _folder(ljz, "之前")
+    st, _, body = ljz.post(F, {"title": "坏子记录", "entries": [{"text": "好"}, {"note": "缺内容"}]})
+    assert st == 422, body
+    assert body["error"]["fields"] == {"entries.1.text": "必填"}, body
+    assert body["error"]["message"] == "第 2 条测试卷内文件: 内容: 必填", body
+    st, _, lst = ljz.get(F + "?q=坏子记录&total=1")
+    assert lst["total"] == 0, lst
+    after = _folder(ljz, "之后")
+    assert _seq(after["folder_no"]) == _seq(before["folder_no"]) + 1, "the failed create gave its number back"
+    # the parent field is the new parent's whatever the item says; a non-list is refused
+    st, _, g = ljz.post(F, {"title": "指向别处", "entries": [{"text": "x", "folder_id": before["id"]}]})
+    assert st == 201 and len(g["entries"]["items"]) == 1, g
+    st, _, lst = ljz.get(f"{EN}?folder_id={before['id']}&total=1")
+    assert lst["total"] == 0, lst
+    st, _, body = ljz.post(F, {"title": "非列表", "entries": {"text": "x"}})
+    assert st == 422 and body["error"]["fields"] == {"entries": "测试卷内文件应为列表"}, body
+    st, _, body = ljz.post(F, {"title": "太多", "entries": [{"text": str(i)} for i in range(101)]})
+    assert st == 422 and "100" in body["error"]["message"], body
+
+
+def test_a_clerk_registers_a_case_with_two_parties_in_one_request(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, person = ljz.post("/api/v1/persons", {"name": "韩梅梅", "id_type": "hk_macao_permit",
+                                                 "id_number": "H87654321"})
+    assert st in (201, 409), person
+    pid = person["id"] if st == 201 else person["error"]["existing"]["id"]
+    st, _, case = ljz.post(C, {"title": "两方当事人纠纷", "source": "party_application", "category": "neighborhood",
+                               "parties": [{"role": "applicant", "person_id": pid},
+                                           {"role": "respondent", "unit_name": "某物业公司"}]})
+    assert st == 201, case
+    items = case["parties"]["items"]
+    assert [p["role"] for p in items] == ["applicant", "respondent"], items
+    assert items[1]["unit_name"] == "某物业公司" and items[0]["person_id"] == pid, items
+    # the party's own rule (a person or a unit, never both) refuses the whole case
+    st, _, body = ljz.post(C, {"title": "双重身份", "source": "party_application", "category": "neighborhood",
+                               "parties": [{"role": "applicant", "person_id": pid, "unit_name": "又是单位"}]})
+    assert st == 422, body
+    assert body["error"]["fields"] == {"parties.0.unit_name": "当事人是自然人时不填单位名称"}, body
+    assert body["error"]["message"].startswith("第 1 条调解案件当事人: 当事人 (单位): "), body
+    st, _, lst = ljz.get(C + "?q=双重身份&total=1")
+    assert lst["total"] == 0, lst
+
+
 def test_numbers_are_assigned_at_creation_consecutive_and_gap_free_after_a_failed_create(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")

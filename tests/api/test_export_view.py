@@ -58,3 +58,39 @@ def test_the_xlsx_import_template_has_the_headers_and_code_lists_as_drop_downs(c
     st, h, _ = ljz.req("GET", "/api/v1/staff/import/template")
     assert st == 200 and h["content-type"].startswith("text/csv")
     assert ljz.get("/api/v1/staff/import/template?format=pdf")[0] == 422
+
+
+def _csv_ids(data):
+    return [int(line.split(",")[0]) for line in data.decode("utf-8-sig").splitlines()[1:] if line]
+
+
+def _list_ids(sess, params):
+    ids, after = [], None
+    while True:
+        st, _, page = sess.get("/api/v1/mediation-cases?limit=500&fields=title&" + params + (f"&after={after}" if after else ""))
+        assert st == 200, page
+        ids += [i["id"] for i in page["items"]]
+        if not page.get("next"):
+            return ids
+        after = page["next"]
+
+
+def test_export_rows_come_in_the_lists_sort_order_with_its_filters(ctx):
+    """issue 16 point 9: the rows in the order the list shows them, not by id."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    for params in ("sort=case_no", "sort=-case_no", "", "sort=-id&category=neighborhood", "sort=received_on"):
+        st, _, data = ljz.req("GET", "/api/v1/mediation-cases/export?format=csv&" + params)
+        assert st == 200, data
+        got = _csv_ids(data)
+        assert got and got == _list_ids(ljz, params), (params, got[:10])
+    st, _, data = ljz.req("GET", "/api/v1/mediation-cases/export?format=csv&sort=case_no")
+    assert _csv_ids(data) != sorted(_csv_ids(data)), "the demo's case numbers follow the ids: the test shows nothing"
+    # the xlsx too: its first data row is the list's first
+    st, _, page = ljz.get("/api/v1/mediation-cases?limit=1&sort=-case_no")
+    st, _, data = ljz.req("GET", "/api/v1/mediation-cases/export?format=xlsx&columns=title&sort=-case_no")
+    strings, _ = _sheet(data)
+    head = strings.index("案由")
+    assert page["items"][0]["title"] in strings[head + 1:head + 12], strings[:16]
+    st, _, err = ljz.get("/api/v1/mediation-cases/export?format=csv&sort=narrative")
+    assert st == 422, err

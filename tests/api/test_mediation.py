@@ -304,3 +304,24 @@ def test_person_entered_once_and_involvements(ctx):
     assert inv["hidden"] >= 1
     st, _, body = njdl.get(f"/api/v1/persons/{a['id']}/involvements")
     assert st == 404, "the person's record itself stays in its office's scope"
+
+
+def test_the_city_leader_reads_and_counts_the_citys_mediation_and_changes_nothing(ctx):
+    """issue 16 point 10: the cockpit of 市局领导 (全市数据只读与统计) shows
+    mediation figures: read and export (entity_t.read_roles), no write."""
+    s = ctx.demo_server()
+    leader, district = Session(s, "lingdao"), Session(s, "pudong")
+    st, _, city = leader.get("/api/v1/mediation/stats?from=2026-01-01&to=2026-12-31")
+    assert st == 200 and city["total"]["cases"] > 0, city
+    st, _, dist = district.get("/api/v1/mediation/stats?from=2026-01-01&to=2026-12-31")
+    assert city["total"]["cases"] >= dist["total"]["cases"], (city["total"], dist["total"])
+    st, _, lst = leader.get(f"{C}?limit=1&total=1")
+    assert st == 200 and lst["total"] > 0, lst
+    assert leader.req("GET", f"{C}/export?format=csv")[0] == 200
+    st, _, meta = leader.get("/api/v1/meta/entities/mediation-cases")
+    assert meta["can"]["read"] and not meta["can"]["create"] and not meta["can"]["update"], meta["can"]
+    st, _, body = leader.post(C, {"title": "领导不办案", "source": "party_application", "category": "neighborhood"})
+    assert st == 403, body
+    case = lst["items"][0]
+    assert leader.req("PATCH", f"{C}/{case['id']}", {"title": "x", "version": case["version"]})[0] == 403
+    assert leader.req("DELETE", f"{C}/{case['id']}")[0] == 403

@@ -91,3 +91,46 @@ def test_the_scheduler_tells_of_a_deadline_within_three_working_days_once(ctx):
         assert run_cli(["scheduler"], s.url, env={"SIFASUO_NOW": later}).returncode == 0
     got = [i for i in _mine(ljz, limit=100)["items"] if i["entity"] == "mediation-cases" and i["record_id"] == case["id"]]
     assert sorted(i["kind"] for i in got) == ["due_soon", "overdue"], got
+
+
+def test_a_task_the_district_assigns_to_an_office_tells_those_who_report_it(ctx):
+    """"assigned to me": a record created for another unit than its author's
+    (交办, entity_t.notify_assigned: rol-tasks) tells the users there who may
+    act on it from its first state — not the author, not another office."""
+    s = ctx.demo_server()
+    ljz, director, district, njdl = (Session(s, u) for u in ("ljz", "ljz_director", "pudong", "njdl"))
+    office = ljz.login_body["user"]["org"]["id"]
+    st, _, task = district.post("/api/v1/rol-tasks", {"title": "交办提醒测试", "kind": "decision",
+                                                      "deadline_on": "2099-12-31", "org_id": office})
+    assert st == 201, task
+    for sess in (ljz, director):
+        got = [i for i in _mine(sess, limit=100)["items"] if i["entity"] == "rol-tasks" and i["record_id"] == task["id"]]
+        assert len(got) == 1, got
+        n = got[0]
+        assert n["kind"] == "assigned" and n["title"] == "交办提醒测试" and n["label"] == "交办", n
+        assert "交办的法治建设任务" in n["body"], n
+    for sess in (district, njdl):
+        assert not [i for i in _mine(sess, limit=100)["items"] if i["entity"] == "rol-tasks"]
+    # a task the office makes for itself is nobody's assignment
+    st, _, own = ljz.post("/api/v1/rol-tasks", {"title": "自办任务", "kind": "decision", "deadline_on": "2099-12-31"})
+    assert st == 201, own
+    assert not [i for i in _mine(director, limit=100)["items"] if i["record_id"] == own["id"] and i["entity"] == "rol-tasks"]
+
+
+def test_a_report_the_city_sends_back_tells_the_district_that_made_it(ctx):
+    s = ctx.demo_server()
+    d, clerk, city = Session(s, "pudong"), Session(s, "pudong_staff"), Session(s, "shiju")
+    pudong = d.login_body["user"]["org"]["id"]
+    st, _, rep = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
+    assert st == 201, rep
+    filled = {k: "已填写" for k in ("s1_basic", "s2_compliance", "s3_problems", "s4_experience", "s5_issues", "s6_next")
+              if "请填写" in (rep.get(k) or "")}
+    st, _, rep = clerk.req("PATCH", f"/api/v1/annual-reports/{rep['id']}", dict(filled, version=rep["version"]))
+    assert st == 200, rep
+    st, _, body = d.post(f"/api/v1/annual-reports/{rep['id']}/actions/approve", {})
+    assert st == 200, body
+    assert d.post(f"/api/v1/annual-reports/{rep['id']}/actions/submit", {})[0] == 200
+    st, _, rep = city.post(f"/api/v1/annual-reports/{rep['id']}/actions/send_back", {"comment": "请补充", "city_note": "请补充问题整改情况"})
+    assert st == 200, rep
+    got = [i for i in _mine(clerk, limit=100)["items"] if i["entity"] == "annual-reports" and i["record_id"] == rep["id"]]
+    assert len(got) == 1 and got[0]["kind"] == "report_sent_back" and got[0]["label"] == "市局退回", got

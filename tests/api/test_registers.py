@@ -661,3 +661,57 @@ def test_four_eyes_holds_when_the_audit_rows_of_the_check_are_gone(ctx):
     assert st == 403 and body["error"]["code"] == "four_eyes", body
     st, _, rec = staff.post(path + "/actions/approve", {})
     assert st == 200 and rec["wf_state"] == "approved", rec
+
+
+def test_an_import_starts_its_records_in_a_declared_state_its_importer_may_reach(ctx):
+    """issue 16 point 8: registers declare import_states "checked approved";
+    the import may start its rows there when the importer holds a transition
+    into that state's permission, else 422 and no job; audited with the state."""
+    import time
+    s = ctx.demo_server()
+    ljz, director, district = Session(s, "ljz"), Session(s, "ljz_director"), Session(s, "pudong")
+
+    def run(sess, state, addr):
+        csv = f"地址,建筑面积 (m²),外观标识\r\n{addr},120,done\r\n"
+        q = f"?state={state}" if state else ""
+        st, _, body = sess.req("POST", f"/api/v1/premises/import{q}", raw_body=csv.encode(),
+                               headers={"Content-Type": "text/csv"})
+        if st != 202:
+            return st, body
+        deadline = time.time() + 60
+        while True:
+            st, _, job = sess.get(f"/api/v1/jobs/{body['job']}")
+            if job["status"] in ("done", "failed", "cancelled"):
+                return 202, job
+            assert time.time() < deadline, job
+            time.sleep(0.05)
+
+    st, meta = ljz.get("/api/v1/meta/entities/premises")[0::2]
+    assert meta["import_states"] == [], "a clerk may not check: no state offered"
+    st, meta = director.get("/api/v1/meta/entities/premises")[0::2]
+    assert [x["key"] for x in meta["import_states"]] == ["checked"], meta["import_states"]
+    st, body = run(ljz, "checked", "浦东南路 11 号")
+    assert st == 422 and "待区局审核" in body["error"]["message"], body
+    st, body = run(director, "approved", "浦东南路 11 号")
+    assert st == 422 and body["error"]["fields"] == {"state": body["error"]["message"]}, body
+    st, body = run(director, "nonsense", "浦东南路 11 号")
+    assert st == 422, body
+    st, job = run(director, "checked", "浦东南路 12 号")
+    assert st == 202 and job["status"] == "done" and job["written"] == 1, job
+    st, _, lst = director.get("/api/v1/premises?q=浦东南路 12 号")
+    assert lst["items"][0]["wf_state"] == "checked", lst["items"][0]
+    st, job = run(district, "approved", "浦东南路 13 号")
+    assert job["status"] == "done", job
+    st, _, lst = district.get("/api/v1/premises?q=浦东南路 13 号")
+    rec = lst["items"][0]
+    assert rec["wf_state"] == "approved", rec
+    # the initial state stays the default; the audit row names the state chosen
+    st, job = run(ljz, None, "浦东南路 14 号")
+    st, _, lst = ljz.get("/api/v1/premises?q=浦东南路 14 号")
+    assert lst["items"][0]["wf_state"] == "entered", lst["items"][0]
+    aud, _ = admin_session(s, "auditor")
+    st, _, audit = aud.get("/api/v1/audit?action=record.import&limit=5")
+    assert st == 200, audit
+    states = [json.loads(a["detail"]).get("state") if isinstance(a["detail"], str) else a["detail"].get("state")
+              for a in audit["items"]]
+    assert "approved" in states and "checked" in states and "entered" in states, states

@@ -1,6 +1,7 @@
 // Browser tests: 规范化建设: 达标评估、驾驶舱、整改看板、年度自评报告.
 // Run with tests/e2e/run.sh tests/e2e/test_standards.mjs (a server of its own; docs/testing.md).
 import {
+  canvasInk,
   BASE,
   DIRECTOR,
   PASS,
@@ -82,19 +83,6 @@ async function canvasPixel(page, selector, colors) {
   return null
 }
 
-// How many pixels of the canvases under `selector` are drawn (not transparent).
-async function canvasInk(page, selector) {
-  await page.locator(`${selector} canvas`).first().waitFor({ timeout: 15_000 })
-  let n = 0
-  for (const canvas of await page.locator(`${selector} canvas`).all())
-    n += await canvas.evaluate((c) => {
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
-      let k = 0
-      for (let i = 3; i < d.length; i += 4) if (d[i]) k++
-      return k
-    })
-  return n
-}
 
 test(
   'the cockpit draws its charts and drills down from the city to a district and an office',

@@ -5,6 +5,7 @@
 // Run with tests/e2e/run.sh tests/e2e/test_workday.mjs (a server of its own; docs/testing.md).
 import {
   DIRECTOR,
+  canvasInk,
   PASS,
   PHONE,
   STAFF,
@@ -88,6 +89,15 @@ function makeXlsx(rows) {
   end.writeUInt32LE(dir.length, 12)
   end.writeUInt32LE(offset, 16)
   return Buffer.concat([...locals, dir, end])
+}
+
+// Chooses an .xlsx of these rows in the import dialog.
+async function chooseXlsx(dialog, rows) {
+  await dialog.locator('input[type="file"]').setInputFiles({
+    name: '人员.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: makeXlsx(rows),
+  })
 }
 
 // n staff records of STAFF's office, entered through the API (待所长校核)
@@ -352,11 +362,11 @@ test(
     await formField(page, 'mediation_org_id').locator('.el-select').click()
     await page.locator('.el-select-dropdown__item:visible').first().click()
     expect((await page.locator('.record-form input[placeholder*="编号"]').count()) === 0, 'the form has an id box')
-    await page.locator('[data-test="save-and-children"]').click()
-    await page.waitForURL((url) => /^\/records\/mediation-cases\/\d+\/edit$/.test(url.pathname))
-    const id = page.url().match(/mediation-cases\/(\d+)/)[1]
+    // the parties are added before the first save, in the form's own table
     const kids = page.locator('.record-form [data-children="parties"]')
     await kids.waitFor()
+    const posts = []
+    page.on('request', (req) => req.method() === 'POST' && posts.push(new URL(req.url()).pathname))
 
     const dialog = page.locator('.el-dialog:visible', { hasText: '新增调解案件当事人' })
     const field = (name) => dialog.locator(`[data-field="${name}"]`)
@@ -379,8 +389,11 @@ test(
     await dialog.getByRole('button', { name: '保存' }).click()
     await kids.locator('.el-table__row', { hasText: '某物业服务有限公司' }).waitFor()
     await screenshot(page, 'workday-case-parties.png')
-    await page.locator('.record-form').getByRole('button', { name: '保存', exact: true }).click()
-    await page.waitForURL((url) => url.pathname === `/records/mediation-cases/${id}`)
+    await page.locator('.record-form .form-actions').getByRole('button', { name: '保存', exact: true }).click()
+    await page.waitForURL((url) => /^\/records\/mediation-cases\/\d+$/.test(url.pathname))
+    const id = page.url().match(/mediation-cases\/(\d+)/)[1]
+    const writes = posts.filter((p) => /mediation-(cases|parties)/.test(p))
+    expect(writes.length === 1 && writes[0] === '/api/v1/mediation-cases', `the case and its parties took ${writes.join(', ')}`)
     const rows = await page.locator('.detail-children [data-children="parties"] .el-table__row').allInnerTexts()
     expect(rows.length === 2, `the case page shows ${rows.length} parties: ${rows.join(' | ')}`)
     const rec = await apiCall(page, 'GET', `/mediation-cases/${id}`)
@@ -532,18 +545,13 @@ test(
     })
     expect(tpl.status === 200 && tpl.size > 3000, `template ${JSON.stringify(tpl)}`)
     const tag = 'X' + STAMP
-    const file = makeXlsx([
+    await chooseXlsx(dialog, [
       ['陆家嘴街道司法所 · 司法所工作人员'],
       ['姓名', '编制 (用工) 类型', '到所日期', '人员状态'],
       [`表格甲${tag}`, '政法专项编制', '2026-03-01', '在岗'],
       ['', '政法专项编制', '2026-03-01', '在岗'],
       [`表格乙${tag}`, '政法专项编制', '2026-03-02', '在岗'],
     ])
-    await dialog.locator('input[type="file"]').setInputFiles({
-      name: '人员.xlsx',
-      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      buffer: file,
-    })
     await dialog.getByText('只导入正确的行').click()
     await dialog.getByRole('button', { name: '开始导入' }).click()
     await dialog.locator('.import-summary', { hasText: '已导入 2 行, 有误 1 行' }).waitFor({ timeout: 30_000 })
@@ -554,6 +562,83 @@ test(
     expect(got.body.total === 2, `${got.body.total} imported`)
   },
   { login: true, timeout: 90_000 },
+)
+
+test(
+  'an import may start records in a declared state: the director imports staff already checked (待区局审核)',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, DIRECTOR, PASS)
+    await page.goto(`${new URL(page.url()).origin}/records/staff`)
+    await page.getByRole('button', { name: '导入' }).click()
+    const dialog = page.locator('.el-dialog', { hasText: '导入司法所工作人员' })
+    const states = dialog.locator('[data-test="import-state"]')
+    await states.waitFor()
+    const offered = await states.locator('.el-radio').allInnerTexts()
+    expect(offered.join(',') === '待所长校核,待区局审核', `states offered: ${offered.join(',')}`)
+    const tag = 'S' + STAMP
+    await chooseXlsx(dialog, [
+      ['姓名', '编制 (用工) 类型', '到所日期', '人员状态'],
+      [`已校核${tag}`, '政法专项编制', '2026-03-01', '在岗'],
+    ])
+    await states.getByText('待区局审核').click()
+    await dialog.getByRole('button', { name: '开始导入' }).click()
+    await dialog.locator('.import-summary', { hasText: '已导入 1 行' }).waitFor({ timeout: 30_000 })
+    const got = await apiCall(page, 'GET', `/staff?q=${encodeURIComponent(tag)}`)
+    expect(got.body.items.length === 1 && got.body.items[0].wf_state === 'checked', JSON.stringify(got.body.items))
+  },
+  { login: true, timeout: 90_000 },
+)
+
+test(
+  "the city leader's cockpit shows the city's mediation figures; 调解案件 opens read-only",
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'lingdao', PASS)
+    await page.goto(`${new URL(page.url()).origin}/cockpit`)
+    await page.locator('[data-test="mediation"]').waitFor({ timeout: 15_000 })
+    const ink = await canvasInk(page, '[data-test="mediation"]')
+    expect(ink > 500, `the mediation chart is blank (${ink} pixels drawn)`)
+    const stat = await page.locator('.el-statistic', { hasText: '年调解案件' }).innerText()
+    expect(/\d/.test(stat) && !/\b0$/.test(stat.trim()), `the year's cases: ${stat}`)
+    await screenshot(page, 'workday-leader-cockpit.png')
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases`)
+    // the whole city's cases, counted: the heaviest list of the suite (took over 10 s under load once)
+    await page.locator('.el-table__row').first().waitFor({ timeout: 30_000 })
+    const buttons = await page.locator('.list-head .el-button').allInnerTexts()
+    expect(buttons.includes('导出') && !buttons.some((b) => /新建|导入/.test(b)), `the leader is offered: ${buttons.join(', ')}`)
+  },
+  { login: true },
+)
+
+test(
+  '导出 follows the list: sorted by a column header, the export asks that order and its rows come in it',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    await page.goto(`${new URL(page.url()).origin}/records/mediation-cases`)
+    await page.locator('.record-table .el-table__row').first().waitFor()
+    // 案件编号 clicked: the list sorts by it (the URL keeps it)
+    await page.locator('.record-table th', { hasText: '案件编号' }).locator('.caret-wrapper').click()
+    await page.waitForURL((url) => /sort=-?case_no/.test(url.search))
+    const sort = new URL(page.url()).searchParams.get('sort')
+    await page.waitForLoadState('networkidle')
+    const firstShown = (await page.locator('.record-table .el-table__row').first().innerText()).split('\t')
+    const [request] = await Promise.all([
+      page.waitForRequest((req) => req.url().includes('/mediation-cases/export')),
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '导出' }).click(),
+    ])
+    const asked = new URL(request.url()).searchParams
+    expect(asked.get('sort') === sort && asked.get('columns'), `the export asked ${request.url()}`)
+    // the same export as CSV: its first row is the list's first
+    const first = await page.evaluate(async (q) => {
+      const r = await fetch(`/api/v1/mediation-cases/export?format=csv&sort=${encodeURIComponent(q)}`)
+      return (await r.text()).replace(/^\uFEFF/, '').split('\r\n')[1]
+    }, sort)
+    const list = await apiCall(page, 'GET', `/mediation-cases?limit=1&sort=${encodeURIComponent(sort)}`)
+    expect(first.startsWith(`${list.body.items[0].id},`), `export's first row ${first} vs the list's ${list.body.items[0].id}`)
+    expect(firstShown.some((cell) => list.body.items[0].title && cell.includes(list.body.items[0].title)),
+      `the page shows first ${firstShown.join(' | ')}`)
+  },
+  { login: true },
 )
 
 test(

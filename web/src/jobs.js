@@ -14,9 +14,10 @@ export const IMPORT_MODES = [
 ]
 
 /** Uploads a CSV file for import; resolves to the job's id. */
-export async function startImport(entity, file, { mode = 'all_or_nothing', dryRun = false, charset = 'auto' } = {}) {
+export async function startImport(entity, file, { mode = 'all_or_nothing', dryRun = false, charset = 'auto', state = '' } = {}) {
   const path =
-    `/${entity}/import` + query({ mode, dry_run: dryRun ? 1 : undefined, charset: charset !== 'auto' ? charset : undefined })
+    `/${entity}/import` +
+    query({ mode, dry_run: dryRun ? 1 : undefined, charset: charset !== 'auto' ? charset : undefined, state: state || undefined })
   const answer = await api.upload(path, file, 'text/csv')
   return answer.job
 }

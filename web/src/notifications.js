@@ -8,6 +8,7 @@ import { session } from './session.js'
 /** The kinds of notice the server makes, in Chinese. */
 export const NOTICE_KINDS = {
   sent_back: '退回',
+  assigned: '交办给我',
   closed: '已办结',
   report_sent_back: '报告退回',
   due_soon: '即将到期',
