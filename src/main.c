@@ -37,6 +37,7 @@ static const command_t commands[] = {
     {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
     {"routes", cmd_routes, "列出接口路由表 (方法、路径、是否公众门户接口)"},
     {"generate", cmd_generate, "生成规模测试数据: generate <种类> --count N [--batch N] [--bulk]"},
+    {"openapi", cmd_openapi, "输出接口说明 (OpenAPI 3.1 JSON, 由路由表与业务声明生成)"},
     {NULL, NULL, NULL},
 };
 

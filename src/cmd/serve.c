@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/jobs.h"
 #include "engine/lease.h"
+#include "engine/webhooks.h"
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "http/http.h"
@@ -279,10 +280,13 @@ int cmd_serve(cli_opts_t *o) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     /* the job worker: imports and other long work (engine/jobs.h) */
     if (job_worker_start(o->db_url) != 0) log_warn("job worker not started: imports are unavailable");
+    /* webhook deliveries (engine/webhooks.h): off, logged, without SM3 */
+    webhooks_worker_start(o->db_url);
     pthread_t jobs;
     bool have_jobs = pthread_create(&jobs, NULL, jobs_main, NULL) == 0;
     rc = http_serve(&cfg);
     job_worker_stop(); /* engine/jobs.h: a running job goes back to the queue */
+    webhooks_worker_stop();
     jobs_stop = 1;
     if (have_jobs) pthread_join(jobs, NULL);
     return rc;

@@ -12,10 +12,13 @@
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/changes.h"
 #include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/notify.h"
+#include "engine/openapi.h"
 #include "engine/values.h"
+#include "engine/webhooks.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -2495,6 +2498,9 @@ void engine_routes_register(void) {
     engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */
     files_routes_register();      /* /api/v1/files before /api/v1/:entity */
     documents_routes_register();  /* declared documents (document.c) */
+    changes_routes_register();    /* /api/v1/changes, /webhooks, /openapi.json before /api/v1/:entity */
+    webhooks_routes_register();
+    openapi_routes_register();
     router_add(engine_routes);
 }
 
