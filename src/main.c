@@ -37,6 +37,7 @@ static const command_t commands[] = {
     {"restore", cmd_restore, "恢复数据库: restore --from 文件 (须先停止服务; PostgreSQL 恢复到新建的空库)"},
     {"routes", cmd_routes, "列出接口路由表 (方法、路径、是否公众门户接口)"},
     {"generate", cmd_generate, "生成规模测试数据: generate <种类> --count N [--batch N] [--bulk]"},
+    {"openapi", cmd_openapi, "输出接口说明 (OpenAPI 3.1 JSON, 由路由表与业务声明生成)"},
     {NULL, NULL, NULL},
 };
 
@@ -45,6 +46,7 @@ static void usage(FILE *f) {
     for (const command_t *c = commands; c->name; c++) fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\n通用选项:\n"
                "  --db URL          数据库: sqlite:路径 (默认 sqlite:var/sifasuo.db) 或 postgresql://…\n"
+               "  --db-replica URL  serve: 列表、统计、评分可读的 PostgreSQL 热备库 (也可用 SIFASUO_DB_REPLICA)\n"
                "  --listen A:P      监听地址 (默认 127.0.0.1:8080; 端口 0 由系统分配)\n"
                "  --workers N       工作线程数 (默认: SQLite 为 CPU 核数, PostgreSQL 为核数的 4 倍, 至多 64)\n"
                "  --web-root DIR    前端文件目录 (默认 web/dist)\n"
@@ -82,6 +84,7 @@ static int parse_flags(int argc, char **argv, cli_opts_t *o, const char **comman
         const char **sval = NULL;
         int *ival = NULL;
         if (strcmp(a, "--db") == 0) sval = &o->db_url;
+        else if (strcmp(a, "--db-replica") == 0) sval = &o->db_replica;
         else if (strcmp(a, "--listen") == 0) sval = &o->listen;
         else if (strcmp(a, "--web-root") == 0) sval = &o->web_root;
         else if (strcmp(a, "--key-file") == 0) sval = &o->key_file;
@@ -132,6 +135,7 @@ static int parse_flags(int argc, char **argv, cli_opts_t *o, const char **comman
 int main(int argc, char **argv) {
     cli_opts_t o = {
         .db_url = getenv("SIFASUO_DB") ? getenv("SIFASUO_DB") : "sqlite:var/sifasuo.db",
+        .db_replica = getenv("SIFASUO_DB_REPLICA") && *getenv("SIFASUO_DB_REPLICA") ? getenv("SIFASUO_DB_REPLICA") : NULL,
         .listen = "127.0.0.1:8080",
         .web_root = "web/dist",
         .key_file = getenv("SIFASUO_KEY_FILE") ? getenv("SIFASUO_KEY_FILE") : "var/keys",

@@ -116,7 +116,9 @@ static int row_hash(const keys_t *keys, const char *prev_hash, const field_t f[N
 }
 
 /* Takes the chain lock on PostgreSQL until the transaction ends; SQLite's
- * BEGIN IMMEDIATE already holds the only write lock. */
+ * BEGIN IMMEDIATE already holds the only write lock.  Rows are therefore
+ * appended in commit order, which the change feed's cursor relies on
+ * (engine/changes.c): an append must never take its id before this lock. */
 static int chain_lock(db_t *db) {
     if (db_kind(db) != DB_POSTGRES) return 0;
     db_stmt_t *s = db_prepare(db, CHAIN_LOCK_SQL);

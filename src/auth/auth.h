@@ -56,6 +56,12 @@ bool auth_can(const principal_t *p, const char *perm);
 /* Sorts p->perms so that auth_can bisects them; after loading a principal. */
 void auth_sort_perms(principal_t *p);
 
+/* The principal of live API token token_id, as a request made with it
+ * would have (for work done on the token's behalf off a request: webhook
+ * deliveries); r needs db and arena only.  1, 0 when the token is revoked,
+ * expired or unknown, -1 on a store error. */
+int auth_token_principal(http_req_t *r, int64_t token_id, principal_t *p);
+
 /* Built-in roles and the default grants; idempotent (init and every start). */
 int roles_seed(db_t *db, char *err, size_t errlen);
 /* Role id by key or Chinese name; 0 when unknown. */

@@ -150,20 +150,6 @@ static int load_org(http_req_t *r, principal_t *p) {
     return rc == DB_ROW ? 0 : -1;
 }
 
-static const char *cookie_value(http_req_t *r, const char *name) {
-    const char *c = http_header(r, "Cookie");
-    size_t nl = strlen(name);
-    while (c && *c) {
-        while (*c == ' ' || *c == ';') c++;
-        if (strncmp(c, name, nl) == 0 && c[nl] == '=') {
-            const char *v = c + nl + 1, *e = strchr(v, ';');
-            return arena_strndup(r->arena, v, e ? (size_t)(e - v) : strlen(v));
-        }
-        c = strchr(c, ';');
-    }
-    return NULL;
-}
-
 /* Plain-HTTP localhost is the only place the cookie drops Secure/__Host-. */
 /* Splits a Host value ("name", "name:port", "[v6]:port") into its name
  * and port (default_port when absent).  False when malformed. */
@@ -256,14 +242,10 @@ static int load_session(http_req_t *r, principal_t *p, const char *tok) {
     return 1;
 }
 
-/* Identifies the principal from "Authorization: Bearer <token>". */
-static int token_principal(http_req_t *r, principal_t *p, const char *tok) {
-    char digest[65];
-    token_digest(tok, digest);
-    db_stmt_t *s = db_prepare(r->db, "SELECT id, name, org_id, permissions, expires_at FROM api_tokens "
-                                     "WHERE token_hash = $1 AND revoked_at IS NULL");
-    if (!s) return -1;
-    db_bind_text(s, 1, digest, -1);
+/* Fills p from the api_tokens row s selects (id, name, org_id, permissions,
+ * expires_at), which it resets: 1, 0 when there is none or it expired, -1
+ * on a store error. */
+static int token_fill(http_req_t *r, principal_t *p, db_stmt_t *s) {
     int rc = db_step(s);
     if (rc != DB_ROW) {
         db_reset(s);
@@ -292,8 +274,28 @@ static int token_principal(http_req_t *r, principal_t *p, const char *tok) {
     return 1;
 }
 
+/* Identifies the principal from "Authorization: Bearer <token>". */
+static int token_principal(http_req_t *r, principal_t *p, const char *tok) {
+    char digest[65];
+    token_digest(tok, digest);
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, name, org_id, permissions, expires_at FROM api_tokens "
+                                     "WHERE token_hash = $1 AND revoked_at IS NULL");
+    if (!s) return -1;
+    db_bind_text(s, 1, digest, -1);
+    return token_fill(r, p, s);
+}
+
+int auth_token_principal(http_req_t *r, int64_t token_id, principal_t *p) {
+    *p = (principal_t){0};
+    db_stmt_t *s = db_prepare(r->db, "SELECT id, name, org_id, permissions, expires_at FROM api_tokens "
+                                     "WHERE id = $1 AND revoked_at IS NULL");
+    if (!s) return -1;
+    db_bind_int(s, 1, token_id);
+    return token_fill(r, p, s);
+}
+
 static int session_principal(http_req_t *r, principal_t *p) {
-    return load_session(r, p, cookie_value(r, cookie_name(r)));
+    return load_session(r, p, http_cookie(r, cookie_name(r)));
 }
 
 static bool unsafe_method(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }

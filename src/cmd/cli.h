@@ -8,6 +8,7 @@
 
 typedef struct cli_opts {
     const char *db_url;
+    const char *db_replica; /* serve: a hot standby for lists, statistics, scorecards */
     const char *listen;
     const char *web_root;
     const char *key_file;
@@ -36,6 +37,7 @@ int cmd_backup(cli_opts_t *o);  /* backup_cmd.c */
 int cmd_restore(cli_opts_t *o);
 int cmd_generate(cli_opts_t *o); /* generate.c */
 int cmd_routes(cli_opts_t *o);   /* serve.c */
+int cmd_openapi(cli_opts_t *o);  /* openapi_cmd.c */
 
 struct keys;
 /* init's accounts (user_cmd.c): the first system administrator with a

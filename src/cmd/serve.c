@@ -13,6 +13,8 @@
 #include "cmd/demo.h"
 #include "engine/engine.h"
 #include "engine/jobs.h"
+#include "engine/lease.h"
+#include "engine/webhooks.h"
 #include "engine/workflow.h"
 #include "util/log.h"
 #include "http/http.h"
@@ -134,29 +136,55 @@ out:
     return rc;
 }
 
-/* The job thread: once a minute, mark overdue workflow records and escalate
- * them (engine/workflow.c).  Its own store connection; stops with the server. */
+/* The scheduler thread: once a period (a minute; SIFASUO_SCHEDULER_PERIOD_S
+ * for tests), mark overdue workflow records and escalate them
+ * (engine/workflow.c), fold the list counts, recompute the standards, and
+ * hourly tidy the sessions.  Every node runs the thread, but a pass is done
+ * only by the holder of the "scheduler" lease (engine/lease.h), so it runs
+ * once across the nodes; the lease lasts three periods (at least two
+ * minutes), so when its holder dies another node takes over within that.
+ * Its own store connection; stops with the server, giving the lease up. */
 static volatile int jobs_stop;
 static const cli_opts_t *jobs_opts;
 
+static int scheduler_period_s(void) {
+    const char *env = getenv("SIFASUO_SCHEDULER_PERIOD_S");
+    long v = env ? strtol(env, NULL, 10) : 0;
+    return v >= 1 && v <= 3600 ? (int)v : 60;
+}
+
 static void *jobs_main(void *arg) {
+    (void)arg;
     db_t *db = NULL;
     char err[512];
     if (db_open(jobs_opts->db_url, &db, err, sizeof(err)) != 0) {
         log_error("job thread: %s", err);
         return NULL;
     }
-    for (int tick = 0; !jobs_stop; tick++) {
-        if (tick % 60 == 0) {
+    int period = scheduler_period_s();
+    /* three periods, and never under two minutes: a pass (the standards'
+     * daily recomputation) must end before the lease runs out, or another
+     * node would start one beside it */
+    int lease_s = 3 * period > 120 ? 3 * period : 120;
+    bool leading = false;
+    for (int64_t pass = 0; !jobs_stop;) {
+        int held = lease_hold(db, "scheduler", lease_s);
+        if (held < 0) log_error("scheduler: cannot take its lease: %s", db_errmsg(db));
+        if ((held == 1) != leading)
+            log_info("scheduler: %s", held == 1 ? "this node runs the passes (lease taken)" : "another node runs the passes");
+        leading = held == 1;
+        if (leading) {
             int n = wf_scheduler_tick(db, auth_keys());
             if (n > 0) log_info("scheduler: escalated %d overdue record(s)", n);
             engine_fold_counts(db);
             engine_merge_search(db);
-            if (tick % 3600 == 0) auth_housekeeping(db);
+            if (pass % (3600 / period > 0 ? 3600 / period : 1) == 0) auth_housekeeping(db);
             if (standards_daily(db, false) != 0) log_error("standards: the daily recomputation failed: %s", db_errmsg(db));
+            pass++;
         }
-        sleep(1);
+        for (int i = 0; i < period && !jobs_stop; i++) sleep(1);
     }
+    if (leading) lease_release(db, "scheduler");
     db_close(db);
     return NULL;
 }
@@ -185,6 +213,10 @@ int cmd_scheduler(cli_opts_t *o) {
 }
 
 int cmd_serve(cli_opts_t *o) {
+    if (o->db_replica && (strncmp(o->db_url, "sqlite:", 7) == 0 || strncmp(o->db_replica, "sqlite:", 7) == 0)) {
+        fprintf(stderr, "--db-replica 只用于 PostgreSQL: 主库与备库都须是 postgresql://… 地址\n");
+        return 2;
+    }
     db_t *db = cli_open_store(o);
     if (!db) return 2;
     char err[512];
@@ -226,6 +258,7 @@ int cmd_serve(cli_opts_t *o) {
         .listen = o->listen,
         .workers = workers,
         .db_url = o->db_url,
+        .db_replica_url = o->db_replica,
         .web_root = o->web_root,
         .max_conns = o->max_conns,
         .idle_timeout_s = o->idle_timeout,
@@ -249,10 +282,13 @@ int cmd_serve(cli_opts_t *o) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     /* the job worker: imports and other long work (engine/jobs.h) */
     if (job_worker_start(o->db_url) != 0) log_warn("job worker not started: imports are unavailable");
+    /* webhook deliveries (engine/webhooks.h): off, logged, without SM3 */
+    webhooks_worker_start(o->db_url);
     pthread_t jobs;
     bool have_jobs = pthread_create(&jobs, NULL, jobs_main, NULL) == 0;
     rc = http_serve(&cfg);
     job_worker_stop(); /* engine/jobs.h: a running job goes back to the queue */
+    webhooks_worker_stop();
     jobs_stop = 1;
     if (have_jobs) pthread_join(jobs, NULL);
     return rc;

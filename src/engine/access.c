@@ -26,7 +26,7 @@
 #include "engine/engine.h"
 #include "util/timeutil.h"
 
-static bool has_read_perm(http_req_t *r, const entity_t *e) {
+bool engine_can_read(http_req_t *r, const entity_t *e) {
     char perm[128];
     snprintf(perm, sizeof(perm), "%s.read", e->perm);
     return auth_can(auth_principal(r), perm);
@@ -48,7 +48,7 @@ static bool reads_scope(http_req_t *r, const entity_t *e) {
 }
 
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path) {
-    if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
+    if (!engine_can_read(r, e)) return ENGINE_READ_FORBIDDEN;
     if (!org_path || !scope_covers(r, org_path)) return ENGINE_READ_NOT_FOUND;
     if (reads_scope(r, e)) return ENGINE_READ_OK;
     return auth_breakglass_active(r, e->name, org_path) ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
@@ -76,7 +76,7 @@ int engine_read_audit(http_req_t *r, const entity_t *e, int64_t id, const char *
 
 engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_t *g) {
     g->n = 0;
-    if (!has_read_perm(r, e)) return ENGINE_READ_FORBIDDEN;
+    if (!engine_can_read(r, e)) return ENGINE_READ_FORBIDDEN;
     if (reads_scope(r, e)) return ENGINE_READ_OK;
     const principal_t *p = auth_principal(r);
     if (!p || !p->user_id) return ENGINE_READ_PROTECTED;

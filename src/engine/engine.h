@@ -625,6 +625,8 @@ typedef enum {
  * scope, protected-record rules with break-the-glass, in that order; asked
  * before anything about the record's state is said. */
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path);
+/* Its first step alone: does the caller hold <perm>.read of e? */
+bool engine_can_read(http_req_t *r, const entity_t *e);
 /* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
 void engine_read_refuse(http_req_t *r, engine_read_t a);
 /* May the caller read person_id of the registry (owned at person_org_path)?

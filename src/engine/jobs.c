@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/lease.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -611,14 +611,9 @@ static int make_dir(const char *db_url) {
 
 int job_worker_start(const char *db_url) {
     if (g_started) return 0;
-    if (gethostname(g_node, sizeof(g_node)) != 0 || !g_node[0]) snprintf(g_node, sizeof(g_node), "localhost");
-    g_node[sizeof(g_node) - 1] = '\0';
-    for (char *c = g_node; *c; c++)
-        if (*c == ' ') *c = '_';
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    snprintf(g_worker, sizeof(g_worker), "%s %ld %lld", g_node, (long)getpid(),
-             (long long)tv.tv_sec * 1000000 + tv.tv_usec);
+    /* "host pid start" names this process, as a lease holder does; the node is its host */
+    snprintf(g_worker, sizeof(g_worker), "%s", lease_self());
+    snprintf(g_node, sizeof(g_node), "%.*s", (int)strcspn(g_worker, " "), g_worker);
     if (make_dir(db_url) != 0) return -1;
     g_url = strdup(db_url);
     atomic_store(&g_stop, false);

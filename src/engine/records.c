@@ -12,10 +12,13 @@
 
 #include "auth/auth.h"
 #include "auth/scope.h"
+#include "engine/changes.h"
 #include "engine/document.h"
 #include "engine/engine.h"
 #include "engine/notify.h"
+#include "engine/openapi.h"
 #include "engine/values.h"
+#include "engine/webhooks.h"
 #include "engine/workflow.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -934,7 +937,7 @@ static bool cursor_in_empties(const sort_t *st, const char *cv) {
 static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t *b) {
     buf_t sql = BUF_INIT;
     buf_printf(&sql, "SELECT COUNT(*) FROM (SELECT 1%s LIMIT %d) c", where, TOTAL_CAP + 1);
-    db_stmt_t *s = db_prepare_custom(r->db, sql.data);
+    db_stmt_t *s = db_prepare_custom(http_read_db(r), sql.data);
     buf_free(&sql);
     if (!s) return -1;
     engine_bind_all(s, b);
@@ -968,7 +971,7 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
                        "FROM (SELECT t.n FROM %s_counts t%s LIMIT %d) c",
                        e->table, cw->sql.data, e->table, cw->sql.data, COUNT_CELLS + 1);
         if (!FITS(len)) return count_capped(r, where, b); /* too many states for the buffer */
-        db_stmt_t *s = db_prepare(r->db, sql);
+        db_stmt_t *s = db_prepare(http_read_db(r), sql);
         if (!s) return -1;
         engine_bind_all(s, &cw->b);
         int64_t sum = -1, cells = 0;
@@ -980,7 +983,7 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
     len = snprintf(sql, sizeof(sql), "SELECT t.n FROM %s_counts t%s", e->table, cw->sql.data);
     if (!FITS(len)) return count_capped(r, where, b);
 #undef FITS
-    db_stmt_t *s = db_prepare(r->db, sql);
+    db_stmt_t *s = db_prepare(http_read_db(r), sql);
     if (!s) return -1;
     engine_bind_all(s, &cw->b);
     int64_t sum = 0, cells = 0;
@@ -1331,7 +1334,8 @@ page:;
     /* PostgreSQL: a walk filtered by scope and state only keeps its plan
      * (walk_sort_order); with any other filter, which a kept plan might
      * take an index of and sort, the planner sees the values */
-    db_stmt_t *s = walk && cw.ok ? db_prepare(r->db, sql.data) : db_prepare_custom(r->db, sql.data);
+    db_t *rdb = http_read_db(r); /* a list may come from a hot standby */
+    db_stmt_t *s = walk && cw.ok ? db_prepare(rdb, sql.data) : db_prepare_custom(rdb, sql.data);
     if (!s) {
         http_store_error(r);
         goto out;
@@ -2726,6 +2730,9 @@ void engine_routes_register(void) {
     engine_io_routes_register(); /* export, import, jobs: before the /:entity/:id patterns */
     files_routes_register();      /* /api/v1/files before /api/v1/:entity */
     documents_routes_register();  /* declared documents (document.c) */
+    changes_routes_register();    /* /api/v1/changes, /webhooks, /openapi.json before /api/v1/:entity */
+    webhooks_routes_register();
+    openapi_routes_register();
     router_add(engine_routes);
 }
 

@@ -47,6 +47,7 @@ struct http_req {
     struct framing *conn; /* the connection's framing gate */
     arena_t *arena;
     db_t *db;
+    db_t *read_db; /* chosen by http_read_db on first use; NULL until then */
     const route_t *route;
     const char *method; /* "GET" … */
     const char *path;   /* percent-decoded path */
@@ -97,6 +98,8 @@ const char *http_query(http_req_t *r, const char *key);
 /* Parses an id-like query value: -1 absent, -2 malformed, else the value. */
 int64_t http_query_id(http_req_t *r, const char *key);
 const char *http_header(http_req_t *r, const char *name);
+/* The value of cookie name (a copy in the arena), or NULL. */
+const char *http_cookie(http_req_t *r, const char *name);
 void http_set_header(http_req_t *r, const char *name, const char *value);
 
 /* Sends r->out (built with r->json) as application/json. */
@@ -121,6 +124,14 @@ json_t *http_json_body(http_req_t *r);
 /* The raw body (NUL-terminated copy in the arena) and its length. */
 const char *http_body(http_req_t *r, size_t *len);
 
+/* The store connection a list, a statistic or a scorecard reads from
+ * (replica.c; issue 26 point 3): the worker's hot-standby connection
+ * (serve --db-replica) for a GET outside a transaction once the standby has
+ * replayed this session's last write (waited for, bounded), else r->db.
+ * Only for reads that may be a moment behind another session's writes:
+ * never for a record just written, never for anything that then writes. */
+db_t *http_read_db(http_req_t *r);
+
 /* Identity hook: the auth layer installs it; it runs after routing and before
  * the handler.  Returns true to proceed; false when it has answered. */
 extern bool (*http_auth_hook)(http_req_t *r);
@@ -131,6 +142,7 @@ typedef struct server_config {
     const char *listen; /* "ADDR:PORT" */
     int workers;        /* 0 → cores */
     const char *db_url;
+    const char *db_replica_url; /* a hot standby for http_read_db, or NULL */
     const char *web_root; /* folder of the built SPA (web/dist) */
     int max_conns;        /* per process */
     int idle_timeout_s;
@@ -162,5 +174,8 @@ struct worker {
     struct evhttp_bound_socket *pub_bound;
     int pub_fd;
     void *ssl_ctx;
+    db_t *replica;                /* the standby connection (replica.c), NULL when none or down */
+    long long replica_retry_us;   /* a failed standby is tried again after this */
+    long long replica_checked_us; /* when the standby last answered */
 };
 #endif

@@ -27,6 +27,7 @@
 
 #include "http/framing.h"
 #include "http/http.h"
+#include "http/replica.h"
 #include "http/static.h"
 #include "util/log.h"
 #include "util/validate.h"
@@ -83,6 +84,7 @@ void http_send_evbuffer(http_req_t *r, int status, struct evbuffer *body) {
     r->status = status;
     r->out_bytes = body ? evbuffer_get_length(body) : 0;
     add_common_headers(r);
+    replica_note_write(r);
     if (strcmp(r->method, "HEAD") == 0 && body) {
         /* HEAD: the headers of the GET, no body */
         char cl[24];
@@ -102,6 +104,20 @@ void http_set_header(http_req_t *r, const char *name, const char *value) {
 
 const char *http_header(http_req_t *r, const char *name) {
     return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+}
+
+const char *http_cookie(http_req_t *r, const char *name) {
+    const char *c = http_header(r, "Cookie");
+    size_t nl = strlen(name);
+    while (c && *c) {
+        while (*c == ' ' || *c == ';') c++;
+        if (strncmp(c, name, nl) == 0 && c[nl] == '=') {
+            const char *v = c + nl + 1, *e = strchr(v, ';');
+            return arena_strndup(r->arena, v, e ? (size_t)(e - v) : strlen(v));
+        }
+        c = strchr(c, ';');
+    }
+    return NULL;
 }
 
 void http_send_bytes(http_req_t *r, int status, const char *content_type, const void *data, size_t len) {
@@ -142,6 +158,7 @@ void http_error_fields(http_req_t *r, int status, const char *code, const char *
 
 void http_store_error(http_req_t *r) {
     if (db_in_tx(r->db)) db_rollback(r->db);
+    replica_store_error(r);
     /* the COMMIT's answer was lost in a failover: saved or not, no one knows yet */
     if (db_commit_unknown(r->db))
         http_error(r, 503, "commit_unknown", "数据库连接在提交时中断, 结果未知: 请刷新核对是否已保存, 再决定是否重新提交");
@@ -394,7 +411,10 @@ static void handle_request(struct evhttp_request *ev, struct worker *w, bool pub
         const char *real = w->cfg->trusted_proxy && addr && strcmp(addr, w->cfg->trusted_proxy) == 0
                                ? evhttp_find_header(evhttp_request_get_input_headers(ev), "X-Real-IP")
                                : NULL;
-        if (real && strlen(real) < 64 && strspn(real, "0123456789abcdefABCDEF.:") == strlen(real)) r->peer = real;
+        /* a copy: the header goes with the request, which evhttp may free
+         * once the reply is written, before the access log reads it */
+        if (real && strlen(real) < 64 && strspn(real, "0123456789abcdefABCDEF.:") == strlen(real))
+            r->peer = arena_strdup(r->arena, real);
     }
     const char *uri = evhttp_request_get_uri(ev);
     const char *q = strchr(uri, '?');
@@ -711,6 +731,7 @@ int http_serve(const server_config_t *cfg) {
         if (ws[i].pub_http) evhttp_free(ws[i].pub_http);
         event_base_free(ws[i].base);
         db_close(ws[i].db);
+        db_close(ws[i].replica);
         arena_free(&ws[i].arena);
         buf_free(&ws[i].out);
     }

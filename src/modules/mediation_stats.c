@@ -287,7 +287,7 @@ static void mediation_stats(http_req_t *r) {
         seed_rows(r, &st.t[T_LEVEL], "mediation_level"))
         return http_store_error(r);
 
-    s = db_prepare(r->db,
+    s = db_prepare(http_read_db(r), /* statistics may come from a hot standby */
                    "SELECT category, source, CASE WHEN agreement_form IS NOT NULL THEN 2 WHEN referral IS NOT NULL THEN 3 "
                    "WHEN wf_state = 'rejected' THEN 4 WHEN wf_state = 'registered' THEN 0 ELSE 1 END, resolved_level, "
                    "substr(received_on, 1, 7), COUNT(*), SUM(CASE WHEN major = 1 THEN 1 ELSE 0 END), "

@@ -1090,11 +1090,12 @@ static void get_scorecard(http_req_t *r) {
     const char *path = scope_unit_path(r, org);
     if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "组织机构不存在");
     int failing;
-    int rc = standards_scorecard(r->db, r->arena, org, as_of, &r->json, &failing);
+    db_t *db = http_read_db(r); /* a scorecard may come from a hot standby */
+    int rc = standards_scorecard(db, r->arena, org, as_of, &r->json, &failing);
     if (rc != 0) {
         buf_clear(r->out);
         jw_init(&r->json, r->out);
-        if (rc != 1) log_error("scorecard of %lld as of %s: %s", (long long)org, as_of, db_errmsg(r->db));
+        if (rc != 1) log_error("scorecard of %lld as of %s: %s", (long long)org, as_of, db_errmsg(db));
         return rc == 1 ? http_error(r, 404, "not_found", "组织机构不存在") : http_store_error(r);
     }
     http_send_json(r, 200);

@@ -46,6 +46,14 @@ class Skip(Exception):
     apply here; run.py reports it as skipped with this reason."""
 
 
+def shanghai_today():
+    """Today in Shanghai, the server's calendar (UTC+8): from 16:00 UTC it is
+    already tomorrow there, so a test comparing with the machine's date fails
+    every evening (UTC)."""
+    import datetime
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
+
+
 def only(kind, reason):
     """Marks a test that runs on one store only (e.g. a SQLite file's own
     backup); on the other it is reported as skipped, with the reason."""
@@ -168,6 +176,14 @@ def store_count(url, sql):
     10 000, docs/api.md).  sql is the test's own text, never user input."""
     cmd = ["sqlite3", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
     return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
+
+
+def store_query(url, sql):
+    """The text of a query's rows straight from the store, columns joined by
+    "|" and rows by newlines (sqlite3's and psql -At's shared form).  sql is
+    the test's own text, never user input."""
+    cmd = ["sqlite3", "-cmd", ".timeout 5000", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def at_once(n, fn):
@@ -320,6 +336,82 @@ class Server:
                 pass
         s.close()
         return out, closed
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+class Nginx:
+    """Debian's nginx in front of several servers (issue 26 point 2), as
+    docs/security.md 12.3 sets it up: round robin over the nodes, the client's
+    address in X-Real-IP.  Its own folder, loopback, a free port; talks HTTP
+    with request() like a Server.  The nodes should be started with
+    --trusted-proxy 127.0.0.1 to believe X-Real-IP."""
+
+    def __init__(self, nodes):
+        self.dir = tmpdir("sifasuo-nginx-")
+        os.chmod(self.dir, 0o755)  # as root the workers run as nobody
+        self.port = free_port()
+        upstream = "".join(f"        server 127.0.0.1:{n.port};\n" for n in nodes)
+        conf = f"""daemon off;
+worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {self.dir}/body;
+    proxy_temp_path {self.dir}/proxy;
+    fastcgi_temp_path {self.dir}/fastcgi;
+    uwsgi_temp_path {self.dir}/uwsgi;
+    scgi_temp_path {self.dir}/scgi;
+    upstream sifasuo {{
+{upstream}        keepalive 8;
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        client_max_body_size 64m;
+        location / {{
+            proxy_pass http://sifasuo;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_next_upstream off;
+        }}
+    }}
+}}
+"""
+        path = os.path.join(self.dir, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", path], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx did not start: " + self.proc.stderr.read())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("nginx does not answer on port %d" % self.port)
+
+    request = Server.request
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # fast: a graceful stop waits out idle connections
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 class Context:

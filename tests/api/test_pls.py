@@ -13,7 +13,7 @@ import subprocess
 import uuid
 
 from auth_helpers import Session
-from harness import ROOT
+from harness import ROOT, shanghai_today
 from test_checks import _person  # a new resident born in a given year
 from test_pufa import _act, _office_and_villages as _villages, _refused, _result  # the lines' shared helpers
 
@@ -89,8 +89,8 @@ def test_a_walk_in_consultation_referred_to_mediation_registers_the_case_with_it
     ljz = Session(s, "ljz")
     a, b = _person(ljz, "林申请", 1980), _person(ljz, "蔡对方", 1975)
     con = _consultation(ljz, a, b)
-    assert con["consult_no"].startswith(f"({datetime.date.today().year})法咨字第"), con
-    assert con["wf_state"] == "answered" and con["consulted_on"] == datetime.date.today().isoformat()
+    assert con["consult_no"].startswith(f"({shanghai_today().year})法咨字第"), con
+    assert con["wf_state"] == "answered" and con["consulted_on"] == shanghai_today().isoformat()
     st, _, orgs = ljz.get("/api/v1/mediation-orgs?limit=1")
     morg = orgs["items"][0]
     # the generic referral refuses mediation: the case must be registered by its own action
@@ -101,7 +101,7 @@ def test_a_walk_in_consultation_referred_to_mediation_registers_the_case_with_it
                       mediation_org_id=morg["id"])
     assert st == 200 and con["wf_state"] == "referred", con
     assert con["referral"] == "mediation" and con["referral_to"] == morg["name"], con
-    assert con["referred_on"] == datetime.date.today().isoformat()
+    assert con["referred_on"] == shanghai_today().isoformat()
     case_id = con["mediation_case_id"]
     st, _, case = ljz.get(f"/api/v1/mediation-cases/{case_id}")
     assert st == 200, case
@@ -164,7 +164,7 @@ def test_reconsideration_intake_receipt_forwarding_and_acknowledgement(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
     p = _person(ljz, "韦申请", 1970)
-    today = datetime.date.today().isoformat()
+    today = shanghai_today().isoformat()
     body = {"applicant_id": p["id"], "respondent": "上海市浦东新区市场监督管理局", "act": "罚款 2000 元的行政处罚决定",
             "requests": "撤销该处罚决定", "mode": "written", "materials": "申请书 1 份, 处罚决定书复印件 1 份",
             "pages": 4, "body": "上海市浦东新区人民政府", "act_known_on": today}
@@ -242,7 +242,7 @@ def test_legal_aid_pre_application_is_checked_forwarded_and_its_result_recorded(
                       result_note="x")
     _refused(st, bad, "decided_on", "不能早于转交日期")
     st, _, rec = _act(ljz, "legal-aid-preapps", rec, "record_result", result="granted",
-                      decided_on=datetime.date.today().isoformat(), result_note="已指派律师")
+                      decided_on=shanghai_today().isoformat(), result_note="已指派律师")
     assert st == 200 and rec["wf_state"] == "decided", rec
     # the means test waived: no income asked
     st, _, rec = ljz.post(A, dict(body, hardship="exempt"))

@@ -12,7 +12,7 @@ import subprocess
 import uuid
 
 from auth_helpers import Session
-from harness import ROOT
+from harness import ROOT, shanghai_today
 from test_checks import _person  # a new resident born in a given year
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -161,7 +161,7 @@ def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(c
         return m
 
     # dates relative to today: named two months ago (due in two years), and four years ago (overdue)
-    today = datetime.date.today()
+    today = shanghai_today()
     recent = today - datetime.timedelta(days=60)
     if (recent.month, recent.day) == (2, 29):
         recent -= datetime.timedelta(days=1)
@@ -487,7 +487,7 @@ def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     tag = _tag()
     st, _, sel = ljz.post(A, {"title": f"{tag} 选任", "year": 2026, "court": "浦东新区人民法院", "quota": 1})
     assert st == 201, sel
-    young, older = _person(ljz, "郑青年", datetime.date.today().year - 25), _person(ljz, "郑长者", 1978)
+    young, older = _person(ljz, "郑青年", shanghai_today().year - 25), _person(ljz, "郑长者", 1978)
 
     def cand(p, **kw):
         st, _, c = ljz.post(C, dict({"selection_id": sel["id"], "person_id": p["id"], "source": "random",
@@ -498,7 +498,7 @@ def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     y = cand(young)
     st, _, bad = _act(ljz, "assessor-candidates", y, "qualify", review_confirmed=True, review_note="符合")
     _refused(st, bad, "person_id", "未满二十八周岁")
-    assert "郑" not in bad["error"]["message"] and str(datetime.date.today().year - 25) not in bad["error"]["message"]
+    assert "郑" not in bad["error"]["message"] and str(shanghai_today().year - 25) not in bad["error"]["message"]
     st, _, y = _act(ljz, "assessor-candidates", y, "refuse", refuse_reason="age", refuse_note="出生日期核对")
     assert st == 200 and y["wf_state"] == "refused" and y["refuse_reason"] == "age", y
     o = cand(older, education="junior")

@@ -12,7 +12,7 @@ import uuid
 import zipfile
 
 from auth_helpers import Session, admin_session, create_user
-from harness import ROOT
+from harness import ROOT, shanghai_today
 from test_checks import _complete, _person
 
 P = "/api/v1/released-persons"
@@ -27,7 +27,7 @@ def _id_number(year=1980):
 
 
 def _today():
-    return datetime.date.today()
+    return shanghai_today()
 
 
 def _upload(sess, data, month="2026-12", prison="上海市提篮桥监狱", **q):

@@ -11,7 +11,8 @@ function residentId(id17) {
   const sum = [...id17].reduce((a, c, i) => a + Number(c) * w[i], 0)
   return id17 + '10X98765432'[sum % 11]
 }
-const day = (offset) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10)
+// a day in Shanghai's calendar (UTC+8), as the server counts
+const day = (offset) => new Date(Date.now() + 8 * 3600_000 + offset * 86400_000).toISOString().slice(0, 10)
 
 test(
   '安置帮教: a clerk imports a prison list, hands a released person over and sees the month counted',

@@ -49,6 +49,37 @@ _pg_free_port() {
   return 1
 }
 
+# Makes a cluster in DATA (initdb, trust, UTF-8), its output in LOG.
+_pg_initdb() {
+  local data=$1 log=$2 loc
+  for loc in C.UTF-8 C; do
+    _pg_as_owner "$_PG_BIN/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale="$loc" >"$log" 2>&1 && return 0
+    _pg_as_owner rm -rf "$data"
+  done
+  return 1
+}
+
+# Starts the cluster in DATA on a free port of 127.0.0.1 (its socket in
+# $_PG_DIR), waits until it answers and prints the port.
+_pg_run() {
+  local data=$1 log=$2 port attempt i
+  for attempt in 1 2 3 4 5; do
+    port=$(_pg_free_port) || return 1
+    if _pg_as_owner "$_PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
+         -o "-c listen_addresses=127.0.0.1 -p $port -k $_PG_DIR" >/dev/null 2>&1; then
+      for i in $(seq 1 100); do
+        "$_PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" && { echo "$port"; return 0; }
+        sleep 0.1
+      done
+      return 1
+    fi
+    # most likely someone took the port between the probe and the bind
+    _pg_as_owner "$_PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1
+  done
+  return 1
+}
+
+# pg_start: see the top of this file.
 # Starts the server and creates database sifasuo_test; exports
 # SIFASUO_TEST_PG_URL (and SIFASUO_PG_DIR, SIFASUO_PG_PORT).  Returns non-zero,
 # with the reason and the server log on stderr, when it cannot.
@@ -65,46 +96,17 @@ pg_start() {
   chmod 700 "$_PG_DIR"
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$_PG_DIR"; fi
   _PG_BIN=$bin
-  local loc ok=
-  for loc in C.UTF-8 C; do
-    if _pg_as_owner "$bin/initdb" -D "$_PG_DIR/data" -U postgres -A trust -E UTF8 --locale="$loc" \
-         >"$_PG_DIR/initdb.log" 2>&1; then
-      ok=1
-      break
-    fi
-    _pg_as_owner rm -rf "$_PG_DIR/data"
-  done
-  if [ -z "$ok" ]; then
+  local port
+  if ! _pg_initdb "$_PG_DIR/data" "$_PG_DIR/initdb.log"; then
     echo "pg_start: initdb failed:" >&2
     cat "$_PG_DIR/initdb.log" >&2
     _pg_cleanup
     return 1
   fi
-  local port attempt
-  for attempt in 1 2 3 4 5; do
-    port=$(_pg_free_port) || break
-    if _pg_as_owner "$bin/pg_ctl" -D "$_PG_DIR/data" -l "$_PG_DIR/server.log" -w -t 60 start \
-         -o "-c listen_addresses=127.0.0.1 -p $port -k $_PG_DIR" >/dev/null 2>&1; then
-      ok=2
-      break
-    fi
-    # most likely someone took the port between the probe and the bind
-    _pg_as_owner "$bin/pg_ctl" -D "$_PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
-  done
-  if [ "$ok" != 2 ]; then
-    echo "pg_start: the server did not start:" >&2
+  if ! port=$(_pg_run "$_PG_DIR/data" "$_PG_DIR/server.log"); then
+    echo "pg_start: the server did not start or does not answer:" >&2
     tail -20 "$_PG_DIR/server.log" >&2 2>/dev/null
     _pg_cleanup
-    return 1
-  fi
-  local i
-  for i in $(seq 1 100); do
-    "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" && break
-    sleep 0.1
-  done
-  if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
-    echo "pg_start: the server does not answer on 127.0.0.1:$port" >&2
-    pg_stop
     return 1
   fi
   export SIFASUO_PG_DIR=$_PG_DIR SIFASUO_PG_PORT=$port
@@ -142,4 +144,40 @@ pg_stop() {
 _pg_cleanup() {
   rm -rf "$_PG_DIR"
   unset _PG_DIR _PG_BIN SIFASUO_PG_DIR SIFASUO_PG_PORT SIFASUO_TEST_PG_URL
+}
+
+# pg_pair DIR — a primary and a hot standby streaming from it (pg_basebackup
+# -R), in DIR (empty; made by the caller), for tests of read replicas
+# (tests/api/test_replica.py).  Apart from the shared test server: a base
+# backup copies a whole cluster, and the shared one holds every test's
+# databases.  Prints "PRIMARY_PORT STANDBY_PORT"; pg_pair_stop DIR stops both.
+# Needs nothing from pg_start, so a test process can call it in a new shell.
+pg_pair() {
+  local dir=${1:-} _PG_DIR _PG_BIN pport sport
+  [ -d "$dir" ] || { echo "pg_pair: no folder '$dir'" >&2; return 1; }
+  _PG_DIR=$dir
+  _PG_BIN=$(_pg_bin) || { echo "pg_pair: PostgreSQL server binaries not found" >&2; return 1; }
+  chmod 700 "$dir"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+  _pg_initdb "$dir/primary" "$dir/initdb.log" || { cat "$dir/initdb.log" >&2; return 1; }
+  pport=$(_pg_run "$dir/primary" "$dir/primary.log") || { tail -20 "$dir/primary.log" >&2; return 1; }
+  if ! _pg_as_owner "$_PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/standby" -R \
+       -X stream -c fast >"$dir/basebackup.log" 2>&1; then
+    echo "pg_pair: pg_basebackup failed:" >&2
+    cat "$dir/basebackup.log" >&2
+    return 1
+  fi
+  sport=$(_pg_run "$dir/standby" "$dir/standby.log") || { tail -20 "$dir/standby.log" >&2; return 1; }
+  echo "$pport $sport"
+}
+
+pg_pair_stop() {
+  local dir=${1:-} _PG_DIR _PG_BIN d
+  [ -d "$dir" ] || return 0
+  _PG_DIR=$dir
+  _PG_BIN=$(_pg_bin) || return 1
+  for d in standby primary; do
+    [ -f "$dir/$d/postmaster.pid" ] && _pg_as_owner "$_PG_BIN/pg_ctl" -D "$dir/$d" -m immediate -w -t 30 stop >/dev/null 2>&1
+  done
+  rm -rf "$dir"
 }

@@ -11,6 +11,7 @@
 
 #include "test.h"
 #include "util/buf.h"
+#include "engine/webhooks.h"
 #include "util/crypto.h"
 
 static char tmpdir[64];
@@ -444,6 +445,18 @@ TEST(test_totp_uri_percent_encodes) {
     CHECK_EQ_STR(small, "");
 }
 
+/* A webhook delivery's X-Sifasuo-Signature (docs/api.md "Webhooks"):
+ * HMAC-SM3 over "<timestamp>.<body>", as `openssl dgst -sm3 -hmac` and a
+ * receiver compute it (the answer below is openssl's). */
+TEST(test_webhook_signature_is_hmac_sm3_of_timestamp_dot_body) {
+    char sig[69];
+    const char body[] = "{\"a\":1}";
+    CHECK(webhook_signature("k3y", 1796000000, body, sizeof(body) - 1, sig) == 0);
+    CHECK_EQ_STR(sig, "sm3=740fb49ab44a09c66267e6d47a2272dce27f46514109ec801153595902b93836");
+    CHECK(webhook_signature("k3y", 1796000001, body, sizeof(body) - 1, sig) == 0);
+    CHECK(strcmp(sig, "sm3=740fb49ab44a09c66267e6d47a2272dce27f46514109ec801153595902b93836") != 0);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/sifasuo-test-crypto-XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -469,6 +482,7 @@ int main(void) {
     RUN(test_totp_verify_window);
     RUN(test_base32_rfc4648_and_round_trip);
     RUN(test_totp_uri_percent_encodes);
+    RUN(test_webhook_signature_is_hmac_sm3_of_timestamp_dot_body);
     remove_tmpdir();
     return test_summary();
 }
