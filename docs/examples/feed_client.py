@@ -10,8 +10,11 @@
 
   python3 feed_client.py follow --url https://sfs.example.gov.cn --token sfs_… \\
       --entities mediation-cases,staff --csv changes.csv [--state changes.cursor] [--once]
-  python3 feed_client.py verify --secret SECRET --timestamp 1796000000 \\
+  python3 feed_client.py verify --secret=SECRET --timestamp 1796000000 \\
       --signature sm3=… --body-file delivery.json
+
+(--secret=SECRET with "=": a secret is base64url and may begin with "-",
+which would otherwise be read as an option.)
 
 HMAC-SM3: hashlib has SM3 when Python's OpenSSL has it (hashlib.new('sm3'));
 on a build without it the signature is computed by `openssl dgst -sm3 -hmac`

@@ -164,6 +164,22 @@ test(
 )
 
 
+test(
+  'on a phone the cockpit\'s rates lie down, one district a row: sixteen names never overlap',
+  async ({ page }) => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await gotoLoginAndSignIn(page)
+    await page.goto(BASE + '/cockpit')
+    await page.locator('[data-test="rates"]').waitFor()
+    // the chart grows to one row a unit (40 + 16 × 24 px) instead of slanting 16 names under 350 px
+    await page.waitForFunction(() => parseInt(document.querySelector('[data-test="rates"]').style.height || '0') >= 40 + 16 * 24,
+      null, { timeout: 15_000 })
+    await page.waitForTimeout(1200) // the bars grow in
+    expect((await canvasInk(page, '[data-test="rates"]')) > 500, 'the districts\' rates are blank')
+  },
+  { login: true },
+)
+
 /* ---- 规范化建设: the problem board and the annual report ---- */
 
 test(

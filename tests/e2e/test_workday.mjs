@@ -394,7 +394,10 @@ test(
     const id = page.url().match(/mediation-cases\/(\d+)/)[1]
     const writes = posts.filter((p) => /mediation-(cases|parties)/.test(p))
     expect(writes.length === 1 && writes[0] === '/api/v1/mediation-cases', `the case and its parties took ${writes.join(', ')}`)
-    const rows = await page.locator('.detail-children [data-children="parties"] .el-table__row').allInnerTexts()
+    // the case page loads after the navigation: wait for its parties before counting them
+    const partyRows = page.locator('.detail-children [data-children="parties"] .el-table__row')
+    await partyRows.nth(1).waitFor()
+    const rows = await partyRows.allInnerTexts()
     expect(rows.length === 2, `the case page shows ${rows.length} parties: ${rows.join(' | ')}`)
     const rec = await apiCall(page, 'GET', `/mediation-cases/${id}`)
     expect(rec.body.village_id_name === '竹坊花园居委会' && rec.body.parties.items.length === 2, JSON.stringify(rec.body).slice(0, 300))

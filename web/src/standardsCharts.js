@@ -76,22 +76,43 @@ export function heatmapOption(matrix) {
 }
 
 /** The units sorted by rate, best first, and their bar option; the data
- *  index of a clicked bar is its unit in the returned units. */
-export function rateBarsOption(scorecardUnits) {
+ *  index of a clicked bar is its unit in the returned units.  width: the
+ *  chart's width in pixels — where the names would not stand side by side
+ *  (a phone, 16 districts), the bars lie down, one name a row, and height
+ *  says how tall the chart must be for them. */
+export function rateBarsOption(scorecardUnits, width = 1000) {
   const units = [...scorecardUnits].sort((a, b) => (b.rate ?? -1) - (a.rate ?? -1))
+  const tooltip = { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : v + '%') }
+  const names = units.map((u) => shortName(u.name))
+  const rates = { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } }
+  const bars = { type: 'bar', data: units.map((u) => u.rate), itemStyle: { color: '#2f7d32' }, barMaxWidth: 36 }
+  if (units.length > 8 && width / units.length < 44) {
+    return {
+      units,
+      height: 40 + units.length * 24,
+      option: {
+        tooltip,
+        grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+        // best first at the top
+        yAxis: { type: 'category', data: names, inverse: true, axisLabel: { interval: 0 } },
+        xAxis: rates,
+        series: [{ ...bars, barMaxWidth: 16 }],
+      },
+    }
+  }
   return {
     units,
     option: {
-      tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : v + '%') },
+      tooltip,
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       xAxis: {
         type: 'category',
-        data: units.map((u) => shortName(u.name)),
+        data: names,
         // every name, never overlapping: upright for a few, slanted, then vertical for a district's 36 offices
         axisLabel: { interval: 0, rotate: units.length > 16 ? 90 : units.length > 8 ? 40 : 0, fontSize: units.length > 16 ? 11 : 12 },
       },
-      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
-      series: [{ type: 'bar', data: units.map((u) => u.rate), itemStyle: { color: '#2f7d32' }, barMaxWidth: 36 }],
+      yAxis: rates,
+      series: [bars],
     },
   }
 }
