@@ -189,11 +189,25 @@ run_wrk() {
     wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" -s "$SCRIPT" "$@" "$url" >/dev/null 2>&1 || true
   fi
   echo "  [$NRUN] $label, $conns connections, ${DUR}s ..." >&2
-  local t0 t1
-  t0=$(cpu_ticks "${CPU_PIDS[@]}")
+  local t0 t1 s0=0 s1=0 d0=0 d1=0 split=0
+  # on PostgreSQL: sifasuo's CPU and PostgreSQL's apart, and the statements'
+  # counters from zero (where_time_goes)
+  if [[ $label == "pg "* ]] && [ -n "${DB_PIDS[*]:-}" ]; then
+    split=1
+    pgss_reset
+    s0=$(cpu_ticks "$SPID") d0=$(cpu_ticks "${DB_PIDS[@]}")
+    t0=$((s0 + d0))
+  else
+    t0=$(cpu_ticks "${CPU_PIDS[@]}")
+  fi
   { echo "# $label  conns=$conns  url=$url"; wrk -t"$THREADS" -c"$conns" -d"${DUR}s" --timeout "${WRK_TIMEOUT}s" --latency -s "$SCRIPT" "$@" "$url"; } \
     >"$raw" 2>&1 || { cat "$raw" >&2; die "wrk failed for $label"; }
-  t1=$(cpu_ticks "${CPU_PIDS[@]}")
+  if [ "$split" = 1 ]; then
+    s1=$(cpu_ticks "$SPID") d1=$(cpu_ticks "${DB_PIDS[@]}")
+    t1=$((s1 + d1))
+  else
+    t1=$(cpu_ticks "${CPU_PIDS[@]}")
+  fi
   local line
   line=$(grep '^BENCH ' "$raw" | tail -1) || { cat "$raw" >&2; die "no result line from wrk for $label"; }
   local -A v=()
@@ -203,6 +217,44 @@ run_wrk() {
   rps=$(awk -v n="${v[requests]}" -v d="${v[duration_us]}" 'BEGIN { printf "%.0f", (d > 0 ? n / (d / 1e6) : 0) }')
   local sock=$((v[connect] + v[read] + v[write] + v[timeout]))
   add_row "$label" "$conns" "$rps" "${v[p50_us]}" "${v[p99_us]}" "${v[status]}" "$sock" "$base" "$((t1 - t0))" "${v[requests]}"
+  [ "$split" = 0 ] || where_time_goes "$label, $conns conns" "${v[requests]}" "$((s1 - s0))" "$((d1 - d0))"
+}
+
+# ---- where the time goes on PostgreSQL (issue 26 point 4) ----
+# pg_stat_statements is loaded into the bench's PostgreSQL (pg_enable_pgss);
+# each pg scenario starts its counters from zero and reads them afterwards.
+PGSS=0
+BREAKDOWN=()
+pg_enable_pgss() {
+  psql -q "$PG_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null 2>&1 || return 1
+  _pg_as_owner "$_PG_BIN/pg_ctl" -D "$SIFASUO_PG_DIR/data" -l "$SIFASUO_PG_DIR/server.log" -w -t 60 restart \
+    -o "-c listen_addresses=127.0.0.1 -p $SIFASUO_PG_PORT -k $SIFASUO_PG_DIR" >/dev/null 2>&1 || return 1
+  psql -q "$PG_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || return 1
+  PGSS=1
+}
+pgss_reset() {
+  [ "$PGSS" = 1 ] || return 0
+  psql -qAt "$PG_URL" -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+}
+# where_time_goes LABEL REQUESTS SIFASUO_TICKS PG_TICKS: sifasuo's and
+# PostgreSQL's CPU a request, then the statements run at least once in 20
+# requests (those beside requests — the job poll, the generation checks —
+# run less often), most execution time first: calls a request, execution
+# time a call and a request (pg_stat_statements' total_exec_time: time in
+# the executor, not the round trip; CPU when nothing waits), rows a call.
+where_time_goes() {
+  local label=$1 n=$2 st=$3 dt=$4 calls ms nrows q
+  [ "${n:-0}" -gt 0 ] || return 0
+  BREAKDOWN+=("$(awk -v s="$st" -v d="$dt" -v n="$n" -v hz="$CLK_TCK" -v l="$label" \
+    'BEGIN { printf "%s: sifasuo %.1f us, PostgreSQL %.1f us of CPU a request", l, s / hz * 1e6 / n, d / hz * 1e6 / n }')")
+  [ "$PGSS" = 1 ] || return 0
+  while IFS=$'\t' read -r calls ms nrows q; do
+    [ -n "$calls" ] || continue
+    BREAKDOWN+=("$(awk -v c="$calls" -v ms="$ms" -v n="$n" -v r="$nrows" -v q="$q" \
+      'BEGIN { printf "    %5.2f a request %8.1f us a call %8.1f us a request %6.1f rows a call  %s", c / n, ms * 1000 / c, ms * 1000 / n, r / c, q }')")
+  done < <(psql -qAtF $'\t' "$PG_URL" -c "SELECT calls, total_exec_time, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 90)
+      FROM pg_stat_statements WHERE calls * 20 >= $n AND query NOT LIKE '%pg_stat_statements%'
+      ORDER BY total_exec_time DESC LIMIT 4" 2>/dev/null)
 }
 
 # add_row LABEL CONNS RPS P50_US P99_US NON2XX SOCKERR BASE CPU_TICKS REQUESTS
@@ -338,6 +390,7 @@ bench_store() {
   if [ "$store" = pg ]; then
     pg_capture "/api/v1/mediation-cases/$CASE_ID" "$T/pg-case.sql"
     pg_capture "$(list_path "$ORG_ID")" "$T/pg-list.sql"
+    pg_capture "/api/v1/standards/scorecard?org=$ROOT_ID" "$T/pg-scorecard.sql"
   fi
   stop_pid "$SPID"
 }
@@ -466,6 +519,7 @@ if [ "$BENCH_PG" != 0 ]; then
   if pg_start; then
     PG_STARTED=1
     PG_URL=$(pg_new_db bench_demo) || die "createdb failed"
+    pg_enable_pgss || NOTES+=("pg: pg_stat_statements could not be loaded: no per-statement figures")
     mkdir -p "$T/pg"
     chmod 700 "$T/pg"
     PG_CACHE=pg-$RECORDS-$DATA_KEY
@@ -491,6 +545,7 @@ if [ "$BENCH_PG" != 0 ]; then
     pg_alone "pg alone: the case by id's statements (pgbench)" "$T/pg-case.sql" case "$PG_URL"
     pg_alone "pg alone: the list's statements (pgbench)" "$T/pg-list.sql" org "$PG_URL"
     pg_alone "pg alone: the list's, sifasuo's connection count" "$T/pg-list.sql" org "$PG_URL" "$(($(nproc) * 4))"
+    pg_alone "pg alone: the city scorecard's statements (pgbench)" "$T/pg-scorecard.sql" org "$PG_URL"
   else
     NOTES+=("PostgreSQL: skipped, pg_start failed (see above)")
   fi
@@ -575,7 +630,26 @@ row_of() {
     done
     [ "$n" = 0 ] || echo "target (no errors at 512 conns): $s $errs errors in $n scenarios, $idle answering nothing — $([ "$errs" = 0 ] && [ "$idle" = 0 ] && echo met || echo "NOT met")"
   done
+  # issue 26 point 4: PostgreSQL's own reaches
+  i=$(row_of "^pg GET /api/v1/standards/scorecard" 64)
+  if [ -n "$i" ]; then
+    pct=$(awk -v a="${R_RPS[$i]}" -v b="${NGINX_RPS[org:64]:-0}" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
+    verdict=met; [ "$pct" -ge 25 ] || verdict="NOT met"
+    echo "target (issue 26: city scorecard, 64 conns, >= 25% of nginx): pg ${pct}% — $verdict"
+  fi
+  i=$(row_of "^pg list: " 64)
+  if [ -n "$i" ]; then
+    verdict=met; [ "${R_P99US[$i]}" -le 15000 ] || verdict="NOT met"
+    echo "target (issue 26: list over $RECORDS records, 64 conns, p99 <= 15 ms): pg ${R_P99[$i]} — $verdict"
+  fi
   for n in "${NOTES[@]+"${NOTES[@]}"}"; do echo "note: $n"; done
+  if [ "${#BREAKDOWN[@]}" -gt 0 ]; then
+    echo
+    echo "where the time goes on PostgreSQL (CPU of sifasuo and of PostgreSQL a request; then per statement run"
+    echo "at least once in 20 requests, from pg_stat_statements: calls a request, execution time a call and a request,"
+    echo "rows a call — execution only, without the round trip):"
+    for n in "${BREAKDOWN[@]}"; do echo "$n"; done
+  fi
 } >"$T/table.txt"
 
 mkdir -p "$(dirname "$OUT")"
