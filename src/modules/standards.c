@@ -18,6 +18,7 @@
  * A scorecard for a date without stored results is computed into the same
  * tables inside a transaction that is rolled back: one code path for stored
  * and live answers. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,19 @@ static int writers_lock(db_t *db) {
     int rc = db_step(s);
     db_reset(s);
     return rc == DB_ROW ? 0 : rc < 0 ? rc : DB_ERR;
+}
+
+/* PostgreSQL: the stored scorecards (standard_card, migration 0310) go
+ * stale with this transaction's writes of results or roll-ups: their
+ * generation moves once a transaction (before the first write, so a live
+ * computation, rolled back, moves nothing).  SQLite keeps no cards. */
+static int cards_stale(db_t *db) {
+    if (db_kind(db) != DB_POSTGRES) return 0;
+    db_stmt_t *s = db_prepare(db, "UPDATE cache_generations SET generation = generation + 1 WHERE name = 'standards'");
+    if (!s) return DB_ERR;
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 /* ---- evaluation ---- */
@@ -349,6 +363,7 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
     upper_of(path, hi, sizeof(hi));
     iso_from_unix(now_unix(), now);
     int lrc = writers_lock(db);
+    if (!lrc) lrc = cards_stale(db);
     if (lrc) return lrc;
     if (replace) {
         db_stmt_t *s =
@@ -526,7 +541,10 @@ static int clear_date(db_t *db, void *arg) {
         int rc = exec2(db, sql[k], j->as_of, today);
         if (rc) return rc;
     }
-    return 0;
+    if (db_kind(db) != DB_POSTGRES) return 0;
+    int rc = exec2(db, "DELETE FROM standard_card WHERE as_of = $1 OR (as_of <> $2 AND substr(as_of, 6) <> '12-31')",
+                   j->as_of, today);
+    return rc ? rc : cards_stale(db);
 }
 
 static int chunk(db_t *db, void *arg) {
@@ -660,7 +678,8 @@ int standards_daily(db_t *db, bool alone) {
 }
 
 int standards_invalidate(db_t *db) {
-    int rc = db_exec(db, "DELETE FROM standard_runs");
+    int rc = cards_stale(db);
+    if (!rc) rc = db_exec(db, "DELETE FROM standard_runs");
     return rc ? rc : db_exec(db, "UPDATE standard_lease SET generation = generation + 1 WHERE id = 1");
 }
 
@@ -756,7 +775,8 @@ static void units_from(db_t *db, buf_t *q) {
 /* The whole scorecard in one statement (issue 26 point 4): on PostgreSQL a
  * statement is a round trip that wakes a backend, and the eight of them were
  * most of the city scorecard's 950 µs.  Every row is (kind, t1..t5, i1..i4):
- *   o  the unit: path, name, level, parent's path; parent id
+ *   o  the unit: path, name, level, parent's path; parent id, the generations
+ *      of results ('standards') and of the tree (standard_card)
  *   d  which of the dates ($2: as_of, $3…: the 31 Decembers) are stored
  *   r  its roll-up rows of as_of (per rule, and '*': the summary)
  *   e  its own results of as_of: rule, status, actual, required, evidence
@@ -768,7 +788,8 @@ static void units_from(db_t *db, buf_t *q) {
 static const char *scorecard_sql(db_t *db, buf_t *q, int ndates) {
     buf_clear(q);
     buf_puts(q, "SELECT 'o', o.path, o.name, o.level, COALESCE(p.path, o.path), CAST(NULL AS TEXT), "
-                "COALESCE(o.parent_id, 0), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) "
+                "COALESCE(o.parent_id, 0), (SELECT generation FROM cache_generations WHERE name = 'standards'), "
+                "(SELECT generation FROM cache_generations WHERE name = 'org_units'), CAST(NULL AS BIGINT) "
                 "FROM org_units o LEFT JOIN org_units p ON p.id = o.parent_id WHERE o.id = $1");
     buf_t in = BUF_INIT;
     for (int k = 0; k < ndates; k++)
@@ -838,7 +859,14 @@ static int card_read(db_t *db, arena_t *a, const char *sql, int64_t org_id, char
 }
 
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing) {
+    std_card_meta_t meta;
+    return standards_scorecard_ex(db, a, org_id, as_of, w, failing, &meta);
+}
+
+int standards_scorecard_ex(db_t *db, arena_t *a, int64_t org_id, const char *as_of, jw_t *w, int *failing,
+                           std_card_meta_t *meta) {
     *failing = 0;
+    *meta = (std_card_meta_t){0};
     /* the dates: $2 as_of, then each 31 December since 2022 before as_of's year */
     int year = atoi(as_of), ny = year >= FIRST_YEAR ? year - FIRST_YEAR + 1 : 0;
     int ndates = ny > 0 ? ny : 1; /* d[0] = as_of, d[1 + k] = 31 December of FIRST_YEAR + k */
@@ -885,6 +913,8 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
     }
     const char *name = unit->t[1], *level = unit->t[2];
     int64_t parent = unit->i[0];
+    meta->gen = unit->i[1];
+    meta->org_gen = unit->i[2];
     bool office = strcmp(level, "office") == 0;
 
     /* sort the rows into their parts */
@@ -1024,6 +1054,7 @@ int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of,
 out:
     buf_free(&q);
     if (live) db_rollback(db);
+    meta->live = live;
     return rc;
 }
 
@@ -1103,6 +1134,70 @@ static bool as_of_param(http_req_t *r, char out[11]) {
     return true;
 }
 
+/* The rules' declaration as one number: a stored card rendered by a binary
+ * that declares other rules (titles, clauses, a line's new rule) is not
+ * this binary's answer. */
+static int64_t cards_shape(void) {
+    static _Atomic int64_t shape;
+    int64_t h = atomic_load(&shape);
+    if (h) return h;
+    uint64_t x = 0xcbf29ce484222325ull ^ FIRST_YEAR;
+    for (int k = 0; k < std_nrules; k++) {
+        const char *parts[] = {std_rules[k].id, std_rules[k].clause, std_rules[k].title, std_rules[k].level,
+                               std_rules[k].deadline_text};
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+            for (const char *c = parts[i] ? parts[i] : ""; *c; c++)
+                x = (x ^ (unsigned char)*c) * 0x100000001b3ull;
+            x = (x ^ 0x1f) * 0x100000001b3ull;
+        }
+    }
+    h = (int64_t)(x >> 1) | 1;
+    atomic_store(&shape, h);
+    return h;
+}
+
+/* PostgreSQL: the stored card of org on as_of, when it was rendered at the
+ * current generations (one statement, read in one snapshot with them), into
+ * r's JSON; false when there is none (or on SQLite, which keeps none). */
+static bool card_read_stored(db_t *db, http_req_t *r, int64_t org, const char *as_of) {
+    if (db_kind(db) != DB_POSTGRES) return false;
+    db_stmt_t *s = db_prepare(db, "SELECT c.body FROM standard_card c WHERE c.org_id = $1 AND c.as_of = $2 AND "
+                                  "c.shape = $3 AND c.gen = (SELECT generation FROM cache_generations WHERE name = "
+                                  "'standards') AND c.org_gen = (SELECT generation FROM cache_generations WHERE "
+                                  "name = 'org_units')");
+    if (!s) return false;
+    db_bind_int(s, 1, org);
+    db_bind_text(s, 2, as_of, -1);
+    db_bind_int(s, 3, cards_shape());
+    bool hit = db_step(s) == DB_ROW;
+    if (hit) jw_raw(&r->json, db_col_text(s, 0));
+    db_reset(s);
+    return hit;
+}
+
+/* PostgreSQL: keeps a card just rendered from stored results, with the
+ * generations its statement read.  A card of an older snapshot may
+ * overwrite a newer one: it is then not current and the next reader renders
+ * it again.  A failure costs the next reader a rendering, nothing more. */
+static void card_store(db_t *db, int64_t org, const char *as_of, const std_card_meta_t *meta, const char *body,
+                       size_t len) {
+    if (db_kind(db) != DB_POSTGRES || !meta->gen || db_in_tx(db)) return;
+    db_stmt_t *s =
+        db_prepare(db, "INSERT INTO standard_card (org_id, as_of, gen, org_gen, shape, body) VALUES ($1, $2, "
+                       "$3, $4, $5, $6) ON CONFLICT (org_id, as_of) DO UPDATE SET gen = excluded.gen, "
+                       "org_gen = excluded.org_gen, shape = excluded.shape, body = excluded.body");
+    if (!s) return;
+    db_bind_int(s, 1, org);
+    db_bind_text(s, 2, as_of, -1);
+    db_bind_int(s, 3, meta->gen);
+    db_bind_int(s, 4, meta->org_gen);
+    db_bind_int(s, 5, cards_shape());
+    db_bind_text(s, 6, body, (int)len);
+    if (db_step(s) != DB_DONE)
+        log_warn("scorecard of %lld as of %s not kept: %s", (long long)org, as_of, db_errmsg(db));
+    db_reset(s);
+}
+
 static void get_scorecard(http_req_t *r) {
     int64_t org = http_query_id(r, "org");
     const principal_t *p = auth_principal(r);
@@ -1114,13 +1209,19 @@ static void get_scorecard(http_req_t *r) {
     if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "组织机构不存在");
     int failing;
     db_t *db = http_read_db(r); /* a scorecard may come from a hot standby */
-    int rc = standards_scorecard(db, r->arena, org, as_of, &r->json, &failing);
+    if (card_read_stored(db, r, org, as_of)) return http_send_json(r, 200);
+    size_t start = r->out->len;
+    std_card_meta_t meta;
+    int rc = standards_scorecard_ex(db, r->arena, org, as_of, &r->json, &failing, &meta);
     if (rc != 0) {
         buf_clear(r->out);
         jw_init(&r->json, r->out);
         if (rc != 1) log_error("scorecard of %lld as of %s: %s", (long long)org, as_of, db_errmsg(db));
         return rc == 1 ? http_error(r, 404, "not_found", "组织机构不存在") : http_store_error(r);
     }
+    /* kept for the next reader: a stored date only, and only through the
+     * primary (a standby is read-only) */
+    if (!meta.live && db == r->db) card_store(db, org, as_of, &meta, r->out->data + start, r->out->len - start);
     http_send_json(r, 200);
 }
 
