@@ -108,3 +108,28 @@ def test_rollup_equals_a_rebuild_after_concurrent_writers_on_two_nodes(ctx):
     fresh = _cards(city, orgs, dates)
     for key, sc in kept.items():
         assert sc == fresh[key], f"roll-up of {key} differs from a computation from nothing"
+
+
+def test_a_kept_scorecard_is_not_served_after_a_write_through_another_node(ctx):
+    """PostgreSQL keeps each rendered scorecard (standard_card, migration
+    0310) while the generations it was rendered at are current: a write
+    through another server process moves them in the store, so the first
+    node renders the card again rather than serve what it kept."""
+    url, _ = demo_store(ctx.kind)
+    a, b = ctx.server(url, extra=["--quiet"]), ctx.server(url, extra=["--quiet"])
+    d = Session(a, "pudong")
+    pudong = d.login_body["user"]["org"]["id"]
+    office = _offices(d, pudong, 1)[0]
+    writer, approver = Session(b, "pudong"), Session(b, "pudong_staff")
+    _flip(writer, approver, office, 0)  # ends with premises of 150 m²: passes
+    c18 = lambda sc: next(r for r in sc["rules"] if r["id"] == "c18_premises")
+    kept = _card(d, pudong)
+    assert _card(d, pudong) == kept, "served again as it was"
+    st, _, recs = writer.get(f"/api/v1/premises?org_id={office['id']}&limit=10")
+    assert st == 200 and recs["items"], recs
+    for rec in recs["items"]:
+        st, _, body = writer.req("DELETE", f"/api/v1/premises/{rec['id']}")
+        assert st == 200, body
+    now = _card(d, pudong)
+    assert (c18(now)["passed"], c18(now)["failed"]) == (c18(kept)["passed"] - 1, c18(kept)["failed"] + 1), (c18(kept), c18(now))
+    assert next(r for r in _card(d, office["id"])["results"] if r["rule"] == "c18_premises")["status"] == "fail"
