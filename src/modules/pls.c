@@ -180,6 +180,11 @@ static const field_t point_fields[] = {
     {"status", "状态", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "pls_point_status"},
     {0},
 };
+/* The yes/no services a point offers, in the map query's column order. */
+static const char *const point_services[] = {"svc_consult",         "svc_lawyer",      "svc_notary",
+                                             "svc_appraisal",       "svc_arbitration", "svc_legal_aid",
+                                             "svc_reconsideration", "svc_mediation"};
+#define NPOINT_SERVICES (int)(sizeof(point_services) / sizeof(point_services[0]))
 /* A 村(居) room names its village; one workstation per street/town (站所合一:
  * co-located with the office); a position is given whole. */
 static const char *point_rule(check_ctx_t *c, const char **field) {
@@ -262,8 +267,9 @@ static const workflow_t consultation_flow_v1 = {1, "answered", consultation_stat
  * waits for its answer (待解答, 3 working days: the office's commitment);
  * staff entries are answered on the spot as before. */
 static const wf_state_t consultation_states_v2[] = {
-    {"pending", "待解答", 3},  {"answered", "已解答", 0},         {"referred", "已转介", 10},
-    {"followed", "已跟踪结果", 0, true}, {"closed", "已办结", 0, true}, {0},
+    {"pending", "待解答", 3},      {"answered", "已解答", 0},
+    {"referred", "已转介", 10},    {"followed", "已跟踪结果", 0, true},
+    {"closed", "已办结", 0, true}, {0},
 };
 static const wf_transition_t consultation_transitions_v2[] = {
     {"refer", "转介", "answered", "referred", .requires = "referral referral_to", .stamp = "referred_on"},
@@ -274,8 +280,8 @@ static const wf_transition_t consultation_transitions_v2[] = {
     {"answer", "解答", "pending", "answered", .requires = "answer"}, /* last: v1's actions keep their places */
     {0},
 };
-static const workflow_t consultation_flow_v2 = {2, "answered", consultation_states_v2, consultation_transitions_v2, 0,
-                                                1};
+static const workflow_t consultation_flow_v2 = {2, "answered", consultation_states_v2, consultation_transitions_v2,
+                                                0, 1};
 static const workflow_t *const consultation_flows[] = {&consultation_flow_v1, &consultation_flow_v2, NULL};
 /* The other party is a person or a unit, not both; a consultation at a
  * village room names the village; a mediation referral goes through its
@@ -603,29 +609,44 @@ static const std_setting_decl_t pls_settings[] = {
 
 #define IN_SCOPE "deleted_at IS NULL AND org_path >= $1 AND org_path < $2"
 
-/* The figures counted per unit (the drill-down table) and for the whole. */
+/* The figures counted per unit (the drill-down table) and for the whole;
+ * with entity, the records behind one are that entity's list filtered by
+ * date (the period) and extra ("field=value"): the returns' `links`. */
 static const struct figure {
-    const char *key, *sql;
+    const char *key, *sql, *entity, *date, *extra;
 } figures[] = {
     {"consultations",
-     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND consulted_on >= $3 AND consulted_on <= $4"},
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND consulted_on >= $3 AND consulted_on <= $4",
+     "legal-consultations", "consulted_on", NULL},
     {"referrals",
-     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND referred_on >= $3 AND referred_on <= $4"},
-    {"mediation_referrals", "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                            " AND referred_on >= $3 AND referred_on <= $4 AND mediation_case_id IS NOT NULL"},
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND referred_on >= $3 AND referred_on <= $4",
+     "legal-consultations", "referred_on", NULL},
+    {"mediation_referrals",
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND referred_on >= $3 AND referred_on <= $4 AND mediation_case_id IS NOT NULL",
+     "legal-consultations", "referred_on", "referral=mediation"},
     {"intakes",
-     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND received_on >= $3 AND received_on <= $4"},
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND received_on >= $3 AND received_on <= $4",
+     "reconsideration-intakes", "received_on", NULL},
     {"intakes_forwarded",
-     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4"},
-    {"intakes_late", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
-                     " AND forwarded_on >= $3 AND forwarded_on <= $4 AND forward_late = 1"},
-    {"intakes_acknowledged", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
-                             " AND acknowledged_on >= $3 AND acknowledged_on <= $4"},
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4",
+     "reconsideration-intakes", "forwarded_on", NULL},
+    {"intakes_late",
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
+     " AND forwarded_on >= $3 AND forwarded_on <= $4 AND forward_late = 1",
+     "reconsideration-intakes", "forwarded_on", "forward_late=true"},
+    {"intakes_acknowledged",
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
+     " AND acknowledged_on >= $3 AND acknowledged_on <= $4",
+     "reconsideration-intakes", "acknowledged_on", NULL},
     {"aid_applications",
-     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND applied_on >= $3 AND applied_on <= $4"},
+     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND applied_on >= $3 AND applied_on <= $4",
+     "legal-aid-preapps", "applied_on", NULL},
     {"aid_forwarded",
-     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4"},
-    {"advisor_services", "SELECT COUNT(*) FROM advisor_log WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4"},
+     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4",
+     "legal-aid-preapps", "forwarded_on", NULL},
+    {"advisor_services", "SELECT COUNT(*) FROM advisor_log WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4",
+     "advisor-logs", "served_on", NULL},
     /* villages existing at the period's end, and those with an advisor serving then */
     {"villages",
      "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
@@ -640,35 +661,44 @@ static const struct figure {
      "SELECT COUNT(*) FROM village_advisor WHERE " IN_SCOPE
      " AND appointed_on <= $4 AND (exit_on IS NULL OR exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
     {"points",
-     "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
+     "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)",
+     "service-points", NULL, "status=open"},
 };
 #define NFIGURES (sizeof(figures) / sizeof(figures[0]))
 
-/* The grouped figures: [{code, label, count}] each, by the record's own date. */
+/* The grouped figures: [{code, label, count}] each, by the record's own
+ * date; the records behind a row are entity's list by date and field = code. */
 static const struct grouping {
-    const char *name, *list, *sql;
+    const char *name, *list, *sql, *entity, *date, *field;
 } groupings[] = {
     {"by_channel", "pls_channel",
      "SELECT channel, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel"},
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel",
+     "legal-consultations", "consulted_on", "channel"},
     {"by_category", "pls_category",
      "SELECT category, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category"},
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category",
+     "legal-consultations", "consulted_on", "category"},
     {"referrals_by_type", "pls_referral",
      "SELECT referral, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral"},
+     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral",
+     "legal-consultations", "referred_on", "referral"},
     {"referral_outcomes", "pls_referral_outcome",
      "SELECT outcome, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome"},
+     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome",
+     "legal-consultations", "referred_on", "outcome"},
     {"satisfaction", "pls_satisfaction",
      "SELECT satisfaction, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction"},
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction",
+     "legal-consultations", "consulted_on", "satisfaction"},
     {"aid_results", "pls_aid_result",
      "SELECT result, COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
-     " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result"},
+     " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result",
+     "legal-aid-preapps", "decided_on", "result"},
     {"advisor_services_by_kind", "pls_service_kind",
      "SELECT kind, COUNT(*) FROM advisor_log WHERE " IN_SCOPE
-     " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind"},
+     " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind",
+     "advisor-logs", "served_on", "kind"},
 };
 
 static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi, const char *from, const char *to) {
@@ -678,6 +708,48 @@ static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi,
         jw_kint(w, figures[i].key, n);
     }
     return 0;
+}
+
+/* Opens one `links` entry, key: {entity, query, … — the list's filters that
+ * show the records behind a figure: date within [from, to] (when the figure
+ * has a date), extra ("field=value"), and org_id (the unit shown, 0: the
+ * caller's whole scope).  The caller closes the object. */
+static void write_link(http_req_t *r, jw_t *w, const char *key, const char *entity, const char *date, const char *extra,
+                       const char *from, const char *to, int64_t org) {
+    jw_key(w, key);
+    jw_obj(w);
+    jw_kstr(w, "entity", entity);
+    jw_key(w, "query");
+    jw_obj(w);
+    if (date) {
+        jw_kstr(w, arena_printf(r->arena, "%s.from", date), from);
+        jw_kstr(w, arena_printf(r->arena, "%s.to", date), to);
+    }
+    const char *eq = extra ? strchr(extra, '=') : NULL;
+    if (eq) jw_kstr(w, arena_printf(r->arena, "%.*s", (int)(eq - extra), extra), eq + 1);
+    if (org) jw_kstr(w, "org_id", arena_printf(r->arena, "%lld", (long long)org));
+    jw_obj_end(w);
+}
+
+/* `links` (each figure with records behind it) and `group_links` (each
+ * grouping: the list's filters, and `field`, which a row's code fills). */
+static void write_links(http_req_t *r, jw_t *w, const char *from, const char *to, int64_t org) {
+    jw_key(w, "links");
+    jw_obj(w);
+    for (size_t i = 0; i < NFIGURES; i++)
+        if (figures[i].entity) {
+            write_link(r, w, figures[i].key, figures[i].entity, figures[i].date, figures[i].extra, from, to, org);
+            jw_obj_end(w);
+        }
+    jw_obj_end(w);
+    jw_key(w, "group_links");
+    jw_obj(w);
+    for (size_t i = 0; i < sizeof(groupings) / sizeof(groupings[0]); i++) {
+        write_link(r, w, groupings[i].name, groupings[i].entity, groupings[i].date, NULL, from, to, org);
+        jw_kstr(w, "field", groupings[i].field);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
 }
 
 /* ---- the advisors' duties in a period (part of the returns) ---- */
@@ -792,6 +864,8 @@ static void get_returns(http_req_t *r) {
     jw_kstr(w, "from", from);
     jw_kstr(w, "to", to);
     int bad = write_figures(r, w, lo, hi, from, to);
+    const char *org = http_query(r, "org_id"); /* checked by returns_period */
+    write_links(r, w, from, to, org && *org ? atoll(org) : 0);
     for (size_t i = 0; i < sizeof(groupings) / sizeof(groupings[0]); i++)
         bad |= returns_grouped(r, w, groupings[i].name, groupings[i].list, groupings[i].sql, lo, hi, from, to);
     bad |= write_advisor_duties(r, w, lo, hi, from, to);
@@ -865,7 +939,9 @@ static void get_map(http_req_t *r) {
         dist[nd++].name = arena_strdup(r->arena, db_col_text(s, 1));
     }
     db_reset(s);
-    s = db_prepare(r->db, "SELECT id, name, kind, address, hours, lng, lat, staff_count, status, org_id, org_path "
+    s = db_prepare(r->db, "SELECT id, name, kind, address, hours, lng, lat, staff_count, status, org_id, org_path, "
+                          "staffing, phone, online, svc_consult, svc_lawyer, svc_notary, svc_appraisal, "
+                          "svc_arbitration, svc_legal_aid, svc_reconsideration, svc_mediation "
                           "FROM pls_point WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
                           "ORDER BY id LIMIT 5001");
     if (!s) return http_store_error(r);
@@ -896,6 +972,16 @@ static void get_map(http_req_t *r) {
             jw_key(w, "lat"), jw_raw(w, arena_printf(r->arena, "%.6f", (double)db_col_int(s, 6) / 1e6));
         }
         jw_kint(w, "staff_count", db_col_int(s, 7));
+        jw_kstr(w, "staffing", db_col_null(s, 11) ? NULL : db_col_text(s, 11));
+        jw_kstr(w, "phone", db_col_null(s, 12) ? NULL : db_col_text(s, 12));
+        jw_kbool(w, "online", !db_col_null(s, 13) && db_col_int(s, 13));
+        /* the services offered, by their labels: what a resident looks for on the map */
+        jw_key(w, "services");
+        jw_arr(w);
+        for (int k = 0; k < NPOINT_SERVICES; k++)
+            if (!db_col_null(s, 14 + k) && db_col_int(s, 14 + k))
+                jw_str(w, entity_field(&points, point_services[k])->label);
+        jw_arr_end(w);
         jw_kstr(w, "status", status);
         jw_kstr(w, "status_label", sl ? sl : status);
         jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 9)));

@@ -10,6 +10,7 @@ per office, district and month."""
 import datetime
 import os
 import subprocess
+import urllib.parse
 import uuid
 
 from auth_helpers import Session
@@ -274,6 +275,29 @@ def test_advisor_firms_carry_a_valid_credit_code(ctx):
     assert st == 409, bad
 
 
+def test_advisors_are_evaluated_each_year_by_the_village_and_the_office(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, lst = ljz.get(f"{ADV}?wf_state=serving&limit=1")
+    adv = lst["items"][0]
+    E = "/api/v1/advisor-evaluations"
+    body = {"advisor_id": adv["id"], "year": 2026, "village_rating": "competent", "village_opinion": "按时驻村",
+            "office_rating": "incompetent", "conclusion": "incompetent"}
+    st, _, bad = ljz.post(E, body)
+    _refused(st, bad, "office_opinion", "不称职")
+    st, _, ev = ljz.post(E, dict(body, office_opinion="全年驻村 5 天, 未完成合同审查"))
+    assert st == 201 and ev["conclusion"] == "incompetent", ev
+    st, _, dup = ljz.post(E, dict(body, office_rating="competent", conclusion="competent"))
+    assert st == 409 and dup["error"]["code"] == "duplicate", dup
+    st, _, full = ljz.get(f"{ADV}/{adv['id']}")
+    assert [e["year"] for e in full["evaluations"]["items"]].count(2026) == 1, full["evaluations"]
+    # found 不称职, the advisor exits with that reason; their evaluations stay
+    st, _, gone = _act(ljz, "village-advisors", full, "exit", exit_on=shanghai_today().isoformat(),
+                       exit_reason="evaluation_failed", exit_note="年度考核不称职, 予以解聘")
+    assert st == 200 and gone["wf_state"] == "exited" and gone["exit_reason"] == "evaluation_failed", gone
+    assert gone["evaluations"]["items"], gone
+
+
 def test_coverage_rule_names_the_uncovered_village_until_an_advisor_serves_it(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
@@ -396,6 +420,57 @@ def test_returns_by_channel_category_referral_and_coverage_drill_down(ctx):
     assert days[0] == 1 and days[-1] == 2 and all(a["villages"] > 0 for a in nov["advisors"]), nov["advisors"]
     assert all("*" in a["name"] for a in nov["advisors"])  # names masked, as in lists
     assert sum(a["lectures"] for a in nov["advisors"]) == len(nov["advisors"])
+
+
+def _list_total(sess, link, **more):
+    qs = "&".join(f"{k}={urllib.parse.quote(str(v))}" for k, v in {**link["query"], **more}.items())
+    st, _, lst = sess.get(f"/api/v1/{link['entity']}?limit=1&total=1&{qs}")
+    assert st == 200, (link, lst)
+    return lst["total"]
+
+
+def test_every_figure_of_the_returns_opens_the_records_behind_it(ctx):
+    """Point 7, drillable: each figure's and each grouped row's link is a list
+    whose total is the figure — for the caller's own unit and a unit drilled
+    into, a year and a month."""
+    s = ctx.demo_server()
+    city, ljz = Session(s, "shiju"), Session(s, "ljz")
+    st, _, r = city.get("/api/v1/pls/returns?year=2026")
+    pudong = next(u for u in r["units"] if u["name"].startswith("浦东"))
+    for sess, q in ((ljz, "year=2026"), (city, f"year=2026&org_id={pudong['id']}"), (ljz, "year=2026&month=11")):
+        st, _, r = sess.get(f"/api/v1/pls/returns?{q}")
+        assert st == 200, r
+        assert set(r["links"]) >= {"consultations", "referrals", "mediation_referrals", "intakes", "intakes_late",
+                                   "aid_applications", "advisor_services", "points"}, r["links"]
+        checked = 0
+        for key, link in r["links"].items():
+            assert _list_total(sess, link) == r[key], (q, key, link)
+            checked += r[key]
+        assert checked > 0, q
+        for name, link in r["group_links"].items():
+            for row in r[name]:
+                if row["code"] is not None:
+                    assert _list_total(sess, link, **{link["field"]: row["code"]}) == row["count"], (q, name, row)
+        if "org_id" in q:
+            assert all(l["query"]["org_id"] == str(pudong["id"]) for l in r["links"].values())
+    # the late forwarding of the demo: one figure, one record
+    st, _, r = city.get("/api/v1/pls/returns?year=2026")
+    assert r["intakes_late"] >= 1 and _list_total(city, r["links"]["intakes_late"]) == r["intakes_late"]
+
+
+def test_the_map_shows_what_each_point_offers_and_who_staffs_it(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, m = ljz.get("/api/v1/pls/map")
+    station = next(p for p in m["points"] if p["kind"] == "station")
+    assert station["staff_count"] > 0 and station["staffing"], station
+    assert "法律咨询" in station["services"] and "代收行政复议申请" in station["services"], station
+    st, _, full = ljz.get(f"/api/v1/service-points/{station['id']}")
+    assert station["online"] == bool(full["online"]), (station, full)
+    st, _, meta = ljz.get("/api/v1/meta/entities/service-points")
+    labels = {f["name"]: f["label"] for f in meta["fields"]}
+    offered = [labels[k] for k in labels if k.startswith("svc_") and full.get(k)]
+    assert station["services"] == offered, (station["services"], offered)
 
 
 def test_the_map_has_every_point_with_its_district(ctx):
