@@ -8,10 +8,13 @@ pre-applications, village legal advisors with the coverage and duty rules,
 基层法律服务所 with their workers, inspections and complaints, and the returns
 per office, district and month."""
 import datetime
+import io
 import os
 import subprocess
 import urllib.parse
 import uuid
+import xml.etree.ElementTree as ET
+import zipfile
 
 from auth_helpers import Session
 from harness import ROOT, shanghai_today
@@ -278,8 +281,12 @@ def test_advisor_firms_carry_a_valid_credit_code(ctx):
 def test_advisors_are_evaluated_each_year_by_the_village_and_the_office(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
-    st, _, lst = ljz.get(f"{ADV}?wf_state=serving&limit=1")
-    adv = lst["items"][0]
+    # an advisor of its own: the demo's serve the coverage and duty tests (one server per file)
+    st, _, adv = ljz.post(ADV, {"person_id": _person(ljz, "考核顾问", 1983)["id"], "kind": "lawyer",
+                                "licence_no": "13101201922222222", "firm_name": "上海市某律师事务所",
+                                "firm_uscc": uscc("31310000MA7654321"), "selection": "open",
+                                "appointed_on": shanghai_today().isoformat()})  # not serving in last month's returns
+    assert st == 201, adv
     E = "/api/v1/advisor-evaluations"
     body = {"advisor_id": adv["id"], "year": 2026, "village_rating": "competent", "village_opinion": "按时驻村",
             "office_rating": "incompetent", "conclusion": "incompetent"}
@@ -296,6 +303,12 @@ def test_advisors_are_evaluated_each_year_by_the_village_and_the_office(ctx):
                        exit_reason="evaluation_failed", exit_note="年度考核不称职, 予以解聘")
     assert st == 200 and gone["wf_state"] == "exited" and gone["exit_reason"] == "evaluation_failed", gone
     assert gone["evaluations"]["items"], gone
+    # gone, the advisor logs no more service: the refusal names the advisor (masked), not a number
+    st, _, bad = ljz.post("/api/v1/advisor-logs", {"advisor_id": adv["id"], "village_id": _villages(ljz)[1][0]["id"],
+                                                   "kind": "lecture", "content": "讲座"})
+    msg = bad["error"]["message"]
+    assert st == 409 and bad["error"]["code"] == "record_final", bad
+    assert f"「{gone['person_id_name']}」" in msg and "编号" not in msg and "已退出" in msg, msg
 
 
 def test_coverage_rule_names_the_uncovered_village_until_an_advisor_serves_it(ctx):
@@ -405,6 +418,11 @@ def test_returns_by_channel_category_referral_and_coverage_drill_down(ctx):
     assert all(u["level"] == "office" for u in d["units"])
     st, _, m = city.get("/api/v1/pls/returns?year=2026&month=11")
     assert m["from"] == "2026-11-01" and m["to"] == "2026-11-30" and m["consultations"] < r["consultations"], m
+    # the year month by month: the months add up to the year, and each is its month's returns
+    assert [x["month"] for x in r["by_month"]] == list(range(1, 13)) and "by_month" not in m
+    for key in ("consultations", "referrals", "intakes", "aid_applications", "advisor_services"):
+        assert sum(x[key] for x in r["by_month"]) == r[key], key
+        assert r["by_month"][10][key] == m[key], key
     st, _, bad = city.get("/api/v1/pls/returns?year=2026&month=13")
     _refused(st, bad, "month", "1 到 12")
     # an office sees its own; another office's unit is out of its scope
@@ -456,6 +474,65 @@ def test_every_figure_of_the_returns_opens_the_records_behind_it(ctx):
     # the late forwarding of the demo: one figure, one record
     st, _, r = city.get("/api/v1/pls/returns?year=2026")
     assert r["intakes_late"] >= 1 and _list_total(city, r["links"]["intakes_late"]) == r["intakes_late"]
+
+
+def _xlsx_rows(raw, sheet):
+    """The rows of a sheet, blank ones included, as lists of cell values (text or number)."""
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    strings = [("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+               for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+    rows = []
+    for row in ET.fromstring(z.read(f"xl/worksheets/sheet{sheet}.xml")).iter(f"{{{ns['m']}}}row"):
+        while len(rows) < int(row.get("r")) - 1:
+            rows.append([])
+        cells = []
+        for c in row.findall("m:c", ns):
+            v = c.find("m:v", ns)
+            if v is None:
+                cells.append(None)
+            elif c.get("t") == "s":
+                cells.append(strings[int(v.text)])
+            else:
+                cells.append(float(v.text))
+        rows.append(cells)
+    return rows
+
+
+def test_the_returns_as_an_excel_workbook(ctx):
+    """Point 7: the returns a district hands on — its offices' figures, the whole, the grouped tables and the
+    months — as .xlsx, the same figures as the page; audited as an export."""
+    s = ctx.demo_server()
+    city = Session(s, "shiju")
+    st, _, r = city.get("/api/v1/pls/returns?year=2026")
+    pudong = next(u for u in r["units"] if u["name"].startswith("浦东"))
+    st, _, d = city.get(f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}")
+    st, h, raw = city.req("GET", f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}&format=xlsx")
+    assert st == 200 and h["content-type"].startswith("application/vnd.openxmlformats"), (st, h)
+    assert "attachment" in h["content-disposition"], h
+    rows = _xlsx_rows(raw, 1)
+    assert rows[0][0] == "公共法律服务统计 (浦东新区司法局, 2026 年)", rows[0]
+    head = rows[3]
+    assert head[:4] == ["单位", "法律咨询", "转介", "其中转人民调解"] and head[-1] == "覆盖率", head
+    by_name = {row[0]: row for row in rows[4:] if row and isinstance(row[0], str)}
+    for u in d["units"]:
+        row = by_name[u["name"]]
+        assert row[1] == u["consultations"] and row[4] == u["intakes"] and row[10] == u["advisor_services"], (u, row)
+    whole = by_name["合计 (含本级)"]
+    assert whole[1] == d["consultations"] and whole[12] == d["villages_covered"], (whole, d)
+    walk_in = next(x["count"] for x in d["by_channel"] if x["code"] == "walk_in")
+    i = next(k for k, row in enumerate(rows) if row and row[0] == "法律咨询 (按渠道)")
+    assert ["来访", walk_in] in [row[:2] for row in rows[i:i + 8]], rows[i:i + 8]
+    months = _xlsx_rows(raw, 2)
+    assert months[0][:2] == ["月份", "法律咨询"] and len(months) == 13, months
+    assert sum(row[1] for row in months[1:]) == d["consultations"]
+    # a month's workbook has no months sheet; a wrong format is refused
+    st, h, raw = city.req("GET", "/api/v1/pls/returns?year=2026&month=11&format=xlsx")
+    assert st == 200 and "xl/worksheets/sheet2.xml" not in zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    st, _, bad = city.get("/api/v1/pls/returns?year=2026&format=pdf")
+    _refused(st, bad, "format", "xlsx")
+    st, _, bad = Session(s, "ljz").req("GET", f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}&format=xlsx")
+    assert st == 422 and "org_id" in bad["error"]["fields"], bad
 
 
 def test_the_map_shows_what_each_point_offers_and_who_staffs_it(ctx):
