@@ -151,6 +151,21 @@ def test_a_referral_to_mediation_without_the_other_party_changes_nothing(ctx):
     assert st == 200 and con["wf_state"] == "referred" and con["due_at"] is None and con["state_due_at"], con
 
 
+def test_a_referral_to_mediation_against_a_company_registers_the_company_as_respondent(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    a = _person(ljz, "顾业主", 1979)
+    con = _consultation(ljz, a, counterpart_unit="上海某物业管理有限公司", category="housing")
+    st, _, orgs = ljz.get("/api/v1/mediation-orgs?limit=1")
+    st, _, con = _act(ljz, "legal-consultations", con, "refer_mediation", dispute_category="property_management",
+                      mediation_org_id=orgs["items"][0]["id"])
+    assert st == 200 and con["mediation_case_id"], con
+    st, _, case = ljz.get(f"/api/v1/mediation-cases/{con['mediation_case_id']}")
+    parties = {p["role"]: p for p in case["parties"]["items"]}
+    assert parties["applicant"]["person_id"] == a["id"], parties
+    assert parties["respondent"]["unit_name"] == "上海某物业管理有限公司" and not parties["respondent"]["person_id"]
+
+
 def test_a_consultation_at_a_village_names_a_village_and_satisfaction_is_kept(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")

@@ -111,6 +111,13 @@ test(
     // the receipt from the documents panel: the number, the body and the forwarding deadline
     const link = page.locator('.record-docs a.doc-html', { hasText: '代收行政复议申请回执' })
     await link.waitFor()
+    // the clerk opens it to print: a page of its own in a new tab
+    const [popup] = await Promise.all([page.waitForEvent('popup'), link.click()])
+    await popup.waitForLoadState()
+    const printed = await popup.locator('body').textContent()
+    expect(printed.includes('代收行政复议申请回执') && printed.includes(rec.receipt_no) && printed.includes('上海市浦东新区人民政府'),
+      'the printable receipt names itself, its number and the body')
+    await popup.close()
     const doc = await page.evaluate(async (u) => {
       const html = await (await fetch(u)).text()
       const r = await fetch(u + '?format=docx')
