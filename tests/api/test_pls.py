@@ -396,6 +396,11 @@ def test_practices_workers_inspections_and_complaints(ctx):
                                                               "status": "active"})
     assert st == 201, other
     worker = full["workers"]["items"][0]
+    # a 基层法律服务工作者's licence number is one person's: a second worker with it is refused
+    st, _, dup = ljz.post("/api/v1/grassroots-workers", {"practice_id": other["id"], "licence_no": worker["licence_no"],
+                                                         "person_id": _person(ljz, "重号者", 1988)["id"],
+                                                         "status": "practising"})
+    assert st == 409 and dup["error"]["code"] == "duplicate", dup
     st, _, bad = ljz.post("/api/v1/practice-complaints", {"practice_id": other["id"], "worker_id": worker["id"],
                                                           "content": "收费不规范"})
     _refused(st, bad, "worker_id", "不属于")
