@@ -174,7 +174,7 @@ def files_dir_for(url):
 def store_count(url, sql):
     """SELECT COUNT(*) … straight from the store (the list's total stops at
     10 000, docs/api.md).  sql is the test's own text, never user input."""
-    cmd = ["sqlite3", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
+    cmd = ["sqlite3", "-cmd", ".timeout 10000", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
     return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
 
 

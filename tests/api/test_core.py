@@ -73,7 +73,7 @@ def test_org_unit_with_ancestors_and_children_paging(ctx):
 
 def _store_sql(url, sql):
     if url.startswith("sqlite:"):
-        subprocess.run(["sqlite3", url[7:], sql], check=True, capture_output=True)
+        subprocess.run(["sqlite3", "-cmd", ".timeout 10000", url[7:], sql], check=True, capture_output=True)
     else:
         subprocess.run(["psql", url, "-qAtc", sql], check=True, capture_output=True)
 
