@@ -91,8 +91,13 @@ def make_template(kind, root):
         os.makedirs(os.path.dirname(url[7:]))
     else:
         base = os.environ["SIFASUO_TEST_PG_URL"]
-        subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {_TEMPLATE_DB}"], check=True, capture_output=True)
-        url = base.rsplit("/", 1)[0] + "/" + _TEMPLATE_DB
+        # a name of its own: a second run against the same server (run.py
+        # by hand, twice) finds the first one's template still there
+        name = f"{_TEMPLATE_DB}_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        with open(os.path.join(d, "dbname"), "w") as f:
+            f.write(name)
+        url = base.rsplit("/", 1)[0] + "/" + name
         _keyfiles[url] = os.path.join(d, "keys")
     r = run_cli(["init", "--demo"], url, env={"SIFASUO_TEST_ENTITY": "1"})
     if r.returncode != 0:
@@ -132,10 +137,12 @@ def demo_store(kind):
         return "sqlite:" + os.path.join(d, "test.db"), out
     base = os.environ["SIFASUO_TEST_PG_URL"]
     name = "t_" + uuid.uuid4().hex[:12]
+    with open(os.path.join(t, "dbname")) as f:
+        template = f.read().strip()
     # CREATE DATABASE … TEMPLATE fails while another session is connected to
     # the template (another copy starting at the same moment): retry briefly
     for attempt in range(50):
-        r = subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE_DB}"],
+        r = subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name} TEMPLATE {template}"],
                            capture_output=True, text=True)
         if r.returncode == 0:
             break
