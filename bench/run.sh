@@ -226,6 +226,8 @@ run_wrk() {
 PGSS=0
 BREAKDOWN=()
 pg_enable_pgss() {
+  # only when the library is there: a server told to preload a missing one does not start
+  [ -f "$(dirname "$_PG_BIN")/lib/pg_stat_statements.so" ] || return 1
   psql -q "$PG_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null 2>&1 || return 1
   _pg_as_owner "$_PG_BIN/pg_ctl" -D "$SIFASUO_PG_DIR/data" -l "$SIFASUO_PG_DIR/server.log" -w -t 60 restart \
     -o "-c listen_addresses=127.0.0.1 -p $SIFASUO_PG_PORT -k $SIFASUO_PG_DIR" >/dev/null 2>&1 || return 1
