@@ -480,6 +480,48 @@ def test_a_campaign_from_publication_to_feedback_reaches_every_suggester(ctx):
     assert st == 200 and camp["wf_state"] == "closed" and camp["locked"], camp
 
 
+def test_a_portal_suggestion_is_collected_and_its_adoption_reaches_the_resident_on_the_tracking_page(ctx):
+    """Point 5 "and from the public portal": a resident's suggestion from the portal lands in the
+    office's campaign (source 网上门户, the resident in the registry); the tracking page follows the
+    campaign and, once the adoption is recorded, shows it with its explanation."""
+    from test_portal import Portal
+    p = Portal(ctx)
+    ljz = Session(p.s, "ljz")
+    C, S = "/api/v1/legislation-campaigns", "/api/v1/legislation-suggestions"
+    title = f"{_tag()} 上海市生活垃圾管理条例 (修正草案)"
+    st, _, camp = ljz.post(C, {"title": title, "kind": "local_regulation", "issuer": "市人大常委会法工委",
+                               "published_on": "2026-12-01", "deadline": "2099-12-31"})
+    assert st == 201, camp
+    st, _, got = p.submit("legislation", {"campaign_id": camp["id"], "article": "第八条", "content": "建议延长投放时间"})
+    assert st == 201 and got["code"], got
+
+    def track():
+        st, _, t = p.req("POST", "/public/api/v1/track", {"code": got["code"], "phone_last4": "5678"})
+        assert st == 200, t
+        return t["status"], {d["label"]: d["value"] for d in t["details"]}
+
+    assert track() == ("意见征集中", {"征求意见的草案": title})
+    sid = p.record_of(got["code"])
+    st, _, sug = ljz.get(f"{S}/{sid}")
+    assert sug["source"] == "portal" and sug["person_id_name"] and sug["campaign_id"] == camp["id"], sug
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "consolidate", consolidated="网上意见 1 条")
+    assert st == 200, camp
+    assert track()[0] == "意见已汇总, 待报送"
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "forward", forwarded_on="2026-12-06",
+                       forwarded_to="市人大常委会法工委")
+    assert st == 200 and track()[0] == "已报送征求意见单位, 等待采纳情况反馈"
+    st, _, sug = ljz.req("PATCH", f"{S}/{sid}", {"version": sug["version"], "adoption": "partly",
+                                                 "feedback_note": "投放时间由区政府根据实际确定"})
+    assert st == 200, sug
+    assert track() == ("已反馈采纳情况", {"征求意见的草案": title, "采纳情况": "部分采纳",
+                                          "说明": "投放时间由区政府根据实际确定"})
+    # the office records the day the resident was told, then closes the campaign
+    st, _, sug = ljz.req("PATCH", f"{S}/{sid}", {"version": sug["version"], "notified_on": "2026-12-21"})
+    assert st == 200, sug
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "close", feedback="部分采纳 1 条", feedback_on="2026-12-21")
+    assert st == 200 and camp["wf_state"] == "closed", camp
+
+
 def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
