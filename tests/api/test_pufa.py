@@ -580,6 +580,132 @@ def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     assert st == 200 and o["wf_state"] == "selected", o
 
 
+def test_assessor_exclusions_the_registry_knows_refuse_the_review(ctx):
+    """Point 6 "checked where the registry knows them": a criminal punishment (a 社区矫正对象,
+    a 刑满释放人员 of 安置帮教) and a practising 基层法律服务工作者 refuse 资格审查通过 at their
+    exclusion, though the reviewer ticked nothing; the message names neither the person nor
+    the record."""
+    from test_corrections import _entrust
+    s = ctx.demo_server()
+    ljz, inst = Session(s, "ljz"), Session(s, "pudong_sqjz")
+    office = ljz.login_body["user"]["org"]["id"]
+    tag = _tag()
+    st, _, sel = ljz.post("/api/v1/assessor-selections", {"title": f"{tag} 选任", "year": 2026,
+                                                          "court": "浦东新区人民法院", "quota": 5})
+    assert st == 201, sel
+
+    def cand(person_id):
+        st, _, c = ljz.post("/api/v1/assessor-candidates", {"selection_id": sel["id"], "person_id": person_id,
+                                                            "source": "random", "education": "bachelor"})
+        assert st == 201, c
+        return c
+
+    def refused(c, field, *texts):
+        st, _, bad = _act(ljz, "assessor-candidates", c, "qualify", review_confirmed=True, review_note="符合")
+        for t in texts:
+            _refused(st, bad, field, t)
+        msg = bad["error"]["fields"][field]
+        assert "郑" not in msg and "监狱" not in msg and "刑初" not in msg, msg
+        st, _, again = ljz.get(f"/api/v1/assessor-candidates/{c['id']}")
+        assert again["wf_state"] == "applied", "a refusal changes nothing"
+
+    released = _person(ljz, "郑释放", 1975)
+    st, _, rp = ljz.post("/api/v1/released-persons", {"person_id": released["id"], "source": "prison",
+                                                      "prison": "上海市青浦监狱", "release_date": "2020-01-01"})
+    assert st == 201, rp
+    refused(cand(released["id"]), "x_criminal", "社区矫正或安置帮教", "受过刑事处罚", "第七条")
+    sub = _entrust(inst, office, name="郑矫正")
+    refused(cand(sub["person_id"]), "x_criminal", "受过刑事处罚", "第七条")
+    worker = _person(ljz, "郑法务", 1972)
+    st, _, lst = ljz.get("/api/v1/grassroots-practices?limit=1")
+    st, _, w = ljz.post("/api/v1/grassroots-workers", {"practice_id": lst["items"][0]["id"], "person_id": worker["id"],
+                                                       "licence_no": f"沪{uuid.uuid4().hex[:8]}", "status": "practising"})
+    assert st == 201, w
+    wc = cand(worker["id"])
+    refused(wc, "x_legal", "基层法律服务工作者", "第六条")
+    # once the worker's practice is cancelled the registry no longer knows a reason
+    st, _, w = ljz.req("PATCH", f"/api/v1/grassroots-workers/{w['id']}", {"version": w["version"], "status": "cancelled"})
+    assert st == 200, w
+    st, _, wc = _act(ljz, "assessor-candidates", wc, "qualify", review_confirmed=True, review_note="已注销执业证")
+    assert st == 200 and wc["wf_state"] == "qualified", wc
+
+
+def test_assessor_sources_objections_and_the_fifth_from_applications(ctx):
+    """Point 6: individual application or organisation recommendation (the recommender named);
+    an objection upheld refuses the candidate; those from application or recommendation are at
+    most a fifth of the quota (人民陪审员法第十条); one not selected ends there."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    A, C = "/api/v1/assessor-selections", "/api/v1/assessor-candidates"
+    st, _, sel = ljz.post(A, {"title": f"{_tag()} 选任", "year": 2026, "court": "浦东新区人民法院", "quota": 5})
+    assert st == 201, sel
+    st, _, bad = ljz.post(C, {"selection_id": sel["id"], "person_id": _person(ljz, "周推荐", 1970)["id"],
+                              "source": "recommendation", "education": "senior"})
+    _refused(st, bad, "recommender", "请填写推荐单位")
+
+    def publicised(name, source, **kw):
+        st, _, c = ljz.post(C, dict({"selection_id": sel["id"], "person_id": _person(ljz, name, 1970)["id"],
+                                     "source": source, "education": "bachelor"}, **kw))
+        assert st == 201, c
+        st, _, c = _act(ljz, "assessor-candidates", c, "qualify", review_confirmed=True, review_note="符合条件")
+        assert st == 200, c
+        st, _, c = _act(ljz, "assessor-candidates", c, "publicise", publicity_from="2026-12-07",
+                        publicity_to="2026-12-11")
+        assert st == 200 and c["wf_state"] == "publicising", c
+        return c
+
+    rec = publicised("周推荐甲", "recommendation", recommender="陆家嘴某居委会")
+    app = publicised("周申请乙", "application")
+    obj = publicised("周异议丙", "random")
+    st, _, obj = _act(ljz, "assessor-candidates", obj, "object", objection="群众反映其系某律师事务所执业律师")
+    assert st == 200 and obj["wf_state"] == "objected", obj
+    st, _, obj = _act(ljz, "assessor-candidates", obj, "uphold", objection_result="经核实系执业律师",
+                      refuse_reason="post", refuse_note="人民陪审员法第六条")
+    assert st == 200 and obj["wf_state"] == "refused" and obj["refuse_reason"] == "post", obj
+    st, _, rec = _act(ljz, "assessor-candidates", rec, "select", selected_on="2026-12-15")
+    assert st == 200 and rec["wf_state"] == "selected", rec
+    st, _, bad = _act(ljz, "assessor-candidates", app, "select", selected_on="2026-12-15")
+    _refused(st, bad, "selected_on", "不得超过名额数的五分之一 (1 名")
+    st, _, app = ljz.get(f"{C}/{app['id']}")
+    assert app["wf_state"] == "publicising", "a refusal changes nothing"
+    st, _, app = _act(ljz, "assessor-candidates", app, "not_select", selected_on="2026-12-15")
+    assert st == 200 and app["wf_state"] == "not_selected", app
+
+
+def test_the_lines_thresholds_drive_their_rules(ctx):
+    """The coverage numbers and the candidates' multiple are the city's settings: changed, the
+    rule follows (the scorecard at once; the selection's next submission)."""
+    s = ctx.demo_server()
+    city, ljz = Session(s, "shiju"), Session(s, "ljz")
+    office, villages = _office_and_villages(ljz)
+    r = _result(ljz, office, "c6_rol_coverage")
+    first = villages[0]  # the demo covers it: one 带头人, three 明白人
+    assert r["status"] == "fail" and not any(x["id"] == first["id"] for x in r["evidence"]["records"]), r
+    try:
+        st, _, body = city.req("PUT", "/api/v1/standards/settings/pufa_min_understanders", {"value": 4})
+        assert st == 200, body
+        r = _result(ljz, office, "c6_rol_coverage")
+        assert r["required"] == "每村(居) 带头人 ≥ 1, 明白人 ≥ 4", r
+        assert any(x["id"] == first["id"] and "法律明白人 3/4" in x["label"] for x in r["evidence"]["records"]), r
+    finally:
+        assert city.req("PUT", "/api/v1/standards/settings/pufa_min_understanders", {"value": 3})[0] == 200
+    st, _, sel = ljz.post("/api/v1/assessor-selections", {"title": f"{_tag()} 选任", "year": 2026,
+                                                          "court": "浦东新区人民法院", "quota": 1})
+    for i in range(5):
+        st, _, c = ljz.post("/api/v1/assessor-candidates", {"selection_id": sel["id"], "source": "random",
+                                                            "person_id": _person(ljz, f"吴抽选{i}", 1970)["id"],
+                                                            "education": "senior"})
+        assert st == 201, c
+    try:
+        assert city.req("PUT", "/api/v1/standards/settings/assessor_candidate_multiple", {"value": 6})[0] == 200
+        st, _, bad = _act(ljz, "assessor-selections", sel, "submit", submitted_on="2026-12-14")
+        _refused(st, bad, "submitted_on", "少于拟任命名额 1 名的 6 倍")
+    finally:
+        assert city.req("PUT", "/api/v1/standards/settings/assessor_candidate_multiple", {"value": 5})[0] == 200
+    st, _, sel = _act(ljz, "assessor-selections", sel, "submit", submitted_on="2026-12-14")
+    assert st == 200 and sel["wf_state"] == "submitted", sel
+
+
 def test_the_lines_rules_and_thresholds_are_registered_with_the_standards(ctx):
     s = ctx.demo_server()
     st, _, body = Session(s, "ljz").get("/api/v1/standards/rules")
