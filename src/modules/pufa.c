@@ -343,7 +343,6 @@ static const entity_t model_village_reviews = {
 
 /* ---- 法治带头人 and 法律明白人 ---- */
 
-
 static const field_t people_fields[] = {
     {"person_id", "姓名", F_PERSON, FF_REQUIRED | FF_FILTER | FF_LIST},
     {"role", "类别", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "rol_person_role"},
@@ -586,8 +585,8 @@ static int eval_coverage(std_eval_t *e) {
         if (v[k].leaders >= min_l && v[k].understanders >= min_u) continue;
         below[v[k].unit]++;
         std_record_filter(&e->res[v[k].unit], "rol-people", "village_id", v[k].id,
-                   arena_printf(e->arena, "%s (法治带头人 %d/%lld, 法律明白人 %d/%lld)", v[k].name, v[k].leaders,
-                                (long long)min_l, v[k].understanders, (long long)min_u));
+                          arena_printf(e->arena, "%s (法治带头人 %d/%lld, 法律明白人 %d/%lld)", v[k].name, v[k].leaders,
+                                       (long long)min_l, v[k].understanders, (long long)min_u));
     }
     const char *req =
         arena_printf(e->arena, "每村(居) 带头人 ≥ %lld, 明白人 ≥ %lld", (long long)min_l, (long long)min_u);
@@ -612,19 +611,38 @@ static void add_years(const char *date, int64_t years, char out[11]) {
     snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
+/* date + months (the day kept, else the month's last) into out. */
+static void add_months(const char *date, int64_t months, char out[11]) {
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = 0, m = 0, d = 0;
+    sscanf(date, "%d-%d-%d", &y, &m, &d);
+    int64_t k = (int64_t)y * 12 + (m - 1) + months;
+    if (k < 0 || k >= 12 * 10000 || d < 1 || d > 31) k = 0, d = 1; /* malformed: 0000-01-01 */
+    unsigned yy = (unsigned)(k / 12), mm = (unsigned)(k % 12) + 1;
+    unsigned last = (unsigned)mdays[mm - 1] + (mm == 2 && ((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0));
+    unsigned dd = (unsigned)d > last ? last : (unsigned)d;
+    snprintf(out, 11, "%04u-%02u-%02u", yy % 10000, mm % 100, dd % 100);
+}
+
 /* Every named model village is reviewed within pufa_review_years of its
  * naming or its last review: overdue → fail naming the village; none due
- * yet → not yet due, with the first deadline. */
+ * yet → not yet due, with the first deadline.  The latest review's
+ * conclusion counts too: 限期整改 brings the next review forward to half the
+ * cycle (the rectification is checked again); 复核不合格 with the title still
+ * held fails until the title is revoked (撤销命名) — dynamic management. */
 static int eval_reviews(std_eval_t *e) {
     int64_t years = std_setting(e->db, "pufa_review_years");
     bool *reviewed = arena_calloc(e->arena, (size_t)e->n + 1);
     int *named = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1)),
-        *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
+        *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1)),
+        *failed = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     const char **next = arena_calloc(e->arena, sizeof(char *) * ((size_t)e->n + 1));
     db_stmt_t *s = std_scoped(
         e, "SELECT m.org_path, m.id, m.named_on, (SELECT MAX(r.reviewed_on) FROM model_village_review r WHERE "
            "r.model_village_id = m.id AND r.deleted_at IS NULL AND r.reviewed_on <= $3), "
-           "m.name FROM model_village m WHERE m.deleted_at IS NULL "
+           "m.name, (SELECT r.result FROM model_village_review r WHERE r.model_village_id = m.id AND "
+           "r.deleted_at IS NULL AND r.reviewed_on <= $3 ORDER BY r.reviewed_on DESC, r.id DESC LIMIT 1) "
+           "FROM model_village m WHERE m.deleted_at IS NULL "
            "AND m.org_path >= $1 AND m.org_path < $2 AND m.wf_state = 'named' AND m.named_on <= $3 ORDER BY m.id");
     if (!s) return DB_ERR;
     int rc;
@@ -632,11 +650,19 @@ static int eval_reviews(std_eval_t *e) {
         int i = std_unit_of_path(e, db_col_text(s, 0));
         if (i < 0) continue;
         const char *last = db_col_text(s, 3), *base = last ? last : db_col_text(s, 2);
+        const char *result = last ? db_col_text(s, 5) : NULL;
         char due[11];
-        add_years(base, years, due);
+        if (result && strcmp(result, "rectify") == 0)
+            add_months(base, years * 6, due);
+        else
+            add_years(base, years, due);
         named[i]++;
         if (last) reviewed[i] = true;
-        if (strcmp(due, e->as_of) < 0) {
+        if (result && strcmp(result, "failed") == 0) {
+            overdue[i]++, failed[i]++;
+            std_record(&e->res[i], "model-villages", db_col_int(s, 1),
+                       arena_printf(e->arena, "%s (%s 复核不合格, 尚未撤销命名)", db_col_text(s, 4), last));
+        } else if (strcmp(due, e->as_of) < 0) {
             overdue[i]++;
             std_record(&e->res[i], "model-villages", db_col_int(s, 1),
                        arena_printf(e->arena, "%s (应于 %s 前复核)", db_col_text(s, 4), due));
@@ -653,8 +679,11 @@ static int eval_reviews(std_eval_t *e) {
         if (!named[i])
             std_set(e, i, STD_PASS, "0", req, "辖区无已命名的民主法治示范村(社区)");
         else if (overdue[i])
-            std_set(e, i, STD_FAIL, arena_printf(e->arena, "逾期 %d 个", overdue[i]), req,
-                    "已命名示范村(社区) %d 个, 逾期未复核 %d 个", named[i], overdue[i]);
+            std_set(e, i, STD_FAIL, arena_printf(e->arena, "未达标 %d 个", overdue[i]), req,
+                    "已命名示范村(社区) %d 个, %s%s%s", named[i],
+                    overdue[i] > failed[i] ? arena_printf(e->arena, "逾期未复核 %d 个", overdue[i] - failed[i]) : "",
+                    overdue[i] > failed[i] && failed[i] ? ", " : "",
+                    failed[i] ? arena_printf(e->arena, "复核不合格尚未撤销命名 %d 个", failed[i]) : "");
         else if (!reviewed[i])
             std_set(e, i, STD_NOT_DUE, "未到期", req, "已命名示范村(社区) %d 个, 尚未到复核期限 (最早 %s)", named[i],
                     next[i]);
@@ -835,8 +864,10 @@ static int coverage_demo(const engine_demo_t *d, int64_t skip) {
     int offices = 0, made = 0, rank = 0;
     for (int i = 0; i < n; i++) {
         bool first = i == 0 || v[i - 1].office != v[i].office;
-        if (first) offices++, rank = 0;
-        else rank++;
+        if (first)
+            offices++, rank = 0;
+        else
+            rank++;
         bool last = i + 1 == n || v[i + 1].office != v[i].office,
              second_last = !last && (i + 2 == n || v[i + 2].office != v[i].office);
         bool fails = offices % 40 == 13;

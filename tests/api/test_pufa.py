@@ -188,6 +188,48 @@ def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(c
     _refused(st, bad, "model_village_id", "只有已命名")
 
 
+def test_a_review_to_rectify_comes_due_sooner_and_a_failed_one_fails_until_the_title_is_revoked(ctx):
+    """Point 2's review with findings feeds the rule by its conclusion too: 限期整改 brings the
+    next review forward to half the cycle (one year by default); 复核不合格 fails the rule while the
+    village keeps its title; 撤销命名 ends it."""
+    s = ctx.demo_server()
+    nj = Session(s, "njdl")
+    office, villages = _office_and_villages(nj)
+    today = shanghai_today()
+    v = villages[3]
+    crit = {k: True for k in ("c_party", "c_self_gov", "c_rules", "c_education", "c_disputes", "c_services",
+                              "c_safety")}
+    st, _, m = nj.post("/api/v1/model-villages", dict(crit, name=v["name"], village_id=v["id"], level="district"))
+    assert st == 201, m
+    st, _, m = _act(nj, "model-villages", m, "declare", declare_note="创建材料齐全")
+    named_on = f"{today.year - 3}-03-10"
+    st, _, m = _act(nj, "model-villages", m, "name", named_year=today.year - 3, named_on=named_on, named_doc="命名文件")
+    assert st == 200 and m["wf_state"] == "named", m
+    # reviewed 13 months ago with 限期整改: the follow-up was due a month ago (a plain pass would be due in 11)
+    rectified = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=10)
+    rectified = rectified.replace(year=rectified.year - 1)
+    due = rectified.replace(year=rectified.year + 1)
+    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": m["id"], "reviewed_on": rectified.isoformat(),
+                                                          "result": "rectify", "findings": "村务公开栏未及时更新"})
+    assert st == 201, rv
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "fail" and "逾期未复核" in r["evidence"]["message"], r
+    assert any(x["id"] == m["id"] and f"应于 {due.isoformat()} 前复核" in x["label"] for x in r["evidence"]["records"]), r
+    # the follow-up review: 不合格 — the title kept, the rule fails naming the village
+    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": m["id"], "reviewed_on": today.isoformat(),
+                                                          "result": "failed", "findings": "整改不到位, 发生群体性事件"})
+    assert st == 201, rv
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "fail" and "复核不合格尚未撤销命名 1 个" in r["evidence"]["message"], r
+    assert not any(x["id"] == m["id"] and "应于" in x["label"] for x in r["evidence"]["records"]), r
+    assert any(x["id"] == m["id"] and "复核不合格" in x["label"] for x in r["evidence"]["records"]), r
+    st, _, m = nj.get(f"/api/v1/model-villages/{m['id']}")
+    st, _, m = _act(nj, "model-villages", m, "revoke", revoke_reason="复核不合格, 撤销命名")
+    assert st == 200 and m["wf_state"] == "revoked", m
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] != "fail" and not any(x["id"] == m["id"] for x in r["evidence"]["records"]), r
+
+
 def test_coverage_of_leaders_and_understanders_names_the_villages_below_it(ctx):
     s = ctx.demo_server()
     nj = Session(s, "njdl")
