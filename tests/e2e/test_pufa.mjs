@@ -465,6 +465,56 @@ test(
 )
 
 test(
+  '人民陪审员: the candidates list filters by the selection and by the person, each picked by its name, never an id box',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const n = seq()
+    const person = await apiCall(page, 'POST', '/persons', { name: `褚筛选${n}`, id_number: residentId(`31011519700312${n}`) })
+    expect(person.status === 201, `person answered ${person.status}`)
+    const title = `筛选测试选任${STAMP}`
+    const sel = await apiCall(page, 'POST', '/assessor-selections', { title, year: 2026, court: '浦东新区人民法院', quota: 1 })
+    const cand = await apiCall(page, 'POST', '/assessor-candidates', {
+      selection_id: sel.body.id, person_id: person.body.id, source: 'random', education: 'senior',
+    })
+    expect(cand.status === 201, `candidate answered ${cand.status}`)
+    await page.goto(page.url().replace(/\/$/, '') + '/records/assessor-candidates')
+    await page.locator('.record-list .el-table__row').first().waitFor({ timeout: 30_000 })
+    await page.getByRole('button', { name: '更多筛选' }).click()
+    const filters = page.locator('.record-filters')
+    expect(!(await filters.innerText()).includes('编号'), 'no filter asks for a number')
+    // 选任工作: typed part of its title, picked from the list
+    const bySel = filters.locator('[data-filter="selection_id"]')
+    await bySel.locator('.el-select').click()
+    await bySel.locator('input').fill('筛选测试')
+    const [listed] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/api/v1/assessor-candidates?`) && r.url().includes(`selection_id=${sel.body.id}`)),
+      page.locator('.el-select-dropdown__item:visible', { hasText: title }).first().click(),
+    ])
+    expect(listed.status() === 200, `list answered ${listed.status()}`)
+    const rows = page.locator('.record-list .el-table__row')
+    await page.waitForFunction(() => document.querySelectorAll('.record-list .el-table__row').length === 1)
+    expect((await rows.first().innerText()).includes('褚*'), `the row: ${await rows.first().innerText()}`)
+    // 候选人: a person of the registry found by name; the filter registers no one
+    const byPerson = filters.locator('[data-filter="person_id"]')
+    if (!(await byPerson.isVisible())) await page.locator('.filters-toggle').click() // the list reloaded
+    expect((await byPerson.getByRole('button', { name: '登记/查找人员' }).count()) === 0, 'a filter does not register people')
+    await byPerson.locator('.el-select').click()
+    await byPerson.locator('input').fill(`褚筛选${n}`)
+    const [byName] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/api/v1/assessor-candidates?`) && r.url().includes(`person_id=${person.body.id}`)),
+      page.locator('.el-select-dropdown__item:visible', { hasText: `褚` }).first().click(),
+    ])
+    expect(byName.status() === 200 && (await byName.json()).items.length === 1, 'one candidate of that person')
+    await page.goto(page.url().replace(/\/records.*$/, '') + '/records/legislation-campaigns')
+    await page.locator('.record-list .el-table__row').first().waitFor({ timeout: 30_000 })
+    await page.getByRole('button', { name: '更多筛选' }).click()
+    const text = await page.locator('.record-filters').innerText()
+    expect(!text.includes('编号') && text.includes('报送日期'), `the campaigns' filters: ${text}`)
+  },
+  { login: true },
+)
+
+test(
   '达标评估: the coverage rule names the villages below it, each linking to its 法治带头人/法律明白人',
   async ({ page }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
