@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/scope.h"
 #include "cmd/demo.h"
 #include "engine/engine.h"
 #include "modules/modules.h"
@@ -119,6 +120,9 @@ static const field_t plan_fields[] = {
     {"year", "年度", F_INT, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .min = 2021, .max = 2035},
     {"title", "计划名称", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 100},
     {"note", "说明", F_TEXT, 0, .max = 2000},
+    /* the plan against its activities: kept by plan_progress (on every write of an item or an activity) */
+    {"items_total", "计划事项 (项)", F_INT, FF_READONLY | FF_LIST, .readonly_why = "由计划事项自动统计"},
+    {"items_done", "已完成 (项)", F_INT, FF_READONLY | FF_LIST, .readonly_why = "由已关联完成活动的计划事项自动统计"},
     {0},
 };
 static const entity_child_t plan_children[] = {
@@ -169,6 +173,25 @@ static const entity_t pufa_plan_items = {
     .title = "content",
     LINE,
 };
+
+/* The plans of the units under path (an office's, or a district's when it
+ * imported) counted again: their items, and those ticked off by an activity
+ * still on record.  Inside the write's transaction.  0 or a store error. */
+static int plan_progress_refresh(db_t *db, const char *path) {
+    char hi[512];
+    scope_upper(path, hi, sizeof(hi));
+    db_stmt_t *s = db_prepare(
+        db, "UPDATE pufa_plan SET items_total = (SELECT COUNT(*) FROM pufa_plan_item i WHERE i.plan_id = pufa_plan.id "
+            "AND i.deleted_at IS NULL), items_done = (SELECT COUNT(*) FROM pufa_plan_item i JOIN pufa_activity a ON "
+            "a.id = i.activity_id AND a.deleted_at IS NULL WHERE i.plan_id = pufa_plan.id AND i.deleted_at IS NULL) "
+            "WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, path, -1);
+    db_bind_text(s, 2, hi, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc;
+}
 
 /* ---- 普法活动 (八进), with photos ---- */
 
@@ -525,6 +548,14 @@ static int adopt_hook(http_req_t *r, const entity_t *e, int64_t id, const char *
     return 0;
 }
 
+/* The write observer (engine_on_write): a plan's progress follows its
+ * items and the activities they name. */
+static int plan_progress(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
+    (void)user_id;
+    if (e != &pufa_plan_items && e != &pufa_activities) return 0;
+    return plan_progress_refresh(db, org_path) == 0 ? 0 : -1;
+}
+
 /* ---- the standards rules: coverage and reviews ---- */
 
 /* A village of the evaluation: its unit (office) and counts by role. */
@@ -796,6 +827,7 @@ static int activities_demo(const engine_demo_t *d, char *err, size_t errlen) {
             db_reset(s);
             if (rc != DB_DONE) goto fail;
         }
+        if (plan_progress_refresh(d->db, path[i]) != 0) goto fail;
     }
     return 0;
 fail:
@@ -1018,5 +1050,6 @@ void pufa_declare(void) {
     entity_register(&model_villages);
     entity_register(&model_village_reviews);
     entity_register(&village_rules);
+    engine_on_write(plan_progress);
     std_rules_register(pufa_rules, (int)(sizeof(pufa_rules) / sizeof(pufa_rules[0])), pufa_settings);
 }

@@ -133,6 +133,19 @@ def test_an_activity_with_photos_in_a_village_ticks_off_a_plan_item(ctx):
     st, _, item = ljz.post("/api/v1/pufa-plan-items", {"plan_id": plan26["id"], "content": f"{tag} 宪法宣传周",
                                                        "setting": "communities", "activity_id": act["id"]})
     assert st == 201 and item["activity_id_name"] == f"{tag} 宪法宣传", item
+    # the plan against its activities: items and those ticked off, kept on every write
+    st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
+    assert (p26["items_total"], p26["items_done"]) == (3, 2), p26
+    st, _, lst = ljz.get("/api/v1/pufa-plans?year=2026")
+    assert lst["items"][0]["items_done"] == 2, "shown in the list"
+    st, _, open_item = ljz.post("/api/v1/pufa-plan-items", {"plan_id": plan26["id"], "content": f"{tag} 未完成事项"})
+    assert st == 201, open_item
+    st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
+    assert (p26["items_total"], p26["items_done"]) == (4, 2), p26
+    st, _, gone = Session(s, "ljz_director").req("DELETE", f"/api/v1/pufa-activities/{act['id']}")
+    assert st == 200, gone
+    st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
+    assert (p26["items_total"], p26["items_done"]) == (4, 1), "the activity gone, its item no longer counts as done"
 
 
 def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(ctx):
