@@ -556,6 +556,36 @@ static int plan_progress(db_t *db, const entity_t *e, const char *org_path, int6
     return plan_progress_refresh(db, org_path) == 0 ? 0 : -1;
 }
 
+/* At every start (engine_on_migrate): a plan never counted — made before
+ * the counts existed — is counted once; afterwards plan_progress keeps it. */
+static int plan_progress_backfill(db_t *db, char *err, size_t errlen) {
+    db_stmt_t *s = db_prepare(db, "SELECT DISTINCT org_path FROM pufa_plan WHERE items_total IS NULL AND "
+                                  "deleted_at IS NULL ORDER BY org_path");
+    if (!s) return snprintf(err, errlen, "%s", db_errmsg(db)), -1;
+    char(*paths)[128] = NULL;
+    int n = 0, cap = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *np = realloc(paths, sizeof(*paths) * (size_t)cap);
+            if (!np) break;
+            paths = np;
+        }
+        snprintf(paths[n++], sizeof(paths[0]), "%s", db_col_text(s, 0));
+    }
+    db_reset(s);
+    if (rc != DB_DONE || (n && db_begin(db) != 0)) return free(paths), snprintf(err, errlen, "%s", db_errmsg(db)), -1;
+    for (int i = 0; i < n; i++)
+        if (plan_progress_refresh(db, paths[i]) != 0) {
+            snprintf(err, errlen, "%s", db_errmsg(db));
+            db_rollback(db);
+            return free(paths), -1;
+        }
+    free(paths);
+    if (n && db_commit(db) != 0) return snprintf(err, errlen, "%s", db_errmsg(db)), -1;
+    return 0;
+}
+
 /* ---- the standards rules: coverage and reviews ---- */
 
 /* A village of the evaluation: its unit (office) and counts by role. */
@@ -1051,5 +1081,6 @@ void pufa_declare(void) {
     entity_register(&model_village_reviews);
     entity_register(&village_rules);
     engine_on_write(plan_progress);
+    engine_on_migrate(plan_progress_backfill);
     std_rules_register(pufa_rules, (int)(sizeof(pufa_rules) / sizeof(pufa_rules[0])), pufa_settings);
 }

@@ -12,7 +12,7 @@ import subprocess
 import uuid
 
 from auth_helpers import Session
-from harness import ROOT, shanghai_today
+from harness import ROOT, shanghai_today, store_exec
 from test_checks import _person  # a new resident born in a given year
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -146,6 +146,15 @@ def test_an_activity_with_photos_in_a_village_ticks_off_a_plan_item(ctx):
     assert st == 200, gone
     st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
     assert (p26["items_total"], p26["items_done"]) == (4, 1), "the activity gone, its item no longer counts as done"
+
+
+def test_plans_made_before_the_counts_are_counted_at_start(ctx):
+    """A store upgraded from before 计划事项/已完成 existed: its plans are counted once at the next start."""
+    s = ctx.demo_server()
+    store_exec(s.url, "UPDATE pufa_plan SET items_total = NULL, items_done = NULL")
+    again = ctx.server(s.url)  # a second process on the same store: its start counts them
+    st, _, lst = Session(again, "ljz").get("/api/v1/pufa-plans?year=2026")
+    assert st == 200 and lst["items"][0]["items_total"] >= 2 and lst["items"][0]["items_done"] >= 1, lst
 
 
 def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(ctx):
