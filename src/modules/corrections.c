@@ -241,7 +241,8 @@ static const field_t subject_fields[] = {
     {"decision_doc", "判决书 (决定书) 文号", F_TEXT, FF_REQUIRED | FF_SEARCH, .max = 100},
     {"effective_on", "判决 (裁定、决定) 生效或出监日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT},
     {"start_on", "矫正期限起", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT},
-    {"end_on", "矫正期限止", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
+    {"end_on", "矫正期限止", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST,
+     .countdown = "剩余天数"}, /* end_on_days, computed at each read */
     {"prohibitions", "禁止令内容", F_TEXT, 0, .max = 1000},
     {"entrusted_on", "委托日期", F_DATE, FF_TODAY | FF_FILTER | FF_SORT},
     {"documents_received_on", "法律文书接收日期", F_DATE, FF_FILTER},

@@ -67,6 +67,8 @@ test(
     expect(subject.wf_state === 'entrusted' && subject.due_at, `entrusted with a 报到 deadline: ${JSON.stringify(subject)}`)
     await page.waitForURL((url) => url.pathname === `/records/corrections-subjects/${subject.id}`)
     await page.locator('.record-detail').getByText('已委托待报到').first().waitFor()
+    // the period's remaining days beside its end, computed by the server at each read
+    await page.locator('.record-detail [data-test="countdown"]', { hasText: '剩余天数 363 天' }).waitFor()
 
     // 2. the office: 报到, then 宣告 with the class 严管
     const office = await signedIn(browser, STAFF)
@@ -131,6 +133,7 @@ test(
     })
     expect(released.wf_state === 'released' && released.locked, `released: ${JSON.stringify(released.wf_state)}`)
     await dp.locator('.record-detail').getByText('期满解除').first().waitFor()
+    expect((await dp.locator('.record-detail [data-test="countdown"]').count()) === 0, 'no countdown once released')
 
     // 6. and appears in resettlement (安置帮教) at the same office, nothing typed again
     await openMenu(op, '安置帮教', '安置帮教对象')
