@@ -110,6 +110,13 @@ def test_entrusted_reports_within_ten_days_and_only_the_office_and_institution_s
         eff + datetime.timedelta(days=10)), rec
     assert rec["case_no"] and "矫字第" in rec["case_no"], rec
     assert "*" in rec["person_id_name"], "the name is masked"
+    # the period's remaining days, computed at each read (not stored): a year from two days ago
+    end = eff + datetime.timedelta(days=365)
+    assert rec["end_on_days"] == (end - _today()).days == 363, rec
+    st, _, meta = ljz.get("/api/v1/meta/entities/corrections-subjects")
+    assert next(f for f in meta["fields"] if f["name"] == "end_on")["countdown"] == "剩余天数", meta
+    st, _, lst = ljz.get(f"{S}?limit=100")
+    assert next(i for i in lst["items"] if i["id"] == rec["id"])["end_on_days"] == 363, "the list's row carries it"
     st, _, got = ljz.get(f"{S}/{rec['id']}")
     assert st == 200 and got["id"] == rec["id"]
     # another office: as if it did not exist; the district bureau and the city: protected
@@ -352,6 +359,7 @@ def test_release_and_termination_end_the_record_and_lock_it(ctx):
                        release_cert_no="沪浦矫解字 (2026) 第 88 号", resettlement_applicable=True)
     assert st == 200 and done["wf_state"] == "released" and done["locked"] is True, done
     assert done["next_report_due"] is None
+    assert rec["end_on_days"] > 0 and done["end_on_days"] is None, "nothing left to count once released"
     st, _, body = ljz.req("PATCH", f"{S}/{rec['id']}", {"version": done["version"], "note": "x"})
     assert st == 409 and body["error"]["code"] == "record_final"
     # the certificate and the announcement, the name in full for the office (the person is its own)
@@ -393,6 +401,56 @@ def test_returns_per_office_month_and_xlsx(ctx):
     z = zipfile.ZipFile(io.BytesIO(x))
     shared = z.read("xl/sharedStrings.xml").decode()
     assert "社区矫正工作统计月报" in shared and "陆家嘴街道司法所" in shared
+
+
+def test_returns_count_each_column_in_the_month(ctx):
+    """Each column of the monthly return moves with what happened in the
+    month: 新入矫 on 报到, 期满解除, 终止, 警告 / 撤销 / 收监 when the
+    institution adopts the proposal (a dismissed one counts nowhere), 在册 at
+    the month's end; 脱管 and 漏管 from the alerts the scheduler raised."""
+    url, _ = demo_store(ctx.kind)
+    r = run_cli(["scheduler"], url)  # the demo's missed check-in and unreported subject: today's alerts
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = ctx.server(url)
+    inst, ljz, director = Session(s, "pudong_sqjz"), Session(s, "ljz"), Session(s, "ljz_director")
+    office = _office(ljz)
+
+    def row():
+        st, _, ret = inst.get("/api/v1/corrections/returns")
+        assert st == 200 and ret["month"] == _iso(_today())[:7], ret
+        return next(x for x in ret["rows"] if x["id"] == office), ret
+
+    before, ret = row()
+    assert before["lost"] >= 1 and before["missed"] >= 1, before
+    assert ret["months"][-1]["lost"] == ret["total"]["lost"], "the year's series ends with this month"
+    # 报到 and 期满解除 in the same month: new and released, not on the register at its end
+    a = _supervised(inst, office, cls="normal", name="统计甲")
+    st, _, a = _act(director, "corrections-subjects", a, "release", released_on=_iso(_today()),
+                    release_cert_no="沪浦矫解字 (2026) 第 7 号", resettlement_applicable=False)
+    assert st == 200, a
+    # sanctions decided, one dismissed, then 终止 (撤销缓刑)
+    b = _supervised(inst, office, cls="strict", name="统计乙")
+    X = "/api/v1/corrections-sanctions"
+    for kind, decide in (("warning", True), ("revoke_probation", True), ("custody", True), ("warning", False)):
+        st, _, sn = ljz.post(X, {"subject_id": b["id"], "kind": kind, "facts": "违反监督管理规定",
+                                 "evidence_list": "谈话笔录"})
+        assert st == 201, sn
+        st, _, sn = (_act(inst, "corrections-sanctions", sn, "decide", decision_doc="沪浦矫字 (2026) 第 1 号",
+                          decision_note="采纳") if decide else
+                     _act(inst, "corrections-sanctions", sn, "dismiss", decision_note="情节轻微, 不予采纳"))
+        assert st == 200, sn
+    st, _, b = _act(inst, "corrections-subjects", b, "terminate", ended_on=_iso(_today()), end_reason="revoked")
+    assert st == 200, b
+    _supervised(inst, office, cls="lenient", name="统计丙")  # stays: on the register
+    after, ret = row()
+    delta = {k: after[k] - before[k] for k in ("register", "probation", "new", "released", "terminated", "warning",
+                                                "revoked", "custody", "lost", "missed")}
+    assert delta == {"register": 1, "probation": 1, "new": 3, "released": 1, "terminated": 1, "warning": 1,
+                     "revoked": 1, "custody": 1, "lost": 0, "missed": 0}, delta
+    assert ret["total"]["new"] == sum(x["new"] for x in ret["rows"]), ret["total"]
+    # the office's own return agrees with its row in the district's
+    st, _, own = ljz.get("/api/v1/corrections/returns")
+    assert st == 200 and {k: own["total"][k] for k in delta} == {k: after[k] for k in delta}, own["total"]
 
 
 def test_demo_data_all_states_classes_overdue_and_one_escalated_alert(ctx):
