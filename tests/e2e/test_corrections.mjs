@@ -193,6 +193,29 @@ test(
 )
 
 test(
+  '社区矫正: the city corrections bureau reads the return district by district and drills into 浦东\'s offices',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'shi_sqjz', PASS) // 市社区矫正管理局
+    await openMenu(page, '社区矫正', '矫正统计')
+    await page.waitForURL((url) => url.pathname === '/corrections/returns')
+    const ret = page.locator('[data-test="returns"]')
+    const district = ret.locator('.el-table__row', { hasText: '浦东新区司法局' })
+    await district.waitFor()
+    expect((await ret.locator('.el-table__row', { hasText: '陆家嘴街道司法所' }).count()) === 0, 'districts first')
+    await district.getByRole('link', { name: '浦东新区司法局' }).click()
+    await ret.locator('.el-table__row', { hasText: '陆家嘴街道司法所' }).waitFor()
+    await page.locator('.stats-note', { hasText: '浦东新区司法局' }).waitFor()
+    // the cockpit's card lists the districts
+    await page.goto(BASE + '/cockpit')
+    const figures = page.locator('[data-test="corrections-figures"]')
+    await figures.waitFor({ state: 'attached' })
+    for (let i = 0; i < 50 && !(await figures.textContent()).includes('浦东新区司法局'); i++) await page.waitForTimeout(200)
+    expect((await figures.textContent()).includes('浦东新区司法局'), 'the cockpit lists the districts')
+  },
+  { login: true, timeout: 120_000 },
+)
+
+test(
   '社区矫正: the district administrator sees why the list is closed, asks for 紧急调阅 of 陆家嘴 with a reason, and reads its subjects',
   async ({ page }) => {
     await gotoLoginAndSignIn(page, 'pudong', PASS)
