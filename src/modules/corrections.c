@@ -67,6 +67,7 @@ static const std_setting_decl_t corr_settings[] = {
     {"corr_leave_decide_workdays", "社区矫正: 外出申请审批期限 (工作日)", 3, 1, 30},
     {"corr_relocation_opinion_workdays", "社区矫正: 执行地变更司法所出具意见期限 (工作日)", 3, 1, 30},
     {"corr_relocation_decide_workdays", "社区矫正: 执行地变更区矫正机构决定期限 (工作日)", 5, 1, 30},
+    {"corr_relocation_handover_workdays", "社区矫正: 同意变更执行地后移交档案期限 (工作日)", 5, 1, 30},
     {"corr_event_report_hours", "社区矫正: 重大事项报告时限 (小时)", 24, 1, 168},
     {0},
 };
@@ -665,8 +666,8 @@ static const field_t record_fields[] = {
     {0},
 };
 /* A check-in is made by the subject's transition (it moves the due dates);
- * education and public-benefit activity have hours; a record is dated no
- * later than today. */
+ * education and public-benefit activity have hours, a psychological
+ * assessment its conclusion; a record is dated no later than today. */
 static const char *record_rule(check_ctx_t *c, const char **field) {
     const char *kind = str(c->after, "kind"), *on = str(c->after, "on_date");
     const char *was = c->before ? str(c->before, "kind") : NULL;
@@ -675,6 +676,9 @@ static const char *record_rule(check_ctx_t *c, const char **field) {
     if (kind && (strcmp(kind, "education") == 0 || strcmp(kind, "public_service") == 0) &&
         !json_is_string(json_object_get(c->after, "hours")))
         return *field = "hours", "教育学习和公益活动须填写时长";
+    const char *assessment = str(c->after, "assessment");
+    if (kind && strcmp(kind, "psych") == 0 && !(assessment && *assessment))
+        return *field = "assessment", "心理评估须填写评估结论";
     char today[11];
     wf_today(today);
     if (on && strcmp(on, today) > 0) return *field = "on_date", "日期不能晚于今天";
@@ -872,6 +876,7 @@ static int relocation_deadline(check_ctx_t *c, char due[11]) {
 }
 static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int relocation_hook_decided(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_state_t relocation_states[] = {
     {"applied", "待司法所意见", 0},      {"office_reviewed", "待区社区矫正机构决定", 0},
     {"approved", "已同意待移交", 0},     {"handed_over", "已移交", 0, true},
@@ -881,9 +886,10 @@ static const wf_transition_t relocation_transitions[] = {
     {"opinion", "司法所出具意见", "applied", "office_reviewed", .requires = "office_opinion",
      .hook = relocation_hook_opinion},
     {"approve", "同意变更 (移出本区)", "office_reviewed", "approved", .requires = "decision_note",
-     .stamp = "decided_on", .meets_deadline = true},
+     .stamp = "decided_on", .meets_deadline = true, .hook = relocation_hook_decided},
     {"approve_within", "同意变更 (本区其他司法所)", "office_reviewed", "approved",
-     .requires = "decision_note new_office_id", .stamp = "decided_on", .meets_deadline = true},
+     .requires = "decision_note new_office_id", .stamp = "decided_on", .meets_deadline = true,
+     .hook = relocation_hook_decided},
     {"reject", "不同意变更", "office_reviewed", "rejected", .requires = "decision_note", .stamp = "decided_on"},
     {"hand_over", "移交档案", "approved", "handed_over", .requires = "receipt_note", .stamp = "handed_over_on",
      .hook = relocation_hook_hand_over},
@@ -908,12 +914,13 @@ static const entity_t relocations = {
     PROTECTED,
 };
 
-static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    (void)e, (void)action, (void)body;
+/* The next step's deadline, counted in working days from today by the
+ * setting: the institution's decision after the office's opinion, the
+ * file's hand-over after the decision. */
+static int relocation_due_from_today(http_req_t *r, int64_t id, const char *setting) {
     char today[11], due[11];
     wf_today(today);
-    if (cal_add_workdays(r->db, today, (int)std_setting(r->db, "corr_relocation_decide_workdays"), due) != 0)
-        return http_store_error(r), -1;
+    if (cal_add_workdays(r->db, today, (int)std_setting(r->db, setting), due) != 0) return http_store_error(r), -1;
     db_stmt_t *s = db_prepare(r->db, "UPDATE corr_relocation SET due_at = $1, escalated = 0 WHERE id = $2");
     if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, due, -1);
@@ -921,6 +928,14 @@ static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id,
     int rc = db_step(s);
     db_reset(s);
     return rc == DB_DONE ? 0 : (http_store_error(r), -1);
+}
+static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)e, (void)action, (void)body;
+    return relocation_due_from_today(r, id, "corr_relocation_decide_workdays");
+}
+static int relocation_hook_decided(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)e, (void)action, (void)body;
+    return relocation_due_from_today(r, id, "corr_relocation_handover_workdays");
 }
 
 /* The tables of a subject's file, moved with it to the new office. */

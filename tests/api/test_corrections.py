@@ -121,9 +121,14 @@ def test_entrusted_reports_within_ten_days_and_only_the_office_and_institution_s
     assert st == 200 and got["id"] == rec["id"]
     # another office: as if it did not exist; the district bureau and the city: protected
     assert Session(s, "njdl").get(f"{S}/{rec['id']}")[0] == 404
-    for user in ("pudong", "pudong_staff", "shiju"):
+    for user in ("pudong", "pudong_staff", "shiju", "lingdao"):
         st, _, body = Session(s, user).get(f"{S}/{rec['id']}")
-        assert st == 403 and body["error"]["code"] == "protected", (user, body)
+        # the city leader holds no read of the line at all (forbidden); the others are refused as protected
+        assert st == 403 and body["error"]["code"] == ("forbidden" if user == "lingdao" else "protected"), (user, body)
+        for path in ("history", "documents/announcement"):
+            assert Session(s, user).get(f"{S}/{rec['id']}/{path}")[0] == 403, (user, path)
+        st, _, todo = Session(s, user).get("/api/v1/todo")
+        assert st == 200 and not [i for i in todo["items"] if i["entity"].startswith("corrections")], (user, todo)
         st, _, body = Session(s, user).get(S)
         assert st == 403, (user, body)
         assert Session(s, user).get("/api/v1/corrections/overdue")[0] == 403
@@ -179,6 +184,17 @@ def test_announce_classify_and_check_in_schedule_the_next_report(ctx):
     st, _, ok = ljz.post("/api/v1/corrections-records", {"subject_id": rec["id"], "kind": "public_service",
                                                          "on_date": _iso(_today()), "content": "公益劳动", "hours": "8"})
     assert st == 201, ok
+    # a psychological assessment states its conclusion; help given is a record of its own
+    psych = {"subject_id": rec["id"], "kind": "psych", "on_date": _iso(_today()), "content": "SCL-90 心理测评"}
+    st, _, body = ljz.post("/api/v1/corrections-records", psych)
+    assert st == 422 and "assessment" in body["error"]["fields"], body
+    st, _, ok = ljz.post("/api/v1/corrections-records", dict(psych, assessment="情绪稳定, 无明显心理问题"))
+    assert st == 201, ok
+    st, _, ok = ljz.post("/api/v1/corrections-records", {"subject_id": rec["id"], "kind": "help",
+                                                         "on_date": _iso(_today()), "content": "推荐至社区就业援助站"})
+    assert st == 201, ok
+    st, _, recs = ljz.get(f"/api/v1/corrections-records?subject_id={rec['id']}&kind=psych,help")
+    assert {r["kind"] for r in recs["items"]} == {"psych", "help"}, recs
     st, _, hrs = ljz.get(f"/api/v1/corrections/hours?subject_id={rec['id']}")
     month = next(m for m in hrs["months"] if m["month"] == _iso(_today())[:7])
     assert st == 200 and month["public_service"] == "8.0" and month["education"] == "0.0", hrs
@@ -298,8 +314,12 @@ def test_change_of_residence_hands_the_file_to_the_new_office(ctx):
     st, _, body = ljz.post(R, {"subject_id": rec["id"], "new_place": "x", "reason": "y", "new_office_id": 1})
     assert st == 422 and "new_office_id" in body["error"]["fields"], "the institution picks the office"
     assert _act(inst, "corrections-relocations", mv, "approve", decision_note="同意")[0] == 409, "the office's opinion first"
+    opinion_due = mv["due_at"]
     st, _, mv = _act(ljz, "corrections-relocations", mv, "opinion", office_opinion="居所属实, 同意变更")
     assert st == 200 and mv["wf_state"] == "office_reviewed", mv
+    # each step has its working days (the city's settings): the decision 5 after the opinion
+    assert _iso(_today(3)) <= opinion_due <= _iso(_today(14)), opinion_due
+    assert _iso(_today(5)) <= mv["due_at"] <= _iso(_today(16)), mv
     assert _act(ljz, "corrections-relocations", mv, "approve", decision_note="同意")[0] == 403
     district = _office(inst)
     st, _, units = inst.get(f"/api/v1/org-units?parent={district}&limit=100")
@@ -307,8 +327,10 @@ def test_change_of_residence_hands_the_file_to_the_new_office(ctx):
     st, _, mv = _act(inst, "corrections-relocations", mv, "approve_within", decision_note="同意变更执行地",
                      new_office_id=other["id"])
     assert st == 200 and mv["wf_state"] == "approved" and mv["new_office_id_name"] == other["name"], mv
+    # the file is handed over within corr_relocation_handover_workdays (5) of the decision
+    assert _iso(_today(5)) <= mv["due_at"] <= _iso(_today(16)), mv
     st, _, mv = _act(inst, "corrections-relocations", mv, "hand_over", receipt_note="新执行地司法所已接收")
-    assert st == 200 and mv["wf_state"] == "handed_over", mv
+    assert st == 200 and mv["wf_state"] == "handed_over" and mv["due_at"] is None, mv
     st, _, got = inst.get(f"{S}/{rec['id']}")
     assert st == 200 and got["org_id"] == other["id"], got
     assert ljz.get(f"{S}/{rec['id']}")[0] == 404, "the old office no longer sees the file"
@@ -451,6 +473,28 @@ def test_returns_count_each_column_in_the_month(ctx):
     # the office's own return agrees with its row in the district's
     st, _, own = ljz.get("/api/v1/corrections/returns")
     assert st == 200 and {k: own["total"][k] for k in delta} == {k: after[k] for k in delta}, own["total"]
+
+
+def test_the_city_corrections_bureau_reads_the_return_district_by_district(ctx):
+    """市社区矫正管理局 (demo shi_sqjz, corrections_officer at the city
+    bureau): the return's rows are the sixteen districts, 浦东's row is the
+    district institution's 合计, and it drills into 浦东's offices; the
+    city's other users (the leader, the staff) read none of it."""
+    s = ctx.demo_server()
+    city, inst = Session(s, "shi_sqjz"), Session(s, "pudong_sqjz")
+    st, _, ret = city.get("/api/v1/corrections/returns")
+    assert st == 200 and ret["org"]["name"] == "上海市司法局", ret
+    assert len(ret["rows"]) == 16 and all(r["level"] == "district" for r in ret["rows"]), ret["rows"]
+    pd = next(r for r in ret["rows"] if r["name"] == "浦东新区司法局")
+    st, _, own = inst.get("/api/v1/corrections/returns")
+    assert {k: pd[k] for k in ("register", "new", "lost", "warning")} == \
+        {k: own["total"][k] for k in ("register", "new", "lost", "warning")}, (pd, own["total"])
+    assert ret["total"]["register"] >= pd["register"] > 0
+    st, _, down = city.get(f"/api/v1/corrections/returns?org_id={pd['id']}")
+    assert st == 200 and any(r["name"] == "陆家嘴街道司法所" for r in down["rows"]), down
+    assert down["total"] == own["total"], "the same figures either way"
+    for user in ("lingdao", "shiju"):
+        assert Session(s, user).get("/api/v1/corrections/returns")[0] == 403, user
 
 
 def test_demo_data_all_states_classes_overdue_and_one_escalated_alert(ctx):
