@@ -474,6 +474,9 @@ static const entity_t subjects = {
     .detail_hide = "checkin_on checkin_mode checkin_place",
     .documents = subject_documents,
     .panels = "documents corrections-hours",
+    /* the institution entrusts a subject to an office (委托): the office's
+     * users who record the 报到 are told (notify.c, the masked name only) */
+    .notify_assigned = true,
 };
 
 /* ---- the subject's hooks ---- */

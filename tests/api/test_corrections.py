@@ -119,6 +119,13 @@ def test_entrusted_reports_within_ten_days_and_only_the_office_and_institution_s
     assert next(i for i in lst["items"] if i["id"] == rec["id"])["end_on_days"] == 363, "the list's row carries it"
     st, _, got = ljz.get(f"{S}/{rec['id']}")
     assert st == 200 and got["id"] == rec["id"]
+    # the office is told of the entrustment (交办), by the subject's masked name; no one else is
+    st, _, notes = ljz.get("/api/v1/notifications?limit=100")
+    n = next(i for i in notes["items"] if i["entity"] == "corrections-subjects" and i["record_id"] == rec["id"])
+    assert n["kind"] == "assigned" and n["title"] == rec["person_id_name"] and "社区矫正对象" in n["body"], n
+    for user in ("njdl", "pudong", "pudong_sqjz"):
+        st, _, notes = Session(s, user).get("/api/v1/notifications?limit=100")
+        assert not [i for i in notes["items"] if i["entity"] == "corrections-subjects"], (user, notes)
     # another office: as if it did not exist; the district bureau and the city: protected
     assert Session(s, "njdl").get(f"{S}/{rec['id']}")[0] == 404
     for user in ("pudong", "pudong_staff", "shiju", "lingdao"):
