@@ -222,6 +222,14 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     office = _office(ljz)
     rec = _supervised(inst, office, cls="strict", name="脱管测试")
     unreported = _entrust(inst, office, name="未报到测试", effective=_today(-20))
+    # a lenient subject (next report in 60 days) away on an approved two-day leave
+    away = _supervised(inst, office, cls="lenient", name="外出未归测试")
+    st, _, leave = ljz.post("/api/v1/corrections-leaves", {"subject_id": away["id"], "kind": "leave",
+                                                           "destination": "浙江省杭州市", "reason": "探亲",
+                                                           "leave_from": _iso(_today(1)), "leave_to": _iso(_today(2))})
+    assert st == 201, leave
+    st, _, leave = _act(Session(s, "ljz_director"), "corrections-leaves", leave, "approve", decision_note="同意")
+    assert st == 200 and leave["wf_state"] == "approved", leave
     s.stop()
     # the clock moves to the day after the weekly report was due: the scheduler raises the alerts
     due = datetime.date.fromisoformat(rec["next_report_due"])
@@ -238,6 +246,11 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     assert [a["kind"] for a in al2["items"]] == ["unreported"], al2
     lost = al2["items"][0]
     assert lost["wf_state"] == "escalated" and lost["level"] == "institution", "漏管: the institution's at once"
+    # not back (no 销假) after the leave's last day: 外出逾期未归 — raised days after it (the clock jumped),
+    # so already past the setting's working days and at the institution
+    st, _, al3 = ljz.get(f"/api/v1/corrections-alerts?subject_id={away['id']}")
+    assert [(a["kind"], a["due_on"], a["level"]) for a in al3["items"]] == \
+        [("leave_overdue", _iso(_today(2)), "institution")], al3
     # the office's to-do carries both; the institution's only the unreported one, until escalation
     todo = {u: {i["id"] for i in sess.get("/api/v1/todo")[2]["items"] if i["entity"] == "corrections-alerts"}
             for u, sess in (("ljz", ljz), ("inst", inst))}
