@@ -1133,6 +1133,12 @@ static const entity_t sanctions = {
  * engine keeps these defaults: registry.c skips a permission it knows) ---- */
 
 static const perm_def_t corr_perms[] = {
+    /* a subject comes by the institution's entrustment (法 第九条), and only
+     * it removes one: an office deleting a subject in supervision would lose
+     * them from it (脱管漏管); the office edits, reports and proposes */
+    {"corrections.subject.create", "新建社区矫正对象 (委托)", INSTITUTION},
+    {"corrections.subject.import", "导入社区矫正对象", INSTITUTION},
+    {"corrections.subject.delete", "删除社区矫正对象", INSTITUTION},
     {"corrections.subject.report", "社区矫正对象: 报到", OFFICE " " INSTITUTION},
     {"corrections.subject.announce", "社区矫正对象: 宣告并分类", OFFICE " " INSTITUTION},
     {"corrections.subject.classify", "社区矫正对象: 调整管理等级", OFFICE " " INSTITUTION},
@@ -1186,7 +1192,8 @@ typedef struct demo_subject {
 
 /* In 陆家嘴 (the demo's office) and 南京东路: subjects of all four types,
  * in every state and class; two with a missed check-in (one already
- * alerted and escalated: the 脱管 alert), one unreported past the
+ * alerted and escalated: the 脱管 alert; one missed yesterday, whose alert
+ * the first tick raises at the office), one unreported past the
  * deadline, a leave approved by the office, a warning decided. */
 static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
@@ -1195,8 +1202,9 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         {"邵海燕", "parole", "supervised", "strict", -90, -90, 200, -3},
         {"范志强", "control", "supervised", "lenient", -300, -300, 60, -20},
         {"魏小东", "medical_parole", "supervised", "strict", -60, -60, 300, -12}, /* missed: alert raised */
-        {"汤国平", "probation", "supervised", "normal", -120, -120, 600, -40},    /* missed: due */
-        {"程丽君", "probation", "entrusted", NULL, -14, -14, 700, 0},             /* unreported, past deadline */
+        /* missed yesterday: the first tick's 脱管预警 stays the office's (escalated after the setting's days) */
+        {"汤国平", "probation", "supervised", "normal", -120, -120, 600, -31},
+        {"程丽君", "probation", "entrusted", NULL, -14, -14, 700, 0}, /* unreported, past deadline */
         {"袁志华", "parole", "entrusted", NULL, -3, -3, 300, 0},
         {"孔德明", "probation", "reported", NULL, -8, -8, 400, 0},
         {"严春生", "parole", "released", "normal", -400, -400, -5, -35},

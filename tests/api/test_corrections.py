@@ -106,6 +106,16 @@ def test_entrusted_reports_within_ten_days_and_only_the_office_and_institution_s
     eff = _today(-2)
     rec = _entrust(inst, office, effective=eff)
     assert rec["wf_state"] == "entrusted" and rec["org_id"] == office
+    # the entrustment is the institution's, and so is removing a subject: the office may neither
+    p = _person(ljz, office, "自行登记")
+    st, _, body = ljz.post(S, {"person_id": p["id"], "corr_type": "probation", "decision_organ": "法院",
+                               "decision_doc": "x", "effective_on": _iso(eff), "start_on": _iso(eff),
+                               "end_on": _iso(eff + datetime.timedelta(days=100))})
+    assert st == 403, body
+    assert ljz.req("DELETE", f"{S}/{rec['id']}")[0] == 403
+    can = ljz.get("/api/v1/meta/entities/corrections-subjects")[2]["can"]
+    assert can["create"] is False and can["delete"] is False and can["update"] is True, can
+    assert Session(s, "pudong_sqjz").get("/api/v1/meta/entities/corrections-subjects")[2]["can"]["create"] is True
     assert rec["due_at"] == _iso(_workday_on_or_after(eff + datetime.timedelta(days=10))) or rec["due_at"] >= _iso(
         eff + datetime.timedelta(days=10)), rec
     assert rec["case_no"] and "矫字第" in rec["case_no"], rec
