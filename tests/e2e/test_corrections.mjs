@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, openMenu, pickOption, run, test } from './lib.mjs'
+import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, openMenu, pickOption, run, signInAdmin, test } from './lib.mjs'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const INSTITUTION = 'pudong_sqjz' // 区社区矫正机构 (浦东新区)
@@ -216,8 +216,8 @@ test(
 )
 
 test(
-  '社区矫正: the district administrator sees why the list is closed, asks for 紧急调阅 of 陆家嘴 with a reason, and reads its subjects',
-  async ({ page }) => {
+  '社区矫正: the district administrator sees why the list is closed, asks for 紧急调阅 of 陆家嘴 with a reason, and reads its subjects; the auditor sees the grant',
+  async ({ page, browser }) => {
     await gotoLoginAndSignIn(page, 'pudong', PASS)
     await openMenu(page, '社区矫正', '社区矫正对象')
     const box = page.locator('[data-test="breakglass-request"]')
@@ -241,6 +241,19 @@ test(
     const rows = await apiCall(page, 'GET', '/corrections-subjects?limit=100')
     expect(rows.status === 200 && rows.body.items.length > 0 && rows.body.items.every((x) => x.org_name === '陆家嘴街道司法所'),
       'the grant opens 陆家嘴 only')
+    // the auditor finds the grant, who asked, for which office and why, in 紧急调阅记录
+    const audit = await newContext(browser)
+    try {
+      const ap = await audit.newPage()
+      await signInAdmin(ap, audit, 'auditor')
+      await openMenu(ap, '系统管理', '紧急调阅记录')
+      const row = ap.locator('.breakglass-page .el-table__row', { hasText: '核查区社区矫正机构转来的脱管预警' })
+      await row.waitFor()
+      const text = await row.innerText()
+      expect(text.includes('陈科长') && text.includes('陆家嘴街道司法所') && text.includes('生效中'), `the grant's row: ${text}`)
+    } finally {
+      await audit.close()
+    }
   },
   { login: true, timeout: 120_000 },
 )
