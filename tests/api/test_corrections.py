@@ -585,3 +585,22 @@ def test_break_the_glass_opens_the_office_for_a_time_and_the_auditor_sees_it(ctx
     # the grant opens one office: the next one stays closed
     st, _, other = Session(s, "njdl").get("/api/v1/corrections/overdue")
     assert st == 200 and other["total"] == 0
+    # the change feed: a grant is for a person reading, not a feed — the institution follows its
+    # subjects, the district (granted or not) and another office get nothing of them
+    inst = Session(s, "pudong_sqjz")
+    new = _entrust(inst, _office(ljz), name="变更订阅测试")
+
+    def feed(sess):
+        items, after = [], "0"
+        for _ in range(100):
+            st, _, ch = sess.get(f"/api/v1/changes?entities=corrections-subjects&limit=500&after={after}")
+            assert st == 200, ch
+            items, after = items + ch["items"], ch["next"]
+            if not ch["more"]:
+                return items
+        raise AssertionError("the feed did not end")
+
+    mine = [c for c in feed(inst) if c["record_id"] == new["id"]]
+    assert mine and mine[0]["event"] == "create" and mine[0]["record"]["person_id_name"] == new["person_id_name"], mine
+    for user in ("pudong", "njdl"):
+        assert feed(Session(s, user)) == [], user
