@@ -37,6 +37,7 @@
 #include "engine/codes.h"
 #include "engine/document.h"
 #include "engine/engine.h"
+#include "engine/notify.h"
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/standards.h"
@@ -1063,9 +1064,10 @@ static const entity_t events = {
 };
 
 /* The report's time, and whether it came later than corr_event_report_hours
- * after the event. */
+ * after the event; the institution's users who handle it are told at once
+ * (the bell, beside the to-do: 法 第三十一条 立即报告). */
 static int event_hook_report(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    (void)e, (void)action, (void)body;
+    (void)action, (void)body;
     db_stmt_t *s = db_prepare(r->db, "SELECT occurred_at FROM corr_event WHERE id = $1");
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
@@ -1083,7 +1085,14 @@ static int event_hook_report(http_req_t *r, const entity_t *e, int64_t id, const
     db_bind_int(s, 3, id);
     int rc = db_step(s);
     db_reset(s);
-    return rc == DB_DONE ? 0 : (http_store_error(r), -1);
+    if (rc != DB_DONE) return http_store_error(r), -1;
+    const principal_t *p = auth_principal(r);
+    const char *who = p->display_name ? p->display_name : p->username;
+    const char *text =
+        arena_printf(r->arena, "%s报告重大事项%s, 请及时处理", who ? who : "司法所", late ? " (逾时报告)" : "");
+    return notify_holders(r, e, id, "corrections.event.handle", "event_reported", "重大事项报告", text) == 0
+               ? 0
+               : (http_store_error(r), -1);
 }
 
 /* ---- 奖惩建议 ---- */

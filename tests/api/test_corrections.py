@@ -393,6 +393,14 @@ def test_major_events_and_sanctions_are_decided_by_the_institution(ctx):
     assert st == 201 and ev["due_at"], ev
     st, _, ev = _act(ljz, "corrections-events", ev, "report", report_note="电话报告并书面报告")
     assert st == 200 and ev["reported_at"] and ev["reported_late"] is True, "30 hours after, past 24"
+    # the institution is told at once (the bell, beside its to-do); the reporter, the district and the city are not
+    st, _, notes = inst.get("/api/v1/notifications?limit=100")
+    n = next(i for i in notes["items"] if i["entity"] == "corrections-events" and i["record_id"] == ev["id"])
+    assert n["kind"] == "event_reported" and n["label"] == "重大事项报告" and "逾时报告" in n["body"], n
+    assert n["title"].startswith("连续两日电话无法联系"), n
+    for user in ("ljz", "pudong", "shiju", "njdl"):
+        st, _, notes = Session(s, user).get("/api/v1/notifications?limit=100")
+        assert not [i for i in notes["items"] if i["entity"] == "corrections-events"], (user, notes)
     assert _act(ljz, "corrections-events", ev, "handle", handling="x")[0] == 403
     st, _, ev = _act(inst, "corrections-events", ev, "handle", handling="已提请公安机关协助查找")
     assert st == 200 and ev["wf_state"] == "handled"
