@@ -777,8 +777,15 @@ static int64_t span_days(const char *from, const char *to) {
     return (b - a) / 86400 + 1;
 }
 /* At most corr_leave_max_days a trip; the office approves a leave of up to
- * corr_leave_office_days, never an entry into a prohibited area. */
+ * corr_leave_office_days, never an entry into a prohibited area — which is
+ * asked only for a subject under a 禁止令 (刑法 第三十八条、第七十二条). */
 static const char *leave_rule(check_ctx_t *c, const char **field) {
+    const char *kind0 = str(c->after, "kind");
+    if (kind0 && strcmp(kind0, "special_area") == 0 && c->op != CHECK_ACTION) {
+        json_t *subject = check_linked(c, "subject_id");
+        const char *ban = subject ? str(subject, "prohibitions") : NULL;
+        if (subject && !(ban && *ban)) return *field = "kind", "该矫正对象没有禁止令, 进入特定区域 (场所) 无需审批";
+    }
     int64_t days = span_days(str(c->after, "leave_from"), str(c->after, "leave_to"));
     if (days == -1) return NULL;
     if (days < 1) return *field = "leave_to", "结束日期不能早于起始日期";

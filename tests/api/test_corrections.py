@@ -311,7 +311,7 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
 def test_leave_up_to_seven_days_is_the_office_s_longer_the_institution_s(ctx):
     s = ctx.demo_server()
     inst, ljz, director = Session(s, "pudong_sqjz"), Session(s, "ljz"), Session(s, "ljz_director")
-    rec = _supervised(inst, _office(ljz), cls="normal", name="外出测试")
+    rec = _supervised(inst, _office(ljz), cls="normal", name="外出测试", prohibitions="禁止进入酒吧、夜总会等娱乐场所")
     L = "/api/v1/corrections-leaves"
     base = {"subject_id": rec["id"], "kind": "leave", "destination": "江苏省南京市", "reason": "探亲"}
     st, _, short = ljz.post(L, dict(base, leave_from=_iso(_today(3)), leave_to=_iso(_today(7))))
@@ -335,6 +335,11 @@ def test_leave_up_to_seven_days_is_the_office_s_longer_the_institution_s(ctx):
     assert st == 201
     st, _, body = _act(director, "corrections-leaves", area, "approve", decision_note="同意")
     assert st == 422 and "特定区域" in body["error"]["fields"]["decision_note"], body
+    # only a subject under a 禁止令 asks to enter a prohibited area
+    free = _supervised(inst, _office(ljz), cls="normal", name="无禁止令")
+    st, _, body = ljz.post(L, dict(base, subject_id=free["id"], kind="special_area", destination="酒吧街",
+                                   leave_from=_iso(_today(1)), leave_to=_iso(_today(1))))
+    assert st == 422 and "禁止令" in body["error"]["fields"]["kind"], body
     st, _, back = _act(ljz, "corrections-leaves", ok, "back", returned_on=_iso(_today()))
     assert st == 200 and back["wf_state"] == "returned"
 
