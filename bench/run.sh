@@ -191,6 +191,7 @@ run_wrk() {
     wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" -s "$SCRIPT" "$@" "$url" >/dev/null 2>&1 || true
   fi
   echo "  [$NRUN] $label, $conns connections, ${DUR}s ..." >&2
+  ${BEFORE_RUN:-} # e.g. pgss_reset: after the warm-up, so only the recorded run counts
   local t0 t1 o0=0 o1=0
   [ -z "$OWN_PID" ] || o0=$(cpu_ticks "$OWN_PID")
   t0=$(cpu_ticks "${CPU_PIDS[@]}")
@@ -262,7 +263,7 @@ pgss_report() {
   local first=1 calls mean share total q
   while IFS=$'\t' read -r calls mean share total q; do
     if [ "$first" = 1 ]; then
-      WHERE+=("  PostgreSQL execution $(awk -v t="$total" -v n="$n" 'BEGIN { printf "%.1fus", (n > 0 ? t / n : 0) }') a request of ${R_CPU[$i]} CPU (sifasuo ${R_OWN[$i]} of its own)")
+      WHERE+=("  a request: ${R_CPU[$i]} of CPU = sifasuo ${R_OWN[$i]} + PostgreSQL's processes $(awk -v a="${R_CPU[$i]%us}" -v b="${R_OWN[$i]%us}" 'BEGIN { printf "%.1fus", a - b }'), of which executing statements $(awk -v t="$total" -v n="$n" 'BEGIN { printf "%.1fus", (n > 0 ? t / n : 0) }') (the rest: protocol, parse/bind, locks, the kernel)")
       first=0
     fi
     WHERE+=("$(awk -v c="$calls" -v n="$n" -v m="$mean" -v s="$share" -v q="${q:0:110}" \
@@ -325,15 +326,16 @@ sifasuo_scenarios() {
   for c in 64 512; do run_wrk "$store GET /healthz" $c "$SURL/healthz" org; done
   for c in 64 512; do run_wrk "$store GET /api/v1/org-units/$ORG_ID" $c "$SURL/api/v1/org-units/$ORG_ID" org "${auth[@]}"; done
   run_wrk "$store GET /api/v1/org-units?parent=$ORG_ID" 64 "$SURL/api/v1/org-units?parent=$ORG_ID" org "${auth[@]}"
+  local reset
   for c in 64 512; do
-    [ "$store$c" != pg64 ] || pgss_reset
-    run_wrk "$store GET /api/v1/mediation-cases/$CASE_ID" $c "$SURL/api/v1/mediation-cases/$CASE_ID" case "${auth[@]}"
-    [ "$store$c" != pg64 ] || pgss_report "the case by id"
+    reset=; [ "$store$c" != pg64 ] || reset=pgss_reset
+    BEFORE_RUN=$reset run_wrk "$store GET /api/v1/mediation-cases/$CASE_ID" $c "$SURL/api/v1/mediation-cases/$CASE_ID" case "${auth[@]}"
+    [ -z "$reset" ] || pgss_report "the case by id"
   done
   for c in 64 512; do
-    [ "$store$c" != pg64 ] || pgss_reset
-    run_wrk "$store list: district, state, sort (${RECORDS_LABEL})" $c "$SURL$(list_path "$ORG_ID")" org "${auth[@]}"
-    [ "$store$c" != pg64 ] || pgss_report "the list"
+    reset=; [ "$store$c" != pg64 ] || reset=pgss_reset
+    BEFORE_RUN=$reset run_wrk "$store list: district, state, sort (${RECORDS_LABEL})" $c "$SURL$(list_path "$ORG_ID")" org "${auth[@]}"
+    [ -z "$reset" ] || pgss_report "the list"
   done
   run_wrk "$store list, every field: district, state, sort" 64 "$SURL$(list_path_whole "$ORG_ID")" org "${auth[@]}"
   for c in 64 512; do run_wrk "$store GET /api/v1/standards/scorecard (city)" $c "$SURL/api/v1/standards/scorecard?org=$ROOT_ID" org "${auth[@]}"; done
@@ -549,6 +551,7 @@ if [ "$BENCH_PG" != 0 ]; then
     DB_PIDS=("$(head -1 "$SIFASUO_PG_DIR/data/postmaster.pid" 2>/dev/null || true)")
     bench_store pg "$PG_URL" "$T/pg/keys"
     pg_alone "pg alone: the case by id's statements (pgbench)" "$T/pg-case.sql" case "$PG_URL"
+    pg_alone "pg alone: the case by id's, sifasuo's connection count" "$T/pg-case.sql" case "$PG_URL" "$(($(nproc) * 4))"
     pg_alone "pg alone: the list's statements (pgbench)" "$T/pg-list.sql" org "$PG_URL"
     pg_alone "pg alone: the list's, sifasuo's connection count" "$T/pg-list.sql" org "$PG_URL" "$(($(nproc) * 4))"
   else
@@ -636,12 +639,15 @@ row_of() {
     [ "$n" = 0 ] || echo "target (no errors at 512 conns): $s $errs errors in $n scenarios, $idle answering nothing — $([ "$errs" = 0 ] && [ "$idle" = 0 ] && echo met || echo "NOT met")"
   done
   # issue 26 point 4: the case by id on pg against PostgreSQL alone running its statements
+  # against the better of pgbench's two client counts: the most PostgreSQL gives
   i=$(row_of "^pg GET /api/v1/mediation-cases/[0-9]+$" 64)
-  j=$(row_of "^pg alone: the case by id" 64)
+  j=$(row_of "^pg alone: the case by id's statements" 64)
+  k=$(row_of "^pg alone: the case by id's, sifasuo's" "$(($(nproc) * 4))")
+  [ -z "$k" ] || [ -z "$j" ] || [ "${R_RPS[$k]}" -le "${R_RPS[$j]}" ] || j=$k
   if [ -n "$i" ] && [ -n "$j" ]; then
     pct=$(awk -v a="${R_RPS[$i]}" -v b="${R_RPS[$j]}" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
     verdict=met; [ "$pct" -ge 75 ] || verdict="NOT met"
-    echo "target (one record by id on pg, 64 conns, >= 75% of pg alone for its statements): ${R_RPS[$i]} / ${R_RPS[$j]} req/s = ${pct}% — $verdict"
+    echo "target (one record by id on pg, 64 conns, >= 75% of pg alone for its statements, the better of its two rows): ${R_RPS[$i]} / ${R_RPS[$j]} req/s = ${pct}% — $verdict"
     echo "  per request: sifasuo ${R_OWN[$i]} of its own, sifasuo + PostgreSQL ${R_CPU[$i]}; PostgreSQL alone ${R_CPU[$j]}"
   fi
   for n in "${WHERE[@]+"${WHERE[@]}"}"; do echo "$n"; done
