@@ -193,6 +193,22 @@ def test_a_case_carries_its_parties_added_from_it_and_deleting_it_takes_them_alo
     assert ljz.get(f"{P}/{party['id']}")[0] == 404
 
 
+def test_parties_added_to_one_case_at_once_all_count(ctx):
+    """Each party's write updates its case's count of parties: on
+    PostgreSQL the parent check of a child's write locks the case FOR NO
+    KEY UPDATE, not FOR SHARE, so writers queue instead of deadlocking
+    (two share locks each waiting to update)."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, case = ljz.post(C, {"title": "多方当事人纠纷", "source": "party_application", "category": "neighborhood"})
+    assert st == 201, case
+    out = at_once(12, lambda i: ljz.post(P, {"case_id": case["id"], "role": "applicant", "unit_name": f"公司{i}"}))
+    assert all(st == 201 for st, _, _ in out), [b for st, _, b in out if st != 201]
+    st, _, got = ljz.get(f"{C}/{case['id']}")
+    assert sorted(p["unit_name"] for p in got["parties"]["items"]) == sorted(f"公司{i}" for i in range(12))
+    assert store_query(s.url, f"SELECT n_mediation_party FROM mediation_case WHERE id = {case['id']}") == "12"
+
+
 def test_a_parent_is_created_with_its_children_in_one_request_or_not_at_all(ctx):
     """issue 16 point 2: the children a create's body carries under their
     keys are created with the parent, in its transaction, owned by its unit."""
