@@ -13,8 +13,8 @@
   python3 feed_client.py verify --secret=SECRET --timestamp 1796000000 \\
       --signature sm3=… --body-file delivery.json
 
-(--secret=SECRET with "=": a secret is base64url and may begin with "-",
-which would otherwise be read as an option.)
+(A secret is "whsec_" and 43 base64url characters; the prefix keeps it from
+beginning with "-", which would be read as an option.)
 
 HMAC-SM3: hashlib has SM3 when Python's OpenSSL has it (hashlib.new('sm3'));
 on a build without it the signature is computed by `openssl dgst -sm3 -hmac`

@@ -28,24 +28,31 @@ static const char *jstr(json_t *o, const char *k) {
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* The path s's one row names, when it lies in the caller's scope; NULL when
+ * there is no row or it is out of scope.  A store error answers 503 here
+ * (the first answer is the one sent), so that the caller's "not found"
+ * never reaches a user whose store is failing over. */
+static const char *path_in_scope(http_req_t *r, db_stmt_t *s) {
+    if (!s) return http_store_error(r), NULL;
+    int rc = db_step(s);
+    const char *path = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    db_reset(s);
+    if (rc < 0) http_store_error(r);
+    return path && scope_covers(r, path) ? path : NULL;
+}
+
 /* The org unit's path when it exists and lies in the caller's scope. */
 const char *auth_org_in_scope(http_req_t *r, int64_t org_id) {
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
-    if (!s) return NULL;
-    db_bind_int(s, 1, org_id);
-    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
-    db_reset(s);
-    return path && scope_covers(r, path) ? path : NULL;
+    if (s) db_bind_int(s, 1, org_id);
+    return path_in_scope(r, s);
 }
 
 /* The user's org path when the user exists and is in scope, else NULL. */
 const char *auth_user_in_scope(http_req_t *r, int64_t user_id) {
     db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = $1");
-    if (!s) return NULL;
-    db_bind_int(s, 1, user_id);
-    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
-    db_reset(s);
-    return path && scope_covers(r, path) ? path : NULL;
+    if (s) db_bind_int(s, 1, user_id);
+    return path_in_scope(r, s);
 }
 
 /* ---- users ---- */
@@ -630,11 +637,8 @@ static void create_token(http_req_t *r) {
 static void revoke_token(http_req_t *r) {
     int64_t id = http_param_id(r, "id");
     db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM api_tokens t JOIN org_units o ON o.id = t.org_id WHERE t.id = $1");
-    if (!s) return http_store_error(r);
-    db_bind_int(s, 1, id);
-    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
-    db_reset(s);
-    if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "令牌不存在");
+    if (s) db_bind_int(s, 1, id);
+    if (!path_in_scope(r, s)) return http_error(r, 404, "not_found", "令牌不存在");
     char now[21];
     iso_from_unix(now_unix(), now);
     if (db_begin(r->db) != 0) return http_store_error(r);

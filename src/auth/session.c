@@ -797,8 +797,10 @@ static void change_password(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT password_hash FROM users WHERE id = $1");
     if (!s) goto fail;
     db_bind_int(s, 1, p->user_id);
-    char *hash = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    int rc = db_step(s);
+    char *hash = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
+    if (rc < 0) goto fail; /* not "原密码错误": the store failed */
     if (!hash || !password_verify(hash, old)) {
         json_decref(body);
         auth_audit(r, "password.change", "users", p->user_id, "denied", "{\"reason\":\"wrong old password\"}");

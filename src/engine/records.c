@@ -374,6 +374,15 @@ char *engine_parent_locked_text(const entity_t *e, int64_t parent_id, const wf_s
 
 const char *engine_parent_locked_message(http_req_t *r, const entity_t *e, int64_t parent_id, const wf_state_t *st,
                                          const char *verb) {
+    /* the parent by its title (names, not ids), shown as the child's ref
+     * field shows it to this reader (a person's name masked) */
+    const entity_t *pe = parent_entity(e);
+    const char *raw = pe ? engine_ref_title(r, pe, parent_id) : NULL;
+    char shown[256];
+    const char *title = raw ? engine_ref_display(r, entity_field(e, e->parent), raw, shown, sizeof(shown)) : NULL;
+    if (title && *title)
+        return arena_printf(r->arena, "所属%s「%s」已处于「%s」状态, 不能%s%s", pe->label, title, st->label, verb,
+                            e->label);
     char *m = engine_parent_locked_text(e, parent_id, st, verb);
     const char *out = arena_strdup(r->arena, m);
     free(m);

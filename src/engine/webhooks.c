@@ -205,9 +205,13 @@ static void create_hook(http_req_t *r) {
         }
     }
     if (!evs) evs = ",create,update,transition,delete,restore,";
-    /* the signing key: shown once in this answer, kept encrypted */
-    char secret[CRYPTO_TOKEN_LEN(32)];
-    if (crypto_token(secret, 32) != 0 || !(enc = pi_encrypt(auth_keys(), secret, strlen(secret)))) {
+    /* the signing key: shown once in this answer, kept encrypted; "whsec_"
+     * before it so that it never begins with '-' (base64url may), which a
+     * receiver's command line would read as an option */
+    char secret[sizeof("whsec_") - 1 + CRYPTO_TOKEN_LEN(32)];
+    memcpy(secret, "whsec_", sizeof("whsec_") - 1);
+    if (crypto_token(secret + sizeof("whsec_") - 1, 32) != 0 ||
+        !(enc = pi_encrypt(auth_keys(), secret, strlen(secret)))) {
         http_error(r, 503, "crypto_failed", "无法生成签名密钥, 请稍后再试");
         goto out;
     }

@@ -404,8 +404,10 @@ static void get_stats(http_req_t *r) {
         db_bind_text(s, 1, levels[i], -1);
         db_bind_text(s, 2, path, -1);
         db_bind_text(s, 3, hi, -1);
-        int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+        int rc = db_step(s);
+        int64_t n = rc == DB_ROW ? db_col_int(s, 0) : 0;
         db_reset(s);
+        if (rc < 0) return http_store_error(r);
         if (n) jw_kint(w, levels[i], n);
     }
     jw_obj_end(w);

@@ -383,8 +383,10 @@ static void create_person(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
     if (!s) goto fail;
     db_bind_int(s, 1, org);
-    const char *opath = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    int orc = db_step(s);
+    const char *opath = orc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
+    if (orc < 0) goto fail;
     if (!opath || !scope_covers(r, opath)) {
         http_invalid(r, "org_id", "登记单位不存在或不在您的管辖范围内");
         goto out;

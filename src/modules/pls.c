@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
 #include "auth/scope.h"
 #include "cmd/demo.h"
@@ -34,8 +35,10 @@
 #include "modules/returns.h"
 #include "modules/standards.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
+#include "util/xlsx_tmp.h"
 
 #define COCKPIT .cockpit = ""
 
@@ -180,6 +183,11 @@ static const field_t point_fields[] = {
     {"status", "状态", F_CODE, FF_REQUIRED | FF_FILTER | FF_LIST, .code_list = "pls_point_status"},
     {0},
 };
+/* The yes/no services a point offers, in the map query's column order. */
+static const char *const point_services[] = {"svc_consult",         "svc_lawyer",      "svc_notary",
+                                             "svc_appraisal",       "svc_arbitration", "svc_legal_aid",
+                                             "svc_reconsideration", "svc_mediation"};
+#define NPOINT_SERVICES (int)(sizeof(point_services) / sizeof(point_services[0]))
 /* A 村(居) room names its village; one workstation per street/town (站所合一:
  * co-located with the office); a position is given whole. */
 static const char *point_rule(check_ctx_t *c, const char **field) {
@@ -262,8 +270,9 @@ static const workflow_t consultation_flow_v1 = {1, "answered", consultation_stat
  * waits for its answer (待解答, 3 working days: the office's commitment);
  * staff entries are answered on the spot as before. */
 static const wf_state_t consultation_states_v2[] = {
-    {"pending", "待解答", 3},  {"answered", "已解答", 0},         {"referred", "已转介", 10},
-    {"followed", "已跟踪结果", 0, true}, {"closed", "已办结", 0, true}, {0},
+    {"pending", "待解答", 3},      {"answered", "已解答", 0},
+    {"referred", "已转介", 10},    {"followed", "已跟踪结果", 0, true},
+    {"closed", "已办结", 0, true}, {0},
 };
 static const wf_transition_t consultation_transitions_v2[] = {
     {"refer", "转介", "answered", "referred", .requires = "referral referral_to", .stamp = "referred_on"},
@@ -274,8 +283,8 @@ static const wf_transition_t consultation_transitions_v2[] = {
     {"answer", "解答", "pending", "answered", .requires = "answer"}, /* last: v1's actions keep their places */
     {0},
 };
-static const workflow_t consultation_flow_v2 = {2, "answered", consultation_states_v2, consultation_transitions_v2, 0,
-                                                1};
+static const workflow_t consultation_flow_v2 = {2, "answered", consultation_states_v2, consultation_transitions_v2,
+                                                0, 1};
 static const workflow_t *const consultation_flows[] = {&consultation_flow_v1, &consultation_flow_v2, NULL};
 /* The other party is a person or a unit, not both; a consultation at a
  * village room names the village; a mediation referral goes through its
@@ -603,29 +612,44 @@ static const std_setting_decl_t pls_settings[] = {
 
 #define IN_SCOPE "deleted_at IS NULL AND org_path >= $1 AND org_path < $2"
 
-/* The figures counted per unit (the drill-down table) and for the whole. */
+/* The figures counted per unit (the drill-down table) and for the whole;
+ * with entity, the records behind one are that entity's list filtered by
+ * date (the period) and extra ("field=value"): the returns' `links`. */
 static const struct figure {
-    const char *key, *sql;
+    const char *key, *sql, *entity, *date, *extra;
 } figures[] = {
     {"consultations",
-     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND consulted_on >= $3 AND consulted_on <= $4"},
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND consulted_on >= $3 AND consulted_on <= $4",
+     "legal-consultations", "consulted_on", NULL},
     {"referrals",
-     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND referred_on >= $3 AND referred_on <= $4"},
-    {"mediation_referrals", "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-                            " AND referred_on >= $3 AND referred_on <= $4 AND mediation_case_id IS NOT NULL"},
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE " AND referred_on >= $3 AND referred_on <= $4",
+     "legal-consultations", "referred_on", NULL},
+    {"mediation_referrals",
+     "SELECT COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+     " AND referred_on >= $3 AND referred_on <= $4 AND mediation_case_id IS NOT NULL",
+     "legal-consultations", "referred_on", "referral=mediation"},
     {"intakes",
-     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND received_on >= $3 AND received_on <= $4"},
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND received_on >= $3 AND received_on <= $4",
+     "reconsideration-intakes", "received_on", NULL},
     {"intakes_forwarded",
-     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4"},
-    {"intakes_late", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
-                     " AND forwarded_on >= $3 AND forwarded_on <= $4 AND forward_late = 1"},
-    {"intakes_acknowledged", "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
-                             " AND acknowledged_on >= $3 AND acknowledged_on <= $4"},
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4",
+     "reconsideration-intakes", "forwarded_on", NULL},
+    {"intakes_late",
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
+     " AND forwarded_on >= $3 AND forwarded_on <= $4 AND forward_late = 1",
+     "reconsideration-intakes", "forwarded_on", "forward_late=true"},
+    {"intakes_acknowledged",
+     "SELECT COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
+     " AND acknowledged_on >= $3 AND acknowledged_on <= $4",
+     "reconsideration-intakes", "acknowledged_on", NULL},
     {"aid_applications",
-     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND applied_on >= $3 AND applied_on <= $4"},
+     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND applied_on >= $3 AND applied_on <= $4",
+     "legal-aid-preapps", "applied_on", NULL},
     {"aid_forwarded",
-     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4"},
-    {"advisor_services", "SELECT COUNT(*) FROM advisor_log WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4"},
+     "SELECT COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE " AND forwarded_on >= $3 AND forwarded_on <= $4",
+     "legal-aid-preapps", "forwarded_on", NULL},
+    {"advisor_services", "SELECT COUNT(*) FROM advisor_log WHERE " IN_SCOPE " AND served_on >= $3 AND served_on <= $4",
+     "advisor-logs", "served_on", NULL},
     /* villages existing at the period's end, and those with an advisor serving then */
     {"villages",
      "SELECT COUNT(*) FROM org_units WHERE level = 'village' AND path >= $1 AND path < $2 "
@@ -640,35 +664,44 @@ static const struct figure {
      "SELECT COUNT(*) FROM village_advisor WHERE " IN_SCOPE
      " AND appointed_on <= $4 AND (exit_on IS NULL OR exit_on > $4) AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
     {"points",
-     "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)"},
+     "SELECT COUNT(*) FROM pls_point WHERE " IN_SCOPE " AND status = 'open' AND CAST($3 AS TEXT) <= CAST($4 AS TEXT)",
+     "service-points", NULL, "status=open"},
 };
 #define NFIGURES (sizeof(figures) / sizeof(figures[0]))
 
-/* The grouped figures: [{code, label, count}] each, by the record's own date. */
+/* The grouped figures: [{code, label, count}] each, by the record's own
+ * date; the records behind a row are entity's list by date and field = code. */
 static const struct grouping {
-    const char *name, *list, *sql;
+    const char *name, *list, *sql, *entity, *date, *field;
 } groupings[] = {
     {"by_channel", "pls_channel",
      "SELECT channel, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel"},
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY channel ORDER BY channel",
+     "legal-consultations", "consulted_on", "channel"},
     {"by_category", "pls_category",
      "SELECT category, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category"},
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY category ORDER BY category",
+     "legal-consultations", "consulted_on", "category"},
     {"referrals_by_type", "pls_referral",
      "SELECT referral, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral"},
+     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY referral ORDER BY referral",
+     "legal-consultations", "referred_on", "referral"},
     {"referral_outcomes", "pls_referral_outcome",
      "SELECT outcome, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome"},
+     " AND referred_on >= $3 AND referred_on <= $4 GROUP BY outcome ORDER BY outcome",
+     "legal-consultations", "referred_on", "outcome"},
     {"satisfaction", "pls_satisfaction",
      "SELECT satisfaction, COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
-     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction"},
+     " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY satisfaction ORDER BY satisfaction",
+     "legal-consultations", "consulted_on", "satisfaction"},
     {"aid_results", "pls_aid_result",
      "SELECT result, COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
-     " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result"},
+     " AND decided_on >= $3 AND decided_on <= $4 GROUP BY result ORDER BY result",
+     "legal-aid-preapps", "decided_on", "result"},
     {"advisor_services_by_kind", "pls_service_kind",
      "SELECT kind, COUNT(*) FROM advisor_log WHERE " IN_SCOPE
-     " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind"},
+     " AND served_on >= $3 AND served_on <= $4 GROUP BY kind ORDER BY kind",
+     "advisor-logs", "served_on", "kind"},
 };
 
 static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi, const char *from, const char *to) {
@@ -678,6 +711,93 @@ static int write_figures(http_req_t *r, jw_t *w, const char *lo, const char *hi,
         jw_kint(w, figures[i].key, n);
     }
     return 0;
+}
+
+/* The year's figures month by month (by_month, a year's returns only):
+ * each counts its records by their own date, as the figures do. */
+static const struct monthly {
+    const char *key, *sql;
+} monthly[] = {
+    {"consultations", "SELECT SUBSTR(consulted_on, 6, 2), COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+                      " AND consulted_on >= $3 AND consulted_on <= $4 GROUP BY SUBSTR(consulted_on, 6, 2)"},
+    {"referrals", "SELECT SUBSTR(referred_on, 6, 2), COUNT(*) FROM legal_consultation WHERE " IN_SCOPE
+                  " AND referred_on >= $3 AND referred_on <= $4 GROUP BY SUBSTR(referred_on, 6, 2)"},
+    {"intakes", "SELECT SUBSTR(received_on, 6, 2), COUNT(*) FROM reconsideration_intake WHERE " IN_SCOPE
+                " AND received_on >= $3 AND received_on <= $4 GROUP BY SUBSTR(received_on, 6, 2)"},
+    {"aid_applications", "SELECT SUBSTR(applied_on, 6, 2), COUNT(*) FROM legal_aid_preapp WHERE " IN_SCOPE
+                         " AND applied_on >= $3 AND applied_on <= $4 GROUP BY SUBSTR(applied_on, 6, 2)"},
+    {"advisor_services", "SELECT SUBSTR(served_on, 6, 2), COUNT(*) FROM advisor_log WHERE " IN_SCOPE
+                         " AND served_on >= $3 AND served_on <= $4 GROUP BY SUBSTR(served_on, 6, 2)"},
+};
+#define NMONTHLY (sizeof(monthly) / sizeof(monthly[0]))
+
+/* by_month: [{month: 1..12, <each monthly key>: n}].  0, or -1 on a store error. */
+static int write_by_month(http_req_t *r, jw_t *w, const char *lo, const char *hi, const char *from, const char *to) {
+    int64_t n[NMONTHLY][12] = {{0}};
+    for (size_t k = 0; k < NMONTHLY; k++) {
+        db_stmt_t *s = returns_statement(r, monthly[k].sql, lo, hi, from, to);
+        if (!s) return -1;
+        int rc;
+        while ((rc = db_step(s)) == DB_ROW) {
+            int m = db_col_null(s, 0) ? 0 : atoi(db_col_text(s, 0));
+            if (m >= 1 && m <= 12) n[k][m - 1] = db_col_int(s, 1);
+        }
+        db_reset(s);
+        if (rc != DB_DONE) return -1;
+    }
+    jw_key(w, "by_month");
+    jw_arr(w);
+    for (int m = 0; m < 12; m++) {
+        jw_obj(w);
+        jw_kint(w, "month", m + 1);
+        for (size_t k = 0; k < NMONTHLY; k++)
+            jw_kint(w, monthly[k].key, n[k][m]);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    return 0;
+}
+
+/* Opens one `links` entry, key: {entity, query, … — the list's filters that
+ * show the records behind a figure: date within [from, to] (when the figure
+ * has a date), extra ("field=value"), and org_id (the unit shown, 0: the
+ * caller's whole scope).  The caller closes the object. */
+static void write_link(http_req_t *r, jw_t *w, const char *key, const char *entity, const char *date, const char *extra,
+                       const char *from, const char *to, int64_t org) {
+    jw_key(w, key);
+    jw_obj(w);
+    jw_kstr(w, "entity", entity);
+    jw_key(w, "query");
+    jw_obj(w);
+    if (date) {
+        jw_kstr(w, arena_printf(r->arena, "%s.from", date), from);
+        jw_kstr(w, arena_printf(r->arena, "%s.to", date), to);
+    }
+    const char *eq = extra ? strchr(extra, '=') : NULL;
+    if (eq) jw_kstr(w, arena_printf(r->arena, "%.*s", (int)(eq - extra), extra), eq + 1);
+    if (org) jw_kstr(w, "org_id", arena_printf(r->arena, "%lld", (long long)org));
+    jw_obj_end(w);
+}
+
+/* `links` (each figure with records behind it) and `group_links` (each
+ * grouping: the list's filters, and `field`, which a row's code fills). */
+static void write_links(http_req_t *r, jw_t *w, const char *from, const char *to, int64_t org) {
+    jw_key(w, "links");
+    jw_obj(w);
+    for (size_t i = 0; i < NFIGURES; i++)
+        if (figures[i].entity) {
+            write_link(r, w, figures[i].key, figures[i].entity, figures[i].date, figures[i].extra, from, to, org);
+            jw_obj_end(w);
+        }
+    jw_obj_end(w);
+    jw_key(w, "group_links");
+    jw_obj(w);
+    for (size_t i = 0; i < sizeof(groupings) / sizeof(groupings[0]); i++) {
+        write_link(r, w, groupings[i].name, groupings[i].entity, groupings[i].date, NULL, from, to, org);
+        jw_kstr(w, "field", groupings[i].field);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
 }
 
 /* ---- the advisors' duties in a period (part of the returns) ---- */
@@ -780,10 +900,216 @@ static int write_advisor_duties(http_req_t *r, jw_t *w, const char *lo, const ch
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* The units one level down from [lo, hi) existing on `to` (the city → its
+ * districts, a district → its offices); *n is -1 on a store error. */
+typedef struct child {
+    int64_t id;
+    const char *name, *path, *level;
+} child_t;
+static child_t *children_of(http_req_t *r, const char *lo, const char *hi, const char *to, int *n) {
+    *n = 0;
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT id, name, path, level FROM org_units WHERE level IN ('district', 'office') "
+                          "AND path > $1 AND path < $2 AND path NOT LIKE $3 AND valid_from <= $4 "
+                          "AND (valid_to IS NULL OR valid_to > $4) ORDER BY path");
+    if (!s) return *n = -1, NULL;
+    /* children only: a path one segment below lo (…/<id>/) */
+    db_bind_text(s, 1, lo, -1);
+    db_bind_text(s, 2, hi, -1);
+    db_bind_text(s, 3, arena_printf(r->arena, "%s%%/%%/", lo), -1);
+    db_bind_text(s, 4, to, -1);
+    int cap = 0, rc;
+    child_t *kids = NULL;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            child_t *k2 = arena_alloc(r->arena, sizeof(*k2) * (size_t)cap);
+            if (*n) memcpy(k2, kids, sizeof(*k2) * (size_t)*n);
+            kids = k2;
+        }
+        kids[(*n)++] = (child_t){db_col_int(s, 0), arena_strdup(r->arena, db_col_text(s, 1)),
+                                 arena_strdup(r->arena, db_col_text(s, 2)), arena_strdup(r->arena, db_col_text(s, 3))};
+    }
+    db_reset(s);
+    if (rc != DB_DONE) *n = -1;
+    return kids;
+}
+
+/* ---- the returns as an Excel workbook (?format=xlsx) ---- */
+
+/* The figures' column heads, in the order of figures[]. */
+static const char *const figure_labels[] = {
+    "法律咨询",       "转介",
+    "其中转人民调解", "代收行政复议申请",
+    "已转送复议机关", "其中逾期转送",
+    "复议机关已签收", "法律援助初审",
+    "已转交援助机构", "法律顾问服务 (次)",
+    "村(居)数",       "已有法律顾问的村(居)",
+    "在任法律顾问",   "运行中的服务站点",
+};
+_Static_assert(sizeof(figure_labels) / sizeof(figure_labels[0]) == NFIGURES, "a label for every figure");
+/* The groupings' titles, in the order of groupings[]. */
+static const char *const grouping_titles[] = {
+    "法律咨询 (按渠道)", "法律咨询 (按类别)",     "转介 (按去向)", "转介结果", "满意度",
+    "法律援助审查结果",  "法律顾问服务 (按类别)",
+};
+_Static_assert(sizeof(grouping_titles) / sizeof(grouping_titles[0]) == sizeof(groupings) / sizeof(groupings[0]),
+               "a title for every grouping");
+static const char *const monthly_labels[] = {"法律咨询", "转介", "代收行政复议申请", "法律援助初审",
+                                             "法律顾问服务 (次)"};
+_Static_assert(sizeof(monthly_labels) / sizeof(monthly_labels[0]) == NMONTHLY, "a label for every monthly figure");
+
+static int count_figures(http_req_t *r, const char *lo, const char *hi, const char *from, const char *to,
+                         int64_t *out) {
+    for (size_t i = 0; i < NFIGURES; i++)
+        if ((out[i] = returns_count(r, figures[i].sql, lo, hi, from, to)) < 0) return -1;
+    return 0;
+}
+
+/* One row of the units' table: name, the figures, the coverage rate. */
+static void xlsx_unit_row(lxw_worksheet *ws, lxw_row_t row, const char *name, const int64_t *f, lxw_format *fmt,
+                          lxw_format *pct) {
+    worksheet_write_string(ws, row, 0, name, fmt);
+    for (size_t c = 0; c < NFIGURES; c++)
+        worksheet_write_number(ws, row, (lxw_col_t)(1 + c), (double)f[c], fmt);
+    size_t villages = 10, covered = 11; /* figures[] order */
+    if (f[villages] > 0)
+        worksheet_write_number(ws, row, (lxw_col_t)(1 + NFIGURES), (double)f[covered] / (double)f[villages], pct);
+    else
+        worksheet_write_string(ws, row, (lxw_col_t)(1 + NFIGURES), "—", fmt);
+}
+
+/* The workbook: the units one level down and the whole with every figure,
+ * the grouped tables under them, and (a year's) the months on a second
+ * sheet.  0, or -1 (store or file error). */
+static int write_returns_xlsx(http_req_t *r, const returns_period_t *p, const char *unit, const child_t *kids, int n,
+                              buf_t *out) {
+    int64_t whole[NFIGURES], f[NFIGURES];
+    if (count_figures(r, p->lo, p->hi, p->from, p->to, whole) != 0) return -1;
+    xlsx_tmp_t tmp;
+    lxw_workbook *wb = xlsx_tmp_open(&tmp);
+    if (!wb) return xlsx_tmp_finish(&tmp, NULL, NULL), -1;
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "公共法律服务统计");
+    lxw_format *head = workbook_add_format(wb), *title = workbook_add_format(wb), *cell = workbook_add_format(wb),
+               *bold = workbook_add_format(wb), *pct = workbook_add_format(wb), *bpct = workbook_add_format(wb);
+    format_set_bold(head), format_set_border(head, LXW_BORDER_THIN), format_set_text_wrap(head);
+    format_set_bold(title), format_set_font_size(title, 14);
+    format_set_border(cell, LXW_BORDER_THIN);
+    format_set_bold(bold), format_set_border(bold, LXW_BORDER_THIN);
+    format_set_border(pct, LXW_BORDER_THIN), format_set_num_format(pct, "0.0%");
+    format_set_bold(bpct), format_set_border(bpct, LXW_BORDER_THIN), format_set_num_format(bpct, "0.0%");
+    worksheet_set_column(ws, 0, 0, 24, NULL);
+    worksheet_set_column(ws, 1, (lxw_col_t)(1 + NFIGURES), 11, NULL);
+    const char *period =
+        p->month ? arena_printf(r->arena, "%d 年 %d 月", p->year, p->month) : arena_printf(r->arena, "%d 年", p->year);
+    worksheet_write_string(ws, 0, 0, arena_printf(r->arena, "公共法律服务统计 (%s, %s)", unit, period), title);
+    worksheet_write_string(
+        ws, 1, 0,
+        arena_printf(r->arena,
+                     "统计期间 %s 至 %s; 各项按记录自身的日期统计 (咨询、转介、收件、转送、签收、申请、"
+                     "转交、服务日期), 村(居)、顾问覆盖、在任顾问与站点按期末日计",
+                     p->from, p->to),
+        NULL);
+    worksheet_write_string(ws, 3, 0, "单位", head);
+    for (size_t c = 0; c < NFIGURES; c++)
+        worksheet_write_string(ws, 3, (lxw_col_t)(1 + c), figure_labels[c], head);
+    worksheet_write_string(ws, 3, (lxw_col_t)(1 + NFIGURES), "覆盖率", head);
+    lxw_row_t row = 4;
+    for (int i = 0; i < n; i++, row++) {
+        char khi[512];
+        scope_upper(kids[i].path, khi, sizeof(khi));
+        if (count_figures(r, kids[i].path, khi, p->from, p->to, f) != 0) return xlsx_tmp_finish(&tmp, wb, NULL), -1;
+        xlsx_unit_row(ws, row, kids[i].name, f, cell, pct);
+    }
+    xlsx_unit_row(ws, row++, n ? "合计 (含本级)" : unit, whole, bold, bpct);
+    /* the grouped tables, one under another */
+    for (size_t g = 0; g < sizeof(groupings) / sizeof(groupings[0]); g++) {
+        row++;
+        worksheet_write_string(ws, row, 0, grouping_titles[g], head);
+        worksheet_write_string(ws, row++, 1, "件数", head);
+        db_stmt_t *s = returns_statement(r, groupings[g].sql, p->lo, p->hi, p->from, p->to);
+        if (!s) return xlsx_tmp_finish(&tmp, wb, NULL), -1;
+        int rc;
+        int64_t sum = 0;
+        while ((rc = db_step(s)) == DB_ROW) {
+            const char *code = db_col_null(s, 0) ? NULL : db_col_text(s, 0);
+            const char *label = code ? code_label(r->db, groupings[g].list, code) : NULL;
+            worksheet_write_string(ws, row, 0, label ? label : code ? code : "未填写", cell);
+            worksheet_write_number(ws, row++, 1, (double)db_col_int(s, 1), cell);
+            sum += db_col_int(s, 1);
+        }
+        db_reset(s);
+        if (rc != DB_DONE) return xlsx_tmp_finish(&tmp, wb, NULL), -1;
+        worksheet_write_string(ws, row, 0, "合计", bold);
+        worksheet_write_number(ws, row++, 1, (double)sum, bold);
+    }
+    if (!p->month) {
+        lxw_worksheet *ms = workbook_add_worksheet(wb, "按月");
+        worksheet_set_column(ms, 0, 0, 10, NULL);
+        worksheet_set_column(ms, 1, NMONTHLY, 14, NULL);
+        worksheet_write_string(ms, 0, 0, "月份", head);
+        for (size_t k = 0; k < NMONTHLY; k++)
+            worksheet_write_string(ms, 0, (lxw_col_t)(1 + k), monthly_labels[k], head);
+        for (int m = 0; m < 12; m++)
+            worksheet_write_string(ms, (lxw_row_t)(1 + m), 0, arena_printf(r->arena, "%d 月", m + 1), cell);
+        for (size_t k = 0; k < NMONTHLY; k++) {
+            int64_t v[12] = {0};
+            db_stmt_t *s = returns_statement(r, monthly[k].sql, p->lo, p->hi, p->from, p->to);
+            if (!s) return xlsx_tmp_finish(&tmp, wb, NULL), -1;
+            int rc;
+            while ((rc = db_step(s)) == DB_ROW) {
+                int m = db_col_null(s, 0) ? 0 : atoi(db_col_text(s, 0));
+                if (m >= 1 && m <= 12) v[m - 1] = db_col_int(s, 1);
+            }
+            db_reset(s);
+            if (rc != DB_DONE) return xlsx_tmp_finish(&tmp, wb, NULL), -1;
+            for (int m = 0; m < 12; m++)
+                worksheet_write_number(ms, (lxw_row_t)(1 + m), (lxw_col_t)(1 + k), (double)v[m], cell);
+        }
+    }
+    return xlsx_tmp_finish(&tmp, wb, out);
+}
+
+/* ?format=xlsx: the workbook as a download, audited as an export. */
+static void send_returns_xlsx(http_req_t *r, const returns_period_t *p, int64_t org, const child_t *kids, int n) {
+    const char *unit = scope_unit_name(r, org ? org : auth_principal(r)->org_id);
+    if (!unit) unit = "本单位";
+    buf_t file = BUF_INIT;
+    if (write_returns_xlsx(r, p, unit, kids, n, &file) != 0) {
+        buf_free(&file);
+        log_error("pls returns: xlsx failed");
+        return http_error(r, 500, "export_failed", "统计表生成失败");
+    }
+    const char *detail = arena_printf(r->arena, "{\"report\":\"pls_returns\",\"org\":%lld,\"year\":%d,\"month\":%d}",
+                                      (long long)org, p->year, p->month);
+    if (auth_audit(r, "record.export", "legal-consultations", 0, "ok", detail) != 0) {
+        buf_free(&file);
+        return http_error(r, 503, "audit_failed", "审计记录写入失败, 未导出");
+    }
+    const char *period =
+        p->month ? arena_printf(r->arena, "%d年%d月", p->year, p->month) : arena_printf(r->arena, "%d年", p->year);
+    http_set_header(r, "Cache-Control", "no-store");
+    http_set_header(
+        r, "Content-Disposition",
+        arena_printf(r->arena, "attachment; filename=\"pls-returns.xlsx\"; filename*=UTF-8''%s",
+                     engine_rfc5987(r, arena_printf(r->arena, "公共法律服务统计-%s-%s.xlsx", unit, period))));
+    http_send_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file.data, file.len);
+    buf_free(&file);
+}
+
 static void get_returns(http_req_t *r) {
+    const char *format = http_query(r, "format");
+    if (format && strcmp(format, "json") && strcmp(format, "xlsx"))
+        return http_invalid(r, "format", "format 只能是 json 或 xlsx");
     returns_period_t p;
     if (!returns_period(r, true, &p)) return;
     const char *lo = p.lo, *hi = p.hi, *from = p.from, *to = p.to;
+    const char *org_q = http_query(r, "org_id"); /* checked by returns_period */
+    int64_t org = org_q && *org_q ? atoll(org_q) : 0;
+    int n;
+    child_t *kids = children_of(r, lo, hi, to, &n);
+    if (n < 0) return http_store_error(r);
+    if (format && strcmp(format, "xlsx") == 0) return send_returns_xlsx(r, &p, org, kids, n);
     int year = p.year, month = p.month;
     jw_t *w = &r->json;
     jw_obj(w);
@@ -792,51 +1118,23 @@ static void get_returns(http_req_t *r) {
     jw_kstr(w, "from", from);
     jw_kstr(w, "to", to);
     int bad = write_figures(r, w, lo, hi, from, to);
+    write_links(r, w, from, to, org);
     for (size_t i = 0; i < sizeof(groupings) / sizeof(groupings[0]); i++)
         bad |= returns_grouped(r, w, groupings[i].name, groupings[i].list, groupings[i].sql, lo, hi, from, to);
     bad |= write_advisor_duties(r, w, lo, hi, from, to);
+    if (!month) bad |= write_by_month(r, w, lo, hi, from, to);
     /* the units one level down, each with the same figures: a click drills into one */
     jw_key(w, "units");
     jw_arr(w);
-    db_stmt_t *s =
-        db_prepare(r->db, "SELECT id, name, path, level FROM org_units WHERE level IN ('district', 'office') "
-                          "AND path > $1 AND path < $2 AND path NOT LIKE $3 AND valid_from <= $4 "
-                          "AND (valid_to IS NULL OR valid_to > $4) ORDER BY path");
-    if (!s) bad = 1;
-    if (s) {
-        /* children only: a path one segment below lo (…/<id>/) */
-        db_bind_text(s, 1, lo, -1);
-        db_bind_text(s, 2, hi, -1);
-        db_bind_text(s, 3, arena_printf(r->arena, "%s%%/%%/", lo), -1);
-        db_bind_text(s, 4, to, -1);
-        int n = 0, cap = 0, rc;
-        struct child {
-            int64_t id;
-            const char *name, *path, *level;
-        } *kids = NULL;
-        while ((rc = db_step(s)) == DB_ROW) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 32;
-                struct child *k2 = arena_alloc(r->arena, sizeof(*k2) * (size_t)cap);
-                if (n) memcpy(k2, kids, sizeof(*k2) * (size_t)n);
-                kids = k2;
-            }
-            kids[n++] =
-                (struct child){db_col_int(s, 0), arena_strdup(r->arena, db_col_text(s, 1)),
-                               arena_strdup(r->arena, db_col_text(s, 2)), arena_strdup(r->arena, db_col_text(s, 3))};
-        }
-        db_reset(s);
-        if (rc != DB_DONE) bad = 1;
-        for (int i = 0; i < n && !bad; i++) {
-            char khi[512];
-            scope_upper(kids[i].path, khi, sizeof(khi));
-            jw_obj(w);
-            jw_kint(w, "id", kids[i].id);
-            jw_kstr(w, "name", kids[i].name);
-            jw_kstr(w, "level", kids[i].level);
-            bad |= write_figures(r, w, kids[i].path, khi, from, to);
-            jw_obj_end(w);
-        }
+    for (int i = 0; i < n && !bad; i++) {
+        char khi[512];
+        scope_upper(kids[i].path, khi, sizeof(khi));
+        jw_obj(w);
+        jw_kint(w, "id", kids[i].id);
+        jw_kstr(w, "name", kids[i].name);
+        jw_kstr(w, "level", kids[i].level);
+        bad |= write_figures(r, w, kids[i].path, khi, from, to);
+        jw_obj_end(w);
     }
     jw_arr_end(w);
     jw_obj_end(w);
@@ -865,7 +1163,9 @@ static void get_map(http_req_t *r) {
         dist[nd++].name = arena_strdup(r->arena, db_col_text(s, 1));
     }
     db_reset(s);
-    s = db_prepare(r->db, "SELECT id, name, kind, address, hours, lng, lat, staff_count, status, org_id, org_path "
+    s = db_prepare(r->db, "SELECT id, name, kind, address, hours, lng, lat, staff_count, status, org_id, org_path, "
+                          "staffing, phone, online, svc_consult, svc_lawyer, svc_notary, svc_appraisal, "
+                          "svc_arbitration, svc_legal_aid, svc_reconsideration, svc_mediation "
                           "FROM pls_point WHERE deleted_at IS NULL AND org_path >= $1 AND org_path < $2 "
                           "ORDER BY id LIMIT 5001");
     if (!s) return http_store_error(r);
@@ -896,6 +1196,16 @@ static void get_map(http_req_t *r) {
             jw_key(w, "lat"), jw_raw(w, arena_printf(r->arena, "%.6f", (double)db_col_int(s, 6) / 1e6));
         }
         jw_kint(w, "staff_count", db_col_int(s, 7));
+        jw_kstr(w, "staffing", db_col_null(s, 11) ? NULL : db_col_text(s, 11));
+        jw_kstr(w, "phone", db_col_null(s, 12) ? NULL : db_col_text(s, 12));
+        jw_kbool(w, "online", !db_col_null(s, 13) && db_col_int(s, 13));
+        /* the services offered, by their labels: what a resident looks for on the map */
+        jw_key(w, "services");
+        jw_arr(w);
+        for (int k = 0; k < NPOINT_SERVICES; k++)
+            if (!db_col_null(s, 14 + k) && db_col_int(s, 14 + k))
+                jw_str(w, entity_field(&points, point_services[k])->label);
+        jw_arr_end(w);
         jw_kstr(w, "status", status);
         jw_kstr(w, "status_label", sl ? sl : status);
         jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 9)));

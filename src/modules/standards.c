@@ -1150,8 +1150,10 @@ static void get_matrix(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT path FROM org_units WHERE id = $1");
     if (!s) return http_store_error(r);
     db_bind_int(s, 1, org);
-    const char *path = db_step(s) == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
+    int rc = db_step(s);
+    const char *path = rc == DB_ROW ? arena_strdup(r->arena, db_col_text(s, 0)) : NULL;
     db_reset(s);
+    if (rc < 0) return http_store_error(r);
     if (!path || !scope_covers(r, path)) return http_error(r, 404, "not_found", "组织机构不存在");
     char hi[256];
     upper_of(path, hi, sizeof(hi));

@@ -91,8 +91,13 @@ def make_template(kind, root):
         os.makedirs(os.path.dirname(url[7:]))
     else:
         base = os.environ["SIFASUO_TEST_PG_URL"]
-        subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {_TEMPLATE_DB}"], check=True, capture_output=True)
-        url = base.rsplit("/", 1)[0] + "/" + _TEMPLATE_DB
+        # a name of its own: a second run against the same server (run.py
+        # by hand, twice) finds the first one's template still there
+        name = f"{_TEMPLATE_DB}_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        with open(os.path.join(d, "dbname"), "w") as f:
+            f.write(name)
+        url = base.rsplit("/", 1)[0] + "/" + name
         _keyfiles[url] = os.path.join(d, "keys")
     r = run_cli(["init", "--demo"], url, env={"SIFASUO_TEST_ENTITY": "1"})
     if r.returncode != 0:
@@ -132,10 +137,12 @@ def demo_store(kind):
         return "sqlite:" + os.path.join(d, "test.db"), out
     base = os.environ["SIFASUO_TEST_PG_URL"]
     name = "t_" + uuid.uuid4().hex[:12]
+    with open(os.path.join(t, "dbname")) as f:
+        template = f.read().strip()
     # CREATE DATABASE … TEMPLATE fails while another session is connected to
     # the template (another copy starting at the same moment): retry briefly
     for attempt in range(50):
-        r = subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE_DB}"],
+        r = subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name} TEMPLATE {template}"],
                            capture_output=True, text=True)
         if r.returncode == 0:
             break
@@ -174,7 +181,7 @@ def files_dir_for(url):
 def store_count(url, sql):
     """SELECT COUNT(*) … straight from the store (the list's total stops at
     10 000, docs/api.md).  sql is the test's own text, never user input."""
-    cmd = ["sqlite3", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
+    cmd = ["sqlite3", "-cmd", ".timeout 10000", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
     return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
 
 
@@ -295,6 +302,20 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+    _SANITIZER = re.compile(r"^(==\d+==ERROR: (Address|Leak)Sanitizer|.*: runtime error: )", re.M)
+
+    def sanitizer_report(self):
+        """The first sanitizer report in the server's log (from its first
+        line, up to 60 lines), or None."""
+        try:
+            text = open(self.log.name, errors="replace").read()
+        except OSError:
+            return None
+        m = self._SANITIZER.search(text)
+        if not m:
+            return None
+        return "\n".join(text[m.start():].splitlines()[:60])
 
     def request(self, method, path, body=None, headers=None, raw_body=None):
         """Returns (status, headers dict (lower-case keys), parsed JSON or raw bytes)."""
@@ -436,8 +457,16 @@ class Context:
         return s
 
     def close(self):
+        """Stops the servers; returns what a sanitizer reported in their
+        logs (make asan's API pass: a leak or an error a request caused
+        shows only there, after the answer was right)."""
+        reports = []
         for s in self._servers:
             s.stop()
+            r = s.sanitizer_report()
+            if r:
+                reports.append(r)
+        return reports
 
 
 def status_line(raw):

@@ -3,7 +3,7 @@ import os
 import subprocess
 import time
 
-from auth_helpers import Session
+from auth_helpers import Session, admin_session
 from harness import BIN, Server, Skip, demo_store, new_store, only, run_cli
 
 
@@ -73,7 +73,7 @@ def test_org_unit_with_ancestors_and_children_paging(ctx):
 
 def _store_sql(url, sql):
     if url.startswith("sqlite:"):
-        subprocess.run(["sqlite3", url[7:], sql], check=True, capture_output=True)
+        subprocess.run(["sqlite3", "-cmd", ".timeout 10000", url[7:], sql], check=True, capture_output=True)
     else:
         subprocess.run(["psql", url, "-qAtc", sql], check=True, capture_output=True)
 
@@ -136,7 +136,38 @@ def test_readyz_503_when_store_is_gone(ctx):
     assert run_cli(["migrate"], url).returncode == 0
     s = ctx.server(url, workers=1)
     assert s.request("GET", "/readyz")[0] == 200
-    if ctx.kind == "sqlite":
+    _break_store(url)
+    st, _, body = s.request("GET", "/readyz")
+    assert st == 503 and body["error"]["code"] == "store_unavailable", (st, body)
+    assert s.request("GET", "/healthz")[0] == 200, "alive even when not ready"
+
+
+def test_a_failing_store_answers_503_not_not_found(ctx):
+    """A look-up the store cannot answer is 503, never "not found" or "wrong
+    password": in a failover a user must not be told the unit, the account or
+    their password is wrong (the principal comes from the session cache, so
+    the request reaches the look-up)."""
+    url, _ = demo_store(ctx.kind)
+    s = ctx.server(url, workers=1)
+    city = Session(s, "shiju")
+    office = city.get("/api/v1/org-units?limit=1")[2]["items"][0]["id"]
+    assert city.get(f"/api/v1/org-units/{office}/stats")[0] == 200
+    adm, _ = admin_session(s, "sysadmin")
+    st, _, users = adm.get("/api/v1/users?limit=1")
+    assert st == 200, users
+    uid = users["items"][0]["id"]
+    _break_store(url)
+    answers = {
+        "stats": city.get(f"/api/v1/org-units/{office}/stats"),
+        "password": city.post("/api/v1/session/password", {"old_password": "x", "new_password": "Abcdefgh12345!"}),
+        "user": adm.req("PATCH", f"/api/v1/users/{uid}", {"display_name": "改名"}),
+    }
+    for what, (st, _, body) in answers.items():
+        assert st == 503, (what, st, body)
+
+
+def _break_store(url):
+    if url.startswith("sqlite:"):
         path = url[7:]
         for suffix in ("-wal", "-shm", ""):
             if os.path.exists(path + suffix):
@@ -146,9 +177,6 @@ def test_readyz_503_when_store_is_gone(ctx):
         base, name = url.rsplit("/", 1)
         subprocess.run(["psql", base + "/postgres", "-qAtc", f"DROP DATABASE {name} WITH (FORCE)"], check=True,
                        capture_output=True)
-    st, _, body = s.request("GET", "/readyz")
-    assert st == 503 and body["error"]["code"] == "store_unavailable", (st, body)
-    assert s.request("GET", "/healthz")[0] == 200, "alive even when not ready"
 
 
 @only("sqlite", "全国规模演示数据只在 SQLite 上载入 (test_demo 的单元测试在两种存储上检查其结构)")

@@ -8,9 +8,13 @@ pre-applications, village legal advisors with the coverage and duty rules,
 基层法律服务所 with their workers, inspections and complaints, and the returns
 per office, district and month."""
 import datetime
+import io
 import os
 import subprocess
+import urllib.parse
 import uuid
+import xml.etree.ElementTree as ET
+import zipfile
 
 from auth_helpers import Session
 from harness import ROOT, shanghai_today
@@ -147,6 +151,21 @@ def test_a_referral_to_mediation_without_the_other_party_changes_nothing(ctx):
     assert st == 200 and con["wf_state"] == "referred" and con["due_at"] is None and con["state_due_at"], con
 
 
+def test_a_referral_to_mediation_against_a_company_registers_the_company_as_respondent(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    a = _person(ljz, "顾业主", 1979)
+    con = _consultation(ljz, a, counterpart_unit="上海某物业管理有限公司", category="housing")
+    st, _, orgs = ljz.get("/api/v1/mediation-orgs?limit=1")
+    st, _, con = _act(ljz, "legal-consultations", con, "refer_mediation", dispute_category="property_management",
+                      mediation_org_id=orgs["items"][0]["id"])
+    assert st == 200 and con["mediation_case_id"], con
+    st, _, case = ljz.get(f"/api/v1/mediation-cases/{con['mediation_case_id']}")
+    parties = {p["role"]: p for p in case["parties"]["items"]}
+    assert parties["applicant"]["person_id"] == a["id"], parties
+    assert parties["respondent"]["unit_name"] == "上海某物业管理有限公司" and not parties["respondent"]["person_id"]
+
+
 def test_a_consultation_at_a_village_names_a_village_and_satisfaction_is_kept(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
@@ -274,6 +293,39 @@ def test_advisor_firms_carry_a_valid_credit_code(ctx):
     assert st == 409, bad
 
 
+def test_advisors_are_evaluated_each_year_by_the_village_and_the_office(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    # an advisor of its own: the demo's serve the coverage and duty tests (one server per file)
+    st, _, adv = ljz.post(ADV, {"person_id": _person(ljz, "考核顾问", 1983)["id"], "kind": "lawyer",
+                                "licence_no": "13101201922222222", "firm_name": "上海市某律师事务所",
+                                "firm_uscc": uscc("31310000MA7654321"), "selection": "open",
+                                "appointed_on": shanghai_today().isoformat()})  # not serving in last month's returns
+    assert st == 201, adv
+    E = "/api/v1/advisor-evaluations"
+    body = {"advisor_id": adv["id"], "year": 2026, "village_rating": "competent", "village_opinion": "按时驻村",
+            "office_rating": "incompetent", "conclusion": "incompetent"}
+    st, _, bad = ljz.post(E, body)
+    _refused(st, bad, "office_opinion", "不称职")
+    st, _, ev = ljz.post(E, dict(body, office_opinion="全年驻村 5 天, 未完成合同审查"))
+    assert st == 201 and ev["conclusion"] == "incompetent", ev
+    st, _, dup = ljz.post(E, dict(body, office_rating="competent", conclusion="competent"))
+    assert st == 409 and dup["error"]["code"] == "duplicate", dup
+    st, _, full = ljz.get(f"{ADV}/{adv['id']}")
+    assert [e["year"] for e in full["evaluations"]["items"]].count(2026) == 1, full["evaluations"]
+    # found 不称职, the advisor exits with that reason; their evaluations stay
+    st, _, gone = _act(ljz, "village-advisors", full, "exit", exit_on=shanghai_today().isoformat(),
+                       exit_reason="evaluation_failed", exit_note="年度考核不称职, 予以解聘")
+    assert st == 200 and gone["wf_state"] == "exited" and gone["exit_reason"] == "evaluation_failed", gone
+    assert gone["evaluations"]["items"], gone
+    # gone, the advisor logs no more service: the refusal names the advisor (masked), not a number
+    st, _, bad = ljz.post("/api/v1/advisor-logs", {"advisor_id": adv["id"], "village_id": _villages(ljz)[1][0]["id"],
+                                                   "kind": "lecture", "content": "讲座"})
+    msg = bad["error"]["message"]
+    assert st == 409 and bad["error"]["code"] == "record_final", bad
+    assert f"「{gone['person_id_name']}」" in msg and "编号" not in msg and "已退出" in msg, msg
+
+
 def test_coverage_rule_names_the_uncovered_village_until_an_advisor_serves_it(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
@@ -344,6 +396,11 @@ def test_practices_workers_inspections_and_complaints(ctx):
                                                               "status": "active"})
     assert st == 201, other
     worker = full["workers"]["items"][0]
+    # a 基层法律服务工作者's licence number is one person's: a second worker with it is refused
+    st, _, dup = ljz.post("/api/v1/grassroots-workers", {"practice_id": other["id"], "licence_no": worker["licence_no"],
+                                                         "person_id": _person(ljz, "重号者", 1988)["id"],
+                                                         "status": "practising"})
+    assert st == 409 and dup["error"]["code"] == "duplicate", dup
     st, _, bad = ljz.post("/api/v1/practice-complaints", {"practice_id": other["id"], "worker_id": worker["id"],
                                                           "content": "收费不规范"})
     _refused(st, bad, "worker_id", "不属于")
@@ -381,6 +438,11 @@ def test_returns_by_channel_category_referral_and_coverage_drill_down(ctx):
     assert all(u["level"] == "office" for u in d["units"])
     st, _, m = city.get("/api/v1/pls/returns?year=2026&month=11")
     assert m["from"] == "2026-11-01" and m["to"] == "2026-11-30" and m["consultations"] < r["consultations"], m
+    # the year month by month: the months add up to the year, and each is its month's returns
+    assert [x["month"] for x in r["by_month"]] == list(range(1, 13)) and "by_month" not in m
+    for key in ("consultations", "referrals", "intakes", "aid_applications", "advisor_services"):
+        assert sum(x[key] for x in r["by_month"]) == r[key], key
+        assert r["by_month"][10][key] == m[key], key
     st, _, bad = city.get("/api/v1/pls/returns?year=2026&month=13")
     _refused(st, bad, "month", "1 到 12")
     # an office sees its own; another office's unit is out of its scope
@@ -396,6 +458,116 @@ def test_returns_by_channel_category_referral_and_coverage_drill_down(ctx):
     assert days[0] == 1 and days[-1] == 2 and all(a["villages"] > 0 for a in nov["advisors"]), nov["advisors"]
     assert all("*" in a["name"] for a in nov["advisors"])  # names masked, as in lists
     assert sum(a["lectures"] for a in nov["advisors"]) == len(nov["advisors"])
+
+
+def _list_total(sess, link, **more):
+    qs = "&".join(f"{k}={urllib.parse.quote(str(v))}" for k, v in {**link["query"], **more}.items())
+    st, _, lst = sess.get(f"/api/v1/{link['entity']}?limit=1&total=1&{qs}")
+    assert st == 200, (link, lst)
+    return lst["total"]
+
+
+def test_every_figure_of_the_returns_opens_the_records_behind_it(ctx):
+    """Point 7, drillable: each figure's and each grouped row's link is a list
+    whose total is the figure — for the caller's own unit and a unit drilled
+    into, a year and a month."""
+    s = ctx.demo_server()
+    city, ljz = Session(s, "shiju"), Session(s, "ljz")
+    st, _, r = city.get("/api/v1/pls/returns?year=2026")
+    pudong = next(u for u in r["units"] if u["name"].startswith("浦东"))
+    for sess, q in ((ljz, "year=2026"), (city, f"year=2026&org_id={pudong['id']}"), (ljz, "year=2026&month=11")):
+        st, _, r = sess.get(f"/api/v1/pls/returns?{q}")
+        assert st == 200, r
+        assert set(r["links"]) >= {"consultations", "referrals", "mediation_referrals", "intakes", "intakes_late",
+                                   "aid_applications", "advisor_services", "points"}, r["links"]
+        checked = 0
+        for key, link in r["links"].items():
+            assert _list_total(sess, link) == r[key], (q, key, link)
+            checked += r[key]
+        assert checked > 0, q
+        for name, link in r["group_links"].items():
+            for row in r[name]:
+                if row["code"] is not None:
+                    assert _list_total(sess, link, **{link["field"]: row["code"]}) == row["count"], (q, name, row)
+        if "org_id" in q:
+            assert all(l["query"]["org_id"] == str(pudong["id"]) for l in r["links"].values())
+    # the late forwarding of the demo: one figure, one record
+    st, _, r = city.get("/api/v1/pls/returns?year=2026")
+    assert r["intakes_late"] >= 1 and _list_total(city, r["links"]["intakes_late"]) == r["intakes_late"]
+
+
+def _xlsx_rows(raw, sheet):
+    """The rows of a sheet, blank ones included, as lists of cell values (text or number)."""
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    strings = [("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+               for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+    rows = []
+    for row in ET.fromstring(z.read(f"xl/worksheets/sheet{sheet}.xml")).iter(f"{{{ns['m']}}}row"):
+        while len(rows) < int(row.get("r")) - 1:
+            rows.append([])
+        cells = []
+        for c in row.findall("m:c", ns):
+            v = c.find("m:v", ns)
+            if v is None:
+                cells.append(None)
+            elif c.get("t") == "s":
+                cells.append(strings[int(v.text)])
+            else:
+                cells.append(float(v.text))
+        rows.append(cells)
+    return rows
+
+
+def test_the_returns_as_an_excel_workbook(ctx):
+    """Point 7: the returns a district hands on — its offices' figures, the whole, the grouped tables and the
+    months — as .xlsx, the same figures as the page; audited as an export."""
+    s = ctx.demo_server()
+    city = Session(s, "shiju")
+    st, _, r = city.get("/api/v1/pls/returns?year=2026")
+    pudong = next(u for u in r["units"] if u["name"].startswith("浦东"))
+    st, _, d = city.get(f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}")
+    st, h, raw = city.req("GET", f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}&format=xlsx")
+    assert st == 200 and h["content-type"].startswith("application/vnd.openxmlformats"), (st, h)
+    assert "attachment" in h["content-disposition"], h
+    rows = _xlsx_rows(raw, 1)
+    assert rows[0][0] == "公共法律服务统计 (浦东新区司法局, 2026 年)", rows[0]
+    head = rows[3]
+    assert head[:4] == ["单位", "法律咨询", "转介", "其中转人民调解"] and head[-1] == "覆盖率", head
+    by_name = {row[0]: row for row in rows[4:] if row and isinstance(row[0], str)}
+    for u in d["units"]:
+        row = by_name[u["name"]]
+        assert row[1] == u["consultations"] and row[4] == u["intakes"] and row[10] == u["advisor_services"], (u, row)
+    whole = by_name["合计 (含本级)"]
+    assert whole[1] == d["consultations"] and whole[12] == d["villages_covered"], (whole, d)
+    walk_in = next(x["count"] for x in d["by_channel"] if x["code"] == "walk_in")
+    i = next(k for k, row in enumerate(rows) if row and row[0] == "法律咨询 (按渠道)")
+    assert ["来访", walk_in] in [row[:2] for row in rows[i:i + 8]], rows[i:i + 8]
+    months = _xlsx_rows(raw, 2)
+    assert months[0][:2] == ["月份", "法律咨询"] and len(months) == 13, months
+    assert sum(row[1] for row in months[1:]) == d["consultations"]
+    # a month's workbook has no months sheet; a wrong format is refused
+    st, h, raw = city.req("GET", "/api/v1/pls/returns?year=2026&month=11&format=xlsx")
+    assert st == 200 and "xl/worksheets/sheet2.xml" not in zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    st, _, bad = city.get("/api/v1/pls/returns?year=2026&format=pdf")
+    _refused(st, bad, "format", "xlsx")
+    st, _, bad = Session(s, "ljz").req("GET", f"/api/v1/pls/returns?year=2026&org_id={pudong['id']}&format=xlsx")
+    assert st == 422 and "org_id" in bad["error"]["fields"], bad
+
+
+def test_the_map_shows_what_each_point_offers_and_who_staffs_it(ctx):
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, m = ljz.get("/api/v1/pls/map")
+    station = next(p for p in m["points"] if p["kind"] == "station")
+    assert station["staff_count"] > 0 and station["staffing"], station
+    assert "法律咨询" in station["services"] and "代收行政复议申请" in station["services"], station
+    st, _, full = ljz.get(f"/api/v1/service-points/{station['id']}")
+    assert station["online"] == bool(full["online"]), (station, full)
+    st, _, meta = ljz.get("/api/v1/meta/entities/service-points")
+    labels = {f["name"]: f["label"] for f in meta["fields"]}
+    offered = [labels[k] for k in labels if k.startswith("svc_") and full.get(k)]
+    assert station["services"] == offered, (station["services"], offered)
 
 
 def test_the_map_has_every_point_with_its_district(ctx):

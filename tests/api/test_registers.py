@@ -447,7 +447,7 @@ def test_import_checks_file_fields_like_a_form(ctx):
 def _store(url, sql):
     """Runs SQL straight on the store; returns its output."""
     if url.startswith("sqlite:"):
-        return subprocess.run(["sqlite3", url[7:], sql], capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["sqlite3", "-cmd", ".timeout 10000", url[7:], sql], capture_output=True, text=True, check=True).stdout.strip()
     return subprocess.run(["psql", url, "-qAtc", sql], capture_output=True, text=True, check=True).stdout.strip()
 
 

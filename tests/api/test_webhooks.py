@@ -99,7 +99,7 @@ def subscribe(s, auth, rx, **kw):
     body.update(kw)
     st, _, hook = s.request("POST", HOOKS, body=body, headers=auth)
     assert st == 201, hook
-    assert len(hook["secret"]) >= 40
+    assert hook["secret"].startswith("whsec_") and len(hook["secret"]) >= 46, hook["secret"]
     assert hook["events"] == kw.get("events", ["create", "update", "transition", "delete", "restore"])
     return hook
 
@@ -147,9 +147,9 @@ def test_a_receiver_down_for_a_while_gets_every_change_signed_and_in_order(ctx):
         f.write(rx.got[0]["body"])
     example = [sys.executable, os.path.join(ROOT, "docs", "examples", "feed_client.py"), "verify",
                "--timestamp", h["x-sifasuo-timestamp"], "--signature", h["x-sifasuo-signature"], "--body-file", body]
-    p = subprocess.run(example + ["--secret=" + hook["secret"]], capture_output=True, text=True)
+    p = subprocess.run(example + ["--secret", hook["secret"]], capture_output=True, text=True)
     assert p.returncode == 0 and "签名有效" in p.stdout, (p.stdout, p.stderr)
-    p = subprocess.run(example + ["--secret=" + hook["secret"] + "x"], capture_output=True, text=True)
+    p = subprocess.run(example + ["--secret", hook["secret"] + "x"], capture_output=True, text=True)
     assert p.returncode == 1 and "签名无效" in p.stdout
     done = deliveries(s, auth, hook["id"])
     assert [x["status"] for x in done] == ["delivered"] * 3 and all(x["delivered_at"] for x in done)

@@ -111,6 +111,13 @@ test(
     // the receipt from the documents panel: the number, the body and the forwarding deadline
     const link = page.locator('.record-docs a.doc-html', { hasText: '代收行政复议申请回执' })
     await link.waitFor()
+    // the clerk opens it to print: a page of its own in a new tab
+    const [popup] = await Promise.all([page.waitForEvent('popup'), link.click()])
+    await popup.waitForLoadState()
+    const printed = await popup.locator('body').textContent()
+    expect(printed.includes('代收行政复议申请回执') && printed.includes(rec.receipt_no) && printed.includes('上海市浦东新区人民政府'),
+      'the printable receipt names itself, its number and the body')
+    await popup.close()
     const doc = await page.evaluate(async (u) => {
       const html = await (await fetch(u)).text()
       const r = await fetch(u + '?format=docx')
@@ -136,15 +143,98 @@ test(
     await openMenu(page, '公共法律服务', '服务站点地图')
     await page.waitForURL((url) => url.pathname === '/legal-services/map')
     await page.locator('[data-test="map"] canvas').first().waitFor()
-    await page.locator('[data-test="points"] .el-table__row', { hasText: '陆家嘴街道公共法律服务工作站' }).waitFor()
+    const station = page.locator('[data-test="points"] .el-table__row', { hasText: '陆家嘴街道公共法律服务工作站' })
+    await station.waitFor()
+    // what the station offers and who staffs it, in the row
+    const row = await station.textContent()
+    expect(row.includes('代收行政复议申请') && row.includes('法律援助受理') && /\d+ 名/.test(row), `the station's row: ${row}`)
+    // only the points taking reconsideration applications
+    const all = await page.locator('[data-test="points"] .el-table__row').count()
+    await page.locator('[data-test="service"]').click()
+    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '代收行政复议申请' }).click()
+    await page.waitForFunction((n) => document.querySelectorAll('[data-test="points"] .el-table__row').length < n, all)
+    const kept = await page.locator('[data-test="points"] .el-table__row').allTextContents()
+    expect(kept.length > 0 && kept.every((t) => t.includes('代收行政复议申请')), `filtered: ${kept.length} of ${all}`)
     await openMenu(page, '公共法律服务', '公共法律服务统计')
     await page.waitForURL((url) => url.pathname === '/legal-services/returns')
     await page.locator('[data-test="indicators"]', { hasText: '法律咨询' }).waitFor()
     await page.locator('.returns-table', { hasText: '来访' }).first().waitFor()
     // the advisors' duties against the city's quotas, each row opening the advisor
     await page.locator('[data-test="duties"] .el-table__row').first().waitFor()
+    // the same returns as Excel
+    const href = await page.locator('a.xlsx').getAttribute('href')
+    const x = await page.evaluate(async (u) => {
+      const r = await fetch(u)
+      return { status: r.status, type: r.headers.get('content-type') }
+    }, href)
+    expect(x.status === 200 && x.type.includes('spreadsheetml'), `xlsx ${JSON.stringify(x)}`)
+    // a figure opens the records behind it: the 代收 applications of the year
+    const fig = page.locator('[data-test="indicators"] a[data-figure="intakes"]')
+    const n = Number((await fig.locator('.el-statistic__number').textContent()).replace(/\D/g, ''))
+    expect(n > 0, `代收 figure ${n}`)
+    await fig.click()
+    await page.waitForURL((url) => url.pathname === '/records/reconsideration-intakes' && url.searchParams.has('received_on.from'))
+    await page.locator('.el-table__row').first().waitFor()
+    const rows = await page.locator('.el-table__body-wrapper .el-table__row').count()
+    expect(rows === n, `the list shows ${rows} applications, the figure said ${n}`)
+    // a grouped row too: the consultations of one channel
+    await page.goBack()
+    const walkIn = page.locator('.returns-table', { hasText: '按渠道' }).locator('.el-table__row', { hasText: '来访' })
+    const count = Number(await walkIn.locator('a.count-link').textContent())
+    await walkIn.locator('a.count-link').click()
+    await page.waitForURL((url) => url.pathname === '/records/legal-consultations' && url.searchParams.get('channel') === 'walk_in')
+    await page.locator('.el-table__row').first().waitFor()
+    const listed = await page.locator('.el-table__body-wrapper .el-table__row').count()
+    expect(listed === count, `来访: the list shows ${listed}, the table said ${count}`)
+    // the year month by month: a month's row shows that month
+    await page.goBack()
+    const months = page.locator('[data-test="months"] .el-table__body-wrapper .el-table__row')
+    await months.nth(11).waitFor()
+    expect((await months.count()) === 12, 'twelve months')
+    await months.nth(10).click()
+    await page.waitForURL((url) => url.searchParams.get('month') === '11')
+    await page.locator('[data-test="months"]').waitFor({ state: 'detached' })
+    await page.locator('[data-test="indicators"]', { hasText: '法律咨询' }).waitFor()
   },
   { login: true },
+)
+
+test(
+  '公共法律服务 in the cockpit: the city leader drills from the districts to a district and an office, and opens the records behind a figure',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'lingdao', PASS)
+    await page.goto(BASE + '/cockpit')
+    const card = page.locator('[data-test="pls"]')
+    const units = card.locator('[data-test="pls-units"] .el-table__body-wrapper .el-table__row')
+    await units.first().waitFor({ timeout: 30_000 })
+    expect((await units.count()) === 16, `the city's card lists ${await units.count()} districts`)
+    // 浦东新区 → its offices
+    await units.filter({ hasText: '浦东新区司法局' }).click()
+    await page.waitForURL((url) => url.searchParams.has('org'))
+    const pudong = new URL(page.url()).searchParams.get('org')
+    const ljz = card.locator('[data-test="pls-units"] .el-table__row', { hasText: '陆家嘴街道司法所' })
+    await ljz.waitFor({ timeout: 30_000 })
+    const ljzText = await ljz.textContent()
+    // → 陆家嘴: the office's own figures, no units below
+    await ljz.click()
+    await page.waitForURL((url) => url.searchParams.get('org') && url.searchParams.get('org') !== pudong)
+    const office = new URL(page.url()).searchParams.get('org')
+    await page.locator('[data-test="trail"] .el-breadcrumb__item', { hasText: '陆家嘴街道司法所' }).waitFor()
+    await card.locator('[data-test="pls-units"]').waitFor({ state: 'detached', timeout: 30_000 })
+    const consultations = card.locator('a[data-figure="consultations"]')
+    const n = Number((await consultations.locator('.el-statistic__number').textContent()).replace(/\D/g, ''))
+    expect(ljzText.includes(String(n)), `the district's row (${ljzText}) and the office's card (${n}) agree`)
+    // the link to the returns keeps the unit
+    const more = await card.locator('a.more').getAttribute('href')
+    expect(more.includes(`org=${office}`), `returns link ${more}`)
+    // the figure → the office's consultations of the year
+    await consultations.click()
+    await page.waitForURL((url) => url.pathname === '/records/legal-consultations' && url.searchParams.get('org_id') === office)
+    await page.locator('.el-table__row').first().waitFor()
+    const rows = await page.locator('.el-table__body-wrapper .el-table__row').count()
+    expect(rows === n, `the list shows ${rows} consultations, the card said ${n}`)
+  },
+  { login: true, timeout: 120_000 },
 )
 
 run()
