@@ -194,10 +194,11 @@ def test_a_case_carries_its_parties_added_from_it_and_deleting_it_takes_them_alo
 
 
 def test_parties_added_to_one_case_at_once_all_count(ctx):
-    """Each party's write updates its case's count of parties: on
-    PostgreSQL the parent check of a child's write locks the case FOR NO
-    KEY UPDATE, not FOR SHARE, so writers queue instead of deadlocking
-    (two share locks each waiting to update)."""
+    """Each party's write updates its case's count of parties, so writers
+    of one case meet on its row: none is refused and none is lost.  (On
+    PostgreSQL the parent check locks the row FOR NO KEY UPDATE rather than
+    FOR SHARE; with the audit chain's lock serialising writes this run passed
+    with FOR SHARE too, so it pins the outcome, not that choice.)"""
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
     st, _, case = ljz.post(C, {"title": "多方当事人纠纷", "source": "party_application", "category": "neighborhood"})
