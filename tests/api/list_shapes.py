@@ -2,7 +2,8 @@
 list with no filter, each filter field alone (a value, or a range for
 numbers and dates), each declared sort in both directions, the workflow
 state, ?overdue=1, ?deleted=1 and q (long enough for the trigram index, and
-two characters), each under the default sort and under every declared sort.
+two characters), each under the default sort, every declared sort and the
+spine's sorts (created_at, updated_at, due_at).
 tests/api/test_plans.py checks the plan of each; bench/engine_scale.py times
 each (issue 27 point 1).  Standard library only."""
 from urllib.parse import quote
@@ -36,7 +37,10 @@ def _filter_values(meta, sample):
 
 def shapes(meta, sample=lambda f: None, q_long="物业费", q_short="纠纷"):
     """[(label, query string)] of every list shape (without limit)."""
-    sorts = [None] + [s + f["name"] for f in meta["fields"] if f.get("sort") for s in ("", "-")]
+    # the declared sorts and the spine's (engine_sort_allowed): created_at,
+    # updated_at and, with a workflow, due_at (the problems board's order)
+    spine = ["created_at", "updated_at"] + (["due_at"] if meta.get("workflow") else [])
+    sorts = [None] + [s + n for n in [f["name"] for f in meta["fields"] if f.get("sort")] + spine for s in ("", "-")]
     filters = [("无筛选", "")] + _filter_values(meta, sample)
     if meta.get("workflow"):
         states = [s["key"] for s in meta["workflow"].get("states", [])]
