@@ -255,6 +255,9 @@ static const struct demo_account {
     {"pudong", "陈科长", "浦东新区司法局", "district_admin"},
     {"pudong_staff", "赵明", "浦东新区司法局", "district_staff"},
     {"pudong_sqjz", "钱矫正", "浦东新区司法局", "corrections_officer"}, /* 区社区矫正机构 */
+    /* 市社区矫正管理局 (inside the city bureau): the city's corrections
+     * returns, district by district (issue 20 point 10) */
+    {"shi_sqjz", "郑矫正", "上海市司法局", "corrections_officer"},
     {"ljz_director", "周所长", "陆家嘴街道司法所", "office_director"},
     {"ljz", "刘芳", "陆家嘴街道司法所", "office_staff"},
     {"njdl", "孙伟", "南京东路街道司法所", "office_staff"},

@@ -79,6 +79,14 @@ typedef struct field {
      * output shows the year only ("1985-**-**"), the unmask endpoint and an
      * unmasked export the full date; it is never a filter, sort or search. */
     const char *masked_with;
+    /* F_DATE: a countdown beside the date (issue 20 point 1: 矫正期限的剩余
+     * 天数), its Chinese label here.  Every output of the record — GET, a
+     * list's rows, a parent's children, the feed — carries "<name>_days":
+     * the days from today (Shanghai) to the date, negative once it is past;
+     * computed as the record is written, never stored (it changes every day
+     * without a write), so it is no filter, sort key nor export column.
+     * null when the date is empty or the record is in a final state. */
+    const char *countdown;
 } field_t;
 
 typedef struct wf_state {

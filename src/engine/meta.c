@@ -177,6 +177,7 @@ static void meta_entity(http_req_t *r) {
         jw_kbool(w, "required", f->flags & FF_REQUIRED);
         jw_kbool(w, "pi", (f->flags & FF_PI) || f->masked_with); /* shown masked, unmasked with the PI */
         if (f->masked_with) jw_kstr(w, "masked_with", f->masked_with);
+        if (f->countdown) jw_kstr(w, "countdown", f->countdown); /* the record's "<name>_days" */
         jw_kbool(w, "search", f->flags & FF_SEARCH);
         jw_kbool(w, "filter", f->flags & FF_FILTER);
         jw_kbool(w, "list", f->flags & FF_LIST);

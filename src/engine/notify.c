@@ -84,6 +84,44 @@ int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_tra
     return notify_insert(r->db, creator, kind, e->name, id, title, t->label, comment, NULL) < 0 ? -1 : 0;
 }
 
+int notify_holders(http_req_t *r, const entity_t *e, int64_t id, const char *perm, const char *kind, const char *label,
+                   const char *body) {
+    char texpr[256], sql[512];
+    wf_title_sql(e, texpr, sizeof(texpr));
+    snprintf(sql, sizeof(sql), "SELECT t.org_path, %s FROM %s t WHERE t.id = $1", texpr, e->table);
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return -1;
+    db_bind_int(s, 1, id);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? 0 : -1;
+    }
+    const char *path = arena_strdup(r->arena, db_col_text(s, 0));
+    char masked[256];
+    const char *title = db_col_null(s, 1) ? NULL : shown_title(e, db_col_text(s, 1), masked, sizeof(masked));
+    title = title ? arena_strdup(r->arena, title) : NULL;
+    db_reset(s);
+    /* a unit's path is a prefix of the paths below it ("/1/4/" of "/1/4/57/") */
+    s = db_prepare(r->db, "SELECT DISTINCT u.id FROM users u JOIN org_units o ON o.id = u.org_id "
+                          "JOIN user_roles ur ON ur.user_id = u.id JOIN role_permissions rp ON rp.role_id = ur.role_id "
+                          "WHERE u.status = 'active' AND u.id <> $1 AND rp.perm = $2 "
+                          "AND substr($3, 1, length(o.path)) = o.path ORDER BY u.id LIMIT 64");
+    if (!s) return -1;
+    db_bind_int(s, 1, auth_principal(r)->user_id);
+    db_bind_text(s, 2, perm, -1);
+    db_bind_text(s, 3, path, -1);
+    int64_t users[64];
+    int nu = 0;
+    while ((rc = db_step(s)) == DB_ROW && nu < 64)
+        users[nu++] = db_col_int(s, 0);
+    db_reset(s);
+    if (rc < 0) return -1;
+    for (int i = 0; i < nu; i++)
+        if (notify_insert(r->db, users[i], kind, e->name, id, title, label, body, NULL) < 0) return -1;
+    return 0;
+}
+
 #define NOTIFY_ASSIGN_PERMS 8 /* transitions out of a first state, at most */
 
 int notify_assigned(http_req_t *r, const entity_t *e, int64_t id, int64_t org) {

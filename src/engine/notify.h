@@ -19,6 +19,15 @@ int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_tra
  * kind "assigned".  0, or -1 on a store error. */
 int notify_assigned(http_req_t *r, const entity_t *e, int64_t id, int64_t org);
 
+/* After something on record id of e that the units above must know at
+ * once (inside the action's transaction; a major event reported to the
+ * district corrections institution): tells each active user, but the one
+ * acting, who holds perm through a role and whose unit is the record's or
+ * above it (who reads it and acts on it), kind with label and body; at
+ * most 64 users.  0, or -1 on a store error. */
+int notify_holders(http_req_t *r, const entity_t *e, int64_t id, const char *perm, const char *kind, const char *label,
+                   const char *body);
+
 /* The scheduler's pass over e: each record whose deadline is within 3
  * working days (due_soon) or passed (overdue) tells its creator once per
  * deadline and kind.  The number of notices made, or -1. */

@@ -173,6 +173,13 @@ static void entity_schemas(const entity_t *e, void *arg) {
             json_object_set_new(props, k, json_pack("{s:[s,s],s:s,s:b}", "type", "string", "null", "title",
                                                     f->type == F_PERSON ? "姓名 (遮蔽)" : "名称", "readOnly", 1));
         }
+        if (f->countdown) {
+            char k[80];
+            snprintf(k, sizeof(k), "%s_days", f->name);
+            json_object_set_new(
+                props, k,
+                json_pack("{s:[s,s],s:s,s:b}", "type", "integer", "null", "title", f->countdown, "readOnly", 1));
+        }
         if (f->flags & FF_READONLY) continue;
         json_object_set_new(inprops, f->name, field_schema(f, !(f->flags & FF_REQUIRED)));
         if (f->flags & FF_REQUIRED) json_array_append_new(req, json_string(f->name));

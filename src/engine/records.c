@@ -169,9 +169,29 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, db_stmt
         jw_kbool(w, "locked", locked == 1);
         if (locked == 1 && lock_why && *lock_why) jw_kstr(w, "locked_reason", lock_why);
     }
+    /* a countdown (field_t.countdown) counts while the record is live;
+     * looked up at the first such field only (lists of other entities pay nothing) */
+    bool counting = true;
+    char today[11] = "";
     int c = ENGINE_SPINE_COLS, i = 0;
     for (const field_t *f = e->fields; f->name; f++, i++) {
         if (sel && !sel[i]) continue;
+        if (f->countdown) {
+            int64_t to, from;
+            if (!*today) {
+                wf_today(today);
+                if (!db_col_null(s, 9)) {
+                    const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
+                    const wf_state_t *st = wf ? wf_state_find(wf, db_col_text(s, 9)) : NULL;
+                    counting = !(st && st->final);
+                }
+            }
+            jw_key2(w, f->name, "_days");
+            if (counting && !db_col_null(s, c) && unix_from_iso(db_col_text(s, c), &to) && unix_from_iso(today, &from))
+                jw_int(w, (to - from) / 86400);
+            else
+                jw_null(w);
+        }
         jw_key(w, f->name);
         if (db_col_null(s, c)) {
             jw_null(w);

@@ -286,6 +286,13 @@ static void check_fields(const entity_t *e) {
             if (f->flags & (FF_FILTER | FF_SORT | FF_SEARCH))
                 fault(e, item, ".masked_with 的字段不能筛选、排序或检索 (否则脱敏可被绕过)");
         }
+        if (f->countdown) { /* "<name>_days" beside the date (records.c write_row) */
+            char days[80];
+            snprintf(days, sizeof(days), "%s_days", f->name);
+            if (f->type != F_DATE || (f->flags & FF_PI) || f->masked_with)
+                fault(e, item, ".countdown 只用于非个人信息、未脱敏的日期字段");
+            if (entity_field(e, days)) fault(e, item, ".countdown 输出的 %s 与同名字段冲突", days);
+        }
     }
 }
 

@@ -7,9 +7,12 @@
  * is a 普法 activity marked as such (pufa.c, assessor_publicity).
  *
  * What the registry knows is checked by the rule: the age, from the birth
- * date of the person's resident ID.  Criminal record, dismissal from public
- * office and the other exclusions are not in the registry: the reviewer
- * records them and confirms their check before a candidate passes. */
+ * date of the person's resident ID; a criminal punishment, when the person
+ * is (or was) a 社区矫正对象 or a 刑满释放人员 of the 安置帮教 line; a
+ * practising 基层法律服务工作者 or a serving 村(居)法律顾问.  Dismissal from
+ * public office and the other exclusions are not in the registry: the
+ * reviewer records them and confirms their check before a candidate
+ * passes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +79,9 @@ static const char *selection_rule(check_ctx_t *c, const char **field) {
     int64_t quota = json_integer_value(json_object_get(c->after, "quota"));
     int64_t k = std_setting(c->db, "assessor_candidate_multiple");
     int64_t n = check_count(c,
-                        "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
-                        "AND source = 'random'",
-                        id);
+                            "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
+                            "AND source = 'random'",
+                            id);
     if (n < 0) return *field = "submitted_on", "暂时无法核对候选人人数, 请稍后重试";
     if (n < quota * k)
         return *field = "submitted_on",
@@ -123,7 +126,6 @@ static const entity_t selections = {
 
 /* ---- 候选人 ---- */
 
-
 static const field_t candidate_fields[] = {
     {"selection_id", "选任工作", F_REF, FF_REQUIRED | FF_FILTER | FF_LIST, .ref = "assessor-selections"},
     {"person_id", "候选人", F_PERSON, FF_REQUIRED | FF_FILTER | FF_LIST},
@@ -165,6 +167,23 @@ static int candidate_age(check_ctx_t *c) {
     return birth ? check_age(birth, NULL) : -1;
 }
 
+/* The exclusions of articles 6 and 7 the platform's other lines know of a
+ * person ($1).  Read over the whole store, not the reviewer's scope: the
+ * qualification review is the check against what the judicial
+ * administration knows (第十条); the message names the exclusion and the
+ * kind of record, never the record, its office or its contents. */
+static const struct known_exclusion {
+    const char *field, *article, *source, *sql;
+} known_exclusions[] = {
+    {"x_criminal", "七", "社区矫正或安置帮教",
+     "SELECT (SELECT COUNT(*) FROM corr_subject WHERE person_id = $1 AND deleted_at IS NULL) + "
+     "(SELECT COUNT(*) FROM resettle_person WHERE person_id = $1 AND deleted_at IS NULL)"},
+    {"x_legal", "六", "基层法律服务工作者执业或村(居)法律顾问在任",
+     "SELECT (SELECT COUNT(*) FROM grassroots_worker WHERE person_id = $1 AND deleted_at IS NULL AND "
+     "status = 'practising') + (SELECT COUNT(*) FROM village_advisor WHERE person_id = $1 AND "
+     "deleted_at IS NULL AND wf_state = 'serving')"},
+};
+
 static const char *qualify_rule(check_ctx_t *c, const char **field) {
     json_t *a = c->after;
     int age = candidate_age(c);
@@ -172,6 +191,18 @@ static const char *qualify_rule(check_ctx_t *c, const char **field) {
     if (age < MIN_AGE)
         return *field = "person_id",
                "候选人未满二十八周岁 (人民陪审员法第五条), 不能通过资格审查, 请选择「资格审查不通过」";
+    json_t *person = json_object_get(a, "person_id");
+    for (size_t i = 0; json_is_integer(person) && i < sizeof(known_exclusions) / sizeof(known_exclusions[0]); i++) {
+        const struct known_exclusion *k = &known_exclusions[i];
+        int64_t n = check_count(c, k->sql, json_integer_value(person));
+        *field = k->field;
+        if (n < 0) return "暂时无法核对人员库记录, 请稍后重试";
+        if (n > 0)
+            return arena_printf(c->r->arena,
+                                "人员库中的%s记录表明候选人「%s」, 不得担任人民陪审员 (人民陪审员法第%s条), "
+                                "请选择「资格审查不通过」",
+                                k->source, entity_field(c->e, k->field)->label, k->article);
+    }
     for (int i = 0; exclusions[i]; i++)
         if (json_is_true(json_object_get(a, exclusions[i]))) {
             *field = exclusions[i];
@@ -222,9 +253,9 @@ static const char *candidate_rule(check_ctx_t *c, const char **field) {
             int64_t quota = json_integer_value(json_object_get(sel, "quota"));
             int64_t n =
                 check_count(c,
-                        "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
-                        "AND wf_state = 'selected' AND source <> 'random'",
-                        json_integer_value(json_object_get(sel, "id")));
+                            "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
+                            "AND wf_state = 'selected' AND source <> 'random'",
+                            json_integer_value(json_object_get(sel, "id")));
             if (n > quota / 5)
                 return *field = "selected_on",
                        arena_printf(c->r->arena,

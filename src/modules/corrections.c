@@ -37,6 +37,7 @@
 #include "engine/codes.h"
 #include "engine/document.h"
 #include "engine/engine.h"
+#include "engine/notify.h"
 #include "engine/workflow.h"
 #include "modules/modules.h"
 #include "modules/standards.h"
@@ -67,6 +68,7 @@ static const std_setting_decl_t corr_settings[] = {
     {"corr_leave_decide_workdays", "社区矫正: 外出申请审批期限 (工作日)", 3, 1, 30},
     {"corr_relocation_opinion_workdays", "社区矫正: 执行地变更司法所出具意见期限 (工作日)", 3, 1, 30},
     {"corr_relocation_decide_workdays", "社区矫正: 执行地变更区矫正机构决定期限 (工作日)", 5, 1, 30},
+    {"corr_relocation_handover_workdays", "社区矫正: 同意变更执行地后移交档案期限 (工作日)", 5, 1, 30},
     {"corr_event_report_hours", "社区矫正: 重大事项报告时限 (小时)", 24, 1, 168},
     {0},
 };
@@ -241,7 +243,8 @@ static const field_t subject_fields[] = {
     {"decision_doc", "判决书 (决定书) 文号", F_TEXT, FF_REQUIRED | FF_SEARCH, .max = 100},
     {"effective_on", "判决 (裁定、决定) 生效或出监日期", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT},
     {"start_on", "矫正期限起", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT},
-    {"end_on", "矫正期限止", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST},
+    {"end_on", "矫正期限止", F_DATE, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST,
+     .countdown = "剩余天数"}, /* end_on_days, computed at each read */
     {"prohibitions", "禁止令内容", F_TEXT, 0, .max = 1000},
     {"entrusted_on", "委托日期", F_DATE, FF_TODAY | FF_FILTER | FF_SORT},
     {"documents_received_on", "法律文书接收日期", F_DATE, FF_FILTER},
@@ -472,6 +475,9 @@ static const entity_t subjects = {
     .detail_hide = "checkin_on checkin_mode checkin_place",
     .documents = subject_documents,
     .panels = "documents corrections-hours",
+    /* the institution entrusts a subject to an office (委托): the office's
+     * users who record the 报到 are told (notify.c, the masked name only) */
+    .notify_assigned = true,
 };
 
 /* ---- the subject's hooks ---- */
@@ -664,8 +670,8 @@ static const field_t record_fields[] = {
     {0},
 };
 /* A check-in is made by the subject's transition (it moves the due dates);
- * education and public-benefit activity have hours; a record is dated no
- * later than today. */
+ * education and public-benefit activity have hours, a psychological
+ * assessment its conclusion; a record is dated no later than today. */
 static const char *record_rule(check_ctx_t *c, const char **field) {
     const char *kind = str(c->after, "kind"), *on = str(c->after, "on_date");
     const char *was = c->before ? str(c->before, "kind") : NULL;
@@ -674,6 +680,9 @@ static const char *record_rule(check_ctx_t *c, const char **field) {
     if (kind && (strcmp(kind, "education") == 0 || strcmp(kind, "public_service") == 0) &&
         !json_is_string(json_object_get(c->after, "hours")))
         return *field = "hours", "教育学习和公益活动须填写时长";
+    const char *assessment = str(c->after, "assessment");
+    if (kind && strcmp(kind, "psych") == 0 && !(assessment && *assessment))
+        return *field = "assessment", "心理评估须填写评估结论";
     char today[11];
     wf_today(today);
     if (on && strcmp(on, today) > 0) return *field = "on_date", "日期不能晚于今天";
@@ -768,8 +777,15 @@ static int64_t span_days(const char *from, const char *to) {
     return (b - a) / 86400 + 1;
 }
 /* At most corr_leave_max_days a trip; the office approves a leave of up to
- * corr_leave_office_days, never an entry into a prohibited area. */
+ * corr_leave_office_days, never an entry into a prohibited area — which is
+ * asked only for a subject under a 禁止令 (刑法 第三十八条、第七十二条). */
 static const char *leave_rule(check_ctx_t *c, const char **field) {
+    const char *kind0 = str(c->after, "kind");
+    if (kind0 && strcmp(kind0, "special_area") == 0 && c->op != CHECK_ACTION) {
+        json_t *subject = check_linked(c, "subject_id");
+        const char *ban = subject ? str(subject, "prohibitions") : NULL;
+        if (subject && !(ban && *ban)) return *field = "kind", "该矫正对象没有禁止令, 进入特定区域 (场所) 无需审批";
+    }
     int64_t days = span_days(str(c->after, "leave_from"), str(c->after, "leave_to"));
     if (days == -1) return NULL;
     if (days < 1) return *field = "leave_to", "结束日期不能早于起始日期";
@@ -871,6 +887,7 @@ static int relocation_deadline(check_ctx_t *c, char due[11]) {
 }
 static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
+static int relocation_hook_decided(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static const wf_state_t relocation_states[] = {
     {"applied", "待司法所意见", 0},      {"office_reviewed", "待区社区矫正机构决定", 0},
     {"approved", "已同意待移交", 0},     {"handed_over", "已移交", 0, true},
@@ -880,9 +897,10 @@ static const wf_transition_t relocation_transitions[] = {
     {"opinion", "司法所出具意见", "applied", "office_reviewed", .requires = "office_opinion",
      .hook = relocation_hook_opinion},
     {"approve", "同意变更 (移出本区)", "office_reviewed", "approved", .requires = "decision_note",
-     .stamp = "decided_on", .meets_deadline = true},
+     .stamp = "decided_on", .meets_deadline = true, .hook = relocation_hook_decided},
     {"approve_within", "同意变更 (本区其他司法所)", "office_reviewed", "approved",
-     .requires = "decision_note new_office_id", .stamp = "decided_on", .meets_deadline = true},
+     .requires = "decision_note new_office_id", .stamp = "decided_on", .meets_deadline = true,
+     .hook = relocation_hook_decided},
     {"reject", "不同意变更", "office_reviewed", "rejected", .requires = "decision_note", .stamp = "decided_on"},
     {"hand_over", "移交档案", "approved", "handed_over", .requires = "receipt_note", .stamp = "handed_over_on",
      .hook = relocation_hook_hand_over},
@@ -907,12 +925,13 @@ static const entity_t relocations = {
     PROTECTED,
 };
 
-static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    (void)e, (void)action, (void)body;
+/* The next step's deadline, counted in working days from today by the
+ * setting: the institution's decision after the office's opinion, the
+ * file's hand-over after the decision. */
+static int relocation_due_from_today(http_req_t *r, int64_t id, const char *setting) {
     char today[11], due[11];
     wf_today(today);
-    if (cal_add_workdays(r->db, today, (int)std_setting(r->db, "corr_relocation_decide_workdays"), due) != 0)
-        return http_store_error(r), -1;
+    if (cal_add_workdays(r->db, today, (int)std_setting(r->db, setting), due) != 0) return http_store_error(r), -1;
     db_stmt_t *s = db_prepare(r->db, "UPDATE corr_relocation SET due_at = $1, escalated = 0 WHERE id = $2");
     if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, due, -1);
@@ -920,6 +939,14 @@ static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id,
     int rc = db_step(s);
     db_reset(s);
     return rc == DB_DONE ? 0 : (http_store_error(r), -1);
+}
+static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)e, (void)action, (void)body;
+    return relocation_due_from_today(r, id, "corr_relocation_decide_workdays");
+}
+static int relocation_hook_decided(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
+    (void)e, (void)action, (void)body;
+    return relocation_due_from_today(r, id, "corr_relocation_handover_workdays");
 }
 
 /* The tables of a subject's file, moved with it to the new office. */
@@ -1044,9 +1071,10 @@ static const entity_t events = {
 };
 
 /* The report's time, and whether it came later than corr_event_report_hours
- * after the event. */
+ * after the event; the institution's users who handle it are told at once
+ * (the bell, beside the to-do: 法 第三十一条 立即报告). */
 static int event_hook_report(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body) {
-    (void)e, (void)action, (void)body;
+    (void)action, (void)body;
     db_stmt_t *s = db_prepare(r->db, "SELECT occurred_at FROM corr_event WHERE id = $1");
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
@@ -1064,7 +1092,14 @@ static int event_hook_report(http_req_t *r, const entity_t *e, int64_t id, const
     db_bind_int(s, 3, id);
     int rc = db_step(s);
     db_reset(s);
-    return rc == DB_DONE ? 0 : (http_store_error(r), -1);
+    if (rc != DB_DONE) return http_store_error(r), -1;
+    const principal_t *p = auth_principal(r);
+    const char *who = p->display_name ? p->display_name : p->username;
+    const char *text =
+        arena_printf(r->arena, "%s报告重大事项%s, 请及时处理", who ? who : "司法所", late ? " (逾时报告)" : "");
+    return notify_holders(r, e, id, "corrections.event.handle", "event_reported", "重大事项报告", text) == 0
+               ? 0
+               : (http_store_error(r), -1);
 }
 
 /* ---- 奖惩建议 ---- */
@@ -1114,6 +1149,12 @@ static const entity_t sanctions = {
  * engine keeps these defaults: registry.c skips a permission it knows) ---- */
 
 static const perm_def_t corr_perms[] = {
+    /* a subject comes by the institution's entrustment (法 第九条), and only
+     * it removes one: an office deleting a subject in supervision would lose
+     * them from it (脱管漏管); the office edits, reports and proposes */
+    {"corrections.subject.create", "新建社区矫正对象 (委托)", INSTITUTION},
+    {"corrections.subject.import", "导入社区矫正对象", INSTITUTION},
+    {"corrections.subject.delete", "删除社区矫正对象", INSTITUTION},
     {"corrections.subject.report", "社区矫正对象: 报到", OFFICE " " INSTITUTION},
     {"corrections.subject.announce", "社区矫正对象: 宣告并分类", OFFICE " " INSTITUTION},
     {"corrections.subject.classify", "社区矫正对象: 调整管理等级", OFFICE " " INSTITUTION},
@@ -1167,7 +1208,8 @@ typedef struct demo_subject {
 
 /* In 陆家嘴 (the demo's office) and 南京东路: subjects of all four types,
  * in every state and class; two with a missed check-in (one already
- * alerted and escalated: the 脱管 alert), one unreported past the
+ * alerted and escalated: the 脱管 alert; one missed yesterday, whose alert
+ * the first tick raises at the office), one unreported past the
  * deadline, a leave approved by the office, a warning decided. */
 static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
@@ -1176,8 +1218,9 @@ static int subjects_demo(const engine_demo_t *d, char *err, size_t errlen) {
         {"邵海燕", "parole", "supervised", "strict", -90, -90, 200, -3},
         {"范志强", "control", "supervised", "lenient", -300, -300, 60, -20},
         {"魏小东", "medical_parole", "supervised", "strict", -60, -60, 300, -12}, /* missed: alert raised */
-        {"汤国平", "probation", "supervised", "normal", -120, -120, 600, -40},    /* missed: due */
-        {"程丽君", "probation", "entrusted", NULL, -14, -14, 700, 0},             /* unreported, past deadline */
+        /* missed yesterday: the first tick's 脱管预警 stays the office's (escalated after the setting's days) */
+        {"汤国平", "probation", "supervised", "normal", -120, -120, 600, -31},
+        {"程丽君", "probation", "entrusted", NULL, -14, -14, 700, 0}, /* unreported, past deadline */
         {"袁志华", "parole", "entrusted", NULL, -3, -3, 300, 0},
         {"孔德明", "probation", "reported", NULL, -8, -8, 400, 0},
         {"严春生", "parole", "released", "normal", -400, -400, -5, -35},

@@ -48,6 +48,10 @@
 /* ---- the five kinds ---- */
 
 typedef struct submit submit_t;
+#define TRACK_DETAILS 4
+typedef struct track_detail {
+    const char *label, *value;
+} track_detail_t;
 typedef struct portal_kind {
     const char *key, *label, *entity;
     const char *next_step; /* what happens next and in what time (shown and sent) */
@@ -57,6 +61,10 @@ typedef struct portal_kind {
     int (*extra)(http_req_t *r, const entity_t *e, int64_t id, submit_t *sb);
     const char *lists; /* code lists the form offers, space-separated */
     const char *reads; /* a permission to read what the record refers to (the campaign), or NULL */
+    /* what the tracking page shows beyond the record's state, for a record
+     * without a workflow of its own (a suggestion): may replace *status and
+     * fills up to TRACK_DETAILS label/value pairs; their number, or -1 */
+    int (*progress)(http_req_t *r, int64_t record, const char **status, track_detail_t *d);
 } portal_kind_t;
 
 typedef struct place {
@@ -254,6 +262,34 @@ static void build_legislation(http_req_t *r, submit_t *sb, json_t *in, json_t *r
     if (sb->pl.village) json_object_set_new(rec, "village_id", json_integer(sb->pl.village));
 }
 
+/* A suggestion's way as the resident follows it: the draft, where the
+ * campaign stands, and — once recorded (by the office, or by the district or
+ * city above it, from the legislature's feedback) — the adoption and its
+ * explanation: "采纳情况将在本网站告知" (issue 23 point 5: the feedback
+ * reaches the suggester). */
+static int progress_legislation(http_req_t *r, int64_t record, const char **status, track_detail_t *d) {
+    db_stmt_t *s = db_prepare(r->db, "SELECT k.title, k.wf_state, s.adoption, s.feedback_note FROM "
+                                     "legislation_suggestion s JOIN legislation_campaign k ON k.id = s.campaign_id "
+                                     "WHERE s.id = $1");
+    if (!s) return -1;
+    db_bind_int(s, 1, record);
+    int rc = db_step(s), n = 0;
+    if (rc != DB_ROW) return db_reset(s), rc == DB_DONE ? 0 : -1;
+    const char *st = db_col_text(s, 1);
+    d[n++] = (track_detail_t){"征求意见的草案", arena_strdup(r->arena, db_col_text(s, 0))};
+    if (!db_col_null(s, 2)) {
+        *status = "已反馈采纳情况";
+        d[n++] = (track_detail_t){"采纳情况", code_label(r->db, "suggestion_adoption", db_col_text(s, 2))};
+        if (!db_col_null(s, 3)) d[n++] = (track_detail_t){"说明", arena_strdup(r->arena, db_col_text(s, 3))};
+    } else {
+        *status = strcmp(st, "collecting") == 0     ? "意见征集中"
+                  : strcmp(st, "consolidated") == 0 ? "意见已汇总, 待报送"
+                                                    : "已报送征求意见单位, 等待采纳情况反馈";
+    }
+    db_reset(s);
+    return n;
+}
+
 static const portal_kind_t kinds[] = {
     {"consultation", "法律咨询", "legal-consultations",
      "司法所将在 3 个工作日内答复, 答复可凭查询码在本网站查看并以短信告知; 复杂问题请拨打 12348 "
@@ -272,7 +308,7 @@ static const portal_kind_t kinds[] = {
      build_legal_aid, NULL, "pls_aid_kind pls_hardship"},
     {"legislation", "立法建议", "legislation-suggestions",
      "您的意见由司法所汇总后报送征求意见单位; 采纳情况将在本网站告知。", build_legislation, NULL, "",
-     "legislation.campaign.read"},
+     "legislation.campaign.read", progress_legislation},
     {0},
 };
 
@@ -988,16 +1024,32 @@ static void track(http_req_t *r) {
     if (!s) return http_store_error(r);
     db_bind_int(s, 1, rid);
     if (db_step(s) != DB_ROW) return db_reset(s), http_error(r, 404, "not_found", "查询码或手机号码后四位不正确");
+    bool live = db_col_null(s, 2);
+    const char *status = live ? state_label(e, (int)db_col_int(s, 1), db_col_text(s, 0)) : "已撤销";
+    status = status ? arena_strdup(r->arena, status) : NULL;
+    const char *no = db_col_null(s, 3) ? NULL : arena_strdup(r->arena, db_col_text(s, 3));
+    db_reset(s);
+    track_detail_t d[TRACK_DETAILS];
+    int nd = live && k->progress ? k->progress(r, rid, &status, d) : 0;
+    if (nd < 0) return http_store_error(r);
     jw_t *w = &r->json;
     jw_obj(w);
     jw_kstr(w, "code", code);
     jw_kstr(w, "kind_label", k->label);
     jw_kstr(w, "office", office);
     jw_kstr(w, "submitted_at", at);
-    jw_kstr(w, "status", db_col_null(s, 2) ? state_label(e, (int)db_col_int(s, 1), db_col_text(s, 0)) : "已撤销");
-    jw_kstr(w, "record_no", db_col_null(s, 3) ? NULL : db_col_text(s, 3));
+    jw_kstr(w, "status", status);
+    jw_kstr(w, "record_no", no);
     jw_kstr(w, "next_step", k->next_step);
-    db_reset(s);
+    jw_key(w, "details");
+    jw_arr(w);
+    for (int i = 0; i < nd; i++) {
+        jw_obj(w);
+        jw_kstr(w, "label", d[i].label);
+        jw_kstr(w, "value", d[i].value);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
     write_replies(r, sid, true, false);
     jw_obj_end(w);
     http_send_json(r, 200);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/scope.h"
 #include "cmd/demo.h"
 #include "engine/engine.h"
 #include "modules/modules.h"
@@ -119,6 +120,9 @@ static const field_t plan_fields[] = {
     {"year", "年度", F_INT, FF_REQUIRED | FF_FILTER | FF_SORT | FF_LIST, .min = 2021, .max = 2035},
     {"title", "计划名称", F_TEXT, FF_REQUIRED | FF_SEARCH | FF_LIST, .max = 100},
     {"note", "说明", F_TEXT, 0, .max = 2000},
+    /* the plan against its activities: kept by plan_progress (on every write of an item or an activity) */
+    {"items_total", "计划事项 (项)", F_INT, FF_READONLY | FF_LIST, .readonly_why = "由计划事项自动统计"},
+    {"items_done", "已完成 (项)", F_INT, FF_READONLY | FF_LIST, .readonly_why = "由已关联完成活动的计划事项自动统计"},
     {0},
 };
 static const entity_child_t plan_children[] = {
@@ -169,6 +173,25 @@ static const entity_t pufa_plan_items = {
     .title = "content",
     LINE,
 };
+
+/* The plans of the units under path (an office's, or a district's when it
+ * imported) counted again: their items, and those ticked off by an activity
+ * still on record.  Inside the write's transaction.  0 or a store error. */
+static int plan_progress_refresh(db_t *db, const char *path) {
+    char hi[512];
+    scope_upper(path, hi, sizeof(hi));
+    db_stmt_t *s = db_prepare(
+        db, "UPDATE pufa_plan SET items_total = (SELECT COUNT(*) FROM pufa_plan_item i WHERE i.plan_id = pufa_plan.id "
+            "AND i.deleted_at IS NULL), items_done = (SELECT COUNT(*) FROM pufa_plan_item i JOIN pufa_activity a ON "
+            "a.id = i.activity_id AND a.deleted_at IS NULL WHERE i.plan_id = pufa_plan.id AND i.deleted_at IS NULL) "
+            "WHERE org_path >= $1 AND org_path < $2 AND deleted_at IS NULL");
+    if (!s) return DB_ERR;
+    db_bind_text(s, 1, path, -1);
+    db_bind_text(s, 2, hi, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : rc;
+}
 
 /* ---- 普法活动 (八进), with photos ---- */
 
@@ -342,7 +365,6 @@ static const entity_t model_village_reviews = {
 };
 
 /* ---- 法治带头人 and 法律明白人 ---- */
-
 
 static const field_t people_fields[] = {
     {"person_id", "姓名", F_PERSON, FF_REQUIRED | FF_FILTER | FF_LIST},
@@ -526,6 +548,44 @@ static int adopt_hook(http_req_t *r, const entity_t *e, int64_t id, const char *
     return 0;
 }
 
+/* The write observer (engine_on_write): a plan's progress follows its
+ * items and the activities they name. */
+static int plan_progress(db_t *db, const entity_t *e, const char *org_path, int64_t user_id) {
+    (void)user_id;
+    if (e != &pufa_plan_items && e != &pufa_activities) return 0;
+    return plan_progress_refresh(db, org_path) == 0 ? 0 : -1;
+}
+
+/* At every start (engine_on_migrate): a plan never counted — made before
+ * the counts existed — is counted once; afterwards plan_progress keeps it. */
+static int plan_progress_backfill(db_t *db, char *err, size_t errlen) {
+    db_stmt_t *s = db_prepare(db, "SELECT DISTINCT org_path FROM pufa_plan WHERE items_total IS NULL AND "
+                                  "deleted_at IS NULL ORDER BY org_path");
+    if (!s) return snprintf(err, errlen, "%s", db_errmsg(db)), -1;
+    char(*paths)[128] = NULL;
+    int n = 0, cap = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *np = realloc(paths, sizeof(*paths) * (size_t)cap);
+            if (!np) break;
+            paths = np;
+        }
+        snprintf(paths[n++], sizeof(paths[0]), "%s", db_col_text(s, 0));
+    }
+    db_reset(s);
+    if (rc != DB_DONE || (n && db_begin(db) != 0)) return free(paths), snprintf(err, errlen, "%s", db_errmsg(db)), -1;
+    for (int i = 0; i < n; i++)
+        if (plan_progress_refresh(db, paths[i]) != 0) {
+            snprintf(err, errlen, "%s", db_errmsg(db));
+            db_rollback(db);
+            return free(paths), -1;
+        }
+    free(paths);
+    if (n && db_commit(db) != 0) return snprintf(err, errlen, "%s", db_errmsg(db)), -1;
+    return 0;
+}
+
 /* ---- the standards rules: coverage and reviews ---- */
 
 /* A village of the evaluation: its unit (office) and counts by role. */
@@ -586,8 +646,8 @@ static int eval_coverage(std_eval_t *e) {
         if (v[k].leaders >= min_l && v[k].understanders >= min_u) continue;
         below[v[k].unit]++;
         std_record_filter(&e->res[v[k].unit], "rol-people", "village_id", v[k].id,
-                   arena_printf(e->arena, "%s (法治带头人 %d/%lld, 法律明白人 %d/%lld)", v[k].name, v[k].leaders,
-                                (long long)min_l, v[k].understanders, (long long)min_u));
+                          arena_printf(e->arena, "%s (法治带头人 %d/%lld, 法律明白人 %d/%lld)", v[k].name, v[k].leaders,
+                                       (long long)min_l, v[k].understanders, (long long)min_u));
     }
     const char *req =
         arena_printf(e->arena, "每村(居) 带头人 ≥ %lld, 明白人 ≥ %lld", (long long)min_l, (long long)min_u);
@@ -612,19 +672,38 @@ static void add_years(const char *date, int64_t years, char out[11]) {
     snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
+/* date + months (the day kept, else the month's last) into out. */
+static void add_months(const char *date, int64_t months, char out[11]) {
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = 0, m = 0, d = 0;
+    sscanf(date, "%d-%d-%d", &y, &m, &d);
+    int64_t k = (int64_t)y * 12 + (m - 1) + months;
+    if (k < 0 || k >= 12 * 10000 || d < 1 || d > 31) k = 0, d = 1; /* malformed: 0000-01-01 */
+    unsigned yy = (unsigned)(k / 12), mm = (unsigned)(k % 12) + 1;
+    unsigned last = (unsigned)mdays[mm - 1] + (mm == 2 && ((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0));
+    unsigned dd = (unsigned)d > last ? last : (unsigned)d;
+    snprintf(out, 11, "%04u-%02u-%02u", yy % 10000, mm % 100, dd % 100);
+}
+
 /* Every named model village is reviewed within pufa_review_years of its
  * naming or its last review: overdue → fail naming the village; none due
- * yet → not yet due, with the first deadline. */
+ * yet → not yet due, with the first deadline.  The latest review's
+ * conclusion counts too: 限期整改 brings the next review forward to half the
+ * cycle (the rectification is checked again); 复核不合格 with the title still
+ * held fails until the title is revoked (撤销命名) — dynamic management. */
 static int eval_reviews(std_eval_t *e) {
     int64_t years = std_setting(e->db, "pufa_review_years");
     bool *reviewed = arena_calloc(e->arena, (size_t)e->n + 1);
     int *named = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1)),
-        *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
+        *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1)),
+        *failed = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     const char **next = arena_calloc(e->arena, sizeof(char *) * ((size_t)e->n + 1));
     db_stmt_t *s = std_scoped(
         e, "SELECT m.org_path, m.id, m.named_on, (SELECT MAX(r.reviewed_on) FROM model_village_review r WHERE "
            "r.model_village_id = m.id AND r.deleted_at IS NULL AND r.reviewed_on <= $3), "
-           "m.name FROM model_village m WHERE m.deleted_at IS NULL "
+           "m.name, (SELECT r.result FROM model_village_review r WHERE r.model_village_id = m.id AND "
+           "r.deleted_at IS NULL AND r.reviewed_on <= $3 ORDER BY r.reviewed_on DESC, r.id DESC LIMIT 1) "
+           "FROM model_village m WHERE m.deleted_at IS NULL "
            "AND m.org_path >= $1 AND m.org_path < $2 AND m.wf_state = 'named' AND m.named_on <= $3 ORDER BY m.id");
     if (!s) return DB_ERR;
     int rc;
@@ -632,11 +711,19 @@ static int eval_reviews(std_eval_t *e) {
         int i = std_unit_of_path(e, db_col_text(s, 0));
         if (i < 0) continue;
         const char *last = db_col_text(s, 3), *base = last ? last : db_col_text(s, 2);
+        const char *result = last ? db_col_text(s, 5) : NULL;
         char due[11];
-        add_years(base, years, due);
+        if (result && strcmp(result, "rectify") == 0)
+            add_months(base, years * 6, due);
+        else
+            add_years(base, years, due);
         named[i]++;
         if (last) reviewed[i] = true;
-        if (strcmp(due, e->as_of) < 0) {
+        if (result && strcmp(result, "failed") == 0) {
+            overdue[i]++, failed[i]++;
+            std_record(&e->res[i], "model-villages", db_col_int(s, 1),
+                       arena_printf(e->arena, "%s (%s 复核不合格, 尚未撤销命名)", db_col_text(s, 4), last));
+        } else if (strcmp(due, e->as_of) < 0) {
             overdue[i]++;
             std_record(&e->res[i], "model-villages", db_col_int(s, 1),
                        arena_printf(e->arena, "%s (应于 %s 前复核)", db_col_text(s, 4), due));
@@ -653,8 +740,11 @@ static int eval_reviews(std_eval_t *e) {
         if (!named[i])
             std_set(e, i, STD_PASS, "0", req, "辖区无已命名的民主法治示范村(社区)");
         else if (overdue[i])
-            std_set(e, i, STD_FAIL, arena_printf(e->arena, "逾期 %d 个", overdue[i]), req,
-                    "已命名示范村(社区) %d 个, 逾期未复核 %d 个", named[i], overdue[i]);
+            std_set(e, i, STD_FAIL, arena_printf(e->arena, "未达标 %d 个", overdue[i]), req,
+                    "已命名示范村(社区) %d 个, %s%s%s", named[i],
+                    overdue[i] > failed[i] ? arena_printf(e->arena, "逾期未复核 %d 个", overdue[i] - failed[i]) : "",
+                    overdue[i] > failed[i] && failed[i] ? ", " : "",
+                    failed[i] ? arena_printf(e->arena, "复核不合格尚未撤销命名 %d 个", failed[i]) : "");
         else if (!reviewed[i])
             std_set(e, i, STD_NOT_DUE, "未到期", req, "已命名示范村(社区) %d 个, 尚未到复核期限 (最早 %s)", named[i],
                     next[i]);
@@ -767,6 +857,7 @@ static int activities_demo(const engine_demo_t *d, char *err, size_t errlen) {
             db_reset(s);
             if (rc != DB_DONE) goto fail;
         }
+        if (plan_progress_refresh(d->db, path[i]) != 0) goto fail;
     }
     return 0;
 fail:
@@ -835,8 +926,10 @@ static int coverage_demo(const engine_demo_t *d, int64_t skip) {
     int offices = 0, made = 0, rank = 0;
     for (int i = 0; i < n; i++) {
         bool first = i == 0 || v[i - 1].office != v[i].office;
-        if (first) offices++, rank = 0;
-        else rank++;
+        if (first)
+            offices++, rank = 0;
+        else
+            rank++;
         bool last = i + 1 == n || v[i + 1].office != v[i].office,
              second_last = !last && (i + 2 == n || v[i + 2].office != v[i].office);
         bool fails = offices % 40 == 13;
@@ -987,5 +1080,7 @@ void pufa_declare(void) {
     entity_register(&model_villages);
     entity_register(&model_village_reviews);
     entity_register(&village_rules);
+    engine_on_write(plan_progress);
+    engine_on_migrate(plan_progress_backfill);
     std_rules_register(pufa_rules, (int)(sizeof(pufa_rules) / sizeof(pufa_rules[0])), pufa_settings);
 }

@@ -111,17 +111,46 @@ def test_entrusted_reports_within_ten_days_and_only_the_office_and_institution_s
     eff = _today(-2)
     rec = _entrust(inst, office, effective=eff)
     assert rec["wf_state"] == "entrusted" and rec["org_id"] == office
+    # the entrustment is the institution's, and so is removing a subject: the office may neither
+    p = _person(ljz, office, "自行登记")
+    st, _, body = ljz.post(S, {"person_id": p["id"], "corr_type": "probation", "decision_organ": "法院",
+                               "decision_doc": "x", "effective_on": _iso(eff), "start_on": _iso(eff),
+                               "end_on": _iso(eff + datetime.timedelta(days=100))})
+    assert st == 403, body
+    assert ljz.req("DELETE", f"{S}/{rec['id']}")[0] == 403
+    can = ljz.get("/api/v1/meta/entities/corrections-subjects")[2]["can"]
+    assert can["create"] is False and can["delete"] is False and can["update"] is True, can
+    assert Session(s, "pudong_sqjz").get("/api/v1/meta/entities/corrections-subjects")[2]["can"]["create"] is True
     assert rec["due_at"] == _iso(_workday_on_or_after(eff + datetime.timedelta(days=10))) or rec["due_at"] >= _iso(
         eff + datetime.timedelta(days=10)), rec
     assert rec["case_no"] and "矫字第" in rec["case_no"], rec
     assert "*" in rec["person_id_name"], "the name is masked"
+    # the period's remaining days, computed at each read (not stored): a year from two days ago
+    end = eff + datetime.timedelta(days=365)
+    assert rec["end_on_days"] == (end - _today()).days == 363, rec
+    st, _, meta = ljz.get("/api/v1/meta/entities/corrections-subjects")
+    assert next(f for f in meta["fields"] if f["name"] == "end_on")["countdown"] == "剩余天数", meta
+    st, _, lst = ljz.get(f"{S}?limit=100")
+    assert next(i for i in lst["items"] if i["id"] == rec["id"])["end_on_days"] == 363, "the list's row carries it"
     st, _, got = ljz.get(f"{S}/{rec['id']}")
     assert st == 200 and got["id"] == rec["id"]
+    # the office is told of the entrustment (交办), by the subject's masked name; no one else is
+    st, _, notes = ljz.get("/api/v1/notifications?limit=100")
+    n = next(i for i in notes["items"] if i["entity"] == "corrections-subjects" and i["record_id"] == rec["id"])
+    assert n["kind"] == "assigned" and n["title"] == rec["person_id_name"] and "社区矫正对象" in n["body"], n
+    for user in ("njdl", "pudong", "pudong_sqjz"):
+        st, _, notes = Session(s, user).get("/api/v1/notifications?limit=100")
+        assert not [i for i in notes["items"] if i["entity"] == "corrections-subjects"], (user, notes)
     # another office: as if it did not exist; the district bureau and the city: protected
     assert Session(s, "njdl").get(f"{S}/{rec['id']}")[0] == 404
-    for user in ("pudong", "pudong_staff", "shiju"):
+    for user in ("pudong", "pudong_staff", "shiju", "lingdao"):
         st, _, body = Session(s, user).get(f"{S}/{rec['id']}")
-        assert st == 403 and body["error"]["code"] == "protected", (user, body)
+        # the city leader holds no read of the line at all (forbidden); the others are refused as protected
+        assert st == 403 and body["error"]["code"] == ("forbidden" if user == "lingdao" else "protected"), (user, body)
+        for path in ("history", "documents/announcement"):
+            assert Session(s, user).get(f"{S}/{rec['id']}/{path}")[0] == 403, (user, path)
+        st, _, todo = Session(s, user).get("/api/v1/todo")
+        assert st == 200 and not [i for i in todo["items"] if i["entity"].startswith("corrections")], (user, todo)
         st, _, body = Session(s, user).get(S)
         assert st == 403, (user, body)
         assert Session(s, user).get("/api/v1/corrections/overdue")[0] == 403
@@ -177,6 +206,17 @@ def test_announce_classify_and_check_in_schedule_the_next_report(ctx):
     st, _, ok = ljz.post("/api/v1/corrections-records", {"subject_id": rec["id"], "kind": "public_service",
                                                          "on_date": _iso(_today()), "content": "公益劳动", "hours": "8"})
     assert st == 201, ok
+    # a psychological assessment states its conclusion; help given is a record of its own
+    psych = {"subject_id": rec["id"], "kind": "psych", "on_date": _iso(_today()), "content": "SCL-90 心理测评"}
+    st, _, body = ljz.post("/api/v1/corrections-records", psych)
+    assert st == 422 and "assessment" in body["error"]["fields"], body
+    st, _, ok = ljz.post("/api/v1/corrections-records", dict(psych, assessment="情绪稳定, 无明显心理问题"))
+    assert st == 201, ok
+    st, _, ok = ljz.post("/api/v1/corrections-records", {"subject_id": rec["id"], "kind": "help",
+                                                         "on_date": _iso(_today()), "content": "推荐至社区就业援助站"})
+    assert st == 201, ok
+    st, _, recs = ljz.get(f"/api/v1/corrections-records?subject_id={rec['id']}&kind=psych,help")
+    assert {r["kind"] for r in recs["items"]} == {"psych", "help"}, recs
     st, _, hrs = ljz.get(f"/api/v1/corrections/hours?subject_id={rec['id']}")
     month = next(m for m in hrs["months"] if m["month"] == _iso(_today())[:7])
     assert st == 200 and month["public_service"] == "8.0" and month["education"] == "0.0", hrs
@@ -197,6 +237,14 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     office = _office(ljz)
     rec = _supervised(inst, office, cls="strict", name="脱管测试")
     unreported = _entrust(inst, office, name="未报到测试", effective=_today(-20))
+    # a lenient subject (next report in 60 days) away on an approved two-day leave
+    away = _supervised(inst, office, cls="lenient", name="外出未归测试")
+    st, _, leave = ljz.post("/api/v1/corrections-leaves", {"subject_id": away["id"], "kind": "leave",
+                                                           "destination": "浙江省杭州市", "reason": "探亲",
+                                                           "leave_from": _iso(_today(1)), "leave_to": _iso(_today(2))})
+    assert st == 201, leave
+    st, _, leave = _act(Session(s, "ljz_director"), "corrections-leaves", leave, "approve", decision_note="同意")
+    assert st == 200 and leave["wf_state"] == "approved", leave
     s.stop()
     # the clock moves to the day after the weekly report was due: the scheduler raises the alerts
     due = datetime.date.fromisoformat(rec["next_report_due"])
@@ -213,6 +261,11 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
     assert [a["kind"] for a in al2["items"]] == ["unreported"], al2
     lost = al2["items"][0]
     assert lost["wf_state"] == "escalated" and lost["level"] == "institution", "漏管: the institution's at once"
+    # not back (no 销假) after the leave's last day: 外出逾期未归 — raised days after it (the clock jumped),
+    # so already past the setting's working days and at the institution
+    st, _, al3 = ljz.get(f"/api/v1/corrections-alerts?subject_id={away['id']}")
+    assert [(a["kind"], a["due_on"], a["level"]) for a in al3["items"]] == \
+        [("leave_overdue", _iso(_today(2)), "institution")], al3
     # the office's to-do carries both; the institution's only the unreported one, until escalation
     todo = {u: {i["id"] for i in sess.get("/api/v1/todo")[2]["items"] if i["entity"] == "corrections-alerts"}
             for u, sess in (("ljz", ljz), ("inst", inst))}
@@ -258,7 +311,7 @@ def test_a_missed_check_in_raises_an_alert_escalated_to_the_institution(ctx):
 def test_leave_up_to_seven_days_is_the_office_s_longer_the_institution_s(ctx):
     s = ctx.demo_server()
     inst, ljz, director = Session(s, "pudong_sqjz"), Session(s, "ljz"), Session(s, "ljz_director")
-    rec = _supervised(inst, _office(ljz), cls="normal", name="外出测试")
+    rec = _supervised(inst, _office(ljz), cls="normal", name="外出测试", prohibitions="禁止进入酒吧、夜总会等娱乐场所")
     L = "/api/v1/corrections-leaves"
     base = {"subject_id": rec["id"], "kind": "leave", "destination": "江苏省南京市", "reason": "探亲"}
     st, _, short = ljz.post(L, dict(base, leave_from=_iso(_today(3)), leave_to=_iso(_today(7))))
@@ -282,6 +335,11 @@ def test_leave_up_to_seven_days_is_the_office_s_longer_the_institution_s(ctx):
     assert st == 201
     st, _, body = _act(director, "corrections-leaves", area, "approve", decision_note="同意")
     assert st == 422 and "特定区域" in body["error"]["fields"]["decision_note"], body
+    # only a subject under a 禁止令 asks to enter a prohibited area
+    free = _supervised(inst, _office(ljz), cls="normal", name="无禁止令")
+    st, _, body = ljz.post(L, dict(base, subject_id=free["id"], kind="special_area", destination="酒吧街",
+                                   leave_from=_iso(_today(1)), leave_to=_iso(_today(1))))
+    assert st == 422 and "禁止令" in body["error"]["fields"]["kind"], body
     st, _, back = _act(ljz, "corrections-leaves", ok, "back", returned_on=_iso(_today()))
     assert st == 200 and back["wf_state"] == "returned"
 
@@ -296,8 +354,12 @@ def test_change_of_residence_hands_the_file_to_the_new_office(ctx):
     st, _, body = ljz.post(R, {"subject_id": rec["id"], "new_place": "x", "reason": "y", "new_office_id": 1})
     assert st == 422 and "new_office_id" in body["error"]["fields"], "the institution picks the office"
     assert _act(inst, "corrections-relocations", mv, "approve", decision_note="同意")[0] == 409, "the office's opinion first"
+    opinion_due = mv["due_at"]
     st, _, mv = _act(ljz, "corrections-relocations", mv, "opinion", office_opinion="居所属实, 同意变更")
     assert st == 200 and mv["wf_state"] == "office_reviewed", mv
+    # each step has its working days (the city's settings): the decision 5 after the opinion
+    assert _iso(_today(3)) <= opinion_due <= _iso(_today(14)), opinion_due
+    assert _iso(_today(5)) <= mv["due_at"] <= _iso(_today(16)), mv
     assert _act(ljz, "corrections-relocations", mv, "approve", decision_note="同意")[0] == 403
     district = _office(inst)
     st, _, units = inst.get(f"/api/v1/org-units?parent={district}&limit=100")
@@ -305,8 +367,10 @@ def test_change_of_residence_hands_the_file_to_the_new_office(ctx):
     st, _, mv = _act(inst, "corrections-relocations", mv, "approve_within", decision_note="同意变更执行地",
                      new_office_id=other["id"])
     assert st == 200 and mv["wf_state"] == "approved" and mv["new_office_id_name"] == other["name"], mv
+    # the file is handed over within corr_relocation_handover_workdays (5) of the decision
+    assert _iso(_today(5)) <= mv["due_at"] <= _iso(_today(16)), mv
     st, _, mv = _act(inst, "corrections-relocations", mv, "hand_over", receipt_note="新执行地司法所已接收")
-    assert st == 200 and mv["wf_state"] == "handed_over", mv
+    assert st == 200 and mv["wf_state"] == "handed_over" and mv["due_at"] is None, mv
     st, _, got = inst.get(f"{S}/{rec['id']}")
     assert st == 200 and got["org_id"] == other["id"], got
     assert ljz.get(f"{S}/{rec['id']}")[0] == 404, "the old office no longer sees the file"
@@ -334,6 +398,14 @@ def test_major_events_and_sanctions_are_decided_by_the_institution(ctx):
     assert st == 201 and ev["due_at"], ev
     st, _, ev = _act(ljz, "corrections-events", ev, "report", report_note="电话报告并书面报告")
     assert st == 200 and ev["reported_at"] and ev["reported_late"] is True, "30 hours after, past 24"
+    # the institution is told at once (the bell, beside its to-do); the reporter, the district and the city are not
+    st, _, notes = inst.get("/api/v1/notifications?limit=100")
+    n = next(i for i in notes["items"] if i["entity"] == "corrections-events" and i["record_id"] == ev["id"])
+    assert n["kind"] == "event_reported" and n["label"] == "重大事项报告" and "逾时报告" in n["body"], n
+    assert n["title"].startswith("连续两日电话无法联系"), n
+    for user in ("ljz", "pudong", "shiju", "njdl"):
+        st, _, notes = Session(s, user).get("/api/v1/notifications?limit=100")
+        assert not [i for i in notes["items"] if i["entity"] == "corrections-events"], (user, notes)
     assert _act(ljz, "corrections-events", ev, "handle", handling="x")[0] == 403
     st, _, ev = _act(inst, "corrections-events", ev, "handle", handling="已提请公安机关协助查找")
     assert st == 200 and ev["wf_state"] == "handled"
@@ -357,6 +429,7 @@ def test_release_and_termination_end_the_record_and_lock_it(ctx):
                        release_cert_no="沪浦矫解字 (2026) 第 88 号", resettlement_applicable=True)
     assert st == 200 and done["wf_state"] == "released" and done["locked"] is True, done
     assert done["next_report_due"] is None
+    assert rec["end_on_days"] > 0 and done["end_on_days"] is None, "nothing left to count once released"
     st, _, body = ljz.req("PATCH", f"{S}/{rec['id']}", {"version": done["version"], "note": "x"})
     assert st == 409 and body["error"]["code"] == "record_final"
     # the certificate and the announcement, the name in full for the office (the person is its own)
@@ -398,6 +471,78 @@ def test_returns_per_office_month_and_xlsx(ctx):
     z = zipfile.ZipFile(io.BytesIO(x))
     shared = z.read("xl/sharedStrings.xml").decode()
     assert "社区矫正工作统计月报" in shared and "陆家嘴街道司法所" in shared
+
+
+def test_returns_count_each_column_in_the_month(ctx):
+    """Each column of the monthly return moves with what happened in the
+    month: 新入矫 on 报到, 期满解除, 终止, 警告 / 撤销 / 收监 when the
+    institution adopts the proposal (a dismissed one counts nowhere), 在册 at
+    the month's end; 脱管 and 漏管 from the alerts the scheduler raised."""
+    url, _ = demo_store(ctx.kind)
+    r = run_cli(["scheduler"], url)  # the demo's missed check-in and unreported subject: today's alerts
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = ctx.server(url)
+    inst, ljz, director = Session(s, "pudong_sqjz"), Session(s, "ljz"), Session(s, "ljz_director")
+    office = _office(ljz)
+
+    def row():
+        st, _, ret = inst.get("/api/v1/corrections/returns")
+        assert st == 200 and ret["month"] == _iso(_today())[:7], ret
+        return next(x for x in ret["rows"] if x["id"] == office), ret
+
+    before, ret = row()
+    assert before["lost"] >= 1 and before["missed"] >= 1, before
+    assert ret["months"][-1]["lost"] == ret["total"]["lost"], "the year's series ends with this month"
+    # 报到 and 期满解除 in the same month: new and released, not on the register at its end
+    a = _supervised(inst, office, cls="normal", name="统计甲")
+    st, _, a = _act(director, "corrections-subjects", a, "release", released_on=_iso(_today()),
+                    release_cert_no="沪浦矫解字 (2026) 第 7 号", resettlement_applicable=False)
+    assert st == 200, a
+    # sanctions decided, one dismissed, then 终止 (撤销缓刑)
+    b = _supervised(inst, office, cls="strict", name="统计乙")
+    X = "/api/v1/corrections-sanctions"
+    for kind, decide in (("warning", True), ("revoke_probation", True), ("custody", True), ("warning", False)):
+        st, _, sn = ljz.post(X, {"subject_id": b["id"], "kind": kind, "facts": "违反监督管理规定",
+                                 "evidence_list": "谈话笔录"})
+        assert st == 201, sn
+        st, _, sn = (_act(inst, "corrections-sanctions", sn, "decide", decision_doc="沪浦矫字 (2026) 第 1 号",
+                          decision_note="采纳") if decide else
+                     _act(inst, "corrections-sanctions", sn, "dismiss", decision_note="情节轻微, 不予采纳"))
+        assert st == 200, sn
+    st, _, b = _act(inst, "corrections-subjects", b, "terminate", ended_on=_iso(_today()), end_reason="revoked")
+    assert st == 200, b
+    _supervised(inst, office, cls="lenient", name="统计丙")  # stays: on the register
+    after, ret = row()
+    delta = {k: after[k] - before[k] for k in ("register", "probation", "new", "released", "terminated", "warning",
+                                                "revoked", "custody", "lost", "missed")}
+    assert delta == {"register": 1, "probation": 1, "new": 3, "released": 1, "terminated": 1, "warning": 1,
+                     "revoked": 1, "custody": 1, "lost": 0, "missed": 0}, delta
+    assert ret["total"]["new"] == sum(x["new"] for x in ret["rows"]), ret["total"]
+    # the office's own return agrees with its row in the district's
+    st, _, own = ljz.get("/api/v1/corrections/returns")
+    assert st == 200 and {k: own["total"][k] for k in delta} == {k: after[k] for k in delta}, own["total"]
+
+
+def test_the_city_corrections_bureau_reads_the_return_district_by_district(ctx):
+    """市社区矫正管理局 (demo shi_sqjz, corrections_officer at the city
+    bureau): the return's rows are the sixteen districts, 浦东's row is the
+    district institution's 合计, and it drills into 浦东's offices; the
+    city's other users (the leader, the staff) read none of it."""
+    s = ctx.demo_server()
+    city, inst = Session(s, "shi_sqjz"), Session(s, "pudong_sqjz")
+    st, _, ret = city.get("/api/v1/corrections/returns")
+    assert st == 200 and ret["org"]["name"] == "上海市司法局", ret
+    assert len(ret["rows"]) == 16 and all(r["level"] == "district" for r in ret["rows"]), ret["rows"]
+    pd = next(r for r in ret["rows"] if r["name"] == "浦东新区司法局")
+    st, _, own = inst.get("/api/v1/corrections/returns")
+    assert {k: pd[k] for k in ("register", "new", "lost", "warning")} == \
+        {k: own["total"][k] for k in ("register", "new", "lost", "warning")}, (pd, own["total"])
+    assert ret["total"]["register"] >= pd["register"] > 0
+    st, _, down = city.get(f"/api/v1/corrections/returns?org_id={pd['id']}")
+    assert st == 200 and any(r["name"] == "陆家嘴街道司法所" for r in down["rows"]), down
+    assert down["total"] == own["total"], "the same figures either way"
+    for user in ("lingdao", "shiju"):
+        assert Session(s, user).get("/api/v1/corrections/returns")[0] == 403, user
 
 
 def test_demo_data_all_states_classes_overdue_and_one_escalated_alert(ctx):
@@ -458,3 +603,22 @@ def test_break_the_glass_opens_the_office_for_a_time_and_the_auditor_sees_it(ctx
     # the grant opens one office: the next one stays closed
     st, _, other = Session(s, "njdl").get("/api/v1/corrections/overdue")
     assert st == 200 and other["total"] == 0
+    # the change feed: a grant is for a person reading, not a feed — the institution follows its
+    # subjects, the district (granted or not) and another office get nothing of them
+    inst = Session(s, "pudong_sqjz")
+    new = _entrust(inst, _office(ljz), name="变更订阅测试")
+
+    def feed(sess):
+        items, after = [], "0"
+        for _ in range(100):
+            st, _, ch = sess.get(f"/api/v1/changes?entities=corrections-subjects&limit=500&after={after}")
+            assert st == 200, ch
+            items, after = items + ch["items"], ch["next"]
+            if not ch["more"]:
+                return items
+        raise AssertionError("the feed did not end")
+
+    mine = [c for c in feed(inst) if c["record_id"] == new["id"]]
+    assert mine and mine[0]["event"] == "create" and mine[0]["record"]["person_id_name"] == new["person_id_name"], mine
+    for user in ("pudong", "njdl"):
+        assert feed(Session(s, user)) == [], user

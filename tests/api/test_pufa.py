@@ -12,7 +12,7 @@ import subprocess
 import uuid
 
 from auth_helpers import Session
-from harness import ROOT, shanghai_today
+from harness import ROOT, shanghai_today, store_exec
 from test_checks import _person  # a new resident born in a given year
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -133,6 +133,28 @@ def test_an_activity_with_photos_in_a_village_ticks_off_a_plan_item(ctx):
     st, _, item = ljz.post("/api/v1/pufa-plan-items", {"plan_id": plan26["id"], "content": f"{tag} 宪法宣传周",
                                                        "setting": "communities", "activity_id": act["id"]})
     assert st == 201 and item["activity_id_name"] == f"{tag} 宪法宣传", item
+    # the plan against its activities: items and those ticked off, kept on every write
+    st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
+    assert (p26["items_total"], p26["items_done"]) == (3, 2), p26
+    st, _, lst = ljz.get("/api/v1/pufa-plans?year=2026")
+    assert lst["items"][0]["items_done"] == 2, "shown in the list"
+    st, _, open_item = ljz.post("/api/v1/pufa-plan-items", {"plan_id": plan26["id"], "content": f"{tag} 未完成事项"})
+    assert st == 201, open_item
+    st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
+    assert (p26["items_total"], p26["items_done"]) == (4, 2), p26
+    st, _, gone = Session(s, "ljz_director").req("DELETE", f"/api/v1/pufa-activities/{act['id']}")
+    assert st == 200, gone
+    st, _, p26 = ljz.get(f"/api/v1/pufa-plans/{plan26['id']}")
+    assert (p26["items_total"], p26["items_done"]) == (4, 1), "the activity gone, its item no longer counts as done"
+
+
+def test_plans_made_before_the_counts_are_counted_at_start(ctx):
+    """A store upgraded from before 计划事项/已完成 existed: its plans are counted once at the next start."""
+    s = ctx.demo_server()
+    store_exec(s.url, "UPDATE pufa_plan SET items_total = NULL, items_done = NULL")
+    again = ctx.server(s.url)  # a second process on the same store: its start counts them
+    st, _, lst = Session(again, "ljz").get("/api/v1/pufa-plans?year=2026")
+    assert st == 200 and lst["items"][0]["items_total"] >= 2 and lst["items"][0]["items_done"] >= 1, lst
 
 
 def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(ctx):
@@ -186,6 +208,48 @@ def test_model_village_criteria_naming_and_review_deadlines_feed_the_scorecard(c
     st, _, bad = nj.post("/api/v1/model-village-reviews", {"model_village_id": cand["id"], "result": "passed",
                                                            "findings": "x"})
     _refused(st, bad, "model_village_id", "只有已命名")
+
+
+def test_a_review_to_rectify_comes_due_sooner_and_a_failed_one_fails_until_the_title_is_revoked(ctx):
+    """Point 2's review with findings feeds the rule by its conclusion too: 限期整改 brings the
+    next review forward to half the cycle (one year by default); 复核不合格 fails the rule while the
+    village keeps its title; 撤销命名 ends it."""
+    s = ctx.demo_server()
+    nj = Session(s, "njdl")
+    office, villages = _office_and_villages(nj)
+    today = shanghai_today()
+    v = villages[3]
+    crit = {k: True for k in ("c_party", "c_self_gov", "c_rules", "c_education", "c_disputes", "c_services",
+                              "c_safety")}
+    st, _, m = nj.post("/api/v1/model-villages", dict(crit, name=v["name"], village_id=v["id"], level="district"))
+    assert st == 201, m
+    st, _, m = _act(nj, "model-villages", m, "declare", declare_note="创建材料齐全")
+    named_on = f"{today.year - 3}-03-10"
+    st, _, m = _act(nj, "model-villages", m, "name", named_year=today.year - 3, named_on=named_on, named_doc="命名文件")
+    assert st == 200 and m["wf_state"] == "named", m
+    # reviewed 13 months ago with 限期整改: the follow-up was due a month ago (a plain pass would be due in 11)
+    rectified = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=10)
+    rectified = rectified.replace(year=rectified.year - 1)
+    due = rectified.replace(year=rectified.year + 1)
+    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": m["id"], "reviewed_on": rectified.isoformat(),
+                                                          "result": "rectify", "findings": "村务公开栏未及时更新"})
+    assert st == 201, rv
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "fail" and "逾期未复核" in r["evidence"]["message"], r
+    assert any(x["id"] == m["id"] and f"应于 {due.isoformat()} 前复核" in x["label"] for x in r["evidence"]["records"]), r
+    # the follow-up review: 不合格 — the title kept, the rule fails naming the village
+    st, _, rv = nj.post("/api/v1/model-village-reviews", {"model_village_id": m["id"], "reviewed_on": today.isoformat(),
+                                                          "result": "failed", "findings": "整改不到位, 发生群体性事件"})
+    assert st == 201, rv
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] == "fail" and "复核不合格尚未撤销命名 1 个" in r["evidence"]["message"], r
+    assert not any(x["id"] == m["id"] and "应于" in x["label"] for x in r["evidence"]["records"]), r
+    assert any(x["id"] == m["id"] and "复核不合格" in x["label"] for x in r["evidence"]["records"]), r
+    st, _, m = nj.get(f"/api/v1/model-villages/{m['id']}")
+    st, _, m = _act(nj, "model-villages", m, "revoke", revoke_reason="复核不合格, 撤销命名")
+    assert st == 200 and m["wf_state"] == "revoked", m
+    r = _result(nj, office, "c6_model_review")
+    assert r["status"] != "fail" and not any(x["id"] == m["id"] for x in r["evidence"]["records"]), r
 
 
 def test_coverage_of_leaders_and_understanders_names_the_villages_below_it(ctx):
@@ -480,6 +544,48 @@ def test_a_campaign_from_publication_to_feedback_reaches_every_suggester(ctx):
     assert st == 200 and camp["wf_state"] == "closed" and camp["locked"], camp
 
 
+def test_a_portal_suggestion_is_collected_and_its_adoption_reaches_the_resident_on_the_tracking_page(ctx):
+    """Point 5 "and from the public portal": a resident's suggestion from the portal lands in the
+    office's campaign (source 网上门户, the resident in the registry); the tracking page follows the
+    campaign and, once the adoption is recorded, shows it with its explanation."""
+    from test_portal import Portal
+    p = Portal(ctx)
+    ljz = Session(p.s, "ljz")
+    C, S = "/api/v1/legislation-campaigns", "/api/v1/legislation-suggestions"
+    title = f"{_tag()} 上海市生活垃圾管理条例 (修正草案)"
+    st, _, camp = ljz.post(C, {"title": title, "kind": "local_regulation", "issuer": "市人大常委会法工委",
+                               "published_on": "2026-12-01", "deadline": "2099-12-31"})
+    assert st == 201, camp
+    st, _, got = p.submit("legislation", {"campaign_id": camp["id"], "article": "第八条", "content": "建议延长投放时间"})
+    assert st == 201 and got["code"], got
+
+    def track():
+        st, _, t = p.req("POST", "/public/api/v1/track", {"code": got["code"], "phone_last4": "5678"})
+        assert st == 200, t
+        return t["status"], {d["label"]: d["value"] for d in t["details"]}
+
+    assert track() == ("意见征集中", {"征求意见的草案": title})
+    sid = p.record_of(got["code"])
+    st, _, sug = ljz.get(f"{S}/{sid}")
+    assert sug["source"] == "portal" and sug["person_id_name"] and sug["campaign_id"] == camp["id"], sug
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "consolidate", consolidated="网上意见 1 条")
+    assert st == 200, camp
+    assert track()[0] == "意见已汇总, 待报送"
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "forward", forwarded_on="2026-12-06",
+                       forwarded_to="市人大常委会法工委")
+    assert st == 200 and track()[0] == "已报送征求意见单位, 等待采纳情况反馈"
+    st, _, sug = ljz.req("PATCH", f"{S}/{sid}", {"version": sug["version"], "adoption": "partly",
+                                                 "feedback_note": "投放时间由区政府根据实际确定"})
+    assert st == 200, sug
+    assert track() == ("已反馈采纳情况", {"征求意见的草案": title, "采纳情况": "部分采纳",
+                                          "说明": "投放时间由区政府根据实际确定"})
+    # the office records the day the resident was told, then closes the campaign
+    st, _, sug = ljz.req("PATCH", f"{S}/{sid}", {"version": sug["version"], "notified_on": "2026-12-21"})
+    assert st == 200, sug
+    st, _, camp = _act(ljz, "legislation-campaigns", camp, "close", feedback="部分采纳 1 条", feedback_on="2026-12-21")
+    assert st == 200 and camp["wf_state"] == "closed", camp
+
+
 def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     s = ctx.demo_server()
     ljz = Session(s, "ljz")
@@ -536,6 +642,132 @@ def test_assessor_candidates_qualification_publicity_and_selection(ctx):
     assert st == 200 and sel["wf_state"] == "submitted", sel
     st, _, o = _act(ljz, "assessor-candidates", o, "select", selected_on="2026-12-15")
     assert st == 200 and o["wf_state"] == "selected", o
+
+
+def test_assessor_exclusions_the_registry_knows_refuse_the_review(ctx):
+    """Point 6 "checked where the registry knows them": a criminal punishment (a 社区矫正对象,
+    a 刑满释放人员 of 安置帮教) and a practising 基层法律服务工作者 refuse 资格审查通过 at their
+    exclusion, though the reviewer ticked nothing; the message names neither the person nor
+    the record."""
+    from test_corrections import _entrust
+    s = ctx.demo_server()
+    ljz, inst = Session(s, "ljz"), Session(s, "pudong_sqjz")
+    office = ljz.login_body["user"]["org"]["id"]
+    tag = _tag()
+    st, _, sel = ljz.post("/api/v1/assessor-selections", {"title": f"{tag} 选任", "year": 2026,
+                                                          "court": "浦东新区人民法院", "quota": 5})
+    assert st == 201, sel
+
+    def cand(person_id):
+        st, _, c = ljz.post("/api/v1/assessor-candidates", {"selection_id": sel["id"], "person_id": person_id,
+                                                            "source": "random", "education": "bachelor"})
+        assert st == 201, c
+        return c
+
+    def refused(c, field, *texts):
+        st, _, bad = _act(ljz, "assessor-candidates", c, "qualify", review_confirmed=True, review_note="符合")
+        for t in texts:
+            _refused(st, bad, field, t)
+        msg = bad["error"]["fields"][field]
+        assert "郑" not in msg and "监狱" not in msg and "刑初" not in msg, msg
+        st, _, again = ljz.get(f"/api/v1/assessor-candidates/{c['id']}")
+        assert again["wf_state"] == "applied", "a refusal changes nothing"
+
+    released = _person(ljz, "郑释放", 1975)
+    st, _, rp = ljz.post("/api/v1/released-persons", {"person_id": released["id"], "source": "prison",
+                                                      "prison": "上海市青浦监狱", "release_date": "2020-01-01"})
+    assert st == 201, rp
+    refused(cand(released["id"]), "x_criminal", "社区矫正或安置帮教", "受过刑事处罚", "第七条")
+    sub = _entrust(inst, office, name="郑矫正")
+    refused(cand(sub["person_id"]), "x_criminal", "受过刑事处罚", "第七条")
+    worker = _person(ljz, "郑法务", 1972)
+    st, _, lst = ljz.get("/api/v1/grassroots-practices?limit=1")
+    st, _, w = ljz.post("/api/v1/grassroots-workers", {"practice_id": lst["items"][0]["id"], "person_id": worker["id"],
+                                                       "licence_no": f"沪{uuid.uuid4().hex[:8]}", "status": "practising"})
+    assert st == 201, w
+    wc = cand(worker["id"])
+    refused(wc, "x_legal", "基层法律服务工作者", "第六条")
+    # once the worker's practice is cancelled the registry no longer knows a reason
+    st, _, w = ljz.req("PATCH", f"/api/v1/grassroots-workers/{w['id']}", {"version": w["version"], "status": "cancelled"})
+    assert st == 200, w
+    st, _, wc = _act(ljz, "assessor-candidates", wc, "qualify", review_confirmed=True, review_note="已注销执业证")
+    assert st == 200 and wc["wf_state"] == "qualified", wc
+
+
+def test_assessor_sources_objections_and_the_fifth_from_applications(ctx):
+    """Point 6: individual application or organisation recommendation (the recommender named);
+    an objection upheld refuses the candidate; those from application or recommendation are at
+    most a fifth of the quota (人民陪审员法第十条); one not selected ends there."""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    A, C = "/api/v1/assessor-selections", "/api/v1/assessor-candidates"
+    st, _, sel = ljz.post(A, {"title": f"{_tag()} 选任", "year": 2026, "court": "浦东新区人民法院", "quota": 5})
+    assert st == 201, sel
+    st, _, bad = ljz.post(C, {"selection_id": sel["id"], "person_id": _person(ljz, "周推荐", 1970)["id"],
+                              "source": "recommendation", "education": "senior"})
+    _refused(st, bad, "recommender", "请填写推荐单位")
+
+    def publicised(name, source, **kw):
+        st, _, c = ljz.post(C, dict({"selection_id": sel["id"], "person_id": _person(ljz, name, 1970)["id"],
+                                     "source": source, "education": "bachelor"}, **kw))
+        assert st == 201, c
+        st, _, c = _act(ljz, "assessor-candidates", c, "qualify", review_confirmed=True, review_note="符合条件")
+        assert st == 200, c
+        st, _, c = _act(ljz, "assessor-candidates", c, "publicise", publicity_from="2026-12-07",
+                        publicity_to="2026-12-11")
+        assert st == 200 and c["wf_state"] == "publicising", c
+        return c
+
+    rec = publicised("周推荐甲", "recommendation", recommender="陆家嘴某居委会")
+    app = publicised("周申请乙", "application")
+    obj = publicised("周异议丙", "random")
+    st, _, obj = _act(ljz, "assessor-candidates", obj, "object", objection="群众反映其系某律师事务所执业律师")
+    assert st == 200 and obj["wf_state"] == "objected", obj
+    st, _, obj = _act(ljz, "assessor-candidates", obj, "uphold", objection_result="经核实系执业律师",
+                      refuse_reason="post", refuse_note="人民陪审员法第六条")
+    assert st == 200 and obj["wf_state"] == "refused" and obj["refuse_reason"] == "post", obj
+    st, _, rec = _act(ljz, "assessor-candidates", rec, "select", selected_on="2026-12-15")
+    assert st == 200 and rec["wf_state"] == "selected", rec
+    st, _, bad = _act(ljz, "assessor-candidates", app, "select", selected_on="2026-12-15")
+    _refused(st, bad, "selected_on", "不得超过名额数的五分之一 (1 名")
+    st, _, app = ljz.get(f"{C}/{app['id']}")
+    assert app["wf_state"] == "publicising", "a refusal changes nothing"
+    st, _, app = _act(ljz, "assessor-candidates", app, "not_select", selected_on="2026-12-15")
+    assert st == 200 and app["wf_state"] == "not_selected", app
+
+
+def test_the_lines_thresholds_drive_their_rules(ctx):
+    """The coverage numbers and the candidates' multiple are the city's settings: changed, the
+    rule follows (the scorecard at once; the selection's next submission)."""
+    s = ctx.demo_server()
+    city, ljz = Session(s, "shiju"), Session(s, "ljz")
+    office, villages = _office_and_villages(ljz)
+    r = _result(ljz, office, "c6_rol_coverage")
+    first = villages[0]  # the demo covers it: one 带头人, three 明白人
+    assert r["status"] == "fail" and not any(x["id"] == first["id"] for x in r["evidence"]["records"]), r
+    try:
+        st, _, body = city.req("PUT", "/api/v1/standards/settings/pufa_min_understanders", {"value": 4})
+        assert st == 200, body
+        r = _result(ljz, office, "c6_rol_coverage")
+        assert r["required"] == "每村(居) 带头人 ≥ 1, 明白人 ≥ 4", r
+        assert any(x["id"] == first["id"] and "法律明白人 3/4" in x["label"] for x in r["evidence"]["records"]), r
+    finally:
+        assert city.req("PUT", "/api/v1/standards/settings/pufa_min_understanders", {"value": 3})[0] == 200
+    st, _, sel = ljz.post("/api/v1/assessor-selections", {"title": f"{_tag()} 选任", "year": 2026,
+                                                          "court": "浦东新区人民法院", "quota": 1})
+    for i in range(5):
+        st, _, c = ljz.post("/api/v1/assessor-candidates", {"selection_id": sel["id"], "source": "random",
+                                                            "person_id": _person(ljz, f"吴抽选{i}", 1970)["id"],
+                                                            "education": "senior"})
+        assert st == 201, c
+    try:
+        assert city.req("PUT", "/api/v1/standards/settings/assessor_candidate_multiple", {"value": 6})[0] == 200
+        st, _, bad = _act(ljz, "assessor-selections", sel, "submit", submitted_on="2026-12-14")
+        _refused(st, bad, "submitted_on", "少于拟任命名额 1 名的 6 倍")
+    finally:
+        assert city.req("PUT", "/api/v1/standards/settings/assessor_candidate_multiple", {"value": 5})[0] == 200
+    st, _, sel = _act(ljz, "assessor-selections", sel, "submit", submitted_on="2026-12-14")
+    assert st == 200 and sel["wf_state"] == "submitted", sel
 
 
 def test_the_lines_rules_and_thresholds_are_registered_with_the_standards(ctx):

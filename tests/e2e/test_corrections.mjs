@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, openMenu, pickOption, run, test } from './lib.mjs'
+import { BASE, DIRECTOR, OTHER, PASS, STAFF, STAMP, apiCall, expect, formField, gotoLoginAndSignIn, newContext, openMenu, pickOption, run, signInAdmin, test } from './lib.mjs'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const INSTITUTION = 'pudong_sqjz' // 区社区矫正机构 (浦东新区)
@@ -67,6 +67,8 @@ test(
     expect(subject.wf_state === 'entrusted' && subject.due_at, `entrusted with a 报到 deadline: ${JSON.stringify(subject)}`)
     await page.waitForURL((url) => url.pathname === `/records/corrections-subjects/${subject.id}`)
     await page.locator('.record-detail').getByText('已委托待报到').first().waitFor()
+    // the period's remaining days beside its end, computed by the server at each read
+    await page.locator('.record-detail [data-test="countdown"]', { hasText: '剩余天数 363 天' }).waitFor()
 
     // 2. the office: 报到, then 宣告 with the class 严管
     const office = await signedIn(browser, STAFF)
@@ -131,6 +133,7 @@ test(
     })
     expect(released.wf_state === 'released' && released.locked, `released: ${JSON.stringify(released.wf_state)}`)
     await dp.locator('.record-detail').getByText('期满解除').first().waitFor()
+    expect((await dp.locator('.record-detail [data-test="countdown"]').count()) === 0, 'no countdown once released')
 
     // 6. and appears in resettlement (安置帮教) at the same office, nothing typed again
     await openMenu(op, '安置帮教', '安置帮教对象')
@@ -190,8 +193,31 @@ test(
 )
 
 test(
-  '社区矫正: the district administrator sees why the list is closed, asks for 紧急调阅 of 陆家嘴 with a reason, and reads its subjects',
+  '社区矫正: the city corrections bureau reads the return district by district and drills into 浦东\'s offices',
   async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'shi_sqjz', PASS) // 市社区矫正管理局
+    await openMenu(page, '社区矫正', '矫正统计')
+    await page.waitForURL((url) => url.pathname === '/corrections/returns')
+    const ret = page.locator('[data-test="returns"]')
+    const district = ret.locator('.el-table__row', { hasText: '浦东新区司法局' })
+    await district.waitFor()
+    expect((await ret.locator('.el-table__row', { hasText: '陆家嘴街道司法所' }).count()) === 0, 'districts first')
+    await district.getByRole('link', { name: '浦东新区司法局' }).click()
+    await ret.locator('.el-table__row', { hasText: '陆家嘴街道司法所' }).waitFor()
+    await page.locator('.stats-note', { hasText: '浦东新区司法局' }).waitFor()
+    // the cockpit's card lists the districts
+    await page.goto(BASE + '/cockpit')
+    const figures = page.locator('[data-test="corrections-figures"]')
+    await figures.waitFor({ state: 'attached' })
+    for (let i = 0; i < 50 && !(await figures.textContent()).includes('浦东新区司法局'); i++) await page.waitForTimeout(200)
+    expect((await figures.textContent()).includes('浦东新区司法局'), 'the cockpit lists the districts')
+  },
+  { login: true, timeout: 120_000 },
+)
+
+test(
+  '社区矫正: the district administrator sees why the list is closed, asks for 紧急调阅 of 陆家嘴 with a reason, and reads its subjects; the auditor sees the grant',
+  async ({ page, browser }) => {
     await gotoLoginAndSignIn(page, 'pudong', PASS)
     await openMenu(page, '社区矫正', '社区矫正对象')
     const box = page.locator('[data-test="breakglass-request"]')
@@ -215,6 +241,19 @@ test(
     const rows = await apiCall(page, 'GET', '/corrections-subjects?limit=100')
     expect(rows.status === 200 && rows.body.items.length > 0 && rows.body.items.every((x) => x.org_name === '陆家嘴街道司法所'),
       'the grant opens 陆家嘴 only')
+    // the auditor finds the grant, who asked, for which office and why, in 紧急调阅记录
+    const audit = await newContext(browser)
+    try {
+      const ap = await audit.newPage()
+      await signInAdmin(ap, audit, 'auditor')
+      await openMenu(ap, '系统管理', '紧急调阅记录')
+      const row = ap.locator('.breakglass-page .el-table__row', { hasText: '核查区社区矫正机构转来的脱管预警' })
+      await row.waitFor()
+      const text = await row.innerText()
+      expect(text.includes('陈科长') && text.includes('陆家嘴街道司法所') && text.includes('生效中'), `the grant's row: ${text}`)
+    } finally {
+      await audit.close()
+    }
   },
   { login: true, timeout: 120_000 },
 )

@@ -343,6 +343,85 @@ test(
 )
 
 test(
+  '立法意见征集: a resident suggests on the portal (390×844); the office records the adoption; the resident reads it on the tracking page',
+  async ({ page, browser }) => {
+    const PUBLIC = (process.env.SIFASUO_PUBLIC_URL || '').replace(/\/$/, '')
+    expect(PUBLIC, 'SIFASUO_PUBLIC_URL is not set (tests/e2e/run.sh starts the public listener)')
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const title = `上海市养犬管理条例 (修订草案) ${STAMP}`
+    const c = await apiCall(page, 'POST', '/legislation-campaigns', {
+      title, kind: 'local_regulation', issuer: '市人大常委会法工委', published_on: '2026-12-01', deadline: '2099-12-31',
+    })
+    expect(c.status === 201, `campaign answered ${c.status}`)
+
+    // the resident, on a phone: 立法建议 → the place → the draft picked by its title → the suggestion
+    const phone = `139${Math.floor(10000000 + Math.random() * 89999999)}`
+    const resident = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })
+    resident.setDefaultTimeout(15_000)
+    const rp = await resident.newPage()
+    let code
+    try {
+      await rp.goto(PUBLIC + '/public/')
+      await rp.getByRole('button', { name: '立法建议' }).click()
+      await rp.locator('select[name="district"]').selectOption({ label: '浦东新区' })
+      await rp.locator('select[name="town"] option', { hasText: '陆家嘴街道' }).waitFor({ state: 'attached' })
+      await rp.locator('select[name="town"]').selectOption({ label: '陆家嘴街道' })
+      const draft = rp.locator('select[name="campaign_id"] option', { hasText: title })
+      await draft.waitFor({ state: 'attached' })
+      await rp.locator('select[name="campaign_id"]').selectOption({ label: (await draft.innerText()).trim() })
+      await rp.locator('input[name="applicant.name"]').fill('韩居民')
+      await rp.locator('input[name="applicant.id_number"]').fill(residentId(`31011519790505${seq()}`))
+      await rp.locator('input[name="applicant.phone"]').fill(phone)
+      await rp.locator('input[name="article"]').fill('第十二条')
+      await rp.locator('textarea[name="content"]').fill('建议明确小区内遛狗的时段和牵绳长度')
+      await rp.locator('input[name="consent"]').check()
+      await rp.getByRole('button', { name: '提交' }).click()
+      await rp.getByText('提交成功').waitFor({ timeout: 60_000 })
+      code = (await rp.getByTestId('code').innerText()).trim()
+    } finally {
+      await resident.close()
+    }
+
+    // the office: the suggestion is on the campaign's page (source 网上门户); the adoption recorded on its page
+    await page.goto(page.url().replace(/\/$/, '') + `/records/legislation-campaigns/${c.body.id}`)
+    const row = page.locator('[data-children="suggestions"] .el-table__row', { hasText: '网上门户' })
+    await row.waitFor({ timeout: 30_000 })
+    const lst = await apiCall(page, 'GET', `/legislation-suggestions?campaign_id=${c.body.id}`)
+    const sid = lst.body.items[0].id
+    await page.goto(page.url().replace(/\/records.*$/, '') + `/records/legislation-suggestions/${sid}`)
+    await page.locator('.detail-head').getByRole('button', { name: '编辑' }).click()
+    await formField(page, 'adoption').waitFor({ timeout: 30_000 })
+    await pickOption(page, 'adoption', '部分采纳')
+    await formField(page, 'feedback_note').locator('textarea').fill('遛狗时段由各区规定, 牵绳长度已写入第十二条')
+    const [patched] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/api/v1/legislation-suggestions/${sid}`) && r.request().method() === 'PATCH'),
+      page.getByRole('button', { name: '保存' }).click(),
+    ])
+    expect(patched.status() === 200, `adoption answered ${patched.status()}: ${await patched.text()}`)
+
+    // the resident: code + the phone's last four digits → the adoption and its explanation
+    const again = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })
+    again.setDefaultTimeout(15_000)
+    try {
+      const tp = await again.newPage()
+      await tp.goto(PUBLIC + '/public/')
+      await tp.getByRole('button', { name: '查询办理进度' }).click()
+      await tp.locator('input[name="code"]').fill(code)
+      await tp.locator('input[name="phone_last4"]').fill(phone.slice(-4))
+      await tp.getByRole('button', { name: '查询' }).click()
+      await tp.locator('.status', { hasText: '已反馈采纳情况' }).waitFor()
+      const shown = await tp.locator('.result').innerText()
+      expect(shown.includes(title) && shown.includes('部分采纳') && shown.includes('牵绳长度已写入第十二条'),
+        `the tracking page: ${shown}`)
+      expect(!shown.includes('韩居民') && !shown.includes(phone), 'no personal data on the tracking page')
+    } finally {
+      await again.close()
+    }
+  },
+  { login: true, timeout: 120_000 },
+)
+
+test(
   '人民陪审员: a candidate under 28 cannot pass the qualification review and is refused for age with the reason shown',
   async ({ page }) => {
     await gotoLoginAndSignIn(page, STAFF, PASS)
@@ -381,6 +460,56 @@ test(
     await head.locator('.state-tag', { hasText: '资格审查不通过' }).waitFor()
     await page.locator('.record-detail .fields', { hasText: '未满二十八周岁 (第五条)' }).waitFor()
     await page.locator('.record-detail .fields', { hasText: '经核对居民身份证' }).waitFor()
+  },
+  { login: true },
+)
+
+test(
+  '人民陪审员: the candidates list filters by the selection and by the person, each picked by its name, never an id box',
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, STAFF, PASS)
+    const n = seq()
+    const person = await apiCall(page, 'POST', '/persons', { name: `褚筛选${n}`, id_number: residentId(`31011519700312${n}`) })
+    expect(person.status === 201, `person answered ${person.status}`)
+    const title = `筛选测试选任${STAMP}`
+    const sel = await apiCall(page, 'POST', '/assessor-selections', { title, year: 2026, court: '浦东新区人民法院', quota: 1 })
+    const cand = await apiCall(page, 'POST', '/assessor-candidates', {
+      selection_id: sel.body.id, person_id: person.body.id, source: 'random', education: 'senior',
+    })
+    expect(cand.status === 201, `candidate answered ${cand.status}`)
+    await page.goto(page.url().replace(/\/$/, '') + '/records/assessor-candidates')
+    await page.locator('.record-list .el-table__row').first().waitFor({ timeout: 30_000 })
+    await page.getByRole('button', { name: '更多筛选' }).click()
+    const filters = page.locator('.record-filters')
+    expect(!(await filters.innerText()).includes('编号'), 'no filter asks for a number')
+    // 选任工作: typed part of its title, picked from the list
+    const bySel = filters.locator('[data-filter="selection_id"]')
+    await bySel.locator('.el-select').click()
+    await bySel.locator('input').fill('筛选测试')
+    const [listed] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/api/v1/assessor-candidates?`) && r.url().includes(`selection_id=${sel.body.id}`)),
+      page.locator('.el-select-dropdown__item:visible', { hasText: title }).first().click(),
+    ])
+    expect(listed.status() === 200, `list answered ${listed.status()}`)
+    const rows = page.locator('.record-list .el-table__row')
+    await page.waitForFunction(() => document.querySelectorAll('.record-list .el-table__row').length === 1)
+    expect((await rows.first().innerText()).includes('褚*'), `the row: ${await rows.first().innerText()}`)
+    // 候选人: a person of the registry found by name; the filter registers no one
+    const byPerson = filters.locator('[data-filter="person_id"]')
+    expect(await byPerson.isVisible(), '更多筛选 stays open while filters are applied one after another')
+    expect((await byPerson.getByRole('button', { name: '登记/查找人员' }).count()) === 0, 'a filter does not register people')
+    await byPerson.locator('.el-select').click()
+    await byPerson.locator('input').fill(`褚筛选${n}`)
+    const [byName] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/api/v1/assessor-candidates?`) && r.url().includes(`person_id=${person.body.id}`)),
+      page.locator('.el-select-dropdown__item:visible', { hasText: `褚` }).first().click(),
+    ])
+    expect(byName.status() === 200 && (await byName.json()).items.length === 1, 'one candidate of that person')
+    await page.goto(page.url().replace(/\/records.*$/, '') + '/records/legislation-campaigns')
+    await page.locator('.record-list .el-table__row').first().waitFor({ timeout: 30_000 })
+    await page.getByRole('button', { name: '更多筛选' }).click()
+    const text = await page.locator('.record-filters').innerText()
+    expect(!text.includes('编号') && text.includes('报送日期'), `the campaigns' filters: ${text}`)
   },
   { login: true },
 )

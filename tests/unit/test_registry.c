@@ -230,6 +230,25 @@ TEST(test_a_mask_must_be_known_and_on_personal_information) {
     CHECK(refused(&mask_not_pi, "字段 phone: .mask 只用于个人信息字段"));
 }
 
+/* .countdown (issue 20): "<name>_days" beside a plain date, computed at each read */
+static const field_t countdown_date[] = {
+    {"end_on", "期限止", F_DATE, FF_LIST, .countdown = "剩余天数"}, {"title", "标题", F_TEXT, 0}, {0}};
+static const field_t countdown_text[] = {{"title", "标题", F_TEXT, FF_LIST, .countdown = "剩余天数"}, {0}};
+static const field_t countdown_pi[] = {{"birth", "出生日期", F_DATE, FF_PI, .countdown = "剩余天数"}, {0}};
+static const field_t countdown_clash[] = {
+    {"end_on", "期限止", F_DATE, 0, .countdown = "剩余天数"}, {"end_on_days", "天数", F_INT, 0}, {0}};
+BROKEN(countdown_ok, "countdown-ok", .fields = countdown_date);
+BROKEN(countdown_on_text, "countdown-on-text", .fields = countdown_text);
+BROKEN(countdown_on_pi, "countdown-on-pi", .fields = countdown_pi);
+BROKEN(countdown_clashes, "countdown-clashes", .fields = countdown_clash);
+
+TEST(test_a_countdown_is_on_a_plain_date_whose_days_key_is_free) {
+    CHECK(accepted(&countdown_ok));
+    CHECK(refused(&countdown_on_text, "字段 title: .countdown 只用于非个人信息、未脱敏的日期字段"));
+    CHECK(refused(&countdown_on_pi, "字段 birth: .countdown 只用于非个人信息、未脱敏的日期字段"));
+    CHECK(refused(&countdown_clashes, "字段 end_on: .countdown 输出的 end_on_days 与同名字段冲突"));
+}
+
 /* workflows */
 #define FLOW(var, init, tr, ...)                                                                                       \
     static const workflow_t var##_v1 = {1, init, good_states, tr, __VA_ARGS__};                                        \
@@ -599,6 +618,7 @@ int main(void) {
     RUN(test_a_ref_target_must_have_a_field_that_names_its_records);
     RUN(test_the_title_is_name_then_title_then_the_first_listed_text_or_person);
     RUN(test_a_mask_must_be_known_and_on_personal_information);
+    RUN(test_a_countdown_is_on_a_plain_date_whose_days_key_is_free);
     RUN(test_a_workflows_initial_state_must_be_declared);
     RUN(test_every_transitions_from_and_to_must_be_states);
     RUN(test_a_transitions_permission_must_be_well_formed);
