@@ -14,7 +14,7 @@ EXECUTE = re.compile(r"LOG:  execute [^:]+: (.*)$")
 PARAMS = re.compile(r"DETAIL:  parameters: (.*)$")
 ONE_PARAM = re.compile(r"\$(\d+) = ('(?:[^']|'')*'|NULL)")
 PLACEHOLDER = re.compile(r"\$(\d+)\b")
-BESIDE = re.compile(r"\b(UPDATE jobs|FROM jobs|cache_generations|FROM sessions|FROM user_roles|FROM settings)\b")
+BESIDE = re.compile(r"\b(UPDATE jobs|FROM jobs|FROM cache_generations WHERE name = \$1|FROM sessions|FROM user_roles|FROM settings)")
 
 
 def main():

@@ -530,6 +530,24 @@ create:
     buf_printf(m->ddl, "CREATE UNIQUE INDEX %s ON %s (%s) WHERE deleted_at IS NULL;\n", name, e->table, cols);
 }
 
+/* PostgreSQL: <t>_counts_cover (wf_state, org_path) INCLUDE (n), so the sum
+ * of a state's cells in a scope is an index-only scan; through the primary
+ * key it fetched each cell's heap row (a district's archived cases: 272
+ * cells in 23 pages, 76 µs of the list's 228; covered 31 µs, from
+ * pg_stat_statements at 10^5 cases).  Added to a store made before it.
+ * SQLite's cells are WITHOUT ROWID: the key is the row. */
+static void counts_cover_ddl(mig_t *m, const char *cnt, bool fresh) {
+    char have[512], want[240];
+    if (db_kind(m->db) == DB_SQLITE) return;
+    snprintf(want, sizeof(want), "|%s_cover|", cnt);
+    if (!fresh && (load_names(m->db,
+                              "SELECT indexname FROM pg_indexes WHERE tablename = $1 AND schemaname = current_schema()",
+                              cnt, have, sizeof(have)) < 0 ||
+                   strstr(have, want)))
+        return;
+    buf_printf(m->ddl, "CREATE INDEX %s_cover ON %s (wf_state, org_path) INCLUDE (n);\n", cnt, cnt);
+}
+
 /* Live rows per (wf_state, org_path), kept by triggers in the writing
  * transaction whatever writes (the engine, imports, merges, restores,
  * `sifasuo generate`): <t>_counts.  A list's total over a scope and
@@ -544,8 +562,10 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
                    lite ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1"
                         : "SELECT table_name FROM information_schema.tables WHERE table_name = $1 "
                           "AND table_schema = current_schema()",
-                   cnt, have, sizeof(have)) != 0)
+                   cnt, have, sizeof(have)) != 0) {
+        counts_cover_ddl(m, cnt, false);
         return;
+    }
     const char *t = e->table;
     /* keyed by state first, so the cells of a state filter are one range
      * each; the second index serves a list of every state.  Both carry n:
@@ -584,6 +604,7 @@ static void counts_ddl(const entity_t *e, mig_t *m) {
                    cnt, t, minus, cnt, cnt);
         return;
     }
+    counts_cover_ddl(m, cnt, true);
     /* PostgreSQL: a row updated again and again in one transaction leaves a
      * version per update that every later update walks past (none can be
      * pruned before the commit), so 30 000 imported rows of one office

@@ -148,6 +148,15 @@ int problems_close_revoked(http_req_t *r, const char *office_path, const char *n
 /* Writes the scorecard of org_id as of as_of; returns 0, 1 when the unit is
  * unknown, negative on a store error.  *failing counts failed results. */
 int standards_scorecard(db_t *db, arena_t *a, int64_t org_id, const char *as_of, struct jw *w, int *failing);
+/* What standards_scorecard_ex read besides the answer: the generations of
+ * results and of the tree in its snapshot, and whether the date was
+ * computed live (not stored: the answer must not be kept). */
+typedef struct std_card_meta {
+    int64_t gen, org_gen;
+    bool live;
+} std_card_meta_t;
+int standards_scorecard_ex(db_t *db, arena_t *a, int64_t org_id, const char *as_of, struct jw *w, int *failing,
+                           std_card_meta_t *meta);
 
 /* Every result in a district's subtree on a date (stored, or computed and
  * rolled back): the offices × rules table of the annual report.  Call
