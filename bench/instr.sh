@@ -10,11 +10,17 @@
 #     BIN    the sifasuo binary (a build of another commit for the "before")
 #   BENCH_RECORDS=100000  cases generated (once per NAME)
 #   N=200                 sequential requests per scenario (one worker)
-#   SCEN="case list6 listall"  (also: create, import; asc, desc: the district's
+#   SCEN="case list6 listall"  (also: parties: a case with its parties, as
+#                         the demo makes them; create, import; asc, desc: the district's
 #                         cases by closed_on, whose empties come last both ways;
 #                         skew: the city's cases received in a half-year by
 #                         closing date, which a walk reads from the oldest)
 #   IMPORT_ROWS=2000      rows of the import scenario (one CSV job)
+#   INSTR_DB=URL INSTR_KEYS=FILE  another store instead (e.g. PostgreSQL, made
+#                         by the caller: init --demo, generate); sifasuo's
+#                         instructions only — libpq included, the backend not
+#                         (for the backend: docs/performance.md, "Issue 15,
+#                         fourth pass")
 #
 # Prints, per scenario, the body size and the instructions per request;
 # create: a durable POST of a new case (the CPU, not the fsync's wait);
@@ -27,7 +33,10 @@ for c in valgrind callgrind_control callgrind_annotate curl python3; do
 done
 D=/var/tmp/sifasuo-instr-$NAME DB=sqlite:/var/tmp/sifasuo-instr-$NAME/db
 mkdir -p "$D"
-if [ ! -f "$D/ready" ]; then
+if [ -n "${INSTR_DB:-}" ]; then
+  DB=$INSTR_DB
+  cp "${INSTR_KEYS:?INSTR_KEYS: the key file of INSTR_DB}" "$D/keys"
+elif [ ! -f "$D/ready" ]; then
   "$BIN" init --demo --db "$DB" --key-file "$D/keys" >/dev/null 2>&1 || { echo "init failed" >&2; exit 1; }
   "$BIN" generate mediation-cases --count "$RECORDS" --bulk --db "$DB" --key-file "$D/keys" >/dev/null 2>&1 ||
     { echo "generate failed" >&2; exit 1; }
@@ -82,7 +91,8 @@ special() {
     echo "import job $job: $st" >&2 ;;
   esac
 }
-declare -A P=([case]="/api/v1/mediation-cases/$CASE" [list6]="$L&fields=case_no,title,received_on,source,category,major"
+PCASE=$(g "/api/v1/mediation-parties?limit=1&total=0" | py 'print(d["items"][0]["case_id"] if d["items"] else 0)')
+declare -A P=([case]="/api/v1/mediation-cases/$CASE" [parties]="/api/v1/mediation-cases/$PCASE" [list6]="$L&fields=case_no,title,received_on,source,category,major"
   [listall]="$L"
   [asc]="/api/v1/mediation-cases?org_id=$ORG&sort=closed_on&limit=20&fields=case_no,title,received_on,closed_on"
   [desc]="/api/v1/mediation-cases?org_id=$ORG&sort=-closed_on&limit=20&fields=case_no,title,received_on,closed_on"

@@ -111,8 +111,9 @@ typedef struct entity_child {
 } entity_child_t;
 #define ENGINE_CHILDREN_MAX 100
 /* A child's row in its parent's GET has at most this many columns (spine,
- * list fields, their names): PostgreSQL's json_build_array takes at most
- * 100 arguments (records.c children_sql; checked at start). */
+ * list fields, their names; checked at start): a child is shown as a list
+ * row, not as a record.  (It was PostgreSQL's json_build_array limit when
+ * the children were folded into the parent's statement.) */
 #define ENGINE_CHILD_COLS_MAX 100
 
 /* A record's number (entity_t.number): pattern filled into field when the
@@ -306,6 +307,9 @@ typedef struct entity {
 
 /* The columns of a child's row in its parent's GET (ENGINE_CHILD_COLS_MAX). */
 int engine_child_columns(const entity_t *ce);
+/* The parent's column that counts its live children of kind ce into out:
+ * "n_<child table>" (records.c reads it, schema.c keeps it by triggers). */
+void engine_child_count_col(const entity_t *ce, char *out, size_t n);
 
 /* ---- the entity's rule (entity_t.check; checks.c; docs/engine.md) ---- */
 typedef enum {

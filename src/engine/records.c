@@ -119,68 +119,43 @@ const char *engine_ref_display(http_req_t *r, const field_t *f, const char *raw,
 
 void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
 
-/* A row to write: a statement on its row, or one child folded into its
- * parent's statement (write_children) — a JSON array of the same columns. */
-typedef struct {
-    db_stmt_t *s;
-    json_t *a;
-    arena_t *arena; /* the request's, for a number read as text */
-} row_t;
+static void write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, int col);
 
-static bool row_null(const row_t *w, int c) {
-    if (w->s) return db_col_null(w->s, c);
-    json_t *v = json_array_get(w->a, (size_t)c);
-    return !v || json_is_null(v);
-}
-
-static int64_t row_int(const row_t *w, int c) {
-    if (w->s) return db_col_int(w->s, c);
-    json_t *v = json_array_get(w->a, (size_t)c);
-    if (json_is_integer(v)) return json_integer_value(v);
-    if (json_is_string(v)) return strtoll(json_string_value(v), NULL, 10);
-    return 0;
-}
-
-static const char *row_text(const row_t *w, int c) {
-    if (w->s) return db_col_text(w->s, c);
-    json_t *v = json_array_get(w->a, (size_t)c);
-    if (json_is_string(v)) return json_string_value(v);
-    if (json_is_integer(v)) return arena_printf(w->arena, "%" PRId64, (int64_t)json_integer_value(v));
-    return NULL;
-}
-
-static void write_children(http_req_t *r, const entity_t *e, const row_t *parent, int col);
+/* What load_sql's statement reads: the record, the record with its child
+ * counts (as GET shows it), or the children of a parent (e the child kind). */
+typedef enum { LOAD_RECORD, LOAD_WITH_COUNTS, LOAD_CHILDREN } load_what_t;
+static const char *load_sql(db_kind_t kind, const entity_t *e, load_what_t what, buf_t *sql);
 
 /* parent_lock: for a child's GET (entity_t.parent), why its parent locks it
  * ("" when it does not); NULL elsewhere (lists do not look parents up).
  * full: the record's own answer (GET, a write's), which carries its children
- * (the row holds them, children_sql) and why it is locked; a list row says
+ * (the row holds their counts, child_counts_sql) and why it is locked; a list row says
  * only whether (the message on each row was a third of a page of archived
  * cases). */
-static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const row_t *s, const char *parent_lock,
+static void write_row(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
                       bool full) {
     jw_t *w = &r->json;
     int locked = parent_lock ? *parent_lock != '\0' : -1; /* -1: not said (no workflow, no parent) */
     const char *lock_why = parent_lock;
     jw_obj(w);
-    jw_kint(w, "id", row_int(s, 0));
-    jw_kint(w, "org_id", row_int(s, 1));
-    jw_kstr(w, "org_name", scope_unit_name(r, row_int(s, 1)));
-    jw_kint(w, "version", row_int(s, 3));
-    jw_kstr(w, "created_at", row_text(s, 4));
-    jw_kstr(w, "updated_at", row_text(s, 6));
-    if (!row_null(s, 8)) jw_kstr(w, "deleted_at", row_text(s, 8));
-    if (!row_null(s, 9)) {
-        const workflow_t *wf = entity_flow(e, (int)row_int(s, 10));
-        const char *st = row_text(s, 9);
+    jw_kint(w, "id", db_col_int(s, 0));
+    jw_kint(w, "org_id", db_col_int(s, 1));
+    jw_kstr(w, "org_name", scope_unit_name(r, db_col_int(s, 1)));
+    jw_kint(w, "version", db_col_int(s, 3));
+    jw_kstr(w, "created_at", db_col_text(s, 4));
+    jw_kstr(w, "updated_at", db_col_text(s, 6));
+    if (!db_col_null(s, 8)) jw_kstr(w, "deleted_at", db_col_text(s, 8));
+    if (!db_col_null(s, 9)) {
+        const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
+        const char *st = db_col_text(s, 9);
         jw_kstr(w, "wf_state", st);
         jw_kstr(w, "wf_state_label", wf ? wf_state_label(wf, st) : st);
-        jw_kint(w, "wf_version", row_int(s, 10));
-        jw_kstr(w, "due_at", row_text(s, 11));
-        jw_kstr(w, "state_due_at", row_text(s, 12));
-        jw_kbool(w, "overdue", wf_overdue(row_text(s, 11), row_text(s, 12)));
-        jw_kbool(w, "escalated", row_int(s, 13) != 0);
-        if (wf && !sel && row_null(s, 8)) wf_write_actions(r, e, wf, st, w);
+        jw_kint(w, "wf_version", db_col_int(s, 10));
+        jw_kstr(w, "due_at", db_col_text(s, 11));
+        jw_kstr(w, "state_due_at", db_col_text(s, 12));
+        jw_kbool(w, "overdue", wf_overdue(db_col_text(s, 11), db_col_text(s, 12)));
+        jw_kbool(w, "escalated", db_col_int(s, 13) != 0);
+        if (wf && !sel && db_col_null(s, 8)) wf_write_actions(r, e, wf, st, w);
         const wf_state_t *lk = wf ? wf_locked(wf, st) : NULL;
         if (lk && locked != 1) {
             locked = 1;
@@ -205,20 +180,20 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
             int64_t to, from;
             if (!*today) {
                 wf_today(today);
-                if (!row_null(s, 9)) {
-                    const workflow_t *wf = entity_flow(e, (int)row_int(s, 10));
-                    const wf_state_t *st = wf ? wf_state_find(wf, row_text(s, 9)) : NULL;
+                if (!db_col_null(s, 9)) {
+                    const workflow_t *wf = entity_flow(e, (int)db_col_int(s, 10));
+                    const wf_state_t *st = wf ? wf_state_find(wf, db_col_text(s, 9)) : NULL;
                     counting = !(st && st->final);
                 }
             }
             jw_key2(w, f->name, "_days");
-            if (counting && !row_null(s, c) && unix_from_iso(row_text(s, c), &to) && unix_from_iso(today, &from))
+            if (counting && !db_col_null(s, c) && unix_from_iso(db_col_text(s, c), &to) && unix_from_iso(today, &from))
                 jw_int(w, (to - from) / 86400);
             else
                 jw_null(w);
         }
         jw_key(w, f->name);
-        if (row_null(s, c)) {
+        if (db_col_null(s, c)) {
             jw_null(w);
             c++;
             continue;
@@ -226,15 +201,15 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
         switch (f->type) {
         case F_INT:
         case F_REF:
-        case F_PERSON: jw_int(w, row_int(s, c)); break;
-        case F_BOOL: jw_bool(w, row_int(s, c) != 0); break;
+        case F_PERSON: jw_int(w, db_col_int(s, c)); break;
+        case F_BOOL: jw_bool(w, db_col_int(s, c) != 0); break;
         case F_DECIMAL: {
             char d[40];
-            decimal_format(row_int(s, c), f->scale, d, sizeof(d));
+            decimal_format(db_col_int(s, c), f->scale, d, sizeof(d));
             jw_str(w, d);
             break;
         }
-        default: jw_str(w, row_text(s, c));
+        default: jw_str(w, db_col_text(s, c));
         }
         c++;
     }
@@ -243,7 +218,7 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
         if (f->type == F_PERSON && (!sel || sel[i])) {
             char masked[64];
             jw_key2(w, f->name, "_name");
-            jw_str(w, row_null(s, c) ? NULL : mask_name(row_text(s, c), masked, sizeof(masked)));
+            jw_str(w, db_col_null(s, c) ? NULL : mask_name(db_col_text(s, c), masked, sizeof(masked)));
             c++;
         }
     /* the refs' names, by the ref's own column: an org unit's from the
@@ -258,11 +233,11 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
             int k = 0;
             for (const field_t *g = e->fields; g != f; g++, k++) fc += sel[k];
         }
-        if (row_null(s, fc)) jw_null(w);
-        else if (!engine_entity_ref(f)) jw_str(w, scope_unit_name(r, row_int(s, fc)));
+        if (db_col_null(s, fc)) jw_null(w);
+        else if (!engine_entity_ref(f)) jw_str(w, scope_unit_name(r, db_col_int(s, fc)));
         else {
             char shown[256];
-            const char *raw = engine_ref_title(r, entity_find(f->ref), row_int(s, fc));
+            const char *raw = engine_ref_title(r, entity_find(f->ref), db_col_int(s, fc));
             jw_str(w, engine_ref_display(r, f, raw, shown, sizeof(shown)));
         }
     }
@@ -272,8 +247,7 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, const r
 
 static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
                          bool full) {
-    row_t row = {.s = s, .arena = r->arena};
-    write_row(r, e, sel, &row, parent_lock, full);
+    write_row(r, e, sel, s, parent_lock, full);
 }
 
 void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
@@ -289,26 +263,35 @@ static void child_sel(const entity_t *ce, bool sel[SQL_BINDS_MAX]) {
         sel[i] = (f->flags & FF_LIST) && strcmp(f->name, ce->parent) != 0;
 }
 
-/* Appends to the parent's SELECT one column per declared child kind: its
- * live children ($1 is the parent's id), at most ENGINE_CHILDREN_MAX + 1 in
- * id order, as a JSON array of rows, each the array of the child's list
- * columns (engine_select_cols_of).  So a parent's GET is one statement on
- * both stores, not one more per kind: on PostgreSQL a statement is a round
- * trip, most of what a second one cost (docs/performance.md, issue 15).
- * PostgreSQL's json_build_array takes at most 100 arguments; the start check
- * (registry.c) refuses a child with more list columns. */
-static void children_sql(db_kind_t kind, const entity_t *e, buf_t *sql) {
+/* The count column of child kind ce on its parent's table: n_<child table>,
+ * the parent's live children of that kind, kept by triggers on the child's
+ * table in the writing transaction whoever writes (schema.c children_ddl). */
+void engine_child_count_col(const entity_t *ce, char *out, size_t n) { snprintf(out, n, "n_%s", ce->table); }
+
+/* Appends to the parent's SELECT one column per declared child kind: how
+ * many live children it has (engine_child_count_col).  A parent without
+ * children is then read with one statement that names no child table; on
+ * PostgreSQL naming a table costs every execution its lock, open and
+ * executor set-up whether it has rows or not (docs/performance.md, "Issue
+ * 15, fourth pass"): with the parties' aggregate in it, a case without
+ * parties cost 191 K backend instructions, 123 K without. */
+static void child_counts_sql(const entity_t *e, buf_t *sql) {
     for (const entity_child_t *c = e->children; c && c->key; c++) {
-        const entity_t *ce = entity_find(c->entity);
-        bool sel[SQL_BINDS_MAX] = {0};
-        child_sel(ce, sel);
-        bool lite = kind == DB_SQLITE;
-        buf_puts(sql, lite ? ", (SELECT json_group_array(json(q.x)) FROM (SELECT json_array("
-                           : ", (SELECT json_agg(q.x ORDER BY q.id) FROM (SELECT t.id, json_build_array(");
-        engine_select_cols_of(ce, sel, sql);
-        buf_printf(sql, ") AS x FROM %s t WHERE t.%s = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT %d) q)", ce->table,
-                   ce->parent, ENGINE_CHILDREN_MAX + 1);
+        char col[160];
+        engine_child_count_col(entity_find(c->entity), col, sizeof(col));
+        buf_printf(sql, ", t.%s", col);
     }
+}
+
+/* The live children of child kind ce of one parent ($1), at most
+ * ENGINE_CHILDREN_MAX + 1 in id order, their list columns. */
+static void children_sql(const entity_t *ce, buf_t *sql) {
+    bool sel[SQL_BINDS_MAX] = {0};
+    child_sel(ce, sel);
+    buf_puts(sql, "SELECT ");
+    engine_select_cols_of(ce, sel, sql);
+    buf_printf(sql, " FROM %s t WHERE t.%s = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT %d", ce->table, ce->parent,
+               ENGINE_CHILDREN_MAX + 1);
 }
 
 int engine_child_columns(const entity_t *ce) {
@@ -323,11 +306,13 @@ int engine_child_columns(const entity_t *ce) {
 /* The parent's GET: each declared child kind the caller may read, under its
  * key, {"entity", "items": [the live children in id order, their list
  * columns], "more": true past ENGINE_CHILDREN_MAX (the child's list,
- * filtered by the parent, has them all)}, from the parent's row: column col
- * onwards holds one JSON array per kind (children_sql).  Children outside
- * the caller's scope are left out, as the list would. */
-static void write_children(http_req_t *r, const entity_t *e, const row_t *parent, int col) {
+ * filtered by the parent, has them all)}.  The parent's row holds, from
+ * column col, each kind's count (child_counts_sql): a kind is read with a
+ * statement of its own only when the parent has any.  Children outside the
+ * caller's scope are left out, as the list would. */
+static void write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, int col) {
     jw_t *w = &r->json;
+    int64_t parent_id = db_col_int(parent, 0);
     for (const entity_child_t *c = e->children; c && c->key; c++, col++) {
         const entity_t *ce = entity_find(c->entity);
         char perm[128];
@@ -335,8 +320,6 @@ static void write_children(http_req_t *r, const entity_t *e, const row_t *parent
         if (!ce || !auth_can(auth_principal(r), perm)) continue;
         bool sel[SQL_BINDS_MAX] = {0};
         child_sel(ce, sel);
-        const char *text = row_null(parent, col) ? NULL : row_text(parent, col);
-        json_t *rows = text ? json_loads(text, 0, NULL) : NULL;
         jw_key(w, c->key);
         jw_obj(w);
         jw_kstr(w, "entity", ce->name);
@@ -344,19 +327,23 @@ static void write_children(http_req_t *r, const entity_t *e, const row_t *parent
         jw_arr(w);
         int n = 0;
         bool more = false;
-        size_t k;
-        json_t *a;
-        json_array_foreach(rows, k, a) {
-            row_t row = {.a = a, .arena = r->arena};
-            if (!scope_covers(r, row_text(&row, 2))) continue;
-            if (n == ENGINE_CHILDREN_MAX) {
-                more = true;
-                break;
+        buf_t sql = BUF_INIT;
+        db_stmt_t *s =
+            db_col_int(parent, col) > 0 ? db_prepare(r->db, load_sql(db_kind(r->db), ce, LOAD_CHILDREN, &sql)) : NULL;
+        if (s) {
+            db_bind_int(s, 1, parent_id);
+            while (db_step(s) == DB_ROW) {
+                if (!scope_covers(r, db_col_text(s, 2))) continue;
+                if (n == ENGINE_CHILDREN_MAX) {
+                    more = true;
+                    break;
+                }
+                write_row(r, ce, sel, s, NULL, false);
+                n++;
             }
-            write_row(r, ce, sel, &row, NULL, false);
-            n++;
+            db_reset(s);
         }
-        json_decref(rows);
+        buf_free(&sql);
         jw_arr_end(w);
         jw_kbool(w, "more", more);
         jw_obj_end(w);
@@ -379,8 +366,11 @@ int engine_parent_locked(db_t *db, const entity_t *e, int64_t parent_id, bool lo
     const entity_t *pe = parent_entity(e);
     if (!pe || !pe->flows || parent_id <= 0) return 0;
     char sql[256];
+    /* not FOR SHARE: the child's write then updates this row (its count of
+     * children, schema.c children_ddl), and two writers each holding a share
+     * lock and each waiting to update would deadlock */
     snprintf(sql, sizeof(sql), "SELECT wf_state, wf_version FROM %s WHERE id = $1 AND deleted_at IS NULL%s", pe->table,
-             lock && db_kind(db) == DB_POSTGRES ? " FOR SHARE" : "");
+             lock && db_kind(db) == DB_POSTGRES ? " FOR NO KEY UPDATE" : "");
     db_stmt_t *s = db_prepare(db, sql);
     if (!s) return DB_ERR;
     db_bind_int(s, 1, parent_id);
@@ -1495,12 +1485,15 @@ void engine_record_sql(const entity_t *e, buf_t *sql) {
     buf_printf(sql, " FROM %s t WHERE t.id = $1", e->table);
 }
 
-/* The same, and when children, the record's children after its columns
- * (children_sql): as GET shows it. */
-static void record_sql(db_kind_t kind, const entity_t *e, bool children, buf_t *sql) {
+/* The statement load_sql names by what (load_what_t). */
+static void record_sql(const entity_t *e, load_what_t what, buf_t *sql) {
+    if (what == LOAD_CHILDREN) {
+        children_sql(e, sql);
+        return;
+    }
     buf_puts(sql, "SELECT ");
     engine_select_cols(e, sql);
-    if (children) children_sql(kind, e, sql);
+    if (what == LOAD_WITH_COUNTS) child_counts_sql(e, sql);
     buf_printf(sql, " FROM %s t WHERE t.id = $1", e->table);
 }
 
@@ -1510,33 +1503,34 @@ static void record_sql(db_kind_t kind, const entity_t *e, bool children, buf_t *
  * request cost about a tenth of it.  One table for all workers (a
  * thread-local one would leave its strings unreachable when a worker exits,
  * which LeakSanitizer reports); NULL when the table is full, and the caller
- * then builds the text itself. */
+ * then builds the text itself.  The kind is part of the key only because
+ * the texts were once dialect-specific; they are the same on both stores. */
 #define LOAD_SQL_CACHE 128
-static const char *load_sql(db_kind_t kind, const entity_t *e, bool children, buf_t *sql) {
+static const char *load_sql(db_kind_t kind, const entity_t *e, load_what_t what, buf_t *sql) {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static struct {
         const entity_t *e;
         db_kind_t kind;
-        bool children;
+        load_what_t what;
         char *sql;
     } cache[LOAD_SQL_CACHE];
-    children = children && e->children;
+    if (what == LOAD_WITH_COUNTS && !e->children) what = LOAD_RECORD;
     const char *found = NULL;
     pthread_mutex_lock(&mu);
     int i = 0;
     for (; i < LOAD_SQL_CACHE && cache[i].e; i++)
-        if (cache[i].e == e && cache[i].kind == kind && cache[i].children == children) {
+        if (cache[i].e == e && cache[i].kind == kind && cache[i].what == what) {
             found = cache[i].sql;
             break;
         }
     if (!found && i < LOAD_SQL_CACHE) {
         buf_t text = BUF_INIT;
-        record_sql(kind, e, children, &text);
+        record_sql(e, what, &text);
         cache[i].sql = strdup(text.data);
         buf_free(&text);
         if (cache[i].sql) {
             cache[i].kind = kind;
-            cache[i].children = children;
+            cache[i].what = what;
             cache[i].e = e;
             found = cache[i].sql;
         }
@@ -1544,17 +1538,17 @@ static const char *load_sql(db_kind_t kind, const entity_t *e, bool children, bu
     pthread_mutex_unlock(&mu);
     if (found) return found;
     buf_clear(sql); /* the table is full: this caller builds its own */
-    record_sql(kind, e, children, sql);
+    record_sql(e, what, sql);
     return sql->data;
 }
 
 /* Selects the record (deleted ones too when with_deleted) in the caller's
- * scope, with its children (children_sql) when children.  Returns the
+ * scope, with its child counts (child_counts_sql) when children.  Returns the
  * statement positioned on the row, or NULL after answering (404 / 403
  * protected / 503). */
 static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool with_deleted, bool children,
                               buf_t *sql) {
-    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, children, sql));
+    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, children ? LOAD_WITH_COUNTS : LOAD_RECORD, sql));
     if (!s) {
         http_store_error(r);
         return NULL;
@@ -1582,7 +1576,7 @@ static db_stmt_t *load_record(http_req_t *r, const entity_t *e, int64_t id, bool
  * write's snapshots and answer, after the write's own load_record decided.
  * The statement on the row, or NULL (none, or a store error). */
 static db_stmt_t *select_record(http_req_t *r, const entity_t *e, int64_t id, bool children, buf_t *sql) {
-    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, children, sql));
+    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, children ? LOAD_WITH_COUNTS : LOAD_RECORD, sql));
     if (!s) return NULL;
     db_bind_int(s, 1, id);
     if (db_step(s) == DB_ROW) return s;
@@ -1666,7 +1660,7 @@ json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id) {
 json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id) {
     buf_t sql = BUF_INIT;
     json_t *out = NULL;
-    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, false, &sql));
+    db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, LOAD_RECORD, &sql));
     if (s) {
         db_bind_int(s, 1, id);
         if (db_step(s) == DB_ROW && db_col_null(s, 8) && ENGINE_READABLE(engine_may_read(r, e, db_col_text(s, 2))))

@@ -582,7 +582,7 @@ static void check_children(const entity_t *e) {
         if (!ce) fault(e, item, ".entity \"%s\" 不是已注册的实体", c->entity ? c->entity : "");
         else if (!pf || !pf->ref || strcmp(pf->ref, e->name) != 0)
             fault(e, item, "实体 %s 的 .parent 不是指向 %s 的引用字段", ce->name, e->name);
-        else if (engine_child_columns(ce) > ENGINE_CHILD_COLS_MAX) /* json_build_array's limit */
+        else if (engine_child_columns(ce) > ENGINE_CHILD_COLS_MAX) /* a child shows as a list row */
             fault(e, item, "实体 %s 的列表列共 %d 列, 超过子记录的上限 %d", ce->name, engine_child_columns(ce),
                   ENGINE_CHILD_COLS_MAX);
         if (c->on_delete != CHILD_DELETE_REFUSE && c->on_delete != CHILD_DELETE_CASCADE)

@@ -687,6 +687,75 @@ static void titles_ddl(const entity_t *e, mig_t *m) {
                t, col, t, col, col, gen, t, t, gen);
 }
 
+/* A parent's count of its live children of each declared kind (records.c
+ * write_children reads a kind only when its count is not 0, so a parent
+ * without children is one statement naming one table): column n_<child
+ * table> on the parent's table, kept by row triggers on the child's table
+ * in the writing transaction whoever writes (the engine, imports, merges,
+ * restores, psql), and filled from the live children when it is added.
+ * Run after every entity's table exists (a child may come before its
+ * parent in the registry). */
+static void children_ddl(const entity_t *ce, void *arg) {
+    mig_t *m = arg;
+    if (m->rc || !ce->parent) return;
+    const field_t *pf = entity_field(ce, ce->parent);
+    const entity_t *pe = pf && pf->ref ? entity_find(pf->ref) : NULL;
+    bool declared = false;
+    for (const entity_child_t *k = pe ? pe->children : NULL; k && k->key; k++)
+        declared = declared || entity_find(k->entity) == ce;
+    if (!declared) return;
+    char col[160], needle[180];
+    engine_child_count_col(ce, col, sizeof(col));
+    snprintf(needle, sizeof(needle), "|%s|", col);
+    ctx_t c = {.table = pe->table};
+    if (load_columns(m->db, pe->table, &c) < 0) {
+        m->rc = -1;
+        snprintf(m->err, m->errlen, "读取表结构失败 %s: %s", pe->table, db_errmsg(m->db));
+        return;
+    }
+    if (strstr(c.existing, needle)) return; /* added with its triggers, in one transaction */
+    const char *pt = pe->table, *ct = ce->table, *p = ce->parent;
+    buf_printf(m->ddl,
+               "ALTER TABLE %s ADD COLUMN %s BIGINT NOT NULL DEFAULT 0;\n"
+               "UPDATE %s SET %s = (SELECT COUNT(*) FROM %s c WHERE c.%s = %s.id AND c.deleted_at IS NULL) "
+               "WHERE id IN (SELECT %s FROM %s WHERE deleted_at IS NULL);\n",
+               pt, col, pt, col, ct, p, pt, p, ct);
+    if (db_kind(m->db) == DB_SQLITE) {
+        buf_printf(m->ddl,
+                   "DROP TRIGGER IF EXISTS %s_n_ai; DROP TRIGGER IF EXISTS %s_n_ad; DROP TRIGGER IF EXISTS %s_n_au;\n"
+                   "CREATE TRIGGER %s_n_ai AFTER INSERT ON %s WHEN new.deleted_at IS NULL BEGIN "
+                   "UPDATE %s SET %s = %s + 1 WHERE id = new.%s; END;\n"
+                   "CREATE TRIGGER %s_n_ad AFTER DELETE ON %s WHEN old.deleted_at IS NULL BEGIN "
+                   "UPDATE %s SET %s = %s - 1 WHERE id = old.%s; END;\n"
+                   "CREATE TRIGGER %s_n_au AFTER UPDATE OF %s, deleted_at ON %s WHEN old.%s IS NOT new.%s OR "
+                   "(old.deleted_at IS NULL) <> (new.deleted_at IS NULL) BEGIN "
+                   "UPDATE %s SET %s = %s - 1 WHERE id = old.%s AND old.deleted_at IS NULL; "
+                   "UPDATE %s SET %s = %s + 1 WHERE id = new.%s AND new.deleted_at IS NULL; END;\n",
+                   ct, ct, ct, ct, ct, pt, col, col, p, ct, ct, pt, col, col, p, ct, p, ct, p, p, pt, col, col, p, pt,
+                   col, col, p);
+        return;
+    }
+    buf_printf(m->ddl,
+               "CREATE OR REPLACE FUNCTION %s_n_f() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n"
+               "    IF TG_OP <> 'INSERT' AND OLD.deleted_at IS NULL THEN\n"
+               "        UPDATE %s SET %s = %s - 1 WHERE id = OLD.%s;\n    END IF;\n"
+               "    IF TG_OP <> 'DELETE' AND NEW.deleted_at IS NULL THEN\n"
+               "        UPDATE %s SET %s = %s + 1 WHERE id = NEW.%s;\n    END IF;\n"
+               "    RETURN NULL;\nEND\n$body$;\n",
+               ct, pt, col, col, p, pt, col, col, p);
+    buf_printf(m->ddl,
+               "DROP TRIGGER IF EXISTS %s_n_ai ON %s; DROP TRIGGER IF EXISTS %s_n_ad ON %s; "
+               "DROP TRIGGER IF EXISTS %s_n_au ON %s;\n"
+               "CREATE TRIGGER %s_n_ai AFTER INSERT ON %s FOR EACH ROW WHEN (NEW.deleted_at IS NULL) "
+               "EXECUTE FUNCTION %s_n_f();\n"
+               "CREATE TRIGGER %s_n_ad AFTER DELETE ON %s FOR EACH ROW WHEN (OLD.deleted_at IS NULL) "
+               "EXECUTE FUNCTION %s_n_f();\n"
+               "CREATE TRIGGER %s_n_au AFTER UPDATE OF %s, deleted_at ON %s FOR EACH ROW WHEN "
+               "(OLD.%s IS DISTINCT FROM NEW.%s OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)) "
+               "EXECUTE FUNCTION %s_n_f();\n",
+               ct, ct, ct, ct, ct, ct, ct, ct, ct, ct, ct, ct, ct, p, ct, p, p, ct);
+}
+
 /* SQLite: drops table t's FTS5 search table and the triggers that keep it
  * (search_ddl makes them again when missing). */
 static void fts_drop_ddl(buf_t *ddl, const char *t) {
@@ -854,6 +923,7 @@ int engine_migrate(db_t *db, char *err, size_t errlen) {
         if (want) m.trgm = ensure_trgm(db);
     }
     entity_each(migrate_entity, &m);
+    entity_each(children_ddl, &m);
     int rc = m.rc;
     if (rc == 0 && ddl.len) {
         migration_render(ddl.data, db_kind(db), &sql);

@@ -491,27 +491,30 @@ static bool normalise_instant(const char *in, char *out, size_t n) {
     if (rem < 0) rem += 86400, days--;
     int m, dd;
     civil_from_days(days, &y, &m, &dd);
-    if (y < 1 || y > 9999 || n < 32) return false;
-    /* written by hand: three snprintf a timestamp were a quarter of a
-     * 20-row list's instructions on PostgreSQL (callgrind, 645 K a list) */
-    char *o = out;
-    int parts[6] = {(int)(y / 100), (int)(y % 100), m, dd, (int)(rem / 3600), (int)(rem / 60 % 60)};
-    static const char sep[6] = {0, 0, '-', '-', 'T', ':'};
-    for (int i = 0; i < 6; i++) {
-        if (sep[i]) *o++ = sep[i];
-        *o++ = (char)('0' + parts[i] / 10);
-        *o++ = (char)('0' + parts[i] % 10);
+    if (y < 1) return false;
+    if (y > 9999 || n < sizeof("YYYY-MM-DDTHH:MM:SS.ffffffZ")) { /* rare: the general way */
+        int w = snprintf(out, n, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, dd, (int)(rem / 3600),
+                         (int)(rem / 60 % 60), (int)(rem % 60));
+        if (w < 0 || (size_t)w >= n) return false;
+        if (fd) w += snprintf(out + w, n - (size_t)w, ".%s%s", frac, fd < 3 ? (fd == 1 ? "00" : "0") : "");
+        snprintf(out + w, n - (size_t)w, "Z");
+        return true;
     }
-    int sec = (int)(rem % 60);
-    *o++ = ':';
-    *o++ = (char)('0' + sec / 10);
-    *o++ = (char)('0' + sec % 10);
-    if (fd) {
+    /* digit by digit: snprintf was ~3 K instructions an instant (two a
+     * record, three a list row: a quarter of a 20-row list's instructions
+     * on PostgreSQL, 645 K a list) */
+    int v[6] = {(int)y, m, dd, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60)};
+    char *o = out;
+    *o++ = (char)('0' + v[0] / 1000), *o++ = (char)('0' + v[0] / 100 % 10);
+    *o++ = (char)('0' + v[0] / 10 % 10), *o++ = (char)('0' + v[0] % 10);
+    for (int i = 1; i < 6; i++) {
+        *o++ = "--T::"[i - 1];
+        *o++ = (char)('0' + v[i] / 10), *o++ = (char)('0' + v[i] % 10);
+    }
+    if (fd) { /* milliseconds when at most three digits, else all six */
         *o++ = '.';
-        for (int i = 0; i < fd; i++)
-            *o++ = frac[i];
-        for (int i = fd; i < 3; i++)
-            *o++ = '0';
+        for (int i = 0; i < (fd <= 3 ? 3 : fd); i++)
+            *o++ = i < fd ? frac[i] : '0';
     }
     *o++ = 'Z';
     *o = '\0';

@@ -16,7 +16,7 @@ import re
 import time
 
 from auth_helpers import Session
-from harness import at_once
+from harness import at_once, store_exec, store_query
 
 F = "/api/v1/test-folders"
 EN = "/api/v1/test-entries"
@@ -73,6 +73,48 @@ def test_parent_get_carries_its_live_children_with_their_list_columns(ctx):
     # a list of the parent does not carry children
     st, _, lst = ljz.get(f"{F}?limit=5")
     assert "entries" not in lst["items"][0]
+
+
+def test_a_parent_counts_its_live_children_whoever_writes_them(ctx):
+    """The parent's GET reads a kind of child only when the parent's count
+    of it (n_<child table>, kept by triggers) says it has some: the count
+    follows creates, deletes, restores, moves between parents, and writes
+    made straight in the store (another node, psql)."""
+    s = ctx.demo_server()
+    ljz, pd = Session(s, "ljz"), Session(s, "pudong")
+    a, b = _folder(ljz, "计数甲"), _folder(ljz, "计数乙")
+    ids = [ljz.post(EN, {"folder_id": a["id"], "text": t})[2]["id"] for t in ("一", "二", "三")]
+
+    def shown(f):
+        st, _, got = ljz.get(f"{F}/{f['id']}")
+        assert st == 200, got
+        return [i["id"] for i in got["entries"]["items"]]
+
+    def counts_agree():
+        bad = store_query(s.url, "SELECT COUNT(*) FROM test_folder p WHERE n_test_entry <> (SELECT COUNT(*) "
+                                 "FROM test_entry c WHERE c.folder_id = p.id AND c.deleted_at IS NULL)")
+        assert bad == "0", "a folder's count of its entries is off"
+
+    assert shown(a) == ids and shown(b) == []
+    counts_agree()
+    assert ljz.req("DELETE", f"{EN}/{ids[0]}")[0] == 200
+    assert shown(a) == ids[1:]
+    assert pd.post(f"{EN}/{ids[0]}/restore")[0] == 200
+    assert shown(a) == ids
+    st, _, e = ljz.get(f"{EN}/{ids[2]}")
+    st, _, moved = ljz.req("PATCH", f"{EN}/{ids[2]}", {"folder_id": b["id"], "version": e["version"]})
+    assert st == 200, moved
+    assert shown(a) == ids[:2] and shown(b) == [ids[2]]
+    counts_agree()
+    # straight in the store: a delete, a soft delete undone, a move back
+    store_exec(s.url, f"DELETE FROM test_entry WHERE id = {ids[1]}")
+    assert shown(a) == ids[:1]
+    store_exec(s.url, f"UPDATE test_entry SET deleted_at = updated_at WHERE id = {ids[0]}")
+    assert shown(a) == []
+    store_exec(s.url, f"UPDATE test_entry SET deleted_at = NULL WHERE id = {ids[0]}")
+    store_exec(s.url, f"UPDATE test_entry SET folder_id = {a['id']} WHERE id = {ids[2]}")
+    assert shown(a) == [ids[0], ids[2]] and shown(b) == []
+    counts_agree()
 
 
 def test_more_than_100_children_are_capped_and_said_so(ctx):
@@ -149,6 +191,23 @@ def test_a_case_carries_its_parties_added_from_it_and_deleting_it_takes_them_alo
     assert [p["unit_name"] for p in accepted["parties"]["items"]] == ["某物业公司"], accepted
     assert ljz.req("DELETE", f"{C}/{case['id']}")[0] == 200
     assert ljz.get(f"{P}/{party['id']}")[0] == 404
+
+
+def test_parties_added_to_one_case_at_once_all_count(ctx):
+    """Each party's write updates its case's count of parties, so writers
+    of one case meet on its row: none is refused and none is lost.  (On
+    PostgreSQL the parent check locks the row FOR NO KEY UPDATE rather than
+    FOR SHARE; with the audit chain's lock serialising writes this run passed
+    with FOR SHARE too, so it pins the outcome, not that choice.)"""
+    s = ctx.demo_server()
+    ljz = Session(s, "ljz")
+    st, _, case = ljz.post(C, {"title": "多方当事人纠纷", "source": "party_application", "category": "neighborhood"})
+    assert st == 201, case
+    out = at_once(12, lambda i: ljz.post(P, {"case_id": case["id"], "role": "applicant", "unit_name": f"公司{i}"}))
+    assert all(st == 201 for st, _, _ in out), [b for st, _, b in out if st != 201]
+    st, _, got = ljz.get(f"{C}/{case['id']}")
+    assert sorted(p["unit_name"] for p in got["parties"]["items"]) == sorted(f"公司{i}" for i in range(12))
+    assert store_query(s.url, f"SELECT n_mediation_party FROM mediation_case WHERE id = {case['id']}") == "12"
 
 
 def test_a_parent_is_created_with_its_children_in_one_request_or_not_at_all(ctx):

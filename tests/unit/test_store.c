@@ -557,6 +557,12 @@ TEST(test_instants_normalised_whatever_the_session_zone_pg) {
     /* microseconds kept, so a value read back binds equal */
     read_text("SELECT CAST('2026-02-28T23:59:59.123456Z' AS TIMESTAMPTZ)", 0, v, sizeof(v));
     CHECK_EQ_STR(v, "2026-02-28T23:59:59.123456Z");
+    read_text("SELECT CAST('2026-03-01T00:00:00.12Z' AS TIMESTAMPTZ)", 0, v, sizeof(v));
+    CHECK_EQ_STR(v, "2026-03-01T00:00:00.120Z");
+    read_text("SELECT CAST('0042-01-01T00:00:00Z' AS TIMESTAMPTZ)", 0, v, sizeof(v));
+    CHECK_EQ_STR(v, "0042-01-01T00:00:00Z");
+    read_text("SELECT CAST('12000-06-01T00:00:00Z' AS TIMESTAMPTZ)", 0, v, sizeof(v));
+    CHECK_EQ_STR(v, "12000-06-01T00:00:00Z");
     read_text("SELECT CAST('2024-02-29 23:30:00' AS TIMESTAMP)", 0, v, sizeof(v));
     CHECK_EQ_STR(v, "2024-02-29T23:30:00Z");
     read_text("SELECT CAST('infinity' AS TIMESTAMPTZ)", 0, v, sizeof(v));
