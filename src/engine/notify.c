@@ -61,12 +61,13 @@ static const char *shown_title(const entity_t *e, const char *raw, char *buf, si
     return raw;
 }
 
-int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_transition_t *t, const char *comment) {
-    const char *kind = t->notify ? t->notify : t->comment_required ? "sent_back" : NULL;
-    if (!kind) return 0;
+/* Record id's column col (as text, NULL when null) and its title as shown,
+ * both in the request's arena: 1 found, 0 no such record, -1 store error. */
+static int record_head(http_req_t *r, const entity_t *e, int64_t id, const char *col, const char **val,
+                       const char **title) {
     char texpr[256], sql[512];
     wf_title_sql(e, texpr, sizeof(texpr));
-    snprintf(sql, sizeof(sql), "SELECT t.created_by, %s FROM %s t WHERE t.id = $1", texpr, e->table);
+    snprintf(sql, sizeof(sql), "SELECT t.%s, %s FROM %s t WHERE t.id = $1", col, texpr, e->table);
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return -1;
     db_bind_int(s, 1, id);
@@ -75,35 +76,33 @@ int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_tra
         db_reset(s);
         return rc == DB_DONE ? 0 : -1;
     }
-    int64_t creator = db_col_null(s, 0) ? 0 : db_col_int(s, 0);
+    *val = db_col_null(s, 0) ? NULL : arena_strdup(r->arena, db_col_text(s, 0));
     char masked[256];
-    const char *title = db_col_null(s, 1) ? NULL : shown_title(e, db_col_text(s, 1), masked, sizeof(masked));
-    title = title ? arena_strdup(r->arena, title) : NULL;
+    const char *t = db_col_null(s, 1) ? NULL : shown_title(e, db_col_text(s, 1), masked, sizeof(masked));
+    *title = t ? arena_strdup(r->arena, t) : NULL;
     db_reset(s);
+    return 1;
+}
+
+int notify_transition(http_req_t *r, const entity_t *e, int64_t id, const wf_transition_t *t, const char *comment) {
+    const char *kind = t->notify ? t->notify : t->comment_required ? "sent_back" : NULL;
+    if (!kind) return 0;
+    const char *by, *title;
+    int found = record_head(r, e, id, "created_by", &by, &title);
+    if (found <= 0) return found;
+    int64_t creator = by ? strtoll(by, NULL, 10) : 0;
     if (!creator || creator == auth_principal(r)->user_id) return 0;
     return notify_insert(r->db, creator, kind, e->name, id, title, t->label, comment, NULL) < 0 ? -1 : 0;
 }
 
 int notify_holders(http_req_t *r, const entity_t *e, int64_t id, const char *perm, const char *kind, const char *label,
                    const char *body) {
-    char texpr[256], sql[512];
-    wf_title_sql(e, texpr, sizeof(texpr));
-    snprintf(sql, sizeof(sql), "SELECT t.org_path, %s FROM %s t WHERE t.id = $1", texpr, e->table);
-    db_stmt_t *s = db_prepare(r->db, sql);
-    if (!s) return -1;
-    db_bind_int(s, 1, id);
-    int rc = db_step(s);
-    if (rc != DB_ROW) {
-        db_reset(s);
-        return rc == DB_DONE ? 0 : -1;
-    }
-    const char *path = arena_strdup(r->arena, db_col_text(s, 0));
-    char masked[256];
-    const char *title = db_col_null(s, 1) ? NULL : shown_title(e, db_col_text(s, 1), masked, sizeof(masked));
-    title = title ? arena_strdup(r->arena, title) : NULL;
-    db_reset(s);
+    const char *path, *title;
+    int rc = record_head(r, e, id, "org_path", &path, &title);
+    if (rc <= 0 || !path) return rc < 0 ? -1 : 0;
     /* a unit's path is a prefix of the paths below it ("/1/4/" of "/1/4/57/") */
-    s = db_prepare(r->db, "SELECT DISTINCT u.id FROM users u JOIN org_units o ON o.id = u.org_id "
+    db_stmt_t *s =
+        db_prepare(r->db, "SELECT DISTINCT u.id FROM users u JOIN org_units o ON o.id = u.org_id "
                           "JOIN user_roles ur ON ur.user_id = u.id JOIN role_permissions rp ON rp.role_id = ur.role_id "
                           "WHERE u.status = 'active' AND u.id <> $1 AND rp.perm = $2 "
                           "AND substr($3, 1, length(o.path)) = o.path ORDER BY u.id LIMIT 64");
