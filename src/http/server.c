@@ -80,11 +80,11 @@ static void add_common_headers(http_req_t *r) {
 
 void http_send_evbuffer(http_req_t *r, int status, struct evbuffer *body) {
     if (r->answered) return;
-    r->answered = true;
     r->status = status;
     r->out_bytes = body ? evbuffer_get_length(body) : 0;
     add_common_headers(r);
-    replica_note_write(r);
+    replica_note_write(r); /* (its cookie header goes in before the answer) */
+    r->answered = true;
     if (strcmp(r->method, "HEAD") == 0 && body) {
         /* HEAD: the headers of the GET, no body */
         char cl[24];
@@ -99,6 +99,7 @@ void http_send_evbuffer(http_req_t *r, int status, struct evbuffer *body) {
 }
 
 void http_set_header(http_req_t *r, const char *name, const char *value) {
+    if (r->answered) return; /* after the reply, a header would outlive it (a leak) */
     evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
 }
 
@@ -130,11 +131,15 @@ void http_send_bytes(http_req_t *r, int status, const char *content_type, const 
 }
 
 void http_send_json(http_req_t *r, int status) {
+    if (r->answered) return;
     http_set_header(r, "Cache-Control", "no-store");
     http_send_bytes(r, status, "application/json; charset=utf-8", r->out->data, r->out->len);
 }
 
 void http_error_fields(http_req_t *r, int status, const char *code, const char *message, json_t *fields) {
+    /* the first answer is the one sent: a look-up that met a store error
+     * answered 503, and its caller's "not found" comes after */
+    if (r->answered) return;
     buf_clear(r->out);
     jw_t *w = &r->json;
     jw_init(w, r->out);
