@@ -23,11 +23,14 @@ static const struct builtin_role {
     const char *key, *name, *admin_kind;
     int require_totp;
     const char *description;
+    /* 1: the role reads and counts, never writes — a permission's defaults
+     * reach it only when the permission reads (perm_reads) */
+    int read_only;
 } builtin_roles[] = {
     {"sysadmin", "系统管理员", "sys", 1, "管理账户与系统配置; 不接触业务数据, 不能查看审计日志"},
     {"secadmin", "安全管理员", "sec", 1, "管理角色、权限与安全策略"},
     {"auditadmin", "审计管理员", "audit", 1, "只读审计日志"},
-    {"city_leader", "市局领导", NULL, 0, "全市数据只读与统计"},
+    {"city_leader", "市局领导", NULL, 0, "全市数据只读与统计", 1},
     {"city_staff", "市局业务处室", NULL, 0, "全市业务指导与监督"},
     {"district_admin", "区局管理员", NULL, 0, "本区业务管理与审批"},
     {"district_staff", "区局业务人员", NULL, 0, "本区业务办理"},
@@ -143,6 +146,26 @@ typedef struct {
     int rc;
 } seed_ctx_t;
 
+/* Does perm only read: a record's read or export, a line's statistics? */
+static bool perm_reads(const char *perm) {
+    static const char *const suffixes[] = {".read", ".export", ".stats"};
+    size_t n = strlen(perm);
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        size_t l = strlen(suffixes[i]);
+        if (n > l && strcmp(perm + n - l, suffixes[i]) == 0) return true;
+    }
+    return false;
+}
+
+/* Does a permission's default list reach the role key?  A read-only role
+ * (市局领导: 全市数据只读与统计) only with a permission that reads, whatever
+ * a module's default list says. */
+static bool default_reaches(const char *role_key, const char *perm) {
+    for (const struct builtin_role *b = builtin_roles; b->key; b++)
+        if (strcmp(b->key, role_key) == 0) return !b->read_only || perm_reads(perm);
+    return true;
+}
+
 static void seed_perm(const perm_def_t *p, void *arg) {
     seed_ctx_t *c = arg;
     if (c->rc) return;
@@ -164,7 +187,7 @@ static void seed_perm(const perm_def_t *p, void *arg) {
     snprintf(roles, sizeof(roles), "%s", p->defaults ? p->defaults : "");
     char *save = NULL;
     for (char *k = strtok_r(roles, " ", &save); k; k = strtok_r(NULL, " ", &save))
-        if (grant(c->db, k, p->key) != 0) c->rc = -1;
+        if (default_reaches(k, p->key) && grant(c->db, k, p->key) != 0) c->rc = -1;
 }
 
 int roles_seed(db_t *db, char *err, size_t errlen) {

@@ -466,3 +466,29 @@ def test_administrator_roles_are_fixed_and_no_one_edits_them(ctx):
     assert after["permissions"] == roles["permissions"], "nothing changed"
     aud, _ = admin_session(s, "auditor")
     assert aud.get("/api/v1/audit")[0] == 200 and aud.get("/api/v1/audit/verify")[0] == 200
+
+
+def test_the_city_leader_reads_every_line_and_writes_in_none(ctx):
+    """市局领导 is 全市数据只读与统计 (auth/roles.c): whatever a line lists as its
+    default roles, the leader gets only the permissions that read (read,
+    export, statistics) — no create, update, delete, import or action in any
+    line, and a write is refused 403 and changes nothing."""
+    s = ctx.demo_server()
+    leader = Session(s, "lingdao")
+    st, _, lst = leader.get("/api/v1/meta/entities")
+    assert st == 200 and len(lst["items"]) >= 20, lst
+    lines = {e.get("line") for e in lst["items"]}
+    assert {"legal-education", "organisation", "legislation", "assessors"} <= lines, lines
+    for e in lst["items"]:
+        st, _, meta = leader.get(f"/api/v1/meta/entities/{e['name']}")
+        assert st == 200 and meta["can"]["read"], (e["name"], meta.get("can"))
+        wrote = [k for k in ("create", "update", "delete", "restore", "import") if meta["can"][k]]
+        assert not wrote, (e["name"], wrote)
+    st, _, before = leader.get("/api/v1/pufa-activities?limit=1&total=1")
+    assert st == 200, before
+    st, _, body = leader.post("/api/v1/pufa-activities", {"title": "领导不录入", "setting": "community",
+                                                          "held_on": "2026-12-01"})
+    assert st == 403 and body["error"]["code"] == "forbidden", body
+    st, _, after = leader.get("/api/v1/pufa-activities?limit=1&total=1")
+    assert after["total"] == before["total"]
+    assert leader.get("/api/v1/resettlement/stats")[0] == 200, "statistics stay readable"
