@@ -13,15 +13,23 @@
 #include "engine/engine.h"
 #include "util/timeutil.h"
 
+const char *check_store_error(check_ctx_t *c, const char *why) {
+    if (c->r && c->r->ev) http_store_error(c->r);
+    return why;
+}
+
 /* An org unit: {id, name, path} when in the caller's scope. */
 static json_t *linked_unit(check_ctx_t *c, int64_t id) {
-    db_stmt_t *s = c->db ? db_prepare(c->db, "SELECT name, path FROM org_units WHERE id = $1") : NULL;
-    if (!s) return NULL;
+    if (!c->db) return NULL;
+    db_stmt_t *s = db_prepare(c->db, "SELECT name, path FROM org_units WHERE id = $1");
+    if (!s) return check_store_error(c, NULL), NULL;
     db_bind_int(s, 1, id);
     json_t *out = NULL;
-    if (db_step(s) == DB_ROW && scope_covers(c->r, db_col_text(s, 1)))
+    int rc = db_step(s);
+    if (rc == DB_ROW && scope_covers(c->r, db_col_text(s, 1)))
         out = json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)id, "name", db_col_text(s, 0), "path", db_col_text(s, 1));
     db_reset(s);
+    if (rc < 0) check_store_error(c, NULL); /* not "no such unit" */
     return out;
 }
 
@@ -29,15 +37,17 @@ static json_t *linked_unit(check_ctx_t *c, int64_t id) {
  * values.c), so the rule sees the fields it needs whoever registered them;
  * gender and birth date come from the resident ID at registration. */
 static json_t *linked_person(check_ctx_t *c, int64_t id) {
-    db_stmt_t *s =
-        c->db ? db_prepare(c->db, "SELECT name, gender, birth_date, id_type FROM persons WHERE id = $1") : NULL;
-    if (!s) return NULL;
+    if (!c->db) return NULL;
+    db_stmt_t *s = db_prepare(c->db, "SELECT name, gender, birth_date, id_type FROM persons WHERE id = $1");
+    if (!s) return check_store_error(c, NULL), NULL;
     db_bind_int(s, 1, id);
     json_t *out = NULL;
-    if (db_step(s) == DB_ROW)
+    int rc = db_step(s);
+    if (rc == DB_ROW)
         out = json_pack("{s:I,s:s?,s:s?,s:s?,s:s?}", "id", (json_int_t)id, "name", db_col_text(s, 0), "gender",
                         db_col_text(s, 1), "birth_date", db_col_text(s, 2), "id_type", db_col_text(s, 3));
     db_reset(s);
+    if (rc < 0) check_store_error(c, NULL); /* not "no such person" */
     return out;
 }
 

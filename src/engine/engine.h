@@ -345,6 +345,11 @@ int check_age(const char *birth, const char *on);
  * parent_id = $1 …") run with id as $1 on the check's connection: a rule
  * counting the records that belong to this one.  -1 on a store error. */
 int64_t check_count(check_ctx_t *c, const char *sql, int64_t id);
+/* A rule's read that the store could not answer: a request answers 503 at
+ * once (the first answer is the one sent, so the 422 the rule's reason
+ * would make never leaves); an import row (no HTTP request) gets the
+ * reason as its error.  Returns why, for `return check_store_error(c, "…")`. */
+const char *check_store_error(check_ctx_t *c, const char *why);
 /* Runs e->check (NULL when the entity has none or the record passes): the
  * Chinese reason, *field the field it names. */
 const char *engine_check_run(check_ctx_t *c, const char **field);

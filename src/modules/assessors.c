@@ -77,7 +77,9 @@ static const char *selection_rule(check_ctx_t *c, const char **field) {
     if (c->op != CHECK_ACTION || strcmp(c->action, "submit") != 0) return NULL;
     int64_t id = json_integer_value(json_object_get(c->after, "id"));
     int64_t quota = json_integer_value(json_object_get(c->after, "quota"));
-    int64_t k = std_setting(c->db, "assessor_candidate_multiple");
+    int64_t k;
+    if (std_setting(c->db, "assessor_candidate_multiple", &k) != 0)
+        return *field = "submitted_on", check_store_error(c, "暂时无法读取候选人倍数设置, 请稍后重试");
     int64_t n = check_count(c,
                             "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
                             "AND source = 'random'",

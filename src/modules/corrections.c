@@ -212,11 +212,13 @@ static int to_workday(db_t *db, char date[11]) {
     return 0;
 }
 
-/* The check-in interval of a class, in days (settings). */
+/* The check-in interval of a class, in days (settings; 30 when the city
+ * has none for the class); -1 when the store cannot say. */
 static int64_t every(db_t *db, const char *what, const char *cls) {
     char key[64];
     snprintf(key, sizeof(key), "corr_%s_every_%s", what, cls && *cls ? cls : "normal");
-    int64_t n = std_setting(db, key);
+    int64_t n;
+    if (std_setting(db, key, &n) != 0) return -1;
     return n > 0 ? n : 30;
 }
 
@@ -298,7 +300,8 @@ static int subject_deadline(check_ctx_t *c, char due[11]) {
     due[0] = '\0';
     const char *st = str(c->after, "wf_state"), *eff = str(c->after, "effective_on");
     if (!st || strcmp(st, "entrusted") != 0 || !eff) return 0;
-    if (add_days(eff, std_setting(c->db, "corr_report_days"), due) != 0) return -1;
+    int64_t days;
+    if (std_setting(c->db, "corr_report_days", &days) != 0 || add_days(eff, days, due) != 0) return -1;
     return to_workday(c->db, due);
 }
 
@@ -397,6 +400,8 @@ static int announcement_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *
     subject_person_t p;
     if (subject_person(r, rec, &p) != 0) return http_store_error(r), -1;
     const char *cls = str(rec, "supervision_class");
+    int64_t report_every = every(r->db, "report", cls);
+    if (report_every < 0) return http_store_error(r), -1;
     doc_title(o, "社区矫正宣告书");
     doc_para(o, doc_value(r, e, rec, "case_no"), DOCX_RIGHT);
     person_rows(r, o, e, rec, &p);
@@ -412,7 +417,7 @@ static int announcement_doc(http_req_t *r, doc_t *o, const entity_t *e, json_t *
                           "矫正期间你应当遵守法律、行政法规, 履行判决 (裁定、决定) 确定的义务, 遵守报告、会客、外出、"
                           "迁居等监督管理规定 (第二十三条)。你的管理等级为%s, 每 %lld 日报告一次; 离开所居住的市、县"
                           "或者迁居须经批准 (第二十七条)。",
-                          doc_value(r, e, rec, "supervision_class"), (long long)every(r->db, "report", cls)),
+                          doc_value(r, e, rec, "supervision_class"), (long long)report_every),
              DOCX_INDENT);
     if (str(rec, "prohibitions"))
         doc_para(o, arena_printf(r->arena, "禁止令: %s", str(rec, "prohibitions")), DOCX_INDENT);
@@ -497,8 +502,10 @@ static int reschedule(http_req_t *r, int64_t id) {
     snprintf(vis, sizeof(vis), "%s", db_col_null(s, 3) ? ann : db_col_text(s, 3));
     db_reset(s);
     char nrep[11] = "", nvis[11] = "";
-    if (*rep && (add_days(rep, every(r->db, "report", cls), nrep) != 0 || to_workday(r->db, nrep) != 0)) return -1;
-    if (*vis && (add_days(vis, every(r->db, "visit", cls), nvis) != 0 || to_workday(r->db, nvis) != 0)) return -1;
+    int64_t rep_every = every(r->db, "report", cls), vis_every = every(r->db, "visit", cls);
+    if (rep_every < 0 || vis_every < 0) return -1;
+    if (*rep && (add_days(rep, rep_every, nrep) != 0 || to_workday(r->db, nrep) != 0)) return -1;
+    if (*vis && (add_days(vis, vis_every, nvis) != 0 || to_workday(r->db, nvis) != 0)) return -1;
     s = db_prepare(r->db, "UPDATE corr_subject SET next_report_due = $1, next_visit_due = $2 WHERE id = $3");
     if (!s) return -1;
     if (*nrep)
@@ -789,11 +796,13 @@ static const char *leave_rule(check_ctx_t *c, const char **field) {
     int64_t days = span_days(str(c->after, "leave_from"), str(c->after, "leave_to"));
     if (days == -1) return NULL;
     if (days < 1) return *field = "leave_to", "结束日期不能早于起始日期";
-    int64_t max = std_setting(c->db, "corr_leave_max_days");
+    int64_t max, office;
+    if (std_setting(c->db, "corr_leave_max_days", &max) != 0 ||
+        std_setting(c->db, "corr_leave_office_days", &office) != 0)
+        return *field = "leave_to", check_store_error(c, "暂时无法读取外出期限设置, 请稍后重试");
     if (days > max) return *field = "leave_to", arena_printf(c->r->arena, "每次外出不得超过 %lld 日", (long long)max);
     if (c->op == CHECK_ACTION && strcmp(c->action, "approve") == 0) {
         const char *kind = str(c->after, "kind");
-        int64_t office = std_setting(c->db, "corr_leave_office_days");
         if (kind && strcmp(kind, "special_area") == 0)
             return *field = "decision_note", "进入特定区域 (场所) 须报区社区矫正机构批准";
         if (days > office)
@@ -808,7 +817,9 @@ static int leave_deadline(check_ctx_t *c, char due[11]) {
     due[0] = '\0';
     const char *on = str(c->after, "applied_on");
     if (!on) return 0;
-    return cal_add_workdays(c->db, on, (int)std_setting(c->db, "corr_leave_decide_workdays"), due);
+    int64_t days;
+    if (std_setting(c->db, "corr_leave_decide_workdays", &days) != 0) return -1;
+    return cal_add_workdays(c->db, on, (int)days, due);
 }
 static const wf_state_t leave_states[] = {
     {"applied", "待司法所审批", 0},  {"at_institution", "待区社区矫正机构审批", 0},
@@ -869,8 +880,10 @@ static const char *relocation_rule(check_ctx_t *c, const char **field) {
     db_stmt_t *s = db_prepare(c->db, "SELECT level FROM org_units WHERE path = $1");
     if (!s) return "暂时无法核对司法所, 请稍后重试";
     db_bind_text(s, 1, path ? path : "", -1);
-    bool office = db_step(s) == DB_ROW && strcmp(db_col_text(s, 0), "office") == 0;
+    int rc = db_step(s);
+    bool office = rc == DB_ROW && strcmp(db_col_text(s, 0), "office") == 0;
     db_reset(s);
+    if (rc < 0) return *field = "new_office_id", check_store_error(c, "暂时无法核对司法所, 请稍后重试");
     return office ? NULL : (*field = "new_office_id", "请选择司法所");
 }
 /* The office's opinion within its working days of the application; the
@@ -883,7 +896,9 @@ static int relocation_deadline(check_ctx_t *c, char due[11]) {
         if (kept) snprintf(due, 11, "%.10s", kept);
         return 0;
     }
-    return cal_add_workdays(c->db, on, (int)std_setting(c->db, "corr_relocation_opinion_workdays"), due);
+    int64_t days;
+    if (std_setting(c->db, "corr_relocation_opinion_workdays", &days) != 0) return -1;
+    return cal_add_workdays(c->db, on, (int)days, due);
 }
 static int relocation_hook_opinion(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
 static int relocation_hook_hand_over(http_req_t *r, const entity_t *e, int64_t id, const char *action, json_t *body);
@@ -931,7 +946,9 @@ static const entity_t relocations = {
 static int relocation_due_from_today(http_req_t *r, int64_t id, const char *setting) {
     char today[11], due[11];
     wf_today(today);
-    if (cal_add_workdays(r->db, today, (int)std_setting(r->db, setting), due) != 0) return http_store_error(r), -1;
+    int64_t days;
+    if (std_setting(r->db, setting, &days) != 0 || cal_add_workdays(r->db, today, (int)days, due) != 0)
+        return http_store_error(r), -1;
     db_stmt_t *s = db_prepare(r->db, "UPDATE corr_relocation SET due_at = $1, escalated = 0 WHERE id = $2");
     if (!s) return http_store_error(r), -1;
     db_bind_text(s, 1, due, -1);
@@ -1033,7 +1050,9 @@ static int event_deadline(check_ctx_t *c, char due[11]) {
     int64_t t;
     if (!at || !unix_from_iso(at, &t) || (st && strcmp(st, "recorded") != 0)) return 0;
     char iso[21];
-    iso_from_unix(t + 8 * 3600 + std_setting(c->db, "corr_event_report_hours") * 3600, iso); /* Beijing date */
+    int64_t hours;
+    if (std_setting(c->db, "corr_event_report_hours", &hours) != 0) return -1;
+    iso_from_unix(t + 8 * 3600 + hours * 3600, iso); /* Beijing date */
     snprintf(due, 11, "%.10s", iso);
     return 0;
 }
@@ -1078,11 +1097,14 @@ static int event_hook_report(http_req_t *r, const entity_t *e, int64_t id, const
     db_stmt_t *s = db_prepare(r->db, "SELECT occurred_at FROM corr_event WHERE id = $1");
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
-    int64_t at = 0;
-    if (db_step(s) == DB_ROW && !db_col_null(s, 0)) unix_from_iso(db_col_text(s, 0), &at);
+    int64_t at = 0, hours;
+    int rc = db_step(s);
+    if (rc == DB_ROW && !db_col_null(s, 0)) unix_from_iso(db_col_text(s, 0), &at);
     db_reset(s);
+    /* a failed read is not "reported in time" */
+    if (rc < 0 || std_setting(r->db, "corr_event_report_hours", &hours) != 0) return http_store_error(r), -1;
     int64_t now = now_unix();
-    bool late = at && now - at > std_setting(r->db, "corr_event_report_hours") * 3600;
+    bool late = at && now - at > hours * 3600;
     char iso[21];
     iso_from_unix(now, iso);
     s = db_prepare(r->db, "UPDATE corr_event SET reported_at = $1, reported_late = $2 WHERE id = $3");
@@ -1090,7 +1112,7 @@ static int event_hook_report(http_req_t *r, const entity_t *e, int64_t id, const
     db_bind_text(s, 1, iso, -1);
     db_bind_int(s, 2, late);
     db_bind_int(s, 3, id);
-    int rc = db_step(s);
+    rc = db_step(s);
     db_reset(s);
     if (rc != DB_DONE) return http_store_error(r), -1;
     const principal_t *p = auth_principal(r);

@@ -98,8 +98,10 @@ static int the_unit(http_req_t *r, int64_t *id, const char **path, const char **
         db_stmt_t *s = db_prepare(r->db, "SELECT id FROM org_units WHERE path = $1");
         if (!s) return http_store_error(r), -1;
         db_bind_text(s, 1, sp ? sp : "/", -1);
-        org = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+        int rc = db_step(s);
+        org = rc == DB_ROW ? db_col_int(s, 0) : 0;
         db_reset(s);
+        if (rc < 0) return http_store_error(r), -1; /* not "所属机构不存在" */
     }
     scope_unit_t u;
     if (org <= 0 || !scope_unit(r, org, &u) || !u.path || !scope_covers(r, u.path))
@@ -704,7 +706,8 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
     }
     /* escalation: an alert open for corr_alert_escalate_workdays working
      * days after the missed date goes up to the district institution */
-    int after = (int)std_setting(db, "corr_alert_escalate_workdays");
+    int64_t after;
+    if (std_setting(db, "corr_alert_escalate_workdays", &after) != 0) return -1;
     db_stmt_t *s = db_prepare(db, "SELECT id, org_id, due_on FROM corr_alert WHERE deleted_at IS NULL AND "
                                   "wf_state = 'open' AND level = 'office' ORDER BY id LIMIT 1000");
     if (!s) return -1;

@@ -153,7 +153,9 @@ int pls_due_after(check_ctx_t *c, char due[11], const char *date_field, const ch
     const char *from = pls_text(c->after, date_field);
     due[0] = '\0';
     if (!from || pls_text(c->after, done_field)) return 0;
-    return cal_add_workdays(c->db, from, (int)std_setting(c->db, setting), due);
+    int64_t days;
+    if (std_setting(c->db, setting, &days) != 0) return -1; /* not due on the day itself */
+    return cal_add_workdays(c->db, from, (int)days, due);
 }
 
 /* ---- 公共法律服务站点 ---- */
@@ -859,9 +861,14 @@ static int write_advisor_duties(http_req_t *r, jw_t *w, const char *lo, const ch
     if (nl < 0 || nv < 0) return -1;
     jw_key(w, "quotas");
     jw_obj(w);
-    jw_kint(w, "onsite_days_month", std_setting(r->db, "pls_onsite_days_month"));
-    jw_kint(w, "lectures_year", std_setting(r->db, "pls_lectures_year"));
-    jw_kint(w, "reviews_year", std_setting(r->db, "pls_reviews_year"));
+    int64_t onsite, lectures, reviews;
+    if (std_setting(r->db, "pls_onsite_days_month", &onsite) != 0 ||
+        std_setting(r->db, "pls_lectures_year", &lectures) != 0 ||
+        std_setting(r->db, "pls_reviews_year", &reviews) != 0)
+        return -1;
+    jw_kint(w, "onsite_days_month", onsite);
+    jw_kint(w, "lectures_year", lectures);
+    jw_kint(w, "reviews_year", reviews);
     jw_obj_end(w);
     jw_kstr(w, "advisor_entity", "village-advisors");
     db_stmt_t *s =
@@ -1505,7 +1512,8 @@ static int intakes_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     int n;
     demo_office_t *o = demo_offices(d->db, &n);
-    int days = (int)std_setting(d->db, "pls_forward_days");
+    int64_t days;
+    if (std_setting(d->db, "pls_forward_days", &days) != 0) goto fail;
     for (int i = 0; i < n && i < 12; i++) {
         if (!o[i].npersons) continue;
         char dist[64], body[96], respondent[128];
@@ -1525,7 +1533,7 @@ static int intakes_demo(const engine_demo_t *d, char *err, size_t errlen) {
                           "body", body, "state_since", got);
             const char *state = "received";
             if (k) {
-                if (cal_add_workdays(d->db, got, days, due) != 0) goto fail_json;
+                if (cal_add_workdays(d->db, got, (int)days, due) != 0) goto fail_json;
                 json_object_set_new(f, "due_at", json_string(due));
             } else {
                 bool late = i == 2;
@@ -1558,7 +1566,8 @@ static int aid_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     int n;
     demo_office_t *o = demo_offices(d->db, &n);
-    int days = (int)std_setting(d->db, "pls_aid_forward_days");
+    int64_t days;
+    if (std_setting(d->db, "pls_aid_forward_days", &days) != 0) goto fail;
     for (int i = 0; i < n && i < 12; i++) {
         if (!o[i].npersons) continue;
         char dist[64], centre[96];
@@ -1578,7 +1587,7 @@ static int aid_demo(const engine_demo_t *d, char *err, size_t errlen) {
             const char *state = "applied";
             if (k) {
                 char due[11];
-                if (cal_add_workdays(d->db, on, days, due) != 0) {
+                if (cal_add_workdays(d->db, on, (int)days, due) != 0) {
                     json_decref(f);
                     goto fail;
                 }

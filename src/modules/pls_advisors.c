@@ -534,7 +534,8 @@ static void last_month(const char *as_of, char from[11], char to[11]) {
  * there on at least pls_onsite_days_month days (驻村值班 logs on distinct
  * days); the evidence names those short of it. */
 static int eval_duty(std_eval_t *e) {
-    int64_t quota = std_setting(e->db, "pls_onsite_days_month");
+    int64_t quota;
+    if (std_setting(e->db, "pls_onsite_days_month", &quota) != 0) return DB_ERR;
     char from[11], to[11];
     last_month(e->as_of, from, to);
     int *serving = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));

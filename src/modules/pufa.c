@@ -104,8 +104,10 @@ const char *village_field_rule(check_ctx_t *c, const char *field) {
     db_stmt_t *s = db_prepare(c->db, "SELECT level FROM org_units WHERE id = $1");
     if (!s) return "暂时无法核对村(居), 请稍后重试";
     db_bind_int(s, 1, json_integer_value(v));
-    bool village = db_step(s) == DB_ROW && strcmp(db_col_text(s, 0), "village") == 0;
+    int rc = db_step(s);
+    bool village = rc == DB_ROW && strcmp(db_col_text(s, 0), "village") == 0;
     db_reset(s);
+    if (rc < 0) return check_store_error(c, "暂时无法核对村(居), 请稍后重试");
     return village ? NULL : "请选择村(居)委会";
 }
 
@@ -604,7 +606,10 @@ static int village_cmp(const void *a, const void *b) {
  * pufa_min_leaders 法治带头人 and pufa_min_understanders 法律明白人 serving
  * on the date; the evidence names the villages below it. */
 static int eval_coverage(std_eval_t *e) {
-    int64_t min_l = std_setting(e->db, "pufa_min_leaders"), min_u = std_setting(e->db, "pufa_min_understanders");
+    int64_t min_l, min_u;
+    if (std_setting(e->db, "pufa_min_leaders", &min_l) != 0 ||
+        std_setting(e->db, "pufa_min_understanders", &min_u) != 0)
+        return DB_ERR;
     village_t *v = NULL;
     int nv = 0, cap = 0, rc;
     db_stmt_t *s =
@@ -692,7 +697,8 @@ static void add_months(const char *date, int64_t months, char out[11]) {
  * cycle (the rectification is checked again); 复核不合格 with the title still
  * held fails until the title is revoked (撤销命名) — dynamic management. */
 static int eval_reviews(std_eval_t *e) {
-    int64_t years = std_setting(e->db, "pufa_review_years");
+    int64_t years;
+    if (std_setting(e->db, "pufa_review_years", &years) != 0) return DB_ERR;
     bool *reviewed = arena_calloc(e->arena, (size_t)e->n + 1);
     int *named = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1)),
         *overdue = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1)),

@@ -171,9 +171,11 @@ static const std_setting_decl_t resettle_settings[] = {
     {0},
 };
 
-/* A setting, with its declared default when the store has none yet. */
+/* A setting, with its declared default when the store has none yet; -1
+ * when the store cannot say. */
 int64_t resettle_setting(db_t *db, const char *key) {
-    int64_t v = std_setting(db, key);
+    int64_t v;
+    if (std_setting(db, key, &v) != 0) return -1;
     if (v > 0) return v;
     for (const std_setting_decl_t *d = resettle_settings; d->key; d++)
         if (strcmp(d->key, key) == 0) return d->value;
@@ -276,6 +278,7 @@ static int next_visit_due(db_t *db, int64_t id, char due[11]) {
     if (rc != DB_ROW && rc != DB_DONE) return -1;
     due[0] = '\0';
     int64_t days = resettle_setting(db, key ? "resettle_key_visit_days" : "resettle_visit_days");
+    if (days < 0) return -1;
     if (last[0] && date_plus_days(last, days, due) != 0) due[0] = '\0';
     return 0;
 }
@@ -309,7 +312,10 @@ static int person_deadline(check_ctx_t *c, char due[11]) {
     due[0] = '\0';
     if (!release) return 0;
     char until[11];
-    if (date_plus_years(release, resettle_setting(c->db, "resettle_aid_years"), until) != 0) return 0;
+    int64_t years = resettle_setting(c->db, "resettle_aid_years"),
+            handover = resettle_setting(c->db, "resettle_handover_days");
+    if (years < 0 || handover < 0) return -1;
+    if (date_plus_years(release, years, until) != 0) return 0;
     db_stmt_t *s = db_prepare(c->db, "UPDATE resettle_person SET aid_until = $1 WHERE id = $2");
     if (!s) return -1;
     db_bind_text(s, 1, until, -1);
@@ -322,7 +328,7 @@ static int person_deadline(check_ctx_t *c, char due[11]) {
         return next_visit_due(c->db, json_integer_value(json_object_get(c->after, "id")), due);
     if (state && strcmp(state, "pending") && strcmp(state, "unreached")) return 0;
     if (json_is_string(json_object_get(c->after, "handover_on"))) return 0;
-    if (date_plus_days(release, resettle_setting(c->db, "resettle_handover_days"), due) != 0) due[0] = '\0';
+    if (date_plus_days(release, handover, due) != 0) due[0] = '\0';
     return 0;
 }
 
@@ -353,8 +359,10 @@ static int end_hook(http_req_t *r, const entity_t *e, int64_t id, const char *ac
     if (!s) return http_store_error(r), -1;
     db_bind_int(s, 1, id);
     char until[11] = "";
-    if (db_step(s) == DB_ROW && !db_col_null(s, 0)) snprintf(until, sizeof(until), "%s", db_col_text(s, 0));
+    int rc = db_step(s);
+    if (rc == DB_ROW && !db_col_null(s, 0)) snprintf(until, sizeof(until), "%s", db_col_text(s, 0));
     db_reset(s);
+    if (rc < 0) return http_store_error(r), -1; /* not "no aid period": 解除 before it has run */
     char today[11];
     wf_today(today);
     if (until[0] && strcmp(today, until) < 0)
@@ -583,11 +591,13 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     db_bind_int(s, 1, in->office_id);
     const char *path = NULL;
     bool office = false;
-    if (db_step(s) == DB_ROW) {
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         path = arena_strdup(r->arena, db_col_text(s, 0));
         office = strcmp(db_col_text(s, 1), "office") == 0;
     }
     db_reset(s);
+    if (rc < 0) return -1; /* a store error (no why), not "须为司法所" */
     if (!path || !office) {
         if (why) *why = "接收单位须为司法所";
         return -1;
@@ -598,7 +608,7 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     db_bind_int(s, 1, in->person_id);
     db_bind_text(s, 2, in->release_date, -1);
     db_bind_int(s, 3, in->office_id);
-    int rc = db_step(s);
+    rc = db_step(s);
     if (rc == DB_ROW) *existing = db_col_int(s, 0);
     db_reset(s);
     if (rc != DB_ROW && rc != DB_DONE) return -1;
@@ -606,9 +616,11 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
 
     char due[11] = "", until[11] = "", now[21];
     iso_from_unix(now_unix(), now);
-    if ((!in->handover_way &&
-         date_plus_days(in->release_date, resettle_setting(db, "resettle_handover_days"), due) != 0) ||
-        date_plus_years(in->release_date, resettle_setting(db, "resettle_aid_years"), until) != 0)
+    int64_t handover = resettle_setting(db, "resettle_handover_days"),
+            years = resettle_setting(db, "resettle_aid_years");
+    if (handover < 0 || years < 0) return -1;
+    if ((!in->handover_way && date_plus_days(in->release_date, handover, due) != 0) ||
+        date_plus_years(in->release_date, years, until) != 0)
         return -1;
     json_t *f = json_object();
     json_object_set_new(f, "created_at", json_string(now));
@@ -662,11 +674,13 @@ int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t 
     if (!s) return -1;
     db_bind_int(s, 1, in->person_id);
     bool elsewhere = false;
-    if (db_step(s) == DB_ROW) {
+    rc = db_step(s);
+    if (rc == DB_ROW) {
         const char *pp = db_col_text(s, 0);
         elsewhere = strncmp(pp, path, strlen(path)) != 0;
     }
     db_reset(s);
+    if (rc < 0) return -1;
     if (elsewhere) {
         audit_event_t ev = {.action = "person.shared",
                             .entity = "persons",

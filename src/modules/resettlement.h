@@ -50,7 +50,8 @@ typedef struct resettle_intake {
 int64_t resettlement_intake(http_req_t *r, const resettle_intake_t *in, int64_t *existing, const char **why);
 
 /* A setting of the line (resettle_handover_days, resettle_aid_years,
- * resettle_visit_days): the city's value, else the declared default. */
+ * resettle_visit_days): the city's value, else (no row) the declared
+ * default; -1 when the store cannot say (every declared minimum is 1). */
 int64_t resettle_setting(db_t *db, const char *key);
 
 void resettlement_declare(void);         /* the entities, permissions and settings (resettlement.c) */

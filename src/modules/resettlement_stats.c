@@ -398,6 +398,9 @@ static void resettlement_stats(http_req_t *r) {
     }
     data_t d = {.handover_days = resettle_setting(r->db, "resettle_handover_days"),
                 .visit_days = resettle_setting(r->db, "resettle_visit_days")};
+    int64_t aid_years = resettle_setting(r->db, "resettle_aid_years");
+    if (d.handover_days < 0 || d.visit_days < 0 || aid_years < 0)
+        return http_store_error(r); /* not rates over 0 days */
     snprintf(d.today, sizeof(d.today), "%s", today);
     if (load(r, top.path, &d) != 0) return http_store_error(r);
     for (int i = 0; i < d.np; i++) {
@@ -459,7 +462,7 @@ static void resettlement_stats(http_req_t *r) {
     jw_obj(w);
     jw_kint(w, "handover_days", d.handover_days);
     jw_kint(w, "visit_days", d.visit_days);
-    jw_kint(w, "aid_years", resettle_setting(r->db, "resettle_aid_years"));
+    jw_kint(w, "aid_years", aid_years);
     jw_obj_end(w);
     jw_key(w, "labels");
     jw_obj(w);

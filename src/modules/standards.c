@@ -43,13 +43,15 @@ static std_status_t status_of(const char *k) {
     return !k ? 0 : strcmp(k, "pass") == 0 ? STD_PASS : strcmp(k, "fail") == 0 ? STD_FAIL : STD_NOT_DUE;
 }
 
-int64_t std_setting(db_t *db, const char *key) {
+int std_setting(db_t *db, const char *key, int64_t *v) {
+    *v = 0;
     db_stmt_t *s = db_prepare(db, "SELECT value FROM standard_settings WHERE key = $1");
-    if (!s) return 0;
+    if (!s) return DB_ERR;
     db_bind_text(s, 1, key, -1);
-    int64_t v = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    int rc = db_step(s);
+    if (rc == DB_ROW) *v = db_col_int(s, 0);
     db_reset(s);
-    return v;
+    return rc == DB_ROW || rc == DB_DONE ? 0 : rc < 0 ? rc : DB_ERR;
 }
 
 static void upper_of(const char *path, char *out, size_t n) { scope_upper(path, out, n); }

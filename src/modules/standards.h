@@ -86,8 +86,14 @@ void std_rules_register(const std_rule_t *rules, int n, const std_setting_decl_t
 const std_rule_t *std_rule_find(const char *id);
 const char *std_status_key(std_status_t s);
 
-/* A threshold (standard_settings.value), read fresh each evaluation. */
-int64_t std_setting(db_t *db, const char *key);
+/* A threshold (standard_settings.value), read fresh each evaluation, into
+ * *v (0 when the store has no such row).  0, or a negative DB_* error when
+ * the store cannot say: then the caller answers 503 (a rule's evaluation
+ * fails, a deadline or a check is not computed) and never goes on with 0 or
+ * the declared default — the city may have changed the value, and a
+ * threshold read wrong is a wrong figure or a wrong decision
+ * (docs/standards.md "Thresholds"). */
+int std_setting(db_t *db, const char *key, int64_t *v);
 /* Records into a result: appends {"entity","id","label"}. */
 void std_record(std_result_t *r, const char *entity, int64_t id, const char *label);
 /* The same for the records of entity whose field filter is id (a village's

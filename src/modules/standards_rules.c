@@ -180,7 +180,8 @@ static int eval_c14_filed(std_eval_t *e) {
 
 /* ---- clause 15: at least N dedicated political-legal posts, not diverted ---- */
 static int eval_c15_posts(std_eval_t *e) {
-    int64_t min = std_setting(e->db, "min_posts");
+    int64_t min;
+    if (std_setting(e->db, "min_posts", &min) != 0) return DB_ERR;
     int *count = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int *diverted = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     int64_t *approved = arena_calloc(e->arena, sizeof(int64_t) * ((size_t)e->n + 1));
@@ -231,7 +232,8 @@ typedef struct cert_count {
 
 /* ---- clause 16: at least N holders of the legal professional qualification (by 2022-12-31) ---- */
 static int eval_c16_certified(std_eval_t *e) {
-    int64_t min = std_setting(e->db, "min_certified");
+    int64_t min;
+    if (std_setting(e->db, "min_certified", &min) != 0) return DB_ERR;
     int *n = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
     db_stmt_t *s = scoped(e, "SELECT org_path, id, name, cert_date FROM staff WHERE " REGISTER " AND " IN_POST
                              " AND " STAFF_MEMBER " AND cert_date IS NOT NULL AND cert_date <= $3 ORDER BY id");
@@ -343,7 +345,8 @@ static int eval_c16_leaders(std_eval_t *e) {
 
 /* ---- clause 17 (district): rotations and stints at offices recorded each year ---- */
 static int eval_c17_rotation(std_eval_t *e) {
-    int64_t min = std_setting(e->db, "min_rotations");
+    int64_t min;
+    if (std_setting(e->db, "min_rotations", &min) != 0) return DB_ERR;
     char from[24];
     snprintf(from, sizeof(from), "%04d-01-01", e->year);
     int *n = arena_calloc(e->arena, sizeof(int) * ((size_t)e->n + 1));
@@ -409,7 +412,8 @@ static int load_premises(std_eval_t *e, premises_acc_t *acc) {
 }
 
 static int eval_c18_premises(std_eval_t *e) {
-    int64_t min = std_setting(e->db, "min_floor_area");
+    int64_t min;
+    if (std_setting(e->db, "min_floor_area", &min) != 0) return DB_ERR;
     premises_acc_t *acc = arena_calloc(e->arena, sizeof(premises_acc_t) * ((size_t)e->n + 1));
     int rc = load_premises(e, acc);
     if (rc) return rc;
@@ -624,7 +628,8 @@ static int eval_c4_meetings(std_eval_t *e) {
 
 /* ---- 四(一) (city): every district has at least N grassroots contact points ---- */
 static int eval_c41_contact_points(std_eval_t *e) {
-    int64_t min = std_setting(e->db, "min_contact_points");
+    int64_t min;
+    if (std_setting(e->db, "min_contact_points", &min) != 0) return DB_ERR;
     for (int i = 0; i < e->n; i++) {
         /* the districts existing on as_of under this city, with their contact points */
         db_stmt_t *s = db_prepare(
