@@ -673,8 +673,10 @@ static void request_breakglass(http_req_t *r) {
         int found = 0;
         if (s) {
             db_bind_int(s, 1, org_id);
-            found = db_step(s) == DB_ROW && scope_covers(r, db_col_text(s, 0));
+            int rc = db_step(s);
+            found = rc == DB_ROW && scope_covers(r, db_col_text(s, 0));
             db_reset(s);
+            if (rc < 0) return http_store_error(r); /* not "机构不存在" */
         }
         int64_t hours = setting_int(r->db, "breakglass.hours");
         char exp[21];

@@ -64,7 +64,8 @@ int auth_token_principal(http_req_t *r, int64_t token_id, principal_t *p);
 
 /* Built-in roles and the default grants; idempotent (init and every start). */
 int roles_seed(db_t *db, char *err, size_t errlen);
-/* Role id by key or Chinese name; 0 when unknown. */
+/* Role id by key or Chinese name; 0 when unknown, -1 when the store cannot
+ * say (not "角色不存在"). */
 int64_t role_lookup(db_t *db, const char *key_or_name);
 
 /* Password policy (configurable in settings); NULL when pw is acceptable,
@@ -83,8 +84,9 @@ int password_set(db_t *db, int64_t user_id, const char *pw, bool must_change);
 int64_t setting_int(db_t *db, const char *key);
 void settings_changed(void);
 void setting_bounds(const char *key, int64_t *min, int64_t *max);
-/* True for the three administrator roles (or when unsure). */
-bool role_is_admin(db_t *db, int64_t role_id);
+/* 1 for the three administrator roles, 0 for others, -1 when the store
+ * cannot say (callers refuse: never read as "not an administrator"). */
+int role_is_admin(db_t *db, int64_t role_id);
 
 /* Creates a user; returns the id or a negative error (err set). */
 int64_t user_create(db_t *db, const char *username, const char *display_name, int64_t org_id, const int64_t *role_ids,

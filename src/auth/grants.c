@@ -205,8 +205,11 @@ static int parse_set(http_req_t *r, grant_t *g, json_t *arr) {
         const char *k = json_string_value(v);
         if (user) {
             int64_t id = k ? role_lookup(r->db, k) : 0;
+            if (id < 0) return http_store_error(r), -1;
             if (!id) return http_invalid(r, field, "角色不存在"), -1;
-            if (role_is_admin(r->db, id))
+            int admin = role_is_admin(r->db, id);
+            if (admin < 0) return http_store_error(r), -1;
+            if (admin)
                 return http_invalid(r, field, "三员分立: 管理员角色只能由运维人员在服务器上用 sifasuo user 命令分配"), -1;
             bool dup = false;
             for (int k2 = 0; k2 < g->nroles; k2++) dup |= g->role_ids[k2] == id;
@@ -218,8 +221,10 @@ static int parse_set(http_req_t *r, grant_t *g, json_t *arr) {
             db_stmt_t *s = db_prepare(r->db, "SELECT key FROM roles WHERE id = $1");
             if (!s) return http_store_error(r), -1;
             db_bind_int(s, 1, id);
-            if (db_step(s) == DB_ROW) set_add(r, &g->items, db_col_text(s, 0));
+            int rc = db_step(s);
+            if (rc == DB_ROW) set_add(r, &g->items, db_col_text(s, 0));
             db_reset(s);
+            if (rc != DB_ROW) return http_store_error(r), -1; /* the role was just found */
             if (role_perms_into(r, id, &g->after) != 0) return http_store_error(r), -1;
         } else {
             if (!k || !perm_find(k) || perm_admin_kind(k))

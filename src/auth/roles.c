@@ -217,20 +217,22 @@ fail:
     return -1;
 }
 
-bool role_is_admin(db_t *db, int64_t role_id) {
+int role_is_admin(db_t *db, int64_t role_id) {
     db_stmt_t *s = db_prepare(db, "SELECT admin_kind FROM roles WHERE id = $1");
-    if (!s) return true;
+    if (!s) return -1;
     db_bind_int(s, 1, role_id);
-    bool admin = db_step(s) != DB_ROW || !db_col_null(s, 0);
+    int rc = db_step(s);
+    int admin = rc == DB_ROW ? !db_col_null(s, 0) : rc == DB_DONE ? 1 /* no such role: never granted */ : -1;
     db_reset(s);
     return admin;
 }
 
 int64_t role_lookup(db_t *db, const char *key_or_name) {
     db_stmt_t *s = db_prepare(db, "SELECT id FROM roles WHERE key = $1 OR name = $1");
-    if (!s) return 0;
+    if (!s) return -1;
     db_bind_text(s, 1, key_or_name, -1);
-    int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    int rc = db_step(s);
+    int64_t id = rc == DB_ROW ? db_col_int(s, 0) : rc == DB_DONE ? 0 : -1;
     db_reset(s);
     return id;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http/http.h"
 #include "store/db.h"
 #include "util/arena.h"
 
@@ -22,15 +23,21 @@ bool scope_covers(http_req_t *r, const char *path) {
     return !own || strncmp(path, own, strlen(own)) == 0;
 }
 
+/* A store error answers 503 here when r is a request (the first answer is
+ * the one sent: the caller's "no such unit" after it never leaves). */
 static bool unit_from_store(http_req_t *r, int64_t id, scope_unit_t *u) {
     db_stmt_t *s = db_prepare(r->db, "SELECT path, name FROM org_units WHERE id = $1");
-    if (!s) return false;
-    db_bind_int(s, 1, id);
-    if (db_step(s) == DB_ROW) {
-        u->path = arena_strdup(r->arena, db_col_text(s, 0));
-        u->name = arena_strdup(r->arena, db_col_text(s, 1));
+    int rc = DB_ERR;
+    if (s) {
+        db_bind_int(s, 1, id);
+        rc = db_step(s);
+        if (rc == DB_ROW) {
+            u->path = arena_strdup(r->arena, db_col_text(s, 0));
+            u->name = arena_strdup(r->arena, db_col_text(s, 1));
+        }
+        db_reset(s);
     }
-    db_reset(s);
+    if (rc < 0 && r->ev) http_store_error(r);
     return u->path != NULL;
 }
 

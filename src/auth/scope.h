@@ -25,8 +25,8 @@ extern const char *(*scope_path_hook)(http_req_t *r);
 typedef struct scope_unit {
     const char *path, *name;
 } scope_unit_t;
-/* Org unit id's path and name; false when there is no such unit (or the
- * store cannot say).  From the org units module's in-memory snapshot when it
+/* Org unit id's path and name; false when there is no such unit, or when
+ * the store cannot say (a request is answered 503 then).  From the org units module's in-memory snapshot when it
  * has one (no round trip; another process's edit shows within a second,
  * gencache.h), else from the store.  The strings point into the snapshot
  * (kept GENCACHE_RETIRE_S seconds after it is replaced) or r's arena: use

@@ -473,14 +473,17 @@ static void get_session(http_req_t *r) {
     http_send_json(r, 200);
 }
 
+/* The failed sign-ins from the caller's address since `since`; -1 when the
+ * store cannot say, and the sign-in is refused (fail closed: a count read as
+ * 0 would lift the rate limit exactly while the store is failing). */
 static int64_t count_ip_failures(http_req_t *r, int64_t since) {
     char iso[21];
     iso_from_unix(since, iso);
     db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND at > $2");
-    if (!s) return 0;
+    if (!s) return -1;
     db_bind_text(s, 1, r->peer ? r->peer : "-", -1);
     db_bind_text(s, 2, iso, -1);
-    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1; /* COUNT(*) always has its row */
     db_reset(s);
     return n;
 }
@@ -637,7 +640,12 @@ static void post_session(http_req_t *r) {
     password = arena_strdup(r->arena, password);
     totp = totp ? arena_strdup(r->arena, totp) : NULL;
     int64_t now = now_unix();
-    if (count_ip_failures(r, now - 600) >= setting_int(r->db, "login.ip_limit")) {
+    int64_t ip_failures = count_ip_failures(r, now - 600);
+    if (ip_failures < 0) {
+        json_decref(body);
+        goto store_error;
+    }
+    if (ip_failures >= setting_int(r->db, "login.ip_limit")) {
         json_decref(body);
         http_set_header(r, "Retry-After", "600");
         http_error(r, 429, "rate_limited", "登录尝试过于频繁, 请 10 分钟后再试");
@@ -694,8 +702,10 @@ static void post_session(http_req_t *r) {
                           "WHERE ur.user_id = $1 AND ro.require_totp = 1");
     if (!s) goto store_error;
     db_bind_int(s, 1, uid);
-    bool needs_totp = db_step(s) == DB_ROW && db_col_int(s, 0) > 0 && !totp_enabled;
+    rc = db_step(s);
+    bool needs_totp = rc == DB_ROW && db_col_int(s, 0) > 0 && !totp_enabled;
     db_reset(s);
+    if (rc != DB_ROW) goto store_error; /* not "no role demands it" */
 
     char token[65], digest[65], csrf[65], nowiso[21], expiso[21];
     random_hex(token, 32);
@@ -852,9 +862,13 @@ static void totp_setup(http_req_t *r) {
     db_stmt_t *cur = db_prepare(r->db, "SELECT totp_enabled, totp_secret FROM users WHERE id = $1");
     if (!cur) return http_error(r, 503, "store_unavailable", "数据库暂时不可用, 请稍后再试");
     db_bind_int(cur, 1, p->user_id);
-    bool enabled = db_step(cur) == DB_ROW && db_col_int(cur, 0) != 0;
+    int crc = db_step(cur);
+    bool enabled = crc == DB_ROW && db_col_int(cur, 0) != 0;
     char *cur_secret = enabled && !db_col_null(cur, 1) ? arena_strdup(r->arena, db_col_text(cur, 1)) : NULL;
     db_reset(cur);
+    /* a failed read is not "no factor yet": that would rebind (switch off)
+     * a working factor without its code */
+    if (crc != DB_ROW) return http_store_error(r);
     if (enabled) {
         json_t *b = http_json_body(r);
         if (!b) return;
@@ -907,15 +921,23 @@ static void totp_enable(http_req_t *r) {
     /* the secret being confirmed: a re-bind's new one, else the first */
     db_stmt_t *s = db_prepare(r->db, "SELECT COALESCE(totp_next, totp_secret), totp_next IS NOT NULL FROM users "
                                      "WHERE id = $1");
-    if (!s) goto fail;
+    if (!s) {
+        json_decref(body);
+        goto fail;
+    }
     db_bind_int(s, 1, p->user_id);
     bool rebind = false;
     char *enc = NULL;
-    if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
+    int src = db_step(s);
+    if (src == DB_ROW && !db_col_null(s, 0)) {
         enc = arena_strdup(r->arena, db_col_text(s, 0));
         rebind = db_col_int(s, 1) != 0;
     }
     db_reset(s);
+    if (src < 0) {
+        json_decref(body);
+        goto fail; /* not "动态验证码错误" */
+    }
     bool ok = code && totp_accept(r->db, p->user_id, enc, code, rebind);
     json_decref(body);
     if (!ok) {

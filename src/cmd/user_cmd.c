@@ -63,6 +63,10 @@ static int user_add(cli_opts_t *o, db_t *db, const keys_t *keys) {
     for (int i = 0; i + 1 < o->argc; i++) {
         if (strcmp(o->argv[i], "--role") != 0) continue;
         int64_t id = role_lookup(db, o->argv[i + 1]);
+        if (id < 0) {
+            fprintf(stderr, "读取角色失败: %s\n", db_errmsg(db));
+            return 1;
+        }
         if (!id) {
             fprintf(stderr, "未知角色: %s\n", o->argv[i + 1]);
             return 2;
@@ -229,7 +233,7 @@ int init_first_admin(db_t *db, const keys_t *keys, int64_t org_id) {
     char pw[17], err[256];
     password_generate(pw, 16);
     int64_t role = role_lookup(db, "sysadmin");
-    if (db_begin(db) != 0) return -1;
+    if (role <= 0 || db_begin(db) != 0) return -1;
     int64_t id = user_create(db, "admin", "系统管理员", org_id, &role, 1, pw, true, err, sizeof(err));
     if (id < 0 || cli_audit(db, keys, "user.create", id, "{\"first_admin\":true}") != 0 || db_commit(db) != 0) {
         db_rollback(db);
@@ -277,7 +281,7 @@ int init_demo_accounts(db_t *db, const keys_t *keys) {
         int64_t org = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
         db_reset(s);
         int64_t role = role_lookup(db, a->role);
-        if (!org || !role) {
+        if (!org || role <= 0) {
             snprintf(err, sizeof(err), "演示机构或角色不存在: %s / %s", a->org_name, a->role);
             goto fail_msg;
         }
