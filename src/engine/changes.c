@@ -231,7 +231,9 @@ static void get_changes(http_req_t *r) {
     /* a cursor past the log's end was not made by this store's log (one
      * restored from a backup since): following it could skip what is
      * written next, so the reader starts over */
-    if (after > 0 && after > db_query_int(r->db, "SELECT COALESCE(MAX(id), 0) FROM audit_log", 0))
+    int64_t head = after > 0 ? db_query_int(r->db, "SELECT COALESCE(MAX(id), 0) FROM audit_log", -1) : 0;
+    if (head < 0) return http_store_error(r); /* not 410: the reader would start over for nothing */
+    if (after > 0 && after > head)
         return http_error(r, 410, "cursor_expired", "游标超出变更日志的末尾 (数据库可能已从备份恢复), 请从头同步 (after=0)");
     /* a cursor from before a purge of the log (sifasuo audit purge) would
      * silently miss what was purged: the reader starts over instead */

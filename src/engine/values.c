@@ -233,6 +233,7 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
     bool ok = rc == DB_ROW && (t ? ENGINE_READABLE(engine_may_read(r, t, db_col_text(s, 0)))
                                  : engine_scope_covers(r, db_col_text(s, 0)));
     db_reset(s);
+    if (rc < 0) return *why = "暂时无法校验引用", -1; /* not "不存在" */
     if (!ok) return *why = "引用的记录不存在或不在您的管辖范围内", -1;
     return 0;
 }

@@ -651,8 +651,13 @@ static void todo_entity(const entity_t *e, void *arg) {
             return;
         }
         engine_bind_all(s, &b);
-        count += db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+        int rc = db_step(s);
+        count += rc == DB_ROW ? db_col_int(s, 0) : 0;
         db_reset(s);
+        if (rc != DB_ROW) { /* COUNT(*) always has its row: not a count of 0 */
+            c->rc = -1;
+            return;
+        }
         s = db_prepare(r->db, sql);
         if (!s) {
             c->rc = -1;

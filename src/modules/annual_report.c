@@ -401,11 +401,16 @@ static void generate(http_req_t *r) {
             return http_store_error(r);
         }
         db_bind_int(s, 1, district);
-        if (db_step(s) == DB_ROW && strcmp(db_col_text(s, 2), "district") == 0) {
+        int rc = db_step(s);
+        if (rc == DB_ROW && strcmp(db_col_text(s, 2), "district") == 0) {
             path = arena_strdup(r->arena, db_col_text(s, 0));
             dname = arena_strdup(r->arena, db_col_text(s, 1));
         }
         db_reset(s);
+        if (rc < 0) {
+            json_decref(errs);
+            return http_store_error(r); /* not "区司法局不存在" */
+        }
         if (!path || !scope_covers(r, path))
             json_object_set_new(errs, "district", json_string("区司法局不存在或不在您的管辖范围内"));
     }

@@ -81,13 +81,16 @@ static void write_person(jw_t *w, db_stmt_t *s) {
     jw_obj_end(w);
 }
 
-/* Finds a person by the blind index of a normalised ID number; 0 when none. */
+/* Finds a person by the blind index of a normalised ID number; 0 when none,
+ * -1 when the store cannot say (not "none": that would register the number
+ * a second time, or show an empty list). */
 static int64_t person_by_index(db_t *db, const char *index) {
     /* a merged duplicate answers with the person it was merged into */
     db_stmt_t *s = db_prepare(db, "SELECT COALESCE(merged_into, id) FROM persons WHERE id_index = $1");
     if (!s) return -1;
     db_bind_text(s, 1, index, -1);
-    int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    int rc = db_step(s);
+    int64_t id = rc == DB_ROW ? db_col_int(s, 0) : rc == DB_DONE ? 0 : -1;
     db_reset(s);
     return id;
 }
@@ -644,10 +647,12 @@ static void inv_parents(inv_ctx_t *c, const entity_t *e, db_stmt_t *row, int fir
             return;
         }
         db_bind_int(s, 1, pid);
-        if (db_step(s) == DB_ROW)
+        int rc = db_step(s);
+        if (rc == DB_ROW)
             inv_add(c, pe, pid, arena_printf(c->r->arena, "%s.%s", e->name, f->name), db_col_text(s, 0),
                     db_col_text(s, 1), db_col_text(s, 2));
         db_reset(s);
+        if (rc < 0) c->rc = -1; /* not "no record links them" */
     }
 }
 

@@ -503,11 +503,15 @@ static bool place_load(http_req_t *r, json_t *in, place_t *pl, json_t *errs) {
     db_bind_int(s, 1, pl->office);
     db_bind_int(s, 2, pl->village);
     db_bind_text(s, 3, today, -1);
-    if (db_step(s) == DB_ROW) {
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         pl->office = db_col_int(s, 0);
         pl->office_path = arena_strdup(r->arena, db_col_text(s, 1));
         pl->office_name = arena_strdup(r->arena, db_col_text(s, 2));
         pl->district_name = place_name(r, db_col_text(s, 3));
+    } else if (rc < 0) {
+        db_reset(s);
+        return false; /* a store error, not "请选择所在的区…" */
     } else {
         pl->office = 0;
         json_object_set_new(errs, "office_id",

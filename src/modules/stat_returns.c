@@ -752,12 +752,14 @@ static void generate(http_req_t *r) {
     db_stmt_t *s = db_prepare(r->db, "SELECT path, name, level FROM org_units WHERE id = $1");
     if (!s) goto store;
     db_bind_int(s, 1, org);
-    if (db_step(s) == DB_ROW) {
+    int urc = db_step(s);
+    if (urc == DB_ROW) {
         path = arena_strdup(r->arena, db_col_text(s, 0));
         unit = arena_strdup(r->arena, db_col_text(s, 1));
         level = arena_strdup(r->arena, db_col_text(s, 2));
     }
     db_reset(s);
+    if (urc < 0) goto store; /* not "填报单位不存在" */
     if (!path || !scope_covers(r, path))
         json_object_set_new(errs, "org_id", json_string("填报单位不存在或不在您的管辖范围内"));
     else if (strcmp(level, "office") && strcmp(level, "district"))
