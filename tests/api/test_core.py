@@ -3,8 +3,9 @@ import os
 import subprocess
 import time
 
-from auth_helpers import Session, admin_session
-from harness import BIN, Server, Skip, demo_store, new_store, only, run_cli
+from auth_helpers import DEMO_PASSWORD, Session, admin_session
+from harness import BIN, Server, Skip, demo_store, new_store, only, run_cli, store_count, store_exec
+from test_checks import _person  # a new resident born in a given year
 
 
 @only("sqlite", "命令行用法与存储无关, 只运行一次")
@@ -150,6 +151,8 @@ def test_a_failing_store_answers_503_not_not_found(ctx):
     url, _ = demo_store(ctx.kind)
     s = ctx.server(url, workers=1)
     city = Session(s, "shiju")
+    ljz = Session(s, "ljz")
+    assert ljz.get("/api/v1/corrections/overdue")[0] == 200
     office = city.get("/api/v1/org-units?limit=1")[2]["items"][0]["id"]
     assert city.get(f"/api/v1/org-units/{office}/stats")[0] == 200
     adm, _ = admin_session(s, "sysadmin")
@@ -161,9 +164,36 @@ def test_a_failing_store_answers_503_not_not_found(ctx):
         "stats": city.get(f"/api/v1/org-units/{office}/stats"),
         "password": city.post("/api/v1/session/password", {"old_password": "x", "new_password": "Abcdefgh12345!"}),
         "user": adm.req("PATCH", f"/api/v1/users/{uid}", {"display_name": "改名"}),
+        "corrections board (the caller's unit)": ljz.get("/api/v1/corrections/overdue"),
     }
     for what, (st, _, body) in answers.items():
         assert st == 503, (what, st, body)
+
+
+def test_a_table_the_store_cannot_read_answers_503_and_changes_nothing(ctx):
+    """One look-up failing while the rest of the store works (its table
+    dropped under the running server) is 503 with nothing written, never
+    "none": the sign-in's count of this address's failures read as 0 let a
+    sign-in through the rate limit (a session made), and the city's
+    forwarding limit read as 0 gave a legal-aid pre-application a deadline
+    on the day it came in (the record saved)."""
+    url, _ = demo_store(ctx.kind)
+    s = ctx.server(url, workers=1)
+    ljz = Session(s, "ljz")
+    p = _person(ljz, "钟存储", 1966)
+    sessions = store_count(url, "SELECT COUNT(*) FROM sessions")
+    store_exec(url, "DROP TABLE login_attempts")
+    st, body = Session(s).login("ljz", DEMO_PASSWORD)
+    assert st == 503 and body["error"]["code"] == "store_unavailable", (st, body)
+    assert store_count(url, "SELECT COUNT(*) FROM sessions") == sessions
+
+    preapps = store_count(url, "SELECT COUNT(*) FROM legal_aid_preapp")
+    store_exec(url, "DROP TABLE standard_settings")
+    st, _, body = ljz.post("/api/v1/legal-aid-preapps", {
+        "applicant_id": p["id"], "matter": "追索劳动报酬", "case_kind": "labor", "hardship": "low_income",
+        "hardship_facts": "家庭月收入低于本市低收入标准", "household_size": 3, "monthly_income": "980.50"})
+    assert st == 503, (st, body)
+    assert store_count(url, "SELECT COUNT(*) FROM legal_aid_preapp") == preapps
 
 
 def _break_store(url):
