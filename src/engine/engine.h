@@ -360,7 +360,7 @@ int engine_check_answer(check_ctx_t *c);
  * deleted records too), or NULL after answering 404/403/503. */
 json_t *engine_record_snapshot(http_req_t *r, const entity_t *e, int64_t id);
 /* The same for a linked record: live, in scope, protected as GET allows;
- * NULL without answering. */
+ * NULL without answering, but for a store error in a request (503). */
 json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id);
 
 /* A declared code list (entity_t.code_lists). */

@@ -1661,13 +1661,16 @@ json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id) {
     buf_t sql = BUF_INIT;
     json_t *out = NULL;
     db_stmt_t *s = db_prepare(r->db, load_sql(db_kind(r->db), e, LOAD_RECORD, &sql));
+    int rc = DB_ERR;
     if (s) {
         db_bind_int(s, 1, id);
-        if (db_step(s) == DB_ROW && db_col_null(s, 8) && ENGINE_READABLE(engine_may_read(r, e, db_col_text(s, 2))))
+        rc = db_step(s);
+        if (rc == DB_ROW && db_col_null(s, 8) && ENGINE_READABLE(engine_may_read(r, e, db_col_text(s, 2))))
             out = row_json(r, e, s);
         db_reset(s);
     }
     buf_free(&sql);
+    if (rc < 0 && r->ev) http_store_error(r); /* a request: 503, not a rule's "no such record" */
     return out;
 }
 

@@ -1143,13 +1143,15 @@ static int64_t staff_submission(http_req_t *r, const entity_t **ep, const char *
     db_bind_text(s, 1, e->name, -1);
     db_bind_int(s, 2, id);
     int64_t sid = 0;
-    if (db_step(s) == DB_ROW) {
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         sid = db_col_int(s, 0);
         *channel = arena_strdup(r->arena, db_col_text(s, 1));
         *code = arena_strdup(r->arena, db_col_text(s, 2));
         *at = arena_strdup(r->arena, db_col_text(s, 3));
     }
     db_reset(s);
+    if (rc < 0) return http_store_error(r), -1; /* not "not from the portal" */
     return sid;
 }
 

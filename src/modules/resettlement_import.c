@@ -382,7 +382,8 @@ static void prerelease_import(http_req_t *r) {
                                   "LEFT JOIN persons m ON m.id = p.merged_into WHERE p.id_index = $1");
             if (!s) goto store_free;
             db_bind_text(s, 1, index, -1);
-            if (db_step(s) == DB_ROW) {
+            int prc = db_step(s);
+            if (prc == DB_ROW) {
                 it->person = db_col_int(s, 0);
                 if (strcmp(db_col_text(s, 1), it->name) != 0)
                     it->error = "姓名与人员库中该公民身份号码登记的姓名不一致, 请与监狱核对";
@@ -390,6 +391,7 @@ static void prerelease_import(http_req_t *r) {
                     matched++;
             }
             db_reset(s);
+            if (prc < 0) goto store_free; /* not "not in the registry": it would be registered twice */
         }
         if (it->error) rejected++;
     }

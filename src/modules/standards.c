@@ -412,8 +412,13 @@ static int compute_and_store(db_t *db, const char *path, const char *as_of, bool
                 db_bind_int(s, 1, e.units[i].id);
                 db_bind_text(s, 2, rule->id, -1);
                 db_bind_text(s, 3, as_of, -1);
-                if (db_step(s) == DB_ROW) old = status_of(db_col_text(s, 0));
+                int orc = db_step(s);
+                if (orc == DB_ROW) old = status_of(db_col_text(s, 0));
                 db_reset(s);
+                if (orc < 0) { /* not "no result before": a change the problem list would act on */
+                    rc = orc;
+                    break;
+                }
             }
             char *ev = evidence_json(r);
             db_stmt_t *s = db_prepare(
@@ -1287,8 +1292,9 @@ static void get_matrix(http_req_t *r) {
     if (!s) return http_store_error(r);
     db_bind_text(s, 1, path, -1);
     db_bind_text(s, 2, hi, -1);
-    int64_t offices = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    int64_t offices = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1; /* COUNT(*) always has its row */
     db_reset(s);
+    if (offices < 0) return http_store_error(r);
     if (offices > 2000) return http_invalid(r, "org", "范围内司法所超过 2000 个, 请选择一个区或市");
     std_cell_t *cells;
     int n;
