@@ -283,19 +283,22 @@ static __thread struct {
 
 void settings_changed(void) { cache.db = NULL; }
 
-static int64_t setting_read(db_t *db, size_t i) {
-    int64_t v = setting_defaults[i].dflt;
+/* The setting's value into *v (the default when the store has none); 0, or
+ * -1 when the store cannot say. */
+static int setting_read(db_t *db, size_t i, int64_t *v) {
+    *v = setting_defaults[i].dflt;
     db_stmt_t *s = db_prepare(db, "SELECT value FROM settings WHERE key = $1");
-    if (!s) return v;
+    if (!s) return -1;
     db_bind_text(s, 1, setting_defaults[i].key, -1);
-    if (db_step(s) == DB_ROW) {
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         const char *t = db_col_text(s, 0);
         char *end;
         long long x = t ? strtoll(t, &end, 10) : 0;
-        if (t && *t && !*end) v = x;
+        if (t && *t && !*end) *v = x;
     }
     db_reset(s);
-    return v;
+    return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
 }
 
 int64_t setting_int(db_t *db, const char *key) {
@@ -304,7 +307,16 @@ int64_t setting_int(db_t *db, const char *key) {
     if (i == NSETTINGS) return 0;
     long long now = time_mono_us();
     if (cache.db != db || now - cache.loaded_us > SETTINGS_TTL_US) {
-        for (size_t k = 0; k < NSETTINGS; k++) cache.v[k] = setting_read(db, k);
+        /* a read the store cannot answer keeps the value read last (an
+         * administrator's stricter limit is not swapped for the default
+         * while the store fails over), the default only when there is none;
+         * read again after the TTL as usual (not on every call: a store
+         * failing over would be asked once per setting per call) */
+        bool had = cache.db == db;
+        for (size_t k = 0; k < NSETTINGS; k++) {
+            int64_t v;
+            if (setting_read(db, k, &v) == 0 || !had) cache.v[k] = v; /* v: the default on a first failed read */
+        }
         cache.db = db;
         cache.loaded_us = now;
     }
