@@ -84,7 +84,7 @@ static const char *selection_rule(check_ctx_t *c, const char **field) {
                             "SELECT COUNT(*) FROM assessor_candidate WHERE selection_id = $1 AND deleted_at IS NULL "
                             "AND source = 'random'",
                             id);
-    if (n < 0) return *field = "submitted_on", "暂时无法核对候选人人数, 请稍后重试";
+    if (n < 0) return *field = "submitted_on", check_store_error(c, "暂时无法核对候选人人数, 请稍后重试");
     if (n < quota * k)
         return *field = "submitted_on",
                arena_printf(c->r->arena,
@@ -198,7 +198,7 @@ static const char *qualify_rule(check_ctx_t *c, const char **field) {
         const struct known_exclusion *k = &known_exclusions[i];
         int64_t n = check_count(c, k->sql, json_integer_value(person));
         *field = k->field;
-        if (n < 0) return "暂时无法核对人员库记录, 请稍后重试";
+        if (n < 0) return check_store_error(c, "暂时无法核对人员库记录, 请稍后重试");
         if (n > 0)
             return arena_printf(c->r->arena,
                                 "人员库中的%s记录表明候选人「%s」, 不得担任人民陪审员 (人民陪审员法第%s条), "

@@ -878,7 +878,7 @@ static const char *relocation_rule(check_ctx_t *c, const char **field) {
     if (!o) return NULL;
     const char *path = str(o, "path");
     db_stmt_t *s = db_prepare(c->db, "SELECT level FROM org_units WHERE path = $1");
-    if (!s) return "暂时无法核对司法所, 请稍后重试";
+    if (!s) return check_store_error(c, "暂时无法核对司法所, 请稍后重试");
     db_bind_text(s, 1, path ? path : "", -1);
     int rc = db_step(s);
     bool office = rc == DB_ROW && strcmp(db_col_text(s, 0), "office") == 0;

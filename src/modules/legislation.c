@@ -106,11 +106,13 @@ static const char *campaign_rule(check_ctx_t *c, const char **field) {
     if (pub && dl && strcmp(dl, pub) < 0) return *field = "deadline", "意见截止日期不能早于发布日期";
     if (c->op == CHECK_ACTION && strcmp(c->action, "close") == 0) {
         int64_t id = json_integer_value(json_object_get(c->after, "id"));
-        if (json_is_integer(json_object_get(c->after, "published_to")) ||
-            check_count(c, "SELECT COUNT(*) FROM legislation_campaign WHERE upper_id = $1 AND deleted_at IS NULL",
-                        id) > 0) {
+        int64_t lower =
+            check_count(c, "SELECT COUNT(*) FROM legislation_campaign WHERE upper_id = $1 AND deleted_at IS NULL", id);
+        /* not "no lower campaigns": the own suggestions alone would decide */
+        if (lower < 0) return *field = "feedback", check_store_error(c, "暂时无法核对意见反馈情况, 请稍后重试");
+        if (json_is_integer(json_object_get(c->after, "published_to")) || lower > 0) {
             int64_t open = check_count(c, CALL_SUGGESTIONS, id);
-            if (open < 0) return *field = "feedback", "暂时无法核对意见反馈情况, 请稍后重试";
+            if (open < 0) return *field = "feedback", check_store_error(c, "暂时无法核对意见反馈情况, 请稍后重试");
             if (open > 0)
                 return *field = "feedback",
                        arena_printf(c->r->arena,
@@ -122,7 +124,7 @@ static const char *campaign_rule(check_ctx_t *c, const char **field) {
                                    "SELECT COUNT(*) FROM legislation_suggestion WHERE campaign_id = $1 AND "
                                    "deleted_at IS NULL AND (adoption IS NULL OR notified_on IS NULL)",
                                    id);
-        if (open < 0) return *field = "feedback", "暂时无法核对意见反馈情况, 请稍后重试";
+        if (open < 0) return *field = "feedback", check_store_error(c, "暂时无法核对意见反馈情况, 请稍后重试");
         if (open > 0)
             return *field = "feedback",
                    arena_printf(c->r->arena, "尚有 %lld 条意见未登记采纳情况或未告知建议人, 请先在意见中填写",

@@ -346,7 +346,7 @@ static const char *assignment_rule(check_ctx_t *c, const char **field) {
     db_stmt_t *s = db_prepare(c->db, "SELECT COUNT(*) FROM advisor_village WHERE deleted_at IS NULL AND id <> $1 "
                                      "AND advisor_id = $2 AND village_id = $3 AND (to_on IS NULL OR to_on >= $4) "
                                      "AND (CAST($5 AS TEXT) IS NULL OR from_on <= $5)");
-    if (!s) return "暂时无法核对服务村(居), 请稍后重试";
+    if (!s) return check_store_error(c, "暂时无法核对服务村(居), 请稍后重试");
     const char *to = pls_text(c->after, "to_on");
     db_bind_int(s, 1, json_integer_value(json_object_get(c->after, "id")));
     db_bind_int(s, 2, json_integer_value(json_object_get(c->after, "advisor_id")));
@@ -359,7 +359,8 @@ static const char *assignment_rule(check_ctx_t *c, const char **field) {
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
     if (n != 0)
-        return *field = "village_id", n < 0 ? "暂时无法核对服务村(居), 请稍后重试" : "该顾问在此期间已服务该村(居)";
+        return *field = "village_id",
+               n < 0 ? check_store_error(c, "暂时无法核对服务村(居), 请稍后重试") : "该顾问在此期间已服务该村(居)";
     return NULL;
 }
 static const entity_t assignments = {
@@ -396,15 +397,15 @@ static const char *log_rule(check_ctx_t *c, const char **field) {
     db_stmt_t *s =
         db_prepare(c->db, "SELECT COUNT(*) FROM advisor_village WHERE deleted_at IS NULL AND advisor_id = $1 "
                           "AND village_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)");
-    if (!s) return "暂时无法核对服务村(居), 请稍后重试";
+    if (!s) return check_store_error(c, "暂时无法核对服务村(居), 请稍后重试");
     db_bind_int(s, 1, json_integer_value(adv));
     db_bind_int(s, 2, json_integer_value(vil));
     db_bind_text(s, 3, on, -1);
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
     if (n <= 0)
-        return *field = "village_id",
-               n < 0 ? "暂时无法核对服务村(居), 请稍后重试" : "服务日期当天该顾问不服务这个村(居)";
+        return *field = "village_id", n < 0 ? check_store_error(c, "暂时无法核对服务村(居), 请稍后重试")
+                                            : "服务日期当天该顾问不服务这个村(居)";
     return NULL;
 }
 static const entity_t logs = {

@@ -102,7 +102,7 @@ const char *village_field_rule(check_ctx_t *c, const char *field) {
     json_t *v = json_object_get(c->after, field);
     if (!json_is_integer(v)) return NULL;
     db_stmt_t *s = db_prepare(c->db, "SELECT level FROM org_units WHERE id = $1");
-    if (!s) return "暂时无法核对村(居), 请稍后重试";
+    if (!s) return check_store_error(c, "暂时无法核对村(居), 请稍后重试");
     db_bind_int(s, 1, json_integer_value(v));
     int rc = db_step(s);
     bool village = rc == DB_ROW && strcmp(db_col_text(s, 0), "village") == 0;
