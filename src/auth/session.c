@@ -563,33 +563,40 @@ static void credential_failed(http_req_t *r, json_t *body, const char *username,
 }
 
 /* The lockouts of uid not yet told to the owner, as one Chinese sentence
- * (arena), marked told; NULL when there is none.  Runs inside the sign-in's
- * transaction. */
-static const char *lockout_notice(http_req_t *r, int64_t uid, const char *now_iso) {
+ * (arena) into *notice, marked told; NULL when there is none.  Runs inside
+ * the sign-in's transaction.  0, or -1 on a store error (the sign-in fails:
+ * the owner is not silently left untold). */
+static int lockout_notice(http_req_t *r, int64_t uid, const char *now_iso, const char **notice) {
+    *notice = NULL;
     db_stmt_t *s = db_prepare(r->db, "SELECT COUNT(*), MAX(locked_at) FROM account_lockouts "
                                      "WHERE user_id = $1 AND owner_told_at IS NULL");
-    if (!s) return NULL;
+    if (!s) return -1;
     db_bind_int(s, 1, uid);
     int64_t n = 0, last = 0;
-    if (db_step(s) == DB_ROW) {
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         n = db_col_int(s, 0);
         if (n && !db_col_null(s, 1)) unix_from_iso(db_col_text(s, 1), &last);
     }
     db_reset(s);
-    if (!n) return NULL;
+    if (rc != DB_ROW) return -1; /* COUNT(*) always has its row */
+    if (!n) return 0;
     s = db_prepare(r->db, "UPDATE account_lockouts SET owner_told_at = $1 WHERE user_id = $2 AND owner_told_at IS NULL");
-    if (!s) return NULL;
+    if (!s) return -1;
     db_bind_text(s, 1, now_iso, -1);
     db_bind_int(s, 2, uid);
-    db_step(s);
+    rc = db_step(s);
     db_reset(s);
+    if (rc != DB_DONE) return -1;
     int64_t bj = last + 8 * 3600; /* Beijing time for the clerk */
     char day[21];
     iso_from_unix(bj, day);
-    return arena_printf(r->arena,
-                        "您的账户自上次登录以来因连续输错密码或动态验证码被锁定过 %lld 次 (最近一次: %.10s %02d:%02d 北京时间)。"
-                        "如果不是您本人操作, 请立即修改密码并告知安全管理员。",
-                        (long long)n, day, (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
+    *notice = arena_printf(
+        r->arena,
+        "您的账户自上次登录以来因连续输错密码或动态验证码被锁定过 %lld 次 (最近一次: %.10s %02d:%02d 北京时间)。"
+        "如果不是您本人操作, 请立即修改密码并告知安全管理员。",
+        (long long)n, day, (int)(bj / 3600 % 24), (int)(bj / 60 % 60));
+    return 0;
 }
 
 /* Accepts a TOTP code once: the step it matches must be later than the last
@@ -739,7 +746,8 @@ static void post_session(http_req_t *r) {
                         .user_id = uid, .username = username, .org_id = r->org_id, .ip = r->peer,
                         .user_agent = http_header(r, "User-Agent")};
     if (audit_write(r->db, &g_keys, &ev) != 0) goto tx_error;
-    const char *notice = lockout_notice(r, uid, nowiso);
+    const char *notice;
+    if (lockout_notice(r, uid, nowiso, &notice) != 0) goto tx_error;
     if (db_commit(r->db) != 0) goto store_error;
 
     /* answer as GET /session would, for the new session */
