@@ -314,7 +314,8 @@ static int load_codes(imp_t *im) {
         int cap = 16;
         mp->codes = malloc(sizeof(code_pair_t) * (size_t)cap);
         if (!mp->codes) abort();
-        while (db_step(s) == DB_ROW) {
+        int rc;
+        while ((rc = db_step(s)) == DB_ROW) {
             if (mp->ncodes == cap) {
                 cap *= 2;
                 code_pair_t *nc = realloc(mp->codes, sizeof(code_pair_t) * (size_t)cap);
@@ -326,6 +327,7 @@ static int load_codes(imp_t *im) {
             mp->ncodes++;
         }
         db_reset(s);
+        if (rc != DB_DONE) return -1; /* a part of the list would reject (or skip) rows with valid codes */
     }
     return 0;
 }
@@ -410,15 +412,17 @@ static const mapent_t *org_lookup(imp_t *im, const char *text) {
     }
     db_bind_text(s, 2, im->p.org_path, -1);
     db_bind_text(s, 3, hi, -1);
-    int n = 0;
-    while (db_step(s) == DB_ROW) {
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         if (n++ == 0) {
             ent->id = db_col_int(s, 0);
             ent->path = arena_strdup(im->j->arena, db_col_text(s, 1));
         }
     }
     db_reset(s);
-    if (n == 0)
+    if (rc != DB_DONE) /* not "不存在", nor one unit when the rest went unread */
+        ent->id = 0, ent->path = NULL, ent->why = "暂时无法校验机构";
+    else if (n == 0)
         ent->why = "机构不存在或不在您的管辖范围内";
     else if (n > 1)
         ent->why = "有多个同名机构, 请填写机构编号";
