@@ -151,20 +151,20 @@ def test_a_failing_store_answers_503_not_not_found(ctx):
     url, _ = demo_store(ctx.kind)
     s = ctx.server(url, workers=1)
     city = Session(s, "shiju")
-    ljz = Session(s, "ljz")
-    assert ljz.get("/api/v1/corrections/overdue")[0] == 200
     office = city.get("/api/v1/org-units?limit=1")[2]["items"][0]["id"]
     assert city.get(f"/api/v1/org-units/{office}/stats")[0] == 200
     adm, _ = admin_session(s, "sysadmin")
     st, _, users = adm.get("/api/v1/users?limit=1")
     assert st == 200, users
     uid = users["items"][0]["id"]
+    ljz = Session(s, "ljz")
+    assert ljz.get("/api/v1/corrections/overdue")[0] == 200
     _break_store(url)
-    answers = {
+    answers = {  # the board first: its statement is still prepared, so the step itself fails
+        "corrections board (the caller's unit)": ljz.get("/api/v1/corrections/overdue"),
         "stats": city.get(f"/api/v1/org-units/{office}/stats"),
         "password": city.post("/api/v1/session/password", {"old_password": "x", "new_password": "Abcdefgh12345!"}),
         "user": adm.req("PATCH", f"/api/v1/users/{uid}", {"display_name": "改名"}),
-        "corrections board (the caller's unit)": ljz.get("/api/v1/corrections/overdue"),
     }
     for what, (st, _, body) in answers.items():
         assert st == 503, (what, st, body)
