@@ -174,9 +174,10 @@ def test_a_table_the_store_cannot_read_answers_503_and_changes_nothing(ctx):
     """One look-up failing while the rest of the store works (its table
     dropped under the running server) is 503 with nothing written, never
     "none": the sign-in's count of this address's failures read as 0 let a
-    sign-in through the rate limit (a session made), and the city's
-    forwarding limit read as 0 gave a legal-aid pre-application a deadline
-    on the day it came in (the record saved)."""
+    sign-in through the rate limit (a session made), the city's forwarding
+    limit read as 0 gave a legal-aid pre-application a deadline on the day
+    it came in (the record saved), and the returns page showed the
+    advisors' quotas as 0."""
     url, _ = demo_store(ctx.kind)
     s = ctx.server(url, workers=1)
     ljz = Session(s, "ljz")
@@ -194,6 +195,9 @@ def test_a_table_the_store_cannot_read_answers_503_and_changes_nothing(ctx):
         "hardship_facts": "家庭月收入低于本市低收入标准", "household_size": 3, "monthly_income": "980.50"})
     assert st == 503, (st, body)
     assert store_count(url, "SELECT COUNT(*) FROM legal_aid_preapp") == preapps
+    # a figure read from a setting: the advisors' quotas were shown as 0
+    st, _, body = ljz.get("/api/v1/pls/returns")
+    assert st == 503, (st, body)
 
 
 def _break_store(url):
