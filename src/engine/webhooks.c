@@ -371,13 +371,19 @@ static void replay_delivery(http_req_t *r) {
     if (rc != DB_DONE) return http_store_error(r);
     if (!n) {
         db_rollback(r->db);
-        int64_t pending = did > 0 ? db_query_int(r->db,
-                                                 arena_printf(r->arena,
-                                                              "SELECT COUNT(*) FROM webhook_deliveries WHERE id = %lld "
-                                                              "AND webhook_id = %lld",
-                                                              (long long)did, (long long)id),
-                                                 -1)
-                                  : 0;
+        /* bound, not printed into the SQL: one cached statement, not one per id */
+        int64_t pending = 0;
+        if (did > 0) {
+            db_stmt_t *q =
+                db_prepare(r->db, "SELECT COUNT(*) FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2");
+            pending = -1;
+            if (q) {
+                db_bind_int(q, 1, did);
+                db_bind_int(q, 2, id);
+                if (db_step(q) == DB_ROW) pending = db_col_int(q, 0);
+                db_reset(q);
+            }
+        }
         if (pending < 0) return http_store_error(r); /* not "推送记录不存在" */
         if (pending) return http_error(r, 409, "already_pending", "该推送尚在发送队列中, 无需重发");
         return http_error(r, 404, "not_found", "推送记录不存在");
