@@ -54,6 +54,22 @@ def shanghai_today():
     return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
 
 
+_ids = iter(range(10 ** 9))
+
+
+def resident_id17(year, region="310115"):
+    """The first 17 digits of a resident ID number (GB 11643) born in year,
+    never the same twice in this process: month, day and sequence number
+    come from a counter, not a random draw.  Random draws could meet each
+    other in one store (a file's tests share their demo server) or one of
+    the demo's residents, and the registry answered 409.  The sequence
+    numbers are 000-099 (the lines' demo residents have 8xx and 9xx; the
+    registry's random demo residents are fixed by their seed, so a clash
+    with one would show on every run, never by chance)."""
+    n = next(_ids)
+    return f"{region}{year:04d}{n % 12 + 1:02d}{n // 12 % 28 + 1:02d}{n // 336 % 100:03d}"
+
+
 def only(kind, reason):
     """Marks a test that runs on one store only (e.g. a SQLite file's own
     backup); on the other it is reported as skipped, with the reason."""

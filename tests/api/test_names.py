@@ -9,7 +9,7 @@ import uuid
 import zipfile
 
 from auth_helpers import Session
-from harness import store_exec
+from harness import resident_id17, store_exec
 
 I = "/api/v1/test-items"
 N = "/api/v1/test-notes"
@@ -25,10 +25,8 @@ def _complete(id17):
 
 
 def _person(sess, name):
-    """A new person (a random ID number in 1985), by name."""
-    n = uuid.uuid4().int
-    id17 = f"3101151985{(n % 12) + 1:02d}{(n // 12 % 28) + 1:02d}{n // 400 % 1000:03d}"
-    st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(id17)})
+    """A new person (an ID number of 1985 no one else holds), by name."""
+    st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(resident_id17(1985))})
     assert st == 201, p
     return p
 
