@@ -70,6 +70,27 @@ def resident_id17(year, region="310115"):
     return f"{region}{year:04d}{n % 12 + 1:02d}{n // 12 % 28 + 1:02d}{n // 336 % 100:03d}"
 
 
+MIDNIGHT_MARGIN_S = 180
+
+
+def clear_of_midnight(margin=MIDNIGHT_MARGIN_S):
+    """Waits, when Shanghai's midnight (16:00 UTC, the server's calendar) or
+    UTC's (the audit log's from/to) is under margin seconds away, until it
+    has passed.  A test takes "today" once and compares it with the dates the
+    server gives its records seconds later: one that runs across a midnight
+    fails on it, whatever hour CI starts.  run.py calls this before each
+    test, so every test runs within one day of both calendars (a test takes
+    well under 3 minutes; the wait costs at most that, on the few runs that
+    meet a midnight)."""
+    while True:
+        now = time.time()
+        left = min(86400 - (now + 8 * 3600) % 86400, 86400 - now % 86400)
+        if left >= margin:
+            return
+        print(f"(midnight in {left:.0f} s: the next test waits until it has passed)", flush=True)
+        time.sleep(left + 1)
+
+
 def only(kind, reason):
     """Marks a test that runs on one store only (e.g. a SQLite file's own
     backup); on the other it is reported as skipped, with the reason."""

@@ -321,6 +321,21 @@ export async function newContext(browser) {
   return context
 }
 
+// Waits, when Shanghai's midnight (16:00 UTC, the server's calendar) or
+// UTC's is under margin ms away, until it has passed: a test that takes
+// "today" and meets the server's dates after a midnight fails on it
+// (harness.clear_of_midnight does the same for the API tests).
+export async function clearOfMidnight(margin = 180_000) {
+  for (;;) {
+    const now = Date.now()
+    const day = 86_400_000
+    const left = Math.min(day - ((now + 8 * 3_600_000) % day), day - (now % day))
+    if (left >= margin) return
+    console.log(`(midnight in ${Math.round(left / 1000)} s: the next test waits until it has passed)`)
+    await new Promise((r) => setTimeout(r, left + 1000))
+  }
+}
+
 export async function runOne(browser, t) {
   // a new context per test: no cookies or storage carried over
   const context = await newContext(browser)
@@ -380,6 +395,7 @@ export async function runTests() {
         console.log(`skip  ${t.name} (needs the test entities: SIFASUO_TEST_ENTITY=1 on the server)`)
         continue
       }
+      await clearOfMidnight()
       const started = Date.now()
       try {
         await runOne(browser, t)
