@@ -136,11 +136,34 @@ def make_template(kind, root):
             f.write(name)
         url = base.rsplit("/", 1)[0] + "/" + name
         _keyfiles[url] = os.path.join(d, "keys")
+    day = shanghai_today().isoformat()
     r = run_cli(["init", "--demo"], url, env={"SIFASUO_TEST_ENTITY": "1"})
     if r.returncode != 0:
         raise RuntimeError(f"init --demo ({kind}) failed: " + r.stderr)
+    # the day's scheduler pass done here, once: a server started on a copy
+    # finds nothing left to raise, so its own first pass (a thread, at
+    # start) no longer changes what a test reads twice (test_corrections
+    # compared two returns and the pass raised a 脱管 alert between them)
+    s = run_cli(["scheduler"], url, env={"SIFASUO_TEST_ENTITY": "1"})
+    if s.returncode != 0:
+        raise RuntimeError(f"scheduler on the demo ({kind}) failed: " + s.stdout + s.stderr)
     with open(os.path.join(d, "demo.out"), "w") as f:
         f.write(r.stdout)
+    # the demo is dated around the day it was made (check-ins, alerts):
+    # the day it belongs to, or none when a midnight fell while it was made
+    with open(os.path.join(d, "day"), "w") as f:
+        f.write(day if shanghai_today().isoformat() == day else "")
+
+
+def _made_today(d):
+    """Whether the template in d was made on today's date in Shanghai: one
+    made before a midnight is yesterday's demo after it (a run that starts
+    at 15:55 UTC), and its overdue check-ins and alerts are a day off."""
+    try:
+        with open(os.path.join(d, "day")) as f:
+            return f.read().strip() == shanghai_today().isoformat()
+    except OSError:
+        return False
 
 
 _own_template = {}
@@ -148,11 +171,12 @@ _own_template = {}
 
 def _template_dir(kind):
     """The run's template of this kind (SIFASUO_TEST_TEMPLATES, made by
-    tests/run.sh), else one made by this process on first use."""
+    tests/run.sh) when it was made today, else one made by this process on
+    first use (and again after a midnight)."""
     root = os.environ.get("SIFASUO_TEST_TEMPLATES")
-    if root and os.path.exists(os.path.join(root, kind, "demo.out")):
+    if root and os.path.exists(os.path.join(root, kind, "demo.out")) and _made_today(os.path.join(root, kind)):
         return os.path.join(root, kind)
-    if kind not in _own_template:
+    if kind not in _own_template or not _made_today(_own_template[kind]):
         root = tmpdir("sifasuo-tpl-")
         make_template(kind, root)
         _own_template[kind] = os.path.join(root, kind)
