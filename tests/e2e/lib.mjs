@@ -425,16 +425,23 @@ export async function run() {
   })
 }
 
-// How many pixels of the canvases under `selector` are drawn (not transparent).
-export async function canvasInk(page, selector) {
-  await page.locator(`${selector} canvas`).first().waitFor({ timeout: 15_000 })
-  let n = 0
-  for (const canvas of await page.locator(`${selector} canvas`).all())
-    n += await canvas.evaluate((c) => {
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
-      let k = 0
-      for (let i = 3; i < d.length; i += 4) if (d[i]) k++
-      return k
-    })
-  return n
+// How many pixels of the canvases under `selector` are drawn (not
+// transparent), once more than `atLeast` are or `timeout` ms have passed:
+// the canvas is there before its data come and the bars grow in, so one
+// look right after it appears may find it blank on a loaded machine.
+export async function canvasInk(page, selector, atLeast = 500, timeout = 15_000) {
+  await page.locator(`${selector} canvas`).first().waitFor({ timeout })
+  const end = Date.now() + timeout
+  for (;;) {
+    let n = 0
+    for (const canvas of await page.locator(`${selector} canvas`).all())
+      n += await canvas.evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+        let k = 0
+        for (let i = 3; i < d.length; i += 4) if (d[i]) k++
+        return k
+      })
+    if (n > atLeast || Date.now() > end) return n
+    await page.waitForTimeout(200)
+  }
 }
