@@ -209,7 +209,7 @@ test(
     await page.goto(BASE + '/cockpit')
     const figures = page.locator('[data-test="corrections-figures"]')
     await figures.waitFor({ state: 'attached' })
-    for (let i = 0; i < 50 && !(await figures.textContent()).includes('浦东新区司法局'); i++) await page.waitForTimeout(200)
+    for (let i = 0; i < 150 && !(await figures.textContent()).includes('浦东新区司法局'); i++) await page.waitForTimeout(200) // up to 30 s: the cockpit asks for many figures at once
     expect((await figures.textContent()).includes('浦东新区司法局'), 'the cockpit lists the districts')
   },
   { login: true, timeout: 120_000 },
