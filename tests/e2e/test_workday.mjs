@@ -9,6 +9,7 @@ import {
   PASS,
   PHONE,
   STAFF,
+  VIEWPORT,
   STAMP,
   apiCall,
   expect,
@@ -608,6 +609,27 @@ test(
     await page.locator('.el-table__row').first().waitFor({ timeout: 30_000 })
     const buttons = await page.locator('.list-head .el-button').allInnerTexts()
     expect(buttons.includes('导出') && !buttons.some((b) => /新建|导入/.test(b)), `the leader is offered: ${buttons.join(', ')}`)
+  },
+  { login: true },
+)
+
+test(
+  "the city leader reads every line and is offered no write: 普法活动 and 工作人员 open with 导出 only, on the desk and the phone",
+  async ({ page }) => {
+    await gotoLoginAndSignIn(page, 'lingdao', PASS)
+    for (const [entity, size] of [['pufa-activities', VIEWPORT], ['staff', PHONE]]) {
+      await page.setViewportSize(size)
+      await page.goto(`${new URL(page.url()).origin}/records/${entity}`)
+      const row = page.locator(size === PHONE ? '.record-card' : '.record-table .el-table__row').first()
+      await row.waitFor({ timeout: 30_000 })
+      const buttons = await page.locator('.list-head .el-button').allInnerTexts()
+      expect(!buttons.some((b) => /新建|导入/.test(b)), `${entity}: the leader is offered ${buttons.join(', ')}`)
+      await row.click()
+      await page.waitForURL((url) => new RegExp(`/records/${entity}/\\d+`).test(url.pathname))
+      await page.locator('.record-detail, .el-descriptions').first().waitFor({ timeout: 15_000 })
+      const actions = await page.locator('.el-button').allInnerTexts()
+      expect(!actions.some((b) => /^(编辑|删除|提交|审核)$/.test(b.trim())), `${entity} detail: ${actions.join(', ')}`)
+    }
   },
   { login: true },
 )
