@@ -54,6 +54,43 @@ def shanghai_today():
     return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
 
 
+_ids = iter(range(10 ** 9))
+
+
+def resident_id17(year, region="310115"):
+    """The first 17 digits of a resident ID number (GB 11643) born in year,
+    never the same twice in this process: month, day and sequence number
+    come from a counter, not a random draw.  Random draws could meet each
+    other in one store (a file's tests share their demo server) or one of
+    the demo's residents, and the registry answered 409.  The sequence
+    numbers are 000-099 (the lines' demo residents have 8xx and 9xx; the
+    registry's random demo residents are fixed by their seed, so a clash
+    with one would show on every run, never by chance)."""
+    n = next(_ids)
+    return f"{region}{year:04d}{n % 12 + 1:02d}{n // 12 % 28 + 1:02d}{n // 336 % 100:03d}"
+
+
+MIDNIGHT_MARGIN_S = 180
+
+
+def clear_of_midnight(margin=MIDNIGHT_MARGIN_S):
+    """Waits, when Shanghai's midnight (16:00 UTC, the server's calendar) or
+    UTC's (the audit log's from/to) is under margin seconds away, until it
+    has passed.  A test takes "today" once and compares it with the dates the
+    server gives its records seconds later: one that runs across a midnight
+    fails on it, whatever hour CI starts.  run.py calls this before each
+    test, so every test runs within one day of both calendars (a test takes
+    well under 3 minutes; the wait costs at most that, on the few runs that
+    meet a midnight)."""
+    while True:
+        now = time.time()
+        left = min(86400 - (now + 8 * 3600) % 86400, 86400 - now % 86400)
+        if left >= margin:
+            return
+        print(f"(midnight in {left:.0f} s: the next test waits until it has passed)", flush=True)
+        time.sleep(left + 1)
+
+
 def only(kind, reason):
     """Marks a test that runs on one store only (e.g. a SQLite file's own
     backup); on the other it is reported as skipped, with the reason."""
@@ -99,11 +136,34 @@ def make_template(kind, root):
             f.write(name)
         url = base.rsplit("/", 1)[0] + "/" + name
         _keyfiles[url] = os.path.join(d, "keys")
+    day = shanghai_today().isoformat()
     r = run_cli(["init", "--demo"], url, env={"SIFASUO_TEST_ENTITY": "1"})
     if r.returncode != 0:
         raise RuntimeError(f"init --demo ({kind}) failed: " + r.stderr)
+    # the day's scheduler pass done here, once: a server started on a copy
+    # finds nothing left to raise, so its own first pass (a thread, at
+    # start) no longer changes what a test reads twice (test_corrections
+    # compared two returns and the pass raised a 脱管 alert between them)
+    s = run_cli(["scheduler"], url, env={"SIFASUO_TEST_ENTITY": "1"})
+    if s.returncode != 0:
+        raise RuntimeError(f"scheduler on the demo ({kind}) failed: " + s.stdout + s.stderr)
     with open(os.path.join(d, "demo.out"), "w") as f:
         f.write(r.stdout)
+    # the demo is dated around the day it was made (check-ins, alerts):
+    # the day it belongs to, or none when a midnight fell while it was made
+    with open(os.path.join(d, "day"), "w") as f:
+        f.write(day if shanghai_today().isoformat() == day else "")
+
+
+def _made_today(d):
+    """Whether the template in d was made on today's date in Shanghai: one
+    made before a midnight is yesterday's demo after it (a run that starts
+    at 15:55 UTC), and its overdue check-ins and alerts are a day off."""
+    try:
+        with open(os.path.join(d, "day")) as f:
+            return f.read().strip() == shanghai_today().isoformat()
+    except OSError:
+        return False
 
 
 _own_template = {}
@@ -111,11 +171,12 @@ _own_template = {}
 
 def _template_dir(kind):
     """The run's template of this kind (SIFASUO_TEST_TEMPLATES, made by
-    tests/run.sh), else one made by this process on first use."""
+    tests/run.sh) when it was made today, else one made by this process on
+    first use (and again after a midnight)."""
     root = os.environ.get("SIFASUO_TEST_TEMPLATES")
-    if root and os.path.exists(os.path.join(root, kind, "demo.out")):
+    if root and os.path.exists(os.path.join(root, kind, "demo.out")) and _made_today(os.path.join(root, kind)):
         return os.path.join(root, kind)
-    if kind not in _own_template:
+    if kind not in _own_template or not _made_today(_own_template[kind]):
         root = tmpdir("sifasuo-tpl-")
         make_template(kind, root)
         _own_template[kind] = os.path.join(root, kind)
@@ -376,6 +437,17 @@ class Nginx:
     def __init__(self, nodes):
         self.dir = tmpdir("sifasuo-nginx-")
         os.chmod(self.dir, 0o755)  # as root the workers run as nobody
+        # a port free when probed may be taken before nginx binds it (by any
+        # outgoing connection's source port, and the suite makes many): then
+        # another one
+        for attempt in range(5):
+            try:
+                return self._start(nodes)
+            except RuntimeError as e:
+                if "Address already in use" not in str(e) or attempt == 4:
+                    raise
+
+    def _start(self, nodes):
         self.port = free_port()
         upstream = "".join(f"        server 127.0.0.1:{n.port};\n" for n in nodes)
         conf = f"""daemon off;
@@ -412,7 +484,7 @@ http {{
             f.write(conf)
         self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", path], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
-        for _ in range(100):
+        for _ in range(600):  # 30 s: a loaded machine
             if self.proc.poll() is not None:
                 raise RuntimeError("nginx did not start: " + self.proc.stderr.read())
             try:

@@ -9,6 +9,7 @@ import time
 import uuid
 
 from auth_helpers import Session
+from harness import resident_id17
 
 C = "/api/v1/test-checked"
 I = "/api/v1/test-items"
@@ -24,10 +25,8 @@ def _complete(id17):
 
 
 def _person(sess, name, year):
-    """A new person born in year (a random resident ID number)."""
-    n = uuid.uuid4().int
-    id17 = f"310115{year}{(n % 12) + 1:02d}{(n // 12 % 28) + 1:02d}{n // 400 % 1000:03d}"
-    st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(id17)})
+    """A new person born in year (a resident ID number no one else holds)."""
+    st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(resident_id17(year))})
     assert st == 201, p
     return p
 

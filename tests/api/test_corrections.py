@@ -9,11 +9,10 @@ record is protected: the office and the institution read it, anyone else
 only through break-the-glass (audited), through every path."""
 import datetime
 import io
-import uuid
 import zipfile
 
 from auth_helpers import Session, admin_session
-from harness import demo_store, run_cli
+from harness import demo_store, resident_id17, run_cli
 from test_checks import _complete
 
 S = "/api/v1/corrections-subjects"
@@ -39,16 +38,11 @@ def _office(sess):
 
 
 def _person(sess, office, name):
-    # a random ID number may be one the demo's registry already holds (409
-    # existing_ref): draw another. Born 1960-1989, so every subject is past
+    # an ID number no one else holds (harness.resident_id17; a random one
+    # met the demo's registry now and then: 409). Born 1975, so every subject is past
     # 28 and other lines' age rules (人民陪审员法 第五条) never decide a test
     # that is about something else.
-    for _ in range(5):
-        n = uuid.uuid4().int
-        id17 = f"310115{1960 + n % 30}{(n // 30 % 12) + 1:02d}{(n // 400 % 28) + 1:02d}{n // 20000 % 1000:03d}"
-        st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(id17), "org_id": office})
-        if st != 409:
-            break
+    st, _, p = sess.post("/api/v1/persons", {"name": name, "id_number": _complete(resident_id17(1975)), "org_id": office})
     assert st == 201, p
     return p
 

@@ -61,8 +61,10 @@ def test_sign_in_on_one_node_write_through_another_and_through_nginx(ctx):
         for _ in range(8):
             st, _, body = ljz.get("/api/v1/mediation-cases?limit=100&fields=title")
             assert st == 200 and case["id"] in [i["id"] for i in body["items"]], body
-        time.sleep(0.2)  # the access log line is written after the reply
-        after = (_served(a, "GET /api/v1/mediation-cases 200"), _served(b, "GET /api/v1/mediation-cases 200"))
+        # the access log line is written after the reply and read by a thread: waited for
+        served = lambda: (_served(a, "GET /api/v1/mediation-cases 200"), _served(b, "GET /api/v1/mediation-cases 200"))
+        _until(lambda: sum(served()) >= sum(before) + 8, 30)
+        after = served()
         assert after[0] > before[0] and after[1] > before[1], (before, after)
         # signing out on one node ends the session on the other within the
         # cached principal's lifetime
@@ -127,7 +129,11 @@ def test_login_rate_limit_adds_up_across_nodes(ctx):
         for i in range(limit):
             st, body = probe.login(f"nosuchuser{i}", DEMO_PASSWORD)
             assert st == 401, (i, st, body)
-        fails = (_served(a, "POST /api/v1/session"), _served(b, "POST /api/v1/session"))
+        # the access log line is written after the reply and read by a thread:
+        # the last ones waited for (counted at once, 29 of 30 were seen)
+        tried = lambda: (_served(a, "POST /api/v1/session"), _served(b, "POST /api/v1/session"))
+        _until(lambda: sum(tried()) >= limit, 30)
+        fails = tried()
         assert fails[0] and fails[1] and sum(fails) >= limit, f"both nodes took failed sign-ins: {fails}"
         st, body = probe.login("nosuchuser-last", DEMO_PASSWORD)
         assert st == 429, (st, body)

@@ -8,11 +8,10 @@ import datetime
 import io
 import os
 import subprocess
-import uuid
 import zipfile
 
 from auth_helpers import Session, admin_session, create_user
-from harness import ROOT, shanghai_today
+from harness import ROOT, resident_id17, shanghai_today
 from test_checks import _complete, _person
 
 P = "/api/v1/released-persons"
@@ -22,8 +21,7 @@ ENTITIES = ["released-persons", "resettle-team-members", "resettle-visits", "res
 
 
 def _id_number(year=1980):
-    n = uuid.uuid4().int
-    return _complete(f"310115{year}{(n % 12) + 1:02d}{(n // 12 % 28) + 1:02d}{n // 400 % 1000:03d}")
+    return _complete(resident_id17(year))
 
 
 def _today():

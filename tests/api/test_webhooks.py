@@ -23,18 +23,26 @@ from test_changes import make_token, staff
 HOOKS = "/api/v1/webhooks"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _hold(port=0):
+    """A socket bound to 127.0.0.1:port and not listening: a connection to it
+    is refused, and no other socket can take the port meanwhile."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT
+    sock.bind(("127.0.0.1", port))
+    return sock
 
 
 class Receiver:
     """A loopback HTTP receiver that can go down (its port closed: the
-    connection is refused) and come back on the same port."""
+    connection is refused) and come back on the same port.  While down it
+    holds the port with a bound socket that does not listen: a port only
+    probed free could be taken in the meantime (any outgoing connection's
+    source port, a server's store connection) and the receiver would not
+    come back on it."""
 
     def __init__(self, tls_context=None):
-        self.port = free_port()
+        self.hold = _hold()
+        self.port = self.hold.getsockname()[1]
         self.got = []
         self.server = None
         self.tls = tls_context
@@ -52,6 +60,7 @@ class Receiver:
             def log_message(self, *a):
                 pass
 
+        self.hold.close()
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         if self.tls:
             self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
@@ -62,6 +71,7 @@ class Receiver:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+            self.hold = _hold(self.port)
 
 
 def hmac_sm3(secret, msg):

@@ -321,6 +321,21 @@ export async function newContext(browser) {
   return context
 }
 
+// Waits, when Shanghai's midnight (16:00 UTC, the server's calendar) or
+// UTC's is under margin ms away, until it has passed: a test that takes
+// "today" and meets the server's dates after a midnight fails on it
+// (harness.clear_of_midnight does the same for the API tests).
+export async function clearOfMidnight(margin = 180_000) {
+  for (;;) {
+    const now = Date.now()
+    const day = 86_400_000
+    const left = Math.min(day - ((now + 8 * 3_600_000) % day), day - (now % day))
+    if (left >= margin) return
+    console.log(`(midnight in ${Math.round(left / 1000)} s: the next test waits until it has passed)`)
+    await new Promise((r) => setTimeout(r, left + 1000))
+  }
+}
+
 export async function runOne(browser, t) {
   // a new context per test: no cookies or storage carried over
   const context = await newContext(browser)
@@ -380,6 +395,7 @@ export async function runTests() {
         console.log(`skip  ${t.name} (needs the test entities: SIFASUO_TEST_ENTITY=1 on the server)`)
         continue
       }
+      await clearOfMidnight()
       const started = Date.now()
       try {
         await runOne(browser, t)
@@ -409,16 +425,23 @@ export async function run() {
   })
 }
 
-// How many pixels of the canvases under `selector` are drawn (not transparent).
-export async function canvasInk(page, selector) {
-  await page.locator(`${selector} canvas`).first().waitFor({ timeout: 15_000 })
-  let n = 0
-  for (const canvas of await page.locator(`${selector} canvas`).all())
-    n += await canvas.evaluate((c) => {
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
-      let k = 0
-      for (let i = 3; i < d.length; i += 4) if (d[i]) k++
-      return k
-    })
-  return n
+// How many pixels of the canvases under `selector` are drawn (not
+// transparent), once more than `atLeast` are or `timeout` ms have passed:
+// the canvas is there before its data come and the bars grow in, so one
+// look right after it appears may find it blank on a loaded machine.
+export async function canvasInk(page, selector, atLeast = 500, timeout = 15_000) {
+  await page.locator(`${selector} canvas`).first().waitFor({ timeout })
+  const end = Date.now() + timeout
+  for (;;) {
+    let n = 0
+    for (const canvas of await page.locator(`${selector} canvas`).all())
+      n += await canvas.evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+        let k = 0
+        for (let i = 3; i < d.length; i += 4) if (d[i]) k++
+        return k
+      })
+    if (n > atLeast || Date.now() > end) return n
+    await page.waitForTimeout(200)
+  }
 }

@@ -40,7 +40,17 @@ trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf
 # the engine's test entities (测试记录, src/modules/test_entity.c) for the records pages' tests
 export SIFASUO_TEST_ENTITY=1
 tpl=${SIFASUO_TEST_TEMPLATES:-}/sqlite/store
-if [ -n "${SIFASUO_TEST_TEMPLATES:-}" ] && [ -f "$tpl/test.db" ]; then
+# The demo is dated around the day it is made (the corrections' check-ins
+# and alerts): the file's tests run on one Shanghai day, so a file about to
+# start within 5 minutes of midnight (16:00 UTC) waits for it, and a
+# template made before a midnight is not used after it.
+left=$(( 86400 - ($(date +%s) + 8 * 3600) % 86400 ))
+if [ "$left" -lt 300 ]; then
+  echo "(Shanghai's midnight in $left s: the file waits until it has passed)"
+  sleep $((left + 1))
+fi
+today=$(date -u -d '+8 hours' +%F)
+if [ -n "${SIFASUO_TEST_TEMPLATES:-}" ] && [ -f "$tpl/test.db" ] && [ "$(cat "$tpl/../day" 2>/dev/null)" = "$today" ]; then
   cp -a "$tpl/." "$dir/"
   mv "$dir/test.db" "$dir/e2e.db"
   for x in -wal -shm; do [ -f "$dir/test.db$x" ] && mv "$dir/test.db$x" "$dir/e2e.db$x"; done
@@ -48,6 +58,8 @@ if [ -n "${SIFASUO_TEST_TEMPLATES:-}" ] && [ -f "$tpl/test.db" ]; then
 else
   export SIFASUO_KEY_FILE=$dir/keys
   "$BIN" init --demo --db "sqlite:$dir/e2e.db" > "$dir/init.log" 2>&1 || { cat "$dir/init.log"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  # the day's scheduler pass before the server starts, as in the run's template (harness.make_template)
+  "$BIN" scheduler --db "sqlite:$dir/e2e.db" >> "$dir/init.log" 2>&1 || { cat "$dir/init.log"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 # the public portal's own listener too (SIFASUO_PUBLIC_URL; test_portal.mjs), and its SMS log
 export SIFASUO_SMS="log:$dir/sms.log"

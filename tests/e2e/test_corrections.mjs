@@ -43,7 +43,7 @@ test(
     const pd = page.locator('.person-dialog')
     await pd.waitFor()
     await pd.locator('.el-form-item', { hasText: '姓名' }).locator('input').fill(name)
-    const seq = String(100 + Math.floor(Math.random() * 800))
+    const seq = String(100 + Math.floor(Math.random() * 700)) // 100-799: never a demo resident's 8xx or 9xx
     await pd.locator('.el-form-item', { hasText: '证件号码' }).locator('input').fill(residentId(`31011519850607${seq}`))
     await pd.getByRole('button', { name: '确定' }).click()
     await formField(page, 'person_id').locator('.person-chosen').waitFor()
@@ -209,7 +209,7 @@ test(
     await page.goto(BASE + '/cockpit')
     const figures = page.locator('[data-test="corrections-figures"]')
     await figures.waitFor({ state: 'attached' })
-    for (let i = 0; i < 50 && !(await figures.textContent()).includes('浦东新区司法局'); i++) await page.waitForTimeout(200)
+    for (let i = 0; i < 150 && !(await figures.textContent()).includes('浦东新区司法局'); i++) await page.waitForTimeout(200) // up to 30 s: the cockpit asks for many figures at once
     expect((await figures.textContent()).includes('浦东新区司法局'), 'the cockpit lists the districts')
   },
   { login: true, timeout: 120_000 },

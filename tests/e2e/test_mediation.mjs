@@ -121,7 +121,9 @@ function residentId(id17) {
 test(
   '人员库: find by name and by ID number, involvements, a merge requested by staff and approved by the director, unmask audited',
   async ({ page, browser }) => {
-    const seq = String(parseInt(STAMP.slice(-4), 36) % 1000).padStart(3, '0')
+    // 000-099: the demo has a resident 310115198503013479 (新场镇), whom a sequence
+    // of 347 would meet (409); no one born that day has 0xx
+    const seq = String(parseInt(STAMP.slice(-4), 36) % 100).padStart(3, '0')
     const name = `欧阳E${seq}`
     const idKept = residentId(`31011519850301${seq}`)
     const passport = `E${seq}${STAMP.slice(-5).replace(/[^0-9]/g, '7')}9`.slice(0, 12)

@@ -9,7 +9,10 @@ import { BASE, PASS, STAFF, STAMP, expect, gotoLoginAndSignIn, residentId, run, 
 
 const PUBLIC = (process.env.SIFASUO_PUBLIC_URL || '').replace(/\/$/, '')
 const PHONE_390 = { width: 390, height: 844 }
-const seq = () => String(Math.floor(Math.random() * 900) + 100)
+// A resident ID number's sequence for a person the test registers: 100-799, never
+// the 8xx and 9xx of the lines' demo residents (31011519800101800X is one); the
+// birth dates used here are no other demo resident's, so no draw meets the demo.
+const seq = () => String(Math.floor(Math.random() * 700) + 100)
 
 // What the tests share: the code and phone of the resident's request.
 const REQ = { title: `楼上漏水纠纷${STAMP}`, phone: `139${Math.floor(10000000 + Math.random() * 89999999)}` }
