@@ -29,6 +29,8 @@ void password_generate(char *out, int n) {
     out[n] = '\0';
 }
 
+const char PASSWORD_CHECK_UNAVAILABLE[] = "暂时无法校验密码, 请稍后再试";
+
 const char *password_policy_check(db_t *db, int64_t user_id, const char *username, const char *pw) {
     int64_t min_len = setting_int(db, "password.min_length");
     int64_t min_classes = setting_int(db, "password.min_classes");
@@ -55,12 +57,14 @@ const char *password_policy_check(db_t *db, int64_t user_id, const char *usernam
         int64_t keep = setting_int(db, "password.history");
         db_stmt_t *s = db_prepare(db, "SELECT password_hash FROM password_history WHERE user_id = $1 "
                                       "ORDER BY id DESC LIMIT $2");
-        if (!s) return "暂时无法校验密码, 请稍后再试";
+        if (!s) return PASSWORD_CHECK_UNAVAILABLE;
         db_bind_int(s, 1, user_id);
         db_bind_int(s, 2, keep);
         bool reused = false;
-        while (!reused && db_step(s) == DB_ROW) reused = password_verify(db_col_text(s, 0), pw);
+        int rc = DB_DONE;
+        while (!reused && (rc = db_step(s)) == DB_ROW) reused = password_verify(db_col_text(s, 0), pw);
         db_reset(s);
+        if (rc < 0) return PASSWORD_CHECK_UNAVAILABLE; /* not "never used": the history cut short */
         if (reused) {
             snprintf(msg, sizeof(msg), "新密码不能与最近 %lld 次使用过的密码相同", (long long)keep);
             return msg;

@@ -57,24 +57,27 @@ const char *auth_user_in_scope(http_req_t *r, int64_t user_id) {
 
 /* ---- users ---- */
 
-static void write_user_roles(http_req_t *r, int64_t uid) {
+/* The user's roles as "roles": [...]; -1 on a store error (the caller
+ * answers 503: an account shown without its roles looks like one without). */
+static int write_user_roles(http_req_t *r, int64_t uid) {
     jw_t *w = &r->json;
-    jw_key(w, "roles");
-    jw_arr(w);
     db_stmt_t *s = db_prepare(r->db, "SELECT ro.key, ro.name, ro.admin_kind FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id "
                                      "WHERE ur.user_id = $1 ORDER BY ro.id");
-    if (s) {
-        db_bind_int(s, 1, uid);
-        while (db_step(s) == DB_ROW) {
-            jw_obj(w);
-            jw_kstr(w, "key", db_col_text(s, 0));
-            jw_kstr(w, "name", db_col_text(s, 1));
-            jw_kstr(w, "admin_kind", db_col_text(s, 2)); /* such accounts are managed on the server only */
-            jw_obj_end(w);
-        }
-        db_reset(s);
+    if (!s) return -1;
+    jw_key(w, "roles");
+    jw_arr(w);
+    db_bind_int(s, 1, uid);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        jw_obj(w);
+        jw_kstr(w, "key", db_col_text(s, 0));
+        jw_kstr(w, "name", db_col_text(s, 1));
+        jw_kstr(w, "admin_kind", db_col_text(s, 2)); /* such accounts are managed on the server only */
+        jw_obj_end(w);
     }
+    db_reset(s);
     jw_arr_end(w);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* GET /users?q=&org_id=&status=&role=&after= — org_id: that unit and its
@@ -161,7 +164,7 @@ static void list_users(http_req_t *r) {
         jw_kstr(w, "status", u[i].locked ? "locked" : u[i].status);
         jw_kstr(w, "last_login_at", u[i].last);
         jw_kbool(w, "totp_enabled", u[i].totp);
-        write_user_roles(r, u[i].id);
+        if (write_user_roles(r, u[i].id) != 0) return http_store_error(r);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -322,7 +325,8 @@ static void reset_password(http_req_t *r) {
         pw = made;
     }
     const char *why = pw ? password_policy_check(r->db, id, NULL, pw) : "新密码必须是文本";
-    if (why) http_invalid(r, "password", why);
+    if (why == PASSWORD_CHECK_UNAVAILABLE) http_store_error(r);
+    else if (why) http_invalid(r, "password", why);
     else if (db_begin(r->db) != 0 || password_set(r->db, id, pw, true) != 0 ||
              auth_audit(r, "password.reset", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         http_store_error(r);
@@ -381,8 +385,8 @@ static void list_roles(http_req_t *r) {
     jw_key(w, "items");
     jw_arr(w);
     int64_t *ids = NULL; /* every role: grows in the request's arena */
-    int n = 0, cap = 0;
-    while (db_step(s) == DB_ROW) {
+    int n = 0, cap = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             int64_t *more = arena_alloc(r->arena, sizeof(*ids) * (size_t)cap);
@@ -401,6 +405,7 @@ static void list_roles(http_req_t *r) {
         jw_obj_end(w);
     }
     db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r);
     jw_arr_end(w);
     /* permissions per role, as a map id → [perm] */
     jw_key(w, "permissions");
@@ -411,8 +416,9 @@ static void list_roles(http_req_t *r) {
         s = db_prepare(r->db, "SELECT perm FROM role_permissions WHERE role_id = $1 ORDER BY perm");
         if (!s) return http_store_error(r);
         db_bind_int(s, 1, ids[i]);
-        while (db_step(s) == DB_ROW) jw_str(w, db_col_text(s, 0));
+        while ((rc = db_step(s)) == DB_ROW) jw_str(w, db_col_text(s, 0));
         db_reset(s);
+        if (rc != DB_DONE) return http_store_error(r); /* a role's permissions cut short */
         jw_arr_end(w);
     }
     jw_obj_end(w);
@@ -554,7 +560,8 @@ static void list_tokens(http_req_t *r) {
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         jw_obj(w);
         jw_kint(w, "id", db_col_int(s, 0));
         jw_kstr(w, "name", db_col_text(s, 1));
@@ -571,6 +578,7 @@ static void list_tokens(http_req_t *r) {
         jw_obj_end(w);
     }
     db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r);
     jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);
@@ -740,7 +748,8 @@ static void list_breakglass(http_req_t *r) {
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         jw_obj(w);
         jw_kint(w, "id", db_col_int(s, 0));
         jw_kstr(w, "username", db_col_text(s, 1));
@@ -754,27 +763,30 @@ static void list_breakglass(http_req_t *r) {
         jw_obj_end(w);
     }
     db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r);
     jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);
 }
 
-bool auth_breakglass_active(http_req_t *r, const char *entity, const char *org_path) {
+int auth_breakglass_active(http_req_t *r, const char *entity, const char *org_path) {
     const principal_t *p = auth_principal(r);
-    if (!p || !p->user_id) return false;
+    if (!p || !p->user_id) return 0;
     char now[21];
     iso_from_unix(now_unix(), now);
     /* a grant on a unit covers its subtree: the grant's path is a prefix of org_path */
     db_stmt_t *s = db_prepare(r->db, "SELECT o.path FROM breakglass b JOIN org_units o ON o.id = b.org_id "
                                      "WHERE b.user_id = $1 AND b.entity = $2 AND b.expires_at > $3");
-    if (!s) return false;
+    if (!s) return -1;
     db_bind_int(s, 1, p->user_id);
     db_bind_text(s, 2, entity, -1);
     db_bind_text(s, 3, now, -1);
     bool ok = false;
-    while (!ok && db_step(s) == DB_ROW) ok = strncmp(org_path, db_col_text(s, 0), strlen(db_col_text(s, 0))) == 0;
+    int rc = DB_DONE;
+    while (!ok && (rc = db_step(s)) == DB_ROW)
+        ok = strncmp(org_path, db_col_text(s, 0), strlen(db_col_text(s, 0))) == 0;
     db_reset(s);
-    return ok;
+    return ok ? 1 : rc < 0 ? -1 : 0;
 }
 
 static const route_t admin_routes[] = {

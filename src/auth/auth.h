@@ -69,8 +69,11 @@ int roles_seed(db_t *db, char *err, size_t errlen);
 int64_t role_lookup(db_t *db, const char *key_or_name);
 
 /* Password policy (configurable in settings); NULL when pw is acceptable,
- * else the Chinese reason. */
+ * else the Chinese reason — PASSWORD_CHECK_UNAVAILABLE itself (compare the
+ * pointer) when the store could not say whether pw was used before: a 503,
+ * not a 422. */
 const char *password_policy_check(db_t *db, int64_t user_id, const char *username, const char *pw);
+extern const char PASSWORD_CHECK_UNAVAILABLE[];
 /* A one-time password of n (at most PASSWORD_GENERATED_MAX) characters from
  * the CSPRNG: the first four one of each class (upper, lower, digit,
  * symbol), no look-alikes (0/O, 1/l/I); out holds n + 1 bytes. */
@@ -99,9 +102,9 @@ const char *roles_conflict(db_t *db, const int64_t *role_ids, int n);
 int auth_audit(http_req_t *r, const char *action, const char *entity, int64_t entity_id, const char *result,
                const char *detail_json);
 
-/* Break-the-glass: true when the principal holds an unexpired grant for
- * entity within org_path (issue 3 point 6). */
-bool auth_breakglass_active(http_req_t *r, const char *entity, const char *org_path);
+/* Break-the-glass: 1 when the principal holds an unexpired grant for
+ * entity within org_path (issue 3 point 6), 0 when not, -1 on a store error. */
+int auth_breakglass_active(http_req_t *r, const char *entity, const char *org_path);
 
 const char *perm_admin_kind(const char *perm);
 bool role_perm_allowed(const char *role_kind, const char *perm);

@@ -826,6 +826,10 @@ static void change_password(http_req_t *r) {
         return;
     }
     const char *why = password_policy_check(r->db, p->user_id, p->username, new_pw);
+    if (why == PASSWORD_CHECK_UNAVAILABLE) {
+        json_decref(body);
+        return http_store_error(r);
+    }
     if (why) {
         json_t *f = json_pack("{s:s}", "new_password", why);
         json_decref(body);

@@ -51,7 +51,8 @@ engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_
     if (!engine_can_read(r, e)) return ENGINE_READ_FORBIDDEN;
     if (!org_path || !scope_covers(r, org_path)) return ENGINE_READ_NOT_FOUND;
     if (reads_scope(r, e)) return ENGINE_READ_OK;
-    return auth_breakglass_active(r, e->name, org_path) ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
+    int grant = auth_breakglass_active(r, e->name, org_path);
+    return grant < 0 ? ENGINE_READ_STORE_ERROR : grant ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }
 
 void engine_read_refuse(http_req_t *r, engine_read_t a) {
@@ -61,6 +62,9 @@ void engine_read_refuse(http_req_t *r, engine_read_t a) {
         break;
     case ENGINE_READ_PROTECTED:
         http_error(r, 403, "protected", "受保护的业务数据: 本所以外须先申请紧急调阅授权");
+        break;
+    case ENGINE_READ_STORE_ERROR:
+        http_store_error(r);
         break;
     default:
         http_error(r, 404, "not_found", "记录不存在");
@@ -84,15 +88,17 @@ engine_read_t engine_read_range(http_req_t *r, const entity_t *e, engine_grants_
     db_stmt_t *s =
         db_prepare(r->db, "SELECT o.path FROM breakglass g JOIN org_units o ON o.id = g.org_id "
                           "WHERE g.user_id = $1 AND g.entity = $2 AND g.expires_at > $3 ORDER BY g.id DESC LIMIT 8");
-    if (!s) return ENGINE_READ_PROTECTED;
+    if (!s) return ENGINE_READ_STORE_ERROR;
     char now[21];
     iso_from_unix(now_unix(), now);
     db_bind_int(s, 1, p->user_id);
     db_bind_text(s, 2, e->name, -1);
     db_bind_text(s, 3, now, -1);
-    while (g->n < ENGINE_GRANTS_MAX && db_step(s) == DB_ROW)
+    int rc = DB_DONE;
+    while (g->n < ENGINE_GRANTS_MAX && (rc = db_step(s)) == DB_ROW)
         g->path[g->n++] = arena_strdup(r->arena, db_col_text(s, 0));
     db_reset(s);
+    if (rc < 0) return g->n = 0, ENGINE_READ_STORE_ERROR; /* not "no grant" (403), nor fewer subtrees */
     return g->n ? ENGINE_READ_GRANTED : ENGINE_READ_PROTECTED;
 }
 

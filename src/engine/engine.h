@@ -636,6 +636,7 @@ typedef enum {
     ENGINE_READ_NOT_FOUND, /* outside the caller's scope: answer as if it did not exist */
     ENGINE_READ_PROTECTED, /* protected, in scope, no grant: 403 protected */
     ENGINE_READ_FORBIDDEN, /* no <perm>.read: 403 */
+    ENGINE_READ_STORE_ERROR, /* the grants could not be read: 503 (never "no grant") */
 } engine_read_t;
 #define ENGINE_READABLE(a) ((a) == ENGINE_READ_OK || (a) == ENGINE_READ_GRANTED)
 /* May the caller read a record of e owned at org_path?  Read permission,
@@ -644,7 +645,8 @@ typedef enum {
 engine_read_t engine_may_read(http_req_t *r, const entity_t *e, const char *org_path);
 /* Its first step alone: does the caller hold <perm>.read of e? */
 bool engine_can_read(http_req_t *r, const entity_t *e);
-/* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected. */
+/* Answers a refusal of engine_may_read: 403 forbidden / 404 / 403 protected
+ * / 503. */
 void engine_read_refuse(http_req_t *r, engine_read_t a);
 /* May the caller read person_id of the registry (owned at person_org_path)?
  * In scope, or shared with the caller's unit (persons.c: person.shared).

@@ -120,7 +120,7 @@ const char *engine_ref_display(http_req_t *r, const field_t *f, const char *raw,
 
 void engine_select_cols(const entity_t *e, buf_t *sql) { engine_select_cols_of(e, NULL, sql); }
 
-static void write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, int col);
+static int write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, int col);
 
 /* What load_sql's statement reads: the record, the record with its child
  * counts (as GET shows it), or the children of a parent (e the child kind). */
@@ -132,8 +132,8 @@ static const char *load_sql(db_kind_t kind, const entity_t *e, load_what_t what,
  * full: the record's own answer (GET, a write's), which carries its children
  * (the row holds their counts, child_counts_sql) and why it is locked; a list row says
  * only whether (the message on each row was a third of a page of archived
- * cases). */
-static void write_row(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
+ * cases).  -1 when the children could not be read (a full row only). */
+static int write_row(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
                       bool full) {
     jw_t *w = &r->json;
     int locked = parent_lock ? *parent_lock != '\0' : -1; /* -1: not said (no workflow, no parent) */
@@ -242,13 +242,14 @@ static void write_row(http_req_t *r, const entity_t *e, const bool *sel, db_stmt
             jw_str(w, engine_ref_display(r, f, raw, shown, sizeof(shown)));
         }
     }
-    if (full) write_children(r, e, s, c);
+    int rc = full ? write_children(r, e, s, c) : 0;
     jw_obj_end(w);
+    return rc;
 }
 
-static void write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
-                         bool full) {
-    write_row(r, e, sel, s, parent_lock, full);
+static int write_record(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
+                        bool full) {
+    return write_row(r, e, sel, s, parent_lock, full);
 }
 
 void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s) {
@@ -310,8 +311,9 @@ int engine_child_columns(const entity_t *ce) {
  * filtered by the parent, has them all)}.  The parent's row holds, from
  * column col, each kind's count (child_counts_sql): a kind is read with a
  * statement of its own only when the parent has any.  Children outside the
- * caller's scope are left out, as the list would. */
-static void write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, int col) {
+ * caller's scope are left out, as the list would.  -1 on a store error (a
+ * kind's children cut short, or none shown where there are some). */
+static int write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, int col) {
     jw_t *w = &r->json;
     int64_t parent_id = db_col_int(parent, 0);
     for (const entity_child_t *c = e->children; c && c->key; c++, col++) {
@@ -329,11 +331,12 @@ static void write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, 
         int n = 0;
         bool more = false;
         buf_t sql = BUF_INIT;
-        db_stmt_t *s =
-            db_col_int(parent, col) > 0 ? db_prepare(r->db, load_sql(db_kind(r->db), ce, LOAD_CHILDREN, &sql)) : NULL;
+        bool any = db_col_int(parent, col) > 0;
+        db_stmt_t *s = any ? db_prepare(r->db, load_sql(db_kind(r->db), ce, LOAD_CHILDREN, &sql)) : NULL;
+        int rc = any && !s ? DB_ERR : DB_DONE;
         if (s) {
             db_bind_int(s, 1, parent_id);
-            while (db_step(s) == DB_ROW) {
+            while ((rc = db_step(s)) == DB_ROW) {
                 if (!scope_covers(r, db_col_text(s, 2))) continue;
                 if (n == ENGINE_CHILDREN_MAX) {
                     more = true;
@@ -345,10 +348,12 @@ static void write_children(http_req_t *r, const entity_t *e, db_stmt_t *parent, 
             db_reset(s);
         }
         buf_free(&sql);
+        if (rc < 0) return -1; /* a break at ENGINE_CHILDREN_MAX leaves DB_ROW: not an error */
         jw_arr_end(w);
         jw_kbool(w, "more", more);
         jw_obj_end(w);
     }
+    return 0;
 }
 
 void engine_write_record(http_req_t *r, const entity_t *e, db_stmt_t *s) { engine_write_record_of(r, e, NULL, s); }
@@ -1712,10 +1717,12 @@ static void get_record(http_req_t *r) {
             if (engine_parent_locked(r->db, e, pid, false, &st, &wf) == 0)
                 parent_lock = st ? engine_parent_locked_message(r, e, pid, st, "修改或删除") : "";
         }
-        write_record(r, e, NULL, s, parent_lock, true);
+        int wrc = write_record(r, e, NULL, s, parent_lock, true);
         db_reset(s);
-        /* every read of a protected record is audited */
-        if (prot && engine_read_audit(r, e, id, "get") != 0) {
+        if (wrc != 0) {
+            http_store_error(r); /* not a record without its children */
+        } else if (prot && engine_read_audit(r, e, id, "get") != 0) {
+            /* every read of a protected record is audited */
             buf_clear(r->out);
             jw_init(&r->json, r->out);
             http_error(r, 503, "audit_failed", "审计记录写入失败, 未显示记录");
@@ -1941,10 +1948,11 @@ static int set_clause(http_req_t *r, const changes_t *c, buf_t *sql, sql_binds_t
 void engine_answer_record(http_req_t *r, const entity_t *e, int64_t id, int status) {
     buf_t sql = BUF_INIT;
     db_stmt_t *s = select_record(r, e, id, true, &sql);
-    if (s) {
-        write_record(r, e, NULL, s, NULL, true); /* as GET shows it, children included */
-        db_reset(s);
-    } else {
+    int wrc = s ? write_record(r, e, NULL, s, NULL, true) : -1; /* as GET shows it, children included */
+    if (s) db_reset(s);
+    if (wrc != 0) {
+        buf_clear(r->out); /* the children could not be read: the id alone, not a record without them */
+        jw_init(&r->json, r->out);
         jw_obj(&r->json);
         jw_kint(&r->json, "id", id);
         jw_obj_end(&r->json);

@@ -671,11 +671,13 @@ static void todo_entity(const entity_t *e, void *arg) {
     if (grants.n && count > 0 && engine_read_audit(r, e, 0, "todo") != 0) c->rc = -1;
 }
 
-/* The to-do rows of e that s (bound) selects, onto c; resets s. */
+/* The to-do rows of e that s (bound) selects, onto c; resets s.  A store
+ * error sets c->rc (503: not a to-do list cut short). */
 static void todo_rows(todo_ctx_t *c, const entity_t *e, const workflow_t *wf, db_stmt_t *s) {
     http_req_t *r = c->r;
     const field_t *title = entity_title_field(e); /* a person's name comes in full: masked here */
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         todo_item_t *it = todo_push(c);
         it->entity = e->name;
         it->entity_label = e->label;
@@ -690,6 +692,7 @@ static void todo_rows(todo_ctx_t *c, const entity_t *e, const workflow_t *wf, db
         it->title = tt ? arena_strdup(r->arena, tt) : NULL;
     }
     db_reset(s);
+    if (rc != DB_DONE) c->rc = -1;
 }
 
 static void get_todo(http_req_t *r) {
@@ -771,8 +774,8 @@ static void tick_entity(const entity_t *e, void *arg) {
         char due[11];
         int v;
     } rows[1000];
-    int n = 0;
-    while (db_step(s) == DB_ROW && n < 1000) {
+    int n = 0, step;
+    while ((step = db_step(s)) == DB_ROW && n < 1000) {
         rows[n].id = db_col_int(s, 0);
         snprintf(rows[n].due, sizeof(rows[n].due), "%s", db_col_text(s, 1));
         rows[n].v = (int)db_col_int(s, 2);
@@ -780,6 +783,10 @@ static void tick_entity(const entity_t *e, void *arg) {
         n++;
     }
     db_reset(s);
+    if (step < 0) { /* logged by the caller; the next tick escalates them */
+        t->rc = -1;
+        return;
+    }
     for (int i = 0; i < n; i++) {
         const workflow_t *rw = entity_flow(e, rows[i].v);
         int after = rw ? rw->escalate_after_days : 0;

@@ -305,7 +305,8 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     db_bind_text(s, 2, hi, -1);
     db_bind_text(s, 3, today, -1);
     int64_t total = 0, closed = 0, overdue = 0, submitted = 0;
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         const char *st = db_col_text(s, 0);
         int64_t n = db_col_int(s, 1);
         total += n;
@@ -316,6 +317,7 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
         if (st && strcmp(st, "submitted") == 0) submitted += n;
     }
     db_reset(s);
+    if (rc != DB_DONE) return -1; /* counts of a list cut short are not the district's */
     d->s3 = arena_printf(
         r->arena,
         "本区问题清单共列问题 %lld 个，已整改销号 %lld 个（销号率 %s），已申请销号待审核 %lld 个，正在整改 %lld 个，"
@@ -336,10 +338,11 @@ static int draft_build(http_req_t *r, int64_t district, const char *dname, const
     db_bind_text(s, 3, y0, -1);
     db_bind_text(s, 4, ye, -1);
     int ne = 0;
-    while (db_step(s) == DB_ROW)
+    while ((rc = db_step(s)) == DB_ROW)
         buf_printf(&s4, "%d. %s%s%s\n", ++ne, db_col_text(s, 0), db_col_text(s, 1) ? "：" : "",
                    db_col_text(s, 1) ? db_col_text(s, 1) : "");
     db_reset(s);
+    if (rc != DB_DONE) return buf_free(&s4), -1;
     d->s4 = arena_strdup(r->arena, ne ? s4.data : "（请填写本区经验做法与特色亮点）");
     buf_free(&s4);
     d->s6 = arena_printf(r->arena,
@@ -637,6 +640,8 @@ static void download_docx(http_req_t *r) {
     buf_free(&file);
 }
 
+/* The report's .xlsx into out: 0, -2 on a store error (nothing to send), -1
+ * when the file could not be made. */
 static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
     xlsx_tmp_t tmp;
     lxw_workbook *wb = xlsx_tmp_open(&tmp);
@@ -721,12 +726,16 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
                "FROM problem p JOIN org_units o ON o.id = p.org_id JOIN annual_report a ON a.id = $1 "
                "WHERE p.deleted_at IS NULL AND p.org_path >= a.org_path "
                "AND p.org_path < substr(a.org_path, 1, length(a.org_path) - 1) || '0' ORDER BY p.id LIMIT 100000");
-    if (!s) goto out;
+    if (!s) {
+        rc = -2; /* the store's: 503, not a sheet cut short */
+        goto out;
+    }
     db_bind_int(s, 1, rep->id);
     const entity_t *pe = entity_find("problems");
     const workflow_t *pflow = pe ? entity_flow(pe, 0) : NULL;
     row = 1;
-    while (db_step(s) == DB_ROW) {
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
         worksheet_write_number(ps, row, 0, (double)row, cell);
         for (int k = 1; k < 8; k++) {
             const char *v = db_col_text(s, k);
@@ -741,6 +750,10 @@ static int write_xlsx(http_req_t *r, const report_t *rep, buf_t *out) {
         row++;
     }
     db_reset(s);
+    if (step != DB_DONE) {
+        rc = -2;
+        goto out;
+    }
     rc = xlsx_tmp_finish(&tmp, wb, out);
     wb = NULL;
 out:
@@ -753,7 +766,9 @@ static void download_xlsx(http_req_t *r) {
     report_t rep;
     if (report_load(r, &rep) != 0) return;
     buf_t file = BUF_INIT;
-    if (write_xlsx(r, &rep, &file) != 0) {
+    int wrc = write_xlsx(r, &rep, &file);
+    if (wrc == -2) return buf_free(&file), http_store_error(r);
+    if (wrc != 0) {
         buf_free(&file);
         log_error("annual report %lld: xlsx failed", (long long)rep.id);
         return http_error(r, 500, "export_failed", "报表生成失败");

@@ -695,6 +695,7 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
             snprintf(d->kind, sizeof(d->kind), "%s", db_col_text(s, 5));
         }
         db_reset(s);
+        if (rc < 0) return free(rows), -1; /* not "no check-in is due": the next run raises them */
         for (int i = 0; i < n; i++) {
             if (raise_alert(db, keys, &rows[i], today, now) != 0) {
                 free(rows);
@@ -716,14 +717,15 @@ static int corrections_tick(db_t *db, const struct keys *keys) {
         char due[11];
     } *up = calloc(1000, sizeof(*up));
     if (!up) abort();
-    int n = 0;
-    while (n < 1000 && db_step(s) == DB_ROW) {
+    int n = 0, step = DB_DONE;
+    while (n < 1000 && (step = db_step(s)) == DB_ROW) {
         up[n].id = db_col_int(s, 0);
         up[n].org = db_col_int(s, 1);
         snprintf(up[n].due, sizeof(up[n].due), "%s", db_col_text(s, 2));
         n++;
     }
     db_reset(s);
+    if (step < 0) return free(up), -1; /* the caller logs; the next run escalates them */
     for (int i = 0; i < n; i++) {
         int late = cal_workdays_between(db, up[i].due, today);
         if (late == CAL_ERR || late < after) continue;

@@ -812,13 +812,14 @@ static int demo_lawful(const engine_demo_t *d, char *err, size_t errlen) {
         int64_t id;
         char path[64];
     } office[12];
-    int n = 0;
-    while (n < 12 && db_step(q) == DB_ROW) {
+    int n = 0, step = DB_DONE;
+    while (n < 12 && (step = db_step(q)) == DB_ROW) {
         office[n].id = db_col_int(q, 0);
         snprintf(office[n].path, sizeof(office[n].path), "%s", db_col_text(q, 1));
         n++;
     }
     db_reset(q);
+    if (step < 0) goto fail;
     for (int i = 0; i < n; i++) {
         int64_t o = office[i].id;
         const char *p = office[i].path;

@@ -1162,14 +1162,15 @@ static void get_map(http_req_t *r) {
     struct district {
         const char *path, *name;
     } dist[64];
-    int nd = 0;
+    int nd = 0, rc = DB_DONE;
     db_stmt_t *s = db_prepare(r->db, "SELECT path, name FROM org_units WHERE level = 'district' ORDER BY path");
     if (!s) return http_store_error(r);
-    while (nd < 64 && db_step(s) == DB_ROW) {
+    while (nd < 64 && (rc = db_step(s)) == DB_ROW) {
         dist[nd].path = arena_strdup(r->arena, db_col_text(s, 0));
         dist[nd++].name = arena_strdup(r->arena, db_col_text(s, 1));
     }
     db_reset(s);
+    if (rc < 0) return http_store_error(r); /* else points without their district */
     s = db_prepare(r->db, "SELECT id, name, kind, address, hours, lng, lat, staff_count, status, org_id, org_path, "
                           "staffing, phone, online, svc_consult, svc_lawyer, svc_notary, svc_appraisal, "
                           "svc_arbitration, svc_legal_aid, svc_reconsideration, svc_mediation "
@@ -1183,7 +1184,7 @@ static void get_map(http_req_t *r) {
     jw_kstr(w, "entity", points.name);
     jw_key(w, "points");
     jw_arr(w);
-    int rc, n = 0;
+    int n = 0;
     while ((rc = db_step(s)) == DB_ROW && n < 5000) {
         n++;
         const char *kind = db_col_text(s, 2), *status = db_col_text(s, 8);
@@ -1275,7 +1276,8 @@ typedef struct demo_office {
 
 /* Every office of Shanghai (陆家嘴 and 南京东路, the demo accounts', first)
  * with its district, first village and first six residents; *n set.
- * NULL (and *n = 0) when the tree has none; malloc'd. */
+ * NULL (and *n = 0) when the tree has none, NULL and *n = -1 on a store
+ * error; malloc'd. */
 static demo_office_t *demo_offices(db_t *db, int *n) {
     *n = 0;
     db_stmt_t *q = db_prepare(
@@ -1283,10 +1285,10 @@ static demo_office_t *demo_offices(db_t *db, int *n) {
             "v.level = 'village') FROM org_units o JOIN org_units d ON d.id = o.parent_id AND d.level = 'district' "
             "WHERE o.level = 'office' ORDER BY CASE o.name WHEN '陆家嘴街道司法所' THEN 0 "
             "WHEN '南京东路街道司法所' THEN 1 ELSE 2 END, o.id");
-    if (!q) return NULL;
-    int cap = 0;
+    if (!q) return *n = -1, NULL;
+    int cap = 0, rc;
     demo_office_t *o = NULL;
-    while (db_step(q) == DB_ROW) {
+    while ((rc = db_step(q)) == DB_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 256;
             demo_office_t *o2 = realloc(o, sizeof(*o) * (size_t)cap);
@@ -1302,14 +1304,19 @@ static demo_office_t *demo_offices(db_t *db, int *n) {
         x->village = db_col_null(q, 4) ? 0 : db_col_int(q, 4);
     }
     db_reset(q);
-    for (int i = 0; i < *n && i < 12; i++) {
+    for (int i = 0; rc == DB_DONE && i < *n && i < 12; i++) {
         db_stmt_t *s = db_prepare(db, "SELECT id FROM persons WHERE org_id = $1 ORDER BY id LIMIT 6");
-        if (!s) break;
+        if (!s) {
+            rc = DB_ERR;
+            break;
+        }
         db_bind_int(s, 1, o[i].id);
-        while (o[i].npersons < 6 && db_step(s) == DB_ROW)
+        while (o[i].npersons < 6 && (rc = db_step(s)) == DB_ROW)
             o[i].person[o[i].npersons++] = db_col_int(s, 0);
         db_reset(s);
+        if (rc == DB_ROW) rc = DB_DONE; /* six: enough */
     }
+    if (rc != DB_DONE) return free(o), *n = -1, NULL;
     return o;
 }
 
@@ -1334,6 +1341,7 @@ static int points_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     int n, placed[sizeof(centres) / sizeof(centres[0])] = {0};
     demo_office_t *o = demo_offices(d->db, &n);
+    if (n < 0) return snprintf(err, errlen, "%s", db_errmsg(d->db)), -1;
     for (int i = 0; i < n; i++) {
         /* the district's offices on a sunflower spiral round its centre,
          * tighter in the seven central districts */
@@ -1433,6 +1441,7 @@ static int consultations_demo(const engine_demo_t *d, char *err, size_t errlen) 
     if (d->nation) return 0;
     int n;
     demo_office_t *o = demo_offices(d->db, &n);
+    if (n < 0) return snprintf(err, errlen, "%s", db_errmsg(d->db)), -1;
     static const struct {
         const char *channel, *category, *title, *state, *referral, *to, *outcome, *satisfaction;
     } rows[] = {
@@ -1512,6 +1521,7 @@ static int intakes_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     int n;
     demo_office_t *o = demo_offices(d->db, &n);
+    if (n < 0) return snprintf(err, errlen, "%s", db_errmsg(d->db)), -1;
     int64_t days;
     if (std_setting(d->db, "pls_forward_days", &days) != 0) goto fail;
     for (int i = 0; i < n && i < 12; i++) {
@@ -1566,6 +1576,7 @@ static int aid_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (d->nation) return 0;
     int n;
     demo_office_t *o = demo_offices(d->db, &n);
+    if (n < 0) return snprintf(err, errlen, "%s", db_errmsg(d->db)), -1;
     int64_t days;
     if (std_setting(d->db, "pls_aid_forward_days", &days) != 0) goto fail;
     for (int i = 0; i < n && i < 12; i++) {

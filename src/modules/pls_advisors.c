@@ -644,15 +644,16 @@ typedef struct office_row {
     char path[128], name[96], region[8];
 } office_row_t;
 
-/* The first n offices (陆家嘴 and 南京东路 first) into o; how many. */
+/* The first n offices (陆家嘴 and 南京东路 first) into o; how many, -1 on a
+ * store error. */
 static int offices(db_t *db, office_row_t *o, int n) {
     db_stmt_t *q =
         db_prepare(db, "SELECT o.id, o.path, o.name, d.code FROM org_units o JOIN org_units d ON d.id = o.parent_id "
                        "WHERE o.level = 'office' ORDER BY CASE o.name WHEN '陆家嘴街道司法所' THEN 0 "
                        "WHEN '南京东路街道司法所' THEN 1 ELSE 2 END, o.id");
     if (!q) return -1;
-    int k = 0;
-    while (k < n && db_step(q) == DB_ROW) {
+    int k = 0, rc = DB_DONE;
+    while (k < n && (rc = db_step(q)) == DB_ROW) {
         o[k].id = db_col_int(q, 0);
         snprintf(o[k].path, sizeof(o[k].path), "%s", db_col_text(q, 1));
         snprintf(o[k].name, sizeof(o[k].name), "%s", db_col_text(q, 2));
@@ -660,7 +661,7 @@ static int offices(db_t *db, office_row_t *o, int n) {
         k++;
     }
     db_reset(q);
-    return k;
+    return rc < 0 ? -1 : k;
 }
 
 /* A valid 统一社会信用代码 of type (authority and class, "31" a law firm,
@@ -752,14 +753,15 @@ static int advisors_demo(const engine_demo_t *d, char *err, size_t errlen) {
     int serial = 0;
     for (int i = 0; i < n; i++) {
         int64_t vil[256];
-        int nv = 0;
+        int nv = 0, rc = DB_DONE;
         db_stmt_t *q =
             db_prepare(d->db, "SELECT id FROM org_units WHERE parent_id = $1 AND level = 'village' ORDER BY id");
         if (!q) goto fail;
         db_bind_int(q, 1, o[i].id);
-        while (nv < 256 && db_step(q) == DB_ROW)
+        while (nv < 256 && (rc = db_step(q)) == DB_ROW)
             vil[nv++] = db_col_int(q, 0);
         db_reset(q);
+        if (rc < 0) goto fail;
         if ((i == 0 || i % 20 == 7) && nv > 1) nv--; /* 陆家嘴 and one office in twenty: the last village uncovered */
         int64_t practice = 0;
         char practice_uscc[19] = "", practice_name[128] = "";

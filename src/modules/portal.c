@@ -422,7 +422,8 @@ static int64_t match_address(http_req_t *r, const char *addr, int64_t *village) 
     int64_t best = 0, best_village = 0;
     size_t best_len = 0;
     bool tie = false;
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         char key[160];
         snprintf(key, sizeof(key), "%s", db_col_text(s, 1));
         bool office = strcmp(db_col_text(s, 2), "office") == 0;
@@ -442,6 +443,7 @@ static int64_t match_address(http_req_t *r, const char *addr, int64_t *village) 
             tie = true;
     }
     db_reset(s);
+    if (rc != DB_DONE) return -1; /* not "no office matches" */
     if (tie) return 0;
     *village = best_village;
     return best;
@@ -968,27 +970,30 @@ static const char *state_label(const entity_t *e, int version, const char *state
     return state;
 }
 
-static void write_replies(http_req_t *r, int64_t submission, bool public_only, bool with_author) {
+/* The submission's replies as "replies": [...]; -1 on a store error (the
+ * caller answers 503, not a thread without its replies). */
+static int write_replies(http_req_t *r, int64_t submission, bool public_only, bool with_author) {
     jw_t *w = &r->json;
     db_stmt_t *s = db_prepare(r->db, "SELECT p.body, p.public, p.created_at, u.display_name FROM portal_replies p "
                                      "JOIN users u ON u.id = p.created_by WHERE p.submission_id = $1 "
                                      "AND (p.public = 1 OR CAST($2 AS INTEGER) = 0) ORDER BY p.id");
+    if (!s) return -1;
     jw_key(w, "replies");
     jw_arr(w);
-    if (s) {
-        db_bind_int(s, 1, submission);
-        db_bind_int(s, 2, public_only ? 1 : 0);
-        while (db_step(s) == DB_ROW) {
-            jw_obj(w);
-            jw_kstr(w, "body", db_col_text(s, 0));
-            jw_kbool(w, "public", db_col_int(s, 1) != 0);
-            jw_kstr(w, "at", db_col_text(s, 2));
-            if (with_author) jw_kstr(w, "by", db_col_text(s, 3));
-            jw_obj_end(w);
-        }
-        db_reset(s);
+    db_bind_int(s, 1, submission);
+    db_bind_int(s, 2, public_only ? 1 : 0);
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        jw_obj(w);
+        jw_kstr(w, "body", db_col_text(s, 0));
+        jw_kbool(w, "public", db_col_int(s, 1) != 0);
+        jw_kstr(w, "at", db_col_text(s, 2));
+        if (with_author) jw_kstr(w, "by", db_col_text(s, 3));
+        jw_obj_end(w);
     }
+    db_reset(s);
     jw_arr_end(w);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 static void track(http_req_t *r) {
@@ -1054,7 +1059,7 @@ static void track(http_req_t *r) {
         jw_obj_end(w);
     }
     jw_arr_end(w);
-    write_replies(r, sid, true, false);
+    if (write_replies(r, sid, true, false) != 0) return http_store_error(r);
     jw_obj_end(w);
     http_send_json(r, 200);
 }
@@ -1104,7 +1109,8 @@ static void get_campaigns(http_req_t *r) {
     jw_obj(w);
     jw_key(w, "items");
     jw_arr(w);
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         jw_obj(w);
         jw_kint(w, "id", db_col_int(s, 0));
         jw_kstr(w, "title", db_col_text(s, 1));
@@ -1114,6 +1120,7 @@ static void get_campaigns(http_req_t *r) {
         jw_obj_end(w);
     }
     db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r);
     jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);
@@ -1174,7 +1181,7 @@ static void get_staff_submission(http_req_t *r) {
         char perm[128];
         snprintf(perm, sizeof(perm), "%s.update", e->perm);
         jw_kbool(w, "can_reply", auth_can(auth_principal(r), perm));
-        write_replies(r, sid, false, true);
+        if (write_replies(r, sid, false, true) != 0) return http_store_error(r);
         jw_obj_end(w);
     }
     jw_obj_end(w);

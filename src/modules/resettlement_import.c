@@ -289,8 +289,8 @@ static void prerelease_import(http_req_t *r) {
     db_bind_text(s, 1, scope, -1);
     db_bind_text(s, 2, hi, -1);
     office_t *offices = NULL;
-    int noffices = 0, cap = 0;
-    while (db_step(s) == DB_ROW) {
+    int noffices = 0, cap = 0, step;
+    while ((step = db_step(s)) == DB_ROW) {
         if (noffices == cap) {
             cap = cap ? cap * 2 : 16;
             office_t *grown = arena_alloc(r->arena, sizeof(office_t) * (size_t)cap);
@@ -306,6 +306,7 @@ static void prerelease_import(http_req_t *r) {
         o->n = 0;
     }
     db_reset(s);
+    if (step != DB_DONE) goto store; /* not rows sent to "another office" or refused */
     office_t *own = NULL;
     for (int i = 0; i < noffices; i++)
         if (offices[i].id == p->org_id) own = &offices[i];

@@ -380,7 +380,7 @@ static void resettlement_stats(http_req_t *r) {
                               "AND level IN ('province', 'city', 'district', 'office') ORDER BY id");
         if (!s) return http_store_error(r);
         db_bind_int(s, 1, top.id);
-        while (db_step(s) == DB_ROW) {
+        while ((rc = db_step(s)) == DB_ROW) {
             if (nrows == cap) {
                 cap = cap ? cap * 2 : 32;
                 unit_t *grown = arena_alloc(r->arena, sizeof(unit_t) * (size_t)cap);
@@ -395,6 +395,7 @@ static void resettlement_stats(http_req_t *r) {
             u->path = arena_strdup(r->arena, db_col_text(s, 3));
         }
         db_reset(s);
+        if (rc != DB_DONE) return http_store_error(r); /* else a unit's rows missing from the table */
     }
     data_t d = {.handover_days = resettle_setting(r->db, "resettle_handover_days"),
                 .visit_days = resettle_setting(r->db, "resettle_visit_days")};

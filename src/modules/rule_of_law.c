@@ -423,13 +423,14 @@ static int demo_rol(const engine_demo_t *d, char *err, size_t errlen) {
     if (!q) goto fail;
     int64_t ids[400];
     char paths[400][64];
-    int n = 0;
-    while (n < 400 && db_step(q) == DB_ROW) {
+    int n = 0, rc = DB_DONE;
+    while (n < 400 && (rc = db_step(q)) == DB_ROW) {
         ids[n] = db_col_int(q, 0);
         snprintf(paths[n], sizeof(paths[n]), "%s", db_col_text(q, 1));
         n++;
     }
     db_reset(q);
+    if (rc < 0) goto fail;
     static const char *const topics[] = {"老旧小区综合治理方案", "年度重大行政决策事项目录", "营商环境优化措施",
                                          "违法建筑整治专项行动", "社区食堂运营补贴",         "防汛防台工作预案"};
     for (int i = 0; i < n; i++) {

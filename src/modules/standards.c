@@ -1331,7 +1331,8 @@ static void get_rules(http_req_t *r) {
     db_stmt_t *s = db_prepare(
         r->db, "SELECT key, value, min_value, max_value, label, updated_at FROM standard_settings ORDER BY key");
     if (!s) return http_store_error(r);
-    while (db_step(s) == DB_ROW) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
         jw_obj(w);
         jw_kstr(w, "key", db_col_text(s, 0));
         jw_kint(w, "value", db_col_int(s, 1));
@@ -1342,6 +1343,7 @@ static void get_rules(http_req_t *r) {
         jw_obj_end(w);
     }
     db_reset(s);
+    if (rc != DB_DONE) return http_store_error(r); /* a list cut short is not the settings */
     jw_arr_end(w);
     jw_obj_end(w);
     http_send_json(r, 200);
