@@ -105,9 +105,9 @@ static void ymd(int64_t t, char out[11]) {
 static int load_offices(db_t *db, office_t **out, int *n) {
     db_stmt_t *s = db_prepare(db, "SELECT id, path, name FROM org_units WHERE level = 'office' ORDER BY id");
     if (!s) return -1;
-    int cap = 0;
+    int cap = 0, rc;
     office_t *o = NULL;
-    while (db_step(s) == DB_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 256;
             o = realloc(o, sizeof(office_t) * (size_t)cap);
@@ -119,7 +119,8 @@ static int load_offices(db_t *db, office_t **out, int *n) {
         snprintf(f->name, sizeof(f->name), "%s", db_col_text(s, 2));
     }
     db_reset(s);
-    *out = o;
+    *out = o; /* the caller frees it, also after an error */
+    if (rc != DB_DONE) return -1;
     for (int i = 0; i < *n; i++) {
         office_t *f = &o[i];
         /* only the village committees have a village_id here; naming org_type too made PostgreSQL, without
@@ -129,7 +130,7 @@ static int load_offices(db_t *db, office_t **out, int *n) {
         if (!s) return -1;
         db_bind_int(s, 1, f->id);
         int vcap = 0;
-        while (db_step(s) == DB_ROW) {
+        while ((rc = db_step(s)) == DB_ROW) {
             if (f->nvillages == vcap) {
                 vcap = vcap ? vcap * 2 : 32;
                 f->villages = realloc(f->villages, sizeof(int64_t) * (size_t)vcap);
@@ -141,11 +142,13 @@ static int load_offices(db_t *db, office_t **out, int *n) {
             snprintf(f->village_paths[f->nvillages++], 128, "%s", db_col_text(s, 1));
         }
         db_reset(s);
+        if (rc != DB_DONE) return -1;
         s = db_prepare(db, "SELECT id FROM persons WHERE org_id = $1 ORDER BY id LIMIT 3");
         if (!s) return -1;
         db_bind_int(s, 1, f->id);
-        while (db_step(s) == DB_ROW && f->npersons < 3) f->persons[f->npersons++] = db_col_int(s, 0);
+        while ((rc = db_step(s)) == DB_ROW && f->npersons < 3) f->persons[f->npersons++] = db_col_int(s, 0);
         db_reset(s);
+        if (rc < 0) return -1;
     }
     return 0;
 }

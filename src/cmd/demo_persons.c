@@ -34,15 +34,15 @@ int demo_seed_persons(db_t *db, const keys_t *keys, int per_office, char *err, s
     if (!s) goto fail;
     int64_t offices[512];
     char codes[512][8];
-    int n = 0;
-    while (db_step(s) == DB_ROW && n < 512) {
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW && n < 512) {
         offices[n] = db_col_int(s, 0);
         const char *c = db_col_text(s, 1);
         snprintf(codes[n], sizeof(codes[n]), "%.6s", c && strlen(c) >= 6 && c[0] >= '1' ? c : "310101");
         n++;
     }
     db_reset(s);
-    if (db_begin(db) != 0) goto fail;
+    if (rc < 0 || db_begin(db) != 0) goto fail;
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < per_office; k++) {
             char id[19], name[32], phone[12], addr[96];

@@ -506,7 +506,8 @@ int demo_seed_registers(db_t *db, const keys_t *keys, char *err, size_t errlen) 
                                   "FROM org_units o JOIN org_units d ON d.id = o.parent_id "
                                   "WHERE o.level = 'office' ORDER BY o.id");
     if (!s) goto fail;
-    while (db_step(s) == DB_ROW && n < 512) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW && n < 512) {
         office_t *o = &offices[n++];
         o->id = db_col_int(s, 0);
         snprintf(o->path, sizeof(o->path), "%s", db_col_text(s, 1));
@@ -518,10 +519,11 @@ int demo_seed_registers(db_t *db, const keys_t *keys, char *err, size_t errlen) 
         snprintf(o->dcode, sizeof(o->dcode), "%.6s", strlen(c) >= 6 && c[0] >= '1' && c[0] <= '9' ? c : "310115");
     }
     db_reset(s);
+    if (rc < 0) goto fail;
     s = db_prepare(db, "SELECT parent_id, id FROM org_units WHERE level = 'village' ORDER BY parent_id, id");
     if (!s) goto fail;
     int k = 0;
-    while (db_step(s) == DB_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         int64_t p = db_col_int(s, 0);
         while (k < n && offices[k].id < p)
             k++;
@@ -529,7 +531,7 @@ int demo_seed_registers(db_t *db, const keys_t *keys, char *err, size_t errlen) 
             offices[k].villages[offices[k].nvillages++] = db_col_int(s, 1);
     }
     db_reset(s);
-    if (db_begin(db) != 0) goto fail;
+    if (rc != DB_DONE || db_begin(db) != 0) goto fail;
     for (int i = 0; i < n; i++)
         if (seed_office(&sd, &offices[i]) != 0) goto fail_tx;
     if (seed_changes(&sd) != 0 || flush(&sd) != 0 || db_commit(db) != 0) goto fail_tx;

@@ -185,10 +185,15 @@ static int user_list(db_t *db) {
                                   "FROM users u JOIN org_units o ON o.id = u.org_id ORDER BY u.id");
     if (!s) return 1;
     printf("%-6s %-16s %-12s %-8s %-22s %s\n", "ID", "用户名", "姓名", "状态", "最近登录", "所属机构");
-    while (db_step(s) == DB_ROW)
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
         printf("%-6lld %-16s %-12s %-8s %-22s %s\n", (long long)db_col_int(s, 0), db_col_text(s, 1), db_col_text(s, 2),
                db_col_text(s, 4), db_col_null(s, 5) ? "-" : db_col_text(s, 5), db_col_text(s, 3));
     db_reset(s);
+    if (rc != DB_DONE) { /* not the whole list: say so and exit non-zero */
+        fprintf(stderr, "读取账户失败: %s\n", db_errmsg(db));
+        return 1;
+    }
     return 0;
 }
 

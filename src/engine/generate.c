@@ -69,7 +69,8 @@ int engine_gen_offices(engine_gen_t *g, char *err, size_t errlen) {
     g->path = malloc(sizeof(*g->path) * GEN_MAX_OFFICES);
     if (!g->offices || !g->region || !g->path) abort();
     g->noffices = 0;
-    while (db_step(s) == DB_ROW && g->noffices < GEN_MAX_OFFICES) {
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW && g->noffices < GEN_MAX_OFFICES) {
         const char *c = db_col_text(s, 1);
         const char *path = db_col_text(s, 2);
         if (!path || strlen(path) >= GEN_PATH_MAX) {
@@ -83,6 +84,10 @@ int engine_gen_offices(engine_gen_t *g, char *err, size_t errlen) {
         g->noffices++;
     }
     db_reset(s);
+    if (rc < 0) { /* not fewer offices to spread the data over */
+        snprintf(err, errlen, "%s", db_errmsg(g->db));
+        return -1;
+    }
     if (!g->noffices) {
         snprintf(err, errlen, "没有司法所: 请先运行 sifasuo init --demo [--scale nation]");
         return -1;

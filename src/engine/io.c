@@ -225,13 +225,20 @@ static void import_template_xlsx(http_req_t *r, const entity_t *e) {
         const char *labels[TEMPLATE_CODES_MAX + 1];
         if (fl->type == F_CODE && fl->code_list) {
             db_stmt_t *s = db_prepare(r->db, "SELECT label FROM code_items WHERE list_key = $1 AND active = 1 ORDER BY sort, code");
+            int rc = s ? DB_DONE : DB_ERR;
             if (s) {
                 db_bind_text(s, 1, fl->code_list, -1);
-                while (db_step(s) == DB_ROW) {
+                while ((rc = db_step(s)) == DB_ROW) {
                     if (n < TEMPLATE_CODES_MAX) labels[n] = arena_strdup(r->arena, db_col_text(s, 0));
                     worksheet_write_string(codes, (lxw_row_t)n++, (lxw_col_t)ccol, db_col_text(s, 0), NULL);
                 }
                 db_reset(s);
+            }
+            if (rc != DB_DONE) { /* not a drop-down missing labels: no template */
+                workbook_close(wb);
+                unlink(path);
+                rmdir(dir);
+                return http_store_error(r);
             }
         } else if (fl->type == F_BOOL) {
             labels[0] = "是";

@@ -390,9 +390,9 @@ static void recover(db_t *db) {
         char worker[320], node[256], input[128];
         bool has_input;
     } dead[64];
-    int n = 0;
+    int n = 0, step = DB_DONE;
     int64_t now = now_unix();
-    while (n < 64 && db_step(s) == DB_ROW) {
+    while (n < 64 && (step = db_step(s)) == DB_ROW) {
         const char *node = db_col_text(s, 1), *worker = db_col_text(s, 2) ? db_col_text(s, 2) : "";
         if (strcmp(worker, g_worker) == 0) continue; /* ours, alive */
         char host[256];
@@ -415,6 +415,10 @@ static void recover(db_t *db) {
         n++;
     }
     db_reset(s);
+    if (step < 0) { /* the next pass looks again */
+        log_error("jobs: reading the running jobs: %s", db_errmsg(db));
+        return;
+    }
     char at[21];
     now_iso(at);
     for (int i = 0; i < n; i++) {

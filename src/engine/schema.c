@@ -85,15 +85,16 @@ static void add_col(const char *col, const char *type, void *arg) {
     }
 }
 
-/* Reads one name per row of sql into out as "|a|b|"; returns the count. */
+/* Reads one name per row of sql into out as "|a|b|"; returns the count, -1
+ * on a store error (not a table without those columns or indexes). */
 static int load_names(db_t *db, const char *sql, const char *table, char *out, size_t outlen) {
     db_stmt_t *s = db_prepare(db, sql);
     if (!s) return -1;
     db_bind_text(s, 1, table, -1);
     size_t len = 1;
-    int n = 0;
+    int n = 0, rc;
     strcpy(out, "|");
-    while (db_step(s) == DB_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         const char *name = db_col_text(s, 0);
         size_t l = strlen(name);
         if (len + l + 2 < outlen) {
@@ -105,7 +106,7 @@ static int load_names(db_t *db, const char *sql, const char *table, char *out, s
         n++;
     }
     db_reset(s);
-    return n;
+    return rc == DB_DONE ? n : -1;
 }
 
 static int load_columns(db_t *db, const char *table, ctx_t *c) {

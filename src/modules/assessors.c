@@ -343,9 +343,11 @@ static int assessors_demo(const engine_demo_t *d, char *err, size_t errlen) {
     db_bind_int(q, 1, office);
     int64_t people[3];
     int n = 0;
-    while (n < 3 && db_step(q) == DB_ROW)
+    rc = DB_DONE;
+    while (n < 3 && (rc = db_step(q)) == DB_ROW)
         people[n++] = db_col_int(q, 0);
     db_reset(q);
+    if (rc < 0) goto fail;
     static const char *const states[] = {"applied", "qualified", "publicising"};
     for (int i = 0; i < n; i++) {
         s = db_prepare(d->db,

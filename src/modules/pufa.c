@@ -998,9 +998,11 @@ static int people_demo(const engine_demo_t *d, char *err, size_t errlen) {
     q = db_prepare(d->db, "SELECT id FROM org_units WHERE parent_id = $1 AND level = 'village' ORDER BY id LIMIT 2");
     if (!q) goto fail;
     db_bind_int(q, 1, office);
-    for (int i = 0; i < 2 && db_step(q) == DB_ROW; i++)
-        villages[i] = db_col_int(q, 0);
+    int nv = 0, step = DB_DONE;
+    while (nv < 2 && (step = db_step(q)) == DB_ROW)
+        villages[nv++] = db_col_int(q, 0);
     db_reset(q);
+    if (step < 0) goto fail;
     static const char *const names[] = {"顾建国", "沈丽华", "蒋志明", "陶文静", "钱海涛"};
     for (int i = 0; i < 5; i++)
         if ((persons[i] = demo_person(d, office, names[i], i)) <= 0) goto fail;

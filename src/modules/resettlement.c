@@ -763,10 +763,12 @@ static int released_prepare(engine_gen_t *g, char *err, size_t errlen) {
     if (!own->fallback) return snprintf(err, errlen, "人员库为空: 请先 generate persons 或 init --demo"), -1;
     db_stmt_t *s = db_prepare(g->db, "SELECT org_id, MIN(id) FROM persons GROUP BY org_id");
     if (!s) return snprintf(err, errlen, "%s", db_errmsg(g->db)), -1;
-    while (db_step(s) == DB_ROW)
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
         for (int k = 0; k < g->noffices; k++)
             if (g->offices[k] == db_col_int(s, 0)) own->person[k] = db_col_int(s, 1);
     db_reset(s);
+    if (rc != DB_DONE) return snprintf(err, errlen, "%s", db_errmsg(g->db)), -1;
     return 0;
 }
 
@@ -864,10 +866,11 @@ static int resettle_demo(const engine_demo_t *d, char *err, size_t errlen) {
     if (!q) goto fail;
     db_bind_int(q, 1, office);
     int64_t people[8];
-    int n = 0;
-    while (n < 8 && db_step(q) == DB_ROW)
+    int n = 0, rc = DB_DONE;
+    while (n < 8 && (rc = db_step(q)) == DB_ROW)
         people[n++] = db_col_int(q, 0);
     db_reset(q);
+    if (rc < 0) goto fail;
     if (n < 8) return 0;
     json_t *bf = json_object();
     json_object_set_new(bf, "month", json_string("2026-11"));
