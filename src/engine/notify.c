@@ -236,7 +236,7 @@ int notify_deadlines(db_t *db, const entity_t *e) {
         else if (db_commit(db) != 0) made = -1;
     }
     free(rows);
-    return made;
+    return rc < 0 ? -1 : made; /* a list cut short: the caller logs, the next tick (deduplicated) finishes it */
 }
 
 /* ---- the endpoints ---- */

@@ -728,7 +728,7 @@ static int send_due(db_t *db) {
         n++;
     }
     db_reset(s);
-    int bad = 0;
+    int bad = rc < 0 ? -1 : 0; /* the ones read go out; the caller logs, the next pass reads again */
     for (int i = 0; i < n; i++) {
         due_t *d = &due[i];
         int c = bad ? 0 : claim(db, d);

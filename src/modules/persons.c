@@ -681,7 +681,7 @@ static void inv_entity(const entity_t *e, void *arg) {
         db_bind_int(s, 1, c->person);
         /* rows first (the statement is reused by the parents' look-ups of
          * another entity only, never of this one) */
-        int rc;
+        int rc = DB_DONE;
         while (c->rc == 0 && (rc = db_step(s)) == DB_ROW) {
             int64_t id = db_col_int(s, 0);
             const char *path = arena_strdup(c->r->arena, db_col_text(s, 1));
@@ -689,6 +689,7 @@ static void inv_entity(const entity_t *e, void *arg) {
             if (inv_visible(c, e, path)) inv_parents(c, e, s, 4);
         }
         db_reset(s);
+        if (rc < 0) c->rc = -1; /* not fewer records linking the person */
     }
 }
 
