@@ -200,6 +200,57 @@ def test_a_table_the_store_cannot_read_answers_503_and_changes_nothing(ctx):
     assert st == 503, (st, body)
 
 
+def test_a_list_the_store_cuts_short_answers_503_not_a_shorter_list(ctx):
+    """A loop over rows that meets a store error is not a list that ended:
+    the answer, the export or the decision built from it is 503 and nothing
+    is written.  Each statement is run once first, so it is prepared and
+    cached on the (one) worker's connection; its table is then dropped under
+    the running server and the row loop's own db_step fails, where before
+    the loop ended as after the last row and answered 200 with part (here
+    none) of the list."""
+    url, _ = demo_store(ctx.kind)
+    s = ctx.server(url, workers=1)
+    ljz, d, clerk = Session(s, "ljz"), Session(s, "pudong"), Session(s, "pudong_staff")
+    pudong = d.login_body["user"]["org"]["id"]
+
+    # a record's children: the case's parties (the parent's row holds their count)
+    cases = ljz.get("/api/v1/mediation-cases?limit=50")[2]["items"]
+    case = next(c for c in (ljz.get(f"/api/v1/mediation-cases/{c['id']}")[2] for c in cases)
+                if c.get("parties", {}).get("items"))
+    # the import template's code lists (the drop-downs)
+    assert ljz.req("GET", "/api/v1/staff/import/template?format=xlsx")[0] == 200
+    # the city's thresholds beside the rules
+    st, _, rules = ljz.get("/api/v1/standards/rules")
+    assert st == 200 and rules["settings"], rules
+    # the annual report: its draft reads the year's experiences, its .xlsx the problem list
+    st, _, rep = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2026})
+    assert st == 201, rep
+    st, _, _ = clerk.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
+    assert st == 200
+
+    store_exec(url, "DROP TABLE mediation_party")
+    st, _, body = ljz.get(f"/api/v1/mediation-cases/{case['id']}")
+    assert st == 503 and body["error"]["code"] == "store_unavailable", (st, body)  # not "parties": []
+
+    store_exec(url, "DROP TABLE code_items")
+    st, _, body = ljz.req("GET", "/api/v1/staff/import/template?format=xlsx")
+    assert st == 503, (st, body)  # not a template without its drop-downs
+
+    store_exec(url, "DROP TABLE standard_settings")
+    st, _, body = ljz.get("/api/v1/standards/rules")
+    assert st == 503, (st, body)  # not "settings": []
+
+    reports = store_count(url, "SELECT COUNT(*) FROM annual_report")
+    store_exec(url, "DROP TABLE experience")
+    st, _, body = clerk.post("/api/v1/annual-reports/generate", {"district": pudong, "year": 2025})
+    assert st == 503, (st, body)  # not a draft saying the district has no experiences
+    assert store_count(url, "SELECT COUNT(*) FROM annual_report") == reports
+
+    store_exec(url, "DROP TABLE problem")
+    st, _, body = clerk.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
+    assert st == 503, (st, body)  # not a sheet 问题清单 with no problems
+
+
 def _break_store(url):
     if url.startswith("sqlite:"):
         path = url[7:]
