@@ -227,6 +227,10 @@ def test_a_list_the_store_cuts_short_answers_503_not_a_shorter_list(ctx):
     assert st == 201, rep
     st, _, _ = clerk.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
     assert st == 200
+    # break-the-glass grants: the district without one is refused a protected list and record
+    released = ljz.get("/api/v1/released-persons?limit=1")[2]["items"][0]
+    assert d.get("/api/v1/released-persons")[0] == 403
+    assert d.get(f"/api/v1/released-persons/{released['id']}")[0] == 403
 
     store_exec(url, "DROP TABLE mediation_party")
     st, _, body = ljz.get(f"/api/v1/mediation-cases/{case['id']}")
@@ -249,6 +253,11 @@ def test_a_list_the_store_cuts_short_answers_503_not_a_shorter_list(ctx):
     store_exec(url, "DROP TABLE problem")
     st, _, body = clerk.req("GET", f"/api/v1/annual-reports/{rep['id']}/xlsx")
     assert st == 503, (st, body)  # not a sheet 问题清单 with no problems
+
+    store_exec(url, "DROP TABLE breakglass")
+    for path in ("/api/v1/released-persons", f"/api/v1/released-persons/{released['id']}"):
+        st, _, body = d.get(path)
+        assert st == 503, (path, st, body)  # not 403 "no grant": the grants could not be read
 
 
 def _break_store(url):
