@@ -62,7 +62,8 @@ const char *password_policy_check(db_t *db, int64_t user_id, const char *usernam
         db_bind_int(s, 2, keep);
         bool reused = false;
         int rc = DB_DONE;
-        while (!reused && (rc = db_step(s)) == DB_ROW) reused = password_verify(db_col_text(s, 0), pw);
+        while (!reused && (rc = db_step(s)) == DB_ROW)
+            reused = password_verify(db_col_text(s, 0), pw);
         db_reset(s);
         if (rc < 0) return PASSWORD_CHECK_UNAVAILABLE; /* not "never used": the history cut short */
         if (reused) {

@@ -325,8 +325,10 @@ static void reset_password(http_req_t *r) {
         pw = made;
     }
     const char *why = pw ? password_policy_check(r->db, id, NULL, pw) : "新密码必须是文本";
-    if (why == PASSWORD_CHECK_UNAVAILABLE) http_store_error(r);
-    else if (why) http_invalid(r, "password", why);
+    if (why == PASSWORD_CHECK_UNAVAILABLE)
+        http_store_error(r);
+    else if (why)
+        http_invalid(r, "password", why);
     else if (db_begin(r->db) != 0 || password_set(r->db, id, pw, true) != 0 ||
              auth_audit(r, "password.reset", "users", id, "ok", NULL) != 0 || db_commit(r->db) != 0)
         http_store_error(r);
@@ -416,7 +418,8 @@ static void list_roles(http_req_t *r) {
         s = db_prepare(r->db, "SELECT perm FROM role_permissions WHERE role_id = $1 ORDER BY perm");
         if (!s) return http_store_error(r);
         db_bind_int(s, 1, ids[i]);
-        while ((rc = db_step(s)) == DB_ROW) jw_str(w, db_col_text(s, 0));
+        while ((rc = db_step(s)) == DB_ROW)
+            jw_str(w, db_col_text(s, 0));
         db_reset(s);
         if (rc != DB_DONE) return http_store_error(r); /* a role's permissions cut short */
         jw_arr_end(w);

@@ -146,7 +146,8 @@ static int load_offices(db_t *db, office_t **out, int *n) {
         s = db_prepare(db, "SELECT id FROM persons WHERE org_id = $1 ORDER BY id LIMIT 3");
         if (!s) return -1;
         db_bind_int(s, 1, f->id);
-        while ((rc = db_step(s)) == DB_ROW && f->npersons < 3) f->persons[f->npersons++] = db_col_int(s, 0);
+        while ((rc = db_step(s)) == DB_ROW && f->npersons < 3)
+            f->persons[f->npersons++] = db_col_int(s, 0);
         db_reset(s);
         if (rc < 0) return -1;
     }

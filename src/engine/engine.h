@@ -631,11 +631,11 @@ void engine_write_record_of(http_req_t *r, const entity_t *e, const bool *sel, d
 db_stmt_t *engine_load_record(http_req_t *r, const entity_t *e, int64_t id, buf_t *sql);
 /* ---- one access path (access.c; docs/engine.md "One access path") ---- */
 typedef enum {
-    ENGINE_READ_OK,        /* may read */
-    ENGINE_READ_GRANTED,   /* may read through a break-the-glass grant: audit it (engine_read_audit) */
-    ENGINE_READ_NOT_FOUND, /* outside the caller's scope: answer as if it did not exist */
-    ENGINE_READ_PROTECTED, /* protected, in scope, no grant: 403 protected */
-    ENGINE_READ_FORBIDDEN, /* no <perm>.read: 403 */
+    ENGINE_READ_OK,          /* may read */
+    ENGINE_READ_GRANTED,     /* may read through a break-the-glass grant: audit it (engine_read_audit) */
+    ENGINE_READ_NOT_FOUND,   /* outside the caller's scope: answer as if it did not exist */
+    ENGINE_READ_PROTECTED,   /* protected, in scope, no grant: 403 protected */
+    ENGINE_READ_FORBIDDEN,   /* no <perm>.read: 403 */
     ENGINE_READ_STORE_ERROR, /* the grants could not be read: 503 (never "no grant") */
 } engine_read_t;
 #define ENGINE_READABLE(a) ((a) == ENGINE_READ_OK || (a) == ENGINE_READ_GRANTED)

@@ -134,7 +134,7 @@ static const char *load_sql(db_kind_t kind, const entity_t *e, load_what_t what,
  * only whether (the message on each row was a third of a page of archived
  * cases).  -1 when the children could not be read (a full row only). */
 static int write_row(http_req_t *r, const entity_t *e, const bool *sel, db_stmt_t *s, const char *parent_lock,
-                      bool full) {
+                     bool full) {
     jw_t *w = &r->json;
     int locked = parent_lock ? *parent_lock != '\0' : -1; /* -1: not said (no workflow, no parent) */
     const char *lock_why = parent_lock;

@@ -183,7 +183,8 @@ static int file_check(http_req_t *r, const char *hash, const char **why) {
     db_bind_text(s, 1, hash, -1);
     bool ok = false;
     int rc = DB_DONE;
-    while (!ok && (rc = db_step(s)) == DB_ROW) ok = engine_scope_covers(r, db_col_text(s, 0));
+    while (!ok && (rc = db_step(s)) == DB_ROW)
+        ok = engine_scope_covers(r, db_col_text(s, 0));
     db_reset(s);
     if (rc < 0) return *why = "暂时无法校验文件", -1; /* not "不存在" */
     return ok ? 0 : (*why = "文件不存在或不在您的管辖范围内, 请先上传", -1);
