@@ -111,6 +111,10 @@ int changes_read(http_req_t *r, int64_t after, const entity_t *const *ents, int 
         if (!rec) continue; /* never stored for good: nothing to tell */
         /* the one access path, on the record's unit now */
         engine_read_t a = engine_may_read(r, c->e, db_col_text(rec, 2));
+        if (a == ENGINE_READ_STORE_ERROR) { /* not a change the reader may not see: its cursor would pass it */
+            db_reset(rec);
+            return -1;
+        }
         if (a != ENGINE_READ_OK) { /* a break-the-glass grant is for a person, not a feed */
             db_reset(rec);
             continue;

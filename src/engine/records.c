@@ -1770,8 +1770,10 @@ json_t *engine_linked_record(http_req_t *r, const entity_t *e, int64_t id) {
     if (s) {
         db_bind_int(s, 1, id);
         rc = db_step(s);
-        if (rc == DB_ROW && db_col_null(s, 8) && ENGINE_READABLE(engine_may_read(r, e, db_col_text(s, 2))))
-            out = row_json(r, e, s);
+        engine_read_t a =
+            rc == DB_ROW && db_col_null(s, 8) ? engine_may_read(r, e, db_col_text(s, 2)) : ENGINE_READ_NOT_FOUND;
+        if (ENGINE_READABLE(a)) out = row_json(r, e, s);
+        if (a == ENGINE_READ_STORE_ERROR) rc = DB_ERR;
         db_reset(s);
     }
     buf_free(&sql);

@@ -233,10 +233,10 @@ int value_check_ref(http_req_t *r, const field_t *f, const value_t *v, const cha
     int rc = db_step(s);
     /* a record may link only what its author may read (access.c): the same
      * words whether it is missing, elsewhere or protected */
-    bool ok = rc == DB_ROW && (t ? ENGINE_READABLE(engine_may_read(r, t, db_col_text(s, 0)))
-                                 : engine_scope_covers(r, db_col_text(s, 0)));
+    engine_read_t a = rc == DB_ROW && t ? engine_may_read(r, t, db_col_text(s, 0)) : ENGINE_READ_NOT_FOUND;
+    bool ok = rc == DB_ROW && (t ? ENGINE_READABLE(a) : engine_scope_covers(r, db_col_text(s, 0)));
     db_reset(s);
-    if (rc < 0) return *why = "暂时无法校验引用", -1; /* not "不存在" */
+    if (rc < 0 || a == ENGINE_READ_STORE_ERROR) return *why = "暂时无法校验引用", -1; /* not "不存在" */
     if (!ok) return *why = "引用的记录不存在或不在您的管辖范围内", -1;
     return 0;
 }

@@ -610,6 +610,7 @@ static const field_t *title_field(const entity_t *e) {
  * (person_involvements, after the reads). */
 static bool inv_visible(inv_ctx_t *c, const entity_t *e, const char *org_path) {
     engine_read_t a = engine_may_read(c->r, e, org_path); /* the one access path (engine/access.c) */
+    if (a == ENGINE_READ_STORE_ERROR) c->rc = -1;         /* 503, not one more "hidden" */
     return a == ENGINE_READ_OK || a == ENGINE_READ_GRANTED;
 }
 
