@@ -1575,19 +1575,18 @@ page:;
     }
     if (skip_count) {
         /* no row on a first page: nothing matches, in the same snapshot;
-         * not folded (a split page), past the cells' bound (-1) or no row
-         * after a cursor: counted apart, with the WHERE's binds only */
+         * not folded (a split page) or no row after a cursor: counted
+         * apart when wanted, with the WHERE's binds only */
         if (fold && n == 0 && !after) {
             total = 0;
-        } else if (!fold || n == 0 || total < 0) {
+        } else if ((!fold || n == 0) && want_total) {
             b.n = where_binds;
-            total = count_total(r, e, where.data, &b, &cw);
+            if ((total = count_total(r, e, where.data, &b, &cw)) < 0) {
+                http_store_error(r);
+                goto out;
+            }
         }
-        if (total < 0) {
-            http_store_error(r);
-            goto out;
-        }
-        walk_memo_put(memo_key, total);
+        if (total >= 0) walk_memo_put(memo_key, total);
     }
     if (pi_filter && engine_pi_lookup_audit(r, e->name, pi_filter->name, n > 0) != 0) goto out;
     jw_arr_end(w);
