@@ -145,6 +145,41 @@ static int grant(db_t *db, const char *role_key, const char *perm) {
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* A sorted list of owned strings. */
+typedef struct {
+    char **v;
+    int n, cap;
+} strlist_t;
+
+static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Reads the one text column of sql's rows into out, sorted; 0, or -1 on a
+ * store error.  A start reads what is seeded in one statement rather than
+ * asking per pair: some 2 700 pairs, each an INSERT … ON CONFLICT round trip
+ * on PostgreSQL. */
+static int strlist_load(db_t *db, const char *sql, strlist_t *out) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return -1;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        out->v = vec_reserve(out->v, out->n, &out->cap, sizeof(*out->v), 1024);
+        out->v[out->n++] = strdup(db_col_text(s, 0) ? db_col_text(s, 0) : "");
+    }
+    db_reset(s);
+    if (out->n) qsort(out->v, (size_t)out->n, sizeof(*out->v), str_cmp);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static bool strlist_has(const strlist_t *l, const char *x) {
+    return l->n && bsearch(&x, l->v, (size_t)l->n, sizeof(*l->v), str_cmp) != NULL;
+}
+
+static void strlist_free(strlist_t *l) {
+    for (int i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    *l = (strlist_t){0};
+}
+
 typedef struct {
     db_t *db;
     int rc;
@@ -153,6 +188,9 @@ typedef struct {
     bool upgrade;
     /* the audit log holds every role edit (no 'audit.purge' ever cut it) */
     bool audit_whole;
+    /* what the store has seeded, read once: seeded_permissions' perm and
+     * seeded_grants' "perm role", each sorted (strcmp) */
+    strlist_t perms, pairs;
 } seed_ctx_t;
 
 /* Does perm only read: a record's read or export, a line's statistics? */
@@ -242,7 +280,10 @@ static void seed_perm(const perm_def_t *p, void *arg) {
     seed_ctx_t *c = arg;
     if (c->rc) return;
     int fresh_perm =
-        insert_once(c->db, "INSERT INTO seeded_permissions (perm) VALUES ($1) ON CONFLICT DO NOTHING", p->key, NULL);
+        strlist_has(&c->perms, p->key)
+            ? 0
+            : insert_once(c->db, "INSERT INTO seeded_permissions (perm) VALUES ($1) ON CONFLICT DO NOTHING", p->key,
+                          NULL);
     if (fresh_perm < 0) {
         c->rc = -1;
         return;
@@ -252,6 +293,9 @@ static void seed_perm(const perm_def_t *p, void *arg) {
     char *save = NULL;
     for (char *k = strtok_r(roles, " ", &save); k && !c->rc; k = strtok_r(NULL, " ", &save)) {
         if (!default_reaches(k, p->key)) continue;
+        char pair[256];
+        snprintf(pair, sizeof(pair), "%s %s", p->key, k);
+        if (strlist_has(&c->pairs, pair)) continue; /* seeded before: the role editors' word stands */
         int fresh = insert_once(
             c->db, "INSERT INTO seeded_grants (perm, role_key) VALUES ($1, $2) ON CONFLICT DO NOTHING", p->key, k);
         if (fresh <= 0) { /* seeded before: the role editors' word stands */
@@ -301,7 +345,12 @@ int roles_seed(db_t *db, char *err, size_t errlen) {
             purges = db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'audit.purge'", -1);
     if (pairs < 0 || perms < 0 || purges < 0) goto fail;
     seed_ctx_t c = {db, 0, .upgrade = pairs == 0 && perms > 0, .audit_whole = purges == 0};
+    if (strlist_load(db, "SELECT perm FROM seeded_permissions", &c.perms) != 0 ||
+        strlist_load(db, "SELECT perm || ' ' || role_key FROM seeded_grants", &c.pairs) != 0)
+        c.rc = -1;
     perm_each(seed_perm, &c);
+    strlist_free(&c.perms);
+    strlist_free(&c.pairs);
     if (c.rc || admin_roles_fix(db) != 0) goto fail;
     if (db_commit(db) != 0) goto fail;
     return 0;
