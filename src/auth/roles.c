@@ -278,7 +278,10 @@ static int audit_shows_revoked(db_t *db, const char *role_key, const char *perm)
  * of the role that left it out; else recorded, withheld and logged. */
 static void seed_perm(const perm_def_t *p, void *arg) {
     seed_ctx_t *c = arg;
-    if (c->rc) return;
+    /* a key declared twice (a module's table before the engine's standard
+     * actions: corrections.subject.create is the institution's alone) has
+     * the defaults of its first declaration, as perm_find answers */
+    if (c->rc || perm_find(p->key) != p) return;
     int fresh_perm =
         strlist_has(&c->perms, p->key)
             ? 0

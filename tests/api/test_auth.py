@@ -520,9 +520,10 @@ def test_a_role_added_later_to_a_permissions_defaults_reaches_the_store_on_resta
     one: a pair the store never recorded is granted on the next start — and
     a read-only role still gets only the permissions that read."""
     url, _ = demo_store(ctx.kind)
-    # the store as if city_leader had never been among any default list
+    # the store as if city_leader had never been among any default list, and
+    # as if none of the office staff's pairs had been recorded
     store_exec(url, f"DELETE FROM role_permissions WHERE role_id = {LEADER};"
-                    "DELETE FROM seeded_grants WHERE role_key = 'city_leader';")
+                    "DELETE FROM seeded_grants WHERE role_key IN ('city_leader', 'office_staff');")
     s = ctx.server(url)
     sec, _ = admin_session(s, "secadmin")
     _, perms = _role_perms(sec, "city_leader")
@@ -534,6 +535,11 @@ def test_a_role_added_later_to_a_permissions_defaults_reaches_the_store_on_resta
     assert leader.post("/api/v1/mediation-orgs", {"name": "领导不建调委会"})[0] == 403
     pairs = store_query(url, "SELECT perm FROM seeded_grants WHERE role_key = 'city_leader' ORDER BY perm").split("\n")
     assert "mediation.org.read" in pairs and not [p for p in pairs if not p.endswith(READS)], pairs
+    # a key declared twice keeps its first declaration's defaults: a subject
+    # is entrusted and removed by the institution alone (corrections.c)
+    _, staff = _role_perms(sec, "office_staff")
+    assert "corrections.subject.report" in staff, staff
+    assert not {"corrections.subject.create", "corrections.subject.delete", "corrections.subject.import"} & staff
 
 
 def test_a_grant_revoked_in_role_management_stays_revoked_after_restart(ctx):
