@@ -4,6 +4,7 @@
  * names checked at registration); every value from the request is bound. */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1016,6 +1017,74 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
     return cells <= COUNT_CELLS ? sum : count_capped(r, where, b);
 }
 
+/* ---- PostgreSQL: the count in the page's statement (issue 26) ----
+ *
+ * A list counted from the cells (count_where_t.ok) made two round trips on
+ * PostgreSQL: the count, which decides the plan (walk_sort_order: walk when
+ * over TOTAL_CAP), then the page.  A round trip costs more than either
+ * statement executes (≈ 20 µs of PostgreSQL's CPU and 10 of sifasuo's
+ * against 25–35 µs of execution, docs/performance.md).  So the count rides
+ * in the page's statement as a column, and the plan is decided by what the
+ * same conditions counted last time on this node: a memo of one word per
+ * slot, no lock.  It only chooses a plan — the answer's rows and total come
+ * from the one statement, one snapshot — and each folded answer refreshes
+ * it, so a list that crossed the cap is served by the other plan once. */
+#define WALK_MEMO_SLOTS 1024
+static _Atomic uint64_t walk_memo[WALK_MEMO_SLOTS];
+
+/* FNV-1a over the table, the cells' conditions and their values */
+static uint64_t walk_memo_key(const entity_t *e, const count_where_t *cw) {
+    uint64_t h = 1469598103934665603ULL;
+#define MIX(p, n)                                                                                                      \
+    for (size_t k_ = 0; k_ < (n); k_++) h = (h ^ ((const unsigned char *)(p))[k_]) * 1099511628211ULL
+    MIX(e->table, strlen(e->table) + 1);
+    MIX(cw->sql.data, cw->sql.len + 1);
+    for (int i = 0; i < cw->b.n; i++) {
+        if (cw->b.v[i].is_int) MIX(&cw->b.v[i].i, sizeof(cw->b.v[i].i));
+        else MIX(cw->b.v[i].s, strlen(cw->b.v[i].s) + 1);
+    }
+#undef MIX
+    return h & ~3ULL; /* bit 1: a slot in use; bit 0: over the cap */
+}
+
+/* 1 walk, 0 not, -1 not known on this node */
+static int walk_memo_get(uint64_t key) {
+    uint64_t v = atomic_load_explicit(&walk_memo[(key >> 2) % WALK_MEMO_SLOTS], memory_order_relaxed);
+    return (v & 2) && (v & ~3ULL) == key ? (int)(v & 1) : -1;
+}
+
+static void walk_memo_put(uint64_t key, int64_t total) {
+    atomic_store_explicit(&walk_memo[(key >> 2) % WALK_MEMO_SLOTS], key | 2 | (total > TOTAL_CAP),
+                          memory_order_relaxed);
+}
+
+/* The cells' sum as one scalar column of the page's SELECT: -1 when the
+ * scope has more than COUNT_CELLS cells (then counted apart).  The cells'
+ * placeholders follow the page's own: their values are appended to b.
+ * false when they do not fit (the caller counts apart). */
+static bool fold_count_col(const entity_t *e, const count_where_t *cw, buf_t *sql, sql_binds_t *b) {
+    if (b->n + cw->b.n > SQL_BINDS_MAX) return false;
+    int off = b->n;
+    for (int i = 0; i < cw->b.n; i++) b->v[b->n++] = cw->b.v[i];
+    buf_t w = BUF_INIT; /* cw->sql with $k as $(k + off) */
+    for (const char *c = cw->sql.data; *c;) {
+        if (*c == '$' && c[1] >= '0' && c[1] <= '9') {
+            char *end;
+            long k = strtol(c + 1, &end, 10);
+            buf_printf(&w, "$%ld", k + off);
+            c = end;
+        } else {
+            buf_putc(&w, *c++);
+        }
+    }
+    buf_printf(sql,
+               ", (SELECT CASE WHEN COUNT(*) > %d THEN -1 ELSE COALESCE((SELECT SUM(t.n) FROM %s_counts_new t%s), 0) "
+               "+ COALESCE(SUM(c.n), 0) END FROM (SELECT t.n FROM %s_counts t%s LIMIT %d) c)",
+               COUNT_CELLS, e->table, w.data, e->table, w.data, COUNT_CELLS + 1);
+    buf_free(&w);
+    return true;
+}
+
 /* PostgreSQL: folds each entity's <t>_counts_new into its cells, in one
  * statement (atomic; rows committed later stay for the next fold).  The
  * job thread calls it once a minute; a failure is logged and the rows
@@ -1272,13 +1341,21 @@ static void list_records(http_req_t *r) {
     /* the same capped count decides the plan, on every page (the matches
      * may have changed, and a cursor is the client's to forge); on
      * PostgreSQL only when it comes from the cells or is wanted anyway */
-    if (want_total || db_kind(r->db) == DB_SQLITE || cw.ok) {
+    /* PostgreSQL, the total from the cells: in the page's statement when
+     * this node knows the plan from the same list's last count */
+    uint64_t memo_key = !lite && cw.ok ? walk_memo_key(e, &cw) : 0;
+    int memo = memo_key ? walk_memo_get(memo_key) : -1;
+    bool skip_count = memo >= 0, fold = skip_count;
+    if (skip_count) {
+        walk = memo == 1;
+    } else if (want_total || lite || cw.ok) {
         total = count_total(r, e, where.data, &b, &cw);
         if (total < 0) {
             http_store_error(r);
             goto out;
         }
         walk = walk_sort_order(r, e, total, limit, &table_rows);
+        if (memo_key) walk_memo_put(memo_key, total);
     }
     if (walk) {
         buf_clear(&where);
@@ -1292,6 +1369,7 @@ static void list_records(http_req_t *r) {
      * sorting the matches is bounded (at most TOTAL_CAP), the walk gets a
      * budget worth about that sort, and past it the page sorts instead. */
     bool budgeted = lite && walk && total >= 0 && total <= TOTAL_CAP;
+    int where_binds = b.n;
     size_t json_at = r->out->len;
     jw_t json_state = r->json;
 page:;
@@ -1315,6 +1393,7 @@ page:;
      * most 2 (limit + 1) rows.  A cursor among the empties needs only the
      * second. */
     bool split = st.empty && st.empty_high == st.desc;
+    if (split) fold = false; /* two parts, each limited: no one row to carry the total */
     bool in_empties = split && after && cursor_in_empties(&st, cv);
     buf_t cur = BUF_INIT;
     if (after) {
@@ -1359,6 +1438,8 @@ page:;
     } else if (!split) {
         buf_puts(&sql, "SELECT ");
         engine_select_cols_of(e, sel, &sql);
+        /* the total before the sort key, which stays the last column */
+        if (fold) fold = fold_count_col(e, &cw, &sql, &b);
         if (st.col) buf_printf(&sql, ", %s", st.col);
         buf_printf(&sql, "%s%s%s LIMIT $%d", where.data, cur.data ? cur.data : "", order.data, plim);
     } else if (by_id) {
@@ -1433,6 +1514,7 @@ page:;
             db_set_budget(r->db, 0);
         }
         if (rc != DB_ROW || n == limit) break;
+        if (fold && n == 0) total = db_col_int(s, ncols - (st.col ? 2 : 1));
         engine_write_record_of(r, e, sel, s);
         last_id = db_col_int(s, 0);
         if (st.col) last_val = arena_strdup(r->arena, db_col_text(s, ncols - 1) ? db_col_text(s, ncols - 1) : "");
@@ -1457,6 +1539,22 @@ page:;
     if (rc < 0) {
         http_store_error(r);
         goto out;
+    }
+    if (skip_count) {
+        /* no row on a first page: nothing matches, in the same snapshot;
+         * not folded (a split page), past the cells' bound (-1) or no row
+         * after a cursor: counted apart, with the WHERE's binds only */
+        if (fold && n == 0 && !after) {
+            total = 0;
+        } else if (!fold || n == 0 || total < 0) {
+            b.n = where_binds;
+            total = count_total(r, e, where.data, &b, &cw);
+        }
+        if (total < 0) {
+            http_store_error(r);
+            goto out;
+        }
+        walk_memo_put(memo_key, total);
     }
     if (pi_filter && engine_pi_lookup_audit(r, e->name, pi_filter->name, n > 0) != 0) goto out;
     jw_arr_end(w);
