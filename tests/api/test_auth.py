@@ -576,13 +576,20 @@ def test_upgrade_of_a_store_seeded_per_permission_adds_missing_default_reads_onl
                           {"permissions": sorted(perms - {"mediation.case.read"})})
     assert st == 200, body
     s.stop()
-    # the store as it was before 0312 and before issue 16: the leader never
+    # a store as it was before 0312 and before issue 16: the leader never
     # had the mediation organisations' read, the office staff (say) never had
-    # a write that the code now lists for them
+    # a write that the code now lists for them, and the office director's
+    # role was edited before issue 18 (the audit detail was the request body,
+    # the new set only) to a set without the read it now lacks
+    director = "(SELECT id FROM roles WHERE key = 'office_director')"
     store_exec(url, "DROP TABLE seeded_grants; DELETE FROM schema_migrations WHERE version = 312;"
                     f"DELETE FROM role_permissions WHERE role_id = {LEADER} AND perm = 'mediation.org.read';"
                     "DELETE FROM role_permissions WHERE perm = 'mediation.org.create'"
-                    " AND role_id = (SELECT id FROM roles WHERE key = 'office_staff');")
+                    " AND role_id = (SELECT id FROM roles WHERE key = 'office_staff');"
+                    f"DELETE FROM role_permissions WHERE role_id = {director} AND perm = 'mediation.org.read';"
+                    "INSERT INTO audit_log (action, entity, entity_id, result, detail, prev_hash, hash) "
+                    f"SELECT 'role.permissions', 'roles', {director}, 'ok', '{{\"permissions\": [\"org.read\"]}}', 'x', 'x' "
+                    "FROM roles WHERE key = 'office_director';")
     s = ctx.server(url)
     sec, _ = admin_session(s, "secadmin")
     _, leader = _role_perms(sec, "city_leader")
@@ -591,6 +598,8 @@ def test_upgrade_of_a_store_seeded_per_permission_adds_missing_default_reads_onl
     assert not [p for p in leader if not p.endswith(READS)], leader
     _, staff = _role_perms(sec, "office_staff")
     assert "mediation.org.create" not in staff, "a missing write is not granted on upgrade"
+    assert "mediation.org.read" not in _role_perms(sec, "office_director")[1], "an old-format edit left it out"
+    assert "mediation.org.read" in staff, "another role's read is untouched"
     recorded = store_query(url, "SELECT perm || ' ' || role_key FROM seeded_grants").split("\n")
     for pair in ("mediation.org.read city_leader", "mediation.case.read city_leader",
                  "mediation.org.create office_staff", "mediation.org.update office_staff"):
