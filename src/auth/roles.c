@@ -90,10 +90,15 @@ const perm_def_t *perm_find(const char *key) {
     return NULL;
 }
 
+/* A key declared twice (a module's table before the engine's standard
+ * actions: corrections.subject.create is the institution's alone) is
+ * visited once, as its first declaration, the one perm_find answers: the
+ * later one's defaults are never seeded, nor its label listed. */
 void perm_each(void (*fn)(const perm_def_t *p, void *arg), void *arg) {
     register_identity_perms();
     for (int i = 0; i < nperm_tables; i++)
-        for (const perm_def_t *p = perm_tables[i]; p->key; p++) fn(p, arg);
+        for (const perm_def_t *p = perm_tables[i]; p->key; p++)
+            if (perm_find(p->key) == p) fn(p, arg);
 }
 
 /* The administrator kind allowed to hold perm; NULL for a business permission. */
@@ -278,10 +283,7 @@ static int audit_shows_revoked(db_t *db, const char *role_key, const char *perm)
  * of the role that left it out; else recorded, withheld and logged. */
 static void seed_perm(const perm_def_t *p, void *arg) {
     seed_ctx_t *c = arg;
-    /* a key declared twice (a module's table before the engine's standard
-     * actions: corrections.subject.create is the institution's alone) has
-     * the defaults of its first declaration, as perm_find answers */
-    if (c->rc || perm_find(p->key) != p) return;
+    if (c->rc) return;
     int fresh_perm =
         strlist_has(&c->perms, p->key)
             ? 0
