@@ -24,7 +24,8 @@ typedef struct perm_def {
 /* Registers a table of permissions ending in {0}; call before serving. */
 void perm_register(const perm_def_t *table);
 const perm_def_t *perm_find(const char *key);
-/* Calls fn for every registered permission. */
+/* Calls fn for every registered permission (a key declared twice: its first
+ * declaration only). */
 void perm_each(void (*fn)(const perm_def_t *p, void *arg), void *arg);
 
 typedef struct principal {

@@ -2,8 +2,10 @@
  *
  * Permissions are declared by modules (perm_register) with the roles that
  * get them by default.  Roles are data the security administrator edits;
- * a permission's defaults are applied once (seeded_permissions), so edits
- * survive restarts and a new module's permissions still reach their roles.
+ * a permission's defaults are applied once per (permission, role) pair
+ * (seeded_grants), so edits survive restarts, and a new module's
+ * permissions, or a role added later to a permission's defaults, still
+ * reach their roles.
  *
  * Separation of duties (三员分立): the three administrator roles each hold a
  * disjoint set of administrative permissions, and none of them can be given
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "auth/auth.h"
 #include "util/log.h"
@@ -86,10 +90,15 @@ const perm_def_t *perm_find(const char *key) {
     return NULL;
 }
 
+/* A key declared twice (a module's table before the engine's standard
+ * actions: corrections.subject.create is the institution's alone) is
+ * visited once, as its first declaration, the one perm_find answers: the
+ * later one's defaults are never seeded, nor its label listed. */
 void perm_each(void (*fn)(const perm_def_t *p, void *arg), void *arg) {
     register_identity_perms();
     for (int i = 0; i < nperm_tables; i++)
-        for (const perm_def_t *p = perm_tables[i]; p->key; p++) fn(p, arg);
+        for (const perm_def_t *p = perm_tables[i]; p->key; p++)
+            if (perm_find(p->key) == p) fn(p, arg);
 }
 
 /* The administrator kind allowed to hold perm; NULL for a business permission. */
@@ -141,9 +150,52 @@ static int grant(db_t *db, const char *role_key, const char *perm) {
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* A sorted list of owned strings. */
+typedef struct {
+    char **v;
+    int n, cap;
+} strlist_t;
+
+static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Reads the one text column of sql's rows into out, sorted; 0, or -1 on a
+ * store error.  A start reads what is seeded in one statement rather than
+ * asking per pair: some 2 700 pairs, each an INSERT … ON CONFLICT round trip
+ * on PostgreSQL. */
+static int strlist_load(db_t *db, const char *sql, strlist_t *out) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return -1;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        out->v = vec_reserve(out->v, out->n, &out->cap, sizeof(*out->v), 1024);
+        out->v[out->n++] = strdup(db_col_text(s, 0) ? db_col_text(s, 0) : "");
+    }
+    db_reset(s);
+    if (out->n) qsort(out->v, (size_t)out->n, sizeof(*out->v), str_cmp);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static bool strlist_has(const strlist_t *l, const char *x) {
+    return l->n && bsearch(&x, l->v, (size_t)l->n, sizeof(*l->v), str_cmp) != NULL;
+}
+
+static void strlist_free(strlist_t *l) {
+    for (int i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    *l = (strlist_t){0};
+}
+
 typedef struct {
     db_t *db;
     int rc;
+    /* the first start after migration 0312 on a store seeded before it:
+     * seeded_permissions has rows, seeded_grants none */
+    bool upgrade;
+    /* the audit log holds every role edit (no 'audit.purge' ever cut it) */
+    bool audit_whole;
+    /* what the store has seeded, read once: seeded_permissions' perm and
+     * seeded_grants' "perm role", each sorted (strcmp) */
+    strlist_t perms, pairs;
 } seed_ctx_t;
 
 /* Does perm only read: a record's read or export, a line's statistics? */
@@ -166,28 +218,114 @@ static bool default_reaches(const char *role_key, const char *perm) {
     return true;
 }
 
-static void seed_perm(const perm_def_t *p, void *arg) {
-    seed_ctx_t *c = arg;
-    if (c->rc) return;
-    db_stmt_t *s = db_prepare(c->db, "INSERT INTO seeded_permissions (perm) VALUES ($1) ON CONFLICT DO NOTHING");
-    if (!s) {
-        c->rc = -1;
-        return;
-    }
-    db_bind_text(s, 1, p->key, -1);
+/* Inserts a row ($1, $2) with sql (INSERT … ON CONFLICT DO NOTHING);
+ * 1 when it was new, 0 when it was there, -1 on a store error. */
+static int insert_once(db_t *db, const char *sql, const char *a, const char *b) {
+    db_stmt_t *s = db_prepare(db, sql);
+    if (!s) return -1;
+    db_bind_text(s, 1, a, -1);
+    if (b) db_bind_text(s, 2, b, -1);
     int rc = db_step(s);
     int64_t fresh = db_changes(s);
     db_reset(s);
-    if (rc != DB_DONE) {
+    return rc != DB_DONE ? -1 : fresh ? 1 : 0;
+}
+
+/* Does the role hold perm now?  1, 0, or -1 on a store error. */
+static int role_holds(db_t *db, const char *role_key, const char *perm) {
+    db_stmt_t *s = db_prepare(db, "SELECT 1 FROM role_permissions rp JOIN roles r ON r.id = rp.role_id "
+                                  "WHERE r.key = $1 AND rp.perm = $2");
+    if (!s) return -1;
+    db_bind_text(s, 1, role_key, -1);
+    db_bind_text(s, 2, perm, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/* Does the audit log show that an edit of the role left perm out?  Every
+ * edit of a role's permissions is one 'role.permissions' row (grants.c
+ * submit_grant / decide_grant; admin.c before issue 18).  Its detail names
+ * what was removed ("removed"); a row from before issue 18 holds only the
+ * new set ("permissions"), and a set without perm counts as a revocation
+ * (it may also be an edit from before perm reached the role's defaults:
+ * then the grant is withheld, never wrongly given).  1, 0, or -1 on a
+ * store error. */
+static int audit_shows_revoked(db_t *db, const char *role_key, const char *perm) {
+    db_stmt_t *s = db_prepare(db, "SELECT a.detail FROM audit_log a JOIN roles r ON r.id = a.entity_id "
+                                  "WHERE a.action = 'role.permissions' AND a.entity = 'roles' AND r.key = $1");
+    if (!s) return -1;
+    db_bind_text(s, 1, role_key, -1);
+    int rc = DB_DONE, revoked = 0;
+    while (!revoked && (rc = db_step(s)) == DB_ROW) {
+        const char *text = db_col_text(s, 0);
+        json_t *d = text ? json_loads(text, 0, NULL) : NULL;
+        json_t *removed = json_object_get(d, "removed"), *set = json_object_get(d, "permissions"), *v;
+        bool listed = false;
+        size_t i;
+        json_array_foreach(json_is_array(removed) ? removed : set, i, v) {
+            if (json_is_string(v) && strcmp(json_string_value(v), perm) == 0) listed = true;
+        }
+        /* a detail we cannot read may have revoked it */
+        revoked = json_is_array(removed) ? listed : json_is_array(set) ? !listed : 1;
+        json_decref(d);
+    }
+    if (revoked) rc = DB_DONE;
+    db_reset(s);
+    return rc == DB_DONE ? revoked : -1;
+}
+
+/* Applies p's defaults to the roles they reach, each (permission, role)
+ * pair once: a pair seeded before is never granted again, so a revocation
+ * in 角色管理 stands.  On the upgrade run (ctx.upgrade) a pair of a
+ * permission seeded before is judged: held -> recorded; missing -> granted
+ * only when the permission reads and the (whole) audit log shows no edit
+ * of the role that left it out; else recorded, withheld and logged. */
+static void seed_perm(const perm_def_t *p, void *arg) {
+    seed_ctx_t *c = arg;
+    if (c->rc) return;
+    int fresh_perm =
+        strlist_has(&c->perms, p->key)
+            ? 0
+            : insert_once(c->db, "INSERT INTO seeded_permissions (perm) VALUES ($1) ON CONFLICT DO NOTHING", p->key,
+                          NULL);
+    if (fresh_perm < 0) {
         c->rc = -1;
         return;
     }
-    if (!fresh) return; /* defaults applied before: the role editors' word stands */
     char roles[512];
     snprintf(roles, sizeof(roles), "%s", p->defaults ? p->defaults : "");
     char *save = NULL;
-    for (char *k = strtok_r(roles, " ", &save); k; k = strtok_r(NULL, " ", &save))
-        if (default_reaches(k, p->key) && grant(c->db, k, p->key) != 0) c->rc = -1;
+    for (char *k = strtok_r(roles, " ", &save); k && !c->rc; k = strtok_r(NULL, " ", &save)) {
+        if (!default_reaches(k, p->key)) continue;
+        char pair[256];
+        snprintf(pair, sizeof(pair), "%s %s", p->key, k);
+        if (strlist_has(&c->pairs, pair)) continue; /* seeded before: the role editors' word stands */
+        int fresh = insert_once(
+            c->db, "INSERT INTO seeded_grants (perm, role_key) VALUES ($1, $2) ON CONFLICT DO NOTHING", p->key, k);
+        if (fresh <= 0) { /* seeded before: the role editors' word stands */
+            if (fresh < 0) c->rc = -1;
+            continue;
+        }
+        if (c->upgrade && !fresh_perm) {
+            int held = role_holds(c->db, k, p->key);
+            int revoked = held == 0 && c->audit_whole && perm_reads(p->key) ? audit_shows_revoked(c->db, k, p->key) : 0;
+            if (held < 0 || revoked < 0) {
+                c->rc = -1;
+                continue;
+            }
+            if (held) continue;
+            if (!c->audit_whole || !perm_reads(p->key) || revoked) {
+                log_warn("角色 %s 的默认权限 %s 未授予: %s; 如需要, 请安全管理员在角色管理中授予", k, p->key,
+                         !perm_reads(p->key) ? "升级时不补授写权限"
+                         : revoked           ? "审计日志显示曾被收回"
+                                             : "审计日志已清除过, 无法判断是否曾被收回");
+                continue;
+            }
+            log_info("角色 %s 补授默认权限 %s (升级: 该角色后来加入默认授予)", k, p->key);
+        }
+        if (grant(c->db, k, p->key) != 0) c->rc = -1;
+    }
 }
 
 int roles_seed(db_t *db, char *err, size_t errlen) {
@@ -206,8 +344,18 @@ int roles_seed(db_t *db, char *err, size_t errlen) {
         db_reset(s);
         if (rc != DB_DONE) goto fail;
     }
-    seed_ctx_t c = {db, 0};
+    /* (no parameters to bind: constant statements) */
+    int64_t pairs = db_query_int(db, "SELECT COUNT(*) FROM seeded_grants", -1),
+            perms = db_query_int(db, "SELECT COUNT(*) FROM seeded_permissions", -1),
+            purges = db_query_int(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'audit.purge'", -1);
+    if (pairs < 0 || perms < 0 || purges < 0) goto fail;
+    seed_ctx_t c = {db, 0, .upgrade = pairs == 0 && perms > 0, .audit_whole = purges == 0};
+    if (strlist_load(db, "SELECT perm FROM seeded_permissions", &c.perms) != 0 ||
+        strlist_load(db, "SELECT perm || ' ' || role_key FROM seeded_grants", &c.pairs) != 0)
+        c.rc = -1;
     perm_each(seed_perm, &c);
+    strlist_free(&c.perms);
+    strlist_free(&c.pairs);
     if (c.rc || admin_roles_fix(db) != 0) goto fail;
     if (db_commit(db) != 0) goto fail;
     return 0;

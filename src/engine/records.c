@@ -528,6 +528,12 @@ typedef struct {
     bool ok;
     buf_t sql; /* " WHERE …" over <t>_counts t (and <t>_counts_new t) */
     sql_binds_t b;
+    /* PostgreSQL: the same conditions over the roll-up <t>_counts_up u
+     * (schema.c counts_up_ddl): the deepest org range's unit ($up, one of
+     * b; "" when the ranges do not nest: none) and the states */
+    const char *up;
+    int up_ph;
+    buf_t up_state; /* " AND u.wf_state …" */
 } count_where_t;
 
 /* walk: the scope range as "+t.org_path" (SQLite) or "(t.org_path || '')"
@@ -611,6 +617,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         cw->ok = true;
         buf_printf(&cw->sql, " WHERE t.org_path >= $%d AND t.org_path < $%d", sql_bind_text(&cw->b, base),
                    sql_bind_text(&cw->b, base_hi));
+        cw->up = base;
     }
     /* one access path (access.c): a protected entity outside the owning
      * office is listed only within a break-the-glass grant's subtree */
@@ -674,9 +681,13 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             char *ohi = arena_alloc(r->arena, strlen(opath) + 1);
             scope_upper(opath, ohi, strlen(opath) + 1);
             buf_printf(sql, " AND %s >= $%d AND %s < $%d", pc, sql_bind_text(b, opath), pc, sql_bind_text(b, ohi));
-            if (cw)
+            if (cw) {
                 buf_printf(&cw->sql, " AND t.org_path >= $%d AND t.org_path < $%d", sql_bind_text(&cw->b, opath),
                            sql_bind_text(&cw->b, ohi));
+                /* ranges of units nest or do not meet */
+                if (strncmp(opath, cw->up, strlen(cw->up)) == 0) cw->up = opath;
+                else if (strncmp(cw->up, opath, strlen(opath)) != 0) cw->up = "";
+            }
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows && db_kind(r->db) != DB_SQLITE && *raw &&
@@ -686,21 +697,29 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
              * state_lead) and must walk <t>_lw_<sort> */
             int ph = sql_bind_text(b, raw);
             buf_printf(sql, " AND t.wf_state >= $%d AND t.wf_state <= $%d", ph, ph);
-            if (cw) buf_printf(&cw->sql, " AND t.wf_state = $%d", sql_bind_text(&cw->b, raw));
+            if (cw) {
+                int cph = sql_bind_text(&cw->b, raw);
+                buf_printf(&cw->sql, " AND t.wf_state = $%d", cph);
+                buf_printf(&cw->up_state, " AND u.wf_state = $%d", cph);
+            }
             continue;
         }
         if (strcmp(name, "wf_state") == 0 && !op && e->flows) {
             buf_puts(sql, " AND t.wf_state IN (");
-            if (cw) buf_puts(&cw->sql, " AND t.wf_state IN (");
+            if (cw) buf_puts(&cw->sql, " AND t.wf_state IN ("), buf_puts(&cw->up_state, " AND u.wf_state IN (");
             char *list = arena_strdup(r->arena, raw), *save = NULL;
             int n = 0;
             for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
                 buf_printf(sql, "%s$%d", n ? ", " : "", sql_bind_text(b, c));
-                if (cw) buf_printf(&cw->sql, "%s$%d", n ? ", " : "", sql_bind_text(&cw->b, c));
+                if (cw) {
+                    int cph = sql_bind_text(&cw->b, c);
+                    buf_printf(&cw->sql, "%s$%d", n ? ", " : "", cph);
+                    buf_printf(&cw->up_state, "%s$%d", n ? ", " : "", cph);
+                }
                 n++;
             }
             buf_puts(sql, n ? ")" : "NULL)");
-            if (cw) buf_puts(&cw->sql, n ? ")" : "NULL)");
+            if (cw) buf_puts(&cw->sql, n ? ")" : "NULL)"), buf_puts(&cw->up_state, n ? ")" : "NULL)");
             continue;
         }
         if (cw) cw->ok = false; /* any other filter: rows are counted */
@@ -810,6 +829,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         }
         buf_puts(sql, n ? ")" : " AND 1 = 0");
     }
+    if (cw && cw->ok && !lite) cw->up_ph = sql_bind_text(&cw->b, cw->up);
     if (b->overflow || (cw && cw->b.overflow)) { /* not reached within ENGINE_FILTER_VALUES_MAX */
         json_decref(errs);
         http_error(r, 422, "too_many_filter_values",
@@ -975,12 +995,25 @@ static int64_t count_capped(http_req_t *r, const char *where, const sql_binds_t 
  * 40 000 offices times their states) counts its rows, capped, instead. */
 #define COUNT_CELLS 5000
 
+/* PostgreSQL: the total as one expression: the changes not yet folded
+ * (<t>_counts_new, conditions where) plus the roll-up's row of the scope's
+ * unit in each state (<t>_counts_up, the unit's placeholder up_ph, states
+ * up_state) — one row a state whatever the scope's size (schema.c
+ * counts_up_ddl), where the cells were a district's hundreds. */
+static void count_sum_sql(const entity_t *e, const char *where, const char *up_state, int up_ph, buf_t *out) {
+    buf_printf(out,
+               "(COALESCE((SELECT SUM(t.n) FROM %s_counts_new t%s), 0) + "
+               "COALESCE((SELECT SUM(u.n) FROM %s_counts_up u WHERE u.org_path = $%d%s), 0))",
+               e->table, where, e->table, up_ph, up_state ? up_state : "");
+}
+
 /* The list's total: the sum of the precomputed cells when the filters allow
  * it, else count_capped.  SQLite: like the count, the sum stops past
  * TOTAL_CAP (a district's archived cases are over it after a few offices'
- * cells).  PostgreSQL: one statement adds the changes not yet folded into
- * the cells (<t>_counts_new, schema.c) to the cells' sum.  A scope of more
- * than COUNT_CELLS cells is counted instead.  -1 on error. */
+ * cells); a scope of more than COUNT_CELLS cells is counted instead.
+ * PostgreSQL: one statement adds the changes not yet folded into the cells
+ * (<t>_counts_new, schema.c) to the roll-up's row of the scope's unit
+ * (count_sum_sql).  -1 on error. */
 static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, const sql_binds_t *b,
                            const count_where_t *cw) {
     char sql[2600];
@@ -988,22 +1021,18 @@ static int64_t count_total(http_req_t *r, const entity_t *e, const char *where, 
 #define FITS(n) ((n) > 0 && (size_t)(n) < sizeof(sql))
     if (!cw->ok) return count_capped(r, where, b);
     if (db_kind(r->db) != DB_SQLITE) {
-        /* one round trip: the changes not yet folded plus at most
-         * COUNT_CELLS + 1 cells, summed by the server (a round trip costs
-         * more than summing a district's few hundred cells) */
-        len = snprintf(sql, sizeof(sql),
-                       "SELECT COALESCE((SELECT SUM(t.n) FROM %s_counts_new t%s), 0) + COALESCE(SUM(c.n), 0), COUNT(*) "
-                       "FROM (SELECT t.n FROM %s_counts t%s LIMIT %d) c",
-                       e->table, cw->sql.data, e->table, cw->sql.data, COUNT_CELLS + 1);
-        if (!FITS(len)) return count_capped(r, where, b); /* too many states for the buffer */
-        db_stmt_t *s = db_prepare(http_read_db(r), sql);
+        /* one round trip: the changes not yet folded plus the scope's
+         * row in the roll-up, a state (count_sum_sql) */
+        buf_t q = BUF_INIT;
+        buf_puts(&q, "SELECT ");
+        count_sum_sql(e, cw->sql.data, cw->up_state.data, cw->up_ph, &q);
+        db_stmt_t *s = db_prepare(http_read_db(r), q.data);
+        buf_free(&q);
         if (!s) return -1;
         engine_bind_all(s, &cw->b);
-        int64_t sum = -1, cells = 0;
-        if (db_step(s) == DB_ROW) sum = db_col_int(s, 0), cells = db_col_int(s, 1);
+        int64_t sum = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
         db_reset(s);
-        if (sum < 0) return -1;
-        return cells <= COUNT_CELLS ? sum : count_capped(r, where, b);
+        return sum;
     }
     len = snprintf(sql, sizeof(sql), "SELECT t.n FROM %s_counts t%s", e->table, cw->sql.data);
     if (!FITS(len)) return count_capped(r, where, b);
@@ -1063,30 +1092,34 @@ static void walk_memo_put(uint64_t key, int64_t total) {
                           memory_order_relaxed);
 }
 
-/* The cells' sum as one scalar column of the page's SELECT: -1 when the
- * scope has more than COUNT_CELLS cells (then counted apart).  The cells'
- * placeholders follow the page's own: their values are appended to b.
- * false when they do not fit (the caller counts apart). */
+/* sql with each placeholder $k as $(k + off), appended to out */
+static void renumber(const char *sql, int off, buf_t *out) {
+    for (const char *c = sql; *c;) {
+        if (*c == '$' && c[1] >= '0' && c[1] <= '9') {
+            char *end;
+            long k = strtol(c + 1, &end, 10);
+            buf_printf(out, "$%ld", k + off);
+            c = end;
+        } else {
+            buf_putc(out, *c++);
+        }
+    }
+}
+
+/* The total (count_sum_sql) as one scalar column of the page's SELECT.
+ * The cells' placeholders follow the page's own: their values are
+ * appended to b.  false when they do not fit (the caller counts apart). */
 static bool fold_count_col(const entity_t *e, const count_where_t *cw, buf_t *sql, sql_binds_t *b) {
     if (b->n + cw->b.n > SQL_BINDS_MAX) return false;
     int off = b->n;
     for (int i = 0; i < cw->b.n; i++) b->v[b->n++] = cw->b.v[i];
-    buf_t w = BUF_INIT; /* cw->sql with $k as $(k + off) */
-    for (const char *c = cw->sql.data; *c;) {
-        if (*c == '$' && c[1] >= '0' && c[1] <= '9') {
-            char *end;
-            long k = strtol(c + 1, &end, 10);
-            buf_printf(&w, "$%ld", k + off);
-            c = end;
-        } else {
-            buf_putc(&w, *c++);
-        }
-    }
-    buf_printf(sql,
-               ", (SELECT CASE WHEN COUNT(*) > %d THEN -1 ELSE COALESCE((SELECT SUM(t.n) FROM %s_counts_new t%s), 0) "
-               "+ COALESCE(SUM(c.n), 0) END FROM (SELECT t.n FROM %s_counts t%s LIMIT %d) c)",
-               COUNT_CELLS, e->table, w.data, e->table, w.data, COUNT_CELLS + 1);
+    buf_t w = BUF_INIT, st = BUF_INIT;
+    renumber(cw->sql.data, off, &w);
+    if (cw->up_state.data) renumber(cw->up_state.data, off, &st);
+    buf_puts(sql, ", ");
+    count_sum_sql(e, w.data, st.data, cw->up_ph + off, sql);
     buf_free(&w);
+    buf_free(&st);
     return true;
 }
 
@@ -1547,19 +1580,18 @@ page:;
     }
     if (skip_count) {
         /* no row on a first page: nothing matches, in the same snapshot;
-         * not folded (a split page), past the cells' bound (-1) or no row
-         * after a cursor: counted apart, with the WHERE's binds only */
+         * not folded (a split page) or no row after a cursor: counted
+         * apart when wanted, with the WHERE's binds only */
         if (fold && n == 0 && !after) {
             total = 0;
-        } else if (!fold || n == 0 || total < 0) {
+        } else if ((!fold || n == 0) && want_total) {
             b.n = where_binds;
-            total = count_total(r, e, where.data, &b, &cw);
+            if ((total = count_total(r, e, where.data, &b, &cw)) < 0) {
+                http_store_error(r);
+                goto out;
+            }
         }
-        if (total < 0) {
-            http_store_error(r);
-            goto out;
-        }
-        walk_memo_put(memo_key, total);
+        if (total >= 0) walk_memo_put(memo_key, total);
     }
     if (pi_filter && engine_pi_lookup_audit(r, e->name, pi_filter->name, n > 0) != 0) goto out;
     jw_arr_end(w);
@@ -1576,6 +1608,7 @@ out:
     buf_free(&where);
     buf_free(&sql);
     buf_free(&cw.sql);
+    buf_free(&cw.up_state);
 }
 
 /* ---- one record ---- */
