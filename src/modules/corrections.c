@@ -1167,8 +1167,11 @@ static const entity_t sanctions = {
     PROTECTED,
 };
 
-/* ---- who fires which transition (declared before the entities, so the
- * engine keeps these defaults: registry.c skips a permission it knows) ---- */
+/* ---- who fires which transition (declared before the entities, so these
+ * defaults are the ones kept: registry.c skips a workflow transition's
+ * permission it knows, and for the standard actions (create, import,
+ * delete), which it declares again, perm_find and perm_each take the first
+ * declaration, this one) ---- */
 
 static const perm_def_t corr_perms[] = {
     /* a subject comes by the institution's entrustment (法 第九条), and only

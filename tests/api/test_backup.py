@@ -70,7 +70,9 @@ def test_sqlite_backup_while_writing_then_restore_keeps_every_acknowledged_row(c
     path = url[7:]
     s = ctx.server(url)
     w = Writers(s)
+    deadline = time.time() + 120
     while len(w.acked) < 30:
+        assert time.time() < deadline and not w.errors, ("the writers did not get 30 writes acknowledged", w.errors[:3])
         time.sleep(0.05)
     started = time.time()
     dst = os.path.join(tmpdir("sifasuo-bak-"), "backup.db")
@@ -162,7 +164,9 @@ def test_postgres_backup_restores_into_an_empty_database_with_the_chain_intact(c
     url = _demo_store(ctx)
     s = ctx.server(url)
     w = Writers(s, n=2)
+    deadline = time.time() + 120
     while len(w.acked) < 20:
+        assert time.time() < deadline and not w.errors, ("the writers did not get 20 writes acknowledged", w.errors[:3])
         time.sleep(0.05)
     started = time.time()
     dst = os.path.join(tmpdir("sifasuo-bak-"), "backup.dump")

@@ -143,7 +143,9 @@ def test_kill_9_under_concurrent_writes_loses_no_acknowledged_write(ctx):
     first = Session(s, "ljz")
     cookie, csrf = first.cookie, first.csrf
     ledger = Ledger()
-    rng = random.Random(int(os.environ.get("SIFASUO_CRASH_SEED", str(int(time.time())))))
+    seed = int(os.environ.get("SIFASUO_CRASH_SEED", str(int(time.time()))))
+    print(f"crash seed {seed} (SIFASUO_CRASH_SEED={seed} replays this run's choices)")
+    rng = random.Random(seed)
     failures = []
     t0 = time.time()
     for life in range(KILLS):
@@ -189,7 +191,7 @@ def test_kill_9_under_concurrent_writes_loses_no_acknowledged_write(ctx):
         if errors:
             failures.extend(errors)
             break
-    assert not failures, failures[0]
+    assert not failures, (f"crash seed {seed}", failures[0])
     elapsed = time.time() - t0
 
     # the store after the last kill, before any server touches it
