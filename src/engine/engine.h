@@ -89,6 +89,12 @@ typedef struct field {
     const char *countdown;
 } field_t;
 
+/* A field a list may filter by a range (?<f>.from=, ?<f>.to=): a date, a
+ * time, a number. */
+static inline bool field_ranged(const field_t *f) {
+    return f->type == F_DATE || f->type == F_DATETIME || f->type == F_INT || f->type == F_DECIMAL;
+}
+
 typedef struct wf_state {
     const char *key, *label;
     int deadline_days; /* working days allowed in this state; 0 = none */

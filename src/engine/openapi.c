@@ -387,7 +387,7 @@ static json_t *list_params(const entity_t *e) {
         char d[200];
         snprintf(d, sizeof(d), "按「%s」筛选, 多个值以逗号分隔", f->label);
         json_array_append_new(a, query(f->name, "string", d));
-        if (f->type == F_DATE || f->type == F_DATETIME || f->type == F_INT || f->type == F_DECIMAL) {
+        if (field_ranged(f)) {
             char k[80];
             snprintf(k, sizeof(k), "%s.from", f->name);
             snprintf(d, sizeof(d), "「%s」不早于 (不小于)", f->label);
