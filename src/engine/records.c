@@ -565,6 +565,31 @@ static bool too_many_filter_values(http_req_t *r) {
     return true;
 }
 
+/* q's length in characters: 3 or more go through SQLite's trigram index. */
+static size_t q_chars(const char *q) {
+    size_t n = 0;
+    for (const char *c = q; *c; c++)
+        n += ((unsigned char)*c & 0xC0) != 0x80;
+    return n;
+}
+
+/* q as its condition binds it: an FTS5 phrase (fts), or a LIKE pattern with
+ * its metacharacters escaped (PostgreSQL). */
+static const char *q_arg(http_req_t *r, const char *q, bool fts, bool lite) {
+    char *arg = arena_alloc(r->arena, 2 * strlen(q) + 3), *o = arg;
+    *o++ = fts ? '"' : '%';
+    for (const char *qc = q; *qc; qc++) {
+        if (fts && *qc == '"')
+            *o++ = '"';
+        else if (!lite && (*qc == '%' || *qc == '_' || *qc == '\\'))
+            *o++ = '\\';
+        *o++ = *qc;
+    }
+    *o++ = fts ? '"' : '%';
+    *o = '\0';
+    return arg;
+}
+
 static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *b, bool walk, count_where_t *cw,
                      org_range_t *base_io) {
     if (too_many_filter_values(r)) return -1;
@@ -803,19 +828,8 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     const char *q = http_query(r, "q");
     if (q && *q) {
         if (cw) cw->ok = false;
-        size_t chars = 0, ql = strlen(q);
-        for (const char *qc = q; *qc; qc++) chars += ((unsigned char)*qc & 0xC0) != 0x80;
-        bool fts = lite && chars >= 3;
-        char *arg = arena_alloc(r->arena, 2 * ql + 3), *o = arg;
-        *o++ = fts ? '"' : '%';
-        for (const char *qc = q; *qc; qc++) {
-            if (fts && *qc == '"') *o++ = '"';
-            else if (!lite && (*qc == '%' || *qc == '_' || *qc == '\\')) *o++ = '\\';
-            *o++ = *qc;
-        }
-        *o++ = fts ? '"' : '%';
-        *o = '\0';
-        int ph = sql_bind_text(b, lite && !fts ? q : arg);
+        bool fts = lite && q_chars(q) >= 3;
+        int ph = sql_bind_text(b, lite && !fts ? q : q_arg(r, q, fts, lite));
         int n = 0;
         for (const field_t *f = e->fields; f->name; f++) {
             if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
@@ -1269,6 +1283,20 @@ static int64_t probe_rows(http_req_t *r, const entity_t *e, const char *where, c
     return n;
 }
 
+/* The rows q's trigram index matches, counted up to cap + 1.  -1 on error. */
+static int64_t fts_rows(http_req_t *r, const entity_t *e, const char *q, int64_t cap) {
+    char sql[300];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT rowid FROM %s_fts WHERE %s_fts MATCH $1 LIMIT $2)",
+             e->table, e->table);
+    db_stmt_t *s = db_prepare(r->db, sql);
+    if (!s) return -1;
+    db_bind_text(s, 1, q_arg(r, q, true, true), -1);
+    db_bind_int(s, 2, cap + 1);
+    int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+    db_reset(s);
+    return n;
+}
+
 /* A walk's budget (db_set_budget) per match of the list, in VM steps:
  * a walk spends about ten on each row it visits (the index entry, the
  * table row, the filters), so the walk may visit about as many rows as the
@@ -1309,9 +1337,7 @@ static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const
     const char *del = http_query(r, "deleted"), *q = http_query(r, "q"), *wfs = http_query(r, "wf_state");
     const char *ov = e->flows ? http_query(r, "overdue") : NULL;
     bool deleted = del && strcmp(del, "1") == 0, overdue = ov && (strcmp(ov, "1") == 0 || strcmp(ov, "true") == 0);
-    size_t qchars = 0;
-    for (const char *c = q ? q : ""; *c; c++) qchars += ((unsigned char)*c & 0xC0) != 0x80;
-    if (qchars >= 3) return NULL;
+    bool fts = q && q_chars(q) >= 3;
     const field_t *cand = NULL, *code = NULL;
     bool cand_eq = false;
     for (int i = 0; i < r->nquery; i++) {
@@ -1342,6 +1368,20 @@ static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const
     if (deleted) return arena_printf(r->arena, "%s_dead", t);
     if (overdue) return arena_printf(r->arena, "%s_lf_due_at", t);
     const char *alt = e->flows && wfs ? arena_printf(r->arena, "%s_lf_wf_state", t) : arena_printf(r->arena, "%s_live", t);
+    if (fts) {
+        /* q: the FTS5 match drives and each match's row is checked against
+         * the scope, unless the scope holds fewer live rows than q matches:
+         * then the scope's index drives and each of its rows is looked up
+         * in the matches, gathered once (an office's q over the city's
+         * 40 367 matches at 10^6: a table row each, 97 ms) */
+        int64_t in_scope = scope_rows(r, e, base, PROBE_CAP);
+        if (in_scope < 0) return *err = true, NULL;
+        const char *by_id = arena_printf(r->arena, "%s_lq", t);
+        if (in_scope > PROBE_CAP) return by_id;
+        int64_t matches = fts_rows(r, e, q, in_scope);
+        if (matches < 0) return *err = true, NULL;
+        return matches > in_scope ? alt : by_id;
+    }
     if (!cand) return alt;
     const char *mine = arena_printf(r->arena, "%s_lf_%s", t, cand->name);
     /* an equality: (<f>, org_path) is sought to the scope's own matches,

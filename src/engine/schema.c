@@ -199,10 +199,13 @@ static void want_walk_index(const entity_t *e, ctx_t *c, buf_t *ddl, const char 
  *   <t>_lf_wf_state (wf_state, org_path, …)   count of a state in the scope, covering;
  *   <t>_lw_<s> (wf_state, <sort key>, id, org_path)  a state's page walked in sort order (× every sort);
  *   <t>_lf_due_at (due_at, org_path)           the open records by deadline (?overdue=1);
- *   <t>_lo_<f> (org_path, <f>)                 SQLite: a range filter within a small scope.
+ *   <t>_lo_<f> (org_path, <f>)                 SQLite: a range filter within a small scope;
+ *   <t>_lq (id, org_path)                      SQLite: q's matches checked against the scope.
  * On SQLite the walk of a sort is <t>_lk_<s> instead of <t>_ls_<s>, for the
  * declared sorts and the spine's created_at, updated_at, due_at (range_cols);
  * and ?deleted=1 reads <t>_dead (org_path, id) over the deleted rows only. */
+static bool has_search(const entity_t *e);
+
 static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
     /* the field of the default sort: a code tab's pages are walked along it */
     const field_t *dsf = entity_sort_field(e, NULL);
@@ -223,6 +226,11 @@ static void index_ddl(const entity_t *e, ctx_t *c, buf_t *ddl) {
         want_walk_index(e, c, ddl, "created_at", "created_at");
         want_walk_index(e, c, ddl, "updated_at", "updated_at");
         if (e->flows) want_walk_index(e, c, ddl, "due_at", "COALESCE(due_at, '9999-12-31')");
+        /* q's matches checked against the scope by id, each an entry of
+         * this narrow index rather than a table row (records.c list_index:
+         * a district's q over 40 367 matches at 10^6, 43 → 15 ms) */
+        snprintf(name, sizeof(name), "%s_lq", e->table);
+        if (has_search(e)) want_live_index(c, ddl, name, "id, org_path");
     }
     if (e->flows) {
         snprintf(name, sizeof(name), "%s_wf", e->table);
