@@ -1181,11 +1181,11 @@ static bool walk_in_index(http_req_t *r, const entity_t *e);
 
 static bool walk_sort_order(http_req_t *r, const entity_t *e, int64_t matches, int limit, int64_t *rows) {
     *rows = 0;
-    if (matches > TOTAL_CAP) return true;
-    if (db_kind(r->db) != DB_SQLITE) return false;
+    if (db_kind(r->db) != DB_SQLITE) return matches > TOTAL_CAP;
     char sql[200];
     snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM %s", e->table);
     *rows = db_query_int(r->db, sql, 0);
+    if (matches > TOTAL_CAP) return true;
     int64_t share = walk_in_index(r, e) ? WALK_ENTRY_SHARE : 1;
     return matches * matches * share >= (int64_t)(limit + 1) * *rows;
 }
@@ -1436,23 +1436,49 @@ static bool walk_in_index(http_req_t *r, const entity_t *e) {
     return others == 0 && (codes == 0 || (codes == 1 && ranges == 0 && !spine));
 }
 
-static void list_records(http_req_t *r) {
+/* SQLite: the range filter a list past the cap may be ordered by instead of
+ * its sort (list_run): a declared sort's field (it has <t>_lk_<f>) that
+ * the list asks a range of, other than the sort's own; NULL: none. */
+static const field_t *reorder_field(http_req_t *r, const entity_t *e) {
+    const char *so = http_query(r, "sort");
+    if (!so || !*so) so = e->default_sort ? e->default_sort : "-id";
+    so += so[0] == '-' || so[0] == '+';
+    for (int i = 0; i < r->nquery; i++) {
+        const char *dot = strchr(r->qkeys[i], '.');
+        if (!dot || reserved_param(r->qkeys[i])) continue;
+        char name[96];
+        snprintf(name, sizeof(name), "%.*s", (int)(dot - r->qkeys[i]), r->qkeys[i]);
+        const field_t *f = entity_field(e, name);
+        if (f && (f->flags & FF_FILTER) && (f->flags & FF_SORT) && !(f->flags & FF_PI) && !f->masked_with &&
+            field_ranged(f) && strcmp(f->name, so) != 0)
+            return f;
+    }
+    return NULL;
+}
+
+/* One list answer.  sorted_by: NULL, or the order this run was given
+ * instead of the one asked for (a first run past its walk's budget, below,
+ * asks for a second with it).  Returns 1 when a second run is wanted, with
+ * nothing sent and the list's ?sort= replaced. */
+static int list_run(http_req_t *r, const char *sorted_by) {
+    int again = 0;
     const entity_t *e = entity_of(r);
-    if (!e || !allowed(r, e, "read")) return;
+    if (!e || !allowed(r, e, "read")) return 0;
     const field_t *pi_filter = engine_pi_lookup_field(r, e); /* audited and limited (access.c) */
-    if (pi_filter && !engine_pi_lookup_allowed(r)) return;
+    if (pi_filter && !engine_pi_lookup_allowed(r)) return 0;
     sort_t st = {0};
-    if (parse_sort(r, e, &st) != 0) return;
+    if (parse_sort(r, e, &st) != 0) return 0;
     bool bad;
     const bool *sel = parse_fields(r, e, &bad);
-    if (bad) return;
+    if (bad) return 0;
     const char *lim = http_query(r, "limit");
     int limit = lim ? atoi(lim) : 50;
-    if (limit < 1 || limit > 500) return http_error(r, 422, "validation_failed", "limit 须在 1 到 500 之间");
+    if (limit < 1 || limit > 500) return http_error(r, 422, "validation_failed", "limit 须在 1 到 500 之间"), 0;
     const char *after = http_query(r, "after"), *tq = http_query(r, "total");
     const char *cv = NULL;
     int64_t cid = 0, total = -1;
-    if (after && !cursor_parse(r, after, &cv, &cid)) return http_error(r, 422, "validation_failed", "after 游标无效");
+    if (after && !cursor_parse(r, after, &cv, &cid))
+        return http_error(r, 422, "validation_failed", "after 游标无效"), 0;
     /* total: on the first page unless total=0, on later ones with total=1 */
     bool want_total = tq ? strcmp(tq, "0") != 0 : !after;
     bool walk = false;
@@ -1501,6 +1527,16 @@ static void list_records(http_req_t *r) {
      * sorting the matches is bounded (at most TOTAL_CAP), the walk gets a
      * budget worth about that sort, and past it the page sorts instead. */
     bool budgeted = lite && walk && total >= 0 && total <= TOTAL_CAP;
+    /* Past the cap sorting the matches is not bounded either.  A first
+     * page that ranges over a date or an amount the list could be ordered
+     * by walks within the same budget, and past it is answered in that
+     * field's order, same direction, saying so (sorted_by): the range
+     * bounds that walk's key (the city's cases accepted since January by
+     * closing date walked every case closed before January: 50-60 ms at
+     * 10^6, without end at 10^7) */
+    const field_t *rf =
+        lite && walk && total > TOTAL_CAP && !after && !sorted_by && !pi_filter ? reorder_field(r, e) : NULL;
+    if (rf) budgeted = true;
     int where_binds = b.n;
     size_t json_at = r->out->len;
     jw_t json_state = r->json;
@@ -1654,6 +1690,13 @@ page:;
     }
     bool more = rc == DB_ROW;
     db_reset(s);
+    if (rc == DB_OVER_BUDGET && rf) { /* the range's own order instead */
+        r->out->len = json_at;
+        r->json = json_state;
+        http_query_set(r, "sort", arena_printf(r->arena, "%s%s", st.desc ? "-" : "", rf->name));
+        again = 1;
+        goto out;
+    }
     if (rc == DB_OVER_BUDGET && budgeted) { /* the bounded sort instead */
         r->out->len = json_at;
         r->json = json_state;
@@ -1696,6 +1739,7 @@ page:;
         jw_kint(w, "total", total > TOTAL_CAP ? TOTAL_CAP : total);
         if (total > TOTAL_CAP) jw_kbool(w, "total_capped", true);
     }
+    if (sorted_by) jw_kstr(w, "sorted_by", sorted_by);
     jw_obj_end(w);
     http_send_json(r, 200);
 out:
@@ -1703,6 +1747,11 @@ out:
     buf_free(&sql);
     buf_free(&cw.sql);
     buf_free(&cw.up_state);
+    return again;
+}
+
+static void list_records(http_req_t *r) {
+    if (list_run(r, NULL)) list_run(r, http_query(r, "sort"));
 }
 
 /* ---- one record ---- */

@@ -95,6 +95,9 @@ const char *http_param(http_req_t *r, const char *name);
 int64_t http_param_id(http_req_t *r, const char *name);
 /* Query parameter (decoded) by key, or NULL; the first when repeated. */
 const char *http_query(http_req_t *r, const char *key);
+/* Sets a query parameter (replacing its value, or adding it): a handler
+ * that answers as if asked otherwise (records.c list_run). */
+void http_query_set(http_req_t *r, const char *key, const char *val);
 /* Parses an id-like query value: -1 absent, -2 malformed, else the value. */
 int64_t http_query_id(http_req_t *r, const char *key);
 const char *http_header(http_req_t *r, const char *name);

@@ -270,6 +270,24 @@ const char *http_query(http_req_t *r, const char *key) {
     return NULL;
 }
 
+void http_query_set(http_req_t *r, const char *key, const char *val) {
+    parse_query(r);
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->qkeys[i], key) == 0) {
+            r->qvals[i] = val;
+            return;
+        }
+    const char **k = arena_calloc(r->arena, sizeof(char *) * (size_t)(r->nquery + 1));
+    const char **v = arena_calloc(r->arena, sizeof(char *) * (size_t)(r->nquery + 1));
+    for (int i = 0; i < r->nquery; i++)
+        k[i] = r->qkeys[i], v[i] = r->qvals[i];
+    k[r->nquery] = key;
+    v[r->nquery] = val;
+    r->qkeys = k;
+    r->qvals = v;
+    r->nquery++;
+}
+
 int64_t http_query_id(http_req_t *r, const char *key) {
     const char *v = http_query(r, key);
     if (!v) return -1;

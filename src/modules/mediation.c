@@ -111,7 +111,7 @@ static const field_t case_fields[] = {
     {"failure_reason", "调解不成原因", F_TEXT, FF_READONLY, .max = 1000},
     {"closed_on", "结案日期", F_DATE, FF_READONLY | FF_FILTER | FF_SORT},
     {"visit_note", "回访情况", F_TEXT, FF_READONLY, .max = 2000},
-    {"visited_on", "回访日期", F_DATE, FF_READONLY | FF_FILTER},
+    {"visited_on", "回访日期", F_DATE, FF_READONLY | FF_FILTER | FF_SORT},
     {0},
 };
 
