@@ -1306,6 +1306,18 @@ static int64_t fts_rows(http_req_t *r, const entity_t *e, const char *q, int64_t
 /* Rows a probe reads at most before the list's index is chosen. */
 #define PROBE_CAP 10000
 
+/* The declared filter a list's query parameter i names (<f>, or <f>.from
+ * and <f>.to: *op), or NULL: a reserved parameter, another field. */
+static const field_t *param_filter(http_req_t *r, const entity_t *e, int i, bool *op) {
+    const char *k = r->qkeys[i], *dot = strchr(k, '.');
+    *op = dot != NULL;
+    if (reserved_param(k)) return NULL;
+    char name[96];
+    snprintf(name, sizeof(name), "%.*s", dot ? (int)(dot - k) : (int)strlen(k), k);
+    const field_t *f = entity_field(e, name);
+    return f && (f->flags & FF_FILTER) ? f : NULL;
+}
+
 /* The spine column the list sorts by (sort_spine: ?sort= or the entity's
  * default), or NULL for a declared field. */
 static const char *sort_spine_name(http_req_t *r, const entity_t *e) {
@@ -1341,12 +1353,9 @@ static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const
     const field_t *cand = NULL, *code = NULL;
     bool cand_eq = false;
     for (int i = 0; i < r->nquery; i++) {
-        char name[96];
-        snprintf(name, sizeof(name), "%s", r->qkeys[i]);
-        char *dot = strchr(name, '.');
-        if (dot) *dot = '\0';
-        const field_t *f = reserved_param(r->qkeys[i]) ? NULL : entity_field(e, name);
-        if (!f || !(f->flags & FF_FILTER)) continue;
+        bool dot;
+        const field_t *f = param_filter(r, e, i, &dot);
+        if (!f) continue;
         if (f->flags & FF_PI) return NULL; /* its blind index, an equality of one value */
         if (!dot && f->type == F_CODE && !strchr(r->qvals[i], ',') && !code) code = f; /* one code: its pair */
         if (!cand || (!cand_eq && !dot)) cand = f, cand_eq = !dot;
@@ -1419,12 +1428,9 @@ static bool walk_in_index(http_req_t *r, const entity_t *e) {
         return false;
     int codes = 0, ranges = 0, others = 0;
     for (int i = 0; i < r->nquery; i++) {
-        char name[96];
-        snprintf(name, sizeof(name), "%s", r->qkeys[i]);
-        char *dot = strchr(name, '.');
-        if (dot) *dot = '\0';
-        const field_t *f = reserved_param(r->qkeys[i]) ? NULL : entity_field(e, name);
-        if (!f || !(f->flags & FF_FILTER)) continue;
+        bool dot;
+        const field_t *f = param_filter(r, e, i, &dot);
+        if (!f) continue;
         if (one_state || (f->flags & FF_PI) || f->masked_with) return false;
         if (!dot && f->type == F_CODE && !strchr(r->qvals[i], ',') && sf == entity_sort_field(e, NULL))
             codes++;
@@ -1436,31 +1442,34 @@ static bool walk_in_index(http_req_t *r, const entity_t *e) {
     return others == 0 && (codes == 0 || (codes == 1 && ranges == 0 && !spine));
 }
 
-/* SQLite: the range filter a list past the cap may be ordered by instead of
- * its sort (list_run): a declared sort's field (it has <t>_lk_<f>) that
- * the list asks a range of, other than the sort's own; NULL: none. */
-static const field_t *reorder_field(http_req_t *r, const entity_t *e) {
-    const char *so = http_query(r, "sort");
-    if (!so || !*so) so = e->default_sort ? e->default_sort : "-id";
-    so += so[0] == '-' || so[0] == '+';
+/* SQLite: the order a first page past the cap may be answered in instead
+ * of the one asked (list_run): the range's own, in the direction asked,
+ * when the list asks a range (.from/.to) of a field it can be sorted by
+ * (<t>_lk_<f>) other than the sort's; else, with one code, the entity's
+ * default sort (the code's pair <t>_lf_<code>_<s>, schema.c).  NULL: none. */
+static const char *reorder_sort(http_req_t *r, const entity_t *e, bool desc) {
+    const char *dflt = e->default_sort ? e->default_sort : "-id", *so = http_query(r, "sort");
+    if (!so || !*so) so = dflt;
+    const char *name = so + (so[0] == '-' || so[0] == '+');
+    const field_t *code = NULL;
     for (int i = 0; i < r->nquery; i++) {
-        const char *dot = strchr(r->qkeys[i], '.');
-        if (!dot || reserved_param(r->qkeys[i])) continue;
-        char name[96];
-        snprintf(name, sizeof(name), "%.*s", (int)(dot - r->qkeys[i]), r->qkeys[i]);
-        const field_t *f = entity_field(e, name);
-        if (f && (f->flags & FF_FILTER) && (f->flags & FF_SORT) && !(f->flags & FF_PI) && !f->masked_with &&
-            field_ranged(f) && strcmp(f->name, so) != 0)
-            return f;
+        bool dot;
+        const field_t *f = param_filter(r, e, i, &dot);
+        if (!f || (f->flags & FF_PI) || f->masked_with) continue;
+        if (dot && (f->flags & FF_SORT) && field_ranged(f) && strcmp(f->name, name) != 0)
+            return arena_printf(r->arena, "%s%s", desc ? "-" : "", f->name);
+        if (!dot && f->type == F_CODE && !strchr(r->qvals[i], ',')) code = f;
     }
-    return NULL;
+    const field_t *dsf = entity_sort_field(e, NULL);
+    return code && dsf && (dsf->flags & FF_SORT) && !(dsf->flags & FF_PI) && strcmp(so, dflt) != 0 ? dflt : NULL;
 }
 
 /* One list answer.  sorted_by: NULL, or the order this run was given
  * instead of the one asked for (a first run past its walk's budget, below,
- * asks for a second with it).  Returns 1 when a second run is wanted, with
- * nothing sent and the list's ?sort= replaced. */
-static int list_run(http_req_t *r, const char *sorted_by) {
+ * asks for a second with it, and leaves its count in *counted).  Returns 1
+ * when a second run is wanted, with nothing sent and the list's ?sort=
+ * replaced. */
+static int list_run(http_req_t *r, const char *sorted_by, int64_t *counted) {
     int again = 0;
     const entity_t *e = entity_of(r);
     if (!e || !allowed(r, e, "read")) return 0;
@@ -1506,6 +1515,9 @@ static int list_run(http_req_t *r, const char *sorted_by) {
     bool skip_count = memo >= 0, fold = skip_count;
     if (skip_count) {
         walk = memo == 1;
+    } else if (sorted_by && *counted > TOTAL_CAP) { /* the same conditions, counted by the first run */
+        total = *counted;
+        walk = true;
     } else if (want_total || lite || cw.ok) {
         total = count_total(r, e, where.data, &b, &cw);
         if (total < 0) {
@@ -1533,10 +1545,11 @@ static int list_run(http_req_t *r, const char *sorted_by) {
      * field's order, same direction, saying so (sorted_by): the range
      * bounds that walk's key (the city's cases accepted since January by
      * closing date walked every case closed before January: 50-60 ms at
-     * 10^6, without end at 10^7) */
-    const field_t *rf =
-        lite && walk && total > TOTAL_CAP && !after && !sorted_by && !pi_filter ? reorder_field(r, e) : NULL;
-    if (rf) budgeted = true;
+     * 10^6, without end at 10^7).  With a code instead, the default order,
+     * which the code's pair index walks (reorder_sort) */
+    const char *reorder =
+        lite && walk && total > TOTAL_CAP && !after && !sorted_by && !pi_filter ? reorder_sort(r, e, st.desc) : NULL;
+    if (reorder) budgeted = true;
     int where_binds = b.n;
     size_t json_at = r->out->len;
     jw_t json_state = r->json;
@@ -1671,9 +1684,12 @@ page:;
     /* a walk expects to visit (limit + 1) N / M rows when the matches
      * spread evenly; eight times that is left to chance before the sort,
      * never more than the sort's own M (issue 27: a skewed walk of 8 000
-     * matches spent 90 000 steps before giving up, then sorted anyway) */
+     * matches spent 90 000 steps before giving up, then sorted anyway).
+     * Past the cap the matches are at least the cap, and what follows a
+     * walk given up is cheap (the range's own order): twice that is left */
     int64_t expect = total > 0 ? (int64_t)(limit + 1) * table_rows / total : 0;
-    int64_t left = WALK_STEPS_PER_MATCH * ((8 * expect < total ? 8 * expect : total) + 1000);
+    int64_t tries = (reorder ? 2 : 8) * expect;
+    int64_t left = WALK_STEPS_PER_MATCH * ((tries < total ? tries : total) + 1000);
     for (;;) {
         if (budgeted) db_set_budget(r->db, left > 0 ? left : 1);
         rc = db_step(s);
@@ -1690,10 +1706,11 @@ page:;
     }
     bool more = rc == DB_ROW;
     db_reset(s);
-    if (rc == DB_OVER_BUDGET && rf) { /* the range's own order instead */
+    if (rc == DB_OVER_BUDGET && reorder) { /* the range's own order instead, or the default */
         r->out->len = json_at;
         r->json = json_state;
-        http_query_set(r, "sort", arena_printf(r->arena, "%s%s", st.desc ? "-" : "", rf->name));
+        http_query_set(r, "sort", reorder);
+        *counted = total;
         again = 1;
         goto out;
     }
@@ -1751,7 +1768,8 @@ out:
 }
 
 static void list_records(http_req_t *r) {
-    if (list_run(r, NULL)) list_run(r, http_query(r, "sort"));
+    int64_t counted = -1;
+    if (list_run(r, NULL, &counted)) list_run(r, http_query(r, "sort"), &counted);
 }
 
 /* ---- one record ---- */

@@ -280,10 +280,14 @@ def test_past_the_cap_a_sort_it_cannot_walk_in_bounds_becomes_the_ranges_own_ord
             assert down["sorted_by"] == "-closed_on", down
             days = [it["closed_on"] for it in down["items"]]
             assert days == sorted(days, reverse=True), days
-        # no range to order by (a code): the order asked, however long its walk
-        st, _, code = shiju.get(f"{E}?source=party_application&sort=created_at&limit=20")
-        assert st == 200 and "sorted_by" not in code, code
-        times = [it["created_at"] for it in code["items"]]
-        assert times == sorted(times)
+        # a code instead of a range: the default order, which the code's pair index walks (the
+        # open cases, closed_on empty and last, hold no agreement: the walk read every one of them)
+        st, _, code = shiju.get(f"{E}?agreement_form=written&sort=closed_on&limit=20")
+        assert st == 200 and code["total_capped"] and code["sorted_by"] == "-received_on", code
+        days = [(it["received_on"], it["id"]) for it in code["items"]]
+        assert days == sorted(days, reverse=True) and all(it["agreement_form"] == "written" for it in code["items"])
+        # the default order asked for: nothing to change
+        st, _, same = shiju.get(f"{E}?agreement_form=written&limit=20")
+        assert st == 200 and "sorted_by" not in same and same["items"] == code["items"], same
     finally:
         s.stop()
