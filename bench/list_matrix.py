@@ -16,7 +16,9 @@ SQLite; python3 standard library only.  Timings are reported, never asserted.
    server's own, the "<N>us" of its access-log line.
 3. Prints the load average (other work on the machine inflates every
    number), the worst shapes by p99 and, per user, the worst p99 and the
-   median of the shapes' p99s; with --out, the whole table as Markdown."""
+   median of the shapes' p99s; with --out, the whole table as Markdown.
+   A shape the server answered in another order than asked (past 10 000
+   matches, docs/api.md "sorted_by") is labelled "→ <order>"."""
 import argparse
 import http.client
 import json
@@ -102,9 +104,11 @@ def main():
             c = shiju if user == "shiju" else Client(port, user)
             for label, q in all_shapes:
                 path = f"{E}?{q}&limit=20"
-                st = c.req("GET", path)[0]
+                st, _, body = c.req("GET", path)
                 if st != 200:
                     continue  # ?deleted=1 without the restore right
+                # answered in another order than asked (past the cap, docs/api.md "sorted_by")
+                label = label + f" → {json.loads(body)['sorted_by']}" if b'"sorted_by"' in body else label
                 mark = len(open(log.name).read().splitlines())
                 for _ in range(a.requests):
                     c.req("GET", path)
@@ -117,6 +121,7 @@ def main():
         print(f"\nworst {a.top} by p99:\n\n| user | shape | p50 | p99 |\n|---|---|---:|---:|")
         for u, l, p50, p99 in sorted(rows, key=lambda r: -r[3])[:a.top]:
             print(f"| {u} | {l} | {p50:.2f} | {p99:.2f} |")
+        print(f"\n{sum('→' in r[1] for r in rows)} shapes answered in another order than asked (→ sorted_by)")
         print("\n| user | shapes | worst p99 | median of p99s |\n|---|---:|---:|---:|")
         for u in USERS:
             p = [r[3] for r in rows if r[0] == u]
