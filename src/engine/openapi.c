@@ -218,9 +218,13 @@ static void entity_schemas(const entity_t *e, void *arg) {
     schema_name(e, "Patch", name, sizeof(name));
     json_object_set_new(schemas, name, patch);
     schema_name(e, "", name, sizeof(name));
-    json_t *list = json_pack("{s:s,s:{s:{s:s,s:o},s:{s:[s,s]},s:{s:s}},s:[s]}", "type", "object", "properties", "items",
-                             "type", "array", "items", ref(name), "next", "type", "string", "null", "total", "type",
-                             "integer", "required", "items");
+    json_t *list =
+        json_pack("{s:s,s:{s:{s:s,s:o},s:{s:[s,s]},s:{s:s},s:{s:s},s:{s:s,s:s}},s:[s]}", "type", "object", "properties",
+                  "items", "type", "array", "items", ref(name), "next", "type", "string", "null", "total", "type",
+                  "integer", "total_capped", "type", "boolean", "sorted_by", "type", "string", "description",
+                  "past 10 000 matches: the order the page was answered in "
+                  "instead of the one asked (docs/api.md)",
+                  "required", "items");
     schema_name(e, "List", name, sizeof(name));
     json_object_set_new(schemas, name, list);
 }

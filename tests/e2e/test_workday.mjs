@@ -218,6 +218,26 @@ test(
       .then(() => true, () => false)
     const again = await page.locator('.record-table .el-table__body-wrapper .el-table__row').count()
     expect(arrived && again === n, `the back button brought ${again} rows, not page 11's ${n}`)
+    // the last page's answer arriving after the back button's: page 11 keeps its own rows (a late
+    // answer used to replace them, and its cursor was kept as page 11's)
+    let held = null
+    await page.route(`**/api/v1/${entity}?**`, async (route) => {
+      if (!held && route.request().url().includes('after=')) {
+        held = new Promise((resolve) => setTimeout(resolve, 2500))
+        await held
+      }
+      await route.continue()
+    })
+    await page.locator('.pager .el-pagination').getByText(String(last), { exact: true }).click()
+    await page.waitForURL((url) => url.searchParams.get('page') === String(last))
+    await page.goBack()
+    await page.waitForURL((url) => url.searchParams.get('page') === '11')
+    expect(held, 'the last page asked for no rows')
+    await held
+    await page.waitForLoadState('networkidle')
+    const late = await page.locator('.record-table .el-table__body-wrapper .el-table__row').allInnerTexts()
+    expect(late.length === n && late.join() === rows11.join(), `after the last page's late answer page 11 shows ${late.length} rows`)
+    await page.unroute(`**/api/v1/${entity}?**`)
   },
   { login: true, timeout: 90_000 },
 )
