@@ -31,10 +31,17 @@ LISTEN   ?= 127.0.0.1:8080
 
 .PHONY: all run test deps-test test-unit test-ha asan bench fuzz clean deps web format
 
-all: $(BUILD)/sifasuo web
+all: $(BUILD)/sifasuo build/sifasuo_fts.so web
 
 $(BUILD)/sifasuo: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The search tokenizer as an SQLite extension, for the sqlite3 shell on a
+# store (".load build/sifasuo_fts", docs/operations.md; the tests' own SQL):
+# always the plain build, which any sqlite3 can load.
+build/sifasuo_fts.so: src/store/fts_scope.c src/store/fts_scope.h
+	@mkdir -p build
+	$(CC) -std=c17 -O2 -g $(WARN) -fPIC -shared -Isrc -DFTS_SCOPE_EXTENSION -o $@ $<
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/gen/migrations.c $(BUILD)/gen/demo_data.c
 	@mkdir -p $(dir $@)
@@ -92,7 +99,7 @@ test-unit: $(UNIT_BIN)
 
 # Failover under concurrent writes on a loopback Patroni cluster (issue 26,
 # docs/reliability.md): HA_FAILOVERS=50 make test-ha for the long mode.
-test-ha: $(BUILD)/sifasuo
+test-ha: $(BUILD)/sifasuo build/sifasuo_fts.so
 	scripts/deps.sh --ha
 	tests/ha/run.sh
 
@@ -101,7 +108,7 @@ test-ha: $(BUILD)/sifasuo
 # run in `make test` only.
 asan:
 	$(MAKE) BUILD=build-asan OPT="$(ASAN_CFLAGS)" HARDEN=-fPIE LDFLAGS="-fsanitize=address,undefined -pie" \
-	  build-asan/sifasuo $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(FUZZ_BIN))
+	  build-asan/sifasuo build/sifasuo_fts.so $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(FUZZ_BIN))
 	SIFASUO_BIN=build-asan/sifasuo UNIT_DIR=build-asan/tests FUZZ_DIR=build-asan/fuzz API_STORES=sqlite \
 	  TEST_BUDGET_S=$${TEST_BUDGET_S:-900} ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} tests/run.sh unit fuzz api
 

@@ -152,15 +152,29 @@ def populate(path, rows, seed=2026, pg=None):
                    "调解成功, 双方签署协议" if state == "closed" else None,
                    "不属于人民调解范围" if state == "rejected" else None)
 
-    if not pg:
-        db.execute("BEGIN")
-    db.executemany(
-        "INSERT INTO test_item (org_id, org_path, version, created_at, created_by, updated_at, updated_by, wf_state,"
-        " wf_version, state_since, due_at, state_due_at, title, summary, category, amount, headcount, happened_on,"
-        " urgent, village_id, result, reject_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?)", gen())
-    if not pg:
-        db.execute("COMMIT")
+    insert = ("INSERT INTO test_item (org_id, org_path, version, created_at, created_by, updated_at, updated_by,"
+              " wf_state, wf_version, state_since, due_at, state_due_at, title, summary, category, amount, headcount,"
+              " happened_on, urgent, village_id, result, reject_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+              " ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    if pg:
+        db.executemany(insert, gen())
+    else:
+        # through the sqlite3 shell: the search index's triggers need the
+        # tokenizer, which Python's sqlite3 cannot load (store/fts_scope.c)
+        db.close()
+        lit = lambda v: "NULL" if v is None else str(v) if isinstance(v, int) else "'" + v.replace("'", "''") + "'"
+        head = insert[:insert.index("VALUES")]
+        sh = subprocess.Popen(["sqlite3", "-cmd", f".load {os.path.join(ROOT, 'build', 'sifasuo_fts')}", path],
+                              stdin=subprocess.PIPE, text=True)
+        sh.stdin.write("BEGIN;\n")
+        for r in gen():
+            vals = [lit(v) for v in r]
+            vals.insert(2, "1")
+            sh.stdin.write(f"{head}VALUES ({', '.join(vals)});\n")
+        sh.stdin.write("COMMIT;\n")
+        sh.stdin.close()
+        assert sh.wait() == 0
+        db = sqlite3.connect(path, isolation_level=None)
     log(f"inserted {rows} rows in {time.time() - t0:.1f} s")
     n_scope = db.execute("SELECT COUNT(*) FROM test_item WHERE org_path >= ? AND org_path < ?",
                          (pudong, pudong[:-1] + "0")).fetchone()[0]

@@ -21,6 +21,7 @@
 #include "engine/values.h"
 #include "engine/webhooks.h"
 #include "engine/workflow.h"
+#include "store/fts_scope.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -574,11 +575,32 @@ static size_t q_chars(const char *q) {
 }
 
 /* q as its condition binds it: an FTS5 phrase (fts), or a LIKE pattern with
- * its metacharacters escaped (PostgreSQL). */
-static const char *q_arg(http_req_t *r, const char *q, bool fts, bool lite) {
-    char *arg = arena_alloc(r->arena, 2 * strlen(q) + 3), *o = arg;
+ * its metacharacters escaped (PostgreSQL).  On SQLite the phrase names the
+ * unit of the scope (scope: the list's base range) whose tokens it asks
+ * (store/fts_scope.c): the office of an office's or a deeper unit's range,
+ * the district of a district's, none of the city's, so the index yields
+ * the scope's matches alone (a district's 2 500 of 物业费's 40 367 at
+ * 10^6, each then checked against the scope: 16 ms of the count's 23).
+ * q's control characters are dropped: the first marks the scope. */
+static const char *q_arg(http_req_t *r, const char *q, bool fts, bool lite, const char *scope) {
+    int sl = 0;
+    if (fts && scope) {
+        int len = (int)strlen(scope);
+        for (int level = 1; level <= 2; level++) {
+            int l = fts_scope_depth(scope, len, level);
+            if (l && l <= FTS_SCOPE_PATH_MAX) sl = l;
+        }
+    }
+    char *arg = arena_alloc(r->arena, 2 * strlen(q) + (size_t)sl + 5), *o = arg;
     *o++ = fts ? '"' : '%';
+    if (sl) {
+        *o++ = '\1';
+        memcpy(o, scope, (size_t)sl);
+        o += sl;
+        *o++ = '\1';
+    }
     for (const char *qc = q; *qc; qc++) {
+        if (fts && (unsigned char)*qc < 0x20) continue;
         if (fts && *qc == '"')
             *o++ = '"';
         else if (!lite && (*qc == '%' || *qc == '_' || *qc == '\\'))
@@ -829,7 +851,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
     if (q && *q) {
         if (cw) cw->ok = false;
         bool fts = lite && q_chars(q) >= 3;
-        int ph = sql_bind_text(b, lite && !fts ? q : q_arg(r, q, fts, lite));
+        int ph = sql_bind_text(b, lite && !fts ? q : q_arg(r, q, fts, lite, base));
         int n = 0;
         for (const field_t *f = e->fields; f->name; f++) {
             if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
@@ -1284,14 +1306,15 @@ static int64_t probe_rows(http_req_t *r, const entity_t *e, const char *where, c
     return n;
 }
 
-/* The rows q's trigram index matches, counted up to cap + 1.  -1 on error. */
-static int64_t fts_rows(http_req_t *r, const entity_t *e, const char *q, int64_t cap) {
+/* The rows q's trigram index matches in the unit of the scope's range
+ * (base, q_arg), counted up to cap + 1.  -1 on error. */
+static int64_t fts_rows(http_req_t *r, const entity_t *e, const char *q, const org_range_t *base, int64_t cap) {
     char sql[300];
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT rowid FROM %s_fts WHERE %s_fts MATCH $1 LIMIT $2)",
              e->table, e->table);
     db_stmt_t *s = db_prepare(r->db, sql);
     if (!s) return -1;
-    db_bind_text(s, 1, q_arg(r, q, true, true), -1);
+    db_bind_text(s, 1, q_arg(r, q, true, true, base->lo), -1);
     db_bind_int(s, 2, cap + 1);
     int64_t n = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_reset(s);
@@ -1391,7 +1414,7 @@ static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const
         if (in_scope < 0) return *err = true, NULL;
         const char *by_id = arena_printf(r->arena, "%s_lq", t);
         if (in_scope > PROBE_CAP) return by_id;
-        int64_t matches = fts_rows(r, e, q, in_scope);
+        int64_t matches = fts_rows(r, e, q, base, in_scope);
         if (matches < 0) return *err = true, NULL;
         return matches > in_scope ? alt : by_id;
     }
@@ -1561,7 +1584,7 @@ static int list_run(http_req_t *r, const char *sorted_by, int64_t *counted) {
      * page of two parts (empties last) gathers them twice */
     int64_t gather = 0;
     const char *qq = http_query(r, "q");
-    if (budgeted && qq && q_chars(qq) >= 3 && (gather = fts_rows(r, e, qq, 100000000)) < 0) {
+    if (budgeted && qq && q_chars(qq) >= 3 && (gather = fts_rows(r, e, qq, &base, 100000000)) < 0) {
         http_store_error(r);
         goto out;
     }

@@ -7,6 +7,7 @@
 
 #include "engine/codes.h"
 #include "engine/engine.h"
+#include "store/fts_scope.h"
 #include "store/migrations.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -364,24 +365,28 @@ typedef struct {
     bool trgm; /* PostgreSQL: pg_trgm is installed */
 } mig_t;
 
+static void fts_drop_ddl(buf_t *ddl, const char *t);
+
 /* Full-text search over the FF_SEARCH fields (personal information never):
  * on SQLite an external-content FTS5 table <table>_fts with the trigram
- * tokenizer (case-sensitive, as instr / LIKE on PostgreSQL) kept in step by
- * triggers and filled by 'rebuild' when created over existing rows; on
- * PostgreSQL a GIN trigram index per column (pg_trgm).  Created only when
- * missing; a searchable field added later needs a hand-written migration
- * (drop the FTS table and its triggers, engine_migrate recreates them). */
+ * tokenizer that also writes each trigram under the record's district and
+ * office (case-sensitive, as instr / LIKE on PostgreSQL; store/fts_scope.c),
+ * kept in step by triggers and filled by 'rebuild' from the view
+ * <table>_fts_src when created over existing rows; on PostgreSQL a GIN
+ * trigram index per column (pg_trgm).  Created only when missing; a
+ * searchable field added later needs a hand-written migration (drop the
+ * FTS table and its triggers, engine_migrate recreates them). */
 static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
-    char cols[1024] = "", newv[1024] = "", oldv[1024] = "";
+    char cols[1024] = "", newv[2048] = "", oldv[2048] = "";
     int n = 0;
     for (const field_t *f = e->fields; f->name; f++) {
         if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
         size_t l = strlen(cols);
         snprintf(cols + l, sizeof(cols) - l, "%s%s", n ? ", " : "", f->name);
         l = strlen(newv);
-        snprintf(newv + l, sizeof(newv) - l, ", new.%s", f->name);
+        snprintf(newv + l, sizeof(newv) - l, ", char(1) || new.org_path || char(1) || new.%s", f->name);
         l = strlen(oldv);
-        snprintf(oldv + l, sizeof(oldv) - l, ", old.%s", f->name);
+        snprintf(oldv + l, sizeof(oldv) - l, ", char(1) || old.org_path || char(1) || old.%s", f->name);
         n++;
         if (db_kind(m->db) != DB_SQLITE && m->trgm) {
             char name[200], idx[210];
@@ -406,19 +411,37 @@ static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
     snprintf(am, sizeof(am),
              "INSERT INTO %s (%s) VALUES ('optimize');\nINSERT INTO %s (%s, rank) VALUES ('automerge', 0);\n", fts,
              fts, fts, fts);
-    if (!c->fts_dropped &&
-        load_names(m->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", fts, have,
-                   sizeof(have)) != 0) {
+    /* a table of the plain trigram tokenizer (before the scope was in the
+     * tokens, store/fts_scope.c) is made anew, and so rebuilt */
+    int present = c->fts_dropped ? 0
+                                 : load_names(m->db,
+                                              "SELECT CASE WHEN instr(sql, '" FTS_SCOPE_TOKENIZER "') > 0 THEN 'scoped' "
+                                              "ELSE 'plain' END FROM sqlite_master WHERE type = 'table' AND name = $1",
+                                              fts, have, sizeof(have));
+    if (present != 0 && !(present > 0 && strstr(have, "|plain|"))) {
         char cfg[300];
         snprintf(cfg, sizeof(cfg), "SELECT COUNT(*) FROM %s_config WHERE k = 'automerge' AND v = 0", fts);
-        if (db_query_int(m->db, cfg, 0) == 0) buf_puts(m->ddl, am);
+        if (present > 0 && db_query_int(m->db, cfg, 0) == 0) buf_puts(m->ddl, am);
         return; /* present (or unreadable: the DDL below would fail the same way) */
     }
     const char *t = e->table;
+    if (present > 0) fts_drop_ddl(m->ddl, t);
+    /* each value as the tokenizer reads it: "\1<org_path>\1<value>", from
+     * the view when rebuilt (an external content table's columns are read
+     * by name), from the triggers otherwise; a moved record's tokens move
+     * with it (the update trigger fires on org_path too) */
+    char srcv[2048] = "";
+    for (const field_t *f = e->fields; f->name; f++) {
+        if (!(f->flags & FF_SEARCH) || (f->flags & FF_PI)) continue;
+        size_t l = strlen(srcv);
+        snprintf(srcv + l, sizeof(srcv) - l, ", char(1) || org_path || char(1) || %s AS %s", f->name, f->name);
+    }
+    buf_printf(m->ddl, "DROP VIEW IF EXISTS %s_src;\n", fts);
+    buf_printf(m->ddl, "CREATE VIEW %s_src AS SELECT id%s FROM %s;\n", fts, srcv, t);
     buf_printf(m->ddl,
-               "CREATE VIRTUAL TABLE %s USING fts5(%s, content='%s', content_rowid='id', "
-               "tokenize='trigram case_sensitive 1');\n",
-               fts, cols, t);
+               "CREATE VIRTUAL TABLE %s USING fts5(%s, content='%s_src', content_rowid='id', "
+               "tokenize='" FTS_SCOPE_TOKENIZER " case_sensitive 1');\n",
+               fts, cols, fts);
     buf_printf(m->ddl,
                "CREATE TRIGGER %s_ai AFTER INSERT ON %s BEGIN INSERT INTO %s (rowid, %s) VALUES (new.id%s); END;\n",
                fts, t, fts, cols, newv);
@@ -427,8 +450,8 @@ static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
                "old.id%s); END;\n",
                fts, t, fts, fts, cols, oldv);
     buf_printf(m->ddl,
-               "CREATE TRIGGER %s_au AFTER UPDATE OF %s ON %s BEGIN INSERT INTO %s (%s, rowid, %s) VALUES ('delete', "
-               "old.id%s); INSERT INTO %s (rowid, %s) VALUES (new.id%s); END;\n",
+               "CREATE TRIGGER %s_au AFTER UPDATE OF %s, org_path ON %s BEGIN INSERT INTO %s (%s, rowid, %s) VALUES "
+               "('delete', old.id%s); INSERT INTO %s (rowid, %s) VALUES (new.id%s); END;\n",
                fts, cols, t, fts, fts, cols, oldv, fts, cols, newv);
     buf_printf(m->ddl, "INSERT INTO %s (%s) VALUES ('rebuild');\n", fts, fts);
     buf_puts(m->ddl, am);
@@ -829,8 +852,8 @@ static void children_ddl(const entity_t *ce, void *arg) {
 static void fts_drop_ddl(buf_t *ddl, const char *t) {
     buf_printf(ddl,
                "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; DROP TRIGGER IF EXISTS %s_fts_au;\n"
-               "DROP TABLE IF EXISTS %s_fts;\n",
-               t, t, t, t);
+               "DROP TABLE IF EXISTS %s_fts; DROP VIEW IF EXISTS %s_fts_src;\n",
+               t, t, t, t, t);
 }
 
 /* Appends "name|" to a "|a|b|" list. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "store/driver.h"
+#include "store/fts_scope.h"
 
 typedef struct lite_stmt {
     db_stmt_t base;
@@ -335,6 +336,11 @@ int sqlite_driver_open(const char *path, db_t **out, char *err, size_t errlen) {
     if (sqlite3_exec(h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "无法打开数据库 sqlite:%s: %s", path, msg ? msg : sqlite3_errmsg(h));
         sqlite3_free(msg);
+        lite_close(&l->base);
+        return -1;
+    }
+    if (fts_scope_register(h) != SQLITE_OK) {
+        snprintf(err, errlen, "无法打开数据库 sqlite:%s: 全文检索分词器注册失败: %s", path, sqlite3_errmsg(h));
         lite_close(&l->base);
         return -1;
     }

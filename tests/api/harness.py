@@ -22,6 +22,14 @@ import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("SIFASUO_BIN", os.path.join(ROOT, "build", "sifasuo"))
+# the search tokenizer as an extension (Makefile): the sqlite3 shell needs it
+# to write to a searchable table or drop its index (store/fts_scope.c)
+FTS_EXT = os.path.join(ROOT, "build", "sifasuo_fts")
+
+
+def sqlite_shell(path, timeout_ms=10000):
+    """The sqlite3 shell's command on a store, the search tokenizer loaded."""
+    return ["sqlite3", "-cmd", f".load {FTS_EXT}", "-cmd", f".timeout {timeout_ms}", path]
 
 
 _tmpdirs = []
@@ -242,7 +250,7 @@ def files_dir_for(url):
 def store_count(url, sql):
     """SELECT COUNT(*) … straight from the store (the list's total stops at
     10 000, docs/api.md).  sql is the test's own text, never user input."""
-    cmd = ["sqlite3", "-cmd", ".timeout 10000", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
+    cmd = [*sqlite_shell(url[7:]), sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
     return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
 
 
@@ -250,7 +258,7 @@ def store_query(url, sql):
     """The text of a query's rows straight from the store, columns joined by
     "|" and rows by newlines (sqlite3's and psql -At's shared form).  sql is
     the test's own text, never user input."""
-    cmd = ["sqlite3", "-cmd", ".timeout 5000", url[7:], sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
+    cmd = [*sqlite_shell(url[7:], 5000), sql] if url.startswith("sqlite:") else ["psql", url, "-qAtc", sql]
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -304,7 +312,7 @@ def recomputing(url):
 def store_exec(url, sql):
     """Runs the test's own SQL script straight in the store (to stage what
     the API cannot, such as audit rows gone after a purge)."""
-    cmd = ["sqlite3", "-cmd", ".timeout 5000", url[7:], sql] if url.startswith("sqlite:") else \
+    cmd = [*sqlite_shell(url[7:], 5000), sql] if url.startswith("sqlite:") else \
         ["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql]
     subprocess.run(cmd, capture_output=True, text=True, check=True)
 

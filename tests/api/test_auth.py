@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from auth_helpers import DEMO_PASSWORD, Session, admin_session, totp
-from harness import Server, demo_store, new_store, only, run_cli, store_exec, store_query
+from harness import Server, demo_store, new_store, only, run_cli, sqlite_shell, store_exec, store_query
 
 
 def _first_office_child(sess, org_id):
@@ -338,10 +338,10 @@ def test_audit_tamper_detected_after_sqlite_shell_edit(ctx):
     keyfile = os.path.join(os.path.dirname(path), "keys")
     r = run_cli(["audit", "verify"], url, env={"SIFASUO_KEY_FILE": keyfile})
     assert r.returncode == 0, r.stdout + r.stderr
-    shell = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", path, "UPDATE audit_log SET username = 'mallory' WHERE id = 3"],
+    shell = subprocess.run([*sqlite_shell(path), "UPDATE audit_log SET username = 'mallory' WHERE id = 3"],
                            capture_output=True, text=True)
     assert shell.returncode != 0, "the database itself refuses the edit"
-    subprocess.run(["sqlite3", "-cmd", ".timeout 10000", path, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'mallory' WHERE id = 3"],
+    subprocess.run([*sqlite_shell(path), "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'mallory' WHERE id = 3"],
                    check=True, capture_output=True)
     r = run_cli(["audit", "verify"], url, env={"SIFASUO_KEY_FILE": keyfile})
     assert r.returncode == 1 and "3" in r.stdout, r.stdout + r.stderr

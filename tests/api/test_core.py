@@ -4,7 +4,7 @@ import subprocess
 import time
 
 from auth_helpers import DEMO_PASSWORD, Session, admin_session
-from harness import BIN, Server, Skip, demo_store, new_store, only, run_cli, store_count, store_exec
+from harness import BIN, Server, Skip, demo_store, new_store, only, run_cli, sqlite_shell, store_count, store_exec
 from test_checks import _person  # a new resident born in a given year
 
 
@@ -74,7 +74,7 @@ def test_org_unit_with_ancestors_and_children_paging(ctx):
 
 def _store_sql(url, sql):
     if url.startswith("sqlite:"):
-        subprocess.run(["sqlite3", "-cmd", ".timeout 10000", url[7:], sql], check=True, capture_output=True)
+        subprocess.run([*sqlite_shell(url[7:]), sql], check=True, capture_output=True)
     else:
         subprocess.run(["psql", url, "-qAtc", sql], check=True, capture_output=True)
 

@@ -7,7 +7,7 @@ import time
 from urllib.parse import quote
 
 from auth_helpers import Session, admin_session
-from harness import demo_store, new_store, recomputing, run_cli, store_exec
+from harness import demo_store, new_store, recomputing, run_cli, sqlite_shell, store_exec
 
 E = "/api/v1/test-items"
 
@@ -237,7 +237,7 @@ def test_workflow_guards_requirements_permissions_and_versions(ctx):
     # a record begun under v1 finishes under v1
     old = _new(ljz, title="旧版流程")
     if ctx.kind == "sqlite":
-        subprocess.run(["sqlite3", "-cmd", ".timeout 10000", s.url[7:], f"UPDATE test_item SET wf_version = 1 WHERE id = {old['id']}"], check=True)
+        subprocess.run([*sqlite_shell(s.url[7:]), f"UPDATE test_item SET wf_version = 1 WHERE id = {old['id']}"], check=True)
     else:
         subprocess.run(["psql", s.url, "-qc", f"UPDATE test_item SET wf_version = 1 WHERE id = {old['id']}"], check=True)
     p2 = f"{E}/{old['id']}/actions"
@@ -385,7 +385,7 @@ def _bulk_rows(s, rows):
     sql = f"BEGIN; INSERT INTO test_item ({cols}) VALUES\n{vals};\nCOMMIT;\n"
     if s.url.startswith("sqlite:"):
         # the server's own writers (the scheduler) may hold the lock a moment
-        subprocess.run(["sqlite3", "-cmd", ".timeout 10000", s.url[7:]], input=sql, text=True, check=True)
+        subprocess.run([*sqlite_shell(s.url[7:])], input=sql, text=True, check=True)
     else:
         subprocess.run(["psql", s.url, "-q", "-v", "ON_ERROR_STOP=1"], input=sql, text=True, check=True,
                        capture_output=True)
@@ -393,7 +393,7 @@ def _bulk_rows(s, rows):
 
 def _store_scalar(s, sql):
     if s.url.startswith("sqlite:"):
-        return subprocess.run(["sqlite3", "-cmd", ".timeout 10000", s.url[7:], sql], capture_output=True, text=True,
+        return subprocess.run([*sqlite_shell(s.url[7:]), sql], capture_output=True, text=True,
                               check=True).stdout.strip()
     return subprocess.run(["psql", s.url, "-qAtc", sql], capture_output=True, text=True, check=True).stdout.strip()
 

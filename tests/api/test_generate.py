@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 
 from auth_helpers import Session
-from harness import Server, demo_store, new_store, run_cli
+from harness import Server, demo_store, new_store, run_cli, store_exec
 
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -217,15 +217,14 @@ def test_start_renames_a_renamed_field_keeping_its_values(ctx):
     units = _query(url, "SELECT id, unit_name FROM mediation_party WHERE unit_name IS NOT NULL ORDER BY id")
     assert units, "the demo has parties that are units"
     # the store as the release before the rename left it
-    if url.startswith("sqlite:"):
-        _query(url, "DROP TRIGGER mediation_party_fts_ai")
-        _query(url, "DROP TRIGGER mediation_party_fts_ad")
-        _query(url, "DROP TRIGGER mediation_party_fts_au")
-        _query(url, "DROP TABLE mediation_party_fts")
-        _query(url, "ALTER TABLE mediation_party RENAME COLUMN unit_name TO org_name")
-        _query(url, "CREATE VIRTUAL TABLE mediation_party_fts USING fts5(org_name, content='mediation_party', "
-                    "content_rowid='id', tokenize='trigram case_sensitive 1')")
-        _query(url, "INSERT INTO mediation_party_fts (mediation_party_fts) VALUES ('rebuild')")
+    if url.startswith("sqlite:"):  # the shell: dropping the search table needs its tokenizer
+        store_exec(url, "DROP TRIGGER mediation_party_fts_ai; DROP TRIGGER mediation_party_fts_ad; "
+                        "DROP TRIGGER mediation_party_fts_au; DROP TABLE mediation_party_fts; "
+                        "DROP VIEW mediation_party_fts_src; "
+                        "ALTER TABLE mediation_party RENAME COLUMN unit_name TO org_name; "
+                        "CREATE VIRTUAL TABLE mediation_party_fts USING fts5(org_name, content='mediation_party', "
+                        "content_rowid='id', tokenize='trigram case_sensitive 1'); "
+                        "INSERT INTO mediation_party_fts (mediation_party_fts) VALUES ('rebuild')")
     else:
         _query(url, "ALTER TABLE mediation_party RENAME COLUMN unit_name TO org_name")
         _query(url, "ALTER INDEX mediation_party_unit_name_trgm RENAME TO mediation_party_org_name_trgm")

@@ -6,7 +6,7 @@ import json
 import subprocess
 
 from auth_helpers import Session, admin_session, create_user
-from harness import new_store, run_cli
+from harness import new_store, run_cli, sqlite_shell
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -447,7 +447,7 @@ def test_import_checks_file_fields_like_a_form(ctx):
 def _store(url, sql):
     """Runs SQL straight on the store; returns its output."""
     if url.startswith("sqlite:"):
-        return subprocess.run(["sqlite3", "-cmd", ".timeout 10000", url[7:], sql], capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run([*sqlite_shell(url[7:]), sql], capture_output=True, text=True, check=True).stdout.strip()
     return subprocess.run(["psql", url, "-qAtc", sql], capture_output=True, text=True, check=True).stdout.strip()
 
 

@@ -1,0 +1,20 @@
+#ifndef SIFASUO_FTS_SCOPE_H
+#define SIFASUO_FTS_SCOPE_H
+
+/* SQLite's search tokenizer with the scope in its tokens (fts_scope.c). */
+
+#define FTS_SCOPE_TOKENIZER "sifasuo_scope"
+
+/* The longest unit path a scoped token carries, in bytes: a longer one is
+ * not written into tokens, nor asked in a query (records.c). */
+#define FTS_SCOPE_PATH_MAX 96
+
+/* The length of path's prefix that names its unit at level (1: the district,
+ * "/1/22/" of "/1/22/38/"; 2: the office), or 0 when path is not that deep. */
+int fts_scope_depth(const char *path, int len, int level);
+
+struct sqlite3;
+/* Registers the tokenizer on a connection; an SQLite result code. */
+int fts_scope_register(struct sqlite3 *db);
+
+#endif
