@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--dir")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--out", help="write the whole table (Markdown) here")
+    ap.add_argument("--only", help="the shapes whose query holds this text (q= for the searches)")
     a = ap.parse_args()
     d = a.dir or f"/var/tmp/sifasuo-matrix-{a.records}"
     db, keys = store(a.records, d)
@@ -103,6 +104,8 @@ def main():
         for user in USERS:
             c = shiju if user == "shiju" else Client(port, user)
             for label, q in all_shapes:
+                if a.only and a.only not in q:
+                    continue
                 path = f"{E}?{q}&limit=20"
                 st, _, body = c.req("GET", path)
                 if st != 200:

@@ -547,6 +547,7 @@ typedef struct {
     bool known;
     const char *lo, *hi;
     bool audited; /* a break-the-glass list's audit row is written */
+    int64_t q_matches; /* SQLite: q's matches in the scope's unit, up to Q_GATHER_CAP + 1 (list_index) */
 } org_range_t;
 
 /* 422 when the request's filters carry more than ENGINE_FILTER_VALUES_MAX
@@ -566,12 +567,24 @@ static bool too_many_filter_values(http_req_t *r) {
     return true;
 }
 
-/* q's length in characters: 3 or more go through SQLite's trigram index. */
+/* q's length in characters, its control characters left out (q_arg drops
+ * them): Q_INDEXED_CHARS or more go through SQLite's search index, whose
+ * tokens are the bigrams and trigrams of the text (store/fts_scope.c). */
+#define Q_INDEXED_CHARS 2
 static size_t q_chars(const char *q) {
     size_t n = 0;
     for (const char *c = q; *c; c++)
-        n += ((unsigned char)*c & 0xC0) != 0x80;
+        n += ((unsigned char)*c & 0xC0) != 0x80 && (unsigned char)*c >= 0x20;
     return n;
+}
+
+/* SQLite: q's matches in the scope's unit gathered into a set at most (q_join). */
+#define Q_GATHER_CAP 20000
+
+/* SQLite: whether the list's q goes through the search index. */
+static bool q_indexed(http_req_t *r, const entity_t *e) {
+    const char *q = http_query(r, "q"), *del = http_query(r, "deleted");
+    return db_kind(r->db) == DB_SQLITE && q && q_chars(q) >= Q_INDEXED_CHARS && !(del && strcmp(del, "1") == 0);
 }
 
 /* q as its condition binds it: an FTS5 phrase (fts), or a LIKE pattern with
@@ -654,7 +667,7 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
             base_hi = ohi;
         }
     }
-    if (base_io) *base_io = (org_range_t){true, base, base_hi, base_io->audited};
+    if (base_io) *base_io = (org_range_t){true, base, base_hi, base_io->audited, base_io->q_matches};
     /* no join: a count stays within the live-row indexes, and the planner
      * cannot start from org_units (the org name comes from the snapshot,
      * engine_select_cols) */
@@ -842,15 +855,15 @@ static int where_sql(http_req_t *r, const entity_t *e, buf_t *sql, sql_binds_t *
         buf_printf(sql, " AND %s%s %s $%d", tp, f->name, rel, ph);
     }
     /* q: case-sensitive substring match over the searchable fields, the
-     * same rows on both engines.  SQLite: 3+ characters through the trigram
-     * FTS5 table (a phrase of trigrams is an exact substring), 1–2 through
-     * instr() (no trigram to look up) so short Chinese names are found;
+     * same rows on both engines.  SQLite: 2+ characters through the FTS5
+     * table (a phrase of trigrams, or one bigram, is an exact substring), 1
+     * through instr() (no token to look up) so a surname is found;
      * PostgreSQL: LIKE with q's metacharacters escaped, which the GIN
      * trigram index serves (strpos cannot use it). */
     const char *q = http_query(r, "q");
     if (q && *q) {
         if (cw) cw->ok = false;
-        bool fts = lite && q_chars(q) >= 3;
+        bool fts = lite && q_chars(q) >= Q_INDEXED_CHARS;
         int ph = sql_bind_text(b, lite && !fts ? q : q_arg(r, q, fts, lite, base));
         int n = 0;
         for (const field_t *f = e->fields; f->name; f++) {
@@ -1190,6 +1203,12 @@ static bool walk_in_index(http_req_t *r, const entity_t *e);
  * walked by <t>_lw_received_on past ~4 800 other offices' entries 0.6 ms) */
 #define WALK_ENTRY_SHARE 4
 
+/* A walk's row with q costs WALK_PROBE_COST sorted matches: each row it
+ * passes is looked up in the search index by rowid (q_join), about 4 µs
+ * against a match's 1 (a district's 6 706 matches of 物业费 by closing
+ * date at 10^6: walked, 25 ms; sorted, 8). */
+#define WALK_PROBE_COST 4
+
 /* SQLite's planner takes the scope (or filter) range and sorts every match,
  * even when walking an index in the sort order would stop after limit + 1
  * rows.  Walk when that is cheaper: about (limit + 1) * N / M rows visited
@@ -1202,15 +1221,15 @@ static bool walk_in_index(http_req_t *r, const entity_t *e);
  * there too, and with a kept plan (list_records); below, the planner
  * chooses with the values.  SQLite weighs a walk whose index holds every
  * condition at WALK_ENTRY_SHARE entries a sorted match. */
-static bool walk_sort_order(http_req_t *r, const entity_t *e, int64_t matches, int limit, int64_t *rows) {
+static bool walk_sort_order(http_req_t *r, const entity_t *e, int64_t matches, int limit, int64_t *rows, bool probe) {
     *rows = 0;
     if (db_kind(r->db) != DB_SQLITE) return matches > TOTAL_CAP;
     char sql[200];
     snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM %s", e->table);
     *rows = db_query_int(r->db, sql, 0);
     if (matches > TOTAL_CAP) return true;
-    int64_t share = walk_in_index(r, e) ? WALK_ENTRY_SHARE : 1;
-    return matches * matches * share >= (int64_t)(limit + 1) * *rows;
+    int64_t share = walk_in_index(r, e) ? WALK_ENTRY_SHARE : 1, cost = probe ? WALK_PROBE_COST : 1;
+    return matches * matches * share >= cost * (int64_t)(limit + 1) * *rows;
 }
 
 /* ?fields=a,b: the declared fields a list's items carry, besides the spine
@@ -1261,6 +1280,48 @@ static void name_index(buf_t *where, const entity_t *e, const char *idx) {
     int head = (int)(strlen(" FROM ") + strlen(e->table) + strlen(" t"));
     buf_t out = BUF_INIT;
     buf_printf(&out, "%.*s INDEXED BY %s%s", head, where->data, idx, where->data + head);
+    buf_free(where);
+    *where = out;
+}
+
+static const char *sort_spine_name(http_req_t *r, const entity_t *e);
+
+/* SQLite: a list with q in id order, which the search index yields itself
+ * (its rowids, either way), the matches driving and none passed over. */
+static bool q_index_order(http_req_t *r, const entity_t *e) {
+    const char *spine = sort_spine_name(r, e);
+    return q_indexed(r, e) && spine && strcmp(spine, "id") == 0;
+}
+
+/* SQLite, q through the search index: where_sql's IN set of its matches,
+ * gathered whole before the first row and then looked up cheaply (0.1 µs),
+ * unless they are more than Q_GATHER_CAP in the scope's unit (the city's
+ * 10^6 of a two-character q, 纠纷, gathered for a count that stops at
+ * 10 001: 170–270 ms).  Then a join: the search index outer when the
+ * matches drive (idx <t>_lq, each match checked in (id, org_path)), the
+ * walk's index outer when the list walks an order, each row it passes
+ * looked up in the search index by rowid (about 4 µs, WALK_PROBE_COST).
+ * In id order (q_index_order) the search index always drives, in its own
+ * order.  A scope that drives (fewer rows than matches) keeps the set. */
+static void q_join(http_req_t *r, buf_t *where, const entity_t *e, const char *idx, bool walk, const org_range_t *base) {
+    const char *t = e->table;
+    if (!q_indexed(r, e)) return;
+    if (walk && q_index_order(r, e)) {
+        walk = false; /* the index's own order: it drives */
+    } else if (base->q_matches <= Q_GATHER_CAP || (!walk && !(idx && strcmp(idx, arena_printf(r->arena, "%s_lq", t)) == 0))) {
+        return;
+    }
+    const char *in = arena_printf(r->arena, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH $", t, t);
+    const char *at = strstr(where->data, in), *end = at ? strchr(at + strlen(in), ')') : NULL;
+    if (!end) return;
+    int ph = atoi(at + strlen(in));
+    const char *w = where->data, *cond = strstr(w, " WHERE ");
+    buf_t out = BUF_INIT;
+    if (walk) /* " FROM <t> t[ INDEXED BY <idx>] CROSS JOIN <t>_fts f WHERE …" */
+        buf_printf(&out, "%.*s CROSS JOIN %s_fts f%.*s", (int)(cond - w), w, t, (int)(at - cond), cond);
+    else /* " FROM <t>_fts f CROSS JOIN <t> t INDEXED BY <t>_lq WHERE …" */
+        buf_printf(&out, " FROM %s_fts f CROSS JOIN%.*s", t, (int)(at - w) - 5, w + 5);
+    buf_printf(&out, " AND f.%s_fts MATCH $%d AND f.rowid = t.id%s", t, ph, end + 1);
     buf_free(where);
     *where = out;
 }
@@ -1371,12 +1432,12 @@ static const char *sort_spine_name(http_req_t *r, const entity_t *e) {
  * two.  NULL: the planner's choice is the only sensible one (q through
  * FTS5, ?deleted=1 walked, a walk by id, a personal information lookup).  *err on a store error. */
 static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const char *where, const sql_binds_t *b,
-                              const org_range_t *base, bool *err) {
+                              org_range_t *base, bool *err) {
     *err = false;
     const char *del = http_query(r, "deleted"), *q = http_query(r, "q"), *wfs = http_query(r, "wf_state");
     const char *ov = e->flows ? http_query(r, "overdue") : NULL;
     bool deleted = del && strcmp(del, "1") == 0, overdue = ov && (strcmp(ov, "1") == 0 || strcmp(ov, "true") == 0);
-    bool fts = q && q_chars(q) >= 3;
+    bool fts = q && q_chars(q) >= Q_INDEXED_CHARS;
     const field_t *cand = NULL, *code = NULL;
     bool cand_eq = false;
     for (int i = 0; i < r->nquery; i++) {
@@ -1413,10 +1474,10 @@ static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const
         int64_t in_scope = scope_rows(r, e, base, PROBE_CAP);
         if (in_scope < 0) return *err = true, NULL;
         const char *by_id = arena_printf(r->arena, "%s_lq", t);
-        if (in_scope > PROBE_CAP) return by_id;
-        int64_t matches = fts_rows(r, e, q, base, in_scope);
+        int64_t matches = fts_rows(r, e, q, base, Q_GATHER_CAP);
         if (matches < 0) return *err = true, NULL;
-        return matches > in_scope ? alt : by_id;
+        base->q_matches = matches; /* q_join */
+        return in_scope <= PROBE_CAP && matches > in_scope ? alt : by_id;
     }
     if (!cand) return alt;
     const char *mine = arena_printf(r->arena, "%s_lf_%s", t, cand->name);
@@ -1470,13 +1531,17 @@ static bool walk_in_index(http_req_t *r, const entity_t *e) {
 }
 
 /* SQLite: the order a first page past the cap may be answered in instead
- * of the one asked (list_run): the range's own, in the direction asked,
+ * of the one asked (list_run): with q, id order in the direction asked
+ * (the search index's own); else the range's own, in the direction asked,
  * when the list asks a range (.from/.to) of a field it can be sorted by
  * (<t>_lk_<f>) other than the sort's; else, with one code, the entity's
  * default sort (the code's pair <t>_lf_<code>_<s>, schema.c).  NULL: none. */
 static const char *reorder_sort(http_req_t *r, const entity_t *e, bool desc) {
     const char *dflt = e->default_sort ? e->default_sort : "-id", *so = http_query(r, "sort");
     if (!so || !*so) so = dflt;
+    /* q: the order of its search index, which yields the matches alone
+     * (a walk of another order looks up each row it passes, q_join) */
+    if (q_indexed(r, e)) return q_index_order(r, e) ? NULL : desc ? "-id" : "id";
     const char *name = so + (so[0] == '-' || so[0] == '+');
     const field_t *code = NULL;
     for (int i = 0; i < r->nquery; i++) {
@@ -1526,11 +1591,13 @@ static int list_run(http_req_t *r, const char *sorted_by, int64_t *counted) {
     if (where_sql(r, e, &where, &b, false, &cw, &base) != 0) goto out;
     bool lite = db_kind(r->db) == DB_SQLITE, idx_err = false;
     if (lite) {
-        name_index(&where, e, list_index(r, e, false, where.data, &b, &base, &idx_err));
+        const char *idx = list_index(r, e, false, where.data, &b, &base, &idx_err);
         if (idx_err) {
             http_store_error(r);
             goto out;
         }
+        name_index(&where, e, idx);
+        q_join(r, &where, e, idx, false, &base);
     }
     /* the same capped count decides the plan, on every page (the matches
      * may have changed, and a cursor is the client's to forge); on
@@ -1551,14 +1618,18 @@ static int list_run(http_req_t *r, const char *sorted_by, int64_t *counted) {
             http_store_error(r);
             goto out;
         }
-        walk = walk_sort_order(r, e, total, limit, &table_rows);
+        walk = walk_sort_order(r, e, total, limit, &table_rows, q_indexed(r, e) && base.q_matches > Q_GATHER_CAP);
         if (memo_key) walk_memo_put(memo_key, total);
     }
     if (walk) {
         buf_clear(&where);
         b.n = 0;
         if (where_sql(r, e, &where, &b, true, NULL, &base) != 0) goto out;
-        if (lite) name_index(&where, e, list_index(r, e, true, where.data, &b, &base, &idx_err));
+        if (lite) {
+            const char *idx = list_index(r, e, true, where.data, &b, &base, &idx_err);
+            name_index(&where, e, idx);
+            q_join(r, &where, e, idx, true, &base);
+        }
     }
     /* SQLite: a walk's cost assumes the matches spread evenly over the sort
      * order; when they do not (cases received in a half-year, walked by
@@ -1577,14 +1648,16 @@ static int list_run(http_req_t *r, const char *sorted_by, int64_t *counted) {
     const char *reorder =
         lite && walk && total > TOTAL_CAP && !after && !sorted_by && !pi_filter ? reorder_sort(r, e, st.desc) : NULL;
     if (reorder) budgeted = true;
-    /* a walk with q first gathers q's matches (the IN set), about four VM
-     * steps each: 160 000 of a district's 183 000 for 40 367 matches at
-     * 10^6, against six for each entry walked; without them in the budget
-     * the walk gave up and the page sorted instead (45 ms, not 20); a
-     * page of two parts (empties last) gathers them twice */
+    /* a walk with q's IN set (q_join leaves it with ?deleted=1) first
+     * gathers its matches, about four VM steps each: 160 000 of a
+     * district's 183 000 for 40 367 matches at 10^6, against six for each
+     * entry walked; without them in the budget the walk gave up and the
+     * page sorted instead (45 ms, not 20); a page of two parts (empties
+     * last) gathers them twice */
     int64_t gather = 0;
     const char *qq = http_query(r, "q");
-    if (budgeted && qq && q_chars(qq) >= 3 && (gather = fts_rows(r, e, qq, &base, 100000000)) < 0) {
+    if (budgeted && qq && strstr(where.data, " AND t.id IN (SELECT rowid FROM ") &&
+        (gather = fts_rows(r, e, qq, &base, 100000000)) < 0) {
         http_store_error(r);
         goto out;
     }
@@ -1614,12 +1687,15 @@ page:;
     bool split = st.empty && st.empty_high == st.desc;
     if (split) fold = false; /* two parts, each limited: no one row to carry the total */
     bool in_empties = split && after && cursor_in_empties(&st, cv);
+    /* a walk in id order with q: the search index's own (q_join) */
+    bool fts_order = walk && q_index_order(r, e);
+    const char *idcol = fts_order ? "f.rowid" : "t.id";
     buf_t cur = BUF_INIT;
     if (after) {
         /* a row value: both engines use it as a range of the sort index */
         const char *cmp = st.desc ? "<" : ">";
         if (!st.col) {
-            buf_printf(&cur, " AND t.id %s $%d", cmp, sql_bind_int(&b, cid));
+            buf_printf(&cur, " AND %s %s $%d", idcol, cmp, sql_bind_int(&b, cid));
         } else if (lead) {
             int ps = sql_bind_text(&b, wfs);
             int pv = st.numeric ? sql_bind_int(&b, strtoll(cv, NULL, 10)) : sql_bind_text(&b, cv);
@@ -1634,11 +1710,11 @@ page:;
      * "+" keeps the planner from walking the sort index instead, which it
      * did when the filter's index looked no better (an office's overdue
      * cases, none: every row of the table read, 1 s at 10^6) */
-    const char *nw = !walk && db_kind(r->db) == DB_SQLITE ? "+" : "";
+    const char *nw = !walk && db_kind(r->db) == DB_SQLITE && !fts_order ? "+" : "";
     buf_t order = BUF_INIT;
     if (lead) buf_printf(&order, " ORDER BY t.wf_state %s, %s %s, t.id %s", dir, st.col, dir, dir);
     else if (st.col) buf_printf(&order, " ORDER BY %s%s %s, t.id %s", nw, st.col, dir, dir);
-    else buf_printf(&order, " ORDER BY %st.id %s", nw, dir);
+    else buf_printf(&order, " ORDER BY %s%s %s", nw, idcol, dir);
     int plim = sql_bind_int(&b, limit + 1);
     /* SQLite, sorting the matches: the sort carries their ids only, and
      * the page's rows are read by id afterwards.  SQLite builds the whole
@@ -1760,11 +1836,13 @@ page:;
         buf_clear(&where);
         b.n = 0;
         if (where_sql(r, e, &where, &b, false, NULL, &base) != 0) goto out;
-        name_index(&where, e, list_index(r, e, false, where.data, &b, &base, &idx_err));
+        const char *idx = list_index(r, e, false, where.data, &b, &base, &idx_err);
         if (idx_err) {
             http_store_error(r);
             goto out;
         }
+        name_index(&where, e, idx);
+        q_join(r, &where, e, idx, false, &base);
         goto page;
     }
     if (rc < 0) {

@@ -3,7 +3,10 @@
 
 /* SQLite's search tokenizer with the scope in its tokens (fts_scope.c). */
 
-#define FTS_SCOPE_TOKENIZER "sifasuo_scope"
+/* Its name in a table's declaration: a store whose search tables name
+ * another is rebuilt at start (schema.c search_ddl), so a change to what
+ * the tokens are takes a new name. */
+#define FTS_SCOPE_TOKENIZER "sifasuo_ngram"
 
 /* The longest unit path a scoped token carries, in bytes: a longer one is
  * not written into tokens, nor asked in a query (records.c). */

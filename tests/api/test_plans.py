@@ -53,8 +53,9 @@ def _plans(log):
     for block in re.split(r"^SQL: ", open(log, encoding="utf-8").read(), flags=re.M)[1:]:
         sql, *plan = block.rstrip("\n").split("\n")
         page = "t.id, t.org_id, t.org_path, t.version" in sql  # a list's page (engine_select_cols)
-        count = sql.startswith("SELECT COUNT(*) FROM (SELECT 1 FROM mediation_case t")  # its count or probe
-        if " FROM mediation_case t" in sql and (page or count):
+        # its count or probe; q's may start from the search index (records.c q_join)
+        count = sql.startswith("SELECT COUNT(*) FROM (SELECT 1 FROM mediation_case")
+        if " mediation_case t" in sql and (page or count):
             out[sql] = [p.strip().split(" ", 2) for p in plan]  # [id, parent, detail]
     return out
 
@@ -231,11 +232,11 @@ def test_a_small_scope_reads_its_own_matches_and_walks_when_its_index_holds_the_
         assert "mediation_case_lw_received_on" in named, named
         # q: the index yields the office's own matches (fewer than its cases), each checked in
         # (id, org_path), never in its table row; the city's all of them, checked alike (or the
-        # sort's index walked, when the matches are many); an office's two-character q (no
-        # trigram): the office's rows drive
+        # sort's index walked, when the matches are many); an office's one-character q (no
+        # token to look up): the office's rows drive
         for sess, q, idx in ((ljz, "调解委员会", {"mediation_case_lq"}),
                              (Session(s, "shiju"), "调解委员会", {"mediation_case_lq", "mediation_case_lk_amount"}),
-                             (ljz, "调解", {"mediation_case_live"})):
+                             (ljz, "调", {"mediation_case_live"})):
             open(log, "w").close()
             st, _, body = sess.get(f"{E}?q={quote(q)}&sort=amount&limit=20")
             assert st == 200 and body["total"] > 0, body
@@ -345,3 +346,67 @@ def test_the_search_index_holds_each_case_under_its_district_and_office_and_a_mo
         assert st == 200 and body["total"] == live, (body.get("total"), live)
     finally:
         s.stop()
+
+
+@only("sqlite", "检索索引的连接与顺序是 SQLite 的 FTS5 方案; PostgreSQL 用 pg_trgm (docs/engine.md)")
+def test_q_with_many_matches_streams_from_the_search_index_and_past_the_cap_takes_its_order(ctx):
+    """Issue 27 at 10^6: the city's two-character q (纠纷, in every case)
+    gathered all its matches before a count that stops at 10 001 (170–270
+    ms).  Past Q_GATHER_CAP matches in the scope's unit the search index is
+    joined instead: the count streams from it, a walk looks each row up in
+    it, and id order is its own.  Past the cap, a first page whose walk runs
+    over budget (the matches all at the far end of the order asked) is
+    answered in id order, saying so."""
+    url, _ = demo_store(ctx.kind)
+    r = run_cli(["generate", "mediation-cases", "--count", "30000", "--bulk"], url)
+    assert r.returncode == 0, r.stderr
+    # 22 000 cases carry a word of their own, and the largest amounts: by amount they come last
+    # (through the sqlite3 shell, whose writes keep the search index through its tokenizer)
+    top = int(store_query(url, "SELECT MAX(id) FROM mediation_case"))
+    store_exec(url, f"UPDATE mediation_case SET title = '专用词' || title, amount = 900000000 + id WHERE id > {top - 22000}")
+    term = quote("专用词")
+    log = tempfile.mktemp(prefix="sifasuo-plans-", suffix=".log")
+    s = ctx.server(url, env={"SIFASUO_EXPLAIN_LOG": log})
+    try:
+        shiju = Session(s, "shiju")
+        # id order: the search index yields it, each match checked in (id, org_path)
+        st, _, down = shiju.get(f"{E}?q={term}&sort=-id&limit=20")
+        assert st == 200 and down["total"] == 10000 and down["total_capped"] and "sorted_by" not in down, down
+        ids = [it["id"] for it in down["items"]]
+        want = store_query(url, f"SELECT id FROM mediation_case WHERE instr(title, '专用词') AND deleted_at IS NULL "
+                                f"ORDER BY id DESC LIMIT 40").split("\n")
+        assert ids == [int(i) for i in want[:20]], (ids, want[:20])
+        st, _, page2 = shiju.get(f"{E}?q={term}&sort=-id&limit=20&after={down['next']}")
+        assert st == 200 and [it["id"] for it in page2["items"]] == [int(i) for i in want[20:]], page2
+        plans = _plans(log)
+        counts = [q for q in plans if q.startswith("SELECT COUNT(*) FROM (SELECT 1 FROM mediation_case_fts f CROSS JOIN")]
+        pages = [q for q in plans if "FROM mediation_case_fts f CROSS JOIN mediation_case t" in q and "ORDER BY f.rowid DESC" in q]
+        assert counts and pages, list(plans)
+        for q in pages:
+            assert not any("TEMP B-TREE" in d for _, _, d in plans[q]), plans[q]
+        # another order past the cap, the matches at its far end: walked within a budget, then
+        # answered in id order (the same direction), saying so
+        st, _, body = shiju.get(f"{E}?q={term}&sort=amount&limit=20")
+        assert st == 200 and body["sorted_by"] == "id", body
+        got = [it["id"] for it in body["items"]]
+        assert got == sorted(got) and all("专用词" in it["title"] for it in body["items"]), body
+        # a word in every case: the walk of the order asked finds its page at once, each row it
+        # passes looked up in the search index
+        open(log, "w").close()
+        st, _, every = shiju.get(f"{E}?q={quote('纠纷')}&sort=amount&limit=20")
+        assert st == 200 and every["total_capped"] and "sorted_by" not in every, every
+        amounts = [it["amount"] for it in every["items"]]
+        assert len(amounts) == 20 and amounts == sorted(amounts), amounts
+        walked = [q for q in _plans(log) if "INDEXED BY mediation_case_lk_amount CROSS JOIN mediation_case_fts f" in q]
+        assert walked, list(_plans(log))
+        # a district's: its own matches only, counted from its own tokens
+        pudong = Session(s, "pudong")
+        st, _, mine = pudong.get(f"{E}?q={term}&limit=1&total=1")
+        district = store_query(url, "SELECT u.path FROM org_units u JOIN users x ON x.org_id = u.id "
+                                    "WHERE x.username = 'pudong'")
+        n = int(store_query(url, f"SELECT COUNT(*) FROM mediation_case WHERE org_path >= '{district}' AND org_path < "
+                                 f"'{district[:-1]}0' AND instr(title, '专用词') AND deleted_at IS NULL"))
+        assert st == 200 and mine["total"] == min(n, 10000), (mine.get("total"), n)
+    finally:
+        s.stop()
+        os.unlink(log)
