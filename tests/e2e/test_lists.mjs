@@ -43,4 +43,31 @@ test(
   { timeout: 120_000 },
 )
 
+test(
+  'lists: a search past 10 000 matches that cannot keep its order says it is in 录入顺序, and how to narrow it',
+  async ({ page }) => {
+    // 22 000 cases carry a word of their own and the largest amounts: by amount they come
+    // last, beyond the walk's budget (the sqlite3 shell keeps the search index through its tokenizer)
+    const db = process.env.SIFASUO_E2E_DB.replace(/^sqlite:/, '')
+    const shell = (sql) =>
+      execFileSync('sqlite3', ['-cmd', `.load ${resolve(repo, 'build/sifasuo_fts')}`, '-cmd', '.timeout 10000', db, sql], { encoding: 'utf8' })
+    const top = Number(shell('SELECT MAX(id) FROM mediation_case').trim())
+    shell(`UPDATE mediation_case SET title = '专用词' || title, amount = 900000000 + id WHERE id > ${top - 22000}`)
+    await gotoLoginAndSignIn(page, 'shiju', PASS)
+    for (const size of [null, PHONE]) {
+      if (size) await page.setViewportSize(size)
+      await page.goto(BASE + LIST + '?q=' + encodeURIComponent('专用词') + '&sort=amount')
+      const note = page.locator('.sort-note')
+      await note.waitFor({ timeout: 20_000 })
+      const text = await note.innerText()
+      expect(text.includes('已改按「录入顺序」升序') && text.includes('更长的检索词') && !/\bid\b/.test(text), `the note: ${text}`)
+      await page.waitForURL((u) => new URL(u).searchParams.get('sort') === 'id')
+      const rows = page.locator(size ? '.record-cards .record-card' : '.record-table .el-table__row')
+      await rows.first().waitFor()
+      expect((await rows.first().innerText()).includes('专用词'), 'the matches shown')
+    }
+  },
+  { timeout: 120_000 },
+)
+
 run()
