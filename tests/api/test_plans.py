@@ -407,6 +407,15 @@ def test_q_with_many_matches_streams_from_the_search_index_and_past_the_cap_take
         n = int(store_query(url, f"SELECT COUNT(*) FROM mediation_case WHERE org_path >= '{district}' AND org_path < "
                                  f"'{district[:-1]}0' AND instr(title, '专用词') AND deleted_at IS NULL"))
         assert st == 200 and mine["total"] == min(n, 10000), (mine.get("total"), n)
+        # one character (no token to look up): the scope's rows read within a budget, past which the
+        # list is refused, saying why, rather than read whole; a character in every case is answered
+        st, _, refused = shiju.get(f"{E}?q={quote('砼')}&limit=20")
+        assert st == 422 and refused["error"]["code"] == "q_too_short", refused
+        assert "两个字以上" in refused["error"]["message"] and "「砼」" in refused["error"]["message"], refused
+        st, _, common = shiju.get(f"{E}?q={quote('纠')}&limit=20")
+        assert st == 200 and common["total_capped"] and len(common["items"]) == 20, common
+        st, _, office = Session(s, "ljz").get(f"{E}?q={quote('砼')}&limit=20")
+        assert st == 200 and office["total"] == 0, office
     finally:
         s.stop()
         os.unlink(log)
