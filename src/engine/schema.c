@@ -368,9 +368,9 @@ typedef struct {
 static void fts_drop_ddl(buf_t *ddl, const char *t);
 
 /* Full-text search over the FF_SEARCH fields (personal information never):
- * on SQLite an external-content FTS5 table <table>_fts with the trigram
- * tokenizer that also writes each trigram under the record's district and
- * office (case-sensitive, as instr / LIKE on PostgreSQL; store/fts_scope.c),
+ * on SQLite an external-content FTS5 table <table>_fts with our tokenizer,
+ * the text's bigrams and trigrams, each also under the record's district
+ * and office (case-sensitive, as instr / LIKE on PostgreSQL; store/fts_scope.c),
  * kept in step by triggers and filled by 'rebuild' from the view
  * <table>_fts_src when created over existing rows; on PostgreSQL a GIN
  * trigram index per column (pg_trgm).  Created only when missing; a
@@ -411,8 +411,9 @@ static void search_ddl(const entity_t *e, mig_t *m, ctx_t *c) {
     snprintf(am, sizeof(am),
              "INSERT INTO %s (%s) VALUES ('optimize');\nINSERT INTO %s (%s, rank) VALUES ('automerge', 0);\n", fts,
              fts, fts, fts);
-    /* a table of the plain trigram tokenizer (before the scope was in the
-     * tokens, store/fts_scope.c) is made anew, and so rebuilt */
+    /* a table of another tokenizer (FTS5's trigram one, before issue 27)
+     * is made anew, and so rebuilt; dropping it needs that tokenizer, so a
+     * tokenizer of ours that is replaced stays registered (fts_scope.h) */
     int present = c->fts_dropped ? 0
                                  : load_names(m->db,
                                               "SELECT CASE WHEN instr(sql, '" FTS_SCOPE_TOKENIZER "') > 0 THEN 'scoped' "

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "store/backup.h"
+#include "store/fts_scope.h"
 #include "store/migrations.h"
 
 #define BACKUP_STEP_PAGES 1024
@@ -167,6 +168,7 @@ int sqlite_backup_check(const char *path, int *version, char *err, size_t errlen
         snprintf(err, errlen, "无法打开 %s: %s", path, h ? sqlite3_errmsg(h) : "内存不足");
         goto out;
     }
+    fts_scope_register(h); /* an SQLite that checks FTS5 tables too needs their tokenizer */
     if (sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW ||
         strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
         snprintf(err, errlen, "%s 已损坏 (integrity_check: %s)", path,

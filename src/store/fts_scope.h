@@ -5,7 +5,8 @@
 
 /* Its name in a table's declaration: a store whose search tables name
  * another is rebuilt at start (schema.c search_ddl), so a change to what
- * the tokens are takes a new name. */
+ * the tokens are takes a new name — and the old one stays registered too,
+ * for SQLite cannot drop an FTS5 table whose tokenizer it does not know. */
 #define FTS_SCOPE_TOKENIZER "sifasuo_ngram"
 
 /* The longest unit path a scoped token carries, in bytes: a longer one is
