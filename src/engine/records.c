@@ -1400,6 +1400,10 @@ static int64_t fts_rows(http_req_t *r, const entity_t *e, const char *q, const o
 /* Rows a probe reads at most before the list's index is chosen. */
 #define PROBE_CAP 10000
 
+/* The largest scope whose range filter is weighed against its matches
+ * elsewhere (list_index): the probe reads up to this many index entries. */
+#define PROBE_SCOPE 50000
+
 /* The declared filter a list's query parameter i names (<f>, or <f>.from
  * and <f>.to: *op), or NULL: a reserved parameter, another field. */
 static const field_t *param_filter(http_req_t *r, const entity_t *e, int i, bool *op) {
@@ -1491,9 +1495,12 @@ static const char *list_index(http_req_t *r, const entity_t *e, bool walk, const
      * never more rows than the scope's index would read (an office's
      * category read all its 4 635 cases at 10^6: 17 ms, its 354 matches) */
     if (cand_eq) return mine;
-    int64_t in_scope = scope_rows(r, e, base, PROBE_CAP);
+    /* a scope of up to PROBE_SCOPE rows is weighed (an office at 10^7,
+     * 46 000 cases: its amount.from read the city's 2.2 million amounts
+     * for the count's 10 001, 190 ms); a larger one takes the filter's */
+    int64_t in_scope = scope_rows(r, e, base, PROBE_SCOPE);
     if (in_scope < 0) return *err = true, NULL;
-    if (in_scope > PROBE_CAP) return mine;
+    if (in_scope > PROBE_SCOPE) return mine;
     int64_t outside = probe_rows(r, e, where, b, base, mine, in_scope);
     if (outside < 0) return *err = true, NULL;
     /* a range over more rows outside the scope than in it: the scope's
@@ -1541,7 +1548,9 @@ static bool walk_in_index(http_req_t *r, const entity_t *e) {
  * (the search index's own); else the range's own, in the direction asked,
  * when the list asks a range (.from/.to) of a field it can be sorted by
  * (<t>_lk_<f>) other than the sort's; else, with one code, the entity's
- * default sort (the code's pair <t>_lf_<code>_<s>, schema.c).  NULL: none. */
+ * default sort (the code's pair <t>_lf_<code>_<s>, schema.c); else, for
+ * overdue records, by deadline; else, for one state sorted by a spine
+ * column, the default sort.  NULL: none. */
 static const char *reorder_sort(http_req_t *r, const entity_t *e, bool desc) {
     const char *dflt = e->default_sort ? e->default_sort : "-id", *so = http_query(r, "sort");
     if (!so || !*so) so = dflt;
@@ -1559,7 +1568,19 @@ static const char *reorder_sort(http_req_t *r, const entity_t *e, bool desc) {
         if (!dot && f->type == F_CODE && !strchr(r->qvals[i], ',')) code = f;
     }
     const field_t *dsf = entity_sort_field(e, NULL);
-    return code && dsf && (dsf->flags & FF_SORT) && !(dsf->flags & FF_PI) && strcmp(so, dflt) != 0 ? dflt : NULL;
+    bool dflt_walks = dsf && (dsf->flags & FF_SORT) && !(dsf->flags & FF_PI) && strcmp(so, dflt) != 0;
+    if (code && dflt_walks) return dflt;
+    /* overdue: by deadline, the most overdue first, which <t>_lk_due_at
+     * walks to at once (the city's overdue cases by 回访日期 at 10^7 walked
+     * the closed ones first: 8–10 s; by deadline, 0.7 ms) */
+    const char *ov = e->flows ? http_query(r, "overdue") : NULL;
+    if (ov && (strcmp(ov, "1") == 0 || strcmp(ov, "true") == 0)) return strcmp(so, "due_at") == 0 ? NULL : "due_at";
+    /* one state in a spine's order: the default one, which the state's
+     * pair <t>_lw_<s> walks (the city's registered cases by creation time
+     * at 10^7 walked every older case: 2 s) */
+    const char *wfs = e->flows ? http_query(r, "wf_state") : NULL;
+    if (wfs && *wfs && !strchr(wfs, ',') && sort_spine_name(r, e) && strcmp(name, "id") != 0 && dflt_walks) return dflt;
+    return NULL;
 }
 
 /* One list answer.  sorted_by: NULL, or the order this run was given
