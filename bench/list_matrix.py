@@ -5,7 +5,7 @@ alone, each declared sort both ways, the first and last state, overdue,
 deleted, q) as the city (shiju), a district (pudong) and an office (ljz).
 SQLite; python3 standard library only.  Timings are reported, never asserted.
 
-  python3 bench/list_matrix.py [--records 100000] [--requests 20] [--dir DIR] [--top 15]
+  python3 bench/list_matrix.py [--records 100000] [--requests 20] [--dir DIR] [--top 15] [--only q=]
 
 1. A store of `init --demo` plus `generate mediation-cases --count N --bulk`,
    kept in DIR (default /var/tmp/sifasuo-matrix-N) and reused by later runs
